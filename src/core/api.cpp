@@ -83,15 +83,15 @@ wf_condition* wf_condition_compile(const char* json_text, size_t len, wf_status*
 }
 
 wf_condition* wf_alert_compile(const char* field, const char* op, const char* value_json,
-                               size_t value_len, wf_status* st) {
+                               size_t value_len, int ignore_case, wf_status* st) {
   return guarded<wf_condition*>(st, nullptr, [&]() -> wf_condition* {
     wf::CompileError err;
     std::unique_ptr<wf::Condition> impl;
     if (value_json) {
       auto value = nlohmann::json::parse(value_json, value_json + value_len);
-      impl = wf::compile_alert(field ? field : "", op ? op : "", &value, err);
+      impl = wf::compile_alert(field ? field : "", op ? op : "", &value, ignore_case != 0, err);
     } else {
-      impl = wf::compile_alert(field ? field : "", op ? op : "", nullptr, err);
+      impl = wf::compile_alert(field ? field : "", op ? op : "", nullptr, ignore_case != 0, err);
     }
     return wrap(std::move(impl), err, st);
   });
@@ -132,7 +132,7 @@ char* wf_condition_explain(const wf_condition* cond, const wf_fact* facts, int o
     if (!cond) throw std::invalid_argument("no condition");
     auto doc = wf::explain(*cond->impl, facts, only_failed != 0);
     if (result) *result = doc["result"].get<bool>() ? 1 : 0;
-    return malloc_copy(doc.dump());
+    return malloc_copy(only_failed ? doc["leaves"].dump() : doc.dump());
   });
 }
 

@@ -302,10 +302,12 @@ std::unique_ptr<Condition> compile_condition(const json& doc, CompileError& erro
 }
 
 std::unique_ptr<Condition> compile_alert(const std::string& field, const std::string& op,
-                                         const json* value, CompileError& error) {
+                                         const json* value, bool ignore_case,
+                                         CompileError& error) {
   // An alert is exactly one leaf: validate it through the same path.
   json leaf = {{"field", field}, {"op", op}};
   if (value) leaf["value"] = *value;
+  if (ignore_case) leaf["ignore_case"] = true;
   return compile_condition(leaf, error);
 }
 

@@ -62,6 +62,7 @@ std::unique_ptr<Condition> compile_condition(const nlohmann::json& doc, CompileE
 // An alert's (field, operator, value) as a one-leaf condition; value may be
 // null for exists/not_exists.
 std::unique_ptr<Condition> compile_alert(const std::string& field, const std::string& op,
-                                         const nlohmann::json* value, CompileError& error);
+                                         const nlohmann::json* value, bool ignore_case,
+                                         CompileError& error);
 
 }  // namespace wf

@@ -63,10 +63,11 @@ typedef struct wf_condition wf_condition;	/* opaque, compiled */
 
 /* Parse, validate and compile condition JSON text.  NULL on failure. */
 wf_condition *wf_condition_compile(const char *json, size_t len, wf_status *status);
-/* Compile one alert definition: field, operator and value (JSON text). */
+/* Compile one alert definition: field, operator and value (JSON text, NULL
+ * when absent), as a one-leaf condition. */
 wf_condition *wf_alert_compile(const char *field, const char *op,
 							   const char *value_json, size_t value_len,
-							   wf_status *status);
+							   int ignore_case, wf_status *status);
 void		wf_condition_free(wf_condition *cond);
 
 /*
@@ -87,7 +88,7 @@ int			wf_condition_evaluate(const wf_condition *cond, const wf_fact *facts,
  * Evaluate and explain: a malloc'd JSON object
  *   {"result": bool, "leaves": [{path, field, op, expected, actual, result,
  *                                negated, passed, reason}...]}
- * With only_failed, "leaves" keeps only the leaves that made the condition
+ * With only_failed, just the array of the leaves that made the condition
  * fail (passed = false).  NULL on error.
  */
 char	   *wf_condition_explain(const wf_condition *cond, const wf_fact *facts,

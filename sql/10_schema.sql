@@ -1,0 +1,212 @@
+-- Tables of the data model (DESIGN.md section 2).  Every table has a single
+-- bigint id; tables that grow with candidates carry candidate_id in their keys.
+
+CREATE TABLE workflow (
+    id          bigserial PRIMARY KEY,
+    name        text NOT NULL CHECK (btrim(name) <> '' AND length(name) <= 200),
+    description text NOT NULL DEFAULT '',
+    owner       text NOT NULL DEFAULT @extschema@.current_actor() CHECK (owner <> ''),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX workflow_owner_idx ON workflow (owner);
+COMMENT ON TABLE workflow IS 'A reusable hiring process: ordered stages, each with an optional rule and alerts. Visible to its owner and grantees.';
+COMMENT ON COLUMN workflow.owner IS 'The actor who created the workflow (workflow_ext.actor or the role); only the owner may share or delete it.';
+
+CREATE TABLE workflow_share (
+    id          bigserial PRIMARY KEY,
+    workflow_id bigint NOT NULL REFERENCES workflow (id) ON DELETE CASCADE,
+    grantee     text NOT NULL CHECK (grantee <> ''),
+    can_edit    boolean NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT workflow_share_workflow_grantee_key UNIQUE (workflow_id, grantee)
+);
+CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee);
+COMMENT ON TABLE workflow_share IS 'A workflow shared with another actor; can_edit lets the grantee change its definition.';
+COMMENT ON COLUMN workflow_share.grantee IS 'The actor the workflow is shared with, as workflow_ext.actor names it.';
+COMMENT ON COLUMN workflow_share.can_edit IS 'When true the grantee may edit stages, rules and alerts; otherwise read and move candidates only.';
+
+CREATE TABLE workflow_stage (
+    id          bigserial PRIMARY KEY,
+    workflow_id bigint NOT NULL REFERENCES workflow (id) ON DELETE CASCADE,
+    name        text NOT NULL CHECK (btrim(name) <> '' AND length(name) <= 200),
+    position    integer NOT NULL CHECK (position >= 1),
+    kind        text NOT NULL DEFAULT 'normal' CHECK (kind IN ('normal', 'hired')),
+    config      jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(config) = 'object'),
+    sla         interval CHECK (sla > interval '0'),
+    CONSTRAINT workflow_stage_position_key UNIQUE (workflow_id, position) DEFERRABLE INITIALLY IMMEDIATE,
+    CONSTRAINT workflow_stage_workflow_id_id_key UNIQUE (workflow_id, id)
+);
+COMMENT ON TABLE workflow_stage IS 'One ordered stage of a workflow. The next stage is the one with the next higher position.';
+COMMENT ON COLUMN workflow_stage.position IS 'Order within the workflow, from 1; unique per workflow (deferrable, so reorder_stages can permute).';
+COMMENT ON COLUMN workflow_stage.kind IS '''hired'': entering this stage sets the candidate''s status to hired.';
+COMMENT ON COLUMN workflow_stage.config IS 'Free-form stage configuration for the application (a JSON object).';
+COMMENT ON COLUMN workflow_stage.sla IS 'Time a candidate may stay in this stage before raise_overdue_alerts() raises an event; NULL for none.';
+
+CREATE TABLE stage_rule (
+    id         bigserial PRIMARY KEY,
+    stage_id   bigint NOT NULL UNIQUE REFERENCES workflow_stage (id) ON DELETE CASCADE,
+    name       text NOT NULL CHECK (btrim(name) <> ''),
+    condition  jsonb NOT NULL,
+    on_fail    text NOT NULL DEFAULT 'block' CHECK (on_fail IN ('block', 'warn')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT stage_rule_id_stage_id_key UNIQUE (id, stage_id)
+);
+COMMENT ON TABLE stage_rule IS 'The validation rule of a stage (at most one), checked against a candidate''s facts on every move into the stage.';
+COMMENT ON COLUMN stage_rule.condition IS 'A condition tree (README: condition language), validated on write: 22023 with the JSON path when malformed.';
+COMMENT ON COLUMN stage_rule.on_fail IS '''block'': a failing move is refused with 23514; ''warn'': the move happens and the rule''s mismatch alerts fire.';
+
+CREATE TABLE alert (
+    id          bigserial PRIMARY KEY,
+    stage_id    bigint NOT NULL REFERENCES workflow_stage (id) ON DELETE CASCADE,
+    rule_id     bigint,
+    rule_path   text,
+    field_name  text NOT NULL,
+    operator    text NOT NULL,
+    value       jsonb,
+    ignore_case boolean NOT NULL DEFAULT false,
+    fires_on    text NOT NULL DEFAULT 'match' CHECK (fires_on IN ('match', 'mismatch')),
+    message     text NOT NULL DEFAULT '',
+    severity    text NOT NULL DEFAULT 'warning' CHECK (severity IN ('info', 'warning', 'critical')),
+    CONSTRAINT alert_rule_fk FOREIGN KEY (rule_id, stage_id)
+        REFERENCES stage_rule (id, stage_id) ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT alert_rule_path_key UNIQUE (rule_id, rule_path),
+    CONSTRAINT alert_rule_path_check CHECK ((rule_id IS NULL) = (rule_path IS NULL))
+);
+CREATE INDEX alert_stage_id_idx ON alert (stage_id);
+COMMENT ON TABLE alert IS 'An alert on a stage: one condition leaf (field_name, operator, value). Evaluated when a candidate enters the stage and when their facts change; fires at most once per stage visit.';
+COMMENT ON COLUMN alert.rule_id IS 'Set when the alert was generated from the stage''s rule (one per leaf); such alerts follow the rule''s edits.';
+COMMENT ON COLUMN alert.rule_path IS 'JSON path of the generating leaf within the rule''s condition.';
+COMMENT ON COLUMN alert.operator IS 'A condition operator; aliases are stored in canonical form (>= becomes gte).';
+COMMENT ON COLUMN alert.value IS 'The operand as JSON; NULL only for exists/not_exists.';
+COMMENT ON COLUMN alert.fires_on IS '''match'': fires when the leaf is true; ''mismatch'': when it is false (rule-generated alerts).';
+
+CREATE TABLE job_workflow (
+    id          bigserial PRIMARY KEY,
+    job_id      bigint NOT NULL UNIQUE,
+    workflow_id bigint NOT NULL REFERENCES workflow (id),
+    assigned_at timestamptz NOT NULL DEFAULT now(),
+    assigned_by text NOT NULL DEFAULT @extschema@.current_actor(),
+    CONSTRAINT job_workflow_job_workflow_key UNIQUE (job_id, workflow_id)
+);
+CREATE INDEX job_workflow_workflow_id_idx ON job_workflow (workflow_id);
+COMMENT ON TABLE job_workflow IS 'The workflow a job''s pipeline follows (one per job). Jobs live in the application; only their ids are here.';
+
+CREATE TABLE candidate_profile (
+    id           bigserial PRIMARY KEY,
+    candidate_id bigint NOT NULL UNIQUE,
+    attributes   jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object'),
+    owner        text NOT NULL DEFAULT @extschema@.current_actor(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE candidate_profile IS 'The default source of candidate facts: rules and alerts read attributes. See set_candidate_source() for using your own table.';
+COMMENT ON COLUMN candidate_profile.attributes IS 'The candidate''s facts as a JSON object; a change re-evaluates the alerts of the stages the candidate stands in.';
+COMMENT ON COLUMN candidate_profile.owner IS 'The actor who created the profile; it and anyone who sees the candidate in a pipeline may read it.';
+
+CREATE TABLE stage_transition (
+    id            bigserial PRIMARY KEY,
+    job_id        bigint NOT NULL,
+    candidate_id  bigint NOT NULL,
+    workflow_id   bigint NOT NULL,
+    from_stage_id bigint,
+    to_stage_id   bigint NOT NULL,
+    from_status   text,
+    to_status     text NOT NULL,
+    actor         text NOT NULL,
+    reason        text,
+    moved_at      timestamptz NOT NULL DEFAULT now(),
+    alerts_raised integer NOT NULL DEFAULT 0,
+    warnings      jsonb NOT NULL DEFAULT '[]'
+);
+CREATE INDEX stage_transition_candidate_idx ON stage_transition (candidate_id, job_id, id);
+COMMENT ON TABLE stage_transition IS 'History: one row per move or status change of a candidate in a job, written by the candidate_stage triggers and never updated.';
+COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
+COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE.';
+COMMENT ON COLUMN stage_transition.warnings IS 'The failed leaves of a ''warn'' rule at the time of the move (JSON array, empty when it passed).';
+
+CREATE TABLE candidate_stage (
+    id            bigserial PRIMARY KEY,
+    job_id        bigint NOT NULL,
+    candidate_id  bigint NOT NULL,
+    workflow_id   bigint NOT NULL,
+    stage_id      bigint NOT NULL,
+    status        text NOT NULL DEFAULT 'active'
+                  CHECK (status IN ('active', 'hired', 'rejected', 'withdrawn')),
+    entered_at    timestamptz NOT NULL DEFAULT now(),
+    transition_id bigint,
+    CONSTRAINT candidate_stage_job_candidate_key UNIQUE (job_id, candidate_id),
+    CONSTRAINT candidate_stage_job_workflow_fk FOREIGN KEY (job_id, workflow_id)
+        REFERENCES job_workflow (job_id, workflow_id),
+    CONSTRAINT candidate_stage_stage_fk FOREIGN KEY (workflow_id, stage_id)
+        REFERENCES workflow_stage (workflow_id, id),
+    CONSTRAINT candidate_stage_transition_fk FOREIGN KEY (transition_id)
+        REFERENCES stage_transition (id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
+CREATE INDEX candidate_stage_stage_idx ON candidate_stage (workflow_id, stage_id);
+CREATE INDEX candidate_stage_active_idx ON candidate_stage (stage_id, entered_at) WHERE status = 'active';
+COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage().';
+COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled from job_workflow on INSERT); ties stage_id to it through a composite foreign key.';
+COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
+COMMENT ON COLUMN candidate_stage.entered_at IS 'When the candidate entered the current stage (set by the trigger).';
+COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row; identifies the current stage visit.';
+
+CREATE TABLE alert_event (
+    id              bigserial PRIMARY KEY,
+    alert_id        bigint REFERENCES alert (id) ON DELETE SET NULL,
+    job_id          bigint NOT NULL,
+    candidate_id    bigint NOT NULL,
+    workflow_id     bigint NOT NULL,
+    stage_id        bigint NOT NULL,
+    transition_id   bigint NOT NULL REFERENCES stage_transition (id),
+    cause           text NOT NULL CHECK (cause IN ('entry', 'facts', 'sla')),
+    severity        text NOT NULL,
+    message         text NOT NULL,
+    raised_at       timestamptz NOT NULL DEFAULT now(),
+    facts           jsonb NOT NULL DEFAULT '{}',
+    acknowledged_at timestamptz,
+    acknowledged_by text
+);
+CREATE UNIQUE INDEX alert_event_once_per_visit_idx ON alert_event (candidate_id, transition_id, alert_id);
+CREATE UNIQUE INDEX alert_event_sla_once_idx ON alert_event (candidate_id, transition_id) WHERE cause = 'sla';
+CREATE INDEX alert_event_open_idx ON alert_event (job_id, candidate_id) WHERE acknowledged_at IS NULL;
+COMMENT ON TABLE alert_event IS 'An alert that fired for a candidate during one stage visit (transition_id), with the facts it saw.';
+COMMENT ON COLUMN alert_event.alert_id IS 'The alert definition; NULL for SLA events and after the definition is deleted (message and severity are kept).';
+COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit; an alert fires at most once per visit.';
+COMMENT ON COLUMN alert_event.cause IS '''entry'': on entering the stage; ''facts'': the candidate''s facts changed; ''sla'': raise_overdue_alerts().';
+COMMENT ON COLUMN alert_event.facts IS 'Snapshot of the candidate''s facts when the alert fired.';
+
+CREATE TABLE facts_source (
+    id         integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    relation   regclass NOT NULL,
+    key_column name NOT NULL,
+    set_by     text NOT NULL,
+    set_at     timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE facts_source IS 'At most one row: the user table whose rows are the candidates'' facts (set_candidate_source); none means candidate_profile.';
+
+CREATE TYPE move_result AS (
+    job_id        bigint,
+    candidate_id  bigint,
+    from_stage_id bigint,
+    to_stage_id   bigint,
+    to_stage_name text,
+    transition_id bigint,
+    alerts_raised integer,
+    warnings      jsonb
+);
+COMMENT ON TYPE move_result IS 'What move_to_next_stage() and move_to_stage() return: the move, its history row, alerts raised and the failed leaves of a warn rule.';
+
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
+                             'job_workflow', 'candidate_profile', 'stage_transition',
+                             'candidate_stage', 'alert_event', 'facts_source']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.%I
+                        FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.require_actor_trigger()',
+                       t || '_require_actor', t);
+    END LOOP;
+END $$;

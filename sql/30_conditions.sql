@@ -1,0 +1,28 @@
+-- The condition language (DESIGN.md section 4), evaluated by the C++ core.
+
+CREATE FUNCTION validate_condition(condition jsonb) RETURNS void
+    LANGUAGE C IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_validate_condition';
+COMMENT ON FUNCTION validate_condition(jsonb) IS
+    'Checks a condition; raises 22023 with the JSON path of the first offending node. NULL is rejected too.';
+
+CREATE FUNCTION condition_matches(condition jsonb, facts jsonb) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'wf_condition_matches';
+COMMENT ON FUNCTION condition_matches(jsonb, jsonb) IS
+    'True when the facts satisfy the condition. Compiles the condition once per query (cached across rows); for bulk screening.';
+
+CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb) RETURNS jsonb
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_evaluate_condition';
+COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb) IS
+    'Explains a condition against facts: {"result", "leaves": [{path, field, op, expected, actual, result, negated, passed, reason}]}.';
+
+CREATE FUNCTION condition_leaves(condition jsonb) RETURNS jsonb
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_condition_leaves_sql';
+COMMENT ON FUNCTION condition_leaves(jsonb) IS
+    'The leaves of a valid condition as a JSON array of {path, field, op, value, ignore_case, negated}, operators in canonical form; used to generate a rule''s alerts.';

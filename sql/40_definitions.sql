@@ -1,0 +1,303 @@
+-- Workflow definitions: stages, rules and alerts, their triggers, and the
+-- functions of the seed's viewsets.
+
+CREATE FUNCTION touch_updated_at() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    NEW.updated_at := now();
+    IF TG_TABLE_NAME = 'workflow' AND NEW.owner IS DISTINCT FROM OLD.owner THEN
+        RAISE EXCEPTION 'the owner of workflow % cannot be changed', OLD.id
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION touch_updated_at() IS 'Trigger: keeps updated_at current and a workflow''s owner fixed.';
+CREATE TRIGGER workflow_touch BEFORE UPDATE ON workflow
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER stage_rule_touch BEFORE UPDATE ON stage_rule
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER candidate_profile_touch BEFORE UPDATE ON candidate_profile
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION stage_rule_validate() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_stage_rule_validate';
+COMMENT ON FUNCTION stage_rule_validate() IS 'Trigger: rejects a rule whose condition is malformed (22023, JSON path in DETAIL).';
+CREATE TRIGGER stage_rule_validate BEFORE INSERT OR UPDATE ON stage_rule
+    FOR EACH ROW EXECUTE FUNCTION stage_rule_validate();
+
+CREATE FUNCTION alert_validate() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_alert_validate';
+COMMENT ON FUNCTION alert_validate() IS 'Trigger: validates an alert''s field_name, operator and value as one condition leaf (22023), stores the operator in canonical form and fills a default message.';
+CREATE TRIGGER alert_validate BEFORE INSERT OR UPDATE ON alert
+    FOR EACH ROW EXECUTE FUNCTION alert_validate();
+
+-- One alert per leaf of the rule, kept in step with the rule: ids of leaves
+-- that stay (same JSON path) are kept, so an edit does not re-fire them.
+CREATE FUNCTION stage_rule_sync_alerts() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    DELETE FROM @extschema@.alert a
+     WHERE a.rule_id = NEW.id
+       AND a.rule_path NOT IN (SELECT l->>'path'
+                                 FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l);
+    INSERT INTO @extschema@.alert AS a
+           (stage_id, rule_id, rule_path, field_name, operator, value, ignore_case, fires_on,
+            message, severity)
+    SELECT NEW.stage_id, NEW.id, l->>'path', l->>'field', l->>'op', l->'value',
+           (l->>'ignore_case')::boolean,
+           CASE WHEN (l->>'negated')::boolean THEN 'match' ELSE 'mismatch' END,
+           format('rule "%s" failed: %s%s %s %s', NEW.name,
+                  CASE WHEN (l->>'negated')::boolean THEN 'not ' ELSE '' END,
+                  l->>'field', l->>'op', coalesce(l->'value', 'null'::jsonb)),
+           CASE NEW.on_fail WHEN 'block' THEN 'critical' ELSE 'warning' END
+      FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l
+    ON CONFLICT (rule_id, rule_path) DO UPDATE
+       SET field_name = EXCLUDED.field_name, operator = EXCLUDED.operator,
+           value = EXCLUDED.value, ignore_case = EXCLUDED.ignore_case,
+           fires_on = EXCLUDED.fires_on
+     WHERE (a.field_name, a.operator, a.value, a.ignore_case, a.fires_on)
+           IS DISTINCT FROM (EXCLUDED.field_name, EXCLUDED.operator, EXCLUDED.value,
+                             EXCLUDED.ignore_case, EXCLUDED.fires_on);
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION stage_rule_sync_alerts() IS 'Trigger: regenerates a rule''s alerts (one per leaf, fires_on mismatch, or match under a "not").';
+CREATE TRIGGER stage_rule_sync_alerts AFTER INSERT OR UPDATE OF condition, name, stage_id ON stage_rule
+    FOR EACH ROW EXECUTE FUNCTION stage_rule_sync_alerts();
+
+CREATE FUNCTION invalidate_stage_cache() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_invalidate_stage_cache';
+COMMENT ON FUNCTION invalidate_stage_cache() IS 'Statement trigger: tells every backend (at commit) that compiled stages, rules and alerts are stale.';
+CREATE TRIGGER workflow_stage_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_stage
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_stage_cache();
+CREATE TRIGGER stage_rule_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON stage_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_stage_cache();
+CREATE TRIGGER alert_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alert
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_stage_cache();
+
+CREATE FUNCTION stage_transition_immutable() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'stage_transition % is history and cannot be updated', OLD.id
+        USING ERRCODE = '55000';
+END $$;
+COMMENT ON FUNCTION stage_transition_immutable() IS 'Trigger: history rows are never updated.';
+CREATE TRIGGER stage_transition_immutable BEFORE UPDATE ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION stage_transition_immutable();
+
+-- Visibility helper for the functions: P0002 when the actor cannot see the workflow.
+CREATE FUNCTION visible_workflow(workflow_id bigint, for_edit boolean DEFAULT false)
+    RETURNS @extschema@.workflow
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    w @extschema@.workflow;
+BEGIN
+    SELECT * INTO w FROM @extschema@.workflow x WHERE x.id = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'workflow % not found', $1 USING ERRCODE = 'P0002';
+    END IF;
+    IF for_edit AND w.id NOT IN (SELECT @extschema@.editable_workflow_ids()) THEN
+        RAISE EXCEPTION 'workflow % is shared with % read-only', $1, @extschema@.current_actor()
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN w;
+END $$;
+COMMENT ON FUNCTION visible_workflow(bigint, boolean) IS
+    'The workflow row if the actor sees it (P0002 otherwise) and, with for_edit, may edit it (42501 otherwise).';
+
+CREATE FUNCTION get_stage_rule(stage_id bigint) RETURNS @extschema@.stage_rule
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    r @extschema@.stage_rule;
+BEGIN
+    PERFORM @extschema@.current_actor();
+    SELECT * INTO r FROM @extschema@.stage_rule x WHERE x.stage_id = $1;
+    IF FOUND THEN
+        RETURN r;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = $1) THEN
+        RAISE EXCEPTION 'stage % not found', $1 USING ERRCODE = 'P0002';
+    END IF;
+    RAISE EXCEPTION 'stage % has no rule', $1 USING ERRCODE = 'P0002';
+END $$;
+COMMENT ON FUNCTION get_stage_rule(bigint) IS
+    'The rule of a stage (seed: GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
+
+CREATE FUNCTION get_stage_alerts(stage_id bigint) RETURNS SETOF @extschema@.alert
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    PERFORM @extschema@.current_actor();
+    RETURN QUERY SELECT * FROM @extschema@.alert a WHERE a.stage_id = $1 ORDER BY a.id;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = $1) THEN
+        RAISE EXCEPTION 'stage % not found', $1 USING ERRCODE = 'P0002';
+    END IF;
+    RAISE EXCEPTION 'stage % has no alerts', $1 USING ERRCODE = 'P0002';
+END $$;
+COMMENT ON FUNCTION get_stage_alerts(bigint) IS
+    'The alerts of a stage (seed: GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
+
+CREATE FUNCTION share_workflow(workflow_id bigint, grantee text, can_edit boolean DEFAULT false)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    w @extschema@.workflow := @extschema@.visible_workflow($1);
+BEGIN
+    IF w.owner <> @extschema@.current_actor() THEN
+        RAISE EXCEPTION 'only the owner of workflow % can share it', $1 USING ERRCODE = '42501';
+    END IF;
+    IF $2 IS NULL OR btrim($2) = '' THEN
+        RAISE EXCEPTION 'grantee must name an actor' USING ERRCODE = '22023';
+    END IF;
+    IF $2 = w.owner THEN
+        RAISE EXCEPTION 'workflow % is owned by %; there is nothing to share', $1, $2
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO @extschema@.workflow_share AS s (workflow_id, grantee, can_edit)
+    VALUES ($1, $2, coalesce($3, false))
+    ON CONFLICT ON CONSTRAINT workflow_share_workflow_grantee_key
+    DO UPDATE SET can_edit = EXCLUDED.can_edit;
+END $$;
+COMMENT ON FUNCTION share_workflow(bigint, text, boolean) IS
+    'Shares a workflow with another actor (owner only); can_edit lets them edit it. Sharing again updates can_edit.';
+
+CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    w @extschema@.workflow := @extschema@.visible_workflow($1);
+BEGIN
+    IF w.owner <> @extschema@.current_actor() THEN
+        RAISE EXCEPTION 'only the owner of workflow % can unshare it', $1 USING ERRCODE = '42501';
+    END IF;
+    DELETE FROM @extschema@.workflow_share s WHERE s.workflow_id = $1 AND s.grantee = $2;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'workflow % is not shared with %', $1, $2 USING ERRCODE = 'P0002';
+    END IF;
+END $$;
+COMMENT ON FUNCTION unshare_workflow(bigint, text) IS 'Withdraws a share (owner only); P0002 when there is none.';
+
+CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint)
+    RETURNS @extschema@.job_workflow
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    jw @extschema@.job_workflow;
+BEGIN
+    PERFORM @extschema@.visible_workflow($2);
+    -- job_workflow is read without RLS here: an assignment to a workflow the
+    -- actor cannot see must not be overwritten, nor silently duplicated.
+    IF EXISTS (SELECT 1 FROM @extschema@.job_workflow x WHERE x.job_id = $1)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.job_workflow x WHERE x.job_id = $1
+                          AND x.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
+        RAISE EXCEPTION 'job % is assigned to a workflow of another actor', $1
+            USING ERRCODE = '42501';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
+                WHERE c.job_id = $1 AND c.workflow_id <> $2) THEN
+        RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
+            USING ERRCODE = '55000';
+    END IF;
+    INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
+    ON CONFLICT ON CONSTRAINT job_workflow_job_id_key DO UPDATE
+       SET workflow_id = EXCLUDED.workflow_id, assigned_at = now(),
+           assigned_by = EXCLUDED.assigned_by
+    RETURNING * INTO jw;
+    RETURN jw;
+END $$;
+COMMENT ON FUNCTION assign_workflow(bigint, bigint) IS
+    'Assigns a visible workflow to a job (or reassigns it while the job has no candidates). Returns the job_workflow row.';
+
+CREATE FUNCTION clone_workflow(workflow_id bigint, name text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    src @extschema@.workflow := @extschema@.visible_workflow($1);
+    new_id bigint;
+BEGIN
+    INSERT INTO @extschema@.workflow (name, description)
+    VALUES ($2, src.description) RETURNING id INTO new_id;
+
+    -- Stages map onto their copies by position, which is unique per workflow.
+    INSERT INTO @extschema@.workflow_stage (workflow_id, name, position, kind, config, sla)
+    SELECT new_id, s.name, s.position, s.kind, s.config, s.sla
+      FROM @extschema@.workflow_stage s WHERE s.workflow_id = $1;
+
+    INSERT INTO @extschema@.stage_rule (stage_id, name, condition, on_fail)
+    SELECT n.id, r.name, r.condition, r.on_fail
+      FROM @extschema@.stage_rule r
+      JOIN @extschema@.workflow_stage o ON o.id = r.stage_id AND o.workflow_id = $1
+      JOIN @extschema@.workflow_stage n ON n.workflow_id = new_id AND n.position = o.position;
+
+    -- Rule alerts were regenerated by the rule trigger; carry over their edited
+    -- messages and severities, then copy the hand-made alerts.
+    UPDATE @extschema@.alert a
+       SET message = src_alert.message, severity = src_alert.severity
+      FROM @extschema@.alert src_alert
+      JOIN @extschema@.workflow_stage o ON o.id = src_alert.stage_id AND o.workflow_id = $1
+      JOIN @extschema@.workflow_stage n ON n.workflow_id = new_id AND n.position = o.position
+     WHERE src_alert.rule_id IS NOT NULL AND a.stage_id = n.id
+       AND a.rule_path = src_alert.rule_path;
+    INSERT INTO @extschema@.alert (stage_id, field_name, operator, value, ignore_case, fires_on,
+                                   message, severity)
+    SELECT n.id, a.field_name, a.operator, a.value, a.ignore_case, a.fires_on, a.message,
+           a.severity
+      FROM @extschema@.alert a
+      JOIN @extschema@.workflow_stage o ON o.id = a.stage_id AND o.workflow_id = $1
+      JOIN @extschema@.workflow_stage n ON n.workflow_id = new_id AND n.position = o.position
+     WHERE a.rule_id IS NULL
+     ORDER BY a.id;
+    RETURN new_id;
+END $$;
+COMMENT ON FUNCTION clone_workflow(bigint, text) IS
+    'Copies a visible workflow (stages, rules, alerts) into a new one owned by the actor; returns its id.';
+
+CREATE FUNCTION reorder_stages(workflow_id bigint, stage_ids bigint[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM @extschema@.visible_workflow($1, true);
+    SELECT count(*) INTO n FROM @extschema@.workflow_stage s WHERE s.workflow_id = $1;
+    IF $2 IS NULL OR cardinality($2) <> n
+       OR (SELECT count(DISTINCT x) FROM unnest($2) x) <> n
+       OR EXISTS (SELECT 1 FROM unnest($2) x
+                   WHERE x IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s
+                                                   WHERE s.id = x AND s.workflow_id = $1)) THEN
+        RAISE EXCEPTION 'stage_ids must list each of the % stages of workflow % exactly once', n, $1
+            USING ERRCODE = '22023';
+    END IF;
+    SET CONSTRAINTS @extschema@.workflow_stage_position_key DEFERRED;
+    UPDATE @extschema@.workflow_stage s SET position = o.ord
+      FROM unnest($2) WITH ORDINALITY AS o(id, ord)
+     WHERE s.id = o.id AND s.position <> o.ord;
+    SET CONSTRAINTS @extschema@.workflow_stage_position_key IMMEDIATE;
+END $$;
+COMMENT ON FUNCTION reorder_stages(bigint, bigint[]) IS
+    'Gives the stages of a workflow the positions 1..n in the order listed (22023 unless the list is exactly its stages).';

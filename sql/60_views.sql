@@ -1,0 +1,21 @@
+-- Views of the seed's list endpoints; security_invoker so RLS applies to the caller.
+
+CREATE VIEW workflow_with_stages WITH (security_invoker = true) AS
+SELECT w.id, w.name, w.description, w.owner, w.created_at, w.updated_at,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'name', s.name,
+                                                     'position', s.position, 'kind', s.kind,
+                                                     'config', s.config, 'sla', s.sla)
+                                  ORDER BY s.position)
+                   FROM @extschema@.workflow_stage s WHERE s.workflow_id = w.id),
+                '[]'::jsonb) AS stages
+  FROM @extschema@.workflow w;
+COMMENT ON VIEW workflow_with_stages IS 'One row per visible workflow, its stages as a JSON array in position order.';
+
+CREATE VIEW stage_with_rules WITH (security_invoker = true) AS
+SELECT s.id, s.workflow_id, s.name, s.position, s.kind, s.config, s.sla,
+       r.id AS rule_id, r.name AS rule_name, r.condition, r.on_fail,
+       coalesce((SELECT jsonb_agg(to_jsonb(a) - 'stage_id' ORDER BY a.id)
+                   FROM @extschema@.alert a WHERE a.stage_id = s.id), '[]'::jsonb) AS alerts
+  FROM @extschema@.workflow_stage s
+  LEFT JOIN @extschema@.stage_rule r ON r.stage_id = s.id;
+COMMENT ON VIEW stage_with_rules IS 'One row per visible stage with its rule (if any) and its alerts as a JSON array.';

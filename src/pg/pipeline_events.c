@@ -1,0 +1,240 @@
+/*
+ * pipeline_events.c - what a change of the pipeline writes: the
+ * stage_transition row, alert_event rows and the NOTIFY payload; and the
+ * candidate's facts they are judged on.  Plans are prepared once per backend.
+ */
+#include "workflow_ext.h"
+
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+
+#include "pipeline.h"
+
+static Oid	plans_schema = InvalidOid;
+static SPIPlanPtr facts_plan = NULL;
+static SPIPlanPtr transition_plan = NULL;
+static SPIPlanPtr alert_event_plan = NULL;
+
+/* Prepares (once per schema) the statements; the caller is connected to SPI. */
+static void
+prepare_plans(Oid schema)
+{
+	Oid			facts_types[1] = {INT8OID};
+	Oid			transition_types[12] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID};
+	Oid			event_types[10] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+	SPIPlanPtr	plan;
+
+	if (plans_schema == schema && facts_plan && transition_plan && alert_event_plan)
+		return;
+	if (facts_plan)
+		SPI_freeplan(facts_plan);
+	if (transition_plan)
+		SPI_freeplan(transition_plan);
+	if (alert_event_plan)
+		SPI_freeplan(alert_event_plan);
+	facts_plan = transition_plan = alert_event_plan = NULL;
+
+	plan = SPI_prepare(psprintf("SELECT %s($1)", wf_qualified(schema, "candidate_facts")),
+					   1, facts_types);
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare the facts query");
+	facts_plan = plan;
+	plan = SPI_prepare(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
+								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
+								"alerts_raised, warnings) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+								wf_qualified(schema, "stage_transition")),
+					   12, transition_types);
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare the history insert");
+	transition_plan = plan;
+	plan = SPI_prepare(psprintf("INSERT INTO %s (alert_id, job_id, candidate_id, workflow_id, "
+								"stage_id, transition_id, cause, severity, message, facts) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+								"ON CONFLICT DO NOTHING RETURNING id",
+								wf_qualified(schema, "alert_event")),
+					   10, event_types);
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare the alert event insert");
+	alert_event_plan = plan;
+	plans_schema = schema;
+}
+
+Jsonb *
+wf_fetch_facts(Oid schema, int64 candidate_id)
+{
+	Datum		args[1] = {Int64GetDatum(candidate_id)};
+	MemoryContext caller = CurrentMemoryContext;
+	Jsonb	   *facts = NULL;
+	bool		isnull;
+
+	SPI_connect();
+	prepare_plans(schema);
+	if (SPI_execute_plan(facts_plan, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "workflow_ext: could not read the facts of candidate " INT64_FORMAT,
+			 candidate_id);
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		facts = isnull ? NULL : DatumGetJsonbPCopy(d);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	if (facts == NULL)
+		facts = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	return facts;
+}
+
+/* Evaluates the alerts of a stage: fires[i] says whether alert i fires. */
+int
+wf_firing_alerts(const WfStage *stage, Jsonb *facts, bool *fires)
+{
+	int			firing = 0;
+
+	for (int i = 0; i < stage->n_alerts; i++)
+	{
+		const WfAlert *alert = &stage->alerts[i];
+
+		fires[i] = wf_condition_holds(alert->cond, facts,
+									  psprintf("alert " INT64_FORMAT, alert->id))
+			== alert->fires_on_match;
+		if (fires[i])
+			firing++;
+	}
+	return firing;
+}
+
+/*
+ * Writes an alert_event for each firing alert, at most once per stage visit
+ * (ON CONFLICT DO NOTHING).  Appends the new event ids to ids; returns how
+ * many were written.
+ */
+int
+wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
+				Jsonb *facts, const char *cause, StringInfo ids)
+{
+	int			raised = 0;
+
+	SPI_connect();
+	prepare_plans(schema);
+	for (int i = 0; i < stage->n_alerts; i++)
+	{
+		const WfAlert *alert = &stage->alerts[i];
+		Datum		args[10];
+
+		if (!fires[i])
+			continue;
+		args[0] = Int64GetDatum(alert->id);
+		args[1] = Int64GetDatum(row->job_id);
+		args[2] = Int64GetDatum(row->candidate_id);
+		args[3] = Int64GetDatum(row->workflow_id);
+		args[4] = Int64GetDatum(stage->id);
+		args[5] = Int64GetDatum(row->transition_id);
+		args[6] = CStringGetTextDatum(cause);
+		args[7] = CStringGetTextDatum(alert->severity);
+		args[8] = CStringGetTextDatum(alert->message);
+		args[9] = JsonbPGetDatum(facts);
+		if (SPI_execute_plan(alert_event_plan, args, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "workflow_ext: could not write an alert event");
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														 SPI_tuptable->tupdesc, 1, &isnull));
+
+			appendStringInfo(ids, "%s" INT64_FORMAT, ids->len > 0 ? ", " : "", id);
+			raised++;
+		}
+	}
+	SPI_finish();
+	return raised;
+}
+
+void
+wf_write_transition(Oid schema, const WfPipelineRow *row, int64 from_stage_id,
+					const char *from_status, const char *actor, int alerts_raised,
+					Jsonb *warnings)
+{
+	Datum		args[12];
+	char		nulls[12];
+	const char *reason = wf_reason_setting;
+
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = Int64GetDatum(row->transition_id);
+	args[1] = Int64GetDatum(row->job_id);
+	args[2] = Int64GetDatum(row->candidate_id);
+	args[3] = Int64GetDatum(row->workflow_id);
+	args[4] = Int64GetDatum(from_stage_id);
+	if (from_stage_id == 0)
+		nulls[4] = 'n';
+	args[5] = Int64GetDatum(row->stage_id);
+	args[6] = from_status ? CStringGetTextDatum(from_status) : (Datum) 0;
+	if (from_status == NULL)
+		nulls[6] = 'n';
+	args[7] = CStringGetTextDatum(row->status);
+	args[8] = CStringGetTextDatum(actor);
+	args[9] = (reason && reason[0]) ? CStringGetTextDatum(reason) : (Datum) 0;
+	if (!(reason && reason[0]))
+		nulls[9] = 'n';
+	args[10] = Int32GetDatum(alerts_raised);
+	args[11] = warnings ? JsonbPGetDatum(warnings)
+		: DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
+
+	SPI_connect();
+	prepare_plans(schema);
+	if (SPI_execute_plan(transition_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "workflow_ext: could not write the history of candidate " INT64_FORMAT,
+			 row->candidate_id);
+	SPI_finish();
+}
+
+static void
+append_json_text(StringInfo buf, const char *key, const char *value)
+{
+	appendStringInfo(buf, ", \"%s\": ", key);
+	if (value)
+		escape_json(buf, value);
+	else
+		appendStringInfoString(buf, "null");
+}
+
+static void
+append_json_id(StringInfo buf, const char *key, int64 value)
+{
+	if (value == 0)
+		appendStringInfo(buf, ", \"%s\": null", key);
+	else
+		appendStringInfo(buf, ", \"%s\": " INT64_FORMAT, key, value);
+}
+
+/* NOTIFY workflow_events: delivered to listeners only when the transaction commits. */
+void
+wf_notify(const char *event, const WfPipelineRow *row, int64 from_stage_id,
+		  const char *from_status, const char *actor, const char *alert_event_ids)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"event\": ");
+	escape_json(&buf, event);
+	append_json_id(&buf, "job_id", row->job_id);
+	append_json_id(&buf, "candidate_id", row->candidate_id);
+	append_json_id(&buf, "workflow_id", row->workflow_id);
+	append_json_id(&buf, "from_stage_id", from_stage_id);
+	append_json_id(&buf, "to_stage_id", row->stage_id);
+	append_json_text(&buf, "from_status", from_status);
+	append_json_text(&buf, "status", row->status);
+	append_json_id(&buf, "transition_id", row->transition_id);
+	append_json_text(&buf, "actor", actor);
+	appendStringInfo(&buf, ", \"alert_event_ids\": [%s]}", alert_event_ids ? alert_event_ids : "");
+	Async_Notify("workflow_events", buf.data);
+	pfree(buf.data);
+}

@@ -1,0 +1,69 @@
+/*
+ * workflow_ext.h - declarations shared by the C shim (src/pg).
+ *
+ * The shim owns every PostgreSQL call; the condition engine is reached only
+ * through the C ABI of src/core/workflow_core.h.
+ */
+#ifndef WORKFLOW_EXT_H
+#define WORKFLOW_EXT_H
+
+#include "postgres.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+#include "../core/workflow_core.h"
+
+/* GUCs (workflow_ext.c) */
+extern char *wf_actor_setting;
+extern bool wf_require_actor_setting;
+extern char *wf_reason_setting;
+extern int	wf_stage_cache_size;
+
+/* actor.c: the acting user; raises 42501 when one is required and unset */
+extern const char *wf_actor(void);
+
+/* core_status.c: a failed core call becomes an ereport with its SQLSTATE */
+extern void wf_raise_status(const wf_status *status, const char *object) pg_attribute_noreturn();
+extern wf_condition *wf_compile_jsonb(Jsonb *condition, const char *object);
+extern Jsonb *wf_take_core_json(char *text);
+
+/* facts.c: the facts a compiled condition reads, looked up in a jsonb */
+extern wf_fact *wf_resolve_facts(const wf_condition *cond, Jsonb *facts);
+extern bool wf_condition_holds(const wf_condition *cond, Jsonb *facts, const char *object);
+
+/* stage_cache.c: compiled stages, rules and alerts, per backend */
+typedef struct WfAlert
+{
+	int64		id;
+	wf_condition *cond;
+	bool		fires_on_match;
+	char	   *severity;
+	char	   *message;
+} WfAlert;
+
+typedef struct WfStage
+{
+	int64		id;				/* hash key */
+	int64		workflow_id;
+	int32		position;
+	bool		hired;
+	char	   *name;
+	int64		rule_id;		/* 0 when the stage has no rule */
+	char	   *rule_name;
+	bool		rule_blocks;
+	wf_condition *rule;
+	int			n_alerts;
+	WfAlert    *alerts;
+} WfStage;
+
+extern void wf_stage_cache_init(void);
+extern const WfStage *wf_stage_lookup(Oid schema, int64 stage_id);
+
+/* pipeline_events.c: history rows, alert events and notifications */
+extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id);
+extern char *wf_qualified(Oid schema, const char *name);
+
+#endif							/* WORKFLOW_EXT_H */
