@@ -31,6 +31,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies without --enable-depend: rebuild on any.
+$(OBJS): $(wildcard src/core/*.hpp src/core/*.h src/pg/*.h)
+
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 

@@ -54,9 +54,9 @@ BEGIN
     SELECT NEW.stage_id, NEW.id, l->>'path', l->>'field', l->>'op', l->'value',
            (l->>'ignore_case')::boolean,
            CASE WHEN (l->>'negated')::boolean THEN 'match' ELSE 'mismatch' END,
-           format('rule "%s" failed: %s%s %s %s', NEW.name,
+           format('rule "%s" failed: %s%s %s%s', NEW.name,
                   CASE WHEN (l->>'negated')::boolean THEN 'not ' ELSE '' END,
-                  l->>'field', l->>'op', coalesce(l->'value', 'null'::jsonb)),
+                  l->>'field', l->>'op', coalesce(' ' || (l->'value')::text, '')),
            CASE NEW.on_fail WHEN 'block' THEN 'critical' ELSE 'warning' END
       FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l
     ON CONFLICT (rule_id, rule_path) DO UPDATE

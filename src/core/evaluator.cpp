@@ -8,7 +8,7 @@
 namespace wf {
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 

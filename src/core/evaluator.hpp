@@ -17,6 +17,6 @@ Outcome evaluate_leaf(const Leaf& leaf, const wf_fact& fact);
 bool evaluate(const Condition& cond, const wf_fact* facts);
 
 // {"result": bool, "leaves": [...]}; see wf_condition_explain.
-nlohmann::json explain(const Condition& cond, const wf_fact* facts, bool only_failed);
+nlohmann::ordered_json explain(const Condition& cond, const wf_fact* facts, bool only_failed);
 
 }  // namespace wf
