@@ -13,11 +13,11 @@ SQL_PARTS   = $(sort $(wildcard sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions conditions pipeline rules_alerts security \
-               require_actor errors malformed tap_schema tap_api tap_rls dump_restore teardown
-REGRESS_OPTS = --inputdir=test --outputdir=test/results --load-extension=plpgsql
+REGRESS      = setup schema definitions pipeline
+
+REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
 ISOLATION      = concurrent_moves
-ISOLATION_OPTS = --inputdir=test --outputdir=test/results_isolation
+ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src/core
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter

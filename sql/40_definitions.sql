@@ -7,9 +7,11 @@ CREATE FUNCTION touch_updated_at() RETURNS trigger
     AS $$
 BEGIN
     NEW.updated_at := now();
-    IF TG_TABLE_NAME = 'workflow' AND NEW.owner IS DISTINCT FROM OLD.owner THEN
-        RAISE EXCEPTION 'the owner of workflow % cannot be changed', OLD.id
-            USING ERRCODE = '42501';
+    IF TG_TABLE_NAME = 'workflow' THEN
+        IF NEW.owner IS DISTINCT FROM OLD.owner THEN
+            RAISE EXCEPTION 'the owner of workflow % cannot be changed', OLD.id
+                USING ERRCODE = '42501';
+        END IF;
     END IF;
     RETURN NEW;
 END $$;

@@ -189,6 +189,10 @@ DECLARE
     cs @extschema@.candidate_stage := @extschema@.lock_candidate($1, $2);
     outer_reason text := current_setting('workflow_ext.reason', true);
 BEGIN
+    IF cs.status = $3 THEN
+        RAISE EXCEPTION 'candidate % in job % is already %', $1, $2, $3
+            USING ERRCODE = '55000';
+    END IF;
     PERFORM set_config('workflow_ext.reason', coalesce($4, ''), true);
     UPDATE @extschema@.candidate_stage c SET status = $3 WHERE c.id = cs.id RETURNING * INTO cs;
     PERFORM set_config('workflow_ext.reason', coalesce(outer_reason, ''), true);

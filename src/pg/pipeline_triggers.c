@@ -436,6 +436,9 @@ guard_update(Oid schema, TriggerData *td, const Columns *c)
 	}
 
 	/* A status change: active -> rejected/withdrawn, or back (reopen). */
+	if (!is_closed(new.status) && strcmp(new.status, "active") != 0 &&
+		strcmp(new.status, "hired") != 0)
+		return tuple;			/* not a status at all: the CHECK constraint reports it */
 	if (strcmp(new.status, "hired") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
