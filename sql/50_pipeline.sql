@@ -239,8 +239,7 @@ BEGIN
         RAISE EXCEPTION 'alert event % not found', $1 USING ERRCODE = 'P0002';
     END IF;
     IF e.acknowledged_at IS NOT NULL THEN
-        RAISE EXCEPTION 'alert event % was already acknowledged by % at %', $1,
-                        e.acknowledged_by, e.acknowledged_at
+        RAISE EXCEPTION 'alert event % was already acknowledged by %', $1, e.acknowledged_by
             USING ERRCODE = '55000';
     END IF;
     UPDATE @extschema@.alert_event x

@@ -88,7 +88,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 								   wf_qualified(schema, "candidate_stage"));
 
 		SPI_connect();
-		if (SPI_execute_with_args(sql, 1, types, args, NULL, true, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(sql, 1, types, args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the pipeline of candidate " INT64_FORMAT,
 				 candidate_id);
 		n_rows = SPI_processed;

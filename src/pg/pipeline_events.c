@@ -77,7 +77,8 @@ wf_fetch_facts(Oid schema, int64 candidate_id)
 
 	SPI_connect();
 	prepare_plans(schema);
-	if (SPI_execute_plan(facts_plan, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	/* Not read-only: the facts must include the current command's own changes. */
+	if (SPI_execute_plan(facts_plan, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "workflow_ext: could not read the facts of candidate " INT64_FORMAT,
 			 candidate_id);
 	{

@@ -76,7 +76,7 @@ SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE candida
 SELECT test_error('SELECT withdraw_candidate(789, 1234)');
 SELECT status FROM reopen_candidate(789, 1234);
 SELECT test_error('SELECT reopen_candidate(789, 1234)');
-SELECT test_error('SELECT reopen_candidate(900, 1234)');
+SELECT test_error('SELECT reopen_candidate(1, 2000)');
 SELECT status FROM withdraw_candidate(789, 1234, 'took another offer');
 SELECT test_error('UPDATE candidate_stage SET status = ''hired'' WHERE candidate_id = 789');
 SELECT test_error('UPDATE candidate_stage SET status = ''paused'' WHERE candidate_id = 789');
