@@ -3,6 +3,17 @@
 -- edit.  The helper functions are SECURITY DEFINER so that the policies of
 -- workflow and workflow_share do not recurse into each other.
 
+-- The workflows shared with the actor (all, or only those it may edit).
+CREATE FUNCTION shared_workflow_ids(for_edit boolean DEFAULT false) RETURNS SETOF bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT s.workflow_id FROM @extschema@.workflow_share s
+         WHERE s.grantee = @extschema@.current_actor() AND (s.can_edit OR NOT for_edit)
+    $$;
+COMMENT ON FUNCTION shared_workflow_ids(boolean) IS
+    'Ids of the workflows shared with the current actor (with for_edit: only with can_edit).';
+
 CREATE FUNCTION visible_workflow_ids() RETURNS SETOF bigint
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -27,14 +38,19 @@ CREATE FUNCTION editable_workflow_ids() RETURNS SETOF bigint
 COMMENT ON FUNCTION editable_workflow_ids() IS
     'Ids of the workflows the current actor owns or may edit through a share with can_edit.';
 
+-- The workflow policies test the row's own owner, so that INSERT ... RETURNING
+-- (which must pass the SELECT policy) sees the row it has just created.
 ALTER TABLE workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY workflow_read ON workflow FOR SELECT
-    USING (id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (owner = @extschema@.current_actor()
+           OR id IN (SELECT @extschema@.shared_workflow_ids()));
 CREATE POLICY workflow_create ON workflow FOR INSERT
     WITH CHECK (owner = @extschema@.current_actor());
 CREATE POLICY workflow_edit ON workflow FOR UPDATE
-    USING (id IN (SELECT @extschema@.editable_workflow_ids()))
-    WITH CHECK (id IN (SELECT @extschema@.editable_workflow_ids()));
+    USING (owner = @extschema@.current_actor()
+           OR id IN (SELECT @extschema@.shared_workflow_ids(true)))
+    WITH CHECK (owner = @extschema@.current_actor()
+                OR id IN (SELECT @extschema@.shared_workflow_ids(true)));
 CREATE POLICY workflow_delete ON workflow FOR DELETE
     USING (owner = @extschema@.current_actor());
 

@@ -210,14 +210,7 @@ DECLARE
     jw @extschema@.job_workflow;
 BEGIN
     PERFORM @extschema@.visible_workflow($2);
-    -- job_workflow is read without RLS here: an assignment to a workflow the
-    -- actor cannot see must not be overwritten, nor silently duplicated.
-    IF EXISTS (SELECT 1 FROM @extschema@.job_workflow x WHERE x.job_id = $1)
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.job_workflow x WHERE x.job_id = $1
-                          AND x.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
-        RAISE EXCEPTION 'job % is assigned to a workflow of another actor', $1
-            USING ERRCODE = '42501';
-    END IF;
+    -- A job on a workflow the actor cannot see is refused by RLS (42501).
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
                 WHERE c.job_id = $1 AND c.workflow_id <> $2) THEN
         RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1

@@ -125,7 +125,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 			continue;
 		initStringInfo(&ids);
 		if (wf_raise_alerts(schema, stage, fires, &rows[i], facts, "facts", &ids) > 0)
-			wf_notify("alert", &rows[i], 0, NULL, wf_actor(), ids.data);
+			wf_notify("alert", &rows[i], 0, NULL, ids.data);
 	}
 	return PointerGetDatum(NULL);
 }

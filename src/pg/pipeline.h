@@ -25,6 +25,6 @@ extern void wf_write_transition(Oid schema, const WfPipelineRow *row, int64 from
 								const char *from_status, const char *actor,
 								int alerts_raised, Jsonb *warnings);
 extern void wf_notify(const char *event, const WfPipelineRow *row, int64 from_stage_id,
-					  const char *from_status, const char *actor, const char *alert_event_ids);
+					  const char *from_status, const char *alert_event_ids);
 
 #endif

@@ -216,10 +216,14 @@ append_json_id(StringInfo buf, const char *key, int64 value)
 		appendStringInfo(buf, ", \"%s\": " INT64_FORMAT, key, value);
 }
 
-/* NOTIFY workflow_events: delivered to listeners only when the transaction commits. */
+/*
+ * NOTIFY workflow_events: delivered to listeners only when the transaction
+ * commits.  LISTEN has no access control in PostgreSQL, so the payload holds
+ * ids only (no facts, names, reasons or actors); listeners re-read through RLS.
+ */
 void
 wf_notify(const char *event, const WfPipelineRow *row, int64 from_stage_id,
-		  const char *from_status, const char *actor, const char *alert_event_ids)
+		  const char *from_status, const char *alert_event_ids)
 {
 	StringInfoData buf;
 
@@ -234,7 +238,6 @@ wf_notify(const char *event, const WfPipelineRow *row, int64 from_stage_id,
 	append_json_text(&buf, "from_status", from_status);
 	append_json_text(&buf, "status", row->status);
 	append_json_id(&buf, "transition_id", row->transition_id);
-	append_json_text(&buf, "actor", actor);
 	appendStringInfo(&buf, ", \"alert_event_ids\": [%s]}", alert_event_ids ? alert_event_ids : "");
 	Async_Notify("workflow_events", buf.data);
 	pfree(buf.data);

@@ -543,6 +543,6 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	else
 		wf_write_transition(schema, &row, old.stage_id, old.status, actor, 0, NULL);
 	wf_notify(inserted ? "enter" : entered ? "move" : "status", &row,
-			  inserted ? 0 : old.stage_id, inserted ? NULL : old.status, actor, ids.data);
+			  inserted ? 0 : old.stage_id, inserted ? NULL : old.status, ids.data);
 	return PointerGetDatum(NULL);
 }
