@@ -13,7 +13,7 @@ SQL_PARTS   = $(sort $(wildcard sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions pipeline conditions rules_alerts security
+REGRESS      = setup schema definitions pipeline conditions rules_alerts security require_actor malformed
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
 ISOLATION      = concurrent_moves

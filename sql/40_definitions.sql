@@ -107,6 +107,7 @@ CREATE FUNCTION visible_workflow(workflow_id bigint, for_edit boolean DEFAULT fa
 DECLARE
     w @extschema@.workflow;
 BEGIN
+    PERFORM @extschema@.current_actor();
     SELECT * INTO w FROM @extschema@.workflow x WHERE x.id = $1;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % not found', $1 USING ERRCODE = 'P0002';

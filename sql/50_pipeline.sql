@@ -17,6 +17,7 @@ DECLARE
     src @extschema@.facts_source;
     facts jsonb;
 BEGIN
+    PERFORM @extschema@.current_actor();
     SELECT * INTO src FROM @extschema@.facts_source;
     IF FOUND THEN
         -- relation is a regclass: its text form is quoted and schema-qualified.
@@ -66,6 +67,7 @@ CREATE FUNCTION lock_candidate(candidate_id bigint, job_id bigint)
 DECLARE
     cs @extschema@.candidate_stage;
 BEGIN
+    PERFORM @extschema@.current_actor();
     SELECT * INTO cs FROM @extschema@.candidate_stage c
      WHERE c.job_id = $2 AND c.candidate_id = $1 FOR UPDATE;
     IF FOUND THEN
