@@ -13,10 +13,10 @@ SQL_PARTS   = $(sort $(wildcard sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions pipeline conditions rules_alerts security require_actor malformed
+REGRESS      = setup schema definitions pipeline conditions rules_alerts security require_actor malformed tap_schema tap_api tap_rls dump_restore teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
-ISOLATION      = concurrent_moves
+ISOLATION      = 
 ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src/core

@@ -46,6 +46,11 @@ CREATE FUNCTION stage_rule_sync_alerts() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
+    -- A rule inserted with an earlier created_at is restored (pg_dump) or
+    -- imported: its alerts arrive with it, under their own ids.
+    IF TG_OP = 'INSERT' AND NEW.created_at <> now() THEN
+        RETURN NULL;
+    END IF;
     DELETE FROM @extschema@.alert a
      WHERE a.rule_id = NEW.id
        AND a.rule_path NOT IN (SELECT l->>'path'
