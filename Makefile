@@ -16,7 +16,7 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 REGRESS      = setup schema definitions pipeline conditions rules_alerts security require_actor malformed tap_schema tap_api tap_rls dump_restore teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
-ISOLATION      = 
+ISOLATION      = concurrent_moves events cache_invalidation
 ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src/core
