@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what workflow_ext needs on Debian 12 (as root, or through sudo),
+# then builds and installs the extension into PostgreSQL 15.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential g++ make
+  postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-common
+  libre2-dev nlohmann-json3-dev libgtest-dev
+  clang libclang-rt-14-dev
+)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+echo "== building workflow_ext"
+make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
+$sudo make -s install PG_CONFIG="$PG_CONFIG"
