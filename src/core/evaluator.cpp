@@ -1,5 +1,6 @@
 #include "evaluator.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <string_view>
 
@@ -199,8 +200,8 @@ json fact_json(const wf_fact& f) {
     case WF_FACT_BOOL: return f.boolean != 0;
     case WF_FACT_NUMBER:
       // Integral numbers print as integers, as they were most likely written.
-      if (f.number == static_cast<double>(static_cast<int64_t>(f.number)) &&
-          f.number > -9e15 && f.number < 9e15)
+      // (Range first: casting a huge double to an integer is undefined.)
+      if (f.number > -9e15 && f.number < 9e15 && f.number == std::floor(f.number))
         return static_cast<int64_t>(f.number);
       return f.number;
     case WF_FACT_STRING: return std::string(f.str, f.len);

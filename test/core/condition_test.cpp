@@ -406,3 +406,17 @@ TEST(Api, NullSafety) {
   wf_condition_free(nullptr);
   wf_free(nullptr);
 }
+
+// Found by the fuzzer: explaining a fact too large for an integer.
+TEST(Explain, HugeNumbersStayDoubles) {
+  Compiled c(R"({"field": "x", "op": "lt", "value": 1})");
+  ResolvedFacts facts(c.cond, json::parse(R"({"x": 1e300})"));
+  wf_status st{};
+  int result = -1;
+  char* text = wf_condition_explain(c.cond, facts.data(), 0, &result, &st);
+  ASSERT_NE(text, nullptr);
+  auto doc = json::parse(text);
+  wf_free(text);
+  EXPECT_EQ(result, 0);
+  EXPECT_DOUBLE_EQ(doc["leaves"][0]["actual"].get<double>(), 1e300);
+}

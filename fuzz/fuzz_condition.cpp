@@ -1,0 +1,56 @@
+// libFuzzer target over the core: parse + validate + compile a condition,
+// then evaluate and explain it against facts.  Input: condition JSON, a NUL
+// byte, facts JSON (facts default to {} when there is no NUL).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "facts_helper.hpp"
+#include "workflow_core.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const char* text = reinterpret_cast<const char*>(data);
+  const char* nul = static_cast<const char*>(std::memchr(text, '\0', size));
+  const size_t cond_len = nul ? static_cast<size_t>(nul - text) : size;
+
+  wf_status status;
+  wf_condition* cond = wf_condition_compile(text, cond_len, &status);
+  if (!cond) {
+    // A rejection must say why, with a SQLSTATE.
+    if (status.code == WF_OK || status.sqlstate[5] != '\0') __builtin_trap();
+    return 0;
+  }
+  nlohmann::json facts = nlohmann::json::object();
+  if (nul) {
+    auto parsed = nlohmann::json::parse(nul + 1, text + size, nullptr, false);
+    if (!parsed.is_discarded()) facts = std::move(parsed);
+  }
+  ResolvedFacts resolved(cond, facts);
+  const int result = wf_condition_evaluate(cond, resolved.data(), &status);
+  int explained = -1;
+  char* explanation = wf_condition_explain(cond, resolved.data(), 0, &explained, &status);
+  // evaluate and explain must agree.
+  if (!explanation || result < 0 || explained != result) __builtin_trap();
+  wf_free(explanation);
+  char* failed = wf_condition_explain(cond, resolved.data(), 1, &explained, &status);
+  wf_free(failed);
+  char* leaves = wf_condition_leaves(cond, &status);
+  if (!leaves) __builtin_trap();
+  // The leaves re-validate one by one as alerts.
+  auto list = nlohmann::json::parse(leaves);
+  wf_free(leaves);
+  for (const auto& leaf : list) {
+    std::string value = leaf.contains("value") ? leaf["value"].dump() : std::string();
+    wf_condition* alert = wf_alert_compile(
+        leaf["field"].get<std::string>().c_str(), leaf["op"].get<std::string>().c_str(),
+        leaf.contains("value") ? value.c_str() : nullptr, value.size(),
+        leaf["ignore_case"].get<bool>() ? 1 : 0, &status);
+    if (!alert) __builtin_trap();
+    wf_condition_free(alert);
+  }
+  wf_condition_free(cond);
+  return 0;
+}
