@@ -54,3 +54,22 @@ clean: clean-core
 .PHONY: clean-core
 clean-core:
 	rm -rf build test/results test/results_isolation
+
+# --- benchmarks (bench/): every scenario beside its baselines, in one run ---
+BENCH_PGOPTS = -o shared_buffers=1GB -o synchronous_commit=off -o max_wal_size=4GB -o checkpoint_timeout=30min
+
+build/bench_core: bench/core/bench_core.cpp $(CORE_SRCS) $(wildcard src/core/*.hpp src/core/*.h)
+	@mkdir -p build
+	$(CXX) -std=c++17 -O2 -DBENCH_CONDITIONS='"$(abspath bench/conditions.json)"' -Isrc/core -Itest/core \
+	    bench/core/bench_core.cpp $(CORE_SRCS) -lbenchmark -lpthread -lre2 -o $@
+
+.PHONY: bench-deps bench bench-smoke
+bench-deps: build/bench_core
+	@command -v gnuplot >/dev/null || apt-get install -y -qq gnuplot-nox >/dev/null
+	@test -d bench/node/node_modules || (cd bench/node && npm install --no-audit --no-fund --silent)
+
+bench: bench-deps
+	pg_virtualenv -v 15 $(BENCH_PGOPTS) /usr/bin/python3 bench/run.py
+
+bench-smoke: bench-deps
+	pg_virtualenv -v 15 /usr/bin/python3 bench/run.py --smoke

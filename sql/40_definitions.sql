@@ -79,17 +79,17 @@ COMMENT ON FUNCTION stage_rule_sync_alerts() IS 'Trigger: regenerates a rule''s 
 CREATE TRIGGER stage_rule_sync_alerts AFTER INSERT OR UPDATE OF condition, name, stage_id ON stage_rule
     FOR EACH ROW EXECUTE FUNCTION stage_rule_sync_alerts();
 
-CREATE FUNCTION invalidate_stage_cache() RETURNS trigger
+CREATE FUNCTION invalidate_caches() RETURNS trigger
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_invalidate_stage_cache';
-COMMENT ON FUNCTION invalidate_stage_cache() IS 'Statement trigger: tells every backend (at commit) that compiled stages, rules and alerts are stale.';
+    AS 'MODULE_PATHNAME', 'wf_invalidate_caches';
+COMMENT ON FUNCTION invalidate_caches() IS 'Statement trigger: tells every backend (at commit) that what it cached from this table (compiled stages, rules and alerts; the facts query) is stale.';
 CREATE TRIGGER workflow_stage_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_stage
-    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_stage_cache();
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 CREATE TRIGGER stage_rule_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON stage_rule
-    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_stage_cache();
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 CREATE TRIGGER alert_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alert
-    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_stage_cache();
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 
 CREATE FUNCTION stage_transition_immutable() RETURNS trigger
     LANGUAGE plpgsql

@@ -55,10 +55,13 @@ CREATE FUNCTION candidate_facts_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'wf_candidate_facts_changed';
 COMMENT ON FUNCTION candidate_facts_changed() IS
     'AFTER trigger on the facts source: evaluates again the alerts of the stages the candidate stands in (each fires at most once per visit). Argument: the key column.';
+CREATE TRIGGER facts_source_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON facts_source
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 CREATE TRIGGER candidate_profile_facts_changed AFTER INSERT OR UPDATE OF attributes ON candidate_profile
     FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id');
 
--- Locks the candidate's pipeline row; P0002 naming the job or the candidate.
+-- Locks the candidate's pipeline row; P0002 naming the job or the candidate
+-- (the status functions' counterpart of the C move functions' lock).
 CREATE FUNCTION lock_candidate(candidate_id bigint, job_id bigint)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
@@ -81,82 +84,24 @@ END $$;
 COMMENT ON FUNCTION lock_candidate(bigint, bigint) IS
     'The candidate''s pipeline row in a job, locked FOR UPDATE; P0002 when the job or the candidate is not found (or not visible).';
 
--- Updates the locked row; the triggers check it and write the history.
-CREATE FUNCTION apply_move(cs @extschema@.candidate_stage, to_stage_id bigint, reason text)
-    RETURNS @extschema@.move_result
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    outer_reason text := current_setting('workflow_ext.reason', true);
-    tid bigint;
-    result @extschema@.move_result;
-BEGIN
-    PERFORM set_config('workflow_ext.reason', coalesce($3, ''), true);
-    UPDATE @extschema@.candidate_stage c SET stage_id = $2 WHERE c.id = cs.id
-    RETURNING c.transition_id INTO tid;
-    PERFORM set_config('workflow_ext.reason', coalesce(outer_reason, ''), true);
-    SELECT cs.job_id, cs.candidate_id, cs.stage_id, $2, s.name, t.id, t.alerts_raised, t.warnings
-      INTO result
-      FROM @extschema@.stage_transition t, @extschema@.workflow_stage s
-     WHERE t.id = tid AND s.id = $2;
-    RETURN result;
-END $$;
-COMMENT ON FUNCTION apply_move(@extschema@.candidate_stage, bigint, text) IS
-    'Moves a locked pipeline row with a plain UPDATE (so the triggers do the checking and recording) and returns the move_result.';
-
+-- The move functions are C (src/pg/move_functions.c): they run as the caller,
+-- lock the row, check the next or target stage and move with a plain UPDATE,
+-- so the candidate_stage triggers check and record it like any other.
 CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint,
                                    expected_stage_id bigint DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE plpgsql
+    LANGUAGE C
     SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    cs @extschema@.candidate_stage := @extschema@.lock_candidate($1, $2);
-    next_id bigint;
-BEGIN
-    IF cs.status <> 'active' THEN
-        RAISE EXCEPTION 'candidate % in job % is %, not active', $1, $2, cs.status
-            USING ERRCODE = '55000';
-    END IF;
-    SELECT n.id INTO next_id
-      FROM @extschema@.workflow_stage cur
-      JOIN @extschema@.workflow_stage n ON n.workflow_id = cur.workflow_id AND n.position > cur.position
-     WHERE cur.id = cs.stage_id
-     ORDER BY n.position
-     LIMIT 1;
-    IF next_id IS NULL THEN
-        RAISE EXCEPTION 'candidate % in job % is already in the last stage (%)', $1, $2, cs.stage_id
-            USING ERRCODE = '55000';
-    END IF;
-    IF $3 IS NOT NULL AND $3 <> cs.stage_id THEN
-        RAISE EXCEPTION 'candidate % in job % is in stage %, not in the expected stage %',
-                        $1, $2, cs.stage_id, $3
-            USING ERRCODE = '55000';
-    END IF;
-    RETURN @extschema@.apply_move(cs, next_id, NULL);
-END $$;
+    AS 'MODULE_PATHNAME', 'wf_move_to_next_stage';
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint) IS
     'Moves a candidate to the next stage of the job''s workflow (seed: PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks.';
 
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint,
                               reason text DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE plpgsql
+    LANGUAGE C
     SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    cs @extschema@.candidate_stage := @extschema@.lock_candidate($1, $2);
-BEGIN
-    IF $3 IS NULL THEN
-        RAISE EXCEPTION 'stage_id must not be NULL' USING ERRCODE = '22023';
-    END IF;
-    IF cs.stage_id = $3 THEN
-        RAISE EXCEPTION 'candidate % in job % is already in stage %', $1, $2, $3
-            USING ERRCODE = '55000';
-    END IF;
-    RETURN @extschema@.apply_move(cs, $3, $4);
-END $$;
+    AS 'MODULE_PATHNAME', 'wf_move_to_stage';
 COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text) IS
     'Moves a candidate to any stage of the job''s workflow, back or forward, with the same checks, history and alerts as move_to_next_stage().';
 

@@ -13,7 +13,7 @@
 
 PG_FUNCTION_INFO_V1(wf_stage_rule_validate);
 PG_FUNCTION_INFO_V1(wf_alert_validate);
-PG_FUNCTION_INFO_V1(wf_invalidate_stage_cache);
+PG_FUNCTION_INFO_V1(wf_invalidate_caches);
 
 static TriggerData *
 row_trigger(FunctionCallInfo fcinfo, const char *name)
@@ -149,19 +149,19 @@ wf_alert_validate(PG_FUNCTION_ARGS)
 }
 
 /*
- * Rows of stage_rule, alert and workflow_stage changed: queue a relcache
+ * Rows of workflow_stage, stage_rule, alert or facts_source changed: queue a relcache
  * invalidation of the table, which PostgreSQL delivers to this backend at the
  * next command and to the others at commit (never on rollback).
  */
 Datum
-wf_invalidate_stage_cache(PG_FUNCTION_ARGS)
+wf_invalidate_caches(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("invalidate_stage_cache() must be called as a trigger")));
+				 errmsg("invalidate_caches() must be called as a trigger")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
 	return PointerGetDatum(NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * pipeline_events.c - what a change of the pipeline writes: the
- * stage_transition row, alert_event rows and the NOTIFY payload; and the
- * candidate's facts they are judged on.  Plans are prepared once per backend.
+ * stage_transition row, alert_event rows and the NOTIFY payload.  Plans are
+ * prepared once per backend.
  */
 #include "workflow_ext.h"
 
@@ -16,7 +16,6 @@
 #include "pipeline.h"
 
 static Oid	plans_schema = InvalidOid;
-static SPIPlanPtr facts_plan = NULL;
 static SPIPlanPtr transition_plan = NULL;
 static SPIPlanPtr alert_event_plan = NULL;
 
@@ -24,28 +23,20 @@ static SPIPlanPtr alert_event_plan = NULL;
 static void
 prepare_plans(Oid schema)
 {
-	Oid			facts_types[1] = {INT8OID};
 	Oid			transition_types[12] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID};
 	Oid			event_types[10] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, JSONBOID};
 	SPIPlanPtr	plan;
 
-	if (plans_schema == schema && facts_plan && transition_plan && alert_event_plan)
+	if (plans_schema == schema && transition_plan && alert_event_plan)
 		return;
-	if (facts_plan)
-		SPI_freeplan(facts_plan);
 	if (transition_plan)
 		SPI_freeplan(transition_plan);
 	if (alert_event_plan)
 		SPI_freeplan(alert_event_plan);
-	facts_plan = transition_plan = alert_event_plan = NULL;
+	transition_plan = alert_event_plan = NULL;
 
-	plan = SPI_prepare(psprintf("SELECT %s($1)", wf_qualified(schema, "candidate_facts")),
-					   1, facts_types);
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "workflow_ext: could not prepare the facts query");
-	facts_plan = plan;
 	plan = SPI_prepare(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
 								"alerts_raised, warnings) "
@@ -65,33 +56,6 @@ prepare_plans(Oid schema)
 		elog(ERROR, "workflow_ext: could not prepare the alert event insert");
 	alert_event_plan = plan;
 	plans_schema = schema;
-}
-
-Jsonb *
-wf_fetch_facts(Oid schema, int64 candidate_id)
-{
-	Datum		args[1] = {Int64GetDatum(candidate_id)};
-	MemoryContext caller = CurrentMemoryContext;
-	Jsonb	   *facts = NULL;
-	bool		isnull;
-
-	SPI_connect();
-	prepare_plans(schema);
-	/* Not read-only: the facts must include the current command's own changes. */
-	if (SPI_execute_plan(facts_plan, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "workflow_ext: could not read the facts of candidate " INT64_FORMAT,
-			 candidate_id);
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		facts = isnull ? NULL : DatumGetJsonbPCopy(d);
-		MemoryContextSwitchTo(spi);
-	}
-	SPI_finish();
-	if (facts == NULL)
-		facts = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-	return facts;
 }
 
 /* Evaluates the alerts of a stage: fires[i] says whether alert i fires. */
@@ -166,7 +130,7 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, int64 from_stage_id,
 {
 	Datum		args[12];
 	char		nulls[12];
-	const char *reason = wf_reason_setting;
+	const char *reason = wf_move_reason ? wf_move_reason : wf_reason_setting;
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = Int64GetDatum(row->transition_id);

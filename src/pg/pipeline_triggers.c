@@ -44,13 +44,22 @@ typedef struct PendingMove
 static HTAB *pending = NULL;
 static bool xact_callback_registered = false;
 
+/* The latest recorded change, for the move function that caused it. */
+static int64 last_transition_id = 0;
+static int	last_alerts_raised = 0;
+static Jsonb *last_warnings = NULL;	/* in TopTransactionContext */
+
 static void
 forget_pending(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PREPARE)
+	{
 		pending = NULL;			/* its memory goes with TopTransactionContext */
+		last_transition_id = 0;
+		last_warnings = NULL;
+	}
 }
 
 static PendingMove *
@@ -80,6 +89,24 @@ remember(int64 transition_id)
 	p->facts = NULL;
 	p->warnings = NULL;
 	return p;
+}
+
+bool
+wf_last_move(int64 transition_id, int *alerts_raised, Jsonb **warnings)
+{
+	if (transition_id == 0 || transition_id != last_transition_id)
+		return false;
+	*alerts_raised = last_alerts_raised;
+	*warnings = last_warnings;
+	return true;
+}
+
+static void
+remember_recorded(int64 transition_id, int alerts_raised, Jsonb *warnings)
+{
+	last_transition_id = transition_id;
+	last_alerts_raised = alerts_raised;
+	last_warnings = warnings;	/* already in TopTransactionContext, or NULL */
 }
 
 static bool
@@ -535,10 +562,14 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 								inserted ? NULL : old.status, actor, firing, p.warnings);
 			if (firing > 0)
 				(void) wf_raise_alerts(schema, stage, fires, &row, facts, "entry", &ids);
+			remember_recorded(row.transition_id, firing, p.warnings);
 		}
 		else
+		{
 			wf_write_transition(schema, &row, inserted ? 0 : old.stage_id,
 								inserted ? NULL : old.status, actor, 0, p.warnings);
+			remember_recorded(row.transition_id, 0, p.warnings);
+		}
 	}
 	else
 		wf_write_transition(schema, &row, old.stage_id, old.status, actor, 0, NULL);

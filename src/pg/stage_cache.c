@@ -114,9 +114,12 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	out->id = stage_id;
 	SPI_connect();
 	sql = psprintf("SELECT s.workflow_id, s.position, s.kind = 'hired', s.name, r.id, r.name, "
-				   "r.on_fail = 'block', r.condition "
+				   "r.on_fail = 'block', r.condition, "
+				   "(SELECT n.id FROM %s n WHERE n.workflow_id = s.workflow_id "
+				   "AND n.position > s.position ORDER BY n.position LIMIT 1) "
 				   "FROM %s s LEFT JOIN %s r ON r.stage_id = s.id WHERE s.id = $1",
-				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "stage_rule"));
+				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow_stage"),
+				   wf_qualified(schema, "stage_rule"));
 	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read stage " INT64_FORMAT, stage_id);
 	if (SPI_processed == 1)
@@ -131,6 +134,9 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		out->position = DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull));
 		out->hired = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
 		out->name = copy_text_column(row, desc, 4);
+		out->next_stage_id = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
+		if (isnull)
+			out->next_stage_id = 0;
 		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
 		if (isnull)
 			out->rule_id = 0;

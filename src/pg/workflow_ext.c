@@ -41,4 +41,5 @@ _PG_init(void)
 	EmitWarningsOnPlaceholders("workflow_ext");
 #endif
 	wf_stage_cache_init();
+	wf_facts_source_init();
 }

@@ -54,6 +54,7 @@ typedef struct WfStage
 	int64		rule_id;		/* 0 when the stage has no rule */
 	char	   *rule_name;
 	bool		rule_blocks;
+	int64		next_stage_id;	/* the next stage by position, 0 at the last */
 	wf_condition *rule;
 	int			n_alerts;
 	WfAlert    *alerts;
@@ -62,8 +63,15 @@ typedef struct WfStage
 extern void wf_stage_cache_init(void);
 extern const WfStage *wf_stage_lookup(Oid schema, int64 stage_id);
 
-/* pipeline_events.c: history rows, alert events and notifications */
-extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id);
 extern char *wf_qualified(Oid schema, const char *name);
+
+/* facts_source.c: the facts rules and alerts see */
+extern void wf_facts_source_init(void);
+extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id);
+
+/* move_functions.c / pipeline_triggers.c: what a move function hands the
+ * triggers (its reason) and gets back (the recorded transition) */
+extern const char *wf_move_reason;
+extern bool wf_last_move(int64 transition_id, int *alerts_raised, Jsonb **warnings);
 
 #endif							/* WORKFLOW_EXT_H */

@@ -1,0 +1,2 @@
+\set c random(1, :candidates)
+SELECT move_to_next_stage(:c, 1 + :c % :jobs);

@@ -1,0 +1,350 @@
+#!/usr/bin/python3
+"""workflow_ext benchmarks, side by side with their baselines in one run.
+
+Run under a throwaway cluster (make bench / make bench-smoke do that with
+pg_virtualenv).  Every scenario alternates workflow_ext with its baselines,
+at least 3 repetitions, and reports medians and ratios; nothing is asserted
+about timings.  Writes bench/results/<mode>.md and a chart (gnuplot PNG).
+"""
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SMOKE = "--smoke" in sys.argv
+SIZES = {
+    "move_candidates": 20_000 if SMOKE else 100_000,
+    "jobs": 20 if SMOKE else 1000,
+    "move_seconds": 2 if SMOKE else 15,
+    "clients": 4,
+    "screen_docs": 5000 if SMOKE else 1_000_000,
+    "plpgsql_docs": 2000 if SMOKE else 100_000,
+    "facts_candidates": 2000 if SMOKE else 100_000,
+    "scale": [5000, 20_000] if SMOKE else [10_000, 100_000, 1_000_000],
+    "scale_seconds": 1 if SMOKE else 5,
+    "memory_conditions": 500 if SMOKE else 10_000,
+    "memory_evaluations": 100_000 if SMOKE else 10_000_000,
+    "core_seconds": 0.2 if SMOKE else 3,
+    "reps": 3,
+}
+CONDITIONS = json.load(open(os.path.join(HERE, "conditions.json")))
+rows = []          # (scenario, measure, ext, baselines{name: value}, ratio text, target, met)
+notes = []
+
+
+def psql(sql=None, file=None, variables=None, quiet=True):
+    cmd = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"]
+    for k, v in (variables or {}).items():
+        cmd += ["-v", f"{k}={v}"]
+    cmd += ["-f", file] if file else ["-c", sql]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"psql failed: {out.stderr}\n{sql or file}")
+    return out.stdout.strip()
+
+
+def timed_queries(queries, reps):
+    """Runs each named query reps times, alternating, in one session; medians in ms."""
+    script = ["\\timing on", "SET max_parallel_workers_per_gather = 0;", "SET jit = off;"]
+    order = []
+    for r in range(reps):
+        names = list(queries) if r % 2 == 0 else list(reversed(list(queries)))
+        for name in names:
+            script.append(queries[name].rstrip(";") + ";")
+            order.append(name)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write("\n".join(script) + "\n")
+    out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-f", f.name],
+                         capture_output=True, text=True)
+    os.unlink(f.name)
+    if out.returncode != 0:
+        raise SystemExit(f"psql failed: {out.stderr}")
+    times = [float(m) for m in re.findall(r"^Time: ([0-9.]+) ms", out.stdout, re.M)]
+    results = {}
+    for name, t in zip(order, times):
+        results.setdefault(name, []).append(t)
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
+def pgbench(script, seconds, clients, variables, log_prefix=None):
+    cmd = ["pgbench", "-n", "-T", str(seconds), "-c", str(clients), "-j", str(min(clients, 2)),
+           "-f", os.path.join(HERE, "pgbench", script)]
+    for k, v in variables.items():
+        cmd += ["-D", f"{k}={v}"]
+    if log_prefix:
+        cmd += ["-l", "--log-prefix", log_prefix]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    if out.returncode != 0:
+        raise SystemExit(f"pgbench failed: {out.stderr}{out.stdout}")
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
+    return float(m.group(1))
+
+
+def add(scenario, measure, ext, baselines, ratio, target, met):
+    rows.append((scenario, measure, ext, baselines, ratio, target, met))
+    print(f"  {scenario:14} {measure:34} ext={ext:<12} {baselines} ratio={ratio} target={target} "
+          f"{'met' if met else 'NOT met'}", flush=True)
+
+
+def fmt(v, unit=""):
+    if isinstance(v, str):
+        return v
+    if v >= 100:
+        return f"{v:,.0f}{unit}"
+    return f"{v:.3g}{unit}"
+
+
+# --- move: pgbench, ext vs floor vs PL/pgSQL peer --------------------------------------------
+def move():
+    print("== move", flush=True)
+    v = {"candidates": SIZES["move_candidates"], "jobs": SIZES["jobs"]}
+    psql(file=os.path.join(HERE, "sql", "move_data.sql"), variables=v)
+    tps = {"ext": [], "floor": [], "peer": []}
+    scripts = {"ext": "move_ext.sql", "floor": "move_floor.sql", "peer": "move_peer.sql"}
+    for r in range(SIZES["reps"]):
+        names = ["ext", "floor", "peer"] if r % 2 == 0 else ["peer", "floor", "ext"]
+        for name in names:
+            psql(file=os.path.join(HERE, "sql", "move_reset.sql"))
+            tps[name].append(pgbench(scripts[name], SIZES["move_seconds"], SIZES["clients"], v))
+    med = {k: statistics.median(x) for k, x in tps.items()}
+    moved = psql("SELECT count(*) FROM stage_transition")
+    notes.append(f"move: {moved} history rows written by workflow_ext in the last repetition; "
+                 f"TPS per repetition: " + ", ".join(f"{k} {[round(t) for t in x]}" for k, x in tps.items()))
+    add("move", f"TPS, {SIZES['clients']} clients", fmt(med["ext"]),
+        {"floor": fmt(med["floor"]), "PL/pgSQL peer": fmt(med["peer"])},
+        f"{med['ext'] / med['floor']:.2f}x floor, {med['ext'] / med['peer']:.2f}x peer",
+        ">= 0.7x floor; >= 2x peer",
+        med["ext"] >= 0.7 * med["floor"] and med["ext"] >= 2 * med["peer"])
+
+
+# --- screen: condition_matches vs jsonb_path_match vs PL/pgSQL vs bare scan -------------------
+def screen():
+    print("== screen", flush=True)
+    psql(file=os.path.join(HERE, "sql", "screen_data.sql"), variables={"docs": SIZES["screen_docs"]})
+    psql(file=os.path.join(HERE, "sql", "plpgsql_peer.sql")) if psql(
+        "SELECT count(*) FROM pg_namespace WHERE nspname = 'peer'") == "0" else None
+    n, m = SIZES["screen_docs"], SIZES["plpgsql_docs"]
+    for key in ("screen_1", "screen_5", "screen_20"):
+        cond = json.dumps(CONDITIONS[key]["condition"]).replace("'", "''")
+        path = CONDITIONS[key]["jsonpath"].replace("'", "''")
+        q = {
+            "bare": "SELECT count(*) FROM screen_docs",
+            "ext": f"SELECT count(*) FROM screen_docs WHERE condition_matches('{cond}', doc)",
+            "jsonpath": f"SELECT count(*) FROM screen_docs WHERE jsonb_path_match(doc, '{path}')",
+            "plpgsql": f"SELECT count(*) FROM screen_docs WHERE id <= {m} AND peer.condition_holds('{cond}', doc)",
+        }
+        counts = {k: psql(v) for k, v in q.items() if k != "bare"}
+        if counts["ext"] != counts["jsonpath"]:
+            raise SystemExit(f"{key}: condition_matches counted {counts['ext']}, jsonb_path_match {counts['jsonpath']}")
+        ms = timed_queries(q, SIZES["reps"])
+        per_row = {k: ms[k] * 1e6 / (m if k == "plpgsql" else n) for k in ms}   # ns per row
+        ext_cost = per_row["ext"] - per_row["bare"]
+        leaves = key.split("_")[1]
+        notes.append(f"{key}: {counts['ext']} of {n} documents match; ns/row ext {per_row['ext']:.0f}, "
+                     f"jsonb_path_match {per_row['jsonpath']:.0f}, PL/pgSQL {per_row['plpgsql']:.0f} "
+                     f"(on {m} rows), bare scan {per_row['bare']:.0f}")
+        targets, met = [], True
+        jp = per_row["jsonpath"] / per_row["ext"]
+        pl = per_row["plpgsql"] / per_row["ext"]
+        targets.append(">= 3x jsonb_path_match"); met &= jp >= 3
+        targets.append(">= 20x PL/pgSQL"); met &= pl >= 20
+        ratio = f"{jp:.1f}x faster than jsonpath, {pl:.0f}x than PL/pgSQL"
+        if leaves == "5":
+            scan = per_row["ext"] / per_row["bare"]
+            targets.append("<= 3x bare scan"); met &= scan <= 3
+            ratio += f", {scan:.2f}x bare scan"
+        add(f"screen {leaves} leaf", f"ns/row over {n:,} docs", fmt(per_row["ext"]),
+            {"jsonb_path_match": fmt(per_row["jsonpath"]), "PL/pgSQL": fmt(per_row["plpgsql"]),
+             "bare scan": fmt(per_row["bare"])}, ratio, "; ".join(targets), met)
+
+
+# --- facts update: triggers on vs off ---------------------------------------------------------
+def facts_update():
+    print("== facts update", flush=True)
+    v = {"candidates": SIZES["facts_candidates"], "jobs": SIZES["jobs"]}
+    psql(file=os.path.join(HERE, "sql", "move_data.sql"), variables=v)
+    # Everyone stands in stage 2: a visit with 5 rule alerts + 3 alerts.
+    psql("SET workflow_ext.actor = 'bench'; "
+         "UPDATE candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE position = 2)")
+    upd = "UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('n', random());"
+    script = ["SET workflow_ext.actor = 'bench';"]
+    order = []
+    for r in range(SIZES["reps"]):
+        for name in (["ext", "off"] if r % 2 == 0 else ["off", "ext"]):
+            if name == "off":
+                script.append("ALTER TABLE candidate_profile DISABLE TRIGGER candidate_profile_facts_changed;")
+            script += ["\\timing on", upd, "\\timing off"]
+            if name == "off":
+                script.append("ALTER TABLE candidate_profile ENABLE TRIGGER candidate_profile_facts_changed;")
+            order.append(name)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write("\n".join(script) + "\n")
+    out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-f", f.name],
+                         capture_output=True, text=True, check=True)
+    os.unlink(f.name)
+    times = [float(t) for t in re.findall(r"^Time: ([0-9.]+) ms", out.stdout, re.M)]
+    ms = {k: statistics.median([t for n, t in zip(order, times) if n == k]) for k in ("ext", "off")}
+    events = psql("SELECT count(*) FROM alert_event WHERE cause = 'facts'")
+    notes.append(f"facts update: {events} alert events raised by fact changes (each alert at most once per visit)")
+    ratio = ms["ext"] / ms["off"]
+    add("facts update", f"ms to update {SIZES['facts_candidates']:,} profiles", fmt(ms["ext"]),
+        {"triggers disabled": fmt(ms["off"])}, f"{ratio:.2f}x", "<= 2x", ratio <= 2)
+
+
+# --- scale: move latency percentiles at growing pipeline sizes -------------------------------
+def scale():
+    print("== scale", flush=True)
+    p99 = {}
+    result = {}
+    for n in SIZES["scale"]:
+        v = {"candidates": n, "jobs": SIZES["jobs"]}
+        psql(file=os.path.join(HERE, "sql", "move_data.sql"), variables=v)
+        lat = []
+        for r in range(SIZES["reps"]):
+            psql(file=os.path.join(HERE, "sql", "move_reset.sql"))
+            prefix = f"wfscale{n}_{r}"
+            pgbench("move_ext.sql", SIZES["scale_seconds"], 1, v, log_prefix=prefix)
+            tmp = tempfile.gettempdir()
+            for name in os.listdir(tmp):
+                if name.startswith(prefix):
+                    with open(os.path.join(tmp, name)) as f:
+                        lat += [int(line.split()[2]) for line in f if line.strip()]
+                    os.unlink(os.path.join(tmp, name))
+        lat.sort()
+        p50 = lat[len(lat) // 2] / 1000
+        p99[n] = lat[int(len(lat) * 0.99)] / 1000
+        result[n] = (p50, p99[n], len(lat))
+    small, big = SIZES["scale"][0], SIZES["scale"][-1]
+    ratio = p99[big] / p99[small]
+    add("scale", f"move p50/p99 ms at {', '.join(f'{n:,}' for n in SIZES['scale'])}",
+        " / ".join(f"{result[n][0]:.2f}/{result[n][1]:.2f}" for n in SIZES["scale"]),
+        {}, f"p99 {big:,} / p99 {small:,} = {ratio:.2f}x", "<= 1.3x", ratio <= 1.3)
+    return result
+
+
+# --- core: Google Benchmark vs json-rules-engine ---------------------------------------------
+def core():
+    print("== core", flush=True)
+    binary = os.path.join(ROOT, "build", "bench_core")
+    out = subprocess.run([binary, f"--benchmark_min_time={SIZES['core_seconds']}",
+                          "--benchmark_format=json", "--benchmark_repetitions=3",
+                          "--benchmark_report_aggregates_only=true"],
+                         capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout)
+    rate = {b["run_name"]: b["items_per_second"] for b in data["benchmarks"]
+            if b.get("aggregate_name") == "median"}
+    jre = []
+    for _ in range(SIZES["reps"]):
+        o = subprocess.run(["node", os.path.join(HERE, "node", "bench_jre.js")], capture_output=True,
+                           text=True, check=True, env=dict(os.environ, SECONDS_TO_RUN=str(SIZES["core_seconds"])))
+        jre.append(json.loads(o.stdout)["per_second"])
+    j = statistics.median(jre)
+    ext = rate["BM_Evaluate5Leaves"]
+    notes.append(f"core: evaluate {ext:,.0f}/s, resolve+evaluate {rate['BM_ResolveAndEvaluate5Leaves']:,.0f}/s, "
+                 f"compile {rate['BM_Compile5Leaves']:,.0f}/s; json-rules-engine {j:,.0f}/s (node {platform_node()})")
+    add("core", "evaluations/s, 5 leaves, one core", fmt(ext), {"json-rules-engine": fmt(j)},
+        f"{ext / j:.0f}x", ">= 50x", ext >= 50 * j)
+
+
+def platform_node():
+    return subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+
+
+# --- memory: RSS with many distinct conditions, and drift over many evaluations --------------
+def memory():
+    print("== memory", flush=True)
+    n, e = SIZES["memory_conditions"], SIZES["memory_evaluations"]
+    script = f"""
+SELECT pg_backend_pid() AS pid \\gset
+SELECT count(*) FROM generate_series(1, 1000) g WHERE condition_matches('{{"field": "x", "op": "gte", "value": 1}}', jsonb_build_object('x', g));
+\\! grep VmRSS /proc/:pid/status
+SELECT count(*) FROM generate_series(1, {n}) g
+ WHERE condition_matches(jsonb_build_object('all', jsonb_build_array(
+         jsonb_build_object('field', 'x', 'op', 'gte', 'value', g),
+         jsonb_build_object('field', 'name', 'op', 'matches', 'value', 'n' || g || '$'))),
+       jsonb_build_object('x', g, 'name', 'n' || g));
+\\! grep VmRSS /proc/:pid/status
+SELECT count(*) FROM generate_series(1, {e // 2}) g WHERE condition_matches('{json.dumps(CONDITIONS["core_5"]["condition"])}', '{json.dumps(CONDITIONS["core_5"]["facts"])}');
+\\! grep VmRSS /proc/:pid/status
+SELECT count(*) FROM generate_series(1, {e // 2}) g WHERE condition_matches('{json.dumps(CONDITIONS["core_5"]["condition"])}', '{json.dumps(CONDITIONS["core_5"]["facts"])}');
+\\! grep VmRSS /proc/:pid/status
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-f", f.name],
+                         capture_output=True, text=True, check=True)
+    os.unlink(f.name)
+    rss = [int(x) for x in re.findall(r"VmRSS:\s+(\d+) kB", out.stdout)]
+    base, after_compile, half, full = rss
+    drift = (full - half) / half * 100
+    notes.append(f"memory: backend RSS {base} kB warm, {after_compile} kB after {n:,} distinct conditions "
+                 f"(compiled one at a time; condition_matches keeps one per call site), "
+                 f"{half} kB after {e // 2:,} evaluations, {full} kB after {e:,}. The per-backend stage cache "
+                 f"is bounded by workflow_ext.stage_cache_size entries (default 10000) and emptied when full.")
+    add("memory", f"RSS kB: {n:,} conditions; drift over {e:,} evals", f"{after_compile} kB; {drift:+.2f}%",
+        {"warm backend": f"{base} kB"}, f"+{after_compile - base} kB; drift {drift:+.2f}%",
+        "bounded; drift < 1%", drift < 1)
+
+
+def write_report(scale_result):
+    mode = "smoke" if SMOKE else "latest"
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    md = os.path.join(HERE, "results", f"{mode}.md")
+    pg = psql("SELECT version()")
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    with open(md, "w") as f:
+        f.write(f"# workflow_ext benchmarks ({mode})\n\n")
+        f.write(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench"
+                f"{'-smoke' if SMOKE else ''}` on {os.cpu_count()} cores ({cpu}), {platform.system()} "
+                f"{platform.release()}; {pg}; synchronous_commit off, no parallel query. Medians of "
+                f"{SIZES['reps']} alternating repetitions.\n\n")
+        f.write("| scenario | measure | workflow_ext | baselines | ratio | target | met |\n|---|---|---|---|---|---|---|\n")
+        for s, m, e, b, r, t, met in rows:
+            base = "; ".join(f"{k} {v}" for k, v in b.items()) or "-"
+            f.write(f"| {s} | {m} | {e} | {base} | {r} | {t} | {'yes' if met else 'no'} |\n")
+        f.write("\n## Details\n\n" + "".join(f"- {n}\n" for n in notes))
+        f.write("\n![chart](" + f"{mode}.png" + ")\n")
+    chart(mode)
+    print(f"wrote {md}")
+
+
+def chart(mode):
+    """Bar chart of workflow_ext against each baseline, as speed-up factors (log scale)."""
+    data = os.path.join(tempfile.gettempdir(), "wfbench.dat")
+    with open(data, "w") as f:
+        for s, m, e, b, r, t, met in rows:
+            nums = re.findall(r"([0-9.]+)x", r)
+            if nums:
+                f.write(f"\"{s}\" {nums[0]}\n")
+    png = os.path.join(HERE, "results", f"{mode}.png")
+    gp = f"""set terminal png size 900,480
+set output '{png}'
+set title 'workflow_ext: first ratio of each scenario (see table)'
+set style data histograms
+set style fill solid 0.8
+set logscale y
+set ylabel 'ratio (log scale)'
+set xtics rotate by -30
+set grid y
+plot '{data}' using 2:xtic(1) title 'ratio' lc rgb '#3465a4'
+"""
+    subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+
+
+if __name__ == "__main__":
+    psql("CREATE EXTENSION IF NOT EXISTS workflow_ext")
+    psql(file=os.path.join(HERE, "sql", "plpgsql_peer.sql"))
+    move()
+    screen()
+    facts_update()
+    scale_result = scale()
+    core()
+    memory()
+    write_report(scale_result)

@@ -1,0 +1,10 @@
+-- Puts every pipeline back at stage 1 between repetitions (without triggers).
+SET session_replication_role = replica;
+UPDATE candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1)
+ WHERE stage_id <> (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1);
+UPDATE peer.candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1)
+ WHERE stage_id <> (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1);
+UPDATE floor_stage SET stage_id = (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1)
+ WHERE stage_id <> (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1);
+RESET session_replication_role;
+VACUUM ANALYZE candidate_stage, peer.candidate_stage, floor_stage;
