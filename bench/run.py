@@ -263,18 +263,19 @@ def memory():
     n, e = SIZES["memory_conditions"], SIZES["memory_evaluations"]
     script = f"""
 SELECT pg_backend_pid() AS pid \\gset
+\\setenv WFPID :pid
 SELECT count(*) FROM generate_series(1, 1000) g WHERE condition_matches('{{"field": "x", "op": "gte", "value": 1}}', jsonb_build_object('x', g));
-\\! grep VmRSS /proc/:pid/status
+\\! grep VmRSS /proc/$WFPID/status
 SELECT count(*) FROM generate_series(1, {n}) g
  WHERE condition_matches(jsonb_build_object('all', jsonb_build_array(
          jsonb_build_object('field', 'x', 'op', 'gte', 'value', g),
          jsonb_build_object('field', 'name', 'op', 'matches', 'value', 'n' || g || '$'))),
        jsonb_build_object('x', g, 'name', 'n' || g));
-\\! grep VmRSS /proc/:pid/status
+\\! grep VmRSS /proc/$WFPID/status
 SELECT count(*) FROM generate_series(1, {e // 2}) g WHERE condition_matches('{json.dumps(CONDITIONS["core_5"]["condition"])}', '{json.dumps(CONDITIONS["core_5"]["facts"])}');
-\\! grep VmRSS /proc/:pid/status
+\\! grep VmRSS /proc/$WFPID/status
 SELECT count(*) FROM generate_series(1, {e // 2}) g WHERE condition_matches('{json.dumps(CONDITIONS["core_5"]["condition"])}', '{json.dumps(CONDITIONS["core_5"]["facts"])}');
-\\! grep VmRSS /proc/:pid/status
+\\! grep VmRSS /proc/$WFPID/status
 """
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(script)

@@ -54,11 +54,11 @@ CREATE FUNCTION candidate_facts_changed() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_facts_changed';
 COMMENT ON FUNCTION candidate_facts_changed() IS
-    'AFTER trigger on the facts source: evaluates again the alerts of the stages the candidate stands in (each fires at most once per visit). Argument: the key column.';
+    'AFTER trigger on the facts source: evaluates again the alerts of the stages the candidate stands in (each fires at most once per visit). Arguments: the key column, and optionally the jsonb column holding the facts.';
 CREATE TRIGGER facts_source_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON facts_source
     FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 CREATE TRIGGER candidate_profile_facts_changed AFTER INSERT OR UPDATE OF attributes ON candidate_profile
-    FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id');
+    FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id', 'attributes');
 
 -- Locks the candidate's pipeline row; P0002 naming the job or the candidate
 -- (the status functions' counterpart of the C move functions' lock).

@@ -11,6 +11,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -28,7 +29,7 @@ candidate_key(TriggerData *td, HeapTuple tuple)
 	bool		isnull;
 	Datum		d;
 
-	if (td->tg_trigger->tgnargs != 1)
+	if (td->tg_trigger->tgnargs < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("candidate_facts_changed() needs the key column as its argument")));
@@ -77,6 +78,38 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 
+	/*
+	 * A second argument names the jsonb column that holds the facts (as for
+	 * candidate_profile.attributes): read them from the new row, and do
+	 * nothing when they did not change.  (Only while that table is the facts
+	 * source; otherwise the configured source is read below.)
+	 */
+	if (td->tg_trigger->tgnargs >= 2 && wf_facts_are_profile(schema))
+	{
+		TupleDesc	desc = td->tg_relation->rd_att;
+		int			col = SPI_fnumber(desc, td->tg_trigger->tgargs[1]);
+		bool		isnull;
+		Datum		d;
+
+		if (col <= 0 || SPI_gettypeid(desc, col) != JSONBOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("table \"%s\" has no jsonb column \"%s\" for candidate facts",
+							RelationGetRelationName(td->tg_relation), td->tg_trigger->tgargs[1])));
+		d = heap_getattr(tuple, col, desc, &isnull);
+		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		{
+			bool		old_isnull;
+			Datum		old = heap_getattr(td->tg_trigtuple, col, desc, &old_isnull);
+
+			if (isnull == old_isnull &&
+				(isnull || DatumGetBool(DirectFunctionCall2(jsonb_eq, old, d))))
+				return PointerGetDatum(NULL);
+		}
+		if (!isnull)
+			facts = DatumGetJsonbP(d);
+	}
+
 	/* The stage visits of this candidate that are still open. */
 	{
 		Oid			types[1] = {INT8OID};
@@ -119,7 +152,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		if (stage == NULL || stage->n_alerts == 0)
 			continue;
 		if (facts == NULL)
-			facts = wf_fetch_facts(schema, candidate_id);
+			facts = wf_fetch_facts(schema, candidate_id);	/* the configured source decides */
 		fires = palloc(sizeof(bool) * stage->n_alerts);
 		if (wf_firing_alerts(stage, facts, fires) == 0)
 			continue;

@@ -19,6 +19,7 @@ static SPIPlanPtr facts_plan = NULL;
 static Oid	facts_plan_schema = InvalidOid;
 static Oid	facts_source_relid = InvalidOid;
 static bool facts_plan_valid = false;
+static bool facts_from_profile = true;
 
 static void
 facts_source_changed(Datum arg, Oid relid)
@@ -56,22 +57,21 @@ facts_query(Oid schema)
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("the facts source table (oid %u) no longer exists", relid),
 					 errhint("Call set_candidate_source() again, or delete the facts_source row.")));
+		facts_from_profile = false;
 		return psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
 						quote_identifier(nsp), quote_identifier(rel), quote_identifier(key));
 	}
+	facts_from_profile = true;
 	return psprintf("SELECT p.attributes FROM %s p WHERE p.candidate_id OPERATOR(pg_catalog.=) $1",
 					wf_qualified(schema, "candidate_profile"));
 }
 
-Jsonb *
-wf_fetch_facts(Oid schema, int64 candidate_id)
+/* (Re)prepares the facts query when facts_source changed; caller is in SPI. */
+static void
+prepare_facts_plan(Oid schema)
 {
 	Oid			types[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(candidate_id)};
-	MemoryContext caller = CurrentMemoryContext;
-	Jsonb	   *facts = NULL;
 
-	SPI_connect();
 	if (!facts_plan_valid || facts_plan == NULL || facts_plan_schema != schema)
 	{
 		SPIPlanPtr	plan;
@@ -87,6 +87,27 @@ wf_fetch_facts(Oid schema, int64 candidate_id)
 		facts_plan = plan;
 		facts_plan_schema = schema;
 	}
+}
+
+/* True when the facts are candidate_profile.attributes (no set_candidate_source). */
+bool
+wf_facts_are_profile(Oid schema)
+{
+	SPI_connect();
+	prepare_facts_plan(schema);
+	SPI_finish();
+	return facts_from_profile;
+}
+
+Jsonb *
+wf_fetch_facts(Oid schema, int64 candidate_id)
+{
+	Datum		args[1] = {Int64GetDatum(candidate_id)};
+	MemoryContext caller = CurrentMemoryContext;
+	Jsonb	   *facts = NULL;
+
+	SPI_connect();
+	prepare_facts_plan(schema);
 	/* Not read-only: the facts must include the current command's own changes. */
 	if (SPI_execute_plan(facts_plan, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the facts of candidate " INT64_FORMAT,

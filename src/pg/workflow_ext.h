@@ -68,6 +68,7 @@ extern char *wf_qualified(Oid schema, const char *name);
 /* facts_source.c: the facts rules and alerts see */
 extern void wf_facts_source_init(void);
 extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id);
+extern bool wf_facts_are_profile(Oid schema);
 
 /* move_functions.c / pipeline_triggers.c: what a move function hands the
  * triggers (its reason) and gets back (the recorded transition) */
