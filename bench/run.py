@@ -52,7 +52,7 @@ def psql(sql=None, file=None, variables=None, quiet=True):
 
 def timed_queries(queries, reps):
     """Runs each named query reps times, alternating, in one session; medians in ms."""
-    script = ["\\timing on", "SET max_parallel_workers_per_gather = 0;", "SET jit = off;"]
+    script = ["SET max_parallel_workers_per_gather = 0;", "SET jit = off;", "\\timing on"]
     order = []
     for r in range(reps):
         names = list(queries) if r % 2 == 0 else list(reversed(list(queries)))
