@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: the core's GoogleTest suite, the
-# fuzzer for a bounded time, and pg_regress + pgTAP + isolation against a
-# throwaway PostgreSQL 15 cluster.  Ends with "N passed, N failed".
+# fuzzer for a bounded time, pg_regress + pgTAP + isolation against a
+# throwaway PostgreSQL 15 cluster, and the benchmark scripts at smoke sizes
+# (they must run; timings are never asserted).  Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -33,6 +34,17 @@ f=$(grep -cE '\.\.\. FAILED' "$log/sql.txt")
 [ "$p" -gt 0 ] || f=$((f + 1))  # no SQL test ran: count it as a failure
 passed=$((passed + p)); failed=$((failed + f))
 [ "$f" -eq 0 ] || cat test/regression.diffs test/isolation/regression.diffs 2>/dev/null | head -200
+
+echo "== bench: make bench-smoke (every scenario at tiny sizes: the scripts run and write the table)"
+rm -f bench/results/smoke.md
+if make -s bench-smoke PG_CONFIG="$PG_CONFIG" > "$log/bench.txt" 2>&1 &&
+   grep -q '^| move ' bench/results/smoke.md && grep -q '^| core ' bench/results/smoke.md; then
+  passed=$((passed + 1))
+  grep -E '^\| ' bench/results/smoke.md
+else
+  failed=$((failed + 1))
+  tail -30 "$log/bench.txt"
+fi
 
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
