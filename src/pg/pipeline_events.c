@@ -130,7 +130,7 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, int64 from_stage_id,
 {
 	Datum		args[12];
 	char		nulls[12];
-	const char *reason = wf_move_reason ? wf_move_reason : wf_reason_setting;
+	const char *reason = wf_move_request.active ? wf_move_request.reason : wf_reason_setting;
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = Int64GetDatum(row->transition_id);

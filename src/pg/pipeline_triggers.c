@@ -431,6 +431,50 @@ guard_update(Oid schema, TriggerData *td, const Columns *c)
 	if (new.status == NULL)
 		return tuple;			/* NOT NULL reports it */
 
+	if (wf_move_request.active && wf_move_request.job_id == old.job_id &&
+		wf_move_request.candidate_id == old.candidate_id)
+	{
+		/* A move function's request, checked against the row as locked now. */
+		int64		target = wf_move_request.stage_id;
+		int			col = c->stage_id;
+		Datum		value;
+		bool		isnull = false;
+
+		wf_move_request.handled = true;
+		wf_move_request.from_stage_id = old.stage_id;
+		if (strcmp(old.status, "active") != 0)
+			not_active(&old, old.status);
+		if (wf_move_request.next)
+		{
+			const WfStage *current = wf_stage_lookup(schema, old.stage_id);
+
+			if (current == NULL || current->next_stage_id == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+								" is already in the last stage (" INT64_FORMAT ")",
+								old.candidate_id, old.job_id, old.stage_id)));
+			if (wf_move_request.has_expected && wf_move_request.expected_stage_id != old.stage_id)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is in stage "
+								INT64_FORMAT ", not in the expected stage " INT64_FORMAT,
+								old.candidate_id, old.job_id, old.stage_id,
+								wf_move_request.expected_stage_id)));
+			target = current->next_stage_id;
+		}
+		else if (target == old.stage_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+							" is already in stage " INT64_FORMAT,
+							old.candidate_id, old.job_id, old.stage_id)));
+		value = Int64GetDatum(target);
+		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, &col, &value, &isnull);
+		new.stage_id = target;
+		moved = true;
+	}
+
 	if (!moved && !status_changed)
 	{
 		/* Not a move: entered_at and transition_id stay as the history says. */

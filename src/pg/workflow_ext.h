@@ -70,9 +70,27 @@ extern void wf_facts_source_init(void);
 extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id);
 extern bool wf_facts_are_profile(Oid schema);
 
-/* move_functions.c / pipeline_triggers.c: what a move function hands the
- * triggers (its reason) and gets back (the recorded transition) */
-extern const char *wf_move_reason;
+/*
+ * move_functions.c / pipeline_triggers.c: a move function asks the BEFORE
+ * trigger of one pipeline row to move it (to the next stage, or to stage_id)
+ * with an UPDATE that locks the row itself; the trigger checks the row as it
+ * finds it, and the result comes back from what the triggers recorded.
+ */
+typedef struct WfMoveRequest
+{
+	bool		active;
+	int64		job_id;
+	int64		candidate_id;
+	bool		next;			/* to the next stage, else to stage_id */
+	int64		stage_id;
+	bool		has_expected;
+	int64		expected_stage_id;
+	const char *reason;
+	int64		from_stage_id;	/* out: the stage the row was in */
+	bool		handled;		/* out: the trigger saw the row */
+} WfMoveRequest;
+
+extern WfMoveRequest wf_move_request;
 extern bool wf_last_move(int64 transition_id, int *alerts_raised, Jsonb **warnings);
 
 #endif							/* WORKFLOW_EXT_H */

@@ -37,6 +37,7 @@ SELECT test_workflow('Elsewhere', 2) AS elsewhere \gset
 SELECT test_error(format('SELECT move_to_stage(456, 1234, %s)', test_stage(:elsewhere, 1)));
 SELECT test_error('SELECT move_to_stage(456, 1234, 999999)');
 SELECT test_error('SELECT move_to_stage(456, 1234, NULL)');
+SELECT test_error('SELECT move_to_stage(456, 1234, 0)');
 
 -- A plain UPDATE is a move with the same checks and the same history.
 SET workflow_ext.reason = 'ORM move';
