@@ -28,7 +28,6 @@ SIZES = {
     "plpgsql_docs": 2000 if SMOKE else 100_000,
     "facts_candidates": 2000 if SMOKE else 100_000,
     "scale": [5000, 20_000] if SMOKE else [10_000, 100_000, 1_000_000],
-    "scale_seconds": 1 if SMOKE else 5,
     "memory_conditions": 500 if SMOKE else 10_000,
     "memory_evaluations": 100_000 if SMOKE else 10_000_000,
     "core_seconds": 0.2 if SMOKE else 3,
@@ -73,9 +72,10 @@ def timed_queries(queries, reps):
     return {k: statistics.median(v) for k, v in results.items()}
 
 
-def pgbench(script, seconds, clients, variables, log_prefix=None):
-    cmd = ["pgbench", "-n", "-T", str(seconds), "-c", str(clients), "-j", str(min(clients, 2)),
+def pgbench(script, seconds, clients, variables, log_prefix=None, transactions=None):
+    cmd = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2)),
            "-f", os.path.join(HERE, "pgbench", script)]
+    cmd += ["-t", str(transactions)] if transactions else ["-T", str(seconds)]
     for k, v in variables.items():
         cmd += ["-D", f"{k}={v}"]
     if log_prefix:
@@ -108,6 +108,9 @@ def move():
     psql(file=os.path.join(HERE, "sql", "move_data.sql"), variables=v)
     tps = {"ext": [], "floor": [], "peer": []}
     scripts = {"ext": "move_ext.sql", "floor": "move_floor.sql", "peer": "move_peer.sql"}
+    for name in scripts:            # warm-up (hint bits, caches, plans), not counted
+        psql(file=os.path.join(HERE, "sql", "move_reset.sql"))
+        pgbench(scripts[name], 1 if SMOKE else 3, SIZES["clients"], v)
     for r in range(SIZES["reps"]):
         names = ["ext", "floor", "peer"] if r % 2 == 0 else ["peer", "floor", "ext"]
         for name in names:
@@ -210,7 +213,9 @@ def scale():
         for r in range(SIZES["reps"]):
             psql(file=os.path.join(HERE, "sql", "move_reset.sql"))
             prefix = f"wfscale{n}_{r}"
-            pgbench("move_ext.sql", SIZES["scale_seconds"], 1, v, log_prefix=prefix)
+            # A fixed count, at most one move per two candidates: nobody reaches the last stage.
+            pgbench("move_ext.sql", None, 1, v, log_prefix=prefix,
+                    transactions=min(n // 2, 1000 if SMOKE else 20_000))
             tmp = tempfile.gettempdir()
             for name in os.listdir(tmp):
                 if name.startswith(prefix):

@@ -198,15 +198,25 @@ CREATE TYPE move_result AS (
 );
 COMMENT ON TYPE move_result IS 'What move_to_next_stage() and move_to_stage() return: the move, its history row, alerts raised and the failed leaves of a warn rule.';
 
+-- workflow_ext.require_actor on every write.  Where row triggers already ask
+-- for the actor (candidate_stage inserts and updates) or only the extension's
+-- own triggers write (history inserts), the statement trigger covers the rest.
 DO $$
-DECLARE t text;
+DECLARE
+    t text;
+    events text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
                              'job_workflow', 'candidate_profile', 'stage_transition',
                              'candidate_stage', 'alert_event', 'facts_source']
     LOOP
-        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.%I
+        events := CASE WHEN t IN ('candidate_stage', 'stage_transition', 'alert_event')
+                       THEN 'UPDATE OR DELETE OR TRUNCATE' ELSE 'INSERT OR UPDATE OR DELETE OR TRUNCATE' END;
+        IF t = 'candidate_stage' THEN
+            events := 'DELETE OR TRUNCATE';
+        END IF;
+        EXECUTE format('CREATE TRIGGER %I BEFORE %s ON @extschema@.%I
                         FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.require_actor_trigger()',
-                       t || '_require_actor', t);
+                       t || '_require_actor', events, t);
     END LOOP;
 END $$;

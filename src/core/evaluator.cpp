@@ -122,6 +122,12 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f) {
       }
     }
     case Op::Between: {
+      if (l.operands[0].instant && f.kind == WF_FACT_STRING) {
+        // Dates: parse the field once for both bounds.
+        auto seen = parse_instant(fact_text(f));
+        if (!seen) return Outcome::TypeMismatch;
+        return from(*seen >= *l.operands[0].instant && *seen <= *l.operands[1].instant);
+      }
       auto lo = order(f, l.operands[0], l.ignore_case);
       auto hi = order(f, l.operands[1], l.ignore_case);
       if (!lo || !hi) return Outcome::TypeMismatch;

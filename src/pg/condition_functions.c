@@ -19,6 +19,7 @@ typedef struct CachedCondition
 {
 	Jsonb	   *source;
 	wf_condition *cond;
+	bool		stable;			/* the argument is a Const or Param: compiled once */
 	MemoryContextCallback release;
 } CachedCondition;
 
@@ -38,8 +39,9 @@ cached_condition(FunctionCallInfo fcinfo, Jsonb *condition)
 	MemoryContext old;
 
 	if (cached != NULL && cached->cond != NULL &&
-		VARSIZE(cached->source) == VARSIZE(condition) &&
-		memcmp(cached->source, condition, VARSIZE(condition)) == 0)
+		(cached->stable ||
+		 (VARSIZE(cached->source) == VARSIZE(condition) &&
+		  memcmp(cached->source, condition, VARSIZE(condition)) == 0)))
 		return cached->cond;
 
 	if (cached == NULL)
@@ -61,6 +63,8 @@ cached_condition(FunctionCallInfo fcinfo, Jsonb *condition)
 	memcpy(cached->source, condition, VARSIZE(condition));
 	MemoryContextSwitchTo(old);
 	cached->cond = wf_compile_jsonb(condition, "condition");
+	/* A constant condition cannot change within the query: skip the compare. */
+	cached->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
 	return cached->cond;
 }
 
