@@ -37,3 +37,14 @@ SELECT test_error($$SELECT condition_matches('{"field": "a", "op": "nope", "valu
 SELECT test_error($$SELECT evaluate_condition('{"all": []}', '{}')$$);
 
 SELECT jsonb_pretty(condition_leaves('{"all": [{"field": "a", "op": "<=", "value": 3}, {"not": {"field": "b", "op": "exists"}}]}'));
+
+-- Numbers read from jsonb (fast path and fallback) compare like the doubles
+-- of the condition: integers, fractions, negatives, large and tiny values.
+SELECT n, condition_matches(jsonb_build_object('field', 'x', 'op', 'eq', 'value', n), jsonb_build_object('x', n)) AS eq_self,
+       condition_matches(jsonb_build_object('field', 'x', 'op', 'lt', 'value', n), jsonb_build_object('x', n)) AS lt_self,
+       evaluate_condition(jsonb_build_object('field', 'x', 'op', 'eq', 'value', 0), jsonb_build_object('x', n))->'leaves'->0->'actual' AS seen
+  FROM unnest(ARRAY[0, 1, -1, 7, 10000, 123456789, 9007199254740993, -42.5, 0.1, 3.14159, 0.000001,
+                    123456.789012, 1e20, 1e-25, 12345678901234567890.5]::numeric[]) n;
+SELECT condition_matches('{"field": "x", "op": "between", "value": [0.1, 0.3]}', '{"x": 0.2}') AS fraction_between,
+       condition_matches('{"field": "x", "op": "gt", "value": 99999.99}', '{"x": 100000}') AS crosses_digit_group,
+       condition_matches('{"field": "x", "op": "lt", "value": -0.5}', '{"x": -0.75}') AS negative_fraction;
