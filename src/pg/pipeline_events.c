@@ -46,11 +46,18 @@ prepare_plans(Oid schema)
 	if (plan == NULL || SPI_keepplan(plan) != 0)
 		elog(ERROR, "workflow_ext: could not prepare the history insert");
 	transition_plan = plan;
+	/*
+	 * Once per visit: the NOT EXISTS probe skips an alert that already fired
+	 * without the cost of a speculative insertion; ON CONFLICT covers a
+	 * concurrent one.
+	 */
 	plan = SPI_prepare(psprintf("INSERT INTO %s (alert_id, job_id, candidate_id, workflow_id, "
 								"stage_id, transition_id, cause, severity, message, facts) "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+								"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
+								"WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id = $3 "
+								"AND e.transition_id = $6 AND e.alert_id = $1) "
 								"ON CONFLICT DO NOTHING RETURNING id",
-								wf_qualified(schema, "alert_event")),
+								wf_qualified(schema, "alert_event"), wf_qualified(schema, "alert_event")),
 					   10, event_types);
 	if (plan == NULL || SPI_keepplan(plan) != 0)
 		elog(ERROR, "workflow_ext: could not prepare the alert event insert");
