@@ -19,6 +19,32 @@
 
 PG_FUNCTION_INFO_V1(wf_candidate_facts_changed);
 
+static SPIPlanPtr visits_plan = NULL;
+static Oid	visits_plan_schema = InvalidOid;
+
+/* The open stage visits of a candidate; prepared once per backend. */
+static SPIPlanPtr
+visits(Oid schema)
+{
+	Oid			types[1] = {INT8OID};
+	SPIPlanPtr	plan;
+
+	if (visits_plan != NULL && visits_plan_schema == schema)
+		return visits_plan;
+	if (visits_plan != NULL)
+		SPI_freeplan(visits_plan);
+	visits_plan = NULL;
+	plan = SPI_prepare(psprintf("SELECT c.job_id, c.workflow_id, c.stage_id, c.transition_id "
+								"FROM %s c WHERE c.candidate_id = $1 "
+								"AND c.status = 'active' AND c.transition_id IS NOT NULL",
+								wf_qualified(schema, "candidate_stage")), 1, types);
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare the stage visits query");
+	visits_plan = plan;
+	visits_plan_schema = schema;
+	return plan;
+}
+
 static int64
 candidate_key(TriggerData *td, HeapTuple tuple)
 {
@@ -112,16 +138,11 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 
 	/* The stage visits of this candidate that are still open. */
 	{
-		Oid			types[1] = {INT8OID};
 		Datum		args[1] = {Int64GetDatum(candidate_id)};
 		MemoryContext caller = CurrentMemoryContext;
-		char	   *sql = psprintf("SELECT c.job_id, c.workflow_id, c.stage_id, c.transition_id, "
-								   "c.status FROM %s c WHERE c.candidate_id = $1 "
-								   "AND c.status = 'active' AND c.transition_id IS NOT NULL",
-								   wf_qualified(schema, "candidate_stage"));
 
 		SPI_connect();
-		if (SPI_execute_with_args(sql, 1, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_plan(visits(schema), args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the pipeline of candidate " INT64_FORMAT,
 				 candidate_id);
 		n_rows = SPI_processed;
