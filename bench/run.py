@@ -148,24 +148,26 @@ def screen():
             raise SystemExit(f"{key}: condition_matches counted {counts['ext']}, jsonb_path_match {counts['jsonpath']}")
         ms = timed_queries(q, SIZES["reps"])
         per_row = {k: ms[k] * 1e6 / (m if k == "plpgsql" else n) for k in ms}   # ns per row
-        ext_cost = per_row["ext"] - per_row["bare"]
+        # Every query pays the same scan; the targets compare what the predicate adds.
+        net = {k: max(per_row[k] - per_row["bare"], 0.1) for k in ("ext", "jsonpath", "plpgsql")}
         leaves = key.split("_")[1]
-        notes.append(f"{key}: {counts['ext']} of {n} documents match; ns/row ext {per_row['ext']:.0f}, "
+        notes.append(f"{key}: {counts['ext']} of {n:,} documents match; total ns/row: ext {per_row['ext']:.0f}, "
                      f"jsonb_path_match {per_row['jsonpath']:.0f}, PL/pgSQL {per_row['plpgsql']:.0f} "
-                     f"(on {m} rows), bare scan {per_row['bare']:.0f}")
-        targets, met = [], True
-        jp = per_row["jsonpath"] / per_row["ext"]
-        pl = per_row["plpgsql"] / per_row["ext"]
-        targets.append(">= 3x jsonb_path_match"); met &= jp >= 3
-        targets.append(">= 20x PL/pgSQL"); met &= pl >= 20
-        ratio = f"{jp:.1f}x faster than jsonpath, {pl:.0f}x than PL/pgSQL"
+                     f"(on {m:,} rows), bare scan {per_row['bare']:.0f}; predicate cost (total - scan): "
+                     f"ext {net['ext']:.0f}, jsonb_path_match {net['jsonpath']:.0f}, PL/pgSQL {net['plpgsql']:.0f}")
+        jp = net["jsonpath"] / net["ext"]
+        pl = net["plpgsql"] / net["ext"]
+        targets = [">= 3x jsonb_path_match", ">= 20x PL/pgSQL"]
+        met = jp >= 3 and pl >= 20
+        ratio = f"{jp:.1f}x jsonpath, {pl:.0f}x PL/pgSQL"
         if leaves == "5":
             scan = per_row["ext"] / per_row["bare"]
-            targets.append("<= 3x bare scan"); met &= scan <= 3
-            ratio += f", {scan:.2f}x bare scan"
-        add(f"screen {leaves} leaf", f"ns/row over {n:,} docs", fmt(per_row["ext"]),
-            {"jsonb_path_match": fmt(per_row["jsonpath"]), "PL/pgSQL": fmt(per_row["plpgsql"]),
-             "bare scan": fmt(per_row["bare"])}, ratio, "; ".join(targets), met)
+            targets.append("query <= 3x bare scan")
+            met = met and scan <= 3
+            ratio += f"; query {scan:.2f}x bare scan"
+        add(f"screen {leaves} leaf", f"predicate ns/row, {n:,} docs", fmt(net["ext"]),
+            {"jsonb_path_match": fmt(net["jsonpath"]), "PL/pgSQL": fmt(net["plpgsql"]),
+             "bare scan (total)": fmt(per_row["bare"])}, ratio, "; ".join(targets), met)
 
 
 # --- facts update: triggers on vs off ---------------------------------------------------------
@@ -209,6 +211,8 @@ def scale():
     for n in SIZES["scale"]:
         v = {"candidates": n, "jobs": SIZES["jobs"]}
         psql(file=os.path.join(HERE, "sql", "move_data.sql"), variables=v)
+        psql("CHECKPOINT")
+        pgbench("move_ext.sql", None, 1, v, transactions=min(n // 4, 2000))   # warm-up, not counted
         lat = []
         for r in range(SIZES["reps"]):
             psql(file=os.path.join(HERE, "sql", "move_reset.sql"))
@@ -266,6 +270,10 @@ def platform_node():
 def memory():
     print("== memory", flush=True)
     n, e = SIZES["memory_conditions"], SIZES["memory_evaluations"]
+    docs = int(psql("SELECT count(*) FROM screen_docs"))
+    reps_half = max(1, e // 2 // docs)
+    e = 2 * reps_half * docs
+    cond5 = json.dumps(CONDITIONS["screen_5"]["condition"]).replace("'", "''")
     script = f"""
 SELECT pg_backend_pid() AS pid \\gset
 \\setenv WFPID :pid
@@ -277,9 +285,11 @@ SELECT count(*) FROM generate_series(1, {n}) g
          jsonb_build_object('field', 'name', 'op', 'matches', 'value', 'n' || g || '$'))),
        jsonb_build_object('x', g, 'name', 'n' || g));
 \\! grep VmRSS /proc/$WFPID/status
-SELECT count(*) FROM generate_series(1, {e // 2}) g WHERE condition_matches('{json.dumps(CONDITIONS["core_5"]["condition"])}', '{json.dumps(CONDITIONS["core_5"]["facts"])}');
+SELECT count(*) FROM screen_docs WHERE condition_matches('{cond5}', doc);
 \\! grep VmRSS /proc/$WFPID/status
-SELECT count(*) FROM generate_series(1, {e // 2}) g WHERE condition_matches('{json.dumps(CONDITIONS["core_5"]["condition"])}', '{json.dumps(CONDITIONS["core_5"]["facts"])}');
+SELECT count(*) FROM screen_docs, generate_series(1, {reps_half}) r WHERE condition_matches('{cond5}', doc);
+\\! grep VmRSS /proc/$WFPID/status
+SELECT count(*) FROM screen_docs, generate_series(1, {reps_half}) r WHERE condition_matches('{cond5}', doc);
 \\! grep VmRSS /proc/$WFPID/status
 """
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
@@ -288,11 +298,13 @@ SELECT count(*) FROM generate_series(1, {e // 2}) g WHERE condition_matches('{js
                          capture_output=True, text=True, check=True)
     os.unlink(f.name)
     rss = [int(x) for x in re.findall(r"VmRSS:\s+(\d+) kB", out.stdout)]
-    base, after_compile, half, full = rss
-    drift = (full - half) / half * 100
+    base, after_compile, warm, half, full = rss
+    drift = (full - warm) / warm * 100
     notes.append(f"memory: backend RSS {base} kB warm, {after_compile} kB after {n:,} distinct conditions "
                  f"(compiled one at a time; condition_matches keeps one per call site), "
-                 f"{half} kB after {e // 2:,} evaluations, {full} kB after {e:,}. The per-backend stage cache "
+                 f"{warm} kB after one warm-up pass over screen_docs (its shared buffers now mapped), {half} kB after "
+                 f"{e // 2:,} more evaluations, {full} kB after {e:,}; drift is measured from the warm-up. "
+                 f"The per-backend stage cache "
                  f"is bounded by workflow_ext.stage_cache_size entries (default 10000) and emptied when full.")
     add("memory", f"RSS kB: {n:,} conditions; drift over {e:,} evals", f"{after_compile} kB; {drift:+.2f}%",
         {"warm backend": f"{base} kB"}, f"+{after_compile - base} kB; drift {drift:+.2f}%",
