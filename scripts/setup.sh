@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential g++ make
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-common
-  libre2-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox nodejs npm
+  libre2-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
 )
+# Node.js for the json-rules-engine baseline of the benchmarks, unless one is there.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
