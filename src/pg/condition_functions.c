@@ -20,6 +20,8 @@ typedef struct CachedCondition
 	Jsonb	   *source;
 	wf_condition *cond;
 	bool		stable;			/* the argument is a Const or Param: compiled once */
+	WfFieldPaths *paths;		/* the fields it reads, and a buffer for them */
+	wf_fact    *facts;
 	MemoryContextCallback release;
 } CachedCondition;
 
@@ -57,6 +59,12 @@ cached_condition(FunctionCallInfo fcinfo, Jsonb *condition)
 		wf_condition_free(cached->cond);
 		cached->cond = NULL;
 		pfree(cached->source);
+		if (cached->paths)
+			wf_field_paths_free(cached->paths);
+		if (cached->facts)
+			pfree(cached->facts);
+		cached->paths = NULL;
+		cached->facts = NULL;
 	}
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	cached->source = (Jsonb *) palloc(VARSIZE(condition));
@@ -65,6 +73,10 @@ cached_condition(FunctionCallInfo fcinfo, Jsonb *condition)
 	cached->cond = wf_compile_jsonb(condition, "condition");
 	/* A constant condition cannot change within the query: skip the compare. */
 	cached->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	cached->paths = wf_field_paths(cached->cond);
+	cached->facts = palloc0(sizeof(wf_fact) * Max(cached->paths->n_fields, 1));
+	MemoryContextSwitchTo(old);
 	return cached->cond;
 }
 
@@ -87,8 +99,16 @@ Datum
 wf_condition_matches(PG_FUNCTION_ARGS)
 {
 	wf_condition *cond = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
+	CachedCondition *cached = (CachedCondition *) fcinfo->flinfo->fn_extra;
+	wf_status	status;
+	int			result;
 
-	PG_RETURN_BOOL(wf_condition_holds(cond, PG_GETARG_JSONB_P(1), "condition"));
+	/* Per row: look up the fields into the cached buffer, evaluate. */
+	wf_resolve_into(cached->paths, PG_GETARG_JSONB_P(1), cached->facts);
+	result = wf_condition_evaluate(cond, cached->facts, &status);
+	if (result < 0)
+		wf_raise_status(&status, "condition");
+	PG_RETURN_BOOL(result == 1);
 }
 
 Datum

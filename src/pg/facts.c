@@ -135,46 +135,90 @@ container_fact(JsonbContainer *c, wf_fact *out)
 		out->kind = WF_FACT_OBJECT;
 }
 
-/* One wf_fact per field of cond, palloc'd in the current memory context. */
-wf_fact *
-wf_resolve_facts(const wf_condition *cond, Jsonb *facts)
+/* The dot paths a condition reads, copied out of the core once. */
+WfFieldPaths *
+wf_field_paths(const wf_condition *cond)
 {
+	WfFieldPaths *paths = palloc0(sizeof(WfFieldPaths));
 	size_t		n = wf_condition_field_count(cond);
-	wf_fact    *out = palloc0(sizeof(wf_fact) * (n > 0 ? n : 1));
 
+	paths->n_fields = (int) n;
+	paths->first = palloc0(sizeof(int) * (n + 1));
 	for (size_t f = 0; f < n; f++)
+		paths->first[f + 1] = paths->first[f] + (int) wf_condition_segment_count(cond, f);
+	paths->segment = palloc0(sizeof(char *) * Max(paths->first[n], 1));
+	paths->length = palloc0(sizeof(int) * Max(paths->first[n], 1));
+	for (size_t f = 0; f < n; f++)
+		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
+		{
+			size_t		len;
+			const char *seg = wf_condition_segment(cond, f, (size_t) (s - paths->first[f]), &len);
+
+			paths->segment[s] = pnstrdup(seg, len);
+			paths->length[s] = (int) len;
+		}
+	return paths;
+}
+
+void
+wf_field_paths_free(WfFieldPaths *paths)
+{
+	for (int s = 0; s < paths->first[paths->n_fields]; s++)
+		pfree(paths->segment[s]);
+	pfree(paths->segment);
+	pfree(paths->length);
+	pfree(paths->first);
+	pfree(paths);
+}
+
+/* Fills out[0..n_fields-1] from the facts document; arrays' items are palloc'd. */
+void
+wf_resolve_into(const WfFieldPaths *paths, Jsonb *facts, wf_fact *out)
+{
+	for (int f = 0; f < paths->n_fields; f++)
 	{
 		JsonbContainer *c = &facts->root;
-		size_t		segments = wf_condition_segment_count(cond, f);
 		bool		found = true;
 		JsonbValue	v;
 
-		for (size_t s = 0; s < segments; s++)
+		v.type = jbvNull;		/* (every field has at least one segment) */
+		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
 		{
-			size_t		len;
-			const char *key = wf_condition_segment(cond, f, s, &len);
-
 			if (!JsonContainerIsObject(c) ||
-				getKeyJsonValueFromContainer(c, key, (int) len, &v) == NULL)
+				getKeyJsonValueFromContainer(c, paths->segment[s], paths->length[s], &v) == NULL)
 			{
 				found = false;
 				break;
 			}
 			if (v.type == jbvBinary)
 				c = v.val.binary.data;
-			else if (s + 1 < segments)
+			else if (s + 1 < paths->first[f + 1])
 			{
 				found = false;	/* a scalar where the path goes on */
 				break;
 			}
 		}
 		if (!found)
+		{
+			memset(&out[f], 0, sizeof(wf_fact));
 			out[f].kind = WF_FACT_MISSING;
+		}
 		else if (v.type == jbvBinary)
 			container_fact(v.val.binary.data, &out[f]);
 		else
 			scalar_fact(&v, &out[f]);
 	}
+}
+
+/* One wf_fact per field of cond, palloc'd in the current memory context. */
+wf_fact *
+wf_resolve_facts(const wf_condition *cond, Jsonb *facts)
+{
+	WfFieldPaths *paths = wf_field_paths(cond);
+	wf_fact    *out = palloc0(sizeof(wf_fact) * Max(paths->n_fields, 1));
+
+	wf_resolve_into(paths, facts, out);
+	wf_field_paths_free(paths);
 	return out;
 }
 

@@ -31,6 +31,17 @@ extern wf_condition *wf_compile_jsonb(Jsonb *condition, const char *object);
 extern Jsonb *wf_take_core_json(char *text);
 
 /* facts.c: the facts a compiled condition reads, looked up in a jsonb */
+typedef struct WfFieldPaths
+{
+	int			n_fields;
+	int		   *first;			/* field f's segments are [first[f], first[f+1]) */
+	char	  **segment;
+	int		   *length;
+} WfFieldPaths;
+
+extern WfFieldPaths *wf_field_paths(const wf_condition *cond);
+extern void wf_field_paths_free(WfFieldPaths *paths);
+extern void wf_resolve_into(const WfFieldPaths *paths, Jsonb *facts, wf_fact *out);
 extern wf_fact *wf_resolve_facts(const wf_condition *cond, Jsonb *facts);
 extern bool wf_condition_holds(const wf_condition *cond, Jsonb *facts, const char *object);
 
