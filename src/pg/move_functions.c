@@ -86,6 +86,8 @@ move(FunctionCallInfo fcinfo, bool next, int64 stage_id, bool has_expected, int6
 	bool		result_nulls[8] = {false, false, false, false, false, false, false, false};
 	HeapTuple	tuple;
 	int			ret;
+	WfMoveRequest saved;
+	WfMoveRequest mine;
 
 	(void) wf_actor();
 	SPI_connect();
@@ -93,6 +95,8 @@ move(FunctionCallInfo fcinfo, bool next, int64 stage_id, bool has_expected, int6
 	args[0] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	args[1] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
 
+	/* A trigger may move another candidate inside this UPDATE: keep theirs apart. */
+	saved = wf_move_request;
 	memset(&wf_move_request, 0, sizeof(wf_move_request));
 	wf_move_request.job_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
 	wf_move_request.candidate_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
@@ -108,7 +112,8 @@ move(FunctionCallInfo fcinfo, bool next, int64 stage_id, bool has_expected, int6
 	}
 	PG_FINALLY();
 	{
-		wf_move_request.active = false;
+		mine = wf_move_request;
+		wf_move_request = saved;
 	}
 	PG_END_TRY();
 	if (ret != SPI_OK_UPDATE_RETURNING)
@@ -133,7 +138,7 @@ move(FunctionCallInfo fcinfo, bool next, int64 stage_id, bool has_expected, int6
 		to_stage = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 2, &isnull));
 	}
-	if (!wf_move_request.handled || !wf_last_move(transition_id, &alerts_raised, &warnings))
+	if (!mine.handled || !wf_last_move(transition_id, &alerts_raised, &warnings))
 		elog(ERROR, "workflow_ext: the move of candidate %s was not recorded", id_text(fcinfo, 0));
 	stage = wf_stage_lookup(schema, to_stage);
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
@@ -144,7 +149,7 @@ move(FunctionCallInfo fcinfo, bool next, int64 stage_id, bool has_expected, int6
 		desc = BlessTupleDesc(desc);
 		values[0] = PG_GETARG_DATUM(1);
 		values[1] = PG_GETARG_DATUM(0);
-		values[2] = Int64GetDatum(wf_move_request.from_stage_id);
+		values[2] = Int64GetDatum(mine.from_stage_id);
 		values[3] = Int64GetDatum(to_stage);
 		values[4] = CStringGetTextDatum(stage ? stage->name : "");
 		values[5] = Int64GetDatum(transition_id);
