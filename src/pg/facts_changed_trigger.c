@@ -27,22 +27,18 @@ static SPIPlanPtr
 visits(Oid schema)
 {
 	Oid			types[1] = {INT8OID};
-	SPIPlanPtr	plan;
 
 	if (visits_plan != NULL && visits_plan_schema == schema)
 		return visits_plan;
 	if (visits_plan != NULL)
 		SPI_freeplan(visits_plan);
 	visits_plan = NULL;
-	plan = SPI_prepare(psprintf("SELECT c.job_id, c.workflow_id, c.stage_id, c.transition_id "
+	visits_plan = wf_keep_plan(psprintf("SELECT c.job_id, c.workflow_id, c.stage_id, c.transition_id "
 								"FROM %s c WHERE c.candidate_id = $1 "
 								"AND c.status = 'active' AND c.transition_id IS NOT NULL",
 								wf_qualified(schema, "candidate_stage")), 1, types);
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "workflow_ext: could not prepare the stage visits query");
-	visits_plan = plan;
 	visits_plan_schema = schema;
-	return plan;
+	return visits_plan;
 }
 
 static int64

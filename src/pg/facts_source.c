@@ -74,17 +74,12 @@ prepare_facts_plan(Oid schema)
 
 	if (!facts_plan_valid || facts_plan == NULL || facts_plan_schema != schema)
 	{
-		SPIPlanPtr	plan;
-
 		if (facts_plan)
 			SPI_freeplan(facts_plan);
 		facts_plan = NULL;
 		facts_source_relid = get_relname_relid("facts_source", schema);
 		facts_plan_valid = true;
-		plan = SPI_prepare(facts_query(schema), 1, types);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "workflow_ext: could not prepare the facts query");
-		facts_plan = plan;
+		facts_plan = wf_keep_plan(facts_query(schema), 1, types);
 		facts_plan_schema = schema;
 	}
 }

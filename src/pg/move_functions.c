@@ -26,16 +26,6 @@ static Oid	plans_schema = InvalidOid;
 static SPIPlanPtr job_plan = NULL;
 static SPIPlanPtr update_plan = NULL;
 
-static SPIPlanPtr
-keep(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "workflow_ext: could not prepare: %s", sql);
-	return plan;
-}
-
 /* Prepares the statements once per backend (and schema); caller is in SPI. */
 static void
 prepare_plans(Oid schema)
@@ -49,10 +39,10 @@ prepare_plans(Oid schema)
 	if (update_plan)
 		SPI_freeplan(update_plan);
 	job_plan = update_plan = NULL;
-	job_plan = keep(psprintf("SELECT 1 FROM %s j WHERE j.job_id = $1",
+	job_plan = wf_keep_plan(psprintf("SELECT 1 FROM %s j WHERE j.job_id = $1",
 							 wf_qualified(schema, "job_workflow")), 1, two);
 	/* SET stage_id = stage_id: the BEFORE trigger puts in the requested stage. */
-	update_plan = keep(psprintf("UPDATE %s c SET stage_id = c.stage_id "
+	update_plan = wf_keep_plan(psprintf("UPDATE %s c SET stage_id = c.stage_id "
 								"WHERE c.job_id = $1 AND c.candidate_id = $2 "
 								"RETURNING c.transition_id, c.stage_id",
 								wf_qualified(schema, "candidate_stage")), 2, two);

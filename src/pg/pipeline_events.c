@@ -27,8 +27,6 @@ prepare_plans(Oid schema)
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID};
 	Oid			event_types[10] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-	SPIPlanPtr	plan;
-
 	if (plans_schema == schema && transition_plan && alert_event_plan)
 		return;
 	if (transition_plan)
@@ -37,21 +35,18 @@ prepare_plans(Oid schema)
 		SPI_freeplan(alert_event_plan);
 	transition_plan = alert_event_plan = NULL;
 
-	plan = SPI_prepare(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
+	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
 								"alerts_raised, warnings) "
 								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 								wf_qualified(schema, "stage_transition")),
 					   12, transition_types);
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "workflow_ext: could not prepare the history insert");
-	transition_plan = plan;
 	/*
 	 * Once per visit: the NOT EXISTS probe skips an alert that already fired
 	 * without the cost of a speculative insertion; ON CONFLICT covers a
 	 * concurrent one.
 	 */
-	plan = SPI_prepare(psprintf("INSERT INTO %s (alert_id, job_id, candidate_id, workflow_id, "
+	alert_event_plan = wf_keep_plan(psprintf("INSERT INTO %s (alert_id, job_id, candidate_id, workflow_id, "
 								"stage_id, transition_id, cause, severity, message, facts) "
 								"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
 								"WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id = $3 "
@@ -59,9 +54,6 @@ prepare_plans(Oid schema)
 								"ON CONFLICT DO NOTHING RETURNING id",
 								wf_qualified(schema, "alert_event"), wf_qualified(schema, "alert_event")),
 					   10, event_types);
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "workflow_ext: could not prepare the alert event insert");
-	alert_event_plan = plan;
 	plans_schema = schema;
 }
 

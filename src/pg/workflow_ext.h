@@ -75,6 +75,7 @@ extern void wf_stage_cache_init(void);
 extern const WfStage *wf_stage_lookup(Oid schema, int64 stage_id);
 
 extern char *wf_qualified(Oid schema, const char *name);
+extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
 
 /* facts_source.c: the facts rules and alerts see */
 extern void wf_facts_source_init(void);
