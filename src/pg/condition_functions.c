@@ -18,10 +18,8 @@ PG_FUNCTION_INFO_V1(wf_condition_leaves_sql);
 typedef struct CachedCondition
 {
 	Jsonb	   *source;
-	wf_condition *cond;
+	WfCompiled	compiled;
 	bool		stable;			/* the argument is a Const or Param: compiled once */
-	WfFieldPaths *paths;		/* the fields it reads, and a buffer for them */
-	wf_fact    *facts;
 	MemoryContextCallback release;
 } CachedCondition;
 
@@ -30,21 +28,22 @@ release_condition(void *arg)
 {
 	CachedCondition *cached = (CachedCondition *) arg;
 
-	wf_condition_free(cached->cond);
-	cached->cond = NULL;
+	/* Only the core object: the rest goes with the memory context. */
+	wf_condition_free(cached->compiled.cond);
+	cached->compiled.cond = NULL;
 }
 
-static wf_condition *
+static const WfCompiled *
 cached_condition(FunctionCallInfo fcinfo, Jsonb *condition)
 {
 	CachedCondition *cached = (CachedCondition *) fcinfo->flinfo->fn_extra;
 	MemoryContext old;
 
-	if (cached != NULL && cached->cond != NULL &&
+	if (cached != NULL && cached->compiled.cond != NULL &&
 		(cached->stable ||
 		 (VARSIZE(cached->source) == VARSIZE(condition) &&
 		  memcmp(cached->source, condition, VARSIZE(condition)) == 0)))
-		return cached->cond;
+		return &cached->compiled;
 
 	if (cached == NULL)
 	{
@@ -56,28 +55,18 @@ cached_condition(FunctionCallInfo fcinfo, Jsonb *condition)
 	}
 	else
 	{
-		wf_condition_free(cached->cond);
-		cached->cond = NULL;
+		wf_compiled_release(&cached->compiled);
 		pfree(cached->source);
-		if (cached->paths)
-			wf_field_paths_free(cached->paths);
-		if (cached->facts)
-			pfree(cached->facts);
-		cached->paths = NULL;
-		cached->facts = NULL;
 	}
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	cached->source = (Jsonb *) palloc(VARSIZE(condition));
 	memcpy(cached->source, condition, VARSIZE(condition));
+	cached->compiled.cond = wf_compile_jsonb(condition, "condition");
+	wf_compiled_prepare(&cached->compiled);
 	MemoryContextSwitchTo(old);
-	cached->cond = wf_compile_jsonb(condition, "condition");
 	/* A constant condition cannot change within the query: skip the compare. */
 	cached->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	cached->paths = wf_field_paths(cached->cond);
-	cached->facts = palloc0(sizeof(wf_fact) * Max(cached->paths->n_fields, 1));
-	MemoryContextSwitchTo(old);
-	return cached->cond;
+	return &cached->compiled;
 }
 
 Datum
@@ -98,27 +87,19 @@ wf_validate_condition(PG_FUNCTION_ARGS)
 Datum
 wf_condition_matches(PG_FUNCTION_ARGS)
 {
-	wf_condition *cond = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
-	CachedCondition *cached = (CachedCondition *) fcinfo->flinfo->fn_extra;
-	wf_status	status;
-	int			result;
+	const WfCompiled *compiled = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
 
-	/* Per row: look up the fields into the cached buffer, evaluate. */
-	wf_resolve_into(cached->paths, PG_GETARG_JSONB_P(1), cached->facts);
-	result = wf_condition_evaluate(cond, cached->facts, &status);
-	if (result < 0)
-		wf_raise_status(&status, "condition");
-	PG_RETURN_BOOL(result == 1);
+	PG_RETURN_BOOL(wf_compiled_holds(compiled, PG_GETARG_JSONB_P(1), "condition", 0));
 }
 
 Datum
 wf_evaluate_condition(PG_FUNCTION_ARGS)
 {
-	wf_condition *cond = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
-	wf_fact    *facts = wf_resolve_facts(cond, PG_GETARG_JSONB_P(1));
+	const WfCompiled *compiled = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
+	const wf_fact *facts = wf_compiled_resolve(compiled, PG_GETARG_JSONB_P(1));
 	wf_status	status;
 	int			result;
-	char	   *text = wf_condition_explain(cond, facts, 0, &result, &status);
+	char	   *text = wf_condition_explain(compiled->cond, facts, 0, &result, &status);
 
 	if (text == NULL)
 		wf_raise_status(&status, "condition");
@@ -128,9 +109,9 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 Datum
 wf_condition_leaves_sql(PG_FUNCTION_ARGS)
 {
-	wf_condition *cond = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
+	const WfCompiled *compiled = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
 	wf_status	status;
-	char	   *text = wf_condition_leaves(cond, &status);
+	char	   *text = wf_condition_leaves(compiled->cond, &status);
 
 	if (text == NULL)
 		wf_raise_status(&status, "condition");

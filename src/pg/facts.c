@@ -135,46 +135,60 @@ container_fact(JsonbContainer *c, wf_fact *out)
 		out->kind = WF_FACT_OBJECT;
 }
 
-/* The dot paths a condition reads, copied out of the core once. */
-WfFieldPaths *
-wf_field_paths(const wf_condition *cond)
+/* Copies the dot paths c->cond reads and sizes its buffer, in the current context. */
+void
+wf_compiled_prepare(WfCompiled *c)
 {
 	WfFieldPaths *paths = palloc0(sizeof(WfFieldPaths));
-	size_t		n = wf_condition_field_count(cond);
+	size_t		n = wf_condition_field_count(c->cond);
 
 	paths->n_fields = (int) n;
 	paths->first = palloc0(sizeof(int) * (n + 1));
 	for (size_t f = 0; f < n; f++)
-		paths->first[f + 1] = paths->first[f] + (int) wf_condition_segment_count(cond, f);
+		paths->first[f + 1] = paths->first[f] + (int) wf_condition_segment_count(c->cond, f);
 	paths->segment = palloc0(sizeof(char *) * Max(paths->first[n], 1));
 	paths->length = palloc0(sizeof(int) * Max(paths->first[n], 1));
 	for (size_t f = 0; f < n; f++)
 		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
 		{
 			size_t		len;
-			const char *seg = wf_condition_segment(cond, f, (size_t) (s - paths->first[f]), &len);
+			const char *seg = wf_condition_segment(c->cond, f, (size_t) (s - paths->first[f]), &len);
 
 			paths->segment[s] = pnstrdup(seg, len);
 			paths->length[s] = (int) len;
 		}
-	return paths;
+	c->paths = paths;
+	c->facts = palloc0(sizeof(wf_fact) * Max(n, 1));
 }
 
+/* Frees the core object and what wf_compiled_prepare allocated. */
 void
-wf_field_paths_free(WfFieldPaths *paths)
+wf_compiled_release(WfCompiled *c)
 {
-	for (int s = 0; s < paths->first[paths->n_fields]; s++)
-		pfree(paths->segment[s]);
-	pfree(paths->segment);
-	pfree(paths->length);
-	pfree(paths->first);
-	pfree(paths);
+	wf_condition_free(c->cond);
+	c->cond = NULL;
+	if (c->paths)
+	{
+		for (int s = 0; s < c->paths->first[c->paths->n_fields]; s++)
+			pfree(c->paths->segment[s]);
+		pfree(c->paths->segment);
+		pfree(c->paths->length);
+		pfree(c->paths->first);
+		pfree(c->paths);
+		c->paths = NULL;
+	}
+	if (c->facts)
+		pfree(c->facts);
+	c->facts = NULL;
 }
 
-/* Fills out[0..n_fields-1] from the facts document; arrays' items are palloc'd. */
-void
-wf_resolve_into(const WfFieldPaths *paths, Jsonb *facts, wf_fact *out)
+/* Looks c's fields up in the facts into its buffer; arrays' items are palloc'd. */
+const wf_fact *
+wf_compiled_resolve(const WfCompiled *c, Jsonb *facts)
 {
+	const WfFieldPaths *paths = c->paths;
+	wf_fact    *out = c->facts;
+
 	for (int f = 0; f < paths->n_fields; f++)
 	{
 		JsonbContainer *c = &facts->root;
@@ -208,30 +222,17 @@ wf_resolve_into(const WfFieldPaths *paths, Jsonb *facts, wf_fact *out)
 		else
 			scalar_fact(&v, &out[f]);
 	}
-}
-
-/* One wf_fact per field of cond, palloc'd in the current memory context. */
-wf_fact *
-wf_resolve_facts(const wf_condition *cond, Jsonb *facts)
-{
-	WfFieldPaths *paths = wf_field_paths(cond);
-	wf_fact    *out = palloc0(sizeof(wf_fact) * Max(paths->n_fields, 1));
-
-	wf_resolve_into(paths, facts, out);
-	wf_field_paths_free(paths);
 	return out;
 }
 
-/* Evaluates cond against facts; raises (naming object) if the core fails. */
+/* Evaluates c against facts; on a core failure raises naming kind and id. */
 bool
-wf_condition_holds(const wf_condition *cond, Jsonb *facts, const char *object)
+wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id)
 {
-	wf_fact    *resolved = wf_resolve_facts(cond, facts);
 	wf_status	status;
-	int			result = wf_condition_evaluate(cond, resolved, &status);
+	int			result = wf_condition_evaluate(c->cond, wf_compiled_resolve(c, facts), &status);
 
-	pfree(resolved);
 	if (result < 0)
-		wf_raise_status(&status, object);
+		wf_raise_status(&status, id ? psprintf("%s " INT64_FORMAT, kind, id) : kind);
 	return result == 1;
 }

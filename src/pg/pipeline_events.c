@@ -67,8 +67,7 @@ wf_firing_alerts(const WfStage *stage, Jsonb *facts, bool *fires)
 	{
 		const WfAlert *alert = &stage->alerts[i];
 
-		fires[i] = wf_condition_holds(alert->cond, facts,
-									  psprintf("alert " INT64_FORMAT, alert->id))
+		fires[i] = wf_compiled_holds(&alert->check, facts, "alert", alert->id)
 			== alert->fires_on_match;
 		if (fires[i])
 			firing++;

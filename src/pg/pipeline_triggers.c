@@ -248,13 +248,13 @@ static void
 check_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row, PendingMove *p)
 {
 	Jsonb	   *facts;
-	wf_fact    *resolved;
+	const wf_fact *resolved;
 	wf_status	status;
 	int			result;
 	char	   *failed;
 	MemoryContext old;
 
-	if (stage->rule == NULL)
+	if (stage->rule.cond == NULL)
 		return;
 	facts = wf_fetch_facts(schema, row->candidate_id);
 	old = MemoryContextSwitchTo(TopTransactionContext);
@@ -262,13 +262,13 @@ check_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row, PendingMo
 	memcpy(p->facts, facts, VARSIZE(facts));
 	MemoryContextSwitchTo(old);
 
-	resolved = wf_resolve_facts(stage->rule, facts);
-	result = wf_condition_evaluate(stage->rule, resolved, &status);
+	resolved = wf_compiled_resolve(&stage->rule, facts);
+	result = wf_condition_evaluate(stage->rule.cond, resolved, &status);
 	if (result < 0)
 		wf_raise_status(&status, psprintf("rule \"%s\"", stage->rule_name));
 	if (result == 1)
 		return;
-	failed = wf_condition_explain(stage->rule, resolved, 1, &result, &status);
+	failed = wf_condition_explain(stage->rule.cond, resolved, 1, &result, &status);
 	if (failed == NULL)
 		wf_raise_status(&status, psprintf("rule \"%s\"", stage->rule_name));
 	if (stage->rule_blocks)

@@ -50,12 +50,13 @@ reset_cache(Oid schema)
 		hash_seq_init(&seq, cache);
 		while ((stage = hash_seq_search(&seq)) != NULL)
 		{
-			wf_condition_free(stage->rule);
-			stage->rule = NULL;
+			/* Only the core objects: the rest goes with cache_context. */
+			wf_condition_free(stage->rule.cond);
+			stage->rule.cond = NULL;
 			for (int i = 0; i < stage->n_alerts; i++)
 			{
-				wf_condition_free(stage->alerts[i].cond);
-				stage->alerts[i].cond = NULL;
+				wf_condition_free(stage->alerts[i].check.cond);
+				stage->alerts[i].check.cond = NULL;
 			}
 		}
 	}
@@ -155,9 +156,10 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		{
 			out->rule_name = copy_text_column(row, desc, 6);
 			out->rule_blocks = DatumGetBool(SPI_getbinval(row, desc, 7, &isnull));
-			out->rule = wf_compile_jsonb(DatumGetJsonbP(SPI_getbinval(row, desc, 8, &isnull)),
-										 psprintf("rule \"%s\" of stage " INT64_FORMAT,
-												  out->rule_name, stage_id));
+			out->rule.cond = wf_compile_jsonb(DatumGetJsonbP(SPI_getbinval(row, desc, 8, &isnull)),
+											  psprintf("rule \"%s\" of stage " INT64_FORMAT,
+													   out->rule_name, stage_id));
+			wf_compiled_prepare(&out->rule);
 		}
 		MemoryContextSwitchTo(spi);
 	}
@@ -189,18 +191,19 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				a->message = copy_text_column(row, desc, 8);
 				(void) SPI_getbinval(row, desc, 4, &isnull);
 				value = isnull ? NULL : copy_text_column(row, desc, 4);
-				a->cond = wf_alert_compile(copy_text_column(row, desc, 2),
+				a->check.cond = wf_alert_compile(copy_text_column(row, desc, 2),
 										   copy_text_column(row, desc, 3),
 										   value, value ? strlen(value) : 0,
 										   DatumGetBool(SPI_getbinval(row, desc, 5, &isnull)),
 										   &status);
-				if (a->cond == NULL)
+				if (a->check.cond == NULL)
 				{
-					wf_condition_free(out->rule);
+					wf_condition_free(out->rule.cond);
 					for (uint64 j = 0; j < i; j++)
-						wf_condition_free(out->alerts[j].cond);
+						wf_condition_free(out->alerts[j].check.cond);
 					wf_raise_status(&status, psprintf("alert " INT64_FORMAT, a->id));
 				}
+				wf_compiled_prepare(&a->check);
 				out->n_alerts++;
 			}
 			MemoryContextSwitchTo(spi);

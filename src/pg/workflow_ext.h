@@ -39,17 +39,28 @@ typedef struct WfFieldPaths
 	int		   *length;
 } WfFieldPaths;
 
-extern WfFieldPaths *wf_field_paths(const wf_condition *cond);
-extern void wf_field_paths_free(WfFieldPaths *paths);
-extern void wf_resolve_into(const WfFieldPaths *paths, Jsonb *facts, wf_fact *out);
-extern wf_fact *wf_resolve_facts(const wf_condition *cond, Jsonb *facts);
-extern bool wf_condition_holds(const wf_condition *cond, Jsonb *facts, const char *object);
+/*
+ * A compiled condition with the field paths it reads, copied out of the core
+ * once, and a buffer for their values: evaluating it per row or per move
+ * looks the fields up and allocates nothing but array items.
+ */
+typedef struct WfCompiled
+{
+	wf_condition *cond;			/* NULL: no condition */
+	WfFieldPaths *paths;
+	wf_fact    *facts;
+} WfCompiled;
+
+extern void wf_compiled_prepare(WfCompiled *c);
+extern void wf_compiled_release(WfCompiled *c);
+extern const wf_fact *wf_compiled_resolve(const WfCompiled *c, Jsonb *facts);
+extern bool wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id);
 
 /* stage_cache.c: compiled stages, rules and alerts, per backend */
 typedef struct WfAlert
 {
 	int64		id;
-	wf_condition *cond;
+	WfCompiled	check;			/* the alert as a one-leaf condition */
 	bool		fires_on_match;
 	char	   *severity;
 	char	   *message;
@@ -66,7 +77,7 @@ typedef struct WfStage
 	char	   *rule_name;
 	bool		rule_blocks;
 	int64		next_stage_id;	/* the next stage by position, 0 at the last */
-	wf_condition *rule;
+	WfCompiled	rule;			/* rule.cond NULL when the stage has no rule */
 	int			n_alerts;
 	WfAlert    *alerts;
 } WfStage;

@@ -43,6 +43,18 @@ bool on(const std::string& op, const std::string& value, const std::string& fact
   return eval(leaf(op, value, ignore_case), fact.empty() ? "{}" : "{\"f\":" + fact + "}");
 }
 
+// Explains a compiled condition against facts text; fails the test on a core error.
+json explain(const Compiled& c, const std::string& facts_text, bool only_failed, int* result) {
+  ResolvedFacts facts(c.cond, json::parse(facts_text));
+  wf_status st{};
+  char* text = wf_condition_explain(c.cond, facts.data(), only_failed ? 1 : 0, result, &st);
+  EXPECT_NE(text, nullptr) << st.message;
+  if (!text) return json();
+  auto doc = json::parse(text);
+  wf_free(text);
+  return doc;
+}
+
 // Expects compilation to fail with 22023 at the given JSON path.
 void rejects(const std::string& text, const std::string& path, const std::string& fragment = "") {
   Compiled c(text);
@@ -311,13 +323,9 @@ TEST(Explain, ReportsEachLeaf) {
                           {"not": {"field": "tags", "op": "contains", "value": "x"}},
                           {"field": "age", "op": "lt", "value": 40}]})");
   ASSERT_NE(c.cond, nullptr);
-  ResolvedFacts facts(c.cond, json::parse(R"({"years": 1, "city": "Berlin", "tags": ["x"], "age": "old"})"));
-  wf_status st{};
+  const std::string facts = R"({"years": 1, "city": "Berlin", "tags": ["x"], "age": "old"})";
   int result = -1;
-  char* text = wf_condition_explain(c.cond, facts.data(), 0, &result, &st);
-  ASSERT_NE(text, nullptr);
-  auto doc = json::parse(text);
-  wf_free(text);
+  auto doc = explain(c, facts, false, &result);
   EXPECT_EQ(result, 0);
   EXPECT_EQ(doc["result"], false);
   ASSERT_EQ(doc["leaves"].size(), 4u);
@@ -334,10 +342,7 @@ TEST(Explain, ReportsEachLeaf) {
   EXPECT_EQ(doc["leaves"][2]["passed"], false);
   EXPECT_NE(doc["leaves"][3]["reason"].get<std::string>().find("type mismatch"), std::string::npos);
 
-  text = wf_condition_explain(c.cond, facts.data(), 1, &result, &st);
-  ASSERT_NE(text, nullptr);
-  doc = json::parse(text);
-  wf_free(text);
+  doc = explain(c, facts, true, &result);
   ASSERT_TRUE(doc.is_array());
   ASSERT_EQ(doc.size(), 3u);  // only the leaves that failed the rule
   EXPECT_EQ(doc[1]["path"], "$.all[2].not");
@@ -345,12 +350,9 @@ TEST(Explain, ReportsEachLeaf) {
 
 TEST(Explain, MissingField) {
   Compiled c(R"({"field": "phone", "op": "exists"})");
-  ResolvedFacts facts(c.cond, json::parse("{}"));
-  wf_status st{};
   int result = -1;
-  char* text = wf_condition_explain(c.cond, facts.data(), 0, &result, &st);
-  auto doc = json::parse(text);
-  wf_free(text);
+  auto doc = explain(c, "{}", false, &result);
+  EXPECT_EQ(result, 0);
   EXPECT_EQ(doc["leaves"][0]["missing"], true);
   EXPECT_EQ(doc["leaves"][0]["reason"], "field \"phone\" is missing");
 }
@@ -410,13 +412,8 @@ TEST(Api, NullSafety) {
 // Found by the fuzzer: explaining a fact too large for an integer.
 TEST(Explain, HugeNumbersStayDoubles) {
   Compiled c(R"({"field": "x", "op": "lt", "value": 1})");
-  ResolvedFacts facts(c.cond, json::parse(R"({"x": 1e300})"));
-  wf_status st{};
   int result = -1;
-  char* text = wf_condition_explain(c.cond, facts.data(), 0, &result, &st);
-  ASSERT_NE(text, nullptr);
-  auto doc = json::parse(text);
-  wf_free(text);
+  auto doc = explain(c, R"({"x": 1e300})", false, &result);
   EXPECT_EQ(result, 0);
   EXPECT_DOUBLE_EQ(doc["leaves"][0]["actual"].get<double>(), 1e300);
 }

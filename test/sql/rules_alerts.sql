@@ -89,10 +89,19 @@ SELECT test_error('SELECT set_candidate_source(''"Candidate Data"''::regclass, '
 SELECT test_error('SELECT set_candidate_source(''"Candidate Data"''::regclass, ''nope'')');
 SELECT test_error('SELECT set_candidate_source(''pg_class''::regclass, ''oid'')');
 SELECT test_error('SELECT set_candidate_source(NULL, ''x'')');
+SELECT test_error('SELECT set_candidate_source(''workflow_with_stages''::regclass, ''id'')');
 -- Back to candidate_profile.
 DELETE FROM facts_source;
 DROP TRIGGER workflow_ext_facts_changed ON "Candidate Data";
 SELECT candidate_facts(3);
+-- A facts table dropped behind the extension's back: a clear error, not a crash.
+CREATE TABLE gone_facts (cid bigint);
+SELECT set_candidate_source('gone_facts'::regclass, 'cid');
+DROP TABLE gone_facts;
+SELECT to_stage_name FROM move_to_stage(3, 7000, test_stage(:wid, 2));   -- no rule, no alerts: no facts read
+SELECT regexp_replace(test_error(format('SELECT move_to_stage(3, 7000, %s)', test_stage(:wid, 3))), '[0-9]{4,}', 'N', 'g') AS dropped_source;
+DELETE FROM facts_source;
+SELECT to_stage_name FROM move_to_stage(3, 7000, test_stage(:wid, 3));   -- back where the SLA test expects it
 
 -- SLA sweep: once per visit.
 UPDATE workflow_stage SET sla = '1 hour' WHERE id = test_stage(:wid, 3);
