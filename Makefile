@@ -1,16 +1,20 @@
 # workflow_ext - PGXS build of the C shim (src/pg) and the C++17 core (src/core).
 
 EXTENSION   = workflow_ext
-EXTVERSION  = 0.1.0
+# The version lives in one place: the control file's default_version.
+EXTVERSION  = $(shell sed -n "s/^default_version *= *'\\(.*\\)'/\\1/p" $(EXTENSION).control)
 MODULE_big  = workflow_ext
 
 CORE_SRCS   = $(sort $(wildcard src/core/*.cpp))
 SHIM_SRCS   = $(sort $(wildcard src/pg/*.c))
 OBJS        = $(SHIM_SRCS:.c=.o) $(CORE_SRCS:.cpp=.o)
 
-# The install script is assembled from sql/, one concept per file, in name order.
-SQL_PARTS   = $(sort $(wildcard sql/*.sql))
+# The install script of the current version is assembled from sql/install/,
+# one concept per file, in name order.  Earlier versions' install scripts and
+# the upgrade scripts (sql/workflow_ext--A--B.sql) ship as they are.
+SQL_PARTS   = $(sort $(wildcard sql/install/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
 REGRESS      = setup schema definitions pipeline conditions rules_alerts security require_actor malformed tap_schema tap_api tap_rls dump_restore teardown
@@ -34,8 +38,8 @@ include $(PGXS)
 # PGXS tracks no header dependencies without --enable-depend: rebuild on any.
 $(OBJS): $(wildcard src/core/*.hpp src/core/*.h src/pg/*.h)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
-	cat $^ > $@
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
+	( printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; cat $(SQL_PARTS) ) > $@
 
 # --- the core alone: GoogleTest, no server -----------------------------------
 CORE_TEST_SRCS = $(sort $(wildcard test/core/*.cpp))
