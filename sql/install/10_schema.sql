@@ -117,7 +117,10 @@ CREATE TABLE stage_transition (
     reason        text,
     moved_at      timestamptz NOT NULL DEFAULT now(),
     alerts_raised integer NOT NULL DEFAULT 0,
-    warnings      jsonb NOT NULL DEFAULT '[]'
+    warnings      jsonb NOT NULL DEFAULT '[]',
+    -- History keeps its stages: a stage it names cannot be deleted (23503).
+    CONSTRAINT stage_transition_from_stage_fk FOREIGN KEY (from_stage_id) REFERENCES workflow_stage (id),
+    CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id) REFERENCES workflow_stage (id)
 );
 CREATE INDEX stage_transition_candidate_idx ON stage_transition (candidate_id, job_id, id);
 COMMENT ON TABLE stage_transition IS 'History: one row per move or status change of a candidate in a job, written by the candidate_stage triggers and never updated.';
@@ -135,12 +138,15 @@ CREATE TABLE candidate_stage (
                   CHECK (status IN ('active', 'hired', 'rejected', 'withdrawn')),
     entered_at    timestamptz NOT NULL DEFAULT now(),
     transition_id bigint,
+    visit_transition_id bigint,
     CONSTRAINT candidate_stage_job_candidate_key UNIQUE (job_id, candidate_id),
     CONSTRAINT candidate_stage_job_workflow_fk FOREIGN KEY (job_id, workflow_id)
         REFERENCES job_workflow (job_id, workflow_id),
     CONSTRAINT candidate_stage_stage_fk FOREIGN KEY (workflow_id, stage_id)
         REFERENCES workflow_stage (workflow_id, id),
     CONSTRAINT candidate_stage_transition_fk FOREIGN KEY (transition_id)
+        REFERENCES stage_transition (id) DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT candidate_stage_visit_transition_fk FOREIGN KEY (visit_transition_id)
         REFERENCES stage_transition (id) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
@@ -150,7 +156,8 @@ COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeli
 COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled from job_workflow on INSERT); ties stage_id to it through a composite foreign key.';
 COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
 COMMENT ON COLUMN candidate_stage.entered_at IS 'When the candidate entered the current stage (set by the trigger).';
-COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row; identifies the current stage visit.';
+COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
+COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
 
 CREATE TABLE alert_event (
     id              bigserial PRIMARY KEY,
@@ -160,6 +167,7 @@ CREATE TABLE alert_event (
     workflow_id     bigint NOT NULL,
     stage_id        bigint NOT NULL,
     transition_id   bigint NOT NULL REFERENCES stage_transition (id),
+    CONSTRAINT alert_event_stage_fk FOREIGN KEY (stage_id) REFERENCES workflow_stage (id),
     cause           text NOT NULL CHECK (cause IN ('entry', 'facts', 'sla')),
     severity        text NOT NULL,
     message         text NOT NULL,
@@ -173,7 +181,7 @@ CREATE UNIQUE INDEX alert_event_sla_once_idx ON alert_event (candidate_id, trans
 CREATE INDEX alert_event_open_idx ON alert_event (job_id, candidate_id) WHERE acknowledged_at IS NULL;
 COMMENT ON TABLE alert_event IS 'An alert that fired for a candidate during one stage visit (transition_id), with the facts it saw.';
 COMMENT ON COLUMN alert_event.alert_id IS 'The alert definition; NULL for SLA events and after the definition is deleted (message and severity are kept).';
-COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit; an alert fires at most once per visit.';
+COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
 COMMENT ON COLUMN alert_event.cause IS '''entry'': on entering the stage; ''facts'': the candidate''s facts changed; ''sla'': raise_overdue_alerts().';
 COMMENT ON COLUMN alert_event.facts IS 'Snapshot of the candidate''s facts when the alert fired.';
 
@@ -197,6 +205,18 @@ CREATE TYPE move_result AS (
     warnings      jsonb
 );
 COMMENT ON TYPE move_result IS 'What move_to_next_stage() and move_to_stage() return: the move, its history row, alerts raised and the failed leaves of a warn rule.';
+
+-- History is written by the extension's C code alone (src/pg/rights.c); a
+-- superuser restoring a dump with COPY is let through.
+CREATE FUNCTION history_write_guard() RETURNS trigger
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', 'wf_history_write_guard';
+COMMENT ON FUNCTION history_write_guard() IS
+    'BEFORE INSERT trigger on stage_transition and alert_event: accepts only the row workflow_ext''s C code announced (42501 otherwise), or a superuser''s COPY of a dump.';
+CREATE TRIGGER stage_transition_write_guard BEFORE INSERT ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION history_write_guard();
+CREATE TRIGGER alert_event_write_guard BEFORE INSERT ON alert_event
+    FOR EACH ROW EXECUTE FUNCTION history_write_guard();
 
 -- workflow_ext.require_actor on every write.  Where row triggers already ask
 -- for the actor (candidate_stage inserts and updates) or only the extension's

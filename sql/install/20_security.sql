@@ -38,6 +38,19 @@ CREATE FUNCTION editable_workflow_ids() RETURNS SETOF bigint
 COMMENT ON FUNCTION editable_workflow_ids() IS
     'Ids of the workflows the current actor owns or may edit through a share with can_edit.';
 
+-- Does actor (not necessarily the current one) see the workflow?  Used by the
+-- profile policy: a profile opens only to those who share a workflow with its owner.
+CREATE FUNCTION actor_sees_workflow(actor text, workflow_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT EXISTS (SELECT 1 FROM @extschema@.workflow w WHERE w.id = $2 AND w.owner = $1)
+            OR EXISTS (SELECT 1 FROM @extschema@.workflow_share s
+                        WHERE s.workflow_id = $2 AND s.grantee = $1)
+    $$;
+COMMENT ON FUNCTION actor_sees_workflow(text, bigint) IS
+    'True when the actor owns the workflow or it is shared with them (used by the candidate_profile policy).';
+
 -- The workflow policies test the row's own owner, so that INSERT ... RETURNING
 -- (which must pass the SELECT policy) sees the row it has just created.
 ALTER TABLE workflow ENABLE ROW LEVEL SECURITY;
@@ -90,43 +103,77 @@ CREATE POLICY alert_edit ON alert FOR ALL
     WITH CHECK (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s
                               WHERE s.workflow_id IN (SELECT @extschema@.editable_workflow_ids())));
 
--- Using a workflow (assigning jobs, moving candidates) needs only visibility.
+-- Using a workflow (assigning a job to it, moving candidates) needs only
+-- visibility; changing or removing a job's assignment, or removing a
+-- candidate from a pipeline, needs edit rights on the workflow they are in.
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
-CREATE POLICY job_workflow_use ON job_workflow FOR ALL
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
     WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY job_workflow_reassign ON job_workflow FOR UPDATE
+    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()))
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
+    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
 
 ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
-CREATE POLICY candidate_stage_use ON candidate_stage FOR ALL
+CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
     USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
     WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
+    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
 
+-- History: read with the workflow; written only through the extension's code
+-- (history_write_guard), as the caller, for a workflow the caller sees.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
     USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
     USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY alert_event_record ON alert_event FOR INSERT
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 
--- A profile is the owner's, and readable by whoever sees the candidate in a pipeline.
+-- A profile belongs to its owner, who alone changes it.  Others read it only
+-- where they and the owner see the same workflow holding the candidate:
+-- putting a candidate id into one's own pipeline opens nothing.
 ALTER TABLE candidate_profile ENABLE ROW LEVEL SECURITY;
-CREATE POLICY candidate_profile_use ON candidate_profile FOR ALL
+CREATE POLICY candidate_profile_read ON candidate_profile FOR SELECT
     USING (owner = @extschema@.current_actor()
            OR EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
-                       WHERE cs.candidate_id = candidate_profile.candidate_id))
-    WITH CHECK (owner = @extschema@.current_actor()
-                OR EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
-                            WHERE cs.candidate_id = candidate_profile.candidate_id));
+                       WHERE cs.candidate_id = candidate_profile.candidate_id
+                         AND @extschema@.actor_sees_workflow(candidate_profile.owner, cs.workflow_id)));
+CREATE POLICY candidate_profile_create ON candidate_profile FOR INSERT
+    WITH CHECK (owner = @extschema@.current_actor());
+CREATE POLICY candidate_profile_change ON candidate_profile FOR UPDATE
+    USING (owner = @extschema@.current_actor())
+    WITH CHECK (owner = @extschema@.current_actor());
+CREATE POLICY candidate_profile_remove ON candidate_profile FOR DELETE
+    USING (owner = @extschema@.current_actor());
 
 ALTER TABLE facts_source ENABLE ROW LEVEL SECURITY;
 CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 
--- Privileges: RLS decides which rows; these decide which statements.  History
--- is written only by the extension's SECURITY DEFINER triggers and functions.
+-- Privileges: RLS decides which rows; these decide which statements.  The
+-- pipeline runs with the caller's rights, so history is insertable, but only
+-- the extension's code gets a row past history_write_guard.  Never granted:
+-- TRIGGER, TRUNCATE, REFERENCES (README: Security).
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
     alert, job_workflow, candidate_profile, candidate_stage TO PUBLIC;
-GRANT SELECT ON stage_transition, alert_event, facts_source TO PUBLIC;
+GRANT SELECT, INSERT ON stage_transition, alert_event TO PUBLIC;
+GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO PUBLIC;
+GRANT SELECT ON facts_source TO PUBLIC;
 GRANT USAGE, SELECT ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
     candidate_stage_id_seq TO PUBLIC;

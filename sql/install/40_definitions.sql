@@ -1,6 +1,12 @@
 -- Workflow definitions: stages, rules and alerts, their triggers, and the
 -- functions of the seed's viewsets.
 
+CREATE FUNCTION restoring() RETURNS boolean
+    LANGUAGE C STABLE
+    AS 'MODULE_PATHNAME', 'wf_restoring_sql';
+COMMENT ON FUNCTION restoring() IS
+    'True while a superuser restores a dump with COPY: rules then arrive with their alerts and pipeline rows with their history.';
+
 CREATE FUNCTION touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -46,9 +52,9 @@ CREATE FUNCTION stage_rule_sync_alerts() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    -- A rule inserted with an earlier created_at is restored (pg_dump) or
-    -- imported: its alerts arrive with it, under their own ids.
-    IF TG_OP = 'INSERT' AND NEW.created_at <> now() THEN
+    -- A rule restored from a dump (a superuser's COPY): its alerts arrive
+    -- with it, under their own ids.
+    IF TG_OP = 'INSERT' AND @extschema@.restoring() THEN
         RETURN NULL;
     END IF;
     DELETE FROM @extschema@.alert a
@@ -302,3 +308,9 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION reorder_stages(bigint, bigint[]) IS
     'Gives the stages of a workflow the positions 1..n in the order listed (22023 unless the list is exactly its stages).';
+
+-- Trigger functions are attached by the extension only: nobody else may
+-- attach them to a table of their own (CREATE TRIGGER needs EXECUTE).
+REVOKE EXECUTE ON FUNCTION touch_updated_at(), stage_rule_validate(), alert_validate(),
+    stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable()
+    FROM PUBLIC;

@@ -10,29 +10,15 @@ COMMENT ON FUNCTION invoking_role() IS
     'The role that called in, unchanged inside SECURITY DEFINER functions (used for owner-only checks).';
 
 CREATE FUNCTION candidate_facts(candidate_id bigint) RETURNS jsonb
-    LANGUAGE plpgsql STABLE
+    LANGUAGE C STABLE
     SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    src @extschema@.facts_source;
-    facts jsonb;
-BEGIN
-    PERFORM @extschema@.current_actor();
-    SELECT * INTO src FROM @extschema@.facts_source;
-    IF FOUND THEN
-        -- relation is a regclass: its text form is quoted and schema-qualified.
-        EXECUTE format('SELECT to_jsonb(t) FROM %s t WHERE t.%I = $1', src.relation, src.key_column)
-           INTO facts USING $1;
-    ELSE
-        SELECT p.attributes INTO facts FROM @extschema@.candidate_profile p WHERE p.candidate_id = $1;
-    END IF;
-    RETURN coalesce(facts, '{}'::jsonb);
-END $$;
+    AS 'MODULE_PATHNAME', 'wf_candidate_facts';
 COMMENT ON FUNCTION candidate_facts(bigint) IS
-    'The facts rules and alerts see for a candidate: candidate_profile.attributes, or to_jsonb(row) of the table set with set_candidate_source(); {} when there is none.';
+    'The facts rules and alerts see for a candidate, read with the caller''s rights: candidate_profile.attributes (as its row-level security lets the actor read it), or to_jsonb(row) of the table set with set_candidate_source(); {} when there is none. 42P01 when the facts source table was dropped.';
 
+-- The pipeline triggers run with the caller's rights (src/pg/rights.c).
 CREATE FUNCTION candidate_stage_guard() RETURNS trigger
-    LANGUAGE C SECURITY DEFINER
+    LANGUAGE C
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_stage_guard';
 COMMENT ON FUNCTION candidate_stage_guard() IS
@@ -41,7 +27,7 @@ CREATE TRIGGER candidate_stage_guard BEFORE INSERT OR UPDATE ON candidate_stage
     FOR EACH ROW EXECUTE FUNCTION candidate_stage_guard();
 
 CREATE FUNCTION candidate_stage_record() RETURNS trigger
-    LANGUAGE C SECURITY DEFINER
+    LANGUAGE C
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_stage_record';
 COMMENT ON FUNCTION candidate_stage_record() IS
@@ -50,39 +36,15 @@ CREATE TRIGGER candidate_stage_record AFTER INSERT OR UPDATE ON candidate_stage
     FOR EACH ROW EXECUTE FUNCTION candidate_stage_record();
 
 CREATE FUNCTION candidate_facts_changed() RETURNS trigger
-    LANGUAGE C SECURITY DEFINER
+    LANGUAGE C
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_facts_changed';
 COMMENT ON FUNCTION candidate_facts_changed() IS
-    'AFTER trigger on the facts source: evaluates again the alerts of the stages the candidate stands in (each fires at most once per visit). Arguments: the key column, and optionally the jsonb column holding the facts.';
+    'AFTER trigger on candidate_profile and on the facts source table: evaluates again the alerts of the stages the candidate stands in, in the pipelines the writer sees (each fires at most once per visit). Arguments: the key column, and optionally the jsonb column holding the facts.';
 CREATE TRIGGER facts_source_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON facts_source
     FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 CREATE TRIGGER candidate_profile_facts_changed AFTER INSERT OR UPDATE OF attributes ON candidate_profile
     FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id', 'attributes');
-
--- Locks the candidate's pipeline row; P0002 naming the job or the candidate
--- (the status functions' counterpart of the C move functions' lock).
-CREATE FUNCTION lock_candidate(candidate_id bigint, job_id bigint)
-    RETURNS @extschema@.candidate_stage
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    cs @extschema@.candidate_stage;
-BEGIN
-    PERFORM @extschema@.current_actor();
-    SELECT * INTO cs FROM @extschema@.candidate_stage c
-     WHERE c.job_id = $2 AND c.candidate_id = $1 FOR UPDATE;
-    IF FOUND THEN
-        RETURN cs;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.job_workflow j WHERE j.job_id = $2) THEN
-        RAISE EXCEPTION 'job % not found', $2 USING ERRCODE = 'P0002';
-    END IF;
-    RAISE EXCEPTION 'candidate % is not in job %', $1, $2 USING ERRCODE = 'P0002';
-END $$;
-COMMENT ON FUNCTION lock_candidate(bigint, bigint) IS
-    'The candidate''s pipeline row in a job, locked FOR UPDATE; P0002 when the job or the candidate is not found (or not visible).';
 
 -- The move functions are C (src/pg/move_functions.c): they run as the caller,
 -- lock the row, check the next or target stage and move with a plain UPDATE,
@@ -129,24 +91,11 @@ COMMENT ON FUNCTION add_candidate(bigint, bigint) IS
 
 CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text)
     RETURNS @extschema@.candidate_stage
-    LANGUAGE plpgsql
+    LANGUAGE C
     SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    cs @extschema@.candidate_stage := @extschema@.lock_candidate($1, $2);
-    outer_reason text := current_setting('workflow_ext.reason', true);
-BEGIN
-    IF cs.status = $3 THEN
-        RAISE EXCEPTION 'candidate % in job % is already %', $1, $2, $3
-            USING ERRCODE = '55000';
-    END IF;
-    PERFORM set_config('workflow_ext.reason', coalesce($4, ''), true);
-    UPDATE @extschema@.candidate_stage c SET status = $3 WHERE c.id = cs.id RETURNING * INTO cs;
-    PERFORM set_config('workflow_ext.reason', coalesce(outer_reason, ''), true);
-    RETURN cs;
-END $$;
+    AS 'MODULE_PATHNAME', 'wf_set_candidate_status';
 COMMENT ON FUNCTION set_candidate_status(bigint, bigint, text, text) IS
-    'Changes a candidate''s status with a plain UPDATE; the trigger checks the change (55000) and records it.';
+    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason. P0002 when the job or the candidate is not found.';
 
 CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
@@ -172,50 +121,91 @@ CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint)
 COMMENT ON FUNCTION reopen_candidate(bigint, bigint) IS
     'Makes a rejected or withdrawn candidate active again in the same stage (55000 otherwise).';
 
+-- Acknowledging is the one change an alert event takes: the trigger stamps
+-- who and when, and refuses any other change.
+CREATE FUNCTION alert_event_acknowledge() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME <> 'alert_event' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'alert_event_acknowledge() fires only on alert_event'
+            USING ERRCODE = '39P01';
+    END IF;
+    IF OLD.acknowledged_at IS NOT NULL THEN
+        RAISE EXCEPTION 'alert event % was already acknowledged by %', OLD.id, OLD.acknowledged_by
+            USING ERRCODE = '55000';
+    END IF;
+    IF (NEW.id, NEW.alert_id, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id,
+        NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts)
+       IS DISTINCT FROM
+       (OLD.id, OLD.alert_id, OLD.job_id, OLD.candidate_id, OLD.workflow_id, OLD.stage_id,
+        OLD.transition_id, OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts)
+       AND NOT (@extschema@.restoring()) THEN
+        RAISE EXCEPTION 'alert event % is history: only acknowledging it changes it', OLD.id
+            USING ERRCODE = '55000';
+    END IF;
+    NEW.acknowledged_at := now();
+    NEW.acknowledged_by := @extschema@.current_actor();
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION alert_event_acknowledge() IS
+    'Trigger: an UPDATE of alert_event acknowledges it once, by the current actor, now (55000 when already acknowledged or when another column changes).';
+CREATE TRIGGER alert_event_acknowledge BEFORE UPDATE ON alert_event
+    FOR EACH ROW EXECUTE FUNCTION alert_event_acknowledge();
+
 CREATE FUNCTION acknowledge_alert(alert_event_id bigint) RETURNS @extschema@.alert_event
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     e @extschema@.alert_event;
 BEGIN
-    SELECT * INTO e FROM @extschema@.alert_event x
-     WHERE x.id = $1 AND x.workflow_id IN (SELECT @extschema@.visible_workflow_ids())
-       FOR UPDATE;
+    PERFORM @extschema@.current_actor();
+    UPDATE @extschema@.alert_event x SET acknowledged_at = now()
+     WHERE x.id = $1
+    RETURNING * INTO e;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'alert event % not found', $1 USING ERRCODE = 'P0002';
     END IF;
-    IF e.acknowledged_at IS NOT NULL THEN
-        RAISE EXCEPTION 'alert event % was already acknowledged by %', $1, e.acknowledged_by
-            USING ERRCODE = '55000';
-    END IF;
-    UPDATE @extschema@.alert_event x
-       SET acknowledged_at = now(), acknowledged_by = @extschema@.current_actor()
-     WHERE x.id = $1
-    RETURNING * INTO e;
     RETURN e;
 END $$;
 COMMENT ON FUNCTION acknowledge_alert(bigint) IS
-    'Marks an alert event of a visible workflow as acknowledged by the actor. P0002 when not found; 55000 when already acknowledged.';
+    'Marks an alert event of a visible workflow as acknowledged by the actor (an UPDATE the caller may make; the trigger stamps it). P0002 when not found or not visible; 55000 when already acknowledged.';
 
+-- A database-wide setting: every tenant's rules then read this table.  Its
+-- rows are read with each caller's rights (the caller's privileges and the
+-- table's RLS apply), never with the extension's.
 CREATE FUNCTION set_candidate_source(relation regclass, key_column name) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     old @extschema@.facts_source;
+    rel pg_class;
 BEGIN
     PERFORM @extschema@.current_actor();
+    IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = @extschema@.invoking_role())
+       AND NOT pg_has_role(@extschema@.invoking_role(),
+                           (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()),
+                           'MEMBER') THEN
+        RAISE EXCEPTION 'only a superuser or the database owner can set the facts source'
+            USING ERRCODE = '42501',
+                  DETAIL = 'The facts source is a database-wide setting: every workflow''s rules read it.';
+    END IF;
     IF $1 IS NULL OR $2 IS NULL THEN
         RAISE EXCEPTION 'relation and key_column must not be NULL' USING ERRCODE = '22023';
     END IF;
-    IF NOT pg_has_role(@extschema@.invoking_role(),
-                       (SELECT c.relowner FROM pg_class c WHERE c.oid = $1), 'USAGE') THEN
-        RAISE EXCEPTION 'only the owner of % can make it the facts source', $1
-            USING ERRCODE = '42501';
+    SELECT * INTO rel FROM pg_class c WHERE c.oid = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', $1::oid USING ERRCODE = '42P01';
     END IF;
-    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = $1) NOT IN ('r', 'p') THEN
+    IF rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', $1 USING ERRCODE = '22023';
+    END IF;
+    IF rel.relpersistence = 't' THEN
+        RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1
+            USING ERRCODE = '22023';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_attribute a
                     WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
@@ -223,7 +213,8 @@ BEGIN
         RAISE EXCEPTION 'table % has no integer column %', $1, $2 USING ERRCODE = '22023';
     END IF;
     SELECT * INTO old FROM @extschema@.facts_source;
-    IF FOUND THEN
+    -- The old table may have been dropped (its regclass then dangles).
+    IF FOUND AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = old.relation) THEN
         EXECUTE format('DROP TRIGGER IF EXISTS workflow_ext_facts_changed ON %s', old.relation);
     END IF;
     INSERT INTO @extschema@.facts_source (id, relation, key_column, set_by)
@@ -236,39 +227,16 @@ BEGIN
                    $1, '@extschema@', $2);
 END $$;
 COMMENT ON FUNCTION set_candidate_source(regclass, name) IS
-    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column; its inserts and updates re-evaluate alerts. Only the table''s owner may do this.';
+    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column; its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights.';
 
 CREATE FUNCTION raise_overdue_alerts() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE C
     SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    n integer;
-BEGIN
-    PERFORM @extschema@.current_actor();
-    WITH raised AS (
-        INSERT INTO @extschema@.alert_event AS e
-               (job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity,
-                message, facts)
-        SELECT c.job_id, c.candidate_id, c.workflow_id, c.stage_id, c.transition_id, 'sla',
-               'warning',
-               format('candidate %s has been in stage "%s" of job %s for more than %s',
-                      c.candidate_id, s.name, c.job_id, s.sla),
-               @extschema@.candidate_facts(c.candidate_id)
-          FROM @extschema@.candidate_stage c
-          JOIN @extschema@.workflow_stage s ON s.id = c.stage_id
-         WHERE c.status = 'active' AND s.sla IS NOT NULL AND c.entered_at + s.sla < now()
-           AND c.transition_id IS NOT NULL
-        ON CONFLICT (candidate_id, transition_id) WHERE cause = 'sla' DO NOTHING
-        RETURNING e.*
-    )
-    SELECT count(pg_notify('workflow_events',
-                           json_build_object('event', 'sla', 'alert_event_id', r.id,
-                                             'job_id', r.job_id, 'candidate_id', r.candidate_id,
-                                             'stage_id', r.stage_id,
-                                             'transition_id', r.transition_id)::text))
-      INTO n FROM raised r;
-    RETURN n;
-END $$;
+    AS 'MODULE_PATHNAME', 'wf_raise_overdue_alerts';
 COMMENT ON FUNCTION raise_overdue_alerts() IS
-    'SLA sweep: raises an alert event (cause sla) for every active candidate longer in a stage than its sla, once per visit; returns how many. Schedule it with pg_cron.';
+    'SLA sweep: raises an alert event (cause sla) for every active candidate longer in a stage than its sla, once per stage visit; returns how many. Sweeps the pipelines the caller sees (all for a superuser or a BYPASSRLS role). Schedule it with pg_cron.';
+
+-- Trigger functions are attached by the extension only.
+REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(),
+    candidate_facts_changed(), alert_event_acknowledge(), history_write_guard(),
+    require_actor_trigger() FROM PUBLIC;

@@ -1,31 +1,134 @@
 /*
- * actor.c - who is acting: workflow_ext.actor, else the invoking role.
+ * actor.c - who is acting: workflow_ext.actor, else the session's role.
+ *
+ * Trust model: superusers and members of workflow_ext.trusted_role (when it
+ * is set) may name any actor; any other role acts as itself.  A blank actor
+ * is no actor.  workflow_ext.require_actor cannot be weakened by a client:
+ * see wf_require_actor_guard().
  */
 #include "workflow_ext.h"
 
 #include "commands/trigger.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
 
 PG_FUNCTION_INFO_V1(wf_current_actor);
 PG_FUNCTION_INFO_V1(wf_invoking_role);
 PG_FUNCTION_INFO_V1(wf_require_actor_trigger);
 
+/* Set when a non-superuser tried to set require_actor before the library loaded. */
+static bool require_actor_forced = false;
+
 /*
- * GetOuterUserId is the role SET ROLE established, unchanged inside SECURITY
- * DEFINER functions, so triggers record the caller rather than the owner.
+ * Called by _PG_init before require_actor is defined.  A value that a
+ * non-superuser client set while the setting was still a placeholder (e.g.
+ * PGOPTIONS='-c workflow_ext.require_actor=off') replaces the database's and
+ * role's values, and PostgreSQL then drops it with only a WARNING, leaving
+ * the boot default (off).  Fail closed: the session requires an actor.
+ */
+void
+wf_require_actor_guard(void)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+
+	for (int i = 0; i < n; i++)
+	{
+		struct config_generic *g = vars[i];
+
+		if (strcmp(g->name, "workflow_ext.require_actor") != 0)
+			continue;
+		if ((g->flags & GUC_CUSTOM_PLACEHOLDER) && g->source > PGC_S_DATABASE_USER &&
+			OidIsValid(g->srole) && !superuser_arg(g->srole))
+		{
+			require_actor_forced = true;
+			ereport(WARNING,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("workflow_ext.require_actor can only be set by a superuser; "
+							"this session requires an actor")));
+		}
+		break;
+	}
+}
+
+static bool
+actor_required(void)
+{
+	return wf_require_actor_setting || require_actor_forced;
+}
+
+/* The actor setting with surrounding blanks ignored; NULL when blank. */
+static const char *
+actor_setting(void)
+{
+	const char *s = wf_actor_setting;
+	size_t		len;
+
+	if (s == NULL)
+		return NULL;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' ||
+					   s[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return NULL;
+	if (s == wf_actor_setting && s[len] == '\0')
+		return s;
+	return pnstrdup(s, len);
+}
+
+/* May the session's role act as an actor other than its own name? */
+static bool
+may_name_actor(Oid role)
+{
+	Oid			trusted;
+
+	if (wf_trusted_role_setting == NULL || wf_trusted_role_setting[0] == '\0')
+		return true;			/* every role is the application's */
+	if (superuser_arg(role))
+		return true;
+	trusted = get_role_oid(wf_trusted_role_setting, true);
+	return OidIsValid(trusted) && is_member_of_role(role, trusted);
+}
+
+/*
+ * The actor.  GetOuterUserId is the role SET ROLE established, unchanged
+ * inside SECURITY DEFINER functions, so helpers running as the extension's
+ * owner still see the caller's role.
  */
 const char *
 wf_actor(void)
 {
-	if (wf_actor_setting != NULL && wf_actor_setting[0] != '\0')
-		return wf_actor_setting;
-	if (wf_require_actor_setting)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("workflow_ext requires an actor: workflow_ext.actor is not set"),
-				 errhint("Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")));
-	return GetUserNameFromId(GetOuterUserId(), false);
+	const char *actor = actor_setting();
+	Oid			role = GetOuterUserId();
+
+	if (actor == NULL)
+	{
+		if (actor_required())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("workflow_ext requires an actor: workflow_ext.actor is not set"),
+					 errhint("Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")));
+		return GetUserNameFromId(role, false);
+	}
+	if (!may_name_actor(role))
+	{
+		const char *own = GetUserNameFromId(role, false);
+
+		if (strcmp(own, actor) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("role \"%s\" may not act as \"%s\"", own, actor),
+					 errdetail("workflow_ext.trusted_role is \"%s\"; only superusers and its members "
+							   "may name another actor.", wf_trusted_role_setting),
+					 errhint("Leave workflow_ext.actor unset, or set it to \"%s\".", own)));
+	}
+	return actor;
 }
 
 Datum

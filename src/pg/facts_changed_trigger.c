@@ -3,6 +3,13 @@
  * or the table set with set_candidate_source), the alerts of every stage the
  * candidate stands in are evaluated again.  An alert fires at most once per
  * stage visit: the events' unique key includes the visit's transition id.
+ *
+ * Runs with the writer's rights: only the pipelines the writer can see are
+ * evaluated (a tenant's profile update never runs another tenant's alerts),
+ * with the facts the writer reads.  The pipeline rows are locked first, so a
+ * concurrent move of the same candidate waits for this change (and then reads
+ * the new facts), or this change waits for the move (and then evaluates the
+ * stage the candidate ends up in).
  */
 #include "workflow_ext.h"
 
@@ -33,16 +40,17 @@ visits(Oid schema)
 	if (visits_plan != NULL)
 		SPI_freeplan(visits_plan);
 	visits_plan = NULL;
-	visits_plan = wf_keep_plan(psprintf("SELECT c.job_id, c.workflow_id, c.stage_id, c.transition_id "
+	visits_plan = wf_keep_plan(psprintf("SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id "
 								"FROM %s c WHERE c.candidate_id = $1 "
-								"AND c.status = 'active' AND c.transition_id IS NOT NULL",
+								"AND c.status = 'active' AND c.visit_transition_id IS NOT NULL "
+								"ORDER BY c.id FOR NO KEY UPDATE OF c",
 								wf_qualified(schema, "candidate_stage")), 1, types);
 	visits_plan_schema = schema;
 	return visits_plan;
 }
 
 static int64
-candidate_key(TriggerData *td, HeapTuple tuple)
+candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 {
 	TupleDesc	desc = td->tg_relation->rd_att;
 	const char *key;
@@ -63,6 +71,7 @@ candidate_key(TriggerData *td, HeapTuple tuple)
 				 errmsg("table \"%s\" has no column \"%s\" for candidate facts",
 						RelationGetRelationName(td->tg_relation), key)));
 	d = heap_getattr(tuple, col, desc, &isnull);
+	*present = !isnull;
 	if (isnull)
 		return 0;
 	type = SPI_gettypeid(desc, col);
@@ -78,6 +87,33 @@ candidate_key(TriggerData *td, HeapTuple tuple)
 	return 0;
 }
 
+/* Fires on candidate_profile, or on the table set with set_candidate_source. */
+static void
+require_facts_table(Relation rel, Oid schema)
+{
+	Oid			relid = RelationGetRelid(rel);
+	bool		ok = wf_is_extension_table(relid, schema, "candidate_profile");
+
+	if (!ok)
+	{
+		Oid			types[1] = {OIDOID};
+		Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+		SPI_connect();
+		if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s f WHERE f.relation = $1",
+										   wf_qualified(schema, "facts_source")),
+								  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "workflow_ext: could not read facts_source");
+		ok = SPI_processed == 1;
+		SPI_finish();
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("candidate_facts_changed() fires only on candidate_profile or the facts source table, "
+						"not on \"%s\"", RelationGetRelationName(rel))));
+}
+
 Datum
 wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 {
@@ -85,6 +121,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 	Oid			schema;
 	HeapTuple	tuple;
 	int64		candidate_id;
+	bool		present;
 	WfPipelineRow *rows = NULL;
 	uint64		n_rows = 0;
 	Jsonb	   *facts = NULL;
@@ -94,11 +131,12 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("candidate_facts_changed() must be an AFTER INSERT OR UPDATE row trigger")));
-	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
-	candidate_id = candidate_key(td, tuple);
-	if (candidate_id == 0)
-		return PointerGetDatum(NULL);
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	require_facts_table(td->tg_relation, schema);
+	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	candidate_id = candidate_key(td, tuple, &present);
+	if (!present)
+		return PointerGetDatum(NULL);
 
 	/*
 	 * A second argument names the jsonb column that holds the facts (as for
@@ -143,7 +181,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 				 candidate_id);
 		n_rows = SPI_processed;
 		if (n_rows > 0)
-			rows = MemoryContextAlloc(caller, sizeof(WfPipelineRow) * n_rows);
+			rows = MemoryContextAllocZero(caller, sizeof(WfPipelineRow) * n_rows);
 		for (uint64 i = 0; i < n_rows; i++)
 		{
 			HeapTuple	r = SPI_tuptable->vals[i];
@@ -154,7 +192,8 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 			rows[i].job_id = DatumGetInt64(SPI_getbinval(r, desc, 1, &isnull));
 			rows[i].workflow_id = DatumGetInt64(SPI_getbinval(r, desc, 2, &isnull));
 			rows[i].stage_id = DatumGetInt64(SPI_getbinval(r, desc, 3, &isnull));
-			rows[i].transition_id = DatumGetInt64(SPI_getbinval(r, desc, 4, &isnull));
+			rows[i].visit_transition_id = DatumGetInt64(SPI_getbinval(r, desc, 4, &isnull));
+			rows[i].has_visit = true;
 			rows[i].status = MemoryContextStrdup(caller, "active");
 		}
 		SPI_finish();
@@ -164,18 +203,21 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 	{
 		const WfStage *stage = wf_stage_lookup(schema, rows[i].stage_id);
 		bool	   *fires;
-		StringInfoData ids;
+		Jsonb	   *failed = NULL;
+		int			raised;
 
 		if (stage == NULL || stage->n_alerts == 0)
 			continue;
 		if (facts == NULL)
 			facts = wf_fetch_facts(schema, candidate_id);	/* the configured source decides */
+		if (stage->has_rule)
+			(void) wf_rule_holds(stage, facts, &failed);
 		fires = palloc(sizeof(bool) * stage->n_alerts);
-		if (wf_firing_alerts(stage, facts, fires) == 0)
+		if (wf_firing_alerts(stage, facts, failed, fires) == 0)
 			continue;
-		initStringInfo(&ids);
-		if (wf_raise_alerts(schema, stage, fires, &rows[i], facts, "facts", &ids) > 0)
-			wf_notify("alert", &rows[i], 0, NULL, ids.data);
+		raised = wf_raise_alerts(schema, stage, fires, &rows[i], facts, "facts");
+		if (raised > 0)
+			wf_notify("alert", rows[i].visit_transition_id, raised);
 	}
 	return PointerGetDatum(NULL);
 }

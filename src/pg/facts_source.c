@@ -3,8 +3,11 @@
  * candidate_profile.attributes, or to_jsonb(row) of the table chosen with
  * set_candidate_source().  The query is prepared once per backend and
  * prepared again when facts_source changes (relcache invalidation, as for the
- * stage cache).  Runs inside the SECURITY DEFINER triggers, whose search_path
- * is pinned; names are qualified all the same.
+ * stage cache); facts_source is read under the latest snapshot for the same
+ * reason as the stages.  The facts themselves are read with the caller's
+ * rights (nothing here is SECURITY DEFINER): the caller's privileges and the
+ * table's row-level security decide what a rule sees, and the casts and type
+ * output functions to_jsonb(row) runs are the caller's own business.
  */
 #include "workflow_ext.h"
 
@@ -14,6 +17,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 
 static SPIPlanPtr facts_plan = NULL;
 static Oid	facts_plan_schema = InvalidOid;
@@ -41,7 +45,12 @@ facts_query(Oid schema)
 	char	   *sql = psprintf("SELECT f.relation::oid, f.key_column FROM %s f",
 							   wf_qualified(schema, "facts_source"));
 
-	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
+	int			ret;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	ret = SPI_execute(sql, true, 1);
+	PopActiveSnapshot();
+	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read facts_source");
 	if (SPI_processed == 1)
 	{
@@ -56,7 +65,8 @@ facts_query(Oid schema)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("the facts source table (oid %u) no longer exists", relid),
-					 errhint("Call set_candidate_source() again, or delete the facts_source row.")));
+					 errhint("A superuser calls set_candidate_source() with another table, "
+							 "or deletes the facts_source row to go back to candidate_profile.")));
 		facts_from_profile = false;
 		return psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
 						quote_identifier(nsp), quote_identifier(rel), quote_identifier(key));
@@ -120,4 +130,15 @@ wf_fetch_facts(Oid schema, int64 candidate_id)
 	if (facts == NULL)
 		facts = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 	return facts;
+}
+
+PG_FUNCTION_INFO_V1(wf_candidate_facts);
+
+/* candidate_facts(candidate_id): the facts as the caller may read them. */
+Datum
+wf_candidate_facts(PG_FUNCTION_ARGS)
+{
+	(void) wf_actor();
+	PG_RETURN_JSONB_P(wf_fetch_facts(get_func_namespace(fcinfo->flinfo->fn_oid),
+									 PG_GETARG_INT64(0)));
 }

@@ -1,16 +1,18 @@
 /*
  * pipeline_events.c - what a change of the pipeline writes: the
- * stage_transition row, alert_event rows and the NOTIFY payload.  Plans are
- * prepared once per backend.
+ * stage_transition row, alert_event rows, and the NOTIFY that wakes
+ * listeners.  Every row is written with the caller's rights and announced to
+ * the history guard first (rights.c).  Plans are prepared once per backend.
  */
 #include "workflow_ext.h"
 
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/sequence.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 
 #include "pipeline.h"
@@ -25,8 +27,9 @@ prepare_plans(Oid schema)
 {
 	Oid			transition_types[12] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID};
-	Oid			event_types[10] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+	Oid			event_types[11] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	INT8OID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+
 	if (plans_schema == schema && transition_plan && alert_event_plan)
 		return;
 	if (transition_plan)
@@ -41,48 +44,62 @@ prepare_plans(Oid schema)
 								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 								wf_qualified(schema, "stage_transition")),
 					   12, transition_types);
+
 	/*
 	 * Once per visit: the NOT EXISTS probe skips an alert that already fired
 	 * without the cost of a speculative insertion; ON CONFLICT covers a
-	 * concurrent one.
+	 * concurrent one.  $2 is NULL for an SLA event.
 	 */
-	alert_event_plan = wf_keep_plan(psprintf("INSERT INTO %s (alert_id, job_id, candidate_id, workflow_id, "
+	alert_event_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, workflow_id, "
 								"stage_id, transition_id, cause, severity, message, facts) "
-								"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
-								"WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id = $3 "
-								"AND e.transition_id = $6 AND e.alert_id = $1) "
+								"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 "
+								"WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id = $4 "
+								"AND e.transition_id = $7 AND (e.alert_id = $2 OR ($2 IS NULL AND e.cause = 'sla'))) "
 								"ON CONFLICT DO NOTHING RETURNING id",
 								wf_qualified(schema, "alert_event"), wf_qualified(schema, "alert_event")),
-					   10, event_types);
+					   11, event_types);
 	plans_schema = schema;
 }
 
-/* Evaluates the alerts of a stage: fires[i] says whether alert i fires. */
-int
-wf_firing_alerts(const WfStage *stage, Jsonb *facts, bool *fires)
+static int64
+next_alert_event_id(Oid schema)
 {
-	int			firing = 0;
+	Oid			seq = get_relname_relid("alert_event_id_seq", schema);
 
-	for (int i = 0; i < stage->n_alerts; i++)
+	if (!OidIsValid(seq))
+		elog(ERROR, "workflow_ext: sequence alert_event_id_seq is missing");
+	return nextval_internal(seq, false);
+}
+
+/* Inserts one alert_event; true when written (not a repeat within the visit). */
+static bool
+insert_alert_event(Oid schema, Datum *args, char *nulls)
+{
+	Oid			relid = get_relname_relid("alert_event", schema);
+	int			ret;
+
+	wf_history_expect(relid, DatumGetInt64(args[0]));
+	PG_TRY();
 	{
-		const WfAlert *alert = &stage->alerts[i];
-
-		fires[i] = wf_compiled_holds(&alert->check, facts, "alert", alert->id)
-			== alert->fires_on_match;
-		if (fires[i])
-			firing++;
+		ret = SPI_execute_plan(alert_event_plan, args, nulls, false, 0);
 	}
-	return firing;
+	PG_FINALLY();
+	{
+		wf_history_clear();
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "workflow_ext: could not write an alert event");
+	return SPI_processed == 1;
 }
 
 /*
  * Writes an alert_event for each firing alert, at most once per stage visit
- * (ON CONFLICT DO NOTHING).  Appends the new event ids to ids; returns how
- * many were written.
+ * (row->visit_transition_id).  Returns how many were written.
  */
 int
 wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
-				Jsonb *facts, const char *cause, StringInfo ids)
+				Jsonb *facts, const char *cause)
 {
 	int			raised = 0;
 
@@ -91,44 +108,67 @@ wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 	for (int i = 0; i < stage->n_alerts; i++)
 	{
 		const WfAlert *alert = &stage->alerts[i];
-		Datum		args[10];
+		Datum		args[11];
+		char		nulls[11];
 
 		if (!fires[i])
 			continue;
-		args[0] = Int64GetDatum(alert->id);
-		args[1] = Int64GetDatum(row->job_id);
-		args[2] = Int64GetDatum(row->candidate_id);
-		args[3] = Int64GetDatum(row->workflow_id);
-		args[4] = Int64GetDatum(stage->id);
-		args[5] = Int64GetDatum(row->transition_id);
-		args[6] = CStringGetTextDatum(cause);
-		args[7] = CStringGetTextDatum(alert->severity);
-		args[8] = CStringGetTextDatum(alert->message);
-		args[9] = JsonbPGetDatum(facts);
-		if (SPI_execute_plan(alert_event_plan, args, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "workflow_ext: could not write an alert event");
-		if (SPI_processed == 1)
-		{
-			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-														 SPI_tuptable->tupdesc, 1, &isnull));
-
-			appendStringInfo(ids, "%s" INT64_FORMAT, ids->len > 0 ? ", " : "", id);
+		memset(nulls, ' ', sizeof(nulls));
+		args[0] = Int64GetDatum(next_alert_event_id(schema));
+		args[1] = Int64GetDatum(alert->id);
+		args[2] = Int64GetDatum(row->job_id);
+		args[3] = Int64GetDatum(row->candidate_id);
+		args[4] = Int64GetDatum(row->workflow_id);
+		args[5] = Int64GetDatum(stage->id);
+		args[6] = Int64GetDatum(row->visit_transition_id);
+		args[7] = CStringGetTextDatum(cause);
+		args[8] = CStringGetTextDatum(alert->severity);
+		args[9] = CStringGetTextDatum(alert->message);
+		args[10] = JsonbPGetDatum(facts);
+		if (insert_alert_event(schema, args, nulls))
 			raised++;
-		}
 	}
 	SPI_finish();
 	return raised;
 }
 
+/* The SLA event of a stage visit; returns its id, or 0 when it was raised already. */
+int64
+wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message, Jsonb *facts)
+{
+	Datum		args[11];
+	char		nulls[11];
+	int64		id = 0;
+
+	memset(nulls, ' ', sizeof(nulls));
+	SPI_connect();
+	prepare_plans(schema);
+	args[0] = Int64GetDatum(next_alert_event_id(schema));
+	args[1] = (Datum) 0;
+	nulls[1] = 'n';
+	args[2] = Int64GetDatum(row->job_id);
+	args[3] = Int64GetDatum(row->candidate_id);
+	args[4] = Int64GetDatum(row->workflow_id);
+	args[5] = Int64GetDatum(row->stage_id);
+	args[6] = Int64GetDatum(row->visit_transition_id);
+	args[7] = CStringGetTextDatum("sla");
+	args[8] = CStringGetTextDatum("warning");
+	args[9] = CStringGetTextDatum(message);
+	args[10] = JsonbPGetDatum(facts);
+	if (insert_alert_event(schema, args, nulls))
+		id = DatumGetInt64(args[0]);
+	SPI_finish();
+	return id;
+}
+
 void
-wf_write_transition(Oid schema, const WfPipelineRow *row, int64 from_stage_id,
-					const char *from_status, const char *actor, int alerts_raised,
-					Jsonb *warnings)
+wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 from_stage_id,
+					const char *from_status, const char *actor, const char *reason,
+					int alerts_raised, Jsonb *warnings)
 {
 	Datum		args[12];
 	char		nulls[12];
-	const char *reason = wf_move_request.active ? wf_move_request.reason : wf_reason_setting;
+	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = Int64GetDatum(row->transition_id);
@@ -136,7 +176,7 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, int64 from_stage_id,
 	args[2] = Int64GetDatum(row->candidate_id);
 	args[3] = Int64GetDatum(row->workflow_id);
 	args[4] = Int64GetDatum(from_stage_id);
-	if (from_stage_id == 0)
+	if (!has_from)
 		nulls[4] = 'n';
 	args[5] = Int64GetDatum(row->stage_id);
 	args[6] = from_status ? CStringGetTextDatum(from_status) : (Datum) 0;
@@ -153,54 +193,37 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, int64 from_stage_id,
 
 	SPI_connect();
 	prepare_plans(schema);
-	if (SPI_execute_plan(transition_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+	wf_history_expect(get_relname_relid("stage_transition", schema), row->transition_id);
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(transition_plan, args, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		wf_history_clear();
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "workflow_ext: could not write the history of candidate " INT64_FORMAT,
 			 row->candidate_id);
 	SPI_finish();
 }
 
-static void
-append_json_text(StringInfo buf, const char *key, const char *value)
-{
-	appendStringInfo(buf, ", \"%s\": ", key);
-	if (value)
-		escape_json(buf, value);
-	else
-		appendStringInfoString(buf, "null");
-}
-
-static void
-append_json_id(StringInfo buf, const char *key, int64 value)
-{
-	if (value == 0)
-		appendStringInfo(buf, ", \"%s\": null", key);
-	else
-		appendStringInfo(buf, ", \"%s\": " INT64_FORMAT, key, value);
-}
-
 /*
- * NOTIFY workflow_events: delivered to listeners only when the transaction
- * commits.  LISTEN has no access control in PostgreSQL, so the payload holds
- * ids only (no facts, names, reasons or actors); listeners re-read through RLS.
+ * NOTIFY workflow_events, the one builder of every event's payload: delivered
+ * only when the transaction commits, at most about 100 bytes whatever the
+ * data.  LISTEN has no access control in PostgreSQL and any session may
+ * NOTIFY, so the payload is a wake-up that names a transition and nothing of
+ * a tenant's; listeners read the rows (or workflow_events_since) through
+ * row-level security.
  */
 void
-wf_notify(const char *event, const WfPipelineRow *row, int64 from_stage_id,
-		  const char *from_status, const char *alert_event_ids)
+wf_notify(const char *kind, int64 transition_id, int alert_events)
 {
-	StringInfoData buf;
+	char		payload[128];
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"event\": ");
-	escape_json(&buf, event);
-	append_json_id(&buf, "job_id", row->job_id);
-	append_json_id(&buf, "candidate_id", row->candidate_id);
-	append_json_id(&buf, "workflow_id", row->workflow_id);
-	append_json_id(&buf, "from_stage_id", from_stage_id);
-	append_json_id(&buf, "to_stage_id", row->stage_id);
-	append_json_text(&buf, "from_status", from_status);
-	append_json_text(&buf, "status", row->status);
-	append_json_id(&buf, "transition_id", row->transition_id);
-	appendStringInfo(&buf, ", \"alert_event_ids\": [%s]}", alert_event_ids ? alert_event_ids : "");
-	Async_Notify("workflow_events", buf.data);
-	pfree(buf.data);
+	snprintf(payload, sizeof(payload),
+			 "{\"kind\": \"%s\", \"transition_id\": " INT64_FORMAT ", \"alert_events\": %d}",
+			 kind, transition_id, alert_events);
+	Async_Notify("workflow_events", payload);
 }

@@ -5,13 +5,26 @@
  * Invalidation is transactional: the statement triggers on workflow_stage,
  * stage_rule and alert queue a relcache invalidation of their table, and the
  * callback below only marks the cache stale (no allocation, no catalog access,
- * no error).  The next lookup empties it.  The cache is bounded by
- * workflow_ext.stage_cache_size entries: when full it is emptied.
+ * no error).  The next lookup starts a new cache.  The cache is bounded by
+ * workflow_ext.stage_cache_size entries: when full it starts anew.
+ *
+ * A stage is read under the latest snapshot, not the caller's: a REPEATABLE
+ * READ transaction must not fill the cache with definitions older than the
+ * commits it was told about, which later transactions would then enforce.
+ * It is read as the extension's owner (rights.c), so every actor gets the same
+ * entry; who may use a stage is decided by row-level security on the
+ * pipeline row.
+ *
+ * A caller may hold a stage while it runs queries that move other candidates
+ * and so look stages up again: a cache that starts anew is retired, not freed,
+ * until the transaction ends, so no pointer handed out dangles.
  */
 #include "workflow_ext.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/snapmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -25,6 +38,16 @@ static bool cache_valid = false;
 static Oid	cache_schema = InvalidOid;
 static Oid	watched[3] = {InvalidOid, InvalidOid, InvalidOid};
 
+/* Caches retired during this transaction, freed when it ends. */
+typedef struct RetiredCache
+{
+	HTAB	   *cache;
+	MemoryContext context;
+	struct RetiredCache *next;	/* allocated in CacheMemoryContext */
+} RetiredCache;
+
+static RetiredCache *retired = NULL;
+
 static void
 relcache_callback(Datum arg, Oid relid)
 {
@@ -32,39 +55,68 @@ relcache_callback(Datum arg, Oid relid)
 		cache_valid = false;
 }
 
+/* Frees the compiled conditions of a cache and its memory. */
+static void
+free_cache(HTAB *stages, MemoryContext context)
+{
+	HASH_SEQ_STATUS seq;
+	WfStage    *stage;
+
+	hash_seq_init(&seq, stages);
+	while ((stage = hash_seq_search(&seq)) != NULL)
+	{
+		/* Only the core objects: the rest goes with the context. */
+		wf_condition_free(stage->rule.cond);
+		stage->rule.cond = NULL;
+		for (int i = 0; i < stage->n_alerts; i++)
+		{
+			wf_condition_free(stage->alerts[i].check.cond);
+			stage->alerts[i].check.cond = NULL;
+		}
+	}
+	MemoryContextDelete(context);
+}
+
+static void
+free_retired(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	while (retired != NULL)
+	{
+		RetiredCache *r = retired;
+
+		retired = r->next;
+		free_cache(r->cache, r->context);
+		pfree(r);
+	}
+}
+
 void
 wf_stage_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	RegisterXactCallback(free_retired, NULL);
 }
 
-/* Frees every compiled condition and empties the cache. */
+/* Starts a new, empty cache; the old one is retired until the transaction ends. */
 static void
 reset_cache(Oid schema)
 {
 	if (cache != NULL)
 	{
-		HASH_SEQ_STATUS seq;
-		WfStage    *stage;
+		RetiredCache *r = MemoryContextAlloc(CacheMemoryContext, sizeof(RetiredCache));
 
-		hash_seq_init(&seq, cache);
-		while ((stage = hash_seq_search(&seq)) != NULL)
-		{
-			/* Only the core objects: the rest goes with cache_context. */
-			wf_condition_free(stage->rule.cond);
-			stage->rule.cond = NULL;
-			for (int i = 0; i < stage->n_alerts; i++)
-			{
-				wf_condition_free(stage->alerts[i].check.cond);
-				stage->alerts[i].check.cond = NULL;
-			}
-		}
+		r->cache = cache;
+		r->context = cache_context;
+		r->next = retired;
+		retired = r;
+		cache = NULL;
 	}
-	if (cache_context == NULL)
-		cache_context = AllocSetContextCreate(CacheMemoryContext, "workflow_ext stage cache",
-											  ALLOCSET_DEFAULT_SIZES);
-	else
-		MemoryContextReset(cache_context);
+	cache_context = AllocSetContextCreate(CacheMemoryContext, "workflow_ext stage cache",
+										  ALLOCSET_DEFAULT_SIZES);
 	{
 		HASHCTL		ctl;
 
@@ -122,9 +174,13 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	bool		found = false;
 	char	   *sql;
 
+	WfSavedUser saved;
+
 	memset(out, 0, sizeof(*out));
 	out->id = stage_id;
 	SPI_connect();
+	wf_become_owner(schema, &saved);
+	PushActiveSnapshot(GetLatestSnapshot());
 	sql = psprintf("SELECT s.workflow_id, s.position, s.kind = 'hired', s.name, r.id, r.name, "
 				   "r.on_fail = 'block', r.condition, "
 				   "(SELECT n.id FROM %s n WHERE n.workflow_id = s.workflow_id "
@@ -132,6 +188,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				   "FROM %s s LEFT JOIN %s r ON r.stage_id = s.id WHERE s.id = $1",
 				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow_stage"),
 				   wf_qualified(schema, "stage_rule"));
+	/* read_only: run under the snapshot pushed above */
 	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read stage " INT64_FORMAT, stage_id);
 	if (SPI_processed == 1)
@@ -147,12 +204,10 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		out->hired = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
 		out->name = copy_text_column(row, desc, 4);
 		out->next_stage_id = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
-		if (isnull)
-			out->next_stage_id = 0;
+		out->has_next = !isnull;
 		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
-		if (isnull)
-			out->rule_id = 0;
-		else
+		out->has_rule = !isnull;
+		if (out->has_rule)
 		{
 			out->rule_name = copy_text_column(row, desc, 6);
 			out->rule_blocks = DatumGetBool(SPI_getbinval(row, desc, 7, &isnull));
@@ -166,7 +221,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	if (found)
 	{
 		sql = psprintf("SELECT a.id, a.field_name, a.operator, a.value::text, a.ignore_case, "
-					   "a.fires_on = 'match', a.severity, a.message "
+					   "a.fires_on = 'match', a.severity, a.message, a.rule_id IS NOT NULL, a.rule_path "
 					   "FROM %s a WHERE a.stage_id = $1 ORDER BY a.id",
 					   wf_qualified(schema, "alert"));
 		if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
@@ -189,6 +244,8 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				a->fires_on_match = DatumGetBool(SPI_getbinval(row, desc, 6, &isnull));
 				a->severity = copy_text_column(row, desc, 7);
 				a->message = copy_text_column(row, desc, 8);
+				a->from_rule = DatumGetBool(SPI_getbinval(row, desc, 9, &isnull));
+				a->rule_path = a->from_rule ? copy_text_column(row, desc, 10) : NULL;
 				(void) SPI_getbinval(row, desc, 4, &isnull);
 				value = isnull ? NULL : copy_text_column(row, desc, 4);
 				a->check.cond = wf_alert_compile(copy_text_column(row, desc, 2),
@@ -209,6 +266,8 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 			MemoryContextSwitchTo(spi);
 		}
 	}
+	PopActiveSnapshot();
+	wf_restore_user(&saved);
 	SPI_finish();
 	return found;
 }

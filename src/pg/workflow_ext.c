@@ -10,6 +10,7 @@ PG_MODULE_MAGIC;
 char	   *wf_actor_setting = NULL;
 bool		wf_require_actor_setting = false;
 char	   *wf_reason_setting = NULL;
+char	   *wf_trusted_role_setting = NULL;
 int			wf_stage_cache_size = 10000;
 
 void		_PG_init(void);
@@ -23,10 +24,18 @@ _PG_init(void)
 							   "When empty, the current role is the actor.",
 							   &wf_actor_setting, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	wf_require_actor_guard();
 	DefineCustomBoolVariable("workflow_ext.require_actor",
 							 "Refuse every function and write when workflow_ext.actor is not set.",
 							 NULL, &wf_require_actor_setting, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomStringVariable("workflow_ext.trusted_role",
+							   "The role whose members (and superusers) may act as any actor.",
+							   "When empty, every role may set workflow_ext.actor to anyone (a database "
+							   "whose roles are all the application's). When set, other roles act as "
+							   "their own role name.",
+							   &wf_trusted_role_setting, "", PGC_SUSET, 0,
+							   NULL, NULL, NULL);
 	DefineCustomStringVariable("workflow_ext.reason",
 							   "Reason recorded in stage_transition for a plain UPDATE of candidate_stage.",
 							   NULL, &wf_reason_setting, "", PGC_USERSET, 0,

@@ -20,10 +20,12 @@
 extern char *wf_actor_setting;
 extern bool wf_require_actor_setting;
 extern char *wf_reason_setting;
+extern char *wf_trusted_role_setting;
 extern int	wf_stage_cache_size;
 
 /* actor.c: the acting user; raises 42501 when one is required and unset */
 extern const char *wf_actor(void);
+extern void wf_require_actor_guard(void);
 
 /* core_status.c: a failed core call becomes an ereport with its SQLSTATE */
 extern void wf_raise_status(const wf_status *status, const char *object) pg_attribute_noreturn();
@@ -62,6 +64,8 @@ typedef struct WfAlert
 	int64		id;
 	WfCompiled	check;			/* the alert as a one-leaf condition */
 	bool		fires_on_match;
+	bool		from_rule;		/* generated from the stage's rule */
+	char	   *rule_path;		/* its leaf's JSON path in the rule, when from_rule */
 	char	   *severity;
 	char	   *message;
 } WfAlert;
@@ -73,10 +77,12 @@ typedef struct WfStage
 	int32		position;
 	bool		hired;
 	char	   *name;
-	int64		rule_id;		/* 0 when the stage has no rule */
+	bool		has_rule;
+	int64		rule_id;
 	char	   *rule_name;
 	bool		rule_blocks;
-	int64		next_stage_id;	/* the next stage by position, 0 at the last */
+	bool		has_next;		/* false at the last stage */
+	int64		next_stage_id;	/* the next stage by position, when has_next */
 	WfCompiled	rule;			/* rule.cond NULL when the stage has no rule */
 	int			n_alerts;
 	WfAlert    *alerts;
@@ -93,27 +99,58 @@ extern void wf_facts_source_init(void);
 extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id);
 extern bool wf_facts_are_profile(Oid schema);
 
-/*
- * move_functions.c / pipeline_triggers.c: a move function asks the BEFORE
- * trigger of one pipeline row to move it (to the next stage, or to stage_id)
- * with an UPDATE that locks the row itself; the trigger checks the row as it
- * finds it, and the result comes back from what the triggers recorded.
- */
-typedef struct WfMoveRequest
+/* rights.c: whose rights the extension's code runs with; history writes */
+typedef struct WfSavedUser
 {
-	bool		active;
+	Oid			user;
+	int			context;
+} WfSavedUser;
+
+extern void wf_become_owner(Oid schema, WfSavedUser *saved);
+extern void wf_restore_user(const WfSavedUser *saved);
+extern bool wf_restoring(void);
+extern void wf_history_expect(Oid relid, int64 id);
+extern void wf_history_clear(void);
+extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
+
+/*
+ * move_context.c: what a move or status function asked of one pipeline row,
+ * and what the triggers did with it (see the file's comment).
+ */
+typedef enum WfChangeKind
+{
+	WF_CHANGE_NEXT,				/* to the next stage */
+	WF_CHANGE_STAGE,			/* to stage_id */
+	WF_CHANGE_STATUS			/* to status */
+} WfChangeKind;
+
+typedef struct WfChangeFrame
+{
+	/* the request */
 	int64		job_id;
 	int64		candidate_id;
-	bool		next;			/* to the next stage, else to stage_id */
+	WfChangeKind kind;
 	int64		stage_id;
 	bool		has_expected;
 	int64		expected_stage_id;
-	const char *reason;
-	int64		from_stage_id;	/* out: the stage the row was in */
-	bool		handled;		/* out: the trigger saw the row */
-} WfMoveRequest;
+	const char *status;
+	const char *reason;			/* NULL: none */
+	const char *actor;
+	/* what the triggers did */
+	bool		claimed;		/* a BEFORE trigger took the request */
+	int64		from_stage_id;
+	bool		has_transition;
+	int64		transition_id;
+	bool		recorded;		/* the AFTER trigger wrote the history */
+	int			alerts_raised;
+	Jsonb	   *warnings;		/* in result_context, or NULL */
+	MemoryContext result_context;
+	struct WfChangeFrame *outer;
+} WfChangeFrame;
 
-extern WfMoveRequest wf_move_request;
-extern bool wf_last_move(int64 transition_id, int *alerts_raised, Jsonb **warnings);
+extern void wf_change_push(WfChangeFrame *frame);
+extern void wf_change_pop(WfChangeFrame *frame);
+extern WfChangeFrame *wf_change_claim(int64 job_id, int64 candidate_id);
+extern WfChangeFrame *wf_change_for_transition(int64 transition_id);
 
 #endif							/* WORKFLOW_EXT_H */
