@@ -203,7 +203,8 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 	{
 		const WfStage *stage = wf_stage_lookup(schema, rows[i].stage_id);
 		bool	   *fires;
-		Jsonb	   *failed = NULL;
+		char	   *failed_text = NULL;
+		Jsonb	   *failed;
 		int			raised;
 
 		if (stage == NULL || stage->n_alerts == 0)
@@ -211,7 +212,8 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		if (facts == NULL)
 			facts = wf_fetch_facts(schema, candidate_id);	/* the configured source decides */
 		if (stage->has_rule)
-			(void) wf_rule_holds(stage, facts, &failed);
+			(void) wf_rule_holds(stage, facts, &failed_text);
+		failed = wf_json_text_to_jsonb(failed_text);
 		fires = palloc(sizeof(bool) * stage->n_alerts);
 		if (wf_firing_alerts(stage, facts, failed, fires) == 0)
 			continue;

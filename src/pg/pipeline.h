@@ -47,7 +47,8 @@ extern WfPipelineRow wf_pipeline_read(HeapTuple tuple, TupleDesc desc, const WfP
 extern int64 wf_next_transition_id(Oid schema);
 
 /* stage_alerts.c: which of a stage's alerts fire for these facts */
-extern bool wf_rule_holds(const WfStage *stage, Jsonb *facts, Jsonb **failed_leaves);
+extern bool wf_rule_holds(const WfStage *stage, Jsonb *facts, char **failed_leaves);
+extern Jsonb *wf_json_text_to_jsonb(const char *text);
 extern int	wf_firing_alerts(const WfStage *stage, Jsonb *facts, Jsonb *rule_failed_leaves,
 							 bool *fires);
 

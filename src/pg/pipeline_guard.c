@@ -70,7 +70,7 @@ stage_in_workflow(Oid schema, int64 stage_id, const WfPipelineRow *row)
 static void
 check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 {
-	Jsonb	   *failed;
+	char	   *failed;
 
 	if (!stage->has_rule || !stage->rule_blocks)
 		return;
@@ -81,7 +81,7 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 			 errmsg("rule \"%s\" of stage \"%s\" blocks candidate " INT64_FORMAT
 					" in job " INT64_FORMAT, stage->rule_name, stage->name,
 					row->candidate_id, row->job_id),
-			 errdetail("%s", JsonbToCString(NULL, &failed->root, VARSIZE(failed))),
+			 errdetail("%s", failed),
 			 errhint("The DETAIL lists each failed leaf as JSON; evaluate_condition() explains the rule.")));
 }
 

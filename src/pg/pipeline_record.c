@@ -94,10 +94,12 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 		if (stage != NULL && (stage->has_rule || stage->n_alerts > 0))
 		{
 			Jsonb	   *facts = wf_fetch_facts(schema, row.candidate_id);
-			Jsonb	   *failed = NULL;
+			char	   *failed_text = NULL;
+			Jsonb	   *failed;
 
 			if (stage->has_rule)
-				(void) wf_rule_holds(stage, facts, &failed);
+				(void) wf_rule_holds(stage, facts, &failed_text);
+			failed = wf_json_text_to_jsonb(failed_text);
 			if (stage->has_rule && !stage->rule_blocks)
 				warnings = failed;
 			if (stage->n_alerts > 0)

@@ -11,16 +11,18 @@
 
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 
 #include "pipeline.h"
 
 /*
  * Evaluates the stage's rule.  When it fails and failed_leaves is not NULL,
- * *failed_leaves is the JSON array of the leaves that made it fail.
+ * *failed_leaves is the JSON array (text, as the core writes it: path first)
+ * of the leaves that made it fail.
  */
 bool
-wf_rule_holds(const WfStage *stage, Jsonb *facts, Jsonb **failed_leaves)
+wf_rule_holds(const WfStage *stage, Jsonb *facts, char **failed_leaves)
 {
 	const wf_fact *resolved;
 	wf_status	status;
@@ -42,8 +44,15 @@ wf_rule_holds(const WfStage *stage, Jsonb *facts, Jsonb **failed_leaves)
 	failed = wf_condition_explain(stage->rule.cond, resolved, 1, &result, &status);
 	if (failed == NULL)
 		wf_raise_status(&status, psprintf("rule \"%s\"", stage->rule_name));
-	*failed_leaves = wf_take_core_json(failed);
+	*failed_leaves = pstrdup(failed);
+	wf_free(failed);
 	return false;
+}
+
+Jsonb *
+wf_json_text_to_jsonb(const char *text)
+{
+	return text ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text))) : NULL;
 }
 
 /* Is path the "path" of one of the failed leaves? */

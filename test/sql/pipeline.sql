@@ -50,7 +50,9 @@ SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE candida
 SELECT test_error('UPDATE candidate_stage SET job_id = 77 WHERE candidate_id = 456');
 SELECT test_error('UPDATE candidate_stage SET workflow_id = 77 WHERE candidate_id = 456');
 -- Setting entered_at or transition_id by hand is ignored: history decides them.
-UPDATE candidate_stage SET entered_at = '2000-01-01', transition_id = 1 WHERE candidate_id = 456;
+UPDATE candidate_stage SET entered_at = '2000-01-01' WHERE candidate_id = 456;
+-- A transition_id older than the row's is a stale read: 40001 (optimistic lock).
+SELECT test_error('UPDATE candidate_stage SET transition_id = 1 WHERE candidate_id = 456');
 SELECT entered_at > '2000-01-02' AS entered_kept, transition_id = (SELECT max(id) FROM stage_transition WHERE candidate_id = 456) AS transition_kept
   FROM candidate_stage WHERE candidate_id = 456;
 

@@ -28,7 +28,7 @@ SELECT function_returns('move_to_next_stage', ARRAY['bigint', 'bigint', 'bigint'
 SELECT function_returns('clone_workflow', ARRAY['bigint', 'text'], 'bigint');
 SELECT volatility_is('condition_matches', ARRAY['jsonb', 'jsonb'], 'immutable');
 SELECT is((SELECT proparallel FROM pg_proc WHERE proname = 'condition_matches'), 's'::"char", 'condition_matches is PARALLEL SAFE');
-SELECT is_definer('candidate_stage_guard');
+SELECT isnt_definer('candidate_stage_guard');
 SELECT isnt_definer('move_to_next_stage');
 
 SET LOCAL workflow_ext.actor = 'user:tap';
