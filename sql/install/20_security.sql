@@ -38,18 +38,17 @@ CREATE FUNCTION editable_workflow_ids() RETURNS SETOF bigint
 COMMENT ON FUNCTION editable_workflow_ids() IS
     'Ids of the workflows the current actor owns or may edit through a share with can_edit.';
 
--- Does actor (not necessarily the current one) see the workflow?  Used by the
--- profile policy: a profile opens only to those who share a workflow with its owner.
-CREATE FUNCTION actor_sees_workflow(actor text, workflow_id bigint) RETURNS boolean
+-- Is the workflow owned by this actor (not necessarily the current one)?
+-- Used by the profile policy: a profile opens only through its owner's own
+-- workflows, since anyone may share a workflow of theirs with anyone.
+CREATE FUNCTION workflow_owned_by(workflow_id bigint, actor text) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT EXISTS (SELECT 1 FROM @extschema@.workflow w WHERE w.id = $2 AND w.owner = $1)
-            OR EXISTS (SELECT 1 FROM @extschema@.workflow_share s
-                        WHERE s.workflow_id = $2 AND s.grantee = $1)
+        SELECT EXISTS (SELECT 1 FROM @extschema@.workflow w WHERE w.id = $1 AND w.owner = $2)
     $$;
-COMMENT ON FUNCTION actor_sees_workflow(text, bigint) IS
-    'True when the actor owns the workflow or it is shared with them (used by the candidate_profile policy).';
+COMMENT ON FUNCTION workflow_owned_by(bigint, text) IS
+    'True when the workflow is owned by the actor named (used by the candidate_profile policy).';
 
 -- The workflow policies test the row's own owner, so that INSERT ... RETURNING
 -- (which must pass the SELECT policy) sees the row it has just created.
@@ -146,14 +145,15 @@ CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
     WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 
 -- A profile belongs to its owner, who alone changes it.  Others read it only
--- where they and the owner see the same workflow holding the candidate:
--- putting a candidate id into one's own pipeline opens nothing.
+-- through a workflow of the profile's owner that they see and that holds the
+-- candidate (the owner's team): putting a candidate id into one's own
+-- pipeline, or sharing one's own workflow with the owner, opens nothing.
 ALTER TABLE candidate_profile ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_profile_read ON candidate_profile FOR SELECT
     USING (owner = @extschema@.current_actor()
            OR EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
                        WHERE cs.candidate_id = candidate_profile.candidate_id
-                         AND @extschema@.actor_sees_workflow(candidate_profile.owner, cs.workflow_id)));
+                         AND @extschema@.workflow_owned_by(cs.workflow_id, candidate_profile.owner)));
 CREATE POLICY candidate_profile_create ON candidate_profile FOR INSERT
     WITH CHECK (owner = @extschema@.current_actor());
 CREATE POLICY candidate_profile_change ON candidate_profile FOR UPDATE
