@@ -17,10 +17,10 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions pipeline conditions rules_alerts security require_actor attacks malformed tap_schema tap_api tap_rls dump_restore teardown
+REGRESS      = setup schema definitions pipeline conditions rules_alerts security require_actor attacks enforcement malformed tap_schema tap_api tap_rls dump_restore teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
-ISOLATION      = concurrent_moves events cache_invalidation
+ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race
 ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src/core
