@@ -3,6 +3,12 @@
 -- README documents; wf_mallory holds only PUBLIC's), with the variants an
 -- attacker tries next.  Stands alone: loads what it needs.
 \set SHOW_CONTEXT never
+-- A database of its own, so that no other file's rows are in the way.
+SELECT current_database() AS home \gset
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS wf_attacks;
+CREATE DATABASE wf_attacks;
+\c wf_attacks
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS workflow_ext;
 DO $$ BEGIN
@@ -291,3 +297,6 @@ GRANT USAGE, SELECT ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow
     candidate_stage_id_seq TO PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM wf_app;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM wf_app;
+
+\c :home
+DROP DATABASE wf_attacks;

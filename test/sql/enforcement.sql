@@ -3,6 +3,12 @@
 -- write path as ORMs and tools send it, moves inside moves, events and facts
 -- that never break a move.  Stands alone: loads what it needs.
 \set SHOW_CONTEXT never
+-- A database of its own, so that no other file's rows are in the way.
+SELECT current_database() AS home \gset
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS wf_enforcement;
+CREATE DATABASE wf_enforcement;
+\c wf_enforcement
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS workflow_ext;
 RESET client_min_messages;
@@ -75,6 +81,9 @@ DELETE FROM candidate_stage WHERE job_id = 9100 AND candidate_id = 1;
 -- Re-inserting it at the hired stage with its old transition: refused, also for a superuser's INSERT.
 SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id, workflow_id, stage_id, status, transition_id, visit_transition_id) SELECT job_id, candidate_id, workflow_id, %s, ''hired'', transition_id, visit_transition_id FROM kept', :e4));
 SELECT test_error('INSERT INTO candidate_stage SELECT * FROM kept');
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_enf_app;
+RESET client_min_messages;
 CREATE ROLE wf_enf_app;
 SET ROLE wf_enf_app;
 SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id, transition_id) SELECT job_id, candidate_id, transition_id FROM pg_temp.kept');
@@ -205,3 +214,7 @@ SELECT candidate_facts(2) ->> 'ok' AS repaired;
 DROP TABLE enf_facts2;
 DELETE FROM facts_source;
 SELECT candidate_facts(2) ->> 'ok' AS back_to_profile;
+
+\c :home
+DROP DATABASE wf_enforcement;
+DROP ROLE wf_enf_app;
