@@ -8,6 +8,7 @@
 
 #include "condition.hpp"
 #include "evaluator.hpp"
+#include "json_input.hpp"
 #include "workflow_core.h"
 
 struct wf_condition {
@@ -76,9 +77,10 @@ wf_condition* wf_condition_compile(const char* json_text, size_t len, wf_status*
   return guarded<wf_condition*>(st, nullptr, [&]() -> wf_condition* {
     // Depth is bounded before parsing: nlohmann's parser is iterative, and
     // the compiler stops at WF_MAX_DEPTH, so deep input cannot exhaust the stack.
-    auto doc = nlohmann::json::parse(json_text, json_text + len);
+    wf::ParsedJson parsed;
     wf::CompileError err;
-    return wrap(wf::compile_condition(doc, err), err, st);
+    if (!wf::parse_condition_json(json_text, len, parsed, err)) return wrap(nullptr, err, st);
+    return wrap(wf::compile_condition(parsed.doc, err), err, st);
   });
 }
 
@@ -88,8 +90,12 @@ wf_condition* wf_alert_compile(const char* field, const char* op, const char* va
     wf::CompileError err;
     std::unique_ptr<wf::Condition> impl;
     if (value_json) {
-      auto value = nlohmann::json::parse(value_json, value_json + value_len);
-      impl = wf::compile_alert(field ? field : "", op ? op : "", &value, ignore_case != 0, err);
+      wf::ParsedJson value;
+      if (!wf::parse_condition_json(value_json, value_len, value, err)) {
+        err.path = "$.value" + err.path.substr(1);  // the value is the leaf's "value"
+        return wrap(nullptr, err, st);
+      }
+      impl = wf::compile_alert(field ? field : "", op ? op : "", &value.doc, ignore_case != 0, err);
     } else {
       impl = wf::compile_alert(field ? field : "", op ? op : "", nullptr, ignore_case != 0, err);
     }

@@ -179,7 +179,11 @@ class Compiler {
     return slot;
   }
 
-  bool operand(const json& v, bool ignore_case, const std::string& path, Operand& out) {
+  // compares_as_instant: the operator compares a date-shaped string as an
+  // instant (all but starts_with, ends_with and matches), so such a string
+  // that is no real date is refused rather than compared as text.
+  bool operand(const json& v, bool ignore_case, const std::string& path, Operand& out,
+               bool compares_as_instant = true) {
     switch (v.type()) {
       case json::value_t::null: out.kind = Operand::Kind::Null; return true;
       case json::value_t::boolean:
@@ -191,6 +195,9 @@ class Compiler {
         out.text = v.get<std::string>();
         out.folded = ignore_case ? fold(out.text) : out.text;
         out.instant = parse_instant(out.text);
+        if (!out.instant && compares_as_instant && looks_like_instant(out.text))
+          return fail("\"" + out.text + "\" has the shape of an ISO-8601 date or timestamp but is "
+                      "not a valid one", path);
         return true;
       case json::value_t::number_integer:
       case json::value_t::number_unsigned:
@@ -272,7 +279,8 @@ class Compiler {
         break;
     }
     l.operands.resize(1);
-    if (!operand(v, l.ignore_case, path, l.operands[0])) return false;
+    const bool textual = l.op == Op::StartsWith || l.op == Op::EndsWith || l.op == Op::Matches;
+    if (!operand(v, l.ignore_case, path, l.operands[0], !textual)) return false;
     if (l.op == Op::Matches) {
       const std::string& pattern = l.operands[0].text;
       if (pattern.size() > WF_MAX_PATTERN_BYTES)

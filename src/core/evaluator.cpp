@@ -205,6 +205,11 @@ json fact_json(const wf_fact& f) {
     case WF_FACT_NULL: return nullptr;
     case WF_FACT_BOOL: return f.boolean != 0;
     case WF_FACT_NUMBER:
+      // JSON has no infinity: say what the fact is (the shim gives +-inf for
+      // a number beyond a double's range, e.g. 1e400).
+      if (!std::isfinite(f.number))
+        return f.number > 0 ? "a number above the range of a double"
+                            : "a number below the range of a double";
       // Integral numbers print as integers, as they were most likely written.
       // (Range first: casting a huge double to an integer is undefined.)
       if (f.number > -9e15 && f.number < 9e15 && f.number == std::floor(f.number))
