@@ -17,6 +17,9 @@ struct wf_condition {
 
 namespace {
 
+// The host's callbacks (one per process: a backend is single-threaded).
+const wf_host* g_host = nullptr;
+
 void copy_text(char* dst, size_t size, const std::string& src) {
   const size_t n = src.size() < size - 1 ? src.size() : size - 1;
   std::memcpy(dst, src.data(), n);
@@ -40,6 +43,8 @@ T guarded(wf_status* st, T fallback, F&& body) noexcept {
   try {
     ok(st);
     return body();
+  } catch (const wf::Interrupted&) {
+    set_status(st, WF_INTERRUPTED, "57014", "condition evaluation interrupted");
   } catch (const std::bad_alloc&) {
     set_status(st, WF_INTERNAL, "53200", "out of memory in the condition engine");
   } catch (const nlohmann::json::exception& e) {
@@ -125,10 +130,13 @@ const char* wf_condition_segment(const wf_condition* cond, size_t field, size_t 
   return s.data();
 }
 
+void wf_core_set_host(const wf_host* host) { g_host = host; }
+
 int wf_condition_evaluate(const wf_condition* cond, const wf_fact* facts, wf_status* st) {
   return guarded<int>(st, -1, [&]() -> int {
     if (!cond) throw std::invalid_argument("no condition");
-    return wf::evaluate(*cond->impl, facts) ? 1 : 0;
+    wf::EvalContext ctx(facts, g_host);
+    return wf::evaluate(*cond->impl, ctx) ? 1 : 0;
   });
 }
 
@@ -136,7 +144,8 @@ char* wf_condition_explain(const wf_condition* cond, const wf_fact* facts, int o
                            int* result, wf_status* st) {
   return guarded<char*>(st, nullptr, [&]() -> char* {
     if (!cond) throw std::invalid_argument("no condition");
-    auto doc = wf::explain(*cond->impl, facts, only_failed != 0);
+    wf::EvalContext ctx(facts, g_host);
+    auto doc = wf::explain(*cond->impl, ctx, only_failed != 0);
     if (result) *result = doc["result"].get<bool>() ? 1 : 0;
     return malloc_copy(only_failed ? doc["leaves"].dump() : doc.dump());
   });

@@ -12,6 +12,7 @@
  * a query whose condition changes on every row runs in constant memory.
  */
 #include "workflow_ext.h"
+#include "condition_eval.h"
 
 #include "miscadmin.h"
 #include "nodes/primnodes.h"
@@ -176,7 +177,6 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 	CachedCondition *cached;
 	const WfCompiled *compiled;
 	const wf_fact *facts;
-	wf_status	status;
 	int			result;
 	char	   *text;
 	Jsonb	   *explained;
@@ -187,9 +187,7 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 	compiled = cached_condition(fcinfo, cached);
 	old = MemoryContextSwitchTo(cached->scratch_cxt);
 	facts = wf_compiled_resolve(compiled, facts_argument(fcinfo, cached));
-	text = wf_condition_explain(compiled->cond, facts, 0, &result, &status);
-	if (text == NULL)
-		wf_raise_status(&status, "condition");
+	text = wf_explain_checked(compiled->cond, facts, false, &result, "condition");
 	explained = wf_take_core_json(text);
 	MemoryContextSwitchTo(old);
 	/* Only the answer outlives the call. */

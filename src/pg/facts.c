@@ -4,11 +4,13 @@
  * jsonb itself; nothing is converted that the condition does not read.
  */
 #include "workflow_ext.h"
+#include "condition_eval.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
@@ -220,6 +222,76 @@ container_fact(JsonbContainer *c, wf_fact *out)
 		out->kind = WF_FACT_OBJECT;
 }
 
+/*
+ * The host the core polls.  Reading the interrupt flags never raises; the
+ * interrupt itself is processed by CHECK_FOR_INTERRUPTS() once the core has
+ * returned (no longjmp through C++ frames).
+ */
+static int
+host_interrupted(void)
+{
+	return InterruptPending && INTERRUPTS_CAN_BE_PROCESSED();
+}
+
+static const wf_host shim_host = {host_interrupted};
+
+void
+wf_core_host_install(void)
+{
+	static bool installed = false;
+
+	if (!installed)
+	{
+		wf_core_set_host(&shim_host);
+		installed = true;
+	}
+}
+
+/* An interrupted evaluation: process the interrupt, or say whether to retry. */
+static bool
+retry_after_interrupt(const wf_status *status, int attempt, const char *object)
+{
+	if (status->code != WF_INTERRUPTED)
+		wf_raise_status(status, object);
+	CHECK_FOR_INTERRUPTS();		/* raises 57014 for a cancel or statement_timeout */
+	if (attempt >= 100)
+		wf_raise_status(status, object);
+	return true;
+}
+
+bool
+wf_evaluate_checked(const wf_condition *cond, const wf_fact *facts, const char *object)
+{
+	wf_status	status;
+
+	wf_core_host_install();
+	for (int attempt = 0;; attempt++)
+	{
+		int			result = wf_condition_evaluate(cond, facts, &status);
+
+		if (result >= 0)
+			return result == 1;
+		retry_after_interrupt(&status, attempt, object);
+	}
+}
+
+char *
+wf_explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_failed,
+				   int *result, const char *object)
+{
+	wf_status	status;
+
+	wf_core_host_install();
+	for (int attempt = 0;; attempt++)
+	{
+		char	   *text = wf_condition_explain(cond, facts, only_failed ? 1 : 0, result, &status);
+
+		if (text != NULL)
+			return text;
+		retry_after_interrupt(&status, attempt, object);
+	}
+}
+
 /* Copies the dot paths c->cond reads and sizes its buffer, in the current context. */
 void
 wf_compiled_prepare(WfCompiled *c)
@@ -244,6 +316,7 @@ wf_compiled_prepare(WfCompiled *c)
 		}
 	c->paths = paths;
 	c->facts = palloc0(sizeof(wf_fact) * Max(n, 1));
+	wf_core_host_install();
 }
 
 /* Frees the core object and what wf_compiled_prepare allocated. */
@@ -314,10 +387,8 @@ wf_compiled_resolve(const WfCompiled *c, Jsonb *facts)
 bool
 wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id)
 {
-	wf_status	status;
-	int			result = wf_condition_evaluate(c->cond, wf_compiled_resolve(c, facts), &status);
+	const wf_fact *resolved = wf_compiled_resolve(c, facts);
 
-	if (result < 0)
-		wf_raise_status(&status, id ? psprintf("%s " INT64_FORMAT, kind, id) : kind);
-	return result == 1;
+	return wf_evaluate_checked(c->cond, resolved,
+							   id ? psprintf("%s " INT64_FORMAT, kind, id) : kind);
 }

@@ -476,3 +476,93 @@ TEST(Values, DateShapedOperandsMustBeRealDates) {
   EXPECT_FALSE(on("lt", R"("2024-03-01")", R"("2024-02-30")"));
   EXPECT_FALSE(on("ne", R"("2024-03-01")", R"(5)"));
 }
+
+// Issue 7 section 11: bounded work.
+TEST(Limits, MatchesScansABoundedText) {
+  std::string text(WF_MAX_MATCH_TEXT_BYTES, 'a');
+  text.back() = 'z';
+  const std::string cond = R"({"field": "s", "op": "matches", "value": "z$"})";
+  EXPECT_TRUE(eval(cond, json{{"s", text}}.dump()));
+  text += "z";  // one byte over: not scanned, false, explained
+  EXPECT_FALSE(eval(cond, json{{"s", text}}.dump()));
+  Compiled c(cond);
+  int result = -1;
+  auto doc = explain(c, json{{"s", text}}.dump(), false, &result);
+  EXPECT_EQ(result, 0);
+  EXPECT_NE(doc["leaves"][0]["reason"].get<std::string>().find("longer than the 262144 bytes"),
+            std::string::npos)
+      << doc.dump();
+  // Under "not" the leaf is still false, so the "not" is true: as a type mismatch.
+  EXPECT_TRUE(eval(R"({"not": )" + cond + "}", json{{"s", text}}.dump()));
+}
+
+TEST(Limits, ContainsIsLinearAndFoldsCase) {
+  // A needle that almost matches everywhere (quadratic for a naive search).
+  std::string hay(2 * 1024 * 1024, 'a');
+  std::string needle(2000, 'a');
+  needle += "b";
+  const std::string cond = R"({"field": "s", "op": "contains", "value": ")" + needle + "\"}";
+  EXPECT_FALSE(eval(cond, json{{"s", hay}}.dump()));
+  hay.replace(hay.size() - needle.size(), needle.size(), needle);
+  EXPECT_TRUE(eval(cond, json{{"s", hay}}.dump()));
+  EXPECT_TRUE(on("contains", R"("WoRlD")", R"("hello world!")", true));
+  EXPECT_FALSE(on("contains", R"("WoRlD")", R"("hello world!")", false));
+  EXPECT_TRUE(on("contains", R"("")", R"("x")"));
+  EXPECT_FALSE(on("contains", R"("xy")", R"("x")"));
+}
+
+TEST(Limits, RegexesShareOneMemoryBudget) {
+  const std::string big = R"({"field": "s", "op": "matches", "value": "[a-z0-9]{100,1000}x"})";
+  EXPECT_NE(Compiled(big).cond, nullptr);  // alone it has 1 MiB
+  std::string many = R"({"any": [)";
+  for (int i = 0; i < 300; ++i) many += (i ? "," : "") + big;  // 32 KiB each
+  many += "]}";
+  rejects(many, "$.any[0].value", "share of the condition's regex memory");
+  // Many small patterns fit.
+  std::string small = R"({"any": [)";
+  for (int i = 0; i < 1000; ++i)
+    small += std::string(i ? "," : "") + R"({"field": "s", "op": "matches", "value": "^\\+4)" +
+             std::to_string(i % 10) + "\"}";
+  small += "]}";
+  EXPECT_NE(Compiled(small).cond, nullptr);
+}
+
+namespace {
+int g_polls = 0;
+int g_stop_after = -1;  // -1: never
+int count_polls() {
+  ++g_polls;
+  return g_stop_after >= 0 && g_polls > g_stop_after;
+}
+const wf_host kCountingHost = {count_polls};
+}  // namespace
+
+TEST(Limits, LongEvaluationsPollTheHostAndStop) {
+  std::string list;
+  for (int i = 0; i < 1000; ++i) list += (i ? "," : "") + std::to_string(-i - 1);
+  Compiled c(R"({"field": "a", "op": "in", "value": [)" + list + "]}");
+  json items = json::array();
+  for (int i = 0; i < 20000; ++i) items.push_back(i);
+  ResolvedFacts facts(c.cond, json{{"a", items}});
+  wf_core_set_host(&kCountingHost);
+  g_polls = 0;
+  g_stop_after = -1;
+  wf_status st{};
+  EXPECT_EQ(wf_condition_evaluate(c.cond, facts.data(), &st), 0);
+  EXPECT_GT(g_polls, 100);  // 20 million comparisons, polled every 4096
+  g_polls = 0;
+  g_stop_after = 3;
+  EXPECT_EQ(wf_condition_evaluate(c.cond, facts.data(), &st), -1);
+  EXPECT_EQ(st.code, WF_INTERRUPTED);
+  EXPECT_STREQ(st.sqlstate, "57014");
+  EXPECT_EQ(g_polls, 4);  // stopped at the first poll that said so
+  int result = 7;
+  g_polls = 0;
+  EXPECT_EQ(wf_condition_explain(c.cond, facts.data(), 0, &result, &st), nullptr);
+  EXPECT_EQ(st.code, WF_INTERRUPTED);
+  // A small evaluation does not poll at all.
+  g_polls = 0;
+  EXPECT_TRUE(on("eq", "1", "1"));
+  EXPECT_EQ(g_polls, 0);
+  wf_core_set_host(nullptr);
+}
