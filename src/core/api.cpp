@@ -8,6 +8,7 @@
 
 #include "condition.hpp"
 #include "evaluator.hpp"
+#include "json_input.hpp"
 #include "workflow_core.h"
 
 struct wf_condition {
@@ -15,6 +16,9 @@ struct wf_condition {
 };
 
 namespace {
+
+// The host's callbacks (one per process: a backend is single-threaded).
+const wf_host* g_host = nullptr;
 
 void copy_text(char* dst, size_t size, const std::string& src) {
   const size_t n = src.size() < size - 1 ? src.size() : size - 1;
@@ -39,6 +43,8 @@ T guarded(wf_status* st, T fallback, F&& body) noexcept {
   try {
     ok(st);
     return body();
+  } catch (const wf::Interrupted&) {
+    set_status(st, WF_INTERRUPTED, "57014", "condition evaluation interrupted");
   } catch (const std::bad_alloc&) {
     set_status(st, WF_INTERNAL, "53200", "out of memory in the condition engine");
   } catch (const nlohmann::json::exception& e) {
@@ -76,9 +82,10 @@ wf_condition* wf_condition_compile(const char* json_text, size_t len, wf_status*
   return guarded<wf_condition*>(st, nullptr, [&]() -> wf_condition* {
     // Depth is bounded before parsing: nlohmann's parser is iterative, and
     // the compiler stops at WF_MAX_DEPTH, so deep input cannot exhaust the stack.
-    auto doc = nlohmann::json::parse(json_text, json_text + len);
+    wf::ParsedJson parsed;
     wf::CompileError err;
-    return wrap(wf::compile_condition(doc, err), err, st);
+    if (!wf::parse_condition_json(json_text, len, parsed, err)) return wrap(nullptr, err, st);
+    return wrap(wf::compile_condition(parsed.doc, err), err, st);
   });
 }
 
@@ -88,8 +95,12 @@ wf_condition* wf_alert_compile(const char* field, const char* op, const char* va
     wf::CompileError err;
     std::unique_ptr<wf::Condition> impl;
     if (value_json) {
-      auto value = nlohmann::json::parse(value_json, value_json + value_len);
-      impl = wf::compile_alert(field ? field : "", op ? op : "", &value, ignore_case != 0, err);
+      wf::ParsedJson value;
+      if (!wf::parse_condition_json(value_json, value_len, value, err)) {
+        err.path = "$.value" + err.path.substr(1);  // the value is the leaf's "value"
+        return wrap(nullptr, err, st);
+      }
+      impl = wf::compile_alert(field ? field : "", op ? op : "", &value.doc, ignore_case != 0, err);
     } else {
       impl = wf::compile_alert(field ? field : "", op ? op : "", nullptr, ignore_case != 0, err);
     }
@@ -119,10 +130,13 @@ const char* wf_condition_segment(const wf_condition* cond, size_t field, size_t 
   return s.data();
 }
 
+void wf_core_set_host(const wf_host* host) { g_host = host; }
+
 int wf_condition_evaluate(const wf_condition* cond, const wf_fact* facts, wf_status* st) {
   return guarded<int>(st, -1, [&]() -> int {
     if (!cond) throw std::invalid_argument("no condition");
-    return wf::evaluate(*cond->impl, facts) ? 1 : 0;
+    wf::EvalContext ctx(facts, g_host);
+    return wf::evaluate(*cond->impl, ctx) ? 1 : 0;
   });
 }
 
@@ -130,7 +144,8 @@ char* wf_condition_explain(const wf_condition* cond, const wf_fact* facts, int o
                            int* result, wf_status* st) {
   return guarded<char*>(st, nullptr, [&]() -> char* {
     if (!cond) throw std::invalid_argument("no condition");
-    auto doc = wf::explain(*cond->impl, facts, only_failed != 0);
+    wf::EvalContext ctx(facts, g_host);
+    auto doc = wf::explain(*cond->impl, ctx, only_failed != 0);
     if (result) *result = doc["result"].get<bool>() ? 1 : 0;
     return malloc_copy(only_failed ? doc["leaves"].dump() : doc.dump());
   });

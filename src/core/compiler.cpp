@@ -2,6 +2,7 @@
 // Validation stops at the first offending node and reports its JSON path.
 #include "condition.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -37,7 +38,7 @@ class Compiler {
 
   std::unique_ptr<Condition> compile(const json& doc) {
     cond_ = std::make_unique<Condition>();
-    if (!node(doc, "$", 1, false)) return nullptr;
+    if (!node(doc, "$", 1, false) || !compile_regexes()) return nullptr;
     return std::move(cond_);
   }
 
@@ -179,7 +180,11 @@ class Compiler {
     return slot;
   }
 
-  bool operand(const json& v, bool ignore_case, const std::string& path, Operand& out) {
+  // compares_as_instant: the operator compares a date-shaped string as an
+  // instant (all but starts_with, ends_with and matches), so such a string
+  // that is no real date is refused rather than compared as text.
+  bool operand(const json& v, bool ignore_case, const std::string& path, Operand& out,
+               bool compares_as_instant = true) {
     switch (v.type()) {
       case json::value_t::null: out.kind = Operand::Kind::Null; return true;
       case json::value_t::boolean:
@@ -191,6 +196,9 @@ class Compiler {
         out.text = v.get<std::string>();
         out.folded = ignore_case ? fold(out.text) : out.text;
         out.instant = parse_instant(out.text);
+        if (!out.instant && compares_as_instant && looks_like_instant(out.text))
+          return fail("\"" + out.text + "\" has the shape of an ISO-8601 date or timestamp but is "
+                      "not a valid one", path);
         return true;
       case json::value_t::number_integer:
       case json::value_t::number_unsigned:
@@ -272,20 +280,44 @@ class Compiler {
         break;
     }
     l.operands.resize(1);
-    if (!operand(v, l.ignore_case, path, l.operands[0])) return false;
+    const bool textual = l.op == Op::StartsWith || l.op == Op::EndsWith || l.op == Op::Matches;
+    if (!operand(v, l.ignore_case, path, l.operands[0], !textual)) return false;
     if (l.op == Op::Matches) {
       const std::string& pattern = l.operands[0].text;
       if (pattern.size() > WF_MAX_PATTERN_BYTES)
         return fail("regular expression is longer than " + std::to_string(WF_MAX_PATTERN_BYTES) +
                         " bytes",
                     path);
+      // Compiled once every leaf is known: the regexes share one budget.
+      pending_regexes_.push_back({static_cast<uint32_t>(cond_->leaves.size() - 1), path});
+    }
+    return true;
+  }
+
+  // All regexes of the condition share WF_REGEX_BUDGET_BYTES of RE2 memory
+  // (compiled program plus the DFA cache it grows while matching), so
+  // compile time and memory are bounded whatever the number of leaves.
+  bool compile_regexes() {
+    if (pending_regexes_.empty()) return true;
+    const int64_t share = std::clamp<int64_t>(
+        WF_REGEX_BUDGET_BYTES / static_cast<int64_t>(pending_regexes_.size()),
+        WF_MIN_REGEX_BYTES, WF_MAX_REGEX_BYTES);
+    for (const auto& [leaf_index, path] : pending_regexes_) {
+      Leaf& l = cond_->leaves[leaf_index];
       RE2::Options options;
       options.set_log_errors(false);
       options.set_case_sensitive(!l.ignore_case);
-      options.set_max_mem(1 << 20);  // bounds the compiled program and DFA cache
-      l.regex = std::make_unique<RE2>(pattern, options);
-      if (!l.regex->ok())
+      options.set_max_mem(share);
+      l.regex = std::make_unique<RE2>(l.operands[0].text, options);
+      if (!l.regex->ok()) {
+        if (l.regex->error_code() == RE2::ErrorPatternTooLarge)
+          return fail("regular expression needs more than its " + std::to_string(share / 1024) +
+                          " KiB share of the condition's regex memory (" +
+                          std::to_string(pending_regexes_.size()) + " regexes share " +
+                          std::to_string(WF_REGEX_BUDGET_BYTES / (1024 * 1024)) + " MiB)",
+                      path);
         return fail("invalid regular expression: " + l.regex->error(), path);
+      }
     }
     return true;
   }
@@ -293,6 +325,7 @@ class Compiler {
   CompileError& error_;
   std::unique_ptr<Condition> cond_;
   std::unordered_map<std::string, uint32_t> slots_;
+  std::vector<std::pair<uint32_t, std::string>> pending_regexes_;  // leaf, JSON path
 };
 
 }  // namespace

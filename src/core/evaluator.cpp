@@ -1,7 +1,9 @@
 #include "evaluator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string.h>
 #include <string_view>
 
 #include "instant.hpp"
@@ -36,11 +38,21 @@ bool equal_text_at(std::string_view hay, size_t pos, std::string_view needle, bo
   return true;
 }
 
-bool find_text(std::string_view hay, std::string_view needle, bool ignore_case) {
+// Substring search in linear time whatever the input (glibc's memmem is the
+// Two-Way algorithm); with ignore_case the text is folded first into a
+// buffer that is reused from call to call.
+bool find_text(std::string_view hay, std::string_view needle, bool ignore_case,
+               EvalContext& ctx) {
   if (needle.size() > hay.size()) return false;
-  for (size_t pos = 0; pos + needle.size() <= hay.size(); ++pos)
-    if (equal_text_at(hay, pos, needle, ignore_case)) return true;
-  return false;
+  if (needle.empty()) return true;
+  ctx.work(static_cast<uint32_t>(std::min<size_t>(hay.size() / 64, 1u << 20)));
+  if (ignore_case) {
+    static thread_local std::string folded;
+    folded.assign(hay.data(), hay.size());
+    for (auto& c : folded) c = lower(c);
+    hay = folded;
+  }
+  return memmem(hay.data(), hay.size(), needle.data(), needle.size()) != nullptr;
 }
 
 // Three-way order of actual against an operand of the same type; nullopt when
@@ -76,7 +88,8 @@ std::optional<bool> equals(const wf_fact& actual, const Operand& o, bool ignore_
   return *c == 0;
 }
 
-bool in_list(const wf_fact& actual, const Leaf& l) {
+bool in_list(const wf_fact& actual, const Leaf& l, EvalContext& ctx) {
+  ctx.work(static_cast<uint32_t>(l.operands.size()));
   for (const auto& o : l.operands) {
     auto eq = equals(actual, o, l.ignore_case);
     if (eq && *eq) return true;
@@ -93,7 +106,7 @@ bool is_scalar(const wf_fact& f) {
 
 }  // namespace
 
-Outcome evaluate_leaf(const Leaf& l, const wf_fact& f) {
+Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, EvalContext& ctx) {
   if (l.op == Op::NotExists)
     return from(f.kind == WF_FACT_MISSING || f.kind == WF_FACT_NULL);
   if (f.kind == WF_FACT_MISSING) return Outcome::Missing;
@@ -137,9 +150,9 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f) {
     case Op::NotIn: {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
-        for (size_t i = 0; i < f.n_items && !found; ++i) found = in_list(f.items[i], l);
+        for (size_t i = 0; i < f.n_items && !found; ++i) found = in_list(f.items[i], l, ctx);
       } else if (is_scalar(f)) {
-        found = in_list(f, l);
+        found = in_list(f, l, ctx);
       } else {
         return Outcome::TypeMismatch;
       }
@@ -150,11 +163,12 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f) {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
         for (size_t i = 0; i < f.n_items && !found; ++i) {
+          ctx.work();
           auto eq = equals(f.items[i], *o, l.ignore_case);
           found = eq && *eq;
         }
       } else if (f.kind == WF_FACT_STRING && o->kind == Operand::Kind::String) {
-        found = find_text(fact_text(f), l.ignore_case ? o->folded : o->text, l.ignore_case);
+        found = find_text(fact_text(f), l.ignore_case ? o->folded : o->text, l.ignore_case, ctx);
       } else {
         return Outcome::TypeMismatch;
       }
@@ -170,6 +184,9 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f) {
     }
     case Op::Matches:
       if (f.kind != WF_FACT_STRING) return Outcome::TypeMismatch;
+      // RE2 is linear in the text, but a long text is still long: bounded.
+      if (f.len > WF_MAX_MATCH_TEXT_BYTES) return Outcome::TooLong;
+      ctx.work(static_cast<uint32_t>(f.len / 64));
       return from(RE2::PartialMatch(re2::StringPiece(f.str, f.len), *l.regex));
     case Op::NotExists:
       break;
@@ -179,22 +196,22 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f) {
 
 namespace {
 
-bool eval_node(const Condition& c, uint32_t index, const wf_fact* facts) {
+bool eval_node(const Condition& c, uint32_t index, EvalContext& ctx) {
   const Node& n = c.nodes[index];
   switch (n.type) {
     case Node::Type::Leaf: {
       const Leaf& l = c.leaves[n.first];
-      return evaluate_leaf(l, facts[l.slot]) == Outcome::True;
+      return evaluate_leaf(l, ctx.facts()[l.slot], ctx) == Outcome::True;
     }
     case Node::Type::Not:
-      return !eval_node(c, c.children[n.first], facts);
+      return !eval_node(c, c.children[n.first], ctx);
     case Node::Type::All:
       for (uint32_t i = 0; i < n.count; ++i)
-        if (!eval_node(c, c.children[n.first + i], facts)) return false;
+        if (!eval_node(c, c.children[n.first + i], ctx)) return false;
       return true;
     case Node::Type::Any:
       for (uint32_t i = 0; i < n.count; ++i)
-        if (eval_node(c, c.children[n.first + i], facts)) return true;
+        if (eval_node(c, c.children[n.first + i], ctx)) return true;
       return false;
   }
   return false;
@@ -205,6 +222,11 @@ json fact_json(const wf_fact& f) {
     case WF_FACT_NULL: return nullptr;
     case WF_FACT_BOOL: return f.boolean != 0;
     case WF_FACT_NUMBER:
+      // JSON has no infinity: say what the fact is (the shim gives +-inf for
+      // a number beyond a double's range, e.g. 1e400).
+      if (!std::isfinite(f.number))
+        return f.number > 0 ? "a number above the range of a double"
+                            : "a number below the range of a double";
       // Integral numbers print as integers, as they were most likely written.
       // (Range first: casting a huge double to an integer is undefined.)
       if (f.number > -9e15 && f.number < 9e15 && f.number == std::floor(f.number))
@@ -237,6 +259,9 @@ std::string reason(const Leaf& l, const wf_fact& f, Outcome outcome) {
   switch (outcome) {
     case Outcome::True: return "";
     case Outcome::Missing: return "field \"" + l.field + "\" is missing";
+    case Outcome::TooLong:
+      return "text of " + std::to_string(f.len) + " bytes is longer than the " +
+             std::to_string(WF_MAX_MATCH_TEXT_BYTES) + " bytes \"matches\" scans";
     case Outcome::TypeMismatch: {
       const Operand* o = l.operands.empty() ? nullptr : &l.operands[0];
       std::string wanted = !o                                  ? "a value"
@@ -257,13 +282,13 @@ std::string reason(const Leaf& l, const wf_fact& f, Outcome outcome) {
 
 }  // namespace
 
-bool evaluate(const Condition& c, const wf_fact* facts) { return eval_node(c, 0, facts); }
+bool evaluate(const Condition& c, EvalContext& ctx) { return eval_node(c, 0, ctx); }
 
-json explain(const Condition& c, const wf_fact* facts, bool only_failed) {
+json explain(const Condition& c, EvalContext& ctx, bool only_failed) {
   json leaves = json::array();
   for (const Leaf& l : c.leaves) {
-    const wf_fact& f = facts[l.slot];
-    const Outcome outcome = evaluate_leaf(l, f);
+    const wf_fact& f = ctx.facts()[l.slot];
+    const Outcome outcome = evaluate_leaf(l, f, ctx);
     const bool result = outcome == Outcome::True;
     const bool passed = result != l.negated;
     if (only_failed && passed) continue;
@@ -280,7 +305,7 @@ json explain(const Condition& c, const wf_fact* facts, bool only_failed) {
     if (l.ignore_case) entry["ignore_case"] = true;
     leaves.push_back(std::move(entry));
   }
-  return json{{"result", evaluate(c, facts)}, {"leaves", std::move(leaves)}};
+  return json{{"result", evaluate(c, ctx)}, {"leaves", std::move(leaves)}};
 }
 
 }  // namespace wf

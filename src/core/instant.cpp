@@ -33,11 +33,19 @@ int days_in_month(int y, int m) {
 
 }  // namespace
 
-std::optional<int64_t> parse_instant(std::string_view s) {
+namespace {
+
+// The grammar of parse_instant; with shape_only, field ranges are not checked
+// (a month 13 or February 30 still has the shape of a date).
+std::optional<int64_t> scan_instant(std::string_view s, bool shape_only) {
   int y, mo, d;
   if (s.size() < 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
       s[7] != '-' || !digits(s, 8, 2, d))
     return std::nullopt;
+  if (shape_only) {
+    mo = 1;
+    d = 1;
+  }
   if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return std::nullopt;
   int64_t micros = days_from_civil(y, mo, d) * 86400LL * 1000000LL;
   if (s.size() == 10) return micros;
@@ -65,6 +73,7 @@ std::optional<int64_t> parse_instant(std::string_view s) {
       micros += frac;
     }
   }
+  if (shape_only) hh = mm = ss = 0;
   if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
   micros += ((hh * 60LL + mm) * 60LL + ss) * 1000000LL;
   if (p == s.size()) return micros;
@@ -79,8 +88,15 @@ std::optional<int64_t> parse_instant(std::string_view s) {
     if (!digits(s, p, 2, om)) return std::nullopt;
     p += 2;
   }
+  if (shape_only) oh = om = 0;
   if (p != s.size() || oh > 23 || om > 59) return std::nullopt;
   return micros - sign * (oh * 60LL + om) * 60LL * 1000000LL;
 }
+
+}  // namespace
+
+std::optional<int64_t> parse_instant(std::string_view s) { return scan_instant(s, false); }
+
+bool looks_like_instant(std::string_view s) { return scan_instant(s, true).has_value(); }
 
 }  // namespace wf

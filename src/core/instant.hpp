@@ -12,4 +12,9 @@ namespace wf {
 // A timestamp without an offset is taken as UTC. Allocates nothing.
 std::optional<int64_t> parse_instant(std::string_view text);
 
+// True when text has the shape of parse_instant's grammar, whether or not its
+// fields are in range: "2024-02-30" and "2024-01-01T25:00" look like instants
+// but are none.  A condition refuses such an operand rather than compare it as text.
+bool looks_like_instant(std::string_view text);
+
 }  // namespace wf

@@ -20,12 +20,22 @@ extern "C" {
 #define WF_MAX_NODES 1024
 #define WF_MAX_PATTERN_BYTES 1024
 #define WF_MAX_FIELD_BYTES 512
+/* "matches" scans texts up to this many bytes; a longer text is not matched
+ * (the leaf is false, explained as too long), like a type mismatch. */
+#define WF_MAX_MATCH_TEXT_BYTES (256 * 1024)
+/* All regular expressions of one condition share this much RE2 memory
+ * (program and DFA cache), each at most WF_MAX_REGEX_BYTES and at least
+ * WF_MIN_REGEX_BYTES; a pattern that does not fit its share is refused. */
+#define WF_REGEX_BUDGET_BYTES (8 * 1024 * 1024)
+#define WF_MAX_REGEX_BYTES (1024 * 1024)
+#define WF_MIN_REGEX_BYTES (32 * 1024)
 
 typedef enum wf_status_code
 {
 	WF_OK = 0,
 	WF_INVALID = 1,				/* bad condition: sqlstate 22023, path set */
 	WF_INTERNAL = 2,			/* a bug or resource failure: sqlstate XX000/53200 */
+	WF_INTERRUPTED = 3,			/* the host's interrupt poll said stop: sqlstate 57014 */
 } wf_status_code;
 
 typedef struct wf_status
@@ -60,6 +70,21 @@ typedef struct wf_fact
 } wf_fact;
 
 typedef struct wf_condition wf_condition;	/* opaque, compiled */
+
+/*
+ * What the core may ask of its host while it evaluates.  Callbacks must not
+ * raise, longjmp or throw: they run inside C++ frames.
+ */
+typedef struct wf_host
+{
+	/* Nonzero when evaluation should stop now (e.g. an interrupt is pending);
+	 * the call then fails with WF_INTERRUPTED and the host handles it.  Polled
+	 * every few thousand units of work. */
+	int			(*interrupted) (void);
+} wf_host;
+
+/* Installs the host for every later call in this process (NULL: none). */
+void		wf_core_set_host(const wf_host *host);
 
 /* Parse, validate and compile condition JSON text.  NULL on failure. */
 wf_condition *wf_condition_compile(const char *json, size_t len, wf_status *status);

@@ -1,9 +1,22 @@
 /*
  * condition_functions.c - the SQL functions of the condition language:
  * validate_condition, condition_matches, evaluate_condition, condition_leaves.
+ *
+ * Each call site keeps its compiled condition in fn_extra.  The cache is
+ * trusted only for the very bytes it compiled: PL/pgSQL, prepared statements
+ * and SQL functions call one FmgrInfo again with new parameter values, so
+ * every call compares its condition with the cached one (a pointer test for
+ * a Const, a memcmp otherwise).  The compiled condition lives in its own
+ * memory context, emptied when the condition changes, and each call's work
+ * (facts arrays, explanations) in a scratch context emptied on the next call:
+ * a query whose condition changes on every row runs in constant memory.
  */
 #include "workflow_ext.h"
+#include "condition_eval.h"
 
+#include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(wf_validate_condition);
@@ -11,15 +24,14 @@ PG_FUNCTION_INFO_V1(wf_condition_matches);
 PG_FUNCTION_INFO_V1(wf_evaluate_condition);
 PG_FUNCTION_INFO_V1(wf_condition_leaves_sql);
 
-/*
- * A compiled condition kept in fn_extra for the rest of the query, keyed by
- * the condition's bytes; the core object is freed with the memory context.
- */
 typedef struct CachedCondition
 {
-	Jsonb	   *source;
+	MemoryContext compiled_cxt;	/* source copy and compiled paths */
+	MemoryContext scratch_cxt;	/* one call's work, emptied per call */
+	Jsonb	   *source;			/* the bytes compiled, NULL when none */
+	Datum		const_datum;	/* the argument's Datum when it is a Const */
+	bool		arg_is_const;
 	WfCompiled	compiled;
-	bool		stable;			/* the argument is a Const or Param: compiled once */
 	MemoryContextCallback release;
 } CachedCondition;
 
@@ -28,45 +40,103 @@ release_condition(void *arg)
 {
 	CachedCondition *cached = (CachedCondition *) arg;
 
-	/* Only the core object: the rest goes with the memory context. */
+	/* Only the core object: the rest goes with the memory contexts. */
 	wf_condition_free(cached->compiled.cond);
 	cached->compiled.cond = NULL;
 }
 
-static const WfCompiled *
-cached_condition(FunctionCallInfo fcinfo, Jsonb *condition)
+/* True when argument argnum of the call is a Const (its value never changes). */
+static bool
+argument_is_const(FmgrInfo *flinfo, int argnum)
+{
+	Node	   *expr = flinfo->fn_expr;
+	List	   *args;
+	Node	   *arg;
+
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return false;
+	args = ((FuncExpr *) expr)->args;
+	if (argnum >= list_length(args))
+		return false;
+	arg = (Node *) list_nth(args, argnum);
+	return arg != NULL && IsA(arg, Const);
+}
+
+static CachedCondition *
+call_site(FunctionCallInfo fcinfo)
 {
 	CachedCondition *cached = (CachedCondition *) fcinfo->flinfo->fn_extra;
-	MemoryContext old;
-
-	if (cached != NULL && cached->compiled.cond != NULL &&
-		(cached->stable ||
-		 (VARSIZE(cached->source) == VARSIZE(condition) &&
-		  memcmp(cached->source, condition, VARSIZE(condition)) == 0)))
-		return &cached->compiled;
 
 	if (cached == NULL)
 	{
-		cached = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CachedCondition));
+		MemoryContext parent = fcinfo->flinfo->fn_mcxt;
+
+		cached = MemoryContextAllocZero(parent, sizeof(CachedCondition));
+		cached->compiled_cxt = AllocSetContextCreate(parent, "workflow_ext condition",
+													 ALLOCSET_SMALL_SIZES);
+		cached->scratch_cxt = AllocSetContextCreate(parent, "workflow_ext condition call",
+													ALLOCSET_DEFAULT_SIZES);
+		cached->arg_is_const = argument_is_const(fcinfo->flinfo, 0);
 		cached->release.func = release_condition;
 		cached->release.arg = cached;
-		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &cached->release);
+		MemoryContextRegisterResetCallback(parent, &cached->release);
 		fcinfo->flinfo->fn_extra = cached;
 	}
-	else
+	MemoryContextReset(cached->scratch_cxt);
+	return cached;
+}
+
+/*
+ * The compiled form of argument 0, compiled again unless it is byte for byte
+ * the condition compiled last.  Detoasting happens in the scratch context.
+ */
+static const WfCompiled *
+cached_condition(FunctionCallInfo fcinfo, CachedCondition *cached)
+{
+	Datum		raw = PG_GETARG_DATUM(0);
+	Jsonb	   *condition;
+	MemoryContext old;
+
+	if (cached->compiled.cond != NULL && cached->arg_is_const && raw == cached->const_datum)
+		return &cached->compiled;
+
+	old = MemoryContextSwitchTo(cached->scratch_cxt);
+	condition = DatumGetJsonbP(raw);
+	MemoryContextSwitchTo(old);
+	if (cached->compiled.cond != NULL &&
+		VARSIZE(cached->source) == VARSIZE(condition) &&
+		memcmp(cached->source, condition, VARSIZE(condition)) == 0)
 	{
-		wf_compiled_release(&cached->compiled);
-		pfree(cached->source);
+		cached->const_datum = raw;
+		return &cached->compiled;
 	}
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	cached->source = (Jsonb *) palloc(VARSIZE(condition));
-	memcpy(cached->source, condition, VARSIZE(condition));
+
+	/* A new condition: drop the old one and everything compiled for it. */
+	wf_condition_free(cached->compiled.cond);
+	memset(&cached->compiled, 0, sizeof(cached->compiled));
+	cached->source = NULL;
+	cached->const_datum = (Datum) 0;
+	MemoryContextReset(cached->compiled_cxt);
+
+	old = MemoryContextSwitchTo(cached->compiled_cxt);
 	cached->compiled.cond = wf_compile_jsonb(condition, "condition");
 	wf_compiled_prepare(&cached->compiled);
+	cached->source = (Jsonb *) palloc(VARSIZE(condition));
+	memcpy(cached->source, condition, VARSIZE(condition));
 	MemoryContextSwitchTo(old);
-	/* A constant condition cannot change within the query: skip the compare. */
-	cached->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
+	cached->const_datum = raw;
 	return &cached->compiled;
+}
+
+/* Facts argument, detoasted in the scratch context. */
+static Jsonb *
+facts_argument(FunctionCallInfo fcinfo, CachedCondition *cached)
+{
+	MemoryContext old = MemoryContextSwitchTo(cached->scratch_cxt);
+	Jsonb	   *facts = DatumGetJsonbP(PG_GETARG_DATUM(1));
+
+	MemoryContextSwitchTo(old);
+	return facts;
 }
 
 Datum
@@ -87,33 +157,57 @@ wf_validate_condition(PG_FUNCTION_ARGS)
 Datum
 wf_condition_matches(PG_FUNCTION_ARGS)
 {
-	const WfCompiled *compiled = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
+	CachedCondition *cached;
+	const WfCompiled *compiled;
+	bool		result;
+	MemoryContext old;
 
-	PG_RETURN_BOOL(wf_compiled_holds(compiled, PG_GETARG_JSONB_P(1), "condition", 0));
+	CHECK_FOR_INTERRUPTS();
+	cached = call_site(fcinfo);
+	compiled = cached_condition(fcinfo, cached);
+	old = MemoryContextSwitchTo(cached->scratch_cxt);
+	result = wf_compiled_holds(compiled, facts_argument(fcinfo, cached), "condition", 0);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_BOOL(result);
 }
 
 Datum
 wf_evaluate_condition(PG_FUNCTION_ARGS)
 {
-	const WfCompiled *compiled = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
-	const wf_fact *facts = wf_compiled_resolve(compiled, PG_GETARG_JSONB_P(1));
-	wf_status	status;
+	CachedCondition *cached;
+	const WfCompiled *compiled;
+	const wf_fact *facts;
 	int			result;
-	char	   *text = wf_condition_explain(compiled->cond, facts, 0, &result, &status);
+	char	   *text;
+	Jsonb	   *explained;
+	MemoryContext old;
 
-	if (text == NULL)
-		wf_raise_status(&status, "condition");
-	PG_RETURN_JSONB_P(wf_take_core_json(text));
+	CHECK_FOR_INTERRUPTS();
+	cached = call_site(fcinfo);
+	compiled = cached_condition(fcinfo, cached);
+	old = MemoryContextSwitchTo(cached->scratch_cxt);
+	facts = wf_compiled_resolve(compiled, facts_argument(fcinfo, cached));
+	text = wf_explain_checked(compiled->cond, facts, false, &result, "condition");
+	explained = wf_take_core_json(text);
+	MemoryContextSwitchTo(old);
+	/* Only the answer outlives the call. */
+	PG_RETURN_DATUM(datumCopy(JsonbPGetDatum(explained), false, -1));
 }
 
 Datum
 wf_condition_leaves_sql(PG_FUNCTION_ARGS)
 {
-	const WfCompiled *compiled = cached_condition(fcinfo, PG_GETARG_JSONB_P(0));
+	CachedCondition *cached = call_site(fcinfo);
+	const WfCompiled *compiled = cached_condition(fcinfo, cached);
 	wf_status	status;
 	char	   *text = wf_condition_leaves(compiled->cond, &status);
+	Jsonb	   *leaves;
+	MemoryContext old;
 
 	if (text == NULL)
 		wf_raise_status(&status, "condition");
-	PG_RETURN_JSONB_P(wf_take_core_json(text));
+	old = MemoryContextSwitchTo(cached->scratch_cxt);
+	leaves = wf_take_core_json(text);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_DATUM(datumCopy(JsonbPGetDatum(leaves), false, -1));
 }

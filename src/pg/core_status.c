@@ -4,6 +4,7 @@
  */
 #include "workflow_ext.h"
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
@@ -13,6 +14,15 @@ wf_raise_status(const wf_status *status, const char *object)
 	int			code = MAKE_SQLSTATE(status->sqlstate[0], status->sqlstate[1],
 									 status->sqlstate[2], status->sqlstate[3],
 									 status->sqlstate[4]);
+
+	/* The core stopped for a pending interrupt: let PostgreSQL process it. */
+	if (status->code == WF_INTERRUPTED)
+	{
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("%s: evaluation interrupted", object)));
+	}
 
 	if (status->path[0] != '\0')
 		ereport(ERROR,

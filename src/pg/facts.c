@@ -4,9 +4,14 @@
  * jsonb itself; nothing is converted that the condition does not read.
  */
 #include "workflow_ext.h"
+#include "condition_eval.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
 /*
@@ -15,13 +20,14 @@
  * it stable for pg_upgrade; see numeric.c): sign, weight and base-10000
  * digits.  Only when the digits fit in 53 bits and the scale is within 10^20
  * is the result exact or correctly rounded, as strtod's; anything else falls
- * back to numeric_float8.
+ * back to numeric_to_double_safe.
  */
 #define WF_NUMERIC_FORMAT_MASK 0xC000
 #define WF_NUMERIC_SHORT 0x8000
 #define WF_NUMERIC_SHORT_SIGN 0x2000
 #define WF_NUMERIC_SHORT_WEIGHT_SIGN 0x0040
 #define WF_NUMERIC_SHORT_WEIGHT_MASK 0x003F
+#define WF_NUMERIC_SPECIAL_MASK 0xC000
 
 static bool
 numeric_to_double_fast(Numeric num, double *out)
@@ -61,7 +67,7 @@ numeric_to_double_fast(Numeric num, double *out)
 		{
 			value *= 10000.0;
 			if (value >= 9007199254740992.0)
-				return false;	/* would need rounding: let numeric_float8 do it */
+				return false;	/* would need rounding: let strtod do it */
 		}
 	}
 	else if (exponent < 0)
@@ -74,6 +80,88 @@ numeric_to_double_fast(Numeric num, double *out)
 	}
 	*out = (header & WF_NUMERIC_SHORT_SIGN) ? -value : value;
 	return true;
+}
+
+/*
+ * numeric -> double for any value, never raising (numeric_float8 raises 22003
+ * for 1e400 and 1e-400, and a facts write must never be refused because it is
+ * awkward to evaluate).  The base-10000 digits (short or long on-disk format)
+ * become decimal text on the stack for strtod, which rounds correctly and
+ * reports range errors without raising: beyond a double's range the value is
+ * +-infinity (greater than every finite operand of its sign), and a nonzero
+ * value too close to 0 becomes the smallest nonzero double of its sign (so
+ * it still compares as nonzero).  Past 256 digit groups (1024 decimal digits)
+ * the rest is dropped: far below a double's precision.
+ */
+#define WF_NUMERIC_SIGN_MASK 0xC000
+#define WF_NUMERIC_NEG 0x4000
+#define WF_NUMERIC_MAX_GROUPS 256
+
+static double
+numeric_to_double_safe(Numeric num)
+{
+	const char *data = VARDATA_ANY(num);
+	size_t		len = VARSIZE_ANY_EXHDR(num);
+	uint16		header;
+	const char *digit_bytes;
+	int			ndigits;
+	int			weight;
+	bool		negative;
+	bool		nonzero = false;
+	char		text[WF_NUMERIC_MAX_GROUPS * 4 + 32];
+	char	   *p = text;
+	int			used;
+	double		value;
+
+	if (len < sizeof(uint16))
+		return 0;
+	memcpy(&header, data, sizeof(uint16));
+	if ((header & WF_NUMERIC_FORMAT_MASK) == WF_NUMERIC_SHORT)
+	{
+		negative = (header & WF_NUMERIC_SHORT_SIGN) != 0;
+		weight = (header & WF_NUMERIC_SHORT_WEIGHT_SIGN) ? (int) (header | ~WF_NUMERIC_SHORT_WEIGHT_MASK)
+			: (int) (header & WF_NUMERIC_SHORT_WEIGHT_MASK);
+		digit_bytes = data + sizeof(uint16);
+		ndigits = (int) ((len - sizeof(uint16)) / sizeof(uint16));
+	}
+	else if ((header & WF_NUMERIC_SIGN_MASK) == WF_NUMERIC_SPECIAL_MASK)
+		return 0;				/* NaN or infinity: jsonb holds neither */
+	else
+	{
+		int16		w;
+
+		if (len < 2 * sizeof(uint16))
+			return 0;
+		negative = (header & WF_NUMERIC_SIGN_MASK) == WF_NUMERIC_NEG;
+		memcpy(&w, data + sizeof(uint16), sizeof(int16));
+		weight = w;
+		digit_bytes = data + 2 * sizeof(uint16);
+		ndigits = (int) ((len - 2 * sizeof(uint16)) / sizeof(uint16));
+	}
+	used = Min(ndigits, WF_NUMERIC_MAX_GROUPS);
+	if (negative)
+		*p++ = '-';
+	for (int i = 0; i < used; i++)
+	{
+		uint16		d;
+
+		memcpy(&d, digit_bytes + i * sizeof(uint16), sizeof(uint16));
+		if (d > 9999)
+			d = 9999;			/* corrupt digit: stay in bounds */
+		nonzero |= d != 0;
+		*p++ = (char) ('0' + d / 1000);
+		*p++ = (char) ('0' + d / 100 % 10);
+		*p++ = (char) ('0' + d / 10 % 10);
+		*p++ = (char) ('0' + d % 10);
+	}
+	if (used == 0)
+		*p++ = '0';
+	snprintf(p, text + sizeof(text) - p, "e%d", (weight - (used - 1)) * 4);
+	errno = 0;
+	value = strtod(text, NULL);
+	if (value == 0 && nonzero)
+		value = negative ? -4.9406564584124654e-324 : 4.9406564584124654e-324;
+	return value;
 }
 
 static void
@@ -92,8 +180,7 @@ scalar_fact(const JsonbValue *v, wf_fact *out)
 		case jbvNumeric:
 			out->kind = WF_FACT_NUMBER;
 			if (!numeric_to_double_fast(v->val.numeric, &out->number))
-				out->number = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-																 NumericGetDatum(v->val.numeric)));
+				out->number = numeric_to_double_safe(v->val.numeric);
 			break;
 		case jbvString:
 			out->kind = WF_FACT_STRING;
@@ -135,6 +222,76 @@ container_fact(JsonbContainer *c, wf_fact *out)
 		out->kind = WF_FACT_OBJECT;
 }
 
+/*
+ * The host the core polls.  Reading the interrupt flags never raises; the
+ * interrupt itself is processed by CHECK_FOR_INTERRUPTS() once the core has
+ * returned (no longjmp through C++ frames).
+ */
+static int
+host_interrupted(void)
+{
+	return InterruptPending && INTERRUPTS_CAN_BE_PROCESSED();
+}
+
+static const wf_host shim_host = {host_interrupted};
+
+void
+wf_core_host_install(void)
+{
+	static bool installed = false;
+
+	if (!installed)
+	{
+		wf_core_set_host(&shim_host);
+		installed = true;
+	}
+}
+
+/* An interrupted evaluation: process the interrupt, or say whether to retry. */
+static bool
+retry_after_interrupt(const wf_status *status, int attempt, const char *object)
+{
+	if (status->code != WF_INTERRUPTED)
+		wf_raise_status(status, object);
+	CHECK_FOR_INTERRUPTS();		/* raises 57014 for a cancel or statement_timeout */
+	if (attempt >= 100)
+		wf_raise_status(status, object);
+	return true;
+}
+
+bool
+wf_evaluate_checked(const wf_condition *cond, const wf_fact *facts, const char *object)
+{
+	wf_status	status;
+
+	wf_core_host_install();
+	for (int attempt = 0;; attempt++)
+	{
+		int			result = wf_condition_evaluate(cond, facts, &status);
+
+		if (result >= 0)
+			return result == 1;
+		retry_after_interrupt(&status, attempt, object);
+	}
+}
+
+char *
+wf_explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_failed,
+				   int *result, const char *object)
+{
+	wf_status	status;
+
+	wf_core_host_install();
+	for (int attempt = 0;; attempt++)
+	{
+		char	   *text = wf_condition_explain(cond, facts, only_failed ? 1 : 0, result, &status);
+
+		if (text != NULL)
+			return text;
+		retry_after_interrupt(&status, attempt, object);
+	}
+}
+
 /* Copies the dot paths c->cond reads and sizes its buffer, in the current context. */
 void
 wf_compiled_prepare(WfCompiled *c)
@@ -159,6 +316,7 @@ wf_compiled_prepare(WfCompiled *c)
 		}
 	c->paths = paths;
 	c->facts = palloc0(sizeof(wf_fact) * Max(n, 1));
+	wf_core_host_install();
 }
 
 /* Frees the core object and what wf_compiled_prepare allocated. */
@@ -229,10 +387,8 @@ wf_compiled_resolve(const WfCompiled *c, Jsonb *facts)
 bool
 wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id)
 {
-	wf_status	status;
-	int			result = wf_condition_evaluate(c->cond, wf_compiled_resolve(c, facts), &status);
+	const wf_fact *resolved = wf_compiled_resolve(c, facts);
 
-	if (result < 0)
-		wf_raise_status(&status, id ? psprintf("%s " INT64_FORMAT, kind, id) : kind);
-	return result == 1;
+	return wf_evaluate_checked(c->cond, resolved,
+							   id ? psprintf("%s " INT64_FORMAT, kind, id) : kind);
 }

@@ -1,6 +1,7 @@
 // Unit tests of the condition engine through its C ABI (workflow_core.h).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "facts_helper.hpp"
@@ -208,7 +209,8 @@ TEST(Dates, CompareAsInstants) {
   EXPECT_TRUE(on("lt", "\"2024-01-01\"", "\"1999-12-31T23:59:59-0500\""));
   EXPECT_FALSE(on("lt", "\"2024-01-01\"", "\"not a date\""));  // mismatch
   EXPECT_FALSE(on("eq", "\"2024-01-01\"", "\"2024-01-01 junk\""));
-  EXPECT_TRUE(on("lt", "\"2024-02-30\"", "\"2024-01-01\""));  // no such day: string order
+  // No such day: refused at validation (Values.DateShapedOperandsMustBeRealDates).
+  rejects(leaf("lt", "\"2024-02-30\""), "$.value", "not a valid one");
 }
 
 TEST(Groups, Nesting) {
@@ -285,7 +287,7 @@ TEST(Validation, ReportsPathOfOffendingNode) {
   rejects(R"({"field": "a", "op": 7})", "$.op");
   rejects(R"({"field": "a"})", "$", "needs \"op\"");
   rejects(R"({"field": "a", "op": "eq", "value": 1, "ignore_case": "yes"})", "$.ignore_case");
-  rejects(R"({"field": "a", "op": "eq", "value": 1e400})", "$", "malformed JSON");
+  rejects(R"({"field": "a", "op": "eq", "value": 1e400})", "$.value", "out of range");
   rejects("{\"field\": \"a\", ", "$", "malformed JSON");
   rejects("", "$", "malformed JSON");
 }
@@ -416,4 +418,151 @@ TEST(Explain, HugeNumbersStayDoubles) {
   auto doc = explain(c, R"({"x": 1e300})", false, &result);
   EXPECT_EQ(result, 0);
   EXPECT_DOUBLE_EQ(doc["leaves"][0]["actual"].get<double>(), 1e300);
+}
+
+// Issue 8 section 6: facts and operands that are valid but unusual.
+TEST(Values, FactsBeyondDoubleRangeCompare) {
+  wf_fact big{};
+  big.kind = WF_FACT_NUMBER;
+  big.number = HUGE_VAL;  // what the shim hands over for 1e400
+  Compiled gt(R"({"field": "s", "op": "gt", "value": 3})");
+  wf_status st{};
+  EXPECT_EQ(wf_condition_evaluate(gt.cond, &big, &st), 1);
+  Compiled eq(R"({"field": "s", "op": "eq", "value": 1.7e308})");
+  EXPECT_EQ(wf_condition_evaluate(eq.cond, &big, &st), 0);
+  int result = -1;
+  char* text = wf_condition_explain(gt.cond, &big, 0, &result, &st);
+  ASSERT_NE(text, nullptr);
+  auto doc = json::parse(text);
+  wf_free(text);
+  EXPECT_EQ(doc["leaves"][0]["actual"], "a number above the range of a double");
+  big.number = -HUGE_VAL;
+  EXPECT_EQ(wf_condition_evaluate(gt.cond, &big, &st), 0);
+}
+
+TEST(Values, NonFiniteOperandsRejectedWithPath) {
+  rejects(R"({"all": [{"field": "a", "op": "lt", "value": 1e400}]})", "$.all[0].value",
+          "out of range");
+  rejects(R"({"field": "a", "op": "in", "value": [1, -1e999]})", "$.value[1]", "out of range");
+  rejects(R"({"field": "a", "op": "between", "value": [0, 1e309]})", "$.value[1]");
+  // An integer too long for 64 bits is a float to the parser: finite, accepted.
+  Compiled ok(R"({"field": "a", "op": "lt", "value": 123456789012345678901234567890})");
+  EXPECT_NE(ok.cond, nullptr);
+  // An alert's value alone: the path is the leaf's value.
+  wf_status st{};
+  EXPECT_EQ(wf_alert_compile("a", "lt", "1e400", 5, 0, &st), nullptr);
+  EXPECT_EQ(std::string(st.path), "$.value");
+  EXPECT_STREQ(st.sqlstate, "22023");
+}
+
+TEST(Values, DateShapedOperandsMustBeRealDates) {
+  rejects(R"({"field": "d", "op": "lt", "value": "2024-02-30"})", "$.value", "2024-02-30");
+  rejects(R"({"field": "d", "op": "eq", "value": "2023-02-29"})", "$.value");
+  rejects(R"({"field": "d", "op": "gte", "value": "2024-13-01"})", "$.value");
+  rejects(R"({"field": "d", "op": "lt", "value": "2024-01-01T24:00:00Z"})", "$.value");
+  rejects(R"({"field": "d", "op": "lt", "value": "2024-01-01T10:61"})", "$.value");
+  rejects(R"({"field": "d", "op": "lt", "value": "2024-01-01T10:00+25:00"})", "$.value");
+  rejects(R"({"any": [{"field": "d", "op": "in", "value": ["2024-01-01", "2024-04-31"]}]})",
+          "$.any[0].value[1]");
+  rejects(R"({"field": "d", "op": "between", "value": ["2024-01-01", "2024-02-30"]})",
+          "$.value[1]");
+  rejects(R"({"field": "d", "op": "contains", "value": "2024-00-10"})", "$.value");
+  // Real dates, leap days and text that merely starts like a date are fine.
+  EXPECT_TRUE(on("eq", R"("2024-02-29")", R"("2024-02-29T00:00:00Z")"));
+  EXPECT_TRUE(on("eq", R"("2024-02-30 is not a date")", R"("2024-02-30 is not a date")"));
+  EXPECT_TRUE(on("starts_with", R"("2024-02-30")", R"("2024-02-30 and more")"));
+  EXPECT_TRUE(on("matches", R"("2024-02-3\\d")", R"("2024-02-31")"));
+  // Facts that are not real dates against a date operand: a type mismatch, false.
+  EXPECT_FALSE(on("lt", R"("2024-03-01")", R"("2024-02-30")"));
+  EXPECT_FALSE(on("ne", R"("2024-03-01")", R"(5)"));
+}
+
+// Issue 7 section 11: bounded work.
+TEST(Limits, MatchesScansABoundedText) {
+  std::string text(WF_MAX_MATCH_TEXT_BYTES, 'a');
+  text.back() = 'z';
+  const std::string cond = R"({"field": "s", "op": "matches", "value": "z$"})";
+  EXPECT_TRUE(eval(cond, json{{"s", text}}.dump()));
+  text += "z";  // one byte over: not scanned, false, explained
+  EXPECT_FALSE(eval(cond, json{{"s", text}}.dump()));
+  Compiled c(cond);
+  int result = -1;
+  auto doc = explain(c, json{{"s", text}}.dump(), false, &result);
+  EXPECT_EQ(result, 0);
+  EXPECT_NE(doc["leaves"][0]["reason"].get<std::string>().find("longer than the 262144 bytes"),
+            std::string::npos)
+      << doc.dump();
+  // Under "not" the leaf is still false, so the "not" is true: as a type mismatch.
+  EXPECT_TRUE(eval(R"({"not": )" + cond + "}", json{{"s", text}}.dump()));
+}
+
+TEST(Limits, ContainsIsLinearAndFoldsCase) {
+  // A needle that almost matches everywhere (quadratic for a naive search).
+  std::string hay(2 * 1024 * 1024, 'a');
+  std::string needle(2000, 'a');
+  needle += "b";
+  const std::string cond = R"({"field": "s", "op": "contains", "value": ")" + needle + "\"}";
+  EXPECT_FALSE(eval(cond, json{{"s", hay}}.dump()));
+  hay.replace(hay.size() - needle.size(), needle.size(), needle);
+  EXPECT_TRUE(eval(cond, json{{"s", hay}}.dump()));
+  EXPECT_TRUE(on("contains", R"("WoRlD")", R"("hello world!")", true));
+  EXPECT_FALSE(on("contains", R"("WoRlD")", R"("hello world!")", false));
+  EXPECT_TRUE(on("contains", R"("")", R"("x")"));
+  EXPECT_FALSE(on("contains", R"("xy")", R"("x")"));
+}
+
+TEST(Limits, RegexesShareOneMemoryBudget) {
+  const std::string big = R"({"field": "s", "op": "matches", "value": "[a-z0-9]{100,1000}x"})";
+  EXPECT_NE(Compiled(big).cond, nullptr);  // alone it has 1 MiB
+  std::string many = R"({"any": [)";
+  for (int i = 0; i < 300; ++i) many += (i ? "," : "") + big;  // 32 KiB each
+  many += "]}";
+  rejects(many, "$.any[0].value", "share of the condition's regex memory");
+  // Many small patterns fit.
+  std::string small = R"({"any": [)";
+  for (int i = 0; i < 1000; ++i)
+    small += std::string(i ? "," : "") + R"({"field": "s", "op": "matches", "value": "^\\+4)" +
+             std::to_string(i % 10) + "\"}";
+  small += "]}";
+  EXPECT_NE(Compiled(small).cond, nullptr);
+}
+
+namespace {
+int g_polls = 0;
+int g_stop_after = -1;  // -1: never
+int count_polls() {
+  ++g_polls;
+  return g_stop_after >= 0 && g_polls > g_stop_after;
+}
+const wf_host kCountingHost = {count_polls};
+}  // namespace
+
+TEST(Limits, LongEvaluationsPollTheHostAndStop) {
+  std::string list;
+  for (int i = 0; i < 1000; ++i) list += (i ? "," : "") + std::to_string(-i - 1);
+  Compiled c(R"({"field": "a", "op": "in", "value": [)" + list + "]}");
+  json items = json::array();
+  for (int i = 0; i < 20000; ++i) items.push_back(i);
+  ResolvedFacts facts(c.cond, json{{"a", items}});
+  wf_core_set_host(&kCountingHost);
+  g_polls = 0;
+  g_stop_after = -1;
+  wf_status st{};
+  EXPECT_EQ(wf_condition_evaluate(c.cond, facts.data(), &st), 0);
+  EXPECT_GT(g_polls, 100);  // 20 million comparisons, polled every 4096
+  g_polls = 0;
+  g_stop_after = 3;
+  EXPECT_EQ(wf_condition_evaluate(c.cond, facts.data(), &st), -1);
+  EXPECT_EQ(st.code, WF_INTERRUPTED);
+  EXPECT_STREQ(st.sqlstate, "57014");
+  EXPECT_EQ(g_polls, 4);  // stopped at the first poll that said so
+  int result = 7;
+  g_polls = 0;
+  EXPECT_EQ(wf_condition_explain(c.cond, facts.data(), 0, &result, &st), nullptr);
+  EXPECT_EQ(st.code, WF_INTERRUPTED);
+  // A small evaluation does not poll at all.
+  g_polls = 0;
+  EXPECT_TRUE(on("eq", "1", "1"));
+  EXPECT_EQ(g_polls, 0);
+  wf_core_set_host(nullptr);
 }
