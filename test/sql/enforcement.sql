@@ -194,9 +194,11 @@ SELECT count(*) AS moved, count(*) FILTER (WHERE jsonb_array_length(t.warnings) 
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (20, '{"ok": true}');
 SELECT candidate_id FROM add_candidate(20, 9100);
 SELECT to_stage_name FROM move_to_stage(20, 9100, :e3);
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (:e3, 'salary', 'gt', '100000', 'high salary');
 UPDATE candidate_profile SET attributes = '{"ok": true, "salary": 1e400}' WHERE candidate_id = 20;
 UPDATE candidate_profile SET attributes = '{"ok": true, "salary": 1e-400}' WHERE candidate_id = 20;
 SELECT attributes ->> 'salary' IS NOT NULL AS kept FROM candidate_profile WHERE candidate_id = 20;
+SELECT message, cause FROM alert_event WHERE candidate_id = 20 AND message = 'high salary';
 
 \echo '== Recovery: a dropped facts table is 42P01 everywhere, and the repair works'
 CREATE TABLE enf_facts (id bigint PRIMARY KEY, ok boolean);
