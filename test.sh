@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test, each runner counted from its own
 # summary: the core's GoogleTest suite, the fuzzer for a bounded time,
-# pg_regress, isolation, and pgTAP (pg_prove) against a
+# pg_regress, isolation, pgTAP (pg_prove) and the upgrade test against a
 # throwaway PostgreSQL 15 cluster, the Debian package (built in a temporary
 # copy, installed, the regression suite run against it), the release metadata,
 # and the benchmark scripts at smoke sizes (they must run; timings are never
@@ -89,6 +89,10 @@ grep -q 'All [0-9]* tests passed' "$log/isolation.txt" || head -200 test/isolati
 echo "== SQL: pgTAP through pg_prove"
 pg_virtualenv -v 15 make -s prove PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/prove.txt"
 count_pg_prove "$log/prove.txt"
+
+echo "== upgrade: 0.1.0 with data, ALTER EXTENSION UPDATE, compared with a fresh install"
+pg_virtualenv -v 15 make -s updatecheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/update.txt"
+count_summary "$log/update.txt"
 
 echo "== release: versions agree, META.json, make dist"
 if scripts/check-release.sh 2>&1 | tee "$log/release.txt"; then count 1 0; else count 0 1; fi
