@@ -47,7 +47,7 @@ WITH ext AS (
     SELECT 'extension', x.extname, format('version %s, relocatable %s, schema %s', x.extversion, x.extrelocatable, x.extnamespace::regnamespace)
       FROM ext x
     UNION ALL
-    SELECT 'member', n.name, CASE WHEN m.objid IS NULL THEN 'not a member' ELSE 'member' END
+    SELECT 'object', n.name, CASE WHEN m.objid IS NULL THEN 'part of a member' ELSE 'extension member' END
       FROM named n LEFT JOIN members m USING (classid, objid, objsubid)
     UNION ALL
     SELECT 'comment', n.name, coalesce(d.description, '(none)')

@@ -30,7 +30,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-CATEGORIES = ["extension", "member", "relation", "column", "constraint", "index", "policy",
+CATEGORIES = ["extension", "object", "relation", "column", "constraint", "index", "policy",
               "trigger", "rule", "sequence", "function", "type", "comment", "acl",
               "init_privs", "config_dump"]
 
