@@ -69,7 +69,7 @@ done
 if git rev-parse --git-dir >/dev/null 2>&1; then
   zip="workflow_ext-$version.zip"
   rm -f "$zip"
-  if make -s dist PG_CONFIG="${PG_CONFIG:-pg_config}" && unzip -l "$zip" | grep -q " workflow_ext-$version/META.json$"; then
+  if make -s dist PG_CONFIG="${PG_CONFIG:-pg_config}" && [[ $(unzip -l "$zip") == *" workflow_ext-$version/META.json"* ]]; then
     okay "make dist: $zip with META.json"
   else
     bad "make dist made no $zip with workflow_ext-$version/META.json"
