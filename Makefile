@@ -49,7 +49,7 @@ endif
 
 # What the tests and the build leave behind, removed by make clean.
 EXTRA_CLEAN = build test/results test/regression.diffs test/regression.out test/isolation \
-              test/upgrade/results $(EXTENSION)-*.zip
+              bench/results/smoke.* bench/pgbench_log* $(EXTENSION)-*.zip
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
