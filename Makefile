@@ -87,7 +87,7 @@ prove:
 # fresh install of the current version (test/upgrade/updatecheck.sh) ---------
 .PHONY: updatecheck
 updatecheck:
-	python3 test/upgrade/updatecheck.py $(EXTVERSION)
+	PG_CONFIG=$(PG_CONFIG) python3 test/upgrade/updatecheck.py $(EXTVERSION)
 
 # --- PGXN: the release zip, from git (committed files only) ------------------
 .PHONY: dist

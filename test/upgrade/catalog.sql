@@ -44,7 +44,7 @@ WITH ext AS (
     SELECT o.classid, o.objid, o.objsubid, i.type || ' ' || i.identity AS name
       FROM objs o, LATERAL pg_identify_object(o.classid, o.objid, o.objsubid) i
 ), facts(category, object, detail) AS (
-    SELECT 'extension', x.extname, format('version %s, relocatable %s, schema %s', x.extversion, x.extrelocatable, x.extnamespace::regnamespace)
+    SELECT 'extension', x.extname::text, format('version %s, relocatable %s, schema %s', x.extversion, x.extrelocatable, x.extnamespace::regnamespace)
       FROM ext x
     UNION ALL
     SELECT 'object', n.name, CASE WHEN m.objid IS NULL THEN 'part of a member' ELSE 'extension member' END
@@ -75,9 +75,7 @@ WITH ext AS (
      WHERE a.attnum > 0 AND NOT a.attisdropped
     UNION ALL
     SELECT 'constraint', coalesce(c.relname, co.contypid::regtype::text) || '.' || co.conname,
-           format('%s%s%s', pg_get_constraintdef(co.oid),
-                  CASE WHEN co.condeferrable THEN CASE WHEN co.condeferred THEN ' DEFERRABLE INITIALLY DEFERRED' ELSE ' DEFERRABLE' END ELSE '' END,
-                  CASE WHEN co.convalidated THEN '' ELSE ' NOT VALID' END)
+           pg_get_constraintdef(co.oid)
       FROM pg_constraint co LEFT JOIN pg_class c ON c.oid = co.conrelid
      WHERE co.oid IN (SELECT objid FROM objs WHERE classid = 'pg_constraint'::regclass)
     UNION ALL
