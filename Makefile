@@ -22,6 +22,10 @@ REGRESS      = setup schema definitions pipeline conditions condition_cache cond
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
 ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race
 ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
+# pgTAP files (test/sql/tap_*.sql) run through pg_prove (make prove), each
+# standing alone, rather than diffed against expected TAP text.
+REGRESS     := $(filter-out tap_%,$(REGRESS))
+PGTAP_TESTS  = $(sort $(wildcard test/sql/tap_*.sql))
 
 PG_CPPFLAGS = -I$(srcdir)/src/core
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter
@@ -32,6 +36,21 @@ SHLIB_LINK  = -lre2 -lstdc++
 override with_llvm = no
 
 PG_CONFIG ?= pg_config
+
+# PostgreSQL 15 or later: the views are security_invoker (new in 15), so an
+# older server could not run the install script.  Fail here, not halfway.
+PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+ifeq ($(PG_MAJOR),)
+$(error cannot run "$(PG_CONFIG) --version": set PG_CONFIG to the pg_config of PostgreSQL 15 or later)
+endif
+ifneq ($(shell test $(PG_MAJOR) -ge 15 && echo yes),yes)
+$(error workflow_ext needs PostgreSQL 15 or later (security_invoker views); $(PG_CONFIG) is PostgreSQL $(PG_MAJOR))
+endif
+
+# What the tests and the build leave behind, removed by make clean.
+EXTRA_CLEAN = build test/results test/regression.diffs test/regression.out test/isolation \
+              bench/results/smoke.* bench/pgbench_log* $(EXTENSION)-*.zip
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
@@ -54,10 +73,26 @@ $(CORE_TEST_BIN): $(CORE_SRCS) $(CORE_TEST_SRCS) $(wildcard src/core/*.hpp src/c
 core-test: $(CORE_TEST_BIN)
 	$(CORE_TEST_BIN) --gtest_brief=1
 
-clean: clean-core
-.PHONY: clean-core
-clean-core:
-	rm -rf build test/results test/results_isolation
+# --- pgTAP through pg_prove, against the server of PGHOST/PGPORT/PGUSER -------
+# Each file loads what it needs (test/sql/tap_fixtures.psql) inside its own
+# transaction and rolls it all back, so it runs alone in any database.
+PROVE_DB ?= workflow_ext_prove
+
+.PHONY: prove
+prove:
+	dropdb --if-exists $(PROVE_DB) && createdb $(PROVE_DB)
+	pg_prove -d $(PROVE_DB) $(PGTAP_TESTS); rc=$$?; dropdb --if-exists $(PROVE_DB); exit $$rc
+
+# --- upgrade: 0.1.0 filled with data, ALTER EXTENSION UPDATE, compared with a
+# fresh install of the current version (test/upgrade/updatecheck.sh) ---------
+.PHONY: updatecheck
+updatecheck:
+	PG_CONFIG=$(PG_CONFIG) python3 test/upgrade/updatecheck.py $(EXTVERSION)
+
+# --- PGXN: the release zip, from git (committed files only) ------------------
+.PHONY: dist
+dist:
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
 
 # --- benchmarks (bench/): every scenario beside its baselines, in one run ---
 BENCH_PGOPTS = -o shared_buffers=1GB -o synchronous_commit=off -o max_wal_size=4GB -o checkpoint_timeout=30min
@@ -69,7 +104,7 @@ build/bench_core: bench/core/bench_core.cpp $(CORE_SRCS) $(wildcard src/core/*.h
 
 .PHONY: bench-deps bench bench-smoke
 bench-deps: build/bench_core
-	@command -v gnuplot >/dev/null || apt-get install -y -qq gnuplot-nox >/dev/null
+	@command -v gnuplot >/dev/null || { echo "gnuplot is missing: run scripts/setup.sh"; exit 1; }
 	@test -d bench/node/node_modules || (cd bench/node && npm install --no-audit --no-fund --silent)
 
 bench: bench-deps

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs what workflow_ext needs on Debian 12 (as root, or through sudo),
-# then builds and installs the extension into PostgreSQL 15.
+# then builds and installs the extension into PostgreSQL 15.  Every package the
+# build, the tests, the Debian packaging and the benchmarks use is listed here;
+# the Makefile never installs anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
   build-essential g++ make
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-common
+  pgtap
+  debhelper dpkg-dev postgresql-server-dev-all
+  zip unzip
   libre2-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
 )

@@ -1,7 +1,8 @@
--- pgTAP: function signatures and the SQLSTATEs of DESIGN.md section 6.
+-- pgTAP: function signatures and the SQLSTATEs clients map.
 \set QUIET on
 SET client_min_messages = warning;
 BEGIN;
+\ir tap_fixtures.psql
 SELECT plan(37);
 
 SELECT has_function('move_to_next_stage', ARRAY['bigint', 'bigint', 'bigint']);

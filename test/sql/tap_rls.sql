@@ -2,6 +2,7 @@
 \set QUIET on
 SET client_min_messages = warning;
 BEGIN;
+\ir tap_fixtures.psql
 SELECT plan(14);
 
 SET LOCAL ROLE wf_alice;

@@ -1,7 +1,8 @@
--- pgTAP: the shape of the schema (DESIGN.md section 2).
+-- pgTAP: the shape of the schema (tables, keys, checks, triggers, indexes, RLS).
 \set QUIET on
 SET client_min_messages = warning;
 BEGIN;
+\ir tap_fixtures.psql
 SELECT plan(46);
 
 SELECT has_table(t) FROM unnest(ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule',
