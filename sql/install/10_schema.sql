@@ -1,4 +1,4 @@
--- Tables of the data model (DESIGN.md section 2).  Every table has a single
+-- Tables of the data model (README: Tables).  Every table has a single
 -- bigint id; tables that grow with candidates carry candidate_id in their keys.
 
 CREATE TABLE workflow (

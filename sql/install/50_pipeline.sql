@@ -56,7 +56,7 @@ CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint,
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_move_to_next_stage';
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint) IS
-    'Moves a candidate to the next stage of the job''s workflow (seed: PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks.';
+    'Moves a candidate to the next stage of the job''s workflow (the REST API''s PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks.';
 
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint,
                               reason text DEFAULT NULL)
