@@ -9,17 +9,64 @@
 -- here, in the same order.
 \echo Use "ALTER EXTENSION workflow_ext UPDATE TO '0.2.0'" to load this file. \quit
 
--- Covers sql/install/ as of main 6f4d0e7 (security and enforcement); a
--- schema change made after that needs its statement here too.
+-- As of the layout change that introduced 0.2.0, the install script of 0.2.0
+-- creates the same objects as 0.1.0's; the changes of this round follow.
 
--- 1. Helpers the new policies, triggers and functions use.
-CREATE OR REPLACE FUNCTION restoring() RETURNS boolean
-    LANGUAGE C STABLE
-    AS 'MODULE_PATHNAME', 'wf_restoring_sql';
-COMMENT ON FUNCTION restoring() IS
-    'True while a superuser restores a dump with COPY: rules then arrive with their alerts and pipeline rows with their history.';
+-- ---------------------------------------------------------------- 10_schema
+-- History keeps its stages; pipeline rows know the change that began their
+-- stage visit.  Constraints are added NOT VALID and validated when the data
+-- allows (0.1.0 let a stage that only history named be deleted).
+ALTER TABLE @extschema@.candidate_stage ADD COLUMN visit_transition_id bigint;
+UPDATE @extschema@.candidate_stage c
+   SET visit_transition_id = (SELECT max(t.id) FROM @extschema@.stage_transition t
+                               WHERE t.job_id = c.job_id AND t.candidate_id = c.candidate_id
+                                 AND t.to_stage_id = c.stage_id
+                                 AND t.from_stage_id IS DISTINCT FROM t.to_stage_id)
+ WHERE c.transition_id IS NOT NULL;
+UPDATE @extschema@.candidate_stage c SET visit_transition_id = c.transition_id
+ WHERE c.visit_transition_id IS NULL AND c.transition_id IS NOT NULL;
+ALTER TABLE @extschema@.candidate_stage ADD CONSTRAINT candidate_stage_visit_transition_fk
+    FOREIGN KEY (visit_transition_id) REFERENCES @extschema@.stage_transition (id)
+    DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE @extschema@.stage_transition
+    ADD CONSTRAINT stage_transition_from_stage_fk FOREIGN KEY (from_stage_id)
+        REFERENCES @extschema@.workflow_stage (id) NOT VALID,
+    ADD CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id)
+        REFERENCES @extschema@.workflow_stage (id) NOT VALID;
+ALTER TABLE @extschema@.alert_event
+    ADD CONSTRAINT alert_event_stage_fk FOREIGN KEY (stage_id)
+        REFERENCES @extschema@.workflow_stage (id) NOT VALID;
+DO $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES ('stage_transition', 'stage_transition_from_stage_fk'),
+                                   ('stage_transition', 'stage_transition_to_stage_fk'),
+                                   ('alert_event', 'alert_event_stage_fk')) v(t, n) LOOP
+        BEGIN
+            EXECUTE format('ALTER TABLE @extschema@.%I VALIDATE CONSTRAINT %I', c.t, c.n);
+        EXCEPTION WHEN foreign_key_violation THEN
+            RAISE WARNING 'workflow_ext: % names stages deleted under 0.1.0; % stays NOT VALID', c.t, c.n
+                USING HINT = 'New history is checked; see the README (Upgrading).';
+        END;
+    END LOOP;
+END $$;
+COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
+COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
+COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id);
 
-CREATE OR REPLACE FUNCTION workflow_owned_by(workflow_id bigint, actor text) RETURNS boolean
+CREATE FUNCTION history_write_guard() RETURNS trigger
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', 'wf_history_write_guard';
+COMMENT ON FUNCTION history_write_guard() IS
+    'BEFORE INSERT trigger on stage_transition and alert_event: accepts only the row workflow_ext''s C code announced (42501 otherwise), or a superuser''s COPY of a dump.';
+CREATE TRIGGER stage_transition_write_guard BEFORE INSERT ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION history_write_guard();
+CREATE TRIGGER alert_event_write_guard BEFORE INSERT ON alert_event
+    FOR EACH ROW EXECUTE FUNCTION history_write_guard();
+
+-- -------------------------------------------------------------- 20_security
+CREATE FUNCTION workflow_owned_by(workflow_id bigint, actor text) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -28,13 +75,133 @@ CREATE OR REPLACE FUNCTION workflow_owned_by(workflow_id bigint, actor text) RET
 COMMENT ON FUNCTION workflow_owned_by(bigint, text) IS
     'True when the workflow is owned by the actor named (used by the candidate_profile policy).';
 
-CREATE OR REPLACE FUNCTION history_write_guard() RETURNS trigger
-    LANGUAGE C
-    AS 'MODULE_PATHNAME', 'wf_history_write_guard';
-COMMENT ON FUNCTION history_write_guard() IS
-    'BEFORE INSERT trigger on stage_transition and alert_event: accepts only the row workflow_ext''s C code announced (42501 otherwise), or a superuser''s COPY of a dump.';
+DROP POLICY job_workflow_use ON @extschema@.job_workflow;
+DROP POLICY candidate_stage_use ON @extschema@.candidate_stage;
+DROP POLICY candidate_profile_use ON @extschema@.candidate_profile;
+CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY job_workflow_reassign ON job_workflow FOR UPDATE
+    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()))
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
+    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
+CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
+    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
+CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY alert_event_record ON alert_event FOR INSERT
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+CREATE POLICY candidate_profile_read ON candidate_profile FOR SELECT
+    USING (owner = @extschema@.current_actor()
+           OR EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
+                       WHERE cs.candidate_id = candidate_profile.candidate_id
+                         AND @extschema@.workflow_owned_by(cs.workflow_id, candidate_profile.owner)));
+CREATE POLICY candidate_profile_create ON candidate_profile FOR INSERT
+    WITH CHECK (owner = @extschema@.current_actor());
+CREATE POLICY candidate_profile_change ON candidate_profile FOR UPDATE
+    USING (owner = @extschema@.current_actor())
+    WITH CHECK (owner = @extschema@.current_actor());
+CREATE POLICY candidate_profile_remove ON candidate_profile FOR DELETE
+    USING (owner = @extschema@.current_actor());
+GRANT INSERT ON @extschema@.stage_transition, @extschema@.alert_event TO PUBLIC;
+GRANT UPDATE (acknowledged_at, acknowledged_by) ON @extschema@.alert_event TO PUBLIC;
 
-CREATE OR REPLACE FUNCTION alert_event_acknowledge() RETURNS trigger
+-- ----------------------------------------------------------- 40_definitions
+COMMENT ON FUNCTION get_stage_rule(bigint) IS
+    'The rule of a stage (the REST API''s GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
+COMMENT ON FUNCTION get_stage_alerts(bigint) IS
+    'The alerts of a stage (the REST API''s GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
+CREATE FUNCTION restoring() RETURNS boolean
+    LANGUAGE C STABLE
+    AS 'MODULE_PATHNAME', 'wf_restoring_sql';
+COMMENT ON FUNCTION restoring() IS
+    'True while a superuser restores a dump with COPY: rules then arrive with their alerts and pipeline rows with their history.';
+CREATE OR REPLACE FUNCTION stage_rule_sync_alerts() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    -- A rule restored from a dump (a superuser's COPY): its alerts arrive
+    -- with it, under their own ids.
+    IF TG_OP = 'INSERT' AND @extschema@.restoring() THEN
+        RETURN NULL;
+    END IF;
+    DELETE FROM @extschema@.alert a
+     WHERE a.rule_id = NEW.id
+       AND a.rule_path NOT IN (SELECT l->>'path'
+                                 FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l);
+    INSERT INTO @extschema@.alert AS a
+           (stage_id, rule_id, rule_path, field_name, operator, value, ignore_case, fires_on,
+            message, severity)
+    SELECT NEW.stage_id, NEW.id, l->>'path', l->>'field', l->>'op', l->'value',
+           (l->>'ignore_case')::boolean,
+           CASE WHEN (l->>'negated')::boolean THEN 'match' ELSE 'mismatch' END,
+           format('rule "%s" failed: %s%s %s%s', NEW.name,
+                  CASE WHEN (l->>'negated')::boolean THEN 'not ' ELSE '' END,
+                  l->>'field', l->>'op', coalesce(' ' || (l->'value')::text, '')),
+           CASE NEW.on_fail WHEN 'block' THEN 'critical' ELSE 'warning' END
+      FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l
+    ON CONFLICT (rule_id, rule_path) DO UPDATE
+       SET field_name = EXCLUDED.field_name, operator = EXCLUDED.operator,
+           value = EXCLUDED.value, ignore_case = EXCLUDED.ignore_case,
+           fires_on = EXCLUDED.fires_on
+     WHERE (a.field_name, a.operator, a.value, a.ignore_case, a.fires_on)
+           IS DISTINCT FROM (EXCLUDED.field_name, EXCLUDED.operator, EXCLUDED.value,
+                             EXCLUDED.ignore_case, EXCLUDED.fires_on);
+    RETURN NULL;
+END $$;
+REVOKE EXECUTE ON FUNCTION @extschema@.touch_updated_at(), @extschema@.stage_rule_validate(),
+    @extschema@.alert_validate(), @extschema@.stage_rule_sync_alerts(),
+    @extschema@.invalidate_caches(), @extschema@.stage_transition_immutable() FROM PUBLIC;
+
+-- ------------------------------------------------------------- 50_pipeline
+COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint) IS
+    'Moves a candidate to the next stage of the job''s workflow (the REST API''s PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks.';
+CREATE OR REPLACE FUNCTION candidate_facts(candidate_id bigint) RETURNS jsonb
+    LANGUAGE C STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_candidate_facts';
+COMMENT ON FUNCTION candidate_facts(bigint) IS
+    'The facts rules and alerts see for a candidate, read with the caller''s rights: candidate_profile.attributes (as its row-level security lets the actor read it), or to_jsonb(row) of the table set with set_candidate_source(); {} when there is none. 42P01 when the facts source table was dropped.';
+CREATE OR REPLACE FUNCTION candidate_stage_guard() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_candidate_stage_guard';
+COMMENT ON FUNCTION candidate_stage_guard() IS
+    'BEFORE trigger on candidate_stage: fills a new row (workflow, first stage), checks every move and status change, evaluates the target stage''s rule (23514 when it blocks).';
+CREATE OR REPLACE FUNCTION candidate_stage_record() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_candidate_stage_record';
+COMMENT ON FUNCTION candidate_stage_record() IS
+    'AFTER trigger on candidate_stage: writes the stage_transition row, raises the entered stage''s alerts and sends NOTIFY workflow_events.';
+CREATE OR REPLACE FUNCTION candidate_facts_changed() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_candidate_facts_changed';
+COMMENT ON FUNCTION candidate_facts_changed() IS
+    'AFTER trigger on candidate_profile and on the facts source table: evaluates again the alerts of the stages the candidate stands in, in the pipelines the writer sees (each fires at most once per visit). Arguments: the key column, and optionally the jsonb column holding the facts.';
+DROP FUNCTION @extschema@.lock_candidate(bigint, bigint);
+CREATE OR REPLACE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text)
+    RETURNS @extschema@.candidate_stage
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_set_candidate_status';
+COMMENT ON FUNCTION set_candidate_status(bigint, bigint, text, text) IS
+    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason. P0002 when the job or the candidate is not found.';
+CREATE FUNCTION alert_event_acknowledge() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -48,10 +215,12 @@ BEGIN
             USING ERRCODE = '55000';
     END IF;
     IF (NEW.id, NEW.alert_id, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id,
-        NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts)
+        NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts,
+        NEW.xact_id)
        IS DISTINCT FROM
        (OLD.id, OLD.alert_id, OLD.job_id, OLD.candidate_id, OLD.workflow_id, OLD.stage_id,
-        OLD.transition_id, OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts)
+        OLD.transition_id, OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts,
+        OLD.xact_id)
        AND NOT (@extschema@.restoring()) THEN
         RAISE EXCEPTION 'alert event % is history: only acknowledging it changes it', OLD.id
             USING ERRCODE = '55000';
@@ -62,143 +231,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION alert_event_acknowledge() IS
     'Trigger: an UPDATE of alert_event acknowledges it once, by the current actor, now (55000 when already acknowledged or when another column changes).';
-
--- 2. The stage visit: the transition that entered the current stage.
---    Backfilled from the history: the latest transition into the current stage
---    that was a move or an entry (a status change names the same stage twice).
-ALTER TABLE candidate_stage ADD COLUMN visit_transition_id bigint;
-SET LOCAL session_replication_role = replica;   -- a backfill, not a move: no pipeline triggers
-UPDATE candidate_stage cs
-   SET visit_transition_id = (SELECT max(t.id) FROM stage_transition t
-                               WHERE t.job_id = cs.job_id AND t.candidate_id = cs.candidate_id
-                                 AND t.to_stage_id = cs.stage_id
-                                 AND t.from_stage_id IS DISTINCT FROM t.to_stage_id);
-RESET session_replication_role;
-ALTER TABLE candidate_stage ADD CONSTRAINT candidate_stage_visit_transition_fk
-    FOREIGN KEY (visit_transition_id) REFERENCES stage_transition (id) DEFERRABLE INITIALLY DEFERRED;
-COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
-COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
-COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
-
--- 3. History keeps its stages.  0.1.0 let a stage that history names be
---    deleted; such rows make the update stop here, naming how many.
-DO $$
-DECLARE
-    n bigint;
-BEGIN
-    SELECT count(*) INTO n FROM @extschema@.stage_transition t
-     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = t.to_stage_id)
-        OR (t.from_stage_id IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = t.from_stage_id));
-    n := n + (SELECT count(*) FROM @extschema@.alert_event e
-               WHERE NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = e.stage_id));
-    IF n > 0 THEN
-        RAISE EXCEPTION 'workflow_ext 0.2.0: % history or alert event rows name deleted stages', n
-            USING ERRCODE = '23503',
-                  HINT = '0.2.0 keeps the stages that history names; decide what to do with those rows, then update again.';
-    END IF;
-END $$;
-ALTER TABLE stage_transition
-    ADD CONSTRAINT stage_transition_from_stage_fk FOREIGN KEY (from_stage_id) REFERENCES workflow_stage (id),
-    ADD CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id) REFERENCES workflow_stage (id);
-ALTER TABLE alert_event
-    ADD CONSTRAINT alert_event_stage_fk FOREIGN KEY (stage_id) REFERENCES workflow_stage (id);
-
--- 4. History is written by the extension's C code only; acknowledging is the
---    one change an alert event takes.
-CREATE TRIGGER stage_transition_write_guard BEFORE INSERT ON stage_transition
-    FOR EACH ROW EXECUTE FUNCTION history_write_guard();
-CREATE TRIGGER alert_event_write_guard BEFORE INSERT ON alert_event
-    FOR EACH ROW EXECUTE FUNCTION history_write_guard();
 CREATE TRIGGER alert_event_acknowledge BEFORE UPDATE ON alert_event
     FOR EACH ROW EXECUTE FUNCTION alert_event_acknowledge();
-
--- 5. Policies: one per command where 0.1.0 had FOR ALL.
-DROP POLICY job_workflow_use ON job_workflow;
-CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY job_workflow_reassign ON job_workflow FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()))
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
-    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
-
-DROP POLICY candidate_stage_use ON candidate_stage;
-CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
-    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
-
-CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY alert_event_record ON alert_event FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
-
-DROP POLICY candidate_profile_use ON candidate_profile;
-CREATE POLICY candidate_profile_read ON candidate_profile FOR SELECT
-    USING (owner = @extschema@.current_actor()
-           OR EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
-                       WHERE cs.candidate_id = candidate_profile.candidate_id
-                         AND @extschema@.workflow_owned_by(cs.workflow_id, candidate_profile.owner)));
-CREATE POLICY candidate_profile_create ON candidate_profile FOR INSERT
-    WITH CHECK (owner = @extschema@.current_actor());
-CREATE POLICY candidate_profile_change ON candidate_profile FOR UPDATE
-    USING (owner = @extschema@.current_actor())
-    WITH CHECK (owner = @extschema@.current_actor());
-CREATE POLICY candidate_profile_remove ON candidate_profile FOR DELETE
-    USING (owner = @extschema@.current_actor());
-
--- 6. Privileges: the pipeline runs with the caller's rights.
-GRANT SELECT, INSERT ON stage_transition, alert_event TO PUBLIC;
-GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO PUBLIC;
-
--- 7. Functions: the pipeline in C with the caller's rights.
-CREATE OR REPLACE FUNCTION candidate_facts(candidate_id bigint) RETURNS jsonb
-    LANGUAGE C STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_candidate_facts';
-COMMENT ON FUNCTION candidate_facts(bigint) IS
-    'The facts rules and alerts see for a candidate, read with the caller''s rights: candidate_profile.attributes (as its row-level security lets the actor read it), or to_jsonb(row) of the table set with set_candidate_source(); {} when there is none. 42P01 when the facts source table was dropped.';
-
-CREATE OR REPLACE FUNCTION candidate_facts_changed() RETURNS trigger
-    LANGUAGE C
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_candidate_facts_changed';
-COMMENT ON FUNCTION candidate_facts_changed() IS
-    'AFTER trigger on candidate_profile and on the facts source table: evaluates again the alerts of the stages the candidate stands in, in the pipelines the writer sees (each fires at most once per visit). Arguments: the key column, and optionally the jsonb column holding the facts.';
-
-CREATE OR REPLACE FUNCTION candidate_stage_guard() RETURNS trigger
-    LANGUAGE C
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_candidate_stage_guard';
-COMMENT ON FUNCTION candidate_stage_guard() IS
-    'BEFORE trigger on candidate_stage: fills a new row (workflow, first stage), checks every move and status change, evaluates the target stage''s rule (23514 when it blocks).';
-
-CREATE OR REPLACE FUNCTION candidate_stage_record() RETURNS trigger
-    LANGUAGE C
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_candidate_stage_record';
-COMMENT ON FUNCTION candidate_stage_record() IS
-    'AFTER trigger on candidate_stage: writes the stage_transition row, raises the entered stage''s alerts and sends NOTIFY workflow_events.';
-
-CREATE OR REPLACE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text)
-    RETURNS @extschema@.candidate_stage
-    LANGUAGE C
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_set_candidate_status';
-COMMENT ON FUNCTION set_candidate_status(bigint, bigint, text, text) IS
-    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason. P0002 when the job or the candidate is not found.';
-
 CREATE OR REPLACE FUNCTION acknowledge_alert(alert_event_id bigint) RETURNS @extschema@.alert_event
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -217,7 +251,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION acknowledge_alert(bigint) IS
     'Marks an alert event of a visible workflow as acknowledged by the actor (an UPDATE the caller may make; the trigger stamps it). P0002 when not found or not visible; 55000 when already acknowledged.';
-
 CREATE OR REPLACE FUNCTION set_candidate_source(relation regclass, key_column name) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -270,56 +303,134 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION set_candidate_source(regclass, name) IS
     'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column; its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights.';
-
 CREATE OR REPLACE FUNCTION raise_overdue_alerts() RETURNS integer
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_raise_overdue_alerts';
 COMMENT ON FUNCTION raise_overdue_alerts() IS
     'SLA sweep: raises an alert event (cause sla) for every active candidate longer in a stage than its sla, once per stage visit; returns how many. Sweeps the pipelines the caller sees (all for a superuser or a BYPASSRLS role). Schedule it with pg_cron.';
+REVOKE EXECUTE ON FUNCTION @extschema@.candidate_stage_guard(), @extschema@.candidate_stage_record(),
+    @extschema@.candidate_facts_changed(), @extschema@.alert_event_acknowledge(),
+    @extschema@.history_write_guard(), @extschema@.require_actor_trigger() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION stage_rule_sync_alerts() RETURNS trigger
-    LANGUAGE plpgsql
+-- -------------------------------------------------------------- event feed
+-- Existing rows take the upgrading transaction's id: they are all in the
+-- feed from its start.
+ALTER TABLE @extschema@.stage_transition ADD COLUMN xact_id xid8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE @extschema@.alert_event ADD COLUMN xact_id xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX stage_transition_feed_idx ON stage_transition (xact_id, id);
+CREATE INDEX alert_event_feed_idx ON alert_event (xact_id, id);
+COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
+COMMENT ON COLUMN alert_event.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
+
+-- The durable event feed: the changes (moves, status changes, alert events)
+-- committed after a cursor, for consumers that must see each exactly once.
+-- NOTIFY workflow_events stays the wake-up; this is where the data is read.
+--
+-- Order and completeness: every history and alert_event row carries the id of
+-- the transaction that wrote it (xact_id).  The feed returns only rows whose
+-- transaction is older than the oldest transaction still running
+-- (pg_snapshot_xmin of the current snapshot): all of those have committed or
+-- aborted, so no row can later appear before the cursor.  A transaction that
+-- commits late with a lower id holds the feed back until it ends, rather than
+-- being skipped.  Rows are ordered by (xact_id, history before alert events,
+-- id); the cursor is that triple.  Row-level security applies: an actor reads
+-- its own workflows' events.
+
+-- A cursor is "xact_id:kind:id" (kind 0: history, 1: alert event); NULL is
+-- the start.
+CREATE FUNCTION workflow_event_position(cursor text, max_events integer,
+                                        OUT after_xid xid8, OUT after_kind integer,
+                                        OUT after_id bigint, OUT horizon xid8,
+                                        OUT restored xid8, OUT own xid8)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    parts text[];
+    snap pg_snapshot := pg_current_snapshot();
+BEGIN
+    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.workflow_event_limit(max_events);
+    after_xid := '0';
+    after_kind := -1;
+    after_id := 0;
+    IF $1 IS NOT NULL THEN
+        parts := regexp_match($1, '^([0-9]{1,20}):([01]):(-?[0-9]{1,19})$');
+        IF parts IS NULL THEN
+            RAISE EXCEPTION 'invalid event cursor "%"', $1
+                USING ERRCODE = '22023',
+                      HINT = 'Pass NULL to read from the start, or a cursor workflow_events_since() returned.';
+        END IF;
+        after_xid := parts[1]::xid8;
+        after_kind := parts[2]::integer;
+        after_id := parts[3]::bigint;
+    END IF;
+    -- Our own transaction is not in the snapshot's running set: hold the
+    -- horizon at it too, so its rows wait for its commit like anyone's.
+    own := coalesce(pg_current_xact_id_if_assigned(), '0'::xid8);
+    horizon := pg_snapshot_xmin(snap);
+    IF own <> '0'::xid8 AND own < horizon THEN
+        horizon := own;
+    END IF;
+    restored := pg_snapshot_xmax(snap);
+END $$;
+COMMENT ON FUNCTION workflow_event_position(text, integer) IS
+    'Parses an event cursor (22023 when malformed) and checks max_events; with the current snapshot''s horizon (xmin, held at our own transaction), xmax and our own transaction id. Used by workflow_events_since().';
+
+CREATE FUNCTION workflow_event_limit(max_events integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    -- A rule restored from a dump (a superuser's COPY): its alerts arrive
-    -- with it, under their own ids.
-    IF TG_OP = 'INSERT' AND @extschema@.restoring() THEN
-        RETURN NULL;
+    IF max_events IS NULL OR max_events < 1 OR max_events > 100000 THEN
+        RAISE EXCEPTION 'max_events must be between 1 and 100000, not %', coalesce(max_events::text, 'NULL')
+            USING ERRCODE = '22023';
     END IF;
-    DELETE FROM @extschema@.alert a
-     WHERE a.rule_id = NEW.id
-       AND a.rule_path NOT IN (SELECT l->>'path'
-                                 FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l);
-    INSERT INTO @extschema@.alert AS a
-           (stage_id, rule_id, rule_path, field_name, operator, value, ignore_case, fires_on,
-            message, severity)
-    SELECT NEW.stage_id, NEW.id, l->>'path', l->>'field', l->>'op', l->'value',
-           (l->>'ignore_case')::boolean,
-           CASE WHEN (l->>'negated')::boolean THEN 'match' ELSE 'mismatch' END,
-           format('rule "%s" failed: %s%s %s%s', NEW.name,
-                  CASE WHEN (l->>'negated')::boolean THEN 'not ' ELSE '' END,
-                  l->>'field', l->>'op', coalesce(' ' || (l->'value')::text, '')),
-           CASE NEW.on_fail WHEN 'block' THEN 'critical' ELSE 'warning' END
-      FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l
-    ON CONFLICT (rule_id, rule_path) DO UPDATE
-       SET field_name = EXCLUDED.field_name, operator = EXCLUDED.operator,
-           value = EXCLUDED.value, ignore_case = EXCLUDED.ignore_case,
-           fires_on = EXCLUDED.fires_on
-     WHERE (a.field_name, a.operator, a.value, a.ignore_case, a.fires_on)
-           IS DISTINCT FROM (EXCLUDED.field_name, EXCLUDED.operator, EXCLUDED.value,
-                             EXCLUDED.ignore_case, EXCLUDED.fires_on);
-    RETURN NULL;
+    RETURN max_events;
 END $$;
-COMMENT ON FUNCTION stage_rule_sync_alerts() IS 'Trigger: regenerates a rule''s alerts (one per leaf, fires_on mismatch, or match under a "not").';
+COMMENT ON FUNCTION workflow_event_limit(integer) IS
+    'max_events checked (22023 unless 1..100000); the LIMIT of workflow_events_since().';
 
-DROP FUNCTION lock_candidate(bigint, bigint);
-
--- 8. Trigger functions are attached by the extension only.
-REVOKE EXECUTE ON FUNCTION touch_updated_at(), stage_rule_validate(), alert_validate(),
-    stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable()
-    FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(),
-    candidate_facts_changed(), alert_event_acknowledge(), history_write_guard(),
-    require_actor_trigger() FROM PUBLIC;
+-- A visible row written by a transaction at or past xmax is either our own
+-- transaction's (left out until it commits) or was restored from another
+-- cluster, whose ids ran ahead of this one's: it is complete, and sorts after
+-- the live ones.
+CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integer DEFAULT 1000)
+    RETURNS TABLE (cursor text, event jsonb)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    SELECT format('%s:%s:%s', f.xact_id, f.kind_order, f.id), f.event
+      FROM @extschema@.workflow_event_position($1, $2) p,
+           LATERAL (
+            SELECT t.xact_id, 0 AS kind_order, t.id,
+                   jsonb_build_object(
+                       'kind', CASE WHEN t.from_stage_id IS NULL THEN 'enter'
+                                    WHEN t.from_stage_id <> t.to_stage_id THEN 'move'
+                                    ELSE 'status' END,
+                       'job_id', t.job_id, 'candidate_id', t.candidate_id,
+                       'workflow_id', t.workflow_id, 'transition_id', t.id,
+                       'from_stage_id', t.from_stage_id, 'to_stage_id', t.to_stage_id,
+                       'from_status', t.from_status, 'to_status', t.to_status,
+                       'actor', t.actor, 'reason', t.reason, 'at', t.moved_at,
+                       'alerts_raised', t.alerts_raised) AS event
+              FROM @extschema@.stage_transition t
+             WHERE (t.xact_id < p.horizon OR (t.xact_id >= p.restored AND t.xact_id <> p.own))
+               AND (t.xact_id, 0, t.id) > (p.after_xid, p.after_kind, p.after_id)
+            UNION ALL
+            SELECT e.xact_id, 1, e.id,
+                   jsonb_build_object(
+                       'kind', 'alert', 'job_id', e.job_id, 'candidate_id', e.candidate_id,
+                       'workflow_id', e.workflow_id, 'transition_id', e.transition_id,
+                       'alert_event_id', e.id, 'alert_id', e.alert_id, 'stage_id', e.stage_id,
+                       'cause', e.cause, 'severity', e.severity, 'message', e.message,
+                       'at', e.raised_at)
+              FROM @extschema@.alert_event e
+             WHERE (e.xact_id < p.horizon OR (e.xact_id >= p.restored AND e.xact_id <> p.own))
+               AND (e.xact_id, 1, e.id) > (p.after_xid, p.after_kind, p.after_id)) f
+     ORDER BY f.xact_id, f.kind_order, f.id
+     LIMIT @extschema@.workflow_event_limit($2)
+$$;
+COMMENT ON FUNCTION workflow_events_since(text, integer) IS
+    'The durable event feed: moves, status changes and alert events committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it. Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';

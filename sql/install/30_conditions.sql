@@ -1,4 +1,4 @@
--- The condition language (DESIGN.md section 4), evaluated by the C++ core.
+-- The condition language (README: Conditions), evaluated by the C++ core.
 
 CREATE FUNCTION validate_condition(condition jsonb) RETURNS void
     LANGUAGE C IMMUTABLE PARALLEL SAFE

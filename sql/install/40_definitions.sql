@@ -1,5 +1,5 @@
 -- Workflow definitions: stages, rules and alerts, their triggers, and the
--- functions of the seed's viewsets.
+-- functions of the original REST API's viewsets.
 
 CREATE FUNCTION restoring() RETURNS boolean
     LANGUAGE C STABLE
@@ -150,7 +150,7 @@ BEGIN
     RAISE EXCEPTION 'stage % has no rule', $1 USING ERRCODE = 'P0002';
 END $$;
 COMMENT ON FUNCTION get_stage_rule(bigint) IS
-    'The rule of a stage (seed: GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
+    'The rule of a stage (the REST API''s GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
 
 CREATE FUNCTION get_stage_alerts(stage_id bigint) RETURNS SETOF @extschema@.alert
     LANGUAGE plpgsql STABLE
@@ -168,7 +168,7 @@ BEGIN
     RAISE EXCEPTION 'stage % has no alerts', $1 USING ERRCODE = 'P0002';
 END $$;
 COMMENT ON FUNCTION get_stage_alerts(bigint) IS
-    'The alerts of a stage (seed: GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
+    'The alerts of a stage (the REST API''s GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
 
 CREATE FUNCTION share_workflow(workflow_id bigint, grantee text, can_edit boolean DEFAULT false)
     RETURNS void

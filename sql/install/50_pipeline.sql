@@ -56,7 +56,7 @@ CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint,
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_move_to_next_stage';
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint) IS
-    'Moves a candidate to the next stage of the job''s workflow (seed: PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks.';
+    'Moves a candidate to the next stage of the job''s workflow (the REST API''s PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks.';
 
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint,
                               reason text DEFAULT NULL)
@@ -137,10 +137,12 @@ BEGIN
             USING ERRCODE = '55000';
     END IF;
     IF (NEW.id, NEW.alert_id, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id,
-        NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts)
+        NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts,
+        NEW.xact_id)
        IS DISTINCT FROM
        (OLD.id, OLD.alert_id, OLD.job_id, OLD.candidate_id, OLD.workflow_id, OLD.stage_id,
-        OLD.transition_id, OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts)
+        OLD.transition_id, OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts,
+        OLD.xact_id)
        AND NOT (@extschema@.restoring()) THEN
         RAISE EXCEPTION 'alert event % is history: only acknowledging it changes it', OLD.id
             USING ERRCODE = '55000';

@@ -1,4 +1,4 @@
--- Views of the seed's list endpoints; security_invoker so RLS applies to the caller.
+-- Views of the original REST API's list endpoints; security_invoker so RLS applies to the caller.
 
 CREATE VIEW workflow_with_stages WITH (security_invoker = true) AS
 SELECT w.id, w.name, w.description, w.owner, w.created_at, w.updated_at,
