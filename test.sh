@@ -111,6 +111,11 @@ if (cd "$debdir" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b -j2) 
   count 1 0
   echo "built and installed $(basename "$deb")"
   dpkg -c "$deb"
+  # Debian's own checks of the package: errors fail, warnings are shown.
+  lintian --fail-on error --tag-display-limit 0 "$debtmp"/*.changes > "$log/lintian.txt" 2>&1
+  lintian_rc=$?
+  grep -v 'root privileges' "$log/lintian.txt"
+  if [ "$lintian_rc" -eq 0 ]; then count 1 0; else count 0 1; fi
   pg_virtualenv -v 15 make installcheck ISOLATION= PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/deb-regress.txt"
   count_pg_regress "$log/deb-regress.txt"
   # Leave the server as make install leaves it.

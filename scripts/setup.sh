@@ -10,7 +10,7 @@ packages=(
   build-essential g++ make
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-common
   pgtap
-  debhelper dpkg-dev postgresql-server-dev-all
+  debhelper dpkg-dev postgresql-server-dev-all lintian
   zip unzip
   libre2-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
