@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential g++ make
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-common
-  libre2-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
+  libre2-dev libicu-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
 )
 # Node.js for the json-rules-engine baseline of the benchmarks, unless one is there.
