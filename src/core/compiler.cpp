@@ -311,7 +311,10 @@ class Compiler {
     l.path = path;
     if (has_value) l.value = value;
     if (scope == 0) cond_->units.push_back(Unit{false, li, index});
-    return finish_leaf(cond_->leaves.back(), path, scope);
+    if (!finish_leaf(cond_->leaves.back(), path, scope)) return false;
+    for (const Operand& o : cond_->leaves.back().operands)
+      cond_->leaves.back().has_ref |= o.ref.has_value();
+    return true;
   }
 
   uint32_t slot_for(const std::string& field, Path steps) {

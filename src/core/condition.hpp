@@ -58,6 +58,7 @@ struct Leaf {
   std::string path;       // JSON path of this leaf in the condition
   nlohmann::json value;   // as written (null when the operator takes none)
   std::vector<Operand> operands;  // 1, or n for in/not_in, or 2 for between
+  bool has_ref = false;           // an operand is {"field": ...}
   std::unique_ptr<re2::RE2> regex;
   int64_t duration_months = 0;   // relative time operators: the duration,
   int64_t duration_micros = 0;   // calendar months plus fixed microseconds

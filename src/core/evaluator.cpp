@@ -23,13 +23,17 @@ wf_fact missing() {
   return f;
 }
 
-// Element i of an array fact: from its items, or from the host.
-wf_fact item(const wf_fact& array, size_t i, EvalContext& ctx) {
+// Element i of an array fact: from its items, or from the host (into scratch).
+const wf_fact& item(const wf_fact& array, size_t i, EvalContext& ctx, wf_fact& scratch) {
   if (array.items) return array.items[i];
-  wf_fact out = missing();
   const wf_host* host = ctx.host();
-  if (host && host->child && host->child(&array, nullptr, 0, i, &out)) return out;
-  return missing();
+  if (!host || !host->child || !host->child(&array, nullptr, 0, i, &scratch)) scratch = missing();
+  return scratch;
+}
+
+wf_fact item(const wf_fact& array, size_t i, EvalContext& ctx) {
+  wf_fact scratch;
+  return item(array, i, ctx, scratch);
 }
 
 // Follows path from a fact, through the host for objects.
@@ -50,11 +54,17 @@ wf_fact navigate(wf_fact at, const Path& path, EvalContext& ctx) {
   return at;
 }
 
-// The fact a field names: a root slot, or a path from the current element.
-wf_fact resolve(const FieldRef& ref, EvalContext& ctx) {
+// The fact a field names: a root slot, or a path from the current element
+// (into scratch).
+const wf_fact& resolve(const FieldRef& ref, EvalContext& ctx, wf_fact& scratch) {
   if (!ref.relative) return ctx.facts()[ref.slot];
-  if (ctx.elements.empty()) return missing();
-  return navigate(ctx.elements.back(), ref.path, ctx);
+  scratch = ctx.elements.empty() ? missing() : navigate(ctx.elements.back(), ref.path, ctx);
+  return scratch;
+}
+
+wf_fact resolve(const FieldRef& ref, EvalContext& ctx) {
+  wf_fact scratch;
+  return resolve(ref, ctx, scratch);
 }
 
 // The exact decimal text of a number fact ("" when unknown).
@@ -222,9 +232,7 @@ struct Operands {
 
 Operands operands_of(const Leaf& l, EvalContext& ctx) {
   Operands out;
-  bool any_ref = false;
-  for (const auto& o : l.operands) any_ref |= o.ref.has_value();
-  if (!any_ref) {
+  if (!l.has_ref) {
     out.list = &l.operands;
     return out;
   }
@@ -282,12 +290,11 @@ Outcome compare_size(Op op, double size, const Operand& o) {
   }
 }
 
-Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, const Operands& ops, EvalContext& ctx) {
+Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>& list,
+                     EvalContext& ctx) {
   if (l.op == Op::NotExists)
     return from(f.kind == WF_FACT_MISSING || f.kind == WF_FACT_NULL);
   if (f.kind == WF_FACT_MISSING) return Outcome::Missing;
-  if (ops.failure) return *ops.failure;
-  const std::vector<Operand>& list = *ops.list;
   const Operand* o = list.empty() ? nullptr : &list[0];
   switch (l.op) {
     case Op::Exists:
@@ -328,8 +335,9 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, const Operands& ops, Eval
     case Op::NotIn: {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
+        wf_fact scratch;
         for (size_t i = 0; i < f.n_items && !found; ++i)
-          found = in_list(item(f, i, ctx), list, l.ignore_case, ctx);
+          found = in_list(item(f, i, ctx, scratch), list, l.ignore_case, ctx);
       } else if (is_scalar(f)) {
         found = in_list(f, list, l.ignore_case, ctx);
       } else {
@@ -341,9 +349,10 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, const Operands& ops, Eval
     case Op::NotContains: {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
+        wf_fact scratch;
         for (size_t i = 0; i < f.n_items && !found; ++i) {
           ctx.work();
-          auto eq = equals(item(f, i, ctx), *o, l.ignore_case, ctx);
+          auto eq = equals(item(f, i, ctx, scratch), *o, l.ignore_case, ctx);
           found = eq && *eq;
         }
       } else if (f.kind == WF_FACT_STRING && o->kind == Operand::Kind::String) {
@@ -395,9 +404,16 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, const Operands& ops, Eval
   return Outcome::False;
 }
 
+Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, const Operands& ops, EvalContext& ctx) {
+  if (ops.failure && l.op != Op::NotExists && f.kind != WF_FACT_MISSING) return *ops.failure;
+  return leaf_outcome(l, f, *ops.list, ctx);
+}
+
 Outcome evaluate_leaf(const Leaf& l, EvalContext& ctx) {
-  const wf_fact f = resolve(l.field, ctx);
+  wf_fact scratch;
+  const wf_fact& f = resolve(l.field, ctx, scratch);
   if (f.kind == WF_FACT_MISSING && l.op != Op::NotExists) return Outcome::Missing;
+  if (!l.has_ref) return leaf_outcome(l, f, l.operands, ctx);  // literal operands: no copies
   return evaluate_leaf(l, f, operands_of(l, ctx), ctx);
 }
 
