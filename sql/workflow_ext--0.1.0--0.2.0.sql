@@ -17,6 +17,9 @@
 -- stage visit.  Constraints are added NOT VALID and validated when the data
 -- allows (0.1.0 let a stage that only history named be deleted).
 ALTER TABLE @extschema@.candidate_stage ADD COLUMN visit_transition_id bigint;
+-- A backfill, not a change of the pipeline: the candidate_stage triggers
+-- (which refuse writes to the visit id) stay out of it.
+SET LOCAL session_replication_role = replica;
 UPDATE @extschema@.candidate_stage c
    SET visit_transition_id = (SELECT max(t.id) FROM @extschema@.stage_transition t
                                WHERE t.job_id = c.job_id AND t.candidate_id = c.candidate_id
@@ -25,6 +28,7 @@ UPDATE @extschema@.candidate_stage c
  WHERE c.transition_id IS NOT NULL;
 UPDATE @extschema@.candidate_stage c SET visit_transition_id = c.transition_id
  WHERE c.visit_transition_id IS NULL AND c.transition_id IS NOT NULL;
+RESET session_replication_role;
 ALTER TABLE @extschema@.candidate_stage ADD CONSTRAINT candidate_stage_visit_transition_fk
     FOREIGN KEY (visit_transition_id) REFERENCES @extschema@.stage_transition (id)
     DEFERRABLE INITIALLY DEFERRED;
@@ -53,7 +57,7 @@ BEGIN
 END $$;
 COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
 COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
-COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id);
+COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
 
 CREATE FUNCTION history_write_guard() RETURNS trigger
     LANGUAGE C
