@@ -12,7 +12,7 @@ packages=(
   pgtap
   debhelper dpkg-dev postgresql-server-dev-all lintian
   zip unzip
-  libre2-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
+  libre2-dev libicu-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
 )
 # Node.js for the json-rules-engine baseline of the benchmarks, unless one is there.

@@ -17,9 +17,9 @@
 -- stage visit.  Constraints are added NOT VALID and validated when the data
 -- allows (0.1.0 let a stage that only history named be deleted).
 ALTER TABLE @extschema@.candidate_stage ADD COLUMN visit_transition_id bigint;
--- A backfill, not a change of the pipeline: the candidate_stage triggers
--- (which refuse writes to the visit id) stay out of it.
-SET LOCAL session_replication_role = replica;
+-- The backfill is not a move: the pipeline triggers stay out of it.
+ALTER TABLE @extschema@.candidate_stage DISABLE TRIGGER candidate_stage_guard,
+    DISABLE TRIGGER candidate_stage_record;
 UPDATE @extschema@.candidate_stage c
    SET visit_transition_id = (SELECT max(t.id) FROM @extschema@.stage_transition t
                                WHERE t.job_id = c.job_id AND t.candidate_id = c.candidate_id
@@ -28,7 +28,8 @@ UPDATE @extschema@.candidate_stage c
  WHERE c.transition_id IS NOT NULL;
 UPDATE @extschema@.candidate_stage c SET visit_transition_id = c.transition_id
  WHERE c.visit_transition_id IS NULL AND c.transition_id IS NOT NULL;
-RESET session_replication_role;
+ALTER TABLE @extschema@.candidate_stage ENABLE TRIGGER candidate_stage_guard,
+    ENABLE TRIGGER candidate_stage_record;
 ALTER TABLE @extschema@.candidate_stage ADD CONSTRAINT candidate_stage_visit_transition_fk
     FOREIGN KEY (visit_transition_id) REFERENCES @extschema@.stage_transition (id)
     DEFERRABLE INITIALLY DEFERRED;
