@@ -123,6 +123,20 @@ CREATE POLICY candidate_profile_remove ON candidate_profile FOR DELETE
 GRANT INSERT ON @extschema@.stage_transition, @extschema@.alert_event TO PUBLIC;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON @extschema@.alert_event TO PUBLIC;
 
+-- ----------------------------------------------------------- 30_conditions
+-- Relative time needs an explicit reference instant: three-argument forms.
+CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, at timestamptz) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'wf_condition_matches';
+COMMENT ON FUNCTION condition_matches(jsonb, jsonb, timestamptz) IS
+    'True when the facts satisfy the condition, relative time (within_last, within_next, older_than) measured from at. Immutable: the same arguments give the same answer.';
+CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb, at timestamptz) RETURNS jsonb
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_evaluate_condition';
+COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb, timestamptz) IS
+    'Explains a condition against facts, relative time measured from at.';
+
 -- ----------------------------------------------------------- 40_definitions
 COMMENT ON FUNCTION get_stage_rule(bigint) IS
     'The rule of a stage (the REST API''s GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
