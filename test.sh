@@ -39,14 +39,17 @@ count_pg_regress() {
 
 # pg_prove (TAP::Harness) ends with "Files=3, Tests=97, …" and "Result: PASS";
 # its "Test Summary Report" gives "(Wstat: … Tests: N Failed: F)" per failing
-# file.  A file that died or ran short of its plan counts one more failure.
+# file, "(Wstat: 768 (exited 3) Tests: 23 Failed: 0)" for one that died.  A
+# file that died or ran short of its plan counts one more failure, and so does
+# a "Result: FAIL" that no file line explains.
 count_pg_prove() {
   local tests f bad
   tests=$(grep -oP '^Files=\d+, Tests=\K\d+' "$1" | tail -1)
   [ -n "$tests" ] || { count 0 1; return; }
-  f=$(grep -oP '\(Wstat: \d+ Tests: \d+ Failed: \K\d+' "$1" | awk '{ s += $1 } END { print s + 0 }')
-  bad=$(grep -cP '\(Wstat: \d+ Tests: \d+ Failed: 0\)' "$1")
-  count $((tests - ${f:-0})) $((${f:-0} + bad))
+  f=$(grep -oP '\(Wstat: \d+.*Tests: \d+ Failed: \K\d+(?=\)$)' "$1" | awk '{ s += $1 } END { print s + 0 }')
+  bad=$(grep -cP '\(Wstat: \d+.*Tests: \d+ Failed: 0\)$' "$1")
+  if [ $((f + bad)) -eq 0 ] && ! grep -q '^Result: PASS' "$1"; then bad=1; fi
+  count $((tests - f)) $((f + bad))
 }
 
 # The upgrade test prints TAP and ends with "# N passed, M failed".
