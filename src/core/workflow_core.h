@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-/* Limits of DESIGN.md section 4; exported so the shim can document them. */
+/* Limits of the condition language (README: Conditions); exported so the shim can document them. */
 #define WF_MAX_DEPTH 32
 #define WF_MAX_NODES 1024
 #define WF_MAX_PATTERN_BYTES 1024
