@@ -75,10 +75,32 @@ CREATE FUNCTION workflow_owned_by(workflow_id bigint, actor text) RETURNS boolea
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT EXISTS (SELECT 1 FROM @extschema@.workflow w WHERE w.id = $1 AND w.owner = $2)
+        SELECT EXISTS (SELECT 1 FROM @extschema@.workflow w
+                        WHERE w.id = $1 AND w.owner = $2
+                          AND w.id IN (SELECT @extschema@.visible_workflow_ids()))
     $$;
 COMMENT ON FUNCTION workflow_owned_by(bigint, text) IS
-    'True when the workflow is owned by the actor named (used by the candidate_profile policy).';
+    'True when the workflow is owned by the actor named and the current actor sees it (used by the candidate_profile policy; answers nothing about workflows the caller cannot see).';
+
+-- The profile a rule sees for a candidate in a pipeline: the one its
+-- workflow's owner owns (src/pg/facts_source.c).  SECURITY DEFINER so that
+-- it also answers while the candidate enters the workflow (the profile
+-- policy opens a profile through a pipeline row); only for a workflow the
+-- caller sees, and only what the policy would open once the row exists.
+CREATE FUNCTION pipeline_profile_attributes(candidate_id bigint, workflow_id bigint) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT p.attributes
+          FROM @extschema@.candidate_profile p
+          JOIN @extschema@.workflow w ON w.owner = p.owner
+         WHERE p.candidate_id = $1 AND w.id = $2
+           AND (w.id IN (SELECT @extschema@.visible_workflow_ids())
+                OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
+                     WHERE r.rolname = @extschema@.invoking_role()))
+    $$;
+COMMENT ON FUNCTION pipeline_profile_attributes(bigint, bigint) IS
+    'The attributes of the candidate''s profile owned by the workflow''s owner, if the current actor sees the workflow (or the role bypasses row-level security); NULL otherwise. The facts rules and alerts see in that pipeline.';
 
 DROP POLICY job_workflow_use ON @extschema@.job_workflow;
 DROP POLICY candidate_stage_use ON @extschema@.candidate_stage;

@@ -14,3 +14,10 @@ CREATE FUNCTION require_actor_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME', 'wf_require_actor_trigger';
 COMMENT ON FUNCTION require_actor_trigger() IS
     'Statement trigger on every table: refuses writes with 42501 when workflow_ext.require_actor is on and no actor is set (superusers bypass RLS, so the policies alone would not).';
+
+CREATE FUNCTION invoking_role() RETURNS name
+    LANGUAGE C STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_invoking_role';
+COMMENT ON FUNCTION invoking_role() IS
+    'The role that called in, unchanged inside SECURITY DEFINER functions (used for owner-only checks).';

@@ -2,13 +2,6 @@
 -- The C triggers on candidate_stage enforce and record every change; the
 -- functions below are conveniences over plain INSERT/UPDATE.
 
-CREATE FUNCTION invoking_role() RETURNS name
-    LANGUAGE C STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_invoking_role';
-COMMENT ON FUNCTION invoking_role() IS
-    'The role that called in, unchanged inside SECURITY DEFINER functions (used for owner-only checks).';
-
 CREATE FUNCTION candidate_facts(candidate_id bigint) RETURNS jsonb
     LANGUAGE C STABLE
     SET search_path = pg_catalog, pg_temp

@@ -19,18 +19,13 @@ PG_FUNCTION_INFO_V1(wf_current_actor);
 PG_FUNCTION_INFO_V1(wf_invoking_role);
 PG_FUNCTION_INFO_V1(wf_require_actor_trigger);
 
-/* Set when a non-superuser tried to set require_actor before the library loaded. */
+/* Set when a non-superuser tried to set these before the library loaded. */
 static bool require_actor_forced = false;
+static bool trusted_role_forced = false;
 
-/*
- * Called by _PG_init before require_actor is defined.  A value that a
- * non-superuser client set while the setting was still a placeholder (e.g.
- * PGOPTIONS='-c workflow_ext.require_actor=off') replaces the database's and
- * role's values, and PostgreSQL then drops it with only a WARNING, leaving
- * the boot default (off).  Fail closed: the session requires an actor.
- */
-void
-wf_require_actor_guard(void)
+/* Was the placeholder of a superuser-only setting set by a non-superuser? */
+static bool
+set_by_non_superuser(const char *name)
 {
 	struct config_generic **vars = get_guc_variables();
 	int			n = GetNumConfigOptions();
@@ -39,18 +34,39 @@ wf_require_actor_guard(void)
 	{
 		struct config_generic *g = vars[i];
 
-		if (strcmp(g->name, "workflow_ext.require_actor") != 0)
-			continue;
-		if ((g->flags & GUC_CUSTOM_PLACEHOLDER) && g->source > PGC_S_DATABASE_USER &&
-			OidIsValid(g->srole) && !superuser_arg(g->srole))
-		{
-			require_actor_forced = true;
-			ereport(WARNING,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("workflow_ext.require_actor can only be set by a superuser; "
-							"this session requires an actor")));
-		}
-		break;
+		if (strcmp(g->name, name) == 0)
+			return (g->flags & GUC_CUSTOM_PLACEHOLDER) && g->source > PGC_S_DATABASE_USER &&
+				OidIsValid(g->srole) && !superuser_arg(g->srole);
+	}
+	return false;
+}
+
+/*
+ * Called by _PG_init before the superuser-only settings are defined.  A value
+ * that a non-superuser client set while a setting was still a placeholder
+ * (e.g. PGOPTIONS='-c workflow_ext.require_actor=off') replaces the
+ * database's and role's values, and PostgreSQL then drops it with only a
+ * WARNING, leaving the boot default.  Fail closed: the session requires an
+ * actor, and only superusers may name another actor.
+ */
+void
+wf_require_actor_guard(void)
+{
+	if (set_by_non_superuser("workflow_ext.require_actor"))
+	{
+		require_actor_forced = true;
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("workflow_ext.require_actor can only be set by a superuser; "
+						"this session requires an actor")));
+	}
+	if (set_by_non_superuser("workflow_ext.trusted_role"))
+	{
+		trusted_role_forced = true;
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("workflow_ext.trusted_role can only be set by a superuser; "
+						"in this session only superusers may name another actor")));
 	}
 }
 
@@ -88,10 +104,12 @@ may_name_actor(Oid role)
 {
 	Oid			trusted;
 
-	if (wf_trusted_role_setting == NULL || wf_trusted_role_setting[0] == '\0')
-		return true;			/* every role is the application's */
 	if (superuser_arg(role))
 		return true;
+	if (trusted_role_forced)
+		return false;
+	if (wf_trusted_role_setting == NULL || wf_trusted_role_setting[0] == '\0')
+		return true;			/* every role is the application's */
 	trusted = get_role_oid(wf_trusted_role_setting, true);
 	return OidIsValid(trusted) && is_member_of_role(role, trusted);
 }

@@ -27,26 +27,40 @@
 PG_FUNCTION_INFO_V1(wf_candidate_facts_changed);
 
 static SPIPlanPtr visits_plan = NULL;
+static SPIPlanPtr owner_visits_plan = NULL;
 static Oid	visits_plan_schema = InvalidOid;
 
-/* The open stage visits of a candidate; prepared once per backend. */
+/*
+ * The open stage visits of a candidate, locked; with owner (a profile's), only
+ * those in workflows that actor owns: a profile speaks only in its owner's
+ * workflows (facts_source.c).  Prepared once per backend.
+ */
 static SPIPlanPtr
-visits(Oid schema)
+visits(Oid schema, bool by_owner)
 {
-	Oid			types[1] = {INT8OID};
+	Oid			types[2] = {INT8OID, TEXTOID};
+	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id "
+		"FROM %s c WHERE c.candidate_id OPERATOR(pg_catalog.=) $1 "
+		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL %s"
+		"ORDER BY c.id FOR NO KEY UPDATE OF c";
 
-	if (visits_plan != NULL && visits_plan_schema == schema)
-		return visits_plan;
-	if (visits_plan != NULL)
-		SPI_freeplan(visits_plan);
-	visits_plan = NULL;
-	visits_plan = wf_keep_plan(psprintf("SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id "
-								"FROM %s c WHERE c.candidate_id = $1 "
-								"AND c.status = 'active' AND c.visit_transition_id IS NOT NULL "
-								"ORDER BY c.id FOR NO KEY UPDATE OF c",
-								wf_qualified(schema, "candidate_stage")), 1, types);
-	visits_plan_schema = schema;
-	return visits_plan;
+	if (visits_plan == NULL || visits_plan_schema != schema)
+	{
+		if (visits_plan != NULL)
+			SPI_freeplan(visits_plan);
+		if (owner_visits_plan != NULL)
+			SPI_freeplan(owner_visits_plan);
+		visits_plan = owner_visits_plan = NULL;
+		visits_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"), ""), 1, types);
+		owner_visits_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
+												  psprintf("AND EXISTS (SELECT 1 FROM %s w WHERE w.id "
+														   "OPERATOR(pg_catalog.=) c.workflow_id AND w.owner "
+														   "OPERATOR(pg_catalog.=) $2) ",
+														   wf_qualified(schema, "workflow"))),
+										 2, types);
+		visits_plan_schema = schema;
+	}
+	return by_owner ? owner_visits_plan : visits_plan;
 }
 
 static int64
@@ -172,11 +186,24 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 
 	/* The stage visits of this candidate that are still open. */
 	{
-		Datum		args[1] = {Int64GetDatum(candidate_id)};
+		Datum		args[2] = {Int64GetDatum(candidate_id), (Datum) 0};
 		MemoryContext caller = CurrentMemoryContext;
+		bool		by_owner = wf_is_extension_table(RelationGetRelid(td->tg_relation), schema,
+													 "candidate_profile");
 
+		if (by_owner)
+		{
+			bool		isnull;
+			int			col = SPI_fnumber(td->tg_relation->rd_att, "owner");
+			Datum		owner = col > 0 ? heap_getattr(tuple, col, td->tg_relation->rd_att, &isnull)
+				: (Datum) 0;
+
+			if (col <= 0 || isnull)
+				return PointerGetDatum(NULL);
+			args[1] = owner;
+		}
 		SPI_connect();
-		if (SPI_execute_plan(visits(schema), args, NULL, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_plan(visits(schema, by_owner), args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the pipeline of candidate " INT64_FORMAT,
 				 candidate_id);
 		n_rows = SPI_processed;
@@ -210,7 +237,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		if (stage == NULL || stage->n_alerts == 0)
 			continue;
 		if (facts == NULL)
-			facts = wf_fetch_facts(schema, candidate_id);	/* the configured source decides */
+			facts = wf_fetch_facts(schema, candidate_id, true, rows[i].workflow_id);	/* the configured source decides */
 		if (stage->has_rule)
 			(void) wf_rule_holds(stage, facts, &failed_text);
 		failed = wf_json_text_to_jsonb(failed_text);

@@ -1,29 +1,46 @@
 /*
  * facts_source.c - reads a candidate's facts for rules and alerts: from
  * candidate_profile.attributes, or to_jsonb(row) of the table chosen with
- * set_candidate_source().  The query is prepared once per backend and
+ * set_candidate_source().  The queries are prepared once per backend and
  * prepared again when facts_source changes (relcache invalidation, as for the
  * stage cache); facts_source is read under the latest snapshot for the same
- * reason as the stages.  The facts themselves are read with the caller's
- * rights (nothing here is SECURITY DEFINER): the caller's privileges and the
- * table's row-level security decide what a rule sees, and the casts and type
- * output functions to_jsonb(row) runs are the caller's own business.
+ * reason as the stages.
+ *
+ * Whose facts, seen by whom:
+ *  - Read with the caller's rights (nothing here is SECURITY DEFINER): the
+ *    caller's privileges and the table's row-level security apply.
+ *  - Read under the latest snapshot, after the command's own changes: a move
+ *    in a REPEATABLE READ transaction checks the committed facts, not those of
+ *    its snapshot.
+ *  - For a pipeline row, a candidate_profile counts only when it belongs to
+ *    the owner of the row's workflow (pipeline_profile_attributes()): the
+ *    facts a rule sees do not depend on who moves, and no one plants a
+ *    profile past another's rule.
+ *  - A custom source table may hold only built-in column types: to_jsonb(row)
+ *    runs each column type's output and casts, and whoever reads the facts (a
+ *    superuser's SLA sweep, say) must not run its owner's code.
  */
 #include "workflow_ext.h"
 
+#include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "access/transam.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-static SPIPlanPtr facts_plan = NULL;
+static SPIPlanPtr facts_plan = NULL;		/* by candidate */
+static SPIPlanPtr pipeline_facts_plan = NULL;	/* by candidate and workflow */
 static Oid	facts_plan_schema = InvalidOid;
 static Oid	facts_source_relid = InvalidOid;
+static Oid	source_table = InvalidOid;	/* the custom table, or InvalidOid */
 static bool facts_plan_valid = false;
-static bool facts_from_profile = true;
 
 static void
 facts_source_changed(Datum arg, Oid relid)
@@ -38,13 +55,23 @@ wf_facts_source_init(void)
 	CacheRegisterRelcacheCallback(facts_source_changed, (Datum) 0);
 }
 
-/* The facts query for the current facts_source; the caller is connected to SPI. */
-static char *
-facts_query(Oid schema)
+static void
+source_table_missing(Oid relid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_TABLE),
+			 errmsg("the facts source table no longer exists"),
+			 errhint("A superuser calls set_candidate_source() with another table, "
+					 "or deletes the facts_source row to go back to candidate_profile.")));
+}
+
+/* The custom table, or InvalidOid for candidate_profile; caller is in SPI. */
+static Oid
+read_facts_source(Oid schema, char **key)
 {
 	char	   *sql = psprintf("SELECT f.relation::oid, f.key_column FROM %s f",
 							   wf_qualified(schema, "facts_source"));
-
+	Oid			relid = InvalidOid;
 	int			ret;
 
 	PushActiveSnapshot(GetLatestSnapshot());
@@ -55,43 +82,93 @@ facts_query(Oid schema)
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
-		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-														   SPI_tuptable->tupdesc, 1, &isnull));
-		char	   *key = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		char	   *nsp = get_namespace_name(get_rel_namespace(relid));
-		char	   *rel = get_rel_name(relid);
 
-		if (nsp == NULL || rel == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_TABLE),
-					 errmsg("the facts source table (oid %u) no longer exists", relid),
-					 errhint("A superuser calls set_candidate_source() with another table, "
-							 "or deletes the facts_source row to go back to candidate_profile.")));
-		facts_from_profile = false;
-		return psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
-						quote_identifier(nsp), quote_identifier(rel), quote_identifier(key));
+		relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		*key = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		if (get_rel_name(relid) == NULL)
+			source_table_missing(relid);
 	}
-	facts_from_profile = true;
-	return psprintf("SELECT p.attributes FROM %s p WHERE p.candidate_id OPERATOR(pg_catalog.=) $1",
-					wf_qualified(schema, "candidate_profile"));
+	return relid;
 }
 
-/* (Re)prepares the facts query when facts_source changed; caller is in SPI. */
+/* (Re)prepares the facts queries when facts_source changed; caller is in SPI. */
 static void
-prepare_facts_plan(Oid schema)
+prepare_facts_plans(Oid schema)
 {
-	Oid			types[1] = {INT8OID};
+	Oid			types[2] = {INT8OID, INT8OID};
+	char	   *key = NULL;
 
-	if (!facts_plan_valid || facts_plan == NULL || facts_plan_schema != schema)
+	if (facts_plan_valid && facts_plan != NULL && facts_plan_schema == schema)
+		return;
+	if (facts_plan)
+		SPI_freeplan(facts_plan);
+	if (pipeline_facts_plan)
+		SPI_freeplan(pipeline_facts_plan);
+	facts_plan = pipeline_facts_plan = NULL;
+	facts_source_relid = get_relname_relid("facts_source", schema);
+	facts_plan_valid = true;
+	source_table = read_facts_source(schema, &key);
+	if (OidIsValid(source_table))
 	{
-		if (facts_plan)
-			SPI_freeplan(facts_plan);
-		facts_plan = NULL;
-		facts_source_relid = get_relname_relid("facts_source", schema);
-		facts_plan_valid = true;
-		facts_plan = wf_keep_plan(facts_query(schema), 1, types);
-		facts_plan_schema = schema;
+		char	   *sql = psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
+								   quote_identifier(get_namespace_name(get_rel_namespace(source_table))),
+								   quote_identifier(get_rel_name(source_table)),
+								   quote_identifier(key));
+
+		facts_plan = wf_keep_plan(sql, 1, types);
+		pipeline_facts_plan = wf_keep_plan(psprintf("%s AND $2 IS NOT NULL", sql), 2, types);
 	}
+	else
+	{
+		facts_plan = wf_keep_plan(psprintf("SELECT p.attributes FROM %s p "
+										   "WHERE p.candidate_id OPERATOR(pg_catalog.=) $1",
+										   wf_qualified(schema, "candidate_profile")), 1, types);
+		pipeline_facts_plan = wf_keep_plan(psprintf("SELECT %s($1, $2)",
+													wf_qualified(schema, "pipeline_profile_attributes")),
+										   2, types);
+	}
+	facts_plan_schema = schema;
+}
+
+/* A type whose to_jsonb output runs no user-defined code. */
+static bool
+built_in_type(Oid type)
+{
+	Oid			base = getBaseType(type);
+	Oid			element = get_element_type(base);
+
+	if (OidIsValid(element))
+		base = getBaseType(element);
+	return base < FirstNormalObjectId && get_typtype(base) != TYPTYPE_COMPOSITE;
+}
+
+/* Refuses a dropped custom table, or one with a column whose type is not built in. */
+static void
+check_source_columns(Oid relid)
+{
+	Relation	rel = try_table_open(relid, AccessShareLock);
+	TupleDesc	desc;
+
+	if (rel == NULL)
+		source_table_missing(relid);
+	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || built_in_type(att->atttypid))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source table \"%s\" has column \"%s\" of type %s, which is not built in",
+						RelationGetRelationName(rel), NameStr(att->attname),
+						format_type_be(att->atttypid)),
+				 errdetail("Reading facts runs each column type's output and casts to json; "
+						   "workflow_ext reads only tables of built-in types."),
+				 errhint("Use a view-free table of built-in types (jsonb, text, numeric, dates, arrays of them).")));
+	}
+	table_close(rel, AccessShareLock);
 }
 
 /* True when the facts are candidate_profile.attributes (no set_candidate_source). */
@@ -99,22 +176,33 @@ bool
 wf_facts_are_profile(Oid schema)
 {
 	SPI_connect();
-	prepare_facts_plan(schema);
+	prepare_facts_plans(schema);
 	SPI_finish();
-	return facts_from_profile;
+	return !OidIsValid(source_table);
 }
 
+/*
+ * The facts of a candidate: of the pipeline row in workflow_id when
+ * has_workflow (see the file's comment), else as the caller may read them.
+ */
 Jsonb *
-wf_fetch_facts(Oid schema, int64 candidate_id)
+wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow_id)
 {
-	Datum		args[1] = {Int64GetDatum(candidate_id)};
+	Datum		args[2] = {Int64GetDatum(candidate_id), Int64GetDatum(workflow_id)};
 	MemoryContext caller = CurrentMemoryContext;
 	Jsonb	   *facts = NULL;
+	int			ret;
 
 	SPI_connect();
-	prepare_facts_plan(schema);
-	/* Not read-only: the facts must include the current command's own changes. */
-	if (SPI_execute_plan(facts_plan, args, NULL, false, 1) != SPI_OK_SELECT)
+	prepare_facts_plans(schema);
+	if (OidIsValid(source_table))
+		check_source_columns(source_table);
+	/* The command's own changes, and every commit so far. */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetLatestSnapshot());
+	ret = SPI_execute_plan(has_workflow ? pipeline_facts_plan : facts_plan, args, NULL, true, 1);
+	PopActiveSnapshot();
+	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the facts of candidate " INT64_FORMAT,
 			 candidate_id);
 	if (SPI_processed == 1)
@@ -140,5 +228,5 @@ wf_candidate_facts(PG_FUNCTION_ARGS)
 {
 	(void) wf_actor();
 	PG_RETURN_JSONB_P(wf_fetch_facts(get_func_namespace(fcinfo->flinfo->fn_oid),
-									 PG_GETARG_INT64(0)));
+									 PG_GETARG_INT64(0), false, 0));
 }

@@ -74,7 +74,7 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 
 	if (!stage->has_rule || !stage->rule_blocks)
 		return;
-	if (wf_rule_holds(stage, wf_fetch_facts(schema, row->candidate_id), &failed))
+	if (wf_rule_holds(stage, wf_fetch_facts(schema, row->candidate_id, true, row->workflow_id), &failed))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),

@@ -72,7 +72,20 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	inserted = TRIGGER_FIRED_BY_INSERT(td->tg_event);
 	row = wf_pipeline_read(inserted ? td->tg_trigtuple : td->tg_newtuple, desc, &c);
 	if (!row.has_transition)
-		return PointerGetDatum(NULL);	/* the guard stamps every change */
+	{
+		/*
+		 * The guard stamps every change but one: an insert of a row it found
+		 * already in the job, left to the unique key.  If that row was
+		 * deleted meanwhile, this insert went through unchecked: refuse it.
+		 */
+		if (inserted)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("candidate " INT64_FORMAT " left job " INT64_FORMAT
+							" while being added to it", row.candidate_id, row.job_id),
+					 errhint("Retry the insert: it will enter the first stage with its checks.")));
+		return PointerGetDatum(NULL);
+	}
 	if (!inserted)
 	{
 		old = wf_pipeline_read(td->tg_trigtuple, desc, &c);
@@ -93,7 +106,7 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 
 		if (stage != NULL && (stage->has_rule || stage->n_alerts > 0))
 		{
-			Jsonb	   *facts = wf_fetch_facts(schema, row.candidate_id);
+			Jsonb	   *facts = wf_fetch_facts(schema, row.candidate_id, true, row.workflow_id);
 			char	   *failed_text = NULL;
 			Jsonb	   *failed;
 

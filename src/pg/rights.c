@@ -21,6 +21,7 @@
 #include "miscadmin.h"
 #include "tcop/pquery.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -43,7 +44,13 @@ relation_owner(Oid relid)
 	return owner;
 }
 
-/* Runs as the owner of the extension's tables until wf_restore_user. */
+/*
+ * Runs as the owner of the extension's tables until wf_restore_user, with
+ * search_path pinned to pg_catalog, pg_temp: code of the caller's that ran
+ * earlier in the same call (a cast, a trigger) may have changed search_path,
+ * and no name in the owner's queries may resolve to an object of theirs.
+ * Restricted: the owner's session state cannot be changed meanwhile.
+ */
 void
 wf_become_owner(Oid schema, WfSavedUser *saved)
 {
@@ -53,12 +60,17 @@ wf_become_owner(Oid schema, WfSavedUser *saved)
 		elog(ERROR, "workflow_ext: table workflow_stage is missing");
 	GetUserIdAndSecContext(&saved->user, &saved->context);
 	SetUserIdAndSecContext(relation_owner(relid),
-						   saved->context | SECURITY_LOCAL_USERID_CHANGE);
+						   saved->context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	saved->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 }
 
 void
 wf_restore_user(const WfSavedUser *saved)
 {
+	AtEOXact_GUC(true, saved->guc_level);
 	SetUserIdAndSecContext(saved->user, saved->context);
 }
 

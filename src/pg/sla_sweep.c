@@ -62,7 +62,7 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 			row.visit_transition_id = DatumGetInt64(SPI_getbinval(r, desc, 5, &isnull));
 			row.has_job = row.has_candidate = row.has_workflow = row.has_stage = row.has_visit = true;
 			id = wf_raise_sla_event(schema, &row, SPI_getvalue(r, desc, 6),
-									wf_fetch_facts(schema, row.candidate_id));
+									wf_fetch_facts(schema, row.candidate_id, true, row.workflow_id));
 			if (id != 0)
 			{
 				wf_notify("sla", row.visit_transition_id, 1);

@@ -181,11 +181,13 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	SPI_connect();
 	wf_become_owner(schema, &saved);
 	PushActiveSnapshot(GetLatestSnapshot());
-	sql = psprintf("SELECT s.workflow_id, s.position, s.kind = 'hired', s.name, r.id, r.name, "
-				   "r.on_fail = 'block', r.condition, "
-				   "(SELECT n.id FROM %s n WHERE n.workflow_id = s.workflow_id "
-				   "AND n.position > s.position ORDER BY n.position LIMIT 1) "
-				   "FROM %s s LEFT JOIN %s r ON r.stage_id = s.id WHERE s.id = $1",
+	/* Every operator qualified: these run with the owner's rights. */
+	sql = psprintf("SELECT s.workflow_id, s.position, s.kind OPERATOR(pg_catalog.=) 'hired', s.name, r.id, r.name, "
+				   "r.on_fail OPERATOR(pg_catalog.=) 'block', r.condition, "
+				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
+				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1) "
+				   "FROM %s s LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
+				   "WHERE s.id OPERATOR(pg_catalog.=) $1",
 				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow_stage"),
 				   wf_qualified(schema, "stage_rule"));
 	/* read_only: run under the snapshot pushed above */
@@ -220,9 +222,10 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	}
 	if (found)
 	{
-		sql = psprintf("SELECT a.id, a.field_name, a.operator, a.value::text, a.ignore_case, "
-					   "a.fires_on = 'match', a.severity, a.message, a.rule_id IS NOT NULL, a.rule_path "
-					   "FROM %s a WHERE a.stage_id = $1 ORDER BY a.id",
+		sql = psprintf("SELECT a.id, a.field_name, a.operator, a.value::pg_catalog.text, a.ignore_case, "
+					   "a.fires_on OPERATOR(pg_catalog.=) 'match', a.severity, a.message, "
+					   "a.rule_id IS NOT NULL, a.rule_path "
+					   "FROM %s a WHERE a.stage_id OPERATOR(pg_catalog.=) $1 ORDER BY a.id",
 					   wf_qualified(schema, "alert"));
 		if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the alerts of stage " INT64_FORMAT, stage_id);

@@ -96,7 +96,7 @@ extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
 
 /* facts_source.c: the facts rules and alerts see */
 extern void wf_facts_source_init(void);
-extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id);
+extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow_id);
 extern bool wf_facts_are_profile(Oid schema);
 
 /* rights.c: whose rights the extension's code runs with; history writes */
@@ -104,6 +104,7 @@ typedef struct WfSavedUser
 {
 	Oid			user;
 	int			context;
+	int			guc_level;
 } WfSavedUser;
 
 extern void wf_become_owner(Oid schema, WfSavedUser *saved);
