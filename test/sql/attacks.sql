@@ -268,6 +268,107 @@ SELECT test_error('SET workflow_ext.trusted_role = ''''');
 RESET ROLE;
 RESET workflow_ext.trusted_role;
 
+\echo '== Review round 2: sharing one''s workflow with a profile''s owner opens nothing, on any path'
+SET ROLE wf_app;
+SET workflow_ext.actor = 'user:bob2';
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (777, '{"ssn": "123-45-6789", "years": 3}');
+SET workflow_ext.actor = 'user:alice2';
+INSERT INTO workflow (name) VALUES ('Alice2 flow') RETURNING id AS a2wid \gset
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:a2wid, 'x1', 1) RETURNING id AS x1 \gset
+INSERT INTO alert (stage_id, field_name, operator, message) VALUES (:x1, 'ssn', 'exists', 'has ssn');
+SELECT job_id FROM assign_workflow(7101, :a2wid);
+SELECT candidate_id FROM add_candidate(777, 7101);
+SELECT share_workflow(:a2wid, 'user:bob2');
+-- bob2 updates his own profile: alice2's pipeline is not evaluated (no facts snapshot lands there),
+-- and bob2's write takes no lock on it.
+SET workflow_ext.actor = 'user:bob2';
+UPDATE candidate_profile SET attributes = attributes || '{"note": "updated"}' WHERE candidate_id = 777;
+SET workflow_ext.actor = 'user:alice2';
+SELECT count(*) AS events_with_bobs_facts FROM alert_event WHERE candidate_id = 777;
+-- workflow_owned_by() says nothing about a workflow the caller cannot see.
+SELECT workflow_owned_by(:awid, 'user:ann') AS owner_oracle_for_hidden, workflow_owned_by(:a2wid, 'user:alice2') AS own;
+RESET workflow_ext.actor;
+
+\echo '== Review round 2: a grantee cannot plant the facts the owner''s rule is checked against'
+SET workflow_ext.actor = 'user:ann';
+SELECT share_workflow(:awid, 'user:planter');
+SELECT candidate_id FROM add_candidate(888, 7001);
+SET workflow_ext.actor = 'user:planter';
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (888, '{"ssn": "planted"}');
+SELECT test_error(format('SELECT move_to_stage(888, 7001, %s)', :a2));
+SET workflow_ext.actor = 'user:ann';
+SELECT stage_id = :a1 AS still_in_a1 FROM candidate_stage WHERE candidate_id = 888;
+RESET workflow_ext.actor;
+RESET ROLE;
+
+\echo '== Review round 2: a superuser''s SLA sweep never runs a facts table owner''s code'
+CREATE SCHEMA appdata AUTHORIZATION wf_app;
+SET ROLE wf_app;
+CREATE TABLE appdata.candidates (id bigint PRIMARY KEY, years int);
+INSERT INTO appdata.candidates VALUES (457, 3);
+RESET ROLE;
+SELECT set_candidate_source('appdata.candidates', 'id');
+SET ROLE wf_app;
+SET workflow_ext.actor = 'user:ann';
+SELECT to_stage_name FROM move_to_stage(457, 7001, :a3);       -- a new visit of a1 (sla 1 second) ...
+SELECT to_stage_name FROM move_to_stage(457, 7001, :a1);
+RESET workflow_ext.actor;
+SELECT pg_sleep(1.1);                                           -- ... overdue
+CREATE TYPE appdata.e AS ENUM ('x');
+CREATE FUNCTION appdata.j(appdata.e) RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    EXECUTE 'ALTER ROLE wf_app SUPERUSER';
+  END IF;
+  RETURN '"x"';
+END $$;
+CREATE CAST (appdata.e AS json) WITH FUNCTION appdata.j(appdata.e);
+ALTER TABLE appdata.candidates ADD COLUMN z appdata.e DEFAULT 'x';
+RESET ROLE;
+SELECT test_error('SELECT raise_overdue_alerts()');            -- as a superuser, as pg_cron runs it
+SELECT rolsuper AS app_is_superuser FROM pg_roles WHERE rolname = 'wf_app';
+
+\echo '== Review round 2: a search_path changed by the caller''s code mid-call never reaches the owner''s reads'
+ALTER TABLE appdata.candidates DROP COLUMN z;
+SET ROLE wf_app;
+CREATE FUNCTION appdata.eq(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    ALTER ROLE wf_app SUPERUSER;
+  END IF;
+  RETURN $1 OPERATOR(pg_catalog.=) $2;
+END $$;
+CREATE OPERATOR appdata.= (LEFTARG = text, RIGHTARG = text, FUNCTION = appdata.eq);
+CREATE FUNCTION appdata.on_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_catalog.set_config('search_path', 'appdata, pg_catalog', true);
+  UPDATE public.stage_rule SET name = name WHERE stage_id = NEW.stage_id;   -- the stage cache goes stale
+  RETURN NULL;
+END $$;
+RESET ROLE;
+CREATE TRIGGER sync_crm AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION appdata.on_move();
+SET ROLE wf_app;
+SET workflow_ext.actor = 'user:ann';
+SELECT to_stage_name FROM move_to_stage(457, 7001, :a3);
+SELECT to_stage_name FROM move_to_stage(457, 7001, :a1);
+RESET workflow_ext.actor;
+RESET ROLE;
+SELECT rolsuper AS app_is_superuser FROM pg_roles WHERE rolname = 'wf_app';
+DROP TRIGGER sync_crm ON candidate_stage;
+DELETE FROM facts_source;
+DROP TRIGGER workflow_ext_facts_changed ON appdata.candidates;
+
+\echo '== Review round 2: trusted_role fails closed like require_actor'
+ALTER DATABASE :own_db SET workflow_ext.trusted_role = 'wf_trusted';
+\c
+SET ROLE wf_mallory;
+SET workflow_ext.trusted_role = '';
+SET workflow_ext.actor = 'user:ann';
+SELECT test_error('SELECT count(*) FROM workflow');
+RESET ROLE;
+ALTER DATABASE :own_db RESET workflow_ext.trusted_role;
+\c
+
 -- Restore the extension's PUBLIC grants for the files that follow.
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
     alert, job_workflow, candidate_profile, candidate_stage TO PUBLIC;
