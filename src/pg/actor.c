@@ -76,26 +76,46 @@ actor_required(void)
 	return wf_require_actor_setting || require_actor_forced;
 }
 
-/* The actor setting with surrounding blanks ignored; NULL when blank. */
+/* Length of the blank (ASCII or Unicode space, UTF-8) at s, or 0. */
+static int
+blank_length(const char *s)
+{
+	const unsigned char *u = (const unsigned char *) s;
+
+	if (*u == ' ' || (*u >= '\t' && *u <= '\r'))
+		return 1;
+	if (u[0] == 0xC2 && (u[1] == 0xA0 || u[1] == 0x85))
+		return 2;				/* no-break space, next line */
+	if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)
+		return 3;				/* ogham space mark */
+	if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8B || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
+		return 3;				/* en quad .. zero width space, line/paragraph separators, narrow nbsp */
+	if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F)
+		return 3;				/* medium mathematical space */
+	if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
+		return 3;				/* ideographic space */
+	if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+		return 3;				/* zero width no-break space */
+	return 0;
+}
+
+/* The actor setting, or NULL when it is empty or only blanks. */
 static const char *
 actor_setting(void)
 {
 	const char *s = wf_actor_setting;
-	size_t		len;
 
 	if (s == NULL)
 		return NULL;
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	len = strlen(s);
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' ||
-					   s[len - 1] == '\r'))
-		len--;
-	if (len == 0)
-		return NULL;
-	if (s == wf_actor_setting && s[len] == '\0')
-		return s;
-	return pnstrdup(s, len);
+	for (const char *p = s; *p != '\0';)
+	{
+		int			n = blank_length(p);
+
+		if (n == 0)
+			return s;
+		p += n;
+	}
+	return NULL;
 }
 
 /* May the session's role act as an actor other than its own name? */

@@ -114,7 +114,7 @@ require_facts_table(Relation rel, Oid schema)
 		Datum		args[1] = {ObjectIdGetDatum(relid)};
 
 		SPI_connect();
-		if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s f WHERE f.relation = $1",
+		if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s f WHERE f.relation OPERATOR(pg_catalog.=) $1",
 										   wf_qualified(schema, "facts_source")),
 								  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read facts_source");

@@ -53,8 +53,9 @@ prepare_plans(Oid schema)
 	alert_event_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, workflow_id, "
 								"stage_id, transition_id, cause, severity, message, facts) "
 								"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 "
-								"WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id = $4 "
-								"AND e.transition_id = $7 AND (e.alert_id = $2 OR ($2 IS NULL AND e.cause = 'sla'))) "
+								"WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id OPERATOR(pg_catalog.=) $4 "
+								"AND e.transition_id OPERATOR(pg_catalog.=) $7 AND (e.alert_id OPERATOR(pg_catalog.=) $2 "
+								"OR ($2 IS NULL AND e.cause OPERATOR(pg_catalog.=) 'sla'))) "
 								"ON CONFLICT DO NOTHING RETURNING id",
 								wf_qualified(schema, "alert_event"), wf_qualified(schema, "alert_event")),
 					   11, event_types);

@@ -137,9 +137,12 @@ guard_restore(Oid schema, HeapTuple tuple, const WfPipelineRow *row)
 				 errmsg("transition_id of candidate_stage is set by workflow_ext"),
 				 errdetail("Only a superuser restoring a dump (COPY) brings a pipeline row with its history."),
 				 errhint("Insert (job_id, candidate_id) only, or call add_candidate().")));
-	sql = psprintf("SELECT t.id FROM %s t WHERE t.id = $1 AND t.candidate_id = $2 "
-				   "AND t.job_id = " INT64_FORMAT " AND t.workflow_id = " INT64_FORMAT
-				   " AND t.to_stage_id = " INT64_FORMAT " AND t.to_status = %s",
+	sql = psprintf("SELECT t.id FROM %s t WHERE t.id OPERATOR(pg_catalog.=) $1 "
+				   "AND t.candidate_id OPERATOR(pg_catalog.=) $2 "
+				   "AND t.job_id OPERATOR(pg_catalog.=) " INT64_FORMAT
+				   " AND t.workflow_id OPERATOR(pg_catalog.=) " INT64_FORMAT
+				   " AND t.to_stage_id OPERATOR(pg_catalog.=) " INT64_FORMAT
+				   " AND t.to_status OPERATOR(pg_catalog.=) %s",
 				   wf_qualified(schema, "stage_transition"), row->job_id, row->workflow_id,
 				   row->stage_id, quote_literal_cstr(row->status ? row->status : ""));
 	if (!row->has_workflow || !row->has_stage || !row->has_visit ||
@@ -177,7 +180,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	given_workflow = row.workflow_id;
 
 	/* The job's workflow as the caller sees it: an invisible job is not found. */
-	if (!query_int8(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id = $1",
+	if (!query_int8(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1",
 							 wf_qualified(schema, "job_workflow")),
 					1, row.job_id, 0, &row.workflow_id))
 		ereport(ERROR,
@@ -192,16 +195,21 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	row.has_workflow = true;
 
 	/*
-	 * Already in the job: leave the row as it stands so that the unique key
-	 * decides (23505, or nothing for INSERT ... ON CONFLICT DO NOTHING); no
-	 * rule is evaluated for a row that will not be inserted.
+	 * Already in the job: leave the row to the unique key (23505, or nothing
+	 * for INSERT ... ON CONFLICT DO NOTHING; ON CONFLICT DO UPDATE is then a
+	 * checked move to the stage given); no rule is evaluated for a row that
+	 * will not be inserted.  The row gets no transition: if it is inserted
+	 * after all (the other row was deleted meanwhile), the AFTER trigger
+	 * refuses it.
 	 */
-	if (query_int8(psprintf("SELECT c.stage_id FROM %s c WHERE c.job_id = $1 AND c.candidate_id = $2",
+	if (query_int8(psprintf("SELECT c.stage_id FROM %s c WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
+							"AND c.candidate_id OPERATOR(pg_catalog.=) $2",
 							wf_qualified(schema, "candidate_stage")),
 				   2, row.job_id, row.candidate_id, &existing_stage))
 	{
 		int			cols[2] = {c->workflow_id, c->stage_id};
-		Datum		values[2] = {Int64GetDatum(row.workflow_id), Int64GetDatum(existing_stage)};
+		Datum		values[2] = {Int64GetDatum(row.workflow_id),
+		Int64GetDatum(row.has_stage ? row.stage_id : existing_stage)};
 		bool		nulls[2] = {false, false};
 
 		return heap_modify_tuple_by_cols(tuple, desc, 2, cols, values, nulls);
@@ -209,7 +217,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 
 	if (!row.has_stage)
 	{
-		if (!query_int8(psprintf("SELECT s.id FROM %s s WHERE s.workflow_id = $1 "
+		if (!query_int8(psprintf("SELECT s.id FROM %s s WHERE s.workflow_id OPERATOR(pg_catalog.=) $1 "
 								 "ORDER BY s.position LIMIT 1",
 								 wf_qualified(schema, "workflow_stage")),
 						1, row.workflow_id, 0, &row.stage_id))

@@ -34,7 +34,7 @@ restored(Oid schema, const WfPipelineRow *row)
 	if (!wf_restoring())
 		return false;
 	SPI_connect();
-	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s t WHERE t.id = $1",
+	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s t WHERE t.id OPERATOR(pg_catalog.=) $1",
 									   wf_qualified(schema, "stage_transition")),
 							  1, types, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read stage_transition");

@@ -31,11 +31,13 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 	sql = psprintf("SELECT c.job_id, c.candidate_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 				   "pg_catalog.format('candidate %%s has been in stage \"%%s\" of job %%s for more than %%s', "
 				   "c.candidate_id, s.name, c.job_id, s.sla) "
-				   "FROM %s c JOIN %s s ON s.id = c.stage_id "
-				   "WHERE c.status = 'active' AND s.sla IS NOT NULL "
-				   "AND c.entered_at + s.sla < pg_catalog.now() AND c.visit_transition_id IS NOT NULL "
-				   "AND NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id = c.candidate_id "
-				   "AND e.transition_id = c.visit_transition_id AND e.cause = 'sla') "
+				   "FROM %s c JOIN %s s ON s.id OPERATOR(pg_catalog.=) c.stage_id "
+				   "WHERE c.status OPERATOR(pg_catalog.=) 'active' AND s.sla IS NOT NULL "
+				   "AND c.entered_at OPERATOR(pg_catalog.+) s.sla OPERATOR(pg_catalog.<) pg_catalog.now() "
+				   "AND c.visit_transition_id IS NOT NULL "
+				   "AND NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "
+				   "AND e.transition_id OPERATOR(pg_catalog.=) c.visit_transition_id "
+				   "AND e.cause OPERATOR(pg_catalog.=) 'sla') "
 				   "ORDER BY c.id FOR NO KEY UPDATE OF c SKIP LOCKED",
 				   wf_qualified(schema, "candidate_stage"), wf_qualified(schema, "workflow_stage"),
 				   wf_qualified(schema, "alert_event"));

@@ -29,8 +29,17 @@ SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (91
 -- ... and a new candidate is still checked.
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (5, '{"ok": false}');
 SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 5) ON CONFLICT DO NOTHING');
--- ON CONFLICT DO UPDATE of an existing row is a move, checked like any other.
+-- ON CONFLICT DO UPDATE of an existing row is a move, checked like any other,
+-- also when it moves to the stage the insert named (EXCLUDED.stage_id).
 SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 4) ON CONFLICT (job_id, candidate_id) DO UPDATE SET stage_id = %s', :e2));
+SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (9100, 4, %s) ON CONFLICT (job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id', :e2));
+UPDATE candidate_profile SET attributes = '{"ok": true}' WHERE candidate_id = 4;
+INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (9100, 4, :e2)
+    ON CONFLICT (job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id;
+SELECT stage_id = :e2 AS upsert_moved, (SELECT count(*) FROM stage_transition t WHERE t.candidate_id = 4 AND t.to_stage_id = :e2) AS recorded
+  FROM candidate_stage WHERE job_id = 9100 AND candidate_id = 4;
+SELECT to_stage_name FROM move_to_stage(4, 9100, :e1);
+UPDATE candidate_profile SET attributes = '{"ok": false}' WHERE candidate_id = 4;
 DELETE FROM stage_rule WHERE stage_id = :e1;
 
 \echo '== A stale full-row save is refused (transition_id is the optimistic lock)'
