@@ -597,7 +597,7 @@ json explain_leaf(const Leaf& l, EvalContext& ctx, bool only_failed, bool* keep)
 }
 
 json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, bool only_failed,
-                        bool* keep) {
+                        bool* keep) {  // (recursive: groups inside "where")
   const Quantifier& q = c.quantifiers[u.index];
   const Quantified r = evaluate_quantified(c, c.nodes[u.node], ctx);
   const bool result = r.outcome == Outcome::True;
@@ -631,6 +631,36 @@ json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, boo
                  : "element " + std::to_string(r.decided_by) + " matches";
   }
   entry[result ? "why" : "reason"] = why;
+  // Why it failed, element by element: the inner leaves that failed in the
+  // first elements (some), or in the element that did not match (every), or
+  // that held in the element that matched (none).
+  if (!result && (r.outcome == Outcome::True || r.outcome == Outcome::False)) {
+    std::vector<size_t> which;
+    if (q.op == Op::Some) {
+      for (size_t i = 0; i < r.elements && i < 3; ++i) which.push_back(i);
+    } else if (r.decided_by >= 0) {
+      which.push_back(static_cast<size_t>(r.decided_by));
+    }
+    json elements = json::array();
+    for (size_t i : which) {
+      ctx.elements.push_back(item(r.array, i, ctx));
+      json inner = json::array();
+      try {
+        for (const Unit& iu : q.inner) {
+          bool keep = false;
+          json e = iu.quantifier ? explain_quantified(c, iu, ctx, false, &keep)
+                                 : explain_leaf(c.leaves[iu.index], ctx, false, &keep);
+          if (e["passed"].get<bool>() == (q.op == Op::None)) inner.push_back(std::move(e));
+        }
+      } catch (...) {
+        ctx.elements.pop_back();
+        throw;
+      }
+      ctx.elements.pop_back();
+      elements.push_back(json{{"element", i}, {"leaves", std::move(inner)}});
+    }
+    if (!elements.empty()) entry["elements_explained"] = std::move(elements);
+  }
   return entry;
 }
 
