@@ -546,8 +546,16 @@ std::string reason(const Leaf& l, const wf_fact& f, const Operands& ops, Outcome
                "\" compares an ISO-8601 date or timestamp, the field holds " +
                (f.kind == WF_FACT_STRING ? std::string("text that is no date") : fact_kind(f));
       const Operand* o = ops.list && !ops.list->empty() ? &(*ops.list)[0] : nullptr;
-      if (!ops.seen.empty() && ops.failure)
-        return "type mismatch: the value's field holds " + std::string(fact_kind(ops.seen[0]));
+      // Fact against fact: say what the value's field holds when it is the odd one.
+      for (size_t i = 0, r = 0; i < l.operands.size() && r < ops.seen.size(); ++i) {
+        if (!l.operands[i].ref) continue;
+        const wf_fact& seen = ops.seen[r++];
+        const bool list_op = l.op == Op::In || l.op == Op::NotIn;
+        if ((list_op && seen.kind != WF_FACT_ARRAY) ||
+            (!list_op && (seen.kind == WF_FACT_NULL || !is_scalar(seen))))
+          return "type mismatch: field \"" + l.operands[i].ref->text + "\" (the value) holds " +
+                 fact_kind(seen);
+      }
       std::string wanted = !o                                  ? "a value"
                            : o->kind == Operand::Kind::Number ? "a number"
                            : o->instant                         ? "an ISO-8601 date"

@@ -183,6 +183,8 @@ TEST(FactAgainstFact, ComparesTwoFacts) {
   EXPECT_EQ(doc["leaves"][0]["expected"], json({{"field", "budget.max"}}));
   EXPECT_EQ(doc["leaves"][0]["expected_value"], 100);
   EXPECT_EQ(doc["leaves"][0]["actual"], 120);
+  doc = explain(c, R"({"salary": 90, "budget": {"max": null}})");
+  EXPECT_EQ(doc["leaves"][0]["reason"], "type mismatch: field \"budget.max\" (the value) holds null");
   doc = explain(c, R"({"salary": 90})");
   EXPECT_NE(doc["leaves"][0]["reason"].get<std::string>().find("budget.max"), std::string::npos);
   // Validation: a reference is exactly {"field": string}; not for matches or sizes.
