@@ -278,10 +278,13 @@ class Compiler {
     cond_->nodes[index].type = Node::Type::Quantified;
     cond_->nodes[index].first = qi;
     cond_->nodes[index].count = 1;
-    if (scope == 0) cond_->units.push_back(Unit{true, qi, index});
+    add_unit(Unit{true, qi, index});
     const uint32_t child = static_cast<uint32_t>(cond_->nodes.size());
     cond_->nodes[index].child = child;
-    return node(body.at("where"), path + ".where", depth + 1, false, scope + 1);
+    owners_.push_back(qi);
+    const bool ok = node(body.at("where"), path + ".where", depth + 1, false, scope + 1);
+    owners_.pop_back();
+    return ok;
   }
 
   bool leaf(uint32_t index, const json& field, const std::string& op_text, const json& value,
@@ -310,11 +313,20 @@ class Compiler {
     l.in_quantifier = scope > 0;
     l.path = path;
     if (has_value) l.value = value;
-    if (scope == 0) cond_->units.push_back(Unit{false, li, index});
+    add_unit(Unit{false, li, index});
     if (!finish_leaf(cond_->leaves.back(), path, scope)) return false;
     for (const Operand& o : cond_->leaves.back().operands)
       cond_->leaves.back().has_ref |= o.ref.has_value();
     return true;
+  }
+
+  // A leaf or group goes to the condition's units, or to the units of the
+  // quantified group it is directly in.
+  void add_unit(const Unit& u) {
+    if (owners_.empty())
+      cond_->units.push_back(u);
+    else
+      cond_->quantifiers[owners_.back()].inner.push_back(u);
   }
 
   uint32_t slot_for(const std::string& field, Path steps) {
@@ -529,6 +541,7 @@ class Compiler {
   std::unique_ptr<Condition> cond_;
   std::unordered_map<std::string, uint32_t> slots_;
   std::vector<std::pair<uint32_t, std::string>> pending_regexes_;  // leaf, JSON path
+  std::vector<uint32_t> owners_;  // the quantified groups being compiled, innermost last
 };
 
 }  // namespace

@@ -64,6 +64,15 @@ struct Leaf {
   int64_t duration_micros = 0;   // calendar months plus fixed microseconds
 };
 
+// What explain and condition_leaves list: leaves and quantified groups that
+// are not inside a quantified group, in document order (and, per quantified
+// group, those directly inside it).
+struct Unit {
+  bool quantifier = false;
+  uint32_t index = 0;   // into leaves or quantifiers
+  uint32_t node = 0;    // Quantified: its node
+};
+
 // A quantified group: some / every / none of the elements of an array field
 // satisfy "where", whose fields are relative to each element.
 struct Quantifier {
@@ -73,6 +82,7 @@ struct Quantifier {
   bool in_quantifier = false;
   std::string path;
   nlohmann::json where;  // as written
+  std::vector<Unit> inner;  // the leaves and groups directly in "where"
 };
 
 struct Node {
@@ -81,14 +91,6 @@ struct Node {
                        // group: index into children
   uint32_t count = 0;  // group: number of children; Quantified: 1 (children[first2])
   uint32_t child = 0;  // Quantified: the node of "where"
-};
-
-// What explain and condition_leaves list: leaves and quantified groups that
-// are not inside a quantified group, in document order.
-struct Unit {
-  bool quantifier = false;
-  uint32_t index = 0;   // into leaves or quantifiers
-  uint32_t node = 0;    // Quantified: its node
 };
 
 struct Condition {

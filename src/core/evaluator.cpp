@@ -137,44 +137,44 @@ bool affix(std::string_view text, const Operand& o, bool ignore_case, bool prefi
   return text.compare(pos, needle.size(), needle) == 0;
 }
 
-// Three-way order of actual against an operand of the same type; nullopt when
-// the two are not comparable (different JSON types, or a date against a non-date).
-std::optional<int> order(const wf_fact& actual, const Operand& o, bool ignore_case,
-                         EvalContext& ctx) {
+// Three-way order of actual against an operand of the same type (-1, 0, 1),
+// or kNoOrder when the two are not comparable (different JSON types, or a
+// date against a non-date).  (An int, not an optional: this is the hot path.)
+constexpr int kNoOrder = 2;
+
+inline int order(const wf_fact& actual, const Operand& o, bool ignore_case, EvalContext& ctx) {
   if (o.kind == Operand::Kind::Number && actual.kind == WF_FACT_NUMBER) {
+    if (actual.number < o.number) return -1;
+    if (actual.number > o.number) return 1;
     // Both beyond a double's range on one side: no telling them apart.
-    if (std::isinf(actual.number) && std::isinf(o.number) && actual.number == o.number &&
-        (o.decimal.empty() || !actual.inexact))
-      return std::nullopt;
+    if (std::isinf(actual.number) && (o.decimal.empty() || !actual.inexact)) return kNoOrder;
     return compare_number(actual, o, ctx);
   }
   if (o.kind == Operand::Kind::String && actual.kind == WF_FACT_STRING) {
     if (o.instant) {
       auto seen = parse_instant(fact_text(actual));
-      if (!seen) return std::nullopt;
+      if (!seen) return kNoOrder;
       return *seen < *o.instant ? -1 : (*seen > *o.instant ? 1 : 0);
     }
     return compare_text(fact_text(actual), o, ignore_case);
   }
-  return std::nullopt;
+  return kNoOrder;
 }
 
-// JSON equality of a scalar fact and an operand; nullopt on a type mismatch
-// (null is comparable with anything: it equals only null).
-std::optional<bool> equals(const wf_fact& actual, const Operand& o, bool ignore_case,
-                           EvalContext& ctx) {
+// JSON equality of a scalar fact and an operand: 1, 0, or -1 on a type
+// mismatch (null is comparable with anything: it equals only null).
+inline int equals(const wf_fact& actual, const Operand& o, bool ignore_case, EvalContext& ctx) {
   if (actual.kind == WF_FACT_NULL || o.kind == Operand::Kind::Null)
     return actual.kind == WF_FACT_NULL && o.kind == Operand::Kind::Null;
   if (o.kind == Operand::Kind::Bool)
-    return actual.kind == WF_FACT_BOOL ? std::optional<bool>((actual.boolean != 0) == o.boolean)
-                                       : std::nullopt;
-  auto c = order(actual, o, ignore_case, ctx);
-  if (!c) {
+    return actual.kind == WF_FACT_BOOL ? (actual.boolean != 0) == o.boolean : -1;
+  const int c = order(actual, o, ignore_case, ctx);
+  if (c == kNoOrder) {
     // A date operand against a string that is no date is simply unequal.
-    if (o.kind == Operand::Kind::String && actual.kind == WF_FACT_STRING) return false;
-    return std::nullopt;
+    if (o.kind == Operand::Kind::String && actual.kind == WF_FACT_STRING) return 0;
+    return -1;
   }
-  return *c == 0;
+  return c == 0;
 }
 
 bool is_scalar(const wf_fact& f) {
@@ -212,8 +212,7 @@ bool in_list(const wf_fact& actual, const std::vector<Operand>& list, bool ignor
              EvalContext& ctx) {
   ctx.work(static_cast<uint32_t>(list.size()));
   for (const auto& o : list) {
-    auto eq = equals(actual, o, ignore_case, ctx);
-    if (eq && *eq) return true;
+    if (equals(actual, o, ignore_case, ctx) == 1) return true;
   }
   return false;
 }
@@ -302,21 +301,21 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>
     case Op::Eq:
     case Op::Ne: {
       if (!is_scalar(f)) return Outcome::TypeMismatch;
-      auto eq = equals(f, *o, l.ignore_case, ctx);
-      if (!eq) return Outcome::TypeMismatch;
-      return from(l.op == Op::Eq ? *eq : !*eq);
+      const int eq = equals(f, *o, l.ignore_case, ctx);
+      if (eq < 0) return Outcome::TypeMismatch;
+      return from(l.op == Op::Eq ? eq == 1 : eq == 0);
     }
     case Op::Lt:
     case Op::Lte:
     case Op::Gt:
     case Op::Gte: {
-      auto c = order(f, *o, l.ignore_case, ctx);
-      if (!c) return Outcome::TypeMismatch;
+      const int c = order(f, *o, l.ignore_case, ctx);
+      if (c == kNoOrder) return Outcome::TypeMismatch;
       switch (l.op) {
-        case Op::Lt: return from(*c < 0);
-        case Op::Lte: return from(*c <= 0);
-        case Op::Gt: return from(*c > 0);
-        default: return from(*c >= 0);
+        case Op::Lt: return from(c < 0);
+        case Op::Lte: return from(c <= 0);
+        case Op::Gt: return from(c > 0);
+        default: return from(c >= 0);
       }
     }
     case Op::Between: {
@@ -326,10 +325,10 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>
         if (!seen) return Outcome::TypeMismatch;
         return from(*seen >= *list[0].instant && *seen <= *list[1].instant);
       }
-      auto lo = order(f, list[0], l.ignore_case, ctx);
-      auto hi = order(f, list[1], l.ignore_case, ctx);
-      if (!lo || !hi) return Outcome::TypeMismatch;
-      return from(*lo >= 0 && *hi <= 0);
+      const int lo = order(f, list[0], l.ignore_case, ctx);
+      const int hi = order(f, list[1], l.ignore_case, ctx);
+      if (lo == kNoOrder || hi == kNoOrder) return Outcome::TypeMismatch;
+      return from(lo >= 0 && hi <= 0);
     }
     case Op::In:
     case Op::NotIn: {
@@ -352,8 +351,7 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>
         wf_fact scratch;
         for (size_t i = 0; i < f.n_items && !found; ++i) {
           ctx.work();
-          auto eq = equals(item(f, i, ctx, scratch), *o, l.ignore_case, ctx);
-          found = eq && *eq;
+          found = equals(item(f, i, ctx, scratch), *o, l.ignore_case, ctx) == 1;
         }
       } else if (f.kind == WF_FACT_STRING && o->kind == Operand::Kind::String) {
         found = find_text(fact_text(f), l.ignore_case ? o->folded : o->text, l.ignore_case, ctx);
@@ -548,8 +546,16 @@ std::string reason(const Leaf& l, const wf_fact& f, const Operands& ops, Outcome
                "\" compares an ISO-8601 date or timestamp, the field holds " +
                (f.kind == WF_FACT_STRING ? std::string("text that is no date") : fact_kind(f));
       const Operand* o = ops.list && !ops.list->empty() ? &(*ops.list)[0] : nullptr;
-      if (!ops.seen.empty() && ops.failure)
-        return "type mismatch: the value's field holds " + std::string(fact_kind(ops.seen[0]));
+      // Fact against fact: say what the value's field holds when it is the odd one.
+      for (size_t i = 0, r = 0; i < l.operands.size() && r < ops.seen.size(); ++i) {
+        if (!l.operands[i].ref) continue;
+        const wf_fact& seen = ops.seen[r++];
+        const bool list_op = l.op == Op::In || l.op == Op::NotIn;
+        if ((list_op && seen.kind != WF_FACT_ARRAY) ||
+            (!list_op && (seen.kind == WF_FACT_NULL || !is_scalar(seen))))
+          return "type mismatch: field \"" + l.operands[i].ref->text + "\" (the value) holds " +
+                 fact_kind(seen);
+      }
       std::string wanted = !o                                  ? "a value"
                            : o->kind == Operand::Kind::Number ? "a number"
                            : o->instant                         ? "an ISO-8601 date"
@@ -597,7 +603,7 @@ json explain_leaf(const Leaf& l, EvalContext& ctx, bool only_failed, bool* keep)
 }
 
 json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, bool only_failed,
-                        bool* keep) {
+                        bool* keep) {  // (recursive: groups inside "where")
   const Quantifier& q = c.quantifiers[u.index];
   const Quantified r = evaluate_quantified(c, c.nodes[u.node], ctx);
   const bool result = r.outcome == Outcome::True;
@@ -631,6 +637,36 @@ json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, boo
                  : "element " + std::to_string(r.decided_by) + " matches";
   }
   entry[result ? "why" : "reason"] = why;
+  // Why it failed, element by element: the inner leaves that failed in the
+  // first elements (some), or in the element that did not match (every), or
+  // that held in the element that matched (none).
+  if (!result && (r.outcome == Outcome::True || r.outcome == Outcome::False)) {
+    std::vector<size_t> which;
+    if (q.op == Op::Some) {
+      for (size_t i = 0; i < r.elements && i < 3; ++i) which.push_back(i);
+    } else if (r.decided_by >= 0) {
+      which.push_back(static_cast<size_t>(r.decided_by));
+    }
+    json elements = json::array();
+    for (size_t i : which) {
+      ctx.elements.push_back(item(r.array, i, ctx));
+      json inner = json::array();
+      try {
+        for (const Unit& iu : q.inner) {
+          bool keep = false;
+          json e = iu.quantifier ? explain_quantified(c, iu, ctx, false, &keep)
+                                 : explain_leaf(c.leaves[iu.index], ctx, false, &keep);
+          if (e["passed"].get<bool>() == (q.op == Op::None)) inner.push_back(std::move(e));
+        }
+      } catch (...) {
+        ctx.elements.pop_back();
+        throw;
+      }
+      ctx.elements.pop_back();
+      elements.push_back(json{{"element", i}, {"leaves", std::move(inner)}});
+    }
+    if (!elements.empty()) entry["elements_explained"] = std::move(elements);
+  }
   return entry;
 }
 

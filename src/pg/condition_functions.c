@@ -7,9 +7,11 @@
  * and SQL functions call one FmgrInfo again with new parameter values, so
  * every call compares its condition with the cached one (a pointer test for
  * a Const, a memcmp otherwise).  The compiled condition lives in its own
- * memory context, emptied when the condition changes, and each call's work
- * (facts arrays, explanations) in a scratch context emptied on the next call:
- * a query whose condition changes on every row runs in constant memory.
+ * memory context, emptied when the condition changes; a row's work goes to
+ * the caller's per-row context (condition_matches) or to a scratch context
+ * emptied on the next call (the explanations of evaluate_condition and
+ * condition_leaves): a query whose condition changes on every row runs in
+ * constant memory.
  */
 #include "workflow_ext.h"
 #include "condition_eval.h"
@@ -84,13 +86,19 @@ call_site(FunctionCallInfo fcinfo)
 		MemoryContextRegisterResetCallback(parent, &cached->release);
 		fcinfo->flinfo->fn_extra = cached;
 	}
-	MemoryContextReset(cached->scratch_cxt);
 	return cached;
+}
+
+/* Empties the scratch context of the previous call (cheap when it is empty). */
+static void
+reset_scratch(CachedCondition *cached)
+{
+	MemoryContextReset(cached->scratch_cxt);
 }
 
 /*
  * The compiled form of argument 0, compiled again unless it is byte for byte
- * the condition compiled last.  Detoasting happens in the scratch context.
+ * the condition compiled last.
  */
 static const WfCompiled *
 cached_condition(FunctionCallInfo fcinfo, CachedCondition *cached)
@@ -102,9 +110,7 @@ cached_condition(FunctionCallInfo fcinfo, CachedCondition *cached)
 	if (cached->compiled.cond != NULL && cached->arg_is_const && raw == cached->const_datum)
 		return &cached->compiled;
 
-	old = MemoryContextSwitchTo(cached->scratch_cxt);
-	condition = DatumGetJsonbP(raw);
-	MemoryContextSwitchTo(old);
+	condition = DatumGetJsonbP(raw);	/* detoasted in the caller's per-row context */
 	if (cached->compiled.cond != NULL &&
 		VARSIZE(cached->source) == VARSIZE(condition) &&
 		memcmp(cached->source, condition, VARSIZE(condition)) == 0)
@@ -193,18 +199,19 @@ wf_condition_matches(PG_FUNCTION_ARGS)
 	bool		result;
 	TimestampTz at;
 	bool		has_at;
-	MemoryContext old;
 	const wf_fact *facts;
 
 	CHECK_FOR_INTERRUPTS();
 	cached = call_site(fcinfo);
 	compiled = cached_condition(fcinfo, cached);
 	has_at = reference_instant(fcinfo, compiled, &at);
-	old = MemoryContextSwitchTo(cached->scratch_cxt);
-	facts = wf_compiled_resolve(compiled, facts_argument(fcinfo, cached));
+	/*
+	 * The row's work (detoasted facts, array items) goes to the caller's
+	 * per-row context, as for any function: the executor empties it per row.
+	 */
+	facts = wf_compiled_resolve(compiled, PG_GETARG_JSONB_P(1));
 	result = has_at ? wf_evaluate_checked_at(compiled->cond, facts, at, "condition")
 		: wf_evaluate_checked(compiled->cond, facts, "condition");
-	MemoryContextSwitchTo(old);
 	PG_RETURN_BOOL(result);
 }
 
@@ -223,6 +230,7 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 
 	CHECK_FOR_INTERRUPTS();
 	cached = call_site(fcinfo);
+	reset_scratch(cached);
 	compiled = cached_condition(fcinfo, cached);
 	has_at = reference_instant(fcinfo, compiled, &at);
 	old = MemoryContextSwitchTo(cached->scratch_cxt);
@@ -239,12 +247,15 @@ Datum
 wf_condition_leaves_sql(PG_FUNCTION_ARGS)
 {
 	CachedCondition *cached = call_site(fcinfo);
-	const WfCompiled *compiled = cached_condition(fcinfo, cached);
+	const WfCompiled *compiled;
 	wf_status	status;
-	char	   *text = wf_condition_leaves(compiled->cond, &status);
+	char	   *text;
 	Jsonb	   *leaves;
 	MemoryContext old;
 
+	reset_scratch(cached);
+	compiled = cached_condition(fcinfo, cached);
+	text = wf_condition_leaves(compiled->cond, &status);
 	if (text == NULL)
 		wf_raise_status(&status, "condition");
 	old = MemoryContextSwitchTo(cached->scratch_cxt);

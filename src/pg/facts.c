@@ -17,6 +17,11 @@
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
+#ifndef INTERRUPTS_CAN_BE_PROCESSED
+#define INTERRUPTS_CAN_BE_PROCESSED() \
+	(InterruptHoldoffCount == 0 && CritSectionCount == 0 && QueryCancelHoldoffCount == 0)
+#endif
+
 /* Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
 #define WF_UNIX_EPOCH_OFFSET_MICROS INT64CONST(946684800000000)
 

@@ -183,6 +183,8 @@ TEST(FactAgainstFact, ComparesTwoFacts) {
   EXPECT_EQ(doc["leaves"][0]["expected"], json({{"field", "budget.max"}}));
   EXPECT_EQ(doc["leaves"][0]["expected_value"], 100);
   EXPECT_EQ(doc["leaves"][0]["actual"], 120);
+  doc = explain(c, R"({"salary": 90, "budget": {"max": null}})");
+  EXPECT_EQ(doc["leaves"][0]["reason"], "type mismatch: field \"budget.max\" (the value) holds null");
   doc = explain(c, R"({"salary": 90})");
   EXPECT_NE(doc["leaves"][0]["reason"].get<std::string>().find("budget.max"), std::string::npos);
   // Validation: a reference is exactly {"field": string}; not for matches or sizes.
@@ -239,9 +241,29 @@ TEST(Quantified, ExplainedAndListedAsOneLeaf) {
   EXPECT_EQ(doc["leaves"][1]["actual"]["elements"], 2);
   doc = explain(c, R"({"a": 1, "experience": [{"years": 1}]})");
   EXPECT_EQ(doc["leaves"][1]["reason"], "none of the 1 elements matches");
+  // Why none did: each element's failed inner leaves (paths inside "where").
+  ASSERT_EQ(doc["leaves"][1]["elements_explained"].size(), 1u);
+  EXPECT_EQ(doc["leaves"][1]["elements_explained"][0]["element"], 0);
+  EXPECT_EQ(doc["leaves"][1]["elements_explained"][0]["leaves"][0]["path"], "$.all[1].some.where");
+  EXPECT_EQ(doc["leaves"][1]["elements_explained"][0]["leaves"][0]["reason"], "1 gte 2 is false");
+  // A passing group explains no elements.
+  doc = explain(c, R"({"a": 1, "experience": [{"years": 3}]})");
+  EXPECT_FALSE(doc["leaves"][1].contains("elements_explained"));
   doc = explain(R"({"every": {"field": "e", "where": {"field": "ok", "op": "eq", "value": true}}})",
                 R"({"e": [{"ok": true}, {"ok": false}]})");
   EXPECT_EQ(doc["leaves"][0]["reason"], "element 1 does not match");
+  EXPECT_EQ(doc["leaves"][0]["elements_explained"][0]["element"], 1);
+  EXPECT_EQ(doc["leaves"][0]["elements_explained"][0]["leaves"][0]["actual"], false);
+  doc = explain(R"({"none": {"field": "e", "where": {"all": [{"field": "ok", "op": "eq", "value": true},
+                   {"field": "n", "op": "gt", "value": 1}]}}})",
+                R"({"e": [{"ok": false}, {"ok": true, "n": 2}]})");
+  EXPECT_EQ(doc["leaves"][0]["reason"], "element 1 matches");
+  EXPECT_EQ(doc["leaves"][0]["elements_explained"][0]["leaves"].size(), 2u);  // what held
+  // Nested groups explain recursively.
+  doc = explain(R"({"some": {"field": "jobs", "where": {"some": {"field": "skills", "where": {"field": "name", "op": "eq", "value": "go"}}}}})",
+                R"({"jobs": [{"skills": [{"name": "c"}]}]})");
+  EXPECT_EQ(doc["leaves"][0]["elements_explained"][0]["leaves"][0]["op"], "some");
+  EXPECT_EQ(doc["leaves"][0]["elements_explained"][0]["leaves"][0]["elements_explained"][0]["leaves"][0]["actual"], "c");
   doc = explain(R"({"none": {"field": "e", "where": {"field": "ok", "op": "eq", "value": true}}})", R"({"e": 3})");
   EXPECT_NE(doc["leaves"][0]["reason"].get<std::string>().find("needs an array"), std::string::npos);
   auto l = leaves(c);

@@ -49,6 +49,11 @@ SELECT id,
                   {"field": "title", "op": "contains", "value": "Engineer"},
                   {"field": "years", "op": "gte", "value": 2}]}}}'::jsonb AS c) q
  ORDER BY id;
+-- Why none matched: the failed inner leaves of the first elements.
+SELECT jsonb_pretty(evaluate_condition('{"some": {"field": "experience", "where": {"all": [
+         {"field": "title", "op": "contains", "value": "Engineer"},
+         {"field": "years", "op": "gte", "value": 2}]}}}', facts)->'leaves'->0->'elements_explained')
+  FROM lang2_people WHERE id = 2;
 SELECT condition_matches('{"every": {"field": "e", "where": {"field": "ok", "op": "eq", "value": true}}}', '{"e": []}') AS every_empty,
        condition_matches('{"none": {"field": "e", "where": {"field": "ok", "op": "eq", "value": true}}}', '{"e": [{"ok": false}]}') AS none_true;
 SELECT jsonb_pretty(condition_leaves('{"all": [{"field": "a", "op": "exists"},
