@@ -1,6 +1,10 @@
 -- A five-minute tour of workflow_ext (run by ./demo.sh on a throwaway cluster).
 \set ON_ERROR_STOP on
 \pset footer off
+-- Errors show their SQLSTATE (23514 for a blocked move), without the CONTEXT
+-- of the move function's own UPDATE.
+\set VERBOSITY verbose
+\set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS workflow_ext;
 SET workflow_ext.actor = 'user:recruiter-ann';
 

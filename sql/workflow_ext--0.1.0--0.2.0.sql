@@ -143,6 +143,11 @@ CREATE POLICY candidate_profile_change ON candidate_profile FOR UPDATE
 CREATE POLICY candidate_profile_remove ON candidate_profile FOR DELETE
     USING (owner = @extschema@.current_actor());
 GRANT INSERT ON @extschema@.stage_transition, @extschema@.alert_event TO PUBLIC;
+-- USAGE only: SELECT on a sequence would show every tenant's count.
+REVOKE SELECT ON SEQUENCE @extschema@.workflow_id_seq, @extschema@.workflow_share_id_seq,
+    @extschema@.workflow_stage_id_seq, @extschema@.stage_rule_id_seq, @extschema@.alert_id_seq,
+    @extschema@.job_workflow_id_seq, @extschema@.candidate_profile_id_seq,
+    @extschema@.candidate_stage_id_seq FROM PUBLIC;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON @extschema@.alert_event TO PUBLIC;
 
 -- ----------------------------------------------------------- 30_conditions

@@ -379,7 +379,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage
 GRANT SELECT, INSERT ON stage_transition, alert_event TO PUBLIC;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO PUBLIC;
 GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO PUBLIC;
-GRANT USAGE, SELECT ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
+GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
     candidate_stage_id_seq TO PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM wf_app;
