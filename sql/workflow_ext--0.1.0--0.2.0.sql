@@ -256,6 +256,18 @@ BEGIN
         RAISE EXCEPTION 'alert_event_acknowledge() fires only on alert_event'
             USING ERRCODE = '39P01';
     END IF;
+    -- The alert definition was deleted (alert_id ON DELETE SET NULL): the
+    -- event keeps its message and severity.
+    IF NEW.alert_id IS NULL AND OLD.alert_id IS NOT NULL
+       AND (NEW.id, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id, NEW.transition_id,
+            NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts, NEW.xact_id,
+            NEW.acknowledged_at, NEW.acknowledged_by)
+           IS NOT DISTINCT FROM
+           (OLD.id, OLD.job_id, OLD.candidate_id, OLD.workflow_id, OLD.stage_id, OLD.transition_id,
+            OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts, OLD.xact_id,
+            OLD.acknowledged_at, OLD.acknowledged_by) THEN
+        RETURN NEW;
+    END IF;
     IF OLD.acknowledged_at IS NOT NULL THEN
         RAISE EXCEPTION 'alert event % was already acknowledged by %', OLD.id, OLD.acknowledged_by
             USING ERRCODE = '55000';
@@ -276,7 +288,7 @@ BEGIN
     RETURN NEW;
 END $$;
 COMMENT ON FUNCTION alert_event_acknowledge() IS
-    'Trigger: an UPDATE of alert_event acknowledges it once, by the current actor, now (55000 when already acknowledged or when another column changes).';
+    'Trigger: an UPDATE of alert_event acknowledges it once, by the current actor, now (55000 when already acknowledged or when another column changes); deleting the alert definition only clears alert_id.';
 CREATE TRIGGER alert_event_acknowledge BEFORE UPDATE ON alert_event
     FOR EACH ROW EXECUTE FUNCTION alert_event_acknowledge();
 CREATE OR REPLACE FUNCTION acknowledge_alert(alert_event_id bigint) RETURNS @extschema@.alert_event

@@ -181,6 +181,13 @@ COMMIT;
 SELECT count(*) AS moved, count(*) FILTER (WHERE jsonb_array_length(t.warnings) = 2) AS warned
   FROM stage_transition t WHERE t.job_id = 9300 AND t.to_stage_id = :b2;
 
+\echo '== Deleting a rule or an alert whose events fired keeps the events (alert_id cleared)'
+SELECT count(*) > 0 AS events_of_noisy FROM alert_event WHERE job_id = 9200 AND alert_id IS NOT NULL;
+DELETE FROM alert WHERE stage_id = :n1;
+SELECT count(*) AS kept, count(alert_id) AS with_alert_id FROM alert_event WHERE job_id = 9200;
+DELETE FROM stage_rule WHERE stage_id = :e3;
+SELECT count(*) FILTER (WHERE alert_id IS NULL) > 0 AS rule_events_kept FROM alert_event WHERE job_id = 9100;
+
 \echo '== Facts that are valid but unusual never refuse a facts write'
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (20, '{"ok": true}');
 SELECT candidate_id FROM add_candidate(20, 9100);
