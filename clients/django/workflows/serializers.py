@@ -14,6 +14,8 @@ class WorkflowSerializer(serializers.ModelSerializer):
         model = Workflow
         fields = ["id", "name", "description", "owner", "created_at", "updated_at"]
         read_only_fields = ["owner", "created_at", "updated_at"]
+        # Names are the table's CHECK to judge (400 with the constraint), not DRF's.
+        extra_kwargs = {"name": {"allow_blank": True, "trim_whitespace": False}}
 
 
 class WorkflowWithStagesSerializer(serializers.ModelSerializer):
@@ -46,7 +48,9 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = ["id", "stage_id", "rule_id", "rule_path", "field_name", "operator", "value",
                   "ignore_case", "fires_on", "message", "severity"]
         read_only_fields = ["rule_id", "rule_path"]
-        extra_kwargs = {"field_name": {"required": True}, "operator": {"required": True}}
+        # Required here; whether they are good is the extension's to judge (22023).
+        extra_kwargs = {"field_name": {"required": True, "allow_blank": True, "trim_whitespace": False},
+                        "operator": {"required": True, "allow_blank": True, "trim_whitespace": False}}
 
 
 class RuleSerializer(serializers.ModelSerializer):
