@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The API's tests (DRF's APIClient) against a real server: run it inside a
-# throwaway cluster, e.g.  pg_virtualenv -v 15 clients/django/run-tests.sh
+# throwaway cluster, e.g.  pg_virtualenv -t -v 15 clients/django/run-tests.sh
 # (any PG* environment naming a superuser works).  Needs workflow_ext
 # installed (make install) and Debian's python3-django,
 # python3-djangorestframework, python3-psycopg2.  Ends with "# N passed, M failed".
