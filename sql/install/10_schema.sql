@@ -118,14 +118,17 @@ CREATE TABLE stage_transition (
     moved_at      timestamptz NOT NULL DEFAULT now(),
     alerts_raised integer NOT NULL DEFAULT 0,
     warnings      jsonb NOT NULL DEFAULT '[]',
+    xact_id       xid8 NOT NULL DEFAULT pg_current_xact_id(),
     -- History keeps its stages: a stage it names cannot be deleted (23503).
     CONSTRAINT stage_transition_from_stage_fk FOREIGN KEY (from_stage_id) REFERENCES workflow_stage (id),
     CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id) REFERENCES workflow_stage (id)
 );
 CREATE INDEX stage_transition_candidate_idx ON stage_transition (candidate_id, job_id, id);
+CREATE INDEX stage_transition_feed_idx ON stage_transition (xact_id, id);
 COMMENT ON TABLE stage_transition IS 'History: one row per move or status change of a candidate in a job, written by the candidate_stage triggers and never updated.';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
 COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE.';
+COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN stage_transition.warnings IS 'The failed leaves of a ''warn'' rule at the time of the move (JSON array, empty when it passed).';
 
 CREATE TABLE candidate_stage (
@@ -174,15 +177,18 @@ CREATE TABLE alert_event (
     raised_at       timestamptz NOT NULL DEFAULT now(),
     facts           jsonb NOT NULL DEFAULT '{}',
     acknowledged_at timestamptz,
-    acknowledged_by text
+    acknowledged_by text,
+    xact_id         xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE UNIQUE INDEX alert_event_once_per_visit_idx ON alert_event (candidate_id, transition_id, alert_id);
 CREATE UNIQUE INDEX alert_event_sla_once_idx ON alert_event (candidate_id, transition_id) WHERE cause = 'sla';
 CREATE INDEX alert_event_open_idx ON alert_event (job_id, candidate_id) WHERE acknowledged_at IS NULL;
+CREATE INDEX alert_event_feed_idx ON alert_event (xact_id, id);
 COMMENT ON TABLE alert_event IS 'An alert that fired for a candidate during one stage visit (transition_id), with the facts it saw.';
 COMMENT ON COLUMN alert_event.alert_id IS 'The alert definition; NULL for SLA events and after the definition is deleted (message and severity are kept).';
 COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
 COMMENT ON COLUMN alert_event.cause IS '''entry'': on entering the stage; ''facts'': the candidate''s facts changed; ''sla'': raise_overdue_alerts().';
+COMMENT ON COLUMN alert_event.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN alert_event.facts IS 'Snapshot of the candidate''s facts when the alert fired.';
 
 CREATE TABLE facts_source (

@@ -137,10 +137,12 @@ BEGIN
             USING ERRCODE = '55000';
     END IF;
     IF (NEW.id, NEW.alert_id, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id,
-        NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts)
+        NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts,
+        NEW.xact_id)
        IS DISTINCT FROM
        (OLD.id, OLD.alert_id, OLD.job_id, OLD.candidate_id, OLD.workflow_id, OLD.stage_id,
-        OLD.transition_id, OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts)
+        OLD.transition_id, OLD.cause, OLD.severity, OLD.message, OLD.raised_at, OLD.facts,
+        OLD.xact_id)
        AND NOT (@extschema@.restoring()) THEN
         RAISE EXCEPTION 'alert event % is history: only acknowledging it changes it', OLD.id
             USING ERRCODE = '55000';

@@ -1,0 +1,111 @@
+-- The durable event feed: the changes (moves, status changes, alert events)
+-- committed after a cursor, for consumers that must see each exactly once.
+-- NOTIFY workflow_events stays the wake-up; this is where the data is read.
+--
+-- Order and completeness: every history and alert_event row carries the id of
+-- the transaction that wrote it (xact_id).  The feed returns only rows whose
+-- transaction is older than the oldest transaction still running
+-- (pg_snapshot_xmin of the current snapshot): all of those have committed or
+-- aborted, so no row can later appear before the cursor.  A transaction that
+-- commits late with a lower id holds the feed back until it ends, rather than
+-- being skipped.  Rows are ordered by (xact_id, history before alert events,
+-- id); the cursor is that triple.  Row-level security applies: an actor reads
+-- its own workflows' events.
+
+-- A cursor is "xact_id:kind:id" (kind 0: history, 1: alert event); NULL is
+-- the start.
+CREATE FUNCTION workflow_event_position(cursor text, max_events integer,
+                                        OUT after_xid xid8, OUT after_kind integer,
+                                        OUT after_id bigint, OUT horizon xid8,
+                                        OUT restored xid8, OUT own xid8)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    parts text[];
+    snap pg_snapshot := pg_current_snapshot();
+BEGIN
+    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.workflow_event_limit(max_events);
+    after_xid := '0';
+    after_kind := -1;
+    after_id := 0;
+    IF $1 IS NOT NULL THEN
+        parts := regexp_match($1, '^([0-9]{1,20}):([01]):(-?[0-9]{1,19})$');
+        IF parts IS NULL THEN
+            RAISE EXCEPTION 'invalid event cursor "%"', $1
+                USING ERRCODE = '22023',
+                      HINT = 'Pass NULL to read from the start, or a cursor workflow_events_since() returned.';
+        END IF;
+        after_xid := parts[1]::xid8;
+        after_kind := parts[2]::integer;
+        after_id := parts[3]::bigint;
+    END IF;
+    -- Our own transaction is not in the snapshot's running set: hold the
+    -- horizon at it too, so its rows wait for its commit like anyone's.
+    own := coalesce(pg_current_xact_id_if_assigned(), '0'::xid8);
+    horizon := pg_snapshot_xmin(snap);
+    IF own <> '0'::xid8 AND own < horizon THEN
+        horizon := own;
+    END IF;
+    restored := pg_snapshot_xmax(snap);
+END $$;
+COMMENT ON FUNCTION workflow_event_position(text, integer) IS
+    'Parses an event cursor (22023 when malformed) and checks max_events; with the current snapshot''s horizon (xmin, held at our own transaction), xmax and our own transaction id. Used by workflow_events_since().';
+
+CREATE FUNCTION workflow_event_limit(max_events integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF max_events IS NULL OR max_events < 1 OR max_events > 100000 THEN
+        RAISE EXCEPTION 'max_events must be between 1 and 100000, not %', coalesce(max_events::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN max_events;
+END $$;
+COMMENT ON FUNCTION workflow_event_limit(integer) IS
+    'max_events checked (22023 unless 1..100000); the LIMIT of workflow_events_since().';
+
+-- A visible row written by a transaction at or past xmax is either our own
+-- transaction's (left out until it commits) or was restored from another
+-- cluster, whose ids ran ahead of this one's: it is complete, and sorts after
+-- the live ones.
+CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integer DEFAULT 1000)
+    RETURNS TABLE (cursor text, event jsonb)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    SELECT format('%s:%s:%s', f.xact_id, f.kind_order, f.id), f.event
+      FROM @extschema@.workflow_event_position($1, $2) p,
+           LATERAL (
+            SELECT t.xact_id, 0 AS kind_order, t.id,
+                   jsonb_build_object(
+                       'kind', CASE WHEN t.from_stage_id IS NULL THEN 'enter'
+                                    WHEN t.from_stage_id <> t.to_stage_id THEN 'move'
+                                    ELSE 'status' END,
+                       'job_id', t.job_id, 'candidate_id', t.candidate_id,
+                       'workflow_id', t.workflow_id, 'transition_id', t.id,
+                       'from_stage_id', t.from_stage_id, 'to_stage_id', t.to_stage_id,
+                       'from_status', t.from_status, 'to_status', t.to_status,
+                       'actor', t.actor, 'reason', t.reason, 'at', t.moved_at,
+                       'alerts_raised', t.alerts_raised) AS event
+              FROM @extschema@.stage_transition t
+             WHERE (t.xact_id < p.horizon OR (t.xact_id >= p.restored AND t.xact_id <> p.own))
+               AND (t.xact_id, 0, t.id) > (p.after_xid, p.after_kind, p.after_id)
+            UNION ALL
+            SELECT e.xact_id, 1, e.id,
+                   jsonb_build_object(
+                       'kind', 'alert', 'job_id', e.job_id, 'candidate_id', e.candidate_id,
+                       'workflow_id', e.workflow_id, 'transition_id', e.transition_id,
+                       'alert_event_id', e.id, 'alert_id', e.alert_id, 'stage_id', e.stage_id,
+                       'cause', e.cause, 'severity', e.severity, 'message', e.message,
+                       'at', e.raised_at)
+              FROM @extschema@.alert_event e
+             WHERE (e.xact_id < p.horizon OR (e.xact_id >= p.restored AND e.xact_id <> p.own))
+               AND (e.xact_id, 1, e.id) > (p.after_xid, p.after_kind, p.after_id)) f
+     ORDER BY f.xact_id, f.kind_order, f.id
+     LIMIT @extschema@.workflow_event_limit($2)
+$$;
+COMMENT ON FUNCTION workflow_events_since(text, integer) IS
+    'The durable event feed: moves, status changes and alert events committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it. Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';
