@@ -9,4 +9,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/setup-db.sh" wf_django wf_django_app django-test-secret
 cd "$here"
 export WF_DB_NAME=wf_django WF_DB_USER=wf_django_app WF_DB_PASSWORD=django-test-secret
-exec /usr/bin/python3 manage.py test workflows --verbosity "${VERBOSITY:-1}" "$@"
+exec timeout 600 /usr/bin/python3 manage.py test workflows --verbosity "${VERBOSITY:-1}" "$@"
