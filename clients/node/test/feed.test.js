@@ -167,6 +167,13 @@ test('the consumer sees every event exactly once through dropped connections, a 
   // Round 2, with the consumer process killed (SIGKILL) and moves committed while it is down.
   await moveAll(ann, annJob, others.slice(0, 8));
   await consumer.kill('SIGKILL');
+  // Its backend goes away with it; wait, so a termination below hits the new process.
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await admin.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'wf-event-consumer' AND datname = $1", [DB]);
+    if (rows[0].n === 0) break;
+    await sleep(25);
+  }
   await moveAll(ann, annJob, others.slice(8));
   await ann.query("SELECT reject_candidate($1, $2, 'no show')", [others[0], annJob]);
   consumer.start();

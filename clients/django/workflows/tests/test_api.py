@@ -2,6 +2,9 @@
 against a real cluster where the application role holds exactly the README's
 grants.  Every endpoint and verb, each SQLSTATE's HTTP mapping, and tenants
 kept apart by the extension's row-level security."""
+import unittest
+
+from django.db import connection
 from django.test import SimpleTestCase
 from rest_framework.test import APIClient
 
@@ -66,6 +69,24 @@ class Authentication(ApiTestCase):
                             ("post", "/rules/"), ("patch", "/alerts/1/"), ("get", "/pipeline/")]:
             response = getattr(anonymous, method)(url, {}, format="json")
             self.assertEqual(response.status_code, 401, (method, url))
+
+    def test_the_app_connects_as_a_plain_role(self):
+        with connection.cursor() as cur:
+            cur.execute("SELECT rolsuper, rolbypassrls, rolcreatedb, rolcreaterole FROM pg_roles "
+                        "WHERE rolname = current_user")
+            self.assertEqual(cur.fetchone(), (False, False, False, False))
+            cur.execute("SELECT has_table_privilege('candidate_stage', 'TRIGGER'), "
+                        "has_table_privilege('stage_transition', 'UPDATE'), "
+                        "has_table_privilege('candidate_stage', 'UPDATE')")
+            self.assertEqual(cur.fetchone(), (False, False, True))
+
+    def test_the_actor_does_not_outlive_its_request(self):
+        self.pipeline()
+        self.ok(self.api.get("/workflows/"))
+        with connection.cursor() as cur:                # same connection, after the request
+            cur.execute("SELECT current_setting('workflow_ext.actor')")
+            self.assertEqual(cur.fetchone()[0], "")
+        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
 
     def test_a_bad_token_is_refused(self):
         client = APIClient()
@@ -304,6 +325,18 @@ class Rules(ApiTestCase):
         self.assertEqual(self.ok(self.api.get("/alerts/?stage=%d" % p["stages"][1]["id"])), [])
         self.ok(self.api.get("/stage/%d/rule/" % p["stages"][1]["id"]), 404)
         self.ok(self.api.get("/rules/%d/" % p["rule"]["id"]), 404)
+
+    @unittest.skip("extension: deleting a rule or alert that has fired fails with 55000 -- the "
+                   "ON DELETE SET NULL of alert_event.alert_id is refused by the alert_event "
+                   "update trigger ('alert event N is history: only acknowledging it changes it')")
+    def test_delete_a_rule_whose_alerts_fired(self):
+        p = self.pipeline()
+        self.ok(self.api.patch("/rules/%d/" % p["rule"]["id"], {"on_fail": "warn"}, format="json"))
+        self.assertEqual(self.ok(self.move(self.api, p, p["weak"]))["alerts_raised"], 2)
+        self.ok(self.api.delete("/rules/%d/" % p["rule"]["id"]), 204)
+        events = sql(self.ann, "SELECT alert_id, message FROM alert_event WHERE job_id = %s", [p["job"]])
+        self.assertEqual(len(events), 2)
+        self.assertTrue(all(alert_id is None and message for alert_id, message in events))
 
     def test_invalid_condition_is_400_with_the_json_path(self):
         p = self.pipeline()
