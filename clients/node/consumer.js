@@ -66,6 +66,8 @@ class EventConsumer extends EventEmitter {
     this.handler = options.handler;
     this.minBackoffMs = options.minBackoffMs || 100;
     this.maxBackoffMs = options.maxBackoffMs || 5000;
+    this.batchPauseMs = options.batchPauseMs || 0;   // throttle between batches of one catch-up
+    this.reading = false;
     this.stopped = false;
     this.client = null;
     this.wake = null;
@@ -100,11 +102,12 @@ class EventConsumer extends EventEmitter {
         if (broken && !this.stopped) throw broken;
       } catch (err) {
         if (this.stopped) break;
-        this.emit('disconnected', err);
+        this.emit('disconnected', err, this.reading);
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, this.maxBackoffMs);
       } finally {
         this.client = null;
+        this.reading = false;
         client.removeAllListeners('notification');
         client.on('error', () => {});
         await client.end().catch(() => {});
@@ -115,17 +118,20 @@ class EventConsumer extends EventEmitter {
 
   // Reads batches until the feed has nothing more to give now.
   async drain(client) {
+    this.reading = true;
     for (;;) {
       const { rows } = await client.query(
         'SELECT cursor, event FROM workflow_events_since($1, $2)', [this.cursor, this.batchSize]);
-      if (rows.length === 0) return;
+      if (rows.length === 0) break;
       await this.handler(rows);
       this.cursor = rows[rows.length - 1].cursor;
       if (this.cursorFile) writeCursor(this.cursorFile, this.cursor);
       this.delivered += rows.length;
       this.emit('batch', rows.length, this.cursor);
-      if (rows.length < this.batchSize) return;
+      if (rows.length < this.batchSize) break;
+      if (this.batchPauseMs) await new Promise((r) => setTimeout(r, this.batchPauseMs));
     }
+    this.reading = false;
   }
 
   poke() {
@@ -183,8 +189,9 @@ function parseArgs(argv) {
       case '--output': args.output = take(); break;
       case '--batch': args.batchSize = Number(take()); break;
       case '--poll-ms': args.pollMs = Number(take()); break;
+      case '--batch-pause-ms': args.batchPauseMs = Number(take()); break;
       case '--help':
-        process.stdout.write('usage: consumer.js [--actor A] [--cursor-file F] [--output F.jsonl] [--batch N] [--poll-ms MS]\n');
+        process.stdout.write('usage: consumer.js [--actor A] [--cursor-file F] [--output F.jsonl] [--batch N] [--poll-ms MS] [--batch-pause-ms MS]\n');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${argv[i]}`);
@@ -217,13 +224,15 @@ async function main() {
     cursor,
     batchSize: args.batchSize,
     pollMs: args.pollMs,
+    batchPauseMs: args.batchPauseMs,
     handler: async (rows) => {
       fs.writeSync(out, rows.map((r) => JSON.stringify({ cursor: r.cursor, event: r.event })).join('\n') + '\n');
       if (args.output) fs.fsyncSync(out);
     },
   });
   consumer.on('connected', (n) => process.stderr.write(`wf-event-consumer: connected (${n})\n`));
-  consumer.on('disconnected', (err) => process.stderr.write(`wf-event-consumer: disconnected: ${err.message}; reconnecting\n`));
+  consumer.on('disconnected', (err, reading) => process.stderr.write(
+    `wf-event-consumer: disconnected${reading ? ' while reading the feed' : ''}: ${err.message}; reconnecting\n`));
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => consumer.stop());
   await consumer.run();
 }

@@ -2,9 +2,9 @@
 // a superuser): a stream of moves, status changes and alert events by two
 // tenants, while the test tries to make the consumer lose or repeat an event:
 //   - its connection is killed with pg_terminate_backend four times, once right
-//     after a backlog is released (so likely in the middle of reading it in
-//     batches of 3), and moves are committed while it is disconnected (their
-//     NOTIFYs are lost);
+//     after a backlog of about a hundred events is released, while it reads
+//     them in batches of 3 (the test checks that a kill did land mid-read),
+//     and moves are committed while it is disconnected (their NOTIFYs are lost);
 //   - the consumer process is killed with SIGKILL and started again from its
 //     cursor file and output, with moves committed while it is down;
 //   - a long transaction that began first (lowest transaction id) moves
@@ -73,7 +73,7 @@ class ConsumerProcess {
     const env = { ...process.env, PGDATABASE: DB, PGUSER: APP.user, PGPASSWORD: APP.password };
     this.child = spawn(process.execPath, [path.join(__dirname, '..', 'consumer.js'),
       '--actor', ANN, '--cursor-file', this.cursorFile, '--output', this.output,
-      '--batch', '3', '--poll-ms', '150'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      '--batch', '3', '--poll-ms', '150', '--batch-pause-ms', '15'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr.on('data', (d) => { this.stderr += d; });
     this.exited = new Promise((r) => this.child.on('exit', r));
   }
@@ -89,12 +89,21 @@ class ConsumerProcess {
   }
 }
 
-// Terminates the consumer's backend once it is connected and listening.
+// Terminates the consumer's backend once it is connected, and waits until
+// that backend is gone (so the next call cannot count the same one twice).
 async function terminateConsumer(admin) {
   for (let i = 0; i < 200; i++) {
-    const { rows } = await admin.query(
-      "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name = 'wf-event-consumer' AND datname = $1", [DB]);
-    if (rows.some((r) => r.t)) return true;
+    const result = await admin.query(
+      "SELECT pid, pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name = 'wf-event-consumer' AND datname = $1", [DB]);
+    const rows = result.rows.filter((r) => r.t);
+    if (rows.length > 0) {
+      for (let j = 0; j < 200; j++) {
+        const gone = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1)', [rows.map((r) => r.pid)]);
+        if (gone.rows[0].n === 0) break;
+        await sleep(10);
+      }
+      return true;
+    }
     await sleep(25);
   }
   return false;
@@ -242,8 +251,10 @@ test('the consumer sees every event exactly once through dropped connections, a 
   assert.ok(terminations >= 3, `connection terminated ${terminations} times`);
   const reconnects = (consumer.stderr.match(/reconnecting/g) || []).length;
   assert.ok(reconnects >= terminations, `consumer reconnected ${reconnects} times:\n${consumer.stderr}`);
+  const midRead = (consumer.stderr.match(/while reading the feed/g) || []).length;
+  assert.ok(midRead >= 1, `no connection was killed in the middle of reading a backlog:\n${consumer.stderr}`);
   assert.strictEqual(fs.readFileSync(consumer.cursorFile, 'utf8').trim(), lines[lines.length - 1].cursor);
-  console.log(`# feed: ${expected.size} events, ${terminations} connections terminated, 1 SIGKILL, ${reconnects} reconnects`);
+  console.log(`# feed: ${expected.size} events, ${terminations} connections terminated (${midRead} while reading a backlog), 1 SIGKILL, ${reconnects} reconnects`);
 
   fs.rmSync(dir, { recursive: true, force: true });
 });
