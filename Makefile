@@ -17,7 +17,7 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values teardown
+REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
 ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order
@@ -29,7 +29,7 @@ PGTAP_TESTS  = $(sort $(wildcard test/sql/tap_*.sql))
 
 PG_CPPFLAGS = -I$(srcdir)/src/core
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter
-SHLIB_LINK  = -lre2 -lstdc++
+SHLIB_LINK  = -lre2 -licuuc -lstdc++
 
 # Debian's PostgreSQL has LLVM bitcode on; its clang rules would compile the
 # C++ core without -std=c++17.  The extension needs no JIT inlining.
@@ -67,7 +67,7 @@ CORE_TEST_FLAGS = -std=c++17 -O1 -g -Wall -Wextra -Werror -Isrc/core -Itest/core
 
 $(CORE_TEST_BIN): $(CORE_SRCS) $(CORE_TEST_SRCS) $(wildcard src/core/*.hpp src/core/*.h test/core/*.hpp)
 	@mkdir -p build
-	$(CXX) $(CORE_TEST_FLAGS) $(CORE_SRCS) $(CORE_TEST_SRCS) -lgtest -lgtest_main -lre2 -pthread -o $@
+	$(CXX) $(CORE_TEST_FLAGS) $(CORE_SRCS) $(CORE_TEST_SRCS) -lgtest -lgtest_main -lre2 -licuuc -pthread -o $@
 
 .PHONY: core-test
 core-test: $(CORE_TEST_BIN)
@@ -100,7 +100,7 @@ BENCH_PGOPTS = -o shared_buffers=1GB -o synchronous_commit=off -o max_wal_size=4
 build/bench_core: bench/core/bench_core.cpp $(CORE_SRCS) $(wildcard src/core/*.hpp src/core/*.h)
 	@mkdir -p build
 	$(CXX) -std=c++17 -O2 -DBENCH_CONDITIONS='"$(abspath bench/conditions.json)"' -Isrc/core -Itest/core \
-	    bench/core/bench_core.cpp $(CORE_SRCS) -lbenchmark -lpthread -lre2 -o $@
+	    bench/core/bench_core.cpp $(CORE_SRCS) -lbenchmark -lpthread -lre2 -licuuc -o $@
 
 .PHONY: bench-deps bench bench-smoke
 bench-deps: build/bench_core

@@ -39,14 +39,17 @@ count_pg_regress() {
 
 # pg_prove (TAP::Harness) ends with "Files=3, Tests=97, …" and "Result: PASS";
 # its "Test Summary Report" gives "(Wstat: … Tests: N Failed: F)" per failing
-# file.  A file that died or ran short of its plan counts one more failure.
+# file, "(Wstat: 768 (exited 3) Tests: 23 Failed: 0)" for one that died.  A
+# file that died or ran short of its plan counts one more failure, and so does
+# a "Result: FAIL" that no file line explains.
 count_pg_prove() {
   local tests f bad
   tests=$(grep -oP '^Files=\d+, Tests=\K\d+' "$1" | tail -1)
   [ -n "$tests" ] || { count 0 1; return; }
-  f=$(grep -oP '\(Wstat: \d+ Tests: \d+ Failed: \K\d+' "$1" | awk '{ s += $1 } END { print s + 0 }')
-  bad=$(grep -cP '\(Wstat: \d+ Tests: \d+ Failed: 0\)' "$1")
-  count $((tests - ${f:-0})) $((${f:-0} + bad))
+  f=$(grep -oP '\(Wstat: \d+.*Tests: \d+ Failed: \K\d+(?=\)$)' "$1" | awk '{ s += $1 } END { print s + 0 }')
+  bad=$(grep -cP '\(Wstat: \d+.*Tests: \d+ Failed: 0\)$' "$1")
+  if [ $((f + bad)) -eq 0 ] && ! grep -q '^Result: PASS' "$1"; then bad=1; fi
+  count $((tests - f)) $((f + bad))
 }
 
 # The upgrade test prints TAP and ends with "# N passed, M failed".
@@ -111,6 +114,11 @@ if (cd "$debdir" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b -j2) 
   count 1 0
   echo "built and installed $(basename "$deb")"
   dpkg -c "$deb"
+  # Debian's own checks of the package: errors fail, warnings are shown.
+  lintian --fail-on error --tag-display-limit 0 "$debtmp"/*.changes > "$log/lintian.txt" 2>&1
+  lintian_rc=$?
+  grep -v 'root privileges' "$log/lintian.txt"
+  if [ "$lintian_rc" -eq 0 ]; then count 1 0; else count 0 1; fi
   pg_virtualenv -v 15 make installcheck ISOLATION= PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/deb-regress.txt"
   count_pg_regress "$log/deb-regress.txt"
   # Leave the server as make install leaves it.

@@ -1,5 +1,6 @@
 // libFuzzer target over the core: parse + validate + compile a condition,
-// then evaluate and explain it against facts.  Input: condition JSON, a NUL
+// then evaluate and explain it against facts (relative time at a fixed
+// instant); the leaves it lists must compile back as alerts.  Input: condition JSON, a NUL
 // byte, facts JSON (facts default to {} when there is no NUL).
 #include <cstddef>
 #include <cstdint>
@@ -29,13 +30,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!parsed.is_discarded()) facts = std::move(parsed);
   }
   ResolvedFacts resolved(cond, facts);
-  const int result = wf_condition_evaluate(cond, resolved.data(), &status);
+  // Relative time is measured from a fixed instant (2024-06-01T12:00:00Z).
+  const int64_t at = 1717243200LL * 1000000LL;
+  const int result = wf_condition_evaluate_at(cond, resolved.data(), at, &status);
   int explained = -1;
-  char* explanation = wf_condition_explain(cond, resolved.data(), 0, &explained, &status);
+  char* explanation = wf_condition_explain_at(cond, resolved.data(), 0, at, &explained, &status);
   // evaluate and explain must agree.
   if (!explanation || result < 0 || explained != result) __builtin_trap();
   wf_free(explanation);
-  char* failed = wf_condition_explain(cond, resolved.data(), 1, &explained, &status);
+  char* failed = wf_condition_explain_at(cond, resolved.data(), 1, at, &explained, &status);
+  // Without an instant, relative time is refused (22023), never a crash.
+  if (wf_condition_evaluate(cond, resolved.data(), &status) < 0 &&
+      !(wf_condition_uses_relative_time(cond) && status.code == WF_INVALID))
+    __builtin_trap();
   wf_free(failed);
   char* leaves = wf_condition_leaves(cond, &status);
   if (!leaves) __builtin_trap();

@@ -10,9 +10,9 @@ packages=(
   build-essential g++ make
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-common
   pgtap
-  debhelper dpkg-dev postgresql-server-dev-all
+  debhelper dpkg-dev postgresql-server-dev-all lintian
   zip unzip
-  libre2-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
+  libre2-dev libicu-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
   # clients/: the Django REST API (Django 3.2, DRF 3.14, psycopg2) and pg_cron for the SLA sweep
   python3-django python3-djangorestframework python3-psycopg2 postgresql-15-cron

@@ -17,6 +17,9 @@
 -- stage visit.  Constraints are added NOT VALID and validated when the data
 -- allows (0.1.0 let a stage that only history named be deleted).
 ALTER TABLE @extschema@.candidate_stage ADD COLUMN visit_transition_id bigint;
+-- The backfill is not a move: the pipeline triggers stay out of it.
+ALTER TABLE @extschema@.candidate_stage DISABLE TRIGGER candidate_stage_guard,
+    DISABLE TRIGGER candidate_stage_record;
 UPDATE @extschema@.candidate_stage c
    SET visit_transition_id = (SELECT max(t.id) FROM @extschema@.stage_transition t
                                WHERE t.job_id = c.job_id AND t.candidate_id = c.candidate_id
@@ -25,6 +28,8 @@ UPDATE @extschema@.candidate_stage c
  WHERE c.transition_id IS NOT NULL;
 UPDATE @extschema@.candidate_stage c SET visit_transition_id = c.transition_id
  WHERE c.visit_transition_id IS NULL AND c.transition_id IS NOT NULL;
+ALTER TABLE @extschema@.candidate_stage ENABLE TRIGGER candidate_stage_guard,
+    ENABLE TRIGGER candidate_stage_record;
 ALTER TABLE @extschema@.candidate_stage ADD CONSTRAINT candidate_stage_visit_transition_fk
     FOREIGN KEY (visit_transition_id) REFERENCES @extschema@.stage_transition (id)
     DEFERRABLE INITIALLY DEFERRED;
@@ -53,7 +58,7 @@ BEGIN
 END $$;
 COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
 COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
-COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id);
+COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
 
 CREATE FUNCTION history_write_guard() RETURNS trigger
     LANGUAGE C
@@ -117,6 +122,20 @@ CREATE POLICY candidate_profile_remove ON candidate_profile FOR DELETE
     USING (owner = @extschema@.current_actor());
 GRANT INSERT ON @extschema@.stage_transition, @extschema@.alert_event TO PUBLIC;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON @extschema@.alert_event TO PUBLIC;
+
+-- ----------------------------------------------------------- 30_conditions
+-- Relative time needs an explicit reference instant: three-argument forms.
+CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, at timestamptz) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'wf_condition_matches';
+COMMENT ON FUNCTION condition_matches(jsonb, jsonb, timestamptz) IS
+    'True when the facts satisfy the condition, relative time (within_last, within_next, older_than) measured from at. Immutable: the same arguments give the same answer.';
+CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb, at timestamptz) RETURNS jsonb
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_evaluate_condition';
+COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb, timestamptz) IS
+    'Explains a condition against facts, relative time measured from at.';
 
 -- ----------------------------------------------------------- 40_definitions
 COMMENT ON FUNCTION get_stage_rule(bigint) IS

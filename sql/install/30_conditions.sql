@@ -13,12 +13,25 @@ CREATE FUNCTION condition_matches(condition jsonb, facts jsonb) RETURNS boolean
 COMMENT ON FUNCTION condition_matches(jsonb, jsonb) IS
     'True when the facts satisfy the condition. Compiles the condition once per query (cached across rows); for bulk screening.';
 
+CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, at timestamptz) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'wf_condition_matches';
+COMMENT ON FUNCTION condition_matches(jsonb, jsonb, timestamptz) IS
+    'True when the facts satisfy the condition, relative time (within_last, within_next, older_than) measured from at. Immutable: the same arguments give the same answer.';
+
 CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb) RETURNS jsonb
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_evaluate_condition';
 COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb) IS
     'Explains a condition against facts: {"result", "leaves": [{path, field, op, expected, actual, result, negated, passed, reason}]}.';
+
+CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb, at timestamptz) RETURNS jsonb
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_evaluate_condition';
+COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb, timestamptz) IS
+    'Explains a condition against facts, relative time measured from at.';
 
 CREATE FUNCTION condition_leaves(condition jsonb) RETURNS jsonb
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include "condition.hpp"
 #include "evaluator.hpp"
@@ -43,6 +44,10 @@ T guarded(wf_status* st, T fallback, F&& body) noexcept {
   try {
     ok(st);
     return body();
+  } catch (const wf::NoReferenceInstant&) {
+    set_status(st, WF_INVALID, "22023",
+               "relative time (within_last, within_next, older_than) needs a reference instant: "
+               "use the three-argument form with at");
   } catch (const wf::Interrupted&) {
     set_status(st, WF_INTERRUPTED, "57014", "condition evaluation interrupted");
   } catch (const std::bad_alloc&) {
@@ -85,7 +90,7 @@ wf_condition* wf_condition_compile(const char* json_text, size_t len, wf_status*
     wf::ParsedJson parsed;
     wf::CompileError err;
     if (!wf::parse_condition_json(json_text, len, parsed, err)) return wrap(nullptr, err, st);
-    return wrap(wf::compile_condition(parsed.doc, err), err, st);
+    return wrap(wf::compile_condition(parsed.doc, err, &parsed.raw_numbers), err, st);
   });
 }
 
@@ -100,7 +105,11 @@ wf_condition* wf_alert_compile(const char* field, const char* op, const char* va
         err.path = "$.value" + err.path.substr(1);  // the value is the leaf's "value"
         return wrap(nullptr, err, st);
       }
-      impl = wf::compile_alert(field ? field : "", op ? op : "", &value.doc, ignore_case != 0, err);
+      // Raw number texts are keyed from the value's root: re-key them to the leaf's.
+      wf::RawNumbers raw;
+      for (auto& [path, text] : value.raw_numbers) raw.emplace("$.value" + path.substr(1), text);
+      impl = wf::compile_alert(field ? field : "", op ? op : "", &value.doc, ignore_case != 0, err,
+                               &raw);
     } else {
       impl = wf::compile_alert(field ? field : "", op ? op : "", nullptr, ignore_case != 0, err);
     }
@@ -121,13 +130,28 @@ size_t wf_condition_segment_count(const wf_condition* cond, size_t field) {
 const char* wf_condition_segment(const wf_condition* cond, size_t field, size_t segment,
                                  size_t* len) {
   if (!cond || field >= cond->impl->fields.size() ||
-      segment >= cond->impl->fields[field].size()) {
+      segment >= cond->impl->fields[field].size() ||
+      cond->impl->fields[field][segment].is_index) {
     if (len) *len = 0;
     return nullptr;
   }
-  const std::string& s = cond->impl->fields[field][segment];
+  const std::string& s = cond->impl->fields[field][segment].key;
   if (len) *len = s.size();
   return s.data();
+}
+
+int wf_condition_segment_index(const wf_condition* cond, size_t field, size_t segment,
+                               size_t* index) {
+  if (!cond || field >= cond->impl->fields.size() ||
+      segment >= cond->impl->fields[field].size() ||
+      !cond->impl->fields[field][segment].is_index)
+    return 0;
+  if (index) *index = cond->impl->fields[field][segment].index;
+  return 1;
+}
+
+int wf_condition_uses_relative_time(const wf_condition* cond) {
+  return cond && cond->impl->uses_relative_time ? 1 : 0;
 }
 
 void wf_core_set_host(const wf_host* host) { g_host = host; }
@@ -135,29 +159,62 @@ void wf_core_set_host(const wf_host* host) { g_host = host; }
 int wf_condition_evaluate(const wf_condition* cond, const wf_fact* facts, wf_status* st) {
   return guarded<int>(st, -1, [&]() -> int {
     if (!cond) throw std::invalid_argument("no condition");
-    wf::EvalContext ctx(facts, g_host);
+    wf::EvalContext ctx(facts, g_host, std::nullopt);
     return wf::evaluate(*cond->impl, ctx) ? 1 : 0;
   });
 }
 
-char* wf_condition_explain(const wf_condition* cond, const wf_fact* facts, int only_failed,
-                           int* result, wf_status* st) {
+int wf_condition_evaluate_at(const wf_condition* cond, const wf_fact* facts, int64_t at,
+                             wf_status* st) {
+  return guarded<int>(st, -1, [&]() -> int {
+    if (!cond) throw std::invalid_argument("no condition");
+    wf::EvalContext ctx(facts, g_host, at);
+    return wf::evaluate(*cond->impl, ctx) ? 1 : 0;
+  });
+}
+
+namespace {
+char* explain_with(const wf_condition* cond, const wf_fact* facts, int only_failed,
+                   std::optional<int64_t> at, int* result, wf_status* st) {
   return guarded<char*>(st, nullptr, [&]() -> char* {
     if (!cond) throw std::invalid_argument("no condition");
-    wf::EvalContext ctx(facts, g_host);
+    wf::EvalContext ctx(facts, g_host, at);
     auto doc = wf::explain(*cond->impl, ctx, only_failed != 0);
     if (result) *result = doc["result"].get<bool>() ? 1 : 0;
     return malloc_copy(only_failed ? doc["leaves"].dump() : doc.dump());
   });
+}
+}  // namespace
+
+char* wf_condition_explain(const wf_condition* cond, const wf_fact* facts, int only_failed,
+                           int* result, wf_status* st) {
+  return explain_with(cond, facts, only_failed, std::nullopt, result, st);
+}
+
+char* wf_condition_explain_at(const wf_condition* cond, const wf_fact* facts, int only_failed,
+                              int64_t at, int* result, wf_status* st) {
+  return explain_with(cond, facts, only_failed, at, result, st);
 }
 
 char* wf_condition_leaves(const wf_condition* cond, wf_status* st) {
   return guarded<char*>(st, nullptr, [&]() -> char* {
     if (!cond) throw std::invalid_argument("no condition");
     nlohmann::json out = nlohmann::json::array();
-    for (const wf::Leaf& l : cond->impl->leaves) {
+    const wf::Condition& c = *cond->impl;
+    for (const wf::Unit& u : c.units) {
+      if (u.quantifier) {  // one entry for the group: an alert re-creates it
+        const wf::Quantifier& q = c.quantifiers[u.index];
+        out.push_back({{"path", q.path},
+                       {"field", q.field.text},
+                       {"op", std::string(wf::op_name(q.op))},
+                       {"ignore_case", false},
+                       {"negated", q.negated},
+                       {"value", q.where}});
+        continue;
+      }
+      const wf::Leaf& l = c.leaves[u.index];
       nlohmann::json leaf = {{"path", l.path},
-                             {"field", l.field},
+                             {"field", l.field.text},
                              {"op", std::string(wf::op_name(l.op))},
                              {"ignore_case", l.ignore_case},
                              {"negated", l.negated}};

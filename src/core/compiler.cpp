@@ -6,7 +6,9 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "decimal.hpp"
 #include "instant.hpp"
+#include "text.hpp"
 #include "workflow_core.h"
 
 namespace wf {
@@ -25,20 +27,112 @@ const char* kind_name(const json& v) {
   }
 }
 
-std::string fold(const std::string& s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
+// {"field": "..."} (and nothing else): a value naming another fact.
+bool is_fact_reference(const json& v) {
+  return v.is_object() && v.size() == 1 && v.contains("field");
 }
+
+}  // namespace
+
+bool parse_field(const std::string& f, Path& out, bool& exact, std::string& message) {
+  out.clear();
+  exact = f.size() >= 2 && f[0] == '$' && (f[1] == '.' || f[1] == '[');
+  if (!exact) {
+    // Today's dot paths: split on dots, every segment a key.
+    size_t start = 0;
+    for (;;) {
+      const size_t dot = f.find('.', start);
+      PathStep step;
+      step.key = f.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (step.key.empty()) {
+        message = "\"field\" has an empty path segment";
+        return false;
+      }
+      out.push_back(std::move(step));
+      if (dot == std::string::npos) return true;
+      start = dot + 1;
+    }
+  }
+  // Exact paths: $ then .key, [index] or ["any key"] (a JSON string literal).
+  size_t p = 1;
+  while (p < f.size()) {
+    PathStep step;
+    if (f[p] == '.') {
+      const size_t start = ++p;
+      while (p < f.size() && f[p] != '.' && f[p] != '[') {
+        if (f[p] == ']' || f[p] == '"' || f[p] == '\\') {
+          message = "\"field\": character '" + std::string(1, f[p]) + "' at byte " +
+                    std::to_string(p) + " must be inside [\"...\"]";
+          return false;
+        }
+        ++p;
+      }
+      step.key = f.substr(start, p - start);
+      if (step.key.empty()) {
+        message = "\"field\" has an empty path segment";
+        return false;
+      }
+    } else if (f[p] == '[') {
+      ++p;
+      if (p < f.size() && f[p] == '"') {
+        const size_t start = p++;
+        while (p < f.size() && f[p] != '"') p += f[p] == '\\' ? 2 : 1;
+        if (p >= f.size()) {
+          message = "\"field\": unterminated [\"...\"]";
+          return false;
+        }
+        ++p;
+        try {
+          step.key = json::parse(f.substr(start, p - start)).get<std::string>();
+        } catch (const json::exception&) {
+          message = "\"field\": invalid string in [\"...\"]";
+          return false;
+        }
+      } else {
+        const size_t start = p;
+        uint64_t index = 0;
+        while (p < f.size() && f[p] >= '0' && f[p] <= '9') {
+          index = index * 10 + static_cast<uint64_t>(f[p] - '0');
+          if (index > 0x7fffffff) {
+            message = "\"field\": array index too large";
+            return false;
+          }
+          ++p;
+        }
+        if (p == start) {
+          message = "\"field\": expected an index or a quoted key after '['";
+          return false;
+        }
+        step.is_index = true;
+        step.index = static_cast<uint32_t>(index);
+      }
+      if (p >= f.size() || f[p] != ']') {
+        message = "\"field\": expected ']' at byte " + std::to_string(p);
+        return false;
+      }
+      ++p;
+    } else {
+      message = "\"field\": expected '.' or '[' at byte " + std::to_string(p);
+      return false;
+    }
+    out.push_back(std::move(step));
+  }
+  if (out.empty()) {
+    message = "\"field\" names no key";
+    return false;
+  }
+  return true;
+}
+
+namespace {
 
 class Compiler {
  public:
-  explicit Compiler(CompileError& error) : error_(error) {}
+  Compiler(CompileError& error, const RawNumbers* raw) : error_(error), raw_(raw) {}
 
   std::unique_ptr<Condition> compile(const json& doc) {
     cond_ = std::make_unique<Condition>();
-    if (!node(doc, "$", 1, false) || !compile_regexes()) return nullptr;
+    if (!node(doc, "$", 1, false, 0) || !compile_regexes()) return nullptr;
     return std::move(cond_);
   }
 
@@ -49,8 +143,33 @@ class Compiler {
     return false;
   }
 
+  // A field as written, at scope (0: the facts' root; >0: inside a quantified
+  // group, where a plain path is relative to the element and an exact path
+  // starting with $ reads from the root).
+  bool field_ref(const json& field, const std::string& path, int scope, FieldRef& out) {
+    if (!field.is_string())
+      return fail(std::string("\"field\" must be a string, not ") + kind_name(field), path);
+    const std::string text = field.get<std::string>();
+    if (text.empty()) return fail("\"field\" is empty", path);
+    if (text.size() > WF_MAX_FIELD_BYTES)
+      return fail("\"field\" is longer than " + std::to_string(WF_MAX_FIELD_BYTES) + " bytes",
+                  path);
+    Path steps;
+    bool exact = false;
+    std::string message;
+    if (!parse_field(text, steps, exact, message)) return fail(message, path);
+    out.text = text;
+    out.relative = scope > 0 && !exact;
+    if (out.relative) {
+      out.path = std::move(steps);
+    } else {
+      out.slot = slot_for(text, std::move(steps));
+    }
+    return true;
+  }
+
   // Compiles the node at doc into a new entry of cond_->nodes.
-  bool node(const json& doc, const std::string& path, int depth, bool negated) {
+  bool node(const json& doc, const std::string& path, int depth, bool negated, int scope) {
     if (depth > WF_MAX_DEPTH)
       return fail("condition is nested deeper than " + std::to_string(WF_MAX_DEPTH) +
                       " levels", path);
@@ -63,7 +182,7 @@ class Compiler {
     cond_->nodes.emplace_back();
 
     const char* group = nullptr;
-    for (const char* g : {"all", "any", "not"})
+    for (const char* g : {"all", "any", "not", "some", "every", "none"})
       if (doc.contains(g)) {
         if (group) return fail(std::string("a node has both \"") + group + "\" and \"" + g + "\"", path);
         group = g;
@@ -76,16 +195,19 @@ class Compiler {
       }
       const json& body = doc.at(group);
       const std::string body_path = path + "." + group;
-      if (std::string(group) == "not") {
+      const std::string g(group);
+      if (g == "not") {
         cond_->nodes[index].type = Node::Type::Not;
         const uint32_t child = static_cast<uint32_t>(cond_->nodes.size());
-        if (!node(body, body_path, depth + 1, !negated)) return false;
+        if (!node(body, body_path, depth + 1, !negated, scope)) return false;
         cond_->nodes[index].first = static_cast<uint32_t>(cond_->children.size());
         cond_->nodes[index].count = 1;
         cond_->children.push_back(child);
         return true;
       }
-      cond_->nodes[index].type = group[1] == 'l' ? Node::Type::All : Node::Type::Any;
+      if (g == "some" || g == "every" || g == "none")
+        return quantified(index, *parse_op(g), body, body_path, depth, negated, scope);
+      cond_->nodes[index].type = g == "all" ? Node::Type::All : Node::Type::Any;
       if (!body.is_array())
         return fail(std::string("\"") + group + "\" needs an array, not " + kind_name(body),
                     body_path);
@@ -94,7 +216,7 @@ class Compiler {
       kids.reserve(body.size());
       for (size_t i = 0; i < body.size(); ++i) {
         kids.push_back(static_cast<uint32_t>(cond_->nodes.size()));
-        if (!node(body[i], body_path + "[" + std::to_string(i) + "]", depth + 1, negated))
+        if (!node(body[i], body_path + "[" + std::to_string(i) + "]", depth + 1, negated, scope))
           return false;
       }
       cond_->nodes[index].first = static_cast<uint32_t>(cond_->children.size());
@@ -110,14 +232,19 @@ class Compiler {
       if (k != "field" && k != "op" && k != "value" && k != "ignore_case")
         return fail("unexpected key \"" + k + "\" in a leaf", path);
     }
-    const json& field = doc.at("field");
-    if (!field.is_string())
-      return fail(std::string("\"field\" must be a string, not ") + kind_name(field),
-                  path + ".field");
-    if (!doc.contains("op")) return fail("a leaf needs \"op\"", path);
+    if (!doc.contains("op")) {
+      if (!doc.at("field").is_string())
+        return fail(std::string("\"field\" must be a string, not ") + kind_name(doc.at("field")),
+                    path + ".field");
+      return fail("a leaf needs \"op\"", path);
+    }
     const json& op = doc.at("op");
-    if (!op.is_string())
+    if (!op.is_string()) {
+      if (!doc.at("field").is_string())
+        return fail(std::string("\"field\" must be a string, not ") + kind_name(doc.at("field")),
+                    path + ".field");
       return fail(std::string("\"op\" must be a string, not ") + kind_name(op), path + ".op");
+    }
     bool ignore_case = false;
     if (doc.contains("ignore_case")) {
       if (!doc.at("ignore_case").is_boolean())
@@ -126,32 +253,45 @@ class Compiler {
     }
     const bool has_value = doc.contains("value");
     static const json kNull;
-    if (!leaf(index, field.get<std::string>(), op.get<std::string>(),
-              has_value ? doc.at("value") : kNull, has_value, negated, path))
-      return false;
-    cond_->leaves.back().ignore_case = ignore_case;
-    return finish_leaf(cond_->leaves.back(), path);
+    return leaf(index, doc.at("field"), op.get<std::string>(), has_value ? doc.at("value") : kNull,
+                has_value, negated, ignore_case, path, scope);
   }
 
-  bool leaf(uint32_t index, const std::string& field, const std::string& op_text,
-            const json& value, bool has_value, bool negated, const std::string& path) {
-    if (field.empty()) return fail("\"field\" is empty", path + ".field");
-    if (field.size() > WF_MAX_FIELD_BYTES)
-      return fail("\"field\" is longer than " + std::to_string(WF_MAX_FIELD_BYTES) + " bytes",
-                  path + ".field");
-    std::vector<std::string> segments;
-    size_t start = 0;
-    for (;;) {
-      size_t dot = field.find('.', start);
-      std::string seg = field.substr(start, dot == std::string::npos ? std::string::npos
-                                                                     : dot - start);
-      if (seg.empty()) return fail("\"field\" has an empty path segment", path + ".field");
-      segments.push_back(std::move(seg));
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
+  bool quantified(uint32_t index, Op op, const json& body, const std::string& path, int depth,
+                  bool negated, int scope) {
+    const std::string name(op_name(op));
+    if (!body.is_object() || !body.contains("field") || !body.contains("where"))
+      return fail("\"" + name + "\" needs {\"field\": an array field, \"where\": a condition}",
+                  path);
+    for (auto it = body.begin(); it != body.end(); ++it)
+      if (it.key() != "field" && it.key() != "where")
+        return fail("unexpected key \"" + it.key() + "\" in \"" + name + "\"", path);
+    Quantifier q;
+    if (!field_ref(body.at("field"), path + ".field", scope, q.field)) return false;
+    q.op = op;
+    q.negated = negated;
+    q.in_quantifier = scope > 0;
+    q.path = path.substr(0, path.size() - name.size() - 1);  // the node's own path
+    q.where = body.at("where");
+    const uint32_t qi = static_cast<uint32_t>(cond_->quantifiers.size());
+    cond_->quantifiers.push_back(std::move(q));
+    cond_->nodes[index].type = Node::Type::Quantified;
+    cond_->nodes[index].first = qi;
+    cond_->nodes[index].count = 1;
+    if (scope == 0) cond_->units.push_back(Unit{true, qi, index});
+    const uint32_t child = static_cast<uint32_t>(cond_->nodes.size());
+    cond_->nodes[index].child = child;
+    return node(body.at("where"), path + ".where", depth + 1, false, scope + 1);
+  }
+
+  bool leaf(uint32_t index, const json& field, const std::string& op_text, const json& value,
+            bool has_value, bool negated, bool ignore_case, const std::string& path,
+            int scope) {
+    FieldRef ref;
+    if (!field_ref(field, path + ".field", scope, ref)) return false;
     auto op = parse_op(op_text);
-    if (!op) return fail("unknown operator \"" + op_text + "\"", path + ".op");
+    if (!op || op_is_quantifier(*op))
+      return fail("unknown operator \"" + op_text + "\"", path + ".op");
     if (op_takes_value(*op) && !has_value)
       return fail("operator \"" + std::string(op_name(*op)) + "\" needs a \"value\"", path);
     if (!op_takes_value(*op) && has_value)
@@ -160,22 +300,28 @@ class Compiler {
 
     cond_->nodes[index].type = Node::Type::Leaf;
     cond_->nodes[index].first = static_cast<uint32_t>(cond_->leaves.size());
+    const uint32_t li = static_cast<uint32_t>(cond_->leaves.size());
     cond_->leaves.emplace_back();
     Leaf& l = cond_->leaves.back();
+    l.field = std::move(ref);
     l.op = *op;
     l.negated = negated;
+    l.ignore_case = ignore_case;
+    l.in_quantifier = scope > 0;
     l.path = path;
-    l.field = field;
     if (has_value) l.value = value;
-    l.slot = slot_for(field, std::move(segments));
+    if (scope == 0) cond_->units.push_back(Unit{false, li, index});
+    if (!finish_leaf(cond_->leaves.back(), path, scope)) return false;
+    for (const Operand& o : cond_->leaves.back().operands)
+      cond_->leaves.back().has_ref |= o.ref.has_value();
     return true;
   }
 
-  uint32_t slot_for(const std::string& field, std::vector<std::string> segments) {
+  uint32_t slot_for(const std::string& field, Path steps) {
     auto it = slots_.find(field);
     if (it != slots_.end()) return it->second;
     const uint32_t slot = static_cast<uint32_t>(cond_->fields.size());
-    cond_->fields.push_back(std::move(segments));
+    cond_->fields.push_back(std::move(steps));
     slots_.emplace(field, slot);
     return slot;
   }
@@ -184,7 +330,11 @@ class Compiler {
   // instant (all but starts_with, ends_with and matches), so such a string
   // that is no real date is refused rather than compared as text.
   bool operand(const json& v, bool ignore_case, const std::string& path, Operand& out,
-               bool compares_as_instant = true) {
+               int scope, bool compares_as_instant = true, bool allow_ref = true) {
+    if (is_fact_reference(v) && allow_ref) {
+      out.ref.emplace();
+      return field_ref(v.at("field"), path + ".field", scope, *out.ref);
+    }
     switch (v.type()) {
       case json::value_t::null: out.kind = Operand::Kind::Null; return true;
       case json::value_t::boolean:
@@ -194,7 +344,7 @@ class Compiler {
       case json::value_t::string:
         out.kind = Operand::Kind::String;
         out.text = v.get<std::string>();
-        out.folded = ignore_case ? fold(out.text) : out.text;
+        out.folded = ignore_case ? fold_case(out.text) : out.text;
         out.instant = parse_instant(out.text);
         if (!out.instant && compares_as_instant && looks_like_instant(out.text))
           return fail("\"" + out.text + "\" has the shape of an ISO-8601 date or timestamp but is "
@@ -202,20 +352,34 @@ class Compiler {
         return true;
       case json::value_t::number_integer:
       case json::value_t::number_unsigned:
-      case json::value_t::number_float:
+      case json::value_t::number_float: {
         out.kind = Operand::Kind::Number;
         out.number = v.get<double>();
         if (!std::isfinite(out.number)) return fail("number is out of range", path);
+        if (v.is_number_float()) {
+          // The text as written, when the parser kept it (exact decimals).
+          auto raw = raw_ ? raw_->find(path) : RawNumbers::const_iterator();
+          out.decimal = raw_ && raw != raw_->end() ? raw->second : v.dump();
+          out.inexact = true;
+        } else {
+          // Integers are exact in the DOM; as doubles only below 2^53.
+          out.decimal = v.dump();
+          const uint64_t kExact = 1ULL << 53;
+          out.inexact = v.is_number_unsigned()
+                            ? v.get<uint64_t>() >= kExact
+                            : (v.get<int64_t>() >= static_cast<int64_t>(kExact) ||
+                               v.get<int64_t>() <= -static_cast<int64_t>(kExact));
+        }
         return true;
+      }
       default:
         return fail(std::string("value must be null, a boolean, a number or a string, not ") +
-                        kind_name(v),
-                    path);
+                        kind_name(v), path);
     }
   }
 
   // Checks the value's shape for its operator and pre-parses the operands.
-  bool finish_leaf(Leaf& l, const std::string& leaf_path) {
+  bool finish_leaf(Leaf& l, const std::string& leaf_path, int scope) {
     const std::string path = leaf_path + ".value";
     const std::string op(op_name(l.op));
     const json& v = l.value;
@@ -225,11 +389,16 @@ class Compiler {
         return true;
       case Op::In:
       case Op::NotIn: {
+        if (is_fact_reference(v)) {  // the list is another fact (an array)
+          l.operands.resize(1);
+          return operand(v, l.ignore_case, path, l.operands[0], scope);
+        }
         if (!v.is_array())
           return fail("operator \"" + op + "\" needs an array, not " + kind_name(v), path);
         l.operands.resize(v.size());
         for (size_t i = 0; i < v.size(); ++i)
-          if (!operand(v[i], l.ignore_case, path + "[" + std::to_string(i) + "]", l.operands[i]))
+          if (!operand(v[i], l.ignore_case, path + "[" + std::to_string(i) + "]", l.operands[i],
+                       scope, true, false))
             return false;
         return true;
       }
@@ -238,17 +407,17 @@ class Compiler {
           return fail("operator \"between\" needs an array of two bounds [low, high]", path);
         l.operands.resize(2);
         for (size_t i = 0; i < 2; ++i) {
-          if (!v[i].is_number() && !v[i].is_string())
+          const std::string bound_path = path + "[" + std::to_string(i) + "]";
+          if (!v[i].is_number() && !v[i].is_string() && !is_fact_reference(v[i]))
             return fail(std::string("a bound of \"between\" must be a number or a string, not ") +
-                            kind_name(v[i]),
-                        path + "[" + std::to_string(i) + "]");
-          if (!operand(v[i], l.ignore_case, path + "[" + std::to_string(i) + "]", l.operands[i]))
-            return false;
+                            kind_name(v[i]), bound_path);
+          if (!operand(v[i], l.ignore_case, bound_path, l.operands[i], scope)) return false;
         }
         const Operand &lo = l.operands[0], &hi = l.operands[1];
+        if (lo.ref || hi.ref) return true;  // checked when evaluated
         if (lo.kind != hi.kind || lo.instant.has_value() != hi.instant.has_value())
           return fail("the bounds of \"between\" must be of one type", path);
-        bool ordered = lo.kind == Operand::Kind::Number ? lo.number <= hi.number
+        bool ordered = lo.kind == Operand::Kind::Number ? compare_numbers(lo, hi) <= 0
                        : lo.instant                     ? *lo.instant <= *hi.instant
                                                         : lo.folded <= hi.folded;
         if (!ordered) return fail("the bounds of \"between\" are not in order (low > high)", path);
@@ -258,30 +427,63 @@ class Compiler {
       case Op::Lte:
       case Op::Gt:
       case Op::Gte:
-        if (!v.is_number() && !v.is_string())
+        if (!v.is_number() && !v.is_string() && !is_fact_reference(v))
           return fail("operator \"" + op + "\" needs a number or a string, not " + kind_name(v),
                       path);
         break;
       case Op::StartsWith:
       case Op::EndsWith:
+        if (!v.is_string() && !is_fact_reference(v))
+          return fail("operator \"" + op + "\" needs a string, not " + kind_name(v), path);
+        break;
       case Op::Matches:
         if (!v.is_string())
           return fail("operator \"" + op + "\" needs a string, not " + kind_name(v), path);
         break;
       case Op::Contains:
       case Op::NotContains:
-        if (v.is_null() || v.is_array() || v.is_object())
+        if (!is_fact_reference(v) && (v.is_null() || v.is_array() || v.is_object()))
           return fail("operator \"" + op + "\" needs a boolean, a number or a string, not " +
-                          kind_name(v),
+                          kind_name(v), path);
+        break;
+      case Op::SizeEq:
+      case Op::SizeNe:
+      case Op::SizeLt:
+      case Op::SizeLte:
+      case Op::SizeGt:
+      case Op::SizeGte:
+        if (!v.is_number())
+          return fail("operator \"" + op + "\" needs a number (a length), not " + kind_name(v),
                       path);
         break;
+      case Op::WithinLast:
+      case Op::WithinNext:
+      case Op::OlderThan: {
+        if (!v.is_string())
+          return fail("operator \"" + op + "\" needs an ISO-8601 duration such as \"P30D\", not " +
+                          kind_name(v), path);
+        auto d = parse_duration(v.get<std::string>());
+        if (!d)
+          return fail("\"" + v.get<std::string>() + "\" is not an ISO-8601 duration such as "
+                      "\"P30D\", \"PT12H\" or \"P1Y2M\"", path);
+        l.duration_months = d->months;
+        l.duration_micros = d->micros;
+        cond_->uses_relative_time = true;
+        return true;
+      }
       case Op::Eq:
       case Op::Ne:
         break;
+      case Op::Some:
+      case Op::Every:
+      case Op::None:
+        return fail("operator \"" + op + "\" is a group, not a leaf operator", leaf_path + ".op");
     }
     l.operands.resize(1);
     const bool textual = l.op == Op::StartsWith || l.op == Op::EndsWith || l.op == Op::Matches;
-    if (!operand(v, l.ignore_case, path, l.operands[0], !textual)) return false;
+    if (!operand(v, l.ignore_case, path, l.operands[0], scope, !textual, l.op != Op::Matches &&
+                 !op_is_size(l.op)))
+      return false;
     if (l.op == Op::Matches) {
       const std::string& pattern = l.operands[0].text;
       if (pattern.size() > WF_MAX_PATTERN_BYTES)
@@ -323,6 +525,7 @@ class Compiler {
   }
 
   CompileError& error_;
+  const RawNumbers* raw_;
   std::unique_ptr<Condition> cond_;
   std::unordered_map<std::string, uint32_t> slots_;
   std::vector<std::pair<uint32_t, std::string>> pending_regexes_;  // leaf, JSON path
@@ -330,18 +533,28 @@ class Compiler {
 
 }  // namespace
 
-std::unique_ptr<Condition> compile_condition(const json& doc, CompileError& error) {
-  return Compiler(error).compile(doc);
+std::unique_ptr<Condition> compile_condition(const json& doc, CompileError& error,
+                                             const RawNumbers* raw) {
+  return Compiler(error, raw).compile(doc);
 }
 
 std::unique_ptr<Condition> compile_alert(const std::string& field, const std::string& op,
                                          const json* value, bool ignore_case,
-                                         CompileError& error) {
-  // An alert is exactly one leaf: validate it through the same path.
+                                         CompileError& error, const RawNumbers* raw) {
+  // An alert is exactly one leaf (or one quantified group): validate it
+  // through the same path.
+  auto parsed = parse_op(op);
+  if (parsed && op_is_quantifier(*parsed)) {
+    json group = {{"field", field}};
+    if (value) group["where"] = *value;
+    json doc = {{std::string(op_name(*parsed)), group}};
+    if (ignore_case) doc[std::string(op_name(*parsed))]["ignore_case"] = true;  // refused
+    return compile_condition(doc, error, nullptr);
+  }
   json leaf = {{"field", field}, {"op", op}};
   if (value) leaf["value"] = *value;
   if (ignore_case) leaf["ignore_case"] = true;
-  return compile_condition(leaf, error);
+  return compile_condition(leaf, error, raw);
 }
 
 }  // namespace wf

@@ -6,36 +6,106 @@
 #include <string.h>
 #include <string_view>
 
+#include "decimal.hpp"
 #include "instant.hpp"
+#include "text.hpp"
 
 namespace wf {
 namespace {
 
 using json = nlohmann::ordered_json;
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string_view fact_text(const wf_fact& f) { return std::string_view(f.str, f.len); }
 
-// Compares actual text against an operand, folding ASCII case when asked.
-int compare_text(std::string_view actual, const Operand& o, bool ignore_case) {
-  const std::string& expected = ignore_case ? o.folded : o.text;
-  const size_t n = actual.size() < expected.size() ? actual.size() : expected.size();
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char a = static_cast<unsigned char>(ignore_case ? lower(actual[i]) : actual[i]);
-    const unsigned char e = static_cast<unsigned char>(expected[i]);
-    if (a != e) return a < e ? -1 : 1;
-  }
-  return actual.size() == expected.size() ? 0 : (actual.size() < expected.size() ? -1 : 1);
+wf_fact missing() {
+  wf_fact f{};
+  f.kind = WF_FACT_MISSING;
+  return f;
 }
 
-bool equal_text_at(std::string_view hay, size_t pos, std::string_view needle, bool ignore_case) {
-  for (size_t i = 0; i < needle.size(); ++i) {
-    char h = hay[pos + i];
-    if (ignore_case) h = lower(h);
-    if (h != needle[i]) return false;
+// Element i of an array fact: from its items, or from the host (into scratch).
+const wf_fact& item(const wf_fact& array, size_t i, EvalContext& ctx, wf_fact& scratch) {
+  if (array.items) return array.items[i];
+  const wf_host* host = ctx.host();
+  if (!host || !host->child || !host->child(&array, nullptr, 0, i, &scratch)) scratch = missing();
+  return scratch;
+}
+
+wf_fact item(const wf_fact& array, size_t i, EvalContext& ctx) {
+  wf_fact scratch;
+  return item(array, i, ctx, scratch);
+}
+
+// Follows path from a fact, through the host for objects.
+wf_fact navigate(wf_fact at, const Path& path, EvalContext& ctx) {
+  for (const PathStep& step : path) {
+    if (step.is_index) {
+      if (at.kind != WF_FACT_ARRAY || step.index >= at.n_items) return missing();
+      at = item(at, step.index, ctx);
+    } else {
+      const wf_host* host = ctx.host();
+      wf_fact out = missing();
+      if (at.kind != WF_FACT_OBJECT || !host || !host->child ||
+          !host->child(&at, step.key.data(), step.key.size(), 0, &out))
+        return missing();
+      at = out;
+    }
   }
-  return true;
+  return at;
+}
+
+// The fact a field names: a root slot, or a path from the current element
+// (into scratch).
+const wf_fact& resolve(const FieldRef& ref, EvalContext& ctx, wf_fact& scratch) {
+  if (!ref.relative) return ctx.facts()[ref.slot];
+  scratch = ctx.elements.empty() ? missing() : navigate(ctx.elements.back(), ref.path, ctx);
+  return scratch;
+}
+
+wf_fact resolve(const FieldRef& ref, EvalContext& ctx) {
+  wf_fact scratch;
+  return resolve(ref, ctx, scratch);
+}
+
+// The exact decimal text of a number fact ("" when unknown).
+std::string fact_decimal(const wf_fact& f, EvalContext& ctx) {
+  if (!f.inexact) {
+    if (std::fabs(f.number) < 9007199254740992.0 && f.number == std::floor(f.number)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.0f", f.number);
+      return buf;
+    }
+    return "";
+  }
+  const wf_host* host = ctx.host();
+  if (!host || !host->number_text) return "";
+  char buf[1200];
+  const size_t n = host->number_text(&f, buf, sizeof buf);
+  return n > 0 && n <= sizeof buf ? std::string(buf, n) : std::string();
+}
+
+// Three-way order of a number fact against a number operand, exact when the
+// doubles are equal and either side was rounded.
+int compare_number(const wf_fact& f, const Operand& o, EvalContext& ctx) {
+  if (f.number < o.number) return -1;
+  if (f.number > o.number) return 1;
+  if (!f.inexact && !o.inexact) return 0;
+  const std::string d = fact_decimal(f, ctx);
+  if (d.empty() || o.decimal.empty()) return 0;
+  auto c = compare_decimal_text(d, o.decimal);
+  return c ? *c : 0;
+}
+
+// Compares actual text against an operand, folding case when asked.
+int compare_text(std::string_view actual, const Operand& o, bool ignore_case) {
+  if (ignore_case) {
+    static thread_local std::string folded;
+    fold_case(actual, folded);
+    const int c = std::string_view(folded).compare(o.folded);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  const int c = actual.compare(o.text);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
 // Substring search in linear time whatever the input (glibc's memmem is the
@@ -43,23 +113,41 @@ bool equal_text_at(std::string_view hay, size_t pos, std::string_view needle, bo
 // buffer that is reused from call to call.
 bool find_text(std::string_view hay, std::string_view needle, bool ignore_case,
                EvalContext& ctx) {
-  if (needle.size() > hay.size()) return false;
-  if (needle.empty()) return true;
   ctx.work(static_cast<uint32_t>(std::min<size_t>(hay.size() / 64, 1u << 20)));
   if (ignore_case) {
     static thread_local std::string folded;
-    folded.assign(hay.data(), hay.size());
-    for (auto& c : folded) c = lower(c);
+    fold_case(hay, folded);
     hay = folded;
   }
+  if (needle.size() > hay.size()) return false;
+  if (needle.empty()) return true;
   return memmem(hay.data(), hay.size(), needle.data(), needle.size()) != nullptr;
+}
+
+// Prefix / suffix, folding case when asked.
+bool affix(std::string_view text, const Operand& o, bool ignore_case, bool prefix) {
+  static thread_local std::string folded;
+  if (ignore_case) {
+    fold_case(text, folded);
+    text = folded;
+  }
+  const std::string& needle = ignore_case ? o.folded : o.text;
+  if (needle.size() > text.size()) return false;
+  const size_t pos = prefix ? 0 : text.size() - needle.size();
+  return text.compare(pos, needle.size(), needle) == 0;
 }
 
 // Three-way order of actual against an operand of the same type; nullopt when
 // the two are not comparable (different JSON types, or a date against a non-date).
-std::optional<int> order(const wf_fact& actual, const Operand& o, bool ignore_case) {
-  if (o.kind == Operand::Kind::Number && actual.kind == WF_FACT_NUMBER)
-    return actual.number < o.number ? -1 : (actual.number > o.number ? 1 : 0);
+std::optional<int> order(const wf_fact& actual, const Operand& o, bool ignore_case,
+                         EvalContext& ctx) {
+  if (o.kind == Operand::Kind::Number && actual.kind == WF_FACT_NUMBER) {
+    // Both beyond a double's range on one side: no telling them apart.
+    if (std::isinf(actual.number) && std::isinf(o.number) && actual.number == o.number &&
+        (o.decimal.empty() || !actual.inexact))
+      return std::nullopt;
+    return compare_number(actual, o, ctx);
+  }
   if (o.kind == Operand::Kind::String && actual.kind == WF_FACT_STRING) {
     if (o.instant) {
       auto seen = parse_instant(fact_text(actual));
@@ -73,13 +161,14 @@ std::optional<int> order(const wf_fact& actual, const Operand& o, bool ignore_ca
 
 // JSON equality of a scalar fact and an operand; nullopt on a type mismatch
 // (null is comparable with anything: it equals only null).
-std::optional<bool> equals(const wf_fact& actual, const Operand& o, bool ignore_case) {
+std::optional<bool> equals(const wf_fact& actual, const Operand& o, bool ignore_case,
+                           EvalContext& ctx) {
   if (actual.kind == WF_FACT_NULL || o.kind == Operand::Kind::Null)
     return actual.kind == WF_FACT_NULL && o.kind == Operand::Kind::Null;
   if (o.kind == Operand::Kind::Bool)
     return actual.kind == WF_FACT_BOOL ? std::optional<bool>((actual.boolean != 0) == o.boolean)
                                        : std::nullopt;
-  auto c = order(actual, o, ignore_case);
+  auto c = order(actual, o, ignore_case, ctx);
   if (!c) {
     // A date operand against a string that is no date is simply unequal.
     if (o.kind == Operand::Kind::String && actual.kind == WF_FACT_STRING) return false;
@@ -88,10 +177,42 @@ std::optional<bool> equals(const wf_fact& actual, const Operand& o, bool ignore_
   return *c == 0;
 }
 
-bool in_list(const wf_fact& actual, const Leaf& l, EvalContext& ctx) {
-  ctx.work(static_cast<uint32_t>(l.operands.size()));
-  for (const auto& o : l.operands) {
-    auto eq = equals(actual, o, l.ignore_case);
+bool is_scalar(const wf_fact& f) {
+  return f.kind == WF_FACT_NULL || f.kind == WF_FACT_BOOL || f.kind == WF_FACT_NUMBER ||
+         f.kind == WF_FACT_STRING;
+}
+
+// A scalar fact as an operand (fact against fact); false when it is not one.
+bool fact_operand(const wf_fact& f, bool ignore_case, Operand& out, EvalContext& ctx) {
+  out = Operand();
+  switch (f.kind) {
+    case WF_FACT_NULL: out.kind = Operand::Kind::Null; return true;
+    case WF_FACT_BOOL:
+      out.kind = Operand::Kind::Bool;
+      out.boolean = f.boolean != 0;
+      return true;
+    case WF_FACT_NUMBER:
+      out.kind = Operand::Kind::Number;
+      out.number = f.number;
+      out.inexact = f.inexact != 0;
+      out.decimal = fact_decimal(f, ctx);
+      return true;
+    case WF_FACT_STRING:
+      out.kind = Operand::Kind::String;
+      out.text.assign(f.str, f.len);
+      if (ignore_case) fold_case(out.text, out.folded);
+      out.instant = parse_instant(out.text);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool in_list(const wf_fact& actual, const std::vector<Operand>& list, bool ignore_case,
+             EvalContext& ctx) {
+  ctx.work(static_cast<uint32_t>(list.size()));
+  for (const auto& o : list) {
+    auto eq = equals(actual, o, ignore_case, ctx);
     if (eq && *eq) return true;
   }
   return false;
@@ -99,25 +220,89 @@ bool in_list(const wf_fact& actual, const Leaf& l, EvalContext& ctx) {
 
 Outcome from(bool b) { return b ? Outcome::True : Outcome::False; }
 
-bool is_scalar(const wf_fact& f) {
-  return f.kind == WF_FACT_NULL || f.kind == WF_FACT_BOOL || f.kind == WF_FACT_NUMBER ||
-         f.kind == WF_FACT_STRING;
+// The operands of a leaf with every {"field": ...} replaced by the fact's
+// value; Missing / TypeMismatch when a referenced fact is missing or is not
+// a value.  Literal-only leaves use their compiled operands as they are.
+struct Operands {
+  const std::vector<Operand>* list = nullptr;
+  std::vector<Operand> resolved;
+  std::optional<Outcome> failure;
+  std::vector<wf_fact> seen;  // the referenced facts, for explain
+};
+
+Operands operands_of(const Leaf& l, EvalContext& ctx) {
+  Operands out;
+  if (!l.has_ref) {
+    out.list = &l.operands;
+    return out;
+  }
+  const bool list_op = l.op == Op::In || l.op == Op::NotIn;
+  for (const auto& o : l.operands) {
+    if (!o.ref) {
+      out.resolved.push_back(o);
+      continue;
+    }
+    const wf_fact f = resolve(*o.ref, ctx);
+    out.seen.push_back(f);
+    if (f.kind == WF_FACT_MISSING) {
+      out.failure = Outcome::Missing;
+      continue;
+    }
+    if (list_op) {  // the list itself is a fact: an array of values
+      if (f.kind != WF_FACT_ARRAY) {
+        out.failure = Outcome::TypeMismatch;
+        continue;
+      }
+      for (size_t i = 0; i < f.n_items; ++i) {
+        ctx.work();
+        Operand e;
+        if (fact_operand(item(f, i, ctx), l.ignore_case, e, ctx))
+          out.resolved.push_back(std::move(e));
+      }
+      continue;
+    }
+    Operand e;
+    if (!fact_operand(f, l.ignore_case, e, ctx)) {
+      out.failure = Outcome::TypeMismatch;
+      continue;
+    }
+    out.resolved.push_back(std::move(e));
+  }
+  out.list = &out.resolved;
+  if (!out.failure && l.op == Op::Between) {
+    const Operand &lo = out.resolved[0], &hi = out.resolved[1];
+    if (lo.kind != hi.kind || lo.instant.has_value() != hi.instant.has_value() ||
+        (lo.kind != Operand::Kind::Number && lo.kind != Operand::Kind::String))
+      out.failure = Outcome::TypeMismatch;
+  }
+  return out;
 }
 
-}  // namespace
+Outcome compare_size(Op op, double size, const Operand& o) {
+  const int c = size < o.number ? -1 : (size > o.number ? 1 : 0);
+  switch (op) {
+    case Op::SizeEq: return from(c == 0);
+    case Op::SizeNe: return from(c != 0);
+    case Op::SizeLt: return from(c < 0);
+    case Op::SizeLte: return from(c <= 0);
+    case Op::SizeGt: return from(c > 0);
+    default: return from(c >= 0);
+  }
+}
 
-Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, EvalContext& ctx) {
+Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>& list,
+                     EvalContext& ctx) {
   if (l.op == Op::NotExists)
     return from(f.kind == WF_FACT_MISSING || f.kind == WF_FACT_NULL);
   if (f.kind == WF_FACT_MISSING) return Outcome::Missing;
-  const Operand* o = l.operands.empty() ? nullptr : &l.operands[0];
+  const Operand* o = list.empty() ? nullptr : &list[0];
   switch (l.op) {
     case Op::Exists:
       return from(f.kind != WF_FACT_NULL);
     case Op::Eq:
     case Op::Ne: {
       if (!is_scalar(f)) return Outcome::TypeMismatch;
-      auto eq = equals(f, *o, l.ignore_case);
+      auto eq = equals(f, *o, l.ignore_case, ctx);
       if (!eq) return Outcome::TypeMismatch;
       return from(l.op == Op::Eq ? *eq : !*eq);
     }
@@ -125,7 +310,7 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, EvalContext& ctx) {
     case Op::Lte:
     case Op::Gt:
     case Op::Gte: {
-      auto c = order(f, *o, l.ignore_case);
+      auto c = order(f, *o, l.ignore_case, ctx);
       if (!c) return Outcome::TypeMismatch;
       switch (l.op) {
         case Op::Lt: return from(*c < 0);
@@ -135,14 +320,14 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, EvalContext& ctx) {
       }
     }
     case Op::Between: {
-      if (l.operands[0].instant && f.kind == WF_FACT_STRING) {
+      if (list[0].instant && f.kind == WF_FACT_STRING) {
         // Dates: parse the field once for both bounds.
         auto seen = parse_instant(fact_text(f));
         if (!seen) return Outcome::TypeMismatch;
-        return from(*seen >= *l.operands[0].instant && *seen <= *l.operands[1].instant);
+        return from(*seen >= *list[0].instant && *seen <= *list[1].instant);
       }
-      auto lo = order(f, l.operands[0], l.ignore_case);
-      auto hi = order(f, l.operands[1], l.ignore_case);
+      auto lo = order(f, list[0], l.ignore_case, ctx);
+      auto hi = order(f, list[1], l.ignore_case, ctx);
       if (!lo || !hi) return Outcome::TypeMismatch;
       return from(*lo >= 0 && *hi <= 0);
     }
@@ -150,9 +335,11 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, EvalContext& ctx) {
     case Op::NotIn: {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
-        for (size_t i = 0; i < f.n_items && !found; ++i) found = in_list(f.items[i], l, ctx);
+        wf_fact scratch;
+        for (size_t i = 0; i < f.n_items && !found; ++i)
+          found = in_list(item(f, i, ctx, scratch), list, l.ignore_case, ctx);
       } else if (is_scalar(f)) {
-        found = in_list(f, l, ctx);
+        found = in_list(f, list, l.ignore_case, ctx);
       } else {
         return Outcome::TypeMismatch;
       }
@@ -162,9 +349,10 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, EvalContext& ctx) {
     case Op::NotContains: {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
+        wf_fact scratch;
         for (size_t i = 0; i < f.n_items && !found; ++i) {
           ctx.work();
-          auto eq = equals(f.items[i], *o, l.ignore_case);
+          auto eq = equals(item(f, i, ctx, scratch), *o, l.ignore_case, ctx);
           found = eq && *eq;
         }
       } else if (f.kind == WF_FACT_STRING && o->kind == Operand::Kind::String) {
@@ -175,34 +363,114 @@ Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, EvalContext& ctx) {
       return from(l.op == Op::Contains ? found : !found);
     }
     case Op::StartsWith:
-    case Op::EndsWith: {
-      if (f.kind != WF_FACT_STRING) return Outcome::TypeMismatch;
-      const std::string& needle = l.ignore_case ? o->folded : o->text;
-      if (needle.size() > f.len) return Outcome::False;
-      const size_t pos = l.op == Op::StartsWith ? 0 : f.len - needle.size();
-      return from(equal_text_at(fact_text(f), pos, needle, l.ignore_case));
-    }
+    case Op::EndsWith:
+      if (f.kind != WF_FACT_STRING || o->kind != Operand::Kind::String)
+        return Outcome::TypeMismatch;
+      return from(affix(fact_text(f), *o, l.ignore_case, l.op == Op::StartsWith));
     case Op::Matches:
       if (f.kind != WF_FACT_STRING) return Outcome::TypeMismatch;
       // RE2 is linear in the text, but a long text is still long: bounded.
       if (f.len > WF_MAX_MATCH_TEXT_BYTES) return Outcome::TooLong;
       ctx.work(static_cast<uint32_t>(f.len / 64));
       return from(RE2::PartialMatch(re2::StringPiece(f.str, f.len), *l.regex));
+    case Op::SizeEq:
+    case Op::SizeNe:
+    case Op::SizeLt:
+    case Op::SizeLte:
+    case Op::SizeGt:
+    case Op::SizeGte:
+      if (f.kind == WF_FACT_ARRAY) return compare_size(l.op, static_cast<double>(f.n_items), *o);
+      if (f.kind == WF_FACT_STRING)
+        return compare_size(l.op, static_cast<double>(utf8_length(fact_text(f))), *o);
+      return Outcome::TypeMismatch;
+    case Op::WithinLast:
+    case Op::WithinNext:
+    case Op::OlderThan: {
+      const int64_t at = ctx.at();
+      if (f.kind != WF_FACT_STRING) return Outcome::TypeMismatch;
+      auto seen = parse_instant(fact_text(f));
+      if (!seen) return Outcome::TypeMismatch;
+      const Duration d{l.duration_months, l.duration_micros};
+      if (l.op == Op::WithinLast) return from(*seen >= shift_instant(at, d, -1) && *seen <= at);
+      if (l.op == Op::WithinNext) return from(*seen >= at && *seen <= shift_instant(at, d, 1));
+      return from(*seen < shift_instant(at, d, -1));
+    }
     case Op::NotExists:
+    case Op::Some:
+    case Op::Every:
+    case Op::None:
       break;
   }
   return Outcome::False;
 }
 
-namespace {
+Outcome evaluate_leaf(const Leaf& l, const wf_fact& f, const Operands& ops, EvalContext& ctx) {
+  if (ops.failure && l.op != Op::NotExists && f.kind != WF_FACT_MISSING) return *ops.failure;
+  return leaf_outcome(l, f, *ops.list, ctx);
+}
+
+Outcome evaluate_leaf(const Leaf& l, EvalContext& ctx) {
+  wf_fact scratch;
+  const wf_fact& f = resolve(l.field, ctx, scratch);
+  if (f.kind == WF_FACT_MISSING && l.op != Op::NotExists) return Outcome::Missing;
+  if (!l.has_ref) return leaf_outcome(l, f, l.operands, ctx);  // literal operands: no copies
+  return evaluate_leaf(l, f, operands_of(l, ctx), ctx);
+}
+
+bool eval_node(const Condition& c, uint32_t index, EvalContext& ctx);
+
+// How a quantified group came out: the result, the number of elements, and
+// the element that decided it (the first match of some/none, the first
+// mismatch of every), or -1.
+struct Quantified {
+  Outcome outcome = Outcome::False;
+  size_t elements = 0;
+  long decided_by = -1;
+  wf_fact array{};
+};
+
+Quantified evaluate_quantified(const Condition& c, const Node& n, EvalContext& ctx) {
+  const Quantifier& q = c.quantifiers[n.first];
+  Quantified out;
+  out.array = resolve(q.field, ctx);
+  if (out.array.kind == WF_FACT_MISSING) {
+    out.outcome = Outcome::Missing;
+    return out;
+  }
+  if (out.array.kind != WF_FACT_ARRAY) {
+    out.outcome = Outcome::TypeMismatch;
+    return out;
+  }
+  out.elements = out.array.n_items;
+  const bool want = q.op != Op::Every;  // the element result that decides
+  for (size_t i = 0; i < out.array.n_items; ++i) {
+    ctx.work();
+    ctx.elements.push_back(item(out.array, i, ctx));
+    bool r;
+    try {
+      r = eval_node(c, n.child, ctx);
+    } catch (...) {
+      ctx.elements.pop_back();
+      throw;
+    }
+    ctx.elements.pop_back();
+    if (r == want) {
+      out.decided_by = static_cast<long>(i);
+      out.outcome = from(q.op == Op::Some);
+      return out;
+    }
+  }
+  out.outcome = from(q.op != Op::Some);
+  return out;
+}
 
 bool eval_node(const Condition& c, uint32_t index, EvalContext& ctx) {
   const Node& n = c.nodes[index];
   switch (n.type) {
-    case Node::Type::Leaf: {
-      const Leaf& l = c.leaves[n.first];
-      return evaluate_leaf(l, ctx.facts()[l.slot], ctx) == Outcome::True;
-    }
+    case Node::Type::Leaf:
+      return evaluate_leaf(c.leaves[n.first], ctx) == Outcome::True;
+    case Node::Type::Quantified:
+      return evaluate_quantified(c, n, ctx).outcome == Outcome::True;
     case Node::Type::Not:
       return !eval_node(c, c.children[n.first], ctx);
     case Node::Type::All:
@@ -217,7 +485,7 @@ bool eval_node(const Condition& c, uint32_t index, EvalContext& ctx) {
   return false;
 }
 
-json fact_json(const wf_fact& f) {
+json fact_json(const wf_fact& f, EvalContext& ctx) {
   switch (f.kind) {
     case WF_FACT_NULL: return nullptr;
     case WF_FACT_BOOL: return f.boolean != 0;
@@ -235,7 +503,10 @@ json fact_json(const wf_fact& f) {
     case WF_FACT_STRING: return std::string(f.str, f.len);
     case WF_FACT_ARRAY: {
       json a = json::array();
-      for (size_t i = 0; i < f.n_items; ++i) a.push_back(fact_json(f.items[i]));
+      for (size_t i = 0; i < f.n_items; ++i) {
+        ctx.work();
+        a.push_back(fact_json(item(f, i, ctx), ctx));
+      }
       return a;
     }
     case WF_FACT_OBJECT: return json::object();
@@ -255,15 +526,30 @@ const char* fact_kind(const wf_fact& f) {
   }
 }
 
-std::string reason(const Leaf& l, const wf_fact& f, Outcome outcome) {
+std::string reason(const Leaf& l, const wf_fact& f, const Operands& ops, Outcome outcome,
+                   EvalContext& ctx) {
   switch (outcome) {
     case Outcome::True: return "";
-    case Outcome::Missing: return "field \"" + l.field + "\" is missing";
+    case Outcome::Missing:
+      if (f.kind != WF_FACT_MISSING)
+        for (size_t i = 0, r = 0; i < l.operands.size(); ++i)
+          if (l.operands[i].ref && r < ops.seen.size() && ops.seen[r++].kind == WF_FACT_MISSING)
+            return "field \"" + l.operands[i].ref->text + "\" (the value) is missing";
+      return "field \"" + l.field.text + "\" is missing";
     case Outcome::TooLong:
       return "text of " + std::to_string(f.len) + " bytes is longer than the " +
              std::to_string(WF_MAX_MATCH_TEXT_BYTES) + " bytes \"matches\" scans";
     case Outcome::TypeMismatch: {
-      const Operand* o = l.operands.empty() ? nullptr : &l.operands[0];
+      if (op_is_size(l.op))
+        return "type mismatch: \"" + std::string(op_name(l.op)) +
+               "\" measures an array or a string, the field holds " + fact_kind(f);
+      if (op_is_relative_time(l.op))
+        return "type mismatch: \"" + std::string(op_name(l.op)) +
+               "\" compares an ISO-8601 date or timestamp, the field holds " +
+               (f.kind == WF_FACT_STRING ? std::string("text that is no date") : fact_kind(f));
+      const Operand* o = ops.list && !ops.list->empty() ? &(*ops.list)[0] : nullptr;
+      if (!ops.seen.empty() && ops.failure)
+        return "type mismatch: the value's field holds " + std::string(fact_kind(ops.seen[0]));
       std::string wanted = !o                                  ? "a value"
                            : o->kind == Operand::Kind::Number ? "a number"
                            : o->instant                         ? "an ISO-8601 date"
@@ -276,8 +562,76 @@ std::string reason(const Leaf& l, const wf_fact& f, Outcome outcome) {
     case Outcome::False:
       break;
   }
-  return fact_json(f).dump() + " " + std::string(op_name(l.op)) + " " + l.value.dump() +
+  return fact_json(f, ctx).dump() + " " + std::string(op_name(l.op)) + " " + l.value.dump() +
          " is false";
+}
+
+json explain_leaf(const Leaf& l, EvalContext& ctx, bool only_failed, bool* keep) {
+  const wf_fact f = resolve(l.field, ctx);
+  const Operands ops = operands_of(l, ctx);
+  const Outcome outcome = f.kind == WF_FACT_MISSING && l.op != Op::NotExists
+                              ? Outcome::Missing
+                              : evaluate_leaf(l, f, ops, ctx);
+  const bool result = outcome == Outcome::True;
+  const bool passed = result != l.negated;
+  *keep = !(only_failed && passed);
+  if (!*keep) return json();
+  json entry = {{"path", l.path},
+                {"field", l.field.text},
+                {"op", std::string(op_name(l.op))},
+                {"expected", l.value},
+                {"actual", f.kind == WF_FACT_MISSING ? json() : fact_json(f, ctx)},
+                {"missing", f.kind == WF_FACT_MISSING},
+                {"result", result},
+                {"negated", l.negated},
+                {"passed", passed}};
+  if (!ops.seen.empty()) {  // fact against fact: the other side's value
+    json values = json::array();
+    for (const wf_fact& s : ops.seen)
+      values.push_back(s.kind == WF_FACT_MISSING ? json() : fact_json(s, ctx));
+    entry["expected_value"] = values.size() == 1 ? values[0] : values;
+  }
+  if (!result) entry["reason"] = reason(l, f, ops, outcome, ctx);
+  if (l.ignore_case) entry["ignore_case"] = true;
+  return entry;
+}
+
+json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, bool only_failed,
+                        bool* keep) {
+  const Quantifier& q = c.quantifiers[u.index];
+  const Quantified r = evaluate_quantified(c, c.nodes[u.node], ctx);
+  const bool result = r.outcome == Outcome::True;
+  const bool passed = result != q.negated;
+  *keep = !(only_failed && passed);
+  if (!*keep) return json();
+  const std::string op(op_name(q.op));
+  json entry = {{"path", q.path},
+                {"field", q.field.text},
+                {"op", op},
+                {"expected", q.where},
+                {"actual", r.outcome == Outcome::Missing ? json() : json{{"elements", r.elements}}},
+                {"missing", r.outcome == Outcome::Missing},
+                {"result", result},
+                {"negated", q.negated},
+                {"passed", passed}};
+  if (r.decided_by >= 0) entry["element"] = r.decided_by;
+  std::string why;
+  if (r.outcome == Outcome::Missing) {
+    why = "field \"" + q.field.text + "\" is missing";
+  } else if (r.outcome == Outcome::TypeMismatch) {
+    why = "type mismatch: \"" + op + "\" needs an array, the field holds " + fact_kind(r.array);
+  } else if (q.op == Op::Some) {
+    why = result ? "element " + std::to_string(r.decided_by) + " matches"
+                 : "none of the " + std::to_string(r.elements) + " elements matches";
+  } else if (q.op == Op::Every) {
+    why = result ? "all " + std::to_string(r.elements) + " elements match"
+                 : "element " + std::to_string(r.decided_by) + " does not match";
+  } else {
+    why = result ? "none of the " + std::to_string(r.elements) + " elements matches"
+                 : "element " + std::to_string(r.decided_by) + " matches";
+  }
+  entry[result ? "why" : "reason"] = why;
+  return entry;
 }
 
 }  // namespace
@@ -286,24 +640,11 @@ bool evaluate(const Condition& c, EvalContext& ctx) { return eval_node(c, 0, ctx
 
 json explain(const Condition& c, EvalContext& ctx, bool only_failed) {
   json leaves = json::array();
-  for (const Leaf& l : c.leaves) {
-    const wf_fact& f = ctx.facts()[l.slot];
-    const Outcome outcome = evaluate_leaf(l, f, ctx);
-    const bool result = outcome == Outcome::True;
-    const bool passed = result != l.negated;
-    if (only_failed && passed) continue;
-    json entry = {{"path", l.path},
-                  {"field", l.field},
-                  {"op", std::string(op_name(l.op))},
-                  {"expected", l.value},
-                  {"actual", f.kind == WF_FACT_MISSING ? json() : fact_json(f)},
-                  {"missing", f.kind == WF_FACT_MISSING},
-                  {"result", result},
-                  {"negated", l.negated},
-                  {"passed", passed}};
-    if (!result) entry["reason"] = reason(l, f, outcome);
-    if (l.ignore_case) entry["ignore_case"] = true;
-    leaves.push_back(std::move(entry));
+  for (const Unit& u : c.units) {
+    bool keep = false;
+    json entry = u.quantifier ? explain_quantified(c, u, ctx, only_failed, &keep)
+                              : explain_leaf(c.leaves[u.index], ctx, only_failed, &keep);
+    if (keep) leaves.push_back(std::move(entry));
   }
   return json{{"result", evaluate(c, ctx)}, {"leaves", std::move(leaves)}};
 }

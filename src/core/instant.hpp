@@ -17,4 +17,17 @@ std::optional<int64_t> parse_instant(std::string_view text);
 // but are none.  A condition refuses such an operand rather than compare it as text.
 bool looks_like_instant(std::string_view text);
 
+// An ISO-8601 duration, PnYnMnWnDTnHnMnS (integers; seconds may have a
+// fraction): years and months as calendar months, the rest as a fixed
+// number of microseconds (a day is 24 hours: instants are UTC).
+struct Duration {
+  int64_t months = 0;
+  int64_t micros = 0;
+};
+std::optional<Duration> parse_duration(std::string_view text);
+
+// at plus (sign +1) or minus (sign -1) the duration: months on the UTC
+// calendar (the day clamped to the month's length), then the fixed part.
+int64_t shift_instant(int64_t at, const Duration& d, int sign);
+
 }  // namespace wf

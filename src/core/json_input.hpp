@@ -17,7 +17,7 @@ struct ParsedJson {
   nlohmann::json doc;
   // "$.all[0].value" -> "0.30000000000000000001", for numbers that are not
   // plain integers (integers are exact in the DOM up to 2^64).
-  std::unordered_map<std::string, std::string> raw_numbers;
+  RawNumbers raw_numbers;
 };
 
 // False with error set (22023 and the path) for a number out of a double's

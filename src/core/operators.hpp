@@ -9,7 +9,10 @@ namespace wf {
 
 enum class Op {
   Eq, Ne, Lt, Lte, Gt, Gte, In, NotIn, Contains, NotContains,
-  StartsWith, EndsWith, Matches, Exists, NotExists, Between
+  StartsWith, EndsWith, Matches, Exists, NotExists, Between,
+  SizeEq, SizeNe, SizeLt, SizeLte, SizeGt, SizeGte,
+  WithinLast, WithinNext, OlderThan,
+  Some, Every, None  // quantified groups (as an alert's operator)
 };
 
 // Canonical name ("gte"); aliases map onto these.
@@ -18,5 +21,8 @@ std::string_view op_name(Op op);
 std::optional<Op> parse_op(std::string_view text);
 // exists / not_exists take no value.
 bool op_takes_value(Op op);
+bool op_is_size(Op op);
+bool op_is_relative_time(Op op);
+bool op_is_quantifier(Op op);
 
 }  // namespace wf

@@ -10,12 +10,13 @@
 #define WORKFLOW_CORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Limits of DESIGN.md section 4; exported so the shim can document them. */
+/* Limits of the condition language (README: Conditions); exported so the shim can document them. */
 #define WF_MAX_DEPTH 32
 #define WF_MAX_NODES 1024
 #define WF_MAX_PATTERN_BYTES 1024
@@ -62,11 +63,15 @@ typedef struct wf_fact
 {
 	int			kind;			/* wf_fact_kind */
 	int			boolean;
-	double		number;
+	double		number;			/* +-inf beyond a double's range */
 	const char *str;			/* WF_FACT_STRING: not NUL-terminated */
 	size_t		len;
-	const struct wf_fact *items;	/* WF_FACT_ARRAY */
-	size_t		n_items;
+	const struct wf_fact *items;	/* WF_FACT_ARRAY: the elements, or NULL to ask
+									 * the host's child() for element i */
+	size_t		n_items;		/* WF_FACT_ARRAY: the number of elements */
+	int			inexact;		/* WF_FACT_NUMBER: number is rounded; the host's
+								 * number_text() gives the exact decimal */
+	const void *node;			/* the host's handle (a container, a number) */
 } wf_fact;
 
 typedef struct wf_condition wf_condition;	/* opaque, compiled */
@@ -79,8 +84,27 @@ typedef struct wf_host
 {
 	/* Nonzero when evaluation should stop now (e.g. an interrupt is pending);
 	 * the call then fails with WF_INTERRUPTED and the host handles it.  Polled
-	 * every few thousand units of work. */
+	 * every few thousand units of work.  May be NULL. */
 	int			(*interrupted) (void);
+
+	/* A child of a container fact (parent->node): the member named by key
+	 * (key_len bytes) of an object when key is not NULL, else element index of
+	 * an array.  Fills *out (kind WF_FACT_MISSING when there is none); returns
+	 * 0 when it cannot look.  Used by quantified groups (elements' fields),
+	 * arrays without items, and nested facts.  May be NULL. */
+	int			(*child) (const wf_fact *parent, const char *key, size_t key_len,
+						  size_t index, wf_fact *out);
+
+	/* The exact decimal text (JSON number syntax) of an inexact number fact,
+	 * written into buf; returns its length, or 0 when unknown or longer than
+	 * cap.  Used only when two numbers are equal as doubles.  May be NULL. */
+	size_t		(*number_text) (const wf_fact *number, char *buf, size_t cap);
+
+	/* The reference instant of relative time (Unix epoch microseconds) for
+	 * the calls without an explicit one (wf_condition_evaluate/explain): the
+	 * transaction's timestamp in the shim.  Returns 0 when there is none.
+	 * May be NULL. */
+	int			(*now) (int64_t *at);
 } wf_host;
 
 /* Installs the host for every later call in this process (NULL: none). */
@@ -105,9 +129,26 @@ size_t		wf_condition_segment_count(const wf_condition *cond, size_t field);
 const char *wf_condition_segment(const wf_condition *cond, size_t field,
 								 size_t segment, size_t *len);
 
-/* 1 = true, 0 = false, -1 = error (status set).  Allocates nothing. */
+/*
+ * A field path step may be an array index ("$.education[0]"): then
+ * wf_condition_segment returns NULL and this returns 1 with *index set.
+ */
+int			wf_condition_segment_index(const wf_condition *cond, size_t field,
+									   size_t segment, size_t *index);
+
+/* Nonzero when the condition uses within_last / within_next / older_than. */
+int			wf_condition_uses_relative_time(const wf_condition *cond);
+
+/*
+ * 1 = true, 0 = false, -1 = error (status set).  Allocates nothing for
+ * literal operands.  Relative time is measured from the host's now();
+ * without one it is an error (22023).
+ */
 int			wf_condition_evaluate(const wf_condition *cond, const wf_fact *facts,
 								  wf_status *status);
+/* The same, relative time measured from at (Unix epoch microseconds). */
+int			wf_condition_evaluate_at(const wf_condition *cond, const wf_fact *facts,
+									 int64_t at, wf_status *status);
 
 /*
  * Evaluate and explain: a malloc'd JSON object
@@ -118,6 +159,9 @@ int			wf_condition_evaluate(const wf_condition *cond, const wf_fact *facts,
  */
 char	   *wf_condition_explain(const wf_condition *cond, const wf_fact *facts,
 								 int only_failed, int *result, wf_status *status);
+char	   *wf_condition_explain_at(const wf_condition *cond, const wf_fact *facts,
+									int only_failed, int64_t at, int *result,
+									wf_status *status);
 
 /*
  * The leaves of a condition as a malloc'd JSON array:

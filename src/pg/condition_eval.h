@@ -8,6 +8,8 @@
 
 #include "workflow_ext.h"
 
+#include "datatype/timestamp.h"
+
 /* Installs the shim's wf_host in the core (idempotent, cheap). */
 extern void wf_core_host_install(void);
 
@@ -21,5 +23,13 @@ extern bool wf_evaluate_checked(const wf_condition *cond, const wf_fact *facts,
 								const char *object);
 extern char *wf_explain_checked(const wf_condition *cond, const wf_fact *facts,
 								bool only_failed, int *result, const char *object);
+
+/* The same with relative time measured from at (a timestamptz), not from the
+ * transaction's timestamp. */
+extern bool wf_evaluate_checked_at(const wf_condition *cond, const wf_fact *facts,
+								   TimestampTz at, const char *object);
+extern char *wf_explain_checked_at(const wf_condition *cond, const wf_fact *facts,
+								   bool only_failed, TimestampTz at, int *result,
+								   const char *object);
 
 #endif							/* WF_CONDITION_EVAL_H */

@@ -17,7 +17,9 @@
 #include "miscadmin.h"
 #include "nodes/primnodes.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(wf_validate_condition);
 PG_FUNCTION_INFO_V1(wf_condition_matches);
@@ -139,6 +141,35 @@ facts_argument(FunctionCallInfo fcinfo, CachedCondition *cached)
 	return facts;
 }
 
+/*
+ * The three-argument forms measure relative time from their "at"; the
+ * two-argument forms are IMMUTABLE, so a condition with relative time is
+ * refused there rather than measured from a clock.
+ */
+static bool
+reference_instant(FunctionCallInfo fcinfo, const WfCompiled *compiled, TimestampTz *at)
+{
+	if (PG_NARGS() > 2)
+	{
+		*at = PG_GETARG_TIMESTAMPTZ(2);
+		if (TIMESTAMP_NOT_FINITE(*at))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("condition: the reference instant must be finite")));
+		return true;
+	}
+	if (wf_condition_uses_relative_time(compiled->cond))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("condition uses relative time (within_last, within_next or older_than) "
+						"but no reference instant was given"),
+				 errhint("Call the three-argument form with the instant to measure from, "
+						 "e.g. %s(condition, facts, now()).",
+						 fcinfo->flinfo->fn_oid != InvalidOid ? get_func_name(fcinfo->flinfo->fn_oid)
+						 : "condition_matches")));
+	return false;
+}
+
 Datum
 wf_validate_condition(PG_FUNCTION_ARGS)
 {
@@ -160,13 +191,19 @@ wf_condition_matches(PG_FUNCTION_ARGS)
 	CachedCondition *cached;
 	const WfCompiled *compiled;
 	bool		result;
+	TimestampTz at;
+	bool		has_at;
 	MemoryContext old;
+	const wf_fact *facts;
 
 	CHECK_FOR_INTERRUPTS();
 	cached = call_site(fcinfo);
 	compiled = cached_condition(fcinfo, cached);
+	has_at = reference_instant(fcinfo, compiled, &at);
 	old = MemoryContextSwitchTo(cached->scratch_cxt);
-	result = wf_compiled_holds(compiled, facts_argument(fcinfo, cached), "condition", 0);
+	facts = wf_compiled_resolve(compiled, facts_argument(fcinfo, cached));
+	result = has_at ? wf_evaluate_checked_at(compiled->cond, facts, at, "condition")
+		: wf_evaluate_checked(compiled->cond, facts, "condition");
 	MemoryContextSwitchTo(old);
 	PG_RETURN_BOOL(result);
 }
@@ -180,14 +217,18 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 	int			result;
 	char	   *text;
 	Jsonb	   *explained;
+	TimestampTz at;
+	bool		has_at;
 	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
 	cached = call_site(fcinfo);
 	compiled = cached_condition(fcinfo, cached);
+	has_at = reference_instant(fcinfo, compiled, &at);
 	old = MemoryContextSwitchTo(cached->scratch_cxt);
 	facts = wf_compiled_resolve(compiled, facts_argument(fcinfo, cached));
-	text = wf_explain_checked(compiled->cond, facts, false, &result, "condition");
+	text = has_at ? wf_explain_checked_at(compiled->cond, facts, false, at, &result, "condition")
+		: wf_explain_checked(compiled->cond, facts, false, &result, "condition");
 	explained = wf_take_core_json(text);
 	MemoryContextSwitchTo(old);
 	/* Only the answer outlives the call. */

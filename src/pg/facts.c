@@ -10,9 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <limits.h>
+
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
+
+/* Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+#define WF_UNIX_EPOCH_OFFSET_MICROS INT64CONST(946684800000000)
 
 /*
  * numeric -> double without the text round trip of numeric_float8 (which
@@ -28,9 +34,13 @@
 #define WF_NUMERIC_SHORT_WEIGHT_SIGN 0x0040
 #define WF_NUMERIC_SHORT_WEIGHT_MASK 0x003F
 #define WF_NUMERIC_SPECIAL_MASK 0xC000
+#define WF_NUMERIC_SIGN_MASK 0xC000
+#define WF_NUMERIC_NEG 0x4000
+#define WF_NUMERIC_MAX_GROUPS 256
+#define WF_NUMERIC_TEXT_BYTES (WF_NUMERIC_MAX_GROUPS * 4 + 32)
 
 static bool
-numeric_to_double_fast(Numeric num, double *out)
+numeric_to_double_fast(Numeric num, double *out, bool *exact)
 {
 	const char *data = VARDATA_ANY(num);
 	size_t		len = VARSIZE_ANY_EXHDR(num);
@@ -78,42 +88,36 @@ numeric_to_double_fast(Numeric num, double *out)
 			return false;
 		value /= powers[-exponent];	/* exact / exact: correctly rounded */
 	}
+	*exact = exponent >= 0 || ndigits == 0;	/* an integer below 2^53 */
 	*out = (header & WF_NUMERIC_SHORT_SIGN) ? -value : value;
 	return true;
 }
 
 /*
- * numeric -> double for any value, never raising (numeric_float8 raises 22003
- * for 1e400 and 1e-400, and a facts write must never be refused because it is
- * awkward to evaluate).  The base-10000 digits (short or long on-disk format)
- * become decimal text on the stack for strtod, which rounds correctly and
- * reports range errors without raising: beyond a double's range the value is
- * +-infinity (greater than every finite operand of its sign), and a nonzero
- * value too close to 0 becomes the smallest nonzero double of its sign (so
- * it still compares as nonzero).  Past 256 digit groups (1024 decimal digits)
- * the rest is dropped: far below a double's precision.
+ * The decimal of a numeric as "[-]DDDD...eN" (JSON number syntax) in buf
+ * (cap >= WF_NUMERIC_TEXT_BYTES), from its base-10000 digits (short or long
+ * on-disk format), without allocating or raising.  At most
+ * WF_NUMERIC_MAX_GROUPS digit groups are written; *truncated says whether
+ * more were dropped (the exponent accounts for them).  Returns the length,
+ * 0 for a value that is not a number.  *nonzero: any written digit is nonzero.
  */
-#define WF_NUMERIC_SIGN_MASK 0xC000
-#define WF_NUMERIC_NEG 0x4000
-#define WF_NUMERIC_MAX_GROUPS 256
-
-static double
-numeric_to_double_safe(Numeric num)
+static size_t
+numeric_decimal_text(Numeric num, char *buf, size_t cap, bool *nonzero, bool *truncated)
 {
 	const char *data = VARDATA_ANY(num);
 	size_t		len = VARSIZE_ANY_EXHDR(num);
 	uint16		header;
 	const char *digit_bytes;
 	int			ndigits;
+	int			used;
 	int			weight;
 	bool		negative;
-	bool		nonzero = false;
-	char		text[WF_NUMERIC_MAX_GROUPS * 4 + 32];
-	char	   *p = text;
-	int			used;
-	double		value;
+	size_t		n = 0;
+	int			written;
 
-	if (len < sizeof(uint16))
+	*nonzero = false;
+	*truncated = false;
+	if (len < sizeof(uint16) || cap < WF_NUMERIC_TEXT_BYTES)
 		return 0;
 	memcpy(&header, data, sizeof(uint16));
 	if ((header & WF_NUMERIC_FORMAT_MASK) == WF_NUMERIC_SHORT)
@@ -139,8 +143,9 @@ numeric_to_double_safe(Numeric num)
 		ndigits = (int) ((len - 2 * sizeof(uint16)) / sizeof(uint16));
 	}
 	used = Min(ndigits, WF_NUMERIC_MAX_GROUPS);
+	*truncated = used < ndigits;
 	if (negative)
-		*p++ = '-';
+		buf[n++] = '-';
 	for (int i = 0; i < used; i++)
 	{
 		uint16		d;
@@ -148,24 +153,101 @@ numeric_to_double_safe(Numeric num)
 		memcpy(&d, digit_bytes + i * sizeof(uint16), sizeof(uint16));
 		if (d > 9999)
 			d = 9999;			/* corrupt digit: stay in bounds */
-		nonzero |= d != 0;
-		*p++ = (char) ('0' + d / 1000);
-		*p++ = (char) ('0' + d / 100 % 10);
-		*p++ = (char) ('0' + d / 10 % 10);
-		*p++ = (char) ('0' + d % 10);
+		*nonzero |= d != 0;
+		buf[n++] = (char) ('0' + d / 1000);
+		buf[n++] = (char) ('0' + d / 100 % 10);
+		buf[n++] = (char) ('0' + d / 10 % 10);
+		buf[n++] = (char) ('0' + d % 10);
 	}
 	if (used == 0)
-		*p++ = '0';
-	snprintf(p, text + sizeof(text) - p, "e%d", (weight - (used - 1)) * 4);
+		buf[n++] = '0';
+	written = snprintf(buf + n, cap - n, "e%d", (weight - (Max(used, 1) - 1)) * 4);
+	if (written < 0 || (size_t) written >= cap - n)
+		return 0;
+	return n + (size_t) written;
+}
+
+/*
+ * numeric -> double for any value, never raising (numeric_float8 raises 22003
+ * for 1e400 and 1e-400, and a facts write must never be refused because it is
+ * awkward to evaluate).  strtod rounds correctly and reports range errors
+ * without raising: beyond a double's range the value is +-infinity (greater
+ * than every finite operand of its sign), and a nonzero value too close to 0
+ * becomes the smallest nonzero double of its sign.  Such facts are marked
+ * inexact: the core compares their exact decimal when the doubles are equal.
+ */
+static double
+numeric_to_double_safe(Numeric num)
+{
+	char		text[WF_NUMERIC_TEXT_BYTES];
+	bool		nonzero;
+	bool		truncated;
+	double		value;
+
+	if (numeric_decimal_text(num, text, sizeof(text), &nonzero, &truncated) == 0)
+		return 0;
 	errno = 0;
 	value = strtod(text, NULL);
 	if (value == 0 && nonzero)
-		value = negative ? -4.9406564584124654e-324 : 4.9406564584124654e-324;
+		value = text[0] == '-' ? -4.9406564584124654e-324 : 4.9406564584124654e-324;
 	return value;
 }
 
+/* The host's number_text: the exact decimal of an inexact number fact. */
+static size_t
+host_number_text(const wf_fact *fact, char *buf, size_t cap)
+{
+	bool		nonzero;
+	bool		truncated;
+	size_t		n;
+
+	if (fact->kind != WF_FACT_NUMBER || fact->node == NULL || cap < WF_NUMERIC_TEXT_BYTES)
+		return 0;
+	n = numeric_decimal_text((Numeric) fact->node, buf, cap, &nonzero, &truncated);
+	return truncated ? 0 : n;
+}
+
+/*
+ * Element i of an array container, as getIthJsonbValueFromContainer fills it
+ * but without allocating (the host's callbacks run inside the core and must
+ * not raise).
+ */
 static void
-scalar_fact(const JsonbValue *v, wf_fact *out)
+array_element(JsonbContainer *c, uint32 i, JsonbValue *out)
+{
+	JEntry		entry = c->children[i];
+	char	   *base = (char *) &c->children[JsonContainerSize(c)];
+	uint32		offset = getJsonbOffset(c, (int) i);
+
+	if (JBE_ISNULL(entry))
+		out->type = jbvNull;
+	else if (JBE_ISSTRING(entry))
+	{
+		out->type = jbvString;
+		out->val.string.val = base + offset;
+		out->val.string.len = (int) getJsonbLength(c, (int) i);
+	}
+	else if (JBE_ISNUMERIC(entry))
+	{
+		out->type = jbvNumeric;
+		out->val.numeric = (Numeric) (base + INTALIGN(offset));
+	}
+	else if (JBE_ISBOOL_TRUE(entry) || JBE_ISBOOL_FALSE(entry))
+	{
+		out->type = jbvBool;
+		out->val.boolean = JBE_ISBOOL_TRUE(entry);
+	}
+	else
+	{
+		out->type = jbvBinary;
+		out->val.binary.data = (JsonbContainer *) (base + INTALIGN(offset));
+		out->val.binary.len = (int) (getJsonbLength(c, (int) i) - (INTALIGN(offset) - offset));
+	}
+}
+
+/* A value as a wf_fact; containers are handles the core navigates with child(). */
+static void
+value_fact(const JsonbValue *v, wf_fact *out)
 {
 	memset(out, 0, sizeof(*out));
 	switch (v->type)
@@ -178,48 +260,103 @@ scalar_fact(const JsonbValue *v, wf_fact *out)
 			out->boolean = v->val.boolean;
 			break;
 		case jbvNumeric:
-			out->kind = WF_FACT_NUMBER;
-			if (!numeric_to_double_fast(v->val.numeric, &out->number))
-				out->number = numeric_to_double_safe(v->val.numeric);
-			break;
+			{
+				bool		exact = false;
+
+				out->kind = WF_FACT_NUMBER;
+				out->node = v->val.numeric;
+				if (!numeric_to_double_fast(v->val.numeric, &out->number, &exact))
+					out->number = numeric_to_double_safe(v->val.numeric);
+				out->inexact = !exact;
+				break;
+			}
 		case jbvString:
 			out->kind = WF_FACT_STRING;
 			out->str = v->val.string.val;
 			out->len = v->val.string.len;
 			break;
+		case jbvBinary:
+			{
+				JsonbContainer *c = v->val.binary.data;
+
+				if (JsonContainerIsScalar(c))
+				{
+					JsonbValue	scalar;
+
+					array_element(c, 0, &scalar);
+					value_fact(&scalar, out);
+				}
+				else if (JsonContainerIsArray(c))
+				{
+					out->kind = WF_FACT_ARRAY;	/* elements through child() */
+					out->n_items = JsonContainerSize(c);
+					out->node = c;
+				}
+				else
+				{
+					out->kind = WF_FACT_OBJECT;
+					out->node = c;
+				}
+				break;
+			}
 		default:
-			out->kind = WF_FACT_OBJECT;	/* nested container: present, not comparable */
+			out->kind = WF_FACT_OBJECT;
 			break;
 	}
 }
 
+/* A top-level array's elements, palloc'd (in the caller's per-call context). */
 static void
-container_fact(JsonbContainer *c, wf_fact *out)
+materialize_items(wf_fact *array)
 {
-	memset(out, 0, sizeof(*out));
-	if (JsonContainerIsScalar(c))
-	{
-		JsonbValue *v = getIthJsonbValueFromContainer(c, 0);
+	JsonbContainer *c = (JsonbContainer *) array->node;
+	uint32		n = (uint32) array->n_items;
+	wf_fact    *items = n > 0 ? palloc(sizeof(wf_fact) * n) : NULL;
 
-		scalar_fact(v, out);
+	for (uint32 i = 0; i < n; i++)
+	{
+		JsonbValue	v;
+
+		array_element(c, i, &v);
+		value_fact(&v, &items[i]);
 	}
-	else if (JsonContainerIsArray(c))
+	array->items = items;
+}
+
+/* The host's child(): a member of an object or an element of an array. */
+static int
+host_child(const wf_fact *parent, const char *key, size_t key_len, size_t index, wf_fact *out)
+{
+	JsonbContainer *c = (JsonbContainer *) parent->node;
+	JsonbValue	v;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = WF_FACT_MISSING;
+	if (c == NULL)
+		return 0;
+	if (key != NULL)
 	{
-		uint32		n = JsonContainerSize(c);
-		wf_fact    *items = n > 0 ? palloc(sizeof(wf_fact) * n) : NULL;
-
-		for (uint32 i = 0; i < n; i++)
-		{
-			JsonbValue *v = getIthJsonbValueFromContainer(c, i);
-
-			scalar_fact(v, &items[i]);
-		}
-		out->kind = WF_FACT_ARRAY;
-		out->items = items;
-		out->n_items = n;
+		if (parent->kind != WF_FACT_OBJECT || !JsonContainerIsObject(c) || key_len > INT_MAX ||
+			getKeyJsonValueFromContainer(c, key, (int) key_len, &v) == NULL)
+			return 1;
 	}
 	else
-		out->kind = WF_FACT_OBJECT;
+	{
+		if (parent->kind != WF_FACT_ARRAY || !JsonContainerIsArray(c) ||
+			index >= JsonContainerSize(c))
+			return 1;
+		array_element(c, (uint32) index, &v);
+	}
+	value_fact(&v, out);
+	return 1;
+}
+
+/* The host's now(): the transaction's timestamp, as Unix epoch microseconds. */
+static int
+host_now(int64_t *at)
+{
+	*at = (int64_t) GetCurrentTransactionStartTimestamp() + WF_UNIX_EPOCH_OFFSET_MICROS;
+	return 1;
 }
 
 /*
@@ -233,7 +370,7 @@ host_interrupted(void)
 	return InterruptPending && INTERRUPTS_CAN_BE_PROCESSED();
 }
 
-static const wf_host shim_host = {host_interrupted};
+static const wf_host shim_host = {host_interrupted, host_child, host_number_text, host_now};
 
 void
 wf_core_host_install(void)
@@ -259,15 +396,17 @@ retry_after_interrupt(const wf_status *status, int attempt, const char *object)
 	return true;
 }
 
-bool
-wf_evaluate_checked(const wf_condition *cond, const wf_fact *facts, const char *object)
+static bool
+evaluate_checked(const wf_condition *cond, const wf_fact *facts, const int64 *at,
+				 const char *object)
 {
 	wf_status	status;
 
 	wf_core_host_install();
 	for (int attempt = 0;; attempt++)
 	{
-		int			result = wf_condition_evaluate(cond, facts, &status);
+		int			result = at ? wf_condition_evaluate_at(cond, facts, *at, &status)
+			: wf_condition_evaluate(cond, facts, &status);
 
 		if (result >= 0)
 			return result == 1;
@@ -275,16 +414,18 @@ wf_evaluate_checked(const wf_condition *cond, const wf_fact *facts, const char *
 	}
 }
 
-char *
-wf_explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_failed,
-				   int *result, const char *object)
+static char *
+explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_failed,
+				const int64 *at, int *result, const char *object)
 {
 	wf_status	status;
 
 	wf_core_host_install();
 	for (int attempt = 0;; attempt++)
 	{
-		char	   *text = wf_condition_explain(cond, facts, only_failed ? 1 : 0, result, &status);
+		char	   *text = at ? wf_condition_explain_at(cond, facts, only_failed ? 1 : 0, *at,
+														result, &status)
+			: wf_condition_explain(cond, facts, only_failed ? 1 : 0, result, &status);
 
 		if (text != NULL)
 			return text;
@@ -292,7 +433,42 @@ wf_explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_fai
 	}
 }
 
-/* Copies the dot paths c->cond reads and sizes its buffer, in the current context. */
+bool
+wf_evaluate_checked(const wf_condition *cond, const wf_fact *facts, const char *object)
+{
+	return evaluate_checked(cond, facts, NULL, object);
+}
+
+char *
+wf_explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_failed,
+				   int *result, const char *object)
+{
+	return explain_checked(cond, facts, only_failed, NULL, result, object);
+}
+
+bool
+wf_evaluate_checked_at(const wf_condition *cond, const wf_fact *facts, TimestampTz at,
+					   const char *object)
+{
+	int64		unix_at = (int64) at + WF_UNIX_EPOCH_OFFSET_MICROS;
+
+	return evaluate_checked(cond, facts, &unix_at, object);
+}
+
+char *
+wf_explain_checked_at(const wf_condition *cond, const wf_fact *facts, bool only_failed,
+					  TimestampTz at, int *result, const char *object)
+{
+	int64		unix_at = (int64) at + WF_UNIX_EPOCH_OFFSET_MICROS;
+
+	return explain_checked(cond, facts, only_failed, &unix_at, result, object);
+}
+
+/*
+ * Copies the field paths c->cond reads and sizes its buffer, in the current
+ * context.  A key segment is its bytes and length; an array index segment
+ * ("$.education[0]") is a NULL segment whose length holds the index.
+ */
 void
 wf_compiled_prepare(WfCompiled *c)
 {
@@ -309,8 +485,16 @@ wf_compiled_prepare(WfCompiled *c)
 		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
 		{
 			size_t		len;
-			const char *seg = wf_condition_segment(c->cond, f, (size_t) (s - paths->first[f]), &len);
+			size_t		index;
+			const char *seg;
 
+			if (wf_condition_segment_index(c->cond, f, (size_t) (s - paths->first[f]), &index))
+			{
+				paths->segment[s] = NULL;
+				paths->length[s] = (int) index;
+				continue;
+			}
+			seg = wf_condition_segment(c->cond, f, (size_t) (s - paths->first[f]), &len);
 			paths->segment[s] = pnstrdup(seg, len);
 			paths->length[s] = (int) len;
 		}
@@ -328,7 +512,8 @@ wf_compiled_release(WfCompiled *c)
 	if (c->paths)
 	{
 		for (int s = 0; s < c->paths->first[c->paths->n_fields]; s++)
-			pfree(c->paths->segment[s]);
+			if (c->paths->segment[s] != NULL)
+				pfree(c->paths->segment[s]);
 		pfree(c->paths->segment);
 		pfree(c->paths->length);
 		pfree(c->paths->first);
@@ -340,45 +525,64 @@ wf_compiled_release(WfCompiled *c)
 	c->facts = NULL;
 }
 
-/* Looks c's fields up in the facts into its buffer; arrays' items are palloc'd. */
+/*
+ * Looks c's fields up in the facts into its buffer.  A top-level array's
+ * elements are palloc'd in the current context; deeper values stay in the
+ * jsonb and the core reaches them through the host's child().
+ */
 const wf_fact *
 wf_compiled_resolve(const WfCompiled *c, Jsonb *facts)
 {
 	const WfFieldPaths *paths = c->paths;
 	wf_fact    *out = c->facts;
 
+	wf_core_host_install();
 	for (int f = 0; f < paths->n_fields; f++)
 	{
-		JsonbContainer *c = &facts->root;
+		JsonbContainer *container = &facts->root;
 		bool		found = true;
+		bool		in_container = true;
 		JsonbValue	v;
 
 		v.type = jbvNull;		/* (every field has at least one segment) */
 		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
 		{
-			if (!JsonContainerIsObject(c) ||
-				getKeyJsonValueFromContainer(c, paths->segment[s], paths->length[s], &v) == NULL)
-			{
-				found = false;
-				break;
-			}
-			if (v.type == jbvBinary)
-				c = v.val.binary.data;
-			else if (s + 1 < paths->first[f + 1])
+			if (!in_container)
 			{
 				found = false;	/* a scalar where the path goes on */
 				break;
 			}
+			if (paths->segment[s] == NULL)
+			{
+				uint32		index = (uint32) paths->length[s];
+
+				if (!JsonContainerIsArray(container) || JsonContainerIsScalar(container) ||
+					index >= JsonContainerSize(container))
+				{
+					found = false;
+					break;
+				}
+				array_element(container, index, &v);
+			}
+			else if (!JsonContainerIsObject(container) ||
+					 getKeyJsonValueFromContainer(container, paths->segment[s], paths->length[s], &v) == NULL)
+			{
+				found = false;
+				break;
+			}
+			in_container = v.type == jbvBinary;
+			if (in_container)
+				container = v.val.binary.data;
 		}
 		if (!found)
 		{
 			memset(&out[f], 0, sizeof(wf_fact));
 			out[f].kind = WF_FACT_MISSING;
+			continue;
 		}
-		else if (v.type == jbvBinary)
-			container_fact(v.val.binary.data, &out[f]);
-		else
-			scalar_fact(&v, &out[f]);
+		value_fact(&v, &out[f]);
+		if (out[f].kind == WF_FACT_ARRAY)
+			materialize_items(&out[f]);
 	}
 	return out;
 }

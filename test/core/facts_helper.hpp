@@ -1,8 +1,10 @@
 // Test helper: resolves a compiled condition's field slots in a JSON document
-// the way the shim does in jsonb, and owns the wf_fact storage.
+// the way the shim does in jsonb, and serves as the core's host (nested
+// lookups, exact number text, interrupt poll, reference instant).
 #pragma once
-#include <deque>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,52 +12,113 @@
 
 #include "workflow_core.h"
 
+namespace test_host {
+
+inline int (*interrupt_hook)() = nullptr;    // the interrupt poll, when set
+inline std::optional<int64_t> now;           // the host's reference instant
+
+inline wf_fact convert(const nlohmann::json& v) {
+  wf_fact f{};
+  f.node = &v;
+  switch (v.type()) {
+    case nlohmann::json::value_t::null: f.kind = WF_FACT_NULL; break;
+    case nlohmann::json::value_t::boolean: f.kind = WF_FACT_BOOL; f.boolean = v.get<bool>(); break;
+    case nlohmann::json::value_t::string: {
+      const std::string& s = v.get_ref<const std::string&>();
+      f.kind = WF_FACT_STRING;
+      f.str = s.data();
+      f.len = s.size();
+      break;
+    }
+    case nlohmann::json::value_t::array:
+      f.kind = WF_FACT_ARRAY;  // elements through child()
+      f.n_items = v.size();
+      break;
+    case nlohmann::json::value_t::object: f.kind = WF_FACT_OBJECT; break;
+    default:
+      f.kind = WF_FACT_NUMBER;
+      f.number = v.get<double>();
+      // Beyond 2^53 an integer is rounded as a double too.
+      f.inexact = v.is_number_float() || f.number >= 9007199254740992.0 ||
+                  f.number <= -9007199254740992.0;
+      break;
+  }
+  return f;
+}
+
+inline int interrupted() { return interrupt_hook ? interrupt_hook() : 0; }
+
+inline int child(const wf_fact* parent, const char* key, size_t key_len, size_t index,
+                 wf_fact* out) {
+  const auto* j = static_cast<const nlohmann::json*>(parent->node);
+  *out = wf_fact{};
+  out->kind = WF_FACT_MISSING;
+  if (!j) return 0;
+  if (key) {
+    auto it = j->is_object() ? j->find(std::string(key, key_len)) : j->end();
+    if (j->is_object() && it != j->end()) *out = convert(*it);
+  } else if (j->is_array() && index < j->size()) {
+    *out = convert((*j)[index]);
+  }
+  return 1;
+}
+
+inline size_t number_text(const wf_fact* f, char* buf, size_t cap) {
+  const auto* j = static_cast<const nlohmann::json*>(f->node);
+  if (!j) return 0;
+  const std::string s = j->dump();
+  if (s.size() > cap) return 0;
+  std::memcpy(buf, s.data(), s.size());
+  return s.size();
+}
+
+inline int get_now(int64_t* at) {
+  if (!now) return 0;
+  *at = *now;
+  return 1;
+}
+
+inline const wf_host host = {interrupted, child, number_text, get_now};
+
+}  // namespace test_host
+
 class ResolvedFacts {
  public:
-  ResolvedFacts(const wf_condition* cond, const nlohmann::json& doc) {
+  ResolvedFacts(const wf_condition* cond, const nlohmann::json& doc)
+      : doc_(std::make_unique<nlohmann::json>(doc)) {
+    wf_core_set_host(&test_host::host);
     const size_t n = wf_condition_field_count(cond);
     facts_.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      const nlohmann::json* at = &doc;
+      const nlohmann::json* at = doc_.get();
       for (size_t s = 0; s < wf_condition_segment_count(cond, i) && at; ++s) {
+        size_t index = 0;
+        if (wf_condition_segment_index(cond, i, s, &index)) {
+          at = at->is_array() && index < at->size() ? &(*at)[index] : nullptr;
+          continue;
+        }
         size_t len = 0;
         const char* seg = wf_condition_segment(cond, i, s, &len);
         std::string key(seg, len);
         at = at->is_object() && at->contains(key) ? &(*at)[key] : nullptr;
       }
-      facts_[i] = at ? convert(*at) : wf_fact{};
+      facts_[i] = at ? top(*at) : wf_fact{};
     }
   }
   const wf_fact* data() const { return facts_.data(); }
 
  private:
-  wf_fact convert(const nlohmann::json& v) {
-    wf_fact f{};
-    switch (v.type()) {
-      case nlohmann::json::value_t::null: f.kind = WF_FACT_NULL; break;
-      case nlohmann::json::value_t::boolean: f.kind = WF_FACT_BOOL; f.boolean = v.get<bool>(); break;
-      case nlohmann::json::value_t::string: {
-        strings_.push_back(v.get<std::string>());
-        f.kind = WF_FACT_STRING;
-        f.str = strings_.back().data();
-        f.len = strings_.back().size();
-        break;
-      }
-      case nlohmann::json::value_t::array: {
-        items_.emplace_back();
-        auto& items = items_.back();
-        for (const auto& e : v) items.push_back(convert(e));
-        f.kind = WF_FACT_ARRAY;
-        f.items = items.data();
-        f.n_items = items.size();
-        break;
-      }
-      case nlohmann::json::value_t::object: f.kind = WF_FACT_OBJECT; break;
-      default: f.kind = WF_FACT_NUMBER; f.number = v.get<double>(); break;
+  // Top-level arrays come with their items, as the shim hands them over.
+  wf_fact top(const nlohmann::json& v) {
+    wf_fact f = test_host::convert(v);
+    if (v.is_array()) {
+      items_.emplace_back();
+      for (const auto& e : v) items_.back().push_back(test_host::convert(e));
+      f.items = items_.back().data();
     }
     return f;
   }
+  std::unique_ptr<nlohmann::json> doc_;
   std::vector<wf_fact> facts_;
-  std::deque<std::string> strings_;
-  std::deque<std::vector<wf_fact>> items_;
+  std::vector<std::vector<wf_fact>> items_;
 };

@@ -2,15 +2,8 @@
 -- review, run as non-superuser roles (wf_app holds exactly the grants the
 -- README documents; wf_mallory holds only PUBLIC's), with the variants an
 -- attacker tries next.  Stands alone: loads what it needs.
-\set SHOW_CONTEXT never
--- A database of its own, so that no other file's rows are in the way.
-SELECT current_database() AS home \gset
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS wf_attacks;
-CREATE DATABASE wf_attacks;
-\c wf_attacks
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS workflow_ext;
+\set own_db wf_attacks
+\i test/sql/include/own_database.psql
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wf_mallory') THEN CREATE ROLE wf_mallory; END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wf_app') THEN CREATE ROLE wf_app; END IF;
@@ -19,17 +12,6 @@ DO $$ BEGIN
 END $$;
 GRANT wf_trusted TO wf_front;
 RESET client_min_messages;
-CREATE OR REPLACE FUNCTION public.test_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE detail text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    IF detail LIKE 'Failing row contains%' THEN detail := ''; END IF;
-    RETURN SQLSTATE || ': ' || SQLERRM || coalesce(nullif(' | ' || detail, ' | '), '');
-END $$;
-GRANT EXECUTE ON FUNCTION public.test_error(text) TO PUBLIC;
 -- The extension's schema is public here; mallory may create in her own schema only.
 CREATE SCHEMA mallory_things AUTHORIZATION wf_mallory;
 
@@ -299,4 +281,4 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM wf_app;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM wf_app;
 
 \c :home
-DROP DATABASE wf_attacks;
+DROP DATABASE :own_db;

@@ -1,4 +1,4 @@
--- The seed's definition endpoints and viewsets: rules, alerts, sharing,
+-- The REST API's definition endpoints and viewsets: rules, alerts, sharing,
 -- assignment, cloning, reordering and the two views.
 \set SHOW_CONTEXT never
 SET workflow_ext.actor = 'user:def';

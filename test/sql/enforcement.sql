@@ -2,26 +2,8 @@
 -- moves a candidate, and history and alerts say exactly what happened.  Each
 -- write path as ORMs and tools send it, moves inside moves, events and facts
 -- that never break a move.  Stands alone: loads what it needs.
-\set SHOW_CONTEXT never
--- A database of its own, so that no other file's rows are in the way.
-SELECT current_database() AS home \gset
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS wf_enforcement;
-CREATE DATABASE wf_enforcement;
-\c wf_enforcement
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS workflow_ext;
-RESET client_min_messages;
-CREATE OR REPLACE FUNCTION public.test_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE detail text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    IF detail LIKE 'Failing row contains%' THEN detail := ''; END IF;
-    RETURN SQLSTATE || ': ' || SQLERRM || coalesce(nullif(' | ' || detail, ' | '), '');
-END $$;
+\set own_db wf_enforcement
+\i test/sql/include/own_database.psql
 SET workflow_ext.actor = 'user:enf';
 
 -- A workflow e1 .. e4 (e4 hired); e2 blocks without "ok"; e3 warns.
@@ -218,5 +200,5 @@ DELETE FROM facts_source;
 SELECT candidate_facts(2) ->> 'ok' AS back_to_profile;
 
 \c :home
-DROP DATABASE wf_enforcement;
+DROP DATABASE :own_db;
 DROP ROLE wf_enf_app;

@@ -1,18 +1,7 @@
 -- workflow_events_since(): the durable event feed (see also
--- test/specs/event_feed.spec for commit order).  Stands alone.
-\set SHOW_CONTEXT never
-SELECT current_database() AS home \gset
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS wf_event_feed;
-CREATE DATABASE wf_event_feed;
-\c wf_event_feed
-SET client_min_messages = warning;
-CREATE EXTENSION workflow_ext;
-RESET client_min_messages;
-CREATE FUNCTION test_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN EXECUTE sql; RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ': ' || SQLERRM; END $$;
-
+-- test/specs/event_feed_order.spec for commit order).  Stands alone.
+\set own_db wf_event_feed
+\i test/sql/include/own_database.psql
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_feed_app;
 CREATE ROLE wf_feed_app;
@@ -55,5 +44,5 @@ ROLLBACK;
 
 RESET ROLE;
 \c :home
-DROP DATABASE wf_event_feed;
+DROP DATABASE :own_db;
 DROP ROLE wf_feed_app;

@@ -28,7 +28,7 @@ SELECT has_function('raise_overdue_alerts', '{}'::name[]);
 SELECT function_returns('move_to_next_stage', ARRAY['bigint', 'bigint', 'bigint'], 'move_result');
 SELECT function_returns('clone_workflow', ARRAY['bigint', 'text'], 'bigint');
 SELECT volatility_is('condition_matches', ARRAY['jsonb', 'jsonb'], 'immutable');
-SELECT is((SELECT proparallel FROM pg_proc WHERE proname = 'condition_matches'), 's'::"char", 'condition_matches is PARALLEL SAFE');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'condition_matches(jsonb, jsonb)'::regprocedure), 's'::"char", 'condition_matches is PARALLEL SAFE');
 SELECT isnt_definer('candidate_stage_guard');
 SELECT isnt_definer('move_to_next_stage');
 

@@ -40,6 +40,16 @@ SELECT upgrade_check.ok(to_stage_name = 'Phone screen', 'the edited rule lets 10
   FROM move_to_next_stage(105, 1234);
 
 SELECT upgrade_check.ok(candidate_facts(201) ->> 'name' = 'Dana', 'facts still come from the custom source (hr_candidate)');
+-- 203 entered the portfolio review under 0.1.0 and its agency alert fired
+-- there.  After the update the facts trigger still sees that visit (a new
+-- alert fires) and remembers what fired in it (the agency alert does not).
+INSERT INTO alert (stage_id, field_name, operator, value, message)
+SELECT id, 'name', 'eq', '"Fay"', 'Fay is in review' FROM st WHERE workflow = 'Designer' AND stage = 'Portfolio review';
+SELECT count(*) AS events_203 FROM alert_event WHERE candidate_id = 203 \gset
+UPDATE public.hr_candidate SET salary = salary + 1 WHERE id = 203;
+SELECT upgrade_check.ok(count(*) = :events_203 + 1 AND count(*) FILTER (WHERE message = 'Fay is in review') = 1,
+                        'in a stage visit of 0.1.0, a facts change raises a new alert once and the old ones not again')
+  FROM alert_event WHERE candidate_id = 203;
 SELECT upgrade_check.ok(condition_matches('{"field": "salary", "op": "between", "value": [65000, 65001]}', candidate_facts(201)),
                         'numeric facts of the custom source compare as numbers');
 SELECT count(*) AS facts_events FROM alert_event WHERE candidate_id = 201 AND cause = 'facts' \gset

@@ -17,6 +17,9 @@ the server that PGHOST/PGPORT/PGUSER name (pg_virtualenv in test.sh):
      (columns, constraints, indexes, policies, triggers, functions, comments,
      ACLs, initial privileges, pg_extension_config_dump entries, ...); a
      failure lists each object that differs, is missing or is extra;
+     and, on the fresh side inside a rolled-back transaction, a probe column,
+     policy, grant, comment and function setting must each show up as missing
+     from the upgraded database (the comparison proves it would catch them);
   4. the same checksums again: every row that <V> wrote is still there;
   5. pg_dump | psql into a new database: the same rows, the same catalogs;
   6. moves, rules, alerts, facts and RLS on the upgraded and on the restored
@@ -77,8 +80,14 @@ def version_key(v):
     return [int(x) if x.isdigit() else x for x in re.split(r"[.-]", v)]
 
 
-def catalog(db):
-    r = psql(db, file=os.path.join(HERE, "catalog.sql"))
+def catalog(db, probe=None):
+    """The catalog facts of db; with probe, of db inside a transaction that
+    runs probe first and is rolled back."""
+    if probe is None:
+        r = psql(db, file=os.path.join(HERE, "catalog.sql"))
+    else:
+        script = "BEGIN;\n%s\n\\i %s\nROLLBACK;\n" % (probe, os.path.join(HERE, "catalog.sql"))
+        r = run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", db], input=script)
     if r.returncode != 0:
         raise RuntimeError(r.stderr.strip())
     facts = {}
@@ -162,6 +171,16 @@ SELECT c.relname FROM pg_class c
    AND (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %s', c.oid::regclass), false, true, '')))[1]::text::int = 0
  ORDER BY 1;
 """
+
+PROBES = [
+    ("a column", "ALTER TABLE workflow ADD COLUMN updatecheck_probe integer;",
+     "missing in the upgraded database: column workflow.updatecheck_probe"),
+    ("a policy", "CREATE POLICY updatecheck_probe ON workflow FOR SELECT USING (false);",
+     "missing in the upgraded database: policy workflow.updatecheck_probe"),
+    ("a grant", "GRANT TRUNCATE ON workflow TO PUBLIC;", "differs: acl table public.workflow"),
+    ("a comment", "COMMENT ON TABLE workflow IS 'updatecheck probe';", "differs: comment table public.workflow"),
+    ("a function setting", "ALTER FUNCTION current_actor() SET work_mem = '1MB';", "differs: function current_actor()"),
+]
 
 COVERAGE = r"""
 SELECT concat_ws(' ',
@@ -337,6 +356,15 @@ def check_from(old_version, target):
     upgraded_catalog, fresh_catalog = catalog(old), catalog(new)
     for category, diag in compare(upgraded_catalog, fresh_catalog, "upgraded", "fresh"):
         tap(not diag, "upgraded from %s = fresh %s: %s" % (old_version, target, category), diag)
+
+    # The comparison itself: what the install script has and the upgrade
+    # script lacks must show up, named.  Each probe adds one object to the
+    # fresh database (rolled back) and looks for it in the differences.
+    for what, probe, expect in PROBES:
+        found = [d for _, ds in compare(upgraded_catalog, catalog(new, probe), "upgraded", "fresh")
+                 for d in ds if expect in d]
+        tap(bool(found), "the comparison catches %s missing from the upgrade script" % what,
+            found[:2] if found else ["no difference mentions " + repr(expect)])
 
     after = checksums(old)
     diag = compare_checksums(before, after, "upgraded")
