@@ -6,7 +6,8 @@
 # 'pg_cron', cron.database_name = 'postgres', jobs in background workers),
 # schedules raise_overdue_alerts() as a superuser the way the README shows,
 # and checks that the scheduled runs raise the overdue alert event of every
-# tenant's candidate, once per stage visit.  pg_cron 1.4 schedules down to a
+# tenant's candidate, once per stage visit; then, with require_actor on, that
+# the job needs the README's actor variant.  pg_cron 1.4 schedules down to a
 # second ('1 seconds'); where a build refuses that, the test falls back to
 # every minute and waits for the tick.  Ends with "# N passed, M failed".
 set -uo pipefail
@@ -90,6 +91,26 @@ if [ "$schedule" = "1 seconds" ]; then
   done
   check "a new visit of the stage is swept again" "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla' AND candidate_id = 501")" 2
 fi
-q "SELECT cron.unschedule('workflow-sla')" >/dev/null
+
+# With workflow_ext.require_actor on, a job without an actor is refused (42501)
+# and the README's variant with an actor sweeps: a third tenant's candidate
+# enters an SLA stage, and both jobs run at the next tick.
+q "ALTER DATABASE postgres SET workflow_ext.require_actor = on" >/dev/null
+q "SET workflow_ext.actor = 'user:cy';
+   WITH w AS (INSERT INTO workflow (name) VALUES ('SLA cy') RETURNING id),
+        s AS (INSERT INTO workflow_stage (workflow_id, name, position, sla) SELECT id, 'Screen', 1, '1 second' FROM w RETURNING workflow_id)
+   SELECT assign_workflow(103, (SELECT workflow_id FROM s));
+   SELECT add_candidate(503, 103);" >/dev/null
+actor_job=$(q "SELECT cron.schedule('workflow-sla-actor', '$schedule', \$\$SET LOCAL workflow_ext.actor = 'scheduler'; SELECT raise_overdue_alerts()\$\$)")
+for _ in $(seq "$wait_s"); do
+  [ "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla' AND candidate_id = 503")" -ge 1 ] &&
+    [ "$(q "SELECT count(*) FROM cron.job_run_details WHERE jobid = $job AND status = 'failed'")" -ge 1 ] && break
+  sleep 1
+done
+check "under require_actor, the job with an actor raises the new overdue event" \
+  "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla' AND candidate_id = 503")" 1
+check "under require_actor, the job without an actor is refused" \
+  "$(q "SELECT bool_or(return_message LIKE '%actor%') FROM cron.job_run_details WHERE jobid = $job AND status = 'failed'")" t
+q "SELECT cron.unschedule('workflow-sla'), cron.unschedule('workflow-sla-actor')" >/dev/null
 echo "# $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -101,7 +101,7 @@ class Authentication(ApiTestCase):
         self.assertEqual(names, ["user:%d" % self.ann.pk])
 
 
-class SeedEndpoints(ApiTestCase):
+class RestEndpoints(ApiTestCase):
     def test_get_stage_rule(self):
         p = self.pipeline()
         rule = self.ok(self.api.get("/stage/%d/rule/" % p["stages"][1]["id"]))
