@@ -141,5 +141,26 @@ else
   tail -30 "$log/bench.txt"
 fi
 
+# node's test runner ends with "# pass N", "# fail N" and "# cancelled N".
+count_node_test() {
+  local p f c
+  p=$(grep -oP '^# pass \K[0-9]+' "$1" | tail -1)
+  f=$(grep -oP '^# fail \K[0-9]+' "$1" | tail -1)
+  c=$(grep -oP '^# cancelled \K[0-9]+' "$1" | tail -1)
+  if [ -n "$p" ] && [ -n "$f" ]; then count "$p" $((f + ${c:-0})); else count 0 1; fi
+}
+
+echo "== clients: the Django REST API (APIClient), on a throwaway cluster"
+pg_virtualenv -t -v 15 clients/django/run-tests.sh 2>&1 | tee "$log/client-django.txt"
+count_summary "$log/client-django.txt"
+for client in node sequelize; do
+  echo "== clients: $client (npm ci, node --test), on a throwaway cluster"
+  pg_virtualenv -t -v 15 "clients/$client/run-tests.sh" 2>&1 | tee "$log/client-$client.txt"
+  count_node_test "$log/client-$client.txt"
+done
+echo "== clients: the SLA sweep scheduled by pg_cron, on a cluster that preloads it"
+clients/pg_cron/run-tests.sh 2>&1 | tee "$log/client-pg_cron.txt"
+count_summary "$log/client-pg_cron.txt"
+
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

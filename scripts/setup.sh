@@ -14,6 +14,8 @@ packages=(
   zip unzip
   libre2-dev libicu-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
+  # clients/: the Django REST API (Django 3.2, DRF 3.14, psycopg2) and pg_cron for the SLA sweep
+  python3-django python3-djangorestframework python3-psycopg2 postgresql-15-cron
 )
 # Node.js for the json-rules-engine baseline of the benchmarks, unless one is there.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

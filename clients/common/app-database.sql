@@ -1,0 +1,41 @@
+-- Prepares the current database for a client, as a superuser: the extension,
+-- and an application role holding exactly the grants the README's Security
+-- section lists (the extension's PUBLIC grants withdrawn, so those grants are
+-- all it has), a schema of its own for the client's own tables (Django's auth
+-- tables, for instance), every write requiring an actor, and only that role
+-- trusted to name actors.
+--   psql -v app_role=wf_app -v app_password=secret -f clients/common/app-database.sql
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS workflow_ext;
+SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_role') AS create_role \gset
+\if :create_role
+CREATE ROLE :"app_role" LOGIN PASSWORD :'app_password';
+\endif
+
+REVOKE ALL ON workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,
+    candidate_profile, candidate_stage, stage_transition, alert_event, facts_source,
+    workflow_with_stages, stage_with_rules FROM PUBLIC;
+REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
+    stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
+    candidate_stage_id_seq FROM PUBLIC;
+
+-- README, Security, Privileges: exactly this list.
+GRANT USAGE ON SCHEMA public TO :"app_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
+      alert, job_workflow, candidate_profile, candidate_stage TO :"app_role";
+GRANT SELECT, INSERT ON stage_transition, alert_event TO :"app_role";
+GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO :"app_role";
+GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO :"app_role";
+GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
+      stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
+      candidate_stage_id_seq TO :"app_role";
+
+-- The client's own tables live in a schema of its own, before the extension's
+-- on its search_path.
+CREATE SCHEMA IF NOT EXISTS app AUTHORIZATION :"app_role";
+SELECT current_database() AS db \gset
+ALTER ROLE :"app_role" IN DATABASE :"db" SET search_path = app, public;
+-- No write without an actor; only the application role names actors.
+ALTER DATABASE :"db" SET workflow_ext.require_actor = on;
+ALTER DATABASE :"db" SET workflow_ext.trusted_role = :'app_role';

@@ -1,0 +1,57 @@
+"""Settings of the workflow_ext REST API: a thin Django + DRF layer over the
+extension.  The database is named by the environment (WF_DB_NAME, WF_DB_USER,
+WF_DB_PASSWORD, PGHOST, PGPORT); the role is the application role of
+clients/common/app-database.sql, never a superuser."""
+import os
+
+BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECRET_KEY = os.environ.get("WF_SECRET_KEY", "workflow-ext-local-development-only")
+DEBUG = os.environ.get("WF_DEBUG", "") == "1"
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "workflows",
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+ROOT_URLCONF = "wfapi.urls"
+TEMPLATES = []
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("WF_DB_NAME", "workflow"),
+        "USER": os.environ.get("WF_DB_USER", "wf_app"),
+        "PASSWORD": os.environ.get("WF_DB_PASSWORD", ""),
+        "HOST": os.environ.get("PGHOST", "localhost"),
+        "PORT": os.environ.get("PGPORT", "5432"),
+        # One transaction per request: the actor is set with SET LOCAL inside it
+        # (workflows/actor.py), and an error rolls the whole request back.
+        "ATOMIC_REQUESTS": True,
+        "OPTIONS": {"options": "-c search_path=app,public"},
+    }
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "workflows.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+TEST_RUNNER = "workflows.testrunner.ExistingDatabaseRunner"

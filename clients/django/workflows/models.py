@@ -1,0 +1,211 @@
+"""The extension's tables and views as unmanaged models (managed = False):
+Django never creates, alters or flushes them; workflow_ext owns the schema,
+its triggers and its row-level security.  Columns the extension fills
+(owner, timestamps, the pipeline's transition ids) are written only when the
+application means to; inserts go through insert_returning() so the database
+defaults apply.  Relations are DO_NOTHING: cascades are the database's."""
+from django.db import connection, models
+
+
+class Workflow(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    name = models.TextField()
+    description = models.TextField(blank=True, default="")
+    owner = models.TextField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "workflow"
+
+
+class WorkflowShare(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="shares")
+    grantee = models.TextField()
+    can_edit = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "workflow_share"
+
+
+class WorkflowStage(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="stages")
+    name = models.TextField()
+    position = models.IntegerField()
+    kind = models.TextField(default="normal")
+    config = models.JSONField(default=dict)
+    sla = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "workflow_stage"
+
+
+class StageRule(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    stage = models.OneToOneField(WorkflowStage, models.DO_NOTHING, related_name="rule")
+    name = models.TextField()
+    condition = models.JSONField()
+    on_fail = models.TextField(default="block")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "stage_rule"
+
+
+class Alert(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    stage = models.ForeignKey(WorkflowStage, models.DO_NOTHING, related_name="alerts")
+    rule_id = models.BigIntegerField(null=True)
+    rule_path = models.TextField(null=True)
+    field_name = models.TextField()
+    operator = models.TextField()
+    value = models.JSONField(null=True)
+    ignore_case = models.BooleanField(default=False)
+    fires_on = models.TextField(default="match")
+    message = models.TextField(default="")
+    severity = models.TextField(default="warning")
+
+    class Meta:
+        managed = False
+        db_table = "alert"
+
+
+class JobWorkflow(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    job_id = models.BigIntegerField(unique=True)
+    workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="jobs")
+    assigned_at = models.DateTimeField()
+    assigned_by = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "job_workflow"
+
+
+class CandidateProfile(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    candidate_id = models.BigIntegerField(unique=True)
+    attributes = models.JSONField(default=dict)
+    owner = models.TextField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "candidate_profile"
+
+
+class CandidateStage(models.Model):
+    """Where a candidate stands.  save() and update() of stage_id are moves,
+    checked by the extension's triggers exactly like move_to_next_stage();
+    transition_id is the optimistic lock (an older value: 40001)."""
+    id = models.BigAutoField(primary_key=True)
+    job_id = models.BigIntegerField()
+    candidate_id = models.BigIntegerField()
+    workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="+")
+    stage = models.ForeignKey(WorkflowStage, models.DO_NOTHING, related_name="+")
+    status = models.TextField(default="active")
+    entered_at = models.DateTimeField()
+    transition_id = models.BigIntegerField(null=True)
+    visit_transition_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "candidate_stage"
+
+
+class StageTransition(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    job_id = models.BigIntegerField()
+    candidate_id = models.BigIntegerField()
+    workflow_id = models.BigIntegerField()
+    from_stage_id = models.BigIntegerField(null=True)
+    to_stage_id = models.BigIntegerField()
+    from_status = models.TextField(null=True)
+    to_status = models.TextField()
+    actor = models.TextField()
+    reason = models.TextField(null=True)
+    moved_at = models.DateTimeField()
+    alerts_raised = models.IntegerField()
+    warnings = models.JSONField()
+
+    class Meta:
+        managed = False
+        db_table = "stage_transition"
+
+
+class AlertEvent(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    alert_id = models.BigIntegerField(null=True)
+    job_id = models.BigIntegerField()
+    candidate_id = models.BigIntegerField()
+    workflow_id = models.BigIntegerField()
+    stage_id = models.BigIntegerField()
+    transition_id = models.BigIntegerField()
+    cause = models.TextField()
+    severity = models.TextField()
+    message = models.TextField()
+    raised_at = models.DateTimeField()
+    facts = models.JSONField()
+    acknowledged_at = models.DateTimeField(null=True)
+    acknowledged_by = models.TextField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "alert_event"
+
+
+class WorkflowWithStages(models.Model):
+    """The view workflow_with_stages: a workflow with its stages in order."""
+    id = models.BigIntegerField(primary_key=True)
+    name = models.TextField()
+    description = models.TextField()
+    owner = models.TextField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    stages = models.JSONField()
+
+    class Meta:
+        managed = False
+        db_table = "workflow_with_stages"
+
+
+class StageWithRules(models.Model):
+    """The view stage_with_rules: a stage with its rule and its alerts."""
+    id = models.BigIntegerField(primary_key=True)
+    workflow_id = models.BigIntegerField()
+    name = models.TextField()
+    position = models.IntegerField()
+    kind = models.TextField()
+    config = models.JSONField()
+    sla = models.DurationField(null=True)
+    rule_id = models.BigIntegerField(null=True)
+    rule_name = models.TextField(null=True)
+    condition = models.JSONField(null=True)
+    on_fail = models.TextField(null=True)
+    alerts = models.JSONField()
+
+    class Meta:
+        managed = False
+        db_table = "stage_with_rules"
+
+
+def insert_returning(model, values):
+    """INSERT only the columns given, so the extension's defaults and triggers
+    fill the rest (owner, timestamps, generated alerts), and return the row
+    the database stored as a model instance."""
+    table = model._meta.db_table
+    fields = [model._meta.get_field(name) for name in values]
+    columns = ", ".join('"%s"' % f.column for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(values[name], connection)
+              for f, name in zip(fields, values)]
+    sql = 'INSERT INTO "%s" (%s) VALUES (%s) RETURNING *' % (table, columns, placeholders)
+    return list(model.objects.raw(sql, params))[0]

@@ -1,0 +1,49 @@
+"""What the tests share: users with tokens, unique ids, SQL as a user."""
+import itertools
+import json
+import os
+import uuid
+
+from django.contrib.auth.models import User
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from workflows.actor import acting_as
+
+# Job and candidate ids unique to this run (job_workflow.job_id is unique
+# across tenants, and the database outlives one test).
+_ids = itertools.count(int.from_bytes(os.urandom(3), "big") * 1000 + 1)
+
+
+def new_id():
+    return next(_ids)
+
+
+def make_user(prefix="user"):
+    user = User.objects.create_user("%s-%s" % (prefix, uuid.uuid4().hex[:10]), password="pw")
+    user.token = Token.objects.create(user=user).key
+    return user
+
+
+def client_for(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + user.token)
+    return client
+
+
+def sql(user, statement, params=()):
+    """Run one statement in its own transaction as the user; rows as tuples."""
+    with acting_as(user):
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
+
+def sql_one(user, statement, params=()):
+    rows = sql(user, statement, params)
+    return rows[0][0] if rows else None
+
+
+def jsonb(value):
+    return json.dumps(value)
