@@ -4,6 +4,7 @@
 -- attacker tries next.  Stands alone: loads what it needs.
 \set own_db wf_attacks
 \i test/sql/include/own_database.psql
+SET client_min_messages = warning;
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wf_mallory') THEN CREATE ROLE wf_mallory; END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wf_app') THEN CREATE ROLE wf_app; END IF;
