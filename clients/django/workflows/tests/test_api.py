@@ -2,8 +2,6 @@
 against a real cluster where the application role holds exactly the README's
 grants.  Every endpoint and verb, each SQLSTATE's HTTP mapping, and tenants
 kept apart by the extension's row-level security."""
-import unittest
-
 from django.db import connection
 from django.test import SimpleTestCase
 from rest_framework.test import APIClient
@@ -326,9 +324,6 @@ class Rules(ApiTestCase):
         self.ok(self.api.get("/stage/%d/rule/" % p["stages"][1]["id"]), 404)
         self.ok(self.api.get("/rules/%d/" % p["rule"]["id"]), 404)
 
-    @unittest.skip("extension: deleting a rule or alert that has fired fails with 55000 -- the "
-                   "ON DELETE SET NULL of alert_event.alert_id is refused by the alert_event "
-                   "update trigger ('alert event N is history: only acknowledging it changes it')")
     def test_delete_a_rule_whose_alerts_fired(self):
         p = self.pipeline()
         self.ok(self.api.patch("/rules/%d/" % p["rule"]["id"], {"on_fail": "warn"}, format="json"))
