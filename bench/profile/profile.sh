@@ -17,6 +17,9 @@ case $scenario in
     psql -X -q -v ON_ERROR_STOP=1 -f "$here/sql/writes_fixture.sql"
     s1=$(psql -X -Atc "SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1")
     if [ "$scenario" = bulk ]; then
+      # Steady state: one bulk move first, then history analyzed at its size.
+      psql -X -q -c "SET workflow_ext.actor = 'bench'; UPDATE candidate_stage SET stage_id = $((s1 + 1)) WHERE stage_id = $s1"
+      psql -X -q -f "$here/sql/move_reset.sql"
       sql="SET workflow_ext.actor = 'bench'; UPDATE candidate_stage SET stage_id = $((s1 + 1)) WHERE stage_id = $s1;"
     else
       sql="SET workflow_ext.actor = 'bench'; SELECT count(move_to_next_stage(c, 1 + c % 20)) FROM generate_series(1, $size) c;"

@@ -32,3 +32,22 @@ CREATE TABLE seed.alert_event (LIKE public.alert_event INCLUDING ALL);
 INSERT INTO wfloor.candidate_stage SELECT * FROM candidate_stage;
 INSERT INTO seed.candidate_stage SELECT * FROM candidate_stage;
 VACUUM ANALYZE;
+
+-- The same copies with the extension's foreign keys (for the bulk move: what
+-- declarative integrity alone costs, row by row, in PostgreSQL's RI triggers).
+DROP SCHEMA IF EXISTS wfloorfk CASCADE;
+CREATE SCHEMA wfloorfk;
+CREATE TABLE wfloorfk.stage_transition (LIKE public.stage_transition INCLUDING ALL,
+    FOREIGN KEY (from_stage_id) REFERENCES public.workflow_stage (id),
+    FOREIGN KEY (to_stage_id) REFERENCES public.workflow_stage (id));
+CREATE TABLE wfloorfk.candidate_stage (LIKE public.candidate_stage INCLUDING ALL,
+    FOREIGN KEY (job_id, workflow_id) REFERENCES public.job_workflow (job_id, workflow_id),
+    FOREIGN KEY (workflow_id, stage_id) REFERENCES public.workflow_stage (workflow_id, id),
+    FOREIGN KEY (transition_id) REFERENCES wfloorfk.stage_transition (id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (visit_transition_id) REFERENCES wfloorfk.stage_transition (id) DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE wfloorfk.alert_event (LIKE public.alert_event INCLUDING ALL,
+    FOREIGN KEY (alert_id) REFERENCES public.alert (id) ON DELETE SET NULL,
+    FOREIGN KEY (transition_id) REFERENCES wfloorfk.stage_transition (id),
+    FOREIGN KEY (stage_id) REFERENCES public.workflow_stage (id));
+INSERT INTO wfloorfk.candidate_stage SELECT * FROM candidate_stage;
+VACUUM ANALYZE wfloorfk.candidate_stage;
