@@ -1,11 +1,12 @@
 \set c random(1, :candidates)
+\set j 1 + :c % :jobs
 -- The writes of one move and nothing else: 1 pipeline update, 1 history row,
 -- 3 alert events with the facts snapshot, in one statement, no checks.
 WITH t AS (
   INSERT INTO wfloor.stage_transition (job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
                                        from_status, to_status, actor, alerts_raised)
   SELECT job_id, candidate_id, workflow_id, stage_id, stage_id + 1, status, status, 'bench', 3
-    FROM wfloor.candidate_stage WHERE job_id = 1 + :c % :jobs AND candidate_id = :c
+    FROM wfloor.candidate_stage WHERE job_id = :j AND candidate_id = :c
   RETURNING id, job_id, candidate_id, workflow_id, to_stage_id
 ), m AS (
   UPDATE wfloor.candidate_stage s
