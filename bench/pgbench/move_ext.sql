@@ -1,2 +1,3 @@
 \set c random(1, :candidates)
-SELECT move_to_next_stage(:c, 1 + :c % :jobs);
+\set j 1 + :c % :jobs
+SELECT move_to_next_stage(:c, :j);

@@ -8,6 +8,10 @@ SET client_min_messages = warning;
 SET workflow_ext.actor = 'bench';
 TRUNCATE workflow, job_workflow, candidate_profile, stage_transition, alert_event, candidate_stage CASCADE;
 TRUNCATE peer.candidate_stage, peer.stage_transition, peer.alert_event;
+-- The writes-floor fixture (writes_fixture.sql) is the move scenario's alone.
+DROP SCHEMA IF EXISTS wfloor CASCADE;
+DROP SCHEMA IF EXISTS seed CASCADE;
+DROP SCHEMA IF EXISTS wfloorfk CASCADE;
 INSERT INTO workflow (id, name) VALUES (1, 'bench');
 INSERT INTO workflow_stage (workflow_id, name, position, kind)
 SELECT 1, 'stage ' || i, i, 'normal' FROM generate_series(1, 10) i;

@@ -6,14 +6,11 @@
 DROP SCHEMA IF EXISTS peer CASCADE;
 CREATE SCHEMA peer;
 
-CREATE TABLE peer.candidate_stage (LIKE public.candidate_stage INCLUDING DEFAULTS);
-ALTER TABLE peer.candidate_stage ADD PRIMARY KEY (id);
-CREATE UNIQUE INDEX ON peer.candidate_stage (job_id, candidate_id);
-CREATE TABLE peer.stage_transition (LIKE public.stage_transition INCLUDING DEFAULTS);
-ALTER TABLE peer.stage_transition ADD PRIMARY KEY (id);
-CREATE TABLE peer.alert_event (LIKE public.alert_event INCLUDING DEFAULTS);
-ALTER TABLE peer.alert_event ADD PRIMARY KEY (id);
-CREATE UNIQUE INDEX ON peer.alert_event (candidate_id, transition_id, alert_id);
+-- Same columns, checks, defaults and indexes as the extension's tables (the
+-- same rows cost the same index writes); no triggers, no foreign keys.
+CREATE TABLE peer.candidate_stage (LIKE public.candidate_stage INCLUDING ALL);
+CREATE TABLE peer.stage_transition (LIKE public.stage_transition INCLUDING ALL);
+CREATE TABLE peer.alert_event (LIKE public.alert_event INCLUDING ALL);
 CREATE SEQUENCE peer.transition_seq;
 CREATE SEQUENCE peer.event_seq;
 

@@ -46,18 +46,19 @@ prepare_plans(Oid schema)
 					   12, transition_types);
 
 	/*
-	 * Once per visit: the NOT EXISTS probe skips an alert that already fired
-	 * without the cost of a speculative insertion; ON CONFLICT covers a
-	 * concurrent one.  $2 is NULL for an SLA event.
+	 * Once per visit: the unique indexes alert_event_once_per_visit_idx and
+	 * alert_event_sla_once_idx ($2 is NULL for an SLA event) are the arbiters
+	 * of ON CONFLICT DO NOTHING, whose pre-check probes them before anything
+	 * is written, so a repeat writes nothing.  No planner-costed probe: a
+	 * NOT EXISTS subquery here got a generic plan with a sequential scan when
+	 * alert_event was small at planning time, kept for the rest of the
+	 * session, and a bulk move into an empty table went quadratic.
 	 */
 	alert_event_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, workflow_id, "
 								"stage_id, transition_id, cause, severity, message, facts) "
-								"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 "
-								"WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id OPERATOR(pg_catalog.=) $4 "
-								"AND e.transition_id OPERATOR(pg_catalog.=) $7 AND (e.alert_id OPERATOR(pg_catalog.=) $2 "
-								"OR ($2 IS NULL AND e.cause OPERATOR(pg_catalog.=) 'sla'))) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
 								"ON CONFLICT DO NOTHING RETURNING id",
-								wf_qualified(schema, "alert_event"), wf_qualified(schema, "alert_event")),
+								wf_qualified(schema, "alert_event")),
 					   11, event_types);
 	plans_schema = schema;
 }
