@@ -59,17 +59,19 @@ COMMENT ON FUNCTION workflow_owned_by(bigint, text) IS
 -- policy opens a profile through a pipeline row); only for a workflow the
 -- caller sees, and only what the policy would open once the row exists.
 CREATE FUNCTION pipeline_profile_attributes(candidate_id bigint, workflow_id bigint) RETURNS jsonb
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT p.attributes
-          FROM @extschema@.candidate_profile p
-          JOIN @extschema@.workflow w ON w.owner = p.owner
-         WHERE p.candidate_id = $1 AND w.id = $2
-           AND (w.id IN (SELECT @extschema@.visible_workflow_ids())
-                OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
-                     WHERE r.rolname = @extschema@.invoking_role()))
-    $$;
+BEGIN
+    -- plpgsql, not sql: its plan is kept across calls (one per move).
+    RETURN (SELECT p.attributes
+              FROM @extschema@.candidate_profile p
+              JOIN @extschema@.workflow w ON w.owner = p.owner
+             WHERE p.candidate_id = $1 AND w.id = $2
+               AND (w.id IN (SELECT @extschema@.visible_workflow_ids())
+                    OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
+                         WHERE r.rolname = @extschema@.invoking_role())));
+END $$;
 COMMENT ON FUNCTION pipeline_profile_attributes(bigint, bigint) IS
     'The attributes of the candidate''s profile owned by the workflow''s owner, if the current actor sees the workflow (or the role bypasses row-level security); NULL otherwise. The facts rules and alerts see in that pipeline.';
 
