@@ -1,6 +1,7 @@
 // libFuzzer target over the core: parse + validate + compile a condition,
 // then evaluate and explain it against facts (relative time at a fixed
-// instant); the leaves it lists must compile back as alerts.  Input: condition JSON, a NUL
+// instant), the facts resolved up front and on demand (same answers); the
+// leaves it lists must compile back as alerts.  Input: condition JSON, a NUL
 // byte, facts JSON (facts default to {} when there is no NUL).
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +38,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   char* explanation = wf_condition_explain_at(cond, resolved.data(), 0, at, &explained, &status);
   // evaluate and explain must agree.
   if (!explanation || result < 0 || explained != result) __builtin_trap();
+  // Facts looked up on demand give the same answer and the same explanation.
+  {
+    LazyFacts lazy(cond, facts);
+    if (wf_condition_evaluate_lazy(cond, lazy.source(), &at, &status) != result) __builtin_trap();
+    int lazy_explained = -1;
+    LazyFacts again(cond, facts);
+    char* lazy_explanation =
+        wf_condition_explain_lazy(cond, again.source(), 0, &at, &lazy_explained, &status);
+    if (!lazy_explanation || std::strcmp(lazy_explanation, explanation) != 0 ||
+        lazy_explained != result)
+      __builtin_trap();
+    wf_free(lazy_explanation);
+  }
   wf_free(explanation);
   char* failed = wf_condition_explain_at(cond, resolved.data(), 1, at, &explained, &status);
   // Without an instant, relative time is refused (22023), never a crash.

@@ -173,18 +173,42 @@ int wf_condition_evaluate_at(const wf_condition* cond, const wf_fact* facts, int
   });
 }
 
+int wf_condition_evaluate_lazy(const wf_condition* cond, const wf_fact_source* source,
+                               const int64_t* at, wf_status* st) {
+  return guarded<int>(st, -1, [&]() -> int {
+    if (!cond || !source || !source->resolve) throw std::invalid_argument("no condition or facts");
+    wf::EvalContext ctx(source, cond->impl->fields.size(), g_host,
+                        at ? std::optional<int64_t>(*at) : std::nullopt);
+    return wf::evaluate(*cond->impl, ctx) ? 1 : 0;
+  });
+}
+
 namespace {
+char* explain_in(const wf_condition* cond, wf::EvalContext& ctx, int only_failed, int* result) {
+  auto doc = wf::explain(*cond->impl, ctx, only_failed != 0);
+  if (result) *result = doc["result"].get<bool>() ? 1 : 0;
+  return malloc_copy(only_failed ? doc["leaves"].dump() : doc.dump());
+}
+
 char* explain_with(const wf_condition* cond, const wf_fact* facts, int only_failed,
                    std::optional<int64_t> at, int* result, wf_status* st) {
   return guarded<char*>(st, nullptr, [&]() -> char* {
     if (!cond) throw std::invalid_argument("no condition");
     wf::EvalContext ctx(facts, g_host, at);
-    auto doc = wf::explain(*cond->impl, ctx, only_failed != 0);
-    if (result) *result = doc["result"].get<bool>() ? 1 : 0;
-    return malloc_copy(only_failed ? doc["leaves"].dump() : doc.dump());
+    return explain_in(cond, ctx, only_failed, result);
   });
 }
 }  // namespace
+
+char* wf_condition_explain_lazy(const wf_condition* cond, const wf_fact_source* source,
+                                int only_failed, const int64_t* at, int* result, wf_status* st) {
+  return guarded<char*>(st, nullptr, [&]() -> char* {
+    if (!cond || !source || !source->resolve) throw std::invalid_argument("no condition or facts");
+    wf::EvalContext ctx(source, cond->impl->fields.size(), g_host,
+                        at ? std::optional<int64_t>(*at) : std::nullopt);
+    return explain_in(cond, ctx, only_failed, result);
+  });
+}
 
 char* wf_condition_explain(const wf_condition* cond, const wf_fact* facts, int only_failed,
                            int* result, wf_status* st) {

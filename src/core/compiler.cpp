@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "decimal.hpp"
+#include "evaluation_order.hpp"
 #include "instant.hpp"
 #include "text.hpp"
 #include "workflow_core.h"
@@ -133,6 +134,7 @@ class Compiler {
   std::unique_ptr<Condition> compile(const json& doc) {
     cond_ = std::make_unique<Condition>();
     if (!node(doc, "$", 1, false, 0) || !compile_regexes()) return nullptr;
+    order_cheap_first(*cond_);
     return std::move(cond_);
   }
 

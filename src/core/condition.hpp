@@ -26,8 +26,8 @@ struct PathStep {
 };
 using Path = std::vector<PathStep>;
 
-// Where a field is read: from the facts' root (a slot the host resolves
-// before evaluation) or from the element of the innermost quantified group.
+// Where a field is read: from the facts' root (a slot the host resolves,
+// up front or when a leaf first reads it) or from the element of the innermost quantified group.
 struct FieldRef {
   bool relative = false;  // true: relative to the current element
   uint32_t slot = 0;      // !relative: index into Condition::fields

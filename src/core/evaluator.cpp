@@ -57,7 +57,7 @@ wf_fact navigate(wf_fact at, const Path& path, EvalContext& ctx) {
 // The fact a field names: a root slot, or a path from the current element
 // (into scratch).
 const wf_fact& resolve(const FieldRef& ref, EvalContext& ctx, wf_fact& scratch) {
-  if (!ref.relative) return ctx.facts()[ref.slot];
+  if (!ref.relative) return ctx.root(ref.slot);
   scratch = ctx.elements.empty() ? missing() : navigate(ctx.elements.back(), ref.path, ctx);
   return scratch;
 }
@@ -672,7 +672,13 @@ json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, boo
 
 }  // namespace
 
-bool evaluate(const Condition& c, EvalContext& ctx) { return eval_node(c, 0, ctx); }
+bool evaluate(const Condition& c, EvalContext& ctx) {
+  // The reference instant is settled first, so whether a condition with
+  // relative time fails for want of one does not hang on which leaves the
+  // cheap-first order happens to reach.
+  if (c.uses_relative_time) ctx.at();
+  return eval_node(c, 0, ctx);
+}
 
 json explain(const Condition& c, EvalContext& ctx, bool only_failed) {
   json leaves = json::array();

@@ -121,8 +121,9 @@ void		wf_condition_free(wf_condition *cond);
 
 /*
  * The distinct field paths a condition reads, as dot-separated segments.
- * The caller resolves each into a wf_fact, in this order, and passes the
- * array to evaluate/explain.
+ * The caller resolves them into wf_facts, in this order: all of them into an
+ * array for evaluate/explain, or each on demand through a wf_fact_source for
+ * the _lazy calls.
  */
 size_t		wf_condition_field_count(const wf_condition *cond);
 size_t		wf_condition_segment_count(const wf_condition *cond, size_t field);
@@ -149,6 +150,34 @@ int			wf_condition_evaluate(const wf_condition *cond, const wf_fact *facts,
 /* The same, relative time measured from at (Unix epoch microseconds). */
 int			wf_condition_evaluate_at(const wf_condition *cond, const wf_fact *facts,
 									 int64_t at, wf_status *status);
+
+/*
+ * Where an evaluation finds its root facts when it needs them.  The core
+ * calls resolve(arg, field, out) the first time a leaf reads root field
+ * `field` (wf_condition_field_count order) and keeps the answer for the rest
+ * of the call, so a field no evaluated leaf reads is never looked up.
+ * resolve runs inside C++ frames: it must not raise, longjmp or throw, and
+ * must not evaluate conditions itself.  It returns 0 when it cannot look;
+ * the fact then counts as missing.  Arrays may leave items NULL (elements
+ * come through the host's child()).
+ */
+typedef struct wf_fact_source
+{
+	int			(*resolve) (void *arg, size_t field, wf_fact *out);
+	void	   *arg;
+} wf_fact_source;
+
+/*
+ * wf_condition_evaluate / wf_condition_explain with facts looked up on
+ * demand.  at: the reference instant of relative time (Unix epoch
+ * microseconds), or NULL for the host's now().  A condition with relative
+ * time and no instant fails up front (22023), whichever leaves would run.
+ */
+int			wf_condition_evaluate_lazy(const wf_condition *cond, const wf_fact_source *source,
+									   const int64_t *at, wf_status *status);
+char	   *wf_condition_explain_lazy(const wf_condition *cond, const wf_fact_source *source,
+									  int only_failed, const int64_t *at, int *result,
+									  wf_status *status);
 
 /*
  * Evaluate and explain: a malloc'd JSON object

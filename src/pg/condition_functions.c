@@ -196,23 +196,19 @@ wf_condition_matches(PG_FUNCTION_ARGS)
 {
 	CachedCondition *cached;
 	const WfCompiled *compiled;
-	bool		result;
 	TimestampTz at;
 	bool		has_at;
-	const wf_fact *facts;
 
 	CHECK_FOR_INTERRUPTS();
 	cached = call_site(fcinfo);
 	compiled = cached_condition(fcinfo, cached);
 	has_at = reference_instant(fcinfo, compiled, &at);
 	/*
-	 * The row's work (detoasted facts, array items) goes to the caller's
-	 * per-row context, as for any function: the executor empties it per row.
+	 * The detoasted facts go to the caller's per-row context, as for any
+	 * function: the executor empties it per row.
 	 */
-	facts = wf_compiled_resolve(compiled, PG_GETARG_JSONB_P(1));
-	result = has_at ? wf_evaluate_checked_at(compiled->cond, facts, at, "condition")
-		: wf_evaluate_checked(compiled->cond, facts, "condition");
-	PG_RETURN_BOOL(result);
+	PG_RETURN_BOOL(wf_compiled_evaluate(compiled, PG_GETARG_JSONB_P(1), has_at ? &at : NULL,
+										"condition", 0));
 }
 
 Datum
@@ -220,7 +216,6 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 {
 	CachedCondition *cached;
 	const WfCompiled *compiled;
-	const wf_fact *facts;
 	int			result;
 	char	   *text;
 	Jsonb	   *explained;
@@ -234,9 +229,8 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 	compiled = cached_condition(fcinfo, cached);
 	has_at = reference_instant(fcinfo, compiled, &at);
 	old = MemoryContextSwitchTo(cached->scratch_cxt);
-	facts = wf_compiled_resolve(compiled, facts_argument(fcinfo, cached));
-	text = has_at ? wf_explain_checked_at(compiled->cond, facts, false, at, &result, "condition")
-		: wf_explain_checked(compiled->cond, facts, false, &result, "condition");
+	text = wf_compiled_explain(compiled, facts_argument(fcinfo, cached), false,
+							   has_at ? &at : NULL, &result, "condition", 0);
 	explained = wf_take_core_json(text);
 	MemoryContextSwitchTo(old);
 	/* Only the answer outlives the call. */

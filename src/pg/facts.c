@@ -1,7 +1,9 @@
 /*
- * facts.c - looks up, in a facts jsonb, only the paths a compiled condition
- * reads, and hands them to the core as wf_facts.  Strings point into the
- * jsonb itself; nothing is converted that the condition does not read.
+ * facts.c - evaluates compiled conditions against a facts jsonb: the core
+ * asks for a field (wf_fact_source) when a leaf first reads it, and the
+ * lookup hands it over as a wf_fact.  Strings point into the jsonb itself;
+ * nothing is looked up or converted that no evaluated leaf reads, and
+ * nothing is allocated.
  */
 #include "workflow_ext.h"
 #include "condition_eval.h"
@@ -310,24 +312,6 @@ value_fact(const JsonbValue *v, wf_fact *out)
 	}
 }
 
-/* A top-level array's elements, palloc'd (in the caller's per-call context). */
-static void
-materialize_items(wf_fact *array)
-{
-	JsonbContainer *c = (JsonbContainer *) array->node;
-	uint32		n = (uint32) array->n_items;
-	wf_fact    *items = n > 0 ? palloc(sizeof(wf_fact) * n) : NULL;
-
-	for (uint32 i = 0; i < n; i++)
-	{
-		JsonbValue	v;
-
-		array_element(c, i, &v);
-		value_fact(&v, &items[i]);
-	}
-	array->items = items;
-}
-
 /* The host's child(): a member of an object or an element of an array. */
 static int
 host_child(const wf_fact *parent, const char *key, size_t key_len, size_t index, wf_fact *out)
@@ -389,84 +373,20 @@ wf_core_host_install(void)
 	}
 }
 
-/* An interrupted evaluation: process the interrupt, or say whether to retry. */
-static bool
-retry_after_interrupt(const wf_status *status, int attempt, const char *object)
+/*
+ * An evaluation that failed: an interrupt is processed (a cancel or
+ * statement_timeout raises 57014) and the caller tries again; anything else
+ * raises, naming the object (kind, and id when not 0).
+ */
+static void
+after_failure(const wf_status *status, int attempt, const char *kind, int64 id)
 {
-	if (status->code != WF_INTERRUPTED)
-		wf_raise_status(status, object);
-	CHECK_FOR_INTERRUPTS();		/* raises 57014 for a cancel or statement_timeout */
-	if (attempt >= 100)
-		wf_raise_status(status, object);
-	return true;
-}
-
-static bool
-evaluate_checked(const wf_condition *cond, const wf_fact *facts, const int64 *at,
-				 const char *object)
-{
-	wf_status	status;
-
-	wf_core_host_install();
-	for (int attempt = 0;; attempt++)
+	if (status->code == WF_INTERRUPTED && attempt < 100)
 	{
-		int			result = at ? wf_condition_evaluate_at(cond, facts, *at, &status)
-			: wf_condition_evaluate(cond, facts, &status);
-
-		if (result >= 0)
-			return result == 1;
-		retry_after_interrupt(&status, attempt, object);
+		CHECK_FOR_INTERRUPTS();
+		return;
 	}
-}
-
-static char *
-explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_failed,
-				const int64 *at, int *result, const char *object)
-{
-	wf_status	status;
-
-	wf_core_host_install();
-	for (int attempt = 0;; attempt++)
-	{
-		char	   *text = at ? wf_condition_explain_at(cond, facts, only_failed ? 1 : 0, *at,
-														result, &status)
-			: wf_condition_explain(cond, facts, only_failed ? 1 : 0, result, &status);
-
-		if (text != NULL)
-			return text;
-		retry_after_interrupt(&status, attempt, object);
-	}
-}
-
-bool
-wf_evaluate_checked(const wf_condition *cond, const wf_fact *facts, const char *object)
-{
-	return evaluate_checked(cond, facts, NULL, object);
-}
-
-char *
-wf_explain_checked(const wf_condition *cond, const wf_fact *facts, bool only_failed,
-				   int *result, const char *object)
-{
-	return explain_checked(cond, facts, only_failed, NULL, result, object);
-}
-
-bool
-wf_evaluate_checked_at(const wf_condition *cond, const wf_fact *facts, TimestampTz at,
-					   const char *object)
-{
-	int64		unix_at = (int64) at + WF_UNIX_EPOCH_OFFSET_MICROS;
-
-	return evaluate_checked(cond, facts, &unix_at, object);
-}
-
-char *
-wf_explain_checked_at(const wf_condition *cond, const wf_fact *facts, bool only_failed,
-					  TimestampTz at, int *result, const char *object)
-{
-	int64		unix_at = (int64) at + WF_UNIX_EPOCH_OFFSET_MICROS;
-
-	return explain_checked(cond, facts, only_failed, &unix_at, result, object);
+	wf_raise_status(status, id ? psprintf("%s " INT64_FORMAT, kind, id) : kind);
 }
 
 /*
@@ -504,7 +424,6 @@ wf_compiled_prepare(WfCompiled *c)
 			paths->length[s] = (int) len;
 		}
 	c->paths = paths;
-	c->facts = palloc0(sizeof(wf_fact) * Max(n, 1));
 	wf_core_host_install();
 }
 
@@ -525,79 +444,121 @@ wf_compiled_release(WfCompiled *c)
 		pfree(c->paths);
 		c->paths = NULL;
 	}
-	if (c->facts)
-		pfree(c->facts);
-	c->facts = NULL;
 }
 
 /*
- * Looks c's fields up in the facts into its buffer.  A top-level array's
- * elements are palloc'd in the current context; deeper values stay in the
- * jsonb and the core reaches them through the host's child().
+ * Looks field f of paths up in facts, without allocating or raising (the
+ * core calls it from inside C++ frames).  Arrays leave items NULL: the core
+ * reaches their elements, and anything deeper, through the host's child().
  */
-const wf_fact *
-wf_compiled_resolve(const WfCompiled *c, Jsonb *facts)
+static void
+lookup_field(const WfFieldPaths *paths, Jsonb *facts, int f, wf_fact *out)
 {
-	const WfFieldPaths *paths = c->paths;
-	wf_fact    *out = c->facts;
+	JsonbContainer *container = &facts->root;
+	bool		in_container = true;
+	JsonbValue	v;
 
-	wf_core_host_install();
-	for (int f = 0; f < paths->n_fields; f++)
+	v.type = jbvNull;			/* (every field has at least one segment) */
+	for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
 	{
-		JsonbContainer *container = &facts->root;
-		bool		found = true;
-		bool		in_container = true;
-		JsonbValue	v;
-
-		v.type = jbvNull;		/* (every field has at least one segment) */
-		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
+		if (!in_container)
+			goto missing;		/* a scalar where the path goes on */
+		if (paths->segment[s] == NULL)
 		{
-			if (!in_container)
-			{
-				found = false;	/* a scalar where the path goes on */
-				break;
-			}
-			if (paths->segment[s] == NULL)
-			{
-				uint32		index = (uint32) paths->length[s];
+			uint32		index = (uint32) paths->length[s];
 
-				if (!JsonContainerIsArray(container) || JsonContainerIsScalar(container) ||
-					index >= JsonContainerSize(container))
-				{
-					found = false;
-					break;
-				}
-				array_element(container, index, &v);
-			}
-			else if (!JsonContainerIsObject(container) ||
-					 getKeyJsonValueFromContainer(container, paths->segment[s], paths->length[s], &v) == NULL)
-			{
-				found = false;
-				break;
-			}
-			in_container = v.type == jbvBinary;
-			if (in_container)
-				container = v.val.binary.data;
+			if (!JsonContainerIsArray(container) || JsonContainerIsScalar(container) ||
+				index >= JsonContainerSize(container))
+				goto missing;
+			array_element(container, index, &v);
 		}
-		if (!found)
-		{
-			memset(&out[f], 0, sizeof(wf_fact));
-			out[f].kind = WF_FACT_MISSING;
-			continue;
-		}
-		value_fact(&v, &out[f]);
-		if (out[f].kind == WF_FACT_ARRAY)
-			materialize_items(&out[f]);
+		else if (!JsonContainerIsObject(container) ||
+				 getKeyJsonValueFromContainer(container, paths->segment[s], paths->length[s], &v) == NULL)
+			goto missing;
+		in_container = v.type == jbvBinary;
+		if (in_container)
+			container = v.val.binary.data;
 	}
-	return out;
+	value_fact(&v, out);
+	return;
+
+missing:
+	memset(out, 0, sizeof(*out));
+	out->kind = WF_FACT_MISSING;
 }
 
-/* Evaluates c against facts; on a core failure raises naming kind and id. */
+/* One evaluation's facts, for the core's wf_fact_source. */
+typedef struct FactLookup
+{
+	const WfFieldPaths *paths;
+	Jsonb	   *facts;
+} FactLookup;
+
+static int
+source_resolve(void *arg, size_t field, wf_fact *out)
+{
+	FactLookup *lookup = (FactLookup *) arg;
+
+	if (field >= (size_t) lookup->paths->n_fields)
+		return 0;
+	lookup_field(lookup->paths, lookup->facts, (int) field, out);
+	return 1;
+}
+
+/*
+ * Evaluates c against facts; the core asks for a field only when a leaf
+ * reads it.  at: the reference instant of relative time, NULL for the
+ * transaction's timestamp.  A failure raises naming kind (and id when not 0).
+ */
+bool
+wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
+					 const char *kind, int64 id)
+{
+	FactLookup	lookup = {c->paths, facts};
+	wf_fact_source source = {source_resolve, &lookup};
+	int64		unix_at = at ? (int64) *at + WF_UNIX_EPOCH_OFFSET_MICROS : 0;
+	wf_status	status;
+
+	wf_core_host_install();
+	for (int attempt = 0;; attempt++)
+	{
+		int			result = wf_condition_evaluate_lazy(c->cond, &source, at ? &unix_at : NULL,
+														&status);
+
+		if (result >= 0)
+			return result == 1;
+		after_failure(&status, attempt, kind, id);
+	}
+}
+
+/*
+ * Evaluates and explains (wf_condition_explain's JSON, malloc'd: release
+ * with wf_free or wf_take_core_json), *result set to the outcome.
+ */
+char *
+wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed, const TimestampTz *at,
+					int *result, const char *kind, int64 id)
+{
+	FactLookup	lookup = {c->paths, facts};
+	wf_fact_source source = {source_resolve, &lookup};
+	int64		unix_at = at ? (int64) *at + WF_UNIX_EPOCH_OFFSET_MICROS : 0;
+	wf_status	status;
+
+	wf_core_host_install();
+	for (int attempt = 0;; attempt++)
+	{
+		char	   *text = wf_condition_explain_lazy(c->cond, &source, only_failed ? 1 : 0,
+													 at ? &unix_at : NULL, result, &status);
+
+		if (text != NULL)
+			return text;
+		after_failure(&status, attempt, kind, id);
+	}
+}
+
+/* Evaluates c against facts (a stage's alert or rule, named by kind and id). */
 bool
 wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id)
 {
-	const wf_fact *resolved = wf_compiled_resolve(c, facts);
-
-	return wf_evaluate_checked(c->cond, resolved,
-							   id ? psprintf("%s " INT64_FORMAT, kind, id) : kind);
+	return wf_compiled_evaluate(c, facts, NULL, kind, id);
 }

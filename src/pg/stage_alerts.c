@@ -24,8 +24,7 @@
 bool
 wf_rule_holds(const WfStage *stage, Jsonb *facts, char **failed_leaves)
 {
-	const wf_fact *resolved;
-	wf_status	status;
+	const char *rule;
 	int			result;
 	char	   *failed;
 
@@ -33,17 +32,12 @@ wf_rule_holds(const WfStage *stage, Jsonb *facts, char **failed_leaves)
 		*failed_leaves = NULL;
 	if (!stage->has_rule)
 		return true;
-	resolved = wf_compiled_resolve(&stage->rule, facts);
-	result = wf_condition_evaluate(stage->rule.cond, resolved, &status);
-	if (result < 0)
-		wf_raise_status(&status, psprintf("rule \"%s\"", stage->rule_name));
-	if (result == 1)
+	rule = psprintf("rule \"%s\"", stage->rule_name);
+	if (wf_compiled_evaluate(&stage->rule, facts, NULL, rule, 0))
 		return true;
 	if (failed_leaves == NULL)
 		return false;
-	failed = wf_condition_explain(stage->rule.cond, resolved, 1, &result, &status);
-	if (failed == NULL)
-		wf_raise_status(&status, psprintf("rule \"%s\"", stage->rule_name));
+	failed = wf_compiled_explain(&stage->rule, facts, true, NULL, &result, rule, 0);
 	*failed_leaves = pstrdup(failed);
 	wf_free(failed);
 	return false;

@@ -12,6 +12,7 @@
 #include "varatt.h"
 #endif
 #include "fmgr.h"
+#include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
 #include "../core/workflow_core.h"
@@ -43,19 +44,27 @@ typedef struct WfFieldPaths
 
 /*
  * A compiled condition with the field paths it reads, copied out of the core
- * once, and a buffer for their values: evaluating it per row or per move
- * looks the fields up and allocates nothing but array items.
+ * once: evaluating it per row or per move looks up only the fields the
+ * leaves it reaches read, and allocates nothing.
  */
 typedef struct WfCompiled
 {
 	wf_condition *cond;			/* NULL: no condition */
 	WfFieldPaths *paths;
-	wf_fact    *facts;
 } WfCompiled;
 
 extern void wf_compiled_prepare(WfCompiled *c);
 extern void wf_compiled_release(WfCompiled *c);
-extern const wf_fact *wf_compiled_resolve(const WfCompiled *c, Jsonb *facts);
+/*
+ * Evaluate / explain c against a facts document.  at: the reference instant
+ * of relative time, NULL for the transaction's timestamp.  Failures raise
+ * naming kind (and id when not 0); an interrupt raises 57014.  Explain
+ * returns the core's malloc'd JSON (see wf_condition_explain).
+ */
+extern bool wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
+								 const char *kind, int64 id);
+extern char *wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed,
+								 const TimestampTz *at, int *result, const char *kind, int64 id);
 extern bool wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id);
 
 /* stage_cache.c: compiled stages, rules and alerts, per backend */

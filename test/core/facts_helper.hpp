@@ -122,3 +122,67 @@ class ResolvedFacts {
   std::vector<wf_fact> facts_;
   std::vector<std::vector<wf_fact>> items_;
 };
+
+// The same lookups on demand, as the shim's wf_fact_source does: counts how
+// often each field is asked for; arrays come without items (elements through
+// child()).  refuse: fields whose lookup fails (resolve returns 0).
+class LazyFacts {
+ public:
+  LazyFacts(const wf_condition* cond, const nlohmann::json& doc)
+      : cond_(cond), doc_(std::make_unique<nlohmann::json>(doc)),
+        asked_(wf_condition_field_count(cond), 0) {
+    wf_core_set_host(&test_host::host);
+    source_.resolve = &LazyFacts::resolve;
+    source_.arg = this;
+  }
+  const wf_fact_source* source() const { return &source_; }
+  // How often field `name` (as the condition writes its dot path) was asked for.
+  int asked(const std::string& name) const {
+    for (size_t i = 0; i < asked_.size(); ++i)
+      if (path(i) == name) return asked_[i];
+    return -1;
+  }
+  int total_asked() const {
+    int n = 0;
+    for (int a : asked_) n += a;
+    return n;
+  }
+  std::vector<std::string> refuse;
+
+ private:
+  std::string path(size_t field) const {
+    std::string out;
+    for (size_t s = 0; s < wf_condition_segment_count(cond_, field); ++s) {
+      size_t len = 0;
+      const char* seg = wf_condition_segment(cond_, field, s, &len);
+      if (!out.empty()) out += ".";
+      out += seg ? std::string(seg, len) : "[]";
+    }
+    return out;
+  }
+  static int resolve(void* arg, size_t field, wf_fact* out) {
+    auto* self = static_cast<LazyFacts*>(arg);
+    self->asked_.at(field)++;
+    for (const std::string& r : self->refuse)
+      if (self->path(field) == r) return 0;
+    const nlohmann::json* at = self->doc_.get();
+    for (size_t s = 0; s < wf_condition_segment_count(self->cond_, field) && at; ++s) {
+      size_t index = 0;
+      if (wf_condition_segment_index(self->cond_, field, s, &index)) {
+        at = at->is_array() && index < at->size() ? &(*at)[index] : nullptr;
+        continue;
+      }
+      size_t len = 0;
+      const char* seg = wf_condition_segment(self->cond_, field, s, &len);
+      std::string key(seg, len);
+      at = at->is_object() && at->contains(key) ? &(*at)[key] : nullptr;
+    }
+    *out = at ? test_host::convert(*at) : wf_fact{};
+    return 1;
+  }
+  const wf_condition* cond_;
+  std::unique_ptr<nlohmann::json> doc_;
+  std::vector<int> asked_;
+  wf_fact_source source_{};
+};
+
