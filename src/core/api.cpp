@@ -36,7 +36,14 @@ void set_status(wf_status* st, int code, const char* sqlstate, const std::string
   copy_text(st->path, sizeof st->path, path);
 }
 
-void ok(wf_status* st) { set_status(st, WF_OK, "00000", ""); }
+// Success, written field by field: this runs once per evaluated row.
+void ok(wf_status* st) {
+  if (!st) return;
+  st->code = WF_OK;
+  std::memcpy(st->sqlstate, "00000", 6);
+  st->message[0] = '\0';
+  st->path[0] = '\0';
+}
 
 // Runs body; maps any exception onto a status.  Returns fallback on failure.
 template <typename T, typename F>
