@@ -24,8 +24,8 @@ static bool require_actor_forced = false;
 static bool trusted_role_forced = false;
 
 /* Was the placeholder of a superuser-only setting set by a non-superuser? */
-static bool
-set_by_non_superuser(const char *name)
+bool
+wf_guc_set_by_non_superuser(const char *name)
 {
 	struct config_generic **vars = get_guc_variables();
 	int			n = GetNumConfigOptions();
@@ -52,7 +52,7 @@ set_by_non_superuser(const char *name)
 void
 wf_require_actor_guard(void)
 {
-	if (set_by_non_superuser("workflow_ext.require_actor"))
+	if (wf_guc_set_by_non_superuser("workflow_ext.require_actor"))
 	{
 		require_actor_forced = true;
 		ereport(WARNING,
@@ -60,7 +60,7 @@ wf_require_actor_guard(void)
 				 errmsg("workflow_ext.require_actor can only be set by a superuser; "
 						"this session requires an actor")));
 	}
-	if (set_by_non_superuser("workflow_ext.trusted_role"))
+	if (wf_guc_set_by_non_superuser("workflow_ext.trusted_role"))
 	{
 		trusted_role_forced = true;
 		ereport(WARNING,

@@ -44,6 +44,7 @@ _PG_init(void)
 							"Most compiled stages a backend keeps; the cache is emptied when full.",
 							NULL, &wf_stage_cache_size, 10000, 16, 1000000, PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	wf_node_role_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("workflow_ext");
 #else

@@ -27,6 +27,10 @@ extern int	wf_stage_cache_size;
 /* actor.c: the acting user; raises 42501 when one is required and unset */
 extern const char *wf_actor(void);
 extern void wf_require_actor_guard(void);
+extern bool wf_guc_set_by_non_superuser(const char *name);
+
+/* node_role.c: single, primary or shard (docs/scale-out.md) */
+extern void wf_node_role_init(void);
 
 /* core_status.c: a failed core call becomes an ereport with its SQLSTATE */
 extern void wf_raise_status(const wf_status *status, const char *object) pg_attribute_noreturn();
