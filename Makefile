@@ -112,3 +112,9 @@ bench: bench-deps
 
 bench-smoke: bench-deps
 	pg_virtualenv -v 15 /usr/bin/python3 bench/run.py --smoke
+
+# --- the PL/Proxy front (proxy/), installed with the extension ---------------
+.PHONY: proxy-install
+install: proxy-install
+proxy-install:
+	$(MAKE) -C proxy install PG_CONFIG=$(PG_CONFIG)

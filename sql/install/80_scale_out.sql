@@ -136,8 +136,8 @@ REVOKE EXECUTE ON FUNCTION configure_shard(integer, integer) FROM PUBLIC;
 -- therefore caught here and raised again by the front with the same
 -- SQLSTATE, message, DETAIL and HINT.
 CREATE FUNCTION shard_call(actor text, operation text, args jsonb,
-                           OUT sqlstate text, OUT message text, OUT detail text,
-                           OUT hint text, OUT result jsonb)
+                           OUT error_sqlstate text, OUT error_message text,
+                           OUT error_detail text, OUT error_hint text, OUT result jsonb)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -196,12 +196,12 @@ BEGIN
             RAISE EXCEPTION 'shard_call has no operation "%"', operation USING ERRCODE = '22023';
         END CASE;
     EXCEPTION WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS sqlstate = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-        detail := nullif(detail, '');
-        hint := nullif(hint, '');
+        GET STACKED DIAGNOSTICS error_sqlstate = RETURNED_SQLSTATE, error_message = MESSAGE_TEXT,
+                                error_detail = PG_EXCEPTION_DETAIL, error_hint = PG_EXCEPTION_HINT;
+        error_detail := nullif(error_detail, '');
+        error_hint := nullif(error_hint, '');
         result := NULL;
     END;
 END $$;
 COMMENT ON FUNCTION shard_call(text, text, jsonb) IS
-    'The shard side of workflow_ext_proxy: runs one operation (move_to_next_stage, move_to_stage, add_candidate, reject_candidate, withdraw_candidate, reopen_candidate, candidate_facts, acknowledge_alert, get_stage_rule, get_stage_alerts, stage_counts, screening_counts; arguments by name in args) as actor, for this call only (the trust rules of workflow_ext.actor apply), and returns the result as JSON or the error as data (sqlstate, message, detail, hint), so PL/Proxy keeps its connection.';
+    'The shard side of workflow_ext_proxy: runs one operation (move_to_next_stage, move_to_stage, add_candidate, reject_candidate, withdraw_candidate, reopen_candidate, candidate_facts, acknowledge_alert, get_stage_rule, get_stage_alerts, stage_counts, screening_counts; arguments by name in args) as actor, for this call only (the trust rules of workflow_ext.actor apply), and returns the result as JSON or the error as data (error_sqlstate, error_message, error_detail, error_hint), so PL/Proxy keeps its connection.';

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# scale-out.sh up|down|test|bench - a PL/Proxy layout of workflow_ext on
+# loopback (docs/scale-out.md): a primary (definitions, published), a front
+# (workflow_ext_proxy) and two shards (candidates; definitions subscribed),
+# four clusters made with initdb in $WF_SCALE_DIR, ports $WF_SCALE_PORT..+3.
+#
+#   up     create, start and wire the four clusters
+#   down   stop them and remove the directory
+#   test   up, run test/scale/scale_test.py (ends "# N passed, M failed"), down
+#   bench  up, run test/scale/scale_test.py --bench (latency front vs direct), down
+#
+# Uses the extension as installed for $PG_BIN's PostgreSQL (make install).
+# As root, the servers run as the postgres user.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+BASE=${WF_SCALE_DIR:-/tmp/wf-scale-out}
+PORT0=${WF_SCALE_PORT:-5701}
+SOCK=$BASE/sock
+PASSWORD=${WF_SCALE_PASSWORD:-wf-scale-secret}
+NODES=(primary front shard0 shard1)
+
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+port_of() {
+  local i
+  for i in "${!NODES[@]}"; do [ "${NODES[$i]}" = "$1" ] && echo $((PORT0 + i)); done
+}
+sql() {   # sql NODE SQL...: as the superuser, in database wf
+  local node=$1; shift
+  as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$(port_of "$node")" -U postgres -d wf "$@"
+}
+
+up() {
+  down_quiet
+  mkdir -p "$BASE" "$SOCK"
+  [ "$(id -u)" -ne 0 ] || chown postgres "$BASE" "$SOCK"
+  for node in "${NODES[@]}"; do
+    as_pg "$PG_BIN/initdb" -D "$BASE/$node" -U postgres -A trust --auth-host=scram-sha-256 >/dev/null
+    cat >> "$BASE/$node/postgresql.conf" <<CONF
+port = $(port_of "$node")
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$SOCK'
+wal_level = logical
+shared_buffers = 32MB
+max_connections = 60
+fsync = off                       # a process crash (kill -9) keeps the OS cache
+max_wal_senders = 10
+max_replication_slots = 10
+log_min_messages = warning
+CONF
+    as_pg "$PG_BIN/pg_ctl" -D "$BASE/$node" -l "$BASE/$node.log" -w start >/dev/null
+    as_pg "$PG_BIN/createdb" -h "$SOCK" -p "$(port_of "$node")" -U postgres wf
+  done
+
+  # Primary: the definitions, published; the subscriptions connect as wf_repl
+  # (REPLICATION to stream, BYPASSRLS so the initial copy sees every row).
+  sql primary <<SQL
+CREATE EXTENSION workflow_ext;
+ALTER DATABASE wf SET workflow_ext.node_role = 'primary';
+CREATE ROLE wf_repl LOGIN REPLICATION BYPASSRLS PASSWORD '$PASSWORD';
+CREATE PUBLICATION workflow_definitions
+    FOR TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow;
+SQL
+
+  # Shards: candidates; definitions by subscription (owned by the superuser);
+  # the front connects as wf_front, a member of the trusted role wf_app.
+  local k=0
+  for node in shard0 shard1; do
+    sql "$node" <<SQL
+CREATE EXTENSION workflow_ext;
+ALTER DATABASE wf SET workflow_ext.node_role = 'shard';
+ALTER DATABASE wf SET workflow_ext.trusted_role = 'wf_app';
+SELECT configure_shard($k, 2);
+CREATE ROLE wf_app NOLOGIN;
+CREATE ROLE wf_front LOGIN PASSWORD '$PASSWORD' IN ROLE wf_app;
+CREATE SUBSCRIPTION workflow_definitions_$node
+    CONNECTION 'host=127.0.0.1 port=$(port_of primary) dbname=wf user=wf_repl password=$PASSWORD'
+    PUBLICATION workflow_definitions;
+SQL
+    k=$((k + 1))
+  done
+
+  # Front: PL/Proxy's cluster 'workflow_shards' (partition k = shard k).
+  sql front <<SQL
+CREATE EXTENSION plproxy;
+CREATE EXTENSION workflow_ext_proxy;
+CREATE SERVER workflow_shards FOREIGN DATA WRAPPER plproxy OPTIONS (
+    connection_lifetime '1800',
+    p0 'host=127.0.0.1 port=$(port_of shard0) dbname=wf',
+    p1 'host=127.0.0.1 port=$(port_of shard1) dbname=wf');
+CREATE USER MAPPING FOR PUBLIC SERVER workflow_shards
+    OPTIONS (user 'wf_front', password '$PASSWORD');
+CREATE ROLE app LOGIN;
+GRANT USAGE ON FOREIGN SERVER workflow_shards TO app;
+SQL
+  echo "scale-out up: primary $(port_of primary), front $(port_of front), shards $(port_of shard0) $(port_of shard1) (sockets in $SOCK)"
+}
+
+down_quiet() {
+  local node
+  for node in "${NODES[@]}"; do
+    if [ -f "$BASE/$node/postmaster.pid" ]; then
+      as_pg "$PG_BIN/pg_ctl" -D "$BASE/$node" -m immediate stop >/dev/null 2>&1 || true
+    fi
+  done
+  rm -rf "$BASE"
+}
+
+run_tests() {
+  export WF_SCALE_DIR=$BASE WF_SCALE_PORT=$PORT0 PG_BIN WF_SCALE_SOCK=$SOCK
+  /usr/bin/python3 test/scale/scale_test.py "$@"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down_quiet; echo "scale-out down" ;;
+  test|bench)
+    trap down_quiet EXIT
+    start=$(date +%s)
+    if ! up >"$BASE.up.log" 2>&1; then cat "$BASE.up.log"; echo "# 0 passed, 1 failed"; exit 1; fi
+    rc=0
+    if [ "$1" = test ]; then run_tests || rc=$?; else run_tests --bench || rc=$?; fi
+    echo "scale-out $1: $(( $(date +%s) - start )) s"
+    exit $rc ;;
+  *) echo "usage: $0 up|down|test|bench" >&2; exit 2 ;;
+esac
