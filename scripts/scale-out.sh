@@ -111,7 +111,7 @@ down_quiet() {
 
 run_tests() {
   export WF_SCALE_DIR=$BASE WF_SCALE_PORT=$PORT0 PG_BIN WF_SCALE_SOCK=$SOCK
-  /usr/bin/python3 test/scale/scale_test.py "$@"
+  timeout 300 /usr/bin/python3 test/scale/scale_test.py "$@"
 }
 
 case "${1:-}" in

@@ -552,12 +552,27 @@ BEGIN
     IF TG_OP = 'INSERT' OR TG_TABLE_NAME NOT IN ('workflow_stage', 'stage_rule', 'alert', 'job_workflow') THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
-    what := CASE TG_TABLE_NAME
-        WHEN 'workflow_stage' THEN format('stage %s', OLD.id)
-        WHEN 'stage_rule' THEN format('rule %s', OLD.id)
-        WHEN 'alert' THEN format('alert %s', OLD.id)
-        ELSE format('the workflow of job %s', OLD.job_id)
-        END;
+    -- A rule edit that drops a leaf retires that leaf's alert instead of
+    -- deleting it: the alert stays (shards' events keep their alert_id) and
+    -- never fires again, since a rule alert fires only for a failed leaf of
+    -- the rule's current condition with its rule_path.
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'alert' THEN
+        IF OLD.rule_id IS NOT NULL AND pg_trigger_depth() > 1 THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    -- One statement per table: an expression naming a column another
+    -- table lacks would fail to plan.
+    CASE TG_TABLE_NAME
+    WHEN 'workflow_stage' THEN
+        what := format('stage %s', OLD.id);
+    WHEN 'stage_rule' THEN
+        what := format('rule %s', OLD.id);
+    WHEN 'alert' THEN
+        what := format('alert %s', OLD.id);
+    ELSE
+        what := format('the workflow of job %s', OLD.job_id);
+    END CASE;
     IF TG_OP = 'DELETE' THEN
         moved := false;
     ELSIF TG_OP = 'UPDATE' THEN
@@ -583,7 +598,7 @@ BEGIN
     RETURN NEW;
 END $$;
 COMMENT ON FUNCTION definition_write_guard() IS
-    'Trigger on the definition tables: on a shard, refuses writes other than replication apply and a superuser''s restore (25006); on a primary, refuses deleting or re-pointing stages, rules, alerts and job assignments that shards may use (55000); on a single node, does nothing.';
+    'Trigger on the definition tables: on a shard, refuses writes other than replication apply and a superuser''s restore (25006); on a primary, refuses deleting or re-pointing stages, rules, alerts and job assignments that shards may use (55000) and keeps, retired, the alert of a leaf a rule edit removed; on a single node, does nothing.';
 CREATE TRIGGER workflow_definition_write_guard BEFORE INSERT OR UPDATE OR DELETE ON workflow
     FOR EACH ROW EXECUTE FUNCTION definition_write_guard();
 CREATE TRIGGER workflow_share_definition_write_guard BEFORE INSERT OR UPDATE OR DELETE ON workflow_share
