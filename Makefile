@@ -118,3 +118,13 @@ bench-smoke: bench-deps
 install: proxy-install
 proxy-install:
 	$(MAKE) -C proxy install PG_CONFIG=$(PG_CONFIG)
+
+# --- scale-out: primary + front (PL/Proxy) + 2 shards on loopback ------------
+# (scripts/scale-out.sh; docs/scale-out.md).  Uses the installed extension:
+# run make install first.  Ends with "# N passed, M failed".
+.PHONY: scale-check scale-bench
+scale-check:
+	PG_BIN=$(shell $(PG_CONFIG) --bindir) scripts/scale-out.sh test
+
+scale-bench:
+	PG_BIN=$(shell $(PG_CONFIG) --bindir) scripts/scale-out.sh bench

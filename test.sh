@@ -2,7 +2,8 @@
 # Sets everything up and runs every test, each runner counted from its own
 # summary: the core's GoogleTest suite, the fuzzer for a bounded time,
 # pg_regress, isolation, pgTAP (pg_prove) and the upgrade test against a
-# throwaway PostgreSQL 15 cluster, the Debian package (built in a temporary
+# throwaway PostgreSQL 15 cluster, the scale-out layout (four clusters on
+# loopback: primary, PL/Proxy front, two shards), the Debian package (built in a temporary
 # copy, installed, the regression suite run against it), the release metadata,
 # and the benchmark scripts at smoke sizes (they must run; timings are never
 # asserted).  Ends with "N passed, N failed".
@@ -96,6 +97,10 @@ count_pg_prove "$log/prove.txt"
 echo "== upgrade: 0.1.0 with data, ALTER EXTENSION UPDATE, compared with a fresh install"
 pg_virtualenv -v 15 make -s updatecheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/update.txt"
 count_summary "$log/update.txt"
+
+echo "== scale-out: primary + front (PL/Proxy) + 2 shards on loopback, make scale-check"
+make -s scale-check PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/scale.txt"
+count_summary "$log/scale.txt"
 
 echo "== release: versions agree, META.json, make dist"
 if scripts/check-release.sh 2>&1 | tee "$log/release.txt"; then count 1 0; else count 0 1; fi

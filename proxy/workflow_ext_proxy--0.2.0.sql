@@ -71,18 +71,6 @@ $$;
 COMMENT ON FUNCTION route_all(text, text, jsonb) IS
     'PL/Proxy: runs shard_call(actor, operation, args) on every shard, one row per shard.';
 
--- The actor sent along: the argument, else the front's workflow_ext.actor,
--- else the front session's role (as workflow_ext itself defaults).
-CREATE FUNCTION front_actor(actor text) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-    SELECT coalesce(nullif(actor, ''), nullif(current_setting('workflow_ext.actor', true), ''),
-                    current_user::text)
-$$;
-COMMENT ON FUNCTION front_actor(text) IS
-    'The actor a front call carries: the actor argument, else this session''s workflow_ext.actor, else the current role.';
-
 -- A shard's error, raised again unchanged: SQLSTATE, message, DETAIL, HINT.
 CREATE FUNCTION raise_shard_error(sqlstate text, message text, detail text, hint text) RETURNS void
     LANGUAGE plpgsql
@@ -112,7 +100,7 @@ CREATE FUNCTION call_candidate(candidate_id bigint, actor text, operation text, 
 DECLARE
     r record;
 BEGIN
-    SELECT * INTO r FROM @extschema@.route_candidate(candidate_id, @extschema@.front_actor(actor), operation, args);
+    SELECT * INTO r FROM @extschema@.route_candidate(candidate_id, coalesce(nullif(actor, ''), nullif(current_setting('workflow_ext.actor', true), ''), current_user::text), operation, args);
     IF r.error_sqlstate IS NOT NULL THEN
         PERFORM @extschema@.raise_shard_error(r.error_sqlstate, r.error_message, r.error_detail, r.error_hint);
     END IF;
@@ -128,7 +116,7 @@ CREATE FUNCTION call_any(actor text, operation text, args jsonb) RETURNS jsonb
 DECLARE
     r record;
 BEGIN
-    SELECT * INTO r FROM @extschema@.route_any(@extschema@.front_actor(actor), operation, args);
+    SELECT * INTO r FROM @extschema@.route_any(coalesce(nullif(actor, ''), nullif(current_setting('workflow_ext.actor', true), ''), current_user::text), operation, args);
     IF r.error_sqlstate IS NOT NULL THEN
         PERFORM @extschema@.raise_shard_error(r.error_sqlstate, r.error_message, r.error_detail, r.error_hint);
     END IF;
@@ -145,7 +133,7 @@ DECLARE
     r record;
     results jsonb[] := '{}';
 BEGIN
-    FOR r IN SELECT * FROM @extschema@.route_all(@extschema@.front_actor(actor), operation, args) LOOP
+    FOR r IN SELECT * FROM @extschema@.route_all(coalesce(nullif(actor, ''), nullif(current_setting('workflow_ext.actor', true), ''), current_user::text), operation, args) LOOP
         IF r.error_sqlstate IS NOT NULL THEN
             PERFORM @extschema@.raise_shard_error(r.error_sqlstate, r.error_message, r.error_detail, r.error_hint);
         END IF;
@@ -158,114 +146,124 @@ COMMENT ON FUNCTION call_all(text, text, jsonb) IS
 
 -- ------------------------------------------------------------- the API
 -- Same names, argument order and defaults as workflow_ext's, plus the actor
--- last (default: front_actor).  The shard's answer is expanded in FROM, so
--- the shard is called once (a (f()).* in the select list would call it once
--- per column).
+-- last: the argument, else the front's workflow_ext.actor, else the front
+-- session's role (as workflow_ext itself defaults).  PL/pgSQL, whose plans are
+-- kept across calls (a SQL function is planned at every call); the shard's
+-- answer is converted once (a (f()).* would call the shard once per column).
 CREATE FUNCTION add_candidate(candidate_id bigint, job_id bigint, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.candidate_stage,
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
             @extschema@.call_candidate($1, $3, 'add_candidate',
-                                       jsonb_build_object('candidate_id', $1, 'job_id', $2)))
-$$;
+                                       jsonb_build_object('candidate_id', $1, 'job_id', $2)));
+END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint, text) IS
     'workflow_ext''s add_candidate on the candidate''s shard, as actor.';
 
 CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint,
                                    expected_stage_id bigint DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.move_result,
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.move_result,
             @extschema@.call_candidate($1, $4, 'move_to_next_stage',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'expected_stage_id', $3)))
-$$;
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'expected_stage_id', $3)));
+END $$;
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint, text) IS
     'workflow_ext''s move_to_next_stage on the candidate''s shard, as actor; a shard''s error arrives unchanged.';
 
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint,
                               reason text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.move_result,
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.move_result,
             @extschema@.call_candidate($1, $5, 'move_to_stage',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'stage_id', $3, 'reason', $4)))
-$$;
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'stage_id', $3, 'reason', $4)));
+END $$;
 COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text, text) IS
     'workflow_ext''s move_to_stage on the candidate''s shard, as actor.';
 
 CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
                                  actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.candidate_stage,
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
             @extschema@.call_candidate($1, $4, 'reject_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)))
-$$;
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)));
+END $$;
 COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text) IS
     'workflow_ext''s reject_candidate on the candidate''s shard, as actor.';
 
 CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
                                    actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.candidate_stage,
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
             @extschema@.call_candidate($1, $4, 'withdraw_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)))
-$$;
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)));
+END $$;
 COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text) IS
     'workflow_ext''s withdraw_candidate on the candidate''s shard, as actor.';
 
 CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.candidate_stage,
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
             @extschema@.call_candidate($1, $3, 'reopen_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2)))
-$$;
+                jsonb_build_object('candidate_id', $1, 'job_id', $2)));
+END $$;
 COMMENT ON FUNCTION reopen_candidate(bigint, bigint, text) IS
     'workflow_ext''s reopen_candidate on the candidate''s shard, as actor.';
 
 CREATE FUNCTION candidate_facts(candidate_id bigint, actor text DEFAULT NULL) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT @extschema@.call_candidate($1, $2, 'candidate_facts', jsonb_build_object('candidate_id', $1))
-$$;
+BEGIN
+    RETURN @extschema@.call_candidate($1, $2, 'candidate_facts', jsonb_build_object('candidate_id', $1));
+END $$;
 COMMENT ON FUNCTION candidate_facts(bigint, text) IS
     'workflow_ext''s candidate_facts on the candidate''s shard, as actor.';
 
 CREATE FUNCTION acknowledge_alert(candidate_id bigint, alert_event_id bigint, actor text DEFAULT NULL)
     RETURNS @extschema@.alert_event
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.alert_event,
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.alert_event,
             @extschema@.call_candidate($1, $3, 'acknowledge_alert',
-                jsonb_build_object('candidate_id', $1, 'alert_event_id', $2)))
-$$;
+                jsonb_build_object('candidate_id', $1, 'alert_event_id', $2)));
+END $$;
 COMMENT ON FUNCTION acknowledge_alert(bigint, bigint, text) IS
     'workflow_ext''s acknowledge_alert on the candidate''s shard, as actor (routed by the candidate; P0002 when the event is not that candidate''s).';
 
 CREATE FUNCTION get_stage_rule(stage_id bigint, actor text DEFAULT NULL)
     RETURNS @extschema@.stage_rule
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT * FROM jsonb_populate_record(NULL::@extschema@.stage_rule,
-            @extschema@.call_any($2, 'get_stage_rule', jsonb_build_object('stage_id', $1)))
-$$;
+BEGIN
+    RETURN jsonb_populate_record(NULL::@extschema@.stage_rule,
+            @extschema@.call_any($2, 'get_stage_rule', jsonb_build_object('stage_id', $1)));
+END $$;
 COMMENT ON FUNCTION get_stage_rule(bigint, text) IS
     'workflow_ext''s get_stage_rule on any shard, as actor.';
 

@@ -4,6 +4,7 @@ scripts/scale-out.sh stood up: a primary, a front (workflow_ext_proxy on
 PL/Proxy) and two shards.  Prints TAP, ends with "# N passed, M failed".
 With --bench, also measures a move and a blocked move through the front
 against the same call direct on the shard (latency; nothing asserted)."""
+import json
 import os
 import signal
 import subprocess
@@ -112,7 +113,7 @@ def set_facts(cid, facts, owner="user:alice"):
     q(S[shard_of(cid)], """INSERT INTO candidate_profile (candidate_id, attributes, owner)
                            VALUES (%s, %s, %s)
                            ON CONFLICT (candidate_id) DO UPDATE SET attributes = EXCLUDED.attributes""",
-      (cid, psycopg2.extras.Json(facts) if False else __import__("json").dumps(facts), owner))
+      (cid, json.dumps(facts), owner))
 
 
 # ------------------------------------------------------------------ setup
@@ -411,8 +412,6 @@ rc1, out1 = run([f"{PG_BIN}/pg_dump", *pg, "-Fc", "-f", dump, "wf"])
 S[victim].close()
 adm = psycopg2.connect(host=SOCK, port=PORTS[victim], user="postgres", dbname="postgres")
 adm.autocommit = True
-q(adm, f"DROP SUBSCRIPTION IF EXISTS workflow_definitions_{victim}") if False else None
-q(adm, "ALTER DATABASE wf OWNER TO postgres")
 wfc = connect(victim)
 q(wfc, f"ALTER SUBSCRIPTION workflow_definitions_{victim} DISABLE")
 q(wfc, f"ALTER SUBSCRIPTION workflow_definitions_{victim} SET (slot_name = NONE)")
