@@ -453,6 +453,29 @@ for attempt in range(3):
 ok(e is not None and e[0] == "23514", "the restored shard enforces the primary's current rule", e)
 
 
+# ------------------------------------------------------------------ upgrades: shards first
+# An upgrade that adds a column to a definition table, simulated with ALTER
+# TABLE: replication copies rows, not DDL, and apply stops on a column the
+# shard lacks.  Primary first: the shards stop applying until they have it.
+def stage_note(node, col):
+    return q1(S[node], f"SELECT {col} FROM workflow_stage WHERE id = 14")
+
+
+q(P, "ALTER TABLE workflow_stage ADD COLUMN upgrade_note text")
+q(P, "SET workflow_ext.actor = 'user:alice'; UPDATE workflow_stage SET upgrade_note = 'primary first' WHERE id = 14")
+stalled = not wait_replayed(P, timeout=2)
+for s_ in SHARDS:
+    q(S[s_], "ALTER TABLE workflow_stage ADD COLUMN upgrade_note text")
+resumed = wait_replayed(P) and all(stage_note(s_, "upgrade_note") == "primary first" for s_ in SHARDS)
+ok(stalled and resumed, "upgrade primary first: the shards stop applying definitions until they are upgraded too, then catch up")
+for s_ in SHARDS:
+    q(S[s_], "ALTER TABLE workflow_stage ADD COLUMN upgrade_note2 text")
+q(P, "ALTER TABLE workflow_stage ADD COLUMN upgrade_note2 text")
+q(P, "SET workflow_ext.actor = 'user:alice'; UPDATE workflow_stage SET upgrade_note2 = 'shards first' WHERE id = 14")
+ok(wait_replayed(P, timeout=10) and all(stage_note(s_, "upgrade_note2") == "shards first" for s_ in SHARDS),
+   "upgrade shards first (the documented order): replication never stops")
+
+
 # ------------------------------------------------------------------ measurements
 def timed(conn, sql_args, n, expect_error=False):
     t = time.perf_counter()
