@@ -500,17 +500,22 @@ def bench(n_move, n_block):
     timed(d, mv(False), 50)
     timed(FRONT, mv(True), 50)
     res = {}
-    for rnd in range(2):   # interleaved, twice, best of each
+    rounds = 5 if BENCH else 2
+    for rnd in range(rounds):   # interleaved rounds; best and median of each
         res.setdefault("direct", []).append(timed(d, mv(False), n_move))
         res.setdefault("front", []).append(timed(FRONT, mv(True), n_move))
     b = [c for c in cands[:30] if shard_of(c) == s and c not in warm[s]][0]
     bl = lambda conn_front: (lambda i: (("SELECT * FROM move_to_stage(%s, 100, 13, NULL, 'user:alice')" if conn_front
                                          else "SELECT * FROM move_to_stage(%s, 100, 13)"), (b,)))
-    for rnd in range(2):
+    for rnd in range(rounds):
         res.setdefault("blocked direct", []).append(timed(d, bl(False), n_block, True))
         res.setdefault("blocked front", []).append(timed(FRONT, bl(True), n_block, True))
     d.close()
     best = {k: min(v) for k, v in res.items()}
+    med = {k: sorted(v)[len(v) // 2] for k, v in res.items()}
+    print(f"# medians of {rounds} rounds: move direct {med['direct']:.3f} ms, front {med['front']:.3f} ms "
+          f"(ratio {med['front'] / med['direct']:.2f}); blocked direct {med['blocked direct']:.3f} ms, "
+          f"front {med['blocked front']:.3f} ms (ratio {med['blocked front'] / med['blocked direct']:.2f})")
     print(f"# move: direct on {s} {best['direct']:.3f} ms, through the front {best['front']:.3f} ms, "
           f"ratio {best['front'] / best['direct']:.2f} (target <= 1.5)")
     print(f"# blocked move: direct {best['blocked direct']:.3f} ms, through the front {best['blocked front']:.3f} ms, "
