@@ -40,6 +40,8 @@ typedef struct WfFieldPaths
 	int		   *first;			/* field f's segments are [first[f], first[f+1]) */
 	char	  **segment;
 	int		   *length;
+	int		   *hint;			/* per segment: the member index it was found at
+								 * in the last document (tried first) */
 } WfFieldPaths;
 
 /*
