@@ -566,13 +566,13 @@ source_resolve(void *arg, size_t field, wf_fact *out)
 }
 
 /*
- * Evaluates c against facts; the core asks for a field only when a leaf
- * reads it.  at: the reference instant of relative time, NULL for the
- * transaction's timestamp.  A failure raises naming kind (and id when not 0).
+ * One evaluation (explain false: *result set, NULL returned) or explanation
+ * (the core's JSON returned) of c against facts; the core asks for a field
+ * only when a leaf reads it.  Interrupts are processed between attempts.
  */
-bool
-wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
-					 const char *kind, int64 id)
+static char *
+evaluate_lazily(const WfCompiled *c, Jsonb *facts, const TimestampTz *at, bool explain,
+				bool only_failed, int *result, const char *kind, int64 id)
 {
 	FactLookup	lookup = {c->paths, facts};
 	wf_fact_source source = {source_resolve, &lookup};
@@ -582,38 +582,36 @@ wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
 	wf_core_host_install();
 	for (int attempt = 0;; attempt++)
 	{
-		int			result = wf_condition_evaluate_lazy(c->cond, &source, at ? &unix_at : NULL,
-														&status);
+		if (explain)
+		{
+			char	   *text = wf_condition_explain_lazy(c->cond, &source, only_failed ? 1 : 0,
+														 at ? &unix_at : NULL, result, &status);
 
-		if (result >= 0)
-			return result == 1;
+			if (text != NULL)
+				return text;
+		}
+		else if ((*result = wf_condition_evaluate_lazy(c->cond, &source, at ? &unix_at : NULL,
+													   &status)) >= 0)
+			return NULL;
 		after_failure(&status, attempt, kind, id);
 	}
 }
 
-/*
- * Evaluates and explains (wf_condition_explain's JSON, malloc'd: release
- * with wf_free or wf_take_core_json), *result set to the outcome.
- */
+bool
+wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
+					 const char *kind, int64 id)
+{
+	int			result;
+
+	(void) evaluate_lazily(c, facts, at, false, false, &result, kind, id);
+	return result == 1;
+}
+
 char *
 wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed, const TimestampTz *at,
 					int *result, const char *kind, int64 id)
 {
-	FactLookup	lookup = {c->paths, facts};
-	wf_fact_source source = {source_resolve, &lookup};
-	int64		unix_at = at ? (int64) *at + WF_UNIX_EPOCH_OFFSET_MICROS : 0;
-	wf_status	status;
-
-	wf_core_host_install();
-	for (int attempt = 0;; attempt++)
-	{
-		char	   *text = wf_condition_explain_lazy(c->cond, &source, only_failed ? 1 : 0,
-													 at ? &unix_at : NULL, result, &status);
-
-		if (text != NULL)
-			return text;
-		after_failure(&status, attempt, kind, id);
-	}
+	return evaluate_lazily(c, facts, at, true, only_failed, result, kind, id);
 }
 
 /* Evaluates c against facts (a stage's alert or rule, named by kind and id). */
