@@ -184,6 +184,30 @@ SELECT test_error(format('UPDATE stage_transition SET id = -id WHERE id = %s', :
 -- A status change is no new visit; the move back is, and raises again.
 SELECT to_stage_name, alerts_raised FROM move_to_stage(1, 9400, :k2);
 SELECT count(*) AS k2_events, count(DISTINCT transition_id) AS visits FROM alert_event WHERE job_id = 9400;
+-- All events of a move are one INSERT; the guard admits each announced row
+-- once, in order, and nothing else: a trigger (of a role granted TRIGGER on
+-- alert_event) adding a row beside them, with the next announced id or with
+-- the one being written, makes the move fail and leaves no row.
+CREATE FUNCTION forge_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.alert_event (id, job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message)
+    VALUES (NEW.id + TG_ARGV[0]::int, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id, NEW.transition_id,
+            'sla', 'warning', 'forged');
+    RETURN NEW;
+END $$;
+SELECT id AS k3 FROM workflow_stage WHERE workflow_id = :kwid AND position = 3 \gset
+SELECT to_stage_name FROM move_to_stage(1, 9400, :k3);
+CREATE TRIGGER a_forge BEFORE INSERT ON alert_event FOR EACH ROW WHEN (NEW.message <> 'forged')
+    EXECUTE FUNCTION forge_event('1');
+SELECT test_error(format('SELECT move_to_stage(1, 9400, %s)', :k2));
+DROP TRIGGER a_forge ON alert_event;
+CREATE TRIGGER a_forge BEFORE INSERT ON alert_event FOR EACH ROW WHEN (NEW.message <> 'forged')
+    EXECUTE FUNCTION forge_event('0');
+SELECT test_error(format('SELECT move_to_stage(1, 9400, %s)', :k2));
+DROP TRIGGER a_forge ON alert_event;
+DROP FUNCTION forge_event();
+SELECT count(*) AS forged FROM alert_event WHERE message = 'forged';
+SELECT to_stage_name, alerts_raised FROM move_to_stage(1, 9400, :k2);
 
 \echo '== Bulk UPDATE: what a row''s checks allocate goes with the row'
 INSERT INTO workflow (name) VALUES ('Bulk') RETURNING id AS bwid \gset
