@@ -420,16 +420,16 @@ def bulk():
                  f"{e:,} alert events per run); the writes floor is one statement doing the same "
                  f"writes into the copies. ms per repetition: ext {[round(x[0]) for x in res['ext']]}, "
                  f"writes floor {[round(x[0]) for x in res['writes']]}, writes floor with the extension's foreign keys "
-                 f"(`wfloorfk`: the same statement, PostgreSQL's RI triggers making the same 14 checks per row "
-                 f"as for the extension: 3 on the pipeline row, 2 on history, 3 per alert event) {[round(x[0]) for x in res['writes_fk']]}. Peak private memory (RssAnon polled every "
+                 f"(`wfloorfk`: the same statement, PostgreSQL's RI triggers making the same 8 checks per row "
+                 f"as for the extension: 3 on the pipeline row, 2 on history, 1 per alert event) {[round(x[0]) for x in res['writes_fk']]}. Peak private memory (RssAnon polled every "
                  f"2 ms, growth over the idle backend): ext {med['ext'][1]:,.0f} kB, writes floor "
                  f"{med['writes'][1]:,.0f} kB, {per_row:,.0f} bytes per row more than the floor; memory contexts "
                  f"inside the transaction after the statement: ext {med['ext'][2]:,.0f} kB, floor "
                  f"{med['writes'][2]:,.0f} kB. Cold (first bulk move into empty, analyzed-empty history tables, "
                  f"not counted): ext {cold['ext']:,.0f} ms, writes floor {cold['writes']:,.0f} ms, with foreign keys "
-                 f"{cold['writes_fk']:,.0f} ms; the "
-                 f"difference is PostgreSQL's foreign-key check of alert_event.transition_id, planned once "
-                 f"against an empty stage_transition (a sequential scan) and kept for the statement")
+                 f"{cold['writes_fk']:,.0f} ms (before alert_event lost its foreign key to stage_transition, "
+                 f"PostgreSQL's check of it, planned once against an empty stage_transition as a sequential "
+                 f"scan and kept for the statement, made the cold run quadratic)")
     add("bulk move", f"ms to move {n:,} candidates, one UPDATE", fmt(med["ext"][0]),
         {"writes floor": fmt(med["writes"][0]), "writes floor + foreign keys": fmt(med["writes_fk"][0])},
         f"{ratio:.2f}x writes floor, {med['ext'][0] / med['writes_fk'][0]:.2f}x with foreign keys; peak +{med['ext'][1] / 1024:,.1f} MB (floor +{med['writes'][1] / 1024:,.1f} MB)",

@@ -38,16 +38,16 @@ ALTER TABLE @extschema@.stage_transition
         REFERENCES @extschema@.workflow_stage (id) NOT VALID,
     ADD CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id)
         REFERENCES @extschema@.workflow_stage (id) NOT VALID;
-ALTER TABLE @extschema@.alert_event
-    ADD CONSTRAINT alert_event_stage_fk FOREIGN KEY (stage_id)
-        REFERENCES @extschema@.workflow_stage (id) NOT VALID;
+-- alert_event names its transition and stage without foreign keys of its own
+-- (written by the C code alone, with the visit's transition and its
+-- to_stage_id); the delete side of the former key is a trigger below.
+ALTER TABLE @extschema@.alert_event DROP CONSTRAINT alert_event_transition_id_fkey;
 DO $$
 DECLARE
     c record;
 BEGIN
     FOR c IN SELECT * FROM (VALUES ('stage_transition', 'stage_transition_from_stage_fk'),
-                                   ('stage_transition', 'stage_transition_to_stage_fk'),
-                                   ('alert_event', 'alert_event_stage_fk')) v(t, n) LOOP
+                                   ('stage_transition', 'stage_transition_to_stage_fk')) v(t, n) LOOP
         BEGIN
             EXECUTE format('ALTER TABLE @extschema@.%I VALIDATE CONSTRAINT %I', c.t, c.n);
         EXCEPTION WHEN foreign_key_violation THEN
@@ -69,6 +69,33 @@ CREATE TRIGGER stage_transition_write_guard BEFORE INSERT ON stage_transition
     FOR EACH ROW EXECUTE FUNCTION history_write_guard();
 CREATE TRIGGER alert_event_write_guard BEFORE INSERT ON alert_event
     FOR EACH ROW EXECUTE FUNCTION history_write_guard();
+
+-- A transition that alert events name stays (23503), as when alert_event had
+-- a foreign key to it.  Only the tables' owner may delete history; nobody
+-- updates it (stage_transition_immutable).
+CREATE FUNCTION history_keeps_alert_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME <> 'stage_transition' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'history_keeps_alert_events() fires only on stage_transition'
+            USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.alert_event e
+                WHERE e.candidate_id = OLD.candidate_id AND e.transition_id = OLD.id) THEN
+        RAISE EXCEPTION 'delete on table "stage_transition" would orphan rows of table "alert_event"'
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (id)=(%s) is still referenced from table "alert_event".', OLD.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION history_keeps_alert_events() IS
+    'AFTER DELETE trigger on stage_transition: a transition that alert events name cannot be deleted (23503), the delete side of a foreign key alert_event does not carry.';
+CREATE TRIGGER stage_transition_keeps_alert_events AFTER DELETE ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION history_keeps_alert_events();
+REVOKE EXECUTE ON FUNCTION history_keeps_alert_events() FROM PUBLIC;
 
 -- -------------------------------------------------------------- 20_security
 CREATE FUNCTION workflow_owned_by(workflow_id bigint, actor text) RETURNS boolean
@@ -92,12 +119,16 @@ CREATE FUNCTION pipeline_profile_attributes(candidate_id bigint, workflow_id big
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (one per move).
+    -- plpgsql, not sql: its plan is kept across calls (one per move).  The
+    -- visibility test is visible_workflow_ids() spelled out for one workflow:
+    -- that SQL function, not inlinable, was parsed and planned on every call.
     RETURN (SELECT p.attributes
               FROM @extschema@.candidate_profile p
               JOIN @extschema@.workflow w ON w.owner = p.owner
              WHERE p.candidate_id = $1 AND w.id = $2
-               AND (w.id IN (SELECT @extschema@.visible_workflow_ids())
+               AND (w.owner = @extschema@.current_actor()
+                    OR EXISTS (SELECT 1 FROM @extschema@.workflow_share s
+                                WHERE s.workflow_id = w.id AND s.grantee = @extschema@.current_actor())
                     OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
                          WHERE r.rolname = @extschema@.invoking_role())));
 END $$;

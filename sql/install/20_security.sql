@@ -63,12 +63,16 @@ CREATE FUNCTION pipeline_profile_attributes(candidate_id bigint, workflow_id big
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (one per move).
+    -- plpgsql, not sql: its plan is kept across calls (one per move).  The
+    -- visibility test is visible_workflow_ids() spelled out for one workflow:
+    -- that SQL function, not inlinable, was parsed and planned on every call.
     RETURN (SELECT p.attributes
               FROM @extschema@.candidate_profile p
               JOIN @extschema@.workflow w ON w.owner = p.owner
              WHERE p.candidate_id = $1 AND w.id = $2
-               AND (w.id IN (SELECT @extschema@.visible_workflow_ids())
+               AND (w.owner = @extschema@.current_actor()
+                    OR EXISTS (SELECT 1 FROM @extschema@.workflow_share s
+                                WHERE s.workflow_id = w.id AND s.grantee = @extschema@.current_actor())
                     OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
                          WHERE r.rolname = @extschema@.invoking_role())));
 END $$;

@@ -122,6 +122,7 @@ extern void wf_become_owner(Oid schema, WfSavedUser *saved);
 extern void wf_restore_user(const WfSavedUser *saved);
 extern bool wf_restoring(void);
 extern void wf_history_expect(Oid relid, int64 id);
+extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);
 extern void wf_history_clear(void);
 extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
 
