@@ -142,6 +142,7 @@ CREATE TABLE candidate_stage (
     entered_at    timestamptz NOT NULL DEFAULT now(),
     transition_id bigint,
     visit_transition_id bigint,
+    added_by      text NOT NULL DEFAULT @extschema@.current_actor(),
     CONSTRAINT candidate_stage_job_candidate_key UNIQUE (job_id, candidate_id),
     CONSTRAINT candidate_stage_job_workflow_fk FOREIGN KEY (job_id, workflow_id)
         REFERENCES job_workflow (job_id, workflow_id),
@@ -160,6 +161,7 @@ COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled fr
 COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
 COMMENT ON COLUMN candidate_stage.entered_at IS 'When the candidate entered the current stage (set by the trigger).';
 COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
+COMMENT ON COLUMN candidate_stage.added_by IS 'The actor who brought the candidate into the job (set by workflow_ext on INSERT, never changed). Only rows the profile owner added open that owner''s profile to others.';
 COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
 
 CREATE TABLE alert_event (

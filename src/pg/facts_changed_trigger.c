@@ -32,8 +32,9 @@ static Oid	visits_plan_schema = InvalidOid;
 
 /*
  * The open stage visits of a candidate, locked; with owner (a profile's), only
- * those in workflows that actor owns: a profile speaks only in its owner's
- * workflows (facts_source.c).  Prepared once per backend.
+ * those in workflows that actor owns, where it put the candidate: a profile
+ * speaks only there (pipeline_profile_attributes()).  Prepared once per
+ * backend.
  */
 static SPIPlanPtr
 visits(Oid schema, bool by_owner)
@@ -55,8 +56,13 @@ visits(Oid schema, bool by_owner)
 		owner_visits_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
 												  psprintf("AND EXISTS (SELECT 1 FROM %s w WHERE w.id "
 														   "OPERATOR(pg_catalog.=) c.workflow_id AND w.owner "
+														   "OPERATOR(pg_catalog.=) $2) "
+														   "AND EXISTS (SELECT 1 FROM %s a WHERE a.candidate_id "
+														   "OPERATOR(pg_catalog.=) c.candidate_id AND a.workflow_id "
+														   "OPERATOR(pg_catalog.=) c.workflow_id AND a.added_by "
 														   "OPERATOR(pg_catalog.=) $2) ",
-														   wf_qualified(schema, "workflow"))),
+														   wf_qualified(schema, "workflow"),
+														   wf_qualified(schema, "candidate_stage"))),
 										 2, types);
 		visits_plan_schema = schema;
 	}
@@ -139,6 +145,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 	WfPipelineRow *rows = NULL;
 	uint64		n_rows = 0;
 	Jsonb	   *facts = NULL;
+	bool		by_owner;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -188,8 +195,9 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 	{
 		Datum		args[2] = {Int64GetDatum(candidate_id), (Datum) 0};
 		MemoryContext caller = CurrentMemoryContext;
-		bool		by_owner = wf_is_extension_table(RelationGetRelid(td->tg_relation), schema,
-													 "candidate_profile");
+
+		by_owner = wf_is_extension_table(RelationGetRelid(td->tg_relation), schema,
+										 "candidate_profile");
 
 		if (by_owner)
 		{
@@ -235,6 +243,9 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		int			raised;
 
 		if (stage == NULL || stage->n_alerts == 0)
+			continue;
+		/* A writer past the table's row security speaks only in its own workflows. */
+		if (!by_owner && wf_facts_withheld(schema, rows[i].workflow_id))
 			continue;
 		if (facts == NULL)
 			facts = wf_fetch_facts(schema, candidate_id, true, rows[i].workflow_id);	/* the configured source decides */

@@ -109,6 +109,8 @@ extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
 extern void wf_facts_source_init(void);
 extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow_id);
 extern bool wf_facts_are_profile(Oid schema);
+/* Are the facts of pipelines in workflow_id withheld from this reader (facts_source.c)? */
+extern bool wf_facts_withheld(Oid schema, int64 workflow_id);
 
 /* rights.c: whose rights the extension's code runs with; history writes */
 typedef struct WfSavedUser
