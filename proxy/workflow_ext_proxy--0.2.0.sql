@@ -19,7 +19,8 @@ CREATE TYPE move_result AS (
 COMMENT ON TYPE move_result IS 'What move_to_next_stage() and move_to_stage() return (workflow_ext''s move_result).';
 CREATE TYPE candidate_stage AS (
     id bigint, job_id bigint, candidate_id bigint, workflow_id bigint, stage_id bigint,
-    status text, entered_at timestamptz, transition_id bigint, visit_transition_id bigint);
+    status text, entered_at timestamptz, transition_id bigint, visit_transition_id bigint,
+    added_by text);
 COMMENT ON TYPE candidate_stage IS 'A pipeline row as the shard returns it (workflow_ext''s candidate_stage).';
 CREATE TYPE stage_rule AS (
     id bigint, stage_id bigint, name text, condition jsonb, on_fail text,

@@ -17,19 +17,33 @@
 -- stage visit.  Constraints are added NOT VALID and validated when the data
 -- allows (0.1.0 let a stage that only history named be deleted).
 ALTER TABLE @extschema@.candidate_stage ADD COLUMN visit_transition_id bigint;
+-- Who brought each candidate in: the actor of the row's latest entry into the
+-- job in history, else the workflow's owner (0.1.0 did not record it).
+-- (Added bare and filled in place: a default would rewrite the table, and the
+-- rewritten rows would queue deferred foreign-key checks on the UPDATE.)
+ALTER TABLE @extschema@.candidate_stage ADD COLUMN added_by text;
 -- The backfill is not a move: the pipeline triggers stay out of it.
 ALTER TABLE @extschema@.candidate_stage DISABLE TRIGGER candidate_stage_guard,
     DISABLE TRIGGER candidate_stage_record;
+-- One UPDATE: a row updated twice in this transaction would queue the
+-- deferred foreign-key checks, and ALTER TABLE refuses pending trigger events.
 UPDATE @extschema@.candidate_stage c
-   SET visit_transition_id = (SELECT max(t.id) FROM @extschema@.stage_transition t
-                               WHERE t.job_id = c.job_id AND t.candidate_id = c.candidate_id
-                                 AND t.to_stage_id = c.stage_id
-                                 AND t.from_stage_id IS DISTINCT FROM t.to_stage_id)
- WHERE c.transition_id IS NOT NULL;
-UPDATE @extschema@.candidate_stage c SET visit_transition_id = c.transition_id
- WHERE c.visit_transition_id IS NULL AND c.transition_id IS NOT NULL;
+   SET visit_transition_id = CASE WHEN c.transition_id IS NOT NULL THEN
+           COALESCE((SELECT max(t.id) FROM @extschema@.stage_transition t
+                      WHERE t.job_id = c.job_id AND t.candidate_id = c.candidate_id
+                        AND t.to_stage_id = c.stage_id
+                        AND t.from_stage_id IS DISTINCT FROM t.to_stage_id),
+                    c.transition_id) END,
+       added_by = COALESCE((SELECT t.actor FROM @extschema@.stage_transition t
+                             WHERE t.job_id = c.job_id AND t.candidate_id = c.candidate_id
+                               AND t.from_stage_id IS NULL
+                             ORDER BY t.id DESC LIMIT 1),
+                           (SELECT w.owner FROM @extschema@.workflow w WHERE w.id = c.workflow_id),
+                           '');
 ALTER TABLE @extschema@.candidate_stage ENABLE TRIGGER candidate_stage_guard,
-    ENABLE TRIGGER candidate_stage_record;
+    ENABLE TRIGGER candidate_stage_record,
+    ALTER COLUMN added_by SET DEFAULT @extschema@.current_actor(),
+    ALTER COLUMN added_by SET NOT NULL;
 ALTER TABLE @extschema@.candidate_stage ADD CONSTRAINT candidate_stage_visit_transition_fk
     FOREIGN KEY (visit_transition_id) REFERENCES @extschema@.stage_transition (id)
     DEFERRABLE INITIALLY DEFERRED;
@@ -38,16 +52,16 @@ ALTER TABLE @extschema@.stage_transition
         REFERENCES @extschema@.workflow_stage (id) NOT VALID,
     ADD CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id)
         REFERENCES @extschema@.workflow_stage (id) NOT VALID;
-ALTER TABLE @extschema@.alert_event
-    ADD CONSTRAINT alert_event_stage_fk FOREIGN KEY (stage_id)
-        REFERENCES @extschema@.workflow_stage (id) NOT VALID;
+-- alert_event names its transition and stage without foreign keys of its own
+-- (written by the C code alone, with the visit's transition and its
+-- to_stage_id); the delete side of the former key is a trigger below.
+ALTER TABLE @extschema@.alert_event DROP CONSTRAINT alert_event_transition_id_fkey;
 DO $$
 DECLARE
     c record;
 BEGIN
     FOR c IN SELECT * FROM (VALUES ('stage_transition', 'stage_transition_from_stage_fk'),
-                                   ('stage_transition', 'stage_transition_to_stage_fk'),
-                                   ('alert_event', 'alert_event_stage_fk')) v(t, n) LOOP
+                                   ('stage_transition', 'stage_transition_to_stage_fk')) v(t, n) LOOP
         BEGIN
             EXECUTE format('ALTER TABLE @extschema@.%I VALIDATE CONSTRAINT %I', c.t, c.n);
         EXCEPTION WHEN foreign_key_violation THEN
@@ -57,6 +71,7 @@ BEGIN
     END LOOP;
 END $$;
 COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
+COMMENT ON COLUMN candidate_stage.added_by IS 'The actor who brought the candidate into the job (set by workflow_ext on INSERT, never changed). Only rows the profile owner added open that owner''s profile to others.';
 COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
 COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
 
@@ -69,6 +84,33 @@ CREATE TRIGGER stage_transition_write_guard BEFORE INSERT ON stage_transition
     FOR EACH ROW EXECUTE FUNCTION history_write_guard();
 CREATE TRIGGER alert_event_write_guard BEFORE INSERT ON alert_event
     FOR EACH ROW EXECUTE FUNCTION history_write_guard();
+
+-- A transition that alert events name stays (23503), as when alert_event had
+-- a foreign key to it.  Only the tables' owner may delete history; nobody
+-- updates it (stage_transition_immutable).
+CREATE FUNCTION history_keeps_alert_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME <> 'stage_transition' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'history_keeps_alert_events() fires only on stage_transition'
+            USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.alert_event e
+                WHERE e.candidate_id = OLD.candidate_id AND e.transition_id = OLD.id) THEN
+        RAISE EXCEPTION 'delete on table "stage_transition" would orphan rows of table "alert_event"'
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (id)=(%s) is still referenced from table "alert_event".', OLD.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION history_keeps_alert_events() IS
+    'AFTER DELETE trigger on stage_transition: a transition that alert events name cannot be deleted (23503), the delete side of a foreign key alert_event does not carry.';
+CREATE TRIGGER stage_transition_keeps_alert_events AFTER DELETE ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION history_keeps_alert_events();
+REVOKE EXECUTE ON FUNCTION history_keeps_alert_events() FROM PUBLIC;
 
 -- -------------------------------------------------------------- 20_security
 CREATE FUNCTION workflow_owned_by(workflow_id bigint, actor text) RETURNS boolean
@@ -92,17 +134,31 @@ CREATE FUNCTION pipeline_profile_attributes(candidate_id bigint, workflow_id big
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (one per move).
+    -- plpgsql, not sql: its plan is kept across calls (one per move).  The
+    -- visibility test is visible_workflow_ids() spelled out for one workflow:
+    -- that SQL function, not inlinable, was parsed and planned on every call.
+    -- The profile speaks in this workflow only where its owner put the
+    -- candidate (or is putting them now: no row yet): a candidate id brought
+    -- in by a grantee has no facts, whoever moves or sweeps it, so its
+    -- history and alert events never copy the owner's profile.
     RETURN (SELECT p.attributes
               FROM @extschema@.candidate_profile p
               JOIN @extschema@.workflow w ON w.owner = p.owner
              WHERE p.candidate_id = $1 AND w.id = $2
-               AND (w.id IN (SELECT @extschema@.visible_workflow_ids())
+               AND (w.owner = @extschema@.current_actor()
+                    OR EXISTS (SELECT 1 FROM @extschema@.workflow_share s
+                                WHERE s.workflow_id = w.id AND s.grantee = @extschema@.current_actor())
                     OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
-                         WHERE r.rolname = @extschema@.invoking_role())));
+                         WHERE r.rolname = @extschema@.invoking_role()))
+               AND (EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
+                             WHERE cs.candidate_id = $1 AND cs.workflow_id = w.id
+                               AND cs.added_by = w.owner)
+                    OR (w.owner = @extschema@.current_actor()
+                        AND NOT EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
+                                         WHERE cs.candidate_id = $1 AND cs.workflow_id = w.id))));
 END $$;
 COMMENT ON FUNCTION pipeline_profile_attributes(bigint, bigint) IS
-    'The attributes of the candidate''s profile owned by the workflow''s owner, if the current actor sees the workflow (or the role bypasses row-level security); NULL otherwise. The facts rules and alerts see in that pipeline.';
+    'The attributes of the candidate''s profile owned by the workflow''s owner, if the current actor sees the workflow (or the role bypasses row-level security) and the owner put the candidate into that workflow (or is adding them now); NULL otherwise. The facts rules and alerts see in that pipeline.';
 
 DROP POLICY job_workflow_use ON @extschema@.job_workflow;
 DROP POLICY candidate_stage_use ON @extschema@.candidate_stage;
@@ -136,6 +192,7 @@ CREATE POLICY candidate_profile_read ON candidate_profile FOR SELECT
     USING (owner = @extschema@.current_actor()
            OR EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
                        WHERE cs.candidate_id = candidate_profile.candidate_id
+                         AND cs.added_by = candidate_profile.owner
                          AND @extschema@.workflow_owned_by(cs.workflow_id, candidate_profile.owner)));
 CREATE POLICY candidate_profile_create ON candidate_profile FOR INSERT
     WITH CHECK (owner = @extschema@.current_actor());

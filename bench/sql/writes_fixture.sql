@@ -46,8 +46,6 @@ CREATE TABLE wfloorfk.candidate_stage (LIKE public.candidate_stage INCLUDING ALL
     FOREIGN KEY (transition_id) REFERENCES wfloorfk.stage_transition (id) DEFERRABLE INITIALLY DEFERRED,
     FOREIGN KEY (visit_transition_id) REFERENCES wfloorfk.stage_transition (id) DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE wfloorfk.alert_event (LIKE public.alert_event INCLUDING ALL,
-    FOREIGN KEY (alert_id) REFERENCES public.alert (id) ON DELETE SET NULL,
-    FOREIGN KEY (transition_id) REFERENCES wfloorfk.stage_transition (id),
-    FOREIGN KEY (stage_id) REFERENCES public.workflow_stage (id));
+    FOREIGN KEY (alert_id) REFERENCES public.alert (id) ON DELETE SET NULL);
 INSERT INTO wfloorfk.candidate_stage SELECT * FROM candidate_stage;
 VACUUM ANALYZE wfloorfk.candidate_stage;

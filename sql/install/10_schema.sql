@@ -142,6 +142,7 @@ CREATE TABLE candidate_stage (
     entered_at    timestamptz NOT NULL DEFAULT now(),
     transition_id bigint,
     visit_transition_id bigint,
+    added_by      text NOT NULL DEFAULT @extschema@.current_actor(),
     CONSTRAINT candidate_stage_job_candidate_key UNIQUE (job_id, candidate_id),
     CONSTRAINT candidate_stage_job_workflow_fk FOREIGN KEY (job_id, workflow_id)
         REFERENCES job_workflow (job_id, workflow_id),
@@ -160,6 +161,7 @@ COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled fr
 COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
 COMMENT ON COLUMN candidate_stage.entered_at IS 'When the candidate entered the current stage (set by the trigger).';
 COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
+COMMENT ON COLUMN candidate_stage.added_by IS 'The actor who brought the candidate into the job (set by workflow_ext on INSERT, never changed). Only rows the profile owner added open that owner''s profile to others.';
 COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
 
 CREATE TABLE alert_event (
@@ -169,8 +171,12 @@ CREATE TABLE alert_event (
     candidate_id    bigint NOT NULL,
     workflow_id     bigint NOT NULL,
     stage_id        bigint NOT NULL,
-    transition_id   bigint NOT NULL REFERENCES stage_transition (id),
-    CONSTRAINT alert_event_stage_fk FOREIGN KEY (stage_id) REFERENCES workflow_stage (id),
+    -- No foreign keys of their own on transition_id and stage_id: only the
+    -- extension's C code writes alert_event (history_write_guard), always with
+    -- the transition that began the stage visit and that transition's
+    -- to_stage_id, which stage_transition_to_stage_fk keeps.  The delete side
+    -- of the former key: stage_transition_keeps_alert_events.
+    transition_id   bigint NOT NULL,
     cause           text NOT NULL CHECK (cause IN ('entry', 'facts', 'sla')),
     severity        text NOT NULL,
     message         text NOT NULL,
@@ -223,6 +229,32 @@ CREATE TRIGGER stage_transition_write_guard BEFORE INSERT ON stage_transition
     FOR EACH ROW EXECUTE FUNCTION history_write_guard();
 CREATE TRIGGER alert_event_write_guard BEFORE INSERT ON alert_event
     FOR EACH ROW EXECUTE FUNCTION history_write_guard();
+
+-- A transition that alert events name stays (23503), as when alert_event had
+-- a foreign key to it.  Only the tables' owner may delete history; nobody
+-- updates it (stage_transition_immutable).
+CREATE FUNCTION history_keeps_alert_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME <> 'stage_transition' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'history_keeps_alert_events() fires only on stage_transition'
+            USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.alert_event e
+                WHERE e.candidate_id = OLD.candidate_id AND e.transition_id = OLD.id) THEN
+        RAISE EXCEPTION 'delete on table "stage_transition" would orphan rows of table "alert_event"'
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (id)=(%s) is still referenced from table "alert_event".', OLD.id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION history_keeps_alert_events() IS
+    'AFTER DELETE trigger on stage_transition: a transition that alert events name cannot be deleted (23503), the delete side of a foreign key alert_event does not carry.';
+CREATE TRIGGER stage_transition_keeps_alert_events AFTER DELETE ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION history_keeps_alert_events();
 
 -- workflow_ext.require_actor on every write.  Where row triggers already ask
 -- for the actor (candidate_stage inserts and updates) or only the extension's

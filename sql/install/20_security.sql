@@ -63,17 +63,31 @@ CREATE FUNCTION pipeline_profile_attributes(candidate_id bigint, workflow_id big
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (one per move).
+    -- plpgsql, not sql: its plan is kept across calls (one per move).  The
+    -- visibility test is visible_workflow_ids() spelled out for one workflow:
+    -- that SQL function, not inlinable, was parsed and planned on every call.
+    -- The profile speaks in this workflow only where its owner put the
+    -- candidate (or is putting them now: no row yet): a candidate id brought
+    -- in by a grantee has no facts, whoever moves or sweeps it, so its
+    -- history and alert events never copy the owner's profile.
     RETURN (SELECT p.attributes
               FROM @extschema@.candidate_profile p
               JOIN @extschema@.workflow w ON w.owner = p.owner
              WHERE p.candidate_id = $1 AND w.id = $2
-               AND (w.id IN (SELECT @extschema@.visible_workflow_ids())
+               AND (w.owner = @extschema@.current_actor()
+                    OR EXISTS (SELECT 1 FROM @extschema@.workflow_share s
+                                WHERE s.workflow_id = w.id AND s.grantee = @extschema@.current_actor())
                     OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
-                         WHERE r.rolname = @extschema@.invoking_role())));
+                         WHERE r.rolname = @extschema@.invoking_role()))
+               AND (EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
+                             WHERE cs.candidate_id = $1 AND cs.workflow_id = w.id
+                               AND cs.added_by = w.owner)
+                    OR (w.owner = @extschema@.current_actor()
+                        AND NOT EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
+                                         WHERE cs.candidate_id = $1 AND cs.workflow_id = w.id))));
 END $$;
 COMMENT ON FUNCTION pipeline_profile_attributes(bigint, bigint) IS
-    'The attributes of the candidate''s profile owned by the workflow''s owner, if the current actor sees the workflow (or the role bypasses row-level security); NULL otherwise. The facts rules and alerts see in that pipeline.';
+    'The attributes of the candidate''s profile owned by the workflow''s owner, if the current actor sees the workflow (or the role bypasses row-level security) and the owner put the candidate into that workflow (or is adding them now); NULL otherwise. The facts rules and alerts see in that pipeline.';
 
 -- The workflow policies test the row's own owner, so that INSERT ... RETURNING
 -- (which must pass the SELECT policy) sees the row it has just created.
@@ -171,13 +185,15 @@ CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
 
 -- A profile belongs to its owner, who alone changes it.  Others read it only
 -- through a workflow of the profile's owner that they see and that holds the
--- candidate (the owner's team): putting a candidate id into one's own
--- pipeline, or sharing one's own workflow with the owner, opens nothing.
+-- candidate because the owner put them there (the owner's team): putting a
+-- candidate id into one's own pipeline, into a pipeline shared with one, or
+-- sharing one's own workflow with the owner, opens nothing.
 ALTER TABLE candidate_profile ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_profile_read ON candidate_profile FOR SELECT
     USING (owner = @extschema@.current_actor()
            OR EXISTS (SELECT 1 FROM @extschema@.candidate_stage cs
                        WHERE cs.candidate_id = candidate_profile.candidate_id
+                         AND cs.added_by = candidate_profile.owner
                          AND @extschema@.workflow_owned_by(cs.workflow_id, candidate_profile.owner)));
 CREATE POLICY candidate_profile_create ON candidate_profile FOR INSERT
     WITH CHECK (owner = @extschema@.current_actor());

@@ -246,4 +246,4 @@ COMMENT ON FUNCTION raise_overdue_alerts() IS
 -- Trigger functions are attached by the extension only.
 REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(),
     candidate_facts_changed(), alert_event_acknowledge(), history_write_guard(),
-    require_actor_trigger() FROM PUBLIC;
+    history_keeps_alert_events(), require_actor_trigger() FROM PUBLIC;

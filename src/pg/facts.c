@@ -215,15 +215,16 @@ host_number_text(const wf_fact *fact, char *buf, size_t cap)
 }
 
 /*
- * Element i of an array container, as getIthJsonbValueFromContainer fills it
- * but without allocating (the host's callbacks run inside the core and must
- * not raise).
+ * Child entry i of a container (an array's element i; an object's key i, or
+ * with i + size its value i), as fillJsonbValue fills it but without
+ * allocating: the host's callbacks run inside the core and must not raise.
  */
 static void
-array_element(JsonbContainer *c, uint32 i, JsonbValue *out)
+container_entry(JsonbContainer *c, uint32 i, JsonbValue *out)
 {
 	JEntry		entry = c->children[i];
-	char	   *base = (char *) &c->children[JsonContainerSize(c)];
+	uint32		n_children = JsonContainerIsObject(c) ? JsonContainerSize(c) * 2 : JsonContainerSize(c);
+	char	   *base = (char *) &c->children[n_children];
 	uint32		offset = getJsonbOffset(c, (int) i);
 
 	if (JBE_ISNULL(entry))
@@ -250,6 +251,63 @@ array_element(JsonbContainer *c, uint32 i, JsonbValue *out)
 		out->val.binary.data = (JsonbContainer *) (base + INTALIGN(offset));
 		out->val.binary.len = (int) (getJsonbLength(c, (int) i) - (INTALIGN(offset) - offset));
 	}
+}
+
+static void
+array_element(JsonbContainer *c, uint32 i, JsonbValue *out)
+{
+	container_entry(c, i, out);
+}
+
+/* Does key i of object c equal key (len bytes)?  -1, 0, 1 in jsonb's key order. */
+static int
+compare_key_at(JsonbContainer *c, uint32 i, const char *key, int len)
+{
+	char	   *base = (char *) &c->children[JsonContainerSize(c) * 2];
+	int			have = (int) getJsonbLength(c, (int) i);
+
+	/* jsonb sorts an object's keys shorter first, then bytewise */
+	if (have != len)
+		return have < len ? -1 : 1;
+	return memcmp(base + getJsonbOffset(c, (int) i), key, len);
+}
+
+/*
+ * The value of object c's member key, found as getKeyJsonValueFromContainer
+ * finds it (binary search over the sorted keys), but trying *hint first: the
+ * index where this path segment was found in the previous document.  The
+ * documents of one column mostly share their keys, so one comparison usually
+ * settles it.  Returns false when there is no such member.
+ */
+static bool
+object_member(JsonbContainer *c, const char *key, int len, int *hint, JsonbValue *out)
+{
+	uint32		count = JsonContainerSize(c);
+	uint32		low = 0;
+	uint32		high = count;
+
+	if (*hint >= 0 && (uint32) *hint < count && compare_key_at(c, (uint32) *hint, key, len) == 0)
+	{
+		container_entry(c, count + (uint32) *hint, out);
+		return true;
+	}
+	while (low < high)
+	{
+		uint32		mid = low + (high - low) / 2;
+		int			cmp = compare_key_at(c, mid, key, len);
+
+		if (cmp == 0)
+		{
+			*hint = (int) mid;
+			container_entry(c, count + mid, out);
+			return true;
+		}
+		if (cmp < 0)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return false;
 }
 
 /* A value as a wf_fact; containers are handles the core navigates with child(). */
@@ -406,6 +464,7 @@ wf_compiled_prepare(WfCompiled *c)
 		paths->first[f + 1] = paths->first[f] + (int) wf_condition_segment_count(c->cond, f);
 	paths->segment = palloc0(sizeof(char *) * Max(paths->first[n], 1));
 	paths->length = palloc0(sizeof(int) * Max(paths->first[n], 1));
+	paths->hint = palloc0(sizeof(int) * Max(paths->first[n], 1));
 	for (size_t f = 0; f < n; f++)
 		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
 		{
@@ -440,6 +499,7 @@ wf_compiled_release(WfCompiled *c)
 				pfree(c->paths->segment[s]);
 		pfree(c->paths->segment);
 		pfree(c->paths->length);
+		pfree(c->paths->hint);
 		pfree(c->paths->first);
 		pfree(c->paths);
 		c->paths = NULL;
@@ -473,7 +533,7 @@ lookup_field(const WfFieldPaths *paths, Jsonb *facts, int f, wf_fact *out)
 			array_element(container, index, &v);
 		}
 		else if (!JsonContainerIsObject(container) ||
-				 getKeyJsonValueFromContainer(container, paths->segment[s], paths->length[s], &v) == NULL)
+				 !object_member(container, paths->segment[s], paths->length[s], &paths->hint[s], &v))
 			goto missing;
 		in_container = v.type == jbvBinary;
 		if (in_container)
@@ -506,13 +566,13 @@ source_resolve(void *arg, size_t field, wf_fact *out)
 }
 
 /*
- * Evaluates c against facts; the core asks for a field only when a leaf
- * reads it.  at: the reference instant of relative time, NULL for the
- * transaction's timestamp.  A failure raises naming kind (and id when not 0).
+ * One evaluation (explain false: *result set, NULL returned) or explanation
+ * (the core's JSON returned) of c against facts; the core asks for a field
+ * only when a leaf reads it.  Interrupts are processed between attempts.
  */
-bool
-wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
-					 const char *kind, int64 id)
+static char *
+evaluate_lazily(const WfCompiled *c, Jsonb *facts, const TimestampTz *at, bool explain,
+				bool only_failed, int *result, const char *kind, int64 id)
 {
 	FactLookup	lookup = {c->paths, facts};
 	wf_fact_source source = {source_resolve, &lookup};
@@ -522,38 +582,36 @@ wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
 	wf_core_host_install();
 	for (int attempt = 0;; attempt++)
 	{
-		int			result = wf_condition_evaluate_lazy(c->cond, &source, at ? &unix_at : NULL,
-														&status);
+		if (explain)
+		{
+			char	   *text = wf_condition_explain_lazy(c->cond, &source, only_failed ? 1 : 0,
+														 at ? &unix_at : NULL, result, &status);
 
-		if (result >= 0)
-			return result == 1;
+			if (text != NULL)
+				return text;
+		}
+		else if ((*result = wf_condition_evaluate_lazy(c->cond, &source, at ? &unix_at : NULL,
+													   &status)) >= 0)
+			return NULL;
 		after_failure(&status, attempt, kind, id);
 	}
 }
 
-/*
- * Evaluates and explains (wf_condition_explain's JSON, malloc'd: release
- * with wf_free or wf_take_core_json), *result set to the outcome.
- */
+bool
+wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
+					 const char *kind, int64 id)
+{
+	int			result;
+
+	(void) evaluate_lazily(c, facts, at, false, false, &result, kind, id);
+	return result == 1;
+}
+
 char *
 wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed, const TimestampTz *at,
 					int *result, const char *kind, int64 id)
 {
-	FactLookup	lookup = {c->paths, facts};
-	wf_fact_source source = {source_resolve, &lookup};
-	int64		unix_at = at ? (int64) *at + WF_UNIX_EPOCH_OFFSET_MICROS : 0;
-	wf_status	status;
-
-	wf_core_host_install();
-	for (int attempt = 0;; attempt++)
-	{
-		char	   *text = wf_condition_explain_lazy(c->cond, &source, only_failed ? 1 : 0,
-													 at ? &unix_at : NULL, result, &status);
-
-		if (text != NULL)
-			return text;
-		after_failure(&status, attempt, kind, id);
-	}
+	return evaluate_lazily(c, facts, at, true, only_failed, result, kind, id);
 }
 
 /* Evaluates c against facts (a stage's alert or rule, named by kind and id). */

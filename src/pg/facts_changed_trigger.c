@@ -32,8 +32,11 @@ static Oid	visits_plan_schema = InvalidOid;
 
 /*
  * The open stage visits of a candidate, locked; with owner (a profile's), only
- * those in workflows that actor owns: a profile speaks only in its owner's
- * workflows (facts_source.c).  Prepared once per backend.
+ * the rows that actor added in workflows it owns: a profile speaks only there
+ * (pipeline_profile_attributes()).  Prepared once per backend.  No ORDER BY
+ * for the locks: two changes of one candidate's facts already queue on the
+ * facts row, and a move locks one pipeline row (a Sort node was an eighth of
+ * a facts update's time, in executor start-up alone).
  */
 static SPIPlanPtr
 visits(Oid schema, bool by_owner)
@@ -42,7 +45,7 @@ visits(Oid schema, bool by_owner)
 	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id "
 		"FROM %s c WHERE c.candidate_id OPERATOR(pg_catalog.=) $1 "
 		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL %s"
-		"ORDER BY c.id FOR NO KEY UPDATE OF c";
+		"FOR NO KEY UPDATE OF c";
 
 	if (visits_plan == NULL || visits_plan_schema != schema)
 	{
@@ -55,7 +58,8 @@ visits(Oid schema, bool by_owner)
 		owner_visits_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
 												  psprintf("AND EXISTS (SELECT 1 FROM %s w WHERE w.id "
 														   "OPERATOR(pg_catalog.=) c.workflow_id AND w.owner "
-														   "OPERATOR(pg_catalog.=) $2) ",
+														   "OPERATOR(pg_catalog.=) $2) "
+														   "AND c.added_by OPERATOR(pg_catalog.=) $2 ",
 														   wf_qualified(schema, "workflow"))),
 										 2, types);
 		visits_plan_schema = schema;
@@ -139,6 +143,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 	WfPipelineRow *rows = NULL;
 	uint64		n_rows = 0;
 	Jsonb	   *facts = NULL;
+	bool		by_owner;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -188,8 +193,9 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 	{
 		Datum		args[2] = {Int64GetDatum(candidate_id), (Datum) 0};
 		MemoryContext caller = CurrentMemoryContext;
-		bool		by_owner = wf_is_extension_table(RelationGetRelid(td->tg_relation), schema,
-													 "candidate_profile");
+
+		by_owner = wf_is_extension_table(RelationGetRelid(td->tg_relation), schema,
+										 "candidate_profile");
 
 		if (by_owner)
 		{
@@ -235,6 +241,9 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		int			raised;
 
 		if (stage == NULL || stage->n_alerts == 0)
+			continue;
+		/* A writer past the table's row security speaks only in its own workflows. */
+		if (!by_owner && wf_facts_withheld(schema, rows[i].workflow_id))
 			continue;
 		if (facts == NULL)
 			facts = wf_fetch_facts(schema, candidate_id, true, rows[i].workflow_id);	/* the configured source decides */

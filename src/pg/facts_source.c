@@ -16,6 +16,12 @@
  *    the owner of the row's workflow (pipeline_profile_attributes()): the
  *    facts a rule sees do not depend on who moves, and no one plants a
  *    profile past another's rule.
+ *  - A reader who bypasses a custom source table's row-level security (a
+ *    superuser's SLA sweep or import, a BYPASSRLS role, the table's owner)
+ *    reads facts only for the pipelines of workflows its actor owns: it
+ *    would otherwise copy rows the table hides from a tenant into that
+ *    tenant's history and alert events (a tenant may put any candidate id
+ *    into its pipeline).  Elsewhere the facts are withheld ({}).
  *  - A custom source table may hold only built-in column types: to_jsonb(row)
  *    runs each column type's output and casts, and whoever reads the facts (a
  *    superuser's SLA sweep, say) must not run its owner's code.
@@ -33,10 +39,12 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 static SPIPlanPtr facts_plan = NULL;		/* by candidate */
 static SPIPlanPtr pipeline_facts_plan = NULL;	/* by candidate and workflow */
+static SPIPlanPtr owned_workflow_plan = NULL;	/* is the workflow the actor's? */
 static Oid	facts_plan_schema = InvalidOid;
 static Oid	facts_source_relid = InvalidOid;
 static Oid	source_table = InvalidOid;	/* the custom table, or InvalidOid */
@@ -104,7 +112,9 @@ prepare_facts_plans(Oid schema)
 		SPI_freeplan(facts_plan);
 	if (pipeline_facts_plan)
 		SPI_freeplan(pipeline_facts_plan);
-	facts_plan = pipeline_facts_plan = NULL;
+	if (owned_workflow_plan)
+		SPI_freeplan(owned_workflow_plan);
+	facts_plan = pipeline_facts_plan = owned_workflow_plan = NULL;
 	facts_source_relid = get_relname_relid("facts_source", schema);
 	facts_plan_valid = true;
 	source_table = read_facts_source(schema, &key);
@@ -117,6 +127,11 @@ prepare_facts_plans(Oid schema)
 
 		facts_plan = wf_keep_plan(sql, 1, types);
 		pipeline_facts_plan = wf_keep_plan(psprintf("%s AND $2 IS NOT NULL", sql), 2, types);
+		owned_workflow_plan = wf_keep_plan(psprintf("SELECT 1 FROM %s w WHERE w.id OPERATOR(pg_catalog.=) $1 "
+													"AND w.owner OPERATOR(pg_catalog.=) %s()",
+													wf_qualified(schema, "workflow"),
+													wf_qualified(schema, "current_actor")),
+										   1, types);
 	}
 	else
 	{
@@ -182,6 +197,37 @@ wf_facts_are_profile(Oid schema)
 }
 
 /*
+ * Does this reader get no facts for pipelines of workflow_id?  True when the
+ * facts come from a custom table whose row-level security the reader
+ * bypasses, and the workflow is not its actor's (see the file's comment).
+ * Caller is in SPI, plans prepared.
+ */
+static bool
+withheld(int64 workflow_id)
+{
+	Datum		args[1] = {Int64GetDatum(workflow_id)};
+
+	if (!OidIsValid(source_table) ||
+		check_enable_rls(source_table, InvalidOid, true) != RLS_NONE_ENV)
+		return false;
+	if (SPI_execute_plan(owned_workflow_plan, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read workflow " INT64_FORMAT, workflow_id);
+	return SPI_processed == 0;
+}
+
+bool
+wf_facts_withheld(Oid schema, int64 workflow_id)
+{
+	bool		result;
+
+	SPI_connect();
+	prepare_facts_plans(schema);
+	result = withheld(workflow_id);
+	SPI_finish();
+	return result;
+}
+
+/*
  * The facts of a candidate: of the pipeline row in workflow_id when
  * has_workflow (see the file's comment), else as the caller may read them.
  */
@@ -197,6 +243,11 @@ wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow
 	prepare_facts_plans(schema);
 	if (OidIsValid(source_table))
 		check_source_columns(source_table);
+	if (has_workflow && withheld(workflow_id))
+	{
+		SPI_finish();
+		return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	}
 	/* The command's own changes, and every commit so far. */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetLatestSnapshot());

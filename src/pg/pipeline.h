@@ -37,7 +37,8 @@ typedef struct WfPipelineColumns
 				status,
 				entered_at,
 				transition_id,
-				visit_transition_id;
+				visit_transition_id,
+				added_by;
 } WfPipelineColumns;
 
 /* pipeline_row.c */

@@ -14,6 +14,7 @@
 #include "workflow_ext.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -231,11 +232,13 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	check_blocking_rule(schema, stage, &row);
 	transition_id = wf_next_transition_id(schema);
 	{
-		int			cols[2] = {c->workflow_id, c->stage_id};
-		Datum		values[2] = {Int64GetDatum(row.workflow_id), Int64GetDatum(row.stage_id)};
-		bool		nulls[2] = {false, false};
+		/* added_by is who adds, whatever the statement said: it decides whose profile speaks */
+		int			cols[3] = {c->workflow_id, c->stage_id, c->added_by};
+		Datum		values[3] = {Int64GetDatum(row.workflow_id), Int64GetDatum(row.stage_id),
+		CStringGetTextDatum(wf_actor())};
+		bool		nulls[3] = {false, false, false};
 
-		tuple = heap_modify_tuple_by_cols(tuple, desc, 2, cols, values, nulls);
+		tuple = heap_modify_tuple_by_cols(tuple, desc, 3, cols, values, nulls);
 	}
 	return stamp(tuple, desc, c, transition_id, true, stage->hired ? "hired" : "active");
 }
@@ -250,6 +253,20 @@ static bool
 same_id(bool has_a, int64 a, bool has_b, int64 b)
 {
 	return has_a == has_b && (!has_a || a == b);
+}
+
+/* Does text column col hold the same value in both tuples? */
+static bool
+same_text(HeapTuple a, HeapTuple b, TupleDesc desc, int col)
+{
+	bool		null_a;
+	bool		null_b;
+	Datum		da = heap_getattr(a, col, desc, &null_a);
+	Datum		db = heap_getattr(b, col, desc, &null_b);
+
+	if (null_a || null_b)
+		return null_a == null_b;
+	return DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, da, db));
 }
 
 /* transition_id and visit_transition_id are the extension's: refuse other values. */
@@ -352,6 +369,12 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				 errmsg("the job, candidate and workflow of candidate " INT64_FORMAT
 						" in job " INT64_FORMAT " cannot change", old.candidate_id, old.job_id),
 				 errhint("Remove the candidate from the job and add them to the other one.")));
+	if (!same_text(td->tg_trigtuple, td->tg_newtuple, desc, c->added_by))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("added_by of candidate " INT64_FORMAT " in job " INT64_FORMAT
+						" cannot change", old.candidate_id, old.job_id),
+				 errdetail("It records who brought the candidate into the job.")));
 	check_transition_columns(&old, &new);
 	if (new.status == NULL || !new.has_stage)
 		return tuple;			/* NOT NULL reports it */

@@ -46,6 +46,7 @@ wf_pipeline_columns(TupleDesc desc)
 	c.entered_at = column(desc, "entered_at");
 	c.transition_id = column(desc, "transition_id");
 	c.visit_transition_id = column(desc, "visit_transition_id");
+	c.added_by = column(desc, "added_by");
 	return c;
 }
 

@@ -91,21 +91,41 @@ wf_restoring_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(wf_restoring());
 }
 
-/* The one history row the C code is about to insert. */
+/*
+ * The history rows the C code is about to insert, in the order its statement
+ * inserts them: one stage_transition, or the alert events of one change (one
+ * multi-row INSERT).  Each is admitted once, in that order; next is the first
+ * not yet admitted.  The ids point into the caller's memory, valid until
+ * wf_history_clear, which the caller runs whatever happens.
+ */
 static Oid	expected_relid = InvalidOid;
-static int64 expected_id = 0;
+static const int64 *expected_ids = NULL;
+static int	expected_count = 0;
+static int	expected_next = 0;
+static int64 expected_one;
 
 void
 wf_history_expect(Oid relid, int64 id)
 {
+	expected_one = id;
+	wf_history_expect_rows(relid, &expected_one, 1);
+}
+
+void
+wf_history_expect_rows(Oid relid, const int64 *ids, int count)
+{
 	expected_relid = relid;
-	expected_id = id;
+	expected_ids = ids;
+	expected_count = count;
+	expected_next = 0;
 }
 
 void
 wf_history_clear(void)
 {
 	expected_relid = InvalidOid;
+	expected_ids = NULL;
+	expected_count = expected_next = 0;
 }
 
 /* True when relid is the table name of the extension in schema. */
@@ -118,8 +138,10 @@ wf_is_extension_table(Oid relid, Oid schema, const char *name)
 
 /*
  * BEFORE INSERT row trigger on stage_transition and alert_event: history is
- * written by workflow_ext alone.  The expected row is consumed, so a trigger
- * of the caller's firing inside the write cannot insert a second one.
+ * written by workflow_ext alone.  A row is admitted when it is the next one
+ * announced, and consumed: each announced row once, in order, nothing else
+ * (a trigger of the caller's firing inside the write cannot add a row; a
+ * repeat that ON CONFLICT DO NOTHING then skips still consumes its id).
  */
 Datum
 wf_history_write_guard(PG_FUNCTION_ARGS)
@@ -147,13 +169,15 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 		return PointerGetDatum(td->tg_trigtuple);
 	col = SPI_fnumber(td->tg_relation->rd_att, "id");
 	id = heap_getattr(td->tg_trigtuple, col, td->tg_relation->rd_att, &isnull);
-	if (expected_relid != relid || isnull || DatumGetInt64(id) != expected_id)
+	if (expected_relid != relid || isnull || expected_next >= expected_count ||
+		DatumGetInt64(id) != expected_ids[expected_next])
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s is history written by workflow_ext only",
 						RelationGetRelationName(td->tg_relation)),
 				 errhint("Move candidates with move_to_next_stage() or an UPDATE of candidate_stage; "
 						 "alerts are raised by the extension.")));
-	wf_history_clear();
+	if (++expected_next == expected_count)
+		wf_history_clear();
 	return PointerGetDatum(td->tg_trigtuple);
 }

@@ -44,6 +44,8 @@ typedef struct WfFieldPaths
 	int		   *first;			/* field f's segments are [first[f], first[f+1]) */
 	char	  **segment;
 	int		   *length;
+	int		   *hint;			/* per segment: the member index it was found at
+								 * in the last document (tried first) */
 } WfFieldPaths;
 
 /*
@@ -111,6 +113,8 @@ extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
 extern void wf_facts_source_init(void);
 extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow_id);
 extern bool wf_facts_are_profile(Oid schema);
+/* Are the facts of pipelines in workflow_id withheld from this reader (facts_source.c)? */
+extern bool wf_facts_withheld(Oid schema, int64 workflow_id);
 
 /* rights.c: whose rights the extension's code runs with; history writes */
 typedef struct WfSavedUser
@@ -124,6 +128,7 @@ extern void wf_become_owner(Oid schema, WfSavedUser *saved);
 extern void wf_restore_user(const WfSavedUser *saved);
 extern bool wf_restoring(void);
 extern void wf_history_expect(Oid relid, int64 id);
+extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);
 extern void wf_history_clear(void);
 extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
 

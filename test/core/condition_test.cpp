@@ -11,15 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Compiled {
-  wf_condition* cond = nullptr;
-  wf_status status{};
-  explicit Compiled(const std::string& text) {
-    cond = wf_condition_compile(text.data(), text.size(), &status);
-  }
-  ~Compiled() { wf_condition_free(cond); }
-};
-
 // Evaluates condition text against facts text; fails the test on a compile error.
 bool eval(const std::string& cond_text, const std::string& facts_text) {
   Compiled c(cond_text);

@@ -82,6 +82,19 @@ inline const wf_host host = {interrupted, child, number_text, get_now};
 
 }  // namespace test_host
 
+// A compiled condition, freed with the object (cond NULL and status set when
+// it does not compile).
+struct Compiled {
+  wf_condition* cond = nullptr;
+  wf_status status{};
+  explicit Compiled(const std::string& text) {
+    cond = wf_condition_compile(text.data(), text.size(), &status);
+  }
+  ~Compiled() { wf_condition_free(cond); }
+  Compiled(const Compiled&) = delete;
+  Compiled& operator=(const Compiled&) = delete;
+};
+
 class ResolvedFacts {
  public:
   ResolvedFacts(const wf_condition* cond, const nlohmann::json& doc)

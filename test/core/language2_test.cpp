@@ -12,15 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Compiled {
-  wf_condition* cond = nullptr;
-  wf_status status{};
-  explicit Compiled(const std::string& text) {
-    cond = wf_condition_compile(text.data(), text.size(), &status);
-  }
-  ~Compiled() { wf_condition_free(cond); }
-};
-
 // -1 on a compile or evaluation error (the test then fails on the EXPECT).
 int run(const std::string& cond_text, const std::string& facts_text,
         std::optional<int64_t> at = std::nullopt) {
@@ -407,4 +398,35 @@ TEST(Decimals, ExactWhereADoubleWouldLie) {
   EXPECT_EQ(run(R"({"field": "x", "op": "eq", "value": 0.1})", R"({"x": null})"), 0);
   EXPECT_EQ(run(R"({"field": "x", "op": "eq", "value": 0.1})", R"({"x": "0.1"})"), 0);
   EXPECT_EQ(run(R"({"field": "x", "op": "eq", "value": 0.1})", R"({})"), 0);
+}
+
+// A fact that is no real date against a date operand is a type mismatch for
+// every operator, ne and not_in included (review finding: they were true).
+TEST(Dates, NoRealDateIsATypeMismatchForEveryOperator) {
+  const std::string bad = R"({"d": "2024-02-30"})";
+  const std::string words = R"({"d": "soon"})";
+  for (const std::string& facts : {bad, words}) {
+    EXPECT_TRUE(no(R"({"field": "d", "op": "eq", "value": "2024-02-29"})", facts)) << facts;
+    EXPECT_TRUE(no(R"({"field": "d", "op": "ne", "value": "2024-02-29"})", facts)) << facts;
+    EXPECT_TRUE(no(R"({"field": "d", "op": "in", "value": ["2024-02-29", "2024-03-01"]})", facts)) << facts;
+    EXPECT_TRUE(no(R"({"field": "d", "op": "not_in", "value": ["2024-02-29"]})", facts)) << facts;
+    EXPECT_TRUE(no(R"({"field": "d", "op": "lt", "value": "2024-02-29"})", facts)) << facts;
+  }
+  // Real dates still compare; a text operand beside a date one still matches text.
+  EXPECT_TRUE(yes(R"({"field": "d", "op": "ne", "value": "2024-02-29"})", R"({"d": "2024-03-01"})"));
+  EXPECT_TRUE(yes(R"({"field": "d", "op": "not_in", "value": ["2024-02-29"]})", R"({"d": "2024-03-01"})"));
+  EXPECT_TRUE(no(R"({"field": "d", "op": "not_in", "value": ["2024-02-29"]})", R"({"d": "2024-02-29T00:00:00Z"})"));
+  EXPECT_TRUE(yes(R"({"field": "d", "op": "in", "value": ["2024-02-29", "n/a"]})", R"({"d": "n/a"})"));
+  EXPECT_TRUE(yes(R"({"field": "d", "op": "not_in", "value": ["a", "b"]})", R"({"d": "c"})"));
+  // Other types against a text list keep not_in's meaning: not one of them.
+  EXPECT_TRUE(yes(R"({"field": "d", "op": "not_in", "value": ["a", "b"]})", R"({"d": 5})"));
+  // The explanation says why.
+  Compiled c(R"({"field": "d", "op": "ne", "value": "2024-02-29"})");
+  ResolvedFacts facts(c.cond, json::parse(bad));
+  wf_status st{};
+  int result = -1;
+  char* text = wf_condition_explain(c.cond, facts.data(), 0, &result, &st);
+  ASSERT_NE(text, nullptr);
+  EXPECT_NE(std::string(text).find("type mismatch"), std::string::npos) << text;
+  wf_free(text);
 }

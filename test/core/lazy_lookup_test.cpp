@@ -12,17 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-struct Compiled {
-  wf_condition* cond = nullptr;
-  wf_status status{};
-  explicit Compiled(const std::string& text) {
-    cond = wf_condition_compile(text.data(), text.size(), &status);
-    EXPECT_NE(cond, nullptr) << text << ": " << status.message;
-  }
-  ~Compiled() { wf_condition_free(cond); }
-};
-
 int lazy(const Compiled& c, LazyFacts& facts, const int64_t* at = nullptr) {
+  EXPECT_NE(c.cond, nullptr) << c.status.message;
   wf_status st{};
   const int r = wf_condition_evaluate_lazy(c.cond, facts.source(), at, &st);
   EXPECT_GE(r, 0) << st.message;

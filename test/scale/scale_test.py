@@ -177,6 +177,9 @@ rej = q(FRONT, "SELECT status FROM reject_candidate(40, 100, 'no', 'user:alice')
 reo = q(FRONT, "SELECT status FROM reopen_candidate(40, 100, 'user:alice')")
 wd = q(FRONT, "SELECT status FROM withdraw_candidate(39, 100, 'gone', 'user:alice')")
 ok(rej == [("rejected",)] and reo == [("active",)] and wd == [("withdrawn",)], "reject, reopen, withdraw through the front")
+row = q(FRONT, "SELECT * FROM reopen_candidate(39, 100, 'user:alice')")[0]
+shard_row = q(S[shard_of(39)], "SELECT * FROM candidate_stage WHERE candidate_id = 39 AND job_id = 100")[0]
+ok(row == shard_row, "the front's typed candidate_stage row equals the shard's row, column for column", (row, shard_row))
 
 # ------------------------------------------------------------------ RLS per actor
 e = error_of(FRONT, "SELECT * FROM move_to_next_stage(1, 100, NULL, 'user:bob')")

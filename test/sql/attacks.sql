@@ -128,10 +128,10 @@ RESET ROLE;
 -- Even a superuser's look-alike does not get the functions to fire elsewhere.
 CREATE TABLE lookalike (LIKE candidate_stage);
 CREATE TRIGGER r AFTER INSERT ON lookalike FOR EACH ROW EXECUTE FUNCTION candidate_stage_record();
-SELECT test_error(format('INSERT INTO lookalike (id, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id) VALUES (1, 7001, 456, %s, %s, ''hired'', now(), 999)', :awid, :a3));
+SELECT test_error(format('INSERT INTO lookalike (id, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id, added_by) VALUES (1, 7001, 456, %s, %s, ''hired'', now(), 999, ''x'')', :awid, :a3));
 DROP TRIGGER r ON lookalike;
 CREATE TRIGGER f AFTER INSERT ON lookalike FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id');
-SELECT test_error(format('INSERT INTO lookalike (id, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id) VALUES (1, 7001, 456, %s, %s, ''hired'', now(), 999)', :awid, :a3));
+SELECT test_error(format('INSERT INTO lookalike (id, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id, added_by) VALUES (1, 7001, 456, %s, %s, ''hired'', now(), 999, ''x'')', :awid, :a3));
 SELECT count(*) AS forged_history FROM stage_transition WHERE to_status = 'hired';
 DROP TABLE lookalike;
 -- History takes no row but the extension's, whatever the grants.

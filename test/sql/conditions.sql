@@ -48,3 +48,19 @@ SELECT n, condition_matches(jsonb_build_object('field', 'x', 'op', 'eq', 'value'
 SELECT condition_matches('{"field": "x", "op": "between", "value": [0.1, 0.3]}', '{"x": 0.2}') AS fraction_between,
        condition_matches('{"field": "x", "op": "gt", "value": 99999.99}', '{"x": 100000}') AS crosses_digit_group,
        condition_matches('{"field": "x", "op": "lt", "value": -0.5}', '{"x": -0.75}') AS negative_fraction;
+
+-- Key lookups remember where a key was found in the previous document and try
+-- there first: documents whose keys sit elsewhere, are missing, or where a
+-- different key of the same length sits at the remembered place, still find
+-- the right member (one call site, rows in this order).
+SELECT d, condition_matches('{"all": [{"field": "ab", "op": "eq", "value": 1}, {"field": "o.zz", "op": "eq", "value": 2}]}', d) AS matches,
+       evaluate_condition('{"field": "ab", "op": "exists"}', d)->'leaves'->0->'actual' AS ab
+  FROM (VALUES (1, '{"ab": 1, "o": {"zz": 2}}'::jsonb),
+               (2, '{"aa": 9, "ab": 1, "ac": 3, "o": {"yy": 1, "zz": 2}}'),
+               (3, '{"ab": 1, "o": {"zz": 2}}'),
+               (4, '{"ac": 1, "o": {"zz": 2}}'),
+               (5, '{"a": 1, "b": 2, "aa": 0, "ab": 1, "abc": 4, "o": {"zz": 3}}'),
+               (6, '{"ab": 2, "o": {"a": 1, "zz": 2}}'),
+               (7, '{"ab": 1, "o": []}'),
+               (8, '{"ab": 1, "o": {"zz": 2}}')) AS t(i, d)
+ ORDER BY i;

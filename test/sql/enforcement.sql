@@ -162,6 +162,53 @@ SELECT alerts_raised FROM stage_transition WHERE job_id = 9200;
 SELECT to_stage_id = :e3 AS moved FROM move_to_stage(-7, 9100, :e3);
 SELECT test_error(format('DELETE FROM workflow_stage WHERE id = %s', :e2));
 
+\echo '== Alert events keep their transition and stage without foreign keys of their own'
+-- The C code writes every alert_event with the visit's transition and its
+-- to_stage_id: the stage is kept by stage_transition's keys, the transition
+-- by the trigger stage_transition_keeps_alert_events (23503 as before).
+INSERT INTO workflow (name) VALUES ('Kept') RETURNING id AS kwid \gset
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:kwid, 'k1', 1), (:kwid, 'k2', 2), (:kwid, 'k3', 3);
+SELECT id AS k2 FROM workflow_stage WHERE workflow_id = :kwid AND position = 2 \gset
+INSERT INTO alert (stage_id, field_name, operator, message) VALUES (:k2, 'ok', 'exists', 'k2 a'), (:k2, 'ok', 'exists', 'k2 b');
+SELECT job_id FROM assign_workflow(9400, :kwid);
+SELECT candidate_id FROM add_candidate(1, 9400);
+SELECT alerts_raised FROM move_to_next_stage(1, 9400);
+SELECT to_stage_name FROM move_to_next_stage(1, 9400);
+SELECT count(*) AS k2_events, count(DISTINCT e.transition_id) AS visits,
+       bool_and(t.to_stage_id = e.stage_id AND t.to_stage_id = :k2) AS stage_is_the_visits
+  FROM alert_event e JOIN stage_transition t ON t.id = e.transition_id WHERE e.job_id = 9400;
+SELECT test_error(format('DELETE FROM workflow_stage WHERE id = %s', :k2));
+SELECT transition_id AS k2_visit FROM alert_event WHERE job_id = 9400 LIMIT 1 \gset
+SELECT test_error(format('DELETE FROM stage_transition WHERE id = %s', :k2_visit));
+SELECT test_error(format('UPDATE stage_transition SET id = -id WHERE id = %s', :k2_visit));
+-- A status change is no new visit; the move back is, and raises again.
+SELECT to_stage_name, alerts_raised FROM move_to_stage(1, 9400, :k2);
+SELECT count(*) AS k2_events, count(DISTINCT transition_id) AS visits FROM alert_event WHERE job_id = 9400;
+-- All events of a move are one INSERT; the guard admits each announced row
+-- once, in order, and nothing else: a trigger (of a role granted TRIGGER on
+-- alert_event) adding a row beside them, with the next announced id or with
+-- the one being written, makes the move fail and leaves no row.
+CREATE FUNCTION forge_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.alert_event (id, job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message)
+    VALUES (NEW.id + TG_ARGV[0]::int, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id, NEW.transition_id,
+            'sla', 'warning', 'forged');
+    RETURN NEW;
+END $$;
+SELECT id AS k3 FROM workflow_stage WHERE workflow_id = :kwid AND position = 3 \gset
+SELECT to_stage_name FROM move_to_stage(1, 9400, :k3);
+CREATE TRIGGER a_forge BEFORE INSERT ON alert_event FOR EACH ROW WHEN (NEW.message <> 'forged')
+    EXECUTE FUNCTION forge_event('1');
+SELECT test_error(format('SELECT move_to_stage(1, 9400, %s)', :k2));
+DROP TRIGGER a_forge ON alert_event;
+CREATE TRIGGER a_forge BEFORE INSERT ON alert_event FOR EACH ROW WHEN (NEW.message <> 'forged')
+    EXECUTE FUNCTION forge_event('0');
+SELECT test_error(format('SELECT move_to_stage(1, 9400, %s)', :k2));
+DROP TRIGGER a_forge ON alert_event;
+DROP FUNCTION forge_event();
+SELECT count(*) AS forged FROM alert_event WHERE message = 'forged';
+SELECT to_stage_name, alerts_raised FROM move_to_stage(1, 9400, :k2);
+
 \echo '== Bulk UPDATE: what a row''s checks allocate goes with the row'
 INSERT INTO workflow (name) VALUES ('Bulk') RETURNING id AS bwid \gset
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:bwid, 'b1', 1), (:bwid, 'b2', 2);
@@ -214,6 +261,13 @@ SELECT candidate_facts(2) ->> 'ok' AS repaired;
 DROP TABLE enf_facts2;
 DELETE FROM facts_source;
 SELECT candidate_facts(2) ->> 'ok' AS back_to_profile;
+
+\echo '== Every alert event of this file names a transition of its candidate that entered its stage'
+SELECT count(*) > 0 AS has_events, count(*) FILTER (WHERE NOT EXISTS (
+           SELECT 1 FROM stage_transition t
+            WHERE t.id = e.transition_id AND t.to_stage_id = e.stage_id AND t.candidate_id = e.candidate_id
+              AND t.job_id = e.job_id AND t.workflow_id = e.workflow_id)) AS orphans
+  FROM alert_event e;
 
 \c :home
 DROP DATABASE :own_db;
