@@ -105,7 +105,11 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 	return 0;
 }
 
-/* Fires on candidate_profile, or on the table set with set_candidate_source. */
+/*
+ * Fires on candidate_profile, or on the table set with set_candidate_source
+ * (or a partition of it: a partitioned table's row trigger is cloned onto
+ * its partitions).
+ */
 static void
 require_facts_table(Relation rel, Oid schema)
 {
@@ -118,7 +122,9 @@ require_facts_table(Relation rel, Oid schema)
 		Datum		args[1] = {ObjectIdGetDatum(relid)};
 
 		SPI_connect();
-		if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s f WHERE f.relation OPERATOR(pg_catalog.=) $1",
+		if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s f WHERE f.relation OPERATOR(pg_catalog.=) $1 "
+										   "OR f.relation IN (SELECT a.relid FROM "
+										   "pg_catalog.pg_partition_ancestors($1) a)",
 										   wf_qualified(schema, "facts_source")),
 								  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read facts_source");
@@ -242,7 +248,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 
 		if (stage == NULL || stage->n_alerts == 0)
 			continue;
-		/* A writer past the table's row security speaks only in its own workflows. */
+		/* A custom table's row speaks only in its writer's own workflows. */
 		if (!by_owner && wf_facts_withheld(schema, rows[i].workflow_id))
 			continue;
 		if (facts == NULL)

@@ -16,12 +16,14 @@
  *    the owner of the row's workflow (pipeline_profile_attributes()): the
  *    facts a rule sees do not depend on who moves, and no one plants a
  *    profile past another's rule.
- *  - A reader who bypasses a custom source table's row-level security (a
- *    superuser's SLA sweep or import, a BYPASSRLS role, the table's owner)
- *    reads facts only for the pipelines of workflows its actor owns: it
- *    would otherwise copy rows the table hides from a tenant into that
- *    tenant's history and alert events (a tenant may put any candidate id
- *    into its pipeline).  Elsewhere the facts are withheld ({}).
+ *  - A custom source table's row is read for a pipeline only when the
+ *    reader's actor owns the row's workflow, as a profile speaks only in its
+ *    owner's workflows: what a reader may see (through the table's RLS, or
+ *    past it as a superuser's SLA sweep or import, a BYPASSRLS role, the
+ *    table's owner) would otherwise be copied into another tenant's history
+ *    and alert events (a tenant may put any candidate id into its pipeline,
+ *    and share that workflow with the reader).  Elsewhere the facts are
+ *    withheld ({}).
  *  - A custom source table may hold only built-in column types: to_jsonb(row)
  *    runs each column type's output and casts, and whoever reads the facts (a
  *    superuser's SLA sweep, say) must not run its owner's code.
@@ -39,7 +41,6 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 static SPIPlanPtr facts_plan = NULL;		/* by candidate */
@@ -198,17 +199,15 @@ wf_facts_are_profile(Oid schema)
 
 /*
  * Does this reader get no facts for pipelines of workflow_id?  True when the
- * facts come from a custom table whose row-level security the reader
- * bypasses, and the workflow is not its actor's (see the file's comment).
- * Caller is in SPI, plans prepared.
+ * facts come from a custom table and the workflow is not the reader's
+ * actor's (see the file's comment).  Caller is in SPI, plans prepared.
  */
 static bool
 withheld(int64 workflow_id)
 {
 	Datum		args[1] = {Int64GetDatum(workflow_id)};
 
-	if (!OidIsValid(source_table) ||
-		check_enable_rls(source_table, InvalidOid, true) != RLS_NONE_ENV)
+	if (!OidIsValid(source_table))
 		return false;
 	if (SPI_execute_plan(owned_workflow_plan, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read workflow " INT64_FORMAT, workflow_id);

@@ -14,6 +14,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "pipeline.h"
 
@@ -46,9 +47,15 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 	{
 		SPITupleTable *visits = SPI_tuptable;
 		uint64		n = SPI_processed;
+		/* Each visit's work (its facts, its message) is freed before the next. */
+		MemoryContext per_visit = AllocSetContextCreate(CurrentMemoryContext,
+														"workflow_ext overdue visit",
+														ALLOCSET_DEFAULT_SIZES);
 
 		for (uint64 i = 0; i < n; i++)
 		{
+			MemoryContext outer = MemoryContextSwitchTo(per_visit);
+
 			HeapTuple	r = visits->vals[i];
 			TupleDesc	desc = visits->tupdesc;
 			WfPipelineRow row;
@@ -70,7 +77,10 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 				wf_notify("sla", row.visit_transition_id, 1);
 				raised++;
 			}
+			MemoryContextSwitchTo(outer);
+			MemoryContextReset(per_visit);
 		}
+		MemoryContextDelete(per_visit);
 	}
 	SPI_finish();
 	PG_RETURN_INT32(raised);

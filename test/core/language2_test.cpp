@@ -3,6 +3,8 @@
 // Each feature: true, false, missing, null and wrong-type cases.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <string>
 
 #include "facts_helper.hpp"
@@ -429,4 +431,29 @@ TEST(Dates, NoRealDateIsATypeMismatchForEveryOperator) {
   ASSERT_NE(text, nullptr);
   EXPECT_NE(std::string(text).find("type mismatch"), std::string::npos) << text;
   wf_free(text);
+}
+
+// Nested groups explain one element per level below the first: the
+// explanation grows linearly with the depth (review finding: three per level
+// made 31 nested "some" over a 3-element array take gigabytes).
+TEST(Quantified, DeepNestingExplainsLinearly) {
+  auto size_at = [](int depth) {
+    std::string cond = R"({"field": "$.x", "op": "eq", "value": 1})";
+    for (int i = 0; i < depth; ++i) cond = R"({"some": {"field": "$.a", "where": )" + cond + "}}";
+    Compiled c(cond);
+    EXPECT_NE(c.cond, nullptr) << c.status.message;
+    ResolvedFacts facts(c.cond, json::parse(R"({"a": [0, 0, 0], "x": 0})"));
+    wf_status st{};
+    int result = -1;
+    char* text = wf_condition_explain(c.cond, facts.data(), 0, &result, &st);
+    EXPECT_NE(text, nullptr) << st.message;
+    EXPECT_EQ(result, 0);
+    const size_t n = text ? std::strlen(text) : 0;
+    wf_free(text);
+    return n;
+  };
+  // Evaluating is still 3^depth steps (each "some" tries every element), so
+  // the depths stay small; the explanation's size must not follow it.
+  const size_t at6 = size_at(6), at12 = size_at(12);
+  EXPECT_LT(at12, at6 * 4) << at6 << " bytes at depth 6, " << at12 << " at depth 12";
 }

@@ -99,7 +99,46 @@ RESET workflow_ext.actor;
 SELECT candidate_id, cause, message, facts->>'salary' AS salary FROM alert_event
  WHERE cause = 'facts' ORDER BY id;
 SELECT count(*) AS bob_rows_copied_anywhere FROM alert_event WHERE facts::text LIKE '%BOB%';
+
+\echo '== Round 3b: a tenant''s own row never speaks in a workflow shared with it'
+-- Bob squats Alice's candidate 603, shares the workflow with her, unasked; Alice
+-- then updates her own row (subject to RLS) and sweeps what she sees.
+INSERT INTO public.candidates VALUES (603, 'wf_ann', 'ANN-SECRET-260k');
+SET ROLE wf_bob;
+INSERT INTO workflow (name) VALUES ('bob bait');
+SELECT id AS bait FROM workflow WHERE name = 'bob bait' \gset
+INSERT INTO workflow_stage (workflow_id, name, position, sla) VALUES (:bait, 'Applied', 1, '1 microsecond');
+INSERT INTO alert (stage_id, field_name, operator, message)
+    SELECT id, 'salary', 'exists', 'got it' FROM workflow_stage WHERE workflow_id = :bait;
+SELECT assign_workflow(7001, :bait) IS NOT NULL AS assigned;
+SELECT 1 FROM add_candidate(603, 7001);
+SELECT share_workflow(:bait, 'wf_ann', false);
+RESET ROLE;
+SET ROLE wf_ann;
+SET workflow_ext.actor = 'wf_ann';
+UPDATE public.candidates SET salary = 'ANN-SECRET-270k' WHERE id = 603;
+SELECT pg_sleep(0.01);
+SELECT raise_overdue_alerts() >= 1 AS swept;
+RESET workflow_ext.actor;
+RESET ROLE;
+SELECT count(*) AS ann_rows_in_bobs_workflow FROM alert_event
+ WHERE workflow_id = :bait AND facts::text LIKE '%ANN-SECRET%';
+SELECT count(*) AS ann_rows_in_bobs_history FROM stage_transition
+ WHERE workflow_id = :bait AND warnings::text LIKE '%ANN-SECRET%';
+
+\echo '== Round 3b: a partitioned facts table takes writes (its partitions carry the trigger)'
 DELETE FROM facts_source;
+DROP TRIGGER workflow_ext_facts_changed ON public.candidates;
+CREATE TABLE public.pc (id bigint NOT NULL, tenant text NOT NULL, salary text) PARTITION BY RANGE (id);
+CREATE TABLE public.pc_1 PARTITION OF public.pc FOR VALUES FROM (0) TO (1000000);
+SELECT set_candidate_source('public.pc'::regclass, 'id');
+INSERT INTO public.pc VALUES (602, 'wf_ann', 'ann-own-99k!');
+SET workflow_ext.actor = 'wf_ann';
+UPDATE public.pc SET salary = 'ann-own-100k!' WHERE id = 602;
+RESET workflow_ext.actor;
+SELECT count(*) AS partition_write_reevaluated FROM alert_event WHERE candidate_id = 602 AND cause = 'facts';
+DELETE FROM facts_source;
+DROP TABLE public.pc;
 
 \c :home
 DROP DATABASE :own_db;
