@@ -419,7 +419,7 @@ BEGIN
                    $1, '@extschema@', $2);
 END $$;
 COMMENT ON FUNCTION set_candidate_source(regclass, name) IS
-    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column; its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights.';
+    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column; its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights, and for a pipeline only when the caller''s actor owns its workflow ({} elsewhere).';
 CREATE OR REPLACE FUNCTION raise_overdue_alerts() RETURNS integer
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
