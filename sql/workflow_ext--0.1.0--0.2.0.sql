@@ -656,6 +656,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION definition_write_guard() IS
     'Trigger on the definition tables: on a shard, refuses writes other than replication apply and a superuser''s restore (25006); on a primary, refuses deleting or re-pointing stages, rules, alerts and job assignments that shards may use (55000) and keeps, retired, the alert of a leaf a rule edit removed; on a single node, does nothing.';
+-- A trigger function: attached by the extension only (README: Security).
+REVOKE EXECUTE ON FUNCTION definition_write_guard() FROM PUBLIC;
 CREATE TRIGGER workflow_definition_write_guard BEFORE INSERT OR UPDATE OR DELETE ON workflow
     FOR EACH ROW EXECUTE FUNCTION definition_write_guard();
 CREATE TRIGGER workflow_share_definition_write_guard BEFORE INSERT OR UPDATE OR DELETE ON workflow_share

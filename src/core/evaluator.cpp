@@ -511,6 +511,10 @@ bool eval_node(const Condition& c, uint32_t index, EvalContext& ctx) {
 // (on a character boundary), arrays after kExplainElements elements, nested
 // arrays below kExplainDepth summarized; README "Explaining" states it.
 constexpr size_t kExplainTextBytes = 256;
+// The whole explanation: past this many bytes of JSON the remaining leaves are
+// listed abridged and groups explain no more elements (review finding: 1,000
+// leaves in a "some" made a 32 MB DETAIL, logged with every blocked move).
+constexpr int64_t kExplainBudgetBytes = 64 * 1024;
 constexpr size_t kExplainElements = 20;
 constexpr int kExplainDepth = 2;
 
@@ -693,14 +697,19 @@ json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, boo
     }
     json elements = json::array();
     for (size_t i : which) {
+      if (ctx.explain_left <= 0) break;
       ctx.elements.push_back(item(r.array, i, ctx));
       json inner = json::array();
       try {
         for (const Unit& iu : q.inner) {
+          if (ctx.explain_left <= 0) break;
           bool keep = false;
           json e = iu.quantifier ? explain_quantified(c, iu, ctx, false, &keep, true)
                                  : explain_leaf(c.leaves[iu.index], ctx, false, &keep);
-          if (e["passed"].get<bool>() == (q.op == Op::None)) inner.push_back(std::move(e));
+          if (e["passed"].get<bool>() == (q.op == Op::None)) {
+            ctx.explain_left -= static_cast<int64_t>(e.dump().size());
+            inner.push_back(std::move(e));
+          }
         }
       } catch (...) {
         ctx.elements.pop_back();
@@ -726,11 +735,21 @@ bool evaluate(const Condition& c, EvalContext& ctx) {
 
 json explain(const Condition& c, EvalContext& ctx, bool only_failed) {
   json leaves = json::array();
+  ctx.explain_left = kExplainBudgetBytes;
   for (const Unit& u : c.units) {
     bool keep = false;
     json entry = u.quantifier ? explain_quantified(c, u, ctx, only_failed, &keep)
                               : explain_leaf(c.leaves[u.index], ctx, only_failed, &keep);
-    if (keep) leaves.push_back(std::move(entry));
+    if (!keep) continue;
+    if (ctx.explain_left <= 0) {
+      // Past the budget: what the leaf is and how it came out, not why.
+      for (const char* detail : {"expected", "expected_value", "actual", "reason", "why",
+                                 "elements_explained", "element"})
+        entry.erase(detail);
+      entry["abridged"] = true;
+    }
+    ctx.explain_left -= static_cast<int64_t>(entry.dump().size());
+    leaves.push_back(std::move(entry));
   }
   return json{{"result", evaluate(c, ctx)}, {"leaves", std::move(leaves)}};
 }

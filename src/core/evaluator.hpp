@@ -85,6 +85,8 @@ class EvalContext {
     if (host_ && host_->interrupted && host_->interrupted()) throw Interrupted{};
   }
   std::vector<wf_fact> elements;  // innermost quantified group's element last
+  // What an explanation may still spend, in bytes of JSON (explain()).
+  int64_t explain_left = 0;
 
  private:
   static constexpr size_t kInlineFields = 64;  // one bit each in inline_known_

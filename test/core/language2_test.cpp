@@ -457,3 +457,43 @@ TEST(Quantified, DeepNestingExplainsLinearly) {
   const size_t at6 = size_at(6), at12 = size_at(12);
   EXPECT_LT(at12, at6 * 4) << at6 << " bytes at depth 6, " << at12 << " at depth 12";
 }
+
+// A whole explanation is bounded: past 64 KB of JSON the remaining leaves are
+// listed abridged (path, field, op, result, passed) and groups explain no more
+// elements (review finding: 1,000 leaves in a "some" over large facts made a
+// 32 MB DETAIL).
+TEST(Explain, TotalSizeIsBounded) {
+  json where = json::array();
+  for (int i = 0; i < 1000; ++i) where.push_back({{"field", "v"}, {"op", "eq"}, {"value", i}});
+  json flat = json::array();
+  for (int i = 0; i < 1000; ++i) flat.push_back({{"field", "t"}, {"op", "eq"}, {"value", i}});
+  json big = json::array();
+  for (int i = 0; i < 20; ++i) big.push_back(std::string(256, 'x'));
+  json elements = json::array();
+  for (int i = 0; i < 5; ++i) elements.push_back({{"v", big}});
+  const json facts = {{"e", elements}, {"t", big}};
+  for (const json& cond : {json{{"some", {{"field", "e"}, {"where", {{"all", where}}}}}},
+                           json{{"all", flat}}}) {
+    Compiled c(cond.dump());
+    ASSERT_NE(c.cond, nullptr) << c.status.message;
+    ResolvedFacts resolved(c.cond, facts);
+    wf_status st{};
+    int result = -1;
+    char* text = wf_condition_explain(c.cond, resolved.data(), 0, &result, &st);
+    ASSERT_NE(text, nullptr) << st.message;
+    const json doc = json::parse(text);
+    const size_t size = std::strlen(text);
+    wf_free(text);
+    EXPECT_EQ(result, 0);
+    EXPECT_LT(size, 512u * 1024) << size << " bytes";
+    // Every top-level leaf is still listed, the late ones abridged.
+    const json& leaves = doc["leaves"];
+    EXPECT_EQ(leaves.size(), cond.contains("all") ? 1000u : 1u);
+    if (cond.contains("all")) {
+      EXPECT_FALSE(leaves[0].contains("abridged"));
+      EXPECT_TRUE(leaves[999]["abridged"].get<bool>());
+      EXPECT_EQ(leaves[999]["path"], "$.all[999]");
+      EXPECT_FALSE(leaves[999]["passed"].get<bool>());
+    }
+  }
+}

@@ -140,5 +140,23 @@ SELECT count(*) AS partition_write_reevaluated FROM alert_event WHERE candidate_
 DELETE FROM facts_source;
 DROP TABLE public.pc;
 
+\echo '== Round 3c: a blocked move''s DETAIL is bounded whatever the rule and facts'
+INSERT INTO workflow (name) VALUES ('big rule');
+SELECT id AS big FROM workflow WHERE name = 'big rule' \gset
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:big, 'Applied', 1), (:big, 'Next', 2);
+INSERT INTO stage_rule (stage_id, name, condition)
+SELECT s.id, 'many leaves',
+       jsonb_build_object('some', jsonb_build_object('field', 'e', 'where', jsonb_build_object('all',
+           (SELECT jsonb_agg(jsonb_build_object('field', 'v', 'op', 'eq', 'value', i)) FROM generate_series(1, 500) i))))
+  FROM workflow_stage s WHERE s.workflow_id = :big AND s.position = 2;
+SELECT assign_workflow(9001, :big) IS NOT NULL AS assigned;
+INSERT INTO candidate_profile (candidate_id, attributes)
+SELECT 901, jsonb_build_object('e', (SELECT jsonb_agg(jsonb_build_object('v',
+           (SELECT jsonb_agg(repeat('x', 256)) FROM generate_series(1, 20)))) FROM generate_series(1, 5)));
+SELECT 1 FROM add_candidate(901, 9001);
+SELECT left(e, 40) AS error, length(e) < 300000 AS detail_bounded
+  FROM test_error('SELECT move_to_next_stage(901, 9001)') e;
+SELECT has_function_privilege('public', 'definition_write_guard()', 'EXECUTE') AS public_may_attach_guard;
+
 \c :home
 DROP DATABASE :own_db;
