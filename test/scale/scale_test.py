@@ -94,7 +94,11 @@ def wait_replayed(primary, timeout=30):
         n = q1(primary, """SELECT count(*) FROM pg_stat_replication
                             WHERE application_name LIKE 'workflow_definitions_%%'
                               AND replay_lsn >= %s""", (lsn,))
-        if n == len(SHARDS):
+        # A table still in its initial copy is not covered by the apply
+        # worker's replay position: wait until every table is ready too.
+        syncing = sum(q1(S[s], "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'")
+                      for s in SHARDS)
+        if n == len(SHARDS) and syncing == 0:
             return True
         time.sleep(0.05)
     return False
