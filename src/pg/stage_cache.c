@@ -212,6 +212,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		if (out->has_rule)
 		{
 			out->rule_name = copy_text_column(row, desc, 6);
+			out->rule_label = psprintf("rule \"%s\"", out->rule_name);
 			out->rule_blocks = DatumGetBool(SPI_getbinval(row, desc, 7, &isnull));
 			out->rule.cond = wf_compile_jsonb(DatumGetJsonbP(SPI_getbinval(row, desc, 8, &isnull)),
 											  psprintf("rule \"%s\" of stage " INT64_FORMAT,

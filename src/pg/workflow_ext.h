@@ -95,6 +95,7 @@ typedef struct WfStage
 	bool		has_rule;
 	int64		rule_id;
 	char	   *rule_name;
+	char	   *rule_label;		/* rule "name": how an evaluation failure names it */
 	bool		rule_blocks;
 	bool		has_next;		/* false at the last stage */
 	int64		next_stage_id;	/* the next stage by position, when has_next */
