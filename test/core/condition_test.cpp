@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "condition_asserts.hpp"
 #include "facts_helper.hpp"
 #include "workflow_core.h"
 
@@ -45,19 +46,6 @@ json explain(const Compiled& c, const std::string& facts_text, bool only_failed,
   auto doc = json::parse(text);
   wf_free(text);
   return doc;
-}
-
-// Expects compilation to fail with 22023 at the given JSON path.
-void rejects(const std::string& text, const std::string& path, const std::string& fragment = "") {
-  Compiled c(text);
-  EXPECT_EQ(c.cond, nullptr) << text;
-  EXPECT_EQ(c.status.code, WF_INVALID) << text;
-  EXPECT_STREQ(c.status.sqlstate, "22023") << text;
-  EXPECT_EQ(std::string(c.status.path), path) << text << ": " << c.status.message;
-  if (!fragment.empty()) {
-    EXPECT_NE(std::string(c.status.message).find(fragment), std::string::npos)
-        << c.status.message;
-  }
 }
 
 }  // namespace

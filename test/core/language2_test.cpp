@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "condition_asserts.hpp"
 #include "facts_helper.hpp"
 #include "workflow_core.h"
 
@@ -52,16 +53,6 @@ json explain(const std::string& cond_text, const std::string& facts_text,
   auto doc = json::parse(text);
   wf_free(text);
   return doc;
-}
-
-void rejects(const std::string& text, const std::string& path, const std::string& fragment = "") {
-  Compiled c(text);
-  EXPECT_EQ(c.cond, nullptr) << text;
-  EXPECT_STREQ(c.status.sqlstate, "22023") << text;
-  EXPECT_EQ(std::string(c.status.path), path) << text << ": " << c.status.message;
-  if (!fragment.empty()) {
-    EXPECT_NE(std::string(c.status.message).find(fragment), std::string::npos) << c.status.message;
-  }
 }
 
 json leaves(const std::string& text) {
