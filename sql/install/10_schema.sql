@@ -1,39 +1,54 @@
 -- Tables of the data model (README: Tables).  Every table has a single
 -- bigint id; tables that grow with candidates carry candidate_id in their keys.
+-- Every row belongs to a tenant (an organization), stamped at insert from
+-- workflow_ext.tenant and never changed (stamp_tenant()); the tenant leads
+-- every unique key that holds the application's ids (jobs, candidates), so
+-- ids are the application's within a tenant.
 
 CREATE TABLE workflow (
     id          bigserial PRIMARY KEY,
+    tenant      text NOT NULL DEFAULT @extschema@.current_tenant(),
     name        text NOT NULL CHECK (btrim(name) <> '' AND length(name) <= 200),
     description text NOT NULL DEFAULT '',
     owner       text NOT NULL DEFAULT @extschema@.current_actor() CHECK (owner <> ''),
     created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now()
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    archived_at timestamptz
 );
-CREATE INDEX workflow_owner_idx ON workflow (owner);
+CREATE INDEX workflow_tenant_owner_idx ON workflow (tenant, owner);
 COMMENT ON TABLE workflow IS 'A reusable hiring process: ordered stages, each with an optional rule and alerts. Visible to its owner and grantees.';
-COMMENT ON COLUMN workflow.owner IS 'The actor who created the workflow (workflow_ext.actor or the role); only the owner may share or delete it.';
+COMMENT ON COLUMN workflow.owner IS 'The actor who created the workflow (workflow_ext.actor, or role:<oid>); the owner and the tenant''s administrators share it, delete it and transfer it (transfer_workflow_ownership).';
+COMMENT ON COLUMN workflow.tenant IS 'The organization the workflow belongs to: workflow_ext.tenant (else the actor) when it was created; never changed.';
+COMMENT ON COLUMN workflow.archived_at IS 'When the workflow was retired: no new entrants, history kept. NULL while in use.';
 
 CREATE TABLE workflow_share (
-    id          bigserial PRIMARY KEY,
-    workflow_id bigint NOT NULL REFERENCES workflow (id) ON DELETE CASCADE,
-    grantee     text NOT NULL CHECK (grantee <> ''),
-    can_edit    boolean NOT NULL DEFAULT false,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT workflow_share_workflow_grantee_key UNIQUE (workflow_id, grantee)
+    id             bigserial PRIMARY KEY,
+    tenant      text NOT NULL DEFAULT @extschema@.current_tenant(),
+    workflow_id    bigint NOT NULL REFERENCES workflow (id) ON DELETE CASCADE,
+    grantee_tenant text NOT NULL CHECK (grantee_tenant <> ''),
+    grantee        text CHECK (grantee <> ''),
+    can_edit       boolean NOT NULL DEFAULT false,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT workflow_share_workflow_grantee_key
+        UNIQUE NULLS NOT DISTINCT (workflow_id, grantee_tenant, grantee)
 );
-CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee);
-COMMENT ON TABLE workflow_share IS 'A workflow shared with another actor; can_edit lets the grantee change its definition.';
-COMMENT ON COLUMN workflow_share.grantee IS 'The actor the workflow is shared with, as workflow_ext.actor names it.';
+CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee_tenant, grantee);
+COMMENT ON TABLE workflow_share IS 'A workflow shared with an actor, or with every actor of a tenant; can_edit lets the grantees change its definition.';
+COMMENT ON COLUMN workflow_share.tenant IS 'The tenant of the shared workflow (stamped).';
+COMMENT ON COLUMN workflow_share.grantee_tenant IS 'The tenant the grantees act for: the workflow''s own, or another organization''s (an agency).';
+COMMENT ON COLUMN workflow_share.grantee IS 'The actor the workflow is shared with, as workflow_ext.actor names it; NULL: every actor of grantee_tenant.';
 COMMENT ON COLUMN workflow_share.can_edit IS 'When true the grantee may edit stages, rules and alerts; otherwise read and move candidates only.';
 
 CREATE TABLE workflow_stage (
     id          bigserial PRIMARY KEY,
+    tenant      text NOT NULL DEFAULT @extschema@.current_tenant(),
     workflow_id bigint NOT NULL REFERENCES workflow (id) ON DELETE CASCADE,
     name        text NOT NULL CHECK (btrim(name) <> '' AND length(name) <= 200),
     position    integer NOT NULL CHECK (position >= 1),
     kind        text NOT NULL DEFAULT 'normal' CHECK (kind IN ('normal', 'hired')),
     config      jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(config) = 'object'),
     sla         interval CHECK (sla > interval '0'),
+    archived_at timestamptz,
     CONSTRAINT workflow_stage_position_key UNIQUE (workflow_id, position) DEFERRABLE INITIALLY IMMEDIATE,
     CONSTRAINT workflow_stage_workflow_id_id_key UNIQUE (workflow_id, id)
 );
@@ -41,10 +56,12 @@ COMMENT ON TABLE workflow_stage IS 'One ordered stage of a workflow. The next st
 COMMENT ON COLUMN workflow_stage.position IS 'Order within the workflow, from 1; unique per workflow (deferrable, so reorder_stages can permute).';
 COMMENT ON COLUMN workflow_stage.kind IS '''hired'': entering this stage sets the candidate''s status to hired.';
 COMMENT ON COLUMN workflow_stage.config IS 'Free-form stage configuration for the application (a JSON object).';
+COMMENT ON COLUMN workflow_stage.archived_at IS 'When the stage was retired: no new entrants, history kept. NULL while in use.';
 COMMENT ON COLUMN workflow_stage.sla IS 'Time a candidate may stay in this stage before raise_overdue_alerts() raises an event; NULL for none.';
 
 CREATE TABLE stage_rule (
     id         bigserial PRIMARY KEY,
+    tenant      text NOT NULL DEFAULT @extschema@.current_tenant(),
     stage_id   bigint NOT NULL UNIQUE REFERENCES workflow_stage (id) ON DELETE CASCADE,
     name       text NOT NULL CHECK (btrim(name) <> ''),
     condition  jsonb NOT NULL,
@@ -59,6 +76,7 @@ COMMENT ON COLUMN stage_rule.on_fail IS '''block'': a failing move is refused wi
 
 CREATE TABLE alert (
     id          bigserial PRIMARY KEY,
+    tenant      text NOT NULL DEFAULT @extschema@.current_tenant(),
     stage_id    bigint NOT NULL REFERENCES workflow_stage (id) ON DELETE CASCADE,
     rule_id     bigint,
     rule_path   text,
@@ -84,28 +102,44 @@ COMMENT ON COLUMN alert.fires_on IS '''match'': fires when the leaf is true; ''m
 
 CREATE TABLE job_workflow (
     id          bigserial PRIMARY KEY,
-    job_id      bigint NOT NULL UNIQUE,
+    tenant      text NOT NULL DEFAULT @extschema@.current_tenant(),
+    job_id      bigint NOT NULL,
     workflow_id bigint NOT NULL REFERENCES workflow (id),
     assigned_at timestamptz NOT NULL DEFAULT now(),
     assigned_by text NOT NULL DEFAULT @extschema@.current_actor(),
-    CONSTRAINT job_workflow_job_workflow_key UNIQUE (job_id, workflow_id)
+    CONSTRAINT job_workflow_job_id_key UNIQUE (tenant, job_id),
+    CONSTRAINT job_workflow_job_workflow_key UNIQUE (tenant, job_id, workflow_id)
 );
 CREATE INDEX job_workflow_workflow_id_idx ON job_workflow (workflow_id);
-COMMENT ON TABLE job_workflow IS 'The workflow a job''s pipeline follows (one per job). Jobs live in the application; only their ids are here.';
+COMMENT ON TABLE job_workflow IS 'The workflow a job''s pipeline follows (one per job of a tenant). Jobs live in the application; only their ids are here, unique within the tenant.';
 
 CREATE TABLE candidate_profile (
     id           bigserial PRIMARY KEY,
-    candidate_id bigint NOT NULL UNIQUE,
+    tenant       text NOT NULL DEFAULT @extschema@.current_tenant(),
+    candidate_id bigint NOT NULL,
     attributes   jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object'),
-    owner        text NOT NULL DEFAULT @extschema@.current_actor(),
-    updated_at   timestamptz NOT NULL DEFAULT now()
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT candidate_profile_candidate_id_key UNIQUE (tenant, candidate_id)
 );
-COMMENT ON TABLE candidate_profile IS 'The default source of candidate facts: rules and alerts read attributes. See set_candidate_source() for using your own table.';
+COMMENT ON TABLE candidate_profile IS 'The default source of candidate facts: rules and alerts read attributes. One profile per candidate of a tenant, the same for every actor of the tenant. See set_candidate_source() for using your own table.';
 COMMENT ON COLUMN candidate_profile.attributes IS 'The candidate''s facts as a JSON object; a change re-evaluates the alerts of the stages the candidate stands in.';
-COMMENT ON COLUMN candidate_profile.owner IS 'The actor who created the profile; it and anyone who sees the candidate in a pipeline may read it.';
+COMMENT ON COLUMN candidate_profile.tenant IS 'The organization whose candidate this is; every actor of it reads and writes the profile, no one else.';
+
+CREATE TABLE job_profile (
+    id         bigserial PRIMARY KEY,
+    tenant     text NOT NULL DEFAULT @extschema@.current_tenant(),
+    job_id     bigint NOT NULL,
+    attributes jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object'),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT job_profile_job_id_key UNIQUE (tenant, job_id)
+);
+COMMENT ON TABLE job_profile IS 'The source of job facts (budget, location, ...): leaves with "source": "job" read attributes. One per job of a tenant.';
+COMMENT ON COLUMN job_profile.attributes IS 'The job''s facts as a JSON object; a change re-evaluates the alerts of the stages the job''s candidates stand in.';
+COMMENT ON COLUMN job_profile.tenant IS 'The organization whose job this is; every actor of it reads and writes the profile, no one else.';
 
 CREATE TABLE stage_transition (
     id            bigserial PRIMARY KEY,
+    tenant        text NOT NULL,
     job_id        bigint NOT NULL,
     candidate_id  bigint NOT NULL,
     workflow_id   bigint NOT NULL,
@@ -123,9 +157,11 @@ CREATE TABLE stage_transition (
     CONSTRAINT stage_transition_from_stage_fk FOREIGN KEY (from_stage_id) REFERENCES workflow_stage (id),
     CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id) REFERENCES workflow_stage (id)
 );
-CREATE INDEX stage_transition_candidate_idx ON stage_transition (candidate_id, job_id, id);
+CREATE INDEX stage_transition_candidate_idx ON stage_transition (tenant, candidate_id, job_id, id);
 CREATE INDEX stage_transition_feed_idx ON stage_transition (xact_id, id);
 COMMENT ON TABLE stage_transition IS 'History: one row per move or status change of a candidate in a job, written by the candidate_stage triggers and never updated.';
+COMMENT ON COLUMN stage_transition.tenant IS 'The tenant of the pipeline row (the job''s organization).';
+COMMENT ON COLUMN stage_transition.actor IS 'The user who made the change (workflow_ext.actor, or role:<oid>).';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
 COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE.';
 COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
@@ -133,6 +169,7 @@ COMMENT ON COLUMN stage_transition.warnings IS 'The failed leaves of a ''warn'' 
 
 CREATE TABLE candidate_stage (
     id            bigserial PRIMARY KEY,
+    tenant        text NOT NULL DEFAULT @extschema@.current_tenant(),
     job_id        bigint NOT NULL,
     candidate_id  bigint NOT NULL,
     workflow_id   bigint NOT NULL,
@@ -143,9 +180,10 @@ CREATE TABLE candidate_stage (
     transition_id bigint,
     visit_transition_id bigint,
     added_by      text NOT NULL DEFAULT @extschema@.current_actor(),
-    CONSTRAINT candidate_stage_job_candidate_key UNIQUE (job_id, candidate_id),
-    CONSTRAINT candidate_stage_job_workflow_fk FOREIGN KEY (job_id, workflow_id)
-        REFERENCES job_workflow (job_id, workflow_id),
+    attributes    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object'),
+    CONSTRAINT candidate_stage_job_candidate_key UNIQUE (tenant, job_id, candidate_id),
+    CONSTRAINT candidate_stage_job_workflow_fk FOREIGN KEY (tenant, job_id, workflow_id)
+        REFERENCES job_workflow (tenant, job_id, workflow_id),
     CONSTRAINT candidate_stage_stage_fk FOREIGN KEY (workflow_id, stage_id)
         REFERENCES workflow_stage (workflow_id, id),
     CONSTRAINT candidate_stage_transition_fk FOREIGN KEY (transition_id)
@@ -153,7 +191,7 @@ CREATE TABLE candidate_stage (
     CONSTRAINT candidate_stage_visit_transition_fk FOREIGN KEY (visit_transition_id)
         REFERENCES stage_transition (id) DEFERRABLE INITIALLY DEFERRED
 );
-CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
+CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (tenant, candidate_id);
 CREATE INDEX candidate_stage_stage_idx ON candidate_stage (workflow_id, stage_id);
 CREATE INDEX candidate_stage_active_idx ON candidate_stage (stage_id, entered_at) WHERE status = 'active';
 COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage().';
@@ -161,11 +199,14 @@ COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled fr
 COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
 COMMENT ON COLUMN candidate_stage.entered_at IS 'When the candidate entered the current stage (set by the trigger).';
 COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
-COMMENT ON COLUMN candidate_stage.added_by IS 'The actor who brought the candidate into the job (set by workflow_ext on INSERT, never changed). Only rows the profile owner added open that owner''s profile to others.';
+COMMENT ON COLUMN candidate_stage.added_by IS 'The actor who brought the candidate into the job (set by workflow_ext on INSERT, never changed).';
+COMMENT ON COLUMN candidate_stage.tenant IS 'The organization of the job (stamped on INSERT, never changed); the candidate''s facts are this tenant''s.';
+COMMENT ON COLUMN candidate_stage.attributes IS 'The application''s facts (this candidate in this job: scorecards, interview outcomes, offer approval), read by leaves with "source": "application"; a change re-evaluates the alerts of the current stage visit.';
 COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
 
 CREATE TABLE alert_event (
     id              bigserial PRIMARY KEY,
+    tenant          text NOT NULL,
     alert_id        bigint REFERENCES alert (id) ON DELETE SET NULL,
     job_id          bigint NOT NULL,
     candidate_id    bigint NOT NULL,
@@ -186,9 +227,9 @@ CREATE TABLE alert_event (
     acknowledged_by text,
     xact_id         xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
-CREATE UNIQUE INDEX alert_event_once_per_visit_idx ON alert_event (candidate_id, transition_id, alert_id);
-CREATE UNIQUE INDEX alert_event_sla_once_idx ON alert_event (candidate_id, transition_id) WHERE cause = 'sla';
-CREATE INDEX alert_event_open_idx ON alert_event (job_id, candidate_id) WHERE acknowledged_at IS NULL;
+CREATE UNIQUE INDEX alert_event_once_per_visit_idx ON alert_event (tenant, candidate_id, transition_id, alert_id);
+CREATE UNIQUE INDEX alert_event_sla_once_idx ON alert_event (tenant, candidate_id, transition_id) WHERE cause = 'sla';
+CREATE INDEX alert_event_open_idx ON alert_event (tenant, job_id, candidate_id) WHERE acknowledged_at IS NULL;
 CREATE INDEX alert_event_feed_idx ON alert_event (xact_id, id);
 COMMENT ON TABLE alert_event IS 'An alert that fired for a candidate during one stage visit (transition_id), with the facts it saw.';
 COMMENT ON COLUMN alert_event.alert_id IS 'The alert definition; NULL for SLA events and after the definition is deleted (message and severity are kept).';
@@ -196,15 +237,18 @@ COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the 
 COMMENT ON COLUMN alert_event.cause IS '''entry'': on entering the stage; ''facts'': the candidate''s facts changed; ''sla'': raise_overdue_alerts().';
 COMMENT ON COLUMN alert_event.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN alert_event.facts IS 'Snapshot of the candidate''s facts when the alert fired.';
+COMMENT ON COLUMN alert_event.tenant IS 'The tenant of the pipeline row the alert fired for.';
 
 CREATE TABLE facts_source (
     id         integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
     relation   regclass NOT NULL,
     key_column name NOT NULL,
+    tenant_column name,
     set_by     text NOT NULL,
     set_at     timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE facts_source IS 'At most one row: the user table whose rows are the candidates'' facts (set_candidate_source); none means candidate_profile.';
+COMMENT ON COLUMN facts_source.tenant_column IS 'The column naming each row''s tenant: a row is the facts of that tenant''s candidate only. NULL: the table holds one organization''s candidates, facts for every tenant.';
 
 CREATE TYPE move_result AS (
     job_id        bigint,
@@ -243,7 +287,8 @@ BEGIN
             USING ERRCODE = 'trigger_protocol_violated';
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.alert_event e
-                WHERE e.candidate_id = OLD.candidate_id AND e.transition_id = OLD.id) THEN
+                WHERE e.tenant = OLD.tenant AND e.candidate_id = OLD.candidate_id
+                  AND e.transition_id = OLD.id) THEN
         RAISE EXCEPTION 'delete on table "stage_transition" would orphan rows of table "alert_event"'
             USING ERRCODE = 'foreign_key_violation',
                   DETAIL = format('Key (id)=(%s) is still referenced from table "alert_event".', OLD.id);
@@ -265,7 +310,7 @@ DECLARE
     events text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
-                             'job_workflow', 'candidate_profile', 'stage_transition',
+                             'job_workflow', 'candidate_profile', 'job_profile', 'stage_transition',
                              'candidate_stage', 'alert_event', 'facts_source']
     LOOP
         events := CASE WHEN t IN ('candidate_stage', 'stage_transition', 'alert_event')

@@ -7,26 +7,98 @@ CREATE FUNCTION restoring() RETURNS boolean
 COMMENT ON FUNCTION restoring() IS
     'True while a superuser restores a dump with COPY: rules then arrive with their alerts and pipeline rows with their history.';
 
+-- The tenant of a row is stamped by the engine, whatever a statement says:
+-- a definition belongs to its workflow's tenant (even when an agency with
+-- can_edit adds a stage), a share to its workflow's, anything else to the
+-- tenant acting.  It never changes afterwards.  A restore keeps what was
+-- dumped.  (candidate_stage is stamped by its guard; history by the C code.)
+CREATE FUNCTION stamp_tenant() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'stamp_tenant() fires only on workflow_ext''s tables'
+            USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.tenant IS DISTINCT FROM OLD.tenant THEN
+            RAISE EXCEPTION 'the tenant of % % cannot change', TG_TABLE_NAME, OLD.id
+                USING ERRCODE = '42501',
+                      DETAIL = '{"reason": "tenant_immutable"}',
+                      HINT = 'A row belongs to the tenant that created it.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF @extschema@.restoring() THEN
+        RETURN NEW;
+    END IF;
+    CASE TG_TABLE_NAME
+        WHEN 'workflow_stage', 'workflow_share' THEN
+            NEW.tenant := coalesce((SELECT w.tenant FROM @extschema@.workflow w WHERE w.id = NEW.workflow_id),
+                                   @extschema@.current_tenant());
+        WHEN 'stage_rule', 'alert' THEN
+            NEW.tenant := coalesce((SELECT s.tenant FROM @extschema@.workflow_stage s WHERE s.id = NEW.stage_id),
+                                   @extschema@.current_tenant());
+        ELSE
+            NEW.tenant := @extschema@.current_tenant();
+    END CASE;
+    IF TG_TABLE_NAME = 'workflow' THEN
+        NEW.owner := @extschema@.current_actor();
+    ELSIF TG_TABLE_NAME = 'job_workflow' THEN
+        NEW.assigned_by := @extschema@.current_actor();
+        NEW.assigned_at := now();
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION stamp_tenant() IS
+    'BEFORE INSERT OR UPDATE trigger on the definition, job and facts tables: stamps tenant (the workflow''s for definitions and shares, else the current tenant), workflow.owner and job_workflow.assigned_by/at on insert; refuses a change of tenant (42501). A restore keeps the dumped values.';
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
+                             'job_workflow', 'candidate_profile', 'job_profile']
+    LOOP
+        EXECUTE format('CREATE TRIGGER stamp_tenant BEFORE INSERT OR UPDATE ON @extschema@.%I
+                        FOR EACH ROW EXECUTE FUNCTION @extschema@.stamp_tenant()', t);
+    END LOOP;
+END $$;
+
 CREATE FUNCTION touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
+    IF TG_TABLE_NAME = 'job_workflow' THEN
+        -- reassigning stamps who and when
+        NEW.assigned_by := @extschema@.current_actor();
+        NEW.assigned_at := now();
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
+    -- The owner changes only through transfer_workflow_ownership(), which
+    -- runs as the tables' owner.
     IF TG_TABLE_NAME = 'workflow' THEN
-        IF NEW.owner IS DISTINCT FROM OLD.owner THEN
+        IF NEW.owner IS DISTINCT FROM OLD.owner
+           AND current_user <> (SELECT c.relowner::regrole::name FROM pg_class c WHERE c.oid = TG_RELID) THEN
             RAISE EXCEPTION 'the owner of workflow % cannot be changed', OLD.id
-                USING ERRCODE = '42501';
+                USING ERRCODE = '42501',
+                      HINT = 'Call transfer_workflow_ownership(workflow_id, new_owner).';
         END IF;
     END IF;
     RETURN NEW;
 END $$;
-COMMENT ON FUNCTION touch_updated_at() IS 'Trigger: keeps updated_at current and a workflow''s owner fixed.';
+COMMENT ON FUNCTION touch_updated_at() IS 'Trigger: keeps updated_at current, a workflow''s owner fixed (transfer_workflow_ownership() changes it), and stamps who reassigned a job (job_workflow.assigned_by/at).';
 CREATE TRIGGER workflow_touch BEFORE UPDATE ON workflow
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 CREATE TRIGGER stage_rule_touch BEFORE UPDATE ON stage_rule
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 CREATE TRIGGER candidate_profile_touch BEFORE UPDATE ON candidate_profile
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER job_profile_touch BEFORE UPDATE ON job_profile
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER job_workflow_touch BEFORE UPDATE ON job_workflow
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 CREATE FUNCTION stage_rule_validate() RETURNS trigger
@@ -118,8 +190,10 @@ CREATE FUNCTION visible_workflow(workflow_id bigint, for_edit boolean DEFAULT fa
 DECLARE
     w @extschema@.workflow;
 BEGIN
-    PERFORM @extschema@.current_actor();
-    SELECT * INTO w FROM @extschema@.workflow x WHERE x.id = $1;
+    -- Spelled out, not left to RLS: the same answer for a role that bypasses
+    -- it, and inside transfer_workflow_ownership (SECURITY DEFINER).
+    SELECT * INTO w FROM @extschema@.workflow x
+     WHERE x.id = $1 AND x.id IN (SELECT @extschema@.visible_workflow_ids());
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % not found', $1 USING ERRCODE = 'P0002';
     END IF;
@@ -170,48 +244,93 @@ END $$;
 COMMENT ON FUNCTION get_stage_alerts(bigint) IS
     'The alerts of a stage (the REST API''s GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
 
-CREATE FUNCTION share_workflow(workflow_id bigint, grantee text, can_edit boolean DEFAULT false)
+-- Who may share, unshare and transfer a workflow: its owner, or an
+-- administrator of the workflow's tenant (42501 otherwise).
+CREATE FUNCTION manageable_workflow(workflow_id bigint, what text)
+    RETURNS @extschema@.workflow
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    w @extschema@.workflow := @extschema@.visible_workflow($1);
+BEGIN
+    IF w.owner = @extschema@.current_actor() AND w.tenant = @extschema@.current_tenant() THEN
+        RETURN w;
+    END IF;
+    IF w.tenant = @extschema@.current_tenant() AND @extschema@.is_tenant_admin() THEN
+        RETURN w;
+    END IF;
+    RAISE EXCEPTION 'only the owner of workflow % or an administrator of its tenant can %', $1, what
+        USING ERRCODE = '42501', DETAIL = '{"reason": "not_owner"}';
+END $$;
+COMMENT ON FUNCTION manageable_workflow(bigint, text) IS
+    'The workflow, when the current actor owns it or administers its tenant; P0002 when not visible, 42501 otherwise (what names the action in the message).';
+
+CREATE FUNCTION share_workflow(workflow_id bigint, grantee text, can_edit boolean DEFAULT false,
+                               grantee_tenant text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    w @extschema@.workflow := @extschema@.visible_workflow($1);
+    w @extschema@.workflow := @extschema@.manageable_workflow($1, 'share it');
+    t text := coalesce(nullif(btrim($4), ''), w.tenant);
 BEGIN
-    IF w.owner <> @extschema@.current_actor() THEN
-        RAISE EXCEPTION 'only the owner of workflow % can share it', $1 USING ERRCODE = '42501';
+    IF $2 IS NOT NULL AND btrim($2) = '' THEN
+        RAISE EXCEPTION 'grantee must name an actor, or be NULL for every actor of the tenant'
+            USING ERRCODE = '22023';
     END IF;
-    IF $2 IS NULL OR btrim($2) = '' THEN
-        RAISE EXCEPTION 'grantee must name an actor' USING ERRCODE = '22023';
-    END IF;
-    IF $2 = w.owner THEN
+    IF $2 = w.owner AND t = w.tenant THEN
         RAISE EXCEPTION 'workflow % is owned by %; there is nothing to share', $1, $2
             USING ERRCODE = '22023';
     END IF;
-    INSERT INTO @extschema@.workflow_share AS s (workflow_id, grantee, can_edit)
-    VALUES ($1, $2, coalesce($3, false))
+    INSERT INTO @extschema@.workflow_share AS s (workflow_id, grantee_tenant, grantee, can_edit)
+    VALUES ($1, t, $2, coalesce($3, false))
     ON CONFLICT ON CONSTRAINT workflow_share_workflow_grantee_key
     DO UPDATE SET can_edit = EXCLUDED.can_edit;
 END $$;
-COMMENT ON FUNCTION share_workflow(bigint, text, boolean) IS
-    'Shares a workflow with another actor (owner only); can_edit lets them edit it. Sharing again updates can_edit.';
+COMMENT ON FUNCTION share_workflow(bigint, text, boolean, text) IS
+    'Shares a workflow with an actor (grantee), or with every actor of a tenant (grantee NULL); grantee_tenant NULL means the workflow''s own tenant, another names an organization working on it (an agency: it sees the definitions and runs its own jobs'' pipelines on them, never the owner''s candidates or facts). can_edit lets the grantees change the definition. Owner or tenant administrator only (42501).';
 
-CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text) RETURNS void
+CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text, grantee_tenant text DEFAULT NULL)
+    RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    w @extschema@.workflow := @extschema@.visible_workflow($1);
+    w @extschema@.workflow := @extschema@.manageable_workflow($1, 'unshare it');
+    t text := coalesce(nullif(btrim($3), ''), w.tenant);
 BEGIN
-    IF w.owner <> @extschema@.current_actor() THEN
-        RAISE EXCEPTION 'only the owner of workflow % can unshare it', $1 USING ERRCODE = '42501';
-    END IF;
-    DELETE FROM @extschema@.workflow_share s WHERE s.workflow_id = $1 AND s.grantee = $2;
+    DELETE FROM @extschema@.workflow_share s
+     WHERE s.workflow_id = $1 AND s.grantee_tenant = t AND s.grantee IS NOT DISTINCT FROM $2;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'workflow % is not shared with %', $1, $2 USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'workflow % is not shared with %', $1,
+            coalesce($2 || ' of tenant ' || t, 'tenant ' || t)
+            USING ERRCODE = 'P0002';
     END IF;
 END $$;
-COMMENT ON FUNCTION unshare_workflow(bigint, text) IS 'Withdraws a share (owner only); P0002 when there is none.';
+COMMENT ON FUNCTION unshare_workflow(bigint, text, text) IS
+    'Removes a share (grantee NULL: the share with the whole grantee_tenant, NULL meaning the workflow''s tenant). Owner or tenant administrator only (42501); P0002 when there is no such share.';
+
+-- Runs as the tables' owner: the owner column is otherwise immutable
+-- (touch_updated_at), and the new owner is checked here.
+CREATE FUNCTION transfer_workflow_ownership(workflow_id bigint, new_owner text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    w @extschema@.workflow := @extschema@.manageable_workflow($1, 'transfer it');
+BEGIN
+    IF $2 IS NULL OR btrim($2) = '' THEN
+        RAISE EXCEPTION 'new_owner must name an actor' USING ERRCODE = '22023';
+    END IF;
+    UPDATE @extschema@.workflow x SET owner = $2 WHERE x.id = w.id;
+    -- A share with the new owner is now ownership.
+    DELETE FROM @extschema@.workflow_share s
+     WHERE s.workflow_id = w.id AND s.grantee_tenant = w.tenant AND s.grantee = $2;
+END $$;
+COMMENT ON FUNCTION transfer_workflow_ownership(bigint, text) IS
+    'Makes another actor of the workflow''s tenant its owner (an owner leaving the company). The owner or an administrator of the tenant only (42501); P0002 when the workflow is not visible.';
 
 CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint)
     RETURNS @extschema@.job_workflow
@@ -224,14 +343,14 @@ BEGIN
     PERFORM @extschema@.visible_workflow($2);
     -- A job on a workflow the actor cannot see is refused by RLS (42501).
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
-                WHERE c.job_id = $1 AND c.workflow_id <> $2) THEN
+                WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1
+                  AND c.workflow_id <> $2) THEN
         RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
             USING ERRCODE = '55000';
     END IF;
     INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
     ON CONFLICT ON CONSTRAINT job_workflow_job_id_key DO UPDATE
-       SET workflow_id = EXCLUDED.workflow_id, assigned_at = now(),
-           assigned_by = EXCLUDED.assigned_by
+       SET workflow_id = EXCLUDED.workflow_id
     RETURNING * INTO jw;
     RETURN jw;
 END $$;

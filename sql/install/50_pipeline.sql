@@ -7,7 +7,21 @@ CREATE FUNCTION candidate_facts(candidate_id bigint) RETURNS jsonb
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_facts';
 COMMENT ON FUNCTION candidate_facts(bigint) IS
-    'The facts rules and alerts see for a candidate, read with the caller''s rights: candidate_profile.attributes (as its row-level security lets the actor read it), or to_jsonb(row) of the table set with set_candidate_source(); {} when there is none. 42P01 when the facts source table was dropped.';
+    'The candidate facts rules and alerts see for a candidate of the current tenant, the same for every actor of it: candidate_profile.attributes, or to_jsonb(row) of the table set with set_candidate_source() (its row of this tenant when it has a tenant column); {} when there is none. Read with the caller''s rights. 42P01 when the facts source table was dropped.';
+
+CREATE FUNCTION candidate_facts(candidate_id bigint, job_id bigint) RETURNS jsonb
+    LANGUAGE C STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_application_facts';
+COMMENT ON FUNCTION candidate_facts(bigint, bigint) IS
+    'Every source a rule of the job''s pipeline sees for the candidate, as {"candidate": candidate_facts(candidate_id), "application": candidate_stage.attributes (this candidate in this job; {} when not in it or not visible), "job": job_profile.attributes}, all of the current tenant.';
+
+CREATE FUNCTION evaluate_condition(condition jsonb, candidate_id bigint, job_id bigint) RETURNS jsonb
+    LANGUAGE C STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_evaluate_application_condition';
+COMMENT ON FUNCTION evaluate_condition(jsonb, bigint, bigint) IS
+    'Explains a condition (each leaf with its source, what it saw and its result) against the facts a rule of the job''s pipeline sees now for the candidate: candidate_facts(candidate_id, job_id). Relative time from the transaction''s start. 22023 for a malformed condition.';
 
 -- The pipeline triggers run with the caller's rights (src/pg/rights.c).
 CREATE FUNCTION candidate_stage_guard() RETURNS trigger
@@ -33,11 +47,13 @@ CREATE FUNCTION candidate_facts_changed() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_facts_changed';
 COMMENT ON FUNCTION candidate_facts_changed() IS
-    'AFTER trigger on candidate_profile and on the facts source table: evaluates again the alerts of the stages the candidate stands in, in the pipelines the writer sees (each fires at most once per visit). Arguments: the key column, and optionally the jsonb column holding the facts.';
+    'AFTER trigger on candidate_profile, job_profile and the facts source table: evaluates again the alerts of the stages the candidate (or the job''s candidates) stand in, in the row''s tenant and the pipelines the writer sees (each fires at most once per visit). Arguments: the key column; the jsonb column holding the facts or ''''; ''candidate'' or ''job''; the tenant column or '''' (every tenant).';
 CREATE TRIGGER facts_source_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON facts_source
     FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 CREATE TRIGGER candidate_profile_facts_changed AFTER INSERT OR UPDATE OF attributes ON candidate_profile
-    FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id', 'attributes');
+    FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id', 'attributes', 'candidate', 'tenant');
+CREATE TRIGGER job_profile_facts_changed AFTER INSERT OR UPDATE OF attributes ON job_profile
+    FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('job_id', 'attributes', 'job', 'tenant');
 
 -- The move functions are C (src/pg/move_functions.c): they run as the caller,
 -- lock the row, check the next or target stage and move with a plain UPDATE,
@@ -69,10 +85,12 @@ DECLARE
     cs @extschema@.candidate_stage;
 BEGIN
     PERFORM @extschema@.current_actor();
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.job_workflow j WHERE j.job_id = $2) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                    WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $2) THEN
         RAISE EXCEPTION 'job % not found', $2 USING ERRCODE = 'P0002';
     END IF;
-    IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c WHERE c.job_id = $2 AND c.candidate_id = $1) THEN
+    IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
+                WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $2 AND c.candidate_id = $1) THEN
         RAISE EXCEPTION 'candidate % is already in job %', $1, $2 USING ERRCODE = '23505';
     END IF;
     INSERT INTO @extschema@.candidate_stage AS c (job_id, candidate_id) VALUES ($2, $1)
@@ -180,10 +198,12 @@ END $$;
 COMMENT ON FUNCTION acknowledge_alert(bigint) IS
     'Marks an alert event of a visible workflow as acknowledged by the actor (an UPDATE the caller may make; the trigger stamps it). P0002 when not found or not visible; 55000 when already acknowledged.';
 
--- A database-wide setting: every tenant's rules then read this table.  Its
--- rows are read with each caller's rights (the caller's privileges and the
--- table's RLS apply), never with the extension's.
-CREATE FUNCTION set_candidate_source(relation regclass, key_column name) RETURNS void
+-- A database-wide setting: every tenant's rules then read this table, each
+-- the rows of its own tenant (tenant_column), or all of them when the table
+-- is one organization's.  Its rows are read with each caller's rights (the
+-- caller's privileges and the table's RLS apply), never with the extension's.
+CREATE FUNCTION set_candidate_source(relation regclass, key_column name,
+                                     tenant_column name DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -219,22 +239,28 @@ BEGIN
                       AND a.atttypid IN ('int8'::regtype, 'int4'::regtype, 'int2'::regtype)) THEN
         RAISE EXCEPTION 'table % has no integer column %', $1, $2 USING ERRCODE = '22023';
     END IF;
+    IF $3 IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM pg_attribute a
+            WHERE a.attrelid = $1 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped
+              AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)) THEN
+        RAISE EXCEPTION 'table % has no text column %', $1, $3 USING ERRCODE = '22023';
+    END IF;
     SELECT * INTO old FROM @extschema@.facts_source;
     -- The old table may have been dropped (its regclass then dangles).
     IF FOUND AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = old.relation) THEN
         EXECUTE format('DROP TRIGGER IF EXISTS workflow_ext_facts_changed ON %s', old.relation);
     END IF;
-    INSERT INTO @extschema@.facts_source (id, relation, key_column, set_by)
-    VALUES (1, $1, $2, @extschema@.current_actor())
+    INSERT INTO @extschema@.facts_source (id, relation, key_column, tenant_column, set_by)
+    VALUES (1, $1, $2, $3, @extschema@.current_actor())
     ON CONFLICT (id) DO UPDATE
        SET relation = EXCLUDED.relation, key_column = EXCLUDED.key_column,
-           set_by = EXCLUDED.set_by, set_at = now();
+           tenant_column = EXCLUDED.tenant_column, set_by = EXCLUDED.set_by, set_at = now();
     EXECUTE format('CREATE TRIGGER workflow_ext_facts_changed AFTER INSERT OR UPDATE ON %s '
-                   'FOR EACH ROW EXECUTE FUNCTION %I.candidate_facts_changed(%L)',
-                   $1, '@extschema@', $2);
+                   'FOR EACH ROW EXECUTE FUNCTION %I.candidate_facts_changed(%L, %L, %L, %L)',
+                   $1, '@extschema@', $2, '', 'candidate', coalesce($3, ''));
 END $$;
-COMMENT ON FUNCTION set_candidate_source(regclass, name) IS
-    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column; its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights, and for a pipeline only when the caller''s actor owns its workflow ({} elsewhere).';
+COMMENT ON FUNCTION set_candidate_source(regclass, name, name) IS
+    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column and, with tenant_column (a text column), matched on the tenant: a row is the facts of that tenant''s candidate only. Without tenant_column the table is one organization''s, its rows the facts of every tenant''s candidate of that id. Its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights.';
 
 CREATE FUNCTION raise_overdue_alerts() RETURNS integer
     LANGUAGE C

@@ -1,10 +1,17 @@
 /*
- * actor.c - who is acting: workflow_ext.actor, else the session's role.
+ * actor.c - who is acting, and for which organization: workflow_ext.actor
+ * (else the session's role) and workflow_ext.tenant (else the actor), and
+ * whether the application says the actor administers the tenant
+ * (workflow_ext.tenant_admin).
  *
  * Trust model: superusers and members of workflow_ext.trusted_role (when it
- * is set) may name any actor; any other role acts as itself.  A blank actor
- * is no actor.  workflow_ext.require_actor cannot be weakened by a client:
- * see wf_require_actor_guard().
+ * is set) may name any actor and tenant and claim administration; any other
+ * role acts as itself, in its own tenant.  A blank setting is no setting.
+ * workflow_ext.require_actor and require_tenant cannot be weakened by a
+ * client: see wf_require_actor_guard().
+ *
+ * A role's own identity is "role:<oid>", not its name: it survives ALTER ROLE
+ * ... RENAME, and a new role created with an old name does not inherit it.
  */
 #include "workflow_ext.h"
 
@@ -16,11 +23,15 @@
 #include "utils/guc_tables.h"
 
 PG_FUNCTION_INFO_V1(wf_current_actor);
+PG_FUNCTION_INFO_V1(wf_current_tenant);
+PG_FUNCTION_INFO_V1(wf_is_tenant_admin);
+PG_FUNCTION_INFO_V1(wf_role_identity);
 PG_FUNCTION_INFO_V1(wf_invoking_role);
 PG_FUNCTION_INFO_V1(wf_require_actor_trigger);
 
 /* Set when a non-superuser tried to set these before the library loaded. */
 static bool require_actor_forced = false;
+static bool require_tenant_forced = false;
 static bool trusted_role_forced = false;
 
 /* Was the placeholder of a superuser-only setting set by a non-superuser? */
@@ -59,6 +70,14 @@ wf_require_actor_guard(void)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("workflow_ext.require_actor can only be set by a superuser; "
 						"this session requires an actor")));
+	}
+	if (wf_guc_set_by_non_superuser("workflow_ext.require_tenant"))
+	{
+		require_tenant_forced = true;
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("workflow_ext.require_tenant can only be set by a superuser; "
+						"this session requires a tenant")));
 	}
 	if (wf_guc_set_by_non_superuser("workflow_ext.trusted_role"))
 	{
@@ -99,12 +118,10 @@ blank_length(const char *s)
 	return 0;
 }
 
-/* The actor setting, or NULL when it is empty or only blanks. */
+/* A setting's value, or NULL when it is empty or only blanks. */
 static const char *
-actor_setting(void)
+non_blank(const char *s)
 {
-	const char *s = wf_actor_setting;
-
 	if (s == NULL)
 		return NULL;
 	for (const char *p = s; *p != '\0';)
@@ -134,6 +151,28 @@ may_name_actor(Oid role)
 	return OidIsValid(trusted) && is_member_of_role(role, trusted);
 }
 
+/* The identity of a role: stable across renames, never reused by name. */
+char *
+wf_role_identity_of(Oid role)
+{
+	return psprintf("role:%u", role);
+}
+
+/* Refuses a setting naming someone other than the role itself (42501). */
+static void
+check_may_name(Oid role, const char *what, const char *named, const char *own)
+{
+	if (may_name_actor(role) || strcmp(named, own) == 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" may not act as %s \"%s\"", GetUserNameFromId(role, false), what, named),
+			 errdetail("workflow_ext.trusted_role is \"%s\"; only superusers and its members "
+					   "may name another %s.", wf_trusted_role_setting, what),
+			 errhint("Leave workflow_ext.%s unset, or set it to \"%s\".",
+					 strcmp(what, "actor") == 0 ? "actor" : "tenant", own)));
+}
+
 /*
  * The actor.  GetOuterUserId is the role SET ROLE established, unchanged
  * inside SECURITY DEFINER functions, so helpers running as the extension's
@@ -142,8 +181,9 @@ may_name_actor(Oid role)
 const char *
 wf_actor(void)
 {
-	const char *actor = actor_setting();
+	const char *actor = non_blank(wf_actor_setting);
 	Oid			role = GetOuterUserId();
+	char	   *own = wf_role_identity_of(role);
 
 	if (actor == NULL)
 	{
@@ -152,27 +192,80 @@ wf_actor(void)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("workflow_ext requires an actor: workflow_ext.actor is not set"),
 					 errhint("Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")));
-		return GetUserNameFromId(role, false);
+		return own;
 	}
-	if (!may_name_actor(role))
-	{
-		const char *own = GetUserNameFromId(role, false);
+	check_may_name(role, "actor", actor, own);
+	return actor;
+}
 
-		if (strcmp(own, actor) != 0)
+/*
+ * The tenant: workflow_ext.tenant, else the actor (each actor its own
+ * organization, as before tenants existed).  Asks for the actor first, so
+ * require_actor and the actor's trust check apply to every tenant-scoped call.
+ */
+const char *
+wf_tenant(void)
+{
+	const char *actor = wf_actor();
+	const char *tenant = non_blank(wf_tenant_setting);
+
+	if (tenant == NULL)
+	{
+		if (wf_require_tenant_setting || require_tenant_forced)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("role \"%s\" may not act as \"%s\"", own, actor),
-					 errdetail("workflow_ext.trusted_role is \"%s\"; only superusers and its members "
-							   "may name another actor.", wf_trusted_role_setting),
-					 errhint("Leave workflow_ext.actor unset, or set it to \"%s\".", own)));
+					 errmsg("workflow_ext requires a tenant: workflow_ext.tenant is not set"),
+					 errhint("Run SET LOCAL workflow_ext.tenant = 'org:acme' in the transaction.")));
+		return actor;
 	}
-	return actor;
+	check_may_name(GetOuterUserId(), "tenant", tenant, actor);
+	return tenant;
+}
+
+/*
+ * Does the application say the actor administers the tenant?  Only a role
+ * that may name actors may claim it (42501 otherwise): an administrator is
+ * whoever the application says, like the actor itself.
+ */
+bool
+wf_tenant_admin(void)
+{
+	(void) wf_tenant();
+	if (!wf_tenant_admin_setting)
+		return false;
+	if (!may_name_actor(GetOuterUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not claim workflow_ext.tenant_admin",
+						GetUserNameFromId(GetOuterUserId(), false)),
+				 errdetail("workflow_ext.trusted_role is \"%s\"; only superusers and its members "
+						   "may say who administers a tenant.", wf_trusted_role_setting)));
+	return true;
 }
 
 Datum
 wf_current_actor(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(wf_actor()));
+}
+
+Datum
+wf_current_tenant(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(wf_tenant()));
+}
+
+Datum
+wf_is_tenant_admin(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(wf_tenant_admin());
+}
+
+/* role_identity(role regrole): the actor a role is when it names none. */
+Datum
+wf_role_identity(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(wf_role_identity_of(PG_GETARG_OID(0))));
 }
 
 Datum
@@ -189,6 +282,6 @@ wf_require_actor_trigger(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("require_actor_trigger() must be called as a trigger")));
-	(void) wf_actor();
+	(void) wf_tenant();
 	return PointerGetDatum(NULL);
 }

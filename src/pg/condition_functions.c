@@ -16,6 +16,7 @@
 #include "workflow_ext.h"
 #include "condition_eval.h"
 
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "nodes/primnodes.h"
 #include "utils/datum.h"
@@ -136,13 +137,17 @@ cached_condition(FunctionCallInfo fcinfo, CachedCondition *cached)
 	return &cached->compiled;
 }
 
-/* Facts argument, detoasted in the scratch context. */
-static Jsonb *
+/*
+ * Facts argument, detoasted in the scratch context: the candidate's facts
+ * (leaves reading the application or the job find nothing there).
+ */
+static WfFacts *
 facts_argument(FunctionCallInfo fcinfo, CachedCondition *cached)
 {
 	MemoryContext old = MemoryContextSwitchTo(cached->scratch_cxt);
-	Jsonb	   *facts = DatumGetJsonbP(PG_GETARG_DATUM(1));
+	WfFacts    *facts = palloc(sizeof(WfFacts));
 
+	wf_facts_given(facts, DatumGetJsonbP(PG_GETARG_DATUM(1)), NULL, NULL);
 	MemoryContextSwitchTo(old);
 	return facts;
 }
@@ -207,8 +212,12 @@ wf_condition_matches(PG_FUNCTION_ARGS)
 	 * The detoasted facts go to the caller's per-row context, as for any
 	 * function: the executor empties it per row.
 	 */
-	PG_RETURN_BOOL(wf_compiled_evaluate(compiled, PG_GETARG_JSONB_P(1), has_at ? &at : NULL,
-										"condition", 0));
+	{
+		WfFacts		facts;
+
+		wf_facts_given(&facts, PG_GETARG_JSONB_P(1), NULL, NULL);
+		PG_RETURN_BOOL(wf_compiled_evaluate(compiled, &facts, has_at ? &at : NULL, "condition", 0));
+	}
 }
 
 Datum
@@ -235,6 +244,41 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	/* Only the answer outlives the call. */
 	PG_RETURN_DATUM(datumCopy(JsonbPGetDatum(explained), false, -1));
+}
+
+PG_FUNCTION_INFO_V1(wf_evaluate_application_condition);
+
+/*
+ * evaluate_condition(condition, candidate_id, job_id): the explanation
+ * against the facts a rule of that job's pipeline sees now, every source
+ * (candidate_facts(candidate_id, job_id)); relative time from now().
+ */
+Datum
+wf_evaluate_application_condition(PG_FUNCTION_ARGS)
+{
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Jsonb	   *condition = PG_GETARG_JSONB_P(0);
+	WfCompiled	compiled = {NULL, NULL};
+	WfFacts		facts;
+	TimestampTz at = GetCurrentTransactionStartTimestamp();
+	int			result;
+	char	   *text;
+	Jsonb	   *explained = NULL;
+
+	wf_facts_of_application(&facts, schema, wf_tenant(), PG_GETARG_INT64(1), PG_GETARG_INT64(2));
+	compiled.cond = wf_compile_jsonb(condition, "condition");
+	PG_TRY();
+	{
+		wf_compiled_prepare(&compiled);
+		text = wf_compiled_explain(&compiled, &facts, false, &at, &result, "condition", 0);
+		explained = wf_take_core_json(text);
+	}
+	PG_FINALLY();
+	{
+		wf_compiled_release(&compiled);
+	}
+	PG_END_TRY();
+	PG_RETURN_JSONB_P(explained);
 }
 
 Datum

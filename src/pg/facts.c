@@ -465,6 +465,14 @@ wf_compiled_prepare(WfCompiled *c)
 	paths->segment = palloc0(sizeof(char *) * Max(paths->first[n], 1));
 	paths->length = palloc0(sizeof(int) * Max(paths->first[n], 1));
 	paths->hint = palloc0(sizeof(int) * Max(paths->first[n], 1));
+	paths->source = palloc0(sizeof(int) * Max(n, 1));
+	for (size_t f = 0; f < n; f++)
+	{
+		int			source = wf_condition_field_source(c->cond, f);
+
+		paths->source[f] = source >= 0 && source < WF_SOURCE_COUNT ? source : WF_SOURCE_CANDIDATE;
+		paths->uses[paths->source[f]] = true;
+	}
 	for (size_t f = 0; f < n; f++)
 		for (int s = paths->first[f]; s < paths->first[f + 1]; s++)
 		{
@@ -500,6 +508,7 @@ wf_compiled_release(WfCompiled *c)
 		pfree(c->paths->segment);
 		pfree(c->paths->length);
 		pfree(c->paths->hint);
+		pfree(c->paths->source);
 		pfree(c->paths->first);
 		pfree(c->paths);
 		c->paths = NULL;
@@ -512,9 +521,9 @@ wf_compiled_release(WfCompiled *c)
  * reaches their elements, and anything deeper, through the host's child().
  */
 static void
-lookup_field(const WfFieldPaths *paths, Jsonb *facts, int f, wf_fact *out)
+lookup_field(const WfFieldPaths *paths, WfFacts *facts, int f, wf_fact *out)
 {
-	JsonbContainer *container = &facts->root;
+	JsonbContainer *container = &facts->doc[paths->source[f]]->root;
 	bool		in_container = true;
 	JsonbValue	v;
 
@@ -551,7 +560,7 @@ missing:
 typedef struct FactLookup
 {
 	const WfFieldPaths *paths;
-	Jsonb	   *facts;
+	WfFacts    *facts;
 } FactLookup;
 
 static int
@@ -571,13 +580,18 @@ source_resolve(void *arg, size_t field, wf_fact *out)
  * only when a leaf reads it.  Interrupts are processed between attempts.
  */
 static char *
-evaluate_lazily(const WfCompiled *c, Jsonb *facts, const TimestampTz *at, bool explain,
+evaluate_lazily(const WfCompiled *c, WfFacts *facts, const TimestampTz *at, bool explain,
 				bool only_failed, int *result, const char *kind, int64 id)
 {
 	FactLookup	lookup = {c->paths, facts};
 	wf_fact_source source = {source_resolve, &lookup};
 	int64		unix_at = at ? (int64) *at + WF_UNIX_EPOCH_OFFSET_MICROS : 0;
 	wf_status	status;
+
+	/* Read here, not from the core's callback, which must not raise. */
+	for (int s = 0; s < WF_SOURCE_COUNT; s++)
+		if (c->paths->uses[s])
+			(void) wf_facts_doc(facts, s);
 
 	wf_core_host_install();
 	for (int attempt = 0;; attempt++)
@@ -598,7 +612,7 @@ evaluate_lazily(const WfCompiled *c, Jsonb *facts, const TimestampTz *at, bool e
 }
 
 bool
-wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
+wf_compiled_evaluate(const WfCompiled *c, WfFacts *facts, const TimestampTz *at,
 					 const char *kind, int64 id)
 {
 	int			result;
@@ -608,7 +622,7 @@ wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
 }
 
 char *
-wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed, const TimestampTz *at,
+wf_compiled_explain(const WfCompiled *c, WfFacts *facts, bool only_failed, const TimestampTz *at,
 					int *result, const char *kind, int64 id)
 {
 	return evaluate_lazily(c, facts, at, true, only_failed, result, kind, id);
@@ -616,7 +630,7 @@ wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed, const T
 
 /* Evaluates c against facts (a stage's alert or rule, named by kind and id). */
 bool
-wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id)
+wf_compiled_holds(const WfCompiled *c, WfFacts *facts, const char *kind, int64 id)
 {
 	return wf_compiled_evaluate(c, facts, NULL, kind, id);
 }

@@ -1,15 +1,23 @@
 /*
- * facts_changed_trigger.c - when a candidate's facts change (candidate_profile
- * or the table set with set_candidate_source), the alerts of every stage the
- * candidate stands in are evaluated again.  An alert fires at most once per
- * stage visit: the events' unique key includes the visit's transition id.
+ * facts_changed_trigger.c - when facts change, the alerts of the stages the
+ * candidates concerned stand in are evaluated again: a candidate's facts
+ * (candidate_profile, or the table set with set_candidate_source) concern
+ * that candidate's pipelines in the row's tenant; a job's facts
+ * (job_profile) concern that job's pipeline.  (An application's facts,
+ * candidate_stage.attributes, are the pipeline row itself:
+ * pipeline_record.c.)  An alert fires at most once per stage visit: the
+ * events' unique key includes the visit's transition id.
  *
  * Runs with the writer's rights: only the pipelines the writer can see are
- * evaluated (a tenant's profile update never runs another tenant's alerts),
- * with the facts the writer reads.  The pipeline rows are locked first, so a
- * concurrent move of the same candidate waits for this change (and then reads
- * the new facts), or this change waits for the move (and then evaluates the
- * stage the candidate ends up in).
+ * evaluated, with the facts of each row's tenant.  The pipeline rows are
+ * locked first, so a concurrent move of the same candidate waits for this
+ * change (and then reads the new facts), or this change waits for the move
+ * (and then evaluates the stage the candidate ends up in).
+ *
+ * Trigger arguments: the key column; the jsonb column holding the facts, or
+ * '' (then the configured source is read); 'candidate' or 'job'; the tenant
+ * column, or '' (a custom table of one organization: every tenant's
+ * pipelines of that candidate).
  */
 #include "workflow_ext.h"
 
@@ -26,45 +34,62 @@
 
 PG_FUNCTION_INFO_V1(wf_candidate_facts_changed);
 
-static SPIPlanPtr visits_plan = NULL;
-static SPIPlanPtr owner_visits_plan = NULL;
+static SPIPlanPtr visits_plan[2] = {NULL, NULL};	/* by candidate, by job */
 static Oid	visits_plan_schema = InvalidOid;
 
 /*
- * The open stage visits of a candidate, locked; with owner (a profile's), only
- * the rows that actor added in workflows it owns: a profile speaks only there
- * (pipeline_profile_attributes()).  Prepared once per backend.  No ORDER BY
- * for the locks: two changes of one candidate's facts already queue on the
- * facts row, and a move locks one pipeline row (a Sort node was an eighth of
- * a facts update's time, in executor start-up alone).
+ * The open stage visits of a candidate (or of a job's candidates) in a
+ * tenant (NULL: any), locked.  Prepared once per backend.  No ORDER BY for
+ * the locks: two changes of one candidate's facts already queue on the facts
+ * row, and a move locks one pipeline row (a Sort node was an eighth of a
+ * facts update's time, in executor start-up alone).
  */
 static SPIPlanPtr
-visits(Oid schema, bool by_owner)
+visits(Oid schema, bool by_job)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
-	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id "
-		"FROM %s c WHERE c.candidate_id OPERATOR(pg_catalog.=) $1 "
-		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL %s"
+	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
+		"c.candidate_id, c.tenant, c.attributes "
+		"FROM %s c WHERE c.%s OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2) "
+		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
 		"FOR NO KEY UPDATE OF c";
 
-	if (visits_plan == NULL || visits_plan_schema != schema)
+	if (visits_plan[0] == NULL || visits_plan_schema != schema)
 	{
-		if (visits_plan != NULL)
-			SPI_freeplan(visits_plan);
-		if (owner_visits_plan != NULL)
-			SPI_freeplan(owner_visits_plan);
-		visits_plan = owner_visits_plan = NULL;
-		visits_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"), ""), 1, types);
-		owner_visits_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
-												  psprintf("AND EXISTS (SELECT 1 FROM %s w WHERE w.id "
-														   "OPERATOR(pg_catalog.=) c.workflow_id AND w.owner "
-														   "OPERATOR(pg_catalog.=) $2) "
-														   "AND c.added_by OPERATOR(pg_catalog.=) $2 ",
-														   wf_qualified(schema, "workflow"))),
-										 2, types);
+		for (int i = 0; i < 2; i++)
+		{
+			if (visits_plan[i] != NULL)
+				SPI_freeplan(visits_plan[i]);
+			visits_plan[i] = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
+												   i ? "job_id" : "candidate_id"), 2, types);
+		}
 		visits_plan_schema = schema;
 	}
-	return by_owner ? owner_visits_plan : visits_plan;
+	return visits_plan[by_job ? 1 : 0];
+}
+
+/* Evaluates the alerts of one open stage visit again; cause 'facts'. */
+void
+wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts)
+{
+	const WfStage *stage = wf_stage_lookup(schema, row->stage_id);
+	bool	   *fires;
+	char	   *failed_text = NULL;
+	Jsonb	   *failed;
+	int			raised;
+
+	if (stage == NULL || stage->n_alerts == 0)
+		return;
+	if (stage->has_rule)
+		(void) wf_rule_holds(stage, facts, &failed_text);
+	failed = wf_json_text_to_jsonb(failed_text);
+	fires = palloc(sizeof(bool) * stage->n_alerts);
+	if (wf_firing_alerts(stage, facts, failed, fires) == 0)
+		return;
+	raised = wf_raise_alerts(schema, stage, fires, row, facts, "facts");
+	if (raised > 0)
+		wf_notify("alert", row->visit_transition_id, raised);
 }
 
 static int64
@@ -80,13 +105,13 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 	if (td->tg_trigger->tgnargs < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("candidate_facts_changed() needs the key column as its argument")));
+				 errmsg("facts_changed() needs the key column as its argument")));
 	key = td->tg_trigger->tgargs[0];
 	col = SPI_fnumber(desc, key);
 	if (col <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("table \"%s\" has no column \"%s\" for candidate facts",
+				 errmsg("table \"%s\" has no key column \"%s\" for facts",
 						RelationGetRelationName(td->tg_relation), key)));
 	d = heap_getattr(tuple, col, desc, &isnull);
 	*present = !isnull;
@@ -101,20 +126,21 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 		return DatumGetInt16(d);
 	ereport(ERROR,
 			(errcode(ERRCODE_DATATYPE_MISMATCH),
-			 errmsg("candidate key column \"%s\" must be an integer", key)));
+			 errmsg("facts key column \"%s\" must be an integer", key)));
 	return 0;
 }
 
 /*
- * Fires on candidate_profile, or on the table set with set_candidate_source
- * (or a partition of it: a partitioned table's row trigger is cloned onto
- * its partitions).
+ * Fires on candidate_profile, job_profile, or the table set with
+ * set_candidate_source (or a partition of it: a partitioned table's row
+ * trigger is cloned onto its partitions).
  */
 static void
 require_facts_table(Relation rel, Oid schema)
 {
 	Oid			relid = RelationGetRelid(rel);
-	bool		ok = wf_is_extension_table(relid, schema, "candidate_profile");
+	bool		ok = wf_is_extension_table(relid, schema, "candidate_profile") ||
+		wf_is_extension_table(relid, schema, "job_profile");
 
 	if (!ok)
 	{
@@ -134,53 +160,87 @@ require_facts_table(Relation rel, Oid schema)
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("candidate_facts_changed() fires only on candidate_profile or the facts source table, "
+				 errmsg("facts_changed() fires only on candidate_profile, job_profile or the facts source table, "
 						"not on \"%s\"", RelationGetRelationName(rel))));
+}
+
+/* Text argument i of the trigger, or NULL when absent or ''. */
+static const char *
+trigger_arg(TriggerData *td, int i)
+{
+	if (td->tg_trigger->tgnargs <= i || td->tg_trigger->tgargs[i][0] == '\0')
+		return NULL;
+	return td->tg_trigger->tgargs[i];
 }
 
 Datum
 wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
 	Oid			schema;
 	HeapTuple	tuple;
-	int64		candidate_id;
+	int64		key;
 	bool		present;
+	bool		by_job;
+	const char *facts_column;
+	const char *tenant_column;
+	Datum		tenant = (Datum) 0;
+	bool		tenant_null = true;
 	WfPipelineRow *rows = NULL;
 	uint64		n_rows = 0;
-	Jsonb	   *facts = NULL;
-	bool		by_owner;
+	Jsonb	   *given = NULL;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("candidate_facts_changed() must be an AFTER INSERT OR UPDATE row trigger")));
+				 errmsg("facts_changed() must be an AFTER INSERT OR UPDATE row trigger")));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	require_facts_table(td->tg_relation, schema);
+	desc = td->tg_relation->rd_att;
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
-	candidate_id = candidate_key(td, tuple, &present);
+	key = candidate_key(td, tuple, &present);
 	if (!present)
 		return PointerGetDatum(NULL);
+	facts_column = trigger_arg(td, 1);
+	by_job = trigger_arg(td, 2) != NULL && strcmp(trigger_arg(td, 2), "job") == 0;
+	tenant_column = trigger_arg(td, 3);
+
+	/* Whose pipelines: the row's tenant, or every tenant's (one organization's table). */
+	if (tenant_column != NULL)
+	{
+		int			col = SPI_fnumber(desc, tenant_column);
+
+		if (col <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("table \"%s\" has no tenant column \"%s\"",
+							RelationGetRelationName(td->tg_relation), tenant_column)));
+		tenant = heap_getattr(tuple, col, desc, &tenant_null);
+		if (tenant_null)
+			return PointerGetDatum(NULL);	/* a row of no tenant is nobody's facts */
+		if (SPI_gettypeid(desc, col) != TEXTOID)
+			tenant = CStringGetTextDatum(SPI_getvalue(tuple, desc, col));
+	}
 
 	/*
-	 * A second argument names the jsonb column that holds the facts (as for
-	 * candidate_profile.attributes): read them from the new row, and do
-	 * nothing when they did not change.  (Only while that table is the facts
-	 * source; otherwise the configured source is read below.)
+	 * The jsonb column that holds the facts (candidate_profile.attributes,
+	 * job_profile.attributes): read them from the new row, and do nothing
+	 * when they did not change.  (For candidate_profile only while it is the
+	 * facts source; otherwise the configured source is read per row.)
 	 */
-	if (td->tg_trigger->tgnargs >= 2 && wf_facts_are_profile(schema))
+	if (facts_column != NULL && (by_job || wf_facts_are_profile(schema)))
 	{
-		TupleDesc	desc = td->tg_relation->rd_att;
-		int			col = SPI_fnumber(desc, td->tg_trigger->tgargs[1]);
+		int			col = SPI_fnumber(desc, facts_column);
 		bool		isnull;
 		Datum		d;
 
 		if (col <= 0 || SPI_gettypeid(desc, col) != JSONBOID)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("table \"%s\" has no jsonb column \"%s\" for candidate facts",
-							RelationGetRelationName(td->tg_relation), td->tg_trigger->tgargs[1])));
+					 errmsg("table \"%s\" has no jsonb column \"%s\" for facts",
+							RelationGetRelationName(td->tg_relation), facts_column)));
 		d = heap_getattr(tuple, col, desc, &isnull);
 		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 		{
@@ -192,76 +252,52 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 				return PointerGetDatum(NULL);
 		}
 		if (!isnull)
-			facts = DatumGetJsonbP(d);
+			given = DatumGetJsonbP(d);
 	}
 
-	/* The stage visits of this candidate that are still open. */
+	/* The open stage visits concerned. */
 	{
-		Datum		args[2] = {Int64GetDatum(candidate_id), (Datum) 0};
+		Datum		args[2] = {Int64GetDatum(key), tenant};
+		char		nulls[2] = {' ', tenant_null ? 'n' : ' '};
 		MemoryContext caller = CurrentMemoryContext;
 
-		by_owner = wf_is_extension_table(RelationGetRelid(td->tg_relation), schema,
-										 "candidate_profile");
-
-		if (by_owner)
-		{
-			bool		isnull;
-			int			col = SPI_fnumber(td->tg_relation->rd_att, "owner");
-			Datum		owner = col > 0 ? heap_getattr(tuple, col, td->tg_relation->rd_att, &isnull)
-				: (Datum) 0;
-
-			if (col <= 0 || isnull)
-				return PointerGetDatum(NULL);
-			args[1] = owner;
-		}
 		SPI_connect();
-		if (SPI_execute_plan(visits(schema, by_owner), args, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "workflow_ext: could not read the pipeline of candidate " INT64_FORMAT,
-				 candidate_id);
+		if (SPI_execute_plan(visits(schema, by_job), args, nulls, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "workflow_ext: could not read the pipelines of %s " INT64_FORMAT,
+				 by_job ? "job" : "candidate", key);
 		n_rows = SPI_processed;
 		if (n_rows > 0)
 			rows = MemoryContextAllocZero(caller, sizeof(WfPipelineRow) * n_rows);
 		for (uint64 i = 0; i < n_rows; i++)
 		{
 			HeapTuple	r = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
+			TupleDesc	rdesc = SPI_tuptable->tupdesc;
 			bool		isnull;
+			MemoryContext spi = MemoryContextSwitchTo(caller);
 
-			rows[i].candidate_id = candidate_id;
-			rows[i].job_id = DatumGetInt64(SPI_getbinval(r, desc, 1, &isnull));
-			rows[i].workflow_id = DatumGetInt64(SPI_getbinval(r, desc, 2, &isnull));
-			rows[i].stage_id = DatumGetInt64(SPI_getbinval(r, desc, 3, &isnull));
-			rows[i].visit_transition_id = DatumGetInt64(SPI_getbinval(r, desc, 4, &isnull));
-			rows[i].has_visit = true;
-			rows[i].status = MemoryContextStrdup(caller, "active");
+			rows[i].job_id = DatumGetInt64(SPI_getbinval(r, rdesc, 1, &isnull));
+			rows[i].workflow_id = DatumGetInt64(SPI_getbinval(r, rdesc, 2, &isnull));
+			rows[i].stage_id = DatumGetInt64(SPI_getbinval(r, rdesc, 3, &isnull));
+			rows[i].visit_transition_id = DatumGetInt64(SPI_getbinval(r, rdesc, 4, &isnull));
+			rows[i].candidate_id = DatumGetInt64(SPI_getbinval(r, rdesc, 5, &isnull));
+			rows[i].tenant = TextDatumGetCString(SPI_getbinval(r, rdesc, 6, &isnull));
+			rows[i].attributes = DatumGetJsonbPCopy(SPI_getbinval(r, rdesc, 7, &isnull));
+			rows[i].has_job = rows[i].has_candidate = rows[i].has_workflow = true;
+			rows[i].has_stage = rows[i].has_visit = true;
+			rows[i].status = "active";
+			MemoryContextSwitchTo(spi);
 		}
 		SPI_finish();
 	}
 
 	for (uint64 i = 0; i < n_rows; i++)
 	{
-		const WfStage *stage = wf_stage_lookup(schema, rows[i].stage_id);
-		bool	   *fires;
-		char	   *failed_text = NULL;
-		Jsonb	   *failed;
-		int			raised;
+		WfFacts		facts;
 
-		if (stage == NULL || stage->n_alerts == 0)
-			continue;
-		/* A custom table's row speaks only in its writer's own workflows. */
-		if (!by_owner && wf_facts_withheld(schema, rows[i].workflow_id))
-			continue;
-		if (facts == NULL)
-			facts = wf_fetch_facts(schema, candidate_id, true, rows[i].workflow_id);	/* the configured source decides */
-		if (stage->has_rule)
-			(void) wf_rule_holds(stage, facts, &failed_text);
-		failed = wf_json_text_to_jsonb(failed_text);
-		fires = palloc(sizeof(bool) * stage->n_alerts);
-		if (wf_firing_alerts(stage, facts, failed, fires) == 0)
-			continue;
-		raised = wf_raise_alerts(schema, stage, fires, &rows[i], facts, "facts");
-		if (raised > 0)
-			wf_notify("alert", rows[i].visit_transition_id, raised);
+		wf_facts_for_row(&facts, schema, &rows[i]);
+		if (given != NULL)
+			facts.doc[by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = given;
+		wf_reevaluate_visit(schema, &rows[i], &facts);
 	}
 	return PointerGetDatum(NULL);
 }

@@ -1,41 +1,35 @@
 /*
- * facts_source.c - reads a candidate's facts for rules and alerts: from
- * candidate_profile.attributes, or to_jsonb(row) of the table chosen with
- * set_candidate_source().  The queries are prepared once per backend and
- * prepared again when facts_source changes (relcache invalidation, as for the
- * stage cache); facts_source is read under the latest snapshot for the same
- * reason as the stages.
+ * facts_source.c - reads the facts rules and alerts see, by source:
+ *  - candidate: candidate_profile.attributes of (tenant, candidate), or
+ *    to_jsonb(row) of the table chosen with set_candidate_source(), matched
+ *    on its key column and, when it has one, its tenant column;
+ *  - application: candidate_stage.attributes of the pipeline row itself;
+ *  - job: job_profile.attributes of (tenant, job).
  *
- * Whose facts, seen by whom:
- *  - Read with the caller's rights (nothing here is SECURITY DEFINER): the
- *    caller's privileges and the table's row-level security apply.
- *  - Read under the latest snapshot, after the command's own changes: a move
- *    in a REPEATABLE READ transaction checks the committed facts, not those of
- *    its snapshot.
- *  - For a pipeline row, a candidate_profile counts only when it belongs to
- *    the owner of the row's workflow (pipeline_profile_attributes()): the
- *    facts a rule sees do not depend on who moves, and no one plants a
- *    profile past another's rule.
- *  - A custom source table's row is read for a pipeline only when the
- *    reader's actor owns the row's workflow, as a profile speaks only in its
- *    owner's workflows: what a reader may see (through the table's RLS, or
- *    past it as a superuser's SLA sweep or import, a BYPASSRLS role, the
- *    table's owner) would otherwise be copied into another tenant's history
- *    and alert events (a tenant may put any candidate id into its pipeline,
- *    and share that workflow with the reader).  Elsewhere the facts are
- *    withheld ({}).
- *  - A custom source table may hold only built-in column types: to_jsonb(row)
- *    runs each column type's output and casts, and whoever reads the facts (a
- *    superuser's SLA sweep, say) must not run its owner's code.
+ * Whose facts, seen by whom: a pipeline row's facts are its tenant's (the
+ * row's tenant is the job's organization), the same for every actor of the
+ * tenant whoever moves or sweeps the candidate.  They are read with the
+ * caller's rights (nothing here is SECURITY DEFINER): the caller's
+ * privileges and the tables' row-level security apply, and the tenant is
+ * named in every query so that a role bypassing RLS (the SLA sweep as a
+ * superuser) reads each row's own tenant's facts.  They are read under the
+ * latest snapshot, after the command's own changes: a move in a REPEATABLE
+ * READ transaction checks the committed facts, not those of its snapshot.
+ *
+ * A custom source table may hold only built-in column types: to_jsonb(row)
+ * runs each column type's output and casts, and whoever reads the facts (a
+ * superuser's SLA sweep, say) must not run its owner's code.  The queries
+ * are prepared once per backend and again when facts_source changes
+ * (relcache invalidation, as for the stage cache).
  */
 #include "workflow_ext.h"
 
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "access/transam.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
@@ -43,9 +37,10 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-static SPIPlanPtr facts_plan = NULL;		/* by candidate */
-static SPIPlanPtr pipeline_facts_plan = NULL;	/* by candidate and workflow */
-static SPIPlanPtr owned_workflow_plan = NULL;	/* is the workflow the actor's? */
+#include "pipeline.h"
+
+static SPIPlanPtr candidate_plan = NULL;	/* by tenant and candidate */
+static SPIPlanPtr job_plan = NULL;	/* by tenant and job */
 static Oid	facts_plan_schema = InvalidOid;
 static Oid	facts_source_relid = InvalidOid;
 static Oid	source_table = InvalidOid;	/* the custom table, or InvalidOid */
@@ -76,9 +71,9 @@ source_table_missing(Oid relid)
 
 /* The custom table, or InvalidOid for candidate_profile; caller is in SPI. */
 static Oid
-read_facts_source(Oid schema, char **key)
+read_facts_source(Oid schema, char **key, char **tenant_column)
 {
-	char	   *sql = psprintf("SELECT f.relation::oid, f.key_column FROM %s f",
+	char	   *sql = psprintf("SELECT f.relation::oid, f.key_column, f.tenant_column FROM %s f",
 							   wf_qualified(schema, "facts_source"));
 	Oid			relid = InvalidOid;
 	int			ret;
@@ -94,6 +89,7 @@ read_facts_source(Oid schema, char **key)
 
 		relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		*key = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		*tenant_column = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 		if (get_rel_name(relid) == NULL)
 			source_table_missing(relid);
 	}
@@ -104,45 +100,43 @@ read_facts_source(Oid schema, char **key)
 static void
 prepare_facts_plans(Oid schema)
 {
-	Oid			types[2] = {INT8OID, INT8OID};
+	Oid			types[2] = {INT8OID, TEXTOID};
 	char	   *key = NULL;
+	char	   *tenant_column = NULL;
 
-	if (facts_plan_valid && facts_plan != NULL && facts_plan_schema == schema)
+	if (facts_plan_valid && candidate_plan != NULL && facts_plan_schema == schema)
 		return;
-	if (facts_plan)
-		SPI_freeplan(facts_plan);
-	if (pipeline_facts_plan)
-		SPI_freeplan(pipeline_facts_plan);
-	if (owned_workflow_plan)
-		SPI_freeplan(owned_workflow_plan);
-	facts_plan = pipeline_facts_plan = owned_workflow_plan = NULL;
+	if (candidate_plan)
+		SPI_freeplan(candidate_plan);
+	if (job_plan)
+		SPI_freeplan(job_plan);
+	candidate_plan = job_plan = NULL;
 	facts_source_relid = get_relname_relid("facts_source", schema);
 	facts_plan_valid = true;
-	source_table = read_facts_source(schema, &key);
+	source_table = read_facts_source(schema, &key, &tenant_column);
 	if (OidIsValid(source_table))
 	{
-		char	   *sql = psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t WHERE t.%s OPERATOR(pg_catalog.=) $1",
+		/* $2 is always sent; without a tenant column the table is one organization's. */
+		char	   *sql = psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t "
+								   "WHERE t.%s OPERATOR(pg_catalog.=) $1 AND %s",
 								   quote_identifier(get_namespace_name(get_rel_namespace(source_table))),
 								   quote_identifier(get_rel_name(source_table)),
-								   quote_identifier(key));
+								   quote_identifier(key),
+								   tenant_column
+								   ? psprintf("t.%s OPERATOR(pg_catalog.=) $2", quote_identifier(tenant_column))
+								   : "$2 IS NOT NULL");
 
-		facts_plan = wf_keep_plan(sql, 1, types);
-		pipeline_facts_plan = wf_keep_plan(psprintf("%s AND $2 IS NOT NULL", sql), 2, types);
-		owned_workflow_plan = wf_keep_plan(psprintf("SELECT 1 FROM %s w WHERE w.id OPERATOR(pg_catalog.=) $1 "
-													"AND w.owner OPERATOR(pg_catalog.=) %s()",
-													wf_qualified(schema, "workflow"),
-													wf_qualified(schema, "current_actor")),
-										   1, types);
+		candidate_plan = wf_keep_plan(sql, 2, types);
 	}
 	else
-	{
-		facts_plan = wf_keep_plan(psprintf("SELECT p.attributes FROM %s p "
-										   "WHERE p.candidate_id OPERATOR(pg_catalog.=) $1",
-										   wf_qualified(schema, "candidate_profile")), 1, types);
-		pipeline_facts_plan = wf_keep_plan(psprintf("SELECT %s($1, $2)",
-													wf_qualified(schema, "pipeline_profile_attributes")),
-										   2, types);
-	}
+		candidate_plan = wf_keep_plan(psprintf("SELECT p.attributes FROM %s p "
+											   "WHERE p.candidate_id OPERATOR(pg_catalog.=) $1 "
+											   "AND p.tenant OPERATOR(pg_catalog.=) $2",
+											   wf_qualified(schema, "candidate_profile")), 2, types);
+	job_plan = wf_keep_plan(psprintf("SELECT p.attributes FROM %s p "
+									 "WHERE p.job_id OPERATOR(pg_catalog.=) $1 "
+									 "AND p.tenant OPERATOR(pg_catalog.=) $2",
+									 wf_qualified(schema, "job_profile")), 2, types);
 	facts_plan_schema = schema;
 }
 
@@ -197,64 +191,33 @@ wf_facts_are_profile(Oid schema)
 	return !OidIsValid(source_table);
 }
 
-/*
- * Does this reader get no facts for pipelines of workflow_id?  True when the
- * facts come from a custom table and the workflow is not the reader's
- * actor's (see the file's comment).  Caller is in SPI, plans prepared.
- */
-static bool
-withheld(int64 workflow_id)
+static Jsonb *
+empty_object(void)
 {
-	Datum		args[1] = {Int64GetDatum(workflow_id)};
-
-	if (!OidIsValid(source_table))
-		return false;
-	if (SPI_execute_plan(owned_workflow_plan, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "workflow_ext: could not read workflow " INT64_FORMAT, workflow_id);
-	return SPI_processed == 0;
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 }
 
-bool
-wf_facts_withheld(Oid schema, int64 workflow_id)
+/* One jsonb read by a facts plan for (id, tenant); {} when there is no row. */
+static Jsonb *
+read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 {
-	bool		result;
-
-	SPI_connect();
-	prepare_facts_plans(schema);
-	result = withheld(workflow_id);
-	SPI_finish();
-	return result;
-}
-
-/*
- * The facts of a candidate: of the pipeline row in workflow_id when
- * has_workflow (see the file's comment), else as the caller may read them.
- */
-Jsonb *
-wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow_id)
-{
-	Datum		args[2] = {Int64GetDatum(candidate_id), Int64GetDatum(workflow_id)};
+	Datum		args[2] = {Int64GetDatum(id), CStringGetTextDatum(tenant)};
 	MemoryContext caller = CurrentMemoryContext;
 	Jsonb	   *facts = NULL;
 	int			ret;
 
 	SPI_connect();
 	prepare_facts_plans(schema);
-	if (OidIsValid(source_table))
+	if (candidate && OidIsValid(source_table))
 		check_source_columns(source_table);
-	if (has_workflow && withheld(workflow_id))
-	{
-		SPI_finish();
-		return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-	}
 	/* The command's own changes, and every commit so far. */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetLatestSnapshot());
-	ret = SPI_execute_plan(has_workflow ? pipeline_facts_plan : facts_plan, args, NULL, true, 1);
+	ret = SPI_execute_plan(candidate ? candidate_plan : job_plan, args, NULL, true, 1);
 	PopActiveSnapshot();
 	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "workflow_ext: could not read the facts of candidate " INT64_FORMAT,
-			 candidate_id);
+		elog(ERROR, "workflow_ext: could not read the facts of %s " INT64_FORMAT,
+			 candidate ? "candidate" : "job", id);
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
@@ -265,18 +228,143 @@ wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
-	if (facts == NULL)
-		facts = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-	return facts;
+	return facts ? facts : empty_object();
+}
+
+Jsonb *
+wf_fetch_candidate_facts(Oid schema, const char *tenant, int64 candidate_id)
+{
+	return read_one(schema, true, candidate_id, tenant);
+}
+
+Jsonb *
+wf_fetch_job_facts(Oid schema, const char *tenant, int64 job_id)
+{
+	return read_one(schema, false, job_id, tenant);
+}
+
+/* The facts of a pipeline row, each source read when a condition first needs it. */
+void
+wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *row)
+{
+	memset(facts, 0, sizeof(*facts));
+	facts->has_row = true;
+	facts->schema = schema;
+	facts->tenant = row->tenant;
+	facts->candidate_id = row->candidate_id;
+	facts->job_id = row->job_id;
+	facts->doc[WF_SOURCE_APPLICATION] = row->attributes ? row->attributes : empty_object();
+}
+
+/* Facts given by the caller (the condition functions); NULL: {}. */
+void
+wf_facts_given(WfFacts *facts, Jsonb *candidate, Jsonb *application, Jsonb *job)
+{
+	memset(facts, 0, sizeof(*facts));
+	facts->doc[WF_SOURCE_CANDIDATE] = candidate ? candidate : empty_object();
+	facts->doc[WF_SOURCE_APPLICATION] = application ? application : empty_object();
+	facts->doc[WF_SOURCE_JOB] = job ? job : empty_object();
+}
+
+/* The document of one source, read now if it was not yet. */
+Jsonb *
+wf_facts_doc(WfFacts *facts, int source)
+{
+	if (facts->doc[source] != NULL)
+		return facts->doc[source];
+	if (!facts->has_row || facts->tenant == NULL)
+		facts->doc[source] = empty_object();
+	else if (source == WF_SOURCE_CANDIDATE)
+		facts->doc[source] = wf_fetch_candidate_facts(facts->schema, facts->tenant, facts->candidate_id);
+	else if (source == WF_SOURCE_JOB)
+		facts->doc[source] = wf_fetch_job_facts(facts->schema, facts->tenant, facts->job_id);
+	else
+		facts->doc[source] = empty_object();
+	return facts->doc[source];
+}
+
+/* All three, as one object: {"candidate": ..., "application": ..., "job": ...}. */
+Jsonb *
+wf_facts_all(WfFacts *facts)
+{
+	static const char *const names[WF_SOURCE_COUNT] = {"candidate", "application", "job"};
+	JsonbParseState *state = NULL;
+	JsonbValue	key;
+	JsonbValue *result;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int s = 0; s < WF_SOURCE_COUNT; s++)
+	{
+		Jsonb	   *doc = wf_facts_doc(facts, s);
+		JsonbValue	v;
+
+		key.type = jbvString;
+		key.val.string.val = (char *) names[s];
+		key.val.string.len = strlen(names[s]);
+		pushJsonbValue(&state, WJB_KEY, &key);
+		v.type = jbvBinary;
+		v.val.binary.data = &doc->root;
+		v.val.binary.len = VARSIZE(doc) - VARHDRSZ;
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(result);
 }
 
 PG_FUNCTION_INFO_V1(wf_candidate_facts);
+PG_FUNCTION_INFO_V1(wf_application_facts);
 
-/* candidate_facts(candidate_id): the facts as the caller may read them. */
+/* candidate_facts(candidate_id): the current tenant's facts of the candidate. */
 Datum
 wf_candidate_facts(PG_FUNCTION_ARGS)
 {
-	(void) wf_actor();
-	PG_RETURN_JSONB_P(wf_fetch_facts(get_func_namespace(fcinfo->flinfo->fn_oid),
-									 PG_GETARG_INT64(0), false, 0));
+	PG_RETURN_JSONB_P(wf_fetch_candidate_facts(get_func_namespace(fcinfo->flinfo->fn_oid),
+											   wf_tenant(), PG_GETARG_INT64(0)));
+}
+
+/*
+ * The facts a rule of the job's pipeline sees for the candidate, every source
+ * read now; the application's facts from the pipeline row as the caller sees
+ * it ({} when the candidate is not (yet) in the job).
+ */
+void
+wf_facts_of_application(WfFacts *facts, Oid schema, const char *tenant, int64 candidate_id,
+						int64 job_id)
+{
+	Datum		args[3] = {Int64GetDatum(job_id), Int64GetDatum(candidate_id), CStringGetTextDatum(tenant)};
+	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
+	MemoryContext caller = CurrentMemoryContext;
+	Jsonb	   *application = NULL;
+
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT c.attributes FROM %s c WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
+									   "AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
+									   "AND c.tenant OPERATOR(pg_catalog.=) $3",
+									   wf_qualified(schema, "candidate_stage")),
+							  3, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read candidate " INT64_FORMAT " in job " INT64_FORMAT,
+			 candidate_id, job_id);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		application = isnull ? NULL : DatumGetJsonbPCopy(d);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	wf_facts_given(facts, wf_fetch_candidate_facts(schema, tenant, candidate_id), application,
+				   wf_fetch_job_facts(schema, tenant, job_id));
+}
+
+/* candidate_facts(candidate_id, job_id): {"candidate", "application", "job"}. */
+Datum
+wf_application_facts(PG_FUNCTION_ARGS)
+{
+	WfFacts		facts;
+
+	wf_facts_of_application(&facts, get_func_namespace(fcinfo->flinfo->fn_oid), wf_tenant(),
+							PG_GETARG_INT64(0), PG_GETARG_INT64(1));
+	PG_RETURN_JSONB_P(wf_facts_all(&facts));
 }

@@ -40,12 +40,17 @@ prepare_plans(Oid schema)
 	if (update_plan)
 		SPI_freeplan(update_plan);
 	job_plan = update_plan = NULL;
-	job_plan = wf_keep_plan(psprintf("SELECT 1 FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1",
-							 wf_qualified(schema, "job_workflow")), 1, two);
+	/* The caller's tenant's job: ids are the application's within a tenant. */
+	job_plan = wf_keep_plan(psprintf("SELECT 1 FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1 "
+									 "AND j.tenant OPERATOR(pg_catalog.=) %s()",
+									 wf_qualified(schema, "job_workflow"),
+									 wf_qualified(schema, "current_tenant")), 1, two);
 	/* SET stage_id = stage_id: the BEFORE trigger applies the frame's request. */
 	update_plan = wf_keep_plan(psprintf("UPDATE %s c SET stage_id = c.stage_id "
-								"WHERE c.job_id OPERATOR(pg_catalog.=) $1 AND c.candidate_id OPERATOR(pg_catalog.=) $2 RETURNING c.*",
-								wf_qualified(schema, "candidate_stage")), 2, two);
+								"WHERE c.job_id OPERATOR(pg_catalog.=) $1 AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
+								"AND c.tenant OPERATOR(pg_catalog.=) %s() RETURNING c.*",
+								wf_qualified(schema, "candidate_stage"),
+								wf_qualified(schema, "current_tenant")), 2, two);
 	plans_schema = schema;
 }
 

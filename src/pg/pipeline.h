@@ -25,6 +25,8 @@ typedef struct WfPipelineRow
 	bool		has_transition;
 	bool		has_visit;
 	const char *status;			/* NULL when null */
+	const char *tenant;			/* the job's organization; NULL when null */
+	Jsonb	   *attributes;		/* the application's facts; NULL when null */
 } WfPipelineRow;
 
 /* Column numbers of candidate_stage, looked up by name. */
@@ -38,7 +40,9 @@ typedef struct WfPipelineColumns
 				entered_at,
 				transition_id,
 				visit_transition_id,
-				added_by;
+				added_by,
+				tenant,
+				attributes;
 } WfPipelineColumns;
 
 /* pipeline_row.c */
@@ -47,21 +51,27 @@ extern WfPipelineColumns wf_pipeline_columns(TupleDesc desc);
 extern WfPipelineRow wf_pipeline_read(HeapTuple tuple, TupleDesc desc, const WfPipelineColumns *c);
 extern int64 wf_next_transition_id(Oid schema);
 
+/* facts_source.c: a pipeline row's facts, each source read when first needed */
+extern void wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *row);
+
+/* facts_changed_trigger.c: an open stage visit's alerts evaluated again (cause facts) */
+extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts);
+
 /* stage_alerts.c: which of a stage's alerts fire for these facts */
-extern bool wf_rule_holds(const WfStage *stage, Jsonb *facts, char **failed_leaves);
+extern bool wf_rule_holds(const WfStage *stage, WfFacts *facts, char **failed_leaves);
 extern Jsonb *wf_json_text_to_jsonb(const char *text);
-extern int	wf_firing_alerts(const WfStage *stage, Jsonb *facts, Jsonb *rule_failed_leaves,
+extern int	wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves,
 							 bool *fires);
 
 /* pipeline_events.c: the rows a change writes, and its event */
 extern int	wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires,
-							const WfPipelineRow *row, Jsonb *facts, const char *cause);
+							const WfPipelineRow *row, WfFacts *facts, const char *cause);
 extern void wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from,
 								int64 from_stage_id, const char *from_status,
 								const char *actor, const char *reason,
 								int alerts_raised, Jsonb *warnings);
 extern int64 wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message,
-								Jsonb *facts);
+								WfFacts *facts);
 extern void wf_notify(const char *kind, int64 transition_id, int alert_events);
 
 #endif

@@ -26,10 +26,10 @@ static SPIPlanPtr alert_events_plan = NULL;
 static void
 prepare_plans(Oid schema)
 {
-	Oid			transition_types[12] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID};
-	Oid			event_types[11] = {INT8ARRAYOID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
-	INT8OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID};
+	Oid			transition_types[13] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID};
+	Oid			event_types[12] = {INT8ARRAYOID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
+	INT8OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID, TEXTOID};
 
 	if (plans_schema == schema && transition_plan && alert_events_plan)
 		return;
@@ -41,10 +41,10 @@ prepare_plans(Oid schema)
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
-								"alerts_raised, warnings) "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+								"alerts_raised, warnings, tenant) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 								wf_qualified(schema, "stage_transition")),
-					   12, transition_types);
+					   13, transition_types);
 
 	/*
 	 * All the events of one change in one statement: per event its id, alert
@@ -58,14 +58,14 @@ prepare_plans(Oid schema)
 	 * the session, and a bulk move into an empty table went quadratic.
 	 */
 	alert_events_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, workflow_id, "
-								"stage_id, transition_id, cause, severity, message, facts) "
-								"SELECT e.id, e.alert_id, $3, $4, $5, $6, $7, $8, e.severity, e.message, $11 "
+								"stage_id, transition_id, cause, severity, message, facts, tenant) "
+								"SELECT e.id, e.alert_id, $3, $4, $5, $6, $7, $8, e.severity, e.message, $11, $12 "
 								"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 								"pg_catalog.unnest($9), pg_catalog.unnest($10)) "
 								"AS e (id, alert_id, severity, message) "
 								"ON CONFLICT DO NOTHING RETURNING id",
 								wf_qualified(schema, "alert_event")),
-					   11, event_types);
+					   12, event_types);
 	plans_schema = schema;
 }
 
@@ -134,10 +134,10 @@ int8_array(Datum *values, bool *nulls, int n)
  */
 static int
 events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_id,
-			 const char *cause, Jsonb *facts)
+			 const char *cause, WfFacts *facts)
 {
-	Datum		args[11];
-	char		nulls[11];
+	Datum		args[12];
+	char		nulls[12];
 	int			ret;
 
 	if (ev->n == 0)
@@ -153,7 +153,9 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	args[7] = CStringGetTextDatum(cause);
 	args[8] = PointerGetDatum(construct_array(ev->severities, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[9] = PointerGetDatum(construct_array(ev->messages, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
-	args[10] = JsonbPGetDatum(facts);
+	/* the snapshot keeps the candidate's facts, as the column always has */
+	args[10] = JsonbPGetDatum(wf_facts_doc(facts, WF_SOURCE_CANDIDATE));
+	args[11] = CStringGetTextDatum(row->tenant);
 
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);
 	PG_TRY();
@@ -176,7 +178,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
  */
 int
 wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
-				Jsonb *facts, const char *cause)
+				WfFacts *facts, const char *cause)
 {
 	AlertEvents ev;
 	int			raised;
@@ -200,7 +202,7 @@ wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 
 /* The SLA event of a stage visit; returns its id, or 0 when it was raised already. */
 int64
-wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message, Jsonb *facts)
+wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message, WfFacts *facts)
 {
 	AlertEvents ev;
 	int64		id;
@@ -219,8 +221,8 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 					const char *from_status, const char *actor, const char *reason,
 					int alerts_raised, Jsonb *warnings)
 {
-	Datum		args[12];
-	char		nulls[12];
+	Datum		args[13];
+	char		nulls[13];
 	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -243,6 +245,7 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	args[10] = Int32GetDatum(alerts_raised);
 	args[11] = warnings ? JsonbPGetDatum(warnings)
 		: DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
+	args[12] = CStringGetTextDatum(row->tenant);
 
 	SPI_connect();
 	prepare_plans(schema);

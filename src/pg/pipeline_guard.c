@@ -72,10 +72,12 @@ static void
 check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 {
 	char	   *failed;
+	WfFacts		facts;
 
 	if (!stage->has_rule || !stage->rule_blocks)
 		return;
-	if (wf_rule_holds(stage, wf_fetch_facts(schema, row->candidate_id, true, row->workflow_id), &failed))
+	wf_facts_for_row(&facts, schema, row);
+	if (wf_rule_holds(stage, &facts, &failed))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
@@ -143,9 +145,11 @@ guard_restore(Oid schema, HeapTuple tuple, const WfPipelineRow *row)
 				   "AND t.job_id OPERATOR(pg_catalog.=) " INT64_FORMAT
 				   " AND t.workflow_id OPERATOR(pg_catalog.=) " INT64_FORMAT
 				   " AND t.to_stage_id OPERATOR(pg_catalog.=) " INT64_FORMAT
-				   " AND t.to_status OPERATOR(pg_catalog.=) %s",
+				   " AND t.to_status OPERATOR(pg_catalog.=) %s"
+				   " AND t.tenant OPERATOR(pg_catalog.=) %s",
 				   wf_qualified(schema, "stage_transition"), row->job_id, row->workflow_id,
-				   row->stage_id, quote_literal_cstr(row->status ? row->status : ""));
+				   row->stage_id, quote_literal_cstr(row->status ? row->status : ""),
+				   quote_literal_cstr(row->tenant ? row->tenant : ""));
 	if (!row->has_workflow || !row->has_stage || !row->has_visit ||
 		!query_int8(sql, 2, row->transition_id, row->candidate_id, &found))
 		ereport(ERROR,
@@ -172,6 +176,15 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		return tuple;			/* NOT NULL reports it */
 	if (row.has_transition || row.has_visit)
 		return guard_restore(schema, tuple, &row);
+	/* The tenant is the one acting, whatever the statement said. */
+	row.tenant = wf_tenant();
+	{
+		int			cols[1] = {c->tenant};
+		Datum		values[1] = {CStringGetTextDatum(row.tenant)};
+		bool		nulls[1] = {false};
+
+		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+	}
 	if (row.status != NULL && strcmp(row.status, "active") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -181,8 +194,9 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	given_workflow = row.workflow_id;
 
 	/* The job's workflow as the caller sees it: an invisible job is not found. */
-	if (!query_int8(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1",
-							 wf_qualified(schema, "job_workflow")),
+	if (!query_int8(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1 "
+							 "AND j.tenant OPERATOR(pg_catalog.=) %s",
+							 wf_qualified(schema, "job_workflow"), quote_literal_cstr(row.tenant)),
 					1, row.job_id, 0, &row.workflow_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -204,8 +218,9 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	 * refuses it.
 	 */
 	if (query_int8(psprintf("SELECT c.stage_id FROM %s c WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
-							"AND c.candidate_id OPERATOR(pg_catalog.=) $2",
-							wf_qualified(schema, "candidate_stage")),
+							"AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
+							"AND c.tenant OPERATOR(pg_catalog.=) %s",
+							wf_qualified(schema, "candidate_stage"), quote_literal_cstr(row.tenant)),
 				   2, row.job_id, row.candidate_id, &existing_stage))
 	{
 		int			cols[2] = {c->workflow_id, c->stage_id};
@@ -375,6 +390,12 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				 errmsg("added_by of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" cannot change", old.candidate_id, old.job_id),
 				 errdetail("It records who brought the candidate into the job.")));
+	if (!same_text(td->tg_trigtuple, td->tg_newtuple, desc, c->tenant))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the tenant of candidate " INT64_FORMAT " in job " INT64_FORMAT
+						" cannot change", old.candidate_id, old.job_id),
+				 errdetail("A row belongs to the tenant that created it.")));
 	check_transition_columns(&old, &new);
 	if (new.status == NULL || !new.has_stage)
 		return tuple;			/* NOT NULL reports it */

@@ -90,7 +90,23 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	{
 		old = wf_pipeline_read(td->tg_trigtuple, desc, &c);
 		if (old.has_transition && old.transition_id == row.transition_id)
-			return PointerGetDatum(NULL);	/* not a move nor a status change */
+		{
+			/*
+			 * Not a move nor a status change.  New application facts concern
+			 * the open stage visit: its alerts are evaluated again.
+			 */
+			if (row.status != NULL && strcmp(row.status, "active") == 0 && row.has_visit &&
+				row.attributes != NULL && old.attributes != NULL &&
+				!DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(old.attributes),
+												  JsonbPGetDatum(row.attributes))))
+			{
+				WfFacts		facts;
+
+				wf_facts_for_row(&facts, schema, &row);
+				wf_reevaluate_visit(schema, &row, &facts);
+			}
+			return PointerGetDatum(NULL);
+		}
 	}
 	else if (restored(schema, &row))
 		return PointerGetDatum(NULL);
@@ -106,25 +122,26 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 
 		if (stage != NULL && (stage->has_rule || stage->n_alerts > 0))
 		{
-			Jsonb	   *facts = wf_fetch_facts(schema, row.candidate_id, true, row.workflow_id);
+			WfFacts		facts;
 			char	   *failed_text = NULL;
 			Jsonb	   *failed;
 
+			wf_facts_for_row(&facts, schema, &row);
 			if (stage->has_rule)
-				(void) wf_rule_holds(stage, facts, &failed_text);
+				(void) wf_rule_holds(stage, &facts, &failed_text);
 			failed = wf_json_text_to_jsonb(failed_text);
 			if (stage->has_rule && !stage->rule_blocks)
 				warnings = failed;
 			if (stage->n_alerts > 0)
 			{
 				fires = palloc(sizeof(bool) * stage->n_alerts);
-				raised = wf_firing_alerts(stage, facts, failed, fires);
+				raised = wf_firing_alerts(stage, &facts, failed, fires);
 			}
 			/* The history row first: alert events reference it. */
 			wf_write_transition(schema, &row, !inserted, old.stage_id,
 								inserted ? NULL : old.status, actor, reason, raised, warnings);
 			if (raised > 0)
-				raised = wf_raise_alerts(schema, stage, fires, &row, facts, "entry");
+				raised = wf_raise_alerts(schema, stage, fires, &row, &facts, "entry");
 		}
 		else
 			wf_write_transition(schema, &row, !inserted, old.stage_id,

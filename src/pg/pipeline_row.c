@@ -47,6 +47,8 @@ wf_pipeline_columns(TupleDesc desc)
 	c.transition_id = column(desc, "transition_id");
 	c.visit_transition_id = column(desc, "visit_transition_id");
 	c.added_by = column(desc, "added_by");
+	c.tenant = column(desc, "tenant");
+	c.attributes = column(desc, "attributes");
 	return c;
 }
 
@@ -75,6 +77,10 @@ wf_pipeline_read(HeapTuple t, TupleDesc desc, const WfPipelineColumns *c)
 	row.visit_transition_id = get_int8(t, desc, c->visit_transition_id, &row.has_visit);
 	d = heap_getattr(t, c->status, desc, &isnull);
 	row.status = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(t, c->tenant, desc, &isnull);
+	row.tenant = isnull ? NULL : TextDatumGetCString(d);
+	d = heap_getattr(t, c->attributes, desc, &isnull);
+	row.attributes = isnull ? NULL : DatumGetJsonbP(d);
 	return row;
 }
 

@@ -31,12 +31,13 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 	SPI_connect();
 	sql = psprintf("SELECT c.job_id, c.candidate_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 				   "pg_catalog.format('candidate %%s has been in stage \"%%s\" of job %%s for more than %%s', "
-				   "c.candidate_id, s.name, c.job_id, s.sla) "
+				   "c.candidate_id, s.name, c.job_id, s.sla), c.tenant, c.attributes "
 				   "FROM %s c JOIN %s s ON s.id OPERATOR(pg_catalog.=) c.stage_id "
 				   "WHERE c.status OPERATOR(pg_catalog.=) 'active' AND s.sla IS NOT NULL "
 				   "AND c.entered_at OPERATOR(pg_catalog.+) s.sla OPERATOR(pg_catalog.<) pg_catalog.now() "
 				   "AND c.visit_transition_id IS NOT NULL "
-				   "AND NOT EXISTS (SELECT 1 FROM %s e WHERE e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "
+				   "AND NOT EXISTS (SELECT 1 FROM %s e WHERE e.tenant OPERATOR(pg_catalog.=) c.tenant "
+				   "AND e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "
 				   "AND e.transition_id OPERATOR(pg_catalog.=) c.visit_transition_id "
 				   "AND e.cause OPERATOR(pg_catalog.=) 'sla') "
 				   "ORDER BY c.id FOR NO KEY UPDATE OF c SKIP LOCKED",
@@ -59,6 +60,7 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 			HeapTuple	r = visits->vals[i];
 			TupleDesc	desc = visits->tupdesc;
 			WfPipelineRow row;
+			WfFacts		facts;
 			bool		isnull;
 			int64		id;
 
@@ -69,9 +71,11 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 			row.workflow_id = DatumGetInt64(SPI_getbinval(r, desc, 3, &isnull));
 			row.stage_id = DatumGetInt64(SPI_getbinval(r, desc, 4, &isnull));
 			row.visit_transition_id = DatumGetInt64(SPI_getbinval(r, desc, 5, &isnull));
+			row.tenant = TextDatumGetCString(SPI_getbinval(r, desc, 7, &isnull));
+			row.attributes = DatumGetJsonbP(SPI_getbinval(r, desc, 8, &isnull));
 			row.has_job = row.has_candidate = row.has_workflow = row.has_stage = row.has_visit = true;
-			id = wf_raise_sla_event(schema, &row, SPI_getvalue(r, desc, 6),
-									wf_fetch_facts(schema, row.candidate_id, true, row.workflow_id));
+			wf_facts_for_row(&facts, schema, &row);
+			id = wf_raise_sla_event(schema, &row, SPI_getvalue(r, desc, 6), &facts);
 			if (id != 0)
 			{
 				wf_notify("sla", row.visit_transition_id, 1);

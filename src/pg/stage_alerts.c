@@ -22,7 +22,7 @@
  * of the leaves that made it fail.
  */
 bool
-wf_rule_holds(const WfStage *stage, Jsonb *facts, char **failed_leaves)
+wf_rule_holds(const WfStage *stage, WfFacts *facts, char **failed_leaves)
 {
 	int			result;
 	char	   *failed;
@@ -81,7 +81,7 @@ leaf_failed(Jsonb *failed_leaves, const char *path)
  * is what wf_rule_holds reported (NULL when the rule holds or there is none).
  */
 int
-wf_firing_alerts(const WfStage *stage, Jsonb *facts, Jsonb *rule_failed_leaves, bool *fires)
+wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves, bool *fires)
 {
 	int			firing = 0;
 

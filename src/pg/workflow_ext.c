@@ -11,6 +11,9 @@ char	   *wf_actor_setting = NULL;
 bool		wf_require_actor_setting = false;
 char	   *wf_reason_setting = NULL;
 char	   *wf_trusted_role_setting = NULL;
+char	   *wf_tenant_setting = NULL;
+bool		wf_require_tenant_setting = false;
+bool		wf_tenant_admin_setting = false;
 int			wf_stage_cache_size = 10000;
 
 void		_PG_init(void);
@@ -21,19 +24,34 @@ _PG_init(void)
 	DefineCustomStringVariable("workflow_ext.actor",
 							   "The application user acting in this session or transaction.",
 							   "Set per request with SET LOCAL workflow_ext.actor = 'user:42'. "
-							   "When empty, the current role is the actor.",
+							   "When empty, the current role is the actor (as role:<oid>).",
 							   &wf_actor_setting, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomStringVariable("workflow_ext.tenant",
+							   "The organization the actor acts for in this session or transaction.",
+							   "Set per request with SET LOCAL workflow_ext.tenant = 'org:acme'. "
+							   "When empty, the actor is its own tenant.",
+							   &wf_tenant_setting, "", PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("workflow_ext.tenant_admin",
+							 "The application says the actor administers the tenant: sees and edits every workflow of it.",
+							 "Set per request with SET LOCAL; only roles that may name an actor may turn it on.",
+							 &wf_tenant_admin_setting, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	wf_require_actor_guard();
 	DefineCustomBoolVariable("workflow_ext.require_actor",
 							 "Refuse every function and write when workflow_ext.actor is not set.",
 							 NULL, &wf_require_actor_setting, false, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("workflow_ext.require_tenant",
+							 "Refuse every function and write when workflow_ext.tenant is not set.",
+							 NULL, &wf_require_tenant_setting, false, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomStringVariable("workflow_ext.trusted_role",
 							   "The role whose members (and superusers) may act as any actor.",
 							   "When empty, every role may set workflow_ext.actor to anyone (a database "
 							   "whose roles are all the application's). When set, other roles act as "
-							   "their own role name.",
+							   "their own role (role:<oid>), in their own tenant.",
 							   &wf_trusted_role_setting, "", PGC_SUSET, 0,
 							   NULL, NULL, NULL);
 	DefineCustomStringVariable("workflow_ext.reason",

@@ -17,15 +17,24 @@
 
 #include "../core/workflow_core.h"
 
+/* The fact sources a condition reads (WF_SOURCE_CANDIDATE .. WF_SOURCE_JOB). */
+#define WF_SOURCE_COUNT 3
+
 /* GUCs (workflow_ext.c) */
 extern char *wf_actor_setting;
 extern bool wf_require_actor_setting;
 extern char *wf_reason_setting;
 extern char *wf_trusted_role_setting;
+extern char *wf_tenant_setting;
+extern bool wf_require_tenant_setting;
+extern bool wf_tenant_admin_setting;
 extern int	wf_stage_cache_size;
 
 /* actor.c: the acting user; raises 42501 when one is required and unset */
 extern const char *wf_actor(void);
+extern const char *wf_tenant(void);
+extern bool wf_tenant_admin(void);
+extern char *wf_role_identity_of(Oid role);
 extern void wf_require_actor_guard(void);
 extern bool wf_guc_set_by_non_superuser(const char *name);
 
@@ -46,7 +55,25 @@ typedef struct WfFieldPaths
 	int		   *length;
 	int		   *hint;			/* per segment: the member index it was found at
 								 * in the last document (tried first) */
+	int		   *source;			/* per field: WF_SOURCE_* */
+	bool		uses[WF_SOURCE_COUNT];	/* some field reads this source */
 } WfFieldPaths;
+
+/*
+ * The facts one evaluation reads, by source (WF_SOURCE_*): the candidate's,
+ * the application's (this candidate in this job) and the job's.  For a
+ * pipeline row each is read when a condition first needs it
+ * (facts_source.c); NULL until then.
+ */
+typedef struct WfFacts
+{
+	Jsonb	   *doc[WF_SOURCE_COUNT];
+	bool		has_row;		/* read from the row's tenant, candidate, job */
+	Oid			schema;
+	const char *tenant;
+	int64		candidate_id;
+	int64		job_id;
+} WfFacts;
 
 /*
  * A compiled condition with the field paths it reads, copied out of the core
@@ -67,11 +94,11 @@ extern void wf_compiled_release(WfCompiled *c);
  * naming kind (and id when not 0); an interrupt raises 57014.  Explain
  * returns the core's malloc'd JSON (see wf_condition_explain).
  */
-extern bool wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
+extern bool wf_compiled_evaluate(const WfCompiled *c, WfFacts *facts, const TimestampTz *at,
 								 const char *kind, int64 id);
-extern char *wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed,
+extern char *wf_compiled_explain(const WfCompiled *c, WfFacts *facts, bool only_failed,
 								 const TimestampTz *at, int *result, const char *kind, int64 id);
-extern bool wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id);
+extern bool wf_compiled_holds(const WfCompiled *c, WfFacts *facts, const char *kind, int64 id);
 
 /* stage_cache.c: compiled stages, rules and alerts, per backend */
 typedef struct WfAlert
@@ -112,10 +139,14 @@ extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
 
 /* facts_source.c: the facts rules and alerts see */
 extern void wf_facts_source_init(void);
-extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow_id);
+extern Jsonb *wf_fetch_candidate_facts(Oid schema, const char *tenant, int64 candidate_id);
+extern Jsonb *wf_fetch_job_facts(Oid schema, const char *tenant, int64 job_id);
 extern bool wf_facts_are_profile(Oid schema);
-/* Are the facts of pipelines in workflow_id withheld from this reader (facts_source.c)? */
-extern bool wf_facts_withheld(Oid schema, int64 workflow_id);
+extern void wf_facts_given(WfFacts *facts, Jsonb *candidate, Jsonb *application, Jsonb *job);
+extern Jsonb *wf_facts_doc(WfFacts *facts, int source);
+extern Jsonb *wf_facts_all(WfFacts *facts);
+extern void wf_facts_of_application(WfFacts *facts, Oid schema, const char *tenant,
+									int64 candidate_id, int64 job_id);
 
 /* rights.c: whose rights the extension's code runs with; history writes */
 typedef struct WfSavedUser
