@@ -118,14 +118,18 @@ CREATE POLICY alert_edit ON alert FOR ALL
     WITH CHECK (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s
                               WHERE s.workflow_id IN (SELECT @extschema@.editable_workflow_ids())));
 
--- Jobs and pipelines are the tenant's own.  Using a workflow (assigning a job
--- to it, moving candidates) needs only visibility; changing or removing a
--- job's assignment, or removing a candidate from a pipeline, needs edit
--- rights on the workflow they are in.
+-- Jobs and pipelines belong to their tenant, and open with their workflow:
+-- to the tenant's actors who see it, and to the actors of another tenant it
+-- is shared with (an agency working on the tenant's jobs: rows, history and
+-- events, never the tenant's candidate facts -- a workflow shared across
+-- tenants records no fact values, pipeline_record.c).  A job is assigned in
+-- one's own tenant.  Using a workflow (assigning a job to it, moving
+-- candidates) needs only visibility; changing or removing a job's
+-- assignment, or removing a candidate from a pipeline, needs edit rights on
+-- the workflow they are in.
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
-    USING (tenant = @extschema@.current_tenant()
-           AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
     WITH CHECK (tenant = @extschema@.current_tenant()
                 AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
@@ -140,42 +144,58 @@ CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
 
 ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
-    USING (tenant = @extschema@.current_tenant()
-           AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
-    USING (tenant = @extschema@.current_tenant()
-           AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-    WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
-    USING (tenant = @extschema@.current_tenant()
-           AND workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
 
 -- History: read with the pipeline; written only through the extension's code
 -- (history_write_guard), as the caller, for a workflow the caller sees.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
-    USING (tenant = @extschema@.current_tenant()
-           AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
-    WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
-    USING (tenant = @extschema@.current_tenant()
-           AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY alert_event_record ON alert_event FOR INSERT
-    WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (tenant = @extschema@.current_tenant()
-           AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-    WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+
+-- Which tenant's job an id names for the caller: its own tenant's, else the
+-- one job of that id among the pipelines shared with it from other tenants.
+-- Ids are the application's within a tenant, so an agency working for two
+-- clients that both use the id must be told which (21000).
+CREATE FUNCTION job_tenant(job_id bigint) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    found text[];
+BEGIN
+    SELECT array_agg(j.tenant ORDER BY j.tenant <> @extschema@.current_tenant(), j.tenant) INTO found
+      FROM @extschema@.job_workflow j
+     WHERE j.job_id = $1 AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+    IF found IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF found[1] = @extschema@.current_tenant() OR cardinality(found) = 1 THEN
+        RETURN found[1];
+    END IF;
+    RAISE EXCEPTION 'job % is a job of more than one tenant sharing its workflow with you', $1
+        USING ERRCODE = '21000', DETAIL = '{"reason": "ambiguous_job"}',
+              HINT = 'SET LOCAL workflow_ext.tenant to the tenant whose job you mean.';
+END $$;
+COMMENT ON FUNCTION job_tenant(bigint) IS
+    'The tenant whose job job_id names for the caller: the current tenant''s job, else the one visible job of that id shared from another tenant; NULL when none; 21000 when two other tenants'' shared jobs have that id.';
 
 -- Facts are the tenant's: every actor of it reads and writes them, the same
 -- for all (a rule gives the same answer whoever moves the candidate).

@@ -78,10 +78,10 @@ BEGIN
     END IF;
     NEW.updated_at := now();
     -- The owner changes only through transfer_workflow_ownership(), which
-    -- runs as the tables' owner.
+    -- announces it first (owner_transfer.c).
     IF TG_TABLE_NAME = 'workflow' THEN
         IF NEW.owner IS DISTINCT FROM OLD.owner
-           AND current_user <> (SELECT c.relowner::regrole::name FROM pg_class c WHERE c.oid = TG_RELID) THEN
+           AND NOT @extschema@.owner_transfer_announced(OLD.id) THEN
             RAISE EXCEPTION 'the owner of workflow % cannot be changed', OLD.id
                 USING ERRCODE = '42501',
                       HINT = 'Call transfer_workflow_ownership(workflow_id, new_owner).';
@@ -167,6 +167,9 @@ CREATE TRIGGER workflow_stage_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRU
 CREATE TRIGGER stage_rule_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON stage_rule
     FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 CREATE TRIGGER alert_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alert
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
+-- A share across tenants changes what the workflow's history records (stage cache).
+CREATE TRIGGER workflow_share_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_share
     FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 
 CREATE FUNCTION stage_transition_immutable() RETURNS trigger
@@ -266,6 +269,18 @@ END $$;
 COMMENT ON FUNCTION manageable_workflow(bigint, text) IS
     'The workflow, when the current actor owns it or administers its tenant; P0002 when not visible, 42501 otherwise (what names the action in the message).';
 
+-- The tenant a grantee named without one acts for: the current tenant, or,
+-- where no tenant is set (each actor its own tenant), the grantee itself.
+CREATE FUNCTION default_grantee_tenant(grantee text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT CASE WHEN @extschema@.current_tenant() = @extschema@.current_actor() AND $1 IS NOT NULL
+                    THEN $1 ELSE @extschema@.current_tenant() END
+    $$;
+COMMENT ON FUNCTION default_grantee_tenant(text) IS
+    'The tenant of a grantee named without one: the current tenant; where no tenant is set (each actor its own), the grantee itself, as in 0.2.0.';
+
 CREATE FUNCTION share_workflow(workflow_id bigint, grantee text, can_edit boolean DEFAULT false,
                                grantee_tenant text DEFAULT NULL)
     RETURNS void
@@ -274,7 +289,7 @@ CREATE FUNCTION share_workflow(workflow_id bigint, grantee text, can_edit boolea
     AS $$
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'share it');
-    t text := coalesce(nullif(btrim($4), ''), w.tenant);
+    t text := coalesce(nullif(btrim($4), ''), @extschema@.default_grantee_tenant($2));
 BEGIN
     IF $2 IS NOT NULL AND btrim($2) = '' THEN
         RAISE EXCEPTION 'grantee must name an actor, or be NULL for every actor of the tenant'
@@ -290,7 +305,7 @@ BEGIN
     DO UPDATE SET can_edit = EXCLUDED.can_edit;
 END $$;
 COMMENT ON FUNCTION share_workflow(bigint, text, boolean, text) IS
-    'Shares a workflow with an actor (grantee), or with every actor of a tenant (grantee NULL); grantee_tenant NULL means the workflow''s own tenant, another names an organization working on it (an agency: it sees the definitions and runs its own jobs'' pipelines on them, never the owner''s candidates or facts). can_edit lets the grantees change the definition. Owner or tenant administrator only (42501).';
+    'Shares a workflow with an actor (grantee), or with every actor of a tenant (grantee NULL); grantee_tenant NULL means the current tenant (where no tenant is set, the grantee''s own: each actor is its own tenant), another names an organization working on it (an agency: it sees the definitions and runs its own jobs'' pipelines on them, never the owner''s candidates or facts). can_edit lets the grantees change the definition. Owner or tenant administrator only (42501).';
 
 CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text, grantee_tenant text DEFAULT NULL)
     RETURNS void
@@ -299,7 +314,7 @@ CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text, grantee_tenan
     AS $$
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'unshare it');
-    t text := coalesce(nullif(btrim($3), ''), w.tenant);
+    t text := coalesce(nullif(btrim($3), ''), @extschema@.default_grantee_tenant($2));
 BEGIN
     DELETE FROM @extschema@.workflow_share s
      WHERE s.workflow_id = $1 AND s.grantee_tenant = t AND s.grantee IS NOT DISTINCT FROM $2;
@@ -312,8 +327,21 @@ END $$;
 COMMENT ON FUNCTION unshare_workflow(bigint, text, text) IS
     'Removes a share (grantee NULL: the share with the whole grantee_tenant, NULL meaning the workflow''s tenant). Owner or tenant administrator only (42501); P0002 when there is no such share.';
 
--- Runs as the tables' owner: the owner column is otherwise immutable
--- (touch_updated_at), and the new owner is checked here.
+-- The owner column is otherwise immutable (touch_updated_at): the change is
+-- announced to the trigger first.  Runs as the tables' owner, to call that
+-- announcement and to update a workflow the caller may only administer.
+CREATE FUNCTION begin_owner_transfer(workflow_id bigint) RETURNS void
+    LANGUAGE C STRICT
+    AS 'MODULE_PATHNAME', 'wf_begin_owner_transfer';
+COMMENT ON FUNCTION begin_owner_transfer(bigint) IS
+    'Internal: announces, for the current transaction, the one owner change of that workflow touch_updated_at will let through (called by transfer_workflow_ownership only; not granted to PUBLIC).';
+CREATE FUNCTION owner_transfer_announced(workflow_id bigint) RETURNS boolean
+    LANGUAGE C STRICT
+    AS 'MODULE_PATHNAME', 'wf_owner_transfer_announced';
+COMMENT ON FUNCTION owner_transfer_announced(bigint) IS
+    'Internal: true, once, when this transaction announced the transfer of that workflow (begin_owner_transfer).';
+REVOKE EXECUTE ON FUNCTION begin_owner_transfer(bigint) FROM PUBLIC;
+
 CREATE FUNCTION transfer_workflow_ownership(workflow_id bigint, new_owner text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -324,6 +352,10 @@ BEGIN
     IF $2 IS NULL OR btrim($2) = '' THEN
         RAISE EXCEPTION 'new_owner must name an actor' USING ERRCODE = '22023';
     END IF;
+    IF $2 = w.owner THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@.begin_owner_transfer(w.id);
     UPDATE @extschema@.workflow x SET owner = $2 WHERE x.id = w.id;
     -- A share with the new owner is now ownership.
     DELETE FROM @extschema@.workflow_share s

@@ -85,12 +85,11 @@ DECLARE
     cs @extschema@.candidate_stage;
 BEGIN
     PERFORM @extschema@.current_actor();
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.job_workflow j
-                    WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $2) THEN
+    IF @extschema@.job_tenant($2) IS NULL THEN
         RAISE EXCEPTION 'job % not found', $2 USING ERRCODE = 'P0002';
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
-                WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $2 AND c.candidate_id = $1) THEN
+                WHERE c.tenant = @extschema@.job_tenant($2) AND c.job_id = $2 AND c.candidate_id = $1) THEN
         RAISE EXCEPTION 'candidate % is already in job %', $1, $2 USING ERRCODE = '23505';
     END IF;
     INSERT INTO @extschema@.candidate_stage AS c (job_id, candidate_id) VALUES ($2, $1)

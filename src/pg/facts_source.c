@@ -204,17 +204,30 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 	Datum		args[2] = {Int64GetDatum(id), CStringGetTextDatum(tenant)};
 	MemoryContext caller = CurrentMemoryContext;
 	Jsonb	   *facts = NULL;
+	bool		own_table;
+	WfSavedUser saved;
 	int			ret;
 
 	SPI_connect();
 	prepare_facts_plans(schema);
-	if (candidate && OidIsValid(source_table))
+	own_table = !(candidate && OidIsValid(source_table));
+	if (!own_table)
 		check_source_columns(source_table);
 	/* The command's own changes, and every commit so far. */
 	CommandCounterIncrement();
+	/*
+	 * candidate_profile and job_profile are read as their owner, for the
+	 * tenant named: the same facts whoever evaluates (a member of the
+	 * tenant, an agency it shares the workflow with, a sweep).  A custom
+	 * table is read with the caller's rights.
+	 */
+	if (own_table)
+		wf_become_owner(schema, &saved);
 	PushActiveSnapshot(GetLatestSnapshot());
 	ret = SPI_execute_plan(candidate ? candidate_plan : job_plan, args, NULL, true, 1);
 	PopActiveSnapshot();
+	if (own_table)
+		wf_restore_user(&saved);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the facts of %s " INT64_FORMAT,
 			 candidate ? "candidate" : "job", id);

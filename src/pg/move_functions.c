@@ -25,32 +25,35 @@ PG_FUNCTION_INFO_V1(wf_set_candidate_status);
 
 static Oid	plans_schema = InvalidOid;
 static SPIPlanPtr job_plan = NULL;
-static SPIPlanPtr update_plan = NULL;
+static SPIPlanPtr update_plan = NULL;	/* in the caller's tenant */
+static SPIPlanPtr update_shared_plan = NULL;	/* in the tenant of a shared job */
 
 /* Prepares the statements once per backend (and schema); caller is in SPI. */
 static void
 prepare_plans(Oid schema)
 {
-	Oid			two[2] = {INT8OID, INT8OID};
+	Oid			two[3] = {INT8OID, INT8OID, TEXTOID};
+	const char *update = "UPDATE %s c SET stage_id = c.stage_id "
+		"WHERE c.job_id OPERATOR(pg_catalog.=) $1 AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
+		"AND c.tenant OPERATOR(pg_catalog.=) %s RETURNING c.*";
 
-	if (plans_schema == schema && job_plan && update_plan)
+	if (plans_schema == schema && job_plan && update_plan && update_shared_plan)
 		return;
 	if (job_plan)
 		SPI_freeplan(job_plan);
 	if (update_plan)
 		SPI_freeplan(update_plan);
-	job_plan = update_plan = NULL;
-	/* The caller's tenant's job: ids are the application's within a tenant. */
-	job_plan = wf_keep_plan(psprintf("SELECT 1 FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1 "
-									 "AND j.tenant OPERATOR(pg_catalog.=) %s()",
-									 wf_qualified(schema, "job_workflow"),
-									 wf_qualified(schema, "current_tenant")), 1, two);
+	if (update_shared_plan)
+		SPI_freeplan(update_shared_plan);
+	job_plan = update_plan = update_shared_plan = NULL;
+	/* Ids are the application's within a tenant: job_tenant() says whose job. */
+	job_plan = wf_keep_plan(psprintf("SELECT %s($1)", wf_qualified(schema, "job_tenant")), 1, two);
 	/* SET stage_id = stage_id: the BEFORE trigger applies the frame's request. */
-	update_plan = wf_keep_plan(psprintf("UPDATE %s c SET stage_id = c.stage_id "
-								"WHERE c.job_id OPERATOR(pg_catalog.=) $1 AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
-								"AND c.tenant OPERATOR(pg_catalog.=) %s() RETURNING c.*",
-								wf_qualified(schema, "candidate_stage"),
-								wf_qualified(schema, "current_tenant")), 2, two);
+	update_plan = wf_keep_plan(psprintf(update, wf_qualified(schema, "candidate_stage"),
+										psprintf("%s()", wf_qualified(schema, "current_tenant"))),
+							   2, two);
+	update_shared_plan = wf_keep_plan(psprintf(update, wf_qualified(schema, "candidate_stage"), "$3"),
+									  3, two);
 	plans_schema = schema;
 }
 
@@ -69,8 +72,9 @@ static void
 change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 {
 	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	Datum		args[2];
-	char		nulls[2] = {PG_ARGISNULL(1) ? 'n' : ' ', PG_ARGISNULL(0) ? 'n' : ' '};
+	Datum		args[3];
+	char		nulls[3] = {PG_ARGISNULL(1) ? 'n' : ' ', PG_ARGISNULL(0) ? 'n' : ' ', ' '};
+	const char *tenant = NULL;
 	int			ret;
 
 	frame->actor = wf_actor();
@@ -80,13 +84,28 @@ change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 	prepare_plans(schema);
 	args[0] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	args[1] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
+	args[2] = (Datum) 0;
 
-	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
+	/*
+	 * The caller's own tenant first (one probe); then the job of another
+	 * tenant that shares its workflow with the caller, if any.
+	 */
+	for (int attempt = 0; attempt < 2 && !PG_ARGISNULL(0) && !PG_ARGISNULL(1); attempt++)
 	{
+		if (attempt == 1)
+		{
+			if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
+				elog(ERROR, "workflow_ext: could not read the job");
+			if (SPI_processed == 1)
+				tenant = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			if (tenant == NULL || strcmp(tenant, wf_tenant()) == 0)
+				break;
+			args[2] = CStringGetTextDatum(tenant);
+		}
 		wf_change_push(frame);
 		PG_TRY();
 		{
-			ret = SPI_execute_plan(update_plan, args, nulls, false, 1);
+			ret = SPI_execute_plan(attempt == 0 ? update_plan : update_shared_plan, args, nulls, false, 1);
 		}
 		PG_FINALLY();
 		{
@@ -103,9 +122,14 @@ change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 			return;
 		}
 	}
-	if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "workflow_ext: could not read the job");
-	if (SPI_processed == 0)
+	if (tenant == NULL && !PG_ARGISNULL(1))
+	{
+		if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "workflow_ext: could not read the job");
+		if (SPI_processed == 1)
+			tenant = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	}
+	if (tenant == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("job %s not found", id_text(fcinfo, 1))));

@@ -60,6 +60,7 @@ extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *f
 /* stage_alerts.c: which of a stage's alerts fire for these facts */
 extern bool wf_rule_holds(const WfStage *stage, WfFacts *facts, char **failed_leaves);
 extern Jsonb *wf_json_text_to_jsonb(const char *text);
+extern Jsonb *wf_redact_leaves(Jsonb *leaves);
 extern int	wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves,
 							 bool *fires);
 

@@ -132,6 +132,14 @@ int8_array(Datum *values, bool *nulls, int n)
  * one INSERT of all of them, each row announced to the history guard, in
  * order.  Returns how many were written (not repeats within the visit).
  */
+static bool
+shared_across_tenants(int64 stage_id, Oid schema)
+{
+	const WfStage *stage = wf_stage_lookup(schema, stage_id);
+
+	return stage != NULL && stage->shared_across_tenants;
+}
+
 static int
 events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_id,
 			 const char *cause, WfFacts *facts)
@@ -153,8 +161,14 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	args[7] = CStringGetTextDatum(cause);
 	args[8] = PointerGetDatum(construct_array(ev->severities, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[9] = PointerGetDatum(construct_array(ev->messages, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
-	/* the snapshot keeps the candidate's facts, as the column always has */
-	args[10] = JsonbPGetDatum(wf_facts_doc(facts, WF_SOURCE_CANDIDATE));
+	/*
+	 * The snapshot keeps the candidate's facts, as the column always has;
+	 * none in a workflow shared across tenants: its events are read by
+	 * another tenant's actors.
+	 */
+	args[10] = JsonbPGetDatum(shared_across_tenants(stage_id, schema)
+							  ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")))
+							  : wf_facts_doc(facts, WF_SOURCE_CANDIDATE));
 	args[11] = CStringGetTextDatum(row->tenant);
 
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);

@@ -79,6 +79,9 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 	wf_facts_for_row(&facts, schema, row);
 	if (wf_rule_holds(stage, &facts, &failed))
 		return;
+	/* A mover of another tenant (an agency) learns no fact of this one. */
+	if (strcmp(row->tenant, wf_tenant()) != 0)
+		failed = JsonbToCString(NULL, &wf_redact_leaves(wf_json_text_to_jsonb(failed))->root, 0);
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("rule \"%s\" of stage \"%s\" blocks candidate " INT64_FORMAT
@@ -161,6 +164,39 @@ guard_restore(Oid schema, HeapTuple tuple, const WfPipelineRow *row)
 	return tuple;
 }
 
+/* The workflow of row's job in row's tenant, as the caller sees it. */
+static bool
+job_workflow_of(Oid schema, WfPipelineRow *row)
+{
+	return query_int8(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1 "
+							   "AND j.tenant OPERATOR(pg_catalog.=) %s",
+							   wf_qualified(schema, "job_workflow"), quote_literal_cstr(row->tenant)),
+					  1, row->job_id, 0, &row->workflow_id);
+}
+
+/* job_tenant(job_id): whose job the id names for the caller, or NULL. */
+static const char *
+job_tenant_of(Oid schema, int64 job_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(job_id)};
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *tenant = NULL;
+
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT %s($1)", wf_qualified(schema, "job_tenant")),
+							  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not resolve job " INT64_FORMAT, job_id);
+	if (SPI_processed == 1)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		tenant = v ? MemoryContextStrdup(caller, v) : NULL;
+	}
+	SPI_finish();
+	return tenant;
+}
+
 static HeapTuple
 guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 {
@@ -176,15 +212,6 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		return tuple;			/* NOT NULL reports it */
 	if (row.has_transition || row.has_visit)
 		return guard_restore(schema, tuple, &row);
-	/* The tenant is the one acting, whatever the statement said. */
-	row.tenant = wf_tenant();
-	{
-		int			cols[1] = {c->tenant};
-		Datum		values[1] = {CStringGetTextDatum(row.tenant)};
-		bool		nulls[1] = {false};
-
-		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
-	}
 	if (row.status != NULL && strcmp(row.status, "active") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -193,15 +220,28 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 
 	given_workflow = row.workflow_id;
 
-	/* The job's workflow as the caller sees it: an invisible job is not found. */
-	if (!query_int8(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1 "
-							 "AND j.tenant OPERATOR(pg_catalog.=) %s",
-							 wf_qualified(schema, "job_workflow"), quote_literal_cstr(row.tenant)),
-					1, row.job_id, 0, &row.workflow_id))
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job " INT64_FORMAT " not found", row.job_id),
-				 errhint("Assign a workflow to the job with assign_workflow().")));
+	/*
+	 * The job's workflow as the caller sees it: an invisible job is not
+	 * found.  The row is the job's tenant's, whatever the statement said: the
+	 * caller's own, or that of a job shared with it (job_tenant()).
+	 */
+	row.tenant = wf_tenant();
+	if (!job_workflow_of(schema, &row))
+	{
+		row.tenant = job_tenant_of(schema, row.job_id);
+		if (row.tenant == NULL || !job_workflow_of(schema, &row))
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("job " INT64_FORMAT " not found", row.job_id),
+					 errhint("Assign a workflow to the job with assign_workflow().")));
+	}
+	{
+		int			cols[1] = {c->tenant};
+		Datum		values[1] = {CStringGetTextDatum(row.tenant)};
+		bool		nulls[1] = {false};
+
+		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+	}
 	if (row.has_workflow && given_workflow != row.workflow_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

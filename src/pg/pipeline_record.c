@@ -130,8 +130,9 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 			if (stage->has_rule)
 				(void) wf_rule_holds(stage, &facts, &failed_text);
 			failed = wf_json_text_to_jsonb(failed_text);
+			/* what other tenants will read (history, the move's result) copies no fact */
 			if (stage->has_rule && !stage->rule_blocks)
-				warnings = failed;
+				warnings = stage->shared_across_tenants ? wf_redact_leaves(failed) : failed;
 			if (stage->n_alerts > 0)
 			{
 				fires = palloc(sizeof(bool) * stage->n_alerts);

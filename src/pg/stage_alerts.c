@@ -100,3 +100,53 @@ wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves
 	}
 	return firing;
 }
+
+/*
+ * Facts of one tenant never reach another's actors.  What an explanation of
+ * failed leaves copies from the facts (what a leaf saw, the reason naming
+ * it, the elements of a quantified group) is dropped; path, field, source,
+ * operator, expected value and result stay.  For the history and events of a
+ * workflow shared across tenants, and for the error a mover of another
+ * tenant gets.
+ */
+static bool
+copies_facts(const char *key, int len)
+{
+	static const char *const keys[] = {"actual", "expected_value", "reason", "why", "elements",
+	"element"};
+
+	for (size_t i = 0; i < lengthof(keys); i++)
+		if ((size_t) len == strlen(keys[i]) && memcmp(key, keys[i], len) == 0)
+			return true;
+	return false;
+}
+
+Jsonb *
+wf_redact_leaves(Jsonb *leaves)
+{
+	JsonbParseState *state = NULL;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	JsonbValue *result = NULL;
+	int			depth = 0;
+
+	if (leaves == NULL || !JB_ROOT_IS_ARRAY(leaves))
+		return leaves;
+	it = JsonbIteratorInit(&leaves->root);
+	while ((tok = JsonbIteratorNext(&it, &v, depth >= 2)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY && depth == 2 && copies_facts(v.val.string.val, v.val.string.len))
+		{
+			/* skip the value, whole */
+			(void) JsonbIteratorNext(&it, &v, true);
+			continue;
+		}
+		if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
+			depth++;
+		else if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
+			depth--;
+		result = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY || tok == WJB_KEY ? &v : NULL);
+	}
+	return JsonbValueToJsonb(result);
+}

@@ -36,7 +36,7 @@ static MemoryContext cache_context = NULL;
 static HTAB *cache = NULL;
 static bool cache_valid = false;
 static Oid	cache_schema = InvalidOid;
-static Oid	watched[3] = {InvalidOid, InvalidOid, InvalidOid};
+static Oid	watched[4] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
 
 /* Caches retired during this transaction, freed when it ends. */
 typedef struct RetiredCache
@@ -51,7 +51,8 @@ static RetiredCache *retired = NULL;
 static void
 relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == watched[0] || relid == watched[1] || relid == watched[2])
+	if (relid == InvalidOid || relid == watched[0] || relid == watched[1] || relid == watched[2] ||
+		relid == watched[3])
 		cache_valid = false;
 }
 
@@ -131,6 +132,7 @@ reset_cache(Oid schema)
 	watched[0] = get_relname_relid("workflow_stage", schema);
 	watched[1] = get_relname_relid("stage_rule", schema);
 	watched[2] = get_relname_relid("alert", schema);
+	watched[3] = get_relname_relid("workflow_share", schema);
 	cache_valid = true;
 }
 
@@ -185,11 +187,13 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	sql = psprintf("SELECT s.workflow_id, s.position, s.kind OPERATOR(pg_catalog.=) 'hired', s.name, r.id, r.name, "
 				   "r.on_fail OPERATOR(pg_catalog.=) 'block', r.condition, "
 				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
-				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1) "
+				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1), "
+				   "s.tenant, EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
+				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) s.tenant) "
 				   "FROM %s s LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
 				   "WHERE s.id OPERATOR(pg_catalog.=) $1",
-				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow_stage"),
-				   wf_qualified(schema, "stage_rule"));
+				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow_share"),
+				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "stage_rule"));
 	/* read_only: run under the snapshot pushed above */
 	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read stage " INT64_FORMAT, stage_id);
@@ -207,6 +211,8 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		out->name = copy_text_column(row, desc, 4);
 		out->next_stage_id = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
 		out->has_next = !isnull;
+		out->tenant = copy_text_column(row, desc, 10);
+		out->shared_across_tenants = DatumGetBool(SPI_getbinval(row, desc, 11, &isnull));
 		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
 		out->has_rule = !isnull;
 		if (out->has_rule)
