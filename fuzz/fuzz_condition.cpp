@@ -2,7 +2,8 @@
 // then evaluate and explain it against facts (relative time at a fixed
 // instant), the facts resolved up front and on demand (same answers); the
 // leaves it lists must compile back as alerts.  Input: condition JSON, a NUL
-// byte, facts JSON (facts default to {} when there is no NUL).
+// byte, facts JSON (facts default to {} when there is no NUL), which serves
+// every source (candidate, application, job).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -60,16 +61,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wf_free(failed);
   char* leaves = wf_condition_leaves(cond, &status);
   if (!leaves) __builtin_trap();
-  // The leaves re-validate one by one as alerts.
+  // The leaves re-validate one by one as alerts, with their sources.
   auto list = nlohmann::json::parse(leaves);
   wf_free(leaves);
   for (const auto& leaf : list) {
     std::string value = leaf.contains("value") ? leaf["value"].dump() : std::string();
-    wf_condition* alert = wf_alert_compile(
-        leaf["field"].get<std::string>().c_str(), leaf["op"].get<std::string>().c_str(),
-        leaf.contains("value") ? value.c_str() : nullptr, value.size(),
-        leaf["ignore_case"].get<bool>() ? 1 : 0, &status);
+    std::string source = leaf.contains("source") ? leaf["source"].get<std::string>() : "";
+    wf_condition* alert = wf_alert_compile_source(
+        leaf["field"].get<std::string>().c_str(), leaf.contains("source") ? source.c_str() : nullptr,
+        leaf["op"].get<std::string>().c_str(), leaf.contains("value") ? value.c_str() : nullptr,
+        value.size(), leaf["ignore_case"].get<bool>() ? 1 : 0, &status);
     if (!alert) __builtin_trap();
+    // Every field reads a known source.
+    for (size_t i = 0; i < wf_condition_field_count(alert); ++i)
+      if (wf_condition_field_source(alert, i) < WF_SOURCE_CANDIDATE ||
+          wf_condition_field_source(alert, i) > WF_SOURCE_JOB)
+        __builtin_trap();
     wf_condition_free(alert);
   }
   wf_condition_free(cond);

@@ -103,8 +103,16 @@ wf_condition* wf_condition_compile(const char* json_text, size_t len, wf_status*
 
 wf_condition* wf_alert_compile(const char* field, const char* op, const char* value_json,
                                size_t value_len, int ignore_case, wf_status* st) {
+  return wf_alert_compile_source(field, nullptr, op, value_json, value_len, ignore_case, st);
+}
+
+wf_condition* wf_alert_compile_source(const char* field, const char* source, const char* op,
+                                      const char* value_json, size_t value_len, int ignore_case,
+                                      wf_status* st) {
   return guarded<wf_condition*>(st, nullptr, [&]() -> wf_condition* {
     wf::CompileError err;
+    const std::string source_text = source ? source : "";
+    const std::string* src = source ? &source_text : nullptr;  // NULL: the candidate
     std::unique_ptr<wf::Condition> impl;
     if (value_json) {
       wf::ParsedJson value;
@@ -116,9 +124,10 @@ wf_condition* wf_alert_compile(const char* field, const char* op, const char* va
       wf::RawNumbers raw;
       for (auto& [path, text] : value.raw_numbers) raw.emplace("$.value" + path.substr(1), text);
       impl = wf::compile_alert(field ? field : "", op ? op : "", &value.doc, ignore_case != 0, err,
-                               &raw);
+                               &raw, src);
     } else {
-      impl = wf::compile_alert(field ? field : "", op ? op : "", nullptr, ignore_case != 0, err);
+      impl = wf::compile_alert(field ? field : "", op ? op : "", nullptr, ignore_case != 0, err,
+                               nullptr, src);
     }
     return wrap(std::move(impl), err, st);
   });
@@ -145,6 +154,11 @@ const char* wf_condition_segment(const wf_condition* cond, size_t field, size_t 
   const std::string& s = cond->impl->fields[field][segment].key;
   if (len) *len = s.size();
   return s.data();
+}
+
+int wf_condition_field_source(const wf_condition* cond, size_t field) {
+  if (!cond || field >= cond->impl->field_sources.size()) return -1;
+  return static_cast<int>(cond->impl->field_sources[field]);
 }
 
 int wf_condition_segment_index(const wf_condition* cond, size_t field, size_t segment,
@@ -235,12 +249,15 @@ char* wf_condition_leaves(const wf_condition* cond, wf_status* st) {
     for (const wf::Unit& u : c.units) {
       if (u.quantifier) {  // one entry for the group: an alert re-creates it
         const wf::Quantifier& q = c.quantifiers[u.index];
-        out.push_back({{"path", q.path},
-                       {"field", q.field.text},
-                       {"op", std::string(wf::op_name(q.op))},
-                       {"ignore_case", false},
-                       {"negated", q.negated},
-                       {"value", q.where}});
+        nlohmann::json group = {{"path", q.path},
+                                {"field", q.field.text},
+                                {"op", std::string(wf::op_name(q.op))},
+                                {"ignore_case", false},
+                                {"negated", q.negated},
+                                {"value", q.where}};
+        if (q.field.source != wf::Source::Candidate)
+          group["source"] = wf::source_name(q.field.source);
+        out.push_back(std::move(group));
         continue;
       }
       const wf::Leaf& l = c.leaves[u.index];
@@ -250,6 +267,8 @@ char* wf_condition_leaves(const wf_condition* cond, wf_status* st) {
                              {"ignore_case", l.ignore_case},
                              {"negated", l.negated}};
       if (wf::op_takes_value(l.op)) leaf["value"] = l.value;
+      // Only when not the candidate: a 0.2 leaf lists as it always did.
+      if (l.field.source != wf::Source::Candidate) leaf["source"] = wf::source_name(l.field.source);
       out.push_back(std::move(leaf));
     }
     return malloc_copy(out.dump());

@@ -28,12 +28,23 @@ const char* kind_name(const json& v) {
   }
 }
 
-// {"field": "..."} (and nothing else): a value naming another fact.
+// {"field": "..."}, maybe with its "source" (and nothing else): a value
+// naming another fact.
 bool is_fact_reference(const json& v) {
-  return v.is_object() && v.size() == 1 && v.contains("field");
+  return v.is_object() && v.contains("field") &&
+         (v.size() == 1 || (v.size() == 2 && v.contains("source")));
 }
 
 }  // namespace
+
+const char* source_name(Source s) {
+  switch (s) {
+    case Source::Application: return "application";
+    case Source::Job: return "job";
+    case Source::Candidate: break;
+  }
+  return "candidate";
+}
 
 bool parse_field(const std::string& f, Path& out, bool& exact, std::string& message) {
   out.clear();
@@ -145,10 +156,35 @@ class Compiler {
     return false;
   }
 
+  // The "source" of obj (a leaf, a fact operand or a quantified group's body),
+  // whose JSON path is path; the candidate when it names none.  Refused in an
+  // element's scope: fields there are the element's, and a root ($) path
+  // there reads the candidate, so a source could only mislead.
+  bool source_of(const json& obj, const std::string& path, int scope, Source& out) {
+    out = Source::Candidate;
+    if (!obj.contains("source")) return true;
+    const json& s = obj.at("source");
+    const std::string at = path + ".source";
+    if (scope > 0)
+      return fail("\"source\" cannot be used inside \"" +
+                      std::string(op_name(cond_->quantifiers[owners_.back()].op)) +
+                      "\": fields there are read from the element", at);
+    if (!s.is_string())
+      return fail(std::string("\"source\" must be a string, not ") + kind_name(s), at);
+    const std::string name = s.get<std::string>();
+    for (Source k : {Source::Candidate, Source::Application, Source::Job})
+      if (name == source_name(k)) {
+        out = k;
+        return true;
+      }
+    return fail("unknown source \"" + name + "\" (candidate, application or job)", at);
+  }
+
   // A field as written, at scope (0: the facts' root; >0: inside a quantified
   // group, where a plain path is relative to the element and an exact path
-  // starting with $ reads from the root).
-  bool field_ref(const json& field, const std::string& path, int scope, FieldRef& out) {
+  // starting with $ reads from the root), read from source's facts.
+  bool field_ref(const json& field, const std::string& path, int scope, Source source,
+                 FieldRef& out) {
     if (!field.is_string())
       return fail(std::string("\"field\" must be a string, not ") + kind_name(field), path);
     const std::string text = field.get<std::string>();
@@ -165,7 +201,8 @@ class Compiler {
     if (out.relative) {
       out.path = std::move(steps);
     } else {
-      out.slot = slot_for(text, std::move(steps));
+      out.source = source;
+      out.slot = slot_for(source, text, std::move(steps));
     }
     return true;
   }
@@ -231,7 +268,7 @@ class Compiler {
       return fail("a node needs \"all\", \"any\", \"not\" or \"field\"", path);
     for (auto it = doc.begin(); it != doc.end(); ++it) {
       const std::string& k = it.key();
-      if (k != "field" && k != "op" && k != "value" && k != "ignore_case")
+      if (k != "field" && k != "op" && k != "value" && k != "ignore_case" && k != "source")
         return fail("unexpected key \"" + k + "\" in a leaf", path);
     }
     if (!doc.contains("op")) {
@@ -255,7 +292,7 @@ class Compiler {
     }
     const bool has_value = doc.contains("value");
     static const json kNull;
-    return leaf(index, doc.at("field"), op.get<std::string>(), has_value ? doc.at("value") : kNull,
+    return leaf(index, doc, op.get<std::string>(), has_value ? doc.at("value") : kNull,
                 has_value, negated, ignore_case, path, scope);
   }
 
@@ -266,10 +303,13 @@ class Compiler {
       return fail("\"" + name + "\" needs {\"field\": an array field, \"where\": a condition}",
                   path);
     for (auto it = body.begin(); it != body.end(); ++it)
-      if (it.key() != "field" && it.key() != "where")
+      if (it.key() != "field" && it.key() != "where" && it.key() != "source")
         return fail("unexpected key \"" + it.key() + "\" in \"" + name + "\"", path);
     Quantifier q;
-    if (!field_ref(body.at("field"), path + ".field", scope, q.field)) return false;
+    Source source;
+    if (!source_of(body, path, scope, source) ||
+        !field_ref(body.at("field"), path + ".field", scope, source, q.field))
+      return false;
     q.op = op;
     q.negated = negated;
     q.in_quantifier = scope > 0;
@@ -289,11 +329,14 @@ class Compiler {
     return ok;
   }
 
-  bool leaf(uint32_t index, const json& field, const std::string& op_text, const json& value,
+  bool leaf(uint32_t index, const json& doc, const std::string& op_text, const json& value,
             bool has_value, bool negated, bool ignore_case, const std::string& path,
             int scope) {
     FieldRef ref;
-    if (!field_ref(field, path + ".field", scope, ref)) return false;
+    Source source;
+    if (!source_of(doc, path, scope, source) ||
+        !field_ref(doc.at("field"), path + ".field", scope, source, ref))
+      return false;
     auto op = parse_op(op_text);
     if (!op || op_is_quantifier(*op))
       return fail("unknown operator \"" + op_text + "\"", path + ".op");
@@ -331,12 +374,17 @@ class Compiler {
       cond_->quantifiers[owners_.back()].inner.push_back(u);
   }
 
-  uint32_t slot_for(const std::string& field, Path steps) {
-    auto it = slots_.find(field);
+  // One slot per (source, field as written): the same path in two sources
+  // is two facts.
+  uint32_t slot_for(Source source, const std::string& field, Path steps) {
+    std::string key(1, static_cast<char>('0' + static_cast<int>(source)));
+    key += field;
+    auto it = slots_.find(key);
     if (it != slots_.end()) return it->second;
     const uint32_t slot = static_cast<uint32_t>(cond_->fields.size());
     cond_->fields.push_back(std::move(steps));
-    slots_.emplace(field, slot);
+    cond_->field_sources.push_back(source);
+    slots_.emplace(std::move(key), slot);
     return slot;
   }
 
@@ -347,7 +395,9 @@ class Compiler {
                int scope, bool compares_as_instant = true, bool allow_ref = true) {
     if (is_fact_reference(v) && allow_ref) {
       out.ref.emplace();
-      return field_ref(v.at("field"), path + ".field", scope, *out.ref);
+      Source source;
+      return source_of(v, path, scope, source) &&
+             field_ref(v.at("field"), path + ".field", scope, source, *out.ref);
     }
     switch (v.type()) {
       case json::value_t::null: out.kind = Operand::Kind::Null; return true;
@@ -555,18 +605,21 @@ std::unique_ptr<Condition> compile_condition(const json& doc, CompileError& erro
 
 std::unique_ptr<Condition> compile_alert(const std::string& field, const std::string& op,
                                          const json* value, bool ignore_case,
-                                         CompileError& error, const RawNumbers* raw) {
+                                         CompileError& error, const RawNumbers* raw,
+                                         const std::string* source) {
   // An alert is exactly one leaf (or one quantified group): validate it
   // through the same path.
   auto parsed = parse_op(op);
   if (parsed && op_is_quantifier(*parsed)) {
     json group = {{"field", field}};
+    if (source) group["source"] = *source;
     if (value) group["where"] = *value;
     json doc = {{std::string(op_name(*parsed)), group}};
     if (ignore_case) doc[std::string(op_name(*parsed))]["ignore_case"] = true;  // refused
     return compile_condition(doc, error, nullptr);
   }
   json leaf = {{"field", field}, {"op", op}};
+  if (source) leaf["source"] = *source;
   if (value) leaf["value"] = *value;
   if (ignore_case) leaf["ignore_case"] = true;
   return compile_condition(leaf, error, raw);

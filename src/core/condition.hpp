@@ -26,11 +26,19 @@ struct PathStep {
 };
 using Path = std::vector<PathStep>;
 
-// Where a field is read: from the facts' root (a slot the host resolves,
+// Whose facts a root field reads ("source"; WF_SOURCE_* in workflow_core.h):
+// the candidate's, this candidate in this job (the application), or the job's.
+enum class Source : uint8_t { Candidate = 0, Application = 1, Job = 2 };
+
+// The name as written in a condition ("candidate", "application", "job").
+const char* source_name(Source s);
+
+// Where a field is read: from a source's root (a slot the host resolves,
 // up front or when a leaf first reads it) or from the element of the innermost quantified group.
 struct FieldRef {
   bool relative = false;  // true: relative to the current element
   uint32_t slot = 0;      // !relative: index into Condition::fields
+  Source source = Source::Candidate;  // !relative: whose facts
   Path path;              // relative: the steps from the element
   std::string text;       // as written
 };
@@ -100,6 +108,7 @@ struct Condition {
   std::vector<Quantifier> quantifiers;
   std::vector<Unit> units;
   std::vector<Path> fields;  // distinct root paths, resolved by the host
+  std::vector<Source> field_sources;  // per field: whose facts it reads
   bool uses_relative_time = false;
 };
 
@@ -121,9 +130,11 @@ std::unique_ptr<Condition> compile_condition(const nlohmann::json& doc, CompileE
                                              const RawNumbers* raw = nullptr);
 // An alert's (field, operator, value) as a one-leaf condition; value may be
 // null for exists/not_exists.  Operators some/every/none make the quantified
-// group {op: {"field": field, "where": value}}.
+// group {op: {"field": field, "where": value}}.  source (null: the candidate)
+// becomes the leaf's (or group's) "source", validated like one written there.
 std::unique_ptr<Condition> compile_alert(const std::string& field, const std::string& op,
                                          const nlohmann::json* value, bool ignore_case,
-                                         CompileError& error, const RawNumbers* raw = nullptr);
+                                         CompileError& error, const RawNumbers* raw = nullptr,
+                                         const std::string* source = nullptr);
 
 }  // namespace wf

@@ -568,6 +568,24 @@ const char* fact_kind(const wf_fact& f) {
   }
 }
 
+// How a reason names a field: as written, and whose when it is not the
+// candidate's (a candidate's field reads as it did before sources).
+std::string field_label(const FieldRef& r) {
+  std::string s = "field \"" + r.text + "\"";
+  if (!r.relative && r.source != Source::Candidate)
+    s += std::string(" of the ") + source_name(r.source);
+  return s;
+}
+
+// The start of an explanation entry: path, field and, when not the
+// candidate's, its source (so a client sees whose fact it was).
+json entry_head(const std::string& path, const FieldRef& field) {
+  json entry = {{"path", path}, {"field", field.text}};
+  if (!field.relative && field.source != Source::Candidate)
+    entry["source"] = source_name(field.source);
+  return entry;
+}
+
 std::string reason(const Leaf& l, const wf_fact& f, const Operands& ops, Outcome outcome,
                    EvalContext& ctx) {
   switch (outcome) {
@@ -576,8 +594,8 @@ std::string reason(const Leaf& l, const wf_fact& f, const Operands& ops, Outcome
       if (f.kind != WF_FACT_MISSING)
         for (size_t i = 0, r = 0; i < l.operands.size(); ++i)
           if (l.operands[i].ref && r < ops.seen.size() && ops.seen[r++].kind == WF_FACT_MISSING)
-            return "field \"" + l.operands[i].ref->text + "\" (the value) is missing";
-      return "field \"" + l.field.text + "\" is missing";
+            return field_label(*l.operands[i].ref) + " (the value) is missing";
+      return field_label(l.field) + " is missing";
     case Outcome::TooLong:
       return "text of " + std::to_string(f.len) + " bytes is longer than the " +
              std::to_string(WF_MAX_MATCH_TEXT_BYTES) + " bytes \"matches\" scans";
@@ -597,7 +615,7 @@ std::string reason(const Leaf& l, const wf_fact& f, const Operands& ops, Outcome
         const bool list_op = l.op == Op::In || l.op == Op::NotIn;
         if ((list_op && seen.kind != WF_FACT_ARRAY) ||
             (!list_op && (seen.kind == WF_FACT_NULL || !is_scalar(seen))))
-          return "type mismatch: field \"" + l.operands[i].ref->text + "\" (the value) holds " +
+          return "type mismatch: " + field_label(*l.operands[i].ref) + " (the value) holds " +
                  fact_kind(seen);
       }
       std::string wanted = !o                                  ? "a value"
@@ -626,15 +644,14 @@ json explain_leaf(const Leaf& l, EvalContext& ctx, bool only_failed, bool* keep)
   const bool passed = result != l.negated;
   *keep = !(only_failed && passed);
   if (!*keep) return json();
-  json entry = {{"path", l.path},
-                {"field", l.field.text},
-                {"op", std::string(op_name(l.op))},
-                {"expected", l.value},
-                {"actual", f.kind == WF_FACT_MISSING ? json() : fact_json(f, ctx)},
-                {"missing", f.kind == WF_FACT_MISSING},
-                {"result", result},
-                {"negated", l.negated},
-                {"passed", passed}};
+  json entry = entry_head(l.path, l.field);
+  entry["op"] = std::string(op_name(l.op));
+  entry["expected"] = l.value;
+  entry["actual"] = f.kind == WF_FACT_MISSING ? json() : fact_json(f, ctx);
+  entry["missing"] = f.kind == WF_FACT_MISSING;
+  entry["result"] = result;
+  entry["negated"] = l.negated;
+  entry["passed"] = passed;
   if (!ops.seen.empty()) {  // fact against fact: the other side's value
     json values = json::array();
     for (const wf_fact& s : ops.seen)
@@ -659,19 +676,18 @@ json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, boo
   *keep = !(only_failed && passed);
   if (!*keep) return json();
   const std::string op(op_name(q.op));
-  json entry = {{"path", q.path},
-                {"field", q.field.text},
-                {"op", op},
-                {"expected", q.where},
-                {"actual", r.outcome == Outcome::Missing ? json() : json{{"elements", r.elements}}},
-                {"missing", r.outcome == Outcome::Missing},
-                {"result", result},
-                {"negated", q.negated},
-                {"passed", passed}};
+  json entry = entry_head(q.path, q.field);
+  entry["op"] = op;
+  entry["expected"] = q.where;
+  entry["actual"] = r.outcome == Outcome::Missing ? json() : json{{"elements", r.elements}};
+  entry["missing"] = r.outcome == Outcome::Missing;
+  entry["result"] = result;
+  entry["negated"] = q.negated;
+  entry["passed"] = passed;
   if (r.decided_by >= 0) entry["element"] = r.decided_by;
   std::string why;
   if (r.outcome == Outcome::Missing) {
-    why = "field \"" + q.field.text + "\" is missing";
+    why = field_label(q.field) + " is missing";
   } else if (r.outcome == Outcome::TypeMismatch) {
     why = "type mismatch: \"" + op + "\" needs an array, the field holds " + fact_kind(r.array);
   } else if (q.op == Op::Some) {

@@ -31,6 +31,17 @@ extern "C" {
 #define WF_MAX_REGEX_BYTES (1024 * 1024)
 #define WF_MIN_REGEX_BYTES (32 * 1024)
 
+/*
+ * Whose facts a field reads (0.3.0): a leaf, a fact operand ({"field": ...})
+ * or a quantified group may say "source": "candidate" (the default: the
+ * candidate's facts), "application" (this candidate in this job:
+ * candidate_stage.attributes) or "job" (the job's facts).  Not inside a
+ * quantified group's "where", whose fields are the element's.
+ */
+#define WF_SOURCE_CANDIDATE 0
+#define WF_SOURCE_APPLICATION 1
+#define WF_SOURCE_JOB 2
+
 typedef enum wf_status_code
 {
 	WF_OK = 0,
@@ -113,19 +124,33 @@ void		wf_core_set_host(const wf_host *host);
 /* Parse, validate and compile condition JSON text.  NULL on failure. */
 wf_condition *wf_condition_compile(const char *json, size_t len, wf_status *status);
 /* Compile one alert definition: field, operator and value (JSON text, NULL
- * when absent), as a one-leaf condition. */
+ * when absent), as a one-leaf condition.  Its field reads the candidate's
+ * facts (a fact operand in value may still name its own "source"). */
 wf_condition *wf_alert_compile(const char *field, const char *op,
 							   const char *value_json, size_t value_len,
 							   int ignore_case, wf_status *status);
+/* The same, the field read from source: "candidate", "application" or "job"
+ * (NULL: the candidate), as the leaf's "source" (wf_condition_leaves lists
+ * it); anything else is WF_INVALID at path "$.source" ("$.some.source" and
+ * so on for a quantified group). */
+wf_condition *wf_alert_compile_source(const char *field, const char *source,
+									  const char *op, const char *value_json,
+									  size_t value_len, int ignore_case,
+									  wf_status *status);
 void		wf_condition_free(wf_condition *cond);
 
 /*
- * The distinct field paths a condition reads, as dot-separated segments.
- * The caller resolves them into wf_facts, in this order: all of them into an
- * array for evaluate/explain, or each on demand through a wf_fact_source for
- * the _lazy calls.
+ * The distinct fields a condition reads, as dot-separated segments, each
+ * from one source (wf_condition_field_source): the same path read from two
+ * sources is two fields.  The caller resolves them into wf_facts, in this
+ * order: all of them into an array for evaluate/explain, or each on demand
+ * through a wf_fact_source for the _lazy calls.
  */
 size_t		wf_condition_field_count(const wf_condition *cond);
+/* WF_SOURCE_CANDIDATE, _APPLICATION or _JOB: whose facts field is looked up
+ * in; -1 when there is no such field.  A condition that names no source has
+ * only WF_SOURCE_CANDIDATE fields. */
+int			wf_condition_field_source(const wf_condition *cond, size_t field);
 size_t		wf_condition_segment_count(const wf_condition *cond, size_t field);
 const char *wf_condition_segment(const wf_condition *cond, size_t field,
 								 size_t segment, size_t *len);
@@ -184,7 +209,10 @@ char	   *wf_condition_explain_lazy(const wf_condition *cond, const wf_fact_sourc
  *   {"result": bool, "leaves": [{path, field, op, expected, actual, result,
  *                                negated, passed, reason}...]}
  * With only_failed, just the array of the leaves that made the condition
- * fail (passed = false).  NULL on error.
+ * fail (passed = false).  NULL on error.  A leaf or group whose field is not
+ * the candidate's has "source" ("application" or "job") after "field"; a
+ * fact operand's source is in "expected" as written; a reason names such a
+ * field as 'field "x" of the job'.  Candidate leaves are explained as in 0.2.
  */
 char	   *wf_condition_explain(const wf_condition *cond, const wf_fact *facts,
 								 int only_failed, int *result, wf_status *status);
@@ -194,8 +222,10 @@ char	   *wf_condition_explain_at(const wf_condition *cond, const wf_fact *facts,
 
 /*
  * The leaves of a condition as a malloc'd JSON array:
- *   [{"path", "field", "op", "value", "ignore_case", "negated"}...]
- * "op" is the canonical operator name; "value" is absent for exists/not_exists.
+ *   [{"path", "field", "op", "value", "ignore_case", "negated", "source"}...]
+ * "op" is the canonical operator name; "value" is absent for exists/not_exists;
+ * "source" only when the field is not the candidate's (wf_alert_compile_source
+ * takes it back).
  */
 char	   *wf_condition_leaves(const wf_condition *cond, wf_status *status);
 

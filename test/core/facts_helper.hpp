@@ -95,26 +95,45 @@ struct Compiled {
   Compiled& operator=(const Compiled&) = delete;
 };
 
+// The three documents facts come from, one per source (WF_SOURCE_*), as the
+// shim finds them: the candidate's facts, the application's attributes, the
+// job's facts.  One document alone serves all three sources.
+struct FactDocs {
+  nlohmann::json by_source[3];
+  FactDocs(const nlohmann::json& all) : by_source{all, all, all} {}  // NOLINT: implicit
+  FactDocs(const nlohmann::json& candidate, const nlohmann::json& application,
+           const nlohmann::json& job)
+      : by_source{candidate, application, job} {}
+};
+
+// Field `field` of cond in its source's document, or NULL when missing.
+inline const nlohmann::json* lookup(const wf_condition* cond, size_t field, const FactDocs& docs) {
+  const int source = wf_condition_field_source(cond, field);
+  if (source < 0 || source > 2) return nullptr;
+  const nlohmann::json* at = &docs.by_source[source];
+  for (size_t s = 0; s < wf_condition_segment_count(cond, field) && at; ++s) {
+    size_t index = 0;
+    if (wf_condition_segment_index(cond, field, s, &index)) {
+      at = at->is_array() && index < at->size() ? &(*at)[index] : nullptr;
+      continue;
+    }
+    size_t len = 0;
+    const char* seg = wf_condition_segment(cond, field, s, &len);
+    std::string key(seg, len);
+    at = at->is_object() && at->contains(key) ? &(*at)[key] : nullptr;
+  }
+  return at;
+}
+
 class ResolvedFacts {
  public:
-  ResolvedFacts(const wf_condition* cond, const nlohmann::json& doc)
-      : doc_(std::make_unique<nlohmann::json>(doc)) {
+  ResolvedFacts(const wf_condition* cond, const FactDocs& docs)
+      : docs_(std::make_unique<FactDocs>(docs)) {
     wf_core_set_host(&test_host::host);
     const size_t n = wf_condition_field_count(cond);
     facts_.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      const nlohmann::json* at = doc_.get();
-      for (size_t s = 0; s < wf_condition_segment_count(cond, i) && at; ++s) {
-        size_t index = 0;
-        if (wf_condition_segment_index(cond, i, s, &index)) {
-          at = at->is_array() && index < at->size() ? &(*at)[index] : nullptr;
-          continue;
-        }
-        size_t len = 0;
-        const char* seg = wf_condition_segment(cond, i, s, &len);
-        std::string key(seg, len);
-        at = at->is_object() && at->contains(key) ? &(*at)[key] : nullptr;
-      }
+      const nlohmann::json* at = lookup(cond, i, *docs_);
       facts_[i] = at ? top(*at) : wf_fact{};
     }
   }
@@ -131,7 +150,7 @@ class ResolvedFacts {
     }
     return f;
   }
-  std::unique_ptr<nlohmann::json> doc_;
+  std::unique_ptr<FactDocs> docs_;
   std::vector<wf_fact> facts_;
   std::vector<std::vector<wf_fact>> items_;
 };
@@ -141,18 +160,19 @@ class ResolvedFacts {
 // child()).  refuse: fields whose lookup fails (resolve returns 0).
 class LazyFacts {
  public:
-  LazyFacts(const wf_condition* cond, const nlohmann::json& doc)
-      : cond_(cond), doc_(std::make_unique<nlohmann::json>(doc)),
+  LazyFacts(const wf_condition* cond, const FactDocs& docs)
+      : cond_(cond), docs_(std::make_unique<FactDocs>(docs)),
         asked_(wf_condition_field_count(cond), 0) {
     wf_core_set_host(&test_host::host);
     source_.resolve = &LazyFacts::resolve;
     source_.arg = this;
   }
   const wf_fact_source* source() const { return &source_; }
-  // How often field `name` (as the condition writes its dot path) was asked for.
-  int asked(const std::string& name) const {
+  // How often field `name` (as the condition writes its dot path) of source
+  // was asked for.
+  int asked(const std::string& name, int source = WF_SOURCE_CANDIDATE) const {
     for (size_t i = 0; i < asked_.size(); ++i)
-      if (path(i) == name) return asked_[i];
+      if (path(i) == name && wf_condition_field_source(cond_, i) == source) return asked_[i];
     return -1;
   }
   int total_asked() const {
@@ -178,23 +198,12 @@ class LazyFacts {
     self->asked_.at(field)++;
     for (const std::string& r : self->refuse)
       if (self->path(field) == r) return 0;
-    const nlohmann::json* at = self->doc_.get();
-    for (size_t s = 0; s < wf_condition_segment_count(self->cond_, field) && at; ++s) {
-      size_t index = 0;
-      if (wf_condition_segment_index(self->cond_, field, s, &index)) {
-        at = at->is_array() && index < at->size() ? &(*at)[index] : nullptr;
-        continue;
-      }
-      size_t len = 0;
-      const char* seg = wf_condition_segment(self->cond_, field, s, &len);
-      std::string key(seg, len);
-      at = at->is_object() && at->contains(key) ? &(*at)[key] : nullptr;
-    }
+    const nlohmann::json* at = lookup(self->cond_, field, *self->docs_);
     *out = at ? test_host::convert(*at) : wf_fact{};
     return 1;
   }
   const wf_condition* cond_;
-  std::unique_ptr<nlohmann::json> doc_;
+  std::unique_ptr<FactDocs> docs_;
   std::vector<int> asked_;
   wf_fact_source source_{};
 };
