@@ -53,6 +53,8 @@ EXTRA_CLEAN = build test/results test/regression.diffs test/regression.out test/
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+# The earlier versions' frozen libraries and make legacycheck (legacy/README.md).
+include legacy/legacy.mk
 
 # PGXS tracks no header dependencies without --enable-depend: rebuild on any.
 $(OBJS): $(wildcard src/core/*.hpp src/core/*.h src/pg/*.h)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test, each runner counted from its own
 # summary: the core's GoogleTest suite, the fuzzer for a bounded time,
-# pg_regress, isolation, pgTAP (pg_prove) and the upgrade test against a
-# throwaway PostgreSQL 15 cluster, the scale-out layout (four clusters on
+# pg_regress, isolation, pgTAP (pg_prove), the upgrade test and the earlier
+# versions on their frozen libraries (legacy/) against a throwaway PostgreSQL
+# 15 cluster, the scale-out layout (four clusters on
 # loopback: primary, PL/Proxy front, two shards), the Debian package (built in a temporary
 # copy, installed, the regression suite run against it), the release metadata,
 # and the benchmark scripts at smoke sizes (they must run; timings are never
@@ -97,6 +98,10 @@ count_pg_prove "$log/prove.txt"
 echo "== upgrade: 0.1.0 with data, ALTER EXTENSION UPDATE, compared with a fresh install"
 pg_virtualenv -v 15 make -s updatecheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/update.txt"
 count_summary "$log/update.txt"
+
+echo "== legacy: each earlier version on its own frozen library, running its own pg_regress files (make legacycheck)"
+pg_virtualenv -v 15 make -s legacycheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/legacy.txt"
+count_summary "$log/legacy.txt"
 
 echo "== scale-out: primary + front (PL/Proxy) + 2 shards on loopback, make scale-check"
 make -s scale-check PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/scale.txt"

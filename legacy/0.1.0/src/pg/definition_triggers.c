@@ -1,0 +1,167 @@
+/*
+ * definition_triggers.c - triggers on stage_rule and alert: validation of
+ * conditions at write time, and invalidation of the compiled-stage caches.
+ */
+#include "workflow_ext.h"
+
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+
+PG_FUNCTION_INFO_V1(wf_stage_rule_validate);
+PG_FUNCTION_INFO_V1(wf_alert_validate);
+PG_FUNCTION_INFO_V1(wf_invalidate_caches);
+
+static TriggerData *
+row_trigger(FunctionCallInfo fcinfo, const char *name)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!TRIGGER_FIRED_BEFORE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must be a BEFORE INSERT OR UPDATE row trigger", name)));
+	return td;
+}
+
+static int
+attnum(TupleDesc desc, const char *column)
+{
+	int			n = SPI_fnumber(desc, column);
+
+	if (n <= 0)
+		elog(ERROR, "workflow_ext: column \"%s\" is missing", column);
+	return n;
+}
+
+Datum
+wf_stage_rule_validate(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = row_trigger(fcinfo, "stage_rule_validate");
+	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	TupleDesc	desc = td->tg_relation->rd_att;
+	bool		isnull;
+	Datum		condition;
+	char	   *object;
+
+	(void) wf_actor();
+	condition = heap_getattr(tuple, attnum(desc, "condition"), desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* NOT NULL reports it */
+	{
+		Datum		stage = heap_getattr(tuple, attnum(desc, "stage_id"), desc, &isnull);
+		Datum		name = heap_getattr(tuple, attnum(desc, "name"), desc, &isnull);
+
+		object = psprintf("condition of rule \"%s\" on stage " INT64_FORMAT,
+						  isnull ? "" : TextDatumGetCString(name), DatumGetInt64(stage));
+	}
+	wf_condition_free(wf_compile_jsonb(DatumGetJsonbP(condition), object));
+	return PointerGetDatum(tuple);
+}
+
+/* Maps the core's one-leaf path onto the alert's column names. */
+static const char *
+alert_column(const char *path)
+{
+	if (strncmp(path, "$.field", 7) == 0)
+		return "field_name";
+	if (strncmp(path, "$.op", 4) == 0)
+		return "operator";
+	if (strncmp(path, "$.ignore_case", 13) == 0)
+		return "ignore_case";
+	return "value";
+}
+
+Datum
+wf_alert_validate(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = row_trigger(fcinfo, "alert_validate");
+	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	TupleDesc	desc = td->tg_relation->rd_att;
+	int			cols[2];
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	bool		isnull;
+	char	   *field,
+			   *op,
+			   *value_text = NULL,
+			   *message;
+	const char *canonical;
+	bool		ignore_case;
+	int64		stage_id;
+	Datum		d;
+	wf_status	status;
+	wf_condition *cond;
+
+	(void) wf_actor();
+	d = heap_getattr(tuple, attnum(desc, "stage_id"), desc, &isnull);
+	stage_id = isnull ? 0 : DatumGetInt64(d);
+	d = heap_getattr(tuple, attnum(desc, "field_name"), desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* NOT NULL reports it */
+	field = TextDatumGetCString(d);
+	d = heap_getattr(tuple, attnum(desc, "operator"), desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);
+	op = TextDatumGetCString(d);
+	d = heap_getattr(tuple, attnum(desc, "value"), desc, &isnull);
+	if (!isnull)
+	{
+		Jsonb	   *value = DatumGetJsonbP(d);
+
+		value_text = JsonbToCString(NULL, &value->root, VARSIZE(value));
+	}
+	d = heap_getattr(tuple, attnum(desc, "ignore_case"), desc, &isnull);
+	ignore_case = !isnull && DatumGetBool(d);
+
+	cond = wf_alert_compile(field, op, value_text, value_text ? strlen(value_text) : 0,
+							ignore_case, &status);
+	if (cond == NULL)
+	{
+		int			code = MAKE_SQLSTATE(status.sqlstate[0], status.sqlstate[1],
+										 status.sqlstate[2], status.sqlstate[3],
+										 status.sqlstate[4]);
+
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("invalid alert on stage " INT64_FORMAT ": %s", stage_id, status.message),
+				 errdetail("column %s (JSON path %s)", alert_column(status.path), status.path)));
+	}
+	wf_condition_free(cond);
+
+	/* Store the canonical operator and a message when none was given. */
+	canonical = wf_operator_canonical(op);
+	cols[0] = attnum(desc, "operator");
+	values[0] = CStringGetTextDatum(canonical);
+	d = heap_getattr(tuple, attnum(desc, "message"), desc, &isnull);
+	message = isnull ? "" : TextDatumGetCString(d);
+	cols[1] = attnum(desc, "message");
+	if (message[0] == '\0')
+		values[1] = CStringGetTextDatum(psprintf("%s %s %s", field, canonical,
+												 value_text ? value_text : ""));
+	else
+		values[1] = CStringGetTextDatum(message);
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, 2, cols, values, nulls));
+}
+
+/*
+ * Rows of workflow_stage, stage_rule, alert or facts_source changed: queue a relcache
+ * invalidation of the table, which PostgreSQL delivers to this backend at the
+ * next command and to the others at commit (never on rollback).
+ */
+Datum
+wf_invalidate_caches(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("invalidate_caches() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,22 @@
+// Text helpers of the condition language: case folding for ignore_case and
+// the length of a string in characters.
+#pragma once
+#include "no_postgres.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace wf {
+
+// Full Unicode case folding (ICU, U_FOLD_CASE_DEFAULT) of UTF-8 text, into
+// out; ASCII-only text takes a fast path with the same result.  Invalid
+// UTF-8 is folded byte by byte as ASCII.
+void fold_case(std::string_view text, std::string& out);
+std::string fold_case(std::string_view text);
+
+// Number of Unicode code points of UTF-8 text (bytes that do not continue a
+// sequence).
+size_t utf8_length(std::string_view text);
+
+}  // namespace wf

@@ -1,0 +1,259 @@
+/*
+ * condition_functions.c - the SQL functions of the condition language:
+ * validate_condition, condition_matches, evaluate_condition, condition_leaves.
+ *
+ * Each call site keeps its compiled condition in fn_extra.  The cache is
+ * trusted only for the very bytes it compiled: PL/pgSQL, prepared statements
+ * and SQL functions call one FmgrInfo again with new parameter values, so
+ * every call compares its condition with the cached one (a pointer test for
+ * a Const, a memcmp otherwise).  The compiled condition lives in its own
+ * memory context, emptied when the condition changes; a row's work goes to
+ * the caller's per-row context (condition_matches) or to a scratch context
+ * emptied on the next call (the explanations of evaluate_condition and
+ * condition_leaves): a query whose condition changes on every row runs in
+ * constant memory.
+ */
+#include "workflow_ext.h"
+#include "condition_eval.h"
+
+#include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(wf_validate_condition);
+PG_FUNCTION_INFO_V1(wf_condition_matches);
+PG_FUNCTION_INFO_V1(wf_evaluate_condition);
+PG_FUNCTION_INFO_V1(wf_condition_leaves_sql);
+
+typedef struct CachedCondition
+{
+	MemoryContext compiled_cxt;	/* source copy and compiled paths */
+	MemoryContext scratch_cxt;	/* one call's work, emptied per call */
+	Jsonb	   *source;			/* the bytes compiled, NULL when none */
+	Datum		const_datum;	/* the argument's Datum when it is a Const */
+	bool		arg_is_const;
+	WfCompiled	compiled;
+	MemoryContextCallback release;
+} CachedCondition;
+
+static void
+release_condition(void *arg)
+{
+	CachedCondition *cached = (CachedCondition *) arg;
+
+	/* Only the core object: the rest goes with the memory contexts. */
+	wf_condition_free(cached->compiled.cond);
+	cached->compiled.cond = NULL;
+}
+
+/* True when argument argnum of the call is a Const (its value never changes). */
+static bool
+argument_is_const(FmgrInfo *flinfo, int argnum)
+{
+	Node	   *expr = flinfo->fn_expr;
+	List	   *args;
+	Node	   *arg;
+
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return false;
+	args = ((FuncExpr *) expr)->args;
+	if (argnum >= list_length(args))
+		return false;
+	arg = (Node *) list_nth(args, argnum);
+	return arg != NULL && IsA(arg, Const);
+}
+
+static CachedCondition *
+call_site(FunctionCallInfo fcinfo)
+{
+	CachedCondition *cached = (CachedCondition *) fcinfo->flinfo->fn_extra;
+
+	if (cached == NULL)
+	{
+		MemoryContext parent = fcinfo->flinfo->fn_mcxt;
+
+		cached = MemoryContextAllocZero(parent, sizeof(CachedCondition));
+		cached->compiled_cxt = AllocSetContextCreate(parent, "workflow_ext condition",
+													 ALLOCSET_SMALL_SIZES);
+		cached->scratch_cxt = AllocSetContextCreate(parent, "workflow_ext condition call",
+													ALLOCSET_DEFAULT_SIZES);
+		cached->arg_is_const = argument_is_const(fcinfo->flinfo, 0);
+		cached->release.func = release_condition;
+		cached->release.arg = cached;
+		MemoryContextRegisterResetCallback(parent, &cached->release);
+		fcinfo->flinfo->fn_extra = cached;
+	}
+	return cached;
+}
+
+/* Empties the scratch context of the previous call (cheap when it is empty). */
+static void
+reset_scratch(CachedCondition *cached)
+{
+	MemoryContextReset(cached->scratch_cxt);
+}
+
+/*
+ * The compiled form of argument 0, compiled again unless it is byte for byte
+ * the condition compiled last.
+ */
+static const WfCompiled *
+cached_condition(FunctionCallInfo fcinfo, CachedCondition *cached)
+{
+	Datum		raw = PG_GETARG_DATUM(0);
+	Jsonb	   *condition;
+	MemoryContext old;
+
+	if (cached->compiled.cond != NULL && cached->arg_is_const && raw == cached->const_datum)
+		return &cached->compiled;
+
+	condition = DatumGetJsonbP(raw);	/* detoasted in the caller's per-row context */
+	if (cached->compiled.cond != NULL &&
+		VARSIZE(cached->source) == VARSIZE(condition) &&
+		memcmp(cached->source, condition, VARSIZE(condition)) == 0)
+	{
+		cached->const_datum = raw;
+		return &cached->compiled;
+	}
+
+	/* A new condition: drop the old one and everything compiled for it. */
+	wf_condition_free(cached->compiled.cond);
+	memset(&cached->compiled, 0, sizeof(cached->compiled));
+	cached->source = NULL;
+	cached->const_datum = (Datum) 0;
+	MemoryContextReset(cached->compiled_cxt);
+
+	old = MemoryContextSwitchTo(cached->compiled_cxt);
+	cached->compiled.cond = wf_compile_jsonb(condition, "condition");
+	wf_compiled_prepare(&cached->compiled);
+	cached->source = (Jsonb *) palloc(VARSIZE(condition));
+	memcpy(cached->source, condition, VARSIZE(condition));
+	MemoryContextSwitchTo(old);
+	cached->const_datum = raw;
+	return &cached->compiled;
+}
+
+/* Facts argument, detoasted in the scratch context. */
+static Jsonb *
+facts_argument(FunctionCallInfo fcinfo, CachedCondition *cached)
+{
+	MemoryContext old = MemoryContextSwitchTo(cached->scratch_cxt);
+	Jsonb	   *facts = DatumGetJsonbP(PG_GETARG_DATUM(1));
+
+	MemoryContextSwitchTo(old);
+	return facts;
+}
+
+/*
+ * The three-argument forms measure relative time from their "at"; the
+ * two-argument forms are IMMUTABLE, so a condition with relative time is
+ * refused there rather than measured from a clock.
+ */
+static bool
+reference_instant(FunctionCallInfo fcinfo, const WfCompiled *compiled, TimestampTz *at)
+{
+	if (PG_NARGS() > 2)
+	{
+		*at = PG_GETARG_TIMESTAMPTZ(2);
+		if (TIMESTAMP_NOT_FINITE(*at))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("condition: the reference instant must be finite")));
+		return true;
+	}
+	if (wf_condition_uses_relative_time(compiled->cond))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("condition uses relative time (within_last, within_next or older_than) "
+						"but no reference instant was given"),
+				 errhint("Call the three-argument form with the instant to measure from, "
+						 "e.g. %s(condition, facts, now()).",
+						 fcinfo->flinfo->fn_oid != InvalidOid ? get_func_name(fcinfo->flinfo->fn_oid)
+						 : "condition_matches")));
+	return false;
+}
+
+Datum
+wf_validate_condition(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *condition;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid condition: condition is NULL"),
+				 errdetail("JSON path: $")));
+	condition = PG_GETARG_JSONB_P(0);
+	wf_condition_free(wf_compile_jsonb(condition, "condition"));
+	PG_RETURN_VOID();
+}
+
+Datum
+wf_condition_matches(PG_FUNCTION_ARGS)
+{
+	CachedCondition *cached;
+	const WfCompiled *compiled;
+	TimestampTz at;
+	bool		has_at;
+
+	CHECK_FOR_INTERRUPTS();
+	cached = call_site(fcinfo);
+	compiled = cached_condition(fcinfo, cached);
+	has_at = reference_instant(fcinfo, compiled, &at);
+	/*
+	 * The detoasted facts go to the caller's per-row context, as for any
+	 * function: the executor empties it per row.
+	 */
+	PG_RETURN_BOOL(wf_compiled_evaluate(compiled, PG_GETARG_JSONB_P(1), has_at ? &at : NULL,
+										"condition", 0));
+}
+
+Datum
+wf_evaluate_condition(PG_FUNCTION_ARGS)
+{
+	CachedCondition *cached;
+	const WfCompiled *compiled;
+	int			result;
+	char	   *text;
+	Jsonb	   *explained;
+	TimestampTz at;
+	bool		has_at;
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	cached = call_site(fcinfo);
+	reset_scratch(cached);
+	compiled = cached_condition(fcinfo, cached);
+	has_at = reference_instant(fcinfo, compiled, &at);
+	old = MemoryContextSwitchTo(cached->scratch_cxt);
+	text = wf_compiled_explain(compiled, facts_argument(fcinfo, cached), false,
+							   has_at ? &at : NULL, &result, "condition", 0);
+	explained = wf_take_core_json(text);
+	MemoryContextSwitchTo(old);
+	/* Only the answer outlives the call. */
+	PG_RETURN_DATUM(datumCopy(JsonbPGetDatum(explained), false, -1));
+}
+
+Datum
+wf_condition_leaves_sql(PG_FUNCTION_ARGS)
+{
+	CachedCondition *cached = call_site(fcinfo);
+	const WfCompiled *compiled;
+	wf_status	status;
+	char	   *text;
+	Jsonb	   *leaves;
+	MemoryContext old;
+
+	reset_scratch(cached);
+	compiled = cached_condition(fcinfo, cached);
+	text = wf_condition_leaves(compiled->cond, &status);
+	if (text == NULL)
+		wf_raise_status(&status, "condition");
+	old = MemoryContextSwitchTo(cached->scratch_cxt);
+	leaves = wf_take_core_json(text);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_DATUM(datumCopy(JsonbPGetDatum(leaves), false, -1));
+}

@@ -1,0 +1,73 @@
+/*
+ * move_context.c - the explicit state of the changes a function asked for.
+ *
+ * A move or status function pushes a frame naming the pipeline row and what
+ * it wants, then runs one UPDATE of that row.  The BEFORE trigger claims the
+ * innermost unclaimed frame for its row and resolves the request against the
+ * row as it finds it locked; the AFTER trigger finds the frame by the
+ * transition id the BEFORE trigger stamped and leaves the result there.  A
+ * change started inside another (an application trigger that moves another
+ * candidate while the first move is recorded) pushes its own frame, so each
+ * transition is recorded with its own actor, reason and result.  Frames live
+ * on the C stack of the function that pushed them and are popped on error too.
+ */
+#include "workflow_ext.h"
+
+#include "access/xact.h"
+
+static WfChangeFrame *top = NULL;
+static bool callback_registered = false;
+
+static void
+forget_frames(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		top = NULL;				/* popped already by PG_FINALLY; belt and braces */
+}
+
+void
+wf_change_push(WfChangeFrame *frame)
+{
+	if (!callback_registered)
+	{
+		RegisterXactCallback(forget_frames, NULL);
+		callback_registered = true;
+	}
+	frame->outer = top;
+	top = frame;
+}
+
+void
+wf_change_pop(WfChangeFrame *frame)
+{
+	/* Pop down to frame: an inner frame left behind by an error goes too. */
+	for (WfChangeFrame *f = top; f != NULL; f = f->outer)
+		if (f == frame)
+		{
+			top = frame->outer;
+			return;
+		}
+}
+
+/* The innermost frame for this row that no BEFORE trigger has claimed yet. */
+WfChangeFrame *
+wf_change_claim(int64 job_id, int64 candidate_id)
+{
+	for (WfChangeFrame *f = top; f != NULL; f = f->outer)
+		if (!f->claimed && f->job_id == job_id && f->candidate_id == candidate_id)
+		{
+			f->claimed = true;
+			return f;
+		}
+	return NULL;
+}
+
+/* The frame whose row the BEFORE trigger stamped with transition_id. */
+WfChangeFrame *
+wf_change_for_transition(int64 transition_id)
+{
+	for (WfChangeFrame *f = top; f != NULL; f = f->outer)
+		if (f->claimed && f->has_transition && f->transition_id == transition_id)
+			return f;
+	return NULL;
+}

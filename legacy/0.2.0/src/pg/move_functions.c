@@ -1,0 +1,204 @@
+/*
+ * move_functions.c - move_to_next_stage(), move_to_stage() and the status
+ * functions (reject_candidate, withdraw_candidate, reopen_candidate).
+ *
+ * They run as the caller (row-level security decides what can be seen) and
+ * change the row with one plain UPDATE, which locks it; the request travels
+ * in an explicit frame (move_context.c) that the candidate_stage BEFORE
+ * trigger resolves against the row as it finds it (status, next stage,
+ * expected stage), and the triggers then check and record the change exactly
+ * as for an ORM's UPDATE.
+ */
+#include "workflow_ext.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(wf_move_to_next_stage);
+PG_FUNCTION_INFO_V1(wf_move_to_stage);
+PG_FUNCTION_INFO_V1(wf_set_candidate_status);
+
+static Oid	plans_schema = InvalidOid;
+static SPIPlanPtr job_plan = NULL;
+static SPIPlanPtr update_plan = NULL;
+
+/* Prepares the statements once per backend (and schema); caller is in SPI. */
+static void
+prepare_plans(Oid schema)
+{
+	Oid			two[2] = {INT8OID, INT8OID};
+
+	if (plans_schema == schema && job_plan && update_plan)
+		return;
+	if (job_plan)
+		SPI_freeplan(job_plan);
+	if (update_plan)
+		SPI_freeplan(update_plan);
+	job_plan = update_plan = NULL;
+	job_plan = wf_keep_plan(psprintf("SELECT 1 FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1",
+							 wf_qualified(schema, "job_workflow")), 1, two);
+	/* SET stage_id = stage_id: the BEFORE trigger applies the frame's request. */
+	update_plan = wf_keep_plan(psprintf("UPDATE %s c SET stage_id = c.stage_id "
+								"WHERE c.job_id OPERATOR(pg_catalog.=) $1 AND c.candidate_id OPERATOR(pg_catalog.=) $2 RETURNING c.*",
+								wf_qualified(schema, "candidate_stage")), 2, two);
+	plans_schema = schema;
+}
+
+static const char *
+id_text(FunctionCallInfo fcinfo, int arg)
+{
+	return PG_ARGISNULL(arg) ? "<NULL>" : psprintf(INT64_FORMAT, PG_GETARG_INT64(arg));
+}
+
+/*
+ * Runs the frame's change of (candidate arg 0, job arg 1) inside SPI; on
+ * return SPI_tuptable holds the updated row.  P0002 names the job or the
+ * candidate.
+ */
+static void
+change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
+{
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Datum		args[2];
+	char		nulls[2] = {PG_ARGISNULL(1) ? 'n' : ' ', PG_ARGISNULL(0) ? 'n' : ' '};
+	int			ret;
+
+	frame->actor = wf_actor();
+	frame->job_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+	frame->candidate_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+	frame->result_context = CurrentMemoryContext;
+	prepare_plans(schema);
+	args[0] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	args[1] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
+
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
+	{
+		wf_change_push(frame);
+		PG_TRY();
+		{
+			ret = SPI_execute_plan(update_plan, args, nulls, false, 1);
+		}
+		PG_FINALLY();
+		{
+			wf_change_pop(frame);
+		}
+		PG_END_TRY();
+		if (ret != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "workflow_ext: could not change the pipeline row");
+		if (SPI_processed == 1)
+		{
+			if (!frame->claimed || !frame->recorded)
+				elog(ERROR, "workflow_ext: the change of candidate %s was not recorded",
+					 id_text(fcinfo, 0));
+			return;
+		}
+	}
+	if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read the job");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job %s not found", id_text(fcinfo, 1))));
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("candidate %s is not in job %s", id_text(fcinfo, 0), id_text(fcinfo, 1))));
+}
+
+/* Moves as the frame asks and returns the move_result. */
+static Datum
+move(FunctionCallInfo fcinfo, WfChangeFrame *frame)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	TupleDesc	desc;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	HeapTuple	tuple;
+	const WfStage *stage;
+	int64		to_stage;
+	bool		isnull;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "workflow_ext: move functions must return move_result");
+	desc = BlessTupleDesc(desc);
+	SPI_connect();
+	change(fcinfo, frame);
+	to_stage = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   SPI_fnumber(SPI_tuptable->tupdesc, "stage_id"), &isnull));
+	stage = wf_stage_lookup(schema, to_stage);
+	{
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		values[0] = PG_GETARG_DATUM(1);
+		values[1] = PG_GETARG_DATUM(0);
+		values[2] = Int64GetDatum(frame->from_stage_id);
+		values[3] = Int64GetDatum(to_stage);
+		values[4] = CStringGetTextDatum(stage ? stage->name : "");
+		values[5] = Int64GetDatum(frame->transition_id);
+		values[6] = Int32GetDatum(frame->alerts_raised);
+		values[7] = frame->warnings ? JsonbPGetDatum(frame->warnings)
+			: DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
+		tuple = heap_form_tuple(desc, values, nulls);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return HeapTupleGetDatum(tuple);
+}
+
+Datum
+wf_move_to_next_stage(PG_FUNCTION_ARGS)
+{
+	WfChangeFrame frame;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.kind = WF_CHANGE_NEXT;
+	frame.has_expected = !PG_ARGISNULL(2);
+	frame.expected_stage_id = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
+	PG_RETURN_DATUM(move(fcinfo, &frame));
+}
+
+Datum
+wf_move_to_stage(PG_FUNCTION_ARGS)
+{
+	WfChangeFrame frame;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("stage_id must not be NULL")));
+	memset(&frame, 0, sizeof(frame));
+	frame.kind = WF_CHANGE_STAGE;
+	frame.stage_id = PG_GETARG_INT64(2);
+	frame.reason = PG_ARGISNULL(3) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(3));
+	PG_RETURN_DATUM(move(fcinfo, &frame));
+}
+
+/*
+ * set_candidate_status(candidate_id, job_id, status, reason): the status
+ * functions' common body; returns the updated candidate_stage row.
+ */
+Datum
+wf_set_candidate_status(PG_FUNCTION_ARGS)
+{
+	WfChangeFrame frame;
+	Datum		result;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("status must not be NULL")));
+	memset(&frame, 0, sizeof(frame));
+	frame.kind = WF_CHANGE_STATUS;
+	frame.status = TextDatumGetCString(PG_GETARG_DATUM(2));
+	frame.reason = PG_ARGISNULL(3) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(3));
+	SPI_connect();
+	change(fcinfo, &frame);
+	result = PointerGetDatum(SPI_returntuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}

@@ -1,0 +1,469 @@
+/*
+ * pipeline_guard.c - the BEFORE trigger on candidate_stage: every insert and
+ * update of a pipeline row, from a move function or an ORM's plain statement,
+ * is checked here and stamped with a new transition id.
+ *
+ * Insert: fill the job's workflow and first stage, evaluate that stage's rule.
+ * Update: a move (stage_id changes) or a status change, never both; the row's
+ * job, candidate and workflow never change; transition_id is the optimistic
+ * lock (a stale value written back is refused with 40001).  A move function's
+ * request (move_context.c) is resolved against the row as this trigger finds
+ * it, locked.  Runs with the caller's rights: row-level security decides
+ * which jobs and stages the caller can use.
+ */
+#include "workflow_ext.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "pipeline.h"
+
+PG_FUNCTION_INFO_V1(wf_candidate_stage_guard);
+
+/* One int8 result of a query with int8 arguments, run with the caller's rights. */
+static bool
+query_int8(const char *sql, int nargs, int64 a1, int64 a2, int64 *out)
+{
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2] = {Int64GetDatum(a1), Int64GetDatum(a2)};
+	bool		found = false;
+
+	SPI_connect();
+	if (SPI_execute_with_args(sql, nargs, types, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: query failed: %s", sql);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		found = !isnull;
+		if (found)
+			*out = DatumGetInt64(d);
+	}
+	SPI_finish();
+	return found;
+}
+
+static const WfStage *
+stage_in_workflow(Oid schema, int64 stage_id, const WfPipelineRow *row)
+{
+	const WfStage *stage = wf_stage_lookup(schema, stage_id);
+
+	if (stage == NULL || stage->workflow_id != row->workflow_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("stage " INT64_FORMAT " is not a stage of workflow " INT64_FORMAT
+						" (job " INT64_FORMAT ")", stage_id, row->workflow_id, row->job_id)));
+	return stage;
+}
+
+/*
+ * The candidate is about to enter stage: a blocking rule that fails refuses
+ * with 23514 and the failed leaves in DETAIL.  (A warning rule is evaluated
+ * by the AFTER trigger, which records its warnings and alerts.)
+ */
+static void
+check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
+{
+	char	   *failed;
+
+	if (!stage->has_rule || !stage->rule_blocks)
+		return;
+	if (wf_rule_holds(stage, wf_fetch_facts(schema, row->candidate_id, true, row->workflow_id), &failed))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("rule \"%s\" of stage \"%s\" blocks candidate " INT64_FORMAT
+					" in job " INT64_FORMAT, stage->rule_name, stage->name,
+					row->candidate_id, row->job_id),
+			 errdetail("%s", failed),
+			 errhint("The DETAIL lists each failed leaf as JSON; evaluate_condition() explains the rule.")));
+}
+
+/* Sets the transition columns (and entered_at and status when given). */
+static HeapTuple
+stamp(HeapTuple tuple, TupleDesc desc, const WfPipelineColumns *c, int64 transition_id,
+	  bool entering, const char *status)
+{
+	int			cols[4];
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			n = 0;
+
+	cols[n] = c->transition_id;
+	values[n++] = Int64GetDatum(transition_id);
+	if (entering)
+	{
+		cols[n] = c->visit_transition_id;
+		values[n++] = Int64GetDatum(transition_id);
+		cols[n] = c->entered_at;
+		values[n++] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	}
+	if (status)
+	{
+		cols[n] = c->status;
+		values[n++] = CStringGetTextDatum(status);
+	}
+	return heap_modify_tuple_by_cols(tuple, desc, n, cols, values, nulls);
+}
+
+static void
+not_active(const WfPipelineRow *row)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is %s, not active",
+					row->candidate_id, row->job_id, row->status)));
+}
+
+/*
+ * A pipeline row restored from a dump keeps its history: only a restore
+ * (rights.c) may bring one, and its history must say it stands where it does.
+ */
+static HeapTuple
+guard_restore(Oid schema, HeapTuple tuple, const WfPipelineRow *row)
+{
+	int64		found;
+	char	   *sql;
+
+	if (!wf_restoring())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("transition_id of candidate_stage is set by workflow_ext"),
+				 errdetail("Only a superuser restoring a dump (COPY) brings a pipeline row with its history."),
+				 errhint("Insert (job_id, candidate_id) only, or call add_candidate().")));
+	sql = psprintf("SELECT t.id FROM %s t WHERE t.id OPERATOR(pg_catalog.=) $1 "
+				   "AND t.candidate_id OPERATOR(pg_catalog.=) $2 "
+				   "AND t.job_id OPERATOR(pg_catalog.=) " INT64_FORMAT
+				   " AND t.workflow_id OPERATOR(pg_catalog.=) " INT64_FORMAT
+				   " AND t.to_stage_id OPERATOR(pg_catalog.=) " INT64_FORMAT
+				   " AND t.to_status OPERATOR(pg_catalog.=) %s",
+				   wf_qualified(schema, "stage_transition"), row->job_id, row->workflow_id,
+				   row->stage_id, quote_literal_cstr(row->status ? row->status : ""));
+	if (!row->has_workflow || !row->has_stage || !row->has_visit ||
+		!query_int8(sql, 2, row->transition_id, row->candidate_id, &found))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("restored pipeline row of candidate " INT64_FORMAT " in job " INT64_FORMAT
+						" does not match its history", row->candidate_id, row->job_id),
+				 errdetail("stage_transition " INT64_FORMAT " must exist for the same job, candidate, "
+						   "workflow, stage and status.", row->transition_id)));
+	return tuple;
+}
+
+static HeapTuple
+guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
+{
+	TupleDesc	desc = td->tg_relation->rd_att;
+	HeapTuple	tuple = td->tg_trigtuple;
+	WfPipelineRow row = wf_pipeline_read(tuple, desc, c);
+	const WfStage *stage;
+	int64		transition_id;
+	int64		existing_stage;
+	int64		given_workflow;
+
+	if (!row.has_job || !row.has_candidate)
+		return tuple;			/* NOT NULL reports it */
+	if (row.has_transition || row.has_visit)
+		return guard_restore(schema, tuple, &row);
+	if (row.status != NULL && strcmp(row.status, "active") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("candidate " INT64_FORMAT " enters job " INT64_FORMAT
+						" as active, not %s", row.candidate_id, row.job_id, row.status)));
+
+	given_workflow = row.workflow_id;
+
+	/* The job's workflow as the caller sees it: an invisible job is not found. */
+	if (!query_int8(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1",
+							 wf_qualified(schema, "job_workflow")),
+					1, row.job_id, 0, &row.workflow_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job " INT64_FORMAT " not found", row.job_id),
+				 errhint("Assign a workflow to the job with assign_workflow().")));
+	if (row.has_workflow && given_workflow != row.workflow_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("job " INT64_FORMAT " follows workflow " INT64_FORMAT ", not the one given",
+						row.job_id, row.workflow_id)));
+	row.has_workflow = true;
+
+	/*
+	 * Already in the job: leave the row to the unique key (23505, or nothing
+	 * for INSERT ... ON CONFLICT DO NOTHING; ON CONFLICT DO UPDATE is then a
+	 * checked move to the stage given); no rule is evaluated for a row that
+	 * will not be inserted.  The row gets no transition: if it is inserted
+	 * after all (the other row was deleted meanwhile), the AFTER trigger
+	 * refuses it.
+	 */
+	if (query_int8(psprintf("SELECT c.stage_id FROM %s c WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
+							"AND c.candidate_id OPERATOR(pg_catalog.=) $2",
+							wf_qualified(schema, "candidate_stage")),
+				   2, row.job_id, row.candidate_id, &existing_stage))
+	{
+		int			cols[2] = {c->workflow_id, c->stage_id};
+		Datum		values[2] = {Int64GetDatum(row.workflow_id),
+		Int64GetDatum(row.has_stage ? row.stage_id : existing_stage)};
+		bool		nulls[2] = {false, false};
+
+		return heap_modify_tuple_by_cols(tuple, desc, 2, cols, values, nulls);
+	}
+
+	if (!row.has_stage)
+	{
+		if (!query_int8(psprintf("SELECT s.id FROM %s s WHERE s.workflow_id OPERATOR(pg_catalog.=) $1 "
+								 "ORDER BY s.position LIMIT 1",
+								 wf_qualified(schema, "workflow_stage")),
+						1, row.workflow_id, 0, &row.stage_id))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("workflow " INT64_FORMAT " of job " INT64_FORMAT " has no stages",
+							row.workflow_id, row.job_id)));
+		row.has_stage = true;
+	}
+	stage = stage_in_workflow(schema, row.stage_id, &row);
+	check_blocking_rule(schema, stage, &row);
+	transition_id = wf_next_transition_id(schema);
+	{
+		/* added_by is who adds, whatever the statement said: it decides whose profile speaks */
+		int			cols[3] = {c->workflow_id, c->stage_id, c->added_by};
+		Datum		values[3] = {Int64GetDatum(row.workflow_id), Int64GetDatum(row.stage_id),
+		CStringGetTextDatum(wf_actor())};
+		bool		nulls[3] = {false, false, false};
+
+		tuple = heap_modify_tuple_by_cols(tuple, desc, 3, cols, values, nulls);
+	}
+	return stamp(tuple, desc, c, transition_id, true, stage->hired ? "hired" : "active");
+}
+
+static bool
+is_closed(const char *status)
+{
+	return strcmp(status, "rejected") == 0 || strcmp(status, "withdrawn") == 0;
+}
+
+static bool
+same_id(bool has_a, int64 a, bool has_b, int64 b)
+{
+	return has_a == has_b && (!has_a || a == b);
+}
+
+/* Does text column col hold the same value in both tuples? */
+static bool
+same_text(HeapTuple a, HeapTuple b, TupleDesc desc, int col)
+{
+	bool		null_a;
+	bool		null_b;
+	Datum		da = heap_getattr(a, col, desc, &null_a);
+	Datum		db = heap_getattr(b, col, desc, &null_b);
+
+	if (null_a || null_b)
+		return null_a == null_b;
+	return DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, da, db));
+}
+
+/* transition_id and visit_transition_id are the extension's: refuse other values. */
+static void
+check_transition_columns(const WfPipelineRow *old, const WfPipelineRow *new)
+{
+	if (same_id(old->has_transition, old->transition_id, new->has_transition, new->transition_id) &&
+		same_id(old->has_visit, old->visit_transition_id, new->has_visit, new->visit_transition_id))
+		return;
+	if (old->has_transition && new->has_transition && new->transition_id < old->transition_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " changed since it was read",
+						old->candidate_id, old->job_id),
+				 errdetail("The row was written back with transition_id " INT64_FORMAT
+						   "; it is now " INT64_FORMAT ".", new->transition_id, old->transition_id),
+				 errhint("transition_id is the optimistic lock of candidate_stage: read the row again "
+						 "and retry, or leave transition_id out of the UPDATE.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("transition_id and visit_transition_id of candidate_stage are set by workflow_ext"),
+			 errhint("Leave them out of the UPDATE, or write back the values read.")));
+}
+
+/* A move function's request, resolved against the row as locked now. */
+static HeapTuple
+apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipelineRow *new,
+			  HeapTuple tuple, TupleDesc desc, const WfPipelineColumns *c)
+{
+	int			cols[1];
+	Datum		values[1];
+	bool		nulls[1] = {false};
+
+	frame->from_stage_id = old->stage_id;
+	if (frame->kind == WF_CHANGE_STATUS)
+	{
+		if (strcmp(old->status, frame->status) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is already %s",
+							old->candidate_id, old->job_id, old->status)));
+		cols[0] = c->status;
+		values[0] = CStringGetTextDatum(frame->status);
+		new->status = frame->status;
+		return heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+	}
+	if (strcmp(old->status, "active") != 0)
+		not_active(old);
+	if (frame->kind == WF_CHANGE_NEXT)
+	{
+		const WfStage *current = wf_stage_lookup(schema, old->stage_id);
+
+		if (current == NULL || !current->has_next)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+							" is already in the last stage (" INT64_FORMAT ")",
+							old->candidate_id, old->job_id, old->stage_id)));
+		if (frame->has_expected && frame->expected_stage_id != old->stage_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is in stage "
+							INT64_FORMAT ", not in the expected stage " INT64_FORMAT,
+							old->candidate_id, old->job_id, old->stage_id,
+							frame->expected_stage_id)));
+		new->stage_id = current->next_stage_id;
+	}
+	else
+	{
+		if (frame->stage_id == old->stage_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+							" is already in stage " INT64_FORMAT,
+							old->candidate_id, old->job_id, old->stage_id)));
+		new->stage_id = frame->stage_id;
+	}
+	cols[0] = c->stage_id;
+	values[0] = Int64GetDatum(new->stage_id);
+	return heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+}
+
+static HeapTuple
+guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
+{
+	TupleDesc	desc = td->tg_relation->rd_att;
+	WfPipelineRow old = wf_pipeline_read(td->tg_trigtuple, desc, c);
+	WfPipelineRow new = wf_pipeline_read(td->tg_newtuple, desc, c);
+	HeapTuple	tuple = td->tg_newtuple;
+	WfChangeFrame *frame;
+	bool		moved;
+	bool		status_changed;
+	int64		transition_id;
+
+	if (!same_id(old.has_job, old.job_id, new.has_job, new.job_id) ||
+		!same_id(old.has_candidate, old.candidate_id, new.has_candidate, new.candidate_id) ||
+		!same_id(old.has_workflow, old.workflow_id, new.has_workflow, new.workflow_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the job, candidate and workflow of candidate " INT64_FORMAT
+						" in job " INT64_FORMAT " cannot change", old.candidate_id, old.job_id),
+				 errhint("Remove the candidate from the job and add them to the other one.")));
+	if (!same_text(td->tg_trigtuple, td->tg_newtuple, desc, c->added_by))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("added_by of candidate " INT64_FORMAT " in job " INT64_FORMAT
+						" cannot change", old.candidate_id, old.job_id),
+				 errdetail("It records who brought the candidate into the job.")));
+	check_transition_columns(&old, &new);
+	if (new.status == NULL || !new.has_stage)
+		return tuple;			/* NOT NULL reports it */
+
+	frame = wf_change_claim(old.job_id, old.candidate_id);
+	if (frame != NULL)
+		tuple = apply_request(schema, frame, &old, &new, tuple, desc, c);
+
+	moved = new.stage_id != old.stage_id;
+	status_changed = strcmp(new.status, old.status) != 0;
+	if (!moved && !status_changed)
+	{
+		/* Not a change: entered_at stays as the history says. */
+		bool		isnull;
+		Datum		entered = heap_getattr(td->tg_trigtuple, c->entered_at, desc, &isnull);
+		int			cols[1] = {c->entered_at};
+		Datum		values[1] = {entered};
+		bool		nulls[1] = {isnull};
+
+		return heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+	}
+	if (moved)
+	{
+		const WfStage *stage;
+
+		if (strcmp(old.status, "active") != 0)
+			not_active(&old);
+		if (status_changed)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("change the stage or the status of candidate " INT64_FORMAT
+							" in job " INT64_FORMAT ", not both at once",
+							old.candidate_id, old.job_id)));
+		stage = stage_in_workflow(schema, new.stage_id, &new);
+		check_blocking_rule(schema, stage, &new);
+		transition_id = wf_next_transition_id(schema);
+		tuple = stamp(tuple, desc, c, transition_id, true, stage->hired ? "hired" : NULL);
+	}
+	else
+	{
+		/* A status change: active -> rejected/withdrawn, or back (reopen). */
+		if (!is_closed(new.status) && strcmp(new.status, "active") != 0 &&
+			strcmp(new.status, "hired") != 0)
+			return tuple;		/* not a status at all: the CHECK constraint reports it */
+		if (strcmp(new.status, "hired") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+							" is hired by moving into a hired stage, not by setting the status",
+							old.candidate_id, old.job_id)));
+		if (strcmp(old.status, "active") == 0 ? !is_closed(new.status)
+			: !(is_closed(old.status) && strcmp(new.status, "active") == 0))
+		{
+			if (strcmp(new.status, "active") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+								" is %s and cannot be reopened", old.candidate_id, old.job_id,
+								old.status)));
+			not_active(&old);
+		}
+		transition_id = wf_next_transition_id(schema);
+		tuple = stamp(tuple, desc, c, transition_id, false, NULL);
+	}
+	if (frame != NULL)
+	{
+		frame->has_transition = true;
+		frame->transition_id = transition_id;
+	}
+	return tuple;
+}
+
+Datum
+wf_candidate_stage_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Oid			schema;
+	WfPipelineColumns c;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("candidate_stage_guard() must be a BEFORE INSERT OR UPDATE row trigger")));
+	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	wf_require_pipeline_table(td->tg_relation, schema, "candidate_stage_guard");
+	(void) wf_actor();
+	c = wf_pipeline_columns(td->tg_relation->rd_att);
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		return PointerGetDatum(guard_insert(schema, td, &c));
+	return PointerGetDatum(guard_update(schema, td, &c));
+}

@@ -1,0 +1,150 @@
+/*
+ * pipeline_record.c - the AFTER trigger on candidate_stage: records what the
+ * BEFORE trigger let through.  For a row entering a stage: evaluate a warning
+ * rule (its failed leaves become the history row's warnings) and the stage's
+ * alerts against the facts, write the stage_transition row, then the
+ * alert_event rows; for a status change, the history row alone.  Then NOTIFY.
+ *
+ * Nothing waits between the two triggers: what this one needs it reads again
+ * (the facts, with the same statement's visibility), so a bulk UPDATE keeps
+ * no per-row state until the statement ends.  A move function learns its
+ * result through its own frame (move_context.c).
+ */
+#include "workflow_ext.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pipeline.h"
+
+PG_FUNCTION_INFO_V1(wf_candidate_stage_record);
+
+/* A restored row (rights.c: only a superuser's COPY) already has its history. */
+static bool
+restored(Oid schema, const WfPipelineRow *row)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(row->transition_id)};
+	bool		found;
+
+	if (!wf_restoring())
+		return false;
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s t WHERE t.id OPERATOR(pg_catalog.=) $1",
+									   wf_qualified(schema, "stage_transition")),
+							  1, types, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read stage_transition");
+	found = SPI_processed == 1;
+	SPI_finish();
+	return found;
+}
+
+Datum
+wf_candidate_stage_record(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	Oid			schema;
+	WfPipelineColumns c;
+	WfPipelineRow row;
+	WfPipelineRow old = {0};
+	bool		inserted;
+	bool		entered;
+	WfChangeFrame *frame;
+	const char *actor;
+	const char *reason;
+	int			raised = 0;
+	Jsonb	   *warnings = NULL;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("candidate_stage_record() must be an AFTER INSERT OR UPDATE row trigger")));
+	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	wf_require_pipeline_table(td->tg_relation, schema, "candidate_stage_record");
+	desc = td->tg_relation->rd_att;
+	c = wf_pipeline_columns(desc);
+	inserted = TRIGGER_FIRED_BY_INSERT(td->tg_event);
+	row = wf_pipeline_read(inserted ? td->tg_trigtuple : td->tg_newtuple, desc, &c);
+	if (!row.has_transition)
+	{
+		/*
+		 * The guard stamps every change but one: an insert of a row it found
+		 * already in the job, left to the unique key.  If that row was
+		 * deleted meanwhile, this insert went through unchecked: refuse it.
+		 */
+		if (inserted)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("candidate " INT64_FORMAT " left job " INT64_FORMAT
+							" while being added to it", row.candidate_id, row.job_id),
+					 errhint("Retry the insert: it will enter the first stage with its checks.")));
+		return PointerGetDatum(NULL);
+	}
+	if (!inserted)
+	{
+		old = wf_pipeline_read(td->tg_trigtuple, desc, &c);
+		if (old.has_transition && old.transition_id == row.transition_id)
+			return PointerGetDatum(NULL);	/* not a move nor a status change */
+	}
+	else if (restored(schema, &row))
+		return PointerGetDatum(NULL);
+
+	frame = wf_change_for_transition(row.transition_id);
+	actor = frame ? frame->actor : wf_actor();
+	reason = frame ? frame->reason : wf_reason_setting;
+	entered = inserted || row.stage_id != old.stage_id;
+	if (entered)
+	{
+		const WfStage *stage = wf_stage_lookup(schema, row.stage_id);
+		bool	   *fires = NULL;
+
+		if (stage != NULL && (stage->has_rule || stage->n_alerts > 0))
+		{
+			Jsonb	   *facts = wf_fetch_facts(schema, row.candidate_id, true, row.workflow_id);
+			char	   *failed_text = NULL;
+			Jsonb	   *failed;
+
+			if (stage->has_rule)
+				(void) wf_rule_holds(stage, facts, &failed_text);
+			failed = wf_json_text_to_jsonb(failed_text);
+			if (stage->has_rule && !stage->rule_blocks)
+				warnings = failed;
+			if (stage->n_alerts > 0)
+			{
+				fires = palloc(sizeof(bool) * stage->n_alerts);
+				raised = wf_firing_alerts(stage, facts, failed, fires);
+			}
+			/* The history row first: alert events reference it. */
+			wf_write_transition(schema, &row, !inserted, old.stage_id,
+								inserted ? NULL : old.status, actor, reason, raised, warnings);
+			if (raised > 0)
+				raised = wf_raise_alerts(schema, stage, fires, &row, facts, "entry");
+		}
+		else
+			wf_write_transition(schema, &row, !inserted, old.stage_id,
+								inserted ? NULL : old.status, actor, reason, 0, NULL);
+	}
+	else
+		wf_write_transition(schema, &row, true, old.stage_id, old.status, actor, reason, 0, NULL);
+
+	if (frame != NULL)
+	{
+		frame->recorded = true;
+		frame->alerts_raised = raised;
+		if (warnings != NULL)
+		{
+			MemoryContext old_context = MemoryContextSwitchTo(frame->result_context);
+
+			frame->warnings = DatumGetJsonbPCopy(JsonbPGetDatum(warnings));
+			MemoryContextSwitchTo(old_context);
+		}
+	}
+	wf_notify(inserted ? "enter" : entered ? "move" : "status", row.transition_id, raised);
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,183 @@
+/*
+ * rights.c - whose rights the extension's code runs with.
+ *
+ * Nothing in the pipeline is SECURITY DEFINER: triggers and functions run as
+ * the caller, so the caller's casts, type I/O and triggers never run with the
+ * extension's rights.  Two narrow exceptions, both here:
+ *  - reading the extension's own definition tables (stages, rules, alerts)
+ *    into the per-backend cache runs as the extension's owner, so the cache
+ *    is the same whoever loads it; those tables hold built-in types only and
+ *    SELECT fires no triggers, so no user code can run there;
+ *  - the history tables (stage_transition, alert_event) accept a row only
+ *    from the extension's C code, which announces each row it is about to
+ *    write (wf_history_expect); the BEFORE INSERT trigger checks it.  A
+ *    superuser restoring a dump (COPY) is let through.
+ */
+#include "workflow_ext.h"
+
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "tcop/pquery.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "access/htup_details.h"
+
+PG_FUNCTION_INFO_V1(wf_history_write_guard);
+PG_FUNCTION_INFO_V1(wf_restoring_sql);
+
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "workflow_ext: relation %u is missing", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Runs as the owner of the extension's tables until wf_restore_user, with
+ * search_path pinned to pg_catalog, pg_temp: code of the caller's that ran
+ * earlier in the same call (a cast, a trigger) may have changed search_path,
+ * and no name in the owner's queries may resolve to an object of theirs.
+ * Restricted: the owner's session state cannot be changed meanwhile.
+ */
+void
+wf_become_owner(Oid schema, WfSavedUser *saved)
+{
+	Oid			relid = get_relname_relid("workflow_stage", schema);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "workflow_ext: table workflow_stage is missing");
+	GetUserIdAndSecContext(&saved->user, &saved->context);
+	SetUserIdAndSecContext(relation_owner(relid),
+						   saved->context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	saved->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+void
+wf_restore_user(const WfSavedUser *saved)
+{
+	AtEOXact_GUC(true, saved->guc_level);
+	SetUserIdAndSecContext(saved->user, saved->context);
+}
+
+/*
+ * A restore: a superuser loading a dump with COPY (pg_restore, or psql on a
+ * plain dump).  Only then may pipeline rows arrive with their history, rules
+ * without regenerating their alerts, and history rows be inserted directly.
+ */
+bool
+wf_restoring(void)
+{
+	return superuser() && ActivePortal != NULL && ActivePortal->commandTag == CMDTAG_COPY;
+}
+
+Datum
+wf_restoring_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(wf_restoring());
+}
+
+/*
+ * The history rows the C code is about to insert, in the order its statement
+ * inserts them: one stage_transition, or the alert events of one change (one
+ * multi-row INSERT).  Each is admitted once, in that order; next is the first
+ * not yet admitted.  The ids point into the caller's memory, valid until
+ * wf_history_clear, which the caller runs whatever happens.
+ */
+static Oid	expected_relid = InvalidOid;
+static const int64 *expected_ids = NULL;
+static int	expected_count = 0;
+static int	expected_next = 0;
+static int64 expected_one;
+
+void
+wf_history_expect(Oid relid, int64 id)
+{
+	expected_one = id;
+	wf_history_expect_rows(relid, &expected_one, 1);
+}
+
+void
+wf_history_expect_rows(Oid relid, const int64 *ids, int count)
+{
+	expected_relid = relid;
+	expected_ids = ids;
+	expected_count = count;
+	expected_next = 0;
+}
+
+void
+wf_history_clear(void)
+{
+	expected_relid = InvalidOid;
+	expected_ids = NULL;
+	expected_count = expected_next = 0;
+}
+
+/* True when relid is the table name of the extension in schema. */
+bool
+wf_is_extension_table(Oid relid, Oid schema, const char *name)
+{
+	return get_rel_namespace(relid) == schema && OidIsValid(relid) &&
+		relid == get_relname_relid(name, schema);
+}
+
+/*
+ * BEFORE INSERT row trigger on stage_transition and alert_event: history is
+ * written by workflow_ext alone.  A row is admitted when it is the next one
+ * announced, and consumed: each announced row once, in order, nothing else
+ * (a trigger of the caller's firing inside the write cannot add a row; a
+ * repeat that ON CONFLICT DO NOTHING then skips still consumes its id).
+ */
+Datum
+wf_history_write_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Oid			relid;
+	int			col;
+	bool		isnull;
+	Datum		id;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("history_write_guard() must be a BEFORE INSERT row trigger")));
+	relid = RelationGetRelid(td->tg_relation);
+	if (!wf_is_extension_table(relid, schema, "stage_transition") &&
+		!wf_is_extension_table(relid, schema, "alert_event"))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("history_write_guard() fires only on workflow_ext's history tables, not on \"%s\"",
+						RelationGetRelationName(td->tg_relation))));
+	if (wf_restoring())
+		return PointerGetDatum(td->tg_trigtuple);
+	col = SPI_fnumber(td->tg_relation->rd_att, "id");
+	id = heap_getattr(td->tg_trigtuple, col, td->tg_relation->rd_att, &isnull);
+	if (expected_relid != relid || isnull || expected_next >= expected_count ||
+		DatumGetInt64(id) != expected_ids[expected_next])
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s is history written by workflow_ext only",
+						RelationGetRelationName(td->tg_relation)),
+				 errhint("Move candidates with move_to_next_stage() or an UPDATE of candidate_stage; "
+						 "alerts are raised by the extension.")));
+	if (++expected_next == expected_count)
+		wf_history_clear();
+	return PointerGetDatum(td->tg_trigtuple);
+}

@@ -1,0 +1,102 @@
+/*
+ * stage_alerts.c - which of a stage's alerts fire for a candidate's facts.
+ *
+ * A hand-made alert fires when its leaf is true (fires_on 'match') or false
+ * ('mismatch').  An alert generated from the stage's rule speaks for the
+ * rule: it fires only when the rule as a whole fails, and only for a leaf
+ * that made it fail (the leaves evaluate_condition reports as not passed).
+ * The same on entering the stage and on a change of facts.
+ */
+#include "workflow_ext.h"
+
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+
+#include "pipeline.h"
+
+/*
+ * Evaluates the stage's rule.  When it fails and failed_leaves is not NULL,
+ * *failed_leaves is the JSON array (text, as the core writes it: path first)
+ * of the leaves that made it fail.
+ */
+bool
+wf_rule_holds(const WfStage *stage, Jsonb *facts, char **failed_leaves)
+{
+	int			result;
+	char	   *failed;
+
+	if (failed_leaves)
+		*failed_leaves = NULL;
+	if (!stage->has_rule)
+		return true;
+	/* (the label is the cache's: a move allocates nothing to name the rule) */
+	if (wf_compiled_evaluate(&stage->rule, facts, NULL, stage->rule_label, 0))
+		return true;
+	if (failed_leaves == NULL)
+		return false;
+	failed = wf_compiled_explain(&stage->rule, facts, true, NULL, &result, stage->rule_label, 0);
+	*failed_leaves = pstrdup(failed);
+	wf_free(failed);
+	return false;
+}
+
+Jsonb *
+wf_json_text_to_jsonb(const char *text)
+{
+	return text ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text))) : NULL;
+}
+
+/* Is path the "path" of one of the failed leaves? */
+static bool
+leaf_failed(Jsonb *failed_leaves, const char *path)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	bool		in_path = false;
+
+	if (failed_leaves == NULL || path == NULL)
+		return false;
+	it = JsonbIteratorInit(&failed_leaves->root);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			in_path = v.val.string.len == 4 && memcmp(v.val.string.val, "path", 4) == 0;
+		else
+		{
+			if (tok == WJB_VALUE && in_path && v.type == jbvString &&
+				(size_t) v.val.string.len == strlen(path) &&
+				memcmp(v.val.string.val, path, v.val.string.len) == 0)
+				return true;
+			in_path = false;
+		}
+	}
+	return false;
+}
+
+/*
+ * fires[i] says whether alert i fires; returns how many do.  rule_failed_leaves
+ * is what wf_rule_holds reported (NULL when the rule holds or there is none).
+ */
+int
+wf_firing_alerts(const WfStage *stage, Jsonb *facts, Jsonb *rule_failed_leaves, bool *fires)
+{
+	int			firing = 0;
+
+	for (int i = 0; i < stage->n_alerts; i++)
+	{
+		const WfAlert *alert = &stage->alerts[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (alert->from_rule)
+			fires[i] = leaf_failed(rule_failed_leaves, alert->rule_path);
+		else
+			fires[i] = wf_compiled_holds(&alert->check, facts, "alert", alert->id)
+				== alert->fires_on_match;
+		if (fires[i])
+			firing++;
+	}
+	return firing;
+}

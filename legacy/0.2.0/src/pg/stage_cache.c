@@ -1,0 +1,315 @@
+/*
+ * stage_cache.c - per-backend cache of compiled stages: position, kind, the
+ * rule and the alerts, keyed by stage id.
+ *
+ * Invalidation is transactional: the statement triggers on workflow_stage,
+ * stage_rule and alert queue a relcache invalidation of their table, and the
+ * callback below only marks the cache stale (no allocation, no catalog access,
+ * no error).  The next lookup starts a new cache.  The cache is bounded by
+ * workflow_ext.stage_cache_size entries: when full it starts anew.
+ *
+ * A stage is read under the latest snapshot, not the caller's: a REPEATABLE
+ * READ transaction must not fill the cache with definitions older than the
+ * commits it was told about, which later transactions would then enforce.
+ * It is read as the extension's owner (rights.c), so every actor gets the same
+ * entry; who may use a stage is decided by row-level security on the
+ * pipeline row.
+ *
+ * A caller may hold a stage while it runs queries that move other candidates
+ * and so look stages up again: a cache that starts anew is retired, not freed,
+ * until the transaction ends, so no pointer handed out dangles.
+ */
+#include "workflow_ext.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/snapmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+static MemoryContext cache_context = NULL;
+static HTAB *cache = NULL;
+static bool cache_valid = false;
+static Oid	cache_schema = InvalidOid;
+static Oid	watched[3] = {InvalidOid, InvalidOid, InvalidOid};
+
+/* Caches retired during this transaction, freed when it ends. */
+typedef struct RetiredCache
+{
+	HTAB	   *cache;
+	MemoryContext context;
+	struct RetiredCache *next;	/* allocated in CacheMemoryContext */
+} RetiredCache;
+
+static RetiredCache *retired = NULL;
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == watched[0] || relid == watched[1] || relid == watched[2])
+		cache_valid = false;
+}
+
+/* Frees the compiled conditions of a cache and its memory. */
+static void
+free_cache(HTAB *stages, MemoryContext context)
+{
+	HASH_SEQ_STATUS seq;
+	WfStage    *stage;
+
+	hash_seq_init(&seq, stages);
+	while ((stage = hash_seq_search(&seq)) != NULL)
+	{
+		/* Only the core objects: the rest goes with the context. */
+		wf_condition_free(stage->rule.cond);
+		stage->rule.cond = NULL;
+		for (int i = 0; i < stage->n_alerts; i++)
+		{
+			wf_condition_free(stage->alerts[i].check.cond);
+			stage->alerts[i].check.cond = NULL;
+		}
+	}
+	MemoryContextDelete(context);
+}
+
+static void
+free_retired(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	while (retired != NULL)
+	{
+		RetiredCache *r = retired;
+
+		retired = r->next;
+		free_cache(r->cache, r->context);
+		pfree(r);
+	}
+}
+
+void
+wf_stage_cache_init(void)
+{
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	RegisterXactCallback(free_retired, NULL);
+}
+
+/* Starts a new, empty cache; the old one is retired until the transaction ends. */
+static void
+reset_cache(Oid schema)
+{
+	if (cache != NULL)
+	{
+		RetiredCache *r = MemoryContextAlloc(CacheMemoryContext, sizeof(RetiredCache));
+
+		r->cache = cache;
+		r->context = cache_context;
+		r->next = retired;
+		retired = r;
+		cache = NULL;
+	}
+	cache_context = AllocSetContextCreate(CacheMemoryContext, "workflow_ext stage cache",
+										  ALLOCSET_DEFAULT_SIZES);
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(WfStage);
+		ctl.hcxt = cache_context;
+		cache = hash_create("workflow_ext stages", 256, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	cache_schema = schema;
+	watched[0] = get_relname_relid("workflow_stage", schema);
+	watched[1] = get_relname_relid("stage_rule", schema);
+	watched[2] = get_relname_relid("alert", schema);
+	cache_valid = true;
+}
+
+/* Prepares a statement and keeps it for the life of the backend (caller is in SPI). */
+SPIPlanPtr
+wf_keep_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare: %s", sql);
+	return plan;
+}
+
+char *
+wf_qualified(Oid schema, const char *name)
+{
+	return psprintf("%s.%s", quote_identifier(get_namespace_name(schema)),
+					quote_identifier(name));
+}
+
+static char *
+copy_text_column(HeapTuple row, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(row, desc, col, &isnull);
+
+	return isnull ? pstrdup("") : TextDatumGetCString(d);
+}
+
+/*
+ * Reads one stage with its rule and alerts and compiles them.  Compiled
+ * objects are freed if a later one fails, so an error leaks nothing.
+ */
+static bool
+load_stage(Oid schema, int64 stage_id, WfStage *out)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(stage_id)};
+	MemoryContext caller = CurrentMemoryContext;
+	bool		found = false;
+	char	   *sql;
+
+	WfSavedUser saved;
+
+	memset(out, 0, sizeof(*out));
+	out->id = stage_id;
+	SPI_connect();
+	wf_become_owner(schema, &saved);
+	PushActiveSnapshot(GetLatestSnapshot());
+	/* Every operator qualified: these run with the owner's rights. */
+	sql = psprintf("SELECT s.workflow_id, s.position, s.kind OPERATOR(pg_catalog.=) 'hired', s.name, r.id, r.name, "
+				   "r.on_fail OPERATOR(pg_catalog.=) 'block', r.condition, "
+				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
+				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1) "
+				   "FROM %s s LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
+				   "WHERE s.id OPERATOR(pg_catalog.=) $1",
+				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow_stage"),
+				   wf_qualified(schema, "stage_rule"));
+	/* read_only: run under the snapshot pushed above */
+	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read stage " INT64_FORMAT, stage_id);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	row = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		found = true;
+		out->workflow_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+		out->position = DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull));
+		out->hired = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
+		out->name = copy_text_column(row, desc, 4);
+		out->next_stage_id = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
+		out->has_next = !isnull;
+		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
+		out->has_rule = !isnull;
+		if (out->has_rule)
+		{
+			out->rule_name = copy_text_column(row, desc, 6);
+			out->rule_label = psprintf("rule \"%s\"", out->rule_name);
+			out->rule_blocks = DatumGetBool(SPI_getbinval(row, desc, 7, &isnull));
+			out->rule.cond = wf_compile_jsonb(DatumGetJsonbP(SPI_getbinval(row, desc, 8, &isnull)),
+											  psprintf("rule \"%s\" of stage " INT64_FORMAT,
+													   out->rule_name, stage_id));
+			wf_compiled_prepare(&out->rule);
+		}
+		MemoryContextSwitchTo(spi);
+	}
+	if (found)
+	{
+		sql = psprintf("SELECT a.id, a.field_name, a.operator, a.value::pg_catalog.text, a.ignore_case, "
+					   "a.fires_on OPERATOR(pg_catalog.=) 'match', a.severity, a.message, "
+					   "a.rule_id IS NOT NULL, a.rule_path "
+					   "FROM %s a WHERE a.stage_id OPERATOR(pg_catalog.=) $1 ORDER BY a.id",
+					   wf_qualified(schema, "alert"));
+		if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "workflow_ext: could not read the alerts of stage " INT64_FORMAT, stage_id);
+		if (SPI_processed > 0)
+		{
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			MemoryContext spi = MemoryContextSwitchTo(caller);
+
+			out->alerts = palloc0(sizeof(WfAlert) * SPI_processed);
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				HeapTuple	row = SPI_tuptable->vals[i];
+				WfAlert    *a = &out->alerts[i];
+				bool		isnull;
+				char	   *value;
+				wf_status	status;
+
+				a->id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+				a->fires_on_match = DatumGetBool(SPI_getbinval(row, desc, 6, &isnull));
+				a->severity = copy_text_column(row, desc, 7);
+				a->message = copy_text_column(row, desc, 8);
+				a->from_rule = DatumGetBool(SPI_getbinval(row, desc, 9, &isnull));
+				a->rule_path = a->from_rule ? copy_text_column(row, desc, 10) : NULL;
+				(void) SPI_getbinval(row, desc, 4, &isnull);
+				value = isnull ? NULL : copy_text_column(row, desc, 4);
+				a->check.cond = wf_alert_compile(copy_text_column(row, desc, 2),
+										   copy_text_column(row, desc, 3),
+										   value, value ? strlen(value) : 0,
+										   DatumGetBool(SPI_getbinval(row, desc, 5, &isnull)),
+										   &status);
+				if (a->check.cond == NULL)
+				{
+					wf_condition_free(out->rule.cond);
+					for (uint64 j = 0; j < i; j++)
+						wf_condition_free(out->alerts[j].check.cond);
+					wf_raise_status(&status, psprintf("alert " INT64_FORMAT, a->id));
+				}
+				wf_compiled_prepare(&a->check);
+				out->n_alerts++;
+			}
+			MemoryContextSwitchTo(spi);
+		}
+	}
+	PopActiveSnapshot();
+	wf_restore_user(&saved);
+	SPI_finish();
+	return found;
+}
+
+const WfStage *
+wf_stage_lookup(Oid schema, int64 stage_id)
+{
+	WfStage		loaded;
+	WfStage    *entry;
+	bool		found;
+	MemoryContext old;
+
+	if (!cache_valid || cache == NULL || cache_schema != schema ||
+		hash_get_num_entries(cache) >= wf_stage_cache_size)
+		reset_cache(schema);
+	entry = hash_search(cache, &stage_id, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry;
+
+	old = MemoryContextSwitchTo(cache_context);
+	PG_TRY();
+	{
+		found = load_stage(schema, stage_id, &loaded);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	if (!found)
+		return NULL;
+	/*
+	 * Loading ran queries, which may have processed an invalidation; what was
+	 * loaded is current, and if the cache went stale the next lookup empties it.
+	 */
+	entry = hash_search(cache, &stage_id, HASH_ENTER, &found);
+	*entry = loaded;
+	return entry;
+}

@@ -1,0 +1,176 @@
+/*
+ * workflow_ext.h - declarations shared by the C shim (src/pg).
+ *
+ * The shim owns every PostgreSQL call; the condition engine is reached only
+ * through the C ABI of src/core/workflow_core.h.
+ */
+#ifndef WORKFLOW_EXT_H
+#define WORKFLOW_EXT_H
+
+#include "postgres.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+#include "fmgr.h"
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+#include "../core/workflow_core.h"
+
+/* GUCs (workflow_ext.c) */
+extern char *wf_actor_setting;
+extern bool wf_require_actor_setting;
+extern char *wf_reason_setting;
+extern char *wf_trusted_role_setting;
+extern int	wf_stage_cache_size;
+
+/* actor.c: the acting user; raises 42501 when one is required and unset */
+extern const char *wf_actor(void);
+extern void wf_require_actor_guard(void);
+extern bool wf_guc_set_by_non_superuser(const char *name);
+
+/* node_role.c: single, primary or shard (docs/scale-out.md) */
+extern void wf_node_role_init(void);
+
+/* core_status.c: a failed core call becomes an ereport with its SQLSTATE */
+extern void wf_raise_status(const wf_status *status, const char *object) pg_attribute_noreturn();
+extern wf_condition *wf_compile_jsonb(Jsonb *condition, const char *object);
+extern Jsonb *wf_take_core_json(char *text);
+
+/* facts.c: the facts a compiled condition reads, looked up in a jsonb */
+typedef struct WfFieldPaths
+{
+	int			n_fields;
+	int		   *first;			/* field f's segments are [first[f], first[f+1]) */
+	char	  **segment;
+	int		   *length;
+	int		   *hint;			/* per segment: the member index it was found at
+								 * in the last document (tried first) */
+} WfFieldPaths;
+
+/*
+ * A compiled condition with the field paths it reads, copied out of the core
+ * once: evaluating it per row or per move looks up only the fields the
+ * leaves it reaches read, and allocates nothing.
+ */
+typedef struct WfCompiled
+{
+	wf_condition *cond;			/* NULL: no condition */
+	WfFieldPaths *paths;
+} WfCompiled;
+
+extern void wf_compiled_prepare(WfCompiled *c);
+extern void wf_compiled_release(WfCompiled *c);
+/*
+ * Evaluate / explain c against a facts document.  at: the reference instant
+ * of relative time, NULL for the transaction's timestamp.  Failures raise
+ * naming kind (and id when not 0); an interrupt raises 57014.  Explain
+ * returns the core's malloc'd JSON (see wf_condition_explain).
+ */
+extern bool wf_compiled_evaluate(const WfCompiled *c, Jsonb *facts, const TimestampTz *at,
+								 const char *kind, int64 id);
+extern char *wf_compiled_explain(const WfCompiled *c, Jsonb *facts, bool only_failed,
+								 const TimestampTz *at, int *result, const char *kind, int64 id);
+extern bool wf_compiled_holds(const WfCompiled *c, Jsonb *facts, const char *kind, int64 id);
+
+/* stage_cache.c: compiled stages, rules and alerts, per backend */
+typedef struct WfAlert
+{
+	int64		id;
+	WfCompiled	check;			/* the alert as a one-leaf condition */
+	bool		fires_on_match;
+	bool		from_rule;		/* generated from the stage's rule */
+	char	   *rule_path;		/* its leaf's JSON path in the rule, when from_rule */
+	char	   *severity;
+	char	   *message;
+} WfAlert;
+
+typedef struct WfStage
+{
+	int64		id;				/* hash key */
+	int64		workflow_id;
+	int32		position;
+	bool		hired;
+	char	   *name;
+	bool		has_rule;
+	int64		rule_id;
+	char	   *rule_name;
+	char	   *rule_label;		/* rule "name": how an evaluation failure names it */
+	bool		rule_blocks;
+	bool		has_next;		/* false at the last stage */
+	int64		next_stage_id;	/* the next stage by position, when has_next */
+	WfCompiled	rule;			/* rule.cond NULL when the stage has no rule */
+	int			n_alerts;
+	WfAlert    *alerts;
+} WfStage;
+
+extern void wf_stage_cache_init(void);
+extern const WfStage *wf_stage_lookup(Oid schema, int64 stage_id);
+
+extern char *wf_qualified(Oid schema, const char *name);
+extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
+
+/* facts_source.c: the facts rules and alerts see */
+extern void wf_facts_source_init(void);
+extern Jsonb *wf_fetch_facts(Oid schema, int64 candidate_id, bool has_workflow, int64 workflow_id);
+extern bool wf_facts_are_profile(Oid schema);
+/* Are the facts of pipelines in workflow_id withheld from this reader (facts_source.c)? */
+extern bool wf_facts_withheld(Oid schema, int64 workflow_id);
+
+/* rights.c: whose rights the extension's code runs with; history writes */
+typedef struct WfSavedUser
+{
+	Oid			user;
+	int			context;
+	int			guc_level;
+} WfSavedUser;
+
+extern void wf_become_owner(Oid schema, WfSavedUser *saved);
+extern void wf_restore_user(const WfSavedUser *saved);
+extern bool wf_restoring(void);
+extern void wf_history_expect(Oid relid, int64 id);
+extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);
+extern void wf_history_clear(void);
+extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
+
+/*
+ * move_context.c: what a move or status function asked of one pipeline row,
+ * and what the triggers did with it (see the file's comment).
+ */
+typedef enum WfChangeKind
+{
+	WF_CHANGE_NEXT,				/* to the next stage */
+	WF_CHANGE_STAGE,			/* to stage_id */
+	WF_CHANGE_STATUS			/* to status */
+} WfChangeKind;
+
+typedef struct WfChangeFrame
+{
+	/* the request */
+	int64		job_id;
+	int64		candidate_id;
+	WfChangeKind kind;
+	int64		stage_id;
+	bool		has_expected;
+	int64		expected_stage_id;
+	const char *status;
+	const char *reason;			/* NULL: none */
+	const char *actor;
+	/* what the triggers did */
+	bool		claimed;		/* a BEFORE trigger took the request */
+	int64		from_stage_id;
+	bool		has_transition;
+	int64		transition_id;
+	bool		recorded;		/* the AFTER trigger wrote the history */
+	int			alerts_raised;
+	Jsonb	   *warnings;		/* in result_context, or NULL */
+	MemoryContext result_context;
+	struct WfChangeFrame *outer;
+} WfChangeFrame;
+
+extern void wf_change_push(WfChangeFrame *frame);
+extern void wf_change_pop(WfChangeFrame *frame);
+extern WfChangeFrame *wf_change_claim(int64 job_id, int64 candidate_id);
+extern WfChangeFrame *wf_change_for_transition(int64 transition_id);
+
+#endif							/* WORKFLOW_EXT_H */
