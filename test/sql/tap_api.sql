@@ -3,7 +3,7 @@
 SET client_min_messages = warning;
 BEGIN;
 \ir tap_fixtures.psql
-SELECT plan(37);
+SELECT plan(41);
 
 SELECT has_function('move_to_next_stage', ARRAY['bigint', 'bigint', 'bigint']);
 SELECT has_function('move_to_stage', ARRAY['bigint', 'bigint', 'bigint', 'text']);
@@ -12,8 +12,9 @@ SELECT has_function('reject_candidate', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('withdraw_candidate', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('reopen_candidate', ARRAY['bigint', 'bigint']);
 SELECT has_function('assign_workflow', ARRAY['bigint', 'bigint']);
-SELECT has_function('share_workflow', ARRAY['bigint', 'text', 'boolean']);
-SELECT has_function('unshare_workflow', ARRAY['bigint', 'text']);
+SELECT has_function('share_workflow', ARRAY['bigint', 'text', 'boolean', 'text']);
+SELECT has_function('unshare_workflow', ARRAY['bigint', 'text', 'text']);
+SELECT has_function('transfer_workflow_ownership', ARRAY['bigint', 'text']);
 SELECT has_function('clone_workflow', ARRAY['bigint', 'text']);
 SELECT has_function('reorder_stages', ARRAY['bigint', 'bigint[]']);
 SELECT has_function('acknowledge_alert', ARRAY['bigint']);
@@ -23,8 +24,11 @@ SELECT has_function('evaluate_condition', ARRAY['jsonb', 'jsonb']);
 SELECT has_function('condition_matches', ARRAY['jsonb', 'jsonb']);
 SELECT has_function('validate_condition', ARRAY['jsonb']);
 SELECT has_function('candidate_facts', ARRAY['bigint']);
-SELECT has_function('set_candidate_source', ARRAY['regclass', 'name']);
+SELECT has_function('candidate_facts', ARRAY['bigint', 'bigint']);
+SELECT has_function('set_candidate_source', ARRAY['regclass', 'name', 'name']);
 SELECT has_function('raise_overdue_alerts', '{}'::name[]);
+SELECT has_function('current_tenant', '{}'::name[]);
+SELECT has_function('role_identity', ARRAY['regrole']);
 SELECT function_returns('move_to_next_stage', ARRAY['bigint', 'bigint', 'bigint'], 'move_result');
 SELECT function_returns('clone_workflow', ARRAY['bigint', 'text'], 'bigint');
 SELECT volatility_is('condition_matches', ARRAY['jsonb', 'jsonb'], 'immutable');
