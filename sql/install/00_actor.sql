@@ -2,8 +2,8 @@
 -- current role) and for which organization (workflow_ext.tenant, else the
 -- actor itself).  Everything else is keyed on them.
 
--- No SET search_path here: neither function looks up a name, and the RLS
--- policies call current_actor() per row.
+-- No SET search_path on current_actor(), current_tenant(), is_tenant_admin():
+-- they look up no name, and the RLS policies call them per row.
 CREATE FUNCTION current_actor() RETURNS text
     LANGUAGE C STABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'wf_current_actor';
@@ -24,6 +24,7 @@ COMMENT ON FUNCTION is_tenant_admin() IS
 
 CREATE FUNCTION role_identity(role regrole) RETURNS text
     LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_role_identity';
 COMMENT ON FUNCTION role_identity(regrole) IS
     'The actor a role is when workflow_ext.actor is not set: role:<oid>. To share a workflow with a role, or to name it as owner.';

@@ -87,6 +87,7 @@ CREATE TABLE alert (
     fires_on    text NOT NULL DEFAULT 'match' CHECK (fires_on IN ('match', 'mismatch')),
     message     text NOT NULL DEFAULT '',
     severity    text NOT NULL DEFAULT 'warning' CHECK (severity IN ('info', 'warning', 'critical')),
+    source      text NOT NULL DEFAULT 'candidate' CHECK (source IN ('candidate', 'application', 'job')),
     CONSTRAINT alert_rule_fk FOREIGN KEY (rule_id, stage_id)
         REFERENCES stage_rule (id, stage_id) ON DELETE CASCADE ON UPDATE CASCADE,
     CONSTRAINT alert_rule_path_key UNIQUE (rule_id, rule_path),
@@ -96,6 +97,7 @@ CREATE INDEX alert_stage_id_idx ON alert (stage_id);
 COMMENT ON TABLE alert IS 'An alert on a stage: one condition leaf (field_name, operator, value). Evaluated when a candidate enters the stage and when their facts change; fires at most once per stage visit.';
 COMMENT ON COLUMN alert.rule_id IS 'Set when the alert was generated from the stage''s rule (one per leaf); such alerts follow the rule''s edits.';
 COMMENT ON COLUMN alert.rule_path IS 'JSON path of the generating leaf within the rule''s condition.';
+COMMENT ON COLUMN alert.source IS 'Whose facts field_name reads: the candidate''s, the application''s (this candidate in this job) or the job''s.';
 COMMENT ON COLUMN alert.operator IS 'A condition operator; aliases are stored in canonical form (>= becomes gte).';
 COMMENT ON COLUMN alert.value IS 'The operand as JSON; NULL only for exists/not_exists.';
 COMMENT ON COLUMN alert.fires_on IS '''match'': fires when the leaf is true; ''mismatch'': when it is false (rule-generated alerts).';

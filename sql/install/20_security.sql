@@ -194,6 +194,32 @@ BEGIN
         USING ERRCODE = '21000', DETAIL = '{"reason": "ambiguous_job"}',
               HINT = 'SET LOCAL workflow_ext.tenant to the tenant whose job you mean.';
 END $$;
+-- The same for a pipeline row: the caller's own tenant's (job, candidate),
+-- else the one such row shared with it from another tenant.
+CREATE FUNCTION pipeline_tenant(job_id bigint, candidate_id bigint) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    found text[];
+BEGIN
+    SELECT array_agg(c.tenant ORDER BY c.tenant <> @extschema@.current_tenant(), c.tenant) INTO found
+      FROM @extschema@.candidate_stage c
+     WHERE c.job_id = $1 AND c.candidate_id = $2
+       AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+    IF found IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF found[1] = @extschema@.current_tenant() OR cardinality(found) = 1 THEN
+        RETURN found[1];
+    END IF;
+    RAISE EXCEPTION 'candidate % is in job % of more than one tenant sharing its workflow with you', $2, $1
+        USING ERRCODE = '21000', DETAIL = '{"reason": "ambiguous_job"}',
+              HINT = 'SET LOCAL workflow_ext.tenant to the tenant whose job you mean.';
+END $$;
+COMMENT ON FUNCTION pipeline_tenant(bigint, bigint) IS
+    'The tenant whose pipeline row (job_id, candidate_id) the caller means: its own tenant''s, else the one visible row shared from another tenant; NULL when none; 21000 when two other tenants'' shared rows match.';
+
 COMMENT ON FUNCTION job_tenant(bigint) IS
     'The tenant whose job job_id names for the caller: the current tenant''s job, else the one visible job of that id shared from another tenant; NULL when none; 21000 when two other tenants'' shared jobs have that id.';
 

@@ -134,9 +134,10 @@ BEGIN
        AND a.rule_path NOT IN (SELECT l->>'path'
                                  FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l);
     INSERT INTO @extschema@.alert AS a
-           (stage_id, rule_id, rule_path, field_name, operator, value, ignore_case, fires_on,
+           (stage_id, rule_id, rule_path, field_name, source, operator, value, ignore_case, fires_on,
             message, severity)
-    SELECT NEW.stage_id, NEW.id, l->>'path', l->>'field', l->>'op', l->'value',
+    SELECT NEW.stage_id, NEW.id, l->>'path', l->>'field', coalesce(l->>'source', 'candidate'),
+           l->>'op', l->'value',
            (l->>'ignore_case')::boolean,
            CASE WHEN (l->>'negated')::boolean THEN 'match' ELSE 'mismatch' END,
            format('rule "%s" failed: %s%s %s%s', NEW.name,
@@ -145,11 +146,11 @@ BEGIN
            CASE NEW.on_fail WHEN 'block' THEN 'critical' ELSE 'warning' END
       FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l
     ON CONFLICT (rule_id, rule_path) DO UPDATE
-       SET field_name = EXCLUDED.field_name, operator = EXCLUDED.operator,
+       SET field_name = EXCLUDED.field_name, source = EXCLUDED.source, operator = EXCLUDED.operator,
            value = EXCLUDED.value, ignore_case = EXCLUDED.ignore_case,
            fires_on = EXCLUDED.fires_on
-     WHERE (a.field_name, a.operator, a.value, a.ignore_case, a.fires_on)
-           IS DISTINCT FROM (EXCLUDED.field_name, EXCLUDED.operator, EXCLUDED.value,
+     WHERE (a.field_name, a.source, a.operator, a.value, a.ignore_case, a.fires_on)
+           IS DISTINCT FROM (EXCLUDED.field_name, EXCLUDED.source, EXCLUDED.operator, EXCLUDED.value,
                              EXCLUDED.ignore_case, EXCLUDED.fires_on);
     RETURN NULL;
 END $$;
@@ -193,6 +194,7 @@ CREATE FUNCTION visible_workflow(workflow_id bigint, for_edit boolean DEFAULT fa
 DECLARE
     w @extschema@.workflow;
 BEGIN
+    PERFORM @extschema@.current_tenant();
     -- Spelled out, not left to RLS: the same answer for a role that bypasses
     -- it, and inside transfer_workflow_ownership (SECURITY DEFINER).
     SELECT * INTO w FROM @extschema@.workflow x
@@ -201,8 +203,8 @@ BEGIN
         RAISE EXCEPTION 'workflow % not found', $1 USING ERRCODE = 'P0002';
     END IF;
     IF for_edit AND w.id NOT IN (SELECT @extschema@.editable_workflow_ids()) THEN
-        RAISE EXCEPTION 'workflow % is shared with % read-only', $1, @extschema@.current_actor()
-            USING ERRCODE = '42501';
+        RAISE EXCEPTION 'workflow % is shared read-only with the current actor', $1
+            USING ERRCODE = '42501', DETAIL = '{"reason": "read_only"}';
     END IF;
     RETURN w;
 END $$;
@@ -320,7 +322,7 @@ BEGIN
      WHERE s.workflow_id = $1 AND s.grantee_tenant = t AND s.grantee IS NOT DISTINCT FROM $2;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % is not shared with %', $1,
-            coalesce($2 || ' of tenant ' || t, 'tenant ' || t)
+            CASE WHEN $2 IS NULL THEN 'tenant ' || t WHEN $2 = t THEN $2 ELSE $2 || ' of tenant ' || t END
             USING ERRCODE = 'P0002';
     END IF;
 END $$;
@@ -332,11 +334,13 @@ COMMENT ON FUNCTION unshare_workflow(bigint, text, text) IS
 -- announcement and to update a workflow the caller may only administer.
 CREATE FUNCTION begin_owner_transfer(workflow_id bigint) RETURNS void
     LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_begin_owner_transfer';
 COMMENT ON FUNCTION begin_owner_transfer(bigint) IS
     'Internal: announces, for the current transaction, the one owner change of that workflow touch_updated_at will let through (called by transfer_workflow_ownership only; not granted to PUBLIC).';
 CREATE FUNCTION owner_transfer_announced(workflow_id bigint) RETURNS boolean
     LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_owner_transfer_announced';
 COMMENT ON FUNCTION owner_transfer_announced(bigint) IS
     'Internal: true, once, when this transaction announced the transfer of that workflow (begin_owner_transfer).';
@@ -420,9 +424,9 @@ BEGIN
       JOIN @extschema@.workflow_stage n ON n.workflow_id = new_id AND n.position = o.position
      WHERE src_alert.rule_id IS NOT NULL AND a.stage_id = n.id
        AND a.rule_path = src_alert.rule_path;
-    INSERT INTO @extschema@.alert (stage_id, field_name, operator, value, ignore_case, fires_on,
+    INSERT INTO @extschema@.alert (stage_id, field_name, source, operator, value, ignore_case, fires_on,
                                    message, severity)
-    SELECT n.id, a.field_name, a.operator, a.value, a.ignore_case, a.fires_on, a.message,
+    SELECT n.id, a.field_name, a.source, a.operator, a.value, a.ignore_case, a.fires_on, a.message,
            a.severity
       FROM @extschema@.alert a
       JOIN @extschema@.workflow_stage o ON o.id = a.stage_id AND o.workflow_id = $1

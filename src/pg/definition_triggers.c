@@ -117,9 +117,10 @@ wf_alert_validate(PG_FUNCTION_ARGS)
 	}
 	d = heap_getattr(tuple, attnum(desc, "ignore_case"), desc, &isnull);
 	ignore_case = !isnull && DatumGetBool(d);
+	d = heap_getattr(tuple, attnum(desc, "source"), desc, &isnull);
 
-	cond = wf_alert_compile(field, op, value_text, value_text ? strlen(value_text) : 0,
-							ignore_case, &status);
+	cond = wf_alert_compile_source(field, isnull ? NULL : TextDatumGetCString(d), op, value_text,
+								   value_text ? strlen(value_text) : 0, ignore_case, &status);
 	if (cond == NULL)
 	{
 		int			code = MAKE_SQLSTATE(status.sqlstate[0], status.sqlstate[1],

@@ -25,6 +25,7 @@ PG_FUNCTION_INFO_V1(wf_set_candidate_status);
 
 static Oid	plans_schema = InvalidOid;
 static SPIPlanPtr job_plan = NULL;
+static SPIPlanPtr pipeline_plan = NULL;
 static SPIPlanPtr update_plan = NULL;	/* in the caller's tenant */
 static SPIPlanPtr update_shared_plan = NULL;	/* in the tenant of a shared job */
 
@@ -37,17 +38,21 @@ prepare_plans(Oid schema)
 		"WHERE c.job_id OPERATOR(pg_catalog.=) $1 AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
 		"AND c.tenant OPERATOR(pg_catalog.=) %s RETURNING c.*";
 
-	if (plans_schema == schema && job_plan && update_plan && update_shared_plan)
+	if (plans_schema == schema && job_plan && pipeline_plan && update_plan && update_shared_plan)
 		return;
 	if (job_plan)
 		SPI_freeplan(job_plan);
+	if (pipeline_plan)
+		SPI_freeplan(pipeline_plan);
 	if (update_plan)
 		SPI_freeplan(update_plan);
 	if (update_shared_plan)
 		SPI_freeplan(update_shared_plan);
-	job_plan = update_plan = update_shared_plan = NULL;
-	/* Ids are the application's within a tenant: job_tenant() says whose job. */
+	job_plan = pipeline_plan = update_plan = update_shared_plan = NULL;
+	/* Ids are the application's within a tenant: these say whose job and row. */
 	job_plan = wf_keep_plan(psprintf("SELECT %s($1)", wf_qualified(schema, "job_tenant")), 1, two);
+	pipeline_plan = wf_keep_plan(psprintf("SELECT %s($1, $2)", wf_qualified(schema, "pipeline_tenant")),
+								 2, two);
 	/* SET stage_id = stage_id: the BEFORE trigger applies the frame's request. */
 	update_plan = wf_keep_plan(psprintf(update, wf_qualified(schema, "candidate_stage"),
 										psprintf("%s()", wf_qualified(schema, "current_tenant"))),
@@ -87,15 +92,15 @@ change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 	args[2] = (Datum) 0;
 
 	/*
-	 * The caller's own tenant first (one probe); then the job of another
-	 * tenant that shares its workflow with the caller, if any.
+	 * The caller's own tenant first (one probe); then the pipeline row of
+	 * another tenant that shares its workflow with the caller, if any.
 	 */
 	for (int attempt = 0; attempt < 2 && !PG_ARGISNULL(0) && !PG_ARGISNULL(1); attempt++)
 	{
 		if (attempt == 1)
 		{
-			if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
-				elog(ERROR, "workflow_ext: could not read the job");
+			if (SPI_execute_plan(pipeline_plan, args, nulls, true, 1) != SPI_OK_SELECT)
+				elog(ERROR, "workflow_ext: could not read the pipeline");
 			if (SPI_processed == 1)
 				tenant = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 			if (tenant == NULL || strcmp(tenant, wf_tenant()) == 0)
@@ -122,7 +127,8 @@ change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 			return;
 		}
 	}
-	if (tenant == NULL && !PG_ARGISNULL(1))
+	tenant = NULL;
+	if (!PG_ARGISNULL(1))
 	{
 		if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the job");

@@ -231,7 +231,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	{
 		sql = psprintf("SELECT a.id, a.field_name, a.operator, a.value::pg_catalog.text, a.ignore_case, "
 					   "a.fires_on OPERATOR(pg_catalog.=) 'match', a.severity, a.message, "
-					   "a.rule_id IS NOT NULL, a.rule_path "
+					   "a.rule_id IS NOT NULL, a.rule_path, a.source "
 					   "FROM %s a WHERE a.stage_id OPERATOR(pg_catalog.=) $1 ORDER BY a.id",
 					   wf_qualified(schema, "alert"));
 		if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
@@ -258,8 +258,9 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				a->rule_path = a->from_rule ? copy_text_column(row, desc, 10) : NULL;
 				(void) SPI_getbinval(row, desc, 4, &isnull);
 				value = isnull ? NULL : copy_text_column(row, desc, 4);
-				a->check.cond = wf_alert_compile(copy_text_column(row, desc, 2),
-										   copy_text_column(row, desc, 3),
+				a->check.cond = wf_alert_compile_source(copy_text_column(row, desc, 2),
+												 copy_text_column(row, desc, 11),
+												 copy_text_column(row, desc, 3),
 										   value, value ? strlen(value) : 0,
 										   DatumGetBool(SPI_getbinval(row, desc, 5, &isnull)),
 										   &status);

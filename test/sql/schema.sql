@@ -76,9 +76,9 @@ SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) ~ 'UNIQUE' AS 
 -- Every user-data table and its sequence is kept by pg_dump.
 SELECT c::regclass AS dumped FROM pg_extension, unnest(extconfig) c WHERE extname = 'workflow_ext' ORDER BY c::regclass::text;
 
--- Every function pins search_path, but three that look up no names and run
--- per row (screening, RLS policies, statement triggers), where a SET clause
--- would cost a GUC save/restore each call.
+-- Every function pins search_path, but those that look up no names and run
+-- per row (screening, RLS policies: actor, tenant, administrator; statement
+-- triggers), where a SET clause would cost a GUC save/restore each call.
 SELECT p.proname FROM pg_proc p
   JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'workflow_ext')

@@ -4,11 +4,13 @@
 RESET workflow_ext.actor;
 CREATE SCHEMA bob_tricks AUTHORIZATION wf_bob;
 
--- Alice builds a pipeline (actor = her role, since workflow_ext.actor is unset).
+-- Alice builds a pipeline (actor = her role, as role:<oid>, since
+-- workflow_ext.actor is unset; her own tenant, since workflow_ext.tenant is).
 SET ROLE wf_alice;
-SELECT current_actor();
+SELECT current_actor() = role_identity('wf_alice') AS actor_is_alices_role,
+       current_tenant() = current_actor() AS own_tenant;
 INSERT INTO workflow (name) VALUES ('Alice hiring') RETURNING id AS awid, owner \gset
-SELECT :'owner';
+SELECT :'owner' = role_identity('wf_alice') AS owner_is_alice;
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:awid, 'a1', 1) RETURNING id AS a_first \gset
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:awid, 'a2', 2) RETURNING id AS a_last \gset
 INSERT INTO stage_rule (stage_id, name, condition) VALUES (:a_last, 'secret rule', '{"field": "x", "op": "exists"}');
@@ -35,7 +37,7 @@ SELECT test_error('SELECT add_candidate(82, 8000)');
 SELECT test_error('SELECT reject_candidate(81, 8000)');
 SELECT test_error(format('SELECT get_stage_rule(%s)', :a_last));
 SELECT test_error(format('SELECT get_stage_alerts(%s)', :a_first));
-SELECT test_error(format('SELECT share_workflow(%s, %L)', :awid, 'wf_bob'));
+SELECT test_error(format('SELECT share_workflow(%s, %L)', :awid, role_identity('wf_bob')));
 SELECT test_error(format('SELECT clone_workflow(%s, %L)', :awid, 'stolen'));
 SELECT test_error(format('SELECT reorder_stages(%s, ARRAY[%s, %s])', :awid, :a_last, :a_first));
 SELECT test_error(format('SELECT acknowledge_alert(%s)', :a_event));
@@ -50,17 +52,21 @@ SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (80
 SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id, workflow_id) VALUES (8000, 83, %s)', :awid));
 SELECT test_error(format('INSERT INTO workflow_stage (workflow_id, name, position) VALUES (%s, %L, 3)', :awid, 'evil'));
 SELECT test_error(format('INSERT INTO alert (stage_id, field_name, operator, value) VALUES (%s, %L, %L, %L)', :a_first, 'x', 'eq', '2'));
-SELECT test_error(format('INSERT INTO workflow_share (workflow_id, grantee, can_edit) VALUES (%s, %L, true)', :awid, 'wf_bob'));
-SELECT test_error('INSERT INTO workflow (name, owner) VALUES (''spoof'', ''wf_alice'')');
+SELECT test_error(format('INSERT INTO workflow_share (workflow_id, grantee_tenant, grantee, can_edit) VALUES (%s, %L, %L, true)', :awid, role_identity('wf_bob'), role_identity('wf_bob')));
+-- The engine stamps owner and tenant, whatever the statement says.
+INSERT INTO workflow (name, owner, tenant) VALUES ('spoof', role_identity('wf_alice'), role_identity('wf_alice'))
+RETURNING owner = role_identity('wf_bob') AS owner_is_bob, tenant = role_identity('wf_bob') AS tenant_is_bobs;
 SELECT test_error('INSERT INTO stage_transition (job_id, candidate_id, workflow_id, to_stage_id, to_status, actor) VALUES (8000, 81, 1, 1, ''hired'', ''x'')');
 SELECT test_error('INSERT INTO alert_event (job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message) VALUES (1,1,1,1,1,''sla'',''x'',''x'')');
 SELECT test_error('UPDATE alert_event SET acknowledged_by = ''wf_bob''');
 SELECT test_error('DELETE FROM facts_source');
 SELECT test_error('SELECT set_candidate_source(''pg_catalog.pg_class''::regclass, ''relpages'')');
--- ... and a job already on Alice's workflow cannot be taken over.
+-- ... and Alice's job 8000 is not Bob's: job ids are each tenant's own, so
+-- his job 8000 is another job, and hers stays on her workflow.
 INSERT INTO workflow (name) VALUES ('Bob hiring') RETURNING id AS bwid \gset
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:bwid, 'b1', 1);
 SELECT test_error(format('SELECT assign_workflow(8000, %s)', :bwid));
+SELECT count(*) AS bobs_jobs FROM job_workflow;
 -- INSERT ... RETURNING returns only Bob's own rows.
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:bwid, 'b2', 2) RETURNING name;
 RESET ROLE;
@@ -76,10 +82,10 @@ CREATE FUNCTION bob_tricks.current_actor() RETURNS text LANGUAGE sql AS $$ SELEC
 CREATE FUNCTION bob_tricks.visible_workflow_ids() RETURNS SETOF bigint LANGUAGE sql AS $$ SELECT id FROM generate_series(1, 100000) id $$;
 CREATE TABLE bob_tricks.candidate_stage (LIKE public.candidate_stage);
 CREATE TABLE bob_tricks.job_workflow (LIKE public.job_workflow);
-INSERT INTO bob_tricks.job_workflow VALUES (1, 8000, 1, now(), 'x');
+INSERT INTO bob_tricks.job_workflow (id, tenant, job_id, workflow_id, assigned_at, assigned_by) VALUES (1, 'x', 8000, 1, now(), 'x');
 CREATE FUNCTION bob_tricks.jsonb_array_elements(jsonb) RETURNS SETOF jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
 SET search_path = bob_tricks, public;
-SELECT public.current_actor();
+SELECT public.current_actor() = public.role_identity('wf_bob') AS still_bob;
 SELECT test_error('SELECT public.move_to_next_stage(81, 8000)');
 SELECT count(*) AS still_nothing FROM public.candidate_stage;
 RESET search_path;
@@ -87,20 +93,20 @@ RESET ROLE;
 
 -- Sharing: read-only lets Bob see and move candidates, not edit.
 SET ROLE wf_alice;
-SELECT share_workflow(:awid, 'wf_bob');
+SELECT share_workflow(:awid, role_identity('wf_bob'));
 RESET ROLE;
 SET ROLE wf_bob;
 SELECT name FROM workflow WHERE id = :awid;
 SELECT to_stage_name FROM move_to_next_stage(81, 8000);
 SELECT test_error(format('SELECT reorder_stages(%s, ARRAY[%s, %s])', :awid, :a_last, :a_first));
 SELECT test_error(format('INSERT INTO workflow_stage (workflow_id, name, position) VALUES (%s, %L, 3)', :awid, 'b-added'));
-SELECT test_error(format('SELECT unshare_workflow(%s, %L)', :awid, 'wf_bob'));
+SELECT test_error(format('SELECT unshare_workflow(%s, %L)', :awid, role_identity('wf_bob')));
 UPDATE workflow SET name = 'renamed by bob' WHERE id = :awid;
 SELECT name FROM workflow WHERE id = :awid;
 RESET ROLE;
 -- can_edit lets him edit the definition.
 SET ROLE wf_alice;
-SELECT share_workflow(:awid, 'wf_bob', true);
+SELECT share_workflow(:awid, role_identity('wf_bob'), true);
 RESET ROLE;
 SET ROLE wf_bob;
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:awid, 'added by bob', 3) RETURNING name;
@@ -109,7 +115,7 @@ SELECT count(*) AS still_there FROM workflow WHERE id = :awid;
 RESET ROLE;
 -- Unsharing hides it again.
 SET ROLE wf_alice;
-SELECT unshare_workflow(:awid, 'wf_bob');
+SELECT unshare_workflow(:awid, role_identity('wf_bob'));
 RESET ROLE;
 SET ROLE wf_bob;
 SELECT count(*) AS after_unshare FROM workflow WHERE id = :awid;
@@ -121,7 +127,7 @@ SET workflow_ext.actor = 'user:1';
 INSERT INTO workflow (name) VALUES ('User 1 flow') RETURNING owner;
 SET workflow_ext.actor = 'user:2';
 SELECT count(*) AS user2_sees FROM workflow WHERE name = 'User 1 flow';
-SELECT count(*) AS user2_sees_alice_role_flows FROM workflow WHERE owner = 'wf_alice';
+SELECT count(*) AS user2_sees_alice_role_flows FROM workflow WHERE owner = role_identity('wf_alice');
 RESET workflow_ext.actor;
 RESET ROLE;
 DROP SCHEMA bob_tricks CASCADE;
