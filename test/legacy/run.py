@@ -17,6 +17,8 @@ against the installed extension on the server that PGHOST/PGPORT/PGUSER name
      were) run with pg_regress against version <V>, one TAP line per file;
   4. the fresh-session rule (legacy/README.md): ALTER EXTENSION UPDATE in a
      session that already ran <V>'s library leaves <V> whole if it fails;
+     one ALTER EXTENSION UPDATE in a fresh session is tried and reported (a
+     path of two or more steps fails when no direct script exists); else,
      run one version step per fresh session, it reaches the default version
      with every C function on that version's library (its secondary control
      file's, else workflow_ext.control's), and works;
@@ -92,6 +94,11 @@ def query(db, sql):
 
 def errors(r):
     return [l for l in (r.stderr or "").splitlines() if l.strip()][-6:]
+
+
+def first_error(r):
+    lines = [l for l in (r.stderr or "").splitlines() if l.startswith("ERROR:")] or errors(r)
+    return lines[0][:200] if lines else "no message"
 
 
 def pg_config(what):
@@ -301,11 +308,18 @@ def check_version(version, default):
         r = psql(db, SMOKE, "ALTER EXTENSION %s UPDATE" % EXT)
         after = query(db, EXTVERSION)
         outcome = ("it updated to %s" % after) if r.returncode == 0 else \
-                  ("it failed (%s)" % " ".join(errors(r))[:200])
+                  ("it failed (%s)" % first_error(r))
         print("# %s: ALTER EXTENSION UPDATE in a session that ran %s's library: %s" % (version, version, outcome))
         whole = r.returncode == 0 or (after == version and psql(db, SMOKE).returncode == 0)
         tap(whole, "%s: an update in a session that ran its library updates, or fails leaving %s working"
             % (version, version))
+        if after == version:
+            # Reported, not counted: a path of two or more steps in one command
+            # loads two libraries in one backend (legacy/README.md).
+            r = psql(db, "ALTER EXTENSION %s UPDATE" % EXT)
+            after = query(db, EXTVERSION)
+            print("# %s: one ALTER EXTENSION UPDATE in a fresh session: %s" % (version, (
+                "it updated to %s" % after) if r.returncode == 0 else "it failed (%s)" % first_error(r)))
         if after == version:
             path = query(db, "SELECT path FROM pg_extension_update_paths('%s') WHERE source = '%s' AND target = '%s'"
                          % (EXT, version, default))
