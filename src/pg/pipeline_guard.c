@@ -435,7 +435,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("the tenant of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" cannot change", old.candidate_id, old.job_id),
-				 errdetail("A row belongs to the tenant that created it.")));
+				 errdetail("{\"reason\": \"tenant_immutable\"}"),
+				 errhint("A row belongs to the tenant of its job.")));
 	check_transition_columns(&old, &new);
 	if (new.status == NULL || !new.has_stage)
 		return tuple;			/* NOT NULL reports it */
