@@ -7,9 +7,10 @@ SELECT w.id, w.name, w.description, w.owner, w.created_at, w.updated_at,
                                                      'config', s.config, 'sla', s.sla)
                                   ORDER BY s.position)
                    FROM @extschema@.workflow_stage s WHERE s.workflow_id = w.id),
-                '[]'::jsonb) AS stages
+                '[]'::jsonb) AS stages,
+       w.tenant, w.archived_at
   FROM @extschema@.workflow w;
-COMMENT ON VIEW workflow_with_stages IS 'One row per visible workflow, its stages as a JSON array in position order.';
+COMMENT ON VIEW workflow_with_stages IS 'One row per visible workflow, its stages as a JSON array in position order (tenant and archived_at last, after the 0.2.0 columns).';
 
 CREATE VIEW stage_with_rules WITH (security_invoker = true) AS
 SELECT s.id, s.workflow_id, s.name, s.position, s.kind, s.config, s.sla,
