@@ -54,6 +54,7 @@ CREATE TABLE workflow_stage (
 );
 COMMENT ON TABLE workflow_stage IS 'One ordered stage of a workflow. The next stage is the one with the next higher position.';
 COMMENT ON COLUMN workflow_stage.position IS 'Order within the workflow, from 1; unique per workflow (deferrable, so reorder_stages can permute).';
+COMMENT ON COLUMN workflow_stage.tenant IS 'The tenant of the stage''s workflow (stamped), even when a grantee of another tenant adds it.';
 COMMENT ON COLUMN workflow_stage.kind IS '''hired'': entering this stage sets the candidate''s status to hired.';
 COMMENT ON COLUMN workflow_stage.config IS 'Free-form stage configuration for the application (a JSON object).';
 COMMENT ON COLUMN workflow_stage.archived_at IS 'When the stage was retired: no new entrants, history kept. NULL while in use.';
@@ -73,6 +74,7 @@ CREATE TABLE stage_rule (
 COMMENT ON TABLE stage_rule IS 'The validation rule of a stage (at most one), checked against a candidate''s facts on every move into the stage.';
 COMMENT ON COLUMN stage_rule.condition IS 'A condition tree (README: condition language), validated on write: 22023 with the JSON path when malformed.';
 COMMENT ON COLUMN stage_rule.on_fail IS '''block'': a failing move is refused with 23514; ''warn'': the move happens and the rule''s mismatch alerts fire.';
+COMMENT ON COLUMN stage_rule.tenant IS 'The tenant of the rule''s workflow (stamped).';
 
 CREATE TABLE alert (
     id          bigserial PRIMARY KEY,
@@ -101,6 +103,7 @@ COMMENT ON COLUMN alert.source IS 'Whose facts field_name reads: the candidate''
 COMMENT ON COLUMN alert.operator IS 'A condition operator; aliases are stored in canonical form (>= becomes gte).';
 COMMENT ON COLUMN alert.value IS 'The operand as JSON; NULL only for exists/not_exists.';
 COMMENT ON COLUMN alert.fires_on IS '''match'': fires when the leaf is true; ''mismatch'': when it is false (rule-generated alerts).';
+COMMENT ON COLUMN alert.tenant IS 'The tenant of the alert''s workflow (stamped).';
 
 CREATE TABLE job_workflow (
     id          bigserial PRIMARY KEY,
@@ -114,6 +117,8 @@ CREATE TABLE job_workflow (
 );
 CREATE INDEX job_workflow_workflow_id_idx ON job_workflow (workflow_id);
 COMMENT ON TABLE job_workflow IS 'The workflow a job''s pipeline follows (one per job of a tenant). Jobs live in the application; only their ids are here, unique within the tenant.';
+COMMENT ON COLUMN job_workflow.tenant IS 'The organization whose job this is (stamped: the tenant assigning it); job ids are unique within it.';
+COMMENT ON COLUMN job_workflow.assigned_by IS 'The actor who (re)assigned the job (stamped by workflow_ext).';
 
 CREATE TABLE candidate_profile (
     id           bigserial PRIMARY KEY,

@@ -113,10 +113,10 @@ BEGIN
                           '; ')
           INTO listed
           FROM (SELECT c FROM jsonb_array_elements(found_conflicts) c LIMIT 20) s;
-        RAISE EXCEPTION 'cannot merge into tenant %: ids used by more than one of the tenants merged: %%',
-                        target, listed,
-                        CASE WHEN jsonb_array_length(found_conflicts) > 20
-                             THEN format(' and %s more', jsonb_array_length(found_conflicts) - 20) ELSE '' END
+        RAISE EXCEPTION 'cannot merge into tenant %: ids used by more than one of the tenants merged: %',
+                        target, listed
+                        || CASE WHEN jsonb_array_length(found_conflicts) > 20
+                                THEN format(' and %s more', jsonb_array_length(found_conflicts) - 20) ELSE '' END
             USING ERRCODE = '23505',
                   DETAIL = jsonb_build_object('reason', 'tenant_merge_conflict',
                                               'tenant', target, 'conflicts', found_conflicts)::text,
@@ -128,9 +128,22 @@ BEGIN
 
     -- Shares to a merged tenant become shares within the new one: a share
     -- with an actor of it stays with that actor; a share with the whole of
-    -- an actor's own tenant (each actor its own tenant) becomes a share with
-    -- that actor, so nobody sees more than before.  Shares that now say the
-    -- same thing become one (can_edit if any said so).
+    -- a merged tenant (each actor its own tenant) becomes a share with that
+    -- actor, so nobody sees more than before.  Shares that now say the same
+    -- thing become one, the oldest, with can_edit if any of them had it.
+    WITH m AS (
+        SELECT s.id, s.workflow_id, s.can_edit,
+               CASE WHEN s.grantee_tenant = ANY (merged) THEN target ELSE s.grantee_tenant END AS gt,
+               CASE WHEN s.grantee_tenant = ANY (merged) THEN coalesce(s.grantee, s.grantee_tenant)
+                    ELSE s.grantee END AS g
+          FROM @extschema@.workflow_share s
+         WHERE s.grantee_tenant = ANY (everyone)
+    ), g AS (
+        SELECT m.workflow_id, m.gt, m.g, min(m.id) AS keep, bool_or(m.can_edit) AS can_edit
+          FROM m GROUP BY m.workflow_id, m.gt, m.g HAVING count(*) > 1
+    )
+    UPDATE @extschema@.workflow_share s SET can_edit = true
+      FROM g WHERE s.id = g.keep AND g.can_edit AND NOT s.can_edit;
     WITH m AS (
         SELECT s.id, s.workflow_id,
                CASE WHEN s.grantee_tenant = ANY (merged) THEN target ELSE s.grantee_tenant END AS gt,
@@ -139,24 +152,15 @@ BEGIN
           FROM @extschema@.workflow_share s
          WHERE s.grantee_tenant = ANY (everyone)
     ), g AS (
-        SELECT m.workflow_id, m.gt, m.g, min(m.id) AS keep
-          FROM m GROUP BY m.workflow_id, m.gt, m.g
-    ), d AS (
-        DELETE FROM @extschema@.workflow_share s
-         USING m JOIN g ON g.workflow_id = m.workflow_id AND g.gt = m.gt AND g.g IS NOT DISTINCT FROM m.g
-         WHERE s.id = m.id AND m.id <> g.keep
-        RETURNING s.id, s.workflow_id, s.can_edit, g.keep
-    ), e AS (
-        SELECT d.keep, bool_or(d.can_edit) AS can_edit FROM d GROUP BY d.keep
+        SELECT m.workflow_id, m.gt, m.g, min(m.id) AS keep FROM m GROUP BY m.workflow_id, m.gt, m.g
     )
+    DELETE FROM @extschema@.workflow_share s
+     USING m JOIN g ON g.workflow_id = m.workflow_id AND g.gt = m.gt AND g.g IS NOT DISTINCT FROM m.g
+     WHERE s.id = m.id AND m.id <> g.keep;
+    GET DIAGNOSTICS removed = ROW_COUNT;
     UPDATE @extschema@.workflow_share s
-       SET grantee_tenant = m.gt, grantee = m.g, can_edit = s.can_edit OR coalesce(e.can_edit, false)
-      FROM m JOIN g ON g.keep = m.id LEFT JOIN e ON e.keep = m.id
-     WHERE s.id = m.id
-       AND (s.grantee_tenant, s.grantee, s.can_edit) IS DISTINCT FROM (m.gt, m.g, s.can_edit OR coalesce(e.can_edit, false));
-    GET DIAGNOSTICS n = ROW_COUNT;
-    SELECT count(*) INTO removed FROM (SELECT 1) x WHERE false;  -- counted below
-    moved := moved || jsonb_build_object('workflow_share (grantee)', n);
+       SET grantee_tenant = target, grantee = coalesce(s.grantee, s.grantee_tenant)
+     WHERE s.grantee_tenant = ANY (merged);
 
     -- Every row of the merged tenants, in every table that has a tenant.
     FOR t IN SELECT c.oid::regclass AS rel, c.relname
@@ -180,7 +184,7 @@ BEGIN
      WHERE w.id = s.workflow_id AND w.tenant = target
        AND s.grantee_tenant = w.tenant AND s.grantee = w.owner;
     GET DIAGNOSTICS n = ROW_COUNT;
-    removed := n;
+    removed := removed + n;
 
     PERFORM set_config('session_replication_role', saved_role, true);
     -- What the backends cached of these workflows (their tenant, whether
@@ -195,10 +199,9 @@ BEGIN
     END IF;
 
     RETURN QUERY
-        SELECT k, v::bigint, CASE WHEN k = 'workflow_share' THEN removed ELSE 0 END
+        SELECT x.k, x.v::bigint, CASE WHEN x.k = 'workflow_share' THEN removed ELSE 0 END
           FROM jsonb_each_text(moved) x(k, v)
-         WHERE k <> 'workflow_share (grantee)'
-         ORDER BY k;
+         ORDER BY x.k;
 END $$;
 COMMENT ON FUNCTION merge_into_tenant(text, text[]) IS
     'Puts actors into one organization: every row of the tenants named in actors (after an update from 0.2.0, each actor is its own tenant) moves to tenant, in one transaction; shares to those actors become shares within the tenant (a redundant one, with the owner, is removed). Refuses with 23505, naming the ids, when two of the tenants use the same job, candidate or pipeline id (renumber first). Superuser or database owner only (42501). Returns the rows moved (and shares removed) per table.';
