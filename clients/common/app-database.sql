@@ -14,22 +14,22 @@ CREATE ROLE :"app_role" LOGIN PASSWORD :'app_password';
 \endif
 
 REVOKE ALL ON workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,
-    candidate_profile, candidate_stage, stage_transition, alert_event, facts_source,
+    candidate_profile, job_profile, candidate_stage, stage_transition, alert_event, facts_source,
     workflow_with_stages, stage_with_rules FROM PUBLIC;
 REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    candidate_stage_id_seq FROM PUBLIC;
+    job_profile_id_seq, candidate_stage_id_seq FROM PUBLIC;
 
 -- README, Security, Privileges: exactly this list.
 GRANT USAGE ON SCHEMA public TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-      alert, job_workflow, candidate_profile, candidate_stage TO :"app_role";
+      alert, job_workflow, candidate_profile, job_profile, candidate_stage TO :"app_role";
 GRANT SELECT, INSERT ON stage_transition, alert_event TO :"app_role";
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO :"app_role";
 GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO :"app_role";
 GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
       stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-      candidate_stage_id_seq TO :"app_role";
+      job_profile_id_seq, candidate_stage_id_seq TO :"app_role";
 
 -- The client's own tables live in a schema of its own, before the extension's
 -- on its search_path.

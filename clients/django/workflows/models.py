@@ -3,27 +3,66 @@ Django never creates, alters or flushes them; workflow_ext owns the schema,
 its triggers and its row-level security.  Columns the extension fills
 (owner, timestamps, the pipeline's transition ids) are written only when the
 application means to; inserts go through insert_returning() so the database
-defaults apply.  Relations are DO_NOTHING: cascades are the database's."""
+defaults apply.  Relations are DO_NOTHING: cascades are the database's.
+
+Every table carries the tenant (the organization, workflow_ext.tenant, else
+the actor itself) that the extension stamps on insert and never lets change:
+it is mapped as a StampedField, read (and returned by an INSERT) but never
+written by the ORM, so a model's full-row save() writes back only the
+columns the application may change.  Application and job ids are unique
+within a tenant, so the models' unique keys lead with it."""
 from django.db import connection, models
 
 
-class Workflow(models.Model):
+class StampedField(models.TextField):
+    """A column the extension stamps and never lets change (tenant,
+    candidate_stage.added_by): read, returned by INSERT ... RETURNING, left
+    out of every INSERT and UPDATE the ORM writes (ExtensionModel)."""
+    db_returning = True
+    read_only = True
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+
+class ExtensionModel(models.Model):
+    """One of the extension's tables: StampedFields are never written, so a
+    save() (an ORM's full-row write) sends only what the application owns."""
+
+    class Meta:
+        abstract = True
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        values = [v for v in values if not getattr(v[0], "read_only", False)]
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        fields = [f for f in fields if not getattr(f, "read_only", False)]
+        return super()._do_insert(manager, using, fields, returning_fields, raw)
+
+
+class Workflow(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     name = models.TextField()
     description = models.TextField(blank=True, default="")
     owner = models.TextField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         managed = False
         db_table = "workflow"
 
 
-class WorkflowShare(models.Model):
+class WorkflowShare(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="shares")
-    grantee = models.TextField()
+    grantee_tenant = models.TextField()
+    grantee = models.TextField(null=True)        # NULL: every actor of grantee_tenant
     can_edit = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
@@ -32,22 +71,25 @@ class WorkflowShare(models.Model):
         db_table = "workflow_share"
 
 
-class WorkflowStage(models.Model):
+class WorkflowStage(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="stages")
     name = models.TextField()
     position = models.IntegerField()
     kind = models.TextField(default="normal")
     config = models.JSONField(default=dict)
     sla = models.DurationField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         managed = False
         db_table = "workflow_stage"
 
 
-class StageRule(models.Model):
+class StageRule(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     stage = models.OneToOneField(WorkflowStage, models.DO_NOTHING, related_name="rule")
     name = models.TextField()
     condition = models.JSONField()
@@ -60,8 +102,9 @@ class StageRule(models.Model):
         db_table = "stage_rule"
 
 
-class Alert(models.Model):
+class Alert(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     stage = models.ForeignKey(WorkflowStage, models.DO_NOTHING, related_name="alerts")
     rule_id = models.BigIntegerField(null=True)
     rule_path = models.TextField(null=True)
@@ -72,15 +115,17 @@ class Alert(models.Model):
     fires_on = models.TextField(default="match")
     message = models.TextField(default="")
     severity = models.TextField(default="warning")
+    source = models.TextField(default="candidate")   # whose facts: candidate, application, job
 
     class Meta:
         managed = False
         db_table = "alert"
 
 
-class JobWorkflow(models.Model):
+class JobWorkflow(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
-    job_id = models.BigIntegerField(unique=True)
+    tenant = StampedField()
+    job_id = models.BigIntegerField()
     workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="jobs")
     assigned_at = models.DateTimeField()
     assigned_by = models.TextField()
@@ -88,25 +133,42 @@ class JobWorkflow(models.Model):
     class Meta:
         managed = False
         db_table = "job_workflow"
+        unique_together = [("tenant", "job_id")]
 
 
-class CandidateProfile(models.Model):
+class CandidateProfile(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
-    candidate_id = models.BigIntegerField(unique=True)
+    tenant = StampedField()
+    candidate_id = models.BigIntegerField()
     attributes = models.JSONField(default=dict)
-    owner = models.TextField()
     updated_at = models.DateTimeField()
 
     class Meta:
         managed = False
         db_table = "candidate_profile"
+        unique_together = [("tenant", "candidate_id")]
 
 
-class CandidateStage(models.Model):
+class JobProfile(ExtensionModel):
+    """A job's facts (leaves with "source": "job"), one per job of a tenant."""
+    id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
+    job_id = models.BigIntegerField()
+    attributes = models.JSONField(default=dict)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "job_profile"
+        unique_together = [("tenant", "job_id")]
+
+
+class CandidateStage(ExtensionModel):
     """Where a candidate stands.  save() and update() of stage_id are moves,
     checked by the extension's triggers exactly like move_to_next_stage();
     transition_id is the optimistic lock (an older value: 40001)."""
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     job_id = models.BigIntegerField()
     candidate_id = models.BigIntegerField()
     workflow = models.ForeignKey(Workflow, models.DO_NOTHING, related_name="+")
@@ -115,14 +177,18 @@ class CandidateStage(models.Model):
     entered_at = models.DateTimeField()
     transition_id = models.BigIntegerField(null=True)
     visit_transition_id = models.BigIntegerField(null=True)
+    added_by = StampedField()
+    attributes = models.JSONField(default=dict)     # the application's facts ("source": "application")
 
     class Meta:
         managed = False
         db_table = "candidate_stage"
+        unique_together = [("tenant", "job_id", "candidate_id")]
 
 
-class StageTransition(models.Model):
+class StageTransition(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     job_id = models.BigIntegerField()
     candidate_id = models.BigIntegerField()
     workflow_id = models.BigIntegerField()
@@ -141,8 +207,9 @@ class StageTransition(models.Model):
         db_table = "stage_transition"
 
 
-class AlertEvent(models.Model):
+class AlertEvent(ExtensionModel):
     id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
     alert_id = models.BigIntegerField(null=True)
     job_id = models.BigIntegerField()
     candidate_id = models.BigIntegerField()

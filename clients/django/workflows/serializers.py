@@ -46,7 +46,7 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = ["id", "stage_id", "rule_id", "rule_path", "field_name", "operator", "value",
-                  "ignore_case", "fires_on", "message", "severity"]
+                  "ignore_case", "fires_on", "message", "severity", "source"]
         read_only_fields = ["rule_id", "rule_path"]
         # Required here; whether they are good is the extension's to judge (22023).
         extra_kwargs = {"field_name": {"required": True, "allow_blank": True, "trim_whitespace": False},
@@ -70,7 +70,9 @@ class RuleSerializer(serializers.ModelSerializer):
 
 class CandidateStageSerializer(serializers.ModelSerializer):
     """A pipeline row.  Writing stage_id is a move (checked by the extension);
-    transition_id, when sent, is the optimistic lock (stale: 409)."""
+    transition_id, when sent, is the optimistic lock (stale: 409); attributes
+    are the application's facts (this candidate in this job), read by leaves
+    with "source": "application".  tenant is the extension's (read only)."""
     job_id = serializers.IntegerField()
     candidate_id = serializers.IntegerField()
     workflow_id = serializers.IntegerField(read_only=True)
@@ -79,9 +81,9 @@ class CandidateStageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CandidateStage
-        fields = ["id", "job_id", "candidate_id", "workflow_id", "stage_id", "status",
-                  "entered_at", "transition_id", "visit_transition_id"]
-        read_only_fields = ["entered_at", "visit_transition_id"]
+        fields = ["id", "tenant", "job_id", "candidate_id", "workflow_id", "stage_id", "status",
+                  "entered_at", "transition_id", "visit_transition_id", "attributes"]
+        read_only_fields = ["tenant", "entered_at", "visit_transition_id"]
 
 
 class MoveSerializer(serializers.Serializer):

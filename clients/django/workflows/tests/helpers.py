@@ -11,8 +11,9 @@ from rest_framework.test import APIClient
 
 from workflows.actor import acting_as
 
-# Job and candidate ids unique to this run (job_workflow.job_id is unique
-# across tenants, and the database outlives one test).
+# Job and candidate ids unique to this run (the database outlives one test;
+# ids are unique within a tenant, and every test user is a tenant of its own,
+# but fresh ids keep one test's rows apart from another's).
 _ids = itertools.count(int.from_bytes(os.urandom(3), "big") * 1000 + 1)
 
 

@@ -258,6 +258,25 @@ class Workflows(ApiTestCase):
         self.ok(self.api.delete("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"), 204)
         self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
 
+    def test_job_and_candidate_ids_are_each_tenants_own(self):
+        # No tenant set: every user is a tenant of its own, so bob's job 7 is not ann's.
+        p = self.pipeline()
+        wf = self.ok(self.bob_api.post("/workflows/", {"name": "Bob's"}, format="json"), 201)
+        self.ok(self.bob_api.post("/stages/", {"workflow_id": wf["id"], "name": "A", "position": 1},
+                                  format="json"), 201)
+        self.ok(self.bob_api.post("/workflows/%d/assign/" % wf["id"], {"job_id": p["job"]}, format="json"))
+        row = self.ok(self.bob_api.post("/pipeline/", {"job_id": p["job"], "candidate_id": p["strong"]},
+                                        format="json"), 201)
+        self.assertEqual((row["tenant"], row["workflow_id"]), ("user:%d" % self.bob.pk, wf["id"]))
+        self.assertEqual([r["candidate_id"] for r in self.ok(self.bob_api.get("/pipeline/?job=%d" % p["job"]))],
+                         [p["strong"]])
+        ann = self.ok(self.api.get("/pipeline/?job=%d" % p["job"]))
+        self.assertEqual(sorted(r["candidate_id"] for r in ann), sorted([p["strong"], p["weak"]]))
+        self.assertEqual({r["workflow_id"] for r in ann}, {p["workflow"]["id"]})
+        self.ok(self.move(self.api, p, p["strong"]))                      # each moves their own
+        self.assertEqual(self.ok(self.bob_api.get("/pipeline/?job=%d" % p["job"]))[0]["stage_id"],
+                         row["stage_id"])
+
     def test_assign_action(self):
         wf = self.ok(self.api.post("/workflows/", {"name": "W"}, format="json"), 201)
         self.ok(self.api.post("/stages/", {"workflow_id": wf["id"], "name": "A", "position": 1},
@@ -418,3 +437,22 @@ class Pipeline(ApiTestCase):
         body = self.ok(self.api.post("/pipeline/", {"job_id": p["job"], "candidate_id": p["strong"]},
                                      format="json"), 409)
         self.assertEqual(body["code"], "23505")
+
+    def test_application_facts_are_written_with_the_row_and_read_by_rules(self):
+        p = self.pipeline()
+        alert = self.ok(self.api.post("/alerts/", {"stage_id": p["stages"][1]["id"], "field_name": "scorecards",
+                                                   "operator": "gte", "value": 2, "source": "application",
+                                                   "message": "scored"}, format="json"), 201)
+        self.assertEqual(alert["source"], "application")
+        rows = {r["candidate_id"]: r for r in self.ok(self.api.get("/pipeline/?job=%d" % p["job"]))}
+        strong = rows[p["strong"]]
+        self.assertEqual((strong["tenant"], strong["attributes"]), ("user:%d" % self.ann.pk, {}))
+        body = self.ok(self.api.patch("/pipeline/%d/" % strong["id"],
+                                      {"attributes": {"scorecards": 2}, "tenant": "org:elsewhere"},
+                                      format="json"))
+        self.assertEqual((body["attributes"], body["tenant"], body["stage_id"], body["transition_id"]),
+                         ({"scorecards": 2}, "user:%d" % self.ann.pk, strong["stage_id"],
+                          strong["transition_id"]))                     # facts alone: no move
+        self.assertEqual(self.ok(self.move(self.api, p, p["strong"]))["alerts_raised"], 1)
+        body = self.ok(self.api.get("/pipeline/%d/" % strong["id"]))
+        self.assertEqual(body["attributes"], {"scorecards": 2})

@@ -2,7 +2,9 @@
 candidate_stage are moves, enforced by the extension's triggers exactly like
 PATCH move-to-nextstage/ -- a blocked move is the extension's 23514 with the
 failed leaves, a stale row is 40001, history is written -- and row-level
-security holds for the ORM's plain SELECT."""
+security holds for the ORM's plain SELECT.  A full-row save() writes back
+the application's facts (candidate_stage.attributes) and never the tenant
+the extension stamped."""
 import json
 
 from django.db import DatabaseError, IntegrityError, OperationalError
@@ -10,7 +12,7 @@ from django.test import SimpleTestCase
 
 from workflows.actor import acting_as
 from workflows.errors import postgres_error
-from workflows.models import (Alert, CandidateStage, StageTransition, Workflow,
+from workflows.models import (Alert, CandidateStage, JobProfile, StageTransition, Workflow,
                               WorkflowStage, insert_returning)
 
 from .helpers import jsonb, make_user, new_id, sql
@@ -85,6 +87,56 @@ class OrmMoves(SimpleTestCase):
             stale.stage = self.stages[2]
             stale.save()
         self.assertEqual(postgres_error(raised.exception).pgcode, "40001")
+
+    def test_full_row_save_keeps_the_tenant_and_the_application_facts(self):
+        ann = "user:%d" % self.ann.pk
+        sql(self.ann, "UPDATE candidate_stage SET attributes = %s WHERE job_id = %s AND candidate_id = %s",
+            [jsonb({"scorecards": 2}), self.job, self.strong])
+        with acting_as(self.ann):
+            row = self.row(self.strong)
+            # No tenant set: each actor is its own tenant.
+            self.assertEqual((row.tenant, row.added_by, row.attributes), (ann, ann, {"scorecards": 2}))
+            row.tenant = "org:elsewhere"            # the extension's: never written by the ORM
+            row.added_by = "user:nobody"
+            row.stage = self.stages[1]
+            row.save()
+        with acting_as(self.ann):
+            row = self.row(self.strong)
+            self.assertEqual((row.stage_id, row.tenant, row.added_by, row.attributes),
+                             (self.stages[1].id, ann, ann, {"scorecards": 2}))
+            wf = Workflow.objects.get(pk=self.wf.pk)
+            wf.tenant, wf.name = "org:elsewhere", "ORM renamed"
+            wf.save()
+            wf = Workflow.objects.get(pk=self.wf.pk)
+            self.assertEqual((wf.tenant, wf.name), (ann, "ORM renamed"))
+
+    def test_application_and_job_facts_written_through_the_orm_speak_in_rules(self):
+        sql(self.ann, "INSERT INTO stage_rule (stage_id, name, condition) VALUES (%s, 'scored, in budget', %s)",
+            [self.stages[2].id, jsonb({"all": [
+                {"field": "scorecards", "op": "gte", "value": 2, "source": "application"},
+                {"field": "budget", "op": "gte", "value": 100000, "source": "job"}]})])
+        sql(self.ann, "SELECT move_to_next_stage(%s, %s)", [self.strong, self.job])
+        with self.assertRaises(IntegrityError) as raised, acting_as(self.ann):
+            row = self.row(self.strong)
+            row.stage = self.stages[2]
+            row.save()
+        self.assertEqual(sorted(leaf["field"] for leaf in json.loads(postgres_error(raised.exception)
+                                                                     .diag.message_detail)),
+                         ["budget", "scorecards"])
+        with acting_as(self.ann):
+            row = self.row(self.strong)
+            row.attributes = {"scorecards": 3}      # a save of the facts alone is no move
+            row.save()
+            profile = insert_returning(JobProfile, {"job_id": self.job, "attributes": {"budget": 120000}})
+            self.assertEqual(profile.tenant, "user:%d" % self.ann.pk)
+        with acting_as(self.ann):
+            self.assertEqual(StageTransition.objects.filter(job_id=self.job, candidate_id=self.strong)
+                             .count(), 2)
+            row = self.row(self.strong)
+            row.stage = self.stages[2]
+            row.save()
+        with acting_as(self.ann):
+            self.assertEqual(self.row(self.strong).stage_id, self.stages[2].id)
 
     def test_no_actor_no_write(self):
         from django.db import transaction
