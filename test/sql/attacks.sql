@@ -19,21 +19,23 @@ CREATE SCHEMA mallory_things AUTHORIZATION wf_mallory;
 -- The application role with exactly the README's grants (README: Security),
 -- the extension's PUBLIC grants withdrawn for the length of this file.
 REVOKE ALL ON workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,
-    candidate_profile, candidate_stage, stage_transition, alert_event, facts_source,
+    candidate_profile, job_profile, candidate_stage, stage_transition, alert_event, facts_source,
     workflow_with_stages, stage_with_rules FROM PUBLIC;
 REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    candidate_stage_id_seq FROM PUBLIC;
+    job_profile_id_seq, candidate_stage_id_seq FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-    alert, job_workflow, candidate_profile, candidate_stage TO wf_app;
+    alert, job_workflow, candidate_profile, job_profile, candidate_stage TO wf_app;
 GRANT SELECT, INSERT ON stage_transition, alert_event TO wf_app;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO wf_app;
 GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO wf_app;
 GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    candidate_stage_id_seq TO wf_app;
+    job_profile_id_seq, candidate_stage_id_seq TO wf_app;
 
--- Tenant A (user:ann) builds a pipeline through the application role.
+-- Tenant A (user:ann) builds a pipeline through the application role.  No
+-- workflow_ext.tenant is set in this file (but in section 5): each actor is
+-- its own tenant, so every share here is a share with another tenant.
 SET ROLE wf_app;
 SET workflow_ext.actor = 'user:ann';
 INSERT INTO workflow (name) VALUES ('A hiring') RETURNING id AS awid \gset
@@ -128,17 +130,17 @@ RESET ROLE;
 -- Even a superuser's look-alike does not get the functions to fire elsewhere.
 CREATE TABLE lookalike (LIKE candidate_stage);
 CREATE TRIGGER r AFTER INSERT ON lookalike FOR EACH ROW EXECUTE FUNCTION candidate_stage_record();
-SELECT test_error(format('INSERT INTO lookalike (id, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id, added_by) VALUES (1, 7001, 456, %s, %s, ''hired'', now(), 999, ''x'')', :awid, :a3));
+SELECT test_error(format('INSERT INTO lookalike (id, tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id, added_by, attributes) VALUES (1, ''user:ann'', 7001, 456, %s, %s, ''hired'', now(), 999, ''x'', ''{}'')', :awid, :a3));
 DROP TRIGGER r ON lookalike;
 CREATE TRIGGER f AFTER INSERT ON lookalike FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id');
-SELECT test_error(format('INSERT INTO lookalike (id, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id, added_by) VALUES (1, 7001, 456, %s, %s, ''hired'', now(), 999, ''x'')', :awid, :a3));
+SELECT test_error(format('INSERT INTO lookalike (id, tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id, added_by, attributes) VALUES (1, ''user:ann'', 7001, 456, %s, %s, ''hired'', now(), 999, ''x'', ''{}'')', :awid, :a3));
 SELECT count(*) AS forged_history FROM stage_transition WHERE to_status = 'hired';
 DROP TABLE lookalike;
 -- History takes no row but the extension's, whatever the grants.
 SET ROLE wf_app;
 SET workflow_ext.actor = 'user:ann';
-SELECT test_error(format('INSERT INTO stage_transition (id, job_id, candidate_id, workflow_id, to_stage_id, to_status, actor) VALUES (99999, 7001, 456, %s, %s, ''hired'', ''user:ann'')', :awid, :a3));
-SELECT test_error(format('INSERT INTO alert_event (id, job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message) SELECT 99999, 7001, 456, %s, %s, max(id), ''sla'', ''x'', ''x'' FROM stage_transition', :awid, :a3));
+SELECT test_error(format('INSERT INTO stage_transition (id, tenant, job_id, candidate_id, workflow_id, to_stage_id, to_status, actor) VALUES (99999, ''user:ann'', 7001, 456, %s, %s, ''hired'', ''user:ann'')', :awid, :a3));
+SELECT test_error(format('INSERT INTO alert_event (id, tenant, job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message) SELECT 99999, ''user:ann'', 7001, 456, %s, %s, max(id), ''sla'', ''x'', ''x'' FROM stage_transition', :awid, :a3));
 SELECT test_error('UPDATE alert_event SET message = ''forged''');
 SELECT test_error('UPDATE alert_event SET acknowledged_at = NULL');
 SELECT test_error('DELETE FROM stage_transition');
@@ -147,20 +149,44 @@ RESET workflow_ext.actor;
 RESET ROLE;
 
 \echo '== 5. A read-only grantee neither reassigns a job nor removes pipeline rows'
+-- user:ro is a grantee of another tenant (ann's share above).  Job ids are
+-- the application's within a tenant: ro's job 7001 is ro's own, never ann's.
 SET ROLE wf_app;
 SET workflow_ext.actor = 'user:ro';
 INSERT INTO workflow (name) VALUES ('RO own') RETURNING id AS rowid \gset
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:rowid, 'r1', 1);
-SELECT test_error(format('SELECT assign_workflow(7001, %s)', :rowid));
-SELECT test_error('UPDATE job_workflow SET workflow_id = ' || :rowid || ' WHERE job_id = 7001');
-DELETE FROM job_workflow WHERE job_id = 7001;
+SELECT tenant, workflow_id = :rowid AS ros_own_job FROM assign_workflow(7001, :rowid);
+WITH u AS (UPDATE job_workflow SET workflow_id = :rowid WHERE job_id = 7001 AND tenant = 'user:ann' RETURNING 1)
+SELECT count(*) AS anns_job_reassigned FROM u;
+WITH d AS (DELETE FROM job_workflow WHERE job_id = 7001 RETURNING tenant) SELECT tenant AS deleted_job_of FROM d;
 DELETE FROM candidate_stage WHERE job_id = 7001;
 SELECT count(*) AS pipeline_rows_left FROM candidate_stage WHERE job_id = 7001;
-SELECT count(*) AS job_kept FROM job_workflow WHERE job_id = 7001;
--- ... but may move candidates (visibility is enough for that).
+SELECT tenant, workflow_id = :awid AS job_kept FROM job_workflow WHERE job_id = 7001;
+-- ... but may move candidates (visibility is enough for that): 7001 is now ann's shared job.
 SELECT status FROM reject_candidate(456, 7001, 'ro may reject');
 SELECT status FROM reopen_candidate(456, 7001);
 RESET workflow_ext.actor;
+-- The same within one organization (workflow_ext.tenant): a read-only grantee of
+-- the tenant names the tenant's job, and still neither reassigns nor removes.
+SET workflow_ext.tenant = 'org:five';
+SET workflow_ext.actor = 'user:owner5';
+INSERT INTO workflow (name) VALUES ('Five') RETURNING id AS fwid \gset
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:fwid, 'f1', 1);
+SELECT job_id FROM assign_workflow(7501, :fwid);
+SELECT candidate_id FROM add_candidate(1, 7501);
+SELECT share_workflow(:fwid, 'user:ro5');
+SET workflow_ext.actor = 'user:ro5';
+INSERT INTO workflow (name) VALUES ('RO5 own') RETURNING id AS ro5wid \gset
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:ro5wid, 'r1', 1);
+SELECT test_error(format('SELECT assign_workflow(7501, %s)', :ro5wid));
+SELECT test_error('UPDATE job_workflow SET workflow_id = ' || :ro5wid || ' WHERE job_id = 7501');
+DELETE FROM job_workflow WHERE job_id = 7501;
+DELETE FROM candidate_stage WHERE job_id = 7501;
+SELECT count(*) AS pipeline_rows_left FROM candidate_stage WHERE job_id = 7501;
+SELECT workflow_id = :fwid AS job_kept FROM job_workflow WHERE job_id = 7501;
+SELECT status FROM reject_candidate(1, 7501, 'ro5 may reject');
+RESET workflow_ext.actor;
+RESET workflow_ext.tenant;
 RESET ROLE;
 
 \echo '== 6. Tenants: a candidate id in my pipeline opens nobody else''s profile'
@@ -176,12 +202,17 @@ SELECT candidate_id FROM add_candidate(456, 7002);          -- ann's candidate i
 SELECT candidate_facts(456) AS bob_reads;                   -- nothing of ann's profile
 SELECT count(*) AS profiles_bob_sees FROM candidate_profile;
 UPDATE candidate_profile SET attributes = '{"salary": 1}' WHERE candidate_id = 456;
-SELECT test_error('INSERT INTO candidate_profile (candidate_id, attributes, owner) VALUES (999, ''{}'', ''user:ann'')');
+-- A profile is its writer's tenant's, stamped by the engine: naming another
+-- tenant plants nothing there, and a profile never changes tenant.
+INSERT INTO candidate_profile (candidate_id, attributes, tenant) VALUES (999, '{"planted": true}', 'user:ann');
+SELECT tenant FROM candidate_profile WHERE candidate_id = 999;
+SELECT test_error('UPDATE candidate_profile SET tenant = ''user:ann'' WHERE candidate_id = 999');
 -- The rule's DETAIL shows only what bob may read: the salary is missing, not 190.
 SELECT test_error('SELECT move_to_next_stage(456, 7002)');
 RESET workflow_ext.actor;
 SET workflow_ext.actor = 'user:ann';
 SELECT attributes ->> 'salary' AS ann_profile_unchanged FROM candidate_profile WHERE candidate_id = 456;
+SELECT count(*) AS planted_in_ann FROM candidate_profile WHERE candidate_id = 999;
 -- ann's profile update does not evaluate bob's pipeline.
 UPDATE candidate_profile SET attributes = attributes || '{"salary": 500}' WHERE candidate_id = 456;
 RESET workflow_ext.actor;
@@ -193,11 +224,17 @@ SET workflow_ext.actor = 'user:bob';
 SELECT share_workflow(:bwid, 'user:ann');
 SELECT candidate_facts(456) AS bob_reads_after_sharing_his;
 RESET workflow_ext.actor;
--- ... the owner sharing hers (the candidate in it) does.
+-- ... nor does the owner sharing hers: it opens her pipeline to bob's tenant,
+-- never her tenant's facts (not in candidate_facts, the profiles, the events).
 SET workflow_ext.actor = 'user:ann';
 SELECT share_workflow(:awid, 'user:bob');
 SET workflow_ext.actor = 'user:bob';
 SELECT candidate_facts(456) ->> 'salary' AS bob_reads_after_ann_shares;
+SELECT candidate_facts(456, 7001) AS bob_reads_through_anns_job;
+SELECT count(*) AS anns_profile_bob_sees FROM candidate_profile WHERE candidate_id = 456;
+SELECT count(*) > 0 AS bob_sees_anns_pipeline FROM candidate_stage WHERE job_id = 7001 AND tenant = 'user:ann';
+SELECT count(*) > 0 AS bob_sees_anns_events, count(*) FILTER (WHERE facts <> '{}') AS with_fact_values
+  FROM alert_event WHERE job_id = 7001;
 SELECT unshare_workflow(:awid, 'user:bob') FROM (SELECT set_config('workflow_ext.actor', 'user:ann', false)) x;
 RESET workflow_ext.actor;
 RESET ROLE;
@@ -251,21 +288,34 @@ ALTER ROLE wf_mallory RESET workflow_ext.require_actor;
 \c
 SET workflow_ext.actor = 'user:first';
 RESET workflow_ext.actor;
-SELECT current_actor() = current_user AS reset_before_load_is_reset;
+SELECT current_actor() = role_identity(current_user::text::regrole) AS reset_before_load_is_reset;
 
 \echo '== 10. trusted_role: only its members name another actor'
 SET workflow_ext.trusted_role = 'wf_trusted';
 SET ROLE wf_mallory;
 SET workflow_ext.actor = 'user:ann';
 SELECT test_error('SELECT count(*) FROM workflow');
+-- A role's name is not its identity (role:<oid> is): naming it is naming another actor ...
 SET workflow_ext.actor = 'wf_mallory';
-SELECT current_actor();
+SELECT test_error('SELECT current_actor()');
+-- ... its own identity it may name, or leave unset.
+SELECT set_config('workflow_ext.actor', role_identity('wf_mallory'), false) IS NOT NULL AS set;
+SELECT current_actor() = role_identity('wf_mallory') AS acts_as_itself;
 RESET workflow_ext.actor;
-SELECT current_actor();
+SELECT current_actor() = role_identity('wf_mallory') AS acts_as_itself_unset;
+-- The tenant and the administrator flag are identities too: nor may she name another tenant, nor claim it.
+SET workflow_ext.tenant = 'user:ann';
+SELECT test_error('SELECT current_tenant()');
+RESET workflow_ext.tenant;
+SET workflow_ext.tenant_admin = on;
+SELECT test_error('SELECT is_tenant_admin()');
+RESET workflow_ext.tenant_admin;
 RESET ROLE;
 SET ROLE wf_front;
 SET workflow_ext.actor = 'user:ann';
-SELECT current_actor();
+SET workflow_ext.tenant = 'org:a';
+SELECT current_actor(), current_tenant();
+RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
 RESET ROLE;
 SET ROLE wf_mallory;
@@ -290,8 +340,9 @@ SET workflow_ext.actor = 'user:bob2';
 UPDATE candidate_profile SET attributes = attributes || '{"note": "updated"}' WHERE candidate_id = 777;
 SET workflow_ext.actor = 'user:alice2';
 SELECT count(*) AS events_with_bobs_facts FROM alert_event WHERE candidate_id = 777;
--- workflow_owned_by() says nothing about a workflow the caller cannot see.
-SELECT workflow_owned_by(:awid, 'user:ann') AS owner_oracle_for_hidden, workflow_owned_by(:a2wid, 'user:alice2') AS own;
+-- job_tenant() says nothing about a job the caller cannot see (ann's 7001 is a missing job).
+SELECT job_tenant(7001) IS NULL AS hidden_job, job_tenant(999999) IS NULL AS missing_job,
+       job_tenant(7101) = 'user:alice2' AS own;
 RESET workflow_ext.actor;
 
 \echo '== Review round 2: a grantee cannot plant the facts the owner''s rule is checked against'
@@ -315,6 +366,8 @@ RESET ROLE;
 SELECT set_candidate_source('appdata.candidates', 'id');
 SET ROLE wf_app;
 SET workflow_ext.actor = 'user:ann';
+-- Shared with no other tenant, ann's workflow records facts in its events: the sweep reads them.
+SELECT unshare_workflow(:awid, 'user:ro'), unshare_workflow(:awid, 'user:planter');
 SELECT to_stage_name FROM move_to_stage(457, 7001, :a3);       -- a new visit of a1 (sla 1 second) ...
 SELECT to_stage_name FROM move_to_stage(457, 7001, :a1);
 RESET workflow_ext.actor;
@@ -376,13 +429,13 @@ ALTER DATABASE :own_db RESET workflow_ext.trusted_role;
 
 -- Restore the extension's PUBLIC grants for the files that follow.
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-    alert, job_workflow, candidate_profile, candidate_stage TO PUBLIC;
+    alert, job_workflow, candidate_profile, job_profile, candidate_stage TO PUBLIC;
 GRANT SELECT, INSERT ON stage_transition, alert_event TO PUBLIC;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO PUBLIC;
 GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO PUBLIC;
 GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    candidate_stage_id_seq TO PUBLIC;
+    job_profile_id_seq, candidate_stage_id_seq TO PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM wf_app;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM wf_app;
 

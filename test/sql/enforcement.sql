@@ -4,6 +4,9 @@
 -- that never break a move.  Stands alone: loads what it needs.
 \set own_db wf_enforcement
 \i test/sql/include/own_database.psql
+-- One organization; its members act as themselves (the trigger below acts as
+-- user:trigger in the same tenant).
+SET workflow_ext.tenant = 'org:enf';
 SET workflow_ext.actor = 'user:enf';
 
 -- A workflow e1 .. e4 (e4 hired); e2 blocks without "ok"; e3 warns.
@@ -23,7 +26,7 @@ INSERT INTO candidate_profile (candidate_id, attributes) VALUES
 \echo '== INSERT ... ON CONFLICT DO NOTHING for a candidate already in the job is a no-op'
 SELECT candidate_id FROM add_candidate(4, 9100);
 INSERT INTO stage_rule (stage_id, name, condition) VALUES (:e1, 'entry needs ok', '{"field": "ok", "op": "eq", "value": true}');
-INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 4) ON CONFLICT (job_id, candidate_id) DO NOTHING;
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 4) ON CONFLICT (tenant, job_id, candidate_id) DO NOTHING;
 INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 4) ON CONFLICT DO NOTHING;
 SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 4)');
 -- ... and a new candidate is still checked.
@@ -31,11 +34,11 @@ INSERT INTO candidate_profile (candidate_id, attributes) VALUES (5, '{"ok": fals
 SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 5) ON CONFLICT DO NOTHING');
 -- ON CONFLICT DO UPDATE of an existing row is a move, checked like any other,
 -- also when it moves to the stage the insert named (EXCLUDED.stage_id).
-SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 4) ON CONFLICT (job_id, candidate_id) DO UPDATE SET stage_id = %s', :e2));
-SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (9100, 4, %s) ON CONFLICT (job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id', :e2));
+SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id) VALUES (9100, 4) ON CONFLICT (tenant, job_id, candidate_id) DO UPDATE SET stage_id = %s', :e2));
+SELECT test_error(format('INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (9100, 4, %s) ON CONFLICT (tenant, job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id', :e2));
 UPDATE candidate_profile SET attributes = '{"ok": true}' WHERE candidate_id = 4;
 INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (9100, 4, :e2)
-    ON CONFLICT (job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id;
+    ON CONFLICT (tenant, job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id;
 SELECT stage_id = :e2 AS upsert_moved, (SELECT count(*) FROM stage_transition t WHERE t.candidate_id = 4 AND t.to_stage_id = :e2) AS recorded
   FROM candidate_stage WHERE job_id = 9100 AND candidate_id = 4;
 SELECT to_stage_name FROM move_to_stage(4, 9100, :e1);
@@ -190,8 +193,8 @@ SELECT count(*) AS k2_events, count(DISTINCT transition_id) AS visits FROM alert
 -- the one being written, makes the move fail and leaves no row.
 CREATE FUNCTION forge_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO public.alert_event (id, job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message)
-    VALUES (NEW.id + TG_ARGV[0]::int, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id, NEW.transition_id,
+    INSERT INTO public.alert_event (id, tenant, job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message)
+    VALUES (NEW.id + TG_ARGV[0]::int, NEW.tenant, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id, NEW.transition_id,
             'sla', 'warning', 'forged');
     RETURN NEW;
 END $$;

@@ -9,66 +9,93 @@ DO $$ BEGIN
 END $$;
 RESET client_min_messages;
 
-\echo '== A profile opens only through a pipeline its owner filled'
--- Ann shares one workflow with Bob (read only) and keeps candidate 503 in a private one.
+-- Each role acts as itself (role:<oid>, role_identity()) and is its own
+-- tenant: no workflow_ext.actor or tenant is set but where a test says so.
+\echo '== Facts are the tenant''s: another tenant reads none, even through a pipeline shared with it'
+-- Ann shares one workflow with Bob (read only: another tenant) and keeps
+-- candidate 503 in a private one.  Her rule on Screen reads the salary.
 SET ROLE wf_ann;
 INSERT INTO workflow (name) VALUES ('shared'), ('private');
 SELECT id AS shared FROM workflow WHERE name = 'shared' \gset
 SELECT id AS private FROM workflow WHERE name = 'private' \gset
 INSERT INTO workflow_stage (workflow_id, name, position) SELECT id, 'Applied', 1 FROM workflow;
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:shared, 'Screen', 2);
+INSERT INTO stage_rule (stage_id, name, condition)
+    SELECT id, 'no secret salary', '{"field": "salary", "op": "not_contains", "value": "secret"}'
+      FROM workflow_stage WHERE workflow_id = :shared AND position = 2;
 SELECT assign_workflow(1001, :shared) IS NOT NULL AS assigned;
 SELECT assign_workflow(1002, :private) IS NOT NULL AS assigned;
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES
     (503, '{"salary": "private-secret"}'), (504, '{"salary": "shared-on-purpose"}');
 SELECT 1 FROM add_candidate(503, 1002);
 SELECT 1 FROM add_candidate(504, 1001);
-SELECT share_workflow(:shared, 'wf_bob', false);
+SELECT share_workflow(:shared, role_identity('wf_bob'), false);
 RESET ROLE;
 SET ROLE wf_bob;
-SELECT candidate_id, attributes FROM candidate_profile ORDER BY candidate_id;  -- 504 only
-SELECT pipeline_profile_attributes(503, :shared) AS private_through_shared;     -- NULL
-SELECT pipeline_profile_attributes(504, :shared) AS shared_candidate;          -- Ann put 504 there
--- Bringing 503 into the shared pipeline opens nothing (read-only grantees may add candidates).
+SELECT candidate_id, attributes FROM candidate_profile ORDER BY candidate_id;  -- none of Ann's
+SELECT candidate_facts(504) AS through_shared, candidate_facts(504, 1001) AS through_shared_job;
+-- Bringing 503 into the shared pipeline (read-only grantees may add
+-- candidates) makes a row of Ann's tenant; it opens nothing of her facts.
 BEGIN;
 SELECT 1 FROM add_candidate(503, 1001);
-SELECT added_by FROM candidate_stage WHERE candidate_id = 503;
+SELECT tenant = role_identity('wf_ann') AS anns_row, added_by = role_identity('wf_bob') AS bob_added
+  FROM candidate_stage WHERE candidate_id = 503;
 SELECT count(*) AS profile_503_visible FROM candidate_profile WHERE candidate_id = 503;
-SELECT pipeline_profile_attributes(503, :shared) AS after_adding;
-SELECT facts FROM alert_event WHERE candidate_id = 503;
+SELECT candidate_facts(503) AS after_adding;
 ROLLBACK;
 -- added_by is the adder, whatever the statement says, and never changes.
 BEGIN;
 INSERT INTO candidate_stage (job_id, candidate_id, added_by) VALUES (1001, 503, 'wf_ann');
-SELECT added_by FROM candidate_stage WHERE candidate_id = 503 AND job_id = 1001;
+SELECT added_by = role_identity('wf_bob') AS bob_added FROM candidate_stage WHERE candidate_id = 503 AND job_id = 1001;
 SELECT test_error('UPDATE candidate_stage SET added_by = ''wf_ann'' WHERE candidate_id = 503');
 ROLLBACK;
 RESET ROLE;
--- Ann's own rule sees her profile for 504 (she added it) and nothing for Bob's 503;
--- a profile change by Ann re-evaluates only the rows she added.
+-- A row's facts are its tenant's, whoever moves or adds: Ann's rule reads
+-- Ann's profiles in Bob's moves too (the same answer as for Ann) ...
 SET ROLE wf_ann;
 INSERT INTO alert (stage_id, field_name, operator, message)
     SELECT id, 'salary', 'exists', 'salary known' FROM workflow_stage WHERE workflow_id = :shared AND position = 1;
+INSERT INTO alert (stage_id, field_name, operator, message)
+    SELECT id, 'note', 'exists', 'note added' FROM workflow_stage WHERE workflow_id = :shared AND position = 1;
 RESET ROLE;
 SET ROLE wf_bob;
 SELECT 1 FROM add_candidate(503, 1001);
+SELECT to_stage_id IS NOT NULL AS bob_moved_504 FROM move_to_next_stage(504, 1001);
+-- ... and blocks 503 for him as for her, with a DETAIL that names no value of hers.
+SELECT test_error('SELECT move_to_next_stage(503, 1001)') AS bob_blocked;
 RESET ROLE;
 SET ROLE wf_ann;
+SELECT test_error('SELECT move_to_next_stage(503, 1001)') AS ann_blocked \gset
+\echo :ann_blocked
+-- Another member of her tenant (its administrator) gets the same answer, values and all.
+SELECT set_config('workflow_ext.tenant', role_identity('wf_ann'), false) IS NOT NULL AS tenant_set;
+SET workflow_ext.actor = 'user:ann-admin';
+SET workflow_ext.tenant_admin = on;
+SELECT test_error('SELECT move_to_next_stage(503, 1001)') = :'ann_blocked' AS same_for_a_member;
+RESET workflow_ext.tenant_admin;
+RESET workflow_ext.actor;
+RESET workflow_ext.tenant;
+-- A profile change re-evaluates every row of her tenant (503 was added by Bob);
+-- in a workflow shared with another tenant, events and history record no fact values.
 UPDATE candidate_profile SET attributes = attributes || '{"note": 1}' WHERE candidate_id IN (503, 504);
-SELECT candidate_id, cause, facts FROM alert_event ORDER BY id;   -- 504's event only
+SELECT candidate_id, cause, message, facts FROM alert_event ORDER BY id;
+SELECT count(*) FILTER (WHERE warnings::text LIKE '%secret%' OR warnings::text LIKE '%on-purpose%') AS values_in_history
+  FROM stage_transition WHERE workflow_id = :shared;
 RESET ROLE;
 SET ROLE wf_bob;
-SELECT candidate_id, facts FROM alert_event ORDER BY id;          -- nothing of 503's profile
+SELECT candidate_id, cause, message, facts FROM alert_event ORDER BY id;   -- nothing of Ann's profiles
 RESET ROLE;
 
-\echo '== A reader past the facts table''s RLS copies no hidden row into a tenant''s pipeline'
+\echo '== A reader past the facts table''s RLS copies no other tenant''s row into a pipeline'
+-- The facts table names each row's tenant: a row is the facts of that
+-- tenant's candidate only, whoever reads it (RLS or not).
 CREATE TABLE public.candidates (id bigint PRIMARY KEY, tenant text NOT NULL, salary text);
 ALTER TABLE public.candidates ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own ON public.candidates USING (tenant = current_actor());
+CREATE POLICY own ON public.candidates USING (tenant = current_tenant());
 GRANT SELECT, INSERT, UPDATE ON public.candidates TO PUBLIC;
-SELECT set_candidate_source('public.candidates'::regclass, 'id');
-INSERT INTO public.candidates VALUES (601, 'wf_bob', 'BOB-CONFIDENTIAL-150k'),
-                                     (602, 'wf_ann', 'ann-own-90k');
+SELECT set_candidate_source('public.candidates'::regclass, 'id', 'tenant');
+INSERT INTO public.candidates VALUES (601, role_identity('wf_bob'), 'BOB-CONFIDENTIAL-150k'),
+                                     (602, role_identity('wf_ann'), 'ann-own-90k');
 SET ROLE wf_ann;
 INSERT INTO workflow (name) VALUES ('ann sla');
 SELECT id AS annsla FROM workflow WHERE name = 'ann sla' \gset
@@ -81,29 +108,24 @@ SELECT assign_workflow(2001, :annsla) IS NOT NULL AS assigned;
 SELECT 1 FROM add_candidate(601, 2001);     -- Bob's candidate id, squatted
 SELECT 1 FROM add_candidate(602, 2001);
 SELECT candidate_facts(601) AS ann_reads_601;
-SELECT candidate_id, facts->>'salary' AS salary FROM alert_event WHERE workflow_id = :annsla ORDER BY id;
+SELECT candidate_id, message, facts->>'salary' AS salary FROM alert_event WHERE workflow_id = :annsla ORDER BY id;
 RESET ROLE;
 SELECT pg_sleep(0.01);
 -- The SLA sweep as a superuser (pg_cron's default).
 SELECT raise_overdue_alerts() AS raised;
--- An import as the table's owner (a superuser here) updating both rows.
+-- An import as the table's owner (a superuser here) updating both rows
+-- re-evaluates each row's tenant's pipelines only: 602 in Ann's, 601 nowhere of hers.
 UPDATE public.candidates SET salary = salary || '!' WHERE id IN (601, 602);
 SET ROLE wf_ann;
 SELECT candidate_id, cause, facts->>'salary' AS salary FROM alert_event
  WHERE workflow_id = :annsla ORDER BY id;   -- no BOB-CONFIDENTIAL anywhere
 RESET ROLE;
--- The same import naming the tenant as actor re-evaluates that tenant's pipelines.
-SET workflow_ext.actor = 'wf_ann';
-UPDATE public.candidates SET salary = 'ann-own-95k!' WHERE id = 602;
-RESET workflow_ext.actor;
-SELECT candidate_id, cause, message, facts->>'salary' AS salary FROM alert_event
- WHERE cause = 'facts' ORDER BY id;
 SELECT count(*) AS bob_rows_copied_anywhere FROM alert_event WHERE facts::text LIKE '%BOB%';
 
 \echo '== Round 3b: a tenant''s own row never speaks in a workflow shared with it'
--- Bob squats Alice's candidate 603, shares the workflow with her, unasked; Alice
+-- Bob squats Ann's candidate 603, shares the workflow with her, unasked; Ann
 -- then updates her own row (subject to RLS) and sweeps what she sees.
-INSERT INTO public.candidates VALUES (603, 'wf_ann', 'ANN-SECRET-260k');
+INSERT INTO public.candidates VALUES (603, role_identity('wf_ann'), 'ANN-SECRET-260k');
 SET ROLE wf_bob;
 INSERT INTO workflow (name) VALUES ('bob bait');
 SELECT id AS bait FROM workflow WHERE name = 'bob bait' \gset
@@ -112,14 +134,12 @@ INSERT INTO alert (stage_id, field_name, operator, message)
     SELECT id, 'salary', 'exists', 'got it' FROM workflow_stage WHERE workflow_id = :bait;
 SELECT assign_workflow(7001, :bait) IS NOT NULL AS assigned;
 SELECT 1 FROM add_candidate(603, 7001);
-SELECT share_workflow(:bait, 'wf_ann', false);
+SELECT share_workflow(:bait, role_identity('wf_ann'), false);
 RESET ROLE;
 SET ROLE wf_ann;
-SET workflow_ext.actor = 'wf_ann';
 UPDATE public.candidates SET salary = 'ANN-SECRET-270k' WHERE id = 603;
 SELECT pg_sleep(0.01);
 SELECT raise_overdue_alerts() >= 1 AS swept;
-RESET workflow_ext.actor;
 RESET ROLE;
 SELECT count(*) AS ann_rows_in_bobs_workflow FROM alert_event
  WHERE workflow_id = :bait AND facts::text LIKE '%ANN-SECRET%';
@@ -131,12 +151,15 @@ DELETE FROM facts_source;
 DROP TRIGGER workflow_ext_facts_changed ON public.candidates;
 CREATE TABLE public.pc (id bigint NOT NULL, tenant text NOT NULL, salary text) PARTITION BY RANGE (id);
 CREATE TABLE public.pc_1 PARTITION OF public.pc FOR VALUES FROM (0) TO (1000000);
-SELECT set_candidate_source('public.pc'::regclass, 'id');
-INSERT INTO public.pc VALUES (602, 'wf_ann', 'ann-own-99k!');
-SET workflow_ext.actor = 'wf_ann';
+SELECT set_candidate_source('public.pc'::regclass, 'id', 'tenant');
+INSERT INTO public.pc VALUES (602, role_identity('wf_ann'), 'ann-own-99k!');
+SET ROLE wf_ann;
+INSERT INTO alert (stage_id, field_name, operator, value, message)
+    SELECT id, 'salary', 'contains', '"100k"', 'salary 100k' FROM workflow_stage WHERE workflow_id = :annsla;
+RESET ROLE;
 UPDATE public.pc SET salary = 'ann-own-100k!' WHERE id = 602;
-RESET workflow_ext.actor;
-SELECT count(*) AS partition_write_reevaluated FROM alert_event WHERE candidate_id = 602 AND cause = 'facts';
+SELECT message, facts->>'salary' AS salary FROM alert_event
+ WHERE candidate_id = 602 AND cause = 'facts' ORDER BY id;
 DELETE FROM facts_source;
 DROP TABLE public.pc;
 
