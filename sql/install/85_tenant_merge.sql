@@ -22,7 +22,7 @@ DECLARE
     t record;
     ix record;
     keys text;
-    notnull text;
+    nonnull_keys text;
     found_conflicts jsonb := '[]';
     batch jsonb;
     listed text;
@@ -88,7 +88,7 @@ BEGIN
               ORDER BY c.relname, i.indexrelid LOOP
         SELECT string_agg(format('%I', col), ', '),
                string_agg(format('%I IS NOT NULL', col), ' AND ')
-          INTO keys, notnull
+          INTO keys, nonnull_keys
           FROM unnest(ix.cols) col;
         EXECUTE format('SELECT coalesce(jsonb_agg(x), ''[]'') FROM ('
                        'SELECT jsonb_build_object(''table'', %L, ''key'', to_jsonb(k) - ''tenants'', '
@@ -97,7 +97,7 @@ BEGIN
                        'FROM %s r WHERE r.tenant = ANY ($1)%s%s '
                        'GROUP BY %s HAVING count(DISTINCT r.tenant) > 1 ORDER BY %s) k) q',
                        ix.relname, keys, ix.rel,
-                       CASE WHEN ix.nulls_not_distinct THEN '' ELSE ' AND ' || notnull END,
+                       CASE WHEN ix.nulls_not_distinct THEN '' ELSE ' AND ' || nonnull_keys END,
                        coalesce(' AND (' || ix.pred || ')', ''), keys, keys)
            INTO batch USING everyone;
         -- Two unique keys of one table may report the same ids.

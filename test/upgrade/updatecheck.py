@@ -11,7 +11,9 @@ the server that PGHOST/PGPORT/PGUSER name (pg_virtualenv in test.sh):
      from the git commit that last had <V> as default_version (so the rows are
      what <V> wrote, not what today's library writes into <V>'s schema; without
      git history, today's library fills), checksums of every table taken;
-  2. ALTER EXTENSION workflow_ext UPDATE;
+  2. ALTER EXTENSION workflow_ext UPDATE, one version step per fresh session
+     along the update path (legacy/README.md: each version's library defines
+     the workflow_ext.* settings, so one backend cannot load two of them);
   3. compare the catalogs of the extension (test/upgrade/catalog.sql) with a
      fresh CREATE EXTENSION of the current version, one check per category
      (columns, constraints, indexes, policies, triggers, functions, comments,
@@ -20,10 +22,14 @@ the server that PGHOST/PGPORT/PGUSER name (pg_virtualenv in test.sh):
      and, on the fresh side inside a rolled-back transaction, a probe column,
      policy, grant, comment and function setting must each show up as missing
      from the upgraded database (the comparison proves it would catch them);
-  4. the same checksums again: every row that <V> wrote is still there;
+  4. the same checksums again: every row that <V> wrote is still there
+     (test/upgrade/expect-<V>.sql, when there is one, says which columns the
+     update rewrites, renames or adds, and how: the checksum before the update
+     reads those through its expressions);
   5. pg_dump | psql into a new database: the same rows, the same catalogs;
   6. moves, rules, alerts, facts and RLS on the upgraded and on the restored
-     data (test/upgrade/exercise.sql).
+     data (test/upgrade/exercise.sql, then test/upgrade/exercise-<V>.sql when
+     there is one: what is particular to updating from <V>).
 
 Prints TAP and ends with "# N passed, M failed".  Usage:
   updatecheck.py <current version>
@@ -122,13 +128,18 @@ CREATE SCHEMA upgrade_check;
 GRANT USAGE ON SCHEMA upgrade_check TO PUBLIC;
 -- The columns each table had before the update: the checksums read only those,
 -- so a column that the update adds does not count as a change of the rows.
-CREATE TABLE upgrade_check.cols (tbl regclass, col name, PRIMARY KEY (tbl, col));
-CREATE FUNCTION upgrade_check.checksums() RETURNS TABLE (tbl text, rows bigint, md5 text)
+-- before_expr (expect-<V>.sql): what the column holds after the update, as
+-- an expression over the row before it.
+CREATE TABLE upgrade_check.cols (tbl regclass, col name, before_expr text, PRIMARY KEY (tbl, col));
+CREATE FUNCTION upgrade_check.checksums(before boolean DEFAULT false) RETURNS TABLE (tbl text, rows bigint, md5 text)
 LANGUAGE plpgsql AS $$
 DECLARE
     r record;
 BEGIN
-    FOR r IN SELECT c.tbl, string_agg(quote_ident(c.col), ', ' ORDER BY c.col) AS cols
+    FOR r IN SELECT c.tbl,
+                    string_agg(CASE WHEN before AND c.before_expr IS NOT NULL
+                                    THEN '(' || c.before_expr || ') AS ' || quote_ident(c.col)
+                                    ELSE quote_ident(c.col) END, ', ' ORDER BY c.col) AS cols
                FROM upgrade_check.cols c GROUP BY c.tbl ORDER BY c.tbl::text LOOP
         RETURN QUERY EXECUTE format(
             'SELECT %L::text, count(*), md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM (SELECT %s FROM %s) t',
@@ -196,8 +207,8 @@ COVERED = ("statuses active,hired,rejected,withdrawn causes entry,facts,sla ackn
            "rule alerts t hand alerts t facts source hr_candidate")
 
 
-def checksums(db):
-    rows = query(db, "SELECT tbl, rows, coalesce(md5, '') FROM upgrade_check.checksums()")
+def checksums(db, before=False):
+    rows = query(db, "SELECT tbl, rows, coalesce(md5, '') FROM upgrade_check.checksums(%s)" % before)
     return {l.split("|")[0]: l for l in rows.splitlines()}
 
 
@@ -212,13 +223,17 @@ def compare_checksums(before, after, after_name):
     return diag
 
 
-def exercise(db, label):
-    r = psql(db, file=os.path.join(HERE, "exercise.sql"))
-    for line in r.stdout.splitlines():
-        m = re.match(r"^(ok|not ok) - (.*)$", line)
-        if m:
-            tap(m.group(1) == "ok", "%s: %s" % (label, m.group(2)))
-    tap(r.returncode == 0, "%s: the exercise ran to its end" % label, errors(r))
+def exercise(db, label, old_version):
+    for name in ("exercise.sql", "exercise-%s.sql" % old_version):
+        path = os.path.join(HERE, name)
+        if not os.path.exists(path):
+            continue
+        r = psql(db, file=path)
+        for line in r.stdout.splitlines():
+            m = re.match(r"^(ok|not ok) - (.*)$", line)
+            if m:
+                tap(m.group(1) == "ok", "%s: %s" % (label, m.group(2)))
+        tap(r.returncode == 0, "%s: %s ran to its end" % (label, name), errors(r))
 
 
 def git(*args):
@@ -341,10 +356,23 @@ def check_from(old_version, target):
     tap(covered == COVERED, "the data covers every status, every alert cause, acknowledgements and reopenings",
         [] if covered == COVERED else ["got:  " + covered, "want: " + COVERED])
     query(old, RECORD_COLUMNS)
-    before = checksums(old)
+    expect = os.path.join(HERE, "expect-%s.sql" % old_version)
+    if os.path.exists(expect):
+        r = psql(old, file=expect)
+        if r.returncode != 0:
+            raise RuntimeError("%s: %s" % (os.path.relpath(expect, ROOT), r.stderr.strip()))
+    before = checksums(old, before=True)
 
-    r = psql(old, "ALTER EXTENSION workflow_ext UPDATE")
-    tap(r.returncode == 0, "ALTER EXTENSION workflow_ext UPDATE from %s" % old_version, errors(r))
+    # One version step per fresh session (psql), as the README says to update.
+    path = query(old, "SELECT path FROM pg_extension_update_paths('workflow_ext') "
+                      "WHERE source = '%s' AND target = '%s'" % (old_version, target)).strip()
+    steps = path.split("--")[1:] if path else [target]
+    for step in steps:
+        r = psql(old, "ALTER EXTENSION workflow_ext UPDATE TO '%s'" % step)
+        if r.returncode != 0:
+            break
+    tap(r.returncode == 0, "ALTER EXTENSION workflow_ext UPDATE from %s (%s, one step per session)"
+        % (old_version, path or "no path"), errors(r))
     if r.returncode != 0:
         return
     got = query(old, "SELECT extversion FROM pg_extension WHERE extname = 'workflow_ext'").strip()
@@ -379,9 +407,9 @@ def check_from(old_version, target):
         diag = [d for _, ds in compare(catalog(restored), fresh_catalog, "restored", "fresh") for d in ds]
         tap(not diag, "the restored database's extension = a fresh %s" % target, diag)
 
-    exercise(old, "upgraded")
+    exercise(old, "upgraded", old_version)
     if dump.returncode == 0:
-        exercise(restored, "restored")
+        exercise(restored, "restored", old_version)
 
     if all(results):
         for db in (old, new, restored):
