@@ -154,20 +154,26 @@ CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
     USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
 
 -- History: read with the pipeline; written only through the extension's code
--- (history_write_guard), as the caller, for a workflow the caller sees.
+-- (history_write_guard), as the caller, for a workflow the caller sees.  A
+-- row that records fact values (written before its workflow was shared with
+-- another tenant) stays its tenant's: another tenant's grantees see only
+-- rows without them.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
+           AND (tenant = @extschema@.current_tenant() OR NOT warnings @? '$[*].actual'));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
     WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
+           AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb));
 CREATE POLICY alert_event_record ON alert_event FOR INSERT
     WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
+           AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb))
     WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
 
 -- Which tenant's job an id names for the caller: its own tenant's, else the

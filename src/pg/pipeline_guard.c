@@ -242,6 +242,15 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 
 		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
 	}
+	/* Into another tenant's job (a shared one): no facts of the adder's own. */
+	if (strcmp(row.tenant, wf_tenant()) != 0 && row.attributes != NULL &&
+		!(JB_ROOT_IS_OBJECT(row.attributes) && JB_ROOT_COUNT(row.attributes) == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the application facts of candidate " INT64_FORMAT " in job " INT64_FORMAT
+						" are tenant %s's", row.candidate_id, row.job_id, row.tenant),
+				 errdetail("{\"reason\": \"other_tenant_facts\"}"),
+				 errhint("Add the candidate without attributes; the job's tenant records them.")));
 	if (row.has_workflow && given_workflow != row.workflow_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -346,6 +355,33 @@ check_transition_columns(const WfPipelineRow *old, const WfPipelineRow *new)
 			 errhint("Leave them out of the UPDATE, or write back the values read.")));
 }
 
+/*
+ * An application's facts are its tenant's: a grantee of another tenant (an
+ * agency) sees the pipeline row but may not change what the tenant's rules
+ * read (42501).  A full-row save writing back what it read is no change.
+ */
+static void
+check_application_facts_writer(const WfPipelineRow *old, TriggerData *td, TupleDesc desc,
+							   const WfPipelineColumns *c)
+{
+	bool		null_old;
+	bool		null_new;
+	Datum		a = heap_getattr(td->tg_trigtuple, c->attributes, desc, &null_old);
+	Datum		b = heap_getattr(td->tg_newtuple, c->attributes, desc, &null_new);
+
+	if (old->tenant == NULL || strcmp(old->tenant, wf_tenant()) == 0)
+		return;
+	if (null_old == null_new &&
+		(null_old || DatumGetBool(DirectFunctionCall2(jsonb_eq, a, b))))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("the application facts of candidate " INT64_FORMAT " in job " INT64_FORMAT
+					" are tenant %s's", old->candidate_id, old->job_id, old->tenant),
+			 errdetail("{\"reason\": \"other_tenant_facts\"}"),
+			 errhint("A workflow shared across tenants opens its pipelines, not the facts its rules read.")));
+}
+
 /* A move function's request, resolved against the row as locked now. */
 static HeapTuple
 apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipelineRow *new,
@@ -438,6 +474,7 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				 errdetail("{\"reason\": \"tenant_immutable\"}"),
 				 errhint("A row belongs to the tenant of its job.")));
 	check_transition_columns(&old, &new);
+	check_application_facts_writer(&old, td, desc, c);
 	if (new.status == NULL || !new.has_stage)
 		return tuple;			/* NOT NULL reports it */
 

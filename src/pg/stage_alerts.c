@@ -104,16 +104,17 @@ wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves
 /*
  * Facts of one tenant never reach another's actors.  What an explanation of
  * failed leaves copies from the facts (what a leaf saw, the reason naming
- * it, the elements of a quantified group) is dropped; path, field, source,
- * operator, expected value and result stay.  For the history and events of a
+ * it, the elements of a quantified group, whether the field is on file) is
+ * dropped; path, field, source, operator, expected value and result stay.  For the history and events of a
  * workflow shared across tenants, and for the error a mover of another
  * tenant gets.
  */
 static bool
 copies_facts(const char *key, int len)
 {
+	/* "missing" too: that a failed leaf's field is on file says something of it */
 	static const char *const keys[] = {"actual", "expected_value", "reason", "why", "elements",
-	"element"};
+	"element", "missing"};
 
 	for (size_t i = 0; i < lengthof(keys); i++)
 		if ((size_t) len == strlen(keys[i]) && memcmp(key, keys[i], len) == 0)

@@ -191,6 +191,7 @@ SET LOCAL workflow_ext.tenant = 'org:acme';
 SET LOCAL workflow_ext.actor = 'user:hank';
 SELECT share_workflow(:acme_wf, 'user:agent', false, 'org:agency');
 SELECT candidate_id FROM add_candidate(790, 1234);
+SELECT job_id FROM assign_workflow(1235, :acme_wf);
 COMMIT;
 BEGIN;
 SET LOCAL workflow_ext.tenant = 'org:agency';
@@ -232,6 +233,30 @@ SELECT warnings -> 0 ? 'actual' AS warning_has_value, warnings -> 0 ->> 'field' 
   FROM move_to_stage(790, 1234, :offer);
 SELECT facts FROM alert_event WHERE candidate_id = 790 ORDER BY id;
 COMMIT;
+
+\echo '== 9b. The agency reads the application facts of the client''s pipeline, never writes them;'
+\echo '       history recorded before the share (with fact values) stays the client''s'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:agency';
+SET LOCAL workflow_ext.actor = 'user:agent';
+SELECT test_error($$UPDATE candidate_stage SET attributes = '{"scorecards": 9}' WHERE candidate_id = 789 AND tenant = 'org:acme'$$);
+SELECT test_error($$INSERT INTO candidate_stage (job_id, candidate_id, attributes) VALUES (1235, 791, '{"referral": "planted"}')$$);
+SELECT candidate_id, tenant FROM add_candidate(791, 1235);
+-- a full-row save writing back what it read is no change
+UPDATE candidate_stage SET attributes = attributes WHERE candidate_id = 789 AND tenant = 'org:acme' RETURNING candidate_id;
+-- history: 456's rows recorded before the share carry values (warnings of the
+-- offer's warn rule, the red-flag and remote alerts) and stay hidden
+SELECT count(*) FILTER (WHERE warnings @? '$[*].actual') AS rows_with_values,
+       count(*) AS rows_seen FROM stage_transition WHERE tenant = 'org:acme';
+SELECT count(*) FILTER (WHERE facts <> '{}') AS events_with_values, count(*) AS events_seen
+  FROM alert_event WHERE tenant = 'org:acme';
+ROLLBACK;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:hank';
+SELECT count(*) FILTER (WHERE warnings @? '$[*].actual') AS rows_with_values FROM stage_transition;
+SELECT count(*) FILTER (WHERE facts <> '{}') AS events_with_values FROM alert_event;
+ROLLBACK;
 
 \echo '== 10. A custom facts table shared by two tenants, with a tenant column'
 RESET ROLE;
