@@ -93,7 +93,8 @@ COMMENT ON FUNCTION invoking_role() IS
 -- the end (its name must be free).
 CREATE SCHEMA workflow_ext_update_0_3_0;
 
--- The 0.2.0 names of what is dropped here and built again below.
+-- The 0.2.0 names of what is dropped here and built again below (a column or
+-- anything else of the database's own on these tables is kept as it is).
 CREATE TABLE workflow_ext_update_0_3_0.replaced (kind text, tbl text, name text);
 INSERT INTO workflow_ext_update_0_3_0.replaced
 SELECT 'policy', split_part(p, '.', 1), split_part(p, '.', 2)
@@ -135,6 +136,34 @@ SELECT 'constraint', split_part(c, '.', 1), split_part(c, '.', 2)
                     'workflow_stage.workflow_stage_sla_check', 'workflow_stage.workflow_stage_workflow_id_fkey',
                     'workflow_stage.workflow_stage_workflow_id_id_key']) c
 UNION ALL
+SELECT 'column', split_part(c, '.', 1), split_part(c, '.', 2)
+  FROM unnest(ARRAY['alert.field_name', 'alert.fires_on', 'alert.ignore_case', 'alert.message',
+                    'alert.operator', 'alert.rule_id', 'alert.rule_path', 'alert.severity', 'alert.stage_id',
+                    'alert.value', 'alert_event.acknowledged_at', 'alert_event.acknowledged_by',
+                    'alert_event.alert_id', 'alert_event.candidate_id', 'alert_event.cause',
+                    'alert_event.facts', 'alert_event.job_id', 'alert_event.message',
+                    'alert_event.raised_at', 'alert_event.severity', 'alert_event.stage_id',
+                    'alert_event.transition_id', 'alert_event.workflow_id', 'alert_event.xact_id',
+                    'candidate_profile.attributes', 'candidate_profile.candidate_id',
+                    'candidate_profile.owner', 'candidate_profile.updated_at', 'candidate_stage.added_by',
+                    'candidate_stage.candidate_id', 'candidate_stage.entered_at', 'candidate_stage.job_id',
+                    'candidate_stage.stage_id', 'candidate_stage.status', 'candidate_stage.transition_id',
+                    'candidate_stage.visit_transition_id', 'candidate_stage.workflow_id',
+                    'facts_source.key_column', 'facts_source.relation', 'facts_source.set_at',
+                    'facts_source.set_by', 'job_workflow.assigned_at', 'job_workflow.assigned_by',
+                    'job_workflow.job_id', 'job_workflow.workflow_id', 'stage_rule.condition',
+                    'stage_rule.created_at', 'stage_rule.name', 'stage_rule.on_fail', 'stage_rule.stage_id',
+                    'stage_rule.updated_at', 'stage_transition.actor', 'stage_transition.alerts_raised',
+                    'stage_transition.candidate_id', 'stage_transition.from_stage_id',
+                    'stage_transition.from_status', 'stage_transition.job_id', 'stage_transition.moved_at',
+                    'stage_transition.reason', 'stage_transition.to_stage_id', 'stage_transition.to_status',
+                    'stage_transition.warnings', 'stage_transition.workflow_id', 'stage_transition.xact_id',
+                    'workflow.created_at', 'workflow.description', 'workflow.name', 'workflow.owner',
+                    'workflow.updated_at', 'workflow_share.can_edit', 'workflow_share.created_at',
+                    'workflow_share.grantee', 'workflow_share.workflow_id', 'workflow_stage.config',
+                    'workflow_stage.kind', 'workflow_stage.name', 'workflow_stage.position',
+                    'workflow_stage.sla', 'workflow_stage.workflow_id']) c
+UNION ALL
 SELECT 'index', NULL, i
   FROM unnest(ARRAY['alert_event_feed_idx', 'alert_event_once_per_visit_idx', 'alert_event_open_idx',
                     'alert_event_sla_once_idx', 'alert_stage_id_idx', 'candidate_stage_active_idx',
@@ -146,7 +175,7 @@ SELECT 'index', NULL, i
 -- after id, the constraints and indexes above.  Checked before any change.
 DO $check$
 DECLARE
-    found text;
+    found jsonb;
 BEGIN
     WITH ext AS (
         SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'workflow_ext'
@@ -161,7 +190,8 @@ BEGIN
     ), replaced AS (             -- (classid, objid, objsubid) of what goes
         SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, a.attrelid AS objid, a.attnum AS objsubid
           FROM pg_catalog.pg_attribute a JOIN tables t ON t.oid = a.attrelid
-         WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname OPERATOR(pg_catalog.<>) 'id'
+          JOIN workflow_ext_update_0_3_0.replaced o ON o.kind = 'column' AND o.tbl = t.relname AND o.name = a.attname
+         WHERE a.attnum > 0 AND NOT a.attisdropped
         UNION ALL
         SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, co.oid, 0
           FROM pg_catalog.pg_constraint co JOIN tables t ON t.oid = co.conrelid
@@ -202,7 +232,11 @@ BEGIN
         SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, ad.oid
           FROM pg_catalog.pg_attrdef ad JOIN tables t ON t.oid = ad.adrelid
     )
-    SELECT string_agg(DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), '; ')
+    SELECT pg_catalog.jsonb_agg(DISTINCT coalesce(
+               (SELECT pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, r.ev_class, 0)
+                  FROM pg_catalog.pg_rewrite r        -- a view, rather than its rule
+                 WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.oid = d.objid),
+               pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)))
       INTO found
       FROM pg_catalog.pg_depend d
       JOIN replaced r ON r.classid = d.refclassid AND r.objid = d.refobjid
@@ -210,8 +244,10 @@ BEGIN
      WHERE d.deptype IN ('n', 'a')
        AND NOT EXISTS (SELECT 1 FROM ours o WHERE o.classid = d.classid AND o.objid = d.objid);
     IF found IS NOT NULL THEN
-        RAISE EXCEPTION 'workflow_ext 0.3.0 rebuilds the columns, constraints and indexes of its tables, and objects of this database depend on them: %', found
+        RAISE EXCEPTION 'workflow_ext 0.3.0 rebuilds the columns, constraints and indexes of its tables, and objects of this database depend on them: %',
+                        (SELECT pg_catalog.string_agg(x, '; ') FROM pg_catalog.jsonb_array_elements_text(found) x)
             USING ERRCODE = '2BP01',
+                  DETAIL = pg_catalog.jsonb_build_object('reason', 'dependent_objects', 'objects', found)::text,
                   HINT = 'Drop them, run ALTER EXTENSION workflow_ext UPDATE again, and create them again afterwards (the columns keep their names). Nothing has changed.';
     END IF;
 END
@@ -626,11 +662,12 @@ BEGIN
          WHERE a.attrelid = tpl AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'id';
         EXECUTE pg_catalog.format('UPDATE %s AS o SET %s', rel, sets);
 
+        -- (a column of the database's own, not 0.2.0's, stays, and so does its data)
         SELECT pg_catalog.string_agg(pg_catalog.format('DROP COLUMN %I', a.attname), ', ' ORDER BY a.attnum)
           INTO drops
           FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'id'
-           AND a.attname NOT LIKE '%\_\_0\_3\_0';
+          JOIN workflow_ext_update_0_3_0.replaced o ON o.kind = 'column' AND o.tbl = t AND o.name = a.attname
+         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
         EXECUTE pg_catalog.format('ALTER TABLE %s %s', rel, drops);
         FOR c IN SELECT a.attname FROM pg_catalog.pg_attribute a
                   WHERE a.attrelid = tpl AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'id'

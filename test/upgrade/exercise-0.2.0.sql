@@ -123,6 +123,10 @@ SELECT upgrade_check.ok(count(*) = 1, 'the share with another tenant (the role a
 
 -- The actors now act for the organization.
 SELECT count(*) AS ann_workflows FROM workflow WHERE owner = 'user:ann' \gset
+SELECT count(*) AS events_for_ben FROM alert_event e JOIN workflow w ON w.id = e.workflow_id
+ WHERE w.owner = 'user:ben'
+    OR w.id IN (SELECT s.workflow_id FROM workflow_share s WHERE s.grantee_tenant = 'org:acme'
+                   AND (s.grantee IS NULL OR s.grantee = 'user:ben')) \gset
 SET ROLE wf_upgrade_app;
 SET workflow_ext.tenant = 'org:acme';
 SET workflow_ext.actor = 'user:ann';
@@ -131,6 +135,9 @@ SELECT upgrade_check.ok(count(*) = 1, 'the candidates of the merged actors are t
   FROM candidate_profile WHERE candidate_id = 7001;
 SELECT share_workflow(id, NULL) FROM workflow WHERE name = 'Designer' \g /dev/null
 SET workflow_ext.actor = 'user:ben';
+SELECT upgrade_check.ok(count(*) = :events_for_ben AND count(*) > 0,
+                        'ben, a grantee of 0.2.0, sees every alert event of the workflows shared with him again (facts recorded)')
+  FROM alert_event;
 SELECT upgrade_check.ok(to_stage_name = 'Onsite', 'ben still moves candidates in ann''s job (555)')
   FROM move_to_next_stage(555, 1234);
 RESET ROLE;

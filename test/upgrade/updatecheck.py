@@ -418,6 +418,31 @@ def check_from(old_version, target):
         print("# kept for inspection: databases %s, %s, %s" % (old, new, restored))
 
 
+def dependents_check(old_version, target):
+    """Where a direct update script exists: an object of the database's own
+    that depends on what the update rebuilds (a view on a column, an index)
+    stops it before anything changes, named; without them it goes through."""
+    if not os.path.exists(os.path.join(ROOT, "sql", "workflow_ext--%s--%s.sql" % (old_version, target))):
+        return
+    db = "wf_upgrade_dependents_" + old_version.replace(".", "_")
+    fresh_database(db)
+    query(db, "CREATE EXTENSION workflow_ext VERSION '%s'" % old_version)
+    query(db, "CREATE VIEW public.my_pipeline AS SELECT job_id, candidate_id FROM candidate_stage; "
+              "CREATE INDEX my_moved_at ON stage_transition (moved_at)")
+    r = psql(db, "ALTER EXTENSION workflow_ext UPDATE TO '%s'" % target)
+    named = "index my_moved_at" in r.stderr and "view my_pipeline" in r.stderr
+    version = query(db, "SELECT extversion FROM pg_extension WHERE extname = 'workflow_ext'").strip()
+    tap(r.returncode != 0 and named and version == old_version,
+        "the update from %s stops, naming them, when a view or an index of the database's own "
+        "depends on what it rebuilds; nothing changed" % old_version,
+        errors(r) + ["version after: " + version])
+    query(db, "DROP VIEW public.my_pipeline; DROP INDEX my_moved_at")
+    r = psql(db, "ALTER EXTENSION workflow_ext UPDATE TO '%s'" % target)
+    tap(r.returncode == 0, "without them the update from %s goes through" % old_version, errors(r))
+    if r.returncode == 0:
+        run(["dropdb", "--if-exists", db])
+
+
 def main():
     target = sys.argv[1]
     olds = []
@@ -429,6 +454,7 @@ def main():
         print("# from %s to %s" % (v, target))
         try:
             check_from(v, target)
+            dependents_check(v, target)
         except RuntimeError as e:
             tap(False, "upgrade check from %s stopped" % v, str(e).splitlines()[-8:])
     print("1..%d" % len(results))
