@@ -1,9 +1,10 @@
 -- workflow_ext 0.2.0 -> 0.3.0, run by ALTER EXTENSION workflow_ext UPDATE.
 --
 -- Brings a 0.2.0 database to exactly what a fresh 0.3.0 install creates
--- (sql/install/*.sql), keeping every row and every actor's access (make
--- updatecheck compares the catalogs category by category and the rows table
--- by table; README: Upgrading).
+-- (sql/install/*.sql), keeping every row, and every actor its workflows,
+-- shares and pipelines (make updatecheck compares the catalogs category by
+-- category and the rows table by table; README: Upgrading, which also says
+-- what a share across tenants no longer opens in 0.3.0).
 --
 -- What it does to the data:
 --   * Each 0.2.0 actor becomes its own tenant: a workflow's tenant is its
