@@ -19,6 +19,7 @@
 // so a crash between the output and the cursor file repeats nothing.
 //
 //   node consumer.js --actor user:42 --cursor-file feed.cursor --output events.jsonl
+//   node consumer.js --tenant org:acme --actor user:42 ...   (an organization's user)
 //   (connection from the PG* environment: PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD)
 'use strict';
 
@@ -52,12 +53,14 @@ function writeCursor(file, cursor) {
 class EventConsumer extends EventEmitter {
   // options: connection (pg Client config; default: the PG* environment),
   // actor (workflow_ext.actor for the session; RLS decides what it reads),
+  // tenant (workflow_ext.tenant, the organization; unset: the actor is its own),
   // cursorFile, cursor (initial, overrides the file), batchSize, pollMs,
   // handler(events) -> Promise: events are {cursor, event} in feed order.
   constructor(options) {
     super();
     this.connection = options.connection || {};
     this.actor = options.actor || null;
+    this.tenant = options.tenant || null;
     this.cursorFile = options.cursorFile || null;
     this.cursor = options.cursor !== undefined ? options.cursor
       : (this.cursorFile ? readCursor(this.cursorFile) : null);
@@ -86,6 +89,9 @@ class EventConsumer extends EventEmitter {
       this.client = client;
       try {
         await client.connect();
+        if (this.tenant) {
+          await client.query("SELECT set_config('workflow_ext.tenant', $1, false)", [this.tenant]);
+        }
         if (this.actor) {
           await client.query("SELECT set_config('workflow_ext.actor', $1, false)", [this.actor]);
         }
@@ -185,13 +191,14 @@ function parseArgs(argv) {
     };
     switch (argv[i]) {
       case '--actor': args.actor = take(); break;
+      case '--tenant': args.tenant = take(); break;
       case '--cursor-file': args.cursorFile = take(); break;
       case '--output': args.output = take(); break;
       case '--batch': args.batchSize = Number(take()); break;
       case '--poll-ms': args.pollMs = Number(take()); break;
       case '--batch-pause-ms': args.batchPauseMs = Number(take()); break;
       case '--help':
-        process.stdout.write('usage: consumer.js [--actor A] [--cursor-file F] [--output F.jsonl] [--batch N] [--poll-ms MS] [--batch-pause-ms MS]\n');
+        process.stdout.write('usage: consumer.js [--actor A] [--tenant T] [--cursor-file F] [--output F.jsonl] [--batch N] [--poll-ms MS] [--batch-pause-ms MS]\n');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${argv[i]}`);
@@ -220,6 +227,7 @@ async function main() {
   }
   const consumer = new EventConsumer({
     actor: args.actor,
+    tenant: args.tenant,
     cursorFile: args.cursorFile,
     cursor,
     batchSize: args.batchSize,

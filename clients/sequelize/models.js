@@ -7,56 +7,93 @@
 // them back with RETURNING.  Saving a CandidateStage with a new stage_id is a
 // move, checked like move_to_next_stage(): a blocking rule rejects it with
 // the extension's 23514 (err.parent.code, the failed leaves in err.parent.detail).
+//
+// Every table carries the tenant (workflow_ext.tenant, else the actor itself),
+// stamped by the extension on INSERT and never changed: the models read it and
+// never write it (stamped(), below), so a save() writes only what the
+// application may change.  Application and job ids are unique within a
+// tenant: the unique keys lead with it, and an upsert (bulkCreate with
+// updateOnDuplicate) targets them -- the extension stamps the tenant before
+// the conflict is looked for.
 'use strict';
 
 const { DataTypes, Sequelize } = require('sequelize');
 
 const { BIGINT, BOOLEAN, DATE, INTEGER, JSONB, STRING, TEXT } = DataTypes;
 const id = { type: BIGINT, primaryKey: true, autoIncrement: true };
-const options = (tableName) => ({ tableName, timestamps: false, freezeTableName: true });
+const tenant = { type: TEXT };
+const options = (tableName, ...uniqueKeys) => ({
+  tableName, timestamps: false, freezeTableName: true,
+  indexes: uniqueKeys.map((fields) => ({ unique: true, fields })),
+});
+
+// Columns the extension stamps (tenant, candidate_stage.added_by): left out
+// of every INSERT and UPDATE a model writes (create, save, bulkCreate), read
+// back with RETURNING.  An explicit Model.update() naming one is the
+// extension's to refuse (42501).
+function stamped(model, ...columns) {
+  const drop = (options) => {
+    if (options.fields) options.fields = options.fields.filter((f) => !columns.includes(f));
+  };
+  model.addHook('beforeCreate', (instance, options) => drop(options));
+  model.addHook('beforeUpdate', (instance, options) => drop(options));
+  model.addHook('beforeBulkCreate', (instances, options) => drop(options));
+  return model;
+}
 
 function defineModels(sequelize) {
   const m = {};
   m.Workflow = sequelize.define('Workflow', {
-    id, name: { type: TEXT, allowNull: false }, description: TEXT, owner: TEXT,
-    created_at: DATE, updated_at: DATE,
+    id, tenant, name: { type: TEXT, allowNull: false }, description: TEXT, owner: TEXT,
+    created_at: DATE, updated_at: DATE, archived_at: DATE,
   }, options('workflow'));
   m.WorkflowShare = sequelize.define('WorkflowShare', {
-    id, workflow_id: BIGINT, grantee: TEXT, can_edit: BOOLEAN, created_at: DATE,
+    id, tenant, workflow_id: BIGINT,
+    grantee_tenant: TEXT, grantee: TEXT,       // grantee NULL: every actor of grantee_tenant
+    can_edit: BOOLEAN, created_at: DATE,
   }, options('workflow_share'));
   m.WorkflowStage = sequelize.define('WorkflowStage', {
-    id, workflow_id: { type: BIGINT, allowNull: false }, name: { type: TEXT, allowNull: false },
+    id, tenant, workflow_id: { type: BIGINT, allowNull: false }, name: { type: TEXT, allowNull: false },
     position: { type: INTEGER, allowNull: false }, kind: TEXT, config: JSONB,
     sla: STRING,                               // an interval, as PostgreSQL prints it
+    archived_at: DATE,
   }, options('workflow_stage'));
   m.StageRule = sequelize.define('StageRule', {
-    id, stage_id: { type: BIGINT, allowNull: false }, name: TEXT, condition: JSONB, on_fail: TEXT,
+    id, tenant, stage_id: { type: BIGINT, allowNull: false }, name: TEXT, condition: JSONB, on_fail: TEXT,
     created_at: DATE, updated_at: DATE,
   }, options('stage_rule'));
   m.Alert = sequelize.define('Alert', {
-    id, stage_id: BIGINT, rule_id: BIGINT, rule_path: TEXT, field_name: TEXT, operator: TEXT,
+    id, tenant, stage_id: BIGINT, rule_id: BIGINT, rule_path: TEXT, field_name: TEXT, operator: TEXT,
     value: JSONB, ignore_case: BOOLEAN, fires_on: TEXT, message: TEXT, severity: TEXT,
+    source: TEXT,                              // whose facts: candidate, application or job
   }, options('alert'));
   m.JobWorkflow = sequelize.define('JobWorkflow', {
-    id, job_id: BIGINT, workflow_id: BIGINT, assigned_at: DATE, assigned_by: TEXT,
-  }, options('job_workflow'));
+    id, tenant, job_id: BIGINT, workflow_id: BIGINT, assigned_at: DATE, assigned_by: TEXT,
+  }, options('job_workflow', ['tenant', 'job_id']));
   m.CandidateProfile = sequelize.define('CandidateProfile', {
-    id, candidate_id: BIGINT, attributes: JSONB, owner: TEXT, updated_at: DATE,
-  }, options('candidate_profile'));
+    id, tenant, candidate_id: BIGINT, attributes: JSONB, updated_at: DATE,
+  }, options('candidate_profile', ['tenant', 'candidate_id']));
+  m.JobProfile = sequelize.define('JobProfile', {
+    id, tenant, job_id: BIGINT, attributes: JSONB, updated_at: DATE,
+  }, options('job_profile', ['tenant', 'job_id']));
   m.CandidateStage = sequelize.define('CandidateStage', {
-    id, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT, stage_id: BIGINT,
+    id, tenant, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT, stage_id: BIGINT,
     status: TEXT, entered_at: DATE, transition_id: BIGINT, visit_transition_id: BIGINT,
-  }, options('candidate_stage'));
+    added_by: TEXT,
+    attributes: JSONB,                         // the application's facts ("source": "application")
+  }, options('candidate_stage', ['tenant', 'job_id', 'candidate_id']));
   m.StageTransition = sequelize.define('StageTransition', {
-    id, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT, from_stage_id: BIGINT,
+    id, tenant, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT, from_stage_id: BIGINT,
     to_stage_id: BIGINT, from_status: TEXT, to_status: TEXT, actor: TEXT, reason: TEXT,
     moved_at: DATE, alerts_raised: INTEGER, warnings: JSONB,
   }, options('stage_transition'));
   m.AlertEvent = sequelize.define('AlertEvent', {
-    id, alert_id: BIGINT, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT,
+    id, tenant, alert_id: BIGINT, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT,
     stage_id: BIGINT, transition_id: BIGINT, cause: TEXT, severity: TEXT, message: TEXT,
     raised_at: DATE, facts: JSONB, acknowledged_at: DATE, acknowledged_by: TEXT,
   }, options('alert_event'));
+  for (const model of Object.values(m)) stamped(model, 'tenant');
+  stamped(m.CandidateStage, 'added_by');
   return m;
 }
 

@@ -20,6 +20,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
+const { EventConsumer } = require('../consumer');
 
 const DB = 'wf_node';
 const APP = { user: 'wf_node_app', password: 'node-test-secret', database: DB };
@@ -34,9 +35,10 @@ function superuserSql(database, args) {
   return r.stdout;
 }
 
-async function connectAs(actor, extra = {}) {
+async function connectAs(actor, extra = {}, tenant = null) {
   const c = new Client({ ...APP, application_name: 'wf-feed-writer', ...extra });
   await c.connect();
+  if (tenant) await c.query("SELECT set_config('workflow_ext.tenant', $1, false)", [tenant]);
   await c.query("SELECT set_config('workflow_ext.actor', $1, false)", [actor]);
   return c;
 }
@@ -266,4 +268,42 @@ test('a malformed cursor is refused with 22023', async () => {
   } finally {
     await c.end();
   }
+});
+
+test('an organization\'s consumer (tenant set) reads its tenant\'s events, whoever wrote them, and no other\'s', async (t) => {
+  // The same actor name in two organizations, and a third user of the first.
+  const acme = await connectAs(ANN, {}, 'org:acme');
+  const cole = await connectAs('user:cole', {}, 'org:acme');
+  const other = await connectAs(ANN, {}, 'org:other');
+  t.after(() => Promise.all([acme.end(), cole.end(), other.end()]));
+  const a = await pipeline(acme, 'acme hiring', 4, [1, 2], 77, (c) => c === 2);
+  await acme.query('SELECT share_workflow($1, NULL)', [a.wf]);          // the whole organization
+  await pipeline(other, 'other hiring', 4, [1], 77, () => true);         // job 77 of another tenant
+  for (const c of [acme, other]) await c.query('SELECT move_to_next_stage(1, 77)');
+  await cole.query('SELECT move_to_next_stage(2, 77)');                  // a colleague, through the share
+
+  const read = async (options) => {
+    const events = [];
+    const consumer = new EventConsumer({
+      connection: { ...APP }, pollMs: 50, batchSize: 2, ...options,
+      handler: async (rows) => { events.push(...rows.map((r) => r.event)); },
+    });
+    const running = consumer.run();
+    await new Promise((resolve) => consumer.once('connected', resolve));
+    for (let seen = -1; seen !== events.length || consumer.reading;) {   // until nothing more comes
+      seen = events.length;
+      await sleep(300);
+    }
+    consumer.stop();
+    await running;
+    return events;
+  };
+  const hank = await read({ tenant: 'org:acme', actor: 'user:hank' });
+  const expected = (await acme.query(
+    'SELECT (SELECT count(*) FROM stage_transition) + (SELECT count(*) FROM alert_event) AS n')).rows[0].n;
+  assert.strictEqual(hank.length, Number(expected));
+  assert.ok(hank.length >= 5, `${hank.length} events`);             // 2 entries, 2 moves, an alert
+  assert.deepStrictEqual([...new Set(hank.map((e) => String(e.workflow_id)))], [String(a.wf)]);
+  // hank without the tenant is a tenant of his own: nothing.
+  assert.deepStrictEqual(await read({ actor: 'user:hank', cursor: null }), []);
 });

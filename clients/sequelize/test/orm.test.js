@@ -3,7 +3,8 @@
 // naming a superuser): a workflow and its stages made through the models,
 // generated alerts visible at once, a candidate moved by saving the model,
 // a blocked move refused with the extension's 23514 and its failed leaves,
-// a stale transition_id refused with 40001, and another actor seeing nothing.
+// a stale transition_id refused with 40001, another actor seeing nothing, the
+// tenant read and never written, and an upsert keyed by (tenant, candidate_id).
 'use strict';
 
 const test = require('node:test');
@@ -119,5 +120,39 @@ test('another actor sees none of it, and moves nothing', async () => {
     assert.strictEqual(await m.CandidateStage.count({ where: { job_id: JOB }, transaction }), 0);
     const [affected] = await m.CandidateStage.update({ stage_id: stages[2].id }, { where: { job_id: JOB }, transaction });
     assert.strictEqual(affected, 0);
+  });
+});
+
+test('the tenant is the extension\'s: read back, never written by a save, which keeps the application facts', async () => {
+  await asActor(sequelize, ANN, async (transaction) => {
+    const row = await m.CandidateStage.findOne({ where: { job_id: JOB, candidate_id: 789 }, transaction });
+    assert.deepStrictEqual([row.tenant, row.added_by, row.attributes], [ANN, ANN, {}]);   // no tenant set: the actor's own
+    row.tenant = 'org:elsewhere';               // left out of the UPDATE
+    row.attributes = { scorecards: 2 };
+    await row.save({ transaction });
+    const wf = await m.Workflow.create({ name: 'Stamped' }, { transaction });
+    assert.strictEqual(wf.tenant, ANN);         // read back with RETURNING
+  });
+  await asActor(sequelize, ANN, async (transaction) => {
+    const row = await m.CandidateStage.findOne({ where: { job_id: JOB, candidate_id: 789 }, transaction });
+    assert.deepStrictEqual([row.tenant, row.attributes, String(row.stage_id)], [ANN, { scorecards: 2 }, String(stages[0].id)]);
+  });
+});
+
+test('an upsert of profiles targets (tenant, candidate_id): each tenant its own candidate 789', async () => {
+  const upsert = (actor, attributes) => asActor(sequelize, actor, (transaction) => m.CandidateProfile.bulkCreate(
+    [{ candidate_id: 789, attributes }], { updateOnDuplicate: ['attributes'], transaction }));
+  await upsert(ANN, { years_experience: 4, location: 'Remote' });
+  await upsert('user:bob', { years_experience: 0 });
+  await asActor(sequelize, ANN, async (transaction) => {
+    const profiles = await m.CandidateProfile.findAll({ where: { candidate_id: 789 }, transaction });
+    assert.deepStrictEqual(profiles.map((p) => [p.tenant, p.attributes]), [[ANN, { years_experience: 4, location: 'Remote' }]]);
+    const row = await m.CandidateStage.findOne({ where: { job_id: JOB, candidate_id: 789 }, transaction });
+    row.stage_id = stages[1].id;                 // the updated facts pass the rule now
+    await row.save({ transaction });
+  });
+  await asActor(sequelize, 'user:bob', async (transaction) => {
+    const profiles = await m.CandidateProfile.findAll({ where: { candidate_id: 789 }, transaction });
+    assert.deepStrictEqual(profiles.map((p) => [p.tenant, p.attributes]), [['user:bob', { years_experience: 0 }]]);
   });
 });
