@@ -6,7 +6,8 @@
 # 'pg_cron', cron.database_name = 'postgres', jobs in background workers),
 # schedules raise_overdue_alerts() as a superuser the way the README shows,
 # and checks that the scheduled runs raise the overdue alert event of every
-# tenant's candidate, once per stage visit; then, with require_actor on, that
+# tenant's candidate (two of them an organization and an actor of its own
+# with the same job and candidate ids), once per stage visit; then, with require_actor on, that
 # the job needs the README's actor variant.  pg_cron 1.4 schedules down to a
 # second ('1 seconds'); where a build refuses that, the test falls back to
 # every minute and waits for the tick.  Ends with "# N passed, M failed".
@@ -27,23 +28,25 @@ psql -X -q -v ON_ERROR_STOP=1 <<'SQL' || { echo "setup failed"; echo "# 0 passed
 SET client_min_messages = warning;
 CREATE EXTENSION workflow_ext;
 CREATE EXTENSION pg_cron;
--- Two tenants, each with a candidate in a stage whose SLA is one second.
+-- Three tenants, each with a candidate in a stage whose SLA is one second:
+-- ann and bob (no tenant set: each actor its own), and the organization
+-- org:acme, whose job and candidate ids are ann's too (ids are a tenant's own).
 DO $$
 DECLARE
-    actor text;
+    who text[];
     wf bigint;
     s1 bigint;
-    n int := 0;
 BEGIN
-    FOREACH actor IN ARRAY ARRAY['user:ann', 'user:bob'] LOOP
-        n := n + 1;
-        PERFORM set_config('workflow_ext.actor', actor, true);
-        INSERT INTO workflow (name) VALUES ('SLA ' || actor) RETURNING id INTO wf;
+    FOREACH who SLICE 1 IN ARRAY ARRAY[['', 'user:ann', '1'], ['', 'user:bob', '2'],
+                                       ['org:acme', 'user:ann', '1']] LOOP
+        PERFORM set_config('workflow_ext.tenant', who[1], true);
+        PERFORM set_config('workflow_ext.actor', who[2], true);
+        INSERT INTO workflow (name) VALUES ('SLA ' || current_tenant()) RETURNING id INTO wf;
         INSERT INTO workflow_stage (workflow_id, name, position, sla) VALUES (wf, 'Screen', 1, '1 second')
             RETURNING id INTO s1;
         INSERT INTO workflow_stage (workflow_id, name, position) VALUES (wf, 'Onsite', 2);
-        PERFORM assign_workflow(100 + n, wf);
-        PERFORM add_candidate(500 + n, 100 + n);
+        PERFORM assign_workflow(100 + who[3]::int, wf);
+        PERFORM add_candidate(500 + who[3]::int, 100 + who[3]::int);
     END LOOP;
 END $$;
 SQL
@@ -64,16 +67,16 @@ check "the sweep is scheduled" "$(q "SELECT command FROM cron.job WHERE jobid = 
 got=0
 for _ in $(seq "$wait_s"); do
   got=$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla'")
-  [ "$got" -ge 2 ] && break
+  [ "$got" -ge 3 ] && break
   sleep 1
 done
-check "a scheduled run raised the overdue event of both tenants' candidates" \
-  "$(q "SELECT string_agg(candidate_id || ':' || job_id, ',' ORDER BY candidate_id) FROM alert_event WHERE cause = 'sla'")" \
-  "501:101,502:102"
+check "a scheduled run raised the overdue event of every tenant's candidate" \
+  "$(q "SELECT string_agg(tenant || '/' || candidate_id || ':' || job_id, ',' ORDER BY tenant, candidate_id) FROM alert_event WHERE cause = 'sla'")" \
+  "org:acme/501:101,user:ann/501:101,user:bob/502:102"
 check "the run that raised them succeeded under pg_cron" \
   "$(q "SELECT count(*) > 0 FROM cron.job_run_details WHERE jobid = $job AND status = 'succeeded' AND return_message = 'SELECT 1'")" t
 check "the events name the visit and the stage" \
-  "$(q "SELECT bool_and(e.transition_id = c.visit_transition_id AND e.stage_id = c.stage_id AND e.severity <> '') FROM alert_event e JOIN candidate_stage c USING (job_id, candidate_id) WHERE e.cause = 'sla'")" t
+  "$(q "SELECT bool_and(e.transition_id = c.visit_transition_id AND e.stage_id = c.stage_id AND e.severity <> '') FROM alert_event e JOIN candidate_stage c USING (tenant, job_id, candidate_id) WHERE e.cause = 'sla'")" t
 
 if [ "$schedule" = "1 seconds" ]; then
   # More runs, still one event per stage visit.
@@ -82,14 +85,14 @@ if [ "$schedule" = "1 seconds" ]; then
     [ "$(q "SELECT count(*) FROM cron.job_run_details WHERE jobid = $job AND status = 'succeeded'")" -ge $((runs + 3)) ] && break
     sleep 1
   done
-  check "later runs raise nothing more in the same visit" "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla'")" 2
+  check "later runs raise nothing more in the same visit" "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla'")" 3
   # A new visit of an SLA stage is overdue again after its second.
-  q "SELECT set_config('workflow_ext.actor', 'user:ann', false); SELECT move_to_next_stage(501, 101); SELECT move_to_stage(501, 101, (SELECT id FROM workflow_stage WHERE name = 'Screen' AND workflow_id = (SELECT workflow_id FROM job_workflow WHERE job_id = 101)))" >/dev/null
+  q "SELECT set_config('workflow_ext.actor', 'user:ann', false); SELECT move_to_next_stage(501, 101); SELECT move_to_stage(501, 101, (SELECT id FROM workflow_stage WHERE name = 'Screen' AND workflow_id = (SELECT workflow_id FROM job_workflow WHERE tenant = 'user:ann' AND job_id = 101)))" >/dev/null
   for _ in $(seq 20); do
-    [ "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla' AND candidate_id = 501")" -ge 2 ] && break
+    [ "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla' AND tenant = 'user:ann' AND candidate_id = 501")" -ge 2 ] && break
     sleep 1
   done
-  check "a new visit of the stage is swept again" "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla' AND candidate_id = 501")" 2
+  check "a new visit of the stage is swept again" "$(q "SELECT count(*) FROM alert_event WHERE cause = 'sla' AND tenant = 'user:ann' AND candidate_id = 501")" 2
 fi
 
 # With workflow_ext.require_actor on, a job without an actor is refused (42501)
