@@ -119,17 +119,37 @@ CREATE POLICY alert_edit ON alert FOR ALL
                               WHERE s.workflow_id IN (SELECT @extschema@.editable_workflow_ids())));
 
 -- Jobs and pipelines belong to their tenant, and open with their workflow:
--- to the tenant's actors who see it, and to the actors of another tenant it
--- is shared with (an agency working on the tenant's jobs: rows, history and
--- events, never the tenant's candidate facts -- a workflow shared across
--- tenants records no fact values, pipeline_record.c).  A job is assigned in
+-- to the tenant's actors who see it, and to the actors of another tenant the
+-- owning tenant shares it with (an agency working on the tenant's jobs: rows,
+-- history and events, never the tenant's candidate facts -- a workflow
+-- shared across tenants records no fact values, pipeline_record.c).  A job is assigned in
 -- one's own tenant.  Using a workflow (assigning a job to it, moving
 -- candidates) needs only visibility; changing or removing a job's
 -- assignment, or removing a candidate from a pipeline, needs edit rights on
 -- the workflow they are in.
+-- The pipelines of another tenant's workflow shared with the caller's tenant
+-- or actor: (workflow, the workflow's tenant).  Only the owning tenant's
+-- pipelines open this way; the grantee's own pipelines on that workflow stay
+-- the grantee's.
+CREATE FUNCTION shared_pipelines(for_edit boolean DEFAULT false)
+    RETURNS TABLE (workflow_id bigint, tenant text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT w.id, w.tenant FROM @extschema@.workflow_share s
+          JOIN @extschema@.workflow w ON w.id = s.workflow_id
+         WHERE s.grantee_tenant = @extschema@.current_tenant()
+           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+           AND w.tenant <> @extschema@.current_tenant()
+           AND (s.can_edit OR NOT for_edit)
+    $$;
+COMMENT ON FUNCTION shared_pipelines(boolean) IS
+    'The workflows another tenant shares with the current actor or its tenant, with that tenant: whose pipelines (rows, history, events) open to the caller (with for_edit: only shares with can_edit). Used by the RLS policies.';
+
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
     WITH CHECK (tenant = @extschema@.current_tenant()
                 AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
@@ -144,37 +164,48 @@ CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
 
 ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
-    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.editable_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines(true)));
 
 -- History: read with the pipeline; written only through the extension's code
--- (history_write_guard), as the caller, for a workflow the caller sees.  A
+-- (history_write_guard), as the caller, for a pipeline the caller sees.  A
 -- row that records fact values (written before its workflow was shared with
 -- another tenant) stays its tenant's: another tenant's grantees see only
 -- rows without them.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
-           AND (tenant = @extschema@.current_tenant() OR NOT warnings @? '$[*].actual'));
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
+           AND (tenant = @extschema@.current_tenant() OR NOT warnings @? 'lax $.**.actual'));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb));
 CREATE POLICY alert_event_record ON alert_event FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb))
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 
 -- Which tenant's job an id names for the caller: its own tenant's, else the
 -- one job of that id among the pipelines shared with it from other tenants.
@@ -189,7 +220,10 @@ DECLARE
 BEGIN
     SELECT array_agg(j.tenant ORDER BY j.tenant <> @extschema@.current_tenant(), j.tenant) INTO found
       FROM @extschema@.job_workflow j
-     WHERE j.job_id = $1 AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+     WHERE j.job_id = $1
+       AND ((j.tenant = @extschema@.current_tenant()
+             AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+            OR (j.workflow_id, j.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
@@ -212,7 +246,9 @@ BEGIN
     SELECT array_agg(c.tenant ORDER BY c.tenant <> @extschema@.current_tenant(), c.tenant) INTO found
       FROM @extschema@.candidate_stage c
      WHERE c.job_id = $1 AND c.candidate_id = $2
-       AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+       AND ((c.tenant = @extschema@.current_tenant()
+             AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+            OR (c.workflow_id, c.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
     IF found IS NULL THEN
         RETURN NULL;
     END IF;

@@ -22,6 +22,18 @@ BEGIN
             USING ERRCODE = 'trigger_protocol_violated';
     END IF;
     IF TG_OP = 'UPDATE' THEN
+        -- A definition stays with its workflow's tenant: one moved under a
+        -- workflow (or stage) of another tenant changes tenant too.
+        -- (one branch per table: a record field is resolved when it runs)
+        IF TG_TABLE_NAME IN ('workflow_stage', 'workflow_share') THEN
+            IF NEW.workflow_id IS DISTINCT FROM OLD.workflow_id THEN
+                NEW.tenant := (SELECT w.tenant FROM @extschema@.workflow w WHERE w.id = NEW.workflow_id);
+            END IF;
+        ELSIF TG_TABLE_NAME IN ('stage_rule', 'alert') THEN
+            IF NEW.stage_id IS DISTINCT FROM OLD.stage_id THEN
+                NEW.tenant := (SELECT s.tenant FROM @extschema@.workflow_stage s WHERE s.id = NEW.stage_id);
+            END IF;
+        END IF;
         IF NEW.tenant IS DISTINCT FROM OLD.tenant THEN
             RAISE EXCEPTION 'the tenant of % % cannot change', TG_TABLE_NAME, OLD.id
                 USING ERRCODE = '42501',

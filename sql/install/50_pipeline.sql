@@ -229,6 +229,11 @@ BEGIN
     IF rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', $1 USING ERRCODE = '22023';
     END IF;
+    IF rel.relrowsecurity THEN
+        RAISE EXCEPTION '% has row-level security enabled; its policies would run inside every reader of the facts', $1
+            USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_policies"}',
+                  HINT = 'Name the tenant column instead: set_candidate_source(relation, key_column, tenant_column).';
+    END IF;
     IF rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1
             USING ERRCODE = '22023';

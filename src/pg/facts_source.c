@@ -27,6 +27,8 @@
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -44,6 +46,8 @@ static SPIPlanPtr job_plan = NULL;	/* by tenant and job */
 static Oid	facts_plan_schema = InvalidOid;
 static Oid	facts_source_relid = InvalidOid;
 static Oid	source_table = InvalidOid;	/* the custom table, or InvalidOid */
+static char source_nspname[NAMEDATALEN];	/* its name when the queries were prepared */
+static char source_relname[NAMEDATALEN];
 static bool facts_plan_valid = false;
 
 static void
@@ -117,7 +121,11 @@ prepare_facts_plans(Oid schema)
 	if (OidIsValid(source_table))
 	{
 		/* $2 is always sent; without a tenant column the table is one organization's. */
-		char	   *sql = psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t "
+		char	   *sql;
+
+		strlcpy(source_nspname, get_namespace_name(get_rel_namespace(source_table)), NAMEDATALEN);
+		strlcpy(source_relname, get_rel_name(source_table), NAMEDATALEN);
+		sql = psprintf("SELECT pg_catalog.to_jsonb(t) FROM %s.%s t "
 								   "WHERE t.%s OPERATOR(pg_catalog.=) $1 AND %s",
 								   quote_identifier(get_namespace_name(get_rel_namespace(source_table))),
 								   quote_identifier(get_rel_name(source_table)),
@@ -152,15 +160,40 @@ built_in_type(Oid type)
 	return base < FirstNormalObjectId && get_typtype(base) != TYPTYPE_COMPOSITE;
 }
 
-/* Refuses a dropped custom table, or one with a column whose type is not built in. */
+/*
+ * Refuses, before every read, a custom table that would run its owner's code
+ * inside whoever reads the facts (a superuser's SLA sweep, the application
+ * role moving any tenant's candidates): one turned into a view (its rules),
+ * one with row-level security (its policies' functions), one whose name now
+ * resolves to another relation than the one set (the prepared query reads
+ * by name), or a column whose type is not built in (its output and casts).
+ */
 static void
-check_source_columns(Oid relid)
+check_source_table(Oid relid, const char *nspname, const char *relname)
 {
 	Relation	rel = try_table_open(relid, AccessShareLock);
 	TupleDesc	desc;
+	Oid			named;
 
 	if (rel == NULL)
 		source_table_missing(relid);
+	named = get_relname_relid(relname, get_namespace_oid(nspname, true));
+	if (named != relid ||
+		(rel->rd_rel->relkind != RELKIND_RELATION && rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source \"%s\" is no longer the plain table that was set",
+						RelationGetRelationName(rel)),
+				 errdetail("{\"reason\": \"facts_source_changed\"}"),
+				 errhint("A superuser calls set_candidate_source() again with the table.")));
+	if (rel->rd_rel->relrowsecurity)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source table \"%s\" has row-level security enabled",
+						RelationGetRelationName(rel)),
+				 errdetail("{\"reason\": \"facts_source_policies\"}"),
+				 errhint("Its policies would run their owner's functions inside every reader of the facts; "
+						 "name the tenant column instead (set_candidate_source(..., tenant_column)).")));
 	desc = RelationGetDescr(rel);
 
 	for (int i = 0; i < desc->natts; i++)
@@ -212,7 +245,7 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 	prepare_facts_plans(schema);
 	own_table = !(candidate && OidIsValid(source_table));
 	if (!own_table)
-		check_source_columns(source_table);
+		check_source_table(source_table, source_nspname, source_relname);
 	/* The command's own changes, and every commit so far. */
 	CommandCounterIncrement();
 	/*

@@ -63,7 +63,7 @@ prepare_plans(Oid schema)
 								"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 								"pg_catalog.unnest($9), pg_catalog.unnest($10)) "
 								"AS e (id, alert_id, severity, message) "
-								"ON CONFLICT DO NOTHING RETURNING id",
+								"ON CONFLICT DO NOTHING",
 								wf_qualified(schema, "alert_event")),
 					   12, event_types);
 	plans_schema = schema;
@@ -181,7 +181,8 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 		wf_history_clear();
 	}
 	PG_END_TRY();
-	if (ret != SPI_OK_INSERT_RETURNING)
+	/* (no RETURNING: the row may be one the writer may not read back) */
+	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "workflow_ext: could not write alert events");
 	return (int) SPI_processed;
 }

@@ -72,6 +72,7 @@ static void
 check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 {
 	char	   *failed;
+	char	   *redacted;
 	WfFacts		facts;
 
 	if (!stage->has_rule || !stage->rule_blocks)
@@ -79,15 +80,17 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 	wf_facts_for_row(&facts, schema, row);
 	if (wf_rule_holds(stage, &facts, &failed))
 		return;
-	/* A mover of another tenant (an agency) learns no fact of this one. */
+	/* A mover of another tenant (an agency) learns no fact of this one; the server log none at all. */
+	redacted = JsonbToCString(NULL, &wf_redact_leaves(wf_json_text_to_jsonb(failed))->root, 0);
 	if (strcmp(row->tenant, wf_tenant()) != 0)
-		failed = JsonbToCString(NULL, &wf_redact_leaves(wf_json_text_to_jsonb(failed))->root, 0);
+		failed = redacted;
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("rule \"%s\" of stage \"%s\" blocks candidate " INT64_FORMAT
 					" in job " INT64_FORMAT, stage->rule_name, stage->name,
 					row->candidate_id, row->job_id),
 			 errdetail("%s", failed),
+			 errdetail_log("%s", redacted),
 			 errhint("The DETAIL lists each failed leaf as JSON; evaluate_condition() explains the rule.")));
 }
 

@@ -132,7 +132,8 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 			failed = wf_json_text_to_jsonb(failed_text);
 			/* what other tenants will read (history, the move's result) copies no fact */
 			if (stage->has_rule && !stage->rule_blocks)
-				warnings = stage->shared_across_tenants ? wf_redact_leaves(failed) : failed;
+				warnings = stage->shared_across_tenants || strcmp(row.tenant, wf_tenant()) != 0
+					? wf_redact_leaves(failed) : failed;
 			if (stage->n_alerts > 0)
 			{
 				fires = palloc(sizeof(bool) * stage->n_alerts);

@@ -114,7 +114,7 @@ copies_facts(const char *key, int len)
 {
 	/* "missing" too: that a failed leaf's field is on file says something of it */
 	static const char *const keys[] = {"actual", "expected_value", "reason", "why", "elements",
-	"element", "missing"};
+	"element", "missing", "seen"};
 
 	for (size_t i = 0; i < lengthof(keys); i++)
 		if ((size_t) len == strlen(keys[i]) && memcmp(key, keys[i], len) == 0)
@@ -130,24 +130,28 @@ wf_redact_leaves(Jsonb *leaves)
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	JsonbValue *result = NULL;
-	int			depth = 0;
 
-	if (leaves == NULL || !JB_ROOT_IS_ARRAY(leaves))
+	if (leaves == NULL || JB_ROOT_IS_SCALAR(leaves))
 		return leaves;
 	it = JsonbIteratorInit(&leaves->root);
-	while ((tok = JsonbIteratorNext(&it, &v, depth >= 2)) != WJB_DONE)
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
-		if (tok == WJB_KEY && depth == 2 && copies_facts(v.val.string.val, v.val.string.len))
+		/* at any depth: a quantified group explains its elements' leaves inside */
+		if (tok == WJB_KEY && copies_facts(v.val.string.val, v.val.string.len))
 		{
-			/* skip the value, whole */
-			(void) JsonbIteratorNext(&it, &v, true);
+			int			depth = 0;
+
+			do
+			{
+				tok = JsonbIteratorNext(&it, &v, false);
+				if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
+					depth++;
+				else if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
+					depth--;
+			} while (depth > 0);
 			continue;
 		}
-		if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
-			depth++;
-		else if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
-			depth--;
-		result = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY || tok == WJB_KEY ? &v : NULL);
+		result = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
 	}
 	return JsonbValueToJsonb(result);
 }

@@ -188,12 +188,14 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				   "r.on_fail OPERATOR(pg_catalog.=) 'block', r.condition, "
 				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1), "
-				   "s.tenant, EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
-				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) s.tenant) "
-				   "FROM %s s LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
+				   "w.tenant, EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
+				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant) "
+				   "FROM %s s JOIN %s w ON w.id OPERATOR(pg_catalog.=) s.workflow_id "
+				   "LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
 				   "WHERE s.id OPERATOR(pg_catalog.=) $1",
 				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow_share"),
-				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "stage_rule"));
+				   wf_qualified(schema, "workflow_stage"), wf_qualified(schema, "workflow"),
+				   wf_qualified(schema, "stage_rule"));
 	/* read_only: run under the snapshot pushed above */
 	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read stage " INT64_FORMAT, stage_id);

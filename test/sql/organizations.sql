@@ -277,6 +277,28 @@ SET LOCAL workflow_ext.actor = 'user:gus';
 SELECT candidate_facts(456) ->> 'years_experience' AS globex_custom_years;
 SELECT candidate_facts(789) AS globex_has_no_789;
 ROLLBACK;
+-- The table's owner cannot make the readers run its code: row-level
+-- security on it, or the table swapped for a view under its name, is refused
+-- before any read.
+RESET ROLE;
+ALTER TABLE org_candidates ENABLE ROW LEVEL SECURITY;
+SET ROLE wf_org_app;
+SET workflow_ext.tenant = 'org:acme';
+SET workflow_ext.actor = 'user:hank';
+SELECT test_error('SELECT candidate_facts(456)');
+RESET ROLE;
+ALTER TABLE org_candidates DISABLE ROW LEVEL SECURITY;
+ALTER TABLE org_candidates RENAME TO org_candidates_data;
+CREATE VIEW org_candidates AS SELECT * FROM org_candidates_data;
+GRANT SELECT ON org_candidates TO wf_org_app;
+SET ROLE wf_org_app;
+SELECT test_error('SELECT candidate_facts(456)');
+RESET workflow_ext.tenant;
+RESET workflow_ext.actor;
+RESET ROLE;
+DROP VIEW org_candidates;
+ALTER TABLE org_candidates_data RENAME TO org_candidates;
+SET ROLE wf_org_app;
 RESET ROLE;
 DELETE FROM facts_source;
 DROP TRIGGER workflow_ext_facts_changed ON org_candidates;
