@@ -22,6 +22,13 @@ CREATE FUNCTION is_tenant_admin() RETURNS boolean
 COMMENT ON FUNCTION is_tenant_admin() IS
     'True when the application says the actor administers the current tenant (SET LOCAL workflow_ext.tenant_admin = on): it then sees and edits every workflow of the tenant. 42501 when a role outside workflow_ext.trusted_role claims it.';
 
+CREATE FUNCTION blank_identity(name text) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_blank_identity';
+COMMENT ON FUNCTION blank_identity(text) IS
+    'True when the text names no one: empty, or only blank or invisible characters (spaces of every kind, zero-width and joiner characters, fillers). Such an actor or tenant setting counts as unset; no share or owner may name one.';
+
 CREATE FUNCTION role_identity(role regrole) RETURNS text
     LANGUAGE C STABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp

@@ -303,9 +303,10 @@ CREATE FUNCTION share_workflow(workflow_id bigint, grantee text, can_edit boolea
     AS $$
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'share it');
-    t text := coalesce(nullif(btrim($4), ''), @extschema@.default_grantee_tenant($2));
+    t text := CASE WHEN $4 IS NULL OR @extschema@.blank_identity($4)
+                   THEN @extschema@.default_grantee_tenant($2) ELSE $4 END;
 BEGIN
-    IF $2 IS NOT NULL AND btrim($2) = '' THEN
+    IF $2 IS NOT NULL AND @extschema@.blank_identity($2) THEN
         RAISE EXCEPTION 'grantee must name an actor, or be NULL for every actor of the tenant'
             USING ERRCODE = '22023';
     END IF;
@@ -328,7 +329,8 @@ CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text, grantee_tenan
     AS $$
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'unshare it');
-    t text := coalesce(nullif(btrim($3), ''), @extschema@.default_grantee_tenant($2));
+    t text := CASE WHEN $3 IS NULL OR @extschema@.blank_identity($3)
+                   THEN @extschema@.default_grantee_tenant($2) ELSE $3 END;
 BEGIN
     DELETE FROM @extschema@.workflow_share s
      WHERE s.workflow_id = $1 AND s.grantee_tenant = t AND s.grantee IS NOT DISTINCT FROM $2;
@@ -365,7 +367,7 @@ CREATE FUNCTION transfer_workflow_ownership(workflow_id bigint, new_owner text) 
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'transfer it');
 BEGIN
-    IF $2 IS NULL OR btrim($2) = '' THEN
+    IF $2 IS NULL OR @extschema@.blank_identity($2) THEN
         RAISE EXCEPTION 'new_owner must name an actor' USING ERRCODE = '22023';
     END IF;
     IF $2 = w.owner THEN

@@ -26,6 +26,7 @@ PG_FUNCTION_INFO_V1(wf_current_actor);
 PG_FUNCTION_INFO_V1(wf_current_tenant);
 PG_FUNCTION_INFO_V1(wf_is_tenant_admin);
 PG_FUNCTION_INFO_V1(wf_role_identity);
+PG_FUNCTION_INFO_V1(wf_blank_identity);
 PG_FUNCTION_INFO_V1(wf_invoking_role);
 PG_FUNCTION_INFO_V1(wf_require_actor_trigger);
 
@@ -89,6 +90,42 @@ wf_require_actor_guard(void)
 	}
 }
 
+/* The setting's GUC record; found once (the records themselves never move). */
+static struct config_generic *
+guc_record(const char *name, struct config_generic **cache)
+{
+	if (*cache == NULL)
+	{
+		struct config_generic **vars = get_guc_variables();
+		int			n = GetNumConfigOptions();
+
+		for (int i = 0; i < n; i++)
+			if (strcmp(vars[i]->name, name) == 0)
+				*cache = vars[i];
+	}
+	return *cache;
+}
+
+/*
+ * Does a setting required to be set count in this transaction?  Yes when it
+ * was set in this transaction (SET LOCAL, set_config(..., true), a SET, a
+ * function's SET clause: the GUC then has a stack entry until the
+ * transaction ends) or by the administrator (postgresql.conf, ALTER
+ * DATABASE/ROLE ... SET).  Not when a SET of an earlier transaction of the
+ * session still holds (a pooled connection's previous request) or the
+ * client's startup packet set it (PGOPTIONS).
+ */
+static bool
+set_for_this_transaction(const char *name, struct config_generic **cache)
+{
+	struct config_generic *g = guc_record(name, cache);
+
+	return g != NULL && (g->stack != NULL || g->source <= PGC_S_DATABASE_USER);
+}
+
+static struct config_generic *actor_record = NULL;
+static struct config_generic *tenant_record = NULL;
+
 static bool
 actor_required(void)
 {
@@ -103,14 +140,20 @@ blank_length(const char *s)
 
 	if (*u == ' ' || (*u >= '\t' && *u <= '\r'))
 		return 1;
-	if (u[0] == 0xC2 && (u[1] == 0xA0 || u[1] == 0x85))
-		return 2;				/* no-break space, next line */
+	if (u[0] == 0xC2 && (u[1] == 0xA0 || u[1] == 0x85 || u[1] == 0xAD))
+		return 2;				/* no-break space, next line, soft hyphen */
 	if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)
 		return 3;				/* ogham space mark */
 	if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8B || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
 		return 3;				/* en quad .. zero width space, line/paragraph separators, narrow nbsp */
-	if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F)
-		return 3;				/* medium mathematical space */
+	if (u[0] == 0xE2 && u[1] == 0x81 && (u[2] == 0x9F || (u[2] >= 0xA0 && u[2] <= 0xA4)))
+		return 3;				/* medium mathematical space, word joiner, invisible operators */
+	if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x8C || u[2] == 0x8D || u[2] == 0x8E || u[2] == 0x8F))
+		return 3;				/* zero width (non-)joiner, direction marks */
+	if ((u[0] == 0xE3 && u[1] == 0x85 && u[2] == 0xA4) || (u[0] == 0xEF && u[1] == 0xBE && u[2] == 0xA0))
+		return 3;				/* hangul filler, halfwidth hangul filler */
+	if (u[0] == 0xE1 && u[1] == 0x85 && (u[2] == 0x9F || u[2] == 0xA0))
+		return 3;				/* hangul choseong/jungseong fillers */
 	if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
 		return 3;				/* ideographic space */
 	if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
@@ -184,10 +227,13 @@ wf_actor(void)
 	const char *actor = non_blank(wf_actor_setting);
 	Oid			role = GetOuterUserId();
 	char	   *own = wf_role_identity_of(role);
+	bool		required = actor_required();
 
+	if (required && actor != NULL && !set_for_this_transaction("workflow_ext.actor", &actor_record))
+		actor = NULL;			/* left over from an earlier request */
 	if (actor == NULL)
 	{
-		if (actor_required())
+		if (required)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("workflow_ext requires an actor: workflow_ext.actor is not set"),
@@ -208,10 +254,13 @@ wf_tenant(void)
 {
 	const char *actor = wf_actor();
 	const char *tenant = non_blank(wf_tenant_setting);
+	bool		required = wf_require_tenant_setting || require_tenant_forced;
 
+	if (required && tenant != NULL && !set_for_this_transaction("workflow_ext.tenant", &tenant_record))
+		tenant = NULL;			/* left over from an earlier request */
 	if (tenant == NULL)
 	{
-		if (wf_require_tenant_setting || require_tenant_forced)
+		if (required)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("workflow_ext requires a tenant: workflow_ext.tenant is not set"),
@@ -266,6 +315,13 @@ Datum
 wf_role_identity(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(wf_role_identity_of(PG_GETARG_OID(0))));
+}
+
+/* blank_identity(text): names no one (empty, or only blank or invisible characters). */
+Datum
+wf_blank_identity(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(non_blank(text_to_cstring(PG_GETARG_TEXT_PP(0))) == NULL);
 }
 
 Datum

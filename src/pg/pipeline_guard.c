@@ -540,6 +540,16 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		}
 		transition_id = wf_next_transition_id(schema);
 		tuple = stamp(tuple, desc, c, transition_id, false, NULL);
+		{
+			/* The visit goes on: entered_at stays as the history says. */
+			bool		isnull;
+			Datum		entered = heap_getattr(td->tg_trigtuple, c->entered_at, desc, &isnull);
+			int			cols[1] = {c->entered_at};
+			Datum		values[1] = {entered};
+			bool		nulls[1] = {isnull};
+
+			tuple = heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+		}
 	}
 	if (frame != NULL)
 	{

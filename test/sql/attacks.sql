@@ -279,8 +279,10 @@ SELECT set_config('workflow_ext.actor', chr(11) || chr(12) || chr(9), false) IS 
 SELECT test_error('SELECT current_actor()');
 SELECT set_config('workflow_ext.actor', U&'\00A0\2003\3000\FEFF', false) IS NOT NULL AS set;
 SELECT test_error('SELECT current_actor()');
-SET workflow_ext.actor = 'user:m';
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:m';
 SELECT current_actor();
+COMMIT;
 RESET workflow_ext.actor;
 SELECT test_error('SELECT current_actor()');
 RESET ROLE;

@@ -353,6 +353,61 @@ RESET workflow_ext.actor;
 RESET ROLE;
 RESET workflow_ext.require_tenant;
 
+\echo '== 14. Repros of the red-team round on the tenant boundary'
+SET ROLE wf_org_app;
+-- a setting left by an earlier request of a pooled session counts as unset when one is required
+RESET ROLE;
+SET workflow_ext.require_tenant = on;
+SET ROLE wf_org_app;
+BEGIN;
+SET workflow_ext.tenant = 'org:acme';          -- session-level: counts in this transaction
+SET workflow_ext.actor = 'user:hank';
+SELECT count(*) > 0 AS set_in_this_transaction_counts FROM workflow;
+COMMIT;
+SELECT test_error('SELECT count(*) FROM workflow');   -- a later transaction: a leftover
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SELECT count(*) > 0 AS set_local_counts FROM workflow;
+COMMIT;
+-- blank-looking tenants name no one
+BEGIN;
+SELECT set_config('workflow_ext.tenant', U&'\200D\2060\00AD\3164', true);
+SELECT test_error('SELECT current_tenant()');
+ROLLBACK;
+RESET workflow_ext.tenant;
+RESET workflow_ext.actor;
+RESET ROLE;
+RESET workflow_ext.require_tenant;
+SET ROLE wf_org_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:ada';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT test_error(format('SELECT transfer_workflow_ownership(%s, %L)', :acme_wf, U&'\00A0'));
+SELECT test_error(format('SELECT share_workflow(%s, %L)', :acme_wf, U&'\200B\200D'));
+-- a status change keeps the visit's entered_at whatever the statement says
+UPDATE candidate_stage SET status = 'rejected', entered_at = '2000-01-01'
+ WHERE job_id = 1234 AND candidate_id = 789 AND tenant = 'org:acme'
+RETURNING status, entered_at > '2000-01-02' AS entered_at_kept;
+ROLLBACK;
+-- an agency with can_edit may not move a stage of its own into the client's workflow
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:hank';
+SELECT share_workflow(:acme_wf, 'user:agent', true, 'org:agency');
+SET LOCAL workflow_ext.tenant = 'org:agency';
+SET LOCAL workflow_ext.actor = 'user:agent';
+SELECT test_workflow('agency scratch', 1, false) AS scratch \gset
+SELECT test_error(format('UPDATE workflow_stage SET workflow_id = %s, position = 9 WHERE id = %s',
+                         :acme_wf, test_stage(:scratch, 1)));
+-- a quantified rule it writes in the client's workflow: its DETAIL shows no element's values
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:acme_wf, 'probe', 9) RETURNING id AS probe \gset
+INSERT INTO stage_rule (stage_id, name, condition) VALUES (:probe, 'probe',
+  '{"some": {"field": "jobs", "where": {"field": "salary", "op": "gt", "value": 999999999}}}');
+SELECT test_error(format('SELECT move_to_stage(456, 1234, %s)', :probe)) LIKE '%salary%' AS names_the_leaf,
+       test_error(format('SELECT move_to_stage(456, 1234, %s)', :probe)) ~ '"actual"|"reason"|"why"' AS shows_values;
+ROLLBACK;
+RESET ROLE;
 DROP ROLE wf_org_old;
 DROP ROLE wf_org_new;
 DROP ROLE wf_org_app;

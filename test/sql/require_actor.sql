@@ -27,10 +27,19 @@ SELECT test_error('SELECT count(*) FROM candidate_stage');
 RESET ROLE;
 -- Pure condition functions need no actor: they touch no data.
 SELECT condition_matches('{"field": "a", "op": "exists"}', '{"a": 1}');
--- With an actor, everything works again.
-SET workflow_ext.actor = 'user:42';
+-- With an actor set in the transaction, everything works again.
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:42';
 SELECT current_actor();
 INSERT INTO workflow (name) VALUES ('authenticated') RETURNING owner;
+COMMIT;
+-- A session-level SET counts in its own transaction, not in later ones: what
+-- an earlier request of a pooled connection left behind is no actor.
+BEGIN;
+SET workflow_ext.actor = 'user:42';
+SELECT current_actor();
+COMMIT;
+SELECT test_error('SELECT current_actor()');
 -- Only a superuser may switch the requirement off.
 SET ROLE wf_alice;
 SELECT test_error('SET workflow_ext.require_actor = off');
