@@ -69,6 +69,13 @@ CREATE OR REPLACE FUNCTION is_tenant_admin() RETURNS boolean
 COMMENT ON FUNCTION is_tenant_admin() IS
     'True when the application says the actor administers the current tenant (SET LOCAL workflow_ext.tenant_admin = on): it then sees and edits every workflow of the tenant. 42501 when a role outside workflow_ext.trusted_role claims it.';
 
+CREATE OR REPLACE FUNCTION blank_identity(name text) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_blank_identity';
+COMMENT ON FUNCTION blank_identity(text) IS
+    'True when the text names no one: empty, or only blank or invisible characters (spaces of every kind, zero-width and joiner characters, fillers). Such an actor or tenant setting counts as unset; no share or owner may name one.';
+
 CREATE OR REPLACE FUNCTION role_identity(role regrole) RETURNS text
     LANGUAGE C STABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -1015,17 +1022,37 @@ CREATE POLICY alert_edit ON alert FOR ALL
                               WHERE s.workflow_id IN (SELECT @extschema@.editable_workflow_ids())));
 
 -- Jobs and pipelines belong to their tenant, and open with their workflow:
--- to the tenant's actors who see it, and to the actors of another tenant it
--- is shared with (an agency working on the tenant's jobs: rows, history and
--- events, never the tenant's candidate facts -- a workflow shared across
--- tenants records no fact values, pipeline_record.c).  A job is assigned in
+-- to the tenant's actors who see it, and to the actors of another tenant the
+-- owning tenant shares it with (an agency working on the tenant's jobs: rows,
+-- history and events, never the tenant's candidate facts -- a workflow
+-- shared across tenants records no fact values, pipeline_record.c).  A job is assigned in
 -- one's own tenant.  Using a workflow (assigning a job to it, moving
 -- candidates) needs only visibility; changing or removing a job's
 -- assignment, or removing a candidate from a pipeline, needs edit rights on
 -- the workflow they are in.
+-- The pipelines of another tenant's workflow shared with the caller's tenant
+-- or actor: (workflow, the workflow's tenant).  Only the owning tenant's
+-- pipelines open this way; the grantee's own pipelines on that workflow stay
+-- the grantee's.
+CREATE OR REPLACE FUNCTION shared_pipelines(for_edit boolean DEFAULT false)
+    RETURNS TABLE (workflow_id bigint, tenant text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT w.id, w.tenant FROM @extschema@.workflow_share s
+          JOIN @extschema@.workflow w ON w.id = s.workflow_id
+         WHERE s.grantee_tenant = @extschema@.current_tenant()
+           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+           AND w.tenant <> @extschema@.current_tenant()
+           AND (s.can_edit OR NOT for_edit)
+    $$;
+COMMENT ON FUNCTION shared_pipelines(boolean) IS
+    'The workflows another tenant shares with the current actor or its tenant, with that tenant: whose pipelines (rows, history, events) open to the caller (with for_edit: only shares with can_edit). Used by the RLS policies.';
+
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
     WITH CHECK (tenant = @extschema@.current_tenant()
                 AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
@@ -1040,37 +1067,48 @@ CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
 
 ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
-    USING (workflow_id IN (SELECT @extschema@.editable_workflow_ids()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.editable_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines(true)));
 
 -- History: read with the pipeline; written only through the extension's code
--- (history_write_guard), as the caller, for a workflow the caller sees.  A
+-- (history_write_guard), as the caller, for a pipeline the caller sees.  A
 -- row that records fact values (written before its workflow was shared with
 -- another tenant) stays its tenant's: another tenant's grantees see only
 -- rows without them.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
-           AND (tenant = @extschema@.current_tenant() OR NOT warnings @? '$[*].actual'));
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
+           AND (tenant = @extschema@.current_tenant() OR NOT warnings @? 'lax $.**.actual'));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb));
 CREATE POLICY alert_event_record ON alert_event FOR INSERT
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (workflow_id IN (SELECT @extschema@.visible_workflow_ids())
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb))
-    WITH CHECK (workflow_id IN (SELECT @extschema@.visible_workflow_ids()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
 
 -- Which tenant's job an id names for the caller: its own tenant's, else the
 -- one job of that id among the pipelines shared with it from other tenants.
@@ -1085,7 +1123,10 @@ DECLARE
 BEGIN
     SELECT array_agg(j.tenant ORDER BY j.tenant <> @extschema@.current_tenant(), j.tenant) INTO found
       FROM @extschema@.job_workflow j
-     WHERE j.job_id = $1 AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+     WHERE j.job_id = $1
+       AND ((j.tenant = @extschema@.current_tenant()
+             AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+            OR (j.workflow_id, j.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
@@ -1108,7 +1149,9 @@ BEGIN
     SELECT array_agg(c.tenant ORDER BY c.tenant <> @extschema@.current_tenant(), c.tenant) INTO found
       FROM @extschema@.candidate_stage c
      WHERE c.job_id = $1 AND c.candidate_id = $2
-       AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+       AND ((c.tenant = @extschema@.current_tenant()
+             AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
+            OR (c.workflow_id, c.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
@@ -1222,6 +1265,18 @@ BEGIN
             USING ERRCODE = 'trigger_protocol_violated';
     END IF;
     IF TG_OP = 'UPDATE' THEN
+        -- A definition stays with its workflow's tenant: one moved under a
+        -- workflow (or stage) of another tenant changes tenant too.
+        -- (one branch per table: a record field is resolved when it runs)
+        IF TG_TABLE_NAME IN ('workflow_stage', 'workflow_share') THEN
+            IF NEW.workflow_id IS DISTINCT FROM OLD.workflow_id THEN
+                NEW.tenant := (SELECT w.tenant FROM @extschema@.workflow w WHERE w.id = NEW.workflow_id);
+            END IF;
+        ELSIF TG_TABLE_NAME IN ('stage_rule', 'alert') THEN
+            IF NEW.stage_id IS DISTINCT FROM OLD.stage_id THEN
+                NEW.tenant := (SELECT s.tenant FROM @extschema@.workflow_stage s WHERE s.id = NEW.stage_id);
+            END IF;
+        END IF;
         IF NEW.tenant IS DISTINCT FROM OLD.tenant THEN
             RAISE EXCEPTION 'the tenant of % % cannot change', TG_TABLE_NAME, OLD.id
                 USING ERRCODE = '42501',
@@ -1491,9 +1546,10 @@ CREATE OR REPLACE FUNCTION share_workflow(workflow_id bigint, grantee text, can_
     AS $$
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'share it');
-    t text := coalesce(nullif(btrim($4), ''), @extschema@.default_grantee_tenant($2));
+    t text := CASE WHEN $4 IS NULL OR @extschema@.blank_identity($4)
+                   THEN @extschema@.default_grantee_tenant($2) ELSE $4 END;
 BEGIN
-    IF $2 IS NOT NULL AND btrim($2) = '' THEN
+    IF $2 IS NOT NULL AND @extschema@.blank_identity($2) THEN
         RAISE EXCEPTION 'grantee must name an actor, or be NULL for every actor of the tenant'
             USING ERRCODE = '22023';
     END IF;
@@ -1516,7 +1572,8 @@ CREATE OR REPLACE FUNCTION unshare_workflow(workflow_id bigint, grantee text, gr
     AS $$
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'unshare it');
-    t text := coalesce(nullif(btrim($3), ''), @extschema@.default_grantee_tenant($2));
+    t text := CASE WHEN $3 IS NULL OR @extschema@.blank_identity($3)
+                   THEN @extschema@.default_grantee_tenant($2) ELSE $3 END;
 BEGIN
     DELETE FROM @extschema@.workflow_share s
      WHERE s.workflow_id = $1 AND s.grantee_tenant = t AND s.grantee IS NOT DISTINCT FROM $2;
@@ -1553,7 +1610,7 @@ CREATE OR REPLACE FUNCTION transfer_workflow_ownership(workflow_id bigint, new_o
 DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'transfer it');
 BEGIN
-    IF $2 IS NULL OR btrim($2) = '' THEN
+    IF $2 IS NULL OR @extschema@.blank_identity($2) THEN
         RAISE EXCEPTION 'new_owner must name an actor' USING ERRCODE = '22023';
     END IF;
     IF $2 = w.owner THEN
@@ -1901,6 +1958,11 @@ BEGIN
     END IF;
     IF rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', $1 USING ERRCODE = '22023';
+    END IF;
+    IF rel.relrowsecurity THEN
+        RAISE EXCEPTION '% has row-level security enabled; its policies would run inside every reader of the facts', $1
+            USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_policies"}',
+                  HINT = 'Name the tenant column instead: set_candidate_source(relation, key_column, tenant_column).';
     END IF;
     IF rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1

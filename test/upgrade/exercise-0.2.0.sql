@@ -49,8 +49,16 @@ SELECT upgrade_check.ok(count(*) = 1, 'user:dee sees its pipeline (job 7000)') F
 SET workflow_ext.actor = 'user:ben';
 SELECT upgrade_check.ok(to_stage_name = 'Phone screen', 'an editing grantee of 0.2.0 moves the candidate it brought into the owner''s job (555)')
   FROM move_to_next_stage(555, 1234);
+SELECT upgrade_check.ok(count(*) = 1, 'the grantee still sees the pipeline of the job it ran on the owner''s workflow (8001 in job 8000)')
+  FROM candidate_stage WHERE job_id = 8000;
+SET workflow_ext.actor = 'user:ann';
+SELECT upgrade_check.ok(count(*) = 1, 'and so does the owner')
+  FROM candidate_stage WHERE job_id = 8000;
 RESET ROLE;
 RESET workflow_ext.actor;
+SELECT upgrade_check.ok(tenant = 'user:ann' AND assigned_by = 'user:ben',
+                        'that job is the workflow owner''s tenant''s; assigned_by keeps who assigned it')
+  FROM job_workflow WHERE job_id = 8000;
 SELECT upgrade_check.ok(tenant = 'user:ann' AND added_by = 'user:ben',
                         'that pipeline row is the owner''s tenant''s; added_by keeps who brought the candidate in')
   FROM candidate_stage WHERE job_id = 1234 AND candidate_id = 555;

@@ -3,8 +3,9 @@
 -- runs on both), and what 0.2.0 changes for the update to 0.3.0 (see
 -- exercise-0.2.0.sql): a role that acts without workflow_ext.actor (0.2.0
 -- records its name: owner, profile owner), a share with a role by its name, a
--- workflow shared with an actor that no other check names, and a candidate
--- that an editing grantee brought into the owner's job.  Run by
+-- workflow shared with an actor that no other check names, a candidate that
+-- an editing grantee brought into the owner's job, and a job of the grantee's
+-- own on the owner's workflow.  Run by
 -- updatecheck.py, which then updates the extension and checks that every row
 -- is still there (expect-0.2.0.sql: the role names become role:<oid>).
 \set ON_ERROR_STOP on
@@ -103,9 +104,12 @@ SELECT id FROM acknowledge_alert((SELECT min(id) FROM alert_event)) \g /dev/null
 
 -- 0.2.0: an editing grantee (user:ben) brings a candidate into ann's job;
 -- ann has a profile of that candidate, which speaks there only from 0.3.0 on.
+-- ben also runs a job of his own on ann's workflow.
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (555, '{"years_experience": 9, "location": "Berlin"}');
 SET workflow_ext.actor = 'user:ben';
 SELECT id FROM add_candidate(555, 1234) \g /dev/null
+SELECT job_id FROM assign_workflow(8000, (SELECT id FROM workflow WHERE name = 'Backend engineer')) \g /dev/null
+SELECT id FROM add_candidate(8001, 8000) \g /dev/null
 SET workflow_ext.actor = 'user:ann';
 
 -- 0.2.0: roles acting as themselves are their names.  ann shares with a role
