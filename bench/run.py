@@ -89,7 +89,10 @@ def pgbench(script, seconds, clients, variables, log_prefix=None, transactions=N
         cmd += ["-D", f"{k}={v}"]
     if log_prefix:
         cmd += ["-l", "--log-prefix", log_prefix]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    # The actor (and so the tenant) the data was made by: a superuser without
+    # one is role:<oid>, its own tenant, which sees no workflow of 'bench'.
+    env = dict(os.environ, PGOPTIONS="-c workflow_ext.actor=bench")
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir(), env=env)
     if out.returncode != 0:
         raise SystemExit(f"pgbench failed: {out.stderr}{out.stdout}")
     m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
@@ -312,22 +315,22 @@ def parallel_screen():
 # --- bulk move: one UPDATE of 100k pipeline rows against the writes floor -------------------
 BULK_FLOOR = """
 WITH t AS (
-  INSERT INTO {schema}.stage_transition (job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
+  INSERT INTO {schema}.stage_transition (tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
                                        from_status, to_status, actor, alerts_raised)
-  SELECT job_id, candidate_id, workflow_id, stage_id, stage_id + 1, status, status, 'bench', 3
+  SELECT tenant, job_id, candidate_id, workflow_id, stage_id, stage_id + 1, status, status, 'bench', 3
     FROM {schema}.candidate_stage WHERE stage_id = {s1}
-  RETURNING id, job_id, candidate_id, workflow_id, to_stage_id
+  RETURNING id, tenant, job_id, candidate_id, workflow_id, to_stage_id
 ), m AS (
   UPDATE {schema}.candidate_stage s
      SET stage_id = t.to_stage_id, entered_at = now(), transition_id = t.id, visit_transition_id = t.id
-    FROM t WHERE s.job_id = t.job_id AND s.candidate_id = t.candidate_id
-  RETURNING s.job_id, s.candidate_id, s.workflow_id, s.stage_id, s.transition_id
+    FROM t WHERE s.tenant = t.tenant AND s.job_id = t.job_id AND s.candidate_id = t.candidate_id
+  RETURNING s.tenant, s.job_id, s.candidate_id, s.workflow_id, s.stage_id, s.transition_id
 )
-INSERT INTO {schema}.alert_event (alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id,
+INSERT INTO {schema}.alert_event (tenant, alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id,
                                 cause, severity, message, facts)
-SELECT a.id, m.job_id, m.candidate_id, m.workflow_id, m.stage_id, m.transition_id,
+SELECT m.tenant, a.id, m.job_id, m.candidate_id, m.workflow_id, m.stage_id, m.transition_id,
        'entry', 'warning', 'always', p.attributes
-  FROM m JOIN candidate_profile p ON p.candidate_id = m.candidate_id
+  FROM m JOIN candidate_profile p ON p.tenant = m.tenant AND p.candidate_id = m.candidate_id
          JOIN alert a ON a.stage_id = m.stage_id AND a.rule_id IS NULL
 """
 

@@ -128,10 +128,12 @@ class NotFound(Exception):
     pass
 
 
-def move_to_next_stage(conn, candidate_id, job_id, actor="bench"):
+def move_to_next_stage(conn, candidate_id, job_id, actor="bench", tenant="bench"):
+    # Ids are the tenant's (the keys lead with it): every lookup names it.
     with conn.cursor() as cur:
         cur.execute("SELECT id, workflow_id, stage_id, status FROM seed.candidate_stage "
-                    "WHERE job_id = %s AND candidate_id = %s FOR UPDATE", (job_id, candidate_id))
+                    "WHERE tenant = %s AND job_id = %s AND candidate_id = %s FOR UPDATE",
+                    (tenant, job_id, candidate_id))
         row = cur.fetchone()
         if row is None:
             raise NotFound(f"candidate {candidate_id} is not in job {job_id}")
@@ -146,7 +148,8 @@ def move_to_next_stage(conn, candidate_id, job_id, actor="bench"):
         if nxt is None:
             raise RuntimeError("already in the last stage")
         next_id, next_name, next_kind = nxt
-        cur.execute("SELECT attributes FROM candidate_profile WHERE candidate_id = %s", (candidate_id,))
+        cur.execute("SELECT attributes FROM candidate_profile WHERE tenant = %s AND candidate_id = %s",
+                    (tenant, candidate_id))
         f = cur.fetchone()
         facts = f[0] if f else {}
         cur.execute("SELECT condition, on_fail FROM stage_rule WHERE stage_id = %s", (next_id,))
@@ -161,20 +164,20 @@ def move_to_next_stage(conn, candidate_id, job_id, actor="bench"):
                     "FROM alert WHERE stage_id = %s ORDER BY id", (next_id,))
         firing = [a for a in cur.fetchall()
                   if leaf_holds(a[1], a[2], a[3], facts, a[4]) == (a[5] == "match")]
-        cur.execute("INSERT INTO seed.stage_transition (job_id, candidate_id, workflow_id, from_stage_id, "
+        cur.execute("INSERT INTO seed.stage_transition (tenant, job_id, candidate_id, workflow_id, from_stage_id, "
                     "to_stage_id, from_status, to_status, actor, alerts_raised, warnings) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                    (job_id, candidate_id, workflow_id, stage_id, next_id, status, new_status, actor,
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    (tenant, job_id, candidate_id, workflow_id, stage_id, next_id, status, new_status, actor,
                      len(firing), Json(warnings)))
         (transition_id,) = cur.fetchone()
         cur.execute("UPDATE seed.candidate_stage SET stage_id = %s, status = %s, entered_at = now(), "
                     "transition_id = %s, visit_transition_id = %s WHERE id = %s",
                     (next_id, new_status, transition_id, transition_id, row_id))
         for a in firing:   # one INSERT per event, as Model.objects.create() in a loop
-            cur.execute("INSERT INTO seed.alert_event (alert_id, job_id, candidate_id, workflow_id, stage_id, "
+            cur.execute("INSERT INTO seed.alert_event (tenant, alert_id, job_id, candidate_id, workflow_id, stage_id, "
                         "transition_id, cause, severity, message, facts) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, 'entry', %s, %s, %s)",
-                        (a[0], job_id, candidate_id, workflow_id, next_id, transition_id, a[6], a[7], Json(facts)))
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, 'entry', %s, %s, %s)",
+                        (tenant, a[0], job_id, candidate_id, workflow_id, next_id, transition_id, a[6], a[7], Json(facts)))
     conn.commit()
     return len(firing)
 

@@ -89,14 +89,16 @@ DECLARE
     raised int := 0;
     res public.move_result;
 BEGIN
-    SELECT * INTO cs FROM peer.candidate_stage WHERE job_id = p_job AND candidate_id = p_candidate FOR UPDATE;
+    -- Ids are the tenant's: the caller's tenant leads the key.
+    SELECT * INTO cs FROM peer.candidate_stage
+     WHERE tenant = public.current_tenant() AND job_id = p_job AND candidate_id = p_candidate FOR UPDATE;
     IF NOT FOUND THEN RAISE EXCEPTION 'candidate % is not in job %', p_candidate, p_job USING ERRCODE = 'P0002'; END IF;
     IF cs.status <> 'active' THEN RAISE EXCEPTION 'not active' USING ERRCODE = '55000'; END IF;
     SELECT n.* INTO nxt FROM public.workflow_stage cur JOIN public.workflow_stage n
         ON n.workflow_id = cur.workflow_id AND n.position > cur.position
      WHERE cur.id = cs.stage_id ORDER BY n.position LIMIT 1;
     IF NOT FOUND THEN RAISE EXCEPTION 'last stage' USING ERRCODE = '55000'; END IF;
-    SELECT attributes INTO facts FROM public.candidate_profile WHERE candidate_id = p_candidate;
+    SELECT attributes INTO facts FROM public.candidate_profile WHERE tenant = cs.tenant AND candidate_id = p_candidate;
     facts := coalesce(facts, '{}');
     SELECT * INTO r FROM public.stage_rule WHERE stage_id = nxt.id;
     IF FOUND AND NOT peer.condition_holds(r.condition, facts) AND r.on_fail = 'block' THEN
@@ -109,16 +111,16 @@ BEGIN
     FOR a IN SELECT * FROM public.alert WHERE stage_id = nxt.id ORDER BY id LOOP
         IF peer.leaf_holds(jsonb_build_object('field', a.field_name, 'op', a.operator, 'value', a.value,
                                               'ignore_case', a.ignore_case), facts) = (a.fires_on = 'match') THEN
-            INSERT INTO peer.alert_event (id, alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id,
+            INSERT INTO peer.alert_event (id, tenant, alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id,
                                           cause, severity, message, facts)
-            VALUES (nextval('peer.event_seq'), a.id, p_job, p_candidate, cs.workflow_id, nxt.id, tid,
+            VALUES (nextval('peer.event_seq'), cs.tenant, a.id, p_job, p_candidate, cs.workflow_id, nxt.id, tid,
                     'entry', a.severity, a.message, facts);
             raised := raised + 1;
         END IF;
     END LOOP;
-    INSERT INTO peer.stage_transition (id, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
+    INSERT INTO peer.stage_transition (id, tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
                                        from_status, to_status, actor, alerts_raised)
-    VALUES (tid, p_job, p_candidate, cs.workflow_id, cs.stage_id, nxt.id, cs.status, cs.status,
+    VALUES (tid, cs.tenant, p_job, p_candidate, cs.workflow_id, cs.stage_id, nxt.id, cs.status, cs.status,
             current_user, raised);
     PERFORM pg_notify('workflow_events', json_build_object('event', 'move', 'job_id', p_job,
                       'candidate_id', p_candidate, 'to_stage_id', nxt.id, 'transition_id', tid)::text);

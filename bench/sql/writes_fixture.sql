@@ -41,7 +41,7 @@ CREATE TABLE wfloorfk.stage_transition (LIKE public.stage_transition INCLUDING A
     FOREIGN KEY (from_stage_id) REFERENCES public.workflow_stage (id),
     FOREIGN KEY (to_stage_id) REFERENCES public.workflow_stage (id));
 CREATE TABLE wfloorfk.candidate_stage (LIKE public.candidate_stage INCLUDING ALL,
-    FOREIGN KEY (job_id, workflow_id) REFERENCES public.job_workflow (job_id, workflow_id),
+    FOREIGN KEY (tenant, job_id, workflow_id) REFERENCES public.job_workflow (tenant, job_id, workflow_id),
     FOREIGN KEY (workflow_id, stage_id) REFERENCES public.workflow_stage (workflow_id, id),
     FOREIGN KEY (transition_id) REFERENCES wfloorfk.stage_transition (id) DEFERRABLE INITIALLY DEFERRED,
     FOREIGN KEY (visit_transition_id) REFERENCES wfloorfk.stage_transition (id) DEFERRABLE INITIALLY DEFERRED);
