@@ -404,8 +404,7 @@ SELECT test_error(format('UPDATE workflow_stage SET workflow_id = %s, position =
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:acme_wf, 'probe', 9) RETURNING id AS probe \gset
 INSERT INTO stage_rule (stage_id, name, condition) VALUES (:probe, 'probe',
   '{"some": {"field": "jobs", "where": {"field": "salary", "op": "gt", "value": 999999999}}}');
-SELECT test_error(format('SELECT move_to_stage(456, 1234, %s)', :probe)) LIKE '%salary%' AS names_the_leaf,
-       test_error(format('SELECT move_to_stage(456, 1234, %s)', :probe)) ~ '"actual"|"reason"|"why"' AS shows_values;
+SELECT test_error(format('SELECT move_to_stage(789, 1234, %s)', :probe));
 ROLLBACK;
 RESET ROLE;
 DROP ROLE wf_org_old;
