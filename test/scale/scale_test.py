@@ -113,11 +113,13 @@ def shard_of(cid):
     return SHARDS[q1(P, "SELECT hashint8(%s) & 1", (cid,))]
 
 
-def set_facts(cid, facts, owner="user:alice"):
-    q(S[shard_of(cid)], """INSERT INTO candidate_profile (candidate_id, attributes, owner)
-                           VALUES (%s, %s, %s)
-                           ON CONFLICT (candidate_id) DO UPDATE SET attributes = EXCLUDED.attributes""",
-      (cid, json.dumps(facts), owner))
+def set_facts(cid, facts, actor="user:alice"):
+    """The candidate's profile on its shard, in the actor's tenant (no tenant
+    set: each actor is its own, so alice's candidates are tenant user:alice's)."""
+    q(S[shard_of(cid)], """SELECT set_config('workflow_ext.actor', %s, true);
+                           INSERT INTO candidate_profile (candidate_id, attributes) VALUES (%s, %s)
+                           ON CONFLICT (tenant, candidate_id) DO UPDATE SET attributes = EXCLUDED.attributes""",
+      (actor, cid, json.dumps(facts)))
 
 
 # ------------------------------------------------------------------ setup
@@ -481,6 +483,36 @@ q(P, "ALTER TABLE workflow_stage ADD COLUMN upgrade_note2 text")
 q(P, "SET workflow_ext.actor = 'user:alice'; UPDATE workflow_stage SET upgrade_note2 = 'shards first' WHERE id = 14")
 ok(wait_replayed(P, timeout=10) and all(stage_note(s_, "upgrade_note2") == "shards first" for s_ in SHARDS),
    "upgrade shards first (the documented order): replication never stops")
+
+# The front last: ALTER EXTENSION workflow_ext_proxy UPDATE from 0.2.0 gives
+# the typed results of a fresh install, column for column, and keeps what the
+# operator granted and revoked on the functions it makes again.
+TYPES_SQL = """SELECT t.typname, string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', '
+                                          ORDER BY a.attnum)
+                 FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid
+                WHERE t.typnamespace = 'public'::regnamespace AND t.typtype = 'c' GROUP BY 1 ORDER BY 1"""
+ACL_SQL = """SELECT p.oid::regprocedure::text, p.proacl::text FROM pg_proc p
+              WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1"""
+fa = psycopg2.connect(host=SOCK, port=PORTS["front"], user="postgres", dbname="postgres")
+fa.autocommit = True
+q(fa, "CREATE DATABASE wf_proxy_update")
+fa.close()
+fu = psycopg2.connect(host=SOCK, port=PORTS["front"], user="postgres", dbname="wf_proxy_update")
+fu.autocommit = True
+q(fu, """CREATE EXTENSION plproxy;
+         CREATE EXTENSION workflow_ext_proxy VERSION '0.2.0';
+         REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
+         GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO app""")
+acl_before = q(fu, ACL_SQL)
+q(fu, "ALTER EXTENSION workflow_ext_proxy UPDATE")
+fresh = connect("front")
+ok(q1(fu, "SELECT extversion FROM pg_extension WHERE extname = 'workflow_ext_proxy'") == q1(
+       fresh, "SELECT extversion FROM pg_extension WHERE extname = 'workflow_ext_proxy'")
+   and q(fu, TYPES_SQL) == q(fresh, TYPES_SQL) and q(fu, ACL_SQL) == acl_before,
+   "the front updated from workflow_ext_proxy 0.2.0: a fresh install's typed rows, the functions' grants kept",
+   (q(fu, TYPES_SQL), q(fresh, TYPES_SQL)))
+fu.close()
+fresh.close()
 
 
 # ------------------------------------------------------------------ measurements
