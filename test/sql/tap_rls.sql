@@ -1,9 +1,10 @@
--- pgTAP: row-level security with two non-superuser roles and two actors.
+-- pgTAP: row-level security with two non-superuser roles and two actors (no
+-- tenant set: each actor is its own tenant), and the tenant boundary.
 \set QUIET on
 SET client_min_messages = warning;
 BEGIN;
 \ir tap_fixtures.psql
-SELECT plan(14);
+SELECT plan(18);
 
 SET LOCAL ROLE wf_alice;
 SET LOCAL workflow_ext.actor = 'user:ann';
@@ -38,6 +39,17 @@ SET LOCAL workflow_ext.actor = 'user:eve';
 SELECT isnt_empty('SELECT 1 FROM candidate_stage WHERE job_id = 9200', 'a grantee sees the pipeline');
 SELECT lives_ok('SELECT move_to_next_stage(7, 9200)', 'a grantee moves candidates');
 SELECT throws_ok(format('SELECT reorder_stages(%s, ARRAY[%s, %s])', :ann_wf, test_stage(:ann_wf, 2), test_stage(:ann_wf, 1)), '42501');
+
+-- The tenant is the boundary: the same actor name in another organization is someone else.
+SET LOCAL workflow_ext.tenant = 'org:other';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT is_empty('SELECT 1 FROM workflow', 'ann of another tenant sees nothing of ann''s');
+SELECT throws_ok('SELECT move_to_next_stage(7, 9200)', 'P0002', 'job 9200 not found', 'nor moves her candidates');
+RESET workflow_ext.tenant;
+-- Without an actor, a role is role:<oid>, not its name.
+RESET workflow_ext.actor;
+SELECT is(current_actor(), role_identity('wf_bob'), 'a role without an actor is its role identity');
+SELECT is_empty('SELECT 1 FROM workflow', 'the role''s name is no actor''s: wf_bob sees nothing');
 
 SELECT * FROM finish();
 ROLLBACK;
