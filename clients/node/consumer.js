@@ -9,6 +9,11 @@
 // until every older transaction has ended, so a wake-up can come before the
 // event is readable.
 //
+// Who reads: the actor (and tenant) are set in the transaction of every
+// batch (set_config(..., true)), never once per session: with
+// workflow_ext.require_actor on, a setting left by an earlier transaction of
+// the session counts as unset.
+//
 // Exactly once across dropped connections: the cursor advances only after the
 // handler has taken a whole batch, and a batch is one query, so a connection
 // lost at any point means the same batch is read again after reconnecting,
@@ -89,12 +94,6 @@ class EventConsumer extends EventEmitter {
       this.client = client;
       try {
         await client.connect();
-        if (this.tenant) {
-          await client.query("SELECT set_config('workflow_ext.tenant', $1, false)", [this.tenant]);
-        }
-        if (this.actor) {
-          await client.query("SELECT set_config('workflow_ext.actor', $1, false)", [this.actor]);
-        }
         await client.query('LISTEN workflow_events');
         this.connects += 1;
         this.emit('connected', this.connects);
@@ -122,12 +121,35 @@ class EventConsumer extends EventEmitter {
     this.emit('stopped');
   }
 
+  // One batch, in a transaction of its own that names the actor and the
+  // tenant (only those given: a tenant set per database stays).
+  async readBatch(client) {
+    const settings = [];
+    const values = [];
+    for (const [name, value] of [['workflow_ext.tenant', this.tenant], ['workflow_ext.actor', this.actor]]) {
+      if (value) {
+        values.push(name, value);
+        settings.push(`set_config($${values.length - 1}, $${values.length}, true)`);
+      }
+    }
+    await client.query('BEGIN');
+    try {
+      if (settings.length) await client.query(`SELECT ${settings.join(', ')}`, values);
+      const { rows } = await client.query(
+        'SELECT cursor, event FROM workflow_events_since($1, $2)', [this.cursor, this.batchSize]);
+      await client.query('COMMIT');
+      return rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
   // Reads batches until the feed has nothing more to give now.
   async drain(client) {
     this.reading = true;
     for (;;) {
-      const { rows } = await client.query(
-        'SELECT cursor, event FROM workflow_events_since($1, $2)', [this.cursor, this.batchSize]);
+      const rows = await this.readBatch(client);
       if (rows.length === 0) break;
       await this.handler(rows);
       this.cursor = rows[rows.length - 1].cursor;

@@ -35,12 +35,54 @@ function superuserSql(database, args) {
   return r.stdout;
 }
 
+// A writer's connection: every transaction names the actor (and the tenant)
+// itself, as an application does per request -- with require_actor on, a
+// setting left by an earlier transaction of the session counts as unset.  A
+// statement outside BEGIN ... COMMIT gets a transaction of its own.
+class ActorClient {
+  constructor(client, actor, tenant) {
+    this.client = client;
+    this.actor = actor;
+    this.tenant = tenant;
+    this.inTransaction = false;
+  }
+
+  async identify() {
+    if (this.tenant) await this.client.query("SELECT set_config('workflow_ext.tenant', $1, true)", [this.tenant]);
+    await this.client.query("SELECT set_config('workflow_ext.actor', $1, true)", [this.actor]);
+  }
+
+  async query(text, params) {
+    if (/^\s*BEGIN\b/i.test(text)) {
+      const r = await this.client.query(text, params);
+      this.inTransaction = true;
+      await this.identify();
+      return r;
+    }
+    if (/^\s*(COMMIT|ROLLBACK)\b/i.test(text)) {
+      this.inTransaction = false;
+      return this.client.query(text, params);
+    }
+    if (this.inTransaction) return this.client.query(text, params);
+    await this.client.query('BEGIN');
+    try {
+      await this.identify();
+      const r = await this.client.query(text, params);
+      await this.client.query('COMMIT');
+      return r;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
+  end() { return this.client.end(); }
+}
+
 async function connectAs(actor, extra = {}, tenant = null) {
   const c = new Client({ ...APP, application_name: 'wf-feed-writer', ...extra });
   await c.connect();
-  if (tenant) await c.query("SELECT set_config('workflow_ext.tenant', $1, false)", [tenant]);
-  await c.query("SELECT set_config('workflow_ext.actor', $1, false)", [actor]);
-  return c;
+  return new ActorClient(c, actor, tenant);
 }
 
 async function pipeline(c, name, stages, candidates, job, flagged) {
