@@ -2416,12 +2416,12 @@ BEGIN
             USING ERRCODE = '42501',
                   DETAIL = '{"reason": "not_database_owner"}';
     END IF;
-    IF target IS NULL OR btrim(target) = '' THEN
+    IF target IS NULL OR @extschema@.blank_identity(target) THEN
         RAISE EXCEPTION 'tenant must name the organization to merge into'
             USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_tenant"}';
     END IF;
     IF $2 IS NULL OR cardinality($2) = 0
-       OR EXISTS (SELECT 1 FROM unnest($2) a WHERE a IS NULL OR btrim(a) = '') THEN
+       OR EXISTS (SELECT 1 FROM unnest($2) a WHERE a IS NULL OR @extschema@.blank_identity(a)) THEN
         RAISE EXCEPTION 'actors must list the tenants to merge, none of them NULL or blank'
             USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_actors"}';
     END IF;
@@ -2458,7 +2458,7 @@ BEGIN
                 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'workflow_ext'
                 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-               WHERE i.indisunique AND i.indexprs IS NULL
+               WHERE i.indisunique AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
                GROUP BY i.indexrelid, i.indrelid, c.relname, i.indpred, i.indnullsnotdistinct
               HAVING bool_or(a.attname = 'tenant') AND count(*) FILTER (WHERE a.attname <> 'tenant') > 0
               ORDER BY c.relname, i.indexrelid LOOP
@@ -2580,7 +2580,7 @@ BEGIN
          ORDER BY x.k;
 END $$;
 COMMENT ON FUNCTION merge_into_tenant(text, text[]) IS
-    'Puts actors into one organization: every row of the tenants named in actors (after an update from 0.2.0, each actor is its own tenant) moves to tenant, in one transaction; shares to those actors become shares within the tenant (a redundant one, with the owner, is removed). Refuses with 23505, naming the ids, when two of the tenants use the same job, candidate or pipeline id (renumber first). Superuser or database owner only (42501). Returns the rows moved (and shares removed) per table.';
+    'Puts actors into one organization: every row of the tenants named in actors (after an update from 0.2.0, each actor is its own tenant) moves to tenant, in one transaction; a share with one of them becomes a share with that actor within the tenant (a share with the whole of its tenant too: nobody sees more than before), shares that now say the same thing become one (can_edit if any had it), a share with the workflow''s own owner goes. Refuses with 23505, naming the ids, when two of the tenants use the same job, candidate or pipeline id (renumber first). Superuser or database owner only (42501). Returns the rows moved (and shares removed) per table.';
 
 -- ----------------------------------------------------------- 90_dump
 -- pg_dump keeps the user data of every table and the state of its sequence.

@@ -49,6 +49,7 @@ SELECT test_error('SELECT merge_into_tenant(''merge:org'', NULL)');
 SELECT test_error('SELECT merge_into_tenant(''merge:org'', ''{}'')');
 SELECT test_error('SELECT merge_into_tenant(''merge:org'', ARRAY[''merge:ann'', NULL])');
 SELECT test_error('SELECT merge_into_tenant(''merge:org'', ARRAY[''merge:ann'', ''''])');
+SELECT test_error(format('SELECT merge_into_tenant(%L, ARRAY[''merge:ann''])', U&'\200B\00A0'));  -- invisible: blank
 
 \echo '== 3. The same ids in two of the tenants: refused, all of them named, nothing moved'
 SELECT test_error('SELECT merge_into_tenant(''merge:org'', ARRAY[''merge:ann'', ''merge:ben''])');
