@@ -238,6 +238,8 @@ class WorkflowWithStages(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     stages = models.JSONField()
+    tenant = models.TextField()
+    archived_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
