@@ -53,7 +53,7 @@ EXTRA_CLEAN = build test/results test/regression.diffs test/regression.out test/
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
-# The earlier versions' frozen libraries and make legacycheck (legacy/README.md).
+# The earlier versions' frozen code linked into the one library, and make legacycheck (legacy/README.md).
 include legacy/legacy.mk
 
 # PGXS tracks no header dependencies without --enable-depend: rebuild on any.

@@ -2,7 +2,7 @@
 # Sets everything up and runs every test, each runner counted from its own
 # summary: the core's GoogleTest suite, the fuzzer for a bounded time,
 # pg_regress, isolation, pgTAP (pg_prove), the upgrade test and the earlier
-# versions on their frozen libraries (legacy/) against a throwaway PostgreSQL
+# versions served by the one library (legacy/) against a throwaway PostgreSQL
 # 15 cluster, the scale-out layout (four clusters on
 # loopback: primary, PL/Proxy front, two shards), the Debian package (built in a temporary
 # copy, installed, the regression suite run against it), the release metadata,
@@ -99,7 +99,7 @@ echo "== upgrade: 0.1.0 with data, ALTER EXTENSION UPDATE, compared with a fresh
 pg_virtualenv -v 15 make -s updatecheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/update.txt"
 count_summary "$log/update.txt"
 
-echo "== legacy: each earlier version on its own frozen library, running its own pg_regress files (make legacycheck)"
+echo "== legacy: each earlier version on its own frozen code in the one library, running its own pg_regress files, then updated in the same session (make legacycheck)"
 pg_virtualenv -v 15 make -s legacycheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/legacy.txt"
 count_summary "$log/legacy.txt"
 

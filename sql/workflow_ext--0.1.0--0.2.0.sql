@@ -776,35 +776,3 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION shard_call(text, text, jsonb) IS
     'The shard side of workflow_ext_proxy: runs one operation (move_to_next_stage, move_to_stage, add_candidate, reject_candidate, withdraw_candidate, reopen_candidate, candidate_facts, acknowledge_alert, get_stage_rule, get_stage_alerts, stage_counts, screening_counts; arguments by name in args) as actor, for this call only (the trust rules of workflow_ext.actor apply), and returns the result as JSON or the error as data (error_sqlstate, error_message, error_detail, error_hint), so PL/Proxy keeps its connection.';
-
--- ------------------------------------------------------------- the library
--- Every C function of the extension runs from 0.2.0's library from now on:
--- the ones not re-created above still name the library of the version this
--- update started from ($libdir/workflow_ext-0.1.0, or $libdir/workflow_ext for
--- a database created before the versioned libraries), and two of the
--- extension's libraries cannot both load in one backend (each defines the
--- workflow_ext.* settings).  Each is re-created as it is, library path
--- excepted; CREATE FUNCTION loads the library and finds the symbol, so a
--- function the new library lacks fails the update instead of a later call.
--- (The path is the secondary control file's module_pathname, legacy/README.md.)
-DO $repoint$
-DECLARE
-    f record;
-BEGIN
-    FOR f IN
-        SELECT p.oid, p.probin
-          FROM pg_catalog.pg_proc p
-          JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-                                     AND d.objid = p.oid AND d.deptype = 'e'
-                                     AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-          JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'workflow_ext'
-          JOIN pg_catalog.pg_language l ON l.oid = p.prolang AND l.lanname = 'c'
-         WHERE p.probin OPERATOR(pg_catalog.<>) 'MODULE_PATHNAME'
-         ORDER BY p.oid
-    LOOP
-        EXECUTE pg_catalog.replace(pg_catalog.pg_get_functiondef(f.oid),
-                                   pg_catalog.quote_literal(f.probin),
-                                   pg_catalog.quote_literal('MODULE_PATHNAME'));
-    END LOOP;
-END
-$repoint$;

@@ -17,10 +17,13 @@ bool		wf_tenant_admin_setting = false;
 int			wf_stage_cache_size = 10000;
 
 void		_PG_init(void);
+extern void wf_legacy_init(void);
 
 void
 _PG_init(void)
 {
+	/* The earlier releases in this library, first (legacy/README.md). */
+	wf_legacy_init();
 	DefineCustomStringVariable("workflow_ext.actor",
 							   "The application user acting in this session or transaction.",
 							   "Set per request with SET LOCAL workflow_ext.actor = 'user:42'. "

@@ -1,30 +1,32 @@
 #!/usr/bin/env python3
 """make legacycheck: every earlier version keeps working as it did, served by
-its own frozen library, until ALTER EXTENSION workflow_ext UPDATE.
+its own frozen code inside the one library $libdir/workflow_ext, until
+ALTER EXTENSION workflow_ext UPDATE, which then works in the same session.
 
-For each earlier version <V> with a directory test/legacy/<V> (0.1.0, 0.2.0),
-against the installed extension on the server that PGHOST/PGPORT/PGUSER name
+First, the installed library's dynamic symbols (nm -D): none of an earlier
+release (legacy/README.md), each entry point once.  Then for each earlier
+version <V> with a directory test/legacy/<V> (0.1.0, 0.2.0), against the
+installed extension on the server that PGHOST/PGPORT/PGUSER name
 (pg_virtualenv in test.sh):
 
-  1. the installed secondary control file workflow_ext--<V>.control names
-     $libdir/workflow_ext-<V>, and that library is installed (legacy/);
-  2. CREATE EXTENSION workflow_ext VERSION '<V>' in a fresh database points
-     every C function of the extension at $libdir/workflow_ext-<V>, and a
-     backend that calls one maps that library and no other workflow_ext
-     library;
+  1. nothing else serves <V>: no secondary control file
+     workflow_ext--<V>.control and no library workflow_ext-<V>.so installed;
+  2. CREATE EXTENSION workflow_ext VERSION '<V>' in a fresh database names
+     $libdir/workflow_ext in every C function, as the <V> packages did; a
+     backend that calls one maps that library only, <V>'s own code answers
+     (current_actor() without workflow_ext.actor is the role's name, not
+     0.3.0's role:<oid>), and SET / SET LOCAL workflow_ext.actor reach it; a
+     C function beside it naming an entry point that only a newer version
+     has fails with 0A000;
   3. <V>'s own pg_regress files (test/legacy/<V>: the files its Makefile's
      REGRESS ran at that release, with their expected outputs, stored as they
      were) run with pg_regress against version <V>, one TAP line per file;
-  4. the fresh-session rule (legacy/README.md): ALTER EXTENSION UPDATE in a
-     session that already ran <V>'s library leaves <V> whole if it fails;
-     one ALTER EXTENSION UPDATE in a fresh session is tried and reported (a
-     path of two or more steps fails when no direct script exists); else,
-     run one version step per fresh session, it reaches the default version
-     with every C function on that version's library (its secondary control
-     file's, else workflow_ext.control's), and works;
-  5. legacy/repoint.sql, for a database created before the versioned
-     libraries (its C functions name $libdir/workflow_ext): afterwards they
-     name $libdir/workflow_ext-<V> again.
+  4. a database of <V> (made as the <V> packages made it), filled through
+     <V>'s API, updated with one ALTER EXTENSION workflow_ext UPDATE in the
+     session that filled it (every step of the path in one command: 0.1.0 to
+     0.3.0 goes through 0.2.0), and used in that same session at the default
+     version, then in a fresh one; every C function still names
+     $libdir/workflow_ext.
 
 The files are stored byte for byte as released; two adaptations are made at
 run time, in a scratch copy, and nowhere else:
@@ -142,20 +144,57 @@ SELECT coalesce(string_agg(DISTINCT regexp_replace(l, '^.*/', ''), ' '), '')
  WHERE l ~ '/workflow_ext[-.][^/]*$'
 """
 
-# What a database made before the versioned libraries looks like: every C
-# function names $libdir/workflow_ext (test databases only).
-OLD_STYLE = r"""
-UPDATE pg_catalog.pg_proc SET probin = '$libdir/workflow_ext'
- WHERE probin LIKE '$libdir/workflow_ext%'
-   AND oid IN (SELECT d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
-                WHERE e.extname = 'workflow_ext' AND d.refclassid = 'pg_extension'::regclass
-                  AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e')
-"""
-
 EXTVERSION = "SELECT extversion FROM pg_extension WHERE extname = 'workflow_ext'"
 # A C function and a C trigger of every version: the actor, and a workflow row.
 SMOKE = ("BEGIN; SET LOCAL workflow_ext.actor = 'user:legacy'; "
          "SELECT current_actor(); INSERT INTO workflow (name) VALUES ('legacy smoke'); ROLLBACK;")
+
+# Who acts without workflow_ext.actor: the role's name up to 0.2.0, role:<oid>
+# from 0.3.0 on.  Tells which generation's code answered.
+ROLE_ACTOR = ("SELECT CASE current_actor() WHEN current_user THEN 'name' "
+              "WHEN 'role:' || (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN 'role:<oid>' "
+              "ELSE current_actor() END")
+SERVED_AS = {"0.1.0": "name", "0.2.0": "name"}
+# An entry point that only the current code has.
+LACKS = "wf_current_tenant"
+
+# The settings reach the version's own code: SET, SET LOCAL, and its rollback.
+SETTINGS = ["SET workflow_ext.actor = 'user:set'", "SELECT current_actor()",
+            "BEGIN", "SET LOCAL workflow_ext.actor = 'user:local'", "SELECT current_actor()", "ROLLBACK",
+            "SELECT current_actor()"]
+SETTINGS_WANT = ["user:set", "user:local", "user:set"]
+
+# A little of everything through the API that 0.1.0 and 0.2.0 share: a
+# workflow with a rule, a job, a candidate with facts, a move; and a workflow
+# that the role owns by its name, which 0.2.0--0.3.0 rewrites to role:<oid>
+# with role_identity(), a C function of 0.3.0 only, while candidate_stage has
+# no tenant yet (the script's calls run on the code of the version it
+# updates to, legacy/shim.c).
+FILL = r"""
+SET workflow_ext.actor = 'user:ann';
+INSERT INTO workflow (name) VALUES ('legacy fill');
+INSERT INTO workflow_stage (workflow_id, name, position, kind)
+SELECT w.id, s.name, s.position, s.kind FROM workflow w,
+       (VALUES ('Applied', 1, 'normal'), ('Screen', 2, 'normal'), ('Hired', 3, 'hired')) s(name, position, kind)
+ WHERE w.name = 'legacy fill';
+INSERT INTO stage_rule (stage_id, name, condition)
+SELECT id, 'Experienced', '{"field": "years", "op": "gte", "value": 3}' FROM workflow_stage WHERE name = 'Screen';
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (7, '{"years": 5}'), (8, '{"years": 1}');
+SELECT assign_workflow(1234, id) FROM workflow WHERE name = 'legacy fill';
+SELECT add_candidate(7, 1234);
+SELECT add_candidate(8, 1234);
+SELECT move_to_next_stage(7, 1234);
+RESET workflow_ext.actor;
+INSERT INTO workflow (name) VALUES ('owned by the role');
+SET workflow_ext.actor = 'user:ann';
+"""
+# Where the pipeline stands: candidate 7 in Screen, 8 in Applied (its move is
+# refused by the rule: years 1 < 3); and who owns the role's workflow.
+PIPELINE = ("SELECT string_agg(c.candidate_id || ':' || s.name, ' ' ORDER BY c.candidate_id) || ' ' || "
+            "(SELECT CASE owner WHEN current_user THEN 'name' "
+            "WHEN 'role:' || (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN 'role:<oid>' "
+            "ELSE owner END FROM workflow WHERE name = 'owned by the role') "
+            "FROM candidate_stage c JOIN workflow_stage s ON s.id = c.stage_id")
 
 CREATE_EXT = re.compile(r"(CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?workflow_ext\b)((?:(?!\bVERSION\b)[^;\n])*);",
                         re.I)
@@ -237,40 +276,55 @@ def check_version(version, default):
     check_frozen(version)
     tag = version.replace(".", "_")
     sharedir, pkglibdir = pg_config("sharedir"), pg_config("pkglibdir")
+    want = "$libdir/%s" % EXT
 
-    # 1. what is installed
-    want = "$libdir/%s-%s" % (EXT, version)
+    # 1. nothing but the one library serves it
     control = os.path.join(sharedir, "extension", "%s--%s.control" % (EXT, version))
-    got = module_pathname(control)
-    tap(got == want, "%s: %s names %s" % (version, os.path.basename(control), want),
-        [] if got == want else ["it names %r (no file: None)" % got])
     lib = os.path.join(pkglibdir, "%s-%s.so" % (EXT, version))
-    tap(os.path.isfile(lib), "%s: %s is installed" % (version, lib))
-    # The library of the version updated to: its secondary control file's, else
-    # the primary's (today's default may still be a frozen version).
-    primary = (module_pathname(os.path.join(sharedir, "extension", "%s--%s.control" % (EXT, default)))
-               or module_pathname(os.path.join(sharedir, "extension", EXT + ".control")))
+    stale = [p for p in (control, lib) if os.path.exists(p)]
+    tap(not stale, "%s: no secondary control file or library of its own is installed" % version,
+        ["installed: %s (an unreleased build's; make install removes them)" % ", ".join(stale)])
+    tap(module_pathname(os.path.join(sharedir, "extension", EXT + ".control")) == want,
+        "%s: %s.control names %s" % (version, EXT, want))
 
-    # 2. CREATE EXTENSION ... VERSION: every C function on the frozen library
+    # 2. CREATE EXTENSION ... VERSION: what the <V> packages made
     db = "wf_legacy_" + tag
     fresh_database(db)
     r = psql(db, "CREATE EXTENSION %s VERSION '%s'" % (EXT, version))
     script = os.path.join(sharedir, "extension", "%s--%s.sql" % (EXT, version))
     tap(r.returncode == 0, "%s: CREATE EXTENSION %s VERSION '%s'" % (version, EXT, version),
         errors(r) + ([] if r.returncode == 0 or os.path.exists(script) else [
-            "%s is not installed: without <V>'s own install script, CREATE EXTENSION goes through an older "
-            "version's and an update, loading two libraries in one backend; ship it as released in sql/"
-            % os.path.basename(script)]))
+            "%s is not installed: ship <V>'s own install script as released in sql/" % os.path.basename(script)]))
     if r.returncode != 0:
         return
     libs = query(db, LIBRARIES).splitlines()
     tap(len(libs) == 1 and libs[0].startswith(want + " "),
         "%s: every C function names %s (%s)" % (version, want, ", ".join(libs)))
-    r = psql(db, SMOKE, MAPPED)
-    mapped = r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else ""
-    tap(r.returncode == 0 and mapped == os.path.basename(lib),
-        "%s: a backend calling it maps %s and no other workflow_ext library" % (version, os.path.basename(lib)),
-        errors(r) + (["mapped: %r" % mapped] if r.returncode == 0 else []))
+    r = psql(db, SMOKE, ROLE_ACTOR, MAPPED)
+    out = r.stdout.strip().splitlines() if r.returncode == 0 else []
+    mapped = out[-1] if out else ""
+    tap(r.returncode == 0 and mapped == EXT + ".so",
+        "%s: a backend calling it maps %s.so and no other workflow_ext library" % (version, EXT),
+        errors(r) + ["mapped: %r" % mapped])
+    served = out[-2] if len(out) >= 2 else ""
+    if version in SERVED_AS:
+        tap(served == SERVED_AS[version],
+            "%s: its own code answers (without an actor, current_actor() is the role's %s)"
+            % (version, SERVED_AS[version]), ["current_actor() is the role's %r" % served])
+    r = psql(db, *SETTINGS)
+    got = [l for l in r.stdout.strip().splitlines() if l.startswith("user:")]
+    tap(r.returncode == 0 and got == SETTINGS_WANT,
+        "%s: its code sees workflow_ext.actor: SET, SET LOCAL, rolled back" % version,
+        errors(r) + ["current_actor(): %s, wanted %s" % (got, SETTINGS_WANT)])
+
+    # a C function beside the extension that only a newer version has: 0A000
+    r = psql(db, "\\set VERBOSITY verbose", "BEGIN",
+             "CREATE FUNCTION lacks_probe() RETURNS text LANGUAGE c AS '$libdir/%s', '%s'" % (EXT, LACKS),
+             "SELECT lacks_probe()", "ROLLBACK")
+    want_error = "ERROR:  0A000: function lacks_probe is not available in workflow_ext %s" % version
+    tap(r.returncode != 0 and want_error in r.stderr,
+        "%s: an entry point its code lacks (%s) fails with 0A000 naming the function and version" % (version, LACKS),
+        errors(r))
 
     # 3. the release's own pg_regress files
     tests = open(os.path.join(HERE, version, "REGRESS")).read().split()
@@ -302,65 +356,74 @@ def check_version(version, default):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    # 4. the update: not in a session that ran the old library; one version
-    #    step per fresh session.
-    if version != default:
-        r = psql(db, SMOKE, "ALTER EXTENSION %s UPDATE" % EXT)
-        after = query(db, EXTVERSION)
-        outcome = ("it updated to %s" % after) if r.returncode == 0 else \
-                  ("it failed (%s)" % first_error(r))
-        print("# %s: ALTER EXTENSION UPDATE in a session that ran %s's library: %s" % (version, version, outcome))
-        whole = r.returncode == 0 or (after == version and psql(db, SMOKE).returncode == 0)
-        tap(whole, "%s: an update in a session that ran its library updates, or fails leaving %s working"
-            % (version, version))
-        if after == version:
-            # Reported, not counted: a path of two or more steps in one command
-            # loads two libraries in one backend (legacy/README.md).
-            r = psql(db, "ALTER EXTENSION %s UPDATE" % EXT)
-            after = query(db, EXTVERSION)
-            print("# %s: one ALTER EXTENSION UPDATE in a fresh session: %s" % (version, (
-                "it updated to %s" % after) if r.returncode == 0 else "it failed (%s)" % first_error(r)))
-        if after == version:
-            path = query(db, "SELECT path FROM pg_extension_update_paths('%s') WHERE source = '%s' AND target = '%s'"
-                         % (EXT, version, default))
-            steps = path.split("--")[1:] if path else []
-            ok, diag = bool(steps), [] if steps else ["no update path from %s to %s" % (version, default)]
-            for step in steps:
-                r = psql(db, "ALTER EXTENSION %s UPDATE TO '%s'" % (EXT, step))
-                if r.returncode != 0:
-                    ok, diag = False, ["UPDATE TO '%s': " % step] + errors(r)
-                    break
-            tap(ok, "%s: ALTER EXTENSION UPDATE, one fresh session per step (%s)" % (version, path or "-"), diag)
-        after = query(db, EXTVERSION)
-    if version != default and after == default:
+    # 4. filled by <V>, updated and used in the same session, then in a new one
+    if version != default and default:
+        path = query(db, "SELECT path FROM pg_extension_update_paths('%s') WHERE source = '%s' AND target = '%s'"
+                     % (EXT, version, default))
+        target = default
+        if not path:
+            # the step to the next version, when the rest of the path is not written yet
+            target = query(db, "SELECT target FROM pg_extension_update_paths('%s') WHERE source = '%s' "
+                               "AND path = source || '--' || target" % (EXT, version)).split("\n")[0]
+            path = "%s--%s" % (version, target) if target else ""
+            print("# %s: no update path to %s; the step to %s only" % (version, default, target or "-"))
+        if not path:
+            tap(False, "%s: an update path" % version, ["none from %s" % version])
+            return
+        fill = [l for l in FILL.strip().split(";\n") if l.strip()]
+        r = psql(db, *(fill + [PIPELINE, "RESET workflow_ext.actor", ROLE_ACTOR,
+                               "ALTER EXTENSION %s UPDATE TO '%s'" % (EXT, target), EXTVERSION,
+                               "SET workflow_ext.actor = 'user:ann'",
+                               "SELECT (move_to_next_stage(7, 1234)).transition_id IS NOT NULL",
+                               PIPELINE, "RESET workflow_ext.actor", ROLE_ACTOR]))
+        out = r.stdout.strip().splitlines()
+        tap(r.returncode == 0, "%s: filled through its API, then ALTER EXTENSION UPDATE TO '%s' (%s) and a move, "
+            "in one session" % (version, target, path), errors(r))
+        if r.returncode == 0:
+            before, before_actor, after_version, moved, after, after_actor = out[-6:]
+            tap(before == "7:Screen 8:Applied name" and before_actor == SERVED_AS.get(version, before_actor),
+                "%s: before the update, %s's code ran the pipeline (%s)" % (version, version, before),
+                ["actor without workflow_ext.actor: the role's %s" % before_actor])
+            served = SERVED_AS.get(target, "role:<oid>")
+            tap(after_version == target and moved == "t" and after == "7:Hired 8:Applied " + served
+                and after_actor == served,
+                "%s: in the same session after the update, %s's code runs it (%s; without an actor, "
+                "current_actor() is the role's %s)" % (version, target, after, served),
+                ["got: " + " | ".join(out[-4:])])
         libs = query(db, LIBRARIES).splitlines()
-        tap(after == default and len(libs) == 1 and libs[0].startswith(primary + " "),
-            "%s: updated to %s, every C function names %s" % (version, default, primary),
-            ["version %s, libraries %s" % (after, ", ".join(libs))])
-        r = psql(db, SMOKE, MAPPED)
-        mapped = r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else ""
-        tap(after == default and r.returncode == 0 and mapped == os.path.basename(primary) + ".so",
-            "%s: the updated database works in a fresh session, on %s.so" % (version, os.path.basename(primary)),
-            errors(r) + ["version %s, mapped %r" % (after, mapped)])
-
-    # 5. a database created before the versioned libraries, repointed
-    fresh_database(db)
-    query(db, "CREATE EXTENSION %s VERSION '%s'" % (EXT, version))
-    query(db, OLD_STYLE)
-    r = run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db,
-             "-f", os.path.join(ROOT, "legacy", "repoint.sql")])
-    libs = query(db, LIBRARIES).splitlines() if r.returncode == 0 else []
-    tap(r.returncode == 0 and len(libs) == 1 and libs[0].startswith(want + " "),
-        "%s: legacy/repoint.sql points a pre-versioned-library database's C functions at %s"
-        % (version, want), errors(r) + ["libraries: " + ", ".join(libs)])
-    r = psql(db, SMOKE, MAPPED)
-    tap(r.returncode == 0 and r.stdout.strip().splitlines()[-1] == os.path.basename(lib),
-        "%s: and it works from there" % version, errors(r))
+        tap(len(libs) == 1 and libs[0].startswith(want + " "),
+            "%s: updated, every C function names %s" % (version, want), ["libraries: " + ", ".join(libs)])
+        r = psql(db, SMOKE, ROLE_ACTOR, MAPPED)
+        out = r.stdout.strip().splitlines() if r.returncode == 0 else []
+        tap(r.returncode == 0 and out[-2:] == [SERVED_AS.get(target, "role:<oid>"), EXT + ".so"],
+            "%s: the updated database works in a fresh session" % version, errors(r) + ["got: %s" % out[-2:]])
 
     if all(results):
         run(["dropdb", "--if-exists", db])
     else:
         print("# kept for inspection: database %s" % db)
+
+
+def check_library():
+    """The installed library exports no symbol of an earlier release (they are
+    local, or hidden: legacy/README.md), and one entry point per name."""
+    lib = os.path.join(pg_config("pkglibdir"), EXT + ".so")
+    r = run(["nm", "-D", "--defined-only", lib])
+    if r.returncode != 0:
+        print("# nm -D %s: %s; the library's symbols are not checked" % (lib, (r.stderr or "failed").strip()))
+        return
+    syms = [l.split() for l in r.stdout.splitlines() if len(l.split()) == 3]
+    legacy = [name for _, kind, name in syms if re.match(r"^l[0-9]{3}_", name)]
+    shown = [name for _, kind, name in syms if re.match(r"^l[0-9]{3}_", name) and kind != "u"]
+    tap(not shown, "%s.so exports no symbol of an earlier release (%d GNU-unique constants, renamed)"
+        % (EXT, len(legacy)), shown[:10])
+    names = [name for _, kind, name in syms]
+    entries = [n[len("pg_finfo_"):] for n in names if n.startswith("pg_finfo_")]
+    dup = sorted(n for n in set(names) if names.count(n) > 1)
+    missing = [n for n in entries if n not in names] + [n for n in ("_PG_init", "Pg_magic_func") if n not in names]
+    tap(entries and not dup and not missing,
+        "%s.so exports %d entry points with their pg_finfo_, _PG_init and Pg_magic_func, each once"
+        % (EXT, len(entries)), ["twice: %s" % dup, "missing: %s" % missing])
 
 
 def main():
@@ -373,6 +436,7 @@ def main():
     if r.returncode == 0:
         default = r.stdout.strip()
     print("# installed default version: %s; earlier versions checked: %s" % (default, " ".join(versions)))
+    check_library()
     for v in versions:
         print("# %s" % v)
         try:
