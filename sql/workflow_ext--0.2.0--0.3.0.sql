@@ -2609,33 +2609,4 @@ SELECT pg_catalog.pg_extension_config_dump('alert_event', '');
 SELECT pg_catalog.pg_extension_config_dump('alert_event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('facts_source', '');
 
--- ------------------------------------------------------------- the library
--- Every C function of the extension runs from 0.3.0's library from now on.
--- Every one of them is re-created above; should one not be, it would still
--- name the library of the version this update started from
--- ($libdir/workflow_ext-0.2.0, or $libdir/workflow_ext for a database
--- created before the versioned libraries), and two of the extension's
--- libraries cannot both load in one backend.  So, as every update script
--- does (legacy/README.md), each C function not on this version's library is
--- re-created as it is, library path excepted.
-DO $repoint$
-DECLARE
-    f record;
-BEGIN
-    FOR f IN
-        SELECT p.oid, p.probin
-          FROM pg_catalog.pg_proc p
-          JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-                                     AND d.objid = p.oid AND d.deptype = 'e'
-                                     AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-          JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'workflow_ext'
-          JOIN pg_catalog.pg_language l ON l.oid = p.prolang AND l.lanname = 'c'
-         WHERE p.probin OPERATOR(pg_catalog.<>) 'MODULE_PATHNAME'
-         ORDER BY p.oid
-    LOOP
-        EXECUTE pg_catalog.replace(pg_catalog.pg_get_functiondef(f.oid),
-                                   pg_catalog.quote_literal(f.probin),
-                                   pg_catalog.quote_literal('MODULE_PATHNAME'));
-    END LOOP;
-END
-$repoint$;
+-- (end of the update to 0.3.0)

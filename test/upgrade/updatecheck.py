@@ -11,9 +11,8 @@ the server that PGHOST/PGPORT/PGUSER name (pg_virtualenv in test.sh):
      from the git commit that last had <V> as default_version (so the rows are
      what <V> wrote, not what today's library writes into <V>'s schema; without
      git history, today's library fills), checksums of every table taken;
-  2. ALTER EXTENSION workflow_ext UPDATE, one version step per fresh session
-     along the update path (legacy/README.md: each version's library defines
-     the workflow_ext.* settings, so one backend cannot load two of them);
+  2. ALTER EXTENSION workflow_ext UPDATE (in one command along the update
+     path, 0.1.0--0.2.0--0.3.0 for 0.1.0);
   3. compare the catalogs of the extension (test/upgrade/catalog.sql) with a
      fresh CREATE EXTENSION of the current version, one check per category
      (columns, constraints, indexes, policies, triggers, functions, comments,
@@ -363,16 +362,11 @@ def check_from(old_version, target):
             raise RuntimeError("%s: %s" % (os.path.relpath(expect, ROOT), r.stderr.strip()))
     before = checksums(old, before=True)
 
-    # One version step per fresh session (psql), as the README says to update.
     path = query(old, "SELECT path FROM pg_extension_update_paths('workflow_ext') "
                       "WHERE source = '%s' AND target = '%s'" % (old_version, target)).strip()
-    steps = path.split("--")[1:] if path else [target]
-    for step in steps:
-        r = psql(old, "ALTER EXTENSION workflow_ext UPDATE TO '%s'" % step)
-        if r.returncode != 0:
-            break
-    tap(r.returncode == 0, "ALTER EXTENSION workflow_ext UPDATE from %s (%s, one step per session)"
-        % (old_version, path or "no path"), errors(r))
+    r = psql(old, "ALTER EXTENSION workflow_ext UPDATE")
+    tap(r.returncode == 0, "ALTER EXTENSION workflow_ext UPDATE from %s (%s)" % (old_version, path or "no path"),
+        errors(r))
     if r.returncode != 0:
         return
     got = query(old, "SELECT extversion FROM pg_extension WHERE extname = 'workflow_ext'").strip()
