@@ -230,6 +230,26 @@ empty_object(void)
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 }
 
+/* The first column of the SPI result's one row, copied into caller; NULL when none. */
+static Jsonb *
+first_jsonb(MemoryContext caller)
+{
+	bool		isnull;
+	Datum		d;
+	MemoryContext spi;
+	Jsonb	   *copy;
+
+	if (SPI_processed != 1)
+		return NULL;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return NULL;
+	spi = MemoryContextSwitchTo(caller);
+	copy = DatumGetJsonbPCopy(d);
+	MemoryContextSwitchTo(spi);
+	return copy;
+}
+
 /* One jsonb read by a facts plan for (id, tenant); {} when there is no row. */
 static Jsonb *
 read_one(Oid schema, bool candidate, int64 id, const char *tenant)
@@ -264,15 +284,7 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the facts of %s " INT64_FORMAT,
 			 candidate ? "candidate" : "job", id);
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		facts = isnull ? NULL : DatumGetJsonbPCopy(d);
-		MemoryContextSwitchTo(spi);
-	}
+	facts = first_jsonb(caller);
 	SPI_finish();
 	return facts ? facts : empty_object();
 }
@@ -390,15 +402,7 @@ wf_facts_of_application(WfFacts *facts, Oid schema, const char *tenant, int64 ca
 							  3, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read candidate " INT64_FORMAT " in job " INT64_FORMAT,
 			 candidate_id, job_id);
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		application = isnull ? NULL : DatumGetJsonbPCopy(d);
-		MemoryContextSwitchTo(spi);
-	}
+	application = first_jsonb(caller);
 	SPI_finish();
 	wf_facts_given(facts, wf_fetch_candidate_facts(schema, tenant, candidate_id), application,
 				   wf_fetch_job_facts(schema, tenant, job_id));
