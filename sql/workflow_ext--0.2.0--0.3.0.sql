@@ -1135,7 +1135,7 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'job % is a job of more than one tenant sharing its workflow with you', $1
         USING ERRCODE = '21000', DETAIL = '{"reason": "ambiguous_job"}',
-              HINT = 'SET LOCAL workflow_ext.tenant to the tenant whose job you mean.';
+              HINT = 'Name the row with its tenant in a plain statement: UPDATE candidate_stage ... WHERE job_id = ... AND candidate_id = ... AND tenant = ...';
 END $$;
 -- The same for a pipeline row: the caller's own tenant's (job, candidate),
 -- else the one such row shared with it from another tenant.
@@ -1160,7 +1160,7 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'candidate % is in job % of more than one tenant sharing its workflow with you', $2, $1
         USING ERRCODE = '21000', DETAIL = '{"reason": "ambiguous_job"}',
-              HINT = 'SET LOCAL workflow_ext.tenant to the tenant whose job you mean.';
+              HINT = 'Name the row with its tenant in a plain statement: UPDATE candidate_stage ... WHERE job_id = ... AND candidate_id = ... AND tenant = ...';
 END $$;
 COMMENT ON FUNCTION pipeline_tenant(bigint, bigint) IS
     'The tenant whose pipeline row (job_id, candidate_id) the caller means: its own tenant''s, else the one visible row shared from another tenant; NULL when none; 21000 when two other tenants'' shared rows match.';
