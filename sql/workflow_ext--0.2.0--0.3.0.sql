@@ -900,6 +900,20 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The id sequences: one per table, shared by every tenant.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
+                             'job_workflow', 'candidate_profile', 'job_profile', 'stage_transition',
+                             'candidate_stage', 'alert_event']
+    LOOP
+        EXECUTE format('COMMENT ON SEQUENCE @extschema@.%I IS %L', t || '_id_seq',
+                       format('The ids of %s (every tenant''s: its values show the table''s growth).', t));
+    END LOOP;
+END $$;
+
 -- ------------------------------------------------------- 20_security
 -- Row-level security.  Every row is a tenant's (an organization's): no
 -- policy lets anything of one tenant reach another's actors except a
@@ -2610,17 +2624,3 @@ SELECT pg_catalog.pg_extension_config_dump('alert_event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('facts_source', '');
 
 -- (end of the update to 0.3.0)
-
--- The id sequences: one per table, shared by every tenant.
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
-                             'job_workflow', 'candidate_profile', 'job_profile', 'stage_transition',
-                             'candidate_stage', 'alert_event']
-    LOOP
-        EXECUTE format('COMMENT ON SEQUENCE @extschema@.%I IS %L', t || '_id_seq',
-                       format('The ids of %s (every tenant''s: its values show the table''s growth).', t));
-    END LOOP;
-END $$;
