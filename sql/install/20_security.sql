@@ -12,44 +12,59 @@
 -- The workflows shared with the actor, or with its whole tenant (all, or only
 -- those it may edit).
 CREATE FUNCTION shared_workflow_ids(for_edit boolean DEFAULT false) RETURNS SETOF bigint
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT s.workflow_id FROM @extschema@.workflow_share s
-         WHERE s.grantee_tenant = @extschema@.current_tenant()
-           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
-           AND (s.can_edit OR NOT for_edit)
-    $$;
+#variable_conflict use_column
+BEGIN
+    -- plpgsql, not sql: its plan is kept across calls (an SQL function
+    -- returning a set is planned again at every statement that uses it)
+    RETURN QUERY
+       SELECT s.workflow_id FROM @extschema@.workflow_share s
+        WHERE s.grantee_tenant = @extschema@.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+          AND (s.can_edit OR NOT for_edit);
+END $$;
 COMMENT ON FUNCTION shared_workflow_ids(boolean) IS
     'Ids of the workflows shared with the current actor or with its whole tenant (with for_edit: only with can_edit).';
 
 CREATE FUNCTION visible_workflow_ids() RETURNS SETOF bigint
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT w.id FROM @extschema@.workflow w
-         WHERE w.tenant = @extschema@.current_tenant()
-           AND (w.owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin())
-        UNION ALL
-        SELECT s.workflow_id FROM @extschema@.workflow_share s
-         WHERE s.grantee_tenant = @extschema@.current_tenant()
-           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
-    $$;
+#variable_conflict use_column
+BEGIN
+    -- plpgsql, not sql: its plan is kept across calls (an SQL function
+    -- returning a set is planned again at every statement that uses it)
+    RETURN QUERY
+       SELECT w.id FROM @extschema@.workflow w
+        WHERE w.tenant = @extschema@.current_tenant()
+          AND (w.owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin())
+       UNION ALL
+       SELECT s.workflow_id FROM @extschema@.workflow_share s
+        WHERE s.grantee_tenant = @extschema@.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor());
+END $$;
 COMMENT ON FUNCTION visible_workflow_ids() IS
     'Ids of the workflows the current actor owns, administers (tenant_admin) or that are shared with it or its tenant (used by the RLS policies).';
 
 CREATE FUNCTION editable_workflow_ids() RETURNS SETOF bigint
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT w.id FROM @extschema@.workflow w
-         WHERE w.tenant = @extschema@.current_tenant()
-           AND (w.owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin())
-        UNION ALL
-        SELECT s.workflow_id FROM @extschema@.workflow_share s
-         WHERE s.grantee_tenant = @extschema@.current_tenant()
-           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor()) AND s.can_edit
-    $$;
+#variable_conflict use_column
+BEGIN
+    -- plpgsql, not sql: its plan is kept across calls (an SQL function
+    -- returning a set is planned again at every statement that uses it)
+    RETURN QUERY
+       SELECT w.id FROM @extschema@.workflow w
+        WHERE w.tenant = @extschema@.current_tenant()
+          AND (w.owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin())
+       UNION ALL
+       SELECT s.workflow_id FROM @extschema@.workflow_share s
+        WHERE s.grantee_tenant = @extschema@.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor()) AND s.can_edit;
+END $$;
 COMMENT ON FUNCTION editable_workflow_ids() IS
     'Ids of the workflows the current actor owns, administers (tenant_admin) or may edit through a share with can_edit.';
 
@@ -133,16 +148,21 @@ CREATE POLICY alert_edit ON alert FOR ALL
 -- the grantee's.
 CREATE FUNCTION shared_pipelines(for_edit boolean DEFAULT false)
     RETURNS TABLE (workflow_id bigint, tenant text)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-        SELECT w.id, w.tenant FROM @extschema@.workflow_share s
-          JOIN @extschema@.workflow w ON w.id = s.workflow_id
-         WHERE s.grantee_tenant = @extschema@.current_tenant()
-           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
-           AND w.tenant <> @extschema@.current_tenant()
-           AND (s.can_edit OR NOT for_edit)
-    $$;
+#variable_conflict use_column
+BEGIN
+    -- plpgsql, not sql: its plan is kept across calls (an SQL function
+    -- returning a set is planned again at every statement that uses it)
+    RETURN QUERY
+       SELECT w.id, w.tenant FROM @extschema@.workflow_share s
+         JOIN @extschema@.workflow w ON w.id = s.workflow_id
+        WHERE s.grantee_tenant = @extschema@.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+          AND w.tenant <> @extschema@.current_tenant()
+          AND (s.can_edit OR NOT for_edit);
+END $$;
 COMMENT ON FUNCTION shared_pipelines(boolean) IS
     'The workflows another tenant shares with the current actor or its tenant, with that tenant: whose pipelines (rows, history, events) open to the caller (with for_edit: only shares with can_edit). Used by the RLS policies.';
 
