@@ -115,6 +115,18 @@ bench: bench-deps
 bench-smoke: bench-deps
 	pg_virtualenv -v 15 /usr/bin/python3 bench/run.py --smoke
 
+# 0.3.0 against 0.2.0 as a non-superuser application role, and where the time
+# of a move goes (bench/tenant_move.py, bench/results/tenant_move.md); needs
+# make install (0.2.0's code too).  pg_stat_statements is loaded with tracking
+# off; the script turns it on for its diagnosis only.  -smoke: seconds.
+BENCH_TENANT_PGOPTS = -o shared_preload_libraries=pg_stat_statements -o pg_stat_statements.track=none
+.PHONY: bench-tenant bench-tenant-smoke
+bench-tenant:
+	pg_virtualenv -t -v 15 $(BENCH_PGOPTS) $(BENCH_TENANT_PGOPTS) /usr/bin/python3 bench/tenant_move.py
+
+bench-tenant-smoke:
+	pg_virtualenv -t -v 15 $(BENCH_TENANT_PGOPTS) /usr/bin/python3 bench/tenant_move.py --smoke
+
 # --- the PL/Proxy front (proxy/), installed with the extension ---------------
 .PHONY: proxy-install
 install: proxy-install
