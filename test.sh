@@ -151,6 +151,15 @@ else
   tail -30 "$log/bench.txt"
 fi
 
+echo "== bench: make bench-tenant-smoke (0.3.0 against 0.2.0 as an application role, tiny sizes: the script runs)"
+if make -s bench-tenant-smoke PG_CONFIG="$PG_CONFIG" > "$log/bench-tenant.txt" 2>&1 &&
+   [ -s bench/results/smoke.tenant_move.md ]; then
+  count 1 0
+else
+  count 0 1
+  tail -30 "$log/bench-tenant.txt"
+fi
+
 # node's test runner ends with "# pass N", "# fail N" and "# cancelled N".
 count_node_test() {
   local p f c
