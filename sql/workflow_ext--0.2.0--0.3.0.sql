@@ -1149,22 +1149,31 @@ CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
 -- Ids are the application's within a tenant, so an agency working for two
 -- clients that both use the id must be told which (21000).
 CREATE OR REPLACE FUNCTION job_tenant(job_id bigint) RETURNS text
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     found text[];
 BEGIN
-    SELECT array_agg(j.tenant ORDER BY j.tenant <> @extschema@.current_tenant(), j.tenant) INTO found
+    -- The caller's own tenant's job, seen or not, is never another tenant's:
+    -- a share nobody asked for cannot take over the tenant's ids.
+    IF EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1) THEN
+        IF EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                    WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1
+                      AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
+            RETURN @extschema@.current_tenant();
+        END IF;
+        RETURN NULL;
+    END IF;
+    SELECT array_agg(j.tenant ORDER BY j.tenant) INTO found
       FROM @extschema@.job_workflow j
      WHERE j.job_id = $1
-       AND ((j.tenant = @extschema@.current_tenant()
-             AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-            OR (j.workflow_id, j.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+       AND (j.workflow_id, j.tenant) IN (SELECT * FROM @extschema@.shared_pipelines());
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
-    IF found[1] = @extschema@.current_tenant() OR cardinality(found) = 1 THEN
+    IF cardinality(found) = 1 THEN
         RETURN found[1];
     END IF;
     RAISE EXCEPTION 'job % is a job of more than one tenant sharing its workflow with you', $1
@@ -1174,22 +1183,30 @@ END $$;
 -- The same for a pipeline row: the caller's own tenant's (job, candidate),
 -- else the one such row shared with it from another tenant.
 CREATE OR REPLACE FUNCTION pipeline_tenant(job_id bigint, candidate_id bigint) RETURNS text
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     found text[];
 BEGIN
-    SELECT array_agg(c.tenant ORDER BY c.tenant <> @extschema@.current_tenant(), c.tenant) INTO found
+    -- As job_tenant(): a job id of the caller's own tenant is its own.
+    IF EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1) THEN
+        IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
+                    WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1 AND c.candidate_id = $2
+                      AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
+            RETURN @extschema@.current_tenant();
+        END IF;
+        RETURN NULL;
+    END IF;
+    SELECT array_agg(c.tenant ORDER BY c.tenant) INTO found
       FROM @extschema@.candidate_stage c
      WHERE c.job_id = $1 AND c.candidate_id = $2
-       AND ((c.tenant = @extschema@.current_tenant()
-             AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-            OR (c.workflow_id, c.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+       AND (c.workflow_id, c.tenant) IN (SELECT * FROM @extschema@.shared_pipelines());
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
-    IF found[1] = @extschema@.current_tenant() OR cardinality(found) = 1 THEN
+    IF cardinality(found) = 1 THEN
         RETURN found[1];
     END IF;
     RAISE EXCEPTION 'candidate % is in job % of more than one tenant sharing its workflow with you', $2, $1
@@ -1774,14 +1791,14 @@ COMMENT ON FUNCTION candidate_facts(bigint) IS
     'The candidate facts rules and alerts see for a candidate of the current tenant, the same for every actor of it: candidate_profile.attributes, or to_jsonb(row) of the table set with set_candidate_source() (its row of this tenant when it has a tenant column); {} when there is none. Read with the caller''s rights. 42P01 when the facts source table was dropped.';
 
 CREATE OR REPLACE FUNCTION candidate_facts(candidate_id bigint, job_id bigint) RETURNS jsonb
-    LANGUAGE C STABLE
+    LANGUAGE C STABLE STRICT
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_application_facts';
 COMMENT ON FUNCTION candidate_facts(bigint, bigint) IS
     'Every source a rule of the job''s pipeline sees for the candidate, as {"candidate": candidate_facts(candidate_id), "application": candidate_stage.attributes (this candidate in this job; {} when not in it or not visible), "job": job_profile.attributes}, all of the current tenant.';
 
 CREATE OR REPLACE FUNCTION evaluate_condition(condition jsonb, candidate_id bigint, job_id bigint) RETURNS jsonb
-    LANGUAGE C STABLE
+    LANGUAGE C STABLE STRICT
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_evaluate_application_condition';
 COMMENT ON FUNCTION evaluate_condition(jsonb, bigint, bigint) IS
@@ -1992,6 +2009,12 @@ BEGIN
     END IF;
     IF rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', $1 USING ERRCODE = '22023';
+    END IF;
+    IF NOT pg_has_role(@extschema@.invoking_role(), rel.relowner, 'USAGE')
+       AND NOT has_table_privilege(@extschema@.invoking_role(), $1, 'TRIGGER') THEN
+        RAISE EXCEPTION 'permission denied to put the facts trigger on %', $1
+            USING ERRCODE = '42501', DETAIL = '{"reason": "no_trigger_privilege"}',
+                  HINT = 'The table''s owner, or a role with TRIGGER on it, sets it as the facts source.';
     END IF;
     IF rel.relrowsecurity THEN
         RAISE EXCEPTION '% has row-level security enabled; its policies would run inside every reader of the facts', $1
@@ -2449,6 +2472,12 @@ BEGIN
         RAISE EXCEPTION 'only a superuser or the database owner can merge tenants'
             USING ERRCODE = '42501',
                   DETAIL = '{"reason": "not_database_owner"}';
+    END IF;
+    -- Its locks are taken after the transaction's snapshot at REPEATABLE READ
+    -- and above: rows committed meanwhile would be left behind.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'merge_into_tenant runs at READ COMMITTED, not %', current_setting('transaction_isolation')
+            USING ERRCODE = '25001', DETAIL = '{"reason": "isolation_level"}';
     END IF;
     IF target IS NULL OR @extschema@.blank_identity(target) THEN
         RAISE EXCEPTION 'tenant must name the organization to merge into'

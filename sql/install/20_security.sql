@@ -232,22 +232,31 @@ CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
 -- Ids are the application's within a tenant, so an agency working for two
 -- clients that both use the id must be told which (21000).
 CREATE FUNCTION job_tenant(job_id bigint) RETURNS text
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     found text[];
 BEGIN
-    SELECT array_agg(j.tenant ORDER BY j.tenant <> @extschema@.current_tenant(), j.tenant) INTO found
+    -- The caller's own tenant's job, seen or not, is never another tenant's:
+    -- a share nobody asked for cannot take over the tenant's ids.
+    IF EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1) THEN
+        IF EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                    WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1
+                      AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
+            RETURN @extschema@.current_tenant();
+        END IF;
+        RETURN NULL;
+    END IF;
+    SELECT array_agg(j.tenant ORDER BY j.tenant) INTO found
       FROM @extschema@.job_workflow j
      WHERE j.job_id = $1
-       AND ((j.tenant = @extschema@.current_tenant()
-             AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-            OR (j.workflow_id, j.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+       AND (j.workflow_id, j.tenant) IN (SELECT * FROM @extschema@.shared_pipelines());
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
-    IF found[1] = @extschema@.current_tenant() OR cardinality(found) = 1 THEN
+    IF cardinality(found) = 1 THEN
         RETURN found[1];
     END IF;
     RAISE EXCEPTION 'job % is a job of more than one tenant sharing its workflow with you', $1
@@ -257,22 +266,30 @@ END $$;
 -- The same for a pipeline row: the caller's own tenant's (job, candidate),
 -- else the one such row shared with it from another tenant.
 CREATE FUNCTION pipeline_tenant(job_id bigint, candidate_id bigint) RETURNS text
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     found text[];
 BEGIN
-    SELECT array_agg(c.tenant ORDER BY c.tenant <> @extschema@.current_tenant(), c.tenant) INTO found
+    -- As job_tenant(): a job id of the caller's own tenant is its own.
+    IF EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1) THEN
+        IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
+                    WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1 AND c.candidate_id = $2
+                      AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
+            RETURN @extschema@.current_tenant();
+        END IF;
+        RETURN NULL;
+    END IF;
+    SELECT array_agg(c.tenant ORDER BY c.tenant) INTO found
       FROM @extschema@.candidate_stage c
      WHERE c.job_id = $1 AND c.candidate_id = $2
-       AND ((c.tenant = @extschema@.current_tenant()
-             AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids()))
-            OR (c.workflow_id, c.tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+       AND (c.workflow_id, c.tenant) IN (SELECT * FROM @extschema@.shared_pipelines());
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
-    IF found[1] = @extschema@.current_tenant() OR cardinality(found) = 1 THEN
+    IF cardinality(found) = 1 THEN
         RETURN found[1];
     END IF;
     RAISE EXCEPTION 'candidate % is in job % of more than one tenant sharing its workflow with you', $2, $1

@@ -10,14 +10,14 @@ COMMENT ON FUNCTION candidate_facts(bigint) IS
     'The candidate facts rules and alerts see for a candidate of the current tenant, the same for every actor of it: candidate_profile.attributes, or to_jsonb(row) of the table set with set_candidate_source() (its row of this tenant when it has a tenant column); {} when there is none. Read with the caller''s rights. 42P01 when the facts source table was dropped.';
 
 CREATE FUNCTION candidate_facts(candidate_id bigint, job_id bigint) RETURNS jsonb
-    LANGUAGE C STABLE
+    LANGUAGE C STABLE STRICT
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_application_facts';
 COMMENT ON FUNCTION candidate_facts(bigint, bigint) IS
     'Every source a rule of the job''s pipeline sees for the candidate, as {"candidate": candidate_facts(candidate_id), "application": candidate_stage.attributes (this candidate in this job; {} when not in it or not visible), "job": job_profile.attributes}, all of the current tenant.';
 
 CREATE FUNCTION evaluate_condition(condition jsonb, candidate_id bigint, job_id bigint) RETURNS jsonb
-    LANGUAGE C STABLE
+    LANGUAGE C STABLE STRICT
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_evaluate_application_condition';
 COMMENT ON FUNCTION evaluate_condition(jsonb, bigint, bigint) IS
@@ -228,6 +228,12 @@ BEGIN
     END IF;
     IF rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', $1 USING ERRCODE = '22023';
+    END IF;
+    IF NOT pg_has_role(@extschema@.invoking_role(), rel.relowner, 'USAGE')
+       AND NOT has_table_privilege(@extschema@.invoking_role(), $1, 'TRIGGER') THEN
+        RAISE EXCEPTION 'permission denied to put the facts trigger on %', $1
+            USING ERRCODE = '42501', DETAIL = '{"reason": "no_trigger_privilege"}',
+                  HINT = 'The table''s owner, or a role with TRIGGER on it, sets it as the facts source.';
     END IF;
     IF rel.relrowsecurity THEN
         RAISE EXCEPTION '% has row-level security enabled; its policies would run inside every reader of the facts', $1

@@ -40,6 +40,12 @@ BEGIN
             USING ERRCODE = '42501',
                   DETAIL = '{"reason": "not_database_owner"}';
     END IF;
+    -- Its locks are taken after the transaction's snapshot at REPEATABLE READ
+    -- and above: rows committed meanwhile would be left behind.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'merge_into_tenant runs at READ COMMITTED, not %', current_setting('transaction_isolation')
+            USING ERRCODE = '25001', DETAIL = '{"reason": "isolation_level"}';
+    END IF;
     IF target IS NULL OR @extschema@.blank_identity(target) THEN
         RAISE EXCEPTION 'tenant must name the organization to merge into'
             USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_tenant"}';

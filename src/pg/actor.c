@@ -123,8 +123,32 @@ set_for_this_transaction(const char *name, struct config_generic **cache)
 	return g != NULL && (g->stack != NULL || g->source <= PGC_S_DATABASE_USER);
 }
 
+static bool actor_required(void);
 static struct config_generic *actor_record = NULL;
 static struct config_generic *tenant_record = NULL;
+static struct config_generic *admin_record = NULL;
+static struct config_generic *reason_record = NULL;
+
+/*
+ * A database that requires an actor or a tenant serves requests through
+ * pooled sessions: there, what an earlier request set for the session (a
+ * reason, an administrator's claim) is not this request's.
+ */
+static bool
+pooled(void)
+{
+	return actor_required() || wf_require_tenant_setting || require_tenant_forced;
+}
+
+/* workflow_ext.reason, unless a previous request of a pooled session left it. */
+const char *
+wf_reason(void)
+{
+	if (wf_reason_setting == NULL || wf_reason_setting[0] == '\0' ||
+		(pooled() && !set_for_this_transaction("workflow_ext.reason", &reason_record)))
+		return NULL;
+	return wf_reason_setting;
+}
 
 static bool
 actor_required(void)
@@ -142,6 +166,18 @@ blank_length(const char *s)
 		return 1;
 	if (u[0] == 0xC2 && (u[1] == 0xA0 || u[1] == 0x85 || u[1] == 0xAD))
 		return 2;				/* no-break space, next line, soft hyphen */
+	if ((u[0] == 0xD8 && u[1] == 0x9C) || (u[0] == 0xCD && u[1] == 0x8F))
+		return 2;				/* arabic letter mark, combining grapheme joiner */
+	if (u[0] == 0xE2 && u[1] == 0x80 && u[2] >= 0xAA && u[2] <= 0xAE)
+		return 3;				/* bidirectional embeddings and overrides */
+	if (u[0] == 0xE2 && u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xAF)
+		return 3;				/* bidirectional isolates, deprecated format characters */
+	if (u[0] == 0xE1 && u[1] == 0xA0 && u[2] == 0x8E)
+		return 3;				/* mongolian vowel separator */
+	if (u[0] == 0xEF && u[1] == 0xB8 && u[2] >= 0x80 && u[2] <= 0x8F)
+		return 3;				/* variation selectors */
+	if (u[0] == 0xF3 && u[1] == 0xA0 && (u[2] == 0x80 || u[2] == 0x81) && u[3] >= 0x80 && u[3] <= 0xBF)
+		return 4;				/* tag characters */
 	if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)
 		return 3;				/* ogham space mark */
 	if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8B || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
@@ -289,7 +325,8 @@ wf_tenant_admin(void)
 						GetUserNameFromId(GetOuterUserId(), false)),
 				 errdetail("workflow_ext.trusted_role is \"%s\"; only superusers and its members "
 						   "may say who administers a tenant.", wf_trusted_role_setting)));
-	return true;
+	/* a claim an earlier request of a pooled session left claims nothing */
+	return !pooled() || set_for_this_transaction("workflow_ext.tenant_admin", &admin_record);
 }
 
 Datum

@@ -50,11 +50,52 @@ static char source_nspname[NAMEDATALEN];	/* its name when the queries were prepa
 static char source_relname[NAMEDATALEN];
 static bool facts_plan_valid = false;
 
+static bool source_checked = false;	/* check_source_table passed since the last invalidation */
+
 static void
 facts_source_changed(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == facts_source_relid)
 		facts_plan_valid = false;
+	/* any relation: an index or a partition of the table is another relation */
+	source_checked = false;
+}
+
+/*
+ * Objects on the table (or its partitions) whose expressions the planner of
+ * every reader evaluates: index expressions and predicates, constraints,
+ * extended statistics, when they call a function or operator that is not
+ * built in; partitions that are not plain tables; inheritance children.
+ */
+static bool
+source_runs_user_code(Oid relid)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+	bool		isnull;
+	bool		found;
+
+	if (SPI_execute_with_args(
+							  "WITH tree AS (SELECT t.relid FROM pg_catalog.pg_partition_tree($1) t), "
+							  "objs AS (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, i.indexrelid AS objid "
+							  "FROM pg_catalog.pg_index i WHERE i.indrelid IN (SELECT relid FROM tree) "
+							  "UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid "
+							  "FROM pg_catalog.pg_constraint c WHERE c.conrelid IN (SELECT relid FROM tree) "
+							  "UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid "
+							  "FROM pg_catalog.pg_statistic_ext s WHERE s.stxrelid IN (SELECT relid FROM tree)) "
+							  "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN objs o "
+							  "ON d.classid OPERATOR(pg_catalog.=) o.classid AND d.objid OPERATOR(pg_catalog.=) o.objid "
+							  "WHERE d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, "
+							  "'pg_catalog.pg_operator'::pg_catalog.regclass) "
+							  "AND d.refobjid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid) "
+							  "OR EXISTS (SELECT 1 FROM tree t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid "
+							  "WHERE c.relkind NOT IN ('r', 'p')) "
+							  "OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhparent IN (SELECT relid FROM tree) "
+							  "AND h.inhrelid NOT IN (SELECT relid FROM tree))",
+							  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not inspect the facts source table");
+	found = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return found && !isnull;
 }
 
 void
@@ -177,6 +218,12 @@ check_source_table(Oid relid, const char *nspname, const char *relname)
 
 	if (rel == NULL)
 		source_table_missing(relid);
+	/* (opening it processed pending invalidations: source_checked is current) */
+	if (source_checked)
+	{
+		table_close(rel, NoLock);	/* the lock is kept until the transaction ends */
+		return;
+	}
 	named = get_relname_relid(relname, get_namespace_oid(nspname, true));
 	if (named != relid ||
 		(rel->rd_rel->relkind != RELKIND_RELATION && rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE))
@@ -211,7 +258,16 @@ check_source_table(Oid relid, const char *nspname, const char *relname)
 						   "workflow_ext reads only tables of built-in types."),
 				 errhint("Use a view-free table of built-in types (jsonb, text, numeric, dates, arrays of them).")));
 	}
-	table_close(rel, AccessShareLock);
+	if (source_runs_user_code(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source table \"%s\" has an index, constraint or statistics object calling a "
+						"function that is not built in, or a child that is not a plain table",
+						RelationGetRelationName(rel)),
+				 errdetail("{\"reason\": \"facts_source_user_code\"}"),
+				 errhint("The planner of every reader of the facts would run it; drop it, or use another table.")));
+	source_checked = true;
+	table_close(rel, NoLock);	/* the lock is kept until the transaction ends */
 }
 
 /* True when the facts are candidate_profile.attributes (no set_candidate_source). */

@@ -113,7 +113,7 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 
 	frame = wf_change_for_transition(row.transition_id);
 	actor = frame ? frame->actor : wf_actor();
-	reason = frame ? frame->reason : wf_reason_setting;
+	reason = frame ? frame->reason : wf_reason();
 	entered = inserted || row.stage_id != old.stage_id;
 	if (entered)
 	{

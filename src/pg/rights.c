@@ -24,6 +24,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 
 #include "access/htup_details.h"
@@ -75,14 +76,18 @@ wf_restore_user(const WfSavedUser *saved)
 }
 
 /*
- * A restore: a superuser loading a dump with COPY (pg_restore, or psql on a
- * plain dump).  Only then may pipeline rows arrive with their history, rules
- * without regenerating their alerts, and history rows be inserted directly.
+ * A restore: a superuser loading a dump with COPY and row_security off, as
+ * pg_dump's output sets it (pg_restore, or psql on a plain dump).  Only then
+ * may pipeline rows arrive with their history, rules without regenerating
+ * their alerts, rows keep their tenant, and history rows be inserted
+ * directly.  Any other COPY, a superuser's CSV import included, is an
+ * ordinary write.
  */
 bool
 wf_restoring(void)
 {
-	return superuser() && ActivePortal != NULL && ActivePortal->commandTag == CMDTAG_COPY;
+	return superuser() && !row_security && ActivePortal != NULL &&
+		ActivePortal->commandTag == CMDTAG_COPY;
 }
 
 Datum

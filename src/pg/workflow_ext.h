@@ -34,6 +34,7 @@ extern int	wf_stage_cache_size;
 extern const char *wf_actor(void);
 extern const char *wf_tenant(void);
 extern bool wf_tenant_admin(void);
+extern const char *wf_reason(void);
 extern char *wf_role_identity_of(Oid role);
 extern void wf_require_actor_guard(void);
 extern bool wf_guc_set_by_non_superuser(const char *name);

@@ -404,7 +404,9 @@ SELECT test_error(format('UPDATE workflow_stage SET workflow_id = %s, position =
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:acme_wf, 'probe', 9) RETURNING id AS probe \gset
 INSERT INTO stage_rule (stage_id, name, condition) VALUES (:probe, 'probe',
   '{"some": {"field": "jobs", "where": {"field": "salary", "op": "gt", "value": 999999999}}}');
-SELECT test_error(format('SELECT move_to_stage(789, 1234, %s)', :probe));
+-- (the agency has a job 1234 of its own: the client's is named with its tenant)
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 1234 AND candidate_id = 789 AND tenant = %L',
+                         :probe, 'org:acme'));
 ROLLBACK;
 RESET ROLE;
 DROP ROLE wf_org_old;

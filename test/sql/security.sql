@@ -97,7 +97,11 @@ SELECT share_workflow(:awid, role_identity('wf_bob'));
 RESET ROLE;
 SET ROLE wf_bob;
 SELECT name FROM workflow WHERE id = :awid;
-SELECT to_stage_name FROM move_to_next_stage(81, 8000);
+-- (Bob has a job 8000 of his own: his ids are his, so Alice's job is named
+-- with its tenant in a plain statement)
+SELECT test_error('SELECT move_to_next_stage(81, 8000)');
+UPDATE candidate_stage SET stage_id = :a_last WHERE job_id = 8000 AND candidate_id = 81 AND tenant = role_identity('wf_alice')
+RETURNING (SELECT name FROM workflow_stage WHERE id = stage_id) AS to_stage_name;
 SELECT test_error(format('SELECT reorder_stages(%s, ARRAY[%s, %s])', :awid, :a_last, :a_first));
 SELECT test_error(format('INSERT INTO workflow_stage (workflow_id, name, position) VALUES (%s, %L, 3)', :awid, 'b-added'));
 SELECT test_error(format('SELECT unshare_workflow(%s, %L)', :awid, role_identity('wf_bob')));
