@@ -76,7 +76,7 @@ source_runs_user_code(Oid relid)
 	bool		found;
 
 	if (SPI_execute_with_args(
-							  "WITH tree AS (SELECT t.relid FROM pg_catalog.pg_partition_tree($1) t), "
+							  "WITH tree AS (SELECT $1 AS relid UNION SELECT t.relid FROM pg_catalog.pg_partition_tree($1) t), "
 							  "objs AS (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, i.indexrelid AS objid "
 							  "FROM pg_catalog.pg_index i WHERE i.indrelid IN (SELECT relid FROM tree) "
 							  "UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid "

@@ -409,6 +409,90 @@ SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id 
                          :probe, 'org:acme'));
 ROLLBACK;
 RESET ROLE;
+\echo '== 15. Repros of the second red-team round'
+-- the facts table's owner cannot make readers plan its functions: an index
+-- predicate calling a function of its own is refused before any read
+CREATE ROLE wf_org_factsowner;
+CREATE TABLE org_facts2 (org text NOT NULL, id bigint NOT NULL, years_experience int);
+ALTER TABLE org_facts2 OWNER TO wf_org_factsowner;
+INSERT INTO org_facts2 VALUES ('org:acme', 456, 7);
+GRANT SELECT ON org_facts2 TO wf_org_app;
+SELECT set_candidate_source('org_facts2', 'id', 'org');
+CREATE FUNCTION org_facts_pwn() RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
+CREATE INDEX org_facts2_partial ON org_facts2 (id) WHERE org_facts_pwn();
+SET ROLE wf_org_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:hank';
+SELECT test_error('SELECT candidate_facts(456)');
+ROLLBACK;
+RESET ROLE;
+DROP INDEX org_facts2_partial;
+SET ROLE wf_org_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:hank';
+SELECT candidate_facts(456) ->> 'years_experience' AS read_again_once_dropped;
+ROLLBACK;
+RESET ROLE;
+DELETE FROM facts_source;
+DROP TRIGGER workflow_ext_facts_changed ON org_facts2;
+DROP TABLE org_facts2;
+DROP FUNCTION org_facts_pwn();
+DROP ROLE wf_org_factsowner;
+-- a NULL condition is NULL, not a crash
+SELECT evaluate_condition(NULL::jsonb, 456, 1234) IS NULL AS null_condition;
+-- in a database requiring a tenant, an administrator's claim left by an
+-- earlier request of the session claims nothing
+SET workflow_ext.require_tenant = on;
+SET ROLE wf_org_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:ada';
+SET workflow_ext.tenant_admin = on;
+SELECT is_tenant_admin() AS claimed_in_this_transaction;
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:intern';
+SELECT is_tenant_admin() AS leftover_claim;
+COMMIT;
+RESET workflow_ext.tenant_admin;
+-- more invisible identities
+BEGIN;
+SELECT set_config('workflow_ext.tenant', U&'\2066\2069\202A\FE0F\034F', true) IS NOT NULL AS set;
+SELECT test_error('SELECT current_tenant()');
+ROLLBACK;
+RESET ROLE;
+RESET workflow_ext.require_tenant;
+-- a superuser's COPY with row security on is an ordinary write: the tenant is stamped
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:importer';
+COPY candidate_profile (candidate_id, tenant, attributes) FROM stdin;
+4242	org:globex	{}
+\.
+SELECT tenant FROM candidate_profile WHERE candidate_id = 4242;
+ROLLBACK;
+-- a job id of one's own tenant is never resolved to another tenant's shared job
+SET ROLE wf_org_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:evil';
+SET LOCAL workflow_ext.actor = 'user:eve';
+SELECT test_workflow('pushed template', 2, false) AS evil_wf \gset
+SELECT job_id FROM assign_workflow(1234, :evil_wf);
+SELECT candidate_id FROM add_candidate(456, 1234);
+SELECT share_workflow(:evil_wf, NULL, false, 'org:acme');
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:bob';
+SELECT job_tenant(1234) AS bob_resolves_1234;   -- acme's own job 1234, not evil's
+SELECT tenant FROM reject_candidate(456, 1234, 'a reason');
+ROLLBACK;
+RESET ROLE;
+-- merge_into_tenant runs at READ COMMITTED only
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT test_error('SELECT * FROM merge_into_tenant(''org:x'', ARRAY[''user:nobody''])');
+ROLLBACK;
 DROP ROLE wf_org_old;
 DROP ROLE wf_org_new;
 DROP ROLE wf_org_app;
