@@ -1524,7 +1524,7 @@ CREATE OR REPLACE FUNCTION get_stage_rule(stage_id bigint) RETURNS @extschema@.s
 DECLARE
     r @extschema@.stage_rule;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     SELECT * INTO r FROM @extschema@.stage_rule x WHERE x.stage_id = $1;
     IF FOUND THEN
         RETURN r;
@@ -1542,7 +1542,7 @@ CREATE OR REPLACE FUNCTION get_stage_alerts(stage_id bigint) RETURNS SETOF @exts
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     RETURN QUERY SELECT * FROM @extschema@.alert a WHERE a.stage_id = $1 ORDER BY a.id;
     IF FOUND THEN
         RETURN;
@@ -1865,7 +1865,7 @@ CREATE OR REPLACE FUNCTION add_candidate(candidate_id bigint, job_id bigint)
 DECLARE
     cs @extschema@.candidate_stage;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF @extschema@.job_tenant($2) IS NULL THEN
         RAISE EXCEPTION 'job % not found', $2 USING ERRCODE = 'P0002';
     END IF;
@@ -1966,7 +1966,7 @@ CREATE OR REPLACE FUNCTION acknowledge_alert(alert_event_id bigint) RETURNS @ext
 DECLARE
     e @extschema@.alert_event;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     UPDATE @extschema@.alert_event x SET acknowledged_at = now()
      WHERE x.id = $1
     RETURNING * INTO e;
@@ -1991,7 +1991,7 @@ DECLARE
     old @extschema@.facts_source;
     rel pg_class;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = @extschema@.invoking_role())
        AND NOT pg_has_role(@extschema@.invoking_role(),
                            (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()),
@@ -2119,7 +2119,7 @@ DECLARE
     parts text[];
     snap pg_snapshot := pg_current_snapshot();
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     PERFORM @extschema@.workflow_event_limit(max_events);
     after_xid := '0';
     after_kind := -1;
@@ -2464,7 +2464,7 @@ DECLARE
     moved jsonb := '{}';
     removed bigint := 0;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = @extschema@.invoking_role())
        AND NOT pg_has_role(@extschema@.invoking_role(),
                            (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()),

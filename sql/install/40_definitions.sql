@@ -230,7 +230,7 @@ CREATE FUNCTION get_stage_rule(stage_id bigint) RETURNS @extschema@.stage_rule
 DECLARE
     r @extschema@.stage_rule;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     SELECT * INTO r FROM @extschema@.stage_rule x WHERE x.stage_id = $1;
     IF FOUND THEN
         RETURN r;
@@ -248,7 +248,7 @@ CREATE FUNCTION get_stage_alerts(stage_id bigint) RETURNS SETOF @extschema@.aler
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     RETURN QUERY SELECT * FROM @extschema@.alert a WHERE a.stage_id = $1 ORDER BY a.id;
     IF FOUND THEN
         RETURN;

@@ -84,7 +84,7 @@ CREATE FUNCTION add_candidate(candidate_id bigint, job_id bigint)
 DECLARE
     cs @extschema@.candidate_stage;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF @extschema@.job_tenant($2) IS NULL THEN
         RAISE EXCEPTION 'job % not found', $2 USING ERRCODE = 'P0002';
     END IF;
@@ -185,7 +185,7 @@ CREATE FUNCTION acknowledge_alert(alert_event_id bigint) RETURNS @extschema@.ale
 DECLARE
     e @extschema@.alert_event;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     UPDATE @extschema@.alert_event x SET acknowledged_at = now()
      WHERE x.id = $1
     RETURNING * INTO e;
@@ -210,7 +210,7 @@ DECLARE
     old @extschema@.facts_source;
     rel pg_class;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = @extschema@.invoking_role())
        AND NOT pg_has_role(@extschema@.invoking_role(),
                            (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()),

@@ -25,7 +25,7 @@ DECLARE
     parts text[];
     snap pg_snapshot := pg_current_snapshot();
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     PERFORM @extschema@.workflow_event_limit(max_events);
     after_xid := '0';
     after_kind := -1;

@@ -31,7 +31,7 @@ DECLARE
     moved jsonb := '{}';
     removed bigint := 0;
 BEGIN
-    PERFORM @extschema@.current_actor();
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = @extschema@.invoking_role())
        AND NOT pg_has_role(@extschema@.invoking_role(),
                            (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()),

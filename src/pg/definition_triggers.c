@@ -48,7 +48,7 @@ wf_stage_rule_validate(PG_FUNCTION_ARGS)
 	Datum		condition;
 	char	   *object;
 
-	(void) wf_actor();
+	(void) wf_tenant();		/* require_actor and require_tenant */
 	condition = heap_getattr(tuple, attnum(desc, "condition"), desc, &isnull);
 	if (isnull)
 		return PointerGetDatum(tuple);	/* NOT NULL reports it */
@@ -97,7 +97,7 @@ wf_alert_validate(PG_FUNCTION_ARGS)
 	wf_status	status;
 	wf_condition *cond;
 
-	(void) wf_actor();
+	(void) wf_tenant();		/* require_actor and require_tenant */
 	d = heap_getattr(tuple, attnum(desc, "stage_id"), desc, &isnull);
 	stage_id = isnull ? 0 : DatumGetInt64(d);
 	d = heap_getattr(tuple, attnum(desc, "field_name"), desc, &isnull);

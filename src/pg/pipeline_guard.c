@@ -573,7 +573,7 @@ wf_candidate_stage_guard(PG_FUNCTION_ARGS)
 				 errmsg("candidate_stage_guard() must be a BEFORE INSERT OR UPDATE row trigger")));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	wf_require_pipeline_table(td->tg_relation, schema, "candidate_stage_guard");
-	(void) wf_actor();
+	(void) wf_tenant();		/* require_actor and require_tenant */
 	c = wf_pipeline_columns(td->tg_relation->rd_att);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		return PointerGetDatum(guard_insert(schema, td, &c));

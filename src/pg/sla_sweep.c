@@ -27,7 +27,7 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 	int			raised = 0;
 	char	   *sql;
 
-	(void) wf_actor();
+	(void) wf_tenant();		/* require_actor and require_tenant */
 	SPI_connect();
 	sql = psprintf("SELECT c.job_id, c.candidate_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 				   "pg_catalog.format('candidate %%s has been in stage \"%%s\" of job %%s for more than %%s', "

@@ -351,6 +351,12 @@ SELECT count(*) > 0 AS works_with_a_tenant FROM workflow;
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
 RESET ROLE;
+-- a role that bypasses row-level security is held to it too, in every function
+SET workflow_ext.actor = 'user:sweeper';
+SELECT test_error('SELECT raise_overdue_alerts()');
+SELECT test_error('SELECT get_stage_rule(1)');
+SELECT test_error('SELECT count(*) FROM workflow_events_since(NULL, 1)');
+RESET workflow_ext.actor;
 RESET workflow_ext.require_tenant;
 
 \echo '== 14. Repros of the red-team round on the tenant boundary'
