@@ -519,7 +519,9 @@ CREATE TABLE candidate_stage (
     CONSTRAINT candidate_stage_visit_transition_fk FOREIGN KEY (visit_transition_id)
         REFERENCES stage_transition (id) DEFERRABLE INITIALLY DEFERRED
 );
-CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (tenant, candidate_id);
+-- (candidate_id alone: a candidate's rows in every tenant, for a facts table
+-- of one organization; the tenant is a filter on those few rows)
+CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
 CREATE INDEX candidate_stage_stage_idx ON candidate_stage (workflow_id, stage_id);
 CREATE INDEX candidate_stage_active_idx ON candidate_stage (stage_id, entered_at) WHERE status = 'active';
 COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage().';
@@ -2407,7 +2409,7 @@ BEGIN
               INTO result
               FROM (SELECT c.stage_id, c.status, count(*) AS n
                       FROM @extschema@.candidate_stage c
-                     WHERE c.job_id = jid
+                     WHERE c.job_id = jid AND c.tenant = (SELECT @extschema@.job_tenant(jid))
                      GROUP BY c.stage_id, c.status) s;
         WHEN 'screening_counts' THEN
             SELECT jsonb_build_object('candidates', count(*),
@@ -2415,7 +2417,7 @@ BEGIN
                                           args->'condition', @extschema@.candidate_facts(c.candidate_id))))
               INTO result
               FROM @extschema@.candidate_stage c
-             WHERE c.job_id = jid AND c.status = 'active';
+             WHERE c.job_id = jid AND c.tenant = (SELECT @extschema@.job_tenant(jid)) AND c.status = 'active';
         ELSE
             RAISE EXCEPTION 'shard_call has no operation "%"', operation USING ERRCODE = '22023';
         END CASE;

@@ -198,7 +198,9 @@ CREATE TABLE candidate_stage (
     CONSTRAINT candidate_stage_visit_transition_fk FOREIGN KEY (visit_transition_id)
         REFERENCES stage_transition (id) DEFERRABLE INITIALLY DEFERRED
 );
-CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (tenant, candidate_id);
+-- (candidate_id alone: a candidate's rows in every tenant, for a facts table
+-- of one organization; the tenant is a filter on those few rows)
+CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
 CREATE INDEX candidate_stage_stage_idx ON candidate_stage (workflow_id, stage_id);
 CREATE INDEX candidate_stage_active_idx ON candidate_stage (stage_id, entered_at) WHERE status = 'active';
 COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage().';

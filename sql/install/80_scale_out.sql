@@ -200,7 +200,7 @@ BEGIN
               INTO result
               FROM (SELECT c.stage_id, c.status, count(*) AS n
                       FROM @extschema@.candidate_stage c
-                     WHERE c.job_id = jid
+                     WHERE c.job_id = jid AND c.tenant = (SELECT @extschema@.job_tenant(jid))
                      GROUP BY c.stage_id, c.status) s;
         WHEN 'screening_counts' THEN
             SELECT jsonb_build_object('candidates', count(*),
@@ -208,7 +208,7 @@ BEGIN
                                           args->'condition', @extschema@.candidate_facts(c.candidate_id))))
               INTO result
               FROM @extschema@.candidate_stage c
-             WHERE c.job_id = jid AND c.status = 'active';
+             WHERE c.job_id = jid AND c.tenant = (SELECT @extschema@.job_tenant(jid)) AND c.status = 'active';
         ELSE
             RAISE EXCEPTION 'shard_call has no operation "%"', operation USING ERRCODE = '22023';
         END CASE;

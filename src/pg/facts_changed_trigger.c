@@ -48,10 +48,15 @@ static SPIPlanPtr
 visits(Oid schema, bool by_job)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
+	/*
+	 * By candidate: candidate_stage_candidate_idx (candidate_id), the tenant
+	 * a filter (none for a custom table of one organization).  By job: the
+	 * unique key (tenant, job_id, candidate_id), a job's facts always naming
+	 * their tenant.  Either way an index whatever plan the cache keeps.
+	 */
 	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 		"c.candidate_id, c.tenant, c.attributes "
-		"FROM %s c WHERE c.%s OPERATOR(pg_catalog.=) $1 "
-		"AND ($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2) "
+		"FROM %s c WHERE %s "
 		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
 		"FOR NO KEY UPDATE OF c";
 
@@ -62,7 +67,11 @@ visits(Oid schema, bool by_job)
 			if (visits_plan[i] != NULL)
 				SPI_freeplan(visits_plan[i]);
 			visits_plan[i] = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
-												   i ? "job_id" : "candidate_id"), 2, types);
+												   i ? "c.job_id OPERATOR(pg_catalog.=) $1 "
+												   "AND c.tenant OPERATOR(pg_catalog.=) $2"
+												   : "c.candidate_id OPERATOR(pg_catalog.=) $1 "
+												   "AND ($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2)"),
+										  2, types);
 		}
 		visits_plan_schema = schema;
 	}

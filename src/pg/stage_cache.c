@@ -188,7 +188,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				   "r.on_fail OPERATOR(pg_catalog.=) 'block', r.condition, "
 				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1), "
-				   "w.tenant, EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
+				   "EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant) "
 				   "FROM %s s JOIN %s w ON w.id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
@@ -213,8 +213,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		out->name = copy_text_column(row, desc, 4);
 		out->next_stage_id = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
 		out->has_next = !isnull;
-		out->tenant = copy_text_column(row, desc, 10);
-		out->shared_across_tenants = DatumGetBool(SPI_getbinval(row, desc, 11, &isnull));
+		out->shared_across_tenants = DatumGetBool(SPI_getbinval(row, desc, 10, &isnull));
 		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
 		out->has_rule = !isnull;
 		if (out->has_rule)

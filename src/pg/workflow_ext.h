@@ -117,7 +117,6 @@ typedef struct WfStage
 {
 	int64		id;				/* hash key */
 	int64		workflow_id;
-	char	   *tenant;			/* the workflow's tenant */
 	bool		shared_across_tenants;	/* shared with another tenant: its
 										 * pipelines' history and events record
 										 * no fact values */
