@@ -499,6 +499,46 @@ RESET ROLE;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT test_error('SELECT * FROM merge_into_tenant(''org:x'', ARRAY[''user:nobody''])');
 ROLLBACK;
+\echo '== 16. Error paths of the review: ambiguous ids, the facts trigger on a table one may not trigger'
+SET ROLE wf_org_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:c1';
+SET LOCAL workflow_ext.actor = 'user:c1';
+SELECT test_workflow('c1', 2, false) AS c1_wf \gset
+SELECT job_id FROM assign_workflow(9000, :c1_wf);
+SELECT candidate_id FROM add_candidate(1, 9000);
+SELECT share_workflow(:c1_wf, NULL, false, 'org:agency2');
+SET LOCAL workflow_ext.tenant = 'org:c2';
+SET LOCAL workflow_ext.actor = 'user:c2';
+SELECT test_workflow('c2', 2, false) AS c2_wf \gset
+SELECT job_id FROM assign_workflow(9000, :c2_wf);
+SELECT candidate_id FROM add_candidate(1, 9000);
+SELECT share_workflow(:c2_wf, NULL, false, 'org:agency2');
+SET LOCAL workflow_ext.tenant = 'org:agency2';
+SET LOCAL workflow_ext.actor = 'user:a2';
+-- both clients use job 9000 and candidate 1: a function cannot tell which
+SELECT test_error('SELECT job_tenant(9000)');
+SELECT test_error('SELECT move_to_next_stage(1, 9000)');
+-- a plain statement naming the tenant can
+UPDATE candidate_stage SET stage_id = test_stage(:c1_wf, 2)
+ WHERE job_id = 9000 AND candidate_id = 1 AND tenant = 'org:c1' RETURNING tenant;
+ROLLBACK;
+RESET ROLE;
+-- a database owner who is no superuser may set the facts source only on a
+-- table it owns or may put triggers on
+CREATE ROLE wf_org_dbo;
+CREATE ROLE wf_org_other;
+CREATE TABLE org_hr (id bigint PRIMARY KEY, org text, salary int);
+ALTER TABLE org_hr OWNER TO wf_org_other;
+SELECT current_database() AS db \gset
+ALTER DATABASE :"db" OWNER TO wf_org_dbo;
+SET ROLE wf_org_dbo;
+SELECT test_error('SELECT set_candidate_source(''org_hr'', ''id'', ''org'')');
+RESET ROLE;
+ALTER DATABASE :"db" OWNER TO CURRENT_USER;
+DROP TABLE org_hr;
+DROP ROLE wf_org_dbo;
+DROP ROLE wf_org_other;
 DROP ROLE wf_org_old;
 DROP ROLE wf_org_new;
 DROP ROLE wf_org_app;
