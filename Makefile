@@ -10,10 +10,14 @@ SHIM_SRCS   = $(sort $(wildcard src/pg/*.c))
 OBJS        = $(SHIM_SRCS:.c=.o) $(CORE_SRCS:.cpp=.o)
 
 # The install script of the current version is assembled from sql/install/,
-# one concept per file, in name order.  Earlier versions' install scripts and
-# the upgrade scripts (sql/workflow_ext--A--B.sql) ship as they are.
+# one concept per file, in name order.  The update to the current version is
+# assembled from its hand-written part (sql/update/A--B.sql: what moves the
+# data) and those same parts (scripts/update_script.sh), so that it builds
+# exactly what the install script builds.  Earlier versions' install scripts
+# and their updates (sql/workflow_ext--A--B.sql) ship as they are.
 SQL_PARTS   = $(sort $(wildcard sql/install/*.sql))
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+UPDATE_SRCS = $(wildcard sql/update/*--$(EXTVERSION).sql)
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(patsubst sql/update/%.sql,$(EXTENSION)--%.sql,$(UPDATE_SRCS))
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
@@ -61,6 +65,9 @@ $(OBJS): $(wildcard src/core/*.hpp src/core/*.h src/pg/*.h)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	( printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; cat $(SQL_PARTS) ) > $@
+
+$(EXTENSION)--%--$(EXTVERSION).sql: sql/update/%--$(EXTVERSION).sql $(SQL_PARTS) scripts/update_script.sh
+	scripts/update_script.sh $< > $@.tmp && mv $@.tmp $@
 
 # --- the core alone: GoogleTest, no server -----------------------------------
 CORE_TEST_SRCS = $(sort $(wildcard test/core/*.cpp))

@@ -58,9 +58,10 @@ for f in sql/workflow_ext--*.sql; do
   case $b in *--*) continue ;; esac
   v=$b
   while [ "$v" != "$version" ]; do
-    next=$(ls sql/workflow_ext--"$v"--*.sql 2>/dev/null | head -1 || true)
+    # a shipped update, or the one to the current version (sql/update/, assembled by make)
+    next=$(ls sql/workflow_ext--"$v"--*.sql sql/update/"$v"--*.sql 2>/dev/null | head -1 || true)
     [ -n "$next" ] || break
-    v=${next#sql/workflow_ext--"$v"--}; v=${v%.sql}
+    v=${next##*--}; v=${v%.sql}
   done
   [ "$v" = "$version" ] && okay "upgrade path from $b to $version" || bad "no upgrade path from $b to $version"
 done

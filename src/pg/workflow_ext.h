@@ -42,6 +42,10 @@ extern bool wf_guc_set_by_non_superuser(const char *name);
 /* node_role.c: single, primary or shard (docs/scale-out.md) */
 extern void wf_node_role_init(void);
 
+/* error_detail.c: the JSON DETAIL of every error, {"reason": ..., members} */
+extern int	errdetail_reason(const char *reason, const char *members_fmt,...) pg_attribute_printf(2, 3);
+extern char *wf_json_string(const char *text);
+
 /* core_status.c: a failed core call becomes an ereport with its SQLSTATE */
 extern void wf_raise_status(const wf_status *status, const char *object) pg_attribute_noreturn();
 extern wf_condition *wf_compile_jsonb(Jsonb *condition, const char *object);
