@@ -13,13 +13,15 @@ CREATE TABLE workflow (
     owner       text NOT NULL DEFAULT @extschema@.current_actor() CHECK (owner <> ''),
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
-    archived_at timestamptz
+    archived_at timestamptz,
+    requires_reason_code boolean NOT NULL DEFAULT false
 );
 CREATE INDEX workflow_tenant_owner_idx ON workflow (tenant, owner);
 COMMENT ON TABLE workflow IS 'A reusable hiring process: ordered stages, each with an optional rule and alerts. Visible to its owner and grantees.';
 COMMENT ON COLUMN workflow.owner IS 'The actor who created the workflow (workflow_ext.actor, or role:<oid>); the owner and the tenant''s administrators share it, delete it and transfer it (transfer_workflow_ownership).';
 COMMENT ON COLUMN workflow.tenant IS 'The organization the workflow belongs to: workflow_ext.tenant (else the actor) when it was created; never changed.';
 COMMENT ON COLUMN workflow.archived_at IS 'When the workflow was retired: no new entrants, history kept. NULL while in use.';
+COMMENT ON COLUMN workflow.requires_reason_code IS 'When true, rejecting or withdrawing a candidate in the workflow''s pipelines needs a reason_code of the tenant''s rejection_reason catalogue (22023 reason_code_required otherwise).';
 
 CREATE TABLE workflow_share (
     id             bigserial PRIMARY KEY,
@@ -144,6 +146,23 @@ COMMENT ON TABLE job_profile IS 'The source of job facts (budget, location, ...)
 COMMENT ON COLUMN job_profile.attributes IS 'The job''s facts as a JSON object; a change re-evaluates the alerts of the stages the job''s candidates stand in.';
 COMMENT ON COLUMN job_profile.tenant IS 'The organization whose job this is; every actor of it reads and writes the profile, no one else.';
 
+CREATE TABLE rejection_reason (
+    id         bigserial PRIMARY KEY,
+    tenant     text NOT NULL DEFAULT @extschema@.current_tenant(),
+    code       text NOT NULL CHECK (code ~ '^[A-Za-z0-9_.:-]{1,64}$'),
+    label      text NOT NULL CHECK (btrim(label) <> '' AND length(label) <= 200),
+    kind       text NOT NULL CHECK (kind IN ('rejected', 'withdrawn')),
+    active     boolean NOT NULL DEFAULT true,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT rejection_reason_code_key UNIQUE (tenant, kind, code)
+);
+COMMENT ON TABLE rejection_reason IS 'The tenant''s catalogue of reason codes for rejections and withdrawals (reject_candidate, withdraw_candidate, or workflow_ext.reason_code for a plain UPDATE); stage_transition.reason_code records the code used.';
+COMMENT ON COLUMN rejection_reason.tenant IS 'The organization whose catalogue this is (stamped); every actor of it reads and adds codes, no one else.';
+COMMENT ON COLUMN rejection_reason.code IS 'The stable code clients pass (letters, digits, _ . : -; at most 64), unique per tenant and kind: the same code may name a rejection and a withdrawal.';
+COMMENT ON COLUMN rejection_reason.label IS 'The human-readable text of the reason.';
+COMMENT ON COLUMN rejection_reason.kind IS 'The status the code explains: ''rejected'' or ''withdrawn''.';
+COMMENT ON COLUMN rejection_reason.active IS 'false: retired, no longer accepted (22023 unknown_reason_code); history keeps the code.';
+
 CREATE TABLE stage_transition (
     id            bigserial PRIMARY KEY,
     tenant        text NOT NULL,
@@ -160,18 +179,23 @@ CREATE TABLE stage_transition (
     alerts_raised integer NOT NULL DEFAULT 0,
     warnings      jsonb NOT NULL DEFAULT '[]',
     xact_id       xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    reason_code   text,
+    related_job_id bigint,
     -- History keeps its stages: a stage it names cannot be deleted (23503).
     CONSTRAINT stage_transition_from_stage_fk FOREIGN KEY (from_stage_id) REFERENCES workflow_stage (id),
     CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id) REFERENCES workflow_stage (id)
 );
 CREATE INDEX stage_transition_candidate_idx ON stage_transition (tenant, candidate_id, job_id, id);
 CREATE INDEX stage_transition_feed_idx ON stage_transition (xact_id, id);
-COMMENT ON TABLE stage_transition IS 'History: one row per move or status change of a candidate in a job, written by the candidate_stage triggers and never updated.';
+COMMENT ON TABLE stage_transition IS 'History: one row per entry, move, status change, transfer (to_status transferred) and removal (to_status removed) of a candidate in a job, written by the candidate_stage triggers and never updated.';
 COMMENT ON COLUMN stage_transition.tenant IS 'The tenant of the pipeline row (the job''s organization).';
 COMMENT ON COLUMN stage_transition.actor IS 'The user who made the change (workflow_ext.actor, or role:<oid>).';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
 COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE.';
 COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
+COMMENT ON COLUMN stage_transition.to_status IS 'The status after the change; ''transferred'' when transfer_candidate() took the candidate to related_job_id, ''removed'' when the pipeline row was deleted (remove_candidate() or a plain DELETE; to_stage_id is the stage it stood in).';
+COMMENT ON COLUMN stage_transition.reason_code IS 'For a rejection or withdrawal: the code of the tenant''s rejection_reason catalogue given (reject_candidate(), withdraw_candidate() or workflow_ext.reason_code); NULL otherwise.';
+COMMENT ON COLUMN stage_transition.related_job_id IS 'For a transfer: on the transferred row of the old job, the job the candidate went to; on the entry row of the new job, the job the candidate came from. NULL otherwise.';
 COMMENT ON COLUMN stage_transition.warnings IS 'The failed leaves of a ''warn'' rule at the time of the move (JSON array, empty when it passed).';
 
 CREATE TABLE candidate_stage (
@@ -182,7 +206,7 @@ CREATE TABLE candidate_stage (
     workflow_id   bigint NOT NULL,
     stage_id      bigint NOT NULL,
     status        text NOT NULL DEFAULT 'active'
-                  CHECK (status IN ('active', 'hired', 'rejected', 'withdrawn')),
+                  CHECK (status IN ('active', 'hired', 'rejected', 'withdrawn', 'transferred')),
     entered_at    timestamptz NOT NULL DEFAULT now(),
     transition_id bigint,
     visit_transition_id bigint,
@@ -203,9 +227,10 @@ CREATE TABLE candidate_stage (
 CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
 CREATE INDEX candidate_stage_stage_idx ON candidate_stage (workflow_id, stage_id);
 CREATE INDEX candidate_stage_active_idx ON candidate_stage (stage_id, entered_at) WHERE status = 'active';
-COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage().';
+COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage(); a DELETE is a removal, recorded like remove_candidate().';
 COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled from job_workflow on INSERT); ties stage_id to it through a composite foreign key.';
 COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
+COMMENT ON COLUMN candidate_stage.status IS '''active'', ''hired'' (entered a hired stage), ''rejected'' or ''withdrawn'' (reopen_candidate() makes them active again), ''transferred'' (transfer_candidate() took the candidate to another job: closed for good).';
 COMMENT ON COLUMN candidate_stage.entered_at IS 'When the candidate entered the current stage (set by the trigger).';
 COMMENT ON COLUMN candidate_stage.transition_id IS 'The stage_transition that recorded the latest change of this row (set by workflow_ext). The optimistic lock: an UPDATE that writes back an older value is refused with 40001.';
 COMMENT ON COLUMN candidate_stage.added_by IS 'The actor who brought the candidate into the job (set by workflow_ext on INSERT, never changed).';
@@ -319,8 +344,8 @@ DECLARE
     events text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
-                             'job_workflow', 'candidate_profile', 'job_profile', 'stage_transition',
-                             'candidate_stage', 'alert_event', 'facts_source']
+                             'job_workflow', 'candidate_profile', 'job_profile', 'rejection_reason',
+                             'stage_transition', 'candidate_stage', 'alert_event', 'facts_source']
     LOOP
         events := CASE WHEN t IN ('candidate_stage', 'stage_transition', 'alert_event')
                        THEN 'UPDATE OR DELETE OR TRUNCATE' ELSE 'INSERT OR UPDATE OR DELETE OR TRUNCATE' END;
@@ -339,8 +364,8 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
-                             'job_workflow', 'candidate_profile', 'job_profile', 'stage_transition',
-                             'candidate_stage', 'alert_event']
+                             'job_workflow', 'candidate_profile', 'job_profile', 'rejection_reason',
+                             'stage_transition', 'candidate_stage', 'alert_event']
     LOOP
         EXECUTE format('COMMENT ON SEQUENCE @extschema@.%I IS %L', t || '_id_seq',
                        format('The ids of %s (every tenant''s: its values show the table''s growth).', t));

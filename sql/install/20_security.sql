@@ -314,6 +314,13 @@ CREATE POLICY job_profile_tenant ON job_profile FOR ALL
     USING (tenant = @extschema@.current_tenant())
     WITH CHECK (tenant = @extschema@.current_tenant());
 
+-- The catalogue of rejection and withdrawal reasons is the tenant's, like
+-- its facts: every actor of it reads it and adds codes.
+ALTER TABLE rejection_reason ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rejection_reason_tenant ON rejection_reason FOR ALL
+    USING (tenant = @extschema@.current_tenant())
+    WITH CHECK (tenant = @extschema@.current_tenant());
+
 ALTER TABLE facts_source ENABLE ROW LEVEL SECURITY;
 CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 
@@ -322,11 +329,11 @@ CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 -- the extension's code gets a row past history_write_guard.  Never granted:
 -- TRIGGER, TRUNCATE, REFERENCES (README: Security).
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-    alert, job_workflow, candidate_profile, job_profile, candidate_stage TO PUBLIC;
+    alert, job_workflow, candidate_profile, job_profile, rejection_reason, candidate_stage TO PUBLIC;
 GRANT SELECT, INSERT ON stage_transition, alert_event TO PUBLIC;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO PUBLIC;
 GRANT SELECT ON facts_source TO PUBLIC;
 -- USAGE only: SELECT on a sequence would show every tenant's count.
 GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    job_profile_id_seq, candidate_stage_id_seq TO PUBLIC;
+    job_profile_id_seq, rejection_reason_id_seq, candidate_stage_id_seq TO PUBLIC;

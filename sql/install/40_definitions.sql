@@ -70,7 +70,7 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
-                             'job_workflow', 'candidate_profile', 'job_profile']
+                             'job_workflow', 'candidate_profile', 'job_profile', 'rejection_reason']
     LOOP
         EXECUTE format('CREATE TRIGGER stamp_tenant BEFORE INSERT OR UPDATE ON @extschema@.%I
                         FOR EACH ROW EXECUTE FUNCTION @extschema@.stamp_tenant()', t);

@@ -42,6 +42,15 @@ COMMENT ON FUNCTION candidate_stage_record() IS
 CREATE TRIGGER candidate_stage_record AFTER INSERT OR UPDATE ON candidate_stage
     FOR EACH ROW EXECUTE FUNCTION candidate_stage_record();
 
+CREATE FUNCTION candidate_stage_removed() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_candidate_stage_removed';
+COMMENT ON FUNCTION candidate_stage_removed() IS
+    'AFTER DELETE trigger on candidate_stage: every removal (remove_candidate() or a plain DELETE) writes a stage_transition row with to_status removed, from the stage and status the candidate had, and sends NOTIFY workflow_events (kind removal).';
+CREATE TRIGGER candidate_stage_removed AFTER DELETE ON candidate_stage
+    FOR EACH ROW EXECUTE FUNCTION candidate_stage_removed();
+
 CREATE FUNCTION candidate_facts_changed() RETURNS trigger
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
@@ -99,29 +108,32 @@ END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint) IS
     'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply). P0002 when the job has no visible workflow.';
 
-CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text)
+CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text,
+                                     reason_code text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_set_candidate_status';
-COMMENT ON FUNCTION set_candidate_status(bigint, bigint, text, text) IS
-    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason. P0002 when the job or the candidate is not found.';
+COMMENT ON FUNCTION set_candidate_status(bigint, bigint, text, text, text) IS
+    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason and reason code (22023 unknown_reason_code or reason_code_required). P0002 when the job or the candidate is not found.';
 
-CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
+                                 reason_code text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE sql
     SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT @extschema@.set_candidate_status($1, $2, 'rejected', $3) $$;
-COMMENT ON FUNCTION reject_candidate(bigint, bigint, text) IS
-    'Rejects an active candidate (55000 otherwise); recorded in stage_transition with the reason.';
+    AS $$ SELECT @extschema@.set_candidate_status($1, $2, 'rejected', $3, $4) $$;
+COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text) IS
+    'Rejects an active candidate (55000 otherwise); recorded in stage_transition with the reason and the reason code, a code of kind rejected of the tenant''s rejection_reason catalogue (22023 unknown_reason_code; reason_code_required when the workflow requires one).';
 
-CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
+                                   reason_code text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE sql
     SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT @extschema@.set_candidate_status($1, $2, 'withdrawn', $3) $$;
-COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text) IS
-    'Marks an active candidate as withdrawn (55000 otherwise); recorded in stage_transition.';
+    AS $$ SELECT @extschema@.set_candidate_status($1, $2, 'withdrawn', $3, $4) $$;
+COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text) IS
+    'Marks an active candidate as withdrawn (55000 otherwise); recorded in stage_transition with the reason and the reason code, a code of kind withdrawn of the tenant''s rejection_reason catalogue (22023 unknown_reason_code; reason_code_required when the workflow requires one).';
 
 CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint)
     RETURNS @extschema@.candidate_stage
@@ -129,7 +141,26 @@ CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint)
     SET search_path = pg_catalog, pg_temp
     AS $$ SELECT @extschema@.set_candidate_status($1, $2, 'active', NULL) $$;
 COMMENT ON FUNCTION reopen_candidate(bigint, bigint) IS
-    'Makes a rejected or withdrawn candidate active again in the same stage (55000 otherwise).';
+    'Makes a rejected or withdrawn candidate active again in the same stage (55000 otherwise; reason transferred for a candidate transferred to another job).';
+
+-- Transfer and removal are C (src/pg/transfer.c, src/pg/pipeline_remove.c):
+-- plain statements whose triggers check and record them like any change.
+CREATE FUNCTION transfer_candidate(candidate_id bigint, from_job_id bigint, to_job_id bigint,
+                                   to_stage_id bigint DEFAULT NULL, reason text DEFAULT NULL)
+    RETURNS @extschema@.candidate_stage
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_transfer_candidate';
+COMMENT ON FUNCTION transfer_candidate(bigint, bigint, bigint, bigint, text) IS
+    'Moves an active candidate from one job''s pipeline to another job of the same tenant, at to_stage_id (NULL: the first stage; its rule applies, 23514 changes nothing). The old row becomes transferred (history: to_status transferred, related_job_id the new job); the new row''s entry names the old job. Returns the new row. P0002 job not visible or candidate not in from_job_id; 55000 not active, already_in_job, other_tenant_job.';
+
+CREATE FUNCTION remove_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_remove_candidate';
+COMMENT ON FUNCTION remove_candidate(bigint, bigint, text) IS
+    'Takes a candidate out of a job''s pipeline (a DELETE of the row, recorded in stage_transition with to_status removed and this reason, and in the event feed as kind removal). P0002 job or candidate not found; 42501 not_editable without edit rights on the job''s workflow.';
 
 -- Acknowledging is the one change an alert event takes: the trigger stamps
 -- who and when, and refuses any other change.
@@ -281,5 +312,5 @@ COMMENT ON FUNCTION raise_overdue_alerts() IS
 
 -- Trigger functions are attached by the extension only.
 REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(),
-    candidate_facts_changed(), alert_event_acknowledge(), history_write_guard(),
+    candidate_stage_removed(), candidate_facts_changed(), alert_event_acknowledge(), history_write_guard(),
     history_keeps_alert_events(), require_actor_trigger() FROM PUBLIC;

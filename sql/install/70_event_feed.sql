@@ -1,5 +1,6 @@
--- The durable event feed: the changes (moves, status changes, alert events)
--- committed after a cursor, for consumers that must see each exactly once.
+-- The durable event feed: the changes (entries, moves, status changes,
+-- transfers, removals, alert events) committed after a cursor, for consumers
+-- that must see each exactly once.
 -- NOTIFY workflow_events stays the wake-up; this is where the data is read.
 --
 -- Order and completeness: every history and alert_event row carries the id of
@@ -81,7 +82,9 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
            LATERAL (
             SELECT t.xact_id, 0 AS kind_order, t.id,
                    jsonb_build_object(
-                       'kind', CASE WHEN t.from_stage_id IS NULL THEN 'enter'
+                       'kind', CASE WHEN t.to_status = 'removed' THEN 'removal'
+                                    WHEN t.to_status = 'transferred' THEN 'transfer'
+                                    WHEN t.from_stage_id IS NULL THEN 'enter'
                                     WHEN t.from_stage_id <> t.to_stage_id THEN 'move'
                                     ELSE 'status' END,
                        'job_id', t.job_id, 'candidate_id', t.candidate_id,
@@ -89,7 +92,13 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
                        'from_stage_id', t.from_stage_id, 'to_stage_id', t.to_stage_id,
                        'from_status', t.from_status, 'to_status', t.to_status,
                        'actor', t.actor, 'reason', t.reason, 'at', t.moved_at,
-                       'alerts_raised', t.alerts_raised) AS event
+                       'alerts_raised', t.alerts_raised)
+                   -- (only when set: a transfer's other job, a rejection's code)
+                   || CASE WHEN t.to_status = 'transferred' THEN jsonb_build_object('to_job_id', t.related_job_id)
+                           WHEN t.related_job_id IS NOT NULL THEN jsonb_build_object('from_job_id', t.related_job_id)
+                           ELSE '{}' END
+                   || CASE WHEN t.reason_code IS NOT NULL THEN jsonb_build_object('reason_code', t.reason_code)
+                           ELSE '{}' END AS event
               FROM @extschema@.stage_transition t
              WHERE (t.xact_id < p.horizon OR (t.xact_id >= p.restored AND t.xact_id <> p.own))
                AND (t.xact_id, 0, t.id) > (p.after_xid, p.after_kind, p.after_id)
@@ -108,4 +117,4 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
      LIMIT @extschema@.workflow_event_limit($2)
 $$;
 COMMENT ON FUNCTION workflow_events_since(text, integer) IS
-    'The durable event feed: moves, status changes and alert events committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it. Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';
+    'The durable event feed: entries, moves, status changes, transfers, removals and alert events committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it. Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';

@@ -16,6 +16,8 @@ SELECT pg_catalog.pg_extension_config_dump('candidate_profile', '');
 SELECT pg_catalog.pg_extension_config_dump('candidate_profile_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('job_profile', '');
 SELECT pg_catalog.pg_extension_config_dump('job_profile_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('rejection_reason', '');
+SELECT pg_catalog.pg_extension_config_dump('rejection_reason_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('stage_transition', '');
 SELECT pg_catalog.pg_extension_config_dump('stage_transition_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('candidate_stage', '');

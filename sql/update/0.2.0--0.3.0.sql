@@ -263,6 +263,9 @@ DROP FUNCTION @extschema@.pipeline_profile_attributes(bigint, bigint);
 DROP FUNCTION @extschema@.share_workflow(bigint, text, boolean);
 DROP FUNCTION @extschema@.unshare_workflow(bigint, text);
 DROP FUNCTION @extschema@.set_candidate_source(regclass, name);
+DROP FUNCTION @extschema@.set_candidate_status(bigint, bigint, text, text);
+DROP FUNCTION @extschema@.reject_candidate(bigint, bigint, text);
+DROP FUNCTION @extschema@.withdraw_candidate(bigint, bigint, text);
 
 -- ----------------------------------------------------- 10_schema: tables
 -- Templates: 0.3.0's tables as its install script creates them, in the
@@ -441,7 +444,7 @@ $keys$;
 
 -- The tables new in 0.3.0, as the install script creates them.
 
--- @install 10_schema:new job_profile
+-- @install 10_schema:new job_profile rejection_reason
 
 DO $foreign_keys$
 DECLARE

@@ -128,6 +128,7 @@ static struct config_generic *actor_record = NULL;
 static struct config_generic *tenant_record = NULL;
 static struct config_generic *admin_record = NULL;
 static struct config_generic *reason_record = NULL;
+static struct config_generic *reason_code_record = NULL;
 
 /*
  * A database that requires an actor or a tenant serves requests through
@@ -148,6 +149,16 @@ wf_reason(void)
 		(pooled() && !set_for_this_transaction("workflow_ext.reason", &reason_record)))
 		return NULL;
 	return wf_reason_setting;
+}
+
+/* workflow_ext.reason_code, on the same terms as workflow_ext.reason. */
+const char *
+wf_reason_code(void)
+{
+	if (wf_reason_code_setting == NULL || wf_reason_code_setting[0] == '\0' ||
+		(pooled() && !set_for_this_transaction("workflow_ext.reason_code", &reason_code_record)))
+		return NULL;
+	return wf_reason_code_setting;
 }
 
 static bool

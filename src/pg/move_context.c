@@ -49,17 +49,38 @@ wf_change_pop(WfChangeFrame *frame)
 		}
 }
 
-/* The innermost frame for this row that no BEFORE trigger has claimed yet. */
+/* Is f a request the trigger of kind (WF_CHANGE_STATUS: any UPDATE) takes? */
+static bool
+takes(const WfChangeFrame *f, WfChangeKind kind)
+{
+	if (kind == WF_CHANGE_ENTER || kind == WF_CHANGE_REMOVE)
+		return f->kind == kind;
+	return f->kind != WF_CHANGE_ENTER && f->kind != WF_CHANGE_REMOVE;
+}
+
+/*
+ * The innermost frame for this row that no trigger has claimed yet, of a
+ * kind the statement carries out: an UPDATE a move, status change or
+ * transfer (wf_change_claim), an INSERT a transfer's entry, a DELETE a
+ * removal (wf_change_claim_as).
+ */
 WfChangeFrame *
-wf_change_claim(int64 job_id, int64 candidate_id)
+wf_change_claim_as(int64 job_id, int64 candidate_id, WfChangeKind kind)
 {
 	for (WfChangeFrame *f = top; f != NULL; f = f->outer)
-		if (!f->claimed && f->job_id == job_id && f->candidate_id == candidate_id)
+		if (!f->claimed && f->job_id == job_id && f->candidate_id == candidate_id && takes(f, kind))
 		{
 			f->claimed = true;
 			return f;
 		}
 	return NULL;
+}
+
+/* The innermost unclaimed request to UPDATE this row (move, status, transfer). */
+WfChangeFrame *
+wf_change_claim(int64 job_id, int64 candidate_id)
+{
+	return wf_change_claim_as(job_id, candidate_id, WF_CHANGE_STATUS);
 }
 
 /* The frame whose row the BEFORE trigger stamped with transition_id. */

@@ -214,8 +214,10 @@ wf_move_to_stage(PG_FUNCTION_ARGS)
 }
 
 /*
- * set_candidate_status(candidate_id, job_id, status, reason): the status
- * functions' common body; returns the updated candidate_stage row.
+ * set_candidate_status(candidate_id, job_id, status, reason, reason_code):
+ * the status functions' common body; returns the updated candidate_stage
+ * row.  The BEFORE trigger checks reason_code against the tenant's
+ * rejection_reason catalogue.
  */
 Datum
 wf_set_candidate_status(PG_FUNCTION_ARGS)
@@ -231,6 +233,8 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	frame.kind = WF_CHANGE_STATUS;
 	frame.status = TextDatumGetCString(PG_GETARG_DATUM(2));
 	frame.reason = PG_ARGISNULL(3) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(3));
+	frame.reason_code = PG_NARGS() < 5 || PG_ARGISNULL(4) ? NULL
+		: TextDatumGetCString(PG_GETARG_DATUM(4));
 	SPI_connect();
 	change(fcinfo, &frame);
 	result = PointerGetDatum(SPI_returntuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc));

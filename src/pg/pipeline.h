@@ -50,6 +50,10 @@ extern void wf_require_pipeline_table(Relation rel, Oid schema, const char *func
 extern WfPipelineColumns wf_pipeline_columns(TupleDesc desc);
 extern WfPipelineRow wf_pipeline_read(HeapTuple tuple, TupleDesc desc, const WfPipelineColumns *c);
 extern int64 wf_next_transition_id(Oid schema);
+extern char *wf_resolve_tenant(Oid schema, int64 job_id, bool has_candidate, int64 candidate_id);
+
+/* pipeline_guard.c: does a change to status record a rejection_reason code? */
+extern bool wf_status_takes_reason_code(const char *status);
 
 /* facts_source.c: a pipeline row's facts, each source read when first needed */
 extern void wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *row);
@@ -64,13 +68,22 @@ extern Jsonb *wf_redact_leaves(Jsonb *leaves);
 extern int	wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves,
 							 bool *fires);
 
+/* What a history row records besides the change itself. */
+typedef struct WfTransitionNote
+{
+	const char *reason_code;	/* a rejection's or withdrawal's code; NULL: none */
+	bool		has_related_job;	/* a transfer: */
+	int64		related_job_id; /* the job it went to, or came from */
+} WfTransitionNote;
+
 /* pipeline_events.c: the rows a change writes, and its event */
 extern int	wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires,
 							const WfPipelineRow *row, WfFacts *facts, const char *cause);
 extern void wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from,
 								int64 from_stage_id, const char *from_status,
 								const char *actor, const char *reason,
-								int alerts_raised, Jsonb *warnings);
+								int alerts_raised, Jsonb *warnings,
+								const WfTransitionNote *note);
 extern int64 wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message,
 								WfFacts *facts);
 extern void wf_notify(const char *kind, int64 transition_id, int alert_events);

@@ -26,8 +26,8 @@ static SPIPlanPtr alert_events_plan = NULL;
 static void
 prepare_plans(Oid schema)
 {
-	Oid			transition_types[13] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID};
+	Oid			transition_types[15] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID, TEXTOID, INT8OID};
 	Oid			event_types[12] = {INT8ARRAYOID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
 	INT8OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID, TEXTOID};
 
@@ -41,10 +41,10 @@ prepare_plans(Oid schema)
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
-								"alerts_raised, warnings, tenant) "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								"alerts_raised, warnings, tenant, reason_code, related_job_id) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
 								wf_qualified(schema, "stage_transition")),
-					   13, transition_types);
+					   15, transition_types);
 
 	/*
 	 * All the events of one change in one statement: per event its id, alert
@@ -231,13 +231,18 @@ wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message, Wf
 	return id;
 }
 
+/*
+ * Writes the history row of the change that stamped row->transition_id; its
+ * to_status is row->status.  note (NULL: none) adds a rejection's reason code
+ * and a transfer's other job.
+ */
 void
 wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 from_stage_id,
 					const char *from_status, const char *actor, const char *reason,
-					int alerts_raised, Jsonb *warnings)
+					int alerts_raised, Jsonb *warnings, const WfTransitionNote *note)
 {
-	Datum		args[13];
-	char		nulls[13];
+	Datum		args[15];
+	char		nulls[15];
 	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -261,6 +266,12 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	args[11] = warnings ? JsonbPGetDatum(warnings)
 		: DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
 	args[12] = CStringGetTextDatum(row->tenant);
+	args[13] = (note && note->reason_code) ? CStringGetTextDatum(note->reason_code) : (Datum) 0;
+	if (!(note && note->reason_code))
+		nulls[13] = 'n';
+	args[14] = Int64GetDatum(note ? note->related_job_id : 0);
+	if (!(note && note->has_related_job))
+		nulls[14] = 'n';
 
 	SPI_connect();
 	prepare_plans(schema);

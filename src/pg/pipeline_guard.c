@@ -210,6 +210,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	int64		transition_id;
 	int64		existing_stage;
 	int64		given_workflow;
+	WfChangeFrame *frame;
 
 	if (!row.has_job || !row.has_candidate)
 		return tuple;			/* NOT NULL reports it */
@@ -298,6 +299,13 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	stage = stage_in_workflow(schema, row.stage_id, &row);
 	check_blocking_rule(schema, stage, &row);
 	transition_id = wf_next_transition_id(schema);
+	/* transfer_candidate()'s entry: the AFTER trigger records where it came from */
+	frame = wf_change_claim_as(row.job_id, row.candidate_id, WF_CHANGE_ENTER);
+	if (frame != NULL)
+	{
+		frame->has_transition = true;
+		frame->transition_id = transition_id;
+	}
 	{
 		/* added_by is who adds, whatever the statement said: it decides whose profile speaks */
 		int			cols[3] = {c->workflow_id, c->stage_id, c->added_by};
@@ -385,6 +393,71 @@ check_application_facts_writer(const WfPipelineRow *old, TriggerData *td, TupleD
 			 errhint("A workflow shared across tenants opens its pipelines, not the facts its rules read.")));
 }
 
+/*
+ * A rejection or withdrawal names a code of the row's tenant's catalogue
+ * (rejection_reason, read with the caller's rights: another tenant's codes
+ * are unknown), active and of that kind; a workflow with
+ * requires_reason_code needs one.  code: the function's (given) or
+ * workflow_ext.reason_code's, which a plain UPDATE that is no rejection
+ * ignores.  Shared with pipeline_record.c, which records what passed here.
+ */
+bool
+wf_status_takes_reason_code(const char *status)
+{
+	return status != NULL && (strcmp(status, "rejected") == 0 || strcmp(status, "withdrawn") == 0);
+}
+
+static void
+check_reason_code(Oid schema, const WfPipelineRow *old, const char *status, const char *code,
+				  bool given)
+{
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, INT8OID};
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		known = false;
+	bool		required = false;
+	bool		isnull;
+	Datum		d;
+
+	if (!wf_status_takes_reason_code(status) && !(given && code != NULL))
+		return;
+	args[0] = CStringGetTextDatum(old->tenant);
+	args[1] = CStringGetTextDatum(status);
+	args[2] = code ? CStringGetTextDatum(code) : (Datum) 0;
+	if (code == NULL)
+		nulls[2] = 'n';
+	args[3] = Int64GetDatum(old->workflow_id);
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT EXISTS (SELECT 1 FROM %s r WHERE r.tenant OPERATOR(pg_catalog.=) $1 "
+									   "AND r.kind OPERATOR(pg_catalog.=) $2 AND r.code OPERATOR(pg_catalog.=) $3 "
+									   "AND r.active), "
+									   "(SELECT w.requires_reason_code FROM %s w WHERE w.id OPERATOR(pg_catalog.=) $4)",
+									   wf_qualified(schema, "rejection_reason"), wf_qualified(schema, "workflow")),
+							  4, types, args, nulls, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "workflow_ext: could not read the rejection reasons");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	known = !isnull && DatumGetBool(d);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	required = !isnull && DatumGetBool(d);
+	SPI_finish();
+	if (code != NULL && !known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reason code \"%s\" is not an active code for %s candidates", code, status),
+				 errdetail_reason("unknown_reason_code", "\"code\": %s, \"kind\": %s",
+								  wf_json_string(code), wf_json_string(status)),
+				 errhint("Add it to rejection_reason (code, label, kind), or use one listed there.")));
+	if (code == NULL && required)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("workflow " INT64_FORMAT " requires a reason code to mark candidate " INT64_FORMAT
+						" in job " INT64_FORMAT " %s", old->workflow_id, old->candidate_id,
+						old->job_id, status),
+				 errdetail_reason("reason_code_required", "\"workflow_id\": " INT64_FORMAT,
+								  old->workflow_id),
+				 errhint("Pass reason_code, or SET LOCAL workflow_ext.reason_code for a plain UPDATE.")));
+}
+
 /* A move function's request, resolved against the row as locked now. */
 static HeapTuple
 apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipelineRow *new,
@@ -395,6 +468,20 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 	bool		nulls[1] = {false};
 
 	frame->from_stage_id = old->stage_id;
+	if (frame->kind == WF_CHANGE_TRANSFER_OUT)
+	{
+		if (strcmp(old->status, "active") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is %s, not active",
+							old->candidate_id, old->job_id, old->status),
+					 errdetail_reason("not_active", "\"status\": %s", wf_json_string(old->status)),
+					 errhint("Only an active candidate is transferred; reopen_candidate() first.")));
+		cols[0] = c->status;
+		values[0] = CStringGetTextDatum("transferred");
+		new->status = "transferred";
+		return heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+	}
 	if (frame->kind == WF_CHANGE_STATUS)
 	{
 		if (strcmp(old->status, frame->status) == 0)
@@ -517,9 +604,30 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	}
 	else
 	{
-		/* A status change: active -> rejected/withdrawn, or back (reopen). */
+		/*
+		 * A status change: active -> rejected/withdrawn, or back (reopen);
+		 * active -> transferred by transfer_candidate() alone, for good.
+		 */
+		if (strcmp(old.status, "transferred") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+							" was transferred to another job and cannot be %s",
+							old.candidate_id, old.job_id,
+							strcmp(new.status, "active") == 0 ? "reopened" : "changed"),
+					 errdetail_reason("transferred", NULL),
+					 errhint("Add the candidate to this job again with add_candidate() after remove_candidate().")));
+		if (strcmp(new.status, "transferred") == 0 &&
+			(frame == NULL || frame->kind != WF_CHANGE_TRANSFER_OUT))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
+							" is transferred by transfer_candidate(), not by setting the status",
+							old.candidate_id, old.job_id),
+					 errdetail_reason("transfer_by_function", NULL),
+					 errhint("transfer_candidate() records the job the candidate goes to.")));
 		if (!is_closed(new.status) && strcmp(new.status, "active") != 0 &&
-			strcmp(new.status, "hired") != 0)
+			strcmp(new.status, "hired") != 0 && strcmp(new.status, "transferred") != 0)
 			return tuple;		/* not a status at all: the CHECK constraint reports it */
 		if (strcmp(new.status, "hired") == 0)
 			ereport(ERROR,
@@ -527,7 +635,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is hired by moving into a hired stage, not by setting the status",
 							old.candidate_id, old.job_id)));
-		if (strcmp(old.status, "active") == 0 ? !is_closed(new.status)
+		if (strcmp(old.status, "active") == 0
+			? !(is_closed(new.status) || strcmp(new.status, "transferred") == 0)
 			: !(is_closed(old.status) && strcmp(new.status, "active") == 0))
 		{
 			if (strcmp(new.status, "active") == 0)
@@ -538,6 +647,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 								old.status)));
 			not_active(&old);
 		}
+		check_reason_code(schema, &old, new.status,
+						  frame != NULL ? frame->reason_code : wf_reason_code(), frame != NULL);
 		transition_id = wf_next_transition_id(schema);
 		tuple = stamp(tuple, desc, c, transition_id, false, NULL);
 		{

@@ -59,6 +59,7 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	const char *reason;
 	int			raised = 0;
 	Jsonb	   *warnings = NULL;
+	WfTransitionNote note;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -115,6 +116,15 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	actor = frame ? frame->actor : wf_actor();
 	reason = frame ? frame->reason : wf_reason();
 	entered = inserted || row.stage_id != old.stage_id;
+	/* a rejection's code, as the guard checked it; a transfer's other job */
+	memset(&note, 0, sizeof(note));
+	if (!entered && wf_status_takes_reason_code(row.status))
+		note.reason_code = frame ? frame->reason_code : wf_reason_code();
+	if (frame != NULL && frame->has_related_job)
+	{
+		note.has_related_job = true;
+		note.related_job_id = frame->related_job_id;
+	}
 	if (entered)
 	{
 		const WfStage *stage = wf_stage_lookup(schema, row.stage_id);
@@ -141,16 +151,16 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 			}
 			/* The history row first: alert events reference it. */
 			wf_write_transition(schema, &row, !inserted, old.stage_id,
-								inserted ? NULL : old.status, actor, reason, raised, warnings);
+								inserted ? NULL : old.status, actor, reason, raised, warnings, &note);
 			if (raised > 0)
 				raised = wf_raise_alerts(schema, stage, fires, &row, &facts, "entry");
 		}
 		else
 			wf_write_transition(schema, &row, !inserted, old.stage_id,
-								inserted ? NULL : old.status, actor, reason, 0, NULL);
+								inserted ? NULL : old.status, actor, reason, 0, NULL, &note);
 	}
 	else
-		wf_write_transition(schema, &row, true, old.stage_id, old.status, actor, reason, 0, NULL);
+		wf_write_transition(schema, &row, true, old.stage_id, old.status, actor, reason, 0, NULL, &note);
 
 	if (frame != NULL)
 	{
@@ -164,6 +174,8 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(old_context);
 		}
 	}
-	wf_notify(inserted ? "enter" : entered ? "move" : "status", row.transition_id, raised);
+	wf_notify(inserted ? "enter" : entered ? "move"
+			  : strcmp(row.status, "transferred") == 0 ? "transfer" : "status",
+			  row.transition_id, raised);
 	return PointerGetDatum(NULL);
 }

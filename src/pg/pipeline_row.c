@@ -5,6 +5,7 @@
 #include "workflow_ext.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -93,4 +94,33 @@ wf_next_transition_id(Oid schema)
 	if (!OidIsValid(seq))
 		elog(ERROR, "workflow_ext: sequence stage_transition_id_seq is missing");
 	return nextval_internal(seq, false);
+}
+
+/*
+ * job_tenant(job_id), or pipeline_tenant(job_id, candidate_id) when
+ * has_candidate: whose job (pipeline row) the ids name for the caller, or
+ * NULL; in the caller's memory context.  Run with the caller's rights.
+ */
+char *
+wf_resolve_tenant(Oid schema, int64 job_id, bool has_candidate, int64 candidate_id)
+{
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		args[2] = {Int64GetDatum(job_id), Int64GetDatum(candidate_id)};
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *tenant = NULL;
+
+	SPI_connect();
+	if (SPI_execute_with_args(has_candidate
+							  ? psprintf("SELECT %s($1, $2)", wf_qualified(schema, "pipeline_tenant"))
+							  : psprintf("SELECT %s($1)", wf_qualified(schema, "job_tenant")),
+							  has_candidate ? 2 : 1, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not resolve job " INT64_FORMAT, job_id);
+	if (SPI_processed == 1)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		tenant = v ? MemoryContextStrdup(caller, v) : NULL;
+	}
+	SPI_finish();
+	return tenant;
 }

@@ -10,6 +10,7 @@ PG_MODULE_MAGIC;
 char	   *wf_actor_setting = NULL;
 bool		wf_require_actor_setting = false;
 char	   *wf_reason_setting = NULL;
+char	   *wf_reason_code_setting = NULL;
 char	   *wf_trusted_role_setting = NULL;
 char	   *wf_tenant_setting = NULL;
 bool		wf_require_tenant_setting = false;
@@ -60,6 +61,11 @@ _PG_init(void)
 	DefineCustomStringVariable("workflow_ext.reason",
 							   "Reason recorded in stage_transition for a plain UPDATE of candidate_stage.",
 							   NULL, &wf_reason_setting, "", PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("workflow_ext.reason_code",
+							   "Reason code (of the tenant's rejection_reason catalogue) recorded for a plain "
+							   "UPDATE of candidate_stage that rejects or withdraws a candidate.",
+							   NULL, &wf_reason_code_setting, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
 	DefineCustomIntVariable("workflow_ext.stage_cache_size",
 							"Most compiled stages a backend keeps; the cache is emptied when full.",

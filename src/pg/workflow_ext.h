@@ -24,6 +24,7 @@
 extern char *wf_actor_setting;
 extern bool wf_require_actor_setting;
 extern char *wf_reason_setting;
+extern char *wf_reason_code_setting;
 extern char *wf_trusted_role_setting;
 extern char *wf_tenant_setting;
 extern bool wf_require_tenant_setting;
@@ -35,6 +36,7 @@ extern const char *wf_actor(void);
 extern const char *wf_tenant(void);
 extern bool wf_tenant_admin(void);
 extern const char *wf_reason(void);
+extern const char *wf_reason_code(void);
 extern char *wf_role_identity_of(Oid role);
 extern void wf_require_actor_guard(void);
 extern bool wf_guc_set_by_non_superuser(const char *name);
@@ -180,7 +182,10 @@ typedef enum WfChangeKind
 {
 	WF_CHANGE_NEXT,				/* to the next stage */
 	WF_CHANGE_STAGE,			/* to stage_id */
-	WF_CHANGE_STATUS			/* to status */
+	WF_CHANGE_STATUS,			/* to status */
+	WF_CHANGE_TRANSFER_OUT,		/* status transferred, to related_job_id */
+	WF_CHANGE_ENTER,			/* an insert: entry from related_job_id */
+	WF_CHANGE_REMOVE			/* a delete */
 } WfChangeKind;
 
 typedef struct WfChangeFrame
@@ -194,7 +199,10 @@ typedef struct WfChangeFrame
 	int64		expected_stage_id;
 	const char *status;
 	const char *reason;			/* NULL: none */
+	const char *reason_code;	/* NULL: none (rejection_reason.code) */
 	const char *actor;
+	bool		has_related_job;	/* a transfer: the other job */
+	int64		related_job_id;
 	/* what the triggers did */
 	bool		claimed;		/* a BEFORE trigger took the request */
 	int64		from_stage_id;
@@ -210,6 +218,7 @@ typedef struct WfChangeFrame
 extern void wf_change_push(WfChangeFrame *frame);
 extern void wf_change_pop(WfChangeFrame *frame);
 extern WfChangeFrame *wf_change_claim(int64 job_id, int64 candidate_id);
+extern WfChangeFrame *wf_change_claim_as(int64 job_id, int64 candidate_id, WfChangeKind kind);
 extern WfChangeFrame *wf_change_for_transition(int64 transition_id);
 
 #endif							/* WORKFLOW_EXT_H */
