@@ -175,9 +175,9 @@ BEGIN
         WHEN 'add_candidate' THEN
             SELECT to_jsonb(c) INTO result FROM @extschema@.add_candidate(cid, jid) c;
         WHEN 'reject_candidate' THEN
-            SELECT to_jsonb(c) INTO result FROM @extschema@.reject_candidate(cid, jid, args->>'reason') c;
+            SELECT to_jsonb(c) INTO result FROM @extschema@.reject_candidate(cid, jid, args->>'reason', args->>'reason_code') c;
         WHEN 'withdraw_candidate' THEN
-            SELECT to_jsonb(c) INTO result FROM @extschema@.withdraw_candidate(cid, jid, args->>'reason') c;
+            SELECT to_jsonb(c) INTO result FROM @extschema@.withdraw_candidate(cid, jid, args->>'reason', args->>'reason_code') c;
         WHEN 'reopen_candidate' THEN
             SELECT to_jsonb(c) INTO result FROM @extschema@.reopen_candidate(cid, jid) c;
         WHEN 'candidate_facts' THEN
