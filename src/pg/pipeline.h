@@ -57,6 +57,12 @@ extern void wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *ro
 /* facts_changed_trigger.c: an open stage visit's alerts evaluated again (cause facts) */
 extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts);
 
+/*
+ * auto_advance.c: an active candidate standing in an auto_advance stage moves
+ * on when the next stage's rule holds (facts: the row's, or NULL to read them)
+ */
+extern void wf_auto_advance(Oid schema, const WfPipelineRow *row, WfFacts *facts);
+
 /* stage_alerts.c: which of a stage's alerts fire for these facts */
 extern bool wf_rule_holds(const WfStage *stage, WfFacts *facts, char **failed_leaves);
 extern Jsonb *wf_json_text_to_jsonb(const char *text);
@@ -70,7 +76,7 @@ extern int	wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires,
 extern void wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from,
 								int64 from_stage_id, const char *from_status,
 								const char *actor, const char *reason,
-								int alerts_raised, Jsonb *warnings);
+								int alerts_raised, Jsonb *warnings, Jsonb *on_enter);
 extern int64 wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message,
 								WfFacts *facts);
 extern void wf_notify(const char *kind, int64 transition_id, int alert_events);

@@ -1,6 +1,7 @@
 /*
  * pipeline_events.c - what a change of the pipeline writes: the
- * stage_transition row, alert_event rows, and the NOTIFY that wakes
+ * stage_transition row (with the entered stage's on_enter actions, as they
+ * are at the entry), alert_event rows, and the NOTIFY that wakes
  * listeners.  Every row is written with the caller's rights and announced to
  * the history guard first (rights.c).  Plans are prepared once per backend.
  */
@@ -26,8 +27,8 @@ static SPIPlanPtr alert_events_plan = NULL;
 static void
 prepare_plans(Oid schema)
 {
-	Oid			transition_types[13] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID};
+	Oid			transition_types[14] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID, JSONBOID};
 	Oid			event_types[12] = {INT8ARRAYOID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
 	INT8OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID, TEXTOID};
 
@@ -41,10 +42,10 @@ prepare_plans(Oid schema)
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
-								"alerts_raised, warnings, tenant) "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								"alerts_raised, warnings, tenant, on_enter) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
 								wf_qualified(schema, "stage_transition")),
-					   13, transition_types);
+					   14, transition_types);
 
 	/*
 	 * All the events of one change in one statement: per event its id, alert
@@ -234,10 +235,10 @@ wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message, Wf
 void
 wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 from_stage_id,
 					const char *from_status, const char *actor, const char *reason,
-					int alerts_raised, Jsonb *warnings)
+					int alerts_raised, Jsonb *warnings, Jsonb *on_enter)
 {
-	Datum		args[13];
-	char		nulls[13];
+	Datum		args[14];
+	char		nulls[14];
 	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -261,6 +262,9 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	args[11] = warnings ? JsonbPGetDatum(warnings)
 		: DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
 	args[12] = CStringGetTextDatum(row->tenant);
+	args[13] = on_enter ? JsonbPGetDatum(on_enter) : (Datum) 0;
+	if (on_enter == NULL)
+		nulls[13] = 'n';
 
 	SPI_connect();
 	prepare_plans(schema);

@@ -3,7 +3,8 @@
  * BEFORE trigger let through.  For a row entering a stage: evaluate a warning
  * rule (its failed leaves become the history row's warnings) and the stage's
  * alerts against the facts, write the stage_transition row, then the
- * alert_event rows; for a status change, the history row alone.  Then NOTIFY.
+ * alert_event rows; for a status change, the history row alone.  Then NOTIFY,
+ * and a stage that advances by itself moves the candidate on (auto_advance.c).
  *
  * Nothing waits between the two triggers: what this one needs it reads again
  * (the facts, with the same statement's visibility), so a bulk UPDATE keeps
@@ -104,6 +105,7 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 
 				wf_facts_for_row(&facts, schema, &row);
 				wf_reevaluate_visit(schema, &row, &facts);
+				wf_auto_advance(schema, &row, &facts);
 			}
 			return PointerGetDatum(NULL);
 		}
@@ -118,6 +120,7 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	if (entered)
 	{
 		const WfStage *stage = wf_stage_lookup(schema, row.stage_id);
+		Jsonb	   *on_enter = stage != NULL ? stage->on_enter : NULL;
 		bool	   *fires = NULL;
 
 		if (stage != NULL && (stage->has_rule || stage->n_alerts > 0))
@@ -141,16 +144,18 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 			}
 			/* The history row first: alert events reference it. */
 			wf_write_transition(schema, &row, !inserted, old.stage_id,
-								inserted ? NULL : old.status, actor, reason, raised, warnings);
+								inserted ? NULL : old.status, actor, reason, raised, warnings,
+								on_enter);
 			if (raised > 0)
 				raised = wf_raise_alerts(schema, stage, fires, &row, &facts, "entry");
 		}
 		else
 			wf_write_transition(schema, &row, !inserted, old.stage_id,
-								inserted ? NULL : old.status, actor, reason, 0, NULL);
+								inserted ? NULL : old.status, actor, reason, 0, NULL, on_enter);
 	}
 	else
-		wf_write_transition(schema, &row, true, old.stage_id, old.status, actor, reason, 0, NULL);
+		wf_write_transition(schema, &row, true, old.stage_id, old.status, actor, reason, 0, NULL,
+							NULL);
 
 	if (frame != NULL)
 	{
@@ -165,5 +170,11 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 		}
 	}
 	wf_notify(inserted ? "enter" : entered ? "move" : "status", row.transition_id, raised);
+
+	/*
+	 * Entered (or reopened in) a stage that moves its candidates on by
+	 * itself: a move of its own, recorded after this one.
+	 */
+	wf_auto_advance(schema, &row, NULL);
 	return PointerGetDatum(NULL);
 }

@@ -134,6 +134,10 @@ typedef struct WfStage
 	bool		rule_blocks;
 	bool		has_next;		/* false at the last stage */
 	int64		next_stage_id;	/* the next stage by position, when has_next */
+	bool		archived;		/* archived_at is set: no new entrants */
+	bool		auto_advance;	/* an active candidate here moves on by itself
+								 * when the next stage's rule holds */
+	Jsonb	   *on_enter;		/* the actions of an entry; NULL for none */
 	WfCompiled	rule;			/* rule.cond NULL when the stage has no rule */
 	int			n_alerts;
 	WfAlert    *alerts;
@@ -195,6 +199,10 @@ typedef struct WfChangeFrame
 	const char *status;
 	const char *reason;			/* NULL: none */
 	const char *actor;
+	bool		auto_advance;	/* the stage moves the candidate by itself
+								 * (auto_advance.c): only from expected_stage_id
+								 * in the visit expected_visit_id, else no change */
+	int64		expected_visit_id;
 	/* what the triggers did */
 	bool		claimed;		/* a BEFORE trigger took the request */
 	int64		from_stage_id;
@@ -211,5 +219,6 @@ extern void wf_change_push(WfChangeFrame *frame);
 extern void wf_change_pop(WfChangeFrame *frame);
 extern WfChangeFrame *wf_change_claim(int64 job_id, int64 candidate_id);
 extern WfChangeFrame *wf_change_for_transition(int64 transition_id);
+extern bool wf_change_auto_entered(int64 job_id, int64 candidate_id, int64 stage_id);
 
 #endif							/* WORKFLOW_EXT_H */
