@@ -57,6 +57,8 @@ function defineModels(sequelize) {
     position: { type: INTEGER, allowNull: false }, kind: TEXT, config: JSONB,
     sla: STRING,                               // an interval, as PostgreSQL prints it
     archived_at: DATE,
+    auto_advance: BOOLEAN,                     // moves on when the next stage's rule holds
+    on_enter: JSONB,                           // actions of every entry (stage_action events)
   }, options('workflow_stage'));
   m.StageRule = sequelize.define('StageRule', {
     id, tenant, stage_id: { type: BIGINT, allowNull: false }, name: TEXT, condition: JSONB, on_fail: TEXT,
@@ -85,7 +87,7 @@ function defineModels(sequelize) {
   m.StageTransition = sequelize.define('StageTransition', {
     id, tenant, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT, from_stage_id: BIGINT,
     to_stage_id: BIGINT, from_status: TEXT, to_status: TEXT, actor: TEXT, reason: TEXT,
-    moved_at: DATE, alerts_raised: INTEGER, warnings: JSONB,
+    moved_at: DATE, alerts_raised: INTEGER, warnings: JSONB, on_enter: JSONB,
   }, options('stage_transition'));
   m.AlertEvent = sequelize.define('AlertEvent', {
     id, tenant, alert_id: BIGINT, job_id: BIGINT, candidate_id: BIGINT, workflow_id: BIGINT,

@@ -51,6 +51,8 @@ CREATE TABLE workflow_stage (
     config      jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(config) = 'object'),
     sla         interval CHECK (sla > interval '0'),
     archived_at timestamptz,
+    auto_advance boolean NOT NULL DEFAULT false,
+    on_enter    jsonb,
     CONSTRAINT workflow_stage_position_key UNIQUE (workflow_id, position) DEFERRABLE INITIALLY IMMEDIATE,
     CONSTRAINT workflow_stage_workflow_id_id_key UNIQUE (workflow_id, id)
 );
@@ -60,6 +62,8 @@ COMMENT ON COLUMN workflow_stage.tenant IS 'The tenant of the stage''s workflow 
 COMMENT ON COLUMN workflow_stage.kind IS '''hired'': entering this stage sets the candidate''s status to hired.';
 COMMENT ON COLUMN workflow_stage.config IS 'Free-form stage configuration for the application (a JSON object).';
 COMMENT ON COLUMN workflow_stage.archived_at IS 'When the stage was retired: no new entrants, history kept. NULL while in use.';
+COMMENT ON COLUMN workflow_stage.auto_advance IS 'When true, an active candidate standing in this stage moves on by itself to the next stage as soon as that stage''s rule holds (on entry, and when the candidate''s, the application''s or the job''s facts change); recorded with the actor whose change caused it and reason auto_advance. A next stage without a rule, or archived, is never entered by itself.';
+COMMENT ON COLUMN workflow_stage.on_enter IS 'Declarative actions for the application on every entry into this stage (a JSON object, at most 64 KB, e.g. {"email_template": "phone-screen-invite"}), delivered as stage_action events by workflow_events_since(); NULL for none. 22023 (invalid_on_enter) otherwise.';
 COMMENT ON COLUMN workflow_stage.sla IS 'Time a candidate may stay in this stage before raise_overdue_alerts() raises an event; NULL for none.';
 
 CREATE TABLE stage_rule (
@@ -181,6 +185,7 @@ CREATE TABLE stage_transition (
     xact_id       xid8 NOT NULL DEFAULT pg_current_xact_id(),
     reason_code   text,
     related_job_id bigint,
+    on_enter      jsonb,
     -- History keeps its stages: a stage it names cannot be deleted (23503).
     CONSTRAINT stage_transition_from_stage_fk FOREIGN KEY (from_stage_id) REFERENCES workflow_stage (id),
     CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id) REFERENCES workflow_stage (id)
@@ -191,11 +196,12 @@ COMMENT ON TABLE stage_transition IS 'History: one row per entry, move, status c
 COMMENT ON COLUMN stage_transition.tenant IS 'The tenant of the pipeline row (the job''s organization).';
 COMMENT ON COLUMN stage_transition.actor IS 'The user who made the change (workflow_ext.actor, or role:<oid>).';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
-COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE.';
+COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE; auto_advance for a move an auto_advance stage made by itself.';
 COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN stage_transition.to_status IS 'The status after the change; ''transferred'' when transfer_candidate() took the candidate to related_job_id, ''removed'' when the pipeline row was deleted (remove_candidate() or a plain DELETE; to_stage_id is the stage it stood in).';
 COMMENT ON COLUMN stage_transition.reason_code IS 'For a rejection or withdrawal: the code of the tenant''s rejection_reason catalogue given (reject_candidate(), withdraw_candidate() or workflow_ext.reason_code); NULL otherwise.';
 COMMENT ON COLUMN stage_transition.related_job_id IS 'For a transfer: on the transferred row of the old job, the job the candidate went to; on the entry row of the new job, the job the candidate came from. NULL otherwise.';
+COMMENT ON COLUMN stage_transition.on_enter IS 'The entered stage''s on_enter as it was at the entry (a later edit of the stage does not change it): the actions of the entry''s stage_action event in the feed. NULL for a status change or a stage without actions.';
 COMMENT ON COLUMN stage_transition.warnings IS 'The failed leaves of a ''warn'' rule at the time of the move (JSON array, empty when it passed).';
 
 CREATE TABLE candidate_stage (

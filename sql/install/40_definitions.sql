@@ -129,6 +129,33 @@ COMMENT ON FUNCTION alert_validate() IS 'Trigger: validates an alert''s field_na
 CREATE TRIGGER alert_validate BEFORE INSERT OR UPDATE ON alert
     FOR EACH ROW EXECUTE FUNCTION alert_validate();
 
+-- A stage's on_enter is what the feed hands the application on every entry:
+-- a JSON object, bounded like everything the feed copies.
+CREATE FUNCTION workflow_stage_validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME <> 'workflow_stage' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'workflow_stage_validate() fires only on workflow_stage'
+            USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF NEW.on_enter IS NOT NULL
+       AND (jsonb_typeof(NEW.on_enter) <> 'object' OR octet_length(NEW.on_enter::text) > 65536) THEN
+        RAISE EXCEPTION 'on_enter of stage "%" must be a JSON object of at most 64 KB', NEW.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = json_build_object('reason', 'invalid_on_enter',
+                                             'type', jsonb_typeof(NEW.on_enter),
+                                             'bytes', octet_length(NEW.on_enter::text))::text,
+                  HINT = 'Give NULL for no actions, or an object such as {"email_template": "phone-screen-invite"}.';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION workflow_stage_validate() IS 'Trigger: a stage''s on_enter is NULL or a JSON object of at most 64 KB (22023, reason invalid_on_enter).';
+CREATE TRIGGER workflow_stage_validate BEFORE INSERT OR UPDATE OF on_enter ON workflow_stage
+    FOR EACH ROW EXECUTE FUNCTION workflow_stage_validate();
+REVOKE EXECUTE ON FUNCTION workflow_stage_validate() FROM PUBLIC;
+
 -- One alert per leaf of the rule, kept in step with the rule: ids of leaves
 -- that stay (same JSON path) are kept, so an edit does not re-fire them.
 CREATE FUNCTION stage_rule_sync_alerts() RETURNS trigger
@@ -419,8 +446,9 @@ BEGIN
     VALUES ($2, src.description) RETURNING id INTO new_id;
 
     -- Stages map onto their copies by position, which is unique per workflow.
-    INSERT INTO @extschema@.workflow_stage (workflow_id, name, position, kind, config, sla)
-    SELECT new_id, s.name, s.position, s.kind, s.config, s.sla
+    INSERT INTO @extschema@.workflow_stage (workflow_id, name, position, kind, config, sla,
+                                            auto_advance, on_enter)
+    SELECT new_id, s.name, s.position, s.kind, s.config, s.sla, s.auto_advance, s.on_enter
       FROM @extschema@.workflow_stage s WHERE s.workflow_id = $1;
 
     INSERT INTO @extschema@.stage_rule (stage_id, name, condition, on_fail)

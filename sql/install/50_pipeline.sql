@@ -103,10 +103,12 @@ BEGIN
     END IF;
     INSERT INTO @extschema@.candidate_stage AS c (job_id, candidate_id) VALUES ($2, $1)
     RETURNING * INTO cs;
+    -- The row as it stands: an auto_advance first stage may have moved the candidate on.
+    SELECT * INTO cs FROM @extschema@.candidate_stage c WHERE c.id = cs.id;
     RETURN cs;
 END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint) IS
-    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply). P0002 when the job has no visible workflow.';
+    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow.';
 
 CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text,
                                      reason_code text DEFAULT NULL)

@@ -1,6 +1,7 @@
 -- The durable event feed: the changes (entries, moves, status changes,
--- transfers, removals, alert events) committed after a cursor, for consumers
--- that must see each exactly once.
+-- transfers, removals, alert events, the on_enter actions of the stages
+-- entered) committed after a cursor, for consumers that must see each
+-- exactly once.
 -- NOTIFY workflow_events stays the wake-up; this is where the data is read.
 --
 -- Order and completeness: every history and alert_event row carries the id of
@@ -9,12 +10,14 @@
 -- (pg_snapshot_xmin of the current snapshot): all of those have committed or
 -- aborted, so no row can later appear before the cursor.  A transaction that
 -- commits late with a lower id holds the feed back until it ends, rather than
--- being skipped.  Rows are ordered by (xact_id, history before alert events,
--- id); the cursor is that triple.  Row-level security applies: an actor reads
+-- being skipped.  Rows are ordered by (xact_id, history, then alert events,
+-- then stage actions, id); the cursor is that triple.  A stage action is the
+-- on_enter the history row of an entry copied from its stage at the entry:
+-- one per entry, the same whenever it is read.  Row-level security applies: an actor reads
 -- its own workflows' events.
 
--- A cursor is "xact_id:kind:id" (kind 0: history, 1: alert event); NULL is
--- the start.
+-- A cursor is "xact_id:kind:id" (kind 0: history, 1: alert event, 2: stage
+-- action, whose id is its history row's); NULL is the start.
 CREATE FUNCTION workflow_event_position(cursor text, max_events integer,
                                         OUT after_xid xid8, OUT after_kind integer,
                                         OUT after_id bigint, OUT horizon xid8,
@@ -32,7 +35,7 @@ BEGIN
     after_kind := -1;
     after_id := 0;
     IF $1 IS NOT NULL THEN
-        parts := regexp_match($1, '^([0-9]{1,20}):([01]):(-?[0-9]{1,19})$');
+        parts := regexp_match($1, '^([0-9]{1,20}):([012]):(-?[0-9]{1,19})$');
         IF parts IS NULL THEN
             RAISE EXCEPTION 'invalid event cursor "%"', $1
                 USING ERRCODE = '22023',
@@ -112,9 +115,20 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
                        'at', e.raised_at)
               FROM @extschema@.alert_event e
              WHERE (e.xact_id < p.horizon OR (e.xact_id >= p.restored AND e.xact_id <> p.own))
-               AND (e.xact_id, 1, e.id) > (p.after_xid, p.after_kind, p.after_id)) f
+               AND (e.xact_id, 1, e.id) > (p.after_xid, p.after_kind, p.after_id)
+            UNION ALL
+            SELECT a.xact_id, 2, a.id,
+                   jsonb_build_object(
+                       'kind', 'stage_action', 'job_id', a.job_id, 'candidate_id', a.candidate_id,
+                       'workflow_id', a.workflow_id, 'transition_id', a.id,
+                       'stage_id', a.to_stage_id, 'actions', a.on_enter,
+                       'actor', a.actor, 'reason', a.reason, 'at', a.moved_at)
+              FROM @extschema@.stage_transition a
+             WHERE a.on_enter IS NOT NULL
+               AND (a.xact_id < p.horizon OR (a.xact_id >= p.restored AND a.xact_id <> p.own))
+               AND (a.xact_id, 2, a.id) > (p.after_xid, p.after_kind, p.after_id)) f
      ORDER BY f.xact_id, f.kind_order, f.id
      LIMIT @extschema@.workflow_event_limit($2)
 $$;
 COMMENT ON FUNCTION workflow_events_since(text, integer) IS
-    'The durable event feed: entries, moves, status changes, transfers, removals and alert events committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it. Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';
+    'The durable event feed: entries, moves, status changes, transfers, removals, alert events and the stage actions (on_enter) of entries committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it. Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';

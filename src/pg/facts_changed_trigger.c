@@ -6,7 +6,9 @@
  * (job_profile) concern that job's pipeline.  (An application's facts,
  * candidate_stage.attributes, are the pipeline row itself:
  * pipeline_record.c.)  An alert fires at most once per stage visit: the
- * events' unique key includes the visit's transition id.
+ * events' unique key includes the visit's transition id.  A candidate standing
+ * in an auto_advance stage moves on when the next stage's rule now holds
+ * (auto_advance.c).
  *
  * Runs with the writer's rights: only the pipelines the writer can see are
  * evaluated, with the facts of each row's tenant.  The pipeline rows are
@@ -307,6 +309,7 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		if (given != NULL)
 			facts.doc[by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = given;
 		wf_reevaluate_visit(schema, &rows[i], &facts);
+		wf_auto_advance(schema, &rows[i], &facts);
 	}
 	return PointerGetDatum(NULL);
 }

@@ -92,3 +92,19 @@ wf_change_for_transition(int64 transition_id)
 			return f;
 	return NULL;
 }
+
+/*
+ * Has a stage's auto-advance already brought this row into stage_id in the
+ * chain of changes now running (auto_advance.c)?  A chain enters each stage
+ * by itself at most once, so it is bounded by the workflow's length, whatever
+ * an application's trigger does in between.
+ */
+bool
+wf_change_auto_entered(int64 job_id, int64 candidate_id, int64 stage_id)
+{
+	for (WfChangeFrame *f = top; f != NULL; f = f->outer)
+		if (f->auto_advance && f->job_id == job_id && f->candidate_id == candidate_id &&
+			f->stage_id == stage_id)
+			return true;
+	return false;
+}

@@ -61,6 +61,12 @@ extern void wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *ro
 /* facts_changed_trigger.c: an open stage visit's alerts evaluated again (cause facts) */
 extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts);
 
+/*
+ * auto_advance.c: an active candidate standing in an auto_advance stage moves
+ * on when the next stage's rule holds (facts: the row's, or NULL to read them)
+ */
+extern void wf_auto_advance(Oid schema, const WfPipelineRow *row, WfFacts *facts);
+
 /* stage_alerts.c: which of a stage's alerts fire for these facts */
 extern bool wf_rule_holds(const WfStage *stage, WfFacts *facts, char **failed_leaves);
 extern Jsonb *wf_json_text_to_jsonb(const char *text);
@@ -74,6 +80,7 @@ typedef struct WfTransitionNote
 	const char *reason_code;	/* a rejection's or withdrawal's code; NULL: none */
 	bool		has_related_job;	/* a transfer: */
 	int64		related_job_id; /* the job it went to, or came from */
+	Jsonb	   *on_enter;		/* an entry: the stage's on_enter; NULL: none */
 } WfTransitionNote;
 
 /* pipeline_events.c: the rows a change writes, and its event */

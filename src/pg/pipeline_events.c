@@ -1,6 +1,7 @@
 /*
  * pipeline_events.c - what a change of the pipeline writes: the
- * stage_transition row, alert_event rows, and the NOTIFY that wakes
+ * stage_transition row (with the entered stage's on_enter actions, as they
+ * are at the entry), alert_event rows, and the NOTIFY that wakes
  * listeners.  Every row is written with the caller's rights and announced to
  * the history guard first (rights.c).  Plans are prepared once per backend.
  */
@@ -26,8 +27,8 @@ static SPIPlanPtr alert_events_plan = NULL;
 static void
 prepare_plans(Oid schema)
 {
-	Oid			transition_types[15] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID, TEXTOID, INT8OID};
+	Oid			transition_types[16] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID, TEXTOID, INT8OID, JSONBOID};
 	Oid			event_types[12] = {INT8ARRAYOID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
 	INT8OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID, TEXTOID};
 
@@ -41,10 +42,10 @@ prepare_plans(Oid schema)
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
-								"alerts_raised, warnings, tenant, reason_code, related_job_id) "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+								"alerts_raised, warnings, tenant, reason_code, related_job_id, on_enter) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
 								wf_qualified(schema, "stage_transition")),
-					   15, transition_types);
+					   16, transition_types);
 
 	/*
 	 * All the events of one change in one statement: per event its id, alert
@@ -241,8 +242,8 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 					const char *from_status, const char *actor, const char *reason,
 					int alerts_raised, Jsonb *warnings, const WfTransitionNote *note)
 {
-	Datum		args[15];
-	char		nulls[15];
+	Datum		args[16];
+	char		nulls[16];
 	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -272,6 +273,9 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	args[14] = Int64GetDatum(note ? note->related_job_id : 0);
 	if (!(note && note->has_related_job))
 		nulls[14] = 'n';
+	args[15] = (note && note->on_enter) ? JsonbPGetDatum(note->on_enter) : (Datum) 0;
+	if (!(note && note->on_enter))
+		nulls[15] = 'n';
 
 	SPI_connect();
 	prepare_plans(schema);

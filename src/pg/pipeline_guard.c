@@ -468,6 +468,14 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 	bool		nulls[1] = {false};
 
 	frame->from_stage_id = old->stage_id;
+	/*
+	 * A stage's own move is for the visit that asked for it: if that visit is
+	 * over (or the candidate no longer active), nothing changes.
+	 */
+	if (frame->auto_advance &&
+		(strcmp(old->status, "active") != 0 || old->stage_id != frame->expected_stage_id ||
+		 !old->has_visit || old->visit_transition_id != frame->expected_visit_id))
+		return tuple;
 	if (frame->kind == WF_CHANGE_TRANSFER_OUT)
 	{
 		if (strcmp(old->status, "active") != 0)

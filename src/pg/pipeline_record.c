@@ -3,7 +3,8 @@
  * BEFORE trigger let through.  For a row entering a stage: evaluate a warning
  * rule (its failed leaves become the history row's warnings) and the stage's
  * alerts against the facts, write the stage_transition row, then the
- * alert_event rows; for a status change, the history row alone.  Then NOTIFY.
+ * alert_event rows; for a status change, the history row alone.  Then NOTIFY,
+ * and a stage that advances by itself moves the candidate on (auto_advance.c).
  *
  * Nothing waits between the two triggers: what this one needs it reads again
  * (the facts, with the same statement's visibility), so a bulk UPDATE keeps
@@ -105,6 +106,7 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 
 				wf_facts_for_row(&facts, schema, &row);
 				wf_reevaluate_visit(schema, &row, &facts);
+				wf_auto_advance(schema, &row, &facts);
 			}
 			return PointerGetDatum(NULL);
 		}
@@ -128,7 +130,10 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	if (entered)
 	{
 		const WfStage *stage = wf_stage_lookup(schema, row.stage_id);
+		Jsonb	   *on_enter = stage != NULL ? stage->on_enter : NULL;
 		bool	   *fires = NULL;
+
+		note.on_enter = on_enter;
 
 		if (stage != NULL && (stage->has_rule || stage->n_alerts > 0))
 		{
@@ -177,5 +182,11 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	wf_notify(inserted ? "enter" : entered ? "move"
 			  : strcmp(row.status, "transferred") == 0 ? "transfer" : "status",
 			  row.transition_id, raised);
+
+	/*
+	 * Entered (or reopened in) a stage that moves its candidates on by
+	 * itself: a move of its own, recorded after this one.
+	 */
+	wf_auto_advance(schema, &row, NULL);
 	return PointerGetDatum(NULL);
 }

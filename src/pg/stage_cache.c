@@ -1,6 +1,7 @@
 /*
  * stage_cache.c - per-backend cache of compiled stages: position, kind, the
- * rule and the alerts, keyed by stage id.
+ * rule and the alerts, whether it is archived or advances by itself, its
+ * on_enter actions, keyed by stage id.
  *
  * Invalidation is transactional: the statement triggers on workflow_stage,
  * stage_rule and alert queue a relcache invalidation of their table, and the
@@ -189,7 +190,8 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1), "
 				   "EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
-				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant) "
+				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant), "
+				   "s.archived_at IS NOT NULL, s.auto_advance, s.on_enter "
 				   "FROM %s s JOIN %s w ON w.id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
 				   "WHERE s.id OPERATOR(pg_catalog.=) $1",
@@ -214,6 +216,13 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		out->next_stage_id = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
 		out->has_next = !isnull;
 		out->shared_across_tenants = DatumGetBool(SPI_getbinval(row, desc, 10, &isnull));
+		out->archived = DatumGetBool(SPI_getbinval(row, desc, 11, &isnull));
+		out->auto_advance = DatumGetBool(SPI_getbinval(row, desc, 12, &isnull));
+		{
+			Datum		on_enter = SPI_getbinval(row, desc, 13, &isnull);
+
+			out->on_enter = isnull ? NULL : DatumGetJsonbPCopy(on_enter);
+		}
 		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
 		out->has_rule = !isnull;
 		if (out->has_rule)

@@ -136,6 +136,10 @@ typedef struct WfStage
 	bool		rule_blocks;
 	bool		has_next;		/* false at the last stage */
 	int64		next_stage_id;	/* the next stage by position, when has_next */
+	bool		archived;		/* archived_at is set: no new entrants */
+	bool		auto_advance;	/* an active candidate here moves on by itself
+								 * when the next stage's rule holds */
+	Jsonb	   *on_enter;		/* the actions of an entry; NULL for none */
 	WfCompiled	rule;			/* rule.cond NULL when the stage has no rule */
 	int			n_alerts;
 	WfAlert    *alerts;
@@ -203,6 +207,10 @@ typedef struct WfChangeFrame
 	const char *actor;
 	bool		has_related_job;	/* a transfer: the other job */
 	int64		related_job_id;
+	bool		auto_advance;	/* the stage moves the candidate by itself
+								 * (auto_advance.c): only from expected_stage_id
+								 * in the visit expected_visit_id, else no change */
+	int64		expected_visit_id;
 	/* what the triggers did */
 	bool		claimed;		/* a BEFORE trigger took the request */
 	int64		from_stage_id;
@@ -220,5 +228,6 @@ extern void wf_change_pop(WfChangeFrame *frame);
 extern WfChangeFrame *wf_change_claim(int64 job_id, int64 candidate_id);
 extern WfChangeFrame *wf_change_claim_as(int64 job_id, int64 candidate_id, WfChangeKind kind);
 extern WfChangeFrame *wf_change_for_transition(int64 transition_id);
+extern bool wf_change_auto_entered(int64 job_id, int64 candidate_id, int64 stage_id);
 
 #endif							/* WORKFLOW_EXT_H */

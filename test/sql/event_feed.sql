@@ -32,7 +32,7 @@ SELECT count(*) AS bob_sees FROM workflow_events_since();
 RESET workflow_ext.actor;
 -- Bad input: 22023 naming what is wrong.
 SELECT test_error($$SELECT * FROM workflow_events_since('nonsense')$$);
-SELECT test_error($$SELECT * FROM workflow_events_since('1:2:3')$$);
+SELECT test_error($$SELECT * FROM workflow_events_since('1:3:3')$$);
 SELECT test_error($$SELECT * FROM workflow_events_since(NULL, 0)$$);
 SELECT test_error($$SELECT * FROM workflow_events_since(NULL, NULL)$$);
 -- Own uncommitted events are not in the feed: they are not committed yet.
