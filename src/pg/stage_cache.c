@@ -3,7 +3,8 @@
  * rule and the alerts, keyed by stage id.
  *
  * Invalidation is transactional: the statement triggers on workflow_stage,
- * stage_rule and alert queue a relcache invalidation of their table, and the
+ * stage_rule, alert, workflow_share and workflow (archived_at) queue a
+ * relcache invalidation of their table, and the
  * callback below only marks the cache stale (no allocation, no catalog access,
  * no error).  The next lookup starts a new cache.  The cache is bounded by
  * workflow_ext.stage_cache_size entries: when full it starts anew.
@@ -36,7 +37,7 @@ static MemoryContext cache_context = NULL;
 static HTAB *cache = NULL;
 static bool cache_valid = false;
 static Oid	cache_schema = InvalidOid;
-static Oid	watched[4] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
+static Oid	watched[5] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid, InvalidOid};
 
 /* Caches retired during this transaction, freed when it ends. */
 typedef struct RetiredCache
@@ -52,7 +53,7 @@ static void
 relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == watched[0] || relid == watched[1] || relid == watched[2] ||
-		relid == watched[3])
+		relid == watched[3] || relid == watched[4])
 		cache_valid = false;
 }
 
@@ -133,6 +134,7 @@ reset_cache(Oid schema)
 	watched[1] = get_relname_relid("stage_rule", schema);
 	watched[2] = get_relname_relid("alert", schema);
 	watched[3] = get_relname_relid("workflow_share", schema);
+	watched[4] = get_relname_relid("workflow", schema);
 	cache_valid = true;
 }
 
@@ -189,7 +191,8 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1), "
 				   "EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
-				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant) "
+				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant), "
+				   "s.archived_at IS NOT NULL, w.archived_at IS NOT NULL "
 				   "FROM %s s JOIN %s w ON w.id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
 				   "WHERE s.id OPERATOR(pg_catalog.=) $1",
@@ -214,6 +217,8 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 		out->next_stage_id = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
 		out->has_next = !isnull;
 		out->shared_across_tenants = DatumGetBool(SPI_getbinval(row, desc, 10, &isnull));
+		out->archived = DatumGetBool(SPI_getbinval(row, desc, 11, &isnull));
+		out->workflow_archived = DatumGetBool(SPI_getbinval(row, desc, 12, &isnull));
 		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
 		out->has_rule = !isnull;
 		if (out->has_rule)

@@ -132,6 +132,8 @@ typedef struct WfStage
 	char	   *rule_name;
 	char	   *rule_label;		/* rule "name": how an evaluation failure names it */
 	bool		rule_blocks;
+	bool		archived;		/* workflow_stage.archived_at is set: no new entrants */
+	bool		workflow_archived;	/* so is workflow.archived_at */
 	bool		has_next;		/* false at the last stage */
 	int64		next_stage_id;	/* the next stage by position, when has_next */
 	WfCompiled	rule;			/* rule.cond NULL when the stage has no rule */
