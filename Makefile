@@ -134,6 +134,13 @@ bench-tenant:
 bench-tenant-smoke:
 	pg_virtualenv -t -v 15 $(BENCH_TENANT_PGOPTS) /usr/bin/python3 bench/tenant_move.py --smoke
 
+# pipeline_funnel() on a job of 100,000 candidates and 1,000,000 history rows,
+# as a non-superuser application role (bench/funnel.py,
+# bench/results/pipeline_funnel.md); needs make install.
+.PHONY: bench-funnel
+bench-funnel:
+	pg_virtualenv -t -v 15 $(BENCH_PGOPTS) /usr/bin/python3 bench/funnel.py
+
 # --- the PL/Proxy front (proxy/), installed with the extension ---------------
 .PHONY: proxy-install
 install: proxy-install

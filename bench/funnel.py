@@ -142,7 +142,7 @@ SET client_min_messages = notice;
         o.write("# pipeline_funnel() on a large job (bench/funnel.py)\n\n")
         o.write(f"Fixture: job 1 with {CANDIDATES} candidates, job 2 with {max(1, CANDIDATES // 5)}; "
                 f"10 history rows each (restore by COPY: {load_s:.1f} s for load, pipeline rows and "
-                f"VACUUM ANALYZE; stage_transition {out.strip() if False else ''}).\n\n")
+                f"VACUUM ANALYZE).\n\n")
         o.write("History rows per job:\n\n```\n" + counts + "```\n\n")
         o.write(f"As role wfapp (no superuser, no BYPASSRLS; the README's grants), tenant org:acme, "
                 f"actor user:ann (the owner):\n\n")
