@@ -21,7 +21,7 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(patsubst sql/update/%.sql,$(EXTE
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks review_round3 enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 node_role organizations tenant_merge transfer_remove rejection_reasons auto_advance teardown
+REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks review_round3 enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 node_role organizations tenant_merge transfer_remove rejection_reasons auto_advance archive pipeline_funnel teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
 ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order insert_vs_delete tenant_isolation transfer_vs_move auto_advance_race
@@ -133,6 +133,13 @@ bench-tenant:
 
 bench-tenant-smoke:
 	pg_virtualenv -t -v 15 $(BENCH_TENANT_PGOPTS) /usr/bin/python3 bench/tenant_move.py --smoke
+
+# pipeline_funnel() on a job of 100,000 candidates and 1,000,000 history rows,
+# as a non-superuser application role (bench/funnel.py,
+# bench/results/pipeline_funnel.md); needs make install.
+.PHONY: bench-funnel
+bench-funnel:
+	pg_virtualenv -t -v 15 $(BENCH_PGOPTS) /usr/bin/python3 bench/funnel.py
 
 # --- the PL/Proxy front (proxy/), installed with the extension ---------------
 .PHONY: proxy-install

@@ -193,6 +193,9 @@ CREATE TABLE stage_transition (
 CREATE INDEX stage_transition_candidate_idx ON stage_transition (tenant, candidate_id, job_id, id);
 CREATE INDEX stage_transition_feed_idx ON stage_transition (xact_id, id);
 COMMENT ON TABLE stage_transition IS 'History: one row per entry, move, status change, transfer (to_status transferred) and removal (to_status removed) of a candidate in a job, written by the candidate_stage triggers and never updated.';
+-- Each candidate's history in a job, in order: the stage visits of a job
+-- (stage_visit, pipeline_funnel) without reading the tenant's other jobs.
+CREATE INDEX stage_transition_visit_idx ON stage_transition (tenant, job_id, candidate_id, workflow_id, id);
 COMMENT ON COLUMN stage_transition.tenant IS 'The tenant of the pipeline row (the job''s organization).';
 COMMENT ON COLUMN stage_transition.actor IS 'The user who made the change (workflow_ext.actor, or role:<oid>).';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';

@@ -211,6 +211,9 @@ CREATE TRIGGER alert_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
 -- A share across tenants changes what the workflow's history records (stage cache).
 CREATE TRIGGER workflow_share_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_share
     FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
+-- Archiving a workflow closes it to new entrants (stage cache: workflow_archived).
+CREATE TRIGGER workflow_invalidate AFTER UPDATE OF archived_at ON workflow
+    FOR EACH STATEMENT EXECUTE FUNCTION invalidate_caches();
 
 CREATE FUNCTION stage_transition_immutable() RETURNS trigger
     LANGUAGE plpgsql
@@ -417,7 +420,12 @@ CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint)
 DECLARE
     jw @extschema@.job_workflow;
 BEGIN
-    PERFORM @extschema@.visible_workflow($2);
+    IF (@extschema@.visible_workflow($2)).archived_at IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow % is archived; job % cannot be assigned to it', $2, $1
+            USING ERRCODE = '55000',
+                  DETAIL = json_build_object('reason', 'workflow_archived', 'workflow_id', $2)::text,
+                  HINT = 'Unarchive it with unarchive_workflow(), or assign another workflow.';
+    END IF;
     -- A job on a workflow the actor cannot see is refused by RLS (42501).
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
                 WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1
@@ -432,7 +440,7 @@ BEGIN
     RETURN jw;
 END $$;
 COMMENT ON FUNCTION assign_workflow(bigint, bigint) IS
-    'Assigns a visible workflow to a job (or reassigns it while the job has no candidates). Returns the job_workflow row.';
+    'Assigns a visible workflow to a job (or reassigns it while the job has no candidates). Returns the job_workflow row. 55000 (workflow_archived) for an archived workflow.';
 
 CREATE FUNCTION clone_workflow(workflow_id bigint, name text) RETURNS bigint
     LANGUAGE plpgsql
@@ -506,8 +514,135 @@ END $$;
 COMMENT ON FUNCTION reorder_stages(bigint, bigint[]) IS
     'Gives the stages of a workflow the positions 1..n in the order listed (22023 unless the list is exactly its stages).';
 
+-- Archiving: retire a workflow or a stage that history names instead of
+-- deleting it.  No new entrants (the candidate_stage guard refuses a move into
+-- an archived stage, and a new candidate or job on an archived workflow, with
+-- 55000); history, the candidates standing there and their moves out stay.
+-- Editors only (visible_workflow(..., true)), as for the definition itself.
+CREATE FUNCTION archive_workflow(workflow_id bigint) RETURNS @extschema@.workflow
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    w @extschema@.workflow := @extschema@.visible_workflow($1, true);
+BEGIN
+    IF w.archived_at IS NOT NULL THEN
+        RETURN w;               -- archived already: keeps when
+    END IF;
+    UPDATE @extschema@.workflow x SET archived_at = now() WHERE x.id = w.id RETURNING * INTO w;
+    RETURN w;
+END $$;
+COMMENT ON FUNCTION archive_workflow(bigint) IS
+    'Retires a workflow: no job may be assigned to it and no candidate may enter it (55000, workflow_archived); its history, its jobs and the candidates already in it stay, and they may still move. Editors only (42501 read_only; P0002 when not visible). Returns the workflow row; archiving again keeps the first archived_at.';
+
+CREATE FUNCTION unarchive_workflow(workflow_id bigint) RETURNS @extschema@.workflow
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    w @extschema@.workflow := @extschema@.visible_workflow($1, true);
+BEGIN
+    IF w.archived_at IS NULL THEN
+        RETURN w;
+    END IF;
+    UPDATE @extschema@.workflow x SET archived_at = NULL WHERE x.id = w.id RETURNING * INTO w;
+    RETURN w;
+END $$;
+COMMENT ON FUNCTION unarchive_workflow(bigint) IS
+    'Puts an archived workflow back in use (archived_at NULL). Editors only (42501; P0002 when not visible). Returns the workflow row.';
+
+-- The stage as the caller sees it, and its workflow editable (P0002, 42501).
+CREATE FUNCTION editable_stage(stage_id bigint) RETURNS @extschema@.workflow_stage
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    s @extschema@.workflow_stage;
+BEGIN
+    PERFORM @extschema@.current_tenant();
+    SELECT * INTO s FROM @extschema@.workflow_stage x
+     WHERE x.id = $1 AND x.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'stage % not found', $1 USING ERRCODE = 'P0002';
+    END IF;
+    PERFORM @extschema@.visible_workflow(s.workflow_id, true);
+    RETURN s;
+END $$;
+COMMENT ON FUNCTION editable_stage(bigint) IS
+    'The stage row if the actor sees it (P0002 otherwise) and may edit its workflow (42501 otherwise).';
+
+CREATE FUNCTION archive_stage(stage_id bigint) RETURNS @extschema@.workflow_stage
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    s @extschema@.workflow_stage := @extschema@.editable_stage($1);
+BEGIN
+    IF s.archived_at IS NOT NULL THEN
+        RETURN s;
+    END IF;
+    UPDATE @extschema@.workflow_stage x SET archived_at = now() WHERE x.id = s.id RETURNING * INTO s;
+    RETURN s;
+END $$;
+COMMENT ON FUNCTION archive_stage(bigint) IS
+    'Retires a stage: no candidate may enter it (55000, stage_archived: a move into it, move_to_next_stage() from the stage before it, a new candidate when it is the first stage, a plain UPDATE); it keeps its position, so it is never skipped silently. Candidates standing in it stay and may leave it. Editors only (42501; P0002 when not visible). Returns the stage row; archiving again keeps the first archived_at.';
+
+CREATE FUNCTION unarchive_stage(stage_id bigint) RETURNS @extschema@.workflow_stage
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    s @extschema@.workflow_stage := @extschema@.editable_stage($1);
+BEGIN
+    IF s.archived_at IS NULL THEN
+        RETURN s;
+    END IF;
+    UPDATE @extschema@.workflow_stage x SET archived_at = NULL WHERE x.id = s.id RETURNING * INTO s;
+    RETURN s;
+END $$;
+COMMENT ON FUNCTION unarchive_stage(bigint) IS
+    'Puts an archived stage back in use (archived_at NULL). Editors only (42501; P0002 when not visible). Returns the stage row.';
+
+-- A stage or workflow that history names cannot be deleted (the foreign keys
+-- of stage_transition would refuse it anyway): say so, and what to do.  Runs
+-- as the tables' owner, so that history the deleting actor does not see (a
+-- pipeline of another tenant the workflow is shared with) counts too; what it
+-- tells is only that some exists.
+CREATE FUNCTION history_keeps_definitions() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_SCHEMA <> '@extschema@' OR TG_TABLE_NAME NOT IN ('workflow', 'workflow_stage') THEN
+        RAISE EXCEPTION 'history_keeps_definitions() fires only on workflow and workflow_stage'
+            USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF TG_TABLE_NAME = 'workflow' THEN
+        IF EXISTS (SELECT 1 FROM @extschema@.stage_transition t WHERE t.workflow_id = OLD.id) THEN
+            RAISE EXCEPTION 'workflow % has history and cannot be deleted', OLD.id
+                USING ERRCODE = 'foreign_key_violation',
+                      DETAIL = json_build_object('reason', 'workflow_in_history', 'workflow_id', OLD.id)::text,
+                      HINT = format('Retire it instead: archive it with archive_workflow(%s).', OLD.id);
+        END IF;
+    ELSIF EXISTS (SELECT 1 FROM @extschema@.stage_transition t WHERE t.to_stage_id = OLD.id)
+          OR EXISTS (SELECT 1 FROM @extschema@.stage_transition t WHERE t.from_stage_id = OLD.id) THEN
+        RAISE EXCEPTION 'stage % of workflow % has history and cannot be deleted', OLD.id, OLD.workflow_id
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = json_build_object('reason', 'stage_in_history', 'stage_id', OLD.id)::text,
+                  HINT = format('Retire it instead: archive it with archive_stage(%s).', OLD.id);
+    END IF;
+    RETURN OLD;
+END $$;
+COMMENT ON FUNCTION history_keeps_definitions() IS
+    'BEFORE DELETE trigger on workflow and workflow_stage: one that history (stage_transition) names is not deleted (23503, workflow_in_history / stage_in_history) and the HINT says to archive it.';
+CREATE TRIGGER workflow_keeps_history BEFORE DELETE ON workflow
+    FOR EACH ROW EXECUTE FUNCTION history_keeps_definitions();
+CREATE TRIGGER workflow_stage_keeps_history BEFORE DELETE ON workflow_stage
+    FOR EACH ROW EXECUTE FUNCTION history_keeps_definitions();
+
 -- Trigger functions are attached by the extension only: nobody else may
 -- attach them to a table of their own (CREATE TRIGGER needs EXECUTE).
 REVOKE EXECUTE ON FUNCTION stamp_tenant(), touch_updated_at(), stage_rule_validate(), alert_validate(),
-    stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable()
+    stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable(),
+    history_keeps_definitions()
     FROM PUBLIC;

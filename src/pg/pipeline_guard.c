@@ -64,6 +64,33 @@ stage_in_workflow(Oid schema, int64 stage_id, const WfPipelineRow *row)
 }
 
 /*
+ * Retired definitions take no new entrants (55000): a stage or workflow that
+ * is archived is never entered, nor skipped over in its place.  Leaving one is
+ * allowed, as are status changes of those who stand in it.
+ */
+static void
+check_not_archived(const WfStage *stage, const WfPipelineRow *row, bool entering_job)
+{
+	if (entering_job && stage->workflow_archived)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("workflow " INT64_FORMAT " of job " INT64_FORMAT
+						" is archived; candidate " INT64_FORMAT " cannot enter it",
+						stage->workflow_id, row->job_id, row->candidate_id),
+				 errdetail_reason("workflow_archived", "\"workflow_id\": " INT64_FORMAT,
+								  stage->workflow_id),
+				 errhint("Unarchive it with unarchive_workflow(), or assign the job another workflow.")));
+	if (stage->archived)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stage \"%s\" (" INT64_FORMAT ") is archived; candidate " INT64_FORMAT
+						" in job " INT64_FORMAT " cannot enter it",
+						stage->name, stage->id, row->candidate_id, row->job_id),
+				 errdetail_reason("stage_archived", "\"stage_id\": " INT64_FORMAT, stage->id),
+				 errhint("Move the candidate to another stage with move_to_stage(), or unarchive it with unarchive_stage().")));
+}
+
+/*
  * The candidate is about to enter stage: a blocking rule that fails refuses
  * with 23514 and the failed leaves in DETAIL.  (A warning rule is evaluated
  * by the AFTER trigger, which records its warnings and alerts.)
@@ -297,6 +324,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		row.has_stage = true;
 	}
 	stage = stage_in_workflow(schema, row.stage_id, &row);
+	check_not_archived(stage, &row, true);
 	check_blocking_rule(schema, stage, &row);
 	transition_id = wf_next_transition_id(schema);
 	/* transfer_candidate()'s entry: the AFTER trigger records where it came from */
@@ -606,6 +634,7 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 							" in job " INT64_FORMAT ", not both at once",
 							old.candidate_id, old.job_id)));
 		stage = stage_in_workflow(schema, new.stage_id, &new);
+		check_not_archived(stage, &new, false);
 		check_blocking_rule(schema, stage, &new);
 		transition_id = wf_next_transition_id(schema);
 		tuple = stamp(tuple, desc, c, transition_id, true, stage->hired ? "hired" : NULL);

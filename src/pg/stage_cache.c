@@ -4,7 +4,8 @@
  * on_enter actions, keyed by stage id.
  *
  * Invalidation is transactional: the statement triggers on workflow_stage,
- * stage_rule and alert queue a relcache invalidation of their table, and the
+ * stage_rule, alert, workflow_share and workflow (archived_at) queue a
+ * relcache invalidation of their table, and the
  * callback below only marks the cache stale (no allocation, no catalog access,
  * no error).  The next lookup starts a new cache.  The cache is bounded by
  * workflow_ext.stage_cache_size entries: when full it starts anew.
@@ -37,7 +38,7 @@ static MemoryContext cache_context = NULL;
 static HTAB *cache = NULL;
 static bool cache_valid = false;
 static Oid	cache_schema = InvalidOid;
-static Oid	watched[4] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
+static Oid	watched[5] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid, InvalidOid};
 
 /* Caches retired during this transaction, freed when it ends. */
 typedef struct RetiredCache
@@ -53,7 +54,7 @@ static void
 relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == watched[0] || relid == watched[1] || relid == watched[2] ||
-		relid == watched[3])
+		relid == watched[3] || relid == watched[4])
 		cache_valid = false;
 }
 
@@ -134,6 +135,7 @@ reset_cache(Oid schema)
 	watched[1] = get_relname_relid("stage_rule", schema);
 	watched[2] = get_relname_relid("alert", schema);
 	watched[3] = get_relname_relid("workflow_share", schema);
+	watched[4] = get_relname_relid("workflow", schema);
 	cache_valid = true;
 }
 
@@ -191,7 +193,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1), "
 				   "EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant), "
-				   "s.archived_at IS NOT NULL, s.auto_advance, s.on_enter "
+				   "s.archived_at IS NOT NULL, s.auto_advance, s.on_enter, w.archived_at IS NOT NULL "
 				   "FROM %s s JOIN %s w ON w.id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "
 				   "WHERE s.id OPERATOR(pg_catalog.=) $1",
@@ -223,6 +225,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 
 			out->on_enter = isnull ? NULL : DatumGetJsonbPCopy(on_enter);
 		}
+		out->workflow_archived = DatumGetBool(SPI_getbinval(row, desc, 14, &isnull));
 		out->rule_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
 		out->has_rule = !isnull;
 		if (out->has_rule)

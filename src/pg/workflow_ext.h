@@ -134,9 +134,10 @@ typedef struct WfStage
 	char	   *rule_name;
 	char	   *rule_label;		/* rule "name": how an evaluation failure names it */
 	bool		rule_blocks;
+	bool		archived;		/* workflow_stage.archived_at is set: no new entrants */
+	bool		workflow_archived;	/* so is workflow.archived_at */
 	bool		has_next;		/* false at the last stage */
 	int64		next_stage_id;	/* the next stage by position, when has_next */
-	bool		archived;		/* archived_at is set: no new entrants */
 	bool		auto_advance;	/* an active candidate here moves on by itself
 								 * when the next stage's rule holds */
 	Jsonb	   *on_enter;		/* the actions of an entry; NULL for none */
