@@ -190,6 +190,11 @@ def setup():
         ext = psql("SELECT extversion FROM pg_extension WHERE extname = 'workflow_ext'", db)
         if ext != version or not served_by_own_code(version, libs):
             raise SystemExit(f"{db}: workflow_ext {ext}, its C functions on {libs}: not {version}'s own code")
+        if version == "0.3.0":
+            # 0.3.0 grants PUBLIC nothing: the README's grant set (Privileges), to the app role
+            readme = open(os.path.join(HERE, "..", "README.md")).read()
+            grants = readme[readme.index("-- BEGIN application grant set"):readme.index("-- END application grant set")]
+            psql(grants.replace("workflow_app", APP), db)
         t0 = time.time()
         psql(None, db, app=True, file=os.path.join(HERE, "sql", "tenant_fixture.sql"),
              variables={"v3": "true" if version == "0.3.0" else "false", "candidates": SIZES["candidates"]})

@@ -12,7 +12,7 @@ TRUNCATE peer.candidate_stage, peer.stage_transition, peer.alert_event;
 DROP SCHEMA IF EXISTS wfloor CASCADE;
 DROP SCHEMA IF EXISTS seed CASCADE;
 DROP SCHEMA IF EXISTS wfloorfk CASCADE;
-INSERT INTO workflow (id, name) VALUES (1, 'bench');
+INSERT INTO workflow (name) VALUES ('bench');
 INSERT INTO workflow_stage (workflow_id, name, position, kind)
 SELECT 1, 'stage ' || i, i, 'normal' FROM generate_series(1, 10) i;
 INSERT INTO stage_rule (stage_id, name, condition, on_fail)

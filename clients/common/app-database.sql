@@ -27,9 +27,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage
 GRANT SELECT, INSERT ON stage_transition, alert_event TO :"app_role";
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO :"app_role";
 GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO :"app_role";
-GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
-      stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-      job_profile_id_seq, candidate_stage_id_seq TO :"app_role";
+GRANT EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
+      shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint) TO :"app_role";
+-- (no privilege on any sequence: ids are the engine's)
 
 -- The client's own tables live in a schema of its own, before the extension's
 -- on its search_path.

@@ -377,6 +377,29 @@ BEGIN
                              'stage_transition', 'candidate_stage', 'alert_event']
     LOOP
         EXECUTE format('COMMENT ON SEQUENCE @extschema@.%I IS %L', t || '_id_seq',
-                       format('The ids of %s (every tenant''s: its values show the table''s growth).', t));
+                       format('The ids of %s (every tenant''s: its values show the table''s growth). Drawn by workflow_ext only; no role needs a privilege on it.', t));
+        -- No default: the engine draws the id (stamp_id(), or the history's C code).
+        EXECUTE format('ALTER TABLE @extschema@.%I ALTER COLUMN id DROP DEFAULT', t);
+    END LOOP;
+END $$;
+
+-- Ids are the engine's: an id chosen ahead of the shared sequence would make
+-- every tenant's later inserts fail (src/pg/id_stamp.c).  History gets its
+-- ids from the C code that writes it (history_write_guard).
+CREATE FUNCTION stamp_id() RETURNS trigger
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', 'wf_stamp_id';
+COMMENT ON FUNCTION stamp_id() IS
+    'BEFORE INSERT OR UPDATE trigger on the extension''s tables: draws the id from the table''s sequence (no privilege on it needed), refuses an id given by an INSERT or COPY or changed by an UPDATE (428C9, reason id_assigned); a restore keeps the dumped id.';
+REVOKE EXECUTE ON FUNCTION stamp_id() FROM PUBLIC;
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
+                             'job_workflow', 'candidate_profile', 'job_profile', 'candidate_stage']
+    LOOP
+        EXECUTE format('CREATE TRIGGER stamp_id BEFORE INSERT OR UPDATE OF id ON @extschema@.%I
+                        FOR EACH ROW EXECUTE FUNCTION @extschema@.stamp_id()', t);
     END LOOP;
 END $$;

@@ -324,16 +324,17 @@ CREATE POLICY rejection_reason_tenant ON rejection_reason FOR ALL
 ALTER TABLE facts_source ENABLE ROW LEVEL SECURITY;
 CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 
--- Privileges: RLS decides which rows; these decide which statements.  The
--- pipeline runs with the caller's rights, so history is insertable, but only
--- the extension's code gets a row past history_write_guard.  Never granted:
--- TRIGGER, TRUNCATE, REFERENCES (README: Security).
-GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-    alert, job_workflow, candidate_profile, job_profile, rejection_reason, candidate_stage TO PUBLIC;
-GRANT SELECT, INSERT ON stage_transition, alert_event TO PUBLIC;
-GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO PUBLIC;
-GRANT SELECT ON facts_source TO PUBLIC;
--- USAGE only: SELECT on a sequence would show every tenant's count.
-GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
-    stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    job_profile_id_seq, rejection_reason_id_seq, candidate_stage_id_seq TO PUBLIC;
+-- Privileges: the extension grants nothing to PUBLIC on its tables, views and
+-- sequences (README: Privileges gives the one grant set of the application
+-- role).  The policy helpers run as the owner and answer for any actor or
+-- tenant a caller names: only the application role may call them (the
+-- policies call them as the querying role).
+REVOKE EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
+    shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint) FROM PUBLIC;
+-- (A no-op in a fresh install; the update from 0.2.0, which granted them to
+-- PUBLIC, withdraws them here.)
+REVOKE ALL ON TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,
+    candidate_profile, job_profile, rejection_reason, candidate_stage, stage_transition, alert_event, facts_source FROM PUBLIC;
+REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq, stage_rule_id_seq,
+    alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq, job_profile_id_seq, rejection_reason_id_seq, candidate_stage_id_seq,
+    stage_transition_id_seq, alert_event_id_seq FROM PUBLIC;

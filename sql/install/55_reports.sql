@@ -120,4 +120,4 @@ END $$;
 COMMENT ON FUNCTION pipeline_funnel(bigint, bigint, timestamptz, timestamptz) IS
     'The funnel of a job''s pipeline (job_id), or of every visible job on a workflow (workflow_id), one row per stage of the workflow in position order (archived stages included), exact, from history (stage_visit): entered = visits that began in the stage in [since, until) (NULL: unbounded); of those, advanced = left for a later stage, rejected / withdrawn = ended so, hired = left into a hired stage; conversion = advanced / entered, rounded to 4 decimals (NULL when none entered); current = active candidates standing there now (whatever the window); median and p90 time in stage (percentile_cont) over those visits that have ended. Row-level security applies (security invoker): P0002 for a job or workflow the caller cannot see; 22023 when both are NULL.';
 
-GRANT SELECT ON stage_visit TO PUBLIC;
+-- (no grant to PUBLIC: README, Privileges gives the application role SELECT)

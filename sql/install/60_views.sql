@@ -23,4 +23,3 @@ SELECT s.id, s.workflow_id, s.name, s.position, s.kind, s.config, s.sla,
   LEFT JOIN @extschema@.stage_rule r ON r.stage_id = s.id;
 COMMENT ON VIEW stage_with_rules IS 'One row per visible stage with its rule (if any) and its alerts as a JSON array; archived_at last (archived stages are listed too: filter on archived_at IS NULL for those in use).';
 
-GRANT SELECT ON workflow_with_stages, stage_with_rules TO PUBLIC;

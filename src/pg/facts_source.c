@@ -32,6 +32,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
@@ -331,7 +332,24 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 	 * table is read with the caller's rights.
 	 */
 	if (own_table)
+	{
+		/*
+		 * Only for a caller who may read the table itself (the application
+		 * role's grant set): a role that can only log in reads no one's facts
+		 * through the engine.
+		 */
+		const char *table = candidate ? "candidate_profile" : "job_profile";
+		Oid			relid = get_relname_relid(table, schema);
+
+		if (!OidIsValid(relid) ||
+			pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for table %s", table),
+					 errdetail_reason("no_grant", "\"table\": \"%s\"", table),
+					 errhint("Grant the application role the grant set of the README (Privileges).")));
 		wf_become_owner(schema, &saved);
+	}
 	PushActiveSnapshot(GetLatestSnapshot());
 	ret = SPI_execute_plan(candidate ? candidate_plan : job_plan, args, NULL, true, 1);
 	PopActiveSnapshot();

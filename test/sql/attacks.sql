@@ -1,6 +1,6 @@
 -- Issue "no path to the extension's rights": each attack of the security
 -- review, run as non-superuser roles (wf_app holds exactly the grants the
--- README documents; wf_mallory holds only PUBLIC's), with the variants an
+-- README documents; wf_mallory can only log in: the extension grants PUBLIC nothing), with the variants an
 -- attacker tries next.  Stands alone: loads what it needs.
 \set own_db wf_attacks
 \i test/sql/include/own_database.psql
@@ -16,22 +16,9 @@ RESET client_min_messages;
 -- The extension's schema is public here; mallory may create in her own schema only.
 CREATE SCHEMA mallory_things AUTHORIZATION wf_mallory;
 
--- The application role with exactly the README's grants (README: Security),
--- the extension's PUBLIC grants withdrawn for the length of this file.
-REVOKE ALL ON workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,
-    candidate_profile, job_profile, candidate_stage, stage_transition, alert_event, facts_source,
-    workflow_with_stages, stage_with_rules FROM PUBLIC;
-REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
-    stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    job_profile_id_seq, candidate_stage_id_seq FROM PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-    alert, job_workflow, candidate_profile, job_profile, candidate_stage TO wf_app;
-GRANT SELECT, INSERT ON stage_transition, alert_event TO wf_app;
-GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO wf_app;
-GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO wf_app;
-GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
-    stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    job_profile_id_seq, candidate_stage_id_seq TO wf_app;
+-- The application role with exactly the README's grants (README: Privileges,
+-- given to workflow_app by own_database.psql); wf_mallory can only log in.
+GRANT workflow_app TO wf_app;
 
 -- Tenant A (user:ann) builds a pipeline through the application role.  No
 -- workflow_ext.tenant is set in this file (but in section 5): each actor is
@@ -429,17 +416,7 @@ RESET ROLE;
 ALTER DATABASE :own_db RESET workflow_ext.trusted_role;
 \c
 
--- Restore the extension's PUBLIC grants for the files that follow.
-GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-    alert, job_workflow, candidate_profile, job_profile, candidate_stage TO PUBLIC;
-GRANT SELECT, INSERT ON stage_transition, alert_event TO PUBLIC;
-GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO PUBLIC;
-GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO PUBLIC;
-GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
-    stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-    job_profile_id_seq, candidate_stage_id_seq TO PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA public FROM wf_app;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM wf_app;
+REVOKE workflow_app FROM wf_app;
 
 \c :home
 DROP DATABASE :own_db;

@@ -79,6 +79,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_enf_app;
 RESET client_min_messages;
 CREATE ROLE wf_enf_app;
+GRANT workflow_app TO wf_enf_app;
 SET ROLE wf_enf_app;
 SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id, transition_id) SELECT job_id, candidate_id, transition_id FROM pg_temp.kept');
 RESET ROLE;

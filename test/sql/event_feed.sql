@@ -5,6 +5,7 @@
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_feed_app;
 CREATE ROLE wf_feed_app;
+GRANT workflow_app TO wf_feed_app;
 RESET client_min_messages;
 SET ROLE wf_feed_app;
 SET workflow_ext.actor = 'user:ann';

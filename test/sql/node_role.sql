@@ -42,7 +42,8 @@ ROLLBACK;
 BEGIN;
 SET LOCAL workflow_ext.node_role = 'shard';
 SET LOCAL session_replication_role = replica;
-INSERT INTO stage_rule (stage_id, name, condition) VALUES (:s3, 'applied', '{"field": "x", "op": "exists"}');
+-- (the apply writes the publisher's id: in replica mode stamp_id does not fire)
+INSERT INTO stage_rule (id, stage_id, name, condition) VALUES (900001, :s3, 'applied', '{"field": "x", "op": "exists"}');
 SELECT count(*) AS generated_alerts FROM alert WHERE stage_id = :s3;
 ROLLBACK;
 
@@ -75,6 +76,7 @@ ROLLBACK;
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_node_app;
 CREATE ROLE wf_node_app;
+GRANT workflow_app TO wf_node_app;
 RESET client_min_messages;
 SET ROLE wf_node_app;
 SELECT error_sqlstate, result->>'to_stage_id' = :'s3' AS moved

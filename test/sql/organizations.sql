@@ -10,6 +10,7 @@ RESET client_min_messages;
 CREATE ROLE wf_org_app;
 CREATE ROLE wf_org_trusted;
 GRANT wf_org_trusted TO wf_org_app;
+GRANT workflow_app TO wf_org_app;
 SET ROLE wf_org_app;
 
 \echo '== 1. A team of one company: the recruiter builds the process and shares it with the company'
@@ -308,6 +309,7 @@ SET ROLE wf_org_app;
 \echo '== 11. A role''s identity survives ALTER ROLE RENAME and is not inherited by its old name'
 RESET ROLE;
 CREATE ROLE wf_org_old;
+GRANT workflow_app TO wf_org_old;
 SET ROLE wf_org_old;
 INSERT INTO workflow (name) VALUES ('made by a role') RETURNING owner = role_identity('wf_org_old') AS owner_is_role;
 RESET ROLE;
@@ -316,6 +318,7 @@ SET ROLE wf_org_new;
 SELECT count(*) AS renamed_role_keeps FROM workflow WHERE name = 'made by a role';
 RESET ROLE;
 CREATE ROLE wf_org_old;
+GRANT workflow_app TO wf_org_old;
 SET ROLE wf_org_old;
 SELECT count(*) AS new_role_of_old_name_sees FROM workflow WHERE name = 'made by a role';
 RESET ROLE;
@@ -419,6 +422,7 @@ RESET ROLE;
 -- the facts table's owner cannot make readers plan its functions: an index
 -- predicate calling a function of its own is refused before any read
 CREATE ROLE wf_org_factsowner;
+GRANT workflow_app TO wf_org_factsowner;
 CREATE TABLE org_facts2 (org text NOT NULL, id bigint NOT NULL, years_experience int);
 ALTER TABLE org_facts2 OWNER TO wf_org_factsowner;
 INSERT INTO org_facts2 VALUES ('org:acme', 456, 7);
@@ -528,6 +532,7 @@ RESET ROLE;
 -- table it owns or may put triggers on
 CREATE ROLE wf_org_dbo;
 CREATE ROLE wf_org_other;
+GRANT workflow_app TO wf_org_dbo, wf_org_other;
 CREATE TABLE org_hr (id bigint PRIMARY KEY, org text, salary int);
 ALTER TABLE org_hr OWNER TO wf_org_other;
 SELECT current_database() AS db \gset

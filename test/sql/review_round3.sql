@@ -7,6 +7,7 @@ DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wf_ann') THEN CREATE ROLE wf_ann; END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'wf_bob') THEN CREATE ROLE wf_bob; END IF;
 END $$;
+GRANT workflow_app TO wf_ann, wf_bob;
 RESET client_min_messages;
 
 -- Each role acts as itself (role:<oid>, role_identity()) and is its own

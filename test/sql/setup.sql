@@ -8,6 +8,9 @@ CREATE ROLE wf_alice LOGIN;
 CREATE ROLE wf_bob LOGIN;
 RESET client_min_messages;
 
+\i test/sql/include/app_grants.psql
+GRANT workflow_app TO wf_alice, wf_bob;
+
 -- Runs a statement and returns "SQLSTATE: message" (and DETAIL when there is one).
 CREATE FUNCTION test_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE

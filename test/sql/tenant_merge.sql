@@ -7,6 +7,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_merge_app;
 RESET client_min_messages;
 CREATE ROLE wf_merge_app;
+GRANT workflow_app TO wf_merge_app;
 SET ROLE wf_merge_app;
 
 \echo '== 1. Two actors, each its own tenant (no workflow_ext.tenant), who share with each other'

@@ -70,6 +70,13 @@ SELECT upgrade_check.ok(raise_overdue_alerts() >= 1, 'the SLA sweep finds 102 ov
 -- Row-level security as an application role.  From 0.2.0 on, facts are read
 -- with the caller's rights, so the role needs to read the facts table.
 GRANT SELECT ON public.hr_candidate TO wf_upgrade_app;
+-- From 0.3.0 the extension grants PUBLIC nothing: after the update the
+-- application grants its role the README's set (README: Privileges, Upgrading).
+\i test/sql/include/app_grants.psql
+DO $$ BEGIN
+    EXECUTE (SELECT 'GRANT workflow_app TO ' || string_agg(quote_ident(rolname), ', ')
+               FROM pg_roles WHERE rolname IN ('wf_upgrade_app', 'wf_upgrade_owner', 'wf_upgrade_grantee'));
+END $$;
 SET ROLE wf_upgrade_app;
 SET workflow_ext.actor = 'user:eve';
 SELECT upgrade_check.ok(count(*) = 0, 'an outsider sees no workflow of 0.1.0') FROM workflow;
