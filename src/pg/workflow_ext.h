@@ -39,6 +39,9 @@ extern char *wf_role_identity_of(Oid role);
 extern void wf_require_actor_guard(void);
 extern bool wf_guc_set_by_non_superuser(const char *name);
 
+/* commit_notify.c: NOTIFY workflow_events queued until commit (two-phase commit works) */
+extern void wf_commit_notify_init(void);
+
 /* node_role.c: single, primary or shard (docs/scale-out.md) */
 extern void wf_node_role_init(void);
 
