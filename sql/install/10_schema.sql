@@ -171,7 +171,7 @@ COMMENT ON COLUMN stage_transition.tenant IS 'The tenant of the pipeline row (th
 COMMENT ON COLUMN stage_transition.actor IS 'The user who made the change (workflow_ext.actor, or role:<oid>).';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
 COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE.';
-COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
+COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction''s feed position, stamped by the engine (feed_xact_id(): generation << 48 | pg_current_xact_id(), so that positions stay ordered across a restore into another cluster): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN stage_transition.warnings IS 'The failed leaves of a ''warn'' rule at the time of the move (JSON array, empty when it passed).';
 
 CREATE TABLE candidate_stage (
@@ -244,7 +244,7 @@ COMMENT ON TABLE alert_event IS 'An alert that fired for a candidate during one 
 COMMENT ON COLUMN alert_event.alert_id IS 'The alert definition; NULL for SLA events and after the definition is deleted (message and severity are kept).';
 COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
 COMMENT ON COLUMN alert_event.cause IS '''entry'': on entering the stage; ''facts'': the candidate''s facts changed; ''sla'': raise_overdue_alerts().';
-COMMENT ON COLUMN alert_event.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
+COMMENT ON COLUMN alert_event.xact_id IS 'The writing transaction''s feed position, stamped by the engine (feed_xact_id(): generation << 48 | pg_current_xact_id(), so that positions stay ordered across a restore into another cluster): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN alert_event.facts IS 'Snapshot of the candidate''s facts when the alert fired.';
 COMMENT ON COLUMN alert_event.tenant IS 'The tenant of the pipeline row the alert fired for.';
 

@@ -42,6 +42,9 @@ extern bool wf_guc_set_by_non_superuser(const char *name);
 /* commit_notify.c: NOTIFY workflow_events queued until commit (two-phase commit works) */
 extern void wf_commit_notify_init(void);
 
+/* feed_origin.c: the feed position of this transaction (generation << 48 | xid) */
+extern uint64 wf_feed_position(Oid schema);
+
 /* node_role.c: single, primary or shard (docs/scale-out.md) */
 extern void wf_node_role_init(void);
 
