@@ -82,7 +82,7 @@ if [ -f fuzz/Makefile ]; then
 fi
 
 echo "== SQL: pg_regress on a throwaway cluster"
-pg_virtualenv -v 15 make installcheck ISOLATION= PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/regress.txt"
+pg_virtualenv -v 15 -o max_prepared_transactions=10 make installcheck ISOLATION= PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$log/regress.txt"
 count_pg_regress "$log/regress.txt"
 grep -q 'All [0-9]* tests passed' "$log/regress.txt" || head -200 test/regression.diffs 2>/dev/null
 

@@ -200,7 +200,7 @@ COMMENT ON COLUMN stage_transition.tenant IS 'The tenant of the pipeline row (th
 COMMENT ON COLUMN stage_transition.actor IS 'The user who made the change (workflow_ext.actor, or role:<oid>).';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
 COMMENT ON COLUMN stage_transition.reason IS 'The reason given to the function, or workflow_ext.reason for a plain UPDATE; auto_advance for a move an auto_advance stage made by itself.';
-COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
+COMMENT ON COLUMN stage_transition.xact_id IS 'The writing transaction''s feed position, stamped by the engine (feed_xact_id(): generation << 48 | pg_current_xact_id(), so that positions stay ordered across a restore into another cluster): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN stage_transition.to_status IS 'The status after the change; ''transferred'' when transfer_candidate() took the candidate to related_job_id, ''removed'' when the pipeline row was deleted (remove_candidate() or a plain DELETE; to_stage_id is the stage it stood in).';
 COMMENT ON COLUMN stage_transition.reason_code IS 'For a rejection or withdrawal: the code of the tenant''s rejection_reason catalogue given (reject_candidate(), withdraw_candidate() or workflow_ext.reason_code); NULL otherwise.';
 COMMENT ON COLUMN stage_transition.related_job_id IS 'For a transfer: on the transferred row of the old job, the job the candidate went to; on the entry row of the new job, the job the candidate came from. NULL otherwise.';
@@ -278,7 +278,7 @@ COMMENT ON TABLE alert_event IS 'An alert that fired for a candidate during one 
 COMMENT ON COLUMN alert_event.alert_id IS 'The alert definition; NULL for SLA events and after the definition is deleted (message and severity are kept).';
 COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';
 COMMENT ON COLUMN alert_event.cause IS '''entry'': on entering the stage; ''facts'': the candidate''s facts changed; ''sla'': raise_overdue_alerts().';
-COMMENT ON COLUMN alert_event.xact_id IS 'The writing transaction (pg_current_xact_id()): orders the event feed by commit horizon (workflow_events_since).';
+COMMENT ON COLUMN alert_event.xact_id IS 'The writing transaction''s feed position, stamped by the engine (feed_xact_id(): generation << 48 | pg_current_xact_id(), so that positions stay ordered across a restore into another cluster): orders the event feed by commit horizon (workflow_events_since).';
 COMMENT ON COLUMN alert_event.facts IS 'Snapshot of the candidate''s facts when the alert fired.';
 COMMENT ON COLUMN alert_event.tenant IS 'The tenant of the pipeline row the alert fired for.';
 

@@ -308,9 +308,10 @@ COMMENT ON FUNCTION set_candidate_source(regclass, name, name) IS
 CREATE FUNCTION raise_overdue_alerts() RETURNS integer
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
+    SET IntervalStyle = postgres
     AS 'MODULE_PATHNAME', 'wf_raise_overdue_alerts';
 COMMENT ON FUNCTION raise_overdue_alerts() IS
-    'SLA sweep: raises an alert event (cause sla) for every active candidate longer in a stage than its sla, once per stage visit; returns how many. Sweeps the pipelines the caller sees (all for a superuser or a BYPASSRLS role). Schedule it with pg_cron.';
+    'SLA sweep: raises an alert event (cause sla) for every active candidate longer in a stage than its sla (entered_at + sla passed on the UTC calendar, whatever the session TimeZone), once per stage visit; returns how many. Sweeps the pipelines the caller sees (all for a superuser or a BYPASSRLS role). Schedule it with pg_cron.';
 
 -- Trigger functions are attached by the extension only.
 REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(),

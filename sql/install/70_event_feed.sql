@@ -16,6 +16,35 @@
 -- one per entry, the same whenever it is read.  Row-level security applies: an actor reads
 -- its own workflows' events.
 
+-- Across clusters: xact_id is the writing transaction's id within a
+-- generation, generation << 48 | its full id (src/pg/feed_origin.c): each
+-- cluster the database is restored into takes the next generation on its
+-- first event, so what it writes sorts after everything restored and a
+-- consumer's cursor from the old cluster resumes exactly after what it saw.
+CREATE TABLE feed_origin (
+    id                bigint PRIMARY KEY CHECK (id >= 0),
+    system_identifier text NOT NULL,
+    first_event_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE feed_origin IS 'The clusters this database has written events in, in order: id is the generation of the event feed''s positions (stage_transition.xact_id, alert_event.xact_id = generation << 48 | transaction id). Written by the extension on a cluster''s first event; no one else has rights on it.';
+COMMENT ON COLUMN feed_origin.system_identifier IS 'pg_control_system().system_identifier of the cluster (a promoted standby keeps its primary''s).';
+COMMENT ON COLUMN feed_origin.id IS 'The generation: 0 for the first cluster, then one more for each cluster the database was restored into.';
+
+CREATE FUNCTION feed_xact_id() RETURNS xid8
+    LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_feed_xact_id';
+COMMENT ON FUNCTION feed_xact_id() IS
+    'The current transaction''s position in the event feed: feed generation << 48 | pg_current_xact_id() (assigns a transaction id; records this cluster in feed_origin on its first event). The history writer stamps it into xact_id.';
+REVOKE EXECUTE ON FUNCTION feed_xact_id() FROM PUBLIC;
+
+CREATE FUNCTION feed_generation() RETURNS bigint
+    LANGUAGE C STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_feed_generation';
+COMMENT ON FUNCTION feed_generation() IS
+    'The feed generation this cluster writes in (feed_origin): the one recorded for it, or the next one when it has written no event yet.';
+
 -- A cursor is "xact_id:kind:id" (kind 0: history, 1: alert event, 2: stage
 -- action, whose id is its history row's); NULL is the start.
 CREATE FUNCTION workflow_event_position(cursor text, max_events integer,
@@ -28,6 +57,7 @@ CREATE FUNCTION workflow_event_position(cursor text, max_events integer,
 DECLARE
     parts text[];
     snap pg_snapshot := pg_current_snapshot();
+    base numeric;
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     PERFORM @extschema@.workflow_event_limit(max_events);
@@ -45,14 +75,16 @@ BEGIN
         after_kind := parts[2]::integer;
         after_id := parts[3]::bigint;
     END IF;
+    -- This cluster's transaction ids as feed positions (feed_origin.c).
+    base := @extschema@.feed_generation()::numeric * 281474976710656;
     -- Our own transaction is not in the snapshot's running set: hold the
     -- horizon at it too, so its rows wait for its commit like anyone's.
-    own := coalesce(pg_current_xact_id_if_assigned(), '0'::xid8);
-    horizon := pg_snapshot_xmin(snap);
+    own := coalesce((base + pg_current_xact_id_if_assigned()::text::numeric)::text::xid8, '0'::xid8);
+    horizon := (base + pg_snapshot_xmin(snap)::text::numeric)::text::xid8;
     IF own <> '0'::xid8 AND own < horizon THEN
         horizon := own;
     END IF;
-    restored := pg_snapshot_xmax(snap);
+    restored := (base + pg_snapshot_xmax(snap)::text::numeric)::text::xid8;
 END $$;
 COMMENT ON FUNCTION workflow_event_position(text, integer) IS
     'Parses an event cursor (22023 when malformed) and checks max_events; with the current snapshot''s horizon (xmin, held at our own transaction), xmax and our own transaction id. Used by workflow_events_since().';

@@ -25,3 +25,4 @@ SELECT pg_catalog.pg_extension_config_dump('candidate_stage_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('alert_event', '');
 SELECT pg_catalog.pg_extension_config_dump('alert_event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('facts_source', '');
+SELECT pg_catalog.pg_extension_config_dump('feed_origin', '');

@@ -554,4 +554,7 @@ DROP SCHEMA workflow_ext_update_0_3_0 CASCADE;
 -- ----------------------------------------------------------- 90_dump
 -- @install 90_dump
 
+-- ---------------------------------------------------------- 95_ddl_guard
+-- @install 95_ddl_guard
+
 -- (end of the update to 0.3.0)

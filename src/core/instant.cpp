@@ -80,17 +80,24 @@ std::optional<int64_t> scan_instant(std::string_view s, bool shape_only) {
   if (s[p] == 'Z' || s[p] == 'z') return p + 1 == s.size() ? std::optional<int64_t>(micros)
                                                             : std::nullopt;
   if (s[p] != '+' && s[p] != '-') return std::nullopt;
-  int sign = s[p] == '-' ? -1 : 1, oh, om = 0;
+  int sign = s[p] == '-' ? -1 : 1, oh, om = 0, os = 0;
   if (!digits(s, p + 1, 2, oh)) return std::nullopt;
   p += 3;
   if (p < s.size()) {
-    if (s[p] == ':') ++p;
+    const bool colon = s[p] == ':';
+    if (colon) ++p;
     if (!digits(s, p, 2, om)) return std::nullopt;
     p += 2;
+    // Seconds of an offset: PostgreSQL prints local mean time offsets of
+    // old dates that way (1850-01-01 00:00:00+00:53:28 in Europe/Berlin).
+    if (colon && p < s.size() && s[p] == ':') {
+      if (!digits(s, p + 1, 2, os)) return std::nullopt;
+      p += 3;
+    }
   }
-  if (shape_only) oh = om = 0;
-  if (p != s.size() || oh > 23 || om > 59) return std::nullopt;
-  return micros - sign * (oh * 60LL + om) * 60LL * 1000000LL;
+  if (shape_only) oh = om = os = 0;
+  if (p != s.size() || oh > 23 || om > 59 || os > 59) return std::nullopt;
+  return micros - sign * ((oh * 60LL + om) * 60LL + os) * 1000000LL;
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include "workflow_ext.h"
 
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -293,23 +292,4 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 		elog(ERROR, "workflow_ext: could not write the history of candidate " INT64_FORMAT,
 			 row->candidate_id);
 	SPI_finish();
-}
-
-/*
- * NOTIFY workflow_events, the one builder of every event's payload: delivered
- * only when the transaction commits, at most about 100 bytes whatever the
- * data.  LISTEN has no access control in PostgreSQL and any session may
- * NOTIFY, so the payload is a wake-up that names a transition and nothing of
- * a tenant's; listeners read the rows (or workflow_events_since) through
- * row-level security.
- */
-void
-wf_notify(const char *kind, int64 transition_id, int alert_events)
-{
-	char		payload[128];
-
-	snprintf(payload, sizeof(payload),
-			 "{\"kind\": \"%s\", \"transition_id\": " INT64_FORMAT ", \"alert_events\": %d}",
-			 kind, transition_id, alert_events);
-	Async_Notify("workflow_events", payload);
 }

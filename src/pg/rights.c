@@ -15,6 +15,8 @@
  */
 #include "workflow_ext.h"
 
+#include "utils/xid8.h"
+
 #include "catalog/pg_class.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -184,5 +186,13 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 						 "alerts are raised by the extension.")));
 	if (++expected_next == expected_count)
 		wf_history_clear();
-	return PointerGetDatum(td->tg_trigtuple);
+	{
+		/* Its place in the event feed, whatever the row says (feed_origin.c). */
+		int			xact_col = SPI_fnumber(td->tg_relation->rd_att, "xact_id");
+		Datum		position = FullTransactionIdGetDatum(FullTransactionIdFromU64(wf_feed_position(schema)));
+		bool		position_null = false;
+
+		return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_trigtuple, td->tg_relation->rd_att,
+														 1, &xact_col, &position, &position_null));
+	}
 }

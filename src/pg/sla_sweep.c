@@ -2,6 +2,11 @@
  * sla_sweep.c - raise_overdue_alerts(): one alert event (cause 'sla') per
  * active stage visit that has lasted longer than its stage's sla.
  *
+ * A visit is overdue when entered_at + sla has passed on the UTC calendar
+ * (a day is a UTC day, a month a UTC calendar month), so the verdict is the
+ * same whatever the TimeZone of the session that runs the sweep; the message
+ * prints the sla in the postgres IntervalStyle (pinned on the function).
+ *
  * Runs as the caller: for an actor it sweeps the pipelines that actor can
  * see (row-level security); a superuser, or a scheduler role with BYPASSRLS,
  * sweeps them all.  Rows that another transaction holds are skipped and
@@ -34,7 +39,9 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 				   "c.candidate_id, s.name, c.job_id, s.sla), c.tenant, c.attributes "
 				   "FROM %s c JOIN %s s ON s.id OPERATOR(pg_catalog.=) c.stage_id "
 				   "WHERE c.status OPERATOR(pg_catalog.=) 'active' AND s.sla IS NOT NULL "
-				   "AND c.entered_at OPERATOR(pg_catalog.+) s.sla OPERATOR(pg_catalog.<) pg_catalog.now() "
+				   /* on the UTC calendar, whatever the session's TimeZone */
+				   "AND (c.entered_at AT TIME ZONE 'UTC') OPERATOR(pg_catalog.+) s.sla "
+				   "OPERATOR(pg_catalog.<) (pg_catalog.now() AT TIME ZONE 'UTC') "
 				   "AND c.visit_transition_id IS NOT NULL "
 				   "AND NOT EXISTS (SELECT 1 FROM %s e WHERE e.tenant OPERATOR(pg_catalog.=) c.tenant "
 				   "AND e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "

@@ -41,6 +41,12 @@ extern char *wf_role_identity_of(Oid role);
 extern void wf_require_actor_guard(void);
 extern bool wf_guc_set_by_non_superuser(const char *name);
 
+/* commit_notify.c: NOTIFY workflow_events queued until commit (two-phase commit works) */
+extern void wf_commit_notify_init(void);
+
+/* feed_origin.c: the feed position of this transaction (generation << 48 | xid) */
+extern uint64 wf_feed_position(Oid schema);
+
 /* node_role.c: single, primary or shard (docs/scale-out.md) */
 extern void wf_node_role_init(void);
 

@@ -192,6 +192,17 @@ TEST(Dates, CompareAsInstants) {
   rejects(leaf("lt", "\"2024-02-30\""), "$.value", "not a valid one");
 }
 
+// PostgreSQL prints the local mean time offsets of old dates with seconds
+// (SET TimeZone = 'Europe/Berlin'; SELECT '1850-01-01'::timestamptz).
+TEST(Dates, OffsetsWithSeconds) {
+  EXPECT_TRUE(on("eq", "\"1849-12-31T23:06:32Z\"", "\"1850-01-01 00:00:00+00:53:28\""));
+  EXPECT_TRUE(on("eq", "\"1850-01-01T04:56:02Z\"", "\"1850-01-01 00:00:00-04:56:02\""));
+  EXPECT_TRUE(on("lt", "\"1850-01-01\"", "\"1850-01-01 00:00:00+00:53:28\""));
+  EXPECT_FALSE(on("eq", "\"1850-01-01\"", "\"1850-01-01 00:00:00+00:53:2\""));   // not a date
+  EXPECT_FALSE(on("eq", "\"1850-01-01\"", "\"1850-01-01 00:00:00+00:53:60\""));  // not a date
+  EXPECT_FALSE(on("eq", "\"1850-01-01\"", "\"1850-01-01 00:00:00+0053:28\""));   // not a date
+}
+
 TEST(Groups, Nesting) {
   const std::string cond = R"({"all": [
     {"field": "years_experience", "op": "gte", "value": 3},

@@ -183,7 +183,7 @@ SELECT c.relname FROM pg_class c
 """
 
 PROBES = [
-    ("a column", "ALTER TABLE workflow ADD COLUMN updatecheck_probe integer;",
+    ("a column", "ALTER EVENT TRIGGER workflow_ext_ddl_guard DISABLE; ALTER TABLE workflow ADD COLUMN updatecheck_probe integer;",
      "missing in the upgraded database: column workflow.updatecheck_probe"),
     ("a policy", "CREATE POLICY updatecheck_probe ON workflow FOR SELECT USING (false);",
      "missing in the upgraded database: policy workflow.updatecheck_probe"),

@@ -1,0 +1,107 @@
+/*
+ * commit_notify.c - NOTIFY workflow_events, sent when the transaction commits.
+ *
+ * A change queues its wake-up here; a pre-commit callback hands the queue to
+ * Async_Notify, just before PostgreSQL's own PreCommit_Notify sends it.  So a
+ * transaction that moves candidates has executed no NOTIFY until it commits,
+ * and can be PREPAREd for two-phase commit: its events reach consumers
+ * through the feed (workflow_events_since, which carries every event) but
+ * without a wake-up, since PostgreSQL cannot notify from a prepared
+ * transaction.  Wake-ups of a rolled-back subtransaction are dropped, as
+ * NOTIFY drops them.
+ */
+#include "workflow_ext.h"
+
+#include "access/xact.h"
+#include "commands/async.h"
+#include "nodes/pg_list.h"
+#include "utils/memutils.h"
+
+#include "pipeline.h"
+
+typedef struct PendingWakeUp
+{
+	SubTransactionId subxact;	/* the subtransaction that queued it */
+	char		payload[128];
+} PendingWakeUp;
+
+static List *pending = NIL;		/* in TopTransactionContext */
+
+/*
+ * Queues the one payload every event's wake-up has: at most about 100 bytes
+ * whatever the data.  LISTEN has no access control in PostgreSQL and any
+ * session may NOTIFY, so the payload is a wake-up that names a transition and
+ * nothing of a tenant's; listeners read the rows (or workflow_events_since)
+ * through row-level security.
+ */
+void
+wf_notify(const char *kind, int64 transition_id, int alert_events)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	PendingWakeUp *w = palloc(sizeof(PendingWakeUp));
+
+	w->subxact = GetCurrentSubTransactionId();
+	snprintf(w->payload, sizeof(w->payload),
+			 "{\"kind\": \"%s\", \"transition_id\": " INT64_FORMAT ", \"alert_events\": %d}",
+			 kind, transition_id, alert_events);
+	pending = lappend(pending, w);
+	MemoryContextSwitchTo(old);
+}
+
+static void
+at_xact_event(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+			foreach(lc, pending)
+				Async_Notify("workflow_events", ((PendingWakeUp *) lfirst(lc))->payload);
+			pending = NIL;
+			break;
+		case XACT_EVENT_PRE_PREPARE:	/* the feed has the events; no wake-up */
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_ABORT:
+			pending = NIL;				/* (its memory goes with the transaction) */
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId parent, void *arg)
+{
+	ListCell   *lc;
+
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		foreach(lc, pending)
+		{
+			PendingWakeUp *w = lfirst(lc);
+
+			if (w->subxact == mine)
+				w->subxact = parent;
+		}
+	}
+	else if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		foreach(lc, pending)
+		{
+			PendingWakeUp *w = lfirst(lc);
+
+			if (w->subxact == mine)
+				pending = foreach_delete_current(pending, lc);
+		}
+	}
+}
+
+void
+wf_commit_notify_init(void)
+{
+	RegisterXactCallback(at_xact_event, NULL);
+	RegisterSubXactCallback(at_subxact_event, NULL);
+}
