@@ -201,6 +201,14 @@ COMMENT ON FUNCTION acknowledge_alert(bigint) IS
 -- the rows of its own tenant (tenant_column), or all of them when the table
 -- is one organization's.  Its rows are read with each caller's rights (the
 -- caller's privileges and the table's RLS apply), never with the extension's.
+CREATE FUNCTION check_facts_source(relation regclass) RETURNS void
+    LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_check_facts_source';
+COMMENT ON FUNCTION check_facts_source(regclass) IS
+    'set_candidate_source()''s check of a table (also made before every read of the facts): 42501 when its owner is neither a superuser nor a member of the database owner (facts_source_owner), it or a partition has row-level security (facts_source_policies), a column type is not built in or an index, constraint, policy, statistics object or partition key uses a function, operator, operator class, type, collation or access method that is not (facts_source_user_code), or it has a child that is not a plain table of its partition tree (facts_source_changed).';
+REVOKE EXECUTE ON FUNCTION check_facts_source(regclass) FROM PUBLIC;
+
 CREATE FUNCTION set_candidate_source(relation regclass, key_column name,
                                      tenant_column name DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -235,11 +243,14 @@ BEGIN
             USING ERRCODE = '42501', DETAIL = '{"reason": "no_trigger_privilege"}',
                   HINT = 'The table''s owner, or a role with TRIGGER on it, sets it as the facts source.';
     END IF;
-    IF rel.relrowsecurity THEN
+    IF rel.relrowsecurity OR rel.relforcerowsecurity THEN
         RAISE EXCEPTION '% has row-level security enabled; its policies would run inside every reader of the facts', $1
             USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_policies"}',
                   HINT = 'Name the tenant column instead: set_candidate_source(relation, key_column, tenant_column).';
     END IF;
+    -- the owner may be trusted as one who sets the facts source, and nothing
+    -- on the table runs code someone defined (checked again before every read)
+    PERFORM @extschema@.check_facts_source($1);
     IF rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1
             USING ERRCODE = '22023';
@@ -270,7 +281,7 @@ BEGIN
                    $1, '@extschema@', $2, '', 'candidate', coalesce($3, ''));
 END $$;
 COMMENT ON FUNCTION set_candidate_source(regclass, name, name) IS
-    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column and, with tenant_column (a text column), matched on the tenant: a row is the facts of that tenant''s candidate only. Without tenant_column the table is one organization''s, its rows the facts of every tenant''s candidate of that id. Its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights.';
+    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column and, with tenant_column (a text column), matched on the tenant: a row is the facts of that tenant''s candidate only. Without tenant_column the table is one organization''s, its rows the facts of every tenant''s candidate of that id. Its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); the table owned by a superuser or the database owner and running no code anyone defined inside a read (check_facts_source(), 42501, again before every read); never a temporary table (22023). Rows are read with each caller''s rights.';
 
 CREATE FUNCTION raise_overdue_alerts() RETURNS integer
     LANGUAGE C

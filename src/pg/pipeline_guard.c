@@ -14,6 +14,7 @@
 #include "workflow_ext.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -427,6 +428,19 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 							old->candidate_id, old->job_id, old->stage_id,
 							frame->expected_stage_id)));
 		new->stage_id = current->next_stage_id;
+		/*
+		 * The next stage is the committed order's (read under the latest
+		 * snapshot, after the row lock was granted).  A transaction whose
+		 * snapshot predates that stage cannot move into it: 40001, retry.
+		 */
+		if (IsolationUsesXactSnapshot() && !wf_stage_in_snapshot(schema, new->stage_id))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize the move of candidate " INT64_FORMAT " in job " INT64_FORMAT
+							": its next stage " INT64_FORMAT " was committed after this transaction's snapshot",
+							old->candidate_id, old->job_id, new->stage_id),
+					 errdetail_reason("stage_order_changed", "\"stage_id\": " INT64_FORMAT, new->stage_id),
+					 errhint("Retry the transaction.")));
 	}
 	else
 	{

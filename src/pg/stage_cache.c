@@ -8,6 +8,12 @@
  * no error).  The next lookup starts a new cache.  The cache is bounded by
  * workflow_ext.stage_cache_size entries: when full it starts anew.
  *
+ * Every lookup first takes in the invalidations other transactions have
+ * committed, so a definition committed meanwhile is enforced by the next
+ * move of the same transaction (READ COMMITTED or not, row-level security
+ * or not), and a move that waited for a row lock sees the stages committed
+ * while it waited.
+ *
  * A stage is read under the latest snapshot, not the caller's: a REPEATABLE
  * READ transaction must not fill the cache with definitions older than the
  * commits it was told about, which later transactions would then enforce.
@@ -284,6 +290,33 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	return found;
 }
 
+/*
+ * Whether the transaction's snapshot sees stage stage_id (read as the
+ * extension's owner).  A REPEATABLE READ or SERIALIZABLE move asks before it
+ * moves to a next stage the cache read under the latest snapshot.
+ */
+bool
+wf_stage_in_snapshot(Oid schema, int64 stage_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(stage_id)};
+	WfSavedUser saved;
+	bool		seen;
+
+	SPI_connect();
+	wf_become_owner(schema, &saved);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s s WHERE s.id OPERATOR(pg_catalog.=) $1",
+									   wf_qualified(schema, "workflow_stage")),
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read stage " INT64_FORMAT, stage_id);
+	seen = SPI_processed == 1;
+	PopActiveSnapshot();
+	wf_restore_user(&saved);
+	SPI_finish();
+	return seen;
+}
+
 const WfStage *
 wf_stage_lookup(Oid schema, int64 stage_id)
 {
@@ -292,6 +325,13 @@ wf_stage_lookup(Oid schema, int64 stage_id)
 	bool		found;
 	MemoryContext old;
 
+	/*
+	 * Definitions committed since the last command count now, for every
+	 * session (PostgreSQL itself takes them in only when a lock is acquired,
+	 * which a session that bypasses row-level security, or a move that
+	 * waited for a row lock, may not do again in this transaction).
+	 */
+	AcceptInvalidationMessages();
 	if (!cache_valid || cache == NULL || cache_schema != schema ||
 		hash_get_num_entries(cache) >= wf_stage_cache_size)
 		reset_cache(schema);

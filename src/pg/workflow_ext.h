@@ -141,6 +141,7 @@ typedef struct WfStage
 
 extern void wf_stage_cache_init(void);
 extern const WfStage *wf_stage_lookup(Oid schema, int64 stage_id);
+extern bool wf_stage_in_snapshot(Oid schema, int64 stage_id);
 
 extern char *wf_qualified(Oid schema, const char *name);
 extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
