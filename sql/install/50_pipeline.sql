@@ -201,14 +201,6 @@ COMMENT ON FUNCTION acknowledge_alert(bigint) IS
 -- the rows of its own tenant (tenant_column), or all of them when the table
 -- is one organization's.  Its rows are read with each caller's rights (the
 -- caller's privileges and the table's RLS apply), never with the extension's.
-CREATE FUNCTION check_facts_source(relation regclass) RETURNS void
-    LANGUAGE C STRICT
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_check_facts_source';
-COMMENT ON FUNCTION check_facts_source(regclass) IS
-    'set_candidate_source()''s check of a table (also made before every read of the facts): 42501 when its owner is neither a superuser nor a member of the database owner (facts_source_owner), it or a partition has row-level security (facts_source_policies), a column type is not built in or an index, constraint, policy, statistics object or partition key uses a function, operator, operator class, type, collation or access method that is not (facts_source_user_code), or it has a child that is not a plain table of its partition tree (facts_source_changed).';
-REVOKE EXECUTE ON FUNCTION check_facts_source(regclass) FROM PUBLIC;
-
 CREATE FUNCTION set_candidate_source(relation regclass, key_column name,
                                      tenant_column name DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -248,9 +240,19 @@ BEGIN
             USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_policies"}',
                   HINT = 'Name the tenant column instead: set_candidate_source(relation, key_column, tenant_column).';
     END IF;
-    -- the owner may be trusted as one who sets the facts source, and nothing
-    -- on the table runs code someone defined (checked again before every read)
-    PERFORM @extschema@.check_facts_source($1);
+    -- a partition key's operator class or collation runs whenever the
+    -- partitions are opened (the trigger below is cloned onto them): as the
+    -- extension's owner here, as every reader later
+    IF EXISTS (SELECT 1 FROM pg_partitioned_table p
+                WHERE p.partrelid IN (SELECT $1::oid UNION SELECT t.relid FROM pg_partition_tree($1) t
+                                      UNION SELECT a.relid FROM pg_partition_ancestors($1) a)
+                  AND (p.partexprs IS NOT NULL
+                       OR EXISTS (SELECT 1 FROM unnest(p.partclass::oid[] || p.partcollation::oid[]) x
+                                   WHERE x >= 16384))) THEN
+        RAISE EXCEPTION '% has a partition key that is not built in; it would run inside every reader of the facts', $1
+            USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_user_code"}',
+                  HINT = 'Partition the table by plain columns with their default operator classes.';
+    END IF;
     IF rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1
             USING ERRCODE = '22023';
@@ -281,7 +283,7 @@ BEGIN
                    $1, '@extschema@', $2, '', 'candidate', coalesce($3, ''));
 END $$;
 COMMENT ON FUNCTION set_candidate_source(regclass, name, name) IS
-    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column and, with tenant_column (a text column), matched on the tenant: a row is the facts of that tenant''s candidate only. Without tenant_column the table is one organization''s, its rows the facts of every tenant''s candidate of that id. Its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); the table owned by a superuser or the database owner and running no code anyone defined inside a read (check_facts_source(), 42501, again before every read); never a temporary table (22023). Rows are read with each caller''s rights.';
+    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column and, with tenant_column (a text column), matched on the tenant: a row is the facts of that tenant''s candidate only. Without tenant_column the table is one organization''s, its rows the facts of every tenant''s candidate of that id. Its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); before every read, 42501 when the table''s owner is neither a superuser, the database owner nor a member of the reading role, or anything on the table would run code that is not built in inside the read; never a temporary table (22023). Rows are read with each caller''s rights.';
 
 CREATE FUNCTION raise_overdue_alerts() RETURNS integer
     LANGUAGE C

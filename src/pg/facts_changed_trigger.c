@@ -182,8 +182,8 @@ trigger_arg(TriggerData *td, int i)
 	return td->tg_trigger->tgargs[i];
 }
 
-Datum
-wf_candidate_facts_changed(PG_FUNCTION_ARGS)
+static Datum
+wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
@@ -309,4 +309,10 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		wf_reevaluate_visit(schema, &rows[i], &facts);
 	}
 	return PointerGetDatum(NULL);
+}
+
+Datum
+wf_candidate_facts_changed(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_candidate_facts_changed_pinned(fcinfo));
 }

@@ -52,6 +52,7 @@ static char source_relname[NAMEDATALEN];
 static bool facts_plan_valid = false;
 
 static bool source_checked = false;	/* check_source_table passed since the last invalidation */
+static Oid	source_checked_user = InvalidOid;	/* for this reader */
 
 static void
 facts_source_changed(Datum arg, Oid relid)
@@ -67,10 +68,13 @@ facts_source_changed(Datum arg, Oid relid)
  * tenant = $2) would run that someone defined, as the reader (the mover, a
  * superuser's sweep): NULL when nothing, else the reason.  The source is the
  * table with its partition tree and its ancestors; on each, and on their
- * indexes, constraints, extended statistics, policies and partition keys:
+ * indexes, constraints, extended statistics and partition keys (policies
+ * run only with row-level security, which is refused):
  *  - facts_source_owner: an owner who could not set the facts source itself
- *    (not a superuser, not a member of the database owner): who owns the
- *    table writes every tenant's facts and can attach code to it;
+ *    (not a superuser, not a member of the database owner) and who does not
+ *    hold every right of the reader (is not a member of the reading role):
+ *    who owns the table writes every tenant's facts and can attach code to
+ *    it, which would run with the reader's rights;
  *  - facts_source_policies: row-level security enabled or forced (the
  *    policies' expressions run in every read);
  *  - facts_source_user_code: a dependency on a function, operator, operator
@@ -100,15 +104,14 @@ source_runs_user_code(Oid relid)
 							  "FROM pg_catalog.pg_index i WHERE i.indrelid IN (SELECT relid FROM tree) "
 							  "UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid "
 							  "FROM pg_catalog.pg_constraint c WHERE c.conrelid IN (SELECT relid FROM tree) "
-							  "UNION ALL SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, p.oid "
-							  "FROM pg_catalog.pg_policy p WHERE p.polrelid IN (SELECT relid FROM tree) "
 							  "UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid "
 							  "FROM pg_catalog.pg_statistic_ext s WHERE s.stxrelid IN (SELECT relid FROM tree)) "
 							  "SELECT CASE "
 							  "WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r "
 							  "ON r.oid OPERATOR(pg_catalog.=) c.relowner WHERE c.oid OPERATOR(pg_catalog.=) $1 "
 							  "AND (r.rolsuper OR pg_catalog.pg_has_role(r.oid, (SELECT d.datdba FROM pg_catalog.pg_database d "
-							  "WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), 'MEMBER'))) "
+							  "WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), 'MEMBER') "
+							  "OR pg_catalog.pg_has_role(r.oid, pg_catalog.current_user(), 'MEMBER'))) "
 							  "THEN 'facts_source_owner' "
 							  "WHEN EXISTS (SELECT 1 FROM tree t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid "
 							  "WHERE c.relrowsecurity OR c.relforcerowsecurity) "
@@ -287,7 +290,7 @@ check_source_code(Relation rel)
 	if (strcmp(reason, "facts_source_owner") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("facts source table \"%s\" is owned by %s, who is neither a superuser nor the database owner",
+				 errmsg("facts source table \"%s\" is owned by %s, who is neither a superuser, the database owner nor a member of the reading role",
 						RelationGetRelationName(rel),
 						GetUserNameFromId(rel->rd_rel->relowner, true)
 						? GetUserNameFromId(rel->rd_rel->relowner, true) : "an unknown role"),
@@ -305,7 +308,7 @@ check_source_code(Relation rel)
 	if (strcmp(reason, "facts_source_user_code") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("facts source table \"%s\" has an index, constraint, policy, statistics object or "
+				 errmsg("facts source table \"%s\" has an index, constraint, statistics object or "
 						"partition key using a function, operator, operator class, type, collation or access "
 						"method that is not built in", RelationGetRelationName(rel)),
 				 errdetail_reason(reason, NULL),
@@ -333,7 +336,7 @@ check_source_table(Oid relid, const char *nspname, const char *relname)
 	if (rel == NULL)
 		source_table_missing(relid);
 	/* (opening it processed pending invalidations: source_checked is current) */
-	if (source_checked)
+	if (source_checked && source_checked_user == GetUserId())
 	{
 		table_close(rel, NoLock);	/* the lock is kept until the transaction ends */
 		return;
@@ -349,22 +352,8 @@ check_source_table(Oid relid, const char *nspname, const char *relname)
 				 errhint("A superuser calls set_candidate_source() again with the table.")));
 	check_source_code(rel);
 	source_checked = true;
+	source_checked_user = GetUserId();
 	table_close(rel, NoLock);	/* the lock is kept until the transaction ends */
-}
-
-PG_FUNCTION_INFO_V1(wf_check_facts_source);
-
-/* check_facts_source(relation): set_candidate_source()'s check of a table. */
-Datum
-wf_check_facts_source(PG_FUNCTION_ARGS)
-{
-	Relation	rel = table_open(PG_GETARG_OID(0), AccessShareLock);
-
-	SPI_connect();
-	check_source_code(rel);
-	SPI_finish();
-	table_close(rel, NoLock);
-	PG_RETURN_VOID();
 }
 
 /* True when the facts are candidate_profile.attributes (no set_candidate_source). */

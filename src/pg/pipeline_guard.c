@@ -573,8 +573,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	return tuple;
 }
 
-Datum
-wf_candidate_stage_guard(PG_FUNCTION_ARGS)
+static Datum
+wf_candidate_stage_guard_pinned(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Oid			schema;
@@ -592,4 +592,10 @@ wf_candidate_stage_guard(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		return PointerGetDatum(guard_insert(schema, td, &c));
 	return PointerGetDatum(guard_update(schema, td, &c));
+}
+
+Datum
+wf_candidate_stage_guard(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_candidate_stage_guard_pinned(fcinfo));
 }

@@ -43,8 +43,8 @@ restored(Oid schema, const WfPipelineRow *row)
 	return found;
 }
 
-Datum
-wf_candidate_stage_record(PG_FUNCTION_ARGS)
+static Datum
+wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
@@ -166,4 +166,10 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	}
 	wf_notify(inserted ? "enter" : entered ? "move" : "status", row.transition_id, raised);
 	return PointerGetDatum(NULL);
+}
+
+Datum
+wf_candidate_stage_record(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_candidate_stage_record_pinned(fcinfo));
 }

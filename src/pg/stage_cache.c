@@ -23,7 +23,13 @@
  *
  * A caller may hold a stage while it runs queries that move other candidates
  * and so look stages up again: a cache that starts anew is retired, not freed,
- * until the transaction ends, so no pointer handed out dangles.
+ * so no pointer handed out dangles.  Every entry point that looks stages up
+ * pins the cache while it runs (WF_STAGES_PINNED); when the last pin goes,
+ * no stage is held anywhere and the retired caches are freed: a transaction
+ * that writes thousands of definitions between moves (each write retires the
+ * cache) keeps at most the caches retired during one call, not all of them
+ * until it commits.  An invalidated cache that holds no stage is reused, not
+ * retired.  An error ends the calls: (sub)transaction abort restores the pins.
  */
 #include "workflow_ext.h"
 
@@ -53,6 +59,11 @@ typedef struct RetiredCache
 } RetiredCache;
 
 static RetiredCache *retired = NULL;
+
+/* Entry points running that may hold a stage; saved per subtransaction level. */
+static int	pins = 0;
+static int *saved_pins = NULL;
+static int	saved_pins_size = 0;
 
 static void
 relcache_callback(Datum arg, Oid relid)
@@ -85,12 +96,8 @@ free_cache(HTAB *stages, MemoryContext context)
 }
 
 static void
-free_retired(XactEvent event, void *arg)
+free_retired_caches(void)
 {
-	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
-		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
-		event != XACT_EVENT_PREPARE)
-		return;
 	while (retired != NULL)
 	{
 		RetiredCache *r = retired;
@@ -101,18 +108,72 @@ free_retired(XactEvent event, void *arg)
 	}
 }
 
+static void
+free_retired(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	pins = 0;
+	free_retired_caches();
+}
+
+/* A subtransaction keeps the pins of its start; its abort gives back the ones taken in it. */
+static void
+subxact_pins(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (event == SUBXACT_EVENT_START_SUB)
+	{
+		if (level >= saved_pins_size)
+		{
+			int			size = Max(16, level * 2);
+
+			saved_pins = saved_pins == NULL
+				? MemoryContextAllocZero(TopMemoryContext, sizeof(int) * size)
+				: repalloc(saved_pins, sizeof(int) * size);
+			saved_pins_size = size;
+		}
+		saved_pins[level] = pins;
+	}
+	else if (event == SUBXACT_EVENT_ABORT_SUB && level < saved_pins_size)
+		pins = saved_pins[level];
+}
+
+void
+wf_stage_pin(void)
+{
+	pins++;
+}
+
+/* The call that pinned returns: when it was the last, nothing holds a retired stage. */
+Datum
+wf_stage_unpin(Datum result)
+{
+	if (pins > 0 && --pins == 0)
+		free_retired_caches();
+	return result;
+}
+
 void
 wf_stage_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 	RegisterXactCallback(free_retired, NULL);
+	RegisterSubXactCallback(subxact_pins, NULL);
 }
 
 /* Starts a new, empty cache; the old one is retired until the transaction ends. */
 static void
 reset_cache(Oid schema)
 {
-	if (cache != NULL)
+	if (cache != NULL && hash_get_num_entries(cache) == 0)
+	{
+		/* nothing was handed out: reuse it */
+	}
+	else if (cache != NULL)
 	{
 		RetiredCache *r = MemoryContextAlloc(CacheMemoryContext, sizeof(RetiredCache));
 
@@ -122,16 +183,17 @@ reset_cache(Oid schema)
 		retired = r;
 		cache = NULL;
 	}
-	cache_context = AllocSetContextCreate(CacheMemoryContext, "workflow_ext stage cache",
-										  ALLOCSET_DEFAULT_SIZES);
+	if (cache == NULL)
 	{
 		HASHCTL		ctl;
 
+		cache_context = AllocSetContextCreate(CacheMemoryContext, "workflow_ext stage cache",
+											  ALLOCSET_SMALL_SIZES);
 		memset(&ctl, 0, sizeof(ctl));
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(WfStage);
 		ctl.hcxt = cache_context;
-		cache = hash_create("workflow_ext stages", 256, &ctl,
+		cache = hash_create("workflow_ext stages", 16, &ctl,
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	cache_schema = schema;
@@ -331,6 +393,8 @@ wf_stage_lookup(Oid schema, int64 stage_id)
 	 * which a session that bypasses row-level security, or a move that
 	 * waited for a row lock, may not do again in this transaction).
 	 */
+	if (pins == 0)
+		elog(ERROR, "workflow_ext: stage looked up outside a pinned call");
 	AcceptInvalidationMessages();
 	if (!cache_valid || cache == NULL || cache_schema != schema ||
 		hash_get_num_entries(cache) >= wf_stage_cache_size)
