@@ -268,10 +268,23 @@ BEGIN
             USING ERRCODE = '42501', DETAIL = '{"reason": "no_trigger_privilege"}',
                   HINT = 'The table''s owner, or a role with TRIGGER on it, sets it as the facts source.';
     END IF;
-    IF rel.relrowsecurity THEN
+    IF rel.relrowsecurity OR rel.relforcerowsecurity THEN
         RAISE EXCEPTION '% has row-level security enabled; its policies would run inside every reader of the facts', $1
             USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_policies"}',
                   HINT = 'Name the tenant column instead: set_candidate_source(relation, key_column, tenant_column).';
+    END IF;
+    -- a partition key's operator class or collation runs whenever the
+    -- partitions are opened (the trigger below is cloned onto them): as the
+    -- extension's owner here, as every reader later
+    IF EXISTS (SELECT 1 FROM pg_partitioned_table p
+                WHERE p.partrelid IN (SELECT $1::oid UNION SELECT t.relid FROM pg_partition_tree($1) t
+                                      UNION SELECT a.relid FROM pg_partition_ancestors($1) a)
+                  AND (p.partexprs IS NOT NULL
+                       OR EXISTS (SELECT 1 FROM unnest(p.partclass::oid[] || p.partcollation::oid[]) x
+                                   WHERE x >= 16384))) THEN
+        RAISE EXCEPTION '% has a partition key that is not built in; it would run inside every reader of the facts', $1
+            USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_user_code"}',
+                  HINT = 'Partition the table by plain columns with their default operator classes.';
     END IF;
     IF rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1
@@ -303,7 +316,7 @@ BEGIN
                    $1, '@extschema@', $2, '', 'candidate', coalesce($3, ''));
 END $$;
 COMMENT ON FUNCTION set_candidate_source(regclass, name, name) IS
-    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column and, with tenant_column (a text column), matched on the tenant: a row is the facts of that tenant''s candidate only. Without tenant_column the table is one organization''s, its rows the facts of every tenant''s candidate of that id. Its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); never a temporary table (22023). Rows are read with each caller''s rights.';
+    'Makes to_jsonb(row) of a table the candidates'' facts, keyed by an integer column and, with tenant_column (a text column), matched on the tenant: a row is the facts of that tenant''s candidate only. Without tenant_column the table is one organization''s, its rows the facts of every tenant''s candidate of that id. Its inserts and updates re-evaluate alerts. Superuser or database owner only (42501); before every read, 42501 when the table''s owner is neither a superuser, the database owner nor a member of the reading role, or anything on the table would run code that is not built in inside the read; never a temporary table (22023). Rows are read with each caller''s rights.';
 
 CREATE FUNCTION raise_overdue_alerts() RETURNS integer
     LANGUAGE C

@@ -14,7 +14,13 @@
  * evaluated, with the facts of each row's tenant.  The pipeline rows are
  * locked first, so a concurrent move of the same candidate waits for this
  * change (and then reads the new facts), or this change waits for the move
- * (and then evaluates the stage the candidate ends up in).
+ * (and then evaluates the stage the candidate ends up in).  Only rows that
+ * pass the checks are locked: the tenant, row-level security, the status and
+ * the open visit are filters of the scan, below the lock, so another
+ * tenant's row (locked by anyone) never blocks this change
+ * (test/specs/facts_lock_order.spec).  A row whose current stage has no
+ * alerts is locked too: a move of it into a stage with alerts must wait for
+ * this change to read its facts (test/specs/facts_move_race.spec).
  *
  * Trigger arguments: the key column; the jsonb column holding the facts, or
  * '' (then the configured source is read); 'candidate' or 'job'; the tenant
@@ -184,8 +190,8 @@ trigger_arg(TriggerData *td, int i)
 	return td->tg_trigger->tgargs[i];
 }
 
-Datum
-wf_candidate_facts_changed(PG_FUNCTION_ARGS)
+static Datum
+wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
@@ -312,4 +318,10 @@ wf_candidate_facts_changed(PG_FUNCTION_ARGS)
 		wf_auto_advance(schema, &rows[i], &facts);
 	}
 	return PointerGetDatum(NULL);
+}
+
+Datum
+wf_candidate_facts_changed(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_candidate_facts_changed_pinned(fcinfo));
 }

@@ -39,6 +39,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "pipeline.h"
 
@@ -52,6 +53,7 @@ static char source_relname[NAMEDATALEN];
 static bool facts_plan_valid = false;
 
 static bool source_checked = false;	/* check_source_table passed since the last invalidation */
+static Oid	source_checked_user = InvalidOid;	/* for this reader */
 
 static void
 facts_source_changed(Datum arg, Oid relid)
@@ -63,46 +65,98 @@ facts_source_changed(Datum arg, Oid relid)
 }
 
 /*
- * Objects on the table (or its partitions) whose expressions the planner of
- * every reader evaluates: index expressions and predicates, constraints,
- * extended statistics, when they call a function or operator that is not
- * built in; partitions that are not plain tables; inheritance children.
+ * What the facts read (SELECT to_jsonb(t) FROM source t WHERE key = $1 AND
+ * tenant = $2) would run that someone defined, as the reader (the mover, a
+ * superuser's sweep): NULL when nothing, else the reason.  The source is the
+ * table with its partition tree and its ancestors; on each, and on their
+ * indexes, constraints, extended statistics and partition keys (policies
+ * run only with row-level security, which is refused):
+ *  - facts_source_owner: an owner who could not set the facts source itself
+ *    (not a superuser, not a member of the database owner) and who does not
+ *    hold every right of the reader (is not a member of the reading role):
+ *    who owns the table writes every tenant's facts and can attach code to
+ *    it, which would run with the reader's rights;
+ *  - facts_source_policies: row-level security enabled or forced (the
+ *    policies' expressions run in every read);
+ *  - facts_source_user_code: a dependency on a function, operator, operator
+ *    class or family, type, collation or access method that is not built in
+ *    (index expressions and predicates, constraints and statistics are
+ *    planned; operator classes' support functions run in index scans and
+ *    partition pruning; types' output and casts run in to_jsonb), or a table
+ *    or index access method that is not built in;
+ *  - facts_source_changed: a child that is not a plain table (a foreign
+ *    table, a view), or an inheritance child outside the partition tree.
+ * Column defaults, triggers and rules do not run on a read, and the
+ * extension never writes the table.
  */
-static bool
+static const char *
 source_runs_user_code(Oid relid)
 {
 	Oid			types[1] = {OIDOID};
 	Datum		args[1] = {ObjectIdGetDatum(relid)};
 	bool		isnull;
-	bool		found;
+	Datum		d;
 
 	if (SPI_execute_with_args(
-							  "WITH tree AS (SELECT $1 AS relid UNION SELECT t.relid FROM pg_catalog.pg_partition_tree($1) t), "
-							  "objs AS (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, i.indexrelid AS objid "
+							  "WITH tree AS (SELECT $1 AS relid UNION SELECT t.relid FROM pg_catalog.pg_partition_tree($1) t "
+							  "UNION SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a), "
+							  "objs AS (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, t.relid AS objid FROM tree t "
+							  "UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, i.indexrelid "
 							  "FROM pg_catalog.pg_index i WHERE i.indrelid IN (SELECT relid FROM tree) "
 							  "UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid "
 							  "FROM pg_catalog.pg_constraint c WHERE c.conrelid IN (SELECT relid FROM tree) "
 							  "UNION ALL SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid "
 							  "FROM pg_catalog.pg_statistic_ext s WHERE s.stxrelid IN (SELECT relid FROM tree)) "
-							  "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN objs o "
+							  "SELECT CASE "
+							  "WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r "
+							  "ON r.oid OPERATOR(pg_catalog.=) c.relowner WHERE c.oid OPERATOR(pg_catalog.=) $1 "
+							  "AND (r.rolsuper OR pg_catalog.pg_has_role(r.oid, (SELECT d.datdba FROM pg_catalog.pg_database d "
+							  "WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), 'MEMBER') "
+							  "OR pg_catalog.pg_has_role(r.oid, pg_catalog.current_user(), 'MEMBER'))) "
+							  "THEN 'facts_source_owner' "
+							  "WHEN EXISTS (SELECT 1 FROM tree t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid "
+							  "WHERE c.relrowsecurity OR c.relforcerowsecurity) "
+							  "THEN 'facts_source_policies' "
+							  "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN objs o "
 							  "ON d.classid OPERATOR(pg_catalog.=) o.classid AND d.objid OPERATOR(pg_catalog.=) o.objid "
 							  "WHERE d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, "
-							  "'pg_catalog.pg_operator'::pg_catalog.regclass) "
+							  "'pg_catalog.pg_operator'::pg_catalog.regclass, 'pg_catalog.pg_opclass'::pg_catalog.regclass, "
+							  "'pg_catalog.pg_opfamily'::pg_catalog.regclass, 'pg_catalog.pg_type'::pg_catalog.regclass, "
+							  "'pg_catalog.pg_collation'::pg_catalog.regclass, 'pg_catalog.pg_am'::pg_catalog.regclass) "
 							  "AND d.refobjid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid) "
-							  "OR EXISTS (SELECT 1 FROM tree t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid "
+							  "OR EXISTS (SELECT 1 FROM objs o JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) o.objid "
+							  "WHERE o.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+							  "AND c.relam OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid) "
+							  "OR EXISTS (SELECT 1 FROM pg_catalog.pg_partitioned_table p WHERE p.partrelid IN (SELECT relid FROM tree) "
+							  "AND EXISTS (SELECT 1 FROM pg_catalog.unnest(p.partclass::pg_catalog.oid[] "
+							  "OPERATOR(pg_catalog.||) p.partcollation::pg_catalog.oid[]) x "
+							  "WHERE x OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid)) "
+							  "THEN 'facts_source_user_code' "
+							  "WHEN EXISTS (SELECT 1 FROM tree t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid "
 							  "WHERE c.relkind NOT IN ('r', 'p')) "
 							  "OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhparent IN (SELECT relid FROM tree) "
-							  "AND h.inhrelid NOT IN (SELECT relid FROM tree))",
+							  "AND h.inhrelid NOT IN (SELECT relid FROM tree)) "
+							  "THEN 'facts_source_changed' END",
 							  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not inspect the facts source table");
-	found = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	return found && !isnull;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Roles, memberships or the database's owner changed: check the source again. */
+static void
+facts_trust_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	source_checked = false;
 }
 
 void
 wf_facts_source_init(void)
 {
 	CacheRegisterRelcacheCallback(facts_source_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, facts_trust_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, facts_trust_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(DATABASEOID, facts_trust_changed, (Datum) 0);
 }
 
 static void
@@ -203,24 +257,87 @@ built_in_type(Oid type)
 }
 
 /*
- * Refuses, before every read, a custom table that would run its owner's code
- * inside whoever reads the facts (a superuser's SLA sweep, the application
- * role moving any tenant's candidates): one turned into a view (its rules),
- * one with row-level security (its policies' functions), one whose name now
- * resolves to another relation than the one set (the prepared query reads
- * by name), or a column whose type is not built in (its output and casts).
+ * Refuses a custom table that would run code someone defined inside whoever
+ * reads the facts (the application role moving any tenant's candidates, a
+ * superuser's SLA sweep), or whose owner is not trusted as one who sets the
+ * facts source: see source_runs_user_code() for what is looked at; and a
+ * column whose type is not built in (its output and casts).  42501 with the
+ * reason in a JSON DETAIL.  Caller is in SPI.
+ */
+static void
+check_source_code(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	const char *reason;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || built_in_type(att->atttypid))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source table \"%s\" has column \"%s\" of type %s, which is not built in",
+						RelationGetRelationName(rel), NameStr(att->attname),
+						format_type_be(att->atttypid)),
+				 errdetail_reason("facts_source_user_code", "\"attnum\": %d", (int) att->attnum),
+				 errhint("Reading facts runs each column type's output and casts to json; "
+						 "use a table of built-in types (jsonb, text, numeric, dates, arrays of them).")));
+	}
+	reason = source_runs_user_code(RelationGetRelid(rel));
+	if (reason == NULL)
+		return;
+	if (strcmp(reason, "facts_source_owner") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source table \"%s\" is owned by %s, who is neither a superuser, the database owner nor a member of the reading role",
+						RelationGetRelationName(rel),
+						GetUserNameFromId(rel->rd_rel->relowner, true)
+						? GetUserNameFromId(rel->rd_rel->relowner, true) : "an unknown role"),
+				 errdetail_reason(reason, NULL),
+				 errhint("Its owner writes every tenant's facts and can attach code to the table that "
+						 "would run as each reader; give it to the database owner (ALTER TABLE ... OWNER TO).")));
+	if (strcmp(reason, "facts_source_policies") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source table \"%s\" has row-level security enabled",
+						RelationGetRelationName(rel)),
+				 errdetail_reason(reason, NULL),
+				 errhint("Its policies would run their owner's functions inside every reader of the facts; "
+						 "name the tenant column instead (set_candidate_source(..., tenant_column)).")));
+	if (strcmp(reason, "facts_source_user_code") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("facts source table \"%s\" has an index, constraint, statistics object or "
+						"partition key using a function, operator, operator class, type, collation or access "
+						"method that is not built in", RelationGetRelationName(rel)),
+				 errdetail_reason(reason, NULL),
+				 errhint("Every reader of the facts would run it; drop it, or use another table.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("facts source table \"%s\" has a child that is not a plain table of its partition tree",
+					RelationGetRelationName(rel)),
+			 errdetail_reason("facts_source_changed", NULL),
+			 errhint("A superuser calls set_candidate_source() again with a plain table.")));
+}
+
+/*
+ * Refuses, before every read, a custom table that is no longer the plain
+ * table that was set (a view under its name now: its rules; the prepared
+ * query reads by name) or that would run someone's code (check_source_code).
+ * Checked once until a relation, a role or a membership changes.
  */
 static void
 check_source_table(Oid relid, const char *nspname, const char *relname)
 {
 	Relation	rel = try_table_open(relid, AccessShareLock);
-	TupleDesc	desc;
 	Oid			named;
 
 	if (rel == NULL)
 		source_table_missing(relid);
 	/* (opening it processed pending invalidations: source_checked is current) */
-	if (source_checked)
+	if (source_checked && source_checked_user == GetUserId())
 	{
 		table_close(rel, NoLock);	/* the lock is kept until the transaction ends */
 		return;
@@ -234,40 +351,9 @@ check_source_table(Oid relid, const char *nspname, const char *relname)
 						RelationGetRelationName(rel)),
 				 errdetail("{\"reason\": \"facts_source_changed\"}"),
 				 errhint("A superuser calls set_candidate_source() again with the table.")));
-	if (rel->rd_rel->relrowsecurity)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("facts source table \"%s\" has row-level security enabled",
-						RelationGetRelationName(rel)),
-				 errdetail("{\"reason\": \"facts_source_policies\"}"),
-				 errhint("Its policies would run their owner's functions inside every reader of the facts; "
-						 "name the tenant column instead (set_candidate_source(..., tenant_column)).")));
-	desc = RelationGetDescr(rel);
-
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped || built_in_type(att->atttypid))
-			continue;
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("facts source table \"%s\" has column \"%s\" of type %s, which is not built in",
-						RelationGetRelationName(rel), NameStr(att->attname),
-						format_type_be(att->atttypid)),
-				 errdetail("Reading facts runs each column type's output and casts to json; "
-						   "workflow_ext reads only tables of built-in types."),
-				 errhint("Use a view-free table of built-in types (jsonb, text, numeric, dates, arrays of them).")));
-	}
-	if (source_runs_user_code(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("facts source table \"%s\" has an index, constraint or statistics object calling a "
-						"function that is not built in, or a child that is not a plain table",
-						RelationGetRelationName(rel)),
-				 errdetail("{\"reason\": \"facts_source_user_code\"}"),
-				 errhint("The planner of every reader of the facts would run it; drop it, or use another table.")));
+	check_source_code(rel);
 	source_checked = true;
+	source_checked_user = GetUserId();
 	table_close(rel, NoLock);	/* the lock is kept until the transaction ends */
 }
 

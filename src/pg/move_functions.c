@@ -185,8 +185,8 @@ move(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 	return HeapTupleGetDatum(tuple);
 }
 
-Datum
-wf_move_to_next_stage(PG_FUNCTION_ARGS)
+static Datum
+wf_move_to_next_stage_pinned(PG_FUNCTION_ARGS)
 {
 	WfChangeFrame frame;
 
@@ -197,8 +197,8 @@ wf_move_to_next_stage(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(move(fcinfo, &frame));
 }
 
-Datum
-wf_move_to_stage(PG_FUNCTION_ARGS)
+static Datum
+wf_move_to_stage_pinned(PG_FUNCTION_ARGS)
 {
 	WfChangeFrame frame;
 
@@ -240,4 +240,16 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	result = PointerGetDatum(SPI_returntuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc));
 	SPI_finish();
 	PG_RETURN_DATUM(result);
+}
+
+Datum
+wf_move_to_next_stage(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_move_to_next_stage_pinned(fcinfo));
+}
+
+Datum
+wf_move_to_stage(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_move_to_stage_pinned(fcinfo));
 }

@@ -14,6 +14,7 @@
 #include "workflow_ext.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -550,6 +551,19 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 							old->candidate_id, old->job_id, old->stage_id,
 							frame->expected_stage_id)));
 		new->stage_id = current->next_stage_id;
+		/*
+		 * The next stage is the committed order's (read under the latest
+		 * snapshot, after the row lock was granted).  A transaction whose
+		 * snapshot predates that stage cannot move into it: 40001, retry.
+		 */
+		if (IsolationUsesXactSnapshot() && !wf_stage_in_snapshot(schema, new->stage_id))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize the move of candidate " INT64_FORMAT " in job " INT64_FORMAT
+							": its next stage " INT64_FORMAT " was committed after this transaction's snapshot",
+							old->candidate_id, old->job_id, new->stage_id),
+					 errdetail_reason("stage_order_changed", "\"stage_id\": " INT64_FORMAT, new->stage_id),
+					 errhint("Retry the transaction.")));
 	}
 	else
 	{
@@ -707,8 +721,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	return tuple;
 }
 
-Datum
-wf_candidate_stage_guard(PG_FUNCTION_ARGS)
+static Datum
+wf_candidate_stage_guard_pinned(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Oid			schema;
@@ -726,4 +740,10 @@ wf_candidate_stage_guard(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		return PointerGetDatum(guard_insert(schema, td, &c));
 	return PointerGetDatum(guard_update(schema, td, &c));
+}
+
+Datum
+wf_candidate_stage_guard(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_candidate_stage_guard_pinned(fcinfo));
 }

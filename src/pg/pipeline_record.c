@@ -44,8 +44,8 @@ restored(Oid schema, const WfPipelineRow *row)
 	return found;
 }
 
-Datum
-wf_candidate_stage_record(PG_FUNCTION_ARGS)
+static Datum
+wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
@@ -189,4 +189,10 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 	 */
 	wf_auto_advance(schema, &row, NULL);
 	return PointerGetDatum(NULL);
+}
+
+Datum
+wf_candidate_stage_record(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_candidate_stage_record_pinned(fcinfo));
 }

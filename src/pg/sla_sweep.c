@@ -25,8 +25,8 @@
 
 PG_FUNCTION_INFO_V1(wf_raise_overdue_alerts);
 
-Datum
-wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
+static Datum
+wf_raise_overdue_alerts_pinned(PG_FUNCTION_ARGS)
 {
 	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	int			raised = 0;
@@ -95,4 +95,10 @@ wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	PG_RETURN_INT32(raised);
+}
+
+Datum
+wf_raise_overdue_alerts(PG_FUNCTION_ARGS)
+{
+	return WF_STAGES_PINNED(wf_raise_overdue_alerts_pinned(fcinfo));
 }

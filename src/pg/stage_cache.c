@@ -10,6 +10,12 @@
  * no error).  The next lookup starts a new cache.  The cache is bounded by
  * workflow_ext.stage_cache_size entries: when full it starts anew.
  *
+ * Every lookup first takes in the invalidations other transactions have
+ * committed, so a definition committed meanwhile is enforced by the next
+ * move of the same transaction (READ COMMITTED or not, row-level security
+ * or not), and a move that waited for a row lock sees the stages committed
+ * while it waited.
+ *
  * A stage is read under the latest snapshot, not the caller's: a REPEATABLE
  * READ transaction must not fill the cache with definitions older than the
  * commits it was told about, which later transactions would then enforce.
@@ -19,7 +25,13 @@
  *
  * A caller may hold a stage while it runs queries that move other candidates
  * and so look stages up again: a cache that starts anew is retired, not freed,
- * until the transaction ends, so no pointer handed out dangles.
+ * so no pointer handed out dangles.  Every entry point that looks stages up
+ * pins the cache while it runs (WF_STAGES_PINNED); when the last pin goes,
+ * no stage is held anywhere and the retired caches are freed: a transaction
+ * that writes thousands of definitions between moves (each write retires the
+ * cache) keeps at most the caches retired during one call, not all of them
+ * until it commits.  An invalidated cache that holds no stage is reused, not
+ * retired.  An error ends the calls: (sub)transaction abort restores the pins.
  */
 #include "workflow_ext.h"
 
@@ -49,6 +61,11 @@ typedef struct RetiredCache
 } RetiredCache;
 
 static RetiredCache *retired = NULL;
+
+/* Entry points running that may hold a stage; saved per subtransaction level. */
+static int	pins = 0;
+static int *saved_pins = NULL;
+static int	saved_pins_size = 0;
 
 static void
 relcache_callback(Datum arg, Oid relid)
@@ -81,12 +98,8 @@ free_cache(HTAB *stages, MemoryContext context)
 }
 
 static void
-free_retired(XactEvent event, void *arg)
+free_retired_caches(void)
 {
-	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
-		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
-		event != XACT_EVENT_PREPARE)
-		return;
 	while (retired != NULL)
 	{
 		RetiredCache *r = retired;
@@ -97,18 +110,72 @@ free_retired(XactEvent event, void *arg)
 	}
 }
 
+static void
+free_retired(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	pins = 0;
+	free_retired_caches();
+}
+
+/* A subtransaction keeps the pins of its start; its abort gives back the ones taken in it. */
+static void
+subxact_pins(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (event == SUBXACT_EVENT_START_SUB)
+	{
+		if (level >= saved_pins_size)
+		{
+			int			size = Max(16, level * 2);
+
+			saved_pins = saved_pins == NULL
+				? MemoryContextAllocZero(TopMemoryContext, sizeof(int) * size)
+				: repalloc(saved_pins, sizeof(int) * size);
+			saved_pins_size = size;
+		}
+		saved_pins[level] = pins;
+	}
+	else if (event == SUBXACT_EVENT_ABORT_SUB && level < saved_pins_size)
+		pins = saved_pins[level];
+}
+
+void
+wf_stage_pin(void)
+{
+	pins++;
+}
+
+/* The call that pinned returns: when it was the last, nothing holds a retired stage. */
+Datum
+wf_stage_unpin(Datum result)
+{
+	if (pins > 0 && --pins == 0)
+		free_retired_caches();
+	return result;
+}
+
 void
 wf_stage_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 	RegisterXactCallback(free_retired, NULL);
+	RegisterSubXactCallback(subxact_pins, NULL);
 }
 
 /* Starts a new, empty cache; the old one is retired until the transaction ends. */
 static void
 reset_cache(Oid schema)
 {
-	if (cache != NULL)
+	if (cache != NULL && hash_get_num_entries(cache) == 0)
+	{
+		/* nothing was handed out: reuse it */
+	}
+	else if (cache != NULL)
 	{
 		RetiredCache *r = MemoryContextAlloc(CacheMemoryContext, sizeof(RetiredCache));
 
@@ -118,16 +185,17 @@ reset_cache(Oid schema)
 		retired = r;
 		cache = NULL;
 	}
-	cache_context = AllocSetContextCreate(CacheMemoryContext, "workflow_ext stage cache",
-										  ALLOCSET_DEFAULT_SIZES);
+	if (cache == NULL)
 	{
 		HASHCTL		ctl;
 
+		cache_context = AllocSetContextCreate(CacheMemoryContext, "workflow_ext stage cache",
+											  ALLOCSET_SMALL_SIZES);
 		memset(&ctl, 0, sizeof(ctl));
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(WfStage);
 		ctl.hcxt = cache_context;
-		cache = hash_create("workflow_ext stages", 256, &ctl,
+		cache = hash_create("workflow_ext stages", 16, &ctl,
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	cache_schema = schema;
@@ -296,6 +364,33 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 	return found;
 }
 
+/*
+ * Whether the transaction's snapshot sees stage stage_id (read as the
+ * extension's owner).  A REPEATABLE READ or SERIALIZABLE move asks before it
+ * moves to a next stage the cache read under the latest snapshot.
+ */
+bool
+wf_stage_in_snapshot(Oid schema, int64 stage_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(stage_id)};
+	WfSavedUser saved;
+	bool		seen;
+
+	SPI_connect();
+	wf_become_owner(schema, &saved);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s s WHERE s.id OPERATOR(pg_catalog.=) $1",
+									   wf_qualified(schema, "workflow_stage")),
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read stage " INT64_FORMAT, stage_id);
+	seen = SPI_processed == 1;
+	PopActiveSnapshot();
+	wf_restore_user(&saved);
+	SPI_finish();
+	return seen;
+}
+
 const WfStage *
 wf_stage_lookup(Oid schema, int64 stage_id)
 {
@@ -304,6 +399,15 @@ wf_stage_lookup(Oid schema, int64 stage_id)
 	bool		found;
 	MemoryContext old;
 
+	/*
+	 * Definitions committed since the last command count now, for every
+	 * session (PostgreSQL itself takes them in only when a lock is acquired,
+	 * which a session that bypasses row-level security, or a move that
+	 * waited for a row lock, may not do again in this transaction).
+	 */
+	if (pins == 0)
+		elog(ERROR, "workflow_ext: stage looked up outside a pinned call");
+	AcceptInvalidationMessages();
 	if (!cache_valid || cache == NULL || cache_schema != schema ||
 		hash_get_num_entries(cache) >= wf_stage_cache_size)
 		reset_cache(schema);

@@ -154,6 +154,11 @@ typedef struct WfStage
 
 extern void wf_stage_cache_init(void);
 extern const WfStage *wf_stage_lookup(Oid schema, int64 stage_id);
+extern bool wf_stage_in_snapshot(Oid schema, int64 stage_id);
+/* Every SQL-callable entry point that looks stages up runs pinned (stage_cache.c). */
+extern void wf_stage_pin(void);
+extern Datum wf_stage_unpin(Datum result);
+#define WF_STAGES_PINNED(call) (wf_stage_pin(), wf_stage_unpin(call))
 
 extern char *wf_qualified(Oid schema, const char *name);
 extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
