@@ -57,32 +57,32 @@ COMMENT ON FUNCTION add_candidate(bigint, bigint, text) IS
     'workflow_ext''s add_candidate on the candidate''s shard, as actor.';
 
 CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
-                                 actor text DEFAULT NULL)
+                                 reason_code text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
-            @extschema@.call_candidate($1, $4, 'reject_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)));
+            @extschema@.call_candidate($1, $5, 'reject_candidate',
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3, 'reason_code', $4)));
 END $$;
-COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text) IS
-    'workflow_ext''s reject_candidate on the candidate''s shard, as actor.';
+COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text, text) IS
+    'workflow_ext''s reject_candidate (reason, reason_code) on the candidate''s shard, as actor (the last argument, as in every front function).';
 
 CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
-                                   actor text DEFAULT NULL)
+                                   reason_code text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
-            @extschema@.call_candidate($1, $4, 'withdraw_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)));
+            @extschema@.call_candidate($1, $5, 'withdraw_candidate',
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3, 'reason_code', $4)));
 END $$;
-COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text) IS
-    'workflow_ext''s withdraw_candidate on the candidate''s shard, as actor.';
+COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text, text) IS
+    'workflow_ext''s withdraw_candidate (reason, reason_code) on the candidate''s shard, as actor (the last argument, as in every front function).';
 
 CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
@@ -140,7 +140,10 @@ DECLARE
     f jsonb;
     g record;
 BEGIN
-    FOR f IN SELECT jsonb_array_elements(current_setting('workflow_ext_proxy.update_acl')::jsonb) LOOP
+    -- (reject and withdraw take reason_code before actor in 0.3.0, as workflow_ext's do)
+    FOR f IN SELECT jsonb_set(x, '{function}', to_jsonb(regexp_replace(x->>'function',
+                        '_candidate\(bigint,bigint,text,text\)$', '_candidate(bigint,bigint,text,text,text)')))
+               FROM jsonb_array_elements(current_setting('workflow_ext_proxy.update_acl')::jsonb) x LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f->>'function');
         FOR g IN SELECT a.grantee, a.is_grantable
                    FROM jsonb_array_elements_text(f->'acl') x(item),

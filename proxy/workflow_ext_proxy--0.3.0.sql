@@ -195,32 +195,32 @@ COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text, text) IS
     'workflow_ext''s move_to_stage on the candidate''s shard, as actor.';
 
 CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
-                                 actor text DEFAULT NULL)
+                                 reason_code text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
-            @extschema@.call_candidate($1, $4, 'reject_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)));
+            @extschema@.call_candidate($1, $5, 'reject_candidate',
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3, 'reason_code', $4)));
 END $$;
-COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text) IS
-    'workflow_ext''s reject_candidate on the candidate''s shard, as actor.';
+COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text, text) IS
+    'workflow_ext''s reject_candidate (reason, reason_code) on the candidate''s shard, as actor (the last argument, as in every front function).';
 
 CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
-                                   actor text DEFAULT NULL)
+                                   reason_code text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage,
-            @extschema@.call_candidate($1, $4, 'withdraw_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3)));
+            @extschema@.call_candidate($1, $5, 'withdraw_candidate',
+                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'reason', $3, 'reason_code', $4)));
 END $$;
-COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text) IS
-    'workflow_ext''s withdraw_candidate on the candidate''s shard, as actor.';
+COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text, text) IS
+    'workflow_ext''s withdraw_candidate (reason, reason_code) on the candidate''s shard, as actor (the last argument, as in every front function).';
 
 CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage

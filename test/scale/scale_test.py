@@ -126,12 +126,20 @@ def set_facts(cid, facts, actor="user:alice"):
 # Definitions on the primary, written by the actors themselves.
 q(P, """
 SET workflow_ext.actor = 'user:alice';
-INSERT INTO workflow (id, name) VALUES (1, 'pipeline'), (3, 'long'), (4, 'bench');
-INSERT INTO workflow_stage (id, workflow_id, name, position) VALUES
-    (11, 1, 'applied', 1), (12, 1, 'screen', 2), (13, 1, 'gate', 3), (14, 1, 'offer', 4);
-INSERT INTO workflow_stage (id, workflow_id, name, position)
-    SELECT 1000 + g, 3, 'step ' || g, g FROM generate_series(1, 400) g;
-INSERT INTO workflow_stage (id, workflow_id, name, position) VALUES (41, 4, 'x', 1), (42, 4, 'y', 2);
+-- Ids are the engine's (stamp_id refuses one given): the sequences are set so
+-- that the engine draws the ids the test names.
+SELECT setval('workflow_id_seq', 1, false);
+INSERT INTO workflow (name) VALUES ('pipeline');
+SELECT setval('workflow_id_seq', 3, false);
+INSERT INTO workflow (name) VALUES ('long'), ('bench');
+SELECT setval('workflow_stage_id_seq', 11, false);
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES
+    (1, 'applied', 1), (1, 'screen', 2), (1, 'gate', 3), (1, 'offer', 4);
+SELECT setval('workflow_stage_id_seq', 1001, false);
+INSERT INTO workflow_stage (workflow_id, name, position)
+    SELECT 3, 'step ' || g, g FROM generate_series(1, 400) g ORDER BY g;
+SELECT setval('workflow_stage_id_seq', 41, false);
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (4, 'x', 1), (4, 'y', 2);
 INSERT INTO stage_rule (stage_id, name, condition) VALUES
     (13, 'experienced', '{"field": "years", "op": "gte", "value": 1}');
 INSERT INTO alert (stage_id, field_name, operator, value, fires_on, message)
@@ -140,8 +148,11 @@ SELECT assign_workflow(100, 1);
 SELECT assign_workflow(200, 3);
 SELECT assign_workflow(500, 4);
 SET workflow_ext.actor = 'user:bob';
-INSERT INTO workflow (id, name) VALUES (2, 'bob''s');
-INSERT INTO workflow_stage (id, workflow_id, name, position) VALUES (21, 2, 'first', 1);
+SELECT setval('workflow_id_seq', 2, false);
+INSERT INTO workflow (name) VALUES ('bob''s');
+SELECT setval('workflow_stage_id_seq', 21, false);
+INSERT INTO workflow_stage (workflow_id, name, position) VALUES (2, 'first', 1);
+SELECT setval('workflow_stage_id_seq', 2000);
 SELECT assign_workflow(300, 2);
 RESET workflow_ext.actor;
 SELECT setval('workflow_id_seq', 10);
@@ -179,9 +190,9 @@ ok(rule == [(13, "experienced", "block")] and alerts == [(12, "screened")], "get
 ev = q1(S[shard_of(5)], "SELECT id FROM alert_event WHERE candidate_id = 5")
 ack = q(FRONT, "SELECT candidate_id, acknowledged_by FROM acknowledge_alert(5, %s, 'user:alice')", (ev,))
 ok(ack == [(5, "user:alice")], "acknowledge_alert routed by the candidate", ack)
-rej = q(FRONT, "SELECT status FROM reject_candidate(40, 100, 'no', 'user:alice')")
+rej = q(FRONT, "SELECT status FROM reject_candidate(40, 100, 'no', actor => 'user:alice')")
 reo = q(FRONT, "SELECT status FROM reopen_candidate(40, 100, 'user:alice')")
-wd = q(FRONT, "SELECT status FROM withdraw_candidate(39, 100, 'gone', 'user:alice')")
+wd = q(FRONT, "SELECT status FROM withdraw_candidate(39, 100, 'gone', actor => 'user:alice')")
 ok(rej == [("rejected",)] and reo == [("active",)] and wd == [("withdrawn",)], "reject, reopen, withdraw through the front")
 row = q(FRONT, "SELECT * FROM reopen_candidate(39, 100, 'user:alice')")[0]
 shard_row = q(S[shard_of(39)], "SELECT * FROM candidate_stage WHERE candidate_id = 39 AND job_id = 100")[0]
