@@ -420,7 +420,7 @@ BEGIN
                              ELSE NEW.grantee || ' of tenant ' || NEW.grantee_tenant END,
                         NEW.workflow_id
             USING ERRCODE = '54000',
-                  DETAIL = json_build_object('reason', 'too_many_offers', 'workflow_id', NEW.workflow_id,
+                  DETAIL = jsonb_build_object('reason', 'too_many_offers', 'workflow_id', NEW.workflow_id,
                                              'limit', @extschema@.share_offer_limit())::text,
                   HINT = 'The grantee accepts or declines offers (pending_shares()); withdraw some with unshare_workflow().';
     END IF;

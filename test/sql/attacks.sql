@@ -153,6 +153,7 @@ RESET ROLE;
 -- the application's within a tenant: ro's job 7001 is ro's own, never ann's.
 SET ROLE wf_app;
 SET workflow_ext.actor = 'user:ro';
+SELECT accept_share(:awid);                          -- (an offer until then)
 INSERT INTO workflow (name) VALUES ('RO own') RETURNING id AS rowid \gset
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:rowid, 'r1', 1);
 SELECT tenant, workflow_id = :rowid AS ros_own_job FROM assign_workflow(7001, :rowid);
@@ -229,6 +230,7 @@ RESET workflow_ext.actor;
 SET workflow_ext.actor = 'user:ann';
 SELECT share_workflow(:awid, 'user:bob');
 SET workflow_ext.actor = 'user:bob';
+SELECT accept_share(:awid);
 SELECT candidate_facts(456) ->> 'salary' AS bob_reads_after_ann_shares;
 SELECT candidate_facts(456, 7001) AS bob_reads_through_anns_job;
 SELECT count(*) AS anns_profile_bob_sees FROM candidate_profile WHERE candidate_id = 456;
@@ -352,6 +354,7 @@ SET workflow_ext.actor = 'user:ann';
 SELECT share_workflow(:awid, 'user:planter');
 SELECT candidate_id FROM add_candidate(888, 7001);
 SET workflow_ext.actor = 'user:planter';
+SELECT accept_share(:awid);
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (888, '{"ssn": "planted"}');
 SELECT test_error(format('SELECT move_to_stage(888, 7001, %s)', :a2));
 SET workflow_ext.actor = 'user:ann';
