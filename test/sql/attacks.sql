@@ -52,6 +52,9 @@ SELECT candidate_id, status FROM add_candidate(456, 7001);
 SELECT candidate_id, status FROM add_candidate(457, 7001);   -- stays in a1 (sla 1 second)
 SELECT to_stage_id = :a2 AS moved FROM move_to_next_stage(456, 7001);
 SELECT share_workflow(:awid, 'user:ro');            -- a read-only grantee
+SET workflow_ext.actor = 'user:ro';
+SELECT accept_share(:awid);                          -- (an offer until ro accepts it)
+SET workflow_ext.actor = 'user:ann';
 -- The whole API works with exactly the documented grants.
 SELECT to_stage_name FROM move_to_stage(456, 7001, :a3, 'to onsite');
 SELECT status FROM reject_candidate(456, 7001, 'no');
@@ -153,7 +156,6 @@ RESET ROLE;
 -- the application's within a tenant: ro's job 7001 is ro's own, never ann's.
 SET ROLE wf_app;
 SET workflow_ext.actor = 'user:ro';
-SELECT accept_share(:awid);                          -- (an offer until then)
 INSERT INTO workflow (name) VALUES ('RO own') RETURNING id AS rowid \gset
 INSERT INTO workflow_stage (workflow_id, name, position) VALUES (:rowid, 'r1', 1);
 SELECT tenant, workflow_id = :rowid AS ros_own_job FROM assign_workflow(7001, :rowid);
