@@ -35,7 +35,9 @@ CREATE TABLE workflow_share (
         UNIQUE NULLS NOT DISTINCT (workflow_id, grantee_tenant, grantee),
     CONSTRAINT workflow_share_answer_check CHECK (accepted_at IS NULL OR declined_at IS NULL)
 );
-CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee_tenant, grantee);
+-- (the sharing tenant third: a check of one tenant's offers to a grantee
+-- never walks the grantee's offers from every other tenant, whatever plan)
+CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee_tenant, grantee, tenant);
 -- What the visibility functions read: accepted shares only, so that offers
 -- nobody accepted cost the grantee nothing (the grantee decides its size).
 CREATE INDEX workflow_share_accepted_idx ON workflow_share (grantee_tenant, grantee, workflow_id)
