@@ -675,5 +675,5 @@ COMMENT ON FUNCTION reorder_stages(bigint, bigint[]) IS
 -- Trigger functions are attached by the extension only: nobody else may
 -- attach them to a table of their own (CREATE TRIGGER needs EXECUTE).
 REVOKE EXECUTE ON FUNCTION stamp_tenant(), touch_updated_at(), stage_rule_validate(), alert_validate(),
-    stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable()
+    stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable(), workflow_share_answer()
     FROM PUBLIC;
