@@ -12,9 +12,9 @@ CREATE FUNCTION bench_probe(what text, rounds integer) RETURNS double precision
 DECLARE
     t0 timestamptz;
     s1 bigint := (SELECT w.id FROM workflow_stage w JOIN workflow f ON f.id = w.workflow_id
-                   WHERE f.name = 'bee own' AND w.position = 1);
+                   WHERE f.name = 'own' AND w.position = 1);
     s2 bigint := (SELECT w.id FROM workflow_stage w JOIN workflow f ON f.id = w.workflow_id
-                   WHERE f.name = 'bee own' AND w.position = 2);
+                   WHERE f.name = 'own' AND w.position = 2);
     n bigint;
 BEGIN
     t0 := clock_timestamp();
@@ -33,11 +33,19 @@ END $$;
 GRANT EXECUTE ON FUNCTION bench_probe(text, integer) TO wf_offer_app;
 
 SET ROLE wf_offer_app;
--- The victim: user:bea of org:bee, her own workflow, job 1, 50 candidates.
+-- Two actors alike: user:bea of org:bee (who will be offered 50,000
+-- workflows) and user:bella of org:bella (offered nothing, the control),
+-- each with her own workflow 'own' of 3 stages and job 1 with 50 candidates.
 SELECT set_config('workflow_ext.tenant', 'org:bee', false), set_config('workflow_ext.actor', 'user:bea', false);
-INSERT INTO workflow (name) VALUES ('bee own');
+INSERT INTO workflow (name) VALUES ('own');
 INSERT INTO workflow_stage (workflow_id, name, position)
-SELECT id, 's' || i, i FROM workflow, generate_series(1, 3) i WHERE name = 'bee own';
-SELECT assign_workflow(1, (SELECT id FROM workflow WHERE name = 'bee own')) IS NOT NULL AS assigned;
+SELECT id, 's' || i, i FROM workflow, generate_series(1, 3) i WHERE name = 'own';
+SELECT assign_workflow(1, (SELECT id FROM workflow WHERE name = 'own')) IS NOT NULL AS assigned;
+SELECT count(*) AS added FROM (SELECT add_candidate(c, 1) FROM generate_series(1, 50) c) x;
+SELECT set_config('workflow_ext.tenant', 'org:bella', false), set_config('workflow_ext.actor', 'user:bella', false);
+INSERT INTO workflow (name) VALUES ('own');
+INSERT INTO workflow_stage (workflow_id, name, position)
+SELECT id, 's' || i, i FROM workflow, generate_series(1, 3) i WHERE name = 'own';
+SELECT assign_workflow(1, (SELECT id FROM workflow WHERE name = 'own')) IS NOT NULL AS assigned;
 SELECT count(*) AS added FROM (SELECT add_candidate(c, 1) FROM generate_series(1, 50) c) x;
 RESET ROLE;
