@@ -31,15 +31,31 @@ CREATE TABLE workflow_share (
     grantee        text CHECK (grantee <> ''),
     can_edit       boolean NOT NULL DEFAULT false,
     created_at     timestamptz NOT NULL DEFAULT now(),
+    accepted_at    timestamptz,
+    declined_at    timestamptz,
     CONSTRAINT workflow_share_workflow_grantee_key
-        UNIQUE NULLS NOT DISTINCT (workflow_id, grantee_tenant, grantee)
+        UNIQUE NULLS NOT DISTINCT (workflow_id, grantee_tenant, grantee),
+    CONSTRAINT workflow_share_answer_check CHECK (accepted_at IS NULL OR declined_at IS NULL)
 );
-CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee_tenant, grantee);
-COMMENT ON TABLE workflow_share IS 'A workflow shared with an actor, or with every actor of a tenant; can_edit lets the grantees change its definition.';
+-- (the sharing tenant third: a check of one tenant's offers to a grantee
+-- never walks the grantee's offers from every other tenant, whatever plan)
+CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee_tenant, grantee, tenant);
+-- What the visibility functions read: accepted shares only, so that offers
+-- nobody accepted cost the grantee nothing (the grantee decides its size).
+CREATE INDEX workflow_share_accepted_idx ON workflow_share (grantee_tenant, grantee, workflow_id)
+    INCLUDE (can_edit) WHERE accepted_at IS NOT NULL;
+-- The pending offers, per grantee and sharing tenant (the flood limit, pending_shares()).
+CREATE INDEX workflow_share_offer_idx ON workflow_share (grantee_tenant, grantee, tenant)
+    WHERE accepted_at IS NULL AND declined_at IS NULL;
+COMMENT ON TABLE workflow_share IS 'A workflow shared with an actor, or with every actor of a tenant; can_edit lets the grantees change its definition. A share across tenants is an offer until the grantee accepts it (accept_share); within the workflow''s tenant it is accepted when made.';
 COMMENT ON COLUMN workflow_share.tenant IS 'The tenant of the shared workflow (stamped).';
 COMMENT ON COLUMN workflow_share.grantee_tenant IS 'The tenant the grantees act for: the workflow''s own, or another organization''s (an agency).';
 COMMENT ON COLUMN workflow_share.grantee IS 'The actor the workflow is shared with, as workflow_ext.actor names it; NULL: every actor of grantee_tenant.';
 COMMENT ON COLUMN workflow_share.can_edit IS 'When true the grantee may edit stages, rules and alerts; otherwise read and move candidates only.';
+COMMENT ON COLUMN workflow_share.accepted_at IS 'When the grantee accepted the share (stamped; for a share within the workflow''s tenant, when it was made). NULL: an offer, or declined; either gives nothing.';
+COMMENT ON COLUMN workflow_share.declined_at IS 'When the grantee declined the offer or left the share (stamped); a declined share stays declined when shared again, until the grantee accepts it.';
+COMMENT ON INDEX workflow_share_accepted_idx IS 'The accepted shares by grantee: all the visibility functions read of workflow_share.';
+COMMENT ON INDEX workflow_share_offer_idx IS 'The pending offers by grantee and sharing tenant (pending_shares(), the limit on offers).';
 
 CREATE TABLE workflow_stage (
     id          bigserial PRIMARY KEY,

@@ -1,6 +1,9 @@
 -- Row-level security.  Every row is a tenant's (an organization's): no
 -- policy lets anything of one tenant reach another's actors except a
--- workflow shared across tenants, whose definitions open to the grantees.
+-- workflow shared across tenants, whose definitions open to the grantees
+-- once they accept the share (a pending offer gives nothing: every helper
+-- below reads accepted shares only, through workflow_share_accepted_idx,
+-- whose size the grantees decide).
 -- Within a tenant, the original REST API's rules: an actor sees the
 -- workflows it created or that are shared with it (or with its whole
 -- tenant), and everything that hangs off them; it edits those it owns or may
@@ -23,10 +26,11 @@ BEGIN
        SELECT s.workflow_id FROM @extschema@.workflow_share s
         WHERE s.grantee_tenant = @extschema@.current_tenant()
           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+          AND s.accepted_at IS NOT NULL
           AND (s.can_edit OR NOT for_edit);
 END $$;
 COMMENT ON FUNCTION shared_workflow_ids(boolean) IS
-    'Ids of the workflows shared with the current actor or with its whole tenant (with for_edit: only with can_edit).';
+    'Ids of the workflows shared with the current actor or with its whole tenant, accepted shares only (with for_edit: only with can_edit).';
 
 CREATE FUNCTION visible_workflow_ids() RETURNS SETOF bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -43,10 +47,11 @@ BEGIN
        UNION ALL
        SELECT s.workflow_id FROM @extschema@.workflow_share s
         WHERE s.grantee_tenant = @extschema@.current_tenant()
-          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor());
+          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+          AND s.accepted_at IS NOT NULL;
 END $$;
 COMMENT ON FUNCTION visible_workflow_ids() IS
-    'Ids of the workflows the current actor owns, administers (tenant_admin) or that are shared with it or its tenant (used by the RLS policies).';
+    'Ids of the workflows the current actor owns, administers (tenant_admin) or that are shared with it or its tenant and accepted (used by the RLS policies).';
 
 CREATE FUNCTION editable_workflow_ids() RETURNS SETOF bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -63,10 +68,11 @@ BEGIN
        UNION ALL
        SELECT s.workflow_id FROM @extschema@.workflow_share s
         WHERE s.grantee_tenant = @extschema@.current_tenant()
-          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor()) AND s.can_edit;
+          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+          AND s.accepted_at IS NOT NULL AND s.can_edit;
 END $$;
 COMMENT ON FUNCTION editable_workflow_ids() IS
-    'Ids of the workflows the current actor owns, administers (tenant_admin) or may edit through a share with can_edit.';
+    'Ids of the workflows the current actor owns, administers (tenant_admin) or may edit through an accepted share with can_edit.';
 
 -- The workflow policies test the row's own columns, so that INSERT ...
 -- RETURNING (which must pass the SELECT policy) sees the row it has just created.
@@ -160,11 +166,12 @@ BEGIN
          JOIN @extschema@.workflow w ON w.id = s.workflow_id
         WHERE s.grantee_tenant = @extschema@.current_tenant()
           AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
+          AND s.accepted_at IS NOT NULL
           AND w.tenant <> @extschema@.current_tenant()
           AND (s.can_edit OR NOT for_edit);
 END $$;
 COMMENT ON FUNCTION shared_pipelines(boolean) IS
-    'The workflows another tenant shares with the current actor or its tenant, with that tenant: whose pipelines (rows, history, events) open to the caller (with for_edit: only shares with can_edit). Used by the RLS policies.';
+    'The workflows another tenant shares with the current actor or its tenant (accepted shares), with that tenant: whose pipelines (rows, history, events) open to the caller (with for_edit: only shares with can_edit). Used by the RLS policies.';
 
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT

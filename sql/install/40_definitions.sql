@@ -373,6 +373,200 @@ END $$;
 COMMENT ON FUNCTION unshare_workflow(bigint, text, text) IS
     'Removes a share (grantee NULL: the share with the whole grantee_tenant, NULL meaning the workflow''s tenant). Owner or tenant administrator only (42501); P0002 when there is no such share.';
 
+-- A share across tenants is an offer until its grantee answers it: a
+-- pending or declined share gives nothing (the visibility functions read
+-- accepted shares only).  Stamped here on every write path, whoever writes:
+-- a share is accepted when made only within the workflow's own tenant (a
+-- colleague's); only its grantee -- for a share with a whole tenant, an
+-- administrator of that tenant -- accepts, declines or leaves it, at the
+-- engine's time; a share given to someone else (an UPDATE of its grantee)
+-- is a new offer.  A tenant has at most share_offer_limit() pending offers
+-- to one grantee, so that nobody's list of offers can be flooded.
+CREATE FUNCTION share_offer_limit() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'SELECT 100';
+COMMENT ON FUNCTION share_offer_limit() IS
+    'How many pending offers (shares across tenants not yet accepted or declined) one tenant may have out to one grantee: 100. One more is refused with 54000 too_many_offers.';
+
+CREATE FUNCTION workflow_share_answer() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    offers integer;
+BEGIN
+    IF TG_TABLE_SCHEMA <> '@extschema@' OR TG_TABLE_NAME <> 'workflow_share' THEN
+        RAISE EXCEPTION 'workflow_share_answer() fires only on workflow_ext''s workflow_share'
+            USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF @extschema@.restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.workflow_id = OLD.workflow_id AND NEW.grantee_tenant = OLD.grantee_tenant
+       AND NEW.grantee IS NOT DISTINCT FROM OLD.grantee THEN
+        -- The same share: its answer is its grantee's alone.
+        IF NEW.accepted_at IS DISTINCT FROM OLD.accepted_at OR NEW.declined_at IS DISTINCT FROM OLD.declined_at THEN
+            IF NOT (NEW.grantee_tenant = @extschema@.current_tenant()
+                    AND (NEW.grantee = @extschema@.current_actor()
+                         OR (NEW.grantee IS NULL AND @extschema@.is_tenant_admin()))) THEN
+                RAISE EXCEPTION 'only the grantee of the share of workflow % can accept, decline or leave it',
+                                NEW.workflow_id
+                    USING ERRCODE = '42501', DETAIL = '{"reason": "not_grantee"}';
+            END IF;
+            NEW.accepted_at := CASE WHEN NEW.accepted_at IS NOT NULL THEN coalesce(OLD.accepted_at, now()) END;
+            NEW.declined_at := CASE WHEN NEW.declined_at IS NOT NULL THEN coalesce(OLD.declined_at, now()) END;
+        END IF;
+        RETURN NEW;
+    END IF;
+    -- A new share, or one given to someone else.
+    NEW.declined_at := NULL;
+    IF NEW.grantee_tenant = NEW.tenant THEN
+        NEW.accepted_at := now();
+        RETURN NEW;
+    END IF;
+    NEW.accepted_at := NULL;
+    -- (this share itself, being shared again, is not one more)
+    IF NEW.grantee IS NULL THEN
+        SELECT count(*) INTO offers
+          FROM (SELECT 1 FROM @extschema@.workflow_share s
+                 WHERE s.grantee_tenant = NEW.grantee_tenant AND s.grantee IS NULL AND s.tenant = NEW.tenant
+                   AND s.accepted_at IS NULL AND s.declined_at IS NULL
+                   AND s.workflow_id <> NEW.workflow_id AND s.id <> NEW.id
+                 LIMIT @extschema@.share_offer_limit()) x;
+    ELSE
+        SELECT count(*) INTO offers
+          FROM (SELECT 1 FROM @extschema@.workflow_share s
+                 WHERE s.grantee_tenant = NEW.grantee_tenant AND s.grantee = NEW.grantee AND s.tenant = NEW.tenant
+                   AND s.accepted_at IS NULL AND s.declined_at IS NULL
+                   AND s.workflow_id <> NEW.workflow_id AND s.id <> NEW.id
+                 LIMIT @extschema@.share_offer_limit()) x;
+    END IF;
+    IF offers >= @extschema@.share_offer_limit() THEN
+        RAISE EXCEPTION 'tenant % has % pending offers to %; workflow % cannot be offered too',
+                        NEW.tenant, offers,
+                        CASE WHEN NEW.grantee IS NULL THEN 'tenant ' || NEW.grantee_tenant
+                             WHEN NEW.grantee = NEW.grantee_tenant THEN NEW.grantee
+                             ELSE NEW.grantee || ' of tenant ' || NEW.grantee_tenant END,
+                        NEW.workflow_id
+            USING ERRCODE = '54000',
+                  DETAIL = jsonb_build_object('reason', 'too_many_offers', 'workflow_id', NEW.workflow_id,
+                                             'limit', @extschema@.share_offer_limit())::text,
+                  HINT = 'The grantee accepts or declines offers (pending_shares()); withdraw some with unshare_workflow().';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION workflow_share_answer() IS
+    'BEFORE INSERT OR UPDATE trigger on workflow_share: a share across tenants starts as an offer (accepted_at NULL), one within the workflow''s tenant accepted; only the grantee (a tenant administrator for a share with the whole tenant) changes accepted_at or declined_at (42501 not_grantee), stamped now(); 54000 too_many_offers past share_offer_limit() pending offers from one tenant to one grantee. A restore keeps the dumped values.';
+CREATE TRIGGER workflow_share_answer BEFORE INSERT OR UPDATE ON workflow_share
+    FOR EACH ROW EXECUTE FUNCTION workflow_share_answer();
+
+-- The grantee's answer to a share of workflow_id: its own share, or, with
+-- for_tenant, the share with its whole tenant (an administrator of it only).
+-- Called by accept_share(), decline_share(), leave_share() only.
+CREATE FUNCTION answer_share(workflow_id bigint, for_tenant boolean, answer text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    s @extschema@.workflow_share;
+    who text;
+BEGIN
+    IF coalesce(for_tenant, false) AND NOT @extschema@.is_tenant_admin() THEN
+        RAISE EXCEPTION 'only an administrator of tenant % can answer a share with the whole tenant',
+                        @extschema@.current_tenant()
+            USING ERRCODE = '42501', DETAIL = '{"reason": "not_tenant_admin"}';
+    END IF;
+    who := CASE WHEN coalesce(for_tenant, false) THEN 'tenant ' || @extschema@.current_tenant()
+                ELSE @extschema@.current_actor() END;
+    SELECT * INTO s FROM @extschema@.workflow_share x
+     WHERE x.workflow_id = $1 AND x.grantee_tenant = @extschema@.current_tenant()
+       AND CASE WHEN coalesce(for_tenant, false) THEN x.grantee IS NULL
+                ELSE x.grantee = @extschema@.current_actor() END
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'workflow % is not shared with %', $1, who
+            USING ERRCODE = 'P0002', DETAIL = '{"reason": "no_share"}';
+    END IF;
+    IF answer = 'accept' THEN
+        IF s.accepted_at IS NULL THEN
+            UPDATE @extschema@.workflow_share x SET accepted_at = now(), declined_at = NULL WHERE x.id = s.id;
+        END IF;
+    ELSIF answer = 'decline' THEN
+        IF s.accepted_at IS NOT NULL THEN
+            RAISE EXCEPTION 'the share of workflow % with % is accepted; it cannot be declined', $1, who
+                USING ERRCODE = '55000', DETAIL = '{"reason": "share_accepted"}',
+                      HINT = 'leave_share() gives up an accepted share.';
+        END IF;
+        IF s.declined_at IS NULL THEN
+            UPDATE @extschema@.workflow_share x SET declined_at = now() WHERE x.id = s.id;
+        END IF;
+    ELSIF answer = 'leave' THEN
+        IF s.accepted_at IS NULL THEN
+            RAISE EXCEPTION 'the share of workflow % with % is not accepted; there is nothing to leave', $1, who
+                USING ERRCODE = '55000', DETAIL = '{"reason": "share_not_accepted"}',
+                      HINT = 'decline_share() declines an offer.';
+        END IF;
+        UPDATE @extschema@.workflow_share x SET accepted_at = NULL, declined_at = now() WHERE x.id = s.id;
+    ELSE
+        RAISE EXCEPTION 'unknown answer to a share: %', answer USING ERRCODE = '22023',
+            DETAIL = '{"reason": "invalid_answer"}';
+    END IF;
+END $$;
+COMMENT ON FUNCTION answer_share(bigint, boolean, text) IS
+    'Internal: the current actor''s answer (accept, decline, leave) to its share of a workflow, or with for_tenant to the share with its whole tenant (tenant administrator only). Called by accept_share, decline_share and leave_share; not granted to PUBLIC.';
+REVOKE EXECUTE ON FUNCTION answer_share(bigint, boolean, text) FROM PUBLIC;
+
+CREATE FUNCTION accept_share(workflow_id bigint, for_tenant boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    PERFORM @extschema@.answer_share($1, $2, 'accept');
+END $$;
+COMMENT ON FUNCTION accept_share(bigint, boolean) IS
+    'Accepts the share of a workflow with the current actor (an offer, or one it declined or left): from now on it sees the workflow and what hangs off it as the share says. for_tenant: the share with the whole current tenant (tenant administrator only, 42501 not_tenant_admin). P0002 no_share when there is no such share; accepting an accepted share changes nothing.';
+
+CREATE FUNCTION decline_share(workflow_id bigint, for_tenant boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    PERFORM @extschema@.answer_share($1, $2, 'decline');
+END $$;
+COMMENT ON FUNCTION decline_share(bigint, boolean) IS
+    'Declines an offer of a workflow to the current actor (for_tenant: to the whole current tenant, tenant administrator only): it leaves pending_shares() and stays declined when shared again, until the grantee accepts it. P0002 no_share; 55000 share_accepted for an accepted share (leave_share).';
+
+CREATE FUNCTION leave_share(workflow_id bigint, for_tenant boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    PERFORM @extschema@.answer_share($1, $2, 'leave');
+END $$;
+COMMENT ON FUNCTION leave_share(bigint, boolean) IS
+    'Gives up an accepted share of a workflow with the current actor (for_tenant: with the whole current tenant, tenant administrator only): the workflow and what hangs off it are no longer seen; the share stays declined until the grantee accepts it again. P0002 no_share; 55000 share_not_accepted when it is not accepted.';
+
+CREATE FUNCTION pending_shares()
+    RETURNS TABLE (workflow_id bigint, workflow_name text, tenant text, owner text,
+                   grantee_tenant text, grantee text, can_edit boolean, offered_at timestamptz)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+       SELECT s.workflow_id, w.name, w.tenant, w.owner, s.grantee_tenant, s.grantee, s.can_edit, s.created_at
+         FROM @extschema@.workflow_share s
+         JOIN @extschema@.workflow w ON w.id = s.workflow_id
+        WHERE s.grantee_tenant = @extschema@.current_tenant()
+          AND (s.grantee = @extschema@.current_actor() OR (s.grantee IS NULL AND @extschema@.is_tenant_admin()))
+          AND s.accepted_at IS NULL AND s.declined_at IS NULL
+        ORDER BY s.created_at, s.id;
+END $$;
+COMMENT ON FUNCTION pending_shares() IS
+    'The offers waiting for the current actor''s answer: shares of other tenants'' workflows with it (and, for a tenant administrator, with its whole tenant) neither accepted nor declined, oldest first, with the workflow''s name, tenant and owner (nothing else of it shows before acceptance). At most share_offer_limit() per sharing tenant.';
+
 -- The owner column is otherwise immutable (touch_updated_at): the change is
 -- announced to the trigger first.  Runs as the tables' owner, to call that
 -- announcement and to update a workflow the caller may only administer.
@@ -644,5 +838,5 @@ CREATE TRIGGER workflow_stage_keeps_history BEFORE DELETE ON workflow_stage
 -- attach them to a table of their own (CREATE TRIGGER needs EXECUTE).
 REVOKE EXECUTE ON FUNCTION stamp_tenant(), touch_updated_at(), stage_rule_validate(), alert_validate(),
     stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable(),
-    history_keeps_definitions()
+    history_keeps_definitions(), workflow_share_answer()
     FROM PUBLIC;

@@ -136,29 +136,38 @@ BEGIN
     -- with an actor of it stays with that actor; a share with the whole of
     -- a merged tenant (each actor its own tenant) becomes a share with that
     -- actor, so nobody sees more than before.  Shares that now say the same
-    -- thing become one, the oldest, with can_edit if any of them had it.
+    -- thing become one: an accepted one if any was accepted, else a declined
+    -- one, else an offer (the grantee's answer holds), the oldest of those,
+    -- with can_edit if any of those had it.  An offer stays an offer.
     WITH m AS (
         SELECT s.id, s.workflow_id, s.can_edit,
+               CASE WHEN s.accepted_at IS NOT NULL THEN 0 WHEN s.declined_at IS NOT NULL THEN 1 ELSE 2 END AS answer,
                CASE WHEN s.grantee_tenant = ANY (merged) THEN target ELSE s.grantee_tenant END AS gt,
                CASE WHEN s.grantee_tenant = ANY (merged) THEN coalesce(s.grantee, s.grantee_tenant)
                     ELSE s.grantee END AS g
           FROM @extschema@.workflow_share s
          WHERE s.grantee_tenant = ANY (everyone)
+    ), b AS (
+        SELECT m.*, min(m.answer) OVER (PARTITION BY m.workflow_id, m.gt, m.g) AS best FROM m
     ), g AS (
-        SELECT m.workflow_id, m.gt, m.g, min(m.id) AS keep, bool_or(m.can_edit) AS can_edit
-          FROM m GROUP BY m.workflow_id, m.gt, m.g HAVING count(*) > 1
+        SELECT b.workflow_id, b.gt, b.g, min(b.id) AS keep, bool_or(b.can_edit) AS can_edit
+          FROM b WHERE b.answer = b.best GROUP BY b.workflow_id, b.gt, b.g HAVING count(*) > 1
     )
     UPDATE @extschema@.workflow_share s SET can_edit = true
       FROM g WHERE s.id = g.keep AND g.can_edit AND NOT s.can_edit;
     WITH m AS (
         SELECT s.id, s.workflow_id,
+               CASE WHEN s.accepted_at IS NOT NULL THEN 0 WHEN s.declined_at IS NOT NULL THEN 1 ELSE 2 END AS answer,
                CASE WHEN s.grantee_tenant = ANY (merged) THEN target ELSE s.grantee_tenant END AS gt,
                CASE WHEN s.grantee_tenant = ANY (merged) THEN coalesce(s.grantee, s.grantee_tenant)
                     ELSE s.grantee END AS g
           FROM @extschema@.workflow_share s
          WHERE s.grantee_tenant = ANY (everyone)
+    ), b AS (
+        SELECT m.*, min(m.answer) OVER (PARTITION BY m.workflow_id, m.gt, m.g) AS best FROM m
     ), g AS (
-        SELECT m.workflow_id, m.gt, m.g, min(m.id) AS keep FROM m GROUP BY m.workflow_id, m.gt, m.g
+        SELECT b.workflow_id, b.gt, b.g, min(b.id) AS keep
+          FROM b WHERE b.answer = b.best GROUP BY b.workflow_id, b.gt, b.g
     )
     DELETE FROM @extschema@.workflow_share s
      USING m JOIN g ON g.workflow_id = m.workflow_id AND g.gt = m.gt AND g.g IS NOT DISTINCT FROM m.g
@@ -210,4 +219,4 @@ BEGIN
          ORDER BY x.k;
 END $$;
 COMMENT ON FUNCTION merge_into_tenant(text, text[]) IS
-    'Puts actors into one organization: every row of the tenants named in actors (after an update from 0.2.0, each actor is its own tenant) moves to tenant, in one transaction; a share with one of them becomes a share with that actor within the tenant (a share with the whole of its tenant too: nobody sees more than before), shares that now say the same thing become one (can_edit if any had it), a share with the workflow''s own owner goes. Refuses with 23505, naming the ids, when two of the tenants use the same job, candidate or pipeline id (renumber first). Superuser or database owner only (42501). Returns the rows moved (and shares removed) per table.';
+    'Puts actors into one organization: every row of the tenants named in actors (after an update from 0.2.0, each actor is its own tenant) moves to tenant, in one transaction; a share with one of them becomes a share with that actor within the tenant (a share with the whole of its tenant too: nobody sees more than before), shares that now say the same thing become one (accepted if any was, else declined if any was, else an offer; can_edit if any of those had it), a share with the workflow''s own owner goes. Refuses with 23505, naming the ids, when two of the tenants use the same job, candidate or pipeline id (renumber first). Superuser or database owner only (42501). Returns the rows moved (and shares removed) per table.';

@@ -21,7 +21,8 @@
 --     candidate_stage.added_by, job_workflow.assigned_by, facts_source.set_by).
 --   * A 0.2.0 share (workflow, grantee) becomes (grantee_tenant = grantee,
 --     grantee): the grantee's own tenant, as a share made without a tenant
---     set in 0.3.0 (default_grantee_tenant()).
+--     set in 0.3.0 (default_grantee_tenant()), accepted when it was made (a
+--     share made in 0.3.0 across tenants waits for its grantee's answer).
 --   * A custom facts source keeps its table, tenant_column NULL (one
 --     organization's table).
 --   * merge_into_tenant() puts chosen actors into one organization afterwards.
@@ -299,6 +300,8 @@ INSERT INTO workflow_ext_update_0_3_0.fill VALUES
         '(SELECT w.tenant FROM @extschema@.workflow w WHERE w.id = o.workflow_id)'),
     (2, 'workflow_share', 'grantee_tenant', 'workflow_ext_update_0_3_0.actor(o.grantee)'),
     (2, 'workflow_share', 'grantee', 'workflow_ext_update_0_3_0.actor(o.grantee)'),
+    -- 0.2.0 shares keep giving what they gave: accepted since they were made.
+    (2, 'workflow_share', 'accepted_at', 'o.created_at'),
     (3, 'workflow_stage', 'tenant',
         '(SELECT w.tenant FROM @extschema@.workflow w WHERE w.id = o.workflow_id)'),
     (4, 'stage_rule', 'tenant',

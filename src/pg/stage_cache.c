@@ -260,7 +260,7 @@ load_stage(Oid schema, int64 stage_id, WfStage *out)
 				   "(SELECT n.id FROM %s n WHERE n.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "AND n.position OPERATOR(pg_catalog.>) s.position ORDER BY n.position LIMIT 1), "
 				   "EXISTS (SELECT 1 FROM %s sh WHERE sh.workflow_id OPERATOR(pg_catalog.=) s.workflow_id "
-				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant), "
+				   "AND sh.grantee_tenant OPERATOR(pg_catalog.<>) w.tenant AND sh.accepted_at IS NOT NULL), "
 				   "s.archived_at IS NOT NULL, s.auto_advance, s.on_enter, w.archived_at IS NOT NULL "
 				   "FROM %s s JOIN %s w ON w.id OPERATOR(pg_catalog.=) s.workflow_id "
 				   "LEFT JOIN %s r ON r.stage_id OPERATOR(pg_catalog.=) s.id "

@@ -129,9 +129,10 @@ typedef struct WfStage
 {
 	int64		id;				/* hash key */
 	int64		workflow_id;
-	bool		shared_across_tenants;	/* shared with another tenant: its
-										 * pipelines' history and events record
-										 * no fact values */
+	bool		shared_across_tenants;	/* shared with another tenant (an
+										 * accepted share): its pipelines'
+										 * history and events record no fact
+										 * values */
 	int32		position;
 	bool		hired;
 	char	   *name;

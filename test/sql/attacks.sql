@@ -39,6 +39,9 @@ SELECT candidate_id, status FROM add_candidate(456, 7001);
 SELECT candidate_id, status FROM add_candidate(457, 7001);   -- stays in a1 (sla 1 second)
 SELECT to_stage_id = :a2 AS moved FROM move_to_next_stage(456, 7001);
 SELECT share_workflow(:awid, 'user:ro');            -- a read-only grantee
+SET workflow_ext.actor = 'user:ro';
+SELECT accept_share(:awid);                          -- (an offer until ro accepts it)
+SET workflow_ext.actor = 'user:ann';
 -- The whole API works with exactly the documented grants.
 SELECT to_stage_name FROM move_to_stage(456, 7001, :a3, 'to onsite');
 SELECT status FROM reject_candidate(456, 7001, 'no');
@@ -216,6 +219,7 @@ RESET workflow_ext.actor;
 SET workflow_ext.actor = 'user:ann';
 SELECT share_workflow(:awid, 'user:bob');
 SET workflow_ext.actor = 'user:bob';
+SELECT accept_share(:awid);
 SELECT candidate_facts(456) ->> 'salary' AS bob_reads_after_ann_shares;
 SELECT candidate_facts(456, 7001) AS bob_reads_through_anns_job;
 SELECT count(*) AS anns_profile_bob_sees FROM candidate_profile WHERE candidate_id = 456;
@@ -339,6 +343,7 @@ SET workflow_ext.actor = 'user:ann';
 SELECT share_workflow(:awid, 'user:planter');
 SELECT candidate_id FROM add_candidate(888, 7001);
 SET workflow_ext.actor = 'user:planter';
+SELECT accept_share(:awid);
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (888, '{"ssn": "planted"}');
 SELECT test_error(format('SELECT move_to_stage(888, 7001, %s)', :a2));
 SET workflow_ext.actor = 'user:ann';

@@ -191,6 +191,13 @@ BEGIN;
 SET LOCAL workflow_ext.tenant = 'org:acme';
 SET LOCAL workflow_ext.actor = 'user:hank';
 SELECT share_workflow(:acme_wf, 'user:agent', false, 'org:agency');
+-- (across tenants a share is an offer until the agent accepts it)
+SET LOCAL workflow_ext.tenant = 'org:agency';
+SET LOCAL workflow_ext.actor = 'user:agent';
+SELECT workflow_name, tenant, grantee FROM pending_shares();
+SELECT accept_share(:acme_wf);
+SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:hank';
 SELECT candidate_id FROM add_candidate(790, 1234);
 SELECT job_id FROM assign_workflow(1235, :acme_wf);
 COMMIT;
@@ -494,6 +501,10 @@ SELECT job_id FROM assign_workflow(1234, :evil_wf);
 SELECT candidate_id FROM add_candidate(456, 1234);
 SELECT share_workflow(:evil_wf, NULL, false, 'org:acme');
 SET LOCAL workflow_ext.tenant = 'org:acme';
+SET LOCAL workflow_ext.actor = 'user:ada';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT accept_share(:evil_wf, true);            -- (even once acme accepts it)
+SET LOCAL workflow_ext.tenant_admin = off;
 SET LOCAL workflow_ext.actor = 'user:bob';
 SELECT job_tenant(1234) AS bob_resolves_1234;   -- acme's own job 1234, not evil's
 SELECT tenant FROM reject_candidate(456, 1234, 'a reason');
@@ -520,6 +531,9 @@ SELECT candidate_id FROM add_candidate(1, 9000);
 SELECT share_workflow(:c2_wf, NULL, false, 'org:agency2');
 SET LOCAL workflow_ext.tenant = 'org:agency2';
 SET LOCAL workflow_ext.actor = 'user:a2';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT accept_share(:c1_wf, true), accept_share(:c2_wf, true);
+SET LOCAL workflow_ext.tenant_admin = off;
 -- both clients use job 9000 and candidate 1: a function cannot tell which
 SELECT test_error('SELECT job_tenant(9000)');
 SELECT test_error('SELECT move_to_next_stage(1, 9000)');

@@ -33,6 +33,7 @@ SELECT 1 FROM add_candidate(504, 1001);
 SELECT share_workflow(:shared, role_identity('wf_bob'), false);
 RESET ROLE;
 SET ROLE wf_bob;
+SELECT accept_share(:shared);
 SELECT candidate_id, attributes FROM candidate_profile ORDER BY candidate_id;  -- none of Ann's
 SELECT candidate_facts(504) AS through_shared, candidate_facts(504, 1001) AS through_shared_job;
 -- Bringing 503 into the shared pipeline (read-only grantees may add
@@ -141,6 +142,7 @@ SELECT 1 FROM add_candidate(603, 7001);
 SELECT share_workflow(:bait, role_identity('wf_ann'), false);
 RESET ROLE;
 SET ROLE wf_ann;
+SELECT accept_share(:bait);                 -- (even once she accepts it)
 UPDATE public.candidates SET salary = 'ANN-SECRET-270k' WHERE id = 603;
 SELECT pg_sleep(0.01);
 SELECT raise_overdue_alerts() >= 1 AS swept;

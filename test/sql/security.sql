@@ -96,6 +96,9 @@ SET ROLE wf_alice;
 SELECT share_workflow(:awid, role_identity('wf_bob'));
 RESET ROLE;
 SET ROLE wf_bob;
+-- (across tenants a share is an offer: nothing until Bob accepts it)
+SELECT count(*) AS before_accepting FROM workflow WHERE id = :awid;
+SELECT accept_share(:awid);
 SELECT name FROM workflow WHERE id = :awid;
 -- (Bob has a job 8000 of his own: his ids are his, so Alice's job is named
 -- with its tenant in a plain statement)

@@ -3,7 +3,7 @@
 SET client_min_messages = warning;
 BEGIN;
 \ir tap_fixtures.psql
-SELECT plan(41);
+SELECT plan(45);
 
 SELECT has_function('move_to_next_stage', ARRAY['bigint', 'bigint', 'bigint']);
 SELECT has_function('move_to_stage', ARRAY['bigint', 'bigint', 'bigint', 'text']);
@@ -14,6 +14,10 @@ SELECT has_function('reopen_candidate', ARRAY['bigint', 'bigint']);
 SELECT has_function('assign_workflow', ARRAY['bigint', 'bigint']);
 SELECT has_function('share_workflow', ARRAY['bigint', 'text', 'boolean', 'text']);
 SELECT has_function('unshare_workflow', ARRAY['bigint', 'text', 'text']);
+SELECT has_function('accept_share', ARRAY['bigint', 'boolean']);
+SELECT has_function('decline_share', ARRAY['bigint', 'boolean']);
+SELECT has_function('leave_share', ARRAY['bigint', 'boolean']);
+SELECT has_function('pending_shares', ARRAY[]::text[]);
 SELECT has_function('transfer_workflow_ownership', ARRAY['bigint', 'text']);
 SELECT has_function('clone_workflow', ARRAY['bigint', 'text']);
 SELECT has_function('reorder_stages', ARRAY['bigint', 'bigint[]']);

@@ -4,7 +4,7 @@
 SET client_min_messages = warning;
 BEGIN;
 \ir tap_fixtures.psql
-SELECT plan(18);
+SELECT plan(20);
 
 SET LOCAL ROLE wf_alice;
 SET LOCAL workflow_ext.actor = 'user:ann';
@@ -36,6 +36,8 @@ SELECT throws_ok(format('SELECT share_workflow(%s, ''user:eve'', true)', :ann_wf
 SET LOCAL workflow_ext.actor = 'user:ann';
 SELECT lives_ok(format('SELECT share_workflow(%s, ''user:eve'')', :ann_wf));
 SET LOCAL workflow_ext.actor = 'user:eve';
+SELECT is_empty('SELECT 1 FROM candidate_stage WHERE job_id = 9200', 'an offer opens nothing before it is accepted');
+SELECT lives_ok(format('SELECT accept_share(%s)', :ann_wf), 'the grantee accepts');
 SELECT isnt_empty('SELECT 1 FROM candidate_stage WHERE job_id = 9200', 'a grantee sees the pipeline');
 SELECT lives_ok('SELECT move_to_next_stage(7, 9200)', 'a grantee moves candidates');
 SELECT throws_ok(format('SELECT reorder_stages(%s, ARRAY[%s, %s])', :ann_wf, test_stage(:ann_wf, 2), test_stage(:ann_wf, 1)), '42501');

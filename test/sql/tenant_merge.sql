@@ -20,6 +20,9 @@ SELECT to_stage_name FROM move_to_next_stage(601, 501);
 SELECT share_workflow(:wf_a, NULL, false, 'merge:ben');      -- the whole of ben's tenant
 SELECT share_workflow(:wf_a, 'merge:ben', true);              -- ben himself (his own tenant), may edit
 SET workflow_ext.actor = 'merge:ben';
+-- Across tenants a share is an offer: ben accepts the one with him, and
+-- leaves the one with his whole tenant pending (the merge keeps his answer).
+SELECT accept_share(:wf_a);
 SELECT test_workflow('Merge B', 2) AS wf_b \gset
 SELECT job_id FROM assign_workflow(502, :wf_b);
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (602, '{"years": 2}');
@@ -32,11 +35,12 @@ INSERT INTO candidate_profile (candidate_id, attributes) VALUES (601, '{"years":
 -- Each sees its own profiles only.
 SELECT candidate_facts(602) AS ben_reads_602, candidate_facts(601) AS ben_reads_601;
 SET workflow_ext.actor = 'merge:ann';
+SELECT accept_share(:wf_b);
 SELECT candidate_facts(602) AS ann_reads_602;
 SELECT name FROM workflow WHERE name LIKE 'Merge %' ORDER BY name;
 RESET ROLE;
 RESET workflow_ext.actor;
-SELECT w.name, s.tenant, s.grantee_tenant, s.grantee, s.can_edit
+SELECT w.name, s.tenant, s.grantee_tenant, s.grantee, s.can_edit, s.accepted_at IS NOT NULL AS accepted
   FROM workflow_share s JOIN workflow w ON w.id = s.workflow_id
  WHERE w.name LIKE 'Merge %' ORDER BY w.name, s.id;
 
@@ -73,8 +77,9 @@ SELECT count(*) = :history_before AS history_moved_as_it_was,
   FROM stage_transition WHERE tenant = 'merge:org';
 SELECT updated_at = :'a_updated_at' AS updated_at_untouched, owner FROM workflow WHERE id = :wf_a;
 SELECT tenant, assigned_by FROM job_workflow WHERE job_id IN (501, 502) ORDER BY job_id;
--- The two shares of A with ben are one (can_edit kept); B's share with ann is within the tenant.
-SELECT w.name, s.tenant, s.grantee_tenant, s.grantee, s.can_edit
+-- The two shares of A with ben are one, the one he accepted (can_edit kept);
+-- B's share with ann is within the tenant.
+SELECT w.name, s.tenant, s.grantee_tenant, s.grantee, s.can_edit, s.accepted_at IS NOT NULL AS accepted
   FROM workflow_share s JOIN workflow w ON w.id = s.workflow_id
  WHERE w.name LIKE 'Merge %' ORDER BY w.name, s.id;
 -- Nothing else of the tenants is left behind; merging again moves nothing.

@@ -41,6 +41,9 @@ SELECT upgrade_check.ok(upgrade_check.sqlstate(format('INSERT INTO workflow_stag
 RESET ROLE;
 
 -- 0.2.0 shares with actors.
+SELECT upgrade_check.ok(count(*) > 0 AND bool_and(accepted_at = created_at AND declined_at IS NULL),
+                        'every 0.2.0 share is accepted, since it was made (0.3.0 offers wait for their grantee)')
+  FROM workflow_share;
 SET ROLE wf_upgrade_app;
 SET workflow_ext.actor = 'user:dee';
 SELECT upgrade_check.ok(count(*) = 1, 'a 0.2.0 share keeps working (user:dee sees the role''s workflow)')

@@ -158,6 +158,31 @@ class WorkFlowViewSet(ExtensionViewSet):
         return Response({"workflow_id": int(pk), "grantee": grantee,
                          "can_edit": body.validated_data["can_edit"]})
 
+    @action(detail=False, methods=["get"])
+    def offers(self, request):
+        """Shares offered to the user and not answered yet: pending_shares()
+        (every user is a tenant of its own here, so every share is an offer)."""
+        return Response(call("SELECT workflow_id, workflow_name, owner, can_edit, offered_at "
+                             "FROM pending_shares()", []))
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept a share offered to the user: accept_share(id) (404 when none)."""
+        call("SELECT accept_share(%s)", [pk])
+        return Response({"workflow_id": int(pk), "accepted": True})
+
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Decline an offer: decline_share(id); sharing it again does not reopen it."""
+        call("SELECT decline_share(%s)", [pk])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        """Give up an accepted share: leave_share(id)."""
+        call("SELECT leave_share(%s)", [pk])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class WorkFlowStageViewSet(ExtensionViewSet):
     """Stages; the detail (and list) carry the stage's rule and alerts (the view stage_with_rules)."""

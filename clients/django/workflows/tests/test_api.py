@@ -240,6 +240,12 @@ class Workflows(ApiTestCase):
         wid = p["workflow"]["id"]
         self.ok(self.bob_api.post("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"), 404)
         self.ok(self.api.post("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"))
+        # every user is a tenant of its own: the share is an offer until bob accepts it
+        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
+        self.assertEqual([o["workflow_id"] for o in self.ok(self.bob_api.get("/workflows/offers/"))], [wid])
+        self.ok(self.api.post("/workflows/%d/accept/" % wid), 404)          # only the grantee accepts
+        self.ok(self.bob_api.post("/workflows/%d/accept/" % wid))
+        self.assertEqual(self.ok(self.bob_api.get("/workflows/offers/")), [])
         self.assertEqual([w["id"] for w in self.ok(self.bob_api.get("/workflows/"))], [wid])
         self.ok(self.move(self.bob_api, p, p["strong"]))            # visibility suffices to move
         self.ok(self.bob_api.patch("/workflows/%d/" % wid, {"name": "Bob's"}, format="json"), 403)
@@ -255,6 +261,11 @@ class Workflows(ApiTestCase):
         self.assertEqual(self.ok(self.bob_api.patch("/workflows/%d/" % wid, {"name": "Bob's"},
                                                     format="json"))["name"], "Bob's")
         self.ok(self.bob_api.delete("/workflows/%d/" % wid), 403)   # only the owner deletes
+        self.ok(self.bob_api.post("/workflows/%d/leave/" % wid), 204)            # bob gives it up
+        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
+        self.ok(self.api.post("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"))
+        self.assertEqual(self.ok(self.bob_api.get("/workflows/offers/")), [])   # left stays left
+        self.ok(self.bob_api.post("/workflows/%d/accept/" % wid))
         self.ok(self.api.delete("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"), 204)
         self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
 
