@@ -537,7 +537,7 @@ constexpr size_t kExplainTextBytes = 256;
 // so an explanation is at most 64 KB whatever the rule and the facts
 // (DESIGN section 6).
 constexpr int64_t kExplainBudgetBytes = 32 * 1024;
-constexpr int64_t kExplainCapBytes = 64 * 1024 - 512;
+constexpr int64_t kExplainCapBytes = 60 * 1024;
 constexpr size_t kExplainElements = 20;
 constexpr int kExplainDepth = 2;
 // What an entry copies from the rule's operands ("expected", and the value
@@ -545,6 +545,27 @@ constexpr int kExplainDepth = 2;
 // DETAIL (issue 18).
 constexpr size_t kExplainOperandBytes = 4096;
 constexpr size_t kReasonOperandBytes = 1024;
+
+// The size of an entry as PostgreSQL prints it back (jsonb text puts a space
+// after every ',' and ':' outside strings), which is what warnings and
+// DETAIL show.
+int64_t printed_size(const json& entry) {
+  const std::string text = entry.dump();
+  int64_t n = static_cast<int64_t>(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == ',' || ch == ':') {
+      ++n;
+    }
+  }
+  return n;
+}
 
 // The size of v as JSON text when it is at most cap, else something over cap
 // (without writing out all of v).
@@ -917,21 +938,21 @@ json explain(const Condition& c, EvalContext& ctx, bool only_failed) {
     json entry = u.quantifier ? explain_quantified(c, u, ctx, only_failed, b, &keep)
                               : explain_leaf(c.leaves[u.index], ctx, only_failed, b, &keep);
     if (!keep) continue;
-    int64_t size = static_cast<int64_t>(entry.dump().size());
+    int64_t size = printed_size(entry);
     if (ctx.explain_left <= 0 || used + size > kExplainBudgetBytes) {
       // Past the budget: what the leaf is and how it came out, not why.
       for (const char* detail : {"expected", "expected_value", "actual", "reason", "why",
                                  "elements_explained", "element"})
         entry.erase(detail);
       entry["abridged"] = true;
-      size = static_cast<int64_t>(entry.dump().size());
+      size = printed_size(entry);
     }
     if (used + size > kExplainCapBytes) {
       used = kExplainCapBytes;
       ++not_listed;
       continue;
     }
-    used += size + 1;
+    used += size + 2;
     ctx.explain_left -= size;
     leaves.push_back(std::move(entry));
   }
