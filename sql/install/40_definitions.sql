@@ -156,7 +156,8 @@ BEGIN
                   CASE WHEN (l->>'negated')::boolean THEN 'not ' ELSE '' END,
                   l->>'field', l->>'op',
                   -- a long operand is named, not copied (bounded messages: DESIGN section 6)
-                  coalesce(' ' || CASE WHEN octet_length((l->'value')::text) <= 1024 THEN (l->'value')::text
+                  coalesce(' ' || CASE WHEN l->'value' IS NULL THEN NULL
+                                       WHEN octet_length((l->'value')::text) <= 1024 THEN (l->'value')::text
                                        WHEN jsonb_typeof(l->'value') = 'array'
                                        THEN format('[%s values]', jsonb_array_length(l->'value'))
                                        ELSE format('(a value of %s bytes)', octet_length((l->'value')::text))
