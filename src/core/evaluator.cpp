@@ -192,16 +192,30 @@ inline int equals(const wf_fact& actual, const Operand& o, bool ignore_case, Eva
   return c == 0;
 }
 
-// A string fact in NFC: the fact itself when it is already (a quick check,
-// no copy), else a copy of it pointing into buf (README: Types and
-// comparison).  Every text a leaf compares, searches, matches or measures
-// goes through here once.
+// A string fact in NFC: the fact itself when it is already (ASCII, or a
+// quick check: no copy), else a copy of it pointing into buf (README: Types
+// and comparison).  Every text a leaf compares, searches, matches or
+// measures goes through here once.  The buffers are the evaluation's own
+// (leaf_outcome never runs inside itself); released when large by
+// release_large_buffers().
+thread_local std::string nfc_leaf_buffer, nfc_element_buffer;
+
 inline const wf_fact& nfc_fact(const wf_fact& f, std::string& buf, wf_fact& scratch) {
-  if (f.kind != WF_FACT_STRING || !to_nfc(fact_text(f), buf)) return f;
-  scratch = f;
-  scratch.str = buf.data();
-  scratch.len = buf.size();
-  return scratch;
+  if (f.kind != WF_FACT_STRING) return f;
+  for (size_t i = 0; i < f.len; ++i)
+    if (static_cast<unsigned char>(f.str[i]) >= 0x80) {
+      if (!to_nfc(fact_text(f), buf)) return f;
+      scratch = f;
+      scratch.str = buf.data();
+      scratch.len = buf.size();
+      return scratch;
+    }
+  return f;
+}
+
+void release_large_buffers() {
+  if (nfc_leaf_buffer.capacity() > kKeepFoldBytes) std::string().swap(nfc_leaf_buffer);
+  if (nfc_element_buffer.capacity() > kKeepFoldBytes) std::string().swap(nfc_element_buffer);
 }
 
 bool is_scalar(const wf_fact& f) {
@@ -325,9 +339,8 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& given, const std::vector<Oper
   if (l.op == Op::NotExists)
     return from(given.kind == WF_FACT_MISSING || given.kind == WF_FACT_NULL);
   if (given.kind == WF_FACT_MISSING) return Outcome::Missing;
-  std::string composed;
   wf_fact normalized;
-  const wf_fact& f = nfc_fact(given, composed, normalized);
+  const wf_fact& f = nfc_fact(given, nfc_leaf_buffer, normalized);
   const Operand* o = list.empty() ? nullptr : &list[0];
   switch (l.op) {
     case Op::Exists:
@@ -370,7 +383,7 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& given, const std::vector<Oper
       if (f.kind == WF_FACT_ARRAY) {
         wf_fact scratch, element;
         for (size_t i = 0; i < f.n_items && !found; ++i)
-          found = in_list(nfc_fact(item(f, i, ctx, scratch), composed, element), list,
+          found = in_list(nfc_fact(item(f, i, ctx, scratch), nfc_element_buffer, element), list,
                           l.ignore_case, ctx);
       } else if (is_scalar(f)) {
         bool not_a_date = false;
@@ -388,7 +401,7 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& given, const std::vector<Oper
         wf_fact scratch, element;
         for (size_t i = 0; i < f.n_items && !found; ++i) {
           ctx.work();
-          found = equals(nfc_fact(item(f, i, ctx, scratch), composed, element), *o,
+          found = equals(nfc_fact(item(f, i, ctx, scratch), nfc_element_buffer, element), *o,
                          l.ignore_case, ctx) == 1;
         }
       } else if (f.kind == WF_FACT_STRING && o->kind == Operand::Kind::String) {
@@ -917,6 +930,7 @@ bool evaluate(const Condition& c, EvalContext& ctx) {
   // relative time fails for want of one does not hang on which leaves the
   // cheap-first order happens to reach.
   if (c.uses_relative_time) ctx.at();
+  release_large_buffers();
   return eval_node(c, 0, ctx);
 }
 
