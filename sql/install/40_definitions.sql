@@ -181,7 +181,14 @@ BEGIN
            CASE WHEN (l->>'negated')::boolean THEN 'match' ELSE 'mismatch' END,
            format('rule "%s" failed: %s%s %s%s', NEW.name,
                   CASE WHEN (l->>'negated')::boolean THEN 'not ' ELSE '' END,
-                  l->>'field', l->>'op', coalesce(' ' || (l->'value')::text, '')),
+                  l->>'field', l->>'op',
+                  -- a long operand is named, not copied (bounded messages: DESIGN section 6)
+                  coalesce(' ' || CASE WHEN l->'value' IS NULL THEN NULL
+                                       WHEN octet_length((l->'value')::text) <= 1024 THEN (l->'value')::text
+                                       WHEN jsonb_typeof(l->'value') = 'array'
+                                       THEN format('[%s values]', jsonb_array_length(l->'value'))
+                                       ELSE format('(a value of %s bytes)', octet_length((l->'value')::text))
+                                  END, '')),
            CASE NEW.on_fail WHEN 'block' THEN 'critical' ELSE 'warning' END
       FROM jsonb_array_elements(@extschema@.condition_leaves(NEW.condition)) l
     ON CONFLICT (rule_id, rule_path) DO UPDATE

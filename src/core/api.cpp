@@ -231,6 +231,19 @@ char* wf_condition_explain_lazy(const wf_condition* cond, const wf_fact_source* 
   });
 }
 
+char* wf_condition_failed_paths_lazy(const wf_condition* cond, const wf_fact_source* source,
+                                     const int64_t* at, int* result, wf_status* st) {
+  return guarded<char*>(st, nullptr, [&]() -> char* {
+    if (!cond || !source || !source->resolve) throw std::invalid_argument("no condition or facts");
+    wf::EvalContext ctx(source, cond->impl->fields.size(), g_host,
+                        at ? std::optional<int64_t>(*at) : std::nullopt);
+    bool holds = false;
+    nlohmann::json out = wf::failed_paths(*cond->impl, ctx, &holds);
+    if (result) *result = holds ? 1 : 0;
+    return malloc_copy(out.dump());
+  });
+}
+
 char* wf_condition_explain(const wf_condition* cond, const wf_fact* facts, int only_failed,
                            int* result, wf_status* st) {
   return explain_with(cond, facts, only_failed, std::nullopt, result, st);

@@ -408,6 +408,10 @@ class Compiler {
       case json::value_t::string:
         out.kind = Operand::Kind::String;
         out.text = v.get<std::string>();
+        {  // compared in NFC (README: Types and comparison); regexes too
+          std::string composed;
+          if (to_nfc(out.text, composed)) out.text.swap(composed);
+        }
         out.folded = ignore_case ? fold_case(out.text) : out.text;
         out.instant = parse_instant(out.text);
         if (!out.instant && compares_as_instant && looks_like_instant(out.text))

@@ -192,6 +192,32 @@ inline int equals(const wf_fact& actual, const Operand& o, bool ignore_case, Eva
   return c == 0;
 }
 
+// A string fact in NFC: the fact itself when it is already (ASCII, or a
+// quick check: no copy), else a copy of it pointing into buf (README: Types
+// and comparison).  Every text a leaf compares, searches, matches or
+// measures goes through here once.  The buffers are the evaluation's own
+// (leaf_outcome never runs inside itself); released when large by
+// release_large_buffers().
+thread_local std::string nfc_leaf_buffer, nfc_element_buffer;
+
+inline const wf_fact& nfc_fact(const wf_fact& f, std::string& buf, wf_fact& scratch) {
+  if (f.kind != WF_FACT_STRING) return f;
+  for (size_t i = 0; i < f.len; ++i)
+    if (static_cast<unsigned char>(f.str[i]) >= 0x80) {
+      if (!to_nfc(fact_text(f), buf)) return f;
+      scratch = f;
+      scratch.str = buf.data();
+      scratch.len = buf.size();
+      return scratch;
+    }
+  return f;
+}
+
+void release_large_buffers() {
+  if (nfc_leaf_buffer.capacity() > kKeepFoldBytes) std::string().swap(nfc_leaf_buffer);
+  if (nfc_element_buffer.capacity() > kKeepFoldBytes) std::string().swap(nfc_element_buffer);
+}
+
 bool is_scalar(const wf_fact& f) {
   return f.kind == WF_FACT_NULL || f.kind == WF_FACT_BOOL || f.kind == WF_FACT_NUMBER ||
          f.kind == WF_FACT_STRING;
@@ -214,7 +240,7 @@ bool fact_operand(const wf_fact& f, bool ignore_case, Operand& out, EvalContext&
       return true;
     case WF_FACT_STRING:
       out.kind = Operand::Kind::String;
-      out.text.assign(f.str, f.len);
+      if (!to_nfc(fact_text(f), out.text)) out.text.assign(f.str, f.len);
       if (ignore_case) fold_case(out.text, out.folded);
       out.instant = parse_instant(out.text);
       return true;
@@ -308,11 +334,13 @@ Outcome compare_size(Op op, double size, const Operand& o) {
   }
 }
 
-Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>& list,
+Outcome leaf_outcome(const Leaf& l, const wf_fact& given, const std::vector<Operand>& list,
                      EvalContext& ctx) {
   if (l.op == Op::NotExists)
-    return from(f.kind == WF_FACT_MISSING || f.kind == WF_FACT_NULL);
-  if (f.kind == WF_FACT_MISSING) return Outcome::Missing;
+    return from(given.kind == WF_FACT_MISSING || given.kind == WF_FACT_NULL);
+  if (given.kind == WF_FACT_MISSING) return Outcome::Missing;
+  wf_fact normalized;
+  const wf_fact& f = nfc_fact(given, nfc_leaf_buffer, normalized);
   const Operand* o = list.empty() ? nullptr : &list[0];
   switch (l.op) {
     case Op::Exists:
@@ -353,9 +381,10 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>
     case Op::NotIn: {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
-        wf_fact scratch;
+        wf_fact scratch, element;
         for (size_t i = 0; i < f.n_items && !found; ++i)
-          found = in_list(item(f, i, ctx, scratch), list, l.ignore_case, ctx);
+          found = in_list(nfc_fact(item(f, i, ctx, scratch), nfc_element_buffer, element), list,
+                          l.ignore_case, ctx);
       } else if (is_scalar(f)) {
         bool not_a_date = false;
         found = in_list(f, list, l.ignore_case, ctx, &not_a_date);
@@ -369,10 +398,11 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& f, const std::vector<Operand>
     case Op::NotContains: {
       bool found = false;
       if (f.kind == WF_FACT_ARRAY) {
-        wf_fact scratch;
+        wf_fact scratch, element;
         for (size_t i = 0; i < f.n_items && !found; ++i) {
           ctx.work();
-          found = equals(item(f, i, ctx, scratch), *o, l.ignore_case, ctx) == 1;
+          found = equals(nfc_fact(item(f, i, ctx, scratch), nfc_element_buffer, element), *o,
+                         l.ignore_case, ctx) == 1;
         }
       } else if (f.kind == WF_FACT_STRING && o->kind == Operand::Kind::String) {
         found = find_text(fact_text(f), l.ignore_case ? o->folded : o->text, l.ignore_case, ctx);
@@ -514,9 +544,152 @@ constexpr size_t kExplainTextBytes = 256;
 // The whole explanation: past this many bytes of JSON the remaining leaves are
 // listed abridged and groups explain no more elements (review finding: 1,000
 // leaves in a "some" made a 32 MB DETAIL, logged with every blocked move).
-constexpr int64_t kExplainBudgetBytes = 64 * 1024;
+// Entries are explained in full while the explanation is under
+// kExplainBudgetBytes, abridged while it stays under kExplainCapBytes; the
+// leaves past that are only counted ({"truncated": true, "not_listed": n}),
+// so an explanation is at most 64 KB whatever the rule and the facts
+// (DESIGN section 6).
+constexpr int64_t kExplainBudgetBytes = 32 * 1024;
+constexpr int64_t kExplainCapBytes = 60 * 1024;
 constexpr size_t kExplainElements = 20;
 constexpr int kExplainDepth = 2;
+// What an entry copies from the rule's operands ("expected", and the value
+// in "reason") is bounded too: a 200,000-string "in" list made a 2.7 MB
+// DETAIL (issue 18).
+constexpr size_t kExplainOperandBytes = 4096;
+constexpr size_t kReasonOperandBytes = 1024;
+
+// The size of an entry as PostgreSQL prints it back (jsonb text puts a space
+// after every ',' and ':' outside strings), which is what warnings and
+// DETAIL show.
+int64_t printed_size(const json& entry) {
+  const std::string text = entry.dump();
+  int64_t n = static_cast<int64_t>(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == ',' || ch == ':') {
+      ++n;
+    }
+  }
+  return n;
+}
+
+// The size of v as JSON text when it is at most cap, else something over cap
+// (without writing out all of v).
+size_t json_size_upto(const nlohmann::json& v, size_t cap) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::string:
+      return v.get_ref<const std::string&>().size() + 2;  // (escapes aside)
+    case nlohmann::json::value_t::array: {
+      size_t n = 2;
+      for (const auto& e : v) {
+        n += json_size_upto(e, cap) + 1;
+        if (n > cap) return n;
+      }
+      return n;
+    }
+    case nlohmann::json::value_t::object: {
+      size_t n = 2;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        n += it.key().size() + 4 + json_size_upto(it.value(), cap);
+        if (n > cap) return n;
+      }
+      return n;
+    }
+    default:
+      return v.dump().size();
+  }
+}
+
+// A copy of an operand as written, at most about cap bytes of JSON: a value
+// that fits is itself; otherwise a text becomes {"truncated": true, "bytes":
+// N, "text": its start}, an array {"truncated": true, "items": k, "of": N,
+// "first": [its first k elements, each bounded]}, an object keeps the
+// members that fit and says "truncated": true.  Never JSON cut in the middle.
+json bounded_operand(const nlohmann::json& v, size_t cap) {
+  if (json_size_upto(v, cap) <= cap) return json(v);
+  switch (v.type()) {
+    case nlohmann::json::value_t::string: {
+      const std::string& t = v.get_ref<const std::string&>();
+      size_t cut = std::min<size_t>(kExplainTextBytes, cap / 2);
+      while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80) --cut;
+      return json{{"truncated", true}, {"bytes", t.size()}, {"text", t.substr(0, cut)}};
+    }
+    case nlohmann::json::value_t::array: {
+      json first = json::array();
+      size_t used = 64;
+      for (const auto& e : v) {
+        if (used >= cap) break;
+        json b = bounded_operand(e, cap - used);
+        const size_t n = b.dump().size() + 1;
+        if (used + n > cap) break;
+        used += n;
+        first.push_back(std::move(b));
+      }
+      return json{{"truncated", true}, {"items", first.size()}, {"of", v.size()},
+                  {"first", std::move(first)}};
+    }
+    case nlohmann::json::value_t::object: {
+      json out = json::object();
+      size_t used = 32;
+      bool cut = false;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        const size_t room = used < cap ? cap - used : 0;
+        json b = room > it.key().size() + 8 ? bounded_operand(it.value(), room - it.key().size() - 8)
+                                             : json();
+        const size_t n = b.dump().size() + it.key().size() + 4;
+        if (b.is_null() || used + n > cap) {
+          cut = true;
+          continue;
+        }
+        used += n;
+        out[it.key()] = std::move(b);
+      }
+      if (cut) out["truncated"] = true;
+      return out;
+    }
+    default:
+      return json(v);
+  }
+}
+
+// Which leaves and quantified groups made a condition (or a quantified
+// group's "where", for one element) fail: README "Explaining".  A node
+// whose value is not the one its parent needed is blamed; in an "all" that
+// needed true, its false members; in an "any" that needed true, all of them
+// (all false); "not" needs the opposite of its child; under a "not" an "all"
+// that held blames every member, an "any" that held the members that held.
+// So a member of an "any" that another member satisfied is never blamed.
+struct Blame {
+  std::vector<uint8_t> leaves;       // by leaf index
+  std::vector<uint8_t> quantifiers;  // by quantifier index
+  explicit Blame(const Condition& c) : leaves(c.leaves.size()), quantifiers(c.quantifiers.size()) {}
+};
+
+bool eval_node(const Condition& c, uint32_t index, EvalContext& ctx);
+
+// Node index was not what it needed to be (needed: its value for the rule to hold).
+void blame(const Condition& c, uint32_t index, bool needed, EvalContext& ctx, Blame& out) {
+  const Node& n = c.nodes[index];
+  switch (n.type) {
+    case Node::Type::Leaf: out.leaves[n.first] = 1; return;
+    case Node::Type::Quantified: out.quantifiers[n.first] = 1; return;
+    case Node::Type::Not: blame(c, c.children[n.first], !needed, ctx, out); return;
+    case Node::Type::All:
+    case Node::Type::Any:
+      for (uint32_t i = 0; i < n.count; ++i) {
+        const uint32_t child = c.children[n.first + i];
+        if (eval_node(c, child, ctx) != needed) blame(c, child, needed, ctx, out);
+      }
+      return;
+  }
+}
 
 json fact_json(const wf_fact& f, EvalContext& ctx, int depth = 0) {
   switch (f.kind) {
@@ -630,23 +803,24 @@ std::string reason(const Leaf& l, const wf_fact& f, const Operands& ops, Outcome
     case Outcome::False:
       break;
   }
-  return fact_json(f, ctx).dump() + " " + std::string(op_name(l.op)) + " " + l.value.dump() +
-         " is false";
+  return fact_json(f, ctx).dump() + " " + std::string(op_name(l.op)) + " " +
+         bounded_operand(l.value, kReasonOperandBytes).dump() + " is false";
 }
 
-json explain_leaf(const Leaf& l, EvalContext& ctx, bool only_failed, bool* keep) {
+// blamed: the leaf made the condition fail (Blame); passed is its negation.
+json explain_leaf(const Leaf& l, EvalContext& ctx, bool only_failed, bool blamed, bool* keep) {
+  const bool passed = !blamed;
+  *keep = !(only_failed && passed);
+  if (!*keep) return json();
   const wf_fact f = resolve(l.field, ctx);
   const Operands ops = operands_of(l, ctx);
   const Outcome outcome = f.kind == WF_FACT_MISSING && l.op != Op::NotExists
                               ? Outcome::Missing
                               : evaluate_leaf(l, f, ops, ctx);
   const bool result = outcome == Outcome::True;
-  const bool passed = result != l.negated;
-  *keep = !(only_failed && passed);
-  if (!*keep) return json();
   json entry = entry_head(l.path, l.field);
   entry["op"] = std::string(op_name(l.op));
-  entry["expected"] = l.value;
+  entry["expected"] = bounded_operand(l.value, kExplainOperandBytes);
   entry["actual"] = f.kind == WF_FACT_MISSING ? json() : fact_json(f, ctx);
   entry["missing"] = f.kind == WF_FACT_MISSING;
   entry["result"] = result;
@@ -668,17 +842,18 @@ json explain_leaf(const Leaf& l, EvalContext& ctx, bool only_failed, bool* keep)
 // level grew 3x per level of nesting (review finding: 31 nested "some" over a
 // 3-element array, 62 nodes, took gigabytes); one per level is linear.
 json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, bool only_failed,
-                        bool* keep, bool nested = false) {  // (recursive: groups inside "where")
+                        bool blamed, bool* keep,
+                        bool nested = false) {  // (recursive: groups inside "where")
   const Quantifier& q = c.quantifiers[u.index];
-  const Quantified r = evaluate_quantified(c, c.nodes[u.node], ctx);
-  const bool result = r.outcome == Outcome::True;
-  const bool passed = result != q.negated;
+  const bool passed = !blamed;
   *keep = !(only_failed && passed);
   if (!*keep) return json();
+  const Quantified r = evaluate_quantified(c, c.nodes[u.node], ctx);
+  const bool result = r.outcome == Outcome::True;
   const std::string op(op_name(q.op));
   json entry = entry_head(q.path, q.field);
   entry["op"] = op;
-  entry["expected"] = q.where;
+  entry["expected"] = bounded_operand(q.where, kExplainOperandBytes);
   entry["actual"] = r.outcome == Outcome::Missing ? json() : json{{"elements", r.elements}};
   entry["missing"] = r.outcome == Outcome::Missing;
   entry["result"] = result;
@@ -701,9 +876,11 @@ json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, boo
                  : "element " + std::to_string(r.decided_by) + " matches";
   }
   entry[result ? "why" : "reason"] = why;
-  // Why it failed, element by element: the inner leaves that failed in the
-  // first elements (some), or in the element that did not match (every), or
-  // that held in the element that matched (none).
+  // Why it failed, element by element: the inner leaves that made "where"
+  // fail in the first elements (some), or in the element that did not match
+  // (every), or that made it hold in the element that matched (none).
+  // (Only when the group itself failed: a group that held under a "not" is
+  // blamed as a whole.)
   if (!result && (r.outcome == Outcome::True || r.outcome == Outcome::False)) {
     std::vector<size_t> which;
     if (q.op == Op::Some) {
@@ -717,12 +894,19 @@ json explain_quantified(const Condition& c, const Unit& u, EvalContext& ctx, boo
       ctx.elements.push_back(item(r.array, i, ctx));
       json inner = json::array();
       try {
+        Blame why_element(c);
+        const uint32_t where = c.nodes[u.node].child;
+        const bool needed = q.op != Op::None;
+        if (eval_node(c, where, ctx) != needed) blame(c, where, needed, ctx, why_element);
         for (const Unit& iu : q.inner) {
           if (ctx.explain_left <= 0) break;
           bool keep = false;
-          json e = iu.quantifier ? explain_quantified(c, iu, ctx, false, &keep, true)
-                                 : explain_leaf(c.leaves[iu.index], ctx, false, &keep);
-          if (e["passed"].get<bool>() == (q.op == Op::None)) {
+          json e = iu.quantifier
+                       ? explain_quantified(c, iu, ctx, true, why_element.quantifiers[iu.index] != 0,
+                                            &keep, true)
+                       : explain_leaf(c.leaves[iu.index], ctx, true,
+                                      why_element.leaves[iu.index] != 0, &keep);
+          if (keep) {
             ctx.explain_left -= static_cast<int64_t>(e.dump().size());
             inner.push_back(std::move(e));
           }
@@ -746,28 +930,63 @@ bool evaluate(const Condition& c, EvalContext& ctx) {
   // relative time fails for want of one does not hang on which leaves the
   // cheap-first order happens to reach.
   if (c.uses_relative_time) ctx.at();
+  release_large_buffers();
   return eval_node(c, 0, ctx);
 }
 
 json explain(const Condition& c, EvalContext& ctx, bool only_failed) {
+  const bool result = evaluate(c, ctx);
+  Blame blamed(c);
+  if (!result) blame(c, 0, true, ctx, blamed);
   json leaves = json::array();
   ctx.explain_left = kExplainBudgetBytes;
+  int64_t used = 0;
+  size_t not_listed = 0;
   for (const Unit& u : c.units) {
     bool keep = false;
-    json entry = u.quantifier ? explain_quantified(c, u, ctx, only_failed, &keep)
-                              : explain_leaf(c.leaves[u.index], ctx, only_failed, &keep);
+    const bool b = u.quantifier ? blamed.quantifiers[u.index] != 0 : blamed.leaves[u.index] != 0;
+    if (used >= kExplainCapBytes) {  // past the cap: counted only
+      if (!only_failed || b) ++not_listed;
+      continue;
+    }
+    json entry = u.quantifier ? explain_quantified(c, u, ctx, only_failed, b, &keep)
+                              : explain_leaf(c.leaves[u.index], ctx, only_failed, b, &keep);
     if (!keep) continue;
-    if (ctx.explain_left <= 0) {
+    int64_t size = printed_size(entry);
+    if (ctx.explain_left <= 0 || used + size > kExplainBudgetBytes) {
       // Past the budget: what the leaf is and how it came out, not why.
       for (const char* detail : {"expected", "expected_value", "actual", "reason", "why",
                                  "elements_explained", "element"})
         entry.erase(detail);
       entry["abridged"] = true;
+      size = printed_size(entry);
     }
-    ctx.explain_left -= static_cast<int64_t>(entry.dump().size());
+    if (used + size > kExplainCapBytes) {
+      used = kExplainCapBytes;
+      ++not_listed;
+      continue;
+    }
+    used += size + 2;
+    ctx.explain_left -= size;
     leaves.push_back(std::move(entry));
   }
-  return json{{"result", evaluate(c, ctx)}, {"leaves", std::move(leaves)}};
+  if (not_listed > 0) leaves.push_back(json{{"truncated", true}, {"not_listed", not_listed}});
+  return json{{"result", result}, {"leaves", std::move(leaves)}};
+}
+
+// The paths of the leaves and groups that made the condition fail (none
+// when it holds): what a rule's generated alerts fire for, complete however
+// long (the explanation lists them bounded).
+std::vector<std::string> failed_paths(const Condition& c, EvalContext& ctx, bool* result) {
+  std::vector<std::string> out;
+  *result = evaluate(c, ctx);
+  if (*result) return out;
+  Blame blamed(c);
+  blame(c, 0, true, ctx, blamed);
+  for (const Unit& u : c.units)
+    if (u.quantifier ? blamed.quantifiers[u.index] : blamed.leaves[u.index])
+      out.push_back(u.quantifier ? c.quantifiers[u.index].path : c.leaves[u.index].path);
+  return out;
 }
 
 }  // namespace wf

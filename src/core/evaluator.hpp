@@ -5,6 +5,7 @@
 #include "no_postgres.hpp"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -105,5 +106,9 @@ bool evaluate(const Condition& cond, EvalContext& ctx);
 
 // {"result": bool, "leaves": [...]}; see wf_condition_explain.
 nlohmann::ordered_json explain(const Condition& cond, EvalContext& ctx, bool only_failed);
+
+// The JSON paths of what made the condition fail, every one (*result: the
+// condition's value); see wf_condition_failed_paths_lazy.
+std::vector<std::string> failed_paths(const Condition& cond, EvalContext& ctx, bool* result);
 
 }  // namespace wf

@@ -1,6 +1,8 @@
 #include "text.hpp"
 
 #include <unicode/ucasemap.h>
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
 #include <unicode/utypes.h>
 
 #include <memory>
@@ -33,10 +35,46 @@ UCaseMap* case_map() {
   return map.get();
 }
 
+const icu::Normalizer2* nfc() {
+  static const icu::Normalizer2* n = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* got = icu::Normalizer2::getNFCInstance(status);
+    return U_FAILURE(status) ? nullptr : got;
+  }();
+  return n;
+}
+
+// NFC of non-ASCII text; false when it is already NFC (out untouched: a
+// quick check on the UTF-8 itself, no copy) or cannot be normalized (invalid
+// UTF-8 or over 256 MB: compared as it is).
+bool normalize(std::string_view text, std::string& out) {
+  const icu::Normalizer2* n = nfc();
+  if (!n || text.size() > (1u << 28)) return false;
+  const icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));
+  UErrorCode status = U_ZERO_ERROR;
+  if (n->isNormalizedUTF8(piece, status) || U_FAILURE(status)) return false;
+  std::string result;
+  icu::StringByteSink<std::string> sink(&result, static_cast<int32_t>(text.size()));
+  status = U_ZERO_ERROR;
+  n->normalizeUTF8(0, piece, sink, nullptr, status);
+  if (U_FAILURE(status)) return false;
+  out.swap(result);
+  return true;
+}
+
 }  // namespace
+
+bool to_nfc(std::string_view text, std::string& out) {
+  if (is_ascii(text)) return false;
+  return normalize(text, out);
+}
 
 void fold_case(std::string_view text, std::string& out) {
   if (is_ascii(text) || text.size() > (1u << 28) || !case_map()) return fold_ascii(text, out);
+  // Canonical caseless matching: NFC, fold, NFC again (folding may leave a
+  // decomposed sequence: U+01F0 folds to j + U+030C).
+  std::string composed;
+  if (normalize(text, composed)) text = composed;
   // Full folding can grow text (ß -> ss, ŉ -> ʼn): at most 3x.
   out.resize(text.size() * 3 + 16);
   UErrorCode status = U_ZERO_ERROR;
@@ -50,6 +88,8 @@ void fold_case(std::string_view text, std::string& out) {
   }
   if (U_FAILURE(status)) return fold_ascii(text, out);
   out.resize(static_cast<size_t>(n));
+  std::string again;
+  if (normalize(out, again)) out.swap(again);
 }
 
 std::string fold_case(std::string_view text) {

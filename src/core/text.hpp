@@ -9,9 +9,15 @@
 
 namespace wf {
 
+// Unicode normalization (NFC) of UTF-8 text: true with the normalized text
+// in out, false when text is already NFC (ASCII and most text: a quick
+// check, no copy) or is no valid UTF-8 (then it is compared as it is).
+bool to_nfc(std::string_view text, std::string& out);
+
 // Full Unicode case folding (ICU, U_FOLD_CASE_DEFAULT) of UTF-8 text, into
-// out; ASCII-only text takes a fast path with the same result.  Invalid
-// UTF-8 is folded byte by byte as ASCII.
+// out, normalized (NFC before and after folding, so canonically equivalent
+// texts fold alike); ASCII-only text takes a fast path with the same result.
+// Invalid UTF-8 is folded byte by byte as ASCII.
 void fold_case(std::string_view text, std::string& out);
 std::string fold_case(std::string_view text);
 

@@ -205,11 +205,25 @@ char	   *wf_condition_explain_lazy(const wf_condition *cond, const wf_fact_sourc
 									  wf_status *status);
 
 /*
+ * The JSON paths of the leaves (and quantified groups) that made the
+ * condition fail, as a malloc'd JSON array of strings, every one however
+ * many (an explanation lists them bounded); [] when it holds (*result 1).
+ * What a rule's generated alerts fire for.  NULL on error.
+ */
+char	   *wf_condition_failed_paths_lazy(const wf_condition *cond, const wf_fact_source *source,
+										   const int64_t *at, int *result, wf_status *status);
+
+/*
  * Evaluate and explain: a malloc'd JSON object
  *   {"result": bool, "leaves": [{path, field, op, expected, actual, result,
  *                                negated, passed, reason}...]}
- * With only_failed, just the array of the leaves that made the condition
- * fail (passed = false).  NULL on error.  A leaf or group whose field is not
+ * passed is false for the leaves that made the condition fail (a member of
+ * an "any" another member satisfied never did; README "Explaining").  With
+ * only_failed, just the array of those leaves.  At most 64 KB of JSON: past
+ * 32 KB entries are abridged, past 64 KB the rest only counted by a last
+ * element {"truncated": true, "not_listed": n}; operands copied into
+ * "expected" and "reason" are bounded ({"truncated": true, ...}).  NULL on
+ * error.  A leaf or group whose field is not
  * the candidate's has "source" ("application" or "job") after "field"; a
  * fact operand's source is in "expected" as written; a reason names such a
  * field as 'field "x" of the job'.  Candidate leaves are explained as in 0.2.

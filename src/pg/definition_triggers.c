@@ -9,6 +9,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "utils/rel.h"
 
 PG_FUNCTION_INFO_V1(wf_stage_rule_validate);
@@ -76,6 +77,9 @@ alert_column(const char *path)
 	return "value";
 }
 
+/* Past this many bytes of JSON an operand is not copied into a message. */
+#define WF_MESSAGE_VALUE_BYTES 1024
+
 Datum
 wf_alert_validate(PG_FUNCTION_ARGS)
 {
@@ -141,6 +145,15 @@ wf_alert_validate(PG_FUNCTION_ARGS)
 	d = heap_getattr(tuple, attnum(desc, "message"), desc, &isnull);
 	message = isnull ? "" : TextDatumGetCString(d);
 	cols[1] = attnum(desc, "message");
+	/* A long operand is named, not copied (DESIGN section 6: bounded). */
+	if (value_text != NULL && strlen(value_text) > WF_MESSAGE_VALUE_BYTES)
+	{
+		Jsonb	   *value = DatumGetJsonbP(heap_getattr(tuple, attnum(desc, "value"), desc, &isnull));
+
+		value_text = JB_ROOT_IS_ARRAY(value) && !JB_ROOT_IS_SCALAR(value)
+			? psprintf("[%u values]", JB_ROOT_COUNT(value))
+			: psprintf("(a value of %zu bytes)", strlen(value_text));
+	}
 	if (message[0] == '\0')
 		values[1] = CStringGetTextDatum(psprintf("%s %s %s", field, canonical,
 												 value_text ? value_text : ""));

@@ -581,7 +581,7 @@ source_resolve(void *arg, size_t field, wf_fact *out)
  */
 static char *
 evaluate_lazily(const WfCompiled *c, WfFacts *facts, const TimestampTz *at, bool explain,
-				bool only_failed, int *result, const char *kind, int64 id)
+				bool only_failed, int *result, const char *kind, int64 id, bool paths)
 {
 	FactLookup	lookup = {c->paths, facts};
 	wf_fact_source source = {source_resolve, &lookup};
@@ -596,7 +596,16 @@ evaluate_lazily(const WfCompiled *c, WfFacts *facts, const TimestampTz *at, bool
 	wf_core_host_install();
 	for (int attempt = 0;; attempt++)
 	{
-		if (explain)
+		if (paths)
+		{
+			char	   *text = wf_condition_failed_paths_lazy(c->cond, &source,
+															  at ? &unix_at : NULL, result,
+															  &status);
+
+			if (text != NULL)
+				return text;
+		}
+		else if (explain)
 		{
 			char	   *text = wf_condition_explain_lazy(c->cond, &source, only_failed ? 1 : 0,
 														 at ? &unix_at : NULL, result, &status);
@@ -617,7 +626,7 @@ wf_compiled_evaluate(const WfCompiled *c, WfFacts *facts, const TimestampTz *at,
 {
 	int			result;
 
-	(void) evaluate_lazily(c, facts, at, false, false, &result, kind, id);
+	(void) evaluate_lazily(c, facts, at, false, false, &result, kind, id, false);
 	return result == 1;
 }
 
@@ -625,7 +634,20 @@ char *
 wf_compiled_explain(const WfCompiled *c, WfFacts *facts, bool only_failed, const TimestampTz *at,
 					int *result, const char *kind, int64 id)
 {
-	return evaluate_lazily(c, facts, at, true, only_failed, result, kind, id);
+	return evaluate_lazily(c, facts, at, true, only_failed, result, kind, id, false);
+}
+
+/*
+ * The JSON paths (the core's malloc'd JSON array of strings) of every leaf
+ * that made c fail, however many: what generated alerts fire for when the
+ * bounded explanation did not list them all.
+ */
+char *
+wf_compiled_failed_paths(const WfCompiled *c, WfFacts *facts, const char *kind, int64 id)
+{
+	int			result;
+
+	return evaluate_lazily(c, facts, NULL, false, false, &result, kind, id, true);
 }
 
 /* Evaluates c against facts (a stage's alert or rule, named by kind and id). */

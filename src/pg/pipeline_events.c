@@ -140,6 +140,27 @@ shared_across_tenants(int64 stage_id, Oid schema)
 	return stage != NULL && stage->shared_across_tenants;
 }
 
+/*
+ * What an event copies from the facts is bounded (DESIGN section 6): a
+ * snapshot over WF_EVENT_FACTS_BYTES of JSON text is replaced by
+ * {"truncated": true, "bytes": n} (README: Events).
+ */
+#define WF_EVENT_FACTS_BYTES (64 * 1024)
+
+static Jsonb *
+bounded_facts(Jsonb *doc)
+{
+	size_t		len;
+
+	if (doc == NULL || VARSIZE(doc) < WF_EVENT_FACTS_BYTES / 4)
+		return doc;
+	len = strlen(JsonbToCString(NULL, &doc->root, VARSIZE(doc)));
+	if (len <= WF_EVENT_FACTS_BYTES)
+		return doc;
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(
+		psprintf("{\"truncated\": true, \"bytes\": %zu}", len))));
+}
+
 static int
 events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_id,
 			 const char *cause, WfFacts *facts)
@@ -168,7 +189,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	 */
 	args[10] = JsonbPGetDatum(shared_across_tenants(stage_id, schema)
 							  ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")))
-							  : wf_facts_doc(facts, WF_SOURCE_CANDIDATE));
+							  : bounded_facts(wf_facts_doc(facts, WF_SOURCE_CANDIDATE)));
 	args[11] = CStringGetTextDatum(row->tenant);
 
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);

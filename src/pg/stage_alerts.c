@@ -77,6 +77,46 @@ leaf_failed(Jsonb *failed_leaves, const char *path)
 }
 
 /*
+ * Did the bounded explanation leave failed leaves out (its last element
+ * {"truncated": true, "not_listed": n})?
+ */
+static bool
+leaves_not_listed(Jsonb *failed_leaves)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (failed_leaves == NULL || JB_ROOT_IS_SCALAR(failed_leaves))
+		return false;
+	it = JsonbIteratorInit(&failed_leaves->root);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+		if (tok == WJB_KEY && v.val.string.len == 10 &&
+			memcmp(v.val.string.val, "not_listed", 10) == 0)
+			return true;
+	return false;
+}
+
+/* Is path one of the strings of paths (a JSON array)? */
+static bool
+path_listed(Jsonb *paths, const char *path)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (paths == NULL || path == NULL)
+		return false;
+	it = JsonbIteratorInit(&paths->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		if (tok == WJB_ELEM && v.type == jbvString &&
+			(size_t) v.val.string.len == strlen(path) &&
+			memcmp(v.val.string.val, path, v.val.string.len) == 0)
+			return true;
+	return false;
+}
+
+/*
  * fires[i] says whether alert i fires; returns how many do.  rule_failed_leaves
  * is what wf_rule_holds reported (NULL when the rule holds or there is none).
  */
@@ -84,13 +124,24 @@ int
 wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves, bool *fires)
 {
 	int			firing = 0;
+	Jsonb	   *all_paths = NULL;
 
+	/* Past 64 KB the explanation counts the rest: ask the core for every path. */
+	if (stage->has_rule && leaves_not_listed(rule_failed_leaves))
+	{
+		char	   *paths = wf_compiled_failed_paths(&stage->rule, facts, stage->rule_label, 0);
+
+		all_paths = wf_json_text_to_jsonb(paths);
+		wf_free(paths);
+	}
 	for (int i = 0; i < stage->n_alerts; i++)
 	{
 		const WfAlert *alert = &stage->alerts[i];
 
 		CHECK_FOR_INTERRUPTS();
-		if (alert->from_rule)
+		if (alert->from_rule && all_paths != NULL)
+			fires[i] = path_listed(all_paths, alert->rule_path);
+		else if (alert->from_rule)
 			fires[i] = leaf_failed(rule_failed_leaves, alert->rule_path);
 		else
 			fires[i] = wf_compiled_holds(&alert->check, facts, "alert", alert->id)

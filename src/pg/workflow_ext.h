@@ -112,6 +112,8 @@ extern bool wf_compiled_evaluate(const WfCompiled *c, WfFacts *facts, const Time
 extern char *wf_compiled_explain(const WfCompiled *c, WfFacts *facts, bool only_failed,
 								 const TimestampTz *at, int *result, const char *kind, int64 id);
 extern bool wf_compiled_holds(const WfCompiled *c, WfFacts *facts, const char *kind, int64 id);
+extern char *wf_compiled_failed_paths(const WfCompiled *c, WfFacts *facts, const char *kind,
+									  int64 id);
 
 /* stage_cache.c: compiled stages, rules and alerts, per backend */
 typedef struct WfAlert
