@@ -164,6 +164,9 @@ wf_candidate_stage_record(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(old_context);
 		}
 	}
-	wf_notify(inserted ? "enter" : entered ? "move" : "status", row.transition_id, raised);
+	if (frame != NULL && frame->defer_notify)
+		frame->notify_kind = inserted ? "enter" : entered ? "move" : "status";
+	else
+		wf_notify(inserted ? "enter" : entered ? "move" : "status", row.transition_id, raised);
 	return PointerGetDatum(NULL);
 }
