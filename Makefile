@@ -21,10 +21,10 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(patsubst sql/update/%.sql,$(EXTE
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks review_round3 enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 node_role organizations tenant_merge teardown
+REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks review_round3 enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 node_role organizations tenant_merge bulk_moves teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
-ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order insert_vs_delete tenant_isolation
+ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order insert_vs_delete tenant_isolation bulk_moves
 ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
 # pgTAP files (test/sql/tap_*.sql) run through pg_prove (make prove), each
 # standing alone, rather than diffed against expected TAP text.
