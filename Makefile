@@ -24,7 +24,7 @@ DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks review_round3 enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 node_role organizations tenant_merge bulk_moves teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
-ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order insert_vs_delete tenant_isolation bulk_moves
+ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order insert_vs_delete tenant_isolation bulk_moves_race
 ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
 # pgTAP files (test/sql/tap_*.sql) run through pg_prove (make prove), each
 # standing alone, rather than diffed against expected TAP text.
