@@ -206,7 +206,8 @@ wf_move_candidates(PG_FUNCTION_ARGS)
 		WfChangeFrame frame;
 		Datum		values[N_COLUMNS];
 		bool		nulls[N_COLUMNS] = {false, false, false, false, false, false, false};
-		int64		to_stage;
+		volatile int64 to_stage = 0;
+		volatile bool moved = false;
 
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(per_candidate);
@@ -229,16 +230,7 @@ wf_move_candidates(PG_FUNCTION_ARGS)
 			ReleaseCurrentSubTransaction();
 			MemoryContextSwitchTo(per_candidate);
 			CurrentResourceOwner = owner;
-			/* queued here, not in the subtransaction, which would then keep its memory */
-			if (frame.notify_kind != NULL)
-				wf_notify(frame.notify_kind, frame.transition_id, frame.alerts_raised);
-
-			values[1] = CStringGetTextDatum("moved");
-			nulls[2] = true;
-			values[3] = Int64GetDatum(frame.from_stage_id);
-			values[4] = Int64GetDatum(to_stage);
-			values[5] = Int64GetDatum(frame.transition_id);
-			values[6] = moved_detail(&frame);
+			moved = true;
 		}
 		PG_CATCH();
 		{
@@ -268,6 +260,18 @@ wf_move_candidates(PG_FUNCTION_ARGS)
 			values[6] = detail ? JsonbPGetDatum(detail) : (Datum) 0;
 		}
 		PG_END_TRY();
+		if (moved)
+		{
+			/* queued here, not in the subtransaction, which would then keep its memory */
+			if (frame.notify_kind != NULL)
+				wf_notify(frame.notify_kind, frame.transition_id, frame.alerts_raised);
+			values[1] = CStringGetTextDatum("moved");
+			nulls[2] = true;
+			values[3] = Int64GetDatum(frame.from_stage_id);
+			values[4] = Int64GetDatum(to_stage);
+			values[5] = Int64GetDatum(frame.transition_id);
+			values[6] = moved_detail(&frame);
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	array_free_iterator(it);
