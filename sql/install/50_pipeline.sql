@@ -85,6 +85,19 @@ CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigin
 COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text) IS
     'Moves a candidate to any stage of the job''s workflow, back or forward, with the same checks, history and alerts as move_to_next_stage().';
 
+-- Many candidates of one job, one row each (src/pg/bulk_moves.c): each takes
+-- the single move's path in its own subtransaction, so a refusal is that
+-- candidate's row, never an error that undoes or stops the others.
+CREATE FUNCTION move_candidates(job_id bigint, candidate_ids bigint[],
+                                to_stage_id bigint DEFAULT NULL, reason text DEFAULT NULL)
+    RETURNS TABLE(candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint,
+                  to_stage_id bigint, transition_id bigint, detail jsonb)
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_move_candidates';
+COMMENT ON FUNCTION move_candidates(bigint, bigint[], bigint, text) IS
+    'Moves each candidate of candidate_ids (in order; a repeated id is moved again after the first) in the job to to_stage_id, or NULL: each to its own next stage, with the checks, history, alerts and events of move_to_stage()/move_to_next_stage(). One row per id: outcome moved, blocked (detail: the failed leaves), not_found (a NULL id too), not_active, last_stage, stale (already there, or changed concurrently) or refused (another 55000 refusal); sqlstate and detail are what the single move raises (NULL and {alerts_raised, warnings} when moved). A refusal never undoes or stops another candidate''s move. Raises (nothing moved): 42501 without a required actor, P0002 job not found or to_stage_id not a stage of its workflow, 22023 NULL job_id or candidate_ids.';
+
 CREATE FUNCTION add_candidate(candidate_id bigint, job_id bigint)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql

@@ -63,39 +63,41 @@ prepare_plans(Oid schema)
 }
 
 static const char *
-id_text(FunctionCallInfo fcinfo, int arg)
+id_text(bool has, int64 id)
 {
-	return PG_ARGISNULL(arg) ? "<NULL>" : psprintf(INT64_FORMAT, PG_GETARG_INT64(arg));
+	return has ? psprintf(INT64_FORMAT, id) : "<NULL>";
+}
+
+static const char *
+id_json(bool has, int64 id)
+{
+	return has ? psprintf(INT64_FORMAT, id) : "null";
 }
 
 /*
- * Runs the frame's change of (candidate arg 0, job arg 1) inside SPI; on
- * return SPI_tuptable holds the updated row.  P0002 names the job or the
- * candidate.
+ * Runs the frame's change of (frame->candidate_id, frame->job_id; absent
+ * when has_candidate / has_job is false) inside SPI; on return SPI_tuptable
+ * holds the updated row.  P0002 names the job or the candidate.
  */
 static void
-change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
+change(Oid schema, WfChangeFrame *frame, bool has_candidate, bool has_job)
 {
-	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	Datum		args[3];
-	char		nulls[3] = {PG_ARGISNULL(1) ? 'n' : ' ', PG_ARGISNULL(0) ? 'n' : ' ', ' '};
+	char		nulls[3] = {has_job ? ' ' : 'n', has_candidate ? ' ' : 'n', ' '};
 	const char *tenant = NULL;
 	int			ret;
 
 	frame->actor = wf_actor();
-	frame->job_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
-	frame->candidate_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
-	frame->result_context = CurrentMemoryContext;
 	prepare_plans(schema);
-	args[0] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
-	args[1] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
+	args[0] = Int64GetDatum(frame->job_id);
+	args[1] = Int64GetDatum(frame->candidate_id);
 	args[2] = (Datum) 0;
 
 	/*
 	 * The caller's own tenant first (one probe); then the pipeline row of
 	 * another tenant that shares its workflow with the caller, if any.
 	 */
-	for (int attempt = 0; attempt < 2 && !PG_ARGISNULL(0) && !PG_ARGISNULL(1); attempt++)
+	for (int attempt = 0; attempt < 2 && has_candidate && has_job; attempt++)
 	{
 		if (attempt == 1)
 		{
@@ -123,12 +125,12 @@ change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 		{
 			if (!frame->claimed || !frame->recorded)
 				elog(ERROR, "workflow_ext: the change of candidate %s was not recorded",
-					 id_text(fcinfo, 0));
+					 id_text(has_candidate, frame->candidate_id));
 			return;
 		}
 	}
 	tenant = NULL;
-	if (!PG_ARGISNULL(1))
+	if (has_job)
 	{
 		if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the job");
@@ -138,51 +140,67 @@ change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 	if (tenant == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job %s not found", id_text(fcinfo, 1))));
+				 errmsg("job %s not found", id_text(has_job, frame->job_id)),
+				 errdetail_reason("job_not_found", "\"job_id\": %s", id_json(has_job, frame->job_id))));
 	ereport(ERROR,
 			(errcode(ERRCODE_NO_DATA_FOUND),
-			 errmsg("candidate %s is not in job %s", id_text(fcinfo, 0), id_text(fcinfo, 1))));
+			 errmsg("candidate %s is not in job %s", id_text(has_candidate, frame->candidate_id),
+					id_text(has_job, frame->job_id)),
+			 errdetail_reason("candidate_not_found", "\"candidate_id\": %s, \"job_id\": %s",
+							  id_json(has_candidate, frame->candidate_id),
+							  id_json(has_job, frame->job_id))));
+}
+
+/*
+ * The single move's path, shared with move_candidates() (bulk_moves.c):
+ * moves (frame->candidate_id, frame->job_id) as the frame asks, with the
+ * triggers' checks, history, alerts and event.  Returns the stage entered;
+ * the frame holds from_stage_id, transition_id, alerts_raised and warnings
+ * (allocated in the caller's memory context).  Connects to SPI itself.
+ */
+int64
+wf_move_candidate(Oid schema, WfChangeFrame *frame, bool has_candidate, bool has_job)
+{
+	int64		to_stage;
+	bool		isnull;
+
+	frame->result_context = CurrentMemoryContext;
+	SPI_connect();
+	change(schema, frame, has_candidate, has_job);
+	to_stage = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   SPI_fnumber(SPI_tuptable->tupdesc, "stage_id"), &isnull));
+	SPI_finish();
+	return to_stage;
 }
 
 /* Moves as the frame asks and returns the move_result. */
 static Datum
 move(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 {
-	MemoryContext caller = CurrentMemoryContext;
 	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	TupleDesc	desc;
 	Datum		values[8];
 	bool		nulls[8] = {false, false, false, false, false, false, false, false};
-	HeapTuple	tuple;
 	const WfStage *stage;
 	int64		to_stage;
-	bool		isnull;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "workflow_ext: move functions must return move_result");
 	desc = BlessTupleDesc(desc);
-	SPI_connect();
-	change(fcinfo, frame);
-	to_stage = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										   SPI_fnumber(SPI_tuptable->tupdesc, "stage_id"), &isnull));
+	frame->job_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+	frame->candidate_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+	to_stage = wf_move_candidate(schema, frame, !PG_ARGISNULL(0), !PG_ARGISNULL(1));
 	stage = wf_stage_lookup(schema, to_stage);
-	{
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		values[0] = PG_GETARG_DATUM(1);
-		values[1] = PG_GETARG_DATUM(0);
-		values[2] = Int64GetDatum(frame->from_stage_id);
-		values[3] = Int64GetDatum(to_stage);
-		values[4] = CStringGetTextDatum(stage ? stage->name : "");
-		values[5] = Int64GetDatum(frame->transition_id);
-		values[6] = Int32GetDatum(frame->alerts_raised);
-		values[7] = frame->warnings ? JsonbPGetDatum(frame->warnings)
-			: DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
-		tuple = heap_form_tuple(desc, values, nulls);
-		MemoryContextSwitchTo(spi);
-	}
-	SPI_finish();
-	return HeapTupleGetDatum(tuple);
+	values[0] = PG_GETARG_DATUM(1);
+	values[1] = PG_GETARG_DATUM(0);
+	values[2] = Int64GetDatum(frame->from_stage_id);
+	values[3] = Int64GetDatum(to_stage);
+	values[4] = CStringGetTextDatum(stage ? stage->name : "");
+	values[5] = Int64GetDatum(frame->transition_id);
+	values[6] = Int32GetDatum(frame->alerts_raised);
+	values[7] = frame->warnings ? JsonbPGetDatum(frame->warnings)
+		: DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
 static Datum
@@ -235,8 +253,11 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	frame.reason = PG_ARGISNULL(3) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(3));
 	frame.reason_code = PG_NARGS() < 5 || PG_ARGISNULL(4) ? NULL
 		: TextDatumGetCString(PG_GETARG_DATUM(4));
+	frame.job_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+	frame.candidate_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+	frame.result_context = CurrentMemoryContext;
 	SPI_connect();
-	change(fcinfo, &frame);
+	change(get_func_namespace(fcinfo->flinfo->fn_oid), &frame, !PG_ARGISNULL(0), !PG_ARGISNULL(1));
 	result = PointerGetDatum(SPI_returntuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc));
 	SPI_finish();
 	PG_RETURN_DATUM(result);

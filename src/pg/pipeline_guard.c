@@ -60,7 +60,8 @@ stage_in_workflow(Oid schema, int64 stage_id, const WfPipelineRow *row)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("stage " INT64_FORMAT " is not a stage of workflow " INT64_FORMAT
-						" (job " INT64_FORMAT ")", stage_id, row->workflow_id, row->job_id)));
+						" (job " INT64_FORMAT ")", stage_id, row->workflow_id, row->job_id),
+				 errdetail_reason("stage_not_found", "\"stage_id\": " INT64_FORMAT, stage_id)));
 	return stage;
 }
 
@@ -155,7 +156,8 @@ not_active(const WfPipelineRow *row)
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is %s, not active",
-					row->candidate_id, row->job_id, row->status)));
+					row->candidate_id, row->job_id, row->status),
+			 errdetail_reason("not_active", "\"status\": %s", wf_json_string(row->status))));
 }
 
 /*
@@ -542,14 +544,18 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is already in the last stage (" INT64_FORMAT ")",
-							old->candidate_id, old->job_id, old->stage_id)));
+							old->candidate_id, old->job_id, old->stage_id),
+					 errdetail_reason("last_stage", "\"stage_id\": " INT64_FORMAT, old->stage_id)));
 		if (frame->has_expected && frame->expected_stage_id != old->stage_id)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is in stage "
 							INT64_FORMAT ", not in the expected stage " INT64_FORMAT,
 							old->candidate_id, old->job_id, old->stage_id,
-							frame->expected_stage_id)));
+							frame->expected_stage_id),
+					 errdetail_reason("stale_expected_stage",
+									  "\"stage_id\": " INT64_FORMAT ", \"expected_stage_id\": " INT64_FORMAT,
+									  old->stage_id, frame->expected_stage_id)));
 		new->stage_id = current->next_stage_id;
 		/*
 		 * The next stage is the committed order's (read under the latest
@@ -564,15 +570,20 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 							old->candidate_id, old->job_id, new->stage_id),
 					 errdetail_reason("stage_order_changed", "\"stage_id\": " INT64_FORMAT, new->stage_id),
 					 errhint("Retry the transaction.")));
+		frame->has_to_stage = true;
+		frame->to_stage_id = new->stage_id;
 	}
 	else
 	{
+		frame->has_to_stage = true;
+		frame->to_stage_id = frame->stage_id;
 		if (frame->stage_id == old->stage_id)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is already in stage " INT64_FORMAT,
-							old->candidate_id, old->job_id, old->stage_id)));
+							old->candidate_id, old->job_id, old->stage_id),
+					 errdetail_reason("already_in_stage", "\"stage_id\": " INT64_FORMAT, old->stage_id)));
 		new->stage_id = frame->stage_id;
 	}
 	cols[0] = c->stage_id;

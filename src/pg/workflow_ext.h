@@ -229,11 +229,16 @@ typedef struct WfChangeFrame
 	/* what the triggers did */
 	bool		claimed;		/* a BEFORE trigger took the request */
 	int64		from_stage_id;
+	bool		has_to_stage;	/* the stage the request resolved to (set */
+	int64		to_stage_id;	/* before its checks: a refusal names it) */
 	bool		has_transition;
 	int64		transition_id;
 	bool		recorded;		/* the AFTER trigger wrote the history */
 	int			alerts_raised;
 	Jsonb	   *warnings;		/* in result_context, or NULL */
+	bool		defer_notify;	/* the caller sends the NOTIFY (move_candidates:
+								 * outside the candidate's subtransaction) */
+	const char *notify_kind;	/* set instead of notifying when deferred */
 	MemoryContext result_context;
 	struct WfChangeFrame *outer;
 } WfChangeFrame;
@@ -244,5 +249,8 @@ extern WfChangeFrame *wf_change_claim(int64 job_id, int64 candidate_id);
 extern WfChangeFrame *wf_change_claim_as(int64 job_id, int64 candidate_id, WfChangeKind kind);
 extern WfChangeFrame *wf_change_for_transition(int64 transition_id);
 extern bool wf_change_auto_entered(int64 job_id, int64 candidate_id, int64 stage_id);
+
+/* move_functions.c: the single move's path (move_candidates() runs it per candidate) */
+extern int64 wf_move_candidate(Oid schema, WfChangeFrame *frame, bool has_candidate, bool has_job);
 
 #endif							/* WORKFLOW_EXT_H */

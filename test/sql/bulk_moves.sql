@@ -1,0 +1,227 @@
+-- move_candidates(): many candidates of a job moved in one call, one row each,
+-- every row what the single move (move_to_stage / move_to_next_stage) does or
+-- raises for that candidate; a refusal never undoes or stops another move.
+-- Everything runs as wf_bulk_app, an ordinary role: row-level security applies.
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_bulk_app;
+RESET client_min_messages;
+CREATE ROLE wf_bulk_app;
+-- What the single move does for one candidate now, undone: (sqlstate, detail),
+-- sqlstate NULL when it moves.
+CREATE FUNCTION bulk_single(cid bigint, jid bigint, to_stage bigint)
+RETURNS TABLE(state text, detail jsonb) LANGUAGE plpgsql AS $$
+DECLARE
+    d text;
+BEGIN
+    BEGIN
+        IF to_stage IS NULL THEN
+            PERFORM move_to_next_stage(cid, jid);
+        ELSE
+            PERFORM move_to_stage(cid, jid, to_stage);
+        END IF;
+        RAISE EXCEPTION 'moved' USING ERRCODE = 'WFB01';
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+        state := nullif(SQLSTATE, 'WFB01');
+        detail := CASE WHEN state IS NULL THEN NULL ELSE d::jsonb END;
+        RETURN NEXT;
+    END;
+END $$;
+GRANT EXECUTE ON FUNCTION bulk_single(bigint, bigint, bigint) TO PUBLIC;
+-- The backend's memory, all contexts (pg_backend_memory_contexts is the superuser's).
+CREATE FUNCTION bulk_memory(OUT total bigint, OUT subtransaction_contexts bigint)
+LANGUAGE sql SECURITY DEFINER AS $$
+SELECT sum(total_bytes)::bigint, count(*) FILTER (WHERE name = 'CurTransactionContext')
+  FROM pg_backend_memory_contexts $$;
+GRANT EXECUTE ON FUNCTION bulk_memory() TO PUBLIC;
+SET ROLE wf_bulk_app;
+
+\echo '== 1. Fixture: acme''s job 500 (s2 blocks on score, s3 warns, s4 hires), job 501 without a hired stage; bulkrival uses the same ids'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT test_workflow('Bulk', 4) AS wf \gset
+SELECT test_stage(:wf, 1) AS s1, test_stage(:wf, 2) AS s2, test_stage(:wf, 3) AS s3, test_stage(:wf, 4) AS s4 \gset
+INSERT INTO stage_rule (stage_id, name, condition) VALUES
+  (:s2, 'score', '{"field": "score", "op": "gte", "value": 2}');
+INSERT INTO stage_rule (stage_id, name, condition, on_fail) VALUES
+  (:s3, 'references', '{"field": "references", "op": "gte", "value": 1}', 'warn');
+SELECT job_id FROM assign_workflow(500, :wf);
+SELECT test_workflow('Bulk short', 2, false) AS wf2 \gset
+SELECT job_id FROM assign_workflow(501, :wf2);
+INSERT INTO candidate_profile (candidate_id, attributes)
+SELECT g, jsonb_build_object('score', CASE WHEN g = 2 THEN 1 ELSE 5 END, 'references', 0)
+  FROM generate_series(1, 8) g;
+SELECT count(*) AS added FROM generate_series(1, 8) g, add_candidate(g, 500);
+SELECT candidate_id FROM add_candidate(1, 501);
+SELECT candidate_id, status FROM reject_candidate(3, 500);
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrival';
+SET LOCAL workflow_ext.actor = 'user:gus';
+SELECT test_workflow('Globex', 3) AS gwf \gset
+SELECT job_id FROM assign_workflow(500, :gwf);
+SELECT job_id FROM assign_workflow(777, :gwf);
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (901, '{"secret": "globex"}');
+SELECT candidate_id FROM add_candidate(901, 500);
+SELECT candidate_id FROM add_candidate(902, 777);
+COMMIT;
+
+\echo '== 2. Every outcome: next stage for each; each row is what the single move gives'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+-- 1 moves, 2 is blocked by s2's score, 3 is rejected, 999 and bulkrival's 901 are not in bulkco's job
+CREATE TEMP TABLE expected AS
+SELECT i, cid, s.state, s.detail FROM unnest(ARRAY[1, 2, 3, 999, 901]::bigint[]) WITH ORDINALITY AS u(cid, i),
+       LATERAL bulk_single(cid, 500, NULL) s;
+SELECT count(*) AS history_before FROM stage_transition WHERE job_id = 500 \gset
+SELECT m.candidate_id, m.outcome, m.sqlstate, m.from_stage_id = :s1 AS from_s1,
+       m.to_stage_id = :s2 AS to_s2, m.transition_id IS NOT NULL AS has_transition, m.detail
+  FROM move_candidates(500, ARRAY[1, 2, 3, 999, 901], NULL, 'batch screen') m;
+-- the same SQLSTATE and DETAIL as the single move, row by row, in input order
+SELECT count(*) AS rows_matching_single_moves
+  FROM (SELECT row_number() OVER () AS i, * FROM move_candidates(500, ARRAY[1, 2, 3, 999, 901])) m
+  JOIN expected e USING (i)
+ WHERE m.sqlstate IS NOT DISTINCT FROM e.state AND m.detail IS NOT DISTINCT FROM e.detail
+   AND m.outcome <> 'moved';
+ROLLBACK;
+
+\echo '== 3. A blocked candidate undoes nothing: history, alerts and events for the moved ones only'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT max(id) AS last_transition FROM stage_transition \gset
+SELECT candidate_id, outcome FROM move_candidates(500, ARRAY[1, 2, 4], NULL, 'batch screen');
+SELECT candidate_id, from_stage_id = :s1 AS from_s1, to_stage_id = :s2 AS to_s2, actor, reason
+  FROM stage_transition WHERE id > :last_transition ORDER BY id;
+SELECT c.candidate_id, c.stage_id = :s2 AS in_s2 FROM candidate_stage c WHERE job_id = 500 AND candidate_id IN (1, 2, 4) ORDER BY 1;
+-- the warn rule of s3: the move happens with its warnings and alert
+SELECT candidate_id, outcome, detail -> 'alerts_raised' AS alerts, jsonb_array_length(detail -> 'warnings') AS warnings
+  FROM move_candidates(500, ARRAY[1], NULL);
+SELECT candidate_id, jsonb_array_length(warnings) AS warnings, alerts_raised FROM stage_transition
+ WHERE id > :last_transition AND to_stage_id = :s3;
+SELECT count(*) AS alert_events_of_1 FROM alert_event WHERE transition_id > :last_transition AND candidate_id = 1;
+SELECT count(*) AS alert_events_of_others FROM alert_event WHERE transition_id > :last_transition AND candidate_id <> 1;
+COMMIT;
+-- the feed has the moves (and only them) once committed
+SET workflow_ext.tenant = 'org:bulkco';
+SET workflow_ext.actor = 'user:ann';
+SELECT event ->> 'kind' AS kind, event ->> 'candidate_id' AS candidate_id
+  FROM workflow_events_since(NULL, 1000) WHERE (event ->> 'transition_id')::bigint > :last_transition;
+
+\echo '== 4. A target stage: stale when already there, duplicates, the hired stage, NULL ids'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+-- 1 stands in s3 already; 4 twice: the second finds it there; NULL: not found, like the single move
+SELECT candidate_id, outcome, sqlstate, detail - 'stage_id' AS detail, (detail ->> 'stage_id')::bigint = :s3 AS names_s3
+  FROM move_candidates(500, ARRAY[1, 4, 4, NULL, 5], :s3);
+-- duplicates with next stage: the second moves on from where the first left it
+SELECT candidate_id, outcome, from_stage_id = :s1 AS from_s1, to_stage_id = :s2 AS to_s2,
+       to_stage_id = :s3 AS to_s3 FROM move_candidates(500, ARRAY[6, 6], NULL);
+-- into the hired stage: status hired, and a hired candidate is not active any more
+SELECT candidate_id, outcome, to_stage_id = :s4 AS to_s4 FROM move_candidates(500, ARRAY[1], :s4);
+SELECT status FROM candidate_stage WHERE job_id = 500 AND candidate_id = 1;
+SELECT candidate_id, outcome, sqlstate, detail FROM move_candidates(500, ARRAY[1], NULL);
+-- the last stage of a workflow without a hired stage
+SELECT candidate_id, outcome FROM move_candidates(501, ARRAY[1]);
+SELECT candidate_id, outcome, sqlstate, detail - 'stage_id' AS detail,
+       (detail ->> 'stage_id')::bigint = test_stage(:wf2, 2) AS names_last, to_stage_id
+  FROM move_candidates(501, ARRAY[1]);
+-- empty array: no rows
+SELECT count(*) AS empty_rows FROM move_candidates(500, '{}');
+ROLLBACK;
+
+\echo '== 5. Another tenant: its ids are not found, its job is not found, its facts never leak'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT candidate_id, outcome, sqlstate, detail FROM move_candidates(500, ARRAY[901]);
+SELECT candidate_id, outcome, sqlstate, detail FROM move_candidates(500, ARRAY[999]);
+SELECT test_error('SELECT * FROM move_candidates(777, ARRAY[902])');
+SET LOCAL workflow_ext.tenant = 'org:bulkrival';
+SET LOCAL workflow_ext.actor = 'user:gus';
+SELECT count(*) AS globex_history FROM stage_transition WHERE candidate_id = 901 AND from_stage_id IS NOT NULL;
+ROLLBACK;
+-- an agency the workflow is shared with: a blocked row carries the redacted leaves, as its single move's DETAIL
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT share_workflow(:wf, 'user:agent', false, 'org:bulkagency');
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkagency';
+SET LOCAL workflow_ext.actor = 'user:agent';
+SELECT m.outcome, m.detail, m.detail = s.detail AS as_single_move, m.detail::text LIKE '%"actual"%' AS shows_fact
+  FROM move_candidates(500, ARRAY[2]) m, bulk_single(2, 500, NULL) s;
+ROLLBACK;
+
+\echo '== 6. What is not a candidate''s raises, and nothing moves'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT test_error('SELECT * FROM move_candidates(NULL, ARRAY[1])');
+SELECT test_error('SELECT * FROM move_candidates(500, NULL)');
+SELECT test_error('SELECT * FROM move_candidates(500, ARRAY[[1, 2], [4, 5]])');
+SELECT test_error('SELECT * FROM move_candidates(404, ARRAY[1])');
+SELECT regexp_replace(test_error(format('SELECT * FROM move_candidates(500, ARRAY[4], %s)', test_stage(:wf2, 2))), '\d+', 'N', 'g') AS error;
+ROLLBACK;
+RESET ROLE;
+-- an application trigger: its 55000 refusal is that candidate's row; any other error raises
+CREATE FUNCTION bulk_hold() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id = 7 THEN
+        RAISE EXCEPTION 'candidate 7 is on hold' USING ERRCODE = '55000', DETAIL = '{"reason": "on_hold"}';
+    ELSIF NEW.candidate_id = 8 THEN
+        RAISE EXCEPTION 'candidate 8 breaks the trigger';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER bulk_hold BEFORE UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION bulk_hold();
+SET ROLE wf_bulk_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT candidate_id, outcome, sqlstate, detail FROM move_candidates(500, ARRAY[7, 5]);
+SELECT test_error('SELECT * FROM move_candidates(500, ARRAY[5, 8])');
+ROLLBACK;
+RESET ROLE;
+DROP TRIGGER bulk_hold ON candidate_stage;
+DROP FUNCTION bulk_hold();
+-- no actor while one is required
+BEGIN;
+SET LOCAL workflow_ext.require_actor = on;
+SET LOCAL ROLE wf_bulk_app;
+SET LOCAL workflow_ext.tenant = 'org:bulkco';
+SELECT test_error('SELECT * FROM move_candidates(500, ARRAY[5])');
+ROLLBACK;
+SET ROLE wf_bulk_app;
+
+\echo '== 7. Memory is bounded at 100,000 ids'
+-- A small fixture of 100,000 candidates; what the transaction keeps per
+-- move (after-trigger queue, pending NOTIFYs, subtransaction ids) is what a
+-- bulk UPDATE keeps; no candidate's subtransaction keeps its own memory.
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulk';
+SET LOCAL workflow_ext.actor = 'user:bulk';
+SELECT test_workflow('Big', 3, false) AS bwf \gset
+SELECT job_id FROM assign_workflow(600, :bwf);
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 600, g FROM generate_series(1, 100000) g;
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulk';
+SET LOCAL workflow_ext.actor = 'user:bulk';
+SELECT total AS before FROM bulk_memory() \gset
+SELECT count(*) FILTER (WHERE outcome = 'moved') AS moved,
+       (SELECT total FROM bulk_memory()) - :before AS during
+  FROM move_candidates(600, ARRAY(SELECT generate_series(1, 100000)::bigint), test_stage(:bwf, 2)) \gset
+SELECT total - :before AS after, subtransaction_contexts FROM bulk_memory() \gset
+SELECT :moved AS moved, :during < 96 * 1024 * 1024 AS during_under_96mb,
+       :after < 64 * 1024 * 1024 AS kept_under_64mb, :subtransaction_contexts AS subtransaction_contexts;
+ROLLBACK;
+RESET ROLE;
+DROP FUNCTION bulk_single(bigint, bigint, bigint);
+DROP FUNCTION bulk_memory();
+DROP ROLE wf_bulk_app;
