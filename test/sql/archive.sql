@@ -6,6 +6,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_arc_app;
 RESET client_min_messages;
 CREATE ROLE wf_arc_app;
+GRANT workflow_app TO wf_arc_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 -- The HINT of an error (test_error() shows SQLSTATE, message and DETAIL).
 CREATE FUNCTION test_hint(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE

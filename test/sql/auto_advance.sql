@@ -7,6 +7,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_auto_app;
 RESET client_min_messages;
 CREATE ROLE wf_auto_app;
+GRANT workflow_app TO wf_auto_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 SET ROLE wf_auto_app;
 
 -- Every move of a candidate, in order (as the acting tenant sees it).

@@ -7,6 +7,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_bulk_app;
 RESET client_min_messages;
 CREATE ROLE wf_bulk_app;
+GRANT workflow_app TO wf_bulk_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 -- What the single move does for one candidate now, undone: (sqlstate, detail),
 -- sqlstate NULL when it moves.
 CREATE FUNCTION bulk_single(cid bigint, jid bigint, to_stage bigint)

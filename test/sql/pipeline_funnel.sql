@@ -7,6 +7,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_fun_app;
 RESET client_min_messages;
 CREATE ROLE wf_fun_app;
+GRANT workflow_app TO wf_fun_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 SET ROLE wf_fun_app;
 
 \echo '== 1. Fixture: a workflow s1..s4 (s4 hired), job 500 of org:fun; job 500 of org:other too'

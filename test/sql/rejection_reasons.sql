@@ -7,6 +7,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_rr_app;
 RESET client_min_messages;
 CREATE ROLE wf_rr_app;
+GRANT workflow_app TO wf_rr_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 SET ROLE wf_rr_app;
 
 \echo '== 1. Any actor of the tenant adds codes; the tenant is stamped'

@@ -9,6 +9,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_offers_app;
 RESET client_min_messages;
 CREATE ROLE wf_offers_app;
+GRANT workflow_app TO wf_offers_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 SET ROLE wf_offers_app;
 
 \echo '== 1. Fixture: ann (org:acme) runs a pipeline, with history and an URGENT alert event'

@@ -7,13 +7,13 @@
 \set SHOW_CONTEXT never
 SET workflow_ext.actor = 'user:sla';
 SELECT test_workflow('SLA zones', 2) AS wid \gset
-SELECT job_id FROM assign_workflow(9200, :wid);
+SELECT job_id FROM assign_workflow(71020, :wid);
 UPDATE workflow_stage SET sla = '60 days' WHERE id = test_stage(:wid, 1);
-SELECT (add_candidate(c, 9200)).candidate_id FROM generate_series(92, 95) c;
+SELECT (add_candidate(c, 71020)).candidate_id FROM generate_series(92, 95) c;
 SET session_replication_role = replica;   -- age the visits without firing the triggers
 UPDATE candidate_stage
    SET entered_at = ((now() AT TIME ZONE 'UTC') - interval '60 days 1 minute') AT TIME ZONE 'UTC'
- WHERE job_id = 9200;
+ WHERE job_id = 71020;
 RESET session_replication_role;
 SELECT format('TST-1TDT,J%s/2,J%s/2',
               least(extract(doy FROM now() - interval '150 days')::int, 365),
@@ -41,6 +41,6 @@ SET TimeZone = 'UTC';
 SELECT raise_overdue_alerts() AS raised_in_utc;
 -- The message prints the sla the same whatever the session's IntervalStyle.
 SET IntervalStyle = iso_8601;
-SELECT DISTINCT message FROM alert_event WHERE job_id = 9200;
+SELECT DISTINCT message FROM alert_event WHERE job_id = 71020;
 RESET IntervalStyle;
 RESET TimeZone;

@@ -7,6 +7,7 @@ SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_tr_app;
 RESET client_min_messages;
 CREATE ROLE wf_tr_app;
+GRANT workflow_app TO wf_tr_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 SET ROLE wf_tr_app;
 
 \echo '== 1. Fixture: acme has two backend jobs on one workflow and a sales job on another'

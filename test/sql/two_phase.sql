@@ -6,23 +6,23 @@
 \set SHOW_CONTEXT never
 SET workflow_ext.actor = 'user:2pc';
 SELECT test_workflow('Two-phase', 3) AS wid \gset
-SELECT job_id FROM assign_workflow(9100, :wid);
-SELECT candidate_id FROM add_candidate(91, 9100);
+SELECT job_id FROM assign_workflow(71010, :wid);
+SELECT candidate_id FROM add_candidate(91, 71010);
 
 BEGIN;
 SET LOCAL workflow_ext.actor = 'user:2pc';
-SELECT to_stage_name FROM move_to_next_stage(91, 9100);
+SELECT to_stage_name FROM move_to_next_stage(91, 71010);
 PREPARE TRANSACTION 'workflow_ext_two_phase';
-SELECT stage_id = test_stage(:wid, 1) AS not_yet_moved FROM candidate_stage WHERE job_id = 9100;
+SELECT stage_id = test_stage(:wid, 1) AS not_yet_moved FROM candidate_stage WHERE job_id = 71010;
 COMMIT PREPARED 'workflow_ext_two_phase';
-SELECT stage_id = test_stage(:wid, 2) AS moved FROM candidate_stage WHERE job_id = 9100;
+SELECT stage_id = test_stage(:wid, 2) AS moved FROM candidate_stage WHERE job_id = 71010;
 SELECT event->>'kind' AS kind, event->>'candidate_id' AS candidate
-  FROM workflow_events_since(NULL, 100000) WHERE event->>'job_id' = '9100';
+  FROM workflow_events_since(NULL, 100000) WHERE event->>'job_id' = '71010';
 
 -- A rolled-back prepared move leaves nothing.
 BEGIN;
 SET LOCAL workflow_ext.actor = 'user:2pc';
-SELECT status FROM reject_candidate(91, 9100, 'no');
+SELECT status FROM reject_candidate(91, 71010, 'no');
 PREPARE TRANSACTION 'workflow_ext_two_phase_2';
 ROLLBACK PREPARED 'workflow_ext_two_phase_2';
-SELECT status FROM candidate_stage WHERE job_id = 9100;
+SELECT status FROM candidate_stage WHERE job_id = 71010;
