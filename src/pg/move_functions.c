@@ -138,10 +138,14 @@ change(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 	if (tenant == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job %s not found", id_text(fcinfo, 1))));
+				 errmsg("job %s not found", id_text(fcinfo, 1)),
+				 errdetail_reason("job_not_found", "\"job_id\": %s",
+								  PG_ARGISNULL(1) ? "null" : id_text(fcinfo, 1))));
 	ereport(ERROR,
 			(errcode(ERRCODE_NO_DATA_FOUND),
-			 errmsg("candidate %s is not in job %s", id_text(fcinfo, 0), id_text(fcinfo, 1))));
+			 errmsg("candidate %s is not in job %s", id_text(fcinfo, 0), id_text(fcinfo, 1)),
+			 errdetail_reason("candidate_not_in_job", "\"job_id\": %s",
+							  PG_ARGISNULL(1) ? "null" : id_text(fcinfo, 1))));
 }
 
 /* Moves as the frame asks and returns the move_result. */
@@ -205,7 +209,8 @@ wf_move_to_stage_pinned(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("stage_id must not be NULL")));
+				 errmsg("stage_id must not be NULL"),
+				 errdetail_reason("null_argument", NULL)));
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_STAGE;
 	frame.stage_id = PG_GETARG_INT64(2);
@@ -228,7 +233,8 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("status must not be NULL")));
+				 errmsg("status must not be NULL"),
+				 errdetail_reason("null_argument", NULL)));
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_STATUS;
 	frame.status = TextDatumGetCString(PG_GETARG_DATUM(2));
