@@ -6,7 +6,8 @@
 // have no default here, so Sequelize leaves them out of an INSERT and reads
 // them back with RETURNING.  Saving a CandidateStage with a new stage_id is a
 // move, checked like move_to_next_stage(): a blocking rule rejects it with
-// the extension's 23514 (err.parent.code, the failed leaves in err.parent.detail).
+// the extension's 23514 (err.parent.code; err.parent.detail is JSON,
+// {"reason": "rule_blocked", "stage_id": ..., "failed": [the failed leaves]}).
 //
 // Every table carries the tenant (workflow_ext.tenant, else the actor itself),
 // stamped by the extension on INSERT and never changed: the models read it and

@@ -343,14 +343,15 @@ CREATE FUNCTION history_keeps_alert_events() RETURNS trigger
 BEGIN
     IF TG_TABLE_NAME <> 'stage_transition' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
         RAISE EXCEPTION 'history_keeps_alert_events() fires only on stage_transition'
-            USING ERRCODE = 'trigger_protocol_violated';
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.alert_event e
                 WHERE e.tenant = OLD.tenant AND e.candidate_id = OLD.candidate_id
                   AND e.transition_id = OLD.id) THEN
         RAISE EXCEPTION 'delete on table "stage_transition" would orphan rows of table "alert_event"'
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = format('Key (id)=(%s) is still referenced from table "alert_event".', OLD.id);
+                  DETAIL = json_build_object('reason', 'transition_has_alert_events', 'transition_id', OLD.id)::text,
+                  HINT = format('Key (id)=(%s) is still referenced from table "alert_event".', OLD.id);
     END IF;
     RETURN NULL;
 END

@@ -19,7 +19,7 @@ CREATE FUNCTION stamp_tenant() RETURNS trigger
 BEGIN
     IF TG_TABLE_SCHEMA <> '@extschema@' THEN
         RAISE EXCEPTION 'stamp_tenant() fires only on workflow_ext''s tables'
-            USING ERRCODE = 'trigger_protocol_violated';
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
     END IF;
     IF TG_OP = 'UPDATE' THEN
         -- A definition stays with its workflow's tenant: one moved under a
@@ -95,7 +95,7 @@ BEGIN
         IF NEW.owner IS DISTINCT FROM OLD.owner
            AND NOT @extschema@.owner_transfer_announced(OLD.id) THEN
             RAISE EXCEPTION 'the owner of workflow % cannot be changed', OLD.id
-                USING ERRCODE = '42501',
+                USING ERRCODE = '42501', DETAIL = '{"reason": "owner_by_function"}',
                       HINT = 'Call transfer_workflow_ownership(workflow_id, new_owner).';
         END IF;
     END IF;
@@ -138,7 +138,7 @@ CREATE FUNCTION workflow_stage_validate() RETURNS trigger
 BEGIN
     IF TG_TABLE_NAME <> 'workflow_stage' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
         RAISE EXCEPTION 'workflow_stage_validate() fires only on workflow_stage'
-            USING ERRCODE = 'trigger_protocol_violated';
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
     END IF;
     IF NEW.on_enter IS NOT NULL
        AND (jsonb_typeof(NEW.on_enter) <> 'object' OR octet_length(NEW.on_enter::text) > 65536) THEN
@@ -228,7 +228,7 @@ CREATE FUNCTION stage_transition_immutable() RETURNS trigger
     AS $$
 BEGIN
     RAISE EXCEPTION 'stage_transition % is history and cannot be updated', OLD.id
-        USING ERRCODE = '55000';
+        USING ERRCODE = '55000', DETAIL = '{"reason": "history_immutable"}';
 END $$;
 COMMENT ON FUNCTION stage_transition_immutable() IS 'Trigger: history rows are never updated.';
 CREATE TRIGGER stage_transition_immutable BEFORE UPDATE ON stage_transition
@@ -249,7 +249,8 @@ BEGIN
     SELECT * INTO w FROM @extschema@.workflow x
      WHERE x.id = $1 AND x.id IN (SELECT @extschema@.visible_workflow_ids());
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'workflow % not found', $1 USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'workflow % not found', $1
+            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'workflow_not_found', 'workflow_id', $1)::text;
     END IF;
     IF for_edit AND w.id NOT IN (SELECT @extschema@.editable_workflow_ids()) THEN
         RAISE EXCEPTION 'workflow % is shared read-only with the current actor', $1
@@ -273,9 +274,11 @@ BEGIN
         RETURN r;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = $1) THEN
-        RAISE EXCEPTION 'stage % not found', $1 USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'stage % not found', $1
+            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
     END IF;
-    RAISE EXCEPTION 'stage % has no rule', $1 USING ERRCODE = 'P0002';
+    RAISE EXCEPTION 'stage % has no rule', $1
+        USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'rule_not_found', 'stage_id', $1)::text;
 END $$;
 COMMENT ON FUNCTION get_stage_rule(bigint) IS
     'The rule of a stage (the REST API''s GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
@@ -291,9 +294,11 @@ BEGIN
         RETURN;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = $1) THEN
-        RAISE EXCEPTION 'stage % not found', $1 USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'stage % not found', $1
+            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
     END IF;
-    RAISE EXCEPTION 'stage % has no alerts', $1 USING ERRCODE = 'P0002';
+    RAISE EXCEPTION 'stage % has no alerts', $1
+        USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'alerts_not_found', 'stage_id', $1)::text;
 END $$;
 COMMENT ON FUNCTION get_stage_alerts(bigint) IS
     'The alerts of a stage (the REST API''s GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
@@ -345,11 +350,11 @@ DECLARE
 BEGIN
     IF $2 IS NOT NULL AND @extschema@.blank_identity($2) THEN
         RAISE EXCEPTION 'grantee must name an actor, or be NULL for every actor of the tenant'
-            USING ERRCODE = '22023';
+            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_grantee"}';
     END IF;
     IF $2 = w.owner AND t = w.tenant THEN
         RAISE EXCEPTION 'workflow % is owned by %; there is nothing to share', $1, $2
-            USING ERRCODE = '22023';
+            USING ERRCODE = '22023', DETAIL = '{"reason": "share_with_owner"}';
     END IF;
     INSERT INTO @extschema@.workflow_share AS s (workflow_id, grantee_tenant, grantee, can_edit)
     VALUES ($1, t, $2, coalesce($3, false))
@@ -374,7 +379,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % is not shared with %', $1,
             CASE WHEN $2 IS NULL THEN 'tenant ' || t WHEN $2 = t THEN $2 ELSE $2 || ' of tenant ' || t END
-            USING ERRCODE = 'P0002';
+            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'share_not_found', 'workflow_id', $1)::text;
     END IF;
 END $$;
 COMMENT ON FUNCTION unshare_workflow(bigint, text, text) IS
@@ -599,7 +604,8 @@ DECLARE
     w @extschema@.workflow := @extschema@.manageable_workflow($1, 'transfer it');
 BEGIN
     IF $2 IS NULL OR @extschema@.blank_identity($2) THEN
-        RAISE EXCEPTION 'new_owner must name an actor' USING ERRCODE = '22023';
+        RAISE EXCEPTION 'new_owner must name an actor'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_owner"}';
     END IF;
     IF $2 = w.owner THEN
         RETURN;
@@ -632,7 +638,7 @@ BEGIN
                 WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1
                   AND c.workflow_id <> $2) THEN
         RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
-            USING ERRCODE = '55000';
+            USING ERRCODE = '55000', DETAIL = json_build_object('reason', 'job_has_candidates', 'job_id', $1)::text;
     END IF;
     INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
     ON CONFLICT ON CONSTRAINT job_workflow_job_id_key DO UPDATE
@@ -704,7 +710,7 @@ BEGIN
                    WHERE x IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s
                                                    WHERE s.id = x AND s.workflow_id = $1)) THEN
         RAISE EXCEPTION 'stage_ids must list each of the % stages of workflow % exactly once', n, $1
-            USING ERRCODE = '22023';
+            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'invalid_stage_order', 'workflow_id', $1)::text;
     END IF;
     SET CONSTRAINTS @extschema@.workflow_stage_position_key DEFERRED;
     UPDATE @extschema@.workflow_stage s SET position = o.ord
@@ -764,7 +770,8 @@ BEGIN
     SELECT * INTO s FROM @extschema@.workflow_stage x
      WHERE x.id = $1 AND x.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'stage % not found', $1 USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'stage % not found', $1
+            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
     END IF;
     PERFORM @extschema@.visible_workflow(s.workflow_id, true);
     RETURN s;
@@ -816,7 +823,7 @@ CREATE FUNCTION history_keeps_definitions() RETURNS trigger
 BEGIN
     IF TG_TABLE_SCHEMA <> '@extschema@' OR TG_TABLE_NAME NOT IN ('workflow', 'workflow_stage') THEN
         RAISE EXCEPTION 'history_keeps_definitions() fires only on workflow and workflow_stage'
-            USING ERRCODE = 'trigger_protocol_violated';
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
     END IF;
     IF TG_TABLE_NAME = 'workflow' THEN
         IF EXISTS (SELECT 1 FROM @extschema@.stage_transition t WHERE t.workflow_id = OLD.id) THEN

@@ -108,11 +108,13 @@ DECLARE
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF @extschema@.job_tenant($2) IS NULL THEN
-        RAISE EXCEPTION 'job % not found', $2 USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'job % not found', $2
+            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'job_not_found', 'job_id', $2)::text;
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
                 WHERE c.tenant = @extschema@.job_tenant($2) AND c.job_id = $2 AND c.candidate_id = $1) THEN
-        RAISE EXCEPTION 'candidate % is already in job %', $1, $2 USING ERRCODE = '23505';
+        RAISE EXCEPTION 'candidate % is already in job %', $1, $2
+            USING ERRCODE = '23505', DETAIL = json_build_object('reason', 'already_in_job', 'job_id', $2)::text;
     END IF;
     INSERT INTO @extschema@.candidate_stage AS c (job_id, candidate_id) VALUES ($2, $1)
     RETURNING * INTO cs;
@@ -186,7 +188,7 @@ CREATE FUNCTION alert_event_acknowledge() RETURNS trigger
 BEGIN
     IF TG_TABLE_NAME <> 'alert_event' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
         RAISE EXCEPTION 'alert_event_acknowledge() fires only on alert_event'
-            USING ERRCODE = '39P01';
+            USING ERRCODE = '39P01', DETAIL = '{"reason": "trigger_protocol"}';
     END IF;
     -- The alert definition was deleted (alert_id ON DELETE SET NULL): the
     -- event keeps its message and severity.
@@ -202,7 +204,7 @@ BEGIN
     END IF;
     IF OLD.acknowledged_at IS NOT NULL THEN
         RAISE EXCEPTION 'alert event % was already acknowledged by %', OLD.id, OLD.acknowledged_by
-            USING ERRCODE = '55000';
+            USING ERRCODE = '55000', DETAIL = json_build_object('reason', 'already_acknowledged', 'alert_event_id', OLD.id)::text;
     END IF;
     IF (NEW.id, NEW.alert_id, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id,
         NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts,
@@ -213,7 +215,7 @@ BEGIN
         OLD.xact_id)
        AND NOT (@extschema@.restoring()) THEN
         RAISE EXCEPTION 'alert event % is history: only acknowledging it changes it', OLD.id
-            USING ERRCODE = '55000';
+            USING ERRCODE = '55000', DETAIL = '{"reason": "history_immutable"}';
     END IF;
     NEW.acknowledged_at := now();
     NEW.acknowledged_by := @extschema@.current_actor();
@@ -236,7 +238,8 @@ BEGIN
      WHERE x.id = $1
     RETURNING * INTO e;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'alert event % not found', $1 USING ERRCODE = 'P0002';
+        RAISE EXCEPTION 'alert event % not found', $1
+            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'alert_event_not_found', 'alert_event_id', $1)::text;
     END IF;
     RETURN e;
 END $$;
@@ -262,18 +265,21 @@ BEGIN
                            (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()),
                            'MEMBER') THEN
         RAISE EXCEPTION 'only a superuser or the database owner can set the facts source'
-            USING ERRCODE = '42501',
-                  DETAIL = 'The facts source is a database-wide setting: every workflow''s rules read it.';
+            USING ERRCODE = '42501', DETAIL = '{"reason": "not_database_owner"}',
+                  HINT = 'The facts source is a database-wide setting: every workflow''s rules read it.';
     END IF;
     IF $1 IS NULL OR $2 IS NULL THEN
-        RAISE EXCEPTION 'relation and key_column must not be NULL' USING ERRCODE = '22023';
+        RAISE EXCEPTION 'relation and key_column must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument"}';
     END IF;
     SELECT * INTO rel FROM pg_class c WHERE c.oid = $1;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'relation with OID % does not exist', $1::oid USING ERRCODE = '42P01';
+        RAISE EXCEPTION 'relation with OID % does not exist', $1::oid
+            USING ERRCODE = '42P01', DETAIL = '{"reason": "facts_source_dropped"}';
     END IF;
     IF rel.relkind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '% is not a table', $1 USING ERRCODE = '22023';
+        RAISE EXCEPTION '% is not a table', $1
+            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_facts_source"}';
     END IF;
     IF NOT pg_has_role(@extschema@.invoking_role(), rel.relowner, 'USAGE')
        AND NOT has_table_privilege(@extschema@.invoking_role(), $1, 'TRIGGER') THEN
@@ -301,18 +307,20 @@ BEGIN
     END IF;
     IF rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1
-            USING ERRCODE = '22023';
+            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_facts_source"}';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_attribute a
                     WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
                       AND a.atttypid IN ('int8'::regtype, 'int4'::regtype, 'int2'::regtype)) THEN
-        RAISE EXCEPTION 'table % has no integer column %', $1, $2 USING ERRCODE = '22023';
+        RAISE EXCEPTION 'table % has no integer column %', $1, $2
+            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'facts_table_column', 'column', $2)::text;
     END IF;
     IF $3 IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM pg_attribute a
             WHERE a.attrelid = $1 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped
               AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)) THEN
-        RAISE EXCEPTION 'table % has no text column %', $1, $3 USING ERRCODE = '22023';
+        RAISE EXCEPTION 'table % has no text column %', $1, $3
+            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'facts_table_column', 'column', $3)::text;
     END IF;
     SELECT * INTO old FROM @extschema@.facts_source;
     -- The old table may have been dropped (its regclass then dangles).

@@ -68,7 +68,7 @@ BEGIN
         parts := regexp_match($1, '^([0-9]{1,20}):([012]):(-?[0-9]{1,19})$');
         IF parts IS NULL THEN
             RAISE EXCEPTION 'invalid event cursor "%"', $1
-                USING ERRCODE = '22023',
+                USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_cursor"}',
                       HINT = 'Pass NULL to read from the start, or a cursor workflow_events_since() returned.';
         END IF;
         after_xid := parts[1]::xid8;
@@ -96,7 +96,7 @@ CREATE FUNCTION workflow_event_limit(max_events integer) RETURNS integer
 BEGIN
     IF max_events IS NULL OR max_events < 1 OR max_events > 100000 THEN
         RAISE EXCEPTION 'max_events must be between 1 and 100000, not %', coalesce(max_events::text, 'NULL')
-            USING ERRCODE = '22023';
+            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_max_events"}';
     END IF;
     RETURN max_events;
 END $$;

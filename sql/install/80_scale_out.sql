@@ -46,9 +46,8 @@ BEGIN
             RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
         END IF;
         RAISE EXCEPTION 'this database is a shard: % on % must be done on the primary', TG_OP, TG_TABLE_NAME
-            USING ERRCODE = '25006',
-                  DETAIL = 'workflow_ext.node_role is shard; definitions arrive here by logical replication.',
-                  HINT = 'Write workflows, shares, stages, rules, alerts and job assignments on the primary.';
+            USING ERRCODE = '25006', DETAIL = '{"reason": "shard_read_only"}',
+                  HINT = 'workflow_ext.node_role is shard; definitions arrive here by logical replication. Write workflows, shares, stages, rules, alerts and job assignments on the primary.';
     END IF;
     -- A primary cannot see the shards' candidates, history and alert events:
     -- nothing they may reference is deleted or re-pointed.
@@ -95,9 +94,8 @@ BEGIN
     END IF;
     RAISE EXCEPTION '% may be in use on a shard: it cannot be % on a primary', what,
             CASE WHEN moved THEN 'moved' ELSE 'deleted' END
-        USING ERRCODE = '55000',
-              DETAIL = 'workflow_ext.node_role is primary; pipeline rows, history and alert events on the shards may refer to it.',
-              HINT = 'Keep it and stop using it (a new stage, rule or workflow for new jobs); docs/scale-out.md, Integrity.';
+        USING ERRCODE = '55000', DETAIL = '{"reason": "in_use_on_shard"}',
+              HINT = 'workflow_ext.node_role is primary; pipeline rows, history and alert events on the shards may refer to it. Keep it and stop using it (a new stage, rule or workflow for new jobs); docs/scale-out.md, Integrity.';
     RETURN NEW;
 END $$;
 COMMENT ON FUNCTION definition_write_guard() IS
@@ -131,7 +129,7 @@ BEGIN
     IF shard_count IS NULL OR shard_count < 1 OR shard_number IS NULL
        OR shard_number < 0 OR shard_number >= shard_count THEN
         RAISE EXCEPTION 'shard % of % is not a shard: the number must be 0 .. count - 1', shard_number, shard_count
-            USING ERRCODE = '22023';
+            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_shard"}';
     END IF;
     FOREACH t IN ARRAY ARRAY['candidate_stage', 'stage_transition', 'alert_event', 'candidate_profile'] LOOP
         EXECUTE format('SELECT greatest(coalesce(max(id), 0), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM %1$I.%2$I)) FROM %1$I.%3$I',
@@ -187,7 +185,7 @@ BEGIN
               FROM @extschema@.acknowledge_alert((args->>'alert_event_id')::bigint) e;
             IF (result->>'candidate_id')::bigint IS DISTINCT FROM cid THEN
                 RAISE EXCEPTION 'alert event % of candidate % not found', args->>'alert_event_id', cid
-                    USING ERRCODE = 'P0002';
+                    USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'alert_event_not_found', 'alert_event_id', args->>'alert_event_id')::text;
             END IF;
         WHEN 'get_stage_rule' THEN
             SELECT to_jsonb(r) INTO result FROM @extschema@.get_stage_rule((args->>'stage_id')::bigint) r;
@@ -210,7 +208,8 @@ BEGIN
               FROM @extschema@.candidate_stage c
              WHERE c.job_id = jid AND c.tenant = (SELECT @extschema@.job_tenant(jid)) AND c.status = 'active';
         ELSE
-            RAISE EXCEPTION 'shard_call has no operation "%"', operation USING ERRCODE = '22023';
+            RAISE EXCEPTION 'shard_call has no operation "%"', operation
+                USING ERRCODE = '22023', DETAIL = '{"reason": "unknown_operation"}';
         END CASE;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS error_sqlstate = RETURNED_SQLSTATE, error_message = MESSAGE_TEXT,

@@ -257,10 +257,12 @@ check_may_name(Oid role, const char *what, const char *named, const char *own)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" may not act as %s \"%s\"", GetUserNameFromId(role, false), what, named),
-			 errdetail("workflow_ext.trusted_role is \"%s\"; only superusers and its members "
-					   "may name another %s.", wf_trusted_role_setting, what),
-			 errhint("Leave workflow_ext.%s unset, or set it to \"%s\".",
-					 strcmp(what, "actor") == 0 ? "actor" : "tenant", own)));
+			 errdetail_reason("untrusted_role", "\"setting\": %s, \"trusted_role\": %s",
+							  wf_json_string(strcmp(what, "actor") == 0 ? "actor" : "tenant"),
+							  wf_json_string(wf_trusted_role_setting ? wf_trusted_role_setting : "")),
+			 errhint("Leave workflow_ext.%s unset, or set it to \"%s\"; only superusers and members "
+					 "of workflow_ext.trusted_role may name another %s.",
+					 strcmp(what, "actor") == 0 ? "actor" : "tenant", own, what)));
 }
 
 /*
@@ -284,6 +286,7 @@ wf_actor(void)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("workflow_ext requires an actor: workflow_ext.actor is not set"),
+					 errdetail_reason("actor_required", NULL),
 					 errhint("Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")));
 		return own;
 	}
@@ -311,6 +314,7 @@ wf_tenant(void)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("workflow_ext requires a tenant: workflow_ext.tenant is not set"),
+					 errdetail_reason("tenant_required", NULL),
 					 errhint("Run SET LOCAL workflow_ext.tenant = 'org:acme' in the transaction.")));
 		return actor;
 	}
@@ -334,8 +338,9 @@ wf_tenant_admin(void)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not claim workflow_ext.tenant_admin",
 						GetUserNameFromId(GetOuterUserId(), false)),
-				 errdetail("workflow_ext.trusted_role is \"%s\"; only superusers and its members "
-						   "may say who administers a tenant.", wf_trusted_role_setting)));
+				 errdetail_reason("untrusted_role", "\"setting\": \"tenant_admin\", \"trusted_role\": %s",
+								  wf_json_string(wf_trusted_role_setting ? wf_trusted_role_setting : "")),
+				 errhint("Only superusers and members of workflow_ext.trusted_role may say who administers a tenant.")));
 	/* a claim an earlier request of a pooled session left claims nothing */
 	return !pooled() || set_for_this_transaction("workflow_ext.tenant_admin", &admin_record);
 }
@@ -385,7 +390,8 @@ wf_require_actor_trigger(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("require_actor_trigger() must be called as a trigger")));
+				 errmsg("require_actor_trigger() must be called as a trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	(void) wf_tenant();
 	return PointerGetDatum(NULL);
 }

@@ -166,7 +166,8 @@ reference_instant(FunctionCallInfo fcinfo, const WfCompiled *compiled, Timestamp
 		if (TIMESTAMP_NOT_FINITE(*at))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("condition: the reference instant must be finite")));
+					 errmsg("condition: the reference instant must be finite"),
+					 errdetail_reason("invalid_reference_instant", NULL)));
 		return true;
 	}
 	if (wf_condition_uses_relative_time(compiled->cond))
@@ -174,6 +175,7 @@ reference_instant(FunctionCallInfo fcinfo, const WfCompiled *compiled, Timestamp
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("condition uses relative time (within_last, within_next or older_than) "
 						"but no reference instant was given"),
+				 errdetail_reason("reference_instant_required", NULL),
 				 errhint("Call the three-argument form with the instant to measure from, "
 						 "e.g. %s(condition, facts, now()).",
 						 fcinfo->flinfo->fn_oid != InvalidOid ? get_func_name(fcinfo->flinfo->fn_oid)
@@ -190,7 +192,7 @@ wf_validate_condition(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid condition: condition is NULL"),
-				 errdetail("JSON path: $")));
+				 errdetail_reason("invalid_condition", "\"path\": \"$\"")));
 	condition = PG_GETARG_JSONB_P(0);
 	wf_condition_free(wf_compile_jsonb(condition, "condition"));
 	PG_RETURN_VOID();

@@ -21,17 +21,22 @@ wf_raise_status(const wf_status *status, const char *object)
 		CHECK_FOR_INTERRUPTS();
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("%s: evaluation interrupted", object)));
+				 errmsg("%s: evaluation interrupted", object),
+				 errdetail_reason("interrupted", NULL)));
 	}
 
 	if (status->path[0] != '\0')
 		ereport(ERROR,
 				(errcode(code),
 				 errmsg("invalid %s at %s: %s", object, status->path, status->message),
-				 errdetail("JSON path: %s", status->path)));
+				 errdetail_reason(strncmp(object, "alert", 5) == 0 ? "invalid_alert" : "invalid_condition",
+								  "\"path\": %s", wf_json_string(status->path))));
+	/* no path: the one invalid condition without one lacks a reference instant */
 	ereport(ERROR,
 			(errcode(code),
-			 errmsg("%s: %s", object, status->message)));
+			 errmsg("%s: %s", object, status->message),
+			 errdetail_reason(status->code == WF_INVALID ? "reference_instant_required" : "engine_failure",
+							  NULL)));
 }
 
 /* Compiles a jsonb condition; raises 22023 naming object when it is invalid. */

@@ -25,7 +25,8 @@ row_trigger(FunctionCallInfo fcinfo, const char *name)
 		!TRIGGER_FIRED_BEFORE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s() must be a BEFORE INSERT OR UPDATE row trigger", name)));
+				 errmsg("%s() must be a BEFORE INSERT OR UPDATE row trigger", name),
+				 errdetail_reason("trigger_protocol", NULL)));
 	return td;
 }
 
@@ -134,7 +135,8 @@ wf_alert_validate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(code),
 				 errmsg("invalid alert on stage " INT64_FORMAT ": %s", stage_id, status.message),
-				 errdetail("column %s (JSON path %s)", alert_column(status.path), status.path)));
+				 errdetail_reason("invalid_alert", "\"column\": %s, \"path\": %s",
+								  wf_json_string(alert_column(status.path)), wf_json_string(status.path))));
 	}
 	wf_condition_free(cond);
 
@@ -175,7 +177,8 @@ wf_invalidate_caches(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("invalidate_caches() must be called as a trigger")));
+				 errmsg("invalidate_caches() must be called as a trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
 	return PointerGetDatum(NULL);
 }

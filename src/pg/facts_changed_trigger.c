@@ -122,14 +122,16 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 	if (td->tg_trigger->tgnargs < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("facts_changed() needs the key column as its argument")));
+				 errmsg("facts_changed() needs the key column as its argument"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	key = td->tg_trigger->tgargs[0];
 	col = SPI_fnumber(desc, key);
 	if (col <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("table \"%s\" has no key column \"%s\" for facts",
-						RelationGetRelationName(td->tg_relation), key)));
+						RelationGetRelationName(td->tg_relation), key),
+				 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(key))));
 	d = heap_getattr(tuple, col, desc, &isnull);
 	*present = !isnull;
 	if (isnull)
@@ -143,7 +145,8 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 		return DatumGetInt16(d);
 	ereport(ERROR,
 			(errcode(ERRCODE_DATATYPE_MISMATCH),
-			 errmsg("facts key column \"%s\" must be an integer", key)));
+			 errmsg("facts key column \"%s\" must be an integer", key),
+			 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(key))));
 	return 0;
 }
 
@@ -178,7 +181,8 @@ require_facts_table(Relation rel, Oid schema)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("facts_changed() fires only on candidate_profile, job_profile or the facts source table, "
-						"not on \"%s\"", RelationGetRelationName(rel))));
+						"not on \"%s\"", RelationGetRelationName(rel)),
+				 errdetail_reason("trigger_protocol", NULL)));
 }
 
 /* Text argument i of the trigger, or NULL when absent or ''. */
@@ -212,7 +216,8 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("facts_changed() must be an AFTER INSERT OR UPDATE row trigger")));
+				 errmsg("facts_changed() must be an AFTER INSERT OR UPDATE row trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	require_facts_table(td->tg_relation, schema);
 	desc = td->tg_relation->rd_att;
@@ -233,7 +238,8 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("table \"%s\" has no tenant column \"%s\"",
-							RelationGetRelationName(td->tg_relation), tenant_column)));
+							RelationGetRelationName(td->tg_relation), tenant_column),
+					 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(tenant_column))));
 		tenant = heap_getattr(tuple, col, desc, &tenant_null);
 		if (tenant_null)
 			return PointerGetDatum(NULL);	/* a row of no tenant is nobody's facts */
@@ -257,7 +263,8 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("table \"%s\" has no jsonb column \"%s\" for facts",
-							RelationGetRelationName(td->tg_relation), facts_column)));
+							RelationGetRelationName(td->tg_relation), facts_column),
+					 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(facts_column))));
 		d = heap_getattr(tuple, col, desc, &isnull);
 		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 		{

@@ -166,7 +166,8 @@ source_table_missing(Oid relid)
 			(errcode(ERRCODE_UNDEFINED_TABLE),
 			 errmsg("the facts source table no longer exists"),
 			 errhint("A superuser calls set_candidate_source() with another table, "
-					 "or deletes the facts_source row to go back to candidate_profile.")));
+					 "or deletes the facts_source row to go back to candidate_profile."),
+			 errdetail_reason("facts_source_dropped", NULL)));
 }
 
 /* The custom table, or InvalidOid for candidate_profile; caller is in SPI. */

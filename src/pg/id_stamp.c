@@ -51,7 +51,8 @@ wf_stamp_id(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("stamp_id() must be a BEFORE INSERT OR UPDATE row trigger")));
+				 errmsg("stamp_id() must be a BEFORE INSERT OR UPDATE row trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	rel = td->tg_relation;
 	desc = rel->rd_att;
 	seq = get_relname_relid(psprintf("%s_id_seq", RelationGetRelationName(rel)), schema);
@@ -59,7 +60,8 @@ wf_stamp_id(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("stamp_id() fires only on workflow_ext's tables, not on \"%s\"",
-						RelationGetRelationName(rel))));
+						RelationGetRelationName(rel)),
+				 errdetail_reason("trigger_protocol", NULL)));
 	col = SPI_fnumber(desc, "id");
 	if (col <= 0)
 		elog(ERROR, "workflow_ext: table %s has no id", RelationGetRelationName(rel));

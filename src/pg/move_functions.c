@@ -223,7 +223,8 @@ wf_move_to_stage_pinned(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("stage_id must not be NULL")));
+				 errmsg("stage_id must not be NULL"),
+				 errdetail_reason("null_argument", NULL)));
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_STAGE;
 	frame.stage_id = PG_GETARG_INT64(2);
@@ -246,7 +247,8 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("status must not be NULL")));
+				 errmsg("status must not be NULL"),
+				 errdetail_reason("null_argument", NULL)));
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_STATUS;
 	frame.status = TextDatumGetCString(PG_GETARG_DATUM(2));

@@ -61,7 +61,8 @@ stage_in_workflow(Oid schema, int64 stage_id, const WfPipelineRow *row)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("stage " INT64_FORMAT " is not a stage of workflow " INT64_FORMAT
 						" (job " INT64_FORMAT ")", stage_id, row->workflow_id, row->job_id),
-				 errdetail_reason("stage_not_found", "\"stage_id\": " INT64_FORMAT, stage_id)));
+				 errdetail_reason("stage_not_found", "\"stage_id\": " INT64_FORMAT ", \"workflow_id\": " INT64_FORMAT,
+								  stage_id, row->workflow_id)));
 	return stage;
 }
 
@@ -118,9 +119,11 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 			 errmsg("rule \"%s\" of stage \"%s\" blocks candidate " INT64_FORMAT
 					" in job " INT64_FORMAT, stage->rule_name, stage->name,
 					row->candidate_id, row->job_id),
-			 errdetail("%s", failed),
-			 errdetail_log("%s", redacted),
-			 errhint("The DETAIL lists each failed leaf as JSON; evaluate_condition() explains the rule.")));
+			 errdetail_reason("rule_blocked", "\"stage_id\": " INT64_FORMAT ", \"failed\": %s",
+							  stage->id, failed),
+			 errdetail_log("{\"reason\": \"rule_blocked\", \"stage_id\": " INT64_FORMAT ", \"failed\": %s}",
+						   stage->id, redacted),
+			 errhint("The DETAIL's \"failed\" lists each failed leaf; evaluate_condition() explains the rule.")));
 }
 
 /* Sets the transition columns (and entered_at and status when given). */
@@ -174,8 +177,9 @@ guard_restore(Oid schema, HeapTuple tuple, const WfPipelineRow *row)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("transition_id of candidate_stage is set by workflow_ext"),
-				 errdetail("Only a superuser restoring a dump (COPY) brings a pipeline row with its history."),
-				 errhint("Insert (job_id, candidate_id) only, or call add_candidate().")));
+				 errdetail_reason("transition_columns", NULL),
+				 errhint("Insert (job_id, candidate_id) only, or call add_candidate(); only a superuser "
+						 "restoring a dump (COPY) brings a pipeline row with its history.")));
 	sql = psprintf("SELECT t.id FROM %s t WHERE t.id OPERATOR(pg_catalog.=) $1 "
 				   "AND t.candidate_id OPERATOR(pg_catalog.=) $2 "
 				   "AND t.job_id OPERATOR(pg_catalog.=) " INT64_FORMAT
@@ -192,8 +196,9 @@ guard_restore(Oid schema, HeapTuple tuple, const WfPipelineRow *row)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("restored pipeline row of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" does not match its history", row->candidate_id, row->job_id),
-				 errdetail("stage_transition " INT64_FORMAT " must exist for the same job, candidate, "
-						   "workflow, stage and status.", row->transition_id)));
+				 errdetail_reason("restore_mismatch", "\"transition_id\": " INT64_FORMAT, row->transition_id),
+				 errhint("stage_transition " INT64_FORMAT " must exist for the same job, candidate, "
+						 "workflow, stage and status.", row->transition_id)));
 	return tuple;
 }
 
@@ -250,7 +255,8 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("candidate " INT64_FORMAT " enters job " INT64_FORMAT
-						" as active, not %s", row.candidate_id, row.job_id, row.status)));
+						" as active, not %s", row.candidate_id, row.job_id, row.status),
+				 errdetail_reason("invalid_status", "\"status\": %s", wf_json_string(row.status))));
 
 	given_workflow = row.workflow_id;
 
@@ -267,6 +273,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("job " INT64_FORMAT " not found", row.job_id),
+					 errdetail_reason("job_not_found", "\"job_id\": " INT64_FORMAT, row.job_id),
 					 errhint("Assign a workflow to the job with assign_workflow().")));
 	}
 	{
@@ -289,7 +296,8 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("job " INT64_FORMAT " follows workflow " INT64_FORMAT ", not the one given",
-						row.job_id, row.workflow_id)));
+						row.job_id, row.workflow_id),
+				 errdetail_reason("workflow_mismatch", "\"workflow_id\": " INT64_FORMAT, row.workflow_id)));
 	row.has_workflow = true;
 
 	/*
@@ -323,7 +331,8 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("workflow " INT64_FORMAT " of job " INT64_FORMAT " has no stages",
-							row.workflow_id, row.job_id)));
+							row.workflow_id, row.job_id),
+					 errdetail_reason("no_stages", "\"workflow_id\": " INT64_FORMAT, row.workflow_id)));
 		row.has_stage = true;
 	}
 	stage = stage_in_workflow(schema, row.stage_id, &row);
@@ -387,13 +396,15 @@ check_transition_columns(const WfPipelineRow *old, const WfPipelineRow *new)
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " changed since it was read",
 						old->candidate_id, old->job_id),
-				 errdetail("The row was written back with transition_id " INT64_FORMAT
-						   "; it is now " INT64_FORMAT ".", new->transition_id, old->transition_id),
+				 errdetail_reason("stale_transition", "\"transition_id\": " INT64_FORMAT
+								  ", \"current_transition_id\": " INT64_FORMAT,
+								  new->transition_id, old->transition_id),
 				 errhint("transition_id is the optimistic lock of candidate_stage: read the row again "
 						 "and retry, or leave transition_id out of the UPDATE.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("transition_id and visit_transition_id of candidate_stage are set by workflow_ext"),
+			 errdetail_reason("transition_columns", NULL),
 			 errhint("Leave them out of the UPDATE, or write back the values read.")));
 }
 
@@ -527,7 +538,8 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is already %s",
-							old->candidate_id, old->job_id, old->status)));
+							old->candidate_id, old->job_id, old->status),
+					 errdetail_reason("status_unchanged", "\"status\": %s", wf_json_string(old->status))));
 		cols[0] = c->status;
 		values[0] = CStringGetTextDatum(frame->status);
 		new->status = frame->status;
@@ -610,13 +622,15 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the job, candidate and workflow of candidate " INT64_FORMAT
 						" in job " INT64_FORMAT " cannot change", old.candidate_id, old.job_id),
+				 errdetail_reason("key_immutable", NULL),
 				 errhint("Remove the candidate from the job and add them to the other one.")));
 	if (!same_text(td->tg_trigtuple, td->tg_newtuple, desc, c->added_by))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("added_by of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" cannot change", old.candidate_id, old.job_id),
-				 errdetail("It records who brought the candidate into the job.")));
+				 errdetail_reason("added_by_immutable", NULL),
+				 errhint("It records who brought the candidate into the job.")));
 	if (!same_text(td->tg_trigtuple, td->tg_newtuple, desc, c->tenant))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -657,7 +671,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("change the stage or the status of candidate " INT64_FORMAT
 							" in job " INT64_FORMAT ", not both at once",
-							old.candidate_id, old.job_id)));
+							old.candidate_id, old.job_id),
+					 errdetail_reason("stage_and_status", NULL)));
 		stage = stage_in_workflow(schema, new.stage_id, &new);
 		check_not_archived(stage, &new, false);
 		check_blocking_rule(schema, stage, &new);
@@ -696,7 +711,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is hired by moving into a hired stage, not by setting the status",
-							old.candidate_id, old.job_id)));
+							old.candidate_id, old.job_id),
+					 errdetail_reason("hired_by_stage", NULL)));
 		if (strcmp(old.status, "active") == 0
 			? !(is_closed(new.status) || strcmp(new.status, "transferred") == 0)
 			: !(is_closed(old.status) && strcmp(new.status, "active") == 0))
@@ -706,7 +722,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 								" is %s and cannot be reopened", old.candidate_id, old.job_id,
-								old.status)));
+								old.status),
+						 errdetail_reason("not_reopenable", "\"status\": %s", wf_json_string(old.status))));
 			not_active(&old);
 		}
 		check_reason_code(schema, &old, new.status,
@@ -743,7 +760,8 @@ wf_candidate_stage_guard_pinned(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("candidate_stage_guard() must be a BEFORE INSERT OR UPDATE row trigger")));
+				 errmsg("candidate_stage_guard() must be a BEFORE INSERT OR UPDATE row trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	wf_require_pipeline_table(td->tg_relation, schema, "candidate_stage_guard");
 	(void) wf_tenant();		/* require_actor and require_tenant */

@@ -66,7 +66,8 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("candidate_stage_record() must be an AFTER INSERT OR UPDATE row trigger")));
+				 errmsg("candidate_stage_record() must be an AFTER INSERT OR UPDATE row trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	wf_require_pipeline_table(td->tg_relation, schema, "candidate_stage_record");
 	desc = td->tg_relation->rd_att;
@@ -85,7 +86,8 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("candidate " INT64_FORMAT " left job " INT64_FORMAT
 							" while being added to it", row.candidate_id, row.job_id),
-					 errhint("Retry the insert: it will enter the first stage with its checks.")));
+					 errhint("Retry the insert: it will enter the first stage with its checks."),
+					 errdetail_reason("left_job", NULL)));
 		return PointerGetDatum(NULL);
 	}
 	if (!inserted)

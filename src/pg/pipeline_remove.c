@@ -38,7 +38,8 @@ wf_candidate_stage_removed(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_DELETE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("candidate_stage_removed() must be an AFTER DELETE row trigger")));
+				 errmsg("candidate_stage_removed() must be an AFTER DELETE row trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	wf_require_pipeline_table(td->tg_relation, schema, "candidate_stage_removed");
 	(void) wf_tenant();			/* require_actor and require_tenant */

@@ -21,7 +21,8 @@ wf_require_pipeline_table(Relation rel, Oid schema, const char *function)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s() fires only on workflow_ext's candidate_stage, not on \"%s\"",
-						function, RelationGetRelationName(rel))));
+						function, RelationGetRelationName(rel)),
+				 errdetail_reason("trigger_protocol", NULL)));
 }
 
 static int

@@ -164,14 +164,16 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("history_write_guard() must be a BEFORE INSERT row trigger")));
+				 errmsg("history_write_guard() must be a BEFORE INSERT row trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
 	relid = RelationGetRelid(td->tg_relation);
 	if (!wf_is_extension_table(relid, schema, "stage_transition") &&
 		!wf_is_extension_table(relid, schema, "alert_event"))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("history_write_guard() fires only on workflow_ext's history tables, not on \"%s\"",
-						RelationGetRelationName(td->tg_relation))));
+						RelationGetRelationName(td->tg_relation)),
+				 errdetail_reason("trigger_protocol", NULL)));
 	if (wf_restoring())
 		return PointerGetDatum(td->tg_trigtuple);
 	col = SPI_fnumber(td->tg_relation->rd_att, "id");
@@ -183,7 +185,8 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 				 errmsg("%s is history written by workflow_ext only",
 						RelationGetRelationName(td->tg_relation)),
 				 errhint("Move candidates with move_to_next_stage() or an UPDATE of candidate_stage; "
-						 "alerts are raised by the extension.")));
+						 "alerts are raised by the extension."),
+				 errdetail_reason("history_write", NULL)));
 	if (++expected_next == expected_count)
 		wf_history_clear();
 	{

@@ -276,7 +276,9 @@ front = [error_of(FRONT, "SELECT * FROM move_to_next_stage(%s, 100, NULL, 'user:
 pids_after = q(S["shard1"], "SELECT pid FROM pg_stat_activity WHERE usename = 'wf_front' AND application_name <> 'direct' ORDER BY pid")
 ok(direct is not None and all(f == direct for f in front),
    "a blocked move: SQLSTATE, message, DETAIL and HINT through the front identical to direct", (direct, front[0]))
-ok(direct is not None and direct[2].startswith("[{") and '"years"' in direct[2], "the DETAIL is the JSON list of failed leaves", direct)
+ok(direct is not None and json.loads(direct[2])["reason"] == "rule_blocked"
+   and '"years"' in json.dumps(json.loads(direct[2])["failed"]),
+   "the DETAIL is JSON: reason rule_blocked and the failed leaves", direct)
 ok(pids_before == pids_after and len(pids_after) == 1, "ten blocked moves kept PL/Proxy's pooled connection", (pids_before, pids_after))
 for sql, code in [("SELECT * FROM move_to_next_stage(999999, 100, NULL, 'user:alice')", "P0002"),
                   ("SELECT * FROM move_to_next_stage(1, 100, 11, 'user:alice')", "55000")]:

@@ -26,8 +26,8 @@ SELECT g, (ARRAY[
 -- validate_condition: every one is 22023 with a path.
 CREATE TEMP TABLE outcome AS
 SELECT n, test_error(format('SELECT validate_condition(%L::jsonb)', condition)) AS result FROM bad;
-SELECT count(*) AS rejected_22023 FROM outcome WHERE result LIKE '22023: invalid condition at $%JSON path: $%';
-SELECT n, result FROM outcome WHERE result NOT LIKE '22023: invalid condition at $%JSON path: $%' ORDER BY n LIMIT 5;
+SELECT count(*) AS rejected_22023 FROM outcome WHERE result LIKE '22023: invalid condition at $%"reason": "invalid_condition", "path": "$%';
+SELECT n, result FROM outcome WHERE result NOT LIKE '22023: invalid condition at $%"reason": "invalid_condition", "path": "$%' ORDER BY n LIMIT 5;
 -- One of each kind, to read the messages.
 SELECT n % 13 AS kind, min(result) AS example FROM outcome GROUP BY 1 ORDER BY 1;
 

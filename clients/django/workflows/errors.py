@@ -2,7 +2,7 @@
 Every view raises what the database raised; DRF hands it here.
 
   P0002 no_data_found                       404
-  23514 check_violation (a blocking rule)   409, the failed leaves (DETAIL JSON) in "failed"
+  23514 check_violation (a blocking rule)   409, the failed leaves (the DETAIL's "failed") in "failed"
         (a table's own CHECK constraint)    400, the constraint in "constraint"
   55000 object_not_in_prerequisite_state    409
   40001 serialization_failure (stale row)   409
@@ -11,9 +11,9 @@ Every view raises what the database raised; DRF hands it here.
   42501 insufficient_privilege              403
 
 The body always has "detail" (the extension's message, which names the
-object) and "code" (the SQLSTATE)."""
+object) and "code" (the SQLSTATE); an error of the extension adds "reason"
+and the other members of its JSON DETAIL (README: Errors)."""
 import json
-import re
 
 import psycopg2
 from django.db import DatabaseError
@@ -33,7 +33,6 @@ STATUS_BY_SQLSTATE = {
     "42501": status.HTTP_403_FORBIDDEN,
 }
 
-_JSON_PATH = re.compile(r"JSON path:? (\$\S*?)\)?$")
 
 
 def postgres_error(exc):
@@ -50,15 +49,20 @@ def error_body(pgerr):
     diag = pgerr.diag
     body = {"detail": diag.message_primary, "code": pgerr.pgcode}
     detail = diag.message_detail
+    reasoned = None
+    if detail and detail.startswith("{"):
+        try:
+            reasoned = json.loads(detail)
+        except ValueError:
+            reasoned = None
     if pgerr.pgcode == "23514" and diag.constraint_name:
         body["constraint"] = diag.constraint_name
-    elif pgerr.pgcode == "23514" and detail:
-        body["failed"] = json.loads(detail)
-    elif pgerr.pgcode == "22023" and detail:
-        body["path_detail"] = detail
-        match = _JSON_PATH.search(detail)
-        if match:
-            body["path"] = match.group(1)
+    elif isinstance(reasoned, dict) and "reason" in reasoned:
+        # the extension's DETAIL: {"reason": ..., more members} (failed, path, ...)
+        for key, value in reasoned.items():
+            body.setdefault(key, value)
+        if pgerr.pgcode == "22023":
+            body["path_detail"] = detail
     elif detail:
         body["detail_text"] = detail
     if diag.message_hint:

@@ -67,7 +67,8 @@ test('a workflow, its stages and a rule through the models', async () => {
 test('a bad condition is the extension\'s 22023 with the JSON path', async () => {
   await assert.rejects(asActor(sequelize, ANN, (transaction) => m.StageRule.create(
     { stage_id: stages[2].id, name: 'bad', condition: { all: [{ field: 'x', op: 'nope', value: 1 }] } }, { transaction })),
-  (err) => err.parent.code === '22023' && /\$\.all\[0\]\.op/.test(err.parent.detail));
+  (err) => err.parent.code === '22023' && JSON.parse(err.parent.detail).reason === 'invalid_condition'
+    && JSON.parse(err.parent.detail).path === '$.all[0].op');
 });
 
 test('saving the model moves the candidate, with history', async () => {
@@ -93,7 +94,8 @@ test('a blocked move by save() is the extension\'s 23514 with the failed leaves'
   }), (err) => {
     assert.strictEqual(err.parent.code, '23514');
     assert.strictEqual(err.parent.constraint, undefined);      // the rule, not a table CHECK
-    assert.deepStrictEqual(JSON.parse(err.parent.detail).map((l) => l.field).sort(), ['location', 'years_experience']);
+    assert.strictEqual(JSON.parse(err.parent.detail).reason, 'rule_blocked');
+    assert.deepStrictEqual(JSON.parse(err.parent.detail).failed.map((l) => l.field).sort(), ['location', 'years_experience']);
     return true;
   });
   await asActor(sequelize, ANN, async (transaction) => {

@@ -142,6 +142,7 @@ class RestEndpoints(ApiTestCase):
         p = self.pipeline()
         body = self.ok(self.move(self.api, p, p["weak"]), 409)
         self.assertEqual(body["code"], "23514")
+        self.assertEqual(body["reason"], "rule_blocked")
         self.assertEqual(sorted(leaf["field"] for leaf in body["failed"]),
                          ["location", "years_experience"])
         stage = sql(self.ann, "SELECT stage_id FROM candidate_stage WHERE job_id = %s AND candidate_id = %s",
@@ -370,6 +371,7 @@ class Rules(ApiTestCase):
                                                                        {"field": "b", "op": "nope", "value": 1}]}},
                                      format="json"), 400)
         self.assertEqual(body["code"], "22023")
+        self.assertEqual(body["reason"], "invalid_condition")
         self.assertEqual(body["path"], "$.all[1].op")
         body = self.ok(self.api.patch("/rules/%d/" % p["rule"]["id"], {"condition": {"any": []}},
                                       format="json"), 400)

@@ -61,7 +61,8 @@ class OrmMoves(SimpleTestCase):
         pgerr = postgres_error(raised.exception)
         self.assertEqual(pgerr.pgcode, "23514")
         self.assertIsNone(pgerr.diag.constraint_name)
-        self.assertEqual([leaf["field"] for leaf in json.loads(pgerr.diag.message_detail)],
+        self.assertEqual(json.loads(pgerr.diag.message_detail)["reason"], "rule_blocked")
+        self.assertEqual([leaf["field"] for leaf in json.loads(pgerr.diag.message_detail)["failed"]],
                          ["years_experience"])
         with acting_as(self.ann):
             self.assertEqual(self.row(self.weak).stage_id, self.stages[0].id)
@@ -121,7 +122,7 @@ class OrmMoves(SimpleTestCase):
             row.stage = self.stages[2]
             row.save()
         self.assertEqual(sorted(leaf["field"] for leaf in json.loads(postgres_error(raised.exception)
-                                                                     .diag.message_detail)),
+                                                                     .diag.message_detail)["failed"]),
                          ["budget", "scorecards"])
         with acting_as(self.ann):
             row = self.row(self.strong)
