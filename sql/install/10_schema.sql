@@ -414,7 +414,7 @@ DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
-                             'job_workflow', 'candidate_profile', 'job_profile', 'candidate_stage']
+                             'job_workflow', 'candidate_profile', 'job_profile', 'rejection_reason', 'candidate_stage']
     LOOP
         EXECUTE format('CREATE TRIGGER stamp_id BEFORE INSERT OR UPDATE OF id ON @extschema@.%I
                         FOR EACH ROW EXECUTE FUNCTION @extschema@.stamp_id()', t);

@@ -410,7 +410,7 @@ DECLARE
 BEGIN
     IF TG_TABLE_SCHEMA <> '@extschema@' OR TG_TABLE_NAME <> 'workflow_share' THEN
         RAISE EXCEPTION 'workflow_share_answer() fires only on workflow_ext''s workflow_share'
-            USING ERRCODE = 'trigger_protocol_violated';
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
     END IF;
     IF @extschema@.restoring() THEN
         RETURN NEW;

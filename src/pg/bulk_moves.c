@@ -112,8 +112,8 @@ classify(const ErrorData *edata, Jsonb **detail)
 		case ERRCODE_NO_DATA_FOUND:
 			return "not_found";
 		case ERRCODE_CHECK_VIOLATION:
-			/* the rule's refusal: DETAIL is the array of failed leaves */
-			return *detail != NULL && JB_ROOT_IS_ARRAY(*detail) ? "blocked" : NULL;
+			/* the rule's refusal (a CHECK constraint's has no reason) */
+			return reason != NULL && strcmp(reason, "rule_blocked") == 0 ? "blocked" : NULL;
 		case ERRCODE_T_R_SERIALIZATION_FAILURE:
 			/* REPEATABLE READ or SERIALIZABLE: the row changed since the snapshot */
 			if (*detail == NULL)

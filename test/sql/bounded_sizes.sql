@@ -55,8 +55,8 @@ INSERT INTO candidate_profile (candidate_id, attributes) VALUES
   (8101, jsonb_build_object('city', 'Paris', 'bio', repeat('b', 1000000),
                             'tags', (SELECT jsonb_agg(i) FROM generate_series(1, 100000) i)));
 SELECT candidate_id FROM add_candidate(8101, 8100);
-SELECT octet_length(d) <= 65536 AS detail_bounded, d::jsonb->0->'expected'->'truncated' AS truncated,
-       d::jsonb->0->>'path' AS path
+SELECT octet_length(d) <= 65536 AS detail_bounded, d::jsonb->'failed'->0->'expected'->'truncated' AS truncated,
+       d::jsonb->'failed'->0->>'path' AS path
   FROM test_detail('SELECT move_to_next_stage(8101, 8100)') d;
 
 \echo '== 4. A warn rule: warnings, generated alert messages and alert events are bounded'

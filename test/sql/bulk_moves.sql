@@ -155,6 +155,7 @@ COMMIT;
 BEGIN;
 SET LOCAL workflow_ext.tenant = 'org:bulkagency';
 SET LOCAL workflow_ext.actor = 'user:agent';
+SELECT accept_share(:wf);   -- (across tenants a share is an offer until accepted)
 SELECT m.outcome, m.detail, m.detail = s.detail AS as_single_move, m.detail::text LIKE '%"actual"%' AS shows_fact
   FROM move_candidates(500, ARRAY[2]) m, bulk_single(2, 500, NULL) s;
 ROLLBACK;

@@ -83,7 +83,7 @@ SELECT test_reason(format('SELECT move_to_stage(3, 8801, %s)', :s1)) AS already_
 SELECT test_reason('SELECT move_to_stage(3, 8801, 0)') AS stage_not_found;
 SELECT test_reason('SELECT move_to_stage(3, 8801, NULL)') AS null_argument;
 SELECT test_reason('SELECT move_to_next_stage(3, 99999)') AS job_not_found;
-SELECT test_reason('SELECT move_to_next_stage(99999, 8801)') AS candidate_not_in_job;
+SELECT test_reason('SELECT move_to_next_stage(99999, 8801)') AS candidate_not_found;
 SELECT test_reason('SELECT add_candidate(3, 8801)') AS already_in_job;
 -- candidate 1 goes to the last stage
 SELECT to_stage_id = :s3 AS in_s3 FROM move_to_stage(1, 8801, :s3);

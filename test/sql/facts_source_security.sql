@@ -13,9 +13,9 @@ DROP ROLE IF EXISTS wf_fs_dbo;
 DROP ROLE IF EXISTS wf_fs_etl;
 RESET client_min_messages;
 CREATE ROLE wf_fs_app;          -- the application role
-GRANT workflow_app TO wf_fs_app;   -- the README's grant set (test/sql/include/app_grants.psql)
 CREATE ROLE wf_fs_dbo;          -- the database owner (no superuser)
 CREATE ROLE wf_fs_etl;          -- a tenant's loader: may own nothing the facts come from
+GRANT workflow_app TO wf_fs_app, wf_fs_dbo;   -- the README's grant set (test/sql/include/app_grants.psql)
 SELECT current_database() AS db \gset
 ALTER DATABASE :"db" OWNER TO wf_fs_dbo;
 

@@ -45,21 +45,21 @@ INSERT INTO h (cand, day, fpos, tpos, fst, tst) VALUES
   (6, 0, NULL, 1, NULL, 'active'), (6, 4, 1, 3, 'active', 'active'), (6, 6, 3, 3, 'active', 'rejected'),
   (6, 7, 3, 3, 'rejected', 'active'), (6, 9, 3, 4, 'active', 'hired');
 SELECT '/tmp/wf_funnel_' || pg_backend_pid() AS file \gset
-COPY (SELECT 'org:fun', 500, 1000 + cand, :wf, test_stage(:wf, fpos), test_stage(:wf, tpos), fst, tst,
+COPY (SELECT nextval('stage_transition_id_seq'), 'org:fun', 500, 1000 + cand, :wf, test_stage(:wf, fpos), test_stage(:wf, tpos), fst, tst,
              'user:ann', timestamptz '2030-01-01 00:00+00' + day * interval '1 day'
         FROM h ORDER BY ord) TO :'file' WITH (FORMAT csv);
 SET row_security = off;
-COPY stage_transition (tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
+COPY stage_transition (id, tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
                        from_status, to_status, actor, moved_at) FROM :'file' WITH (FORMAT csv);
 -- the pipeline rows as the history leaves them (a restore too)
-COPY (SELECT DISTINCT ON (t.candidate_id) t.tenant, t.job_id, t.candidate_id, t.workflow_id, t.to_stage_id,
+COPY (SELECT nextval('candidate_stage_id_seq'), * FROM (SELECT DISTINCT ON (t.candidate_id) t.tenant, t.job_id, t.candidate_id, t.workflow_id, t.to_stage_id,
              t.to_status, t.moved_at, t.id,
              (SELECT max(v.transition_id) FROM stage_visit v
                WHERE v.tenant = t.tenant AND v.job_id = t.job_id AND v.candidate_id = t.candidate_id),
              t.actor
         FROM stage_transition t WHERE t.tenant = 'org:fun' AND t.job_id = 500
-       ORDER BY t.candidate_id, t.id DESC) TO :'file' WITH (FORMAT csv);
-COPY candidate_stage (tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at,
+       ORDER BY t.candidate_id, t.id DESC) x) TO :'file' WITH (FORMAT csv);
+COPY candidate_stage (id, tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at,
                       transition_id, visit_transition_id, added_by) FROM :'file' WITH (FORMAT csv);
 RESET row_security;
 SET ROLE wf_fun_app;

@@ -37,7 +37,7 @@ SELECT count(*) AS public_column_acls
 -- the policy helpers that run as the owner are not PUBLIC's either
 SELECT p.oid::regprocedure AS helper, has_function_privilege('wf_sec_nobody', p.oid, 'EXECUTE') AS nobody_may
   FROM pg_proc p WHERE p.proname IN ('visible_workflow_ids', 'editable_workflow_ids', 'shared_workflow_ids',
-                                     'shared_pipelines', 'job_tenant', 'pipeline_tenant') ORDER BY 1::text;
+                                     'shared_pipelines', 'job_tenant', 'pipeline_tenant') ORDER BY p.oid::regprocedure::text;
 
 \echo '== 2. A role that can only log in reads, writes, locks and counts nothing'
 SET workflow_ext.actor = 'user:ann';

@@ -96,6 +96,10 @@ SET LOCAL workflow_ext.actor = 'user:gus';
 SELECT share_workflow(:gwf, NULL, false, 'org:tr-acme');
 SET LOCAL workflow_ext.tenant = 'org:tr-acme';
 SET LOCAL workflow_ext.actor = 'user:ann';
+-- (a share across tenants is an offer: acme's administrator accepts it for the tenant)
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT accept_share(:gwf, true);
+SET LOCAL workflow_ext.tenant_admin = off;
 SELECT job_tenant(777) AS shared_job_of;
 SELECT test_error('SELECT transfer_candidate(9, 501, 777)');
 SELECT test_error('SELECT transfer_candidate(NULL, 501, 601)');
