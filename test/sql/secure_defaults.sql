@@ -152,6 +152,41 @@ SELECT r.id, r.tenant, (SELECT count(*) FROM alert a WHERE a.rule_id = r.id) AS 
   FROM stage_rule r WHERE r.stage_id = :s3;
 ROLLBACK;
 
+\echo '== 7. Other tenants'' workflows are neither read nor counted by a tenant''s list'
+-- 3,000 workflows of 30 other tenants; the list of one actor reads its own
+-- tenant's rows and its accepted shares through two index scans (BitmapOr):
+-- no other tenant's row is filtered (EXPLAIN's "Rows Removed by Filter"
+-- counted them all before: a count of every tenant's rows, and a cost every
+-- tenant paid for the others' growth).
+DO $$ BEGIN
+  FOR t IN 1..30 LOOP
+    PERFORM set_config('workflow_ext.tenant', 'org:other' || t, true);
+    PERFORM set_config('workflow_ext.actor', 'user:other' || t, true);
+    INSERT INTO workflow (name) SELECT 'w' || g FROM generate_series(1, 100) g;
+  END LOOP;
+END $$;
+ANALYZE workflow;
+CREATE FUNCTION sec_rows_filtered(q text) RETURNS TABLE (scans text, filtered bigint) LANGUAGE plpgsql AS $$
+DECLARE
+    plan jsonb;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, COSTS OFF, TIMING OFF) ' || q INTO plan;
+    RETURN QUERY
+    SELECT string_agg(DISTINCT n->>'Node Type', ', ' ORDER BY n->>'Node Type') FILTER (WHERE n->>'Node Type' LIKE '%Scan%'),
+           coalesce(sum((n->>'Rows Removed by Filter')::bigint), 0)::bigint
+      FROM jsonb_path_query(plan, 'strict $.**') n
+     WHERE jsonb_typeof(n) = 'object' AND n ? 'Node Type';
+END $$;
+GRANT EXECUTE ON FUNCTION sec_rows_filtered(text) TO wf_sec_app;
+SET ROLE wf_sec_app;
+SET workflow_ext.tenant = 'org:a';
+SET workflow_ext.actor = 'user:ann';
+SELECT * FROM sec_rows_filtered('SELECT count(*) FROM workflow');
+SELECT * FROM sec_rows_filtered('SELECT count(*) FROM workflow WHERE name = ''w1''');
+RESET ROLE;
+RESET workflow_ext.tenant;
+RESET workflow_ext.actor;
+
 \c :home
 DROP DATABASE :own_db;
 DROP ROLE wf_sec_nobody;
