@@ -11,12 +11,14 @@ DROP ROLE IF EXISTS team_app;
 CREATE ROLE team_app;
 -- the grant set of the README (Privileges): the extension grants PUBLIC nothing
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-      alert, job_workflow, candidate_profile, job_profile, candidate_stage TO team_app;
+      alert, job_workflow, candidate_profile, job_profile, rejection_reason, candidate_stage TO team_app;
 GRANT SELECT, INSERT ON stage_transition, alert_event TO team_app;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO team_app;
-GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO team_app;
+GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules, stage_visit TO team_app;
 GRANT EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
-      shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint) TO team_app;
+      shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
+        visible_workflow(bigint, boolean), accept_share(bigint, boolean), decline_share(bigint, boolean),
+        leave_share(bigint, boolean), pending_shares(), transfer_workflow_ownership(bigint, text) TO team_app;
 SET ROLE team_app;
 
 \echo '-- the recruiter builds the process and shares it with the whole company'

@@ -77,4 +77,20 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   fi
   rm -f "$zip"
 fi
+# The application grant set is written once, in the README; the copies that
+# cannot read it (isolation specs, the example, the clients' set-up) must say
+# the same GRANTs, whatever role they give them to.
+grants() {   # the GRANT statements of a file, one per line, role and schema names left out
+  tr '\n' ' ' < "$1" | grep -oE 'GRANT [^;]*;' | grep -v 'ON SCHEMA' | grep -v 'GRANT [a-z_]* TO' |
+    sed -E 's/ TO [^;]*;/;/; s/[[:space:]]+/ /g' | sort
+}
+readme_grants=$(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' README.md > "${TMPDIR:-/tmp}/wf_grants.$$" && grants "${TMPDIR:-/tmp}/wf_grants.$$")
+rm -f "${TMPDIR:-/tmp}/wf_grants.$$"
+for copy in examples/team.sql clients/common/app-database.sql test/specs/tenant_isolation.spec test/specs/facts_lock_order.spec; do
+  if [ -n "$readme_grants" ] && [ "$(grants "$copy")" = "$readme_grants" ]; then
+    okay "$copy grants what the README's application grant set grants"
+  else
+    bad "$copy differs from the README's application grant set: $(diff <(echo "$readme_grants") <(grants "$copy") | tr '\n' ' ')"
+  fi
+done
 exit $fail

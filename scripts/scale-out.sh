@@ -61,6 +61,8 @@ CONF
 CREATE EXTENSION workflow_ext;
 ALTER DATABASE wf SET workflow_ext.node_role = 'primary';
 CREATE ROLE wf_repl LOGIN REPLICATION BYPASSRLS PASSWORD '$PASSWORD';
+-- (the extension grants PUBLIC nothing: the initial copy reads as wf_repl)
+GRANT SELECT ON workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow TO wf_repl;
 CREATE PUBLICATION workflow_definitions
     FOR TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow;
 SQL
@@ -76,6 +78,10 @@ ALTER DATABASE wf SET workflow_ext.trusted_role = 'wf_app';
 SELECT configure_shard($k, 2);
 CREATE ROLE wf_app NOLOGIN;
 CREATE ROLE wf_front LOGIN PASSWORD '$PASSWORD' IN ROLE wf_app;
+-- the README's application grant set, verbatim, for the front's role
+CREATE ROLE workflow_app NOLOGIN;
+$(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' README.md)
+GRANT workflow_app TO wf_app;
 CREATE SUBSCRIPTION workflow_definitions_$node
     CONNECTION 'host=127.0.0.1 port=$(port_of primary) dbname=wf user=wf_repl password=$PASSWORD'
     PUBLICATION workflow_definitions;

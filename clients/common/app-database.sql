@@ -20,15 +20,18 @@ REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id
     stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
     job_profile_id_seq, candidate_stage_id_seq FROM PUBLIC;
 
--- README, Security, Privileges: exactly this list.
+-- README, Security, Privileges: exactly this list (the lines between
+-- BEGIN and END application grant set there, given to this role).
 GRANT USAGE ON SCHEMA public TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-      alert, job_workflow, candidate_profile, job_profile, candidate_stage TO :"app_role";
+      alert, job_workflow, candidate_profile, job_profile, rejection_reason, candidate_stage TO :"app_role";
 GRANT SELECT, INSERT ON stage_transition, alert_event TO :"app_role";
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO :"app_role";
-GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules TO :"app_role";
+GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules, stage_visit TO :"app_role";
 GRANT EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
-      shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint) TO :"app_role";
+      shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
+      visible_workflow(bigint, boolean), accept_share(bigint, boolean), decline_share(bigint, boolean),
+      leave_share(bigint, boolean), pending_shares(), transfer_workflow_ownership(bigint, text) TO :"app_role";
 -- (no privilege on any sequence: ids are the engine's)
 
 -- The client's own tables live in a schema of its own, before the extension's

@@ -260,6 +260,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION visible_workflow(bigint, boolean) IS
     'The workflow row if the actor sees it (P0002 otherwise) and, with for_edit, may edit it (42501 otherwise).';
+REVOKE EXECUTE ON FUNCTION visible_workflow(bigint, boolean) FROM PUBLIC;   -- (runs as the owner)
 
 CREATE FUNCTION get_stage_rule(stage_id bigint) RETURNS @extschema@.stage_rule
     LANGUAGE plpgsql STABLE
@@ -429,9 +430,11 @@ BEGIN
             NEW.accepted_at := CASE WHEN NEW.accepted_at IS NOT NULL THEN coalesce(OLD.accepted_at, now()) END;
             NEW.declined_at := CASE WHEN NEW.declined_at IS NOT NULL THEN coalesce(OLD.declined_at, now()) END;
         END IF;
+        NEW.created_at := OLD.created_at;   -- when it was offered: the engine's clock
         RETURN NEW;
     END IF;
-    -- A new share, or one given to someone else.
+    -- A new share, or one given to someone else: offered now.
+    NEW.created_at := now();
     NEW.declined_at := NULL;
     IF NEW.grantee_tenant = NEW.tenant THEN
         NEW.accepted_at := now();
@@ -469,7 +472,7 @@ BEGIN
     RETURN NEW;
 END $$;
 COMMENT ON FUNCTION workflow_share_answer() IS
-    'BEFORE INSERT OR UPDATE trigger on workflow_share: a share across tenants starts as an offer (accepted_at NULL), one within the workflow''s tenant accepted; only the grantee (a tenant administrator for a share with the whole tenant) changes accepted_at or declined_at (42501 not_grantee), stamped now(); 54000 too_many_offers past share_offer_limit() pending offers from one tenant to one grantee. A restore keeps the dumped values.';
+    'BEFORE INSERT OR UPDATE trigger on workflow_share: a share across tenants starts as an offer (accepted_at NULL), one within the workflow''s tenant accepted; only the grantee (a tenant administrator for a share with the whole tenant) changes accepted_at or declined_at (42501 not_grantee), stamped now(); created_at (when it was offered) is stamped too; 54000 too_many_offers past share_offer_limit() pending offers from one tenant to one grantee. A restore keeps the dumped values.';
 CREATE TRIGGER workflow_share_answer BEFORE INSERT OR UPDATE ON workflow_share
     FOR EACH ROW EXECUTE FUNCTION workflow_share_answer();
 
@@ -578,6 +581,10 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pending_shares() IS
     'The offers waiting for the current actor''s answer: shares of other tenants'' workflows with it (and, for a tenant administrator, with its whole tenant) neither accepted nor declined, oldest first, with the workflow''s name, tenant and owner (nothing else of it shows before acceptance). At most share_offer_limit() per sharing tenant.';
+-- These run as the tables' owner for whatever actor the session names: the
+-- application role's alone (README: Privileges), like the policy helpers.
+REVOKE EXECUTE ON FUNCTION accept_share(bigint, boolean), decline_share(bigint, boolean),
+    leave_share(bigint, boolean), pending_shares() FROM PUBLIC;
 
 -- The owner column is otherwise immutable (touch_updated_at): the change is
 -- announced to the trigger first.  Runs as the tables' owner, to call that
@@ -618,6 +625,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION transfer_workflow_ownership(bigint, text) IS
     'Makes another actor of the workflow''s tenant its owner (an owner leaving the company). The owner or an administrator of the tenant only (42501); P0002 when the workflow is not visible.';
+REVOKE EXECUTE ON FUNCTION transfer_workflow_ownership(bigint, text) FROM PUBLIC;
 
 CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint)
     RETURNS @extschema@.job_workflow

@@ -18,12 +18,16 @@
  * for: if that visit is over when the row is locked, nothing changes, so a
  * visit advances at most once.  The move's AFTER trigger evaluates the stage
  * it enters in turn, so a chain of auto_advance stages runs nested; it never
- * enters a stage twice (wf_change_auto_entered), so it is bounded by the
- * workflow's length.
+ * enters a stage twice (wf_change_auto_entered), and never twice in one
+ * transaction for one candidate, so it is bounded by the workflow's length
+ * (and its nesting by MAX_CHAIN_DEPTH).
  */
 #include "workflow_ext.h"
 
 #include "catalog/pg_type.h"
+#include "nodes/pg_list.h"
+#include "storage/proc.h"
+#include "utils/memutils.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
@@ -31,6 +35,61 @@
 
 static SPIPlanPtr advance_plan = NULL;
 static Oid	advance_plan_schema = InvalidOid;
+
+/*
+ * Bounds.  A chain runs nested (each move's trigger advances the next), at
+ * most MAX_CHAIN_DEPTH stages in one go, well within the stack; the next
+ * change of the candidate's facts carries it on.  And within one transaction
+ * a candidate is moved into a stage by itself at most once, whatever the
+ * application's triggers (deferred ones included) do in between: so at most
+ * as many moves of its own as the workflow has stages, per transaction.
+ */
+#define MAX_CHAIN_DEPTH 32
+
+typedef struct AutoEntry
+{
+	int64		job_id;
+	int64		candidate_id;
+	int64		stage_id;
+} AutoEntry;
+
+static int	chain_depth = 0;
+static List *entered_this_xact = NIL;	/* AutoEntry, in TopTransactionContext */
+static LocalTransactionId entered_xact = InvalidLocalTransactionId;
+
+static bool
+entered_before(const WfPipelineRow *row, int64 stage_id)
+{
+	ListCell   *lc;
+
+	if (entered_xact != MyProc->lxid)
+	{
+		entered_this_xact = NIL;	/* (the list went with its transaction) */
+		entered_xact = MyProc->lxid;
+		chain_depth = 0;
+	}
+	foreach(lc, entered_this_xact)
+	{
+		AutoEntry  *e = lfirst(lc);
+
+		if (e->job_id == row->job_id && e->candidate_id == row->candidate_id && e->stage_id == stage_id)
+			return true;
+	}
+	return false;
+}
+
+static void
+remember_entry(const WfPipelineRow *row, int64 stage_id)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	AutoEntry  *e = palloc(sizeof(AutoEntry));
+
+	e->job_id = row->job_id;
+	e->candidate_id = row->candidate_id;
+	e->stage_id = stage_id;
+	entered_this_xact = lappend(entered_this_xact, e);
+	MemoryContextSwitchTo(old);
+}
 
 /* The UPDATE that lets the frame's request through the triggers; caller is in SPI. */
 static SPIPlanPtr
@@ -79,7 +138,8 @@ wf_auto_advance(Oid schema, const WfPipelineRow *row, WfFacts *facts)
 	next = wf_stage_lookup(schema, stage->next_stage_id);
 	if (next == NULL || next->archived || !next->has_rule)
 		return;
-	if (wf_change_auto_entered(row->job_id, row->candidate_id, next->id))
+	if (wf_change_auto_entered(row->job_id, row->candidate_id, next->id) ||
+		entered_before(row, next->id) || chain_depth >= MAX_CHAIN_DEPTH)
 		return;
 	if (facts == NULL)
 	{
@@ -105,14 +165,17 @@ wf_auto_advance(Oid schema, const WfPipelineRow *row, WfFacts *facts)
 	args[1] = Int64GetDatum(row->candidate_id);
 	args[2] = CStringGetTextDatum(row->tenant);
 
+	remember_entry(row, next->id);
 	SPI_connect();
 	wf_change_push(&frame);
+	chain_depth++;
 	PG_TRY();
 	{
 		ret = SPI_execute_plan(advance_statement(schema), args, NULL, false, 0);
 	}
 	PG_FINALLY();
 	{
+		chain_depth--;
 		wf_change_pop(&frame);
 	}
 	PG_END_TRY();

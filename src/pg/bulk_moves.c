@@ -110,7 +110,8 @@ classify(const ErrorData *edata, Jsonb **detail)
 	switch (edata->sqlerrcode)
 	{
 		case ERRCODE_NO_DATA_FOUND:
-			return "not_found";
+			/* the engine's "not in the job" only: an application trigger's P0002 is raised */
+			return reason != NULL && strcmp(reason, "candidate_not_found") == 0 ? "not_found" : NULL;
 		case ERRCODE_CHECK_VIOLATION:
 			/* the rule's refusal (a CHECK constraint's has no reason) */
 			return reason != NULL && strcmp(reason, "rule_blocked") == 0 ? "blocked" : NULL;
@@ -122,7 +123,7 @@ classify(const ErrorData *edata, Jsonb **detail)
 			return "stale";
 		case ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE:
 			if (reason == NULL)
-				return NULL;
+				return "refused";		/* an application trigger's refusal of the move */
 			if (strcmp(reason, "not_active") == 0)
 				return "not_active";
 			if (strcmp(reason, "last_stage") == 0)

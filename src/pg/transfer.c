@@ -56,6 +56,36 @@ in_job(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
 	return found;
 }
 
+/*
+ * The caller may take the candidate out of the job: the same rule as
+ * removing it (candidate_stage's DELETE policy): edit rights on the job's
+ * workflow.  A read-only grantee moves candidates but cannot make one leave.
+ */
+static bool
+may_take_out(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
+{
+	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
+	Datum		args[3] = {Int64GetDatum(job_id), Int64GetDatum(candidate_id), CStringGetTextDatum(tenant)};
+	bool		found;
+
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s c WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
+									   "AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
+									   "AND c.tenant OPERATOR(pg_catalog.=) $3 "
+									   "AND ((c.tenant OPERATOR(pg_catalog.=) %s() "
+									   "AND c.workflow_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT %s()))) "
+									   "OR (c.workflow_id, c.tenant) IN (SELECT * FROM %s(true)))",
+									   wf_qualified(schema, "candidate_stage"),
+									   wf_qualified(schema, "current_tenant"),
+									   wf_qualified(schema, "editable_workflow_ids"),
+									   wf_qualified(schema, "shared_pipelines")),
+							  3, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read the pipeline");
+	found = SPI_processed == 1;
+	SPI_finish();
+	return found;
+}
+
 /* Runs sql (args: job, candidate, tenant, stage) with frame pushed; the rows it returned. */
 static uint64
 run_with_frame(WfChangeFrame *frame, const char *sql, int nargs, Datum *args, const char *nulls)
@@ -125,9 +155,16 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("candidate " INT64_FORMAT " is not in job " INT64_FORMAT, candidate_id, from_job),
 				 errdetail_reason("candidate_not_in_job", "\"job_id\": " INT64_FORMAT, from_job)));
+	if (!may_take_out(schema, tenant, from_job, candidate_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("transferring candidate " INT64_FORMAT " out of job " INT64_FORMAT
+						" needs edit rights on the job's workflow", candidate_id, from_job),
+				 errdetail_reason("not_editable", NULL),
+				 errhint("The workflow's owner, a grantee with can_edit or a tenant administrator transfers candidates.")));
 	if (in_job(schema, tenant, to_job, candidate_id))
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("candidate " INT64_FORMAT " is already in job " INT64_FORMAT, candidate_id, to_job),
 				 errdetail_reason("already_in_job", "\"job_id\": " INT64_FORMAT, to_job),
 				 errhint("A row that was transferred or closed stays in its job; remove_candidate() takes it out.")));

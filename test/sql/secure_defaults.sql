@@ -64,6 +64,12 @@ SELECT test_error('SELECT job_tenant(10)') AS job_tenant;
 -- facts read by the engine as the owner: only for a caller who may read them
 SELECT test_error('SELECT candidate_facts(1)') AS candidate_facts;
 SELECT test_error('SELECT move_to_next_stage(1, 10)') AS move;
+-- the functions that run as the owner for whatever actor the session names
+-- (red team round 5: it read another tenant's offers, declined them for its
+-- grantee and gave a workflow away): the application role's alone
+SELECT f AS owner_function, test_error('SELECT ' || f) AS call
+  FROM unnest(ARRAY['pending_shares()', 'accept_share(1)', 'decline_share(1)', 'leave_share(1)',
+                    'transfer_workflow_ownership(1, ''user:mallory'')', 'visible_workflow(1)']) f;
 -- what remains: the pure condition functions
 SELECT condition_matches('{"field": "a", "op": "eq", "value": 1}', '{"a": 1}') AS pure_function;
 RESET ROLE;
@@ -128,6 +134,20 @@ INSERT INTO workflow (name, owner, tenant) VALUES ('forged', 'user:forger', 'org
 RESET ROLE;
 -- history: no direct write, with or without COPY
 SELECT test_error('COPY stage_transition (tenant, job_id, candidate_id, workflow_id, to_stage_id, to_status, actor) FROM PROGRAM ''echo org:a,10,1,1,1,active,user:forger'' WITH (FORMAT csv)') AS copy_history;
+
+-- when a share was offered is the engine's clock too (red team round 5: a
+-- sharer back-dated its offers to sit first in the grantee's list)
+SET ROLE wf_sec_app;
+SET workflow_ext.actor = 'user:ann';
+SET workflow_ext.tenant = 'org:a';
+INSERT INTO workflow_share (workflow_id, grantee_tenant, grantee, created_at)
+VALUES (:wid, 'org:b', 'user:bea', '1970-01-01');
+SELECT created_at > now() - interval '1 hour' AS offered_now FROM workflow_share WHERE grantee = 'user:bea';
+UPDATE workflow_share SET created_at = '2100-01-01' WHERE grantee = 'user:bea';
+SELECT created_at > now() - interval '1 hour' AND created_at <= now() AS still_when_offered
+  FROM workflow_share WHERE grantee = 'user:bea';
+DELETE FROM workflow_share WHERE grantee = 'user:bea';
+RESET ROLE;
 
 \echo '== 6. A restore is the operator''s word: a superuser''s CSV import is an ordinary write'
 SELECT test_stage(:wid, 2) AS s2, test_stage(:wid, 3) AS s3 \gset

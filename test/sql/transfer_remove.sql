@@ -22,6 +22,7 @@ INSERT INTO stage_rule (stage_id, name, condition)
 VALUES (:s2, 'speaks german', '{"field": "german", "op": "eq", "value": true}');
 SELECT share_workflow(:wf, NULL);
 SELECT share_workflow(:sales, NULL);
+SELECT share_workflow(:wf, 'user:cole', true);   -- cole may edit (and so transfer out); the rest read
 SELECT job_id FROM assign_workflow(501, :wf);
 SELECT job_id FROM assign_workflow(502, :wf);
 SELECT job_id FROM assign_workflow(601, :sales);
@@ -131,6 +132,8 @@ BEGIN;
 SET LOCAL workflow_ext.tenant = 'org:tr-acme';
 SET LOCAL workflow_ext.actor = 'user:reader';
 SELECT test_error('SELECT remove_candidate(9, 501)');
+-- nor make the candidate leave by a transfer (red team round 5): the same right as removing
+SELECT test_error('SELECT transfer_candidate(9, 501, 502)');
 DELETE FROM candidate_stage WHERE job_id = 501 AND candidate_id = 9;
 SELECT count(*) AS still_there FROM candidate_stage WHERE job_id = 501 AND candidate_id = 9;
 COMMIT;
