@@ -557,6 +557,9 @@ DROP SCHEMA workflow_ext_update_0_3_0 CASCADE;
 -- ----------------------------------------------------------- 90_dump
 -- @install 90_dump
 
+-- ---------------------------------------------------- 93_object_comments
+-- @install 93_object_comments
+
 -- ---------------------------------------------------------- 95_ddl_guard
 -- @install 95_ddl_guard
 
