@@ -6,7 +6,7 @@
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 SET workflow_ext.actor = 'bench';
-TRUNCATE workflow, job_workflow, candidate_profile, stage_transition, alert_event, candidate_stage CASCADE;
+TRUNCATE workflow, job_workflow, candidate_profile, stage_transition, alert_event, candidate_stage RESTART IDENTITY CASCADE;
 TRUNCATE peer.candidate_stage, peer.stage_transition, peer.alert_event;
 -- The writes-floor fixture (writes_fixture.sql) is the move scenario's alone.
 DROP SCHEMA IF EXISTS wfloor CASCADE;
@@ -44,8 +44,10 @@ SELECT c, jsonb_build_object(
   FROM generate_series(1, :candidates) c;
 -- The pipeline, loaded without the triggers (bulk load, like a restore).
 SET session_replication_role = replica;
-INSERT INTO candidate_stage (job_id, candidate_id, workflow_id, stage_id, status)
-SELECT 1 + c % :jobs, c, 1, (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1), 'active'
+-- (ids are the engine's: with its triggers off, the load draws them itself)
+INSERT INTO candidate_stage (id, job_id, candidate_id, workflow_id, stage_id, status)
+SELECT nextval('candidate_stage_id_seq'), 1 + c % :jobs, c, 1,
+       (SELECT id FROM workflow_stage WHERE workflow_id = 1 AND position = 1), 'active'
   FROM generate_series(1, :candidates) c;
 RESET session_replication_role;
 

@@ -49,3 +49,18 @@ CREATE TABLE wfloorfk.alert_event (LIKE public.alert_event INCLUDING ALL,
     FOREIGN KEY (alert_id) REFERENCES public.alert (id) ON DELETE SET NULL);
 INSERT INTO wfloorfk.candidate_stage SELECT * FROM candidate_stage;
 VACUUM ANALYZE wfloorfk.candidate_stage;
+
+-- The extension's ids have no default (its triggers draw them); the copies,
+-- which have no such triggers, draw from the same sequences by default.
+DO $$
+DECLARE
+    s text;
+    t text;
+BEGIN
+    FOREACH s IN ARRAY ARRAY['wfloor', 'seed', 'wfloorfk'] LOOP
+        FOREACH t IN ARRAY ARRAY['candidate_stage', 'stage_transition', 'alert_event'] LOOP
+            EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN id SET DEFAULT nextval(%L)', s, t,
+                           'public.' || t || '_id_seq');
+        END LOOP;
+    END LOOP;
+END $$;
