@@ -51,6 +51,13 @@ def main():
     psql("CREATE ROLE wfbulk LOGIN", db="postgres")
     psql(f"CREATE DATABASE {DB} OWNER wfbulk", db="postgres")
     psql("CREATE EXTENSION workflow_ext")
+    # the README's application grant set (Privileges), verbatim, for wfbulk
+    readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")).read()
+    grants = readme[readme.index("-- BEGIN application grant set"):readme.index("-- END application grant set")]
+    psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'workflow_app') "
+         "THEN CREATE ROLE workflow_app NOLOGIN; END IF; END $$", db="postgres")
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB], input=grants + "\nGRANT workflow_app TO wfbulk;\n",
+                   check=True, capture_output=True, text=True)
     setup = f"""
 SET workflow_ext.tenant = 'org:bench'; SET workflow_ext.actor = 'user:bench';
 INSERT INTO workflow (name) VALUES ('bench');

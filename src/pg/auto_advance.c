@@ -25,7 +25,7 @@
 #include "workflow_ext.h"
 
 #include "catalog/pg_type.h"
-#include "nodes/pg_list.h"
+#include "utils/hsearch.h"
 #include "storage/proc.h"
 #include "utils/memutils.h"
 #include "executor/spi.h"
@@ -54,41 +54,56 @@ typedef struct AutoEntry
 } AutoEntry;
 
 static int	chain_depth = 0;
-static List *entered_this_xact = NIL;	/* AutoEntry, in TopTransactionContext */
+static HTAB *entered_this_xact = NULL;	/* of AutoEntry, in TopTransactionContext */
 static LocalTransactionId entered_xact = InvalidLocalTransactionId;
+
+/* The set of this transaction's own moves (a hash: move_candidates() makes many). */
+static HTAB *
+entered_set(void)
+{
+	if (entered_xact != MyProc->lxid || entered_this_xact == NULL)
+	{
+		HASHCTL		ctl;
+
+		/* (the last one went with its transaction's memory) */
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(AutoEntry);
+		ctl.entrysize = sizeof(AutoEntry);
+		ctl.hcxt = TopTransactionContext;
+		entered_this_xact = hash_create("workflow_ext auto_advance entries", 64, &ctl,
+										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		entered_xact = MyProc->lxid;
+		chain_depth = 0;
+	}
+	return entered_this_xact;
+}
+
+static AutoEntry
+entry_key(const WfPipelineRow *row, int64 stage_id)
+{
+	AutoEntry	key;
+
+	memset(&key, 0, sizeof(key));
+	key.job_id = row->job_id;
+	key.candidate_id = row->candidate_id;
+	key.stage_id = stage_id;
+	return key;
+}
 
 static bool
 entered_before(const WfPipelineRow *row, int64 stage_id)
 {
-	ListCell   *lc;
+	AutoEntry	key = entry_key(row, stage_id);
 
-	if (entered_xact != MyProc->lxid)
-	{
-		entered_this_xact = NIL;	/* (the list went with its transaction) */
-		entered_xact = MyProc->lxid;
-		chain_depth = 0;
-	}
-	foreach(lc, entered_this_xact)
-	{
-		AutoEntry  *e = lfirst(lc);
-
-		if (e->job_id == row->job_id && e->candidate_id == row->candidate_id && e->stage_id == stage_id)
-			return true;
-	}
-	return false;
+	return hash_search(entered_set(), &key, HASH_FIND, NULL) != NULL;
 }
 
 static void
 remember_entry(const WfPipelineRow *row, int64 stage_id)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	AutoEntry  *e = palloc(sizeof(AutoEntry));
+	AutoEntry	key = entry_key(row, stage_id);
 
-	e->job_id = row->job_id;
-	e->candidate_id = row->candidate_id;
-	e->stage_id = stage_id;
-	entered_this_xact = lappend(entered_this_xact, e);
-	MemoryContextSwitchTo(old);
+	(void) hash_search(entered_set(), &key, HASH_ENTER, NULL);
 }
 
 /* The UPDATE that lets the frame's request through the triggers; caller is in SPI. */

@@ -72,31 +72,33 @@ at_xact_event(XactEvent event, void *arg)
 	}
 }
 
+/*
+ * The queue is in order of subtransaction id: a wake-up is queued by the
+ * innermost open subtransaction, and those of closed ones have moved to an
+ * open ancestor, whose id is lower.  So a closing subtransaction's wake-ups
+ * are the queue's tail: constant work per subtransaction, however many
+ * (move_candidates() runs one per candidate).
+ */
 static void
 at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId parent, void *arg)
 {
-	ListCell   *lc;
+	int			n;
 
-	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	if (event != SUBXACT_EVENT_COMMIT_SUB && event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	n = list_length(pending);
+	while (n > 0)
 	{
-		foreach(lc, pending)
-		{
-			PendingWakeUp *w = lfirst(lc);
+		PendingWakeUp *w = list_nth(pending, n - 1);
 
-			if (w->subxact == mine)
-				w->subxact = parent;
-		}
+		if (w->subxact != mine)
+			break;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+			w->subxact = parent;
+		n--;
 	}
-	else if (event == SUBXACT_EVENT_ABORT_SUB)
-	{
-		foreach(lc, pending)
-		{
-			PendingWakeUp *w = lfirst(lc);
-
-			if (w->subxact == mine)
-				pending = foreach_delete_current(pending, lc);
-		}
-	}
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		pending = list_truncate(pending, n);
 }
 
 void
