@@ -43,6 +43,13 @@ def psql(sql, db=DB):
     return r.stdout, r.stderr
 
 
+def readme_grants():
+    """The README's application grant set, verbatim, given to wfapp."""
+    text = open(os.path.join(HERE, "..", "README.md")).read()
+    block = text.split("-- BEGIN application grant set", 1)[1].split("-- END application grant set", 1)[0]
+    return block.replace("workflow_app", "wfapp")
+
+
 APP = """
 SET ROLE wfapp;
 SET workflow_ext.tenant = 'org:acme';
@@ -60,17 +67,8 @@ DO $$ BEGIN
     CREATE ROLE wfapp LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
 END $$;
--- the README's grant set (Security: Privileges)
-GRANT USAGE ON SCHEMA public TO wfapp;
-GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,
-      alert, job_workflow, candidate_profile, job_profile, candidate_stage TO wfapp;
-GRANT SELECT, INSERT ON stage_transition, alert_event TO wfapp;
-GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO wfapp;
-GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules, stage_visit TO wfapp;
-GRANT USAGE ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq,
-      stage_rule_id_seq, alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq,
-      job_profile_id_seq, candidate_stage_id_seq TO wfapp;
-""")
+-- the README's grant set (Privileges), read from README.md
+""" + readme_grants())
     psql(APP + """
 INSERT INTO workflow (name) VALUES ('Bench funnel');
 INSERT INTO workflow_stage (workflow_id, name, position, kind)
@@ -85,7 +83,7 @@ COPY (
   WITH st AS (SELECT position, id FROM workflow_stage),
        steps(k, fpos, tpos) AS (VALUES (0, NULL, 1), (1, 1, 2), (2, 2, 3), (3, 3, 4), (4, 4, 3),
                                        (5, 3, 4), (6, 4, 5), (7, 5, 6), (8, 6, 7), (9, 7, 7))
-  SELECT 'org:acme', j.job, c, (SELECT max(id) FROM workflow),
+  SELECT nextval('stage_transition_id_seq'), 'org:acme', j.job, c, (SELECT max(id) FROM workflow),
          (SELECT id FROM st WHERE position = CASE WHEN s.k = 9 AND c % 10 = 3 THEN 7
                                               WHEN s.k = 9 AND c % 4 = 1 THEN 7 ELSE s.fpos END),
          (SELECT id FROM st WHERE position = CASE WHEN s.k = 9 AND c % 10 = 3 THEN 6
@@ -100,13 +98,13 @@ COPY (
          generate_series(1, j.n) c, steps s
    ORDER BY j.job, c, s.k) TO '{f}' WITH (FORMAT csv);
 SET row_security = off;
-COPY stage_transition (tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
+COPY stage_transition (id, tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
                        from_status, to_status, actor, moved_at) FROM '{f}' WITH (FORMAT csv);
-COPY (SELECT DISTINCT ON (t.job_id, t.candidate_id) t.tenant, t.job_id, t.candidate_id, t.workflow_id,
+COPY (SELECT nextval('candidate_stage_id_seq'), * FROM (SELECT DISTINCT ON (t.job_id, t.candidate_id) t.tenant, t.job_id, t.candidate_id, t.workflow_id,
              t.to_stage_id, t.to_status, t.moved_at, t.id,
              CASE WHEN t.from_stage_id = t.to_stage_id THEN t.id - 1 ELSE t.id END, t.actor
-        FROM stage_transition t ORDER BY t.job_id, t.candidate_id, t.id DESC) TO '{f}' WITH (FORMAT csv);
-COPY candidate_stage (tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at,
+        FROM stage_transition t ORDER BY t.job_id, t.candidate_id, t.id DESC) x) TO '{f}' WITH (FORMAT csv);
+COPY candidate_stage (id, tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at,
                       transition_id, visit_transition_id, added_by) FROM '{f}' WITH (FORMAT csv);
 RESET row_security;
 VACUUM ANALYZE stage_transition;
