@@ -217,7 +217,6 @@ wf_move_candidates_pinned(PG_FUNCTION_ARGS)
 		frame.kind = has_to ? WF_CHANGE_STAGE : WF_CHANGE_NEXT;
 		frame.stage_id = to;
 		frame.reason = reason;
-		frame.defer_notify = true;
 		frame.job_id = job_id;
 		frame.candidate_id = id_null ? 0 : DatumGetInt64(id);
 		values[0] = id;
@@ -263,9 +262,6 @@ wf_move_candidates_pinned(PG_FUNCTION_ARGS)
 		PG_END_TRY();
 		if (moved)
 		{
-			/* queued here, not in the subtransaction, which would then keep its memory */
-			if (frame.notify_kind != NULL)
-				wf_notify(frame.notify_kind, frame.transition_id, frame.alerts_raised);
 			values[1] = CStringGetTextDatum("moved");
 			nulls[2] = true;
 			values[3] = Int64GetDatum(frame.from_stage_id);

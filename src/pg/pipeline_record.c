@@ -181,13 +181,9 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(old_context);
 		}
 	}
-	if (frame != NULL && frame->defer_notify)
-		frame->notify_kind = inserted ? "enter" : entered ? "move"
-			: strcmp(row.status, "transferred") == 0 ? "transfer" : "status";
-	else
-		wf_notify(inserted ? "enter" : entered ? "move"
-				  : strcmp(row.status, "transferred") == 0 ? "transfer" : "status",
-				  row.transition_id, raised);
+	wf_notify(inserted ? "enter" : entered ? "move"
+			  : strcmp(row.status, "transferred") == 0 ? "transfer" : "status",
+			  row.transition_id, raised);
 
 	/*
 	 * Entered (or reopened in) a stage that moves its candidates on by

@@ -36,9 +36,12 @@ visible_job_tenant(Oid schema, int64 job_id)
 	return tenant;
 }
 
-/* Is the candidate in job (of tenant), as the caller sees it? */
+/*
+ * Is the candidate in job (of tenant), as the caller sees it, and its row
+ * meets also (SQL on alias c, or "")?
+ */
 static bool
-in_job(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
+row_exists(Oid schema, const char *tenant, int64 job_id, int64 candidate_id, const char *also)
 {
 	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
 	Datum		args[3] = {Int64GetDatum(job_id), Int64GetDatum(candidate_id), CStringGetTextDatum(tenant)};
@@ -47,8 +50,8 @@ in_job(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
 	SPI_connect();
 	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s c WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
 									   "AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
-									   "AND c.tenant OPERATOR(pg_catalog.=) $3",
-									   wf_qualified(schema, "candidate_stage")),
+									   "AND c.tenant OPERATOR(pg_catalog.=) $3 %s",
+									   wf_qualified(schema, "candidate_stage"), also),
 							  3, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the pipeline");
 	found = SPI_processed == 1;
@@ -56,34 +59,28 @@ in_job(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
 	return found;
 }
 
+static bool
+in_job(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
+{
+	return row_exists(schema, tenant, job_id, candidate_id, "");
+}
+
 /*
  * The caller may take the candidate out of the job: the same rule as
- * removing it (candidate_stage's DELETE policy): edit rights on the job's
- * workflow.  A read-only grantee moves candidates but cannot make one leave.
+ * removing it (candidate_stage's DELETE policy, candidate_stage_remove):
+ * edit rights on the job's workflow.  A read-only grantee moves candidates
+ * but cannot make one leave.
  */
 static bool
 may_take_out(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
 {
-	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
-	Datum		args[3] = {Int64GetDatum(job_id), Int64GetDatum(candidate_id), CStringGetTextDatum(tenant)};
-	bool		found;
-
-	SPI_connect();
-	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s c WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
-									   "AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
-									   "AND c.tenant OPERATOR(pg_catalog.=) $3 "
-									   "AND ((c.tenant OPERATOR(pg_catalog.=) %s() "
-									   "AND c.workflow_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT %s()))) "
-									   "OR (c.workflow_id, c.tenant) IN (SELECT * FROM %s(true)))",
-									   wf_qualified(schema, "candidate_stage"),
-									   wf_qualified(schema, "current_tenant"),
-									   wf_qualified(schema, "editable_workflow_ids"),
-									   wf_qualified(schema, "shared_pipelines")),
-							  3, types, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "workflow_ext: could not read the pipeline");
-	found = SPI_processed == 1;
-	SPI_finish();
-	return found;
+	return row_exists(schema, tenant, job_id, candidate_id,
+					  psprintf("AND ((c.tenant OPERATOR(pg_catalog.=) %s() "
+							   "AND c.workflow_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT %s()))) "
+							   "OR (c.workflow_id, c.tenant) IN (SELECT * FROM %s(true)))",
+							   wf_qualified(schema, "current_tenant"),
+							   wf_qualified(schema, "editable_workflow_ids"),
+							   wf_qualified(schema, "shared_pipelines")));
 }
 
 /* Runs sql (args: job, candidate, tenant, stage) with frame pushed; the rows it returned. */

@@ -236,9 +236,6 @@ typedef struct WfChangeFrame
 	bool		recorded;		/* the AFTER trigger wrote the history */
 	int			alerts_raised;
 	Jsonb	   *warnings;		/* in result_context, or NULL */
-	bool		defer_notify;	/* the caller sends the NOTIFY (move_candidates:
-								 * outside the candidate's subtransaction) */
-	const char *notify_kind;	/* set instead of notifying when deferred */
 	MemoryContext result_context;
 	struct WfChangeFrame *outer;
 } WfChangeFrame;
