@@ -118,12 +118,8 @@ class CandidateStage < ApplicationRecord
   # Every column on UPDATE, transition_id (the optimistic lock) among them.
   self.partial_writes = false
 
-  # Rails 6.1 has one switch for INSERT and UPDATE; a new pipeline row names
-  # only the columns given (the triggers fill workflow, stage, tenant and
-  # the stamps), as partial_inserts = true would in Rails 7.
-  private def attribute_names_for_partial_writes
-    new_record? ? changed_attribute_names_to_save : super
-  end
+  # (Rails 6.1 has one switch for INSERT and UPDATE: a new row is inserted
+  # with every column too, NULL for those the triggers fill, which they do.)
 end
 
 # The same table with Rails' default (partial writes): only changed columns.
@@ -266,7 +262,7 @@ def sqlstate(e)
 end
 
 # ---- 2. full-row writes and the stale check -------------------------------
-check("a new pipeline row names only its ids; the triggers fill workflow, first stage and stamps") do
+check("a full-row INSERT of a new pipeline row (NULLs but for its ids): the triggers fill workflow, first stage and stamps") do
   ApplicationRecord.as_actor(ANN) do
     r = CandidateStage.find_by!(job_id: 1234, candidate_id: 456)
     [r.stage_id, r.status, r.added_by, r.transition_id.nil?] == [stages[0].id, "active", ANN, false]
