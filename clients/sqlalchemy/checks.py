@@ -373,5 +373,25 @@ def consecutive_moves_one_session():
 check("consecutive changes of one object in a session need no refresh: each UPDATE returned the new transition_id",
       consecutive_moves_one_session)
 
+
+
+def read_after_commit():
+    s = Session(engine, future=True)
+    with s.begin():
+        s.execute(text("SELECT set_config('workflow_ext.actor', :a, true)"), {"a": ANN})
+        row = s.execute(select(CandidateStage).filter_by(job_id=JOB, candidate_id=456)).scalar_one()
+    try:
+        row.stage_id                                  # expired by the commit: a new transaction
+        return False
+    except Exception as e:
+        print("# %s" % str(e).splitlines()[0])
+        return sqlstate(e) == "42501"
+    finally:
+        s.close()
+
+
+check("after the commit, a read of the expired object is a new transaction without the actor: refused (42501)",
+      read_after_commit)
+
 print("# %d passed, %d failed" % (passed, failed))
 sys.exit(0 if failed == 0 else 1)
