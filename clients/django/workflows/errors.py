@@ -8,7 +8,7 @@ replaced by the same body (wfapi/urls.py handler404, handler500).
 code: DRF's code for a request refused before the database ("invalid",
 "invalid_id", "parse_error", "not_found", "method_not_allowed",
 "not_authenticated", "permission_denied", "unsupported_media_type",
-"not_acceptable", "unknown_user", "stale_expected_stage"), the SQLSTATE
+"not_acceptable", "server_error"), the SQLSTATE
 for an error of the database.  reason: the extension's JSON DETAIL reason (and
 its other members: stage_id, failed, path, ...); for PostgreSQL's own errors
 (a CHECK, a unique key, row-level security) a reason of ours and a text of

@@ -12,13 +12,14 @@ from django_filters import rest_framework as filters
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.schemas.openapi import AutoSchema
 
 from .actor import ActorMixin
 from .errors import ApiError
 from .ids import BigIdFilter
 from .models import AlertEvent, CandidateStage, JobWorkflow, StageTransition, WorkflowStage
 from .serializers import (AlertEventSerializer, BulkMoveSerializer, CandidateSerializer,
-                          CardSerializer, EventsQuerySerializer, FactsSerializer,
+                          CardSerializer, EmptySerializer, EventsQuerySerializer, JobSerializer, FactsSerializer,
                           FunnelQuerySerializer, MoveOneSerializer, ReopenSerializer,
                           RemoveSerializer, StatusSerializer, TransferSerializer,
                           TransitionSerializer)
@@ -65,7 +66,9 @@ def valid(serializer_class, data):
 
 
 class JobView(ActorMixin, generics.GenericAPIView):
+    """One object (or one call): no page, no filters."""
     pagination_class = None
+    filter_backends = []
 
 
 class JobFilter(filters.FilterSet):
@@ -76,6 +79,7 @@ class JobList(ActorMixin, generics.ListAPIView):
     """GET jobs/: the jobs the user sees (job_workflow), with their workflow
     and how many candidates stand in each."""
     filterset_class = JobFilter
+    serializer_class = JobSerializer
 
     def get_queryset(self):
         return JobWorkflow.objects.select_related("workflow").order_by("job_id", "id")
@@ -98,6 +102,7 @@ class JobList(ActorMixin, generics.ListAPIView):
 class JobDetail(JobView):
     """GET jobs/<job_id>/: the job, its workflow and its stages in order
     (archived ones flagged: candidates may still stand in them)."""
+    serializer_class = JobSerializer
 
     def get(self, request, job_id):
         job = job_row(job_id)
@@ -164,25 +169,46 @@ class MoveCandidate(JobView):
     def post(self, request, job_id, candidate_id):
         v = valid(MoveOneSerializer, request.data)
         to_stage, expected, reason = v.get("to_stage_id"), v.get("expected_stage_id"), v.get("reason")
-        if to_stage is None:
-            if reason is not None:
-                call("SELECT set_config('workflow_ext.reason', %s, true)", [reason])
+        if to_stage is None and reason is None:
             row = call("SELECT * FROM move_to_next_stage(%s, %s, %s)", [candidate_id, job_id, expected],
                        json_columns=["warnings"])[0]
-        else:
-            if expected is not None:
-                current = call("SELECT stage_id FROM candidate_stage WHERE job_id = %s AND candidate_id = %s "
-                               "AND tenant = pipeline_tenant(%s, %s) FOR UPDATE",
-                               [job_id, candidate_id, job_id, candidate_id])
-                if current and current[0]["stage_id"] != expected:
-                    raise ApiError(409, "stale_expected_stage",
-                                   "candidate %d is in stage %d, not in stage %d"
-                                   % (candidate_id, current[0]["stage_id"], expected),
-                                   reason="stale_expected_stage", stage_id=current[0]["stage_id"],
-                                   expected_stage_id=expected)
+            return Response(row)
+        if expected is not None:
+            self.check_expected(job_id, candidate_id, expected)
+        if to_stage is not None:
             row = call("SELECT * FROM move_to_stage(%s, %s, %s, %s)",
                        [candidate_id, job_id, to_stage, reason], json_columns=["warnings"])[0]
-        return Response(row)
+            return Response(row)
+        # The next stage with a reason: move_to_next_stage() takes none, so the
+        # single move's own code through move_candidates(), which records it; a
+        # refusal (nothing changed) is raised again by move_to_next_stage() with
+        # its message and DETAIL.
+        row = call("SELECT * FROM move_candidates(%s, ARRAY[%s]::bigint[], NULL, %s)",
+                   [job_id, candidate_id, reason], json_columns=["detail"])[0]
+        if row["outcome"] != "moved":
+            row = call("SELECT * FROM move_to_next_stage(%s, %s)", [candidate_id, job_id],
+                       json_columns=["warnings"])[0]
+            return Response(row)
+        name = call("SELECT name FROM workflow_stage WHERE id = %s", [row["to_stage_id"]])
+        return Response({"job_id": job_id, "candidate_id": candidate_id,
+                         "from_stage_id": row["from_stage_id"], "to_stage_id": row["to_stage_id"],
+                         "to_stage_name": name[0]["name"] if name else None,
+                         "transition_id": row["transition_id"],
+                         "alerts_raised": row["detail"].get("alerts_raised", 0),
+                         "warnings": row["detail"].get("warnings", [])})
+
+    @staticmethod
+    def check_expected(job_id, candidate_id, expected):
+        """expected_stage_id with a target or a reason: the row locked, then compared (409)."""
+        current = call("SELECT stage_id FROM candidate_stage WHERE job_id = %s AND candidate_id = %s "
+                       "AND tenant = pipeline_tenant(%s, %s) FOR UPDATE",
+                       [job_id, candidate_id, job_id, candidate_id])
+        if current and current[0]["stage_id"] != expected:
+            raise ApiError(409, "55000",
+                           "candidate %d is in stage %d, not in stage %d"
+                           % (candidate_id, current[0]["stage_id"], expected),
+                           reason="stale_expected_stage", stage_id=current[0]["stage_id"],
+                           expected_stage_id=expected)
 
 
 class BulkMove(JobView):
@@ -209,6 +235,16 @@ class StatusChange(JobView):
         call("SELECT 1 FROM %s(%%s, %%s, %%s, %%s)" % self.function,
              [candidate_id, job_id, v.get("reason"), v.get("reason_code")])
         return Response(card(request, job_id, candidate_id))
+
+
+class Reject(StatusChange):
+    function = "reject_candidate"
+    schema = AutoSchema(operation_id_base="Rejection")
+
+
+class Withdraw(StatusChange):
+    function = "withdraw_candidate"
+    schema = AutoSchema(operation_id_base="Withdrawal")
 
 
 class Reopen(JobView):
@@ -260,6 +296,10 @@ class JobHistory(ActorMixin, generics.ListAPIView):
         return rows.order_by("id")
 
 
+class CandidateHistory(JobHistory):
+    schema = AutoSchema(operation_id_base="CandidateTransition")
+
+
 class JobFunnel(JobView):
     """GET jobs/<job_id>/funnel/?since=&until=: pipeline_funnel(job), times in seconds."""
     serializer_class = FunnelQuerySerializer
@@ -280,6 +320,7 @@ class JobFunnel(JobView):
 class JobFacts(JobView):
     """GET jobs/<job_id>/facts/: the job's facts (job_profile); PUT {attributes}: replaces them."""
     serializer_class = FactsSerializer
+    schema = AutoSchema(operation_id_base="JobFacts")
 
     def get(self, request, job_id):
         job = job_row(job_id)
@@ -300,6 +341,7 @@ class CandidateFacts(JobView):
     """GET candidates/<candidate_id>/facts/: candidate_facts(id), what rules read;
     PUT {attributes}: the candidate's profile (candidate_profile) in the user's organization."""
     serializer_class = FactsSerializer
+    schema = AutoSchema(operation_id_base="CandidateFacts")
 
     def get(self, request, candidate_id):
         facts = call("SELECT candidate_facts(%s) AS f", [candidate_id], json_columns=["f"])[0]["f"]
@@ -318,6 +360,7 @@ class ApplicationFacts(JobView):
     {candidate, application, job}, every source a rule of the job reads;
     PUT {attributes}: the application's facts (candidate_stage.attributes)."""
     serializer_class = FactsSerializer
+    schema = AutoSchema(operation_id_base="ApplicationFacts")
 
     def get(self, request, job_id, candidate_id):
         card(request, job_id, candidate_id)
@@ -365,9 +408,10 @@ class AlertEventDetail(ActorMixin, generics.RetrieveAPIView):
 class AcknowledgeAlert(JobView):
     """POST alert-events/<alert_event_id>/acknowledge/: acknowledge_alert(); 200, the event
     (409 already_acknowledged)."""
-    serializer_class = None
+    serializer_class = EmptySerializer
 
     def post(self, request, alert_event_id):
+        valid(EmptySerializer, request.data or {})
         call("SELECT 1 FROM acknowledge_alert(%s)", [alert_event_id])
         return Response(AlertEventSerializer(AlertEvent.objects.get(pk=alert_event_id)).data)
 

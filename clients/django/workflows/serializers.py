@@ -157,6 +157,20 @@ class WorkflowShareSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class EmptySerializer(Strict):
+    """A POST that takes no body: any field is unknown (400)."""
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    workflow_id = serializers.IntegerField()
+    workflow_name = serializers.CharField()
+    tenant = serializers.CharField()
+    assigned_at = serializers.DateTimeField()
+    assigned_by = serializers.CharField()
+    candidates = serializers.IntegerField()
+
+
 class CloneSerializer(Strict):
     name = serializers.CharField(max_length=200, trim_whitespace=False)
 
@@ -210,8 +224,13 @@ class FunnelQuerySerializer(Strict):
 
 
 class EventsQuerySerializer(Strict):
-    cursor = serializers.RegexField(r"^[0-9]+:[0-9]+:[0-9]+$", required=False, max_length=80)
+    cursor = serializers.RegexField(r"^[0-9]{1,19}:[0-9]{1,19}:[0-9]{1,19}$", required=False)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000)
+
+    def validate_cursor(self, value):
+        if any(int(part) > 2 ** 63 - 1 for part in value.split(":")):
+            raise serializers.ValidationError("a cursor's parts are bigints")
+        return value
 
 
 class CardSerializer(serializers.Serializer):

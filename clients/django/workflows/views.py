@@ -10,7 +10,7 @@ import json
 from django.contrib.auth.models import User
 from django.db import DatabaseError, connection
 from django_filters import rest_framework as filters
-from rest_framework import status, viewsets
+from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -24,7 +24,7 @@ from .models import (Alert, CandidateStage, RejectionReason, StageRule, StageWit
                      Workflow, WorkflowShare, WorkflowStage, WorkflowWithStages,
                      insert_returning)
 from .serializers import (AlertSerializer, AssignSerializer, CandidateStageSerializer,
-                          CloneSerializer, MoveSerializer, RejectionReasonSerializer,
+                          CloneSerializer, EmptySerializer, MoveSerializer, RejectionReasonSerializer,
                           ReorderSerializer, RuleSerializer, ShareSerializer,
                           StageSerializer, StageWithRulesSerializer, WorkflowSerializer,
                           WorkflowShareSerializer, WorkflowWithStagesSerializer)
@@ -51,6 +51,11 @@ def created(request, data, route, *args):
     """201 with Location: the new object's URL."""
     return Response(data, status=status.HTTP_201_CREATED,
                     headers={"Location": reverse(route, args=args, request=request)})
+
+
+def no_body(request):
+    """A POST that takes no body: 400 for any field sent."""
+    EmptySerializer(data=request.data or {}).is_valid(raise_exception=True)
 
 
 def user_of_actor(actor):
@@ -104,6 +109,7 @@ class StageAlertsView(ActorMixin, APIView):
 
 class MoveToNextStageView(ActorMixin, APIView):
     """PATCH move-to-nextstage/ {candidate_id, job_id[, expected_stage_id]}: move_to_next_stage()."""
+    serializer_class = MoveSerializer
 
     def patch(self, request):
         move = MoveSerializer(data=request.data)
@@ -123,6 +129,8 @@ class ExtensionViewSet(ActorMixin, viewsets.ModelViewSet):
     and report a row RLS filtered out of the write as 403."""
     model = None
     route = None            # the detail route's name, for Location
+    filterset_class = None
+    lookup_value_regex = "-?[0-9]+"     # not digits: no route (404); out of bigint: 400
 
     def get_queryset(self):
         return self.model.objects.order_by("id")
@@ -181,7 +189,7 @@ class WorkFlowViewSet(ExtensionViewSet):
         super().update(request, *args, **kwargs)
         return Response(self.with_stages(kwargs["pk"]))
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=AssignSerializer)
     def assign(self, request, pk=None):
         """Assign this workflow to a job: assign_workflow(job_id, workflow_id)."""
         body = AssignSerializer(data=request.data)
@@ -189,21 +197,27 @@ class WorkFlowViewSet(ExtensionViewSet):
         row = call("SELECT * FROM assign_workflow(%s, %s)", [body.validated_data["job_id"], pk])[0]
         return Response(row)
 
-    @action(detail=True, methods=["post", "delete"], serializer_class=ShareSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
     def share(self, request, pk=None):
-        """The seed's share: POST {user_id | username, can_edit} shares, DELETE with
-        the same body unshares.  workflows/<id>/shares/ is the resource to use."""
+        """The seed's share: POST {user_id | username, can_edit} shares (DELETE
+        with the same body unshares).  workflows/<id>/shares/ is the resource to use."""
         body = ShareSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = body.validated_data["user"]
         grantee, grantee_tenant = actor_of(user), tenant_of(user)
-        if request.method == "DELETE":
-            call("SELECT unshare_workflow(%s, %s, %s)", [pk, grantee, grantee_tenant])
-            return Response(status=status.HTTP_204_NO_CONTENT)
         call("SELECT share_workflow(%s, %s, %s, %s)",
              [pk, grantee, body.validated_data["can_edit"], grantee_tenant])
         return Response({"workflow_id": int(pk), "grantee": grantee,
                          "can_edit": body.validated_data["can_edit"]})
+
+    @share.mapping.delete
+    def unshare(self, request, pk=None):
+        """The seed's unshare: DELETE workflows/<id>/share/ {user_id | username}."""
+        body = ShareSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = body.validated_data["user"]
+        call("SELECT unshare_workflow(%s, %s, %s)", [pk, actor_of(user), tenant_of(user)])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"], serializer_class=CloneSerializer)
     def clone(self, request, pk=None):
@@ -221,37 +235,22 @@ class WorkFlowViewSet(ExtensionViewSet):
         call("SELECT reorder_stages(%s, %s::bigint[])", [pk, body.validated_data["stage_ids"]])
         return Response(self.with_stages(pk))
 
-    @action(detail=True, methods=["post"], serializer_class=None)
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def archive(self, request, pk=None):
         """archive_workflow(id)."""
+        no_body(request)
         call("SELECT 1 FROM archive_workflow(%s)", [pk])
         return Response(self.with_stages(pk))
 
-    @action(detail=True, methods=["post"], serializer_class=None)
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def unarchive(self, request, pk=None):
         """unarchive_workflow(id)."""
+        no_body(request)
         call("SELECT 1 FROM unarchive_workflow(%s)", [pk])
         return Response(self.with_stages(pk))
 
-    @action(detail=True, methods=["get", "post"], url_path="shares",
-            serializer_class=ShareSerializer)
-    def shares(self, request, pk=None):
-        """GET: the workflow's shares (those the user may see: an owner's or an
-        administrator's); POST {username, can_edit}: share_workflow() with that
-        user in its organization; 201, Location of the share."""
-        if request.method == "GET":
-            return self.get_paginated_response(
-                [share_row(s) for s in self.paginate_queryset(shares_of(pk))])
-        body = ShareSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        user = body.validated_data["user"]
-        grantee, grantee_tenant = actor_of(user), tenant_of(user)
-        call("SELECT share_workflow(%s, %s, %s, %s)",
-             [pk, grantee, body.validated_data["can_edit"], grantee_tenant])
-        share = shares_of(pk).get(grantee=grantee, grantee_tenant=grantee_tenant)
-        return created(request, share_row(share), "workflow-share-detail", pk, share.pk)
 
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], serializer_class=EmptySerializer)
     def offers(self, request):
         """Shares offered to the user and not answered yet: pending_shares()
         (every user is a tenant of its own here, so every share is an offer)."""
@@ -259,21 +258,24 @@ class WorkFlowViewSet(ExtensionViewSet):
                     "FROM pending_shares()", [])
         return self.get_paginated_response(self.paginate_queryset(rows))
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def accept(self, request, pk=None):
         """Accept a share offered to the user: accept_share(id) (404 when none)."""
+        no_body(request)
         call("SELECT accept_share(%s)", [pk])
         return Response({"workflow_id": int(pk), "accepted": True})
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def decline(self, request, pk=None):
         """Decline an offer: decline_share(id); sharing it again does not reopen it."""
+        no_body(request)
         call("SELECT decline_share(%s)", [pk])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def leave(self, request, pk=None):
         """Give up an accepted share: leave_share(id)."""
+        no_body(request)
         call("SELECT leave_share(%s)", [pk])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -290,9 +292,40 @@ def share_row(share):
         "declined": share.declined_at is not None, "created_at": share.created_at}).data
 
 
-class WorkflowShareView(ActorMixin, APIView):
+class WorkflowSharesView(ActorMixin, generics.GenericAPIView):
+    """GET workflows/<id>/shares/: the workflow's shares (those the user may
+    see: an owner's or an administrator's); POST {username, can_edit}:
+    share_workflow() with that user, in its organization; 201, Location of the share."""
+    serializer_class = ShareSerializer
+    filter_backends = []
+
+    def visible(self, workflow_id):
+        if not Workflow.objects.filter(pk=workflow_id).exists():
+            raise ApiError(404, "not_found", "workflow %d not found" % workflow_id,
+                           reason="workflow_not_found", workflow_id=workflow_id)
+
+    def get(self, request, workflow_id):
+        self.visible(workflow_id)
+        return self.get_paginated_response(
+            [share_row(s) for s in self.paginate_queryset(shares_of(workflow_id))])
+
+    def post(self, request, workflow_id):
+        body = ShareSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.visible(workflow_id)
+        user = body.validated_data["user"]
+        grantee, grantee_tenant = actor_of(user), tenant_of(user)
+        call("SELECT share_workflow(%s, %s, %s, %s)",
+             [workflow_id, grantee, body.validated_data["can_edit"], grantee_tenant])
+        share = shares_of(workflow_id).get(grantee=grantee, grantee_tenant=grantee_tenant)
+        return created(request, share_row(share), "workflow-share-detail", workflow_id, share.pk)
+
+
+class WorkflowShareView(ActorMixin, generics.GenericAPIView):
     """GET workflows/<id>/shares/<share_id>/: one share; DELETE: unshare_workflow()."""
     serializer_class = WorkflowShareSerializer
+    pagination_class = None
+    filter_backends = []
 
     def share(self, workflow_id, share_id):
         share = shares_of(workflow_id).filter(pk=share_id).first()
@@ -325,15 +358,17 @@ class WorkFlowStageViewSet(ExtensionViewSet):
     def stage(self, pk):
         return StageWithRulesSerializer(StageWithRules.objects.get(pk=pk)).data
 
-    @action(detail=True, methods=["post"], serializer_class=None)
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def archive(self, request, pk=None):
         """archive_stage(id): no candidate enters it any more."""
+        no_body(request)
         call("SELECT 1 FROM archive_stage(%s)", [pk])
         return Response(self.stage(pk))
 
-    @action(detail=True, methods=["post"], serializer_class=None)
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
     def unarchive(self, request, pk=None):
         """unarchive_stage(id)."""
+        no_body(request)
         call("SELECT 1 FROM unarchive_stage(%s)", [pk])
         return Response(self.stage(pk))
 
@@ -379,6 +414,7 @@ class CandidateStageViewSet(ActorMixin, viewsets.ModelViewSet):
     like move-to-nextstage (23514, 55000, 40001 for a stale transition_id)."""
     serializer_class = CandidateStageSerializer
     filterset_class = PipelineFilter
+    lookup_value_regex = "-?[0-9]+"
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
