@@ -33,4 +33,5 @@ The API is on http://127.0.0.1:$port/ (PostgreSQL on port $PGPORT, dropped on ex
 In a browser: http://127.0.0.1:$port/api-auth/login/ (ann / ann), then http://127.0.0.1:$port/jobs/;
 the OpenAPI schema: http://127.0.0.1:$port/schema/
 MSG
-exec /usr/bin/python3 manage.py runserver "127.0.0.1:$port" --noreload
+# --insecure: the browsable API's CSS and JavaScript from Django's staticfiles (DEBUG is off)
+exec /usr/bin/python3 manage.py runserver "127.0.0.1:$port" --noreload --insecure

@@ -24,6 +24,8 @@ class ApiTestCase(SimpleTestCase):
 
     def ok(self, response, code=200):
         self.assertEqual(response.status_code, code, getattr(response, "data", response))
+        if code == 201:                                     # every 201 says where the new object is
+            self.assertTrue(response["Location"].startswith("http://testserver/"), response)
         return response.json() if response.content else None
 
     def items(self, response):
