@@ -333,3 +333,19 @@ class Conventions(OrgTestCase):
         body = self.ok(self.api.patch("/workflows/%d/" % b["wf"], {"name": " "}, format="json"), 400)
         self.assertEqual((body["reason"], body["constraint"]), ("check_constraint", "workflow_name_check"))
         self.assertNotIn("violates", body["detail"])
+
+
+class Administrators(OrgTestCase):
+    def test_an_administrator_of_the_organization_sees_and_edits_every_workflow(self):
+        b = self.board()
+        ada = client_for(make_user("ada", self.org, is_admin=True))
+        self.ok(self.cole_api.get("/workflows/%d/" % b["wf"]), 404)            # a colleague: not shared
+        self.assertEqual([j["id"] for j in self.items(ada.get("/jobs/"))], [b["job"]])
+        self.assertEqual(self.ok(ada.patch("/workflows/%d/" % b["wf"], {"description": "ada's"},
+                                           format="json"))["description"], "ada's")
+        listed = self.items(ada.get("/workflows/%d/shares/" % b["wf"]))
+        self.assertEqual(listed, [])
+        # an administrator of another organization is not one of this one
+        other_admin = client_for(make_user("olga", "not-" + self.org, is_admin=True))
+        self.ok(other_admin.get("/workflows/%d/" % b["wf"]), 404)
+        self.ok(other_admin.get("/jobs/%d/" % b["job"]), 404)
