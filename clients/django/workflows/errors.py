@@ -26,6 +26,7 @@ reaches the client.  A ValidationError adds "errors": {field: [messages]}.
   54000 program_limit_exceeded               409
   22023 invalid_parameter_value              400  path (the JSON path), path_detail
   42501 insufficient_privilege               403
+  22P05, 22P02, 22003 (a value PostgreSQL cannot store)  400  reason invalid_value
 anything else is a 500 (logged with its traceback, body {"detail", "code": "server_error"})."""
 import json
 import logging
@@ -51,6 +52,10 @@ STATUS_BY_SQLSTATE = {
     "54000": status.HTTP_409_CONFLICT,
     "22023": status.HTTP_400_BAD_REQUEST,
     "42501": status.HTTP_403_FORBIDDEN,
+    # values PostgreSQL cannot store, which DRF's types let through (a NUL in a JSON string)
+    "22P05": status.HTTP_400_BAD_REQUEST,
+    "22P02": status.HTTP_400_BAD_REQUEST,
+    "22003": status.HTTP_400_BAD_REQUEST,
 }
 
 # PostgreSQL's own errors (no JSON DETAIL of the extension): our reason and text.
@@ -65,6 +70,9 @@ OWN_TEXT = {
     "21000": ("ambiguous", "the id names more than one row"),
     "54000": ("limit", "a limit was reached"),
     "22023": ("invalid_parameter_value", "an argument is not valid"),
+    "22P05": ("invalid_value", "a value cannot be stored (a NUL character in a text?)"),
+    "22P02": ("invalid_value", "a value is not valid for its type"),
+    "22003": ("invalid_value", "a number is out of range"),
 }
 
 

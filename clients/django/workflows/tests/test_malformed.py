@@ -212,6 +212,21 @@ class Malformed(SimpleTestCase):
                                            (what, name, value))
                         self.assertIn(name, body["errors"], (what, name, value))
 
+    def test_values_postgresql_cannot_store_are_400(self):
+        api = client_for(self.ann)
+        nul = {"a": "x\u0000y"}
+        for method, template, body in [
+                ("put", "/candidates/{candidate_id}/facts/", {"attributes": nul}),
+                ("put", "/jobs/{job_id}/facts/", {"attributes": nul}),
+                ("put", "/jobs/{job_id}/candidates/{candidate_id}/facts/", {"attributes": nul}),
+                ("patch", "/stages/{pk}/", {"config": nul}),
+                ("patch", "/alerts/{pk}/", {"value": "x\u0000y"})]:
+            body = self.expect(self.send(api, method, self.url(template), body), 400, "22P05", (method, template))
+            self.assertEqual(body["reason"], "invalid_value")
+        for template in ("/workflows/", "/rejection-reasons/"):
+            body = self.expect(api.post(template, {"name": "a\u0000b", "code": "a\u0000", "label": "x",
+                                                   "kind": "rejected"}, format="json"), 400, "invalid", template)
+
     def test_bad_query_parameters_are_400(self):
         api = client_for(self.ann)
         for template, params in FILTERS.items():
