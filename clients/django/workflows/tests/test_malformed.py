@@ -196,6 +196,7 @@ class Malformed(SimpleTestCase):
                 what = (method, template)
                 body = self.expect(self.send(api, method, url, raw='{"candidate_id": '), 400, "parse_error", what)
                 body = self.expect(self.send(api, method, url, raw='[1, 2]'), 400, "invalid", what)
+                body = self.expect(self.send(api, method, url, raw='[' * 50000), 400, "parse_error", what)
                 body = self.expect(self.send(api, method, url, {"bogus_field": 1}), 400, "invalid", what)
                 self.assertEqual(list(body["errors"]), ["bogus_field"], what)
                 ser = serializer_of(callback, method)
