@@ -14,11 +14,14 @@ packages=(
   zip unzip
   libre2-dev libicu-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev gnuplot-nox
   clang libclang-rt-14-dev
-  # clients/: the Django REST API (Django 3.2, DRF 3.14, psycopg2) and pg_cron for the SLA sweep
+  # clients/: the Django REST API (Django 3.2, DRF 3.14, psycopg2; django-filter for its filters,
+  # uritemplate and PyYAML for its OpenAPI schema, PgBouncer for its test behind a pooler)
+  # and pg_cron for the SLA sweep
   python3-django python3-djangorestframework python3-psycopg2 postgresql-15-cron
   # clients/rails (ActiveRecord 6.1 in a one-file Rails app), clients/sqlalchemy (SQLAlchemy 1.4),
   # clients/database (LISTEN through PgBouncer)
   ruby ruby-railties ruby-activerecord ruby-pg rake python3-sqlalchemy pgbouncer
+  python3-django-filters python3-uritemplate python3-yaml
   # scale-out (make scale-check, docs/scale-out.md): the PL/Proxy front
   postgresql-15-plproxy
 )

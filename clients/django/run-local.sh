@@ -3,7 +3,8 @@
 #   clients/django/run-local.sh          # then, in another terminal, the README's curl lines
 # Ctrl-C stops the server and drops the cluster.  Needs workflow_ext installed
 # (scripts/setup.sh, or make install) and Debian's python3-django,
-# python3-djangorestframework, python3-psycopg2 (scripts/setup.sh installs them).
+# python3-djangorestframework, python3-psycopg2, python3-django-filters,
+# python3-uritemplate, python3-yaml (scripts/setup.sh installs them).
 # PORT (default 8000) picks the API's port; the cluster gets a free one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +28,10 @@ The API is on http://127.0.0.1:$port/ (PostgreSQL on port $PGPORT, dropped on ex
        -d '{"candidate_id": 456, "job_id": 1234}' http://127.0.0.1:$port/move-to-nextstage/
   curl -X PATCH -H 'Authorization: Token ann-demo-token' -H 'Content-Type: application/json' \\
        -d '{"candidate_id": 789, "job_id": 1234}' http://127.0.0.1:$port/move-to-nextstage/   # 409, failed leaves
-  curl -H 'Authorization: Token bob-demo-token' http://127.0.0.1:$port/workflows/               # bob sees []
+  curl -H 'Authorization: Token ann-demo-token' http://127.0.0.1:$port/jobs/1234/pipeline/
+  curl -H 'Authorization: Token bob-demo-token' http://127.0.0.1:$port/workflows/               # bob: count 0
+In a browser: http://127.0.0.1:$port/api-auth/login/ (ann / ann), then http://127.0.0.1:$port/jobs/;
+the OpenAPI schema: http://127.0.0.1:$port/schema/
 MSG
-exec /usr/bin/python3 manage.py runserver "127.0.0.1:$port" --noreload
+# --insecure: the browsable API's CSS and JavaScript from Django's staticfiles (DEBUG is off)
+exec /usr/bin/python3 manage.py runserver "127.0.0.1:$port" --noreload --insecure

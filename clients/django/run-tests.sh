@@ -3,7 +3,10 @@
 # throwaway cluster, e.g.  pg_virtualenv -t -v 15 clients/django/run-tests.sh
 # (any PG* environment naming a superuser works).  Needs workflow_ext
 # installed (make install) and Debian's python3-django,
-# python3-djangorestframework, python3-psycopg2.  Ends with "# N passed, M failed".
+# python3-djangorestframework, python3-psycopg2, python3-django-filters,
+# python3-uritemplate, python3-yaml and pgbouncer (test_pgbouncer starts one in
+# front of the cluster, as user postgres when run as root).  Ends with
+# "# N passed, M failed".
 # Test labels may follow (default: workflows), e.g. workflows.tests.test_orm.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

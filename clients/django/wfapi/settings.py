@@ -13,8 +13,10 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
     "workflows",
 ]
 MIDDLEWARE = [
@@ -24,7 +26,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 ROOT_URLCONF = "wfapi.urls"
-TEMPLATES = []
+# The browsable API (Accept: text/html, ?format=api) and the login page of
+# api-auth/ render Django templates.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ],
+        },
+    }
+]
+STATIC_URL = "/static/"
+LOGIN_REDIRECT_URL = "/jobs/"
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -40,7 +57,12 @@ DATABASES = {
         # One transaction per request: the actor is set with SET LOCAL inside it
         # (workflows/actor.py), and an error rolls the whole request back.
         "ATOMIC_REQUESTS": True,
-        "OPTIONS": {"options": "-c search_path=app,public"},
+        # Nothing but the connection's own parameters at startup: PgBouncer (transaction
+        # mode) refuses the "options" startup parameter.  search_path is the role's
+        # default (ALTER ROLE ... IN DATABASE ... SET search_path = app, public, in
+        # clients/common/app-database.sql), so every server connection has it.
+        # Server-side cursors would outlive the transaction a pooler gives a client.
+        "DISABLE_SERVER_SIDE_CURSORS": True,
     }
 }
 
@@ -52,6 +74,37 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "workflows.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_PAGINATION_CLASS": "workflows.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "rest_framework.schemas.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "workflows.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+
+# Every 500 leaves its traceback on stderr (django.request logs the exception
+# with exc_info; without this, Django sends it to mail_admins only when DEBUG is
+# off).  WF_LOG_FILE adds a file.
+LOG_HANDLERS = ["console"] + (["file"] if os.environ.get("WF_LOG_FILE") else [])
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": dict(
+        {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        **({"file": {"class": "logging.FileHandler", "formatter": "plain",
+                     "filename": os.environ["WF_LOG_FILE"]}} if os.environ.get("WF_LOG_FILE") else {})),
+    "loggers": {
+        "django.request": {"handlers": LOG_HANDLERS, "level": "ERROR", "propagate": False},
+        "workflows": {"handlers": LOG_HANDLERS, "level": "WARNING", "propagate": False},
+    },
 }
 
 TEST_RUNNER = "workflows.testrunner.ExistingDatabaseRunner"

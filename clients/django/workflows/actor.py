@@ -1,10 +1,18 @@
 """Who is acting, set once per request: every view of the API derives from
-ActorMixin, which runs after DRF has authenticated the request and sets
-workflow_ext.actor = 'user:<id>' with SET LOCAL inside the request's
-transaction (ATOMIC_REQUESTS), so the extension's row-level security decides
-what the user sees and may change.  The database refuses every write without
-an actor (workflow_ext.require_actor, set on the database), so a view that
-forgot would fail closed with 42501."""
+ActorMixin, which runs after DRF has authenticated the request and sets, with
+SET LOCAL inside the request's transaction (ATOMIC_REQUESTS):
+
+  workflow_ext.tenant        'org:<organization>' of the user's Membership,
+                             '' (the actor is its own tenant) without one
+  workflow_ext.actor         'user:<id>'
+  workflow_ext.tenant_admin  'on' for a Membership with is_admin, else 'off'
+
+so the extension's row-level security decides what the user sees and may
+change.  All three are set on every request, so nothing of an earlier request
+on the same server connection (a pooler's) can apply; SET LOCAL ends with the
+transaction, which is all a transaction-mode pooler lends.  The database
+refuses every write without an actor (workflow_ext.require_actor, set on the
+database), so a view that forgot would fail closed with 42501."""
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -14,28 +22,57 @@ def actor_of(user):
     return "user:%d" % user.pk
 
 
-def set_actor(actor):
-    """SET LOCAL workflow_ext.actor: lasts until the current transaction ends."""
+def identity_of(user):
+    """(tenant, actor, tenant_admin) of an application user: the tenant from
+    its Membership (the application's own user -> organization mapping)."""
+    from .models import Membership
+    membership = Membership.objects.filter(user_id=user.pk).first()
+    if membership is None:
+        return "", actor_of(user), False
+    return "org:%s" % membership.organization, actor_of(user), membership.is_admin
+
+
+def tenant_of(user):
+    """The tenant a user acts in: its organization's, or its own actor."""
+    tenant, actor, _ = identity_of(user)
+    return tenant or actor
+
+
+def set_identity(tenant, actor, tenant_admin=False):
+    """SET LOCAL the three settings: they last until the current transaction ends."""
     if not connection.in_atomic_block:
         raise RuntimeError("set_actor outside a transaction would not last")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('workflow_ext.actor', %s, true)", [actor])
+        cursor.execute("SELECT set_config('workflow_ext.tenant', %s, true), "
+                       "set_config('workflow_ext.actor', %s, true), "
+                       "set_config('workflow_ext.tenant_admin', %s, true)",
+                       [tenant, actor, "on" if tenant_admin else "off"])
+
+
+def set_actor(actor):
+    """SET LOCAL workflow_ext.actor alone (no tenant: the actor's own)."""
+    set_identity("", actor)
 
 
 @contextmanager
 def acting_as(user_or_actor):
-    """One transaction acting as a user (or a literal actor string), for code
-    outside a request: scripts, tests, the demo data."""
-    actor = user_or_actor if isinstance(user_or_actor, str) else actor_of(user_or_actor)
+    """One transaction acting as a user (with its organization) or a literal
+    actor string, for code outside a request: scripts, tests, the demo data."""
     with transaction.atomic():
-        set_actor(actor)
+        if isinstance(user_or_actor, str):
+            set_actor(user_or_actor)
+        else:
+            set_identity(*identity_of(user_or_actor))
         yield
 
 
 class ActorMixin:
     """For every APIView and ViewSet of the API: authentication and permission
-    checks first (401/403 without credentials), then the actor."""
+    checks first (401/403 without credentials), then the ids of the path
+    (400 invalid_id outside bigint), then the identity."""
 
     def initial(self, request, *args, **kwargs):
+        from .ids import check_path_ids
         super().initial(request, *args, **kwargs)
-        set_actor(actor_of(request.user))
+        check_path_ids(kwargs)
+        set_identity(*identity_of(request.user))

@@ -51,6 +51,7 @@ class Workflow(ExtensionModel):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     archived_at = models.DateTimeField(null=True, blank=True)
+    requires_reason_code = models.BooleanField(default=False)
 
     class Meta:
         managed = False
@@ -65,6 +66,8 @@ class WorkflowShare(ExtensionModel):
     grantee = models.TextField(null=True)        # NULL: every actor of grantee_tenant
     can_edit = models.BooleanField(default=False)
     created_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True)
+    declined_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
@@ -81,6 +84,7 @@ class WorkflowStage(ExtensionModel):
     config = models.JSONField(default=dict)
     sla = models.DurationField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    auto_advance = models.BooleanField(default=False)
 
     class Meta:
         managed = False
@@ -198,6 +202,8 @@ class StageTransition(ExtensionModel):
     to_status = models.TextField()
     actor = models.TextField()
     reason = models.TextField(null=True)
+    reason_code = models.TextField(null=True)
+    related_job_id = models.BigIntegerField(null=True)
     moved_at = models.DateTimeField()
     alerts_raised = models.IntegerField()
     warnings = models.JSONField()
@@ -227,6 +233,36 @@ class AlertEvent(ExtensionModel):
     class Meta:
         managed = False
         db_table = "alert_event"
+
+
+class RejectionReason(ExtensionModel):
+    """A code of the tenant's catalogue of rejection and withdrawal reasons."""
+    id = models.BigAutoField(primary_key=True)
+    tenant = StampedField()
+    code = models.TextField()
+    label = models.TextField()
+    kind = models.TextField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "rejection_reason"
+        unique_together = [("tenant", "kind", "code")]
+
+
+class Membership(models.Model):
+    """The application's own user -> organization mapping (a table of the
+    application, in its schema "app", made by Django's migrations): the tenant
+    a user acts in is 'org:<organization>', and is_admin makes the user an
+    administrator of it (workflow_ext.tenant_admin).  A user without one is a
+    tenant of its own (workflow_ext.tenant unset)."""
+    user = models.OneToOneField("auth.User", models.CASCADE, related_name="membership")
+    organization = models.CharField(max_length=200)
+    is_admin = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "workflows_membership"
 
 
 class WorkflowWithStages(models.Model):
@@ -260,6 +296,7 @@ class StageWithRules(models.Model):
     condition = models.JSONField(null=True)
     on_fail = models.TextField(null=True)
     alerts = models.JSONField()
+    archived_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False

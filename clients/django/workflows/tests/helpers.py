@@ -21,10 +21,19 @@ def new_id():
     return next(_ids)
 
 
-def make_user(prefix="user"):
+def make_user(prefix="user", organization=None, is_admin=False):
+    """A user with a token; with an organization, a Membership (its tenant is
+    'org:<organization>'), else a tenant of its own."""
+    from workflows.models import Membership
     user = User.objects.create_user("%s-%s" % (prefix, uuid.uuid4().hex[:10]), password="pw")
     user.token = Token.objects.create(user=user).key
+    if organization is not None:
+        Membership.objects.create(user=user, organization=organization, is_admin=is_admin)
     return user
+
+
+def new_org(prefix="org"):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
 
 
 def client_for(user):

@@ -24,7 +24,15 @@ class ApiTestCase(SimpleTestCase):
 
     def ok(self, response, code=200):
         self.assertEqual(response.status_code, code, getattr(response, "data", response))
+        if code == 201:                                     # every 201 says where the new object is
+            self.assertTrue(response["Location"].startswith("http://testserver/"), response)
         return response.json() if response.content else None
+
+    def items(self, response):
+        """A list's results (every list is a page: count, next, previous, results)."""
+        body = self.ok(response)
+        self.assertEqual(set(body), {"count", "next", "previous", "results"})
+        return body["results"]
 
     def pipeline(self, user=None, api=None):
         """A workflow Applied -> Phone screen (blocking rule) -> Onsite -> Hired,
@@ -80,11 +88,11 @@ class Authentication(ApiTestCase):
 
     def test_the_actor_does_not_outlive_its_request(self):
         self.pipeline()
-        self.ok(self.api.get("/workflows/"))
+        self.items(self.api.get("/workflows/"))
         with connection.cursor() as cur:                # same connection, after the request
             cur.execute("SELECT current_setting('workflow_ext.actor')")
             self.assertEqual(cur.fetchone()[0], "")
-        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
+        self.assertEqual(self.items(self.bob_api.get("/workflows/")), [])
 
     def test_a_bad_token_is_refused(self):
         client = APIClient()
@@ -95,7 +103,7 @@ class Authentication(ApiTestCase):
         self.pipeline()
         client = APIClient()
         self.assertTrue(client.login(username=self.ann.username, password="pw"))
-        names = [w["owner"] for w in self.ok(client.get("/workflows/"))]
+        names = [w["owner"] for w in self.items(client.get("/workflows/"))]
         self.assertEqual(names, ["user:%d" % self.ann.pk])
 
 
@@ -179,7 +187,7 @@ class Workflows(ApiTestCase):
     def test_list_nests_stages_in_order_and_retrieve(self):
         p = self.pipeline()
         self.ok(self.api.post("/workflows/", {"name": "Empty"}, format="json"), 201)
-        listed = self.ok(self.api.get("/workflows/"))
+        listed = self.items(self.api.get("/workflows/"))
         self.assertEqual([w["name"] for w in listed], ["Backend", "Empty"])
         self.assertEqual([s["name"] for s in listed[0]["stages"]],
                          ["Applied", "Phone screen", "Onsite", "Hired"])
@@ -214,17 +222,17 @@ class Workflows(ApiTestCase):
     def test_one_user_never_sees_another_users_workflows(self):
         p = self.pipeline()
         wid = p["workflow"]["id"]
-        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
+        self.assertEqual(self.items(self.bob_api.get("/workflows/")), [])
         self.ok(self.bob_api.get("/workflows/%d/" % wid), 404)
         self.ok(self.bob_api.put("/workflows/%d/" % wid, {"name": "Mine"}, format="json"), 404)
         self.ok(self.bob_api.delete("/workflows/%d/" % wid), 404)
-        self.assertEqual(self.ok(self.bob_api.get("/stages/?workflow=%d" % wid)), [])
+        self.assertEqual(self.items(self.bob_api.get("/stages/?workflow=%d" % wid)), [])
         self.ok(self.bob_api.get("/stages/%d/" % p["stages"][0]["id"]), 404)
         self.ok(self.bob_api.get("/rules/%d/" % p["rule"]["id"]), 404)
-        self.assertEqual(self.ok(self.bob_api.get("/alerts/?stage=%d" % p["stages"][1]["id"])), [])
+        self.assertEqual(self.items(self.bob_api.get("/alerts/?stage=%d" % p["stages"][1]["id"])), [])
         self.ok(self.bob_api.get("/stage/%d/rule/" % p["stages"][1]["id"]), 404)
         self.ok(self.bob_api.get("/stage/%d/alert/" % p["stages"][1]["id"]), 404)
-        self.assertEqual(self.ok(self.bob_api.get("/pipeline/?job=%d" % p["job"])), [])
+        self.assertEqual(self.items(self.bob_api.get("/pipeline/?job=%d" % p["job"])), [])
         body = self.ok(self.move(self.bob_api, p, p["strong"]), 404)      # no existence leak
         self.assertEqual(body["code"], "P0002")
         body = self.ok(self.bob_api.post("/stages/", {"workflow_id": wid, "name": "x", "position": 9},
@@ -242,16 +250,16 @@ class Workflows(ApiTestCase):
         self.ok(self.bob_api.post("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"), 404)
         self.ok(self.api.post("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"))
         # every user is a tenant of its own: the share is an offer until bob accepts it
-        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
-        self.assertEqual([o["workflow_id"] for o in self.ok(self.bob_api.get("/workflows/offers/"))], [wid])
+        self.assertEqual(self.items(self.bob_api.get("/workflows/")), [])
+        self.assertEqual([o["workflow_id"] for o in self.items(self.bob_api.get("/workflows/offers/"))], [wid])
         self.ok(self.api.post("/workflows/%d/accept/" % wid), 404)          # only the grantee accepts
         self.ok(self.bob_api.post("/workflows/%d/accept/" % wid))
-        self.assertEqual(self.ok(self.bob_api.get("/workflows/offers/")), [])
-        self.assertEqual([w["id"] for w in self.ok(self.bob_api.get("/workflows/"))], [wid])
+        self.assertEqual(self.items(self.bob_api.get("/workflows/offers/")), [])
+        self.assertEqual([w["id"] for w in self.items(self.bob_api.get("/workflows/"))], [wid])
         self.ok(self.move(self.bob_api, p, p["strong"]))            # visibility suffices to move
         self.ok(self.bob_api.patch("/workflows/%d/" % wid, {"name": "Bob's"}, format="json"), 403)
         self.ok(self.bob_api.patch("/stages/%d/" % p["stages"][0]["id"], {"name": "x"}, format="json"), 403)
-        self.ok(self.bob_api.delete("/alerts/%d/" % self.ok(self.api.get(
+        self.ok(self.bob_api.delete("/alerts/%d/" % self.items(self.api.get(
             "/alerts/?stage=%d" % p["stages"][1]["id"]))[0]["id"]), 403)
         self.ok(self.bob_api.delete("/workflows/%d/" % wid), 403)
         body = self.ok(self.bob_api.post("/rules/", {"stage_id": p["stages"][2]["id"], "name": "r",
@@ -263,12 +271,12 @@ class Workflows(ApiTestCase):
                                                     format="json"))["name"], "Bob's")
         self.ok(self.bob_api.delete("/workflows/%d/" % wid), 403)   # only the owner deletes
         self.ok(self.bob_api.post("/workflows/%d/leave/" % wid), 204)            # bob gives it up
-        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
+        self.assertEqual(self.items(self.bob_api.get("/workflows/")), [])
         self.ok(self.api.post("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"))
-        self.assertEqual(self.ok(self.bob_api.get("/workflows/offers/")), [])   # left stays left
+        self.assertEqual(self.items(self.bob_api.get("/workflows/offers/")), [])   # left stays left
         self.ok(self.bob_api.post("/workflows/%d/accept/" % wid))
         self.ok(self.api.delete("/workflows/%d/share/" % wid, {"user_id": self.bob.pk}, format="json"), 204)
-        self.assertEqual(self.ok(self.bob_api.get("/workflows/")), [])
+        self.assertEqual(self.items(self.bob_api.get("/workflows/")), [])
 
     def test_job_and_candidate_ids_are_each_tenants_own(self):
         # No tenant set: every user is a tenant of its own, so bob's job 7 is not ann's.
@@ -280,13 +288,13 @@ class Workflows(ApiTestCase):
         row = self.ok(self.bob_api.post("/pipeline/", {"job_id": p["job"], "candidate_id": p["strong"]},
                                         format="json"), 201)
         self.assertEqual((row["tenant"], row["workflow_id"]), ("user:%d" % self.bob.pk, wf["id"]))
-        self.assertEqual([r["candidate_id"] for r in self.ok(self.bob_api.get("/pipeline/?job=%d" % p["job"]))],
+        self.assertEqual([r["candidate_id"] for r in self.items(self.bob_api.get("/pipeline/?job=%d" % p["job"]))],
                          [p["strong"]])
-        ann = self.ok(self.api.get("/pipeline/?job=%d" % p["job"]))
+        ann = self.items(self.api.get("/pipeline/?job=%d" % p["job"]))
         self.assertEqual(sorted(r["candidate_id"] for r in ann), sorted([p["strong"], p["weak"]]))
         self.assertEqual({r["workflow_id"] for r in ann}, {p["workflow"]["id"]})
         self.ok(self.move(self.api, p, p["strong"]))                      # each moves their own
-        self.assertEqual(self.ok(self.bob_api.get("/pipeline/?job=%d" % p["job"]))[0]["stage_id"],
+        self.assertEqual(self.items(self.bob_api.get("/pipeline/?job=%d" % p["job"]))[0]["stage_id"],
                          row["stage_id"])
 
     def test_assign_action(self):
@@ -307,7 +315,7 @@ class Stages(ApiTestCase):
         self.assertEqual(detail["rule_id"], p["rule"]["id"])
         self.assertEqual(detail["condition"], RULE)
         self.assertEqual([a["field_name"] for a in detail["alerts"]], ["years_experience", "location"])
-        listed = self.ok(self.api.get("/stages/?workflow=%d" % p["workflow"]["id"]))
+        listed = self.items(self.api.get("/stages/?workflow=%d" % p["workflow"]["id"]))
         self.assertEqual([s["position"] for s in listed], [1, 2, 3, 4])
         extra = self.ok(self.api.post("/stages/", {"workflow_id": p["workflow"]["id"], "name": "Offer",
                                                    "position": 5, "sla": "2 00:00:00",
@@ -351,7 +359,7 @@ class Rules(ApiTestCase):
     def test_delete_removes_the_generated_alerts(self):
         p = self.pipeline()
         self.ok(self.api.delete("/rules/%d/" % p["rule"]["id"]), 204)
-        self.assertEqual(self.ok(self.api.get("/alerts/?stage=%d" % p["stages"][1]["id"])), [])
+        self.assertEqual(self.items(self.api.get("/alerts/?stage=%d" % p["stages"][1]["id"])), [])
         self.ok(self.api.get("/stage/%d/rule/" % p["stages"][1]["id"]), 404)
         self.ok(self.api.get("/rules/%d/" % p["rule"]["id"]), 404)
 
@@ -416,7 +424,8 @@ class Alerts(ApiTestCase):
             self.assertEqual(body["code"], "22023", data)
             self.assertIn("path_detail", body, data)
         body = self.ok(self.api.post("/alerts/", {"stage_id": stage, "value": 1}, format="json"), 400)
-        self.assertEqual(set(body), {"field_name", "operator"})            # DRF: required fields
+        self.assertEqual(body["code"], "invalid")                          # DRF: required fields
+        self.assertEqual(set(body["errors"]), {"field_name", "operator"})
 
     def test_alert_fires_on_move(self):
         p = self.pipeline()
@@ -429,7 +438,7 @@ class Alerts(ApiTestCase):
 class Pipeline(ApiTestCase):
     def test_patch_is_an_orm_save_checked_like_the_endpoint(self):
         p = self.pipeline()
-        rows = {r["candidate_id"]: r for r in self.ok(self.api.get("/pipeline/?job=%d" % p["job"]))}
+        rows = {r["candidate_id"]: r for r in self.items(self.api.get("/pipeline/?job=%d" % p["job"]))}
         weak = rows[p["weak"]]
         body = self.ok(self.api.patch("/pipeline/%d/" % weak["id"], {"stage_id": p["stages"][1]["id"]},
                                       format="json"), 409)
@@ -457,7 +466,7 @@ class Pipeline(ApiTestCase):
                                                    "operator": "gte", "value": 2, "source": "application",
                                                    "message": "scored"}, format="json"), 201)
         self.assertEqual(alert["source"], "application")
-        rows = {r["candidate_id"]: r for r in self.ok(self.api.get("/pipeline/?job=%d" % p["job"]))}
+        rows = {r["candidate_id"]: r for r in self.items(self.api.get("/pipeline/?job=%d" % p["job"]))}
         strong = rows[p["strong"]]
         self.assertEqual((strong["tenant"], strong["attributes"]), ("user:%d" % self.ann.pk, {}))
         body = self.ok(self.api.patch("/pipeline/%d/" % strong["id"],

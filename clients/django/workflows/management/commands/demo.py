@@ -1,16 +1,20 @@
 """manage.py demo: the README's tour as demo data for the API, made through
 the extension as user ann: a workflow of four stages (a blocking rule on the
 phone screen, a warn rule and an alert on the onsite), job 1234, candidates
-456 (passes) and 789 (blocked).  Users ann and bob get fixed tokens so the
-README's curl lines work as written; bob sees nothing of ann's."""
+456 (passes) and 789 (blocked).  Users ann (organization acme) and bob
+(organization globex) get fixed tokens and their names as passwords, so the
+README's curl lines and the login page (api-auth/login/) work as written; bob
+sees nothing of ann's."""
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from workflows.actor import acting_as
+from workflows.models import Membership
 
 TOKENS = {"ann": "ann-demo-token", "bob": "bob-demo-token"}
+ORGANIZATIONS = {"ann": "acme", "bob": "globex"}
 
 
 
@@ -24,6 +28,8 @@ class Command(BaseCommand):
             users[name].set_password(name)
             users[name].save()
             Token.objects.get_or_create(user=users[name], key=key)
+            Membership.objects.update_or_create(user=users[name],
+                                                defaults={"organization": ORGANIZATIONS[name]})
         with acting_as(users["ann"]), connection.cursor() as cur:
             cur.execute("INSERT INTO workflow (name, description) VALUES ('Backend engineer', 'demo') RETURNING id")
             wf = cur.fetchone()[0]
