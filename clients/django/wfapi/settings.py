@@ -13,9 +13,11 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
     "workflows",
+    "board",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -24,7 +26,19 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 ROOT_URLCONF = "wfapi.urls"
-TEMPLATES = []
+# Templates: DRF's login page and browsable API, the pipeline board (board/).
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+    ]},
+}]
+STATIC_URL = "/static/"
+# The board's pages send a browser without a session to DRF's login page.
+LOGIN_URL = "/api-auth/login/"
+LOGIN_REDIRECT_URL = "/board/"
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

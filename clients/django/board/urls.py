@@ -1,0 +1,19 @@
+"""The board's pages: /board/ (the jobs) and /jobs/<job_id>/board/.  The data
+comes from the REST API's routes (GET /jobs/, /jobs/<id>/, /jobs/<id>/pipeline/,
+/jobs/<id>/funnel/, /rejection-reasons/; POST .../move/, .../reject/)."""
+import os
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("board/", views.index, name="board-index"),
+    path("jobs/<int:job_id>/board/", views.job_board, name="job-board"),
+]
+
+# Only to run the board where the API does not serve its routes yet (see
+# contract_api.py; run-board-tests.sh decides).
+if os.environ.get("WF_BOARD_CONTRACT_API") == "1":
+    from . import contract_api
+    urlpatterns += contract_api.urlpatterns
