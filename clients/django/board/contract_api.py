@@ -6,8 +6,8 @@ WF_BOARD_CONTRACT_API=1), which run-board-tests.sh sets only when the
 application's own URLconf does not resolve /jobs/1/pipeline/; once the API
 serves these routes this module is never routed and can go.
 
-  GET  /jobs/                                   {count,next,previous,results:[{id, workflow_id}]}
-  GET  /jobs/<job_id>/                          {id, workflow_id, stages:[{id,name,position,archived}]}
+  GET  /jobs/                                   {count,next,previous,results:[{id, workflow_id, workflow_name}]}
+  GET  /jobs/<job_id>/                          {id, workflow_id, workflow_name, stages:[{id,name,position,archived}]}
   GET  /jobs/<job_id>/pipeline/?stage=&page=&page_size=
                                                 cards {candidate_id, stage_id, status, entered_stage_at,
                                                        time_in_stage_seconds, open_alerts}
@@ -15,7 +15,7 @@ serves these routes this module is never routed and can go.
   POST /jobs/<job_id>/move/                     {candidate_ids, to_stage_id?, reason?}
   POST /jobs/<job_id>/candidates/<id>/reject/   {reason?, reason_code?}
   GET  /rejection-reasons/                      {results:[{code, label, kind, active}]}
-  GET  /jobs/<job_id>/funnel/                   {results:[pipeline_funnel rows]}
+  GET  /jobs/<job_id>/funnel/                   {results:[pipeline_funnel rows, times as *_seconds]}
 
 Each is one call of the extension under the request's actor (ActorMixin);
 errors are the extension's, mapped by workflows/errors.py."""
@@ -45,7 +45,8 @@ def paginated(view, request, rows):
 
 
 def job_workflow(job_id):
-    rows = call("SELECT job_id AS id, workflow_id FROM job_workflow WHERE job_id = %s ORDER BY id LIMIT 1",
+    rows = call("SELECT jw.job_id AS id, jw.workflow_id, w.name AS workflow_name FROM job_workflow jw "
+                "JOIN workflow w ON w.id = jw.workflow_id WHERE jw.job_id = %s ORDER BY jw.id LIMIT 1",
                 [job_id])
     if not rows:
         raise NotFound("job %d not found" % job_id)
@@ -54,7 +55,8 @@ def job_workflow(job_id):
 
 class Jobs(ActorMixin, APIView):
     def get(self, request):
-        rows = call("SELECT job_id AS id, workflow_id FROM job_workflow ORDER BY job_id", [])
+        rows = call("SELECT jw.job_id AS id, jw.workflow_id, w.name AS workflow_name FROM job_workflow jw "
+                    "JOIN workflow w ON w.id = jw.workflow_id ORDER BY jw.job_id", [])
         return paginated(self, request, rows)
 
 
@@ -157,8 +159,8 @@ class Funnel(ActorMixin, APIView):
         rows = call("SELECT * FROM pipeline_funnel(%s)", [job_id])
         for row in rows:
             for key in ("median_time_in_stage", "p90_time_in_stage"):
-                if row[key] is not None:
-                    row[key] = row[key].total_seconds()
+                value = row.pop(key)
+                row[key + "_seconds"] = value.total_seconds() if value is not None else None
             if row["conversion"] is not None:
                 row["conversion"] = float(row["conversion"])
         return Response({"results": rows})

@@ -129,7 +129,8 @@
   /* ---- rendering ------------------------------------------------------ */
 
   function render() {
-    $("#job-title").textContent = (state.job.name ? state.job.name + " — " : "") + "job " + jobId;
+    const name = state.job.name || state.job.workflow_name;
+    $("#job-title").textContent = "Job " + jobId + (name ? " — " + name : "");
     const stages = [...(state.job.stages || [])].sort((a, b) => a.position - b.position);
     const columns = $("#columns");
     const closed = state.cards.filter((c) => CLOSED.includes(c.status));
@@ -343,8 +344,9 @@
         svg("text", { x: labelW + barW / 2, y: y + rowH / 2 + 4, "text-anchor": "middle", class: "bar-text" },
             String(r.entered || 0)));
       const conv = r.conversion === null || r.conversion === undefined ? "–" : Math.round(r.conversion * 100) + "%";
-      const med = intervalSeconds(r.median_time_in_stage);
-      const p90 = intervalSeconds(r.p90_time_in_stage);
+      // times in seconds (median_time_in_stage_seconds), or as an interval the API gives
+      const med = r.median_time_in_stage_seconds ?? intervalSeconds(r.median_time_in_stage);
+      const p90 = r.p90_time_in_stage_seconds ?? intervalSeconds(r.p90_time_in_stage);
       chart.append(svg("text", { x: textX, y: y + rowH / 2 + 4, class: "numbers" },
         "now " + (r.current || 0) + " · advanced " + (r.advanced || 0) + " · rejected " + (r.rejected || 0) +
         (r.hired ? " · hired " + r.hired : "") + " · conversion " + conv +

@@ -9,10 +9,11 @@
       const li = document.createElement("li");
       const a = document.createElement("a");
       a.href = "/jobs/" + j.id + "/board/";
-      a.textContent = (j.name ? j.name + " — " : "") + "job " + j.id;
+      a.textContent = "Job " + j.id + (j.name ? " — " + j.name : "");
       const small = document.createElement("span");
       small.className = "wf";
-      small.textContent = "workflow " + j.workflow_id;
+      small.textContent = (j.workflow_name || "workflow " + j.workflow_id) +
+        (j.candidates !== undefined ? " · " + j.candidates + " candidate" + (j.candidates === 1 ? "" : "s") : "");
       li.append(a, " ", small);
       return li;
     }));
