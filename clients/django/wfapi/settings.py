@@ -26,19 +26,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 ROOT_URLCONF = "wfapi.urls"
-# Templates: DRF's login page and browsable API, the pipeline board (board/).
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-    ]},
-}]
+# The browsable API (Accept: text/html, ?format=api) and the login page of
+# api-auth/ render Django templates.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ],
+        },
+    }
+]
 STATIC_URL = "/static/"
-# The board's pages send a browser without a session to DRF's login page.
-LOGIN_URL = "/api-auth/login/"
-LOGIN_REDIRECT_URL = "/board/"
+LOGIN_REDIRECT_URL = "/jobs/"
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -69,3 +72,6 @@ REST_FRAMEWORK = {
 }
 
 TEST_RUNNER = "workflows.testrunner.ExistingDatabaseRunner"
+
+# The board's pages send a browser without a session to DRF's login page.
+LOGIN_URL = "/api-auth/login/"
