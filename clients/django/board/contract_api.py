@@ -80,7 +80,7 @@ class Pipeline(ActorMixin, APIView):
                    floor(extract(epoch FROM now() - cs.entered_at))::bigint AS time_in_stage_seconds,
                    (SELECT count(*) FROM alert_event ae
                      WHERE ae.job_id = cs.job_id AND ae.candidate_id = cs.candidate_id
-                       AND ae.stage_id = cs.stage_id AND ae.acknowledged_at IS NULL) AS open_alerts
+                       AND ae.tenant = cs.tenant AND ae.acknowledged_at IS NULL) AS open_alerts
               FROM candidate_stage cs
              WHERE cs.job_id = %s AND (%s::bigint IS NULL OR cs.stage_id = %s::bigint)
              ORDER BY cs.candidate_id""", [job_id, stage, stage])
