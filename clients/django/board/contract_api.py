@@ -16,6 +16,7 @@ serves these routes this module is never routed and can go.
   POST /jobs/<job_id>/candidates/<id>/reject/   {reason?, reason_code?}
   GET  /rejection-reasons/                      {results:[{code, label, kind, active}]}
   GET  /jobs/<job_id>/funnel/                   {results:[pipeline_funnel rows, times as *_seconds]}
+  GET  /jobs/<job_id>/candidates/<id>/history/  paginated stage_transition rows, oldest first (the test reads it)
 
 Each is one call of the extension under the request's actor (ActorMixin);
 errors are the extension's, mapped by workflows/errors.py."""
@@ -166,6 +167,16 @@ class Funnel(ActorMixin, APIView):
         return Response({"results": rows})
 
 
+class History(ActorMixin, APIView):
+    def get(self, request, job_id, candidate_id):
+        job_workflow(job_id)
+        rows = call("SELECT id, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id, from_status, "
+                    "to_status, actor, reason, reason_code, related_job_id, moved_at, alerts_raised, warnings "
+                    "FROM stage_transition WHERE job_id = %s AND candidate_id = %s ORDER BY id",
+                    [job_id, candidate_id], json_columns=["warnings"])
+        return paginated(self, request, rows)
+
+
 urlpatterns = [
     path("jobs/", Jobs.as_view()),
     path("jobs/<int:job_id>/", Job.as_view()),
@@ -174,5 +185,6 @@ urlpatterns = [
     path("jobs/<int:job_id>/move/", BulkMove.as_view()),
     path("jobs/<int:job_id>/candidates/<int:candidate_id>/reject/", Reject.as_view()),
     path("jobs/<int:job_id>/funnel/", Funnel.as_view()),
+    path("jobs/<int:job_id>/candidates/<int:candidate_id>/history/", History.as_view()),
     path("rejection-reasons/", RejectionReasons.as_view()),
 ]

@@ -61,6 +61,12 @@ function apiCard(page, id) {
   }, job, id);
 }
 
+/* The candidate's history as the API gives it, oldest first. */
+function apiHistory(page, id) {
+  return page.evaluate((job, id) => BoardApi.all("/jobs/" + job + "/candidates/" + id + "/history/?page_size=200"),
+                       job, id);
+}
+
 async function settled(page) {
   await page.waitForFunction(() => document.getElementById("board").dataset.busy !== "1", { timeout: 20000 });
 }
@@ -148,7 +154,7 @@ async function main() {
       await shot(page, "01-board.png");
     });
 
-    await check("dragging a card to the next column moves the candidate (the API agrees)", async () => {
+    await check("dragging a card to the next column moves the candidate (the API and its history agree)", async () => {
       await drag(page, c.passes, stages["Phone screen"]);
       const msg = await page.$eval("#message", (m) => ({ cls: m.className, text: m.textContent }));
       assert(/\bok\b/.test(msg.cls) && msg.text.includes("moved to Phone screen"), JSON.stringify(msg));
@@ -156,6 +162,10 @@ async function main() {
       const api = await apiCard(page, c.passes);
       assert(api && String(api.stage_id) === String(stages["Phone screen"]) && api.status === "active",
              "the API: " + JSON.stringify(api));
+      const last = (await apiHistory(page, c.passes)).pop();
+      assert(String(last.from_stage_id) === String(stages.Applied) &&
+             String(last.to_stage_id) === String(stages["Phone screen"]) && /^user:\d+$/.test(last.actor),
+             "the history: " + JSON.stringify(last));
       await shot(page, "02-after-move.png");
     });
 
@@ -170,6 +180,9 @@ async function main() {
       assert(await cardStage(page, c.blocked) === String(stages.Applied), "the card is back in Applied");
       const api = await apiCard(page, c.blocked);
       assert(String(api.stage_id) === String(stages.Applied), "the API: " + JSON.stringify(api));
+      const history = await apiHistory(page, c.blocked);
+      assert(history.length === 1 && history[0].from_stage_id === null, "no history row but the entry: " +
+             JSON.stringify(history));
       await shot(page, "03-blocked-move.png");
     });
 
@@ -193,7 +206,7 @@ async function main() {
       await page.click('.card[data-candidate-id="' + c.blocked_years + '"] .select input');
     });
 
-    await check("bulk reject with a reason code: the cards leave the board, the API says rejected", async () => {
+    await check("bulk reject with a reason code: the cards leave the board, the API says rejected, the history has the code", async () => {
       for (const id of c.reject) await page.click('.card[data-candidate-id="' + id + '"] .select input');
       assert((await page.$eval("#bulk-count", (x) => x.textContent)) === "2 selected", "2 selected");
       const chosen = await page.select("#bulk-reason-code", "skills");
@@ -208,6 +221,9 @@ async function main() {
         assert(await cardStage(page, id) === null, "card " + id + " is off the board");
         const api = await apiCard(page, id);
         assert(api.status === "rejected", "the API: " + JSON.stringify(api));
+        const last = (await apiHistory(page, id)).pop();
+        assert(last.to_status === "rejected" && last.reason_code === "skills" && last.reason === "not enough Go",
+               "the history: " + JSON.stringify(last));
       }
       assert((await page.$eval("#closed-count", (x) => x.textContent)) === "2", "2 closed");
       await page.click("#show-closed");
