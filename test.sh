@@ -180,6 +180,11 @@ for client in node sequelize; do
   pg_virtualenv -t -v 15 "clients/$client/run-tests.sh" 2>&1 | tee "$log/client-$client.txt"
   count_node_test "$log/client-$client.txt"
 done
+echo "== clients: Rails (ActiveRecord), SQLAlchemy, and the database around them (template clones, PgBouncer), on throwaway clusters"
+for client in rails sqlalchemy database; do
+  pg_virtualenv -t -v 15 "clients/$client/run-tests.sh" 2>&1 | tee "$log/client-$client.txt"
+  count_summary "$log/client-$client.txt"
+done
 echo "== clients: the SLA sweep scheduled by pg_cron, on a cluster that preloads it"
 clients/pg_cron/run-tests.sh 2>&1 | tee "$log/client-pg_cron.txt"
 count_summary "$log/client-pg_cron.txt"

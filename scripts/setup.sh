@@ -16,6 +16,9 @@ packages=(
   clang libclang-rt-14-dev
   # clients/: the Django REST API (Django 3.2, DRF 3.14, psycopg2) and pg_cron for the SLA sweep
   python3-django python3-djangorestframework python3-psycopg2 postgresql-15-cron
+  # clients/rails (ActiveRecord 6.1 in a one-file Rails app), clients/sqlalchemy (SQLAlchemy 1.4),
+  # clients/database (LISTEN through PgBouncer)
+  ruby ruby-railties ruby-activerecord ruby-pg rake python3-sqlalchemy pgbouncer
   # clients/django/run-board-tests.sh: the pipeline board in headless Chromium (puppeteer-core drives it)
   chromium
   # scale-out (make scale-check, docs/scale-out.md): the PL/Proxy front
