@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# Starts the REST API and the pipeline board on a throwaway PostgreSQL 15
-# cluster with demo data:
-#   clients/django/run-local.sh          # then, in another terminal, the README's curl lines,
-#                                        # or a browser at /board/ (user ann, password ann)
+# Starts the REST API on a throwaway PostgreSQL 15 cluster with demo data:
+#   clients/django/run-local.sh          # then, in another terminal, the README's curl lines
 # Ctrl-C stops the server and drops the cluster.  Needs workflow_ext installed
 # (scripts/setup.sh, or make install) and Debian's python3-django,
 # python3-djangorestframework, python3-psycopg2 (scripts/setup.sh installs them).
@@ -21,6 +19,7 @@ password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cd "$here"
 export WF_DB_NAME=wf_local WF_DB_USER=wf_local_app WF_DB_PASSWORD="$password"
 /usr/bin/python3 manage.py demo
+# The pipeline board (board/) at /board/: ann (password ann) has job 2001 on it.
 /usr/bin/python3 manage.py board_demo --user ann --job 2001 >/dev/null
 # The board reads the REST API's job routes; where this tree's API does not
 # serve them yet, board/contract_api.py serves the agreed ones.
@@ -35,7 +34,7 @@ The API is on http://127.0.0.1:$port/ (PostgreSQL on port $PGPORT, dropped on ex
   curl -X PATCH -H 'Authorization: Token ann-demo-token' -H 'Content-Type: application/json' \\
        -d '{"candidate_id": 789, "job_id": 1234}' http://127.0.0.1:$port/move-to-nextstage/   # 409, failed leaves
   curl -H 'Authorization: Token bob-demo-token' http://127.0.0.1:$port/workflows/               # bob sees []
-The pipeline board: http://127.0.0.1:$port/board/ (log in as ann, password ann; job 2001 has a board's worth)
 MSG
+echo "The pipeline board: http://127.0.0.1:$port/board/ (log in as ann, password ann; job 2001)"
 # --insecure: runserver serves the board's static files without DEBUG (loopback only)
 exec /usr/bin/python3 manage.py runserver "127.0.0.1:$port" --noreload --insecure

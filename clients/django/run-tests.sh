@@ -4,11 +4,12 @@
 # (any PG* environment naming a superuser works).  Needs workflow_ext
 # installed (make install) and Debian's python3-django,
 # python3-djangorestframework, python3-psycopg2.  Ends with "# N passed, M failed".
-# Test labels may follow (default: workflows board), e.g. workflows.tests.test_orm.
+# Test labels may follow (default: workflows), e.g. workflows.tests.test_orm.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/setup-db.sh" wf_django wf_django_app django-test-secret
 cd "$here"
 export WF_DB_NAME=wf_django WF_DB_USER=wf_django_app WF_DB_PASSWORD=django-test-secret
+# without labels: the API's tests and the board's page tests (board/test_pages.py)
 [ $# -gt 0 ] || set -- workflows board
 exec timeout 600 /usr/bin/python3 manage.py test --verbosity "${VERBOSITY:-1}" "$@"
