@@ -91,7 +91,7 @@
       case "already_in_stage": return "the candidate is already in that stage";
       case "stage_archived": return "that stage is archived";
       case "last_stage": return "the candidate is in the last stage";
-      case "unknown_reason_code": return "the reason code " + (body.code_value || body.code || "") + " is not in the catalogue";
+      case "unknown_reason_code": return "that reason code is not an active code of the catalogue";
       case "reason_code_required": return "this workflow needs a reason code";
       default: return body.reason.replace(/_/g, " ");
     }
