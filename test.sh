@@ -172,6 +172,9 @@ count_node_test() {
 echo "== clients: the Django REST API (APIClient), on a throwaway cluster"
 pg_virtualenv -t -v 15 clients/django/run-tests.sh 2>&1 | tee "$log/client-django.txt"
 count_summary "$log/client-django.txt"
+echo "== clients: the pipeline board in headless Chromium (puppeteer-core), on a throwaway cluster"
+pg_virtualenv -t -v 15 clients/django/run-board-tests.sh 2>&1 | tee "$log/client-board.txt"
+count_summary "$log/client-board.txt"
 for client in node sequelize; do
   echo "== clients: $client (npm ci, node --test), on a throwaway cluster"
   pg_virtualenv -t -v 15 "clients/$client/run-tests.sh" 2>&1 | tee "$log/client-$client.txt"

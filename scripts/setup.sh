@@ -22,6 +22,8 @@ packages=(
   # clients/database (LISTEN through PgBouncer)
   ruby ruby-railties ruby-activerecord ruby-pg rake python3-sqlalchemy pgbouncer
   python3-django-filters python3-uritemplate python3-yaml
+  # clients/django/run-board-tests.sh: the pipeline board in headless Chromium (puppeteer-core drives it)
+  chromium
   # scale-out (make scale-check, docs/scale-out.md): the PL/Proxy front
   postgresql-15-plproxy
 )

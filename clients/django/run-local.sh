@@ -20,6 +20,8 @@ password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cd "$here"
 export WF_DB_NAME=wf_local WF_DB_USER=wf_local_app WF_DB_PASSWORD="$password"
 /usr/bin/python3 manage.py demo
+# The pipeline board (board/) at /board/: ann (password ann) has job 2001 on it.
+/usr/bin/python3 manage.py board_demo --user ann --job 2001 >/dev/null
 cat <<MSG
 The API is on http://127.0.0.1:$port/ (PostgreSQL on port $PGPORT, dropped on exit). Try:
   curl -H 'Authorization: Token ann-demo-token' http://127.0.0.1:$port/stage/2/rule/
@@ -33,5 +35,6 @@ The API is on http://127.0.0.1:$port/ (PostgreSQL on port $PGPORT, dropped on ex
 In a browser: http://127.0.0.1:$port/api-auth/login/ (ann / ann), then http://127.0.0.1:$port/jobs/;
 the OpenAPI schema: http://127.0.0.1:$port/schema/
 MSG
+echo "The pipeline board: http://127.0.0.1:$port/board/ (log in as ann, password ann; job 2001)"
 # --insecure: the browsable API's CSS and JavaScript from Django's staticfiles (DEBUG is off)
 exec /usr/bin/python3 manage.py runserver "127.0.0.1:$port" --noreload --insecure

@@ -13,4 +13,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/setup-db.sh" wf_django wf_django_app django-test-secret
 cd "$here"
 export WF_DB_NAME=wf_django WF_DB_USER=wf_django_app WF_DB_PASSWORD=django-test-secret
-exec timeout 600 /usr/bin/python3 manage.py test --verbosity "${VERBOSITY:-1}" "${@:-workflows}"
+# without labels: the API's tests and the board's page tests (board/test_pages.py)
+[ $# -gt 0 ] || set -- workflows board
+exec timeout 600 /usr/bin/python3 manage.py test --verbosity "${VERBOSITY:-1}" "$@"

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "workflows",
+    "board",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,3 +109,6 @@ LOGGING = {
 }
 
 TEST_RUNNER = "workflows.testrunner.ExistingDatabaseRunner"
+
+# The board's pages send a browser without a session to DRF's login page.
+LOGIN_URL = "/api-auth/login/"

@@ -1,6 +1,7 @@
 """The API's routes (workflows/urls.py), DRF's login page for the browsable
-API and the board (api-auth/), and the OpenAPI schema of every route (schema/,
-DRF's own generation).  Django's 404 and 500 answer the API's error body."""
+API and the board (api-auth/), the OpenAPI schema of every route (schema/,
+DRF's own generation) and the pipeline board (board/urls.py).  Django's 404
+and 500 answer the API's error body."""
 from django.urls import include, path
 from rest_framework.permissions import AllowAny
 from rest_framework.schemas import get_schema_view
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("schema/", schema_view, name="openapi-schema"),
     path("", include("workflows.urls")),
+    path("", include("board.urls")),
 ]
 
 handler404 = "workflows.errors.not_found_view"

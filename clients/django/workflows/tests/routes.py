@@ -40,6 +40,8 @@ def api_routes():
     for path, callback in walk():
         if path == "/" or path.startswith(NOT_API):
             continue
+        if getattr(callback, "cls", None) is None:   # not a DRF view: the board's HTML pages
+            continue
         routes[path] = (callback, methods_of(callback))
     return routes
 
