@@ -45,6 +45,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -125,6 +126,40 @@ compare_share(const void *a, const void *b)
 	return compare_int64(&((const PolicyShare *) a)->workflow_id, &((const PolicyShare *) b)->workflow_id);
 }
 
+/*
+ * The relations, indexes and columns read, looked up by name in the
+ * extension's schema once per backend (again after a relcache invalidation
+ * of any of them: DDL).
+ */
+typedef struct PolicyRelations
+{
+	bool		valid;
+	Oid			schema;
+	Oid			workflow;
+	Oid			share;
+	Oid			owner_idx;		/* workflow_tenant_owner_idx */
+	Oid			accepted_idx;	/* workflow_share_accepted_idx */
+	Oid			pkey;			/* workflow_pkey */
+	AttrNumber	w_id;
+	AttrNumber	w_tenant;
+	AttrNumber	w_owner;
+	AttrNumber	s_workflow;
+	AttrNumber	s_grantee_tenant;
+	AttrNumber	s_grantee;
+	AttrNumber	s_can_edit;
+	AttrNumber	s_accepted;
+} PolicyRelations;
+
+static PolicyRelations rels;
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == rels.workflow || relid == rels.share || relid == rels.owner_idx ||
+		relid == rels.accepted_idx || relid == rels.pkey)
+		rels.valid = false;
+}
+
 /* The relation of the extension's schema of that name and kind, or an error. */
 static Oid
 extension_relation(Oid schema, const char *name)
@@ -146,15 +181,44 @@ column(Oid relid, const char *name)
 	return attno;
 }
 
-/* Opens a scan of rel through its index indexname (checked to be rel's). */
-static SysScanDesc
-index_probe(Relation rel, Oid schema, const char *indexname, Snapshot snapshot, int nkeys, ScanKey keys)
+/* An index of the extension's schema, checked to be relid's. */
+static Oid
+extension_index(Oid schema, const char *indexname, Oid relid)
 {
 	Oid			index = extension_relation(schema, indexname);
 
-	if (IndexGetRelation(index, false) != RelationGetRelid(rel))
-		elog(ERROR, "workflow_ext: index %s is not an index of %s", indexname, RelationGetRelationName(rel));
-	return systable_beginscan(rel, index, true, snapshot, nkeys, keys);
+	if (IndexGetRelation(index, false) != relid)
+		elog(ERROR, "workflow_ext: index %s is not an index of relation %u", indexname, relid);
+	return index;
+}
+
+static void
+look_up_relations(Oid schema)
+{
+	if (rels.valid && rels.schema == schema)
+		return;
+	if (!callbacks_registered)
+	{
+		RegisterSubXactCallback(subxact_callback, NULL);
+		CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+		callbacks_registered = true;
+	}
+	rels.valid = false;
+	rels.schema = schema;
+	rels.workflow = extension_relation(schema, "workflow");
+	rels.share = extension_relation(schema, "workflow_share");
+	rels.owner_idx = extension_index(schema, "workflow_tenant_owner_idx", rels.workflow);
+	rels.accepted_idx = extension_index(schema, "workflow_share_accepted_idx", rels.share);
+	rels.pkey = extension_index(schema, "workflow_pkey", rels.workflow);
+	rels.w_id = column(rels.workflow, "id");
+	rels.w_tenant = column(rels.workflow, "tenant");
+	rels.w_owner = column(rels.workflow, "owner");
+	rels.s_workflow = column(rels.share, "workflow_id");
+	rels.s_grantee_tenant = column(rels.share, "grantee_tenant");
+	rels.s_grantee = column(rels.share, "grantee");
+	rels.s_can_edit = column(rels.share, "can_edit");
+	rels.s_accepted = column(rels.share, "accepted_at");
+	rels.valid = true;
 }
 
 /* key: column attno of rel = text value, in the column's collation. */
@@ -200,30 +264,40 @@ union_array(bool with_own, bool for_edit)
 static void
 compute(Snapshot snapshot)
 {
-	Oid			workflow = extension_relation(cache.schema, "workflow");
-	Oid			share = extension_relation(cache.schema, "workflow_share");
-	Relation	wrel = table_open(workflow, AccessShareLock);
-	Relation	srel = table_open(share, AccessShareLock);
-	AttrNumber	w_id = column(workflow, "id");
-	AttrNumber	w_tenant = column(workflow, "tenant");
-	AttrNumber	w_owner = column(workflow, "owner");
-	AttrNumber	s_workflow = column(share, "workflow_id");
-	AttrNumber	s_grantee_tenant = column(share, "grantee_tenant");
-	AttrNumber	s_grantee = column(share, "grantee");
-	AttrNumber	s_can_edit = column(share, "can_edit");
-	AttrNumber	s_accepted = column(share, "accepted_at");
+	Relation	wrel;
+	Relation	srel;
+	AttrNumber	w_id,
+				w_tenant,
+				w_owner,
+				s_workflow,
+				s_grantee_tenant,
+				s_grantee,
+				s_can_edit,
+				s_accepted;
 	ScanKeyData keys[2];
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	int			size = 16;
 	int			n;
 
+	look_up_relations(cache.schema);
+	wrel = table_open(rels.workflow, AccessShareLock);
+	srel = table_open(rels.share, AccessShareLock);
+	w_id = rels.w_id;
+	w_tenant = rels.w_tenant;
+	w_owner = rels.w_owner;
+	s_workflow = rels.s_workflow;
+	s_grantee_tenant = rels.s_grantee_tenant;
+	s_grantee = rels.s_grantee;
+	s_can_edit = rels.s_can_edit;
+	s_accepted = rels.s_accepted;
+
 	/* Owned: tenant = T AND (owner = A OR admin) */
 	cache.own = palloc(sizeof(int64) * size);
 	cache.n_own = 0;
 	text_key(&keys[0], wrel, w_tenant, cache.tenant);
 	text_key(&keys[1], wrel, w_owner, cache.actor);
-	scan = index_probe(wrel, cache.schema, "workflow_tenant_owner_idx", snapshot, cache.admin ? 1 : 2, keys);
+	scan = systable_beginscan(wrel, rels.owner_idx, true, snapshot, cache.admin ? 1 : 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		bool		isnull;
@@ -256,7 +330,7 @@ compute(Snapshot snapshot)
 								   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
 		else
 			text_key(&keys[1], srel, s_grantee, cache.actor);
-		scan = index_probe(srel, cache.schema, "workflow_share_accepted_idx", snapshot, 2, keys);
+		scan = systable_beginscan(srel, rels.accepted_idx, true, snapshot, 2, keys);
 		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 		{
 			TupleDesc	desc = RelationGetDescr(srel);
@@ -298,7 +372,7 @@ compute(Snapshot snapshot)
 	for (int i = 0; i < cache.n_shares; i++)
 	{
 		ScanKeyInit(&keys[0], w_id, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(cache.shares[i].workflow_id));
-		scan = index_probe(wrel, cache.schema, "workflow_pkey", snapshot, 1, keys);
+		scan = systable_beginscan(wrel, rels.pkey, true, snapshot, 1, keys);
 		tuple = systable_getnext(scan);
 		if (HeapTupleIsValid(tuple))
 		{
@@ -374,11 +448,6 @@ policy_answers(FunctionCallInfo fcinfo)
 	if (cacheable && cache_matches(schema, tenant, actor, admin, snapshot, by_command))
 		return &cache;
 
-	if (!callbacks_registered)
-	{
-		RegisterSubXactCallback(subxact_callback, NULL);
-		callbacks_registered = true;
-	}
 	if (cache_context == NULL)
 		cache_context = AllocSetContextCreate(TopMemoryContext, "workflow_ext policy cache",
 											  ALLOCSET_SMALL_SIZES);
