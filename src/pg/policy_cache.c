@@ -557,10 +557,22 @@ wf_shared_pipeline(PG_FUNCTION_ARGS)
 Datum
 wf_policy_cache_written(PG_FUNCTION_ARGS)
 {
-	if (!CALLED_AS_TRIGGER(fcinfo))
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Oid			relid;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("policy_cache_written() must be called as a trigger"),
+				 errmsg("policy_cache_written() must be an AFTER statement trigger"),
+				 errdetail_reason("trigger_protocol", NULL)));
+	relid = RelationGetRelid(td->tg_relation);
+	if (!wf_is_extension_table(relid, schema, "workflow") && !wf_is_extension_table(relid, schema, "workflow_share"))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("policy_cache_written() fires only on workflow_ext's workflow and workflow_share, not on \"%s\"",
+						RelationGetRelationName(td->tg_relation)),
 				 errdetail_reason("trigger_protocol", NULL)));
 	written_lxid = MyProc->lxid;
 	epoch++;

@@ -190,6 +190,13 @@ EXPLAIN (COSTS OFF) SELECT name FROM workflow;
 SELECT name FROM workflow ORDER BY name;
 COMMIT;
 RESET ROLE;
+
+\echo '== 6. The cache trigger fires only on workflow and workflow_share'
+CREATE TABLE pc_scratch (x int);
+CREATE TRIGGER pc_scratch_written AFTER INSERT ON pc_scratch
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
+SELECT test_error('INSERT INTO pc_scratch VALUES (1)') AS other_table;
+DROP TABLE pc_scratch;
 DROP VIEW workflow_all;
 DROP FUNCTION pc_answers_as(text, text, text);
 DROP FUNCTION pc_answers();
