@@ -644,7 +644,9 @@ def write_report(scale_result):
         f.write(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench"
                 f"{'-smoke' if SMOKE else ''}` on {os.cpu_count()} cores ({cpu}), {platform.system()} "
                 f"{platform.release()}; {pg}; synchronous_commit off, no parallel query but in the parallel screen row. Medians of "
-                f"{SIZES['reps']} alternating repetitions.\n\n")
+                f"{SIZES['reps']} alternating repetitions. Every measured statement, the baselines' too, runs as "
+                f"`{APP_ROLE}`, an ordinary role with the README's application grant set, tenant and actor set "
+                f"(row-level security applies; the PL/pgSQL peer's tables carry the extension's policies).\n\n")
         f.write("| scenario | measure | workflow_ext | baselines | ratio | target | met |\n|---|---|---|---|---|---|---|\n")
         for s, m, e, b, r, t, met in rows:
             base = "; ".join(f"{k} {v}" for k, v in b.items()) or "-"
