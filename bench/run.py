@@ -38,13 +38,54 @@ PARALLEL_PLAN = ""
 rows = []          # (scenario, measure, ext, baselines{name: value}, ratio text, target, met)
 notes = []
 
+# Every measured statement runs as a tenant's request does: as bench_app, a
+# role that is no superuser and holds exactly the README's application grant
+# set (through workflow_app), with a tenant and an actor set, so row-level
+# security applies.  The fixtures are loaded by the superuser the cluster was
+# made with; its connections take the application role as a startup option
+# (role=bench_app), which is SET ROLE: privileges, policies and the trust
+# checks are bench_app's.  The data is the tenant 'bench's (made with actor
+# 'bench', no tenant: the actor's own tenant).  The baselines (the writes
+# floor, the PL/pgSQL peer, the seed architecture, the 2-row floor) run as
+# the same role; the tables they write are granted to it in full.
+APP_ROLE = "bench_app"
+APP_OPTIONS = f"-c role={APP_ROLE} -c workflow_ext.tenant=bench -c workflow_ext.actor=bench"
 
-def psql(sql=None, file=None, variables=None, quiet=True):
+
+def app_env():
+    """The environment of a client connecting as the application role."""
+    return dict(os.environ, PGOPTIONS=APP_OPTIONS)
+
+
+def setup_app_role():
+    """bench_app with the README's grant set, verbatim (through workflow_app),
+    and every table the baselines create from now on (default privileges)."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    grants = readme[readme.index("-- BEGIN application grant set"):readme.index("-- END application grant set")]
+    psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'workflow_app') "
+         "THEN CREATE ROLE workflow_app NOLOGIN; END IF; "
+         f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+         f"THEN CREATE ROLE {APP_ROLE} NOLOGIN; END IF; END $$")
+    out = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+                         input=grants + f"\nGRANT workflow_app TO {APP_ROLE};\n", capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"the README's grant set failed: {out.stderr}")
+    # the baselines' own tables and sequences (schemas peer, wfloor, wfloorfk,
+    # seed; floor_stage, floor_transition, screen_docs), created after this
+    psql(f"ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO {APP_ROLE}; "
+         f"ALTER DEFAULT PRIVILEGES GRANT ALL ON SEQUENCES TO {APP_ROLE}; "
+         f"ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO {APP_ROLE}; "
+         f"ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO {APP_ROLE}")
+    if psql(f"SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = '{APP_ROLE}'") != "f":
+        raise SystemExit(f"{APP_ROLE} must be an ordinary role")
+
+
+def psql(sql=None, file=None, variables=None, quiet=True, as_app=False):
     cmd = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"]
     for k, v in (variables or {}).items():
         cmd += ["-v", f"{k}={v}"]
     cmd += ["-f", file] if file else ["-c", sql]
-    out = subprocess.run(cmd, capture_output=True, text=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=app_env() if as_app else None)
     if out.returncode != 0:
         raise SystemExit(f"psql failed: {out.stderr}\n{sql or file}")
     return out.stdout.strip()
@@ -65,7 +106,7 @@ def timed_queries(queries, reps, prelude=None):
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write("\n".join(script) + "\n")
     out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-f", f.name],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=app_env())
     os.unlink(f.name)
     if out.returncode != 0:
         raise SystemExit(f"psql failed: {out.stderr}")
@@ -89,9 +130,8 @@ def pgbench(script, seconds, clients, variables, log_prefix=None, transactions=N
         cmd += ["-D", f"{k}={v}"]
     if log_prefix:
         cmd += ["-l", "--log-prefix", log_prefix]
-    # The actor (and so the tenant) the data was made by: a superuser without
-    # one is role:<oid>, its own tenant, which sees no workflow of 'bench'.
-    env = dict(os.environ, PGOPTIONS="-c workflow_ext.actor=bench")
+    # As the application role, for the tenant and actor the data was made by.
+    env = app_env()
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir(), env=env)
     if out.returncode != 0:
         raise SystemExit(f"pgbench failed: {out.stderr}{out.stdout}")
@@ -116,7 +156,8 @@ def fmt(v, unit=""):
 # --- move: pgbench, ext vs writes floor vs seed architecture vs PL/pgSQL peer vs 2-row floor ---
 def seed_app(clients, moves, v):
     out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "python", "seed_app.py"), str(clients),
-                          str(moves), str(v["candidates"]), str(v["jobs"])], capture_output=True, text=True)
+                          str(moves), str(v["candidates"]), str(v["jobs"])], capture_output=True, text=True,
+                         env=app_env())
     if out.returncode != 0:
         raise SystemExit(f"seed_app failed: {out.stderr}{out.stdout}")
     return json.loads(out.stdout)["tps"]
@@ -201,7 +242,7 @@ def screen():
             # itself, so this should cost what the written order costs.
             reordered = json.dumps(costly_first(CONDITIONS[key]["condition"])).replace("'", "''")
             q["ext_costly_first"] = f"SELECT count(*) FROM screen_docs WHERE condition_matches('{reordered}', doc)"
-        counts = {k: psql(v) for k, v in q.items() if k not in ("bare", "key_lookup")}
+        counts = {k: psql(v, as_app=True) for k, v in q.items() if k not in ("bare", "key_lookup")}
         if counts["ext"] != counts["jsonpath"] or counts.get("ext_costly_first", counts["ext"]) != counts["ext"]:
             raise SystemExit(f"{key}: condition_matches counted {counts['ext']}, jsonb_path_match {counts['jsonpath']}")
         ms = timed_queries(q, SIZES["reps"])
@@ -227,7 +268,7 @@ def screen():
             # engine's order: each prefix of that order, counted.
             kids = cheap_first(CONDITIONS[key]["condition"])["all"]
             prefix = [json.dumps({"all": kids[:k]}).replace("'", "''") for k in range(1, len(kids))]
-            passing = [int(x) for x in psql("SELECT " + ", ".join(
+            passing = [int(x) for x in psql(as_app=True, sql="SELECT " + ", ".join(
                 f"count(*) FILTER (WHERE condition_matches('{c}', doc))" for c in prefix) +
                 " FROM screen_docs").split("|")]
             evaluated = 1 + sum(passing) / n
@@ -299,7 +340,7 @@ def parallel_screen():
     query = f"SELECT count(*) FROM screen_docs WHERE condition_matches('{cond}', doc)"
     two = ("SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; "
            "SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;")
-    plan = psql(f"{two} EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {query}")
+    plan = psql(f"{two} EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {query}", as_app=True)
     ms = timed_queries({"none": query, "two": query}, SIZES["reps"],
                        prelude={"none": "SET max_parallel_workers_per_gather = 0;", "two": two})
     launched = re.search(r"Workers Launched: (\d+)", plan)
@@ -349,9 +390,9 @@ def bulk_statement(sql, expect_rows):
     transaction after the statement)."""
     import threading
     import psycopg2
-    conn = psycopg2.connect("")
+    conn = psycopg2.connect("", options=APP_OPTIONS)
     cur = conn.cursor()
-    cur.execute("SET workflow_ext.actor = 'bench'; SET jit = off; SELECT pg_backend_pid()")
+    cur.execute("SET jit = off; SELECT pg_backend_pid()")
     pid = cur.fetchone()[0]
     cur.execute("SELECT 1")           # warm (catalog caches)
     conn.commit()
@@ -369,8 +410,10 @@ def bulk_statement(sql, expect_rows):
     cur.execute(sql)
     rows = cur.rowcount
     paused = time.perf_counter()
-    cur.execute("SELECT sum(total_bytes) FROM pg_backend_memory_contexts")
+    # (the view is the superuser's: read as the session's superuser, untimed)
+    cur.execute("SET LOCAL ROLE NONE; SELECT sum(total_bytes) FROM pg_backend_memory_contexts")
     contexts = cur.fetchone()[0] / 1024
+    cur.execute(f"SET LOCAL ROLE {APP_ROLE}")
     resumed = time.perf_counter()
     conn.commit()                     # deferred foreign-key checks run here: timed too
     ms = (time.perf_counter() - start - (resumed - paused)) * 1000
@@ -448,20 +491,23 @@ def facts_update():
     psql("SET workflow_ext.actor = 'bench'; "
          "UPDATE candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE position = 2)")
     upd = "UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('n', random());"
-    script = ["SET workflow_ext.actor = 'bench';"]
+    script = []
     order = []
     for r in range(SIZES["reps"]):
         for name in (["ext", "off"] if r % 2 == 0 else ["off", "ext"]):
+            # (disabling a trigger is the owner's: the session's superuser, untimed)
             if name == "off":
-                script.append("ALTER TABLE candidate_profile DISABLE TRIGGER candidate_profile_facts_changed;")
+                script.append("SET ROLE NONE; ALTER TABLE candidate_profile DISABLE TRIGGER candidate_profile_facts_changed; "
+                              f"SET ROLE {APP_ROLE};")
             script += ["\\timing on", upd, "\\timing off"]
             if name == "off":
-                script.append("ALTER TABLE candidate_profile ENABLE TRIGGER candidate_profile_facts_changed;")
+                script.append("SET ROLE NONE; ALTER TABLE candidate_profile ENABLE TRIGGER candidate_profile_facts_changed; "
+                              f"SET ROLE {APP_ROLE};")
             order.append(name)
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write("\n".join(script) + "\n")
     out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-f", f.name],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=app_env())
     os.unlink(f.name)
     times = [float(t) for t in re.findall(r"^Time: ([0-9.]+) ms", out.stdout, re.M)]
     ms = {k: statistics.median([t for n, t in zip(order, times) if n == k]) for k in ("ext", "off")}
@@ -567,7 +613,7 @@ SELECT count(*) FROM screen_docs WHERE condition_matches('{cond5}', doc);
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(script)
     out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-f", f.name],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=app_env())
     os.unlink(f.name)
     # RssAnon is the backend's private memory; VmRSS also counts the shared
     # buffers it has touched, which grows with every pass over a big table.
@@ -598,7 +644,9 @@ def write_report(scale_result):
         f.write(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench"
                 f"{'-smoke' if SMOKE else ''}` on {os.cpu_count()} cores ({cpu}), {platform.system()} "
                 f"{platform.release()}; {pg}; synchronous_commit off, no parallel query but in the parallel screen row. Medians of "
-                f"{SIZES['reps']} alternating repetitions.\n\n")
+                f"{SIZES['reps']} alternating repetitions. Every measured statement, the baselines' too, runs as "
+                f"`{APP_ROLE}`, an ordinary role with the README's application grant set, tenant and actor set "
+                f"(row-level security applies; the PL/pgSQL peer's tables carry the extension's policies).\n\n")
         f.write("| scenario | measure | workflow_ext | baselines | ratio | target | met |\n|---|---|---|---|---|---|---|\n")
         for s, m, e, b, r, t, met in rows:
             base = "; ".join(f"{k} {v}" for k, v in b.items()) or "-"
@@ -649,6 +697,7 @@ if __name__ == "__main__":
         chart("smoke" if SMOKE else "latest")
         sys.exit(0)
     psql("CREATE EXTENSION IF NOT EXISTS workflow_ext")
+    setup_app_role()
     psql(file=os.path.join(HERE, "sql", "plpgsql_peer.sql"))
     move()
     bulk()

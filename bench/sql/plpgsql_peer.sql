@@ -127,3 +127,25 @@ BEGIN
     res := (p_job, p_candidate, cs.stage_id, nxt.id, nxt.name, tid, raised, '[]'::jsonb);
     RETURN res;
 END $$;
+
+-- The peer's pipeline tables get the extension's row-level security: the
+-- policies of the tables they copy, as they stand (the same expressions, so
+-- the same helper calls per statement), enabled the same way.  The peer runs
+-- as the benchmark's application role, like the extension (bench/run.py).
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT p.tablename, p.policyname, p.permissive, p.cmd, p.qual, p.with_check
+               FROM pg_policies p
+              WHERE p.schemaname = 'public' AND p.tablename IN ('candidate_stage', 'stage_transition', 'alert_event')
+    LOOP
+        EXECUTE format('CREATE POLICY %I ON peer.%I AS %s FOR %s TO public%s%s', r.policyname, r.tablename,
+                       r.permissive, r.cmd,
+                       CASE WHEN r.qual IS NOT NULL THEN format(' USING (%s)', r.qual) ELSE '' END,
+                       CASE WHEN r.with_check IS NOT NULL THEN format(' WITH CHECK (%s)', r.with_check) ELSE '' END);
+    END LOOP;
+END $$;
+ALTER TABLE peer.candidate_stage ENABLE ROW LEVEL SECURITY;
+ALTER TABLE peer.stage_transition ENABLE ROW LEVEL SECURITY;
+ALTER TABLE peer.alert_event ENABLE ROW LEVEL SECURITY;

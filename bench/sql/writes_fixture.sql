@@ -51,7 +51,9 @@ INSERT INTO wfloorfk.candidate_stage SELECT * FROM candidate_stage;
 VACUUM ANALYZE wfloorfk.candidate_stage;
 
 -- The extension's ids have no default (its triggers draw them); the copies,
--- which have no such triggers, draw from the same sequences by default.
+-- which have no such triggers, draw from sequences of their own by default
+-- (the benchmark's application role, like any, has no right on the
+-- extension's sequences: ids are the engine's).
 DO $$
 DECLARE
     s text;
@@ -59,8 +61,11 @@ DECLARE
 BEGIN
     FOREACH s IN ARRAY ARRAY['wfloor', 'seed', 'wfloorfk'] LOOP
         FOREACH t IN ARRAY ARRAY['candidate_stage', 'stage_transition', 'alert_event'] LOOP
-            EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN id SET DEFAULT nextval(%L)', s, t,
+            EXECUTE format('CREATE SEQUENCE %I.%I', s, t || '_id_seq');
+            EXECUTE format('SELECT setval(%L, (SELECT last_value FROM %s))', s || '.' || t || '_id_seq',
                            'public.' || t || '_id_seq');
+            EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN id SET DEFAULT nextval(%L)', s, t,
+                           s || '.' || t || '_id_seq');
         END LOOP;
     END LOOP;
 END $$;

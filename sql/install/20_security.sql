@@ -74,10 +74,49 @@ END $$;
 COMMENT ON FUNCTION editable_workflow_ids() IS
     'Ids of the workflows the current actor owns, administers (tenant_admin) or may edit through an accepted share with can_edit.';
 
+-- What the policies call: the same answers as the helpers above, computed
+-- in C by direct index probes of workflow and workflow_share (nothing a user
+-- can define runs) and kept while nothing they depend on can change: the
+-- tenant, the actor, the tenant_admin claim, the statement's snapshot and
+-- this transaction's own writes to the two tables (policy_cache.c).  Not
+-- set-returning and not SECURITY DEFINER: x = ANY (visible_workflow_array())
+-- is one call per scan where x is an index column (an index condition, so
+-- other tenants' rows are never read) and a cached answer per row otherwise.
+CREATE FUNCTION visible_workflow_array() RETURNS bigint[]
+    LANGUAGE C STABLE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'wf_visible_workflow_array';
+COMMENT ON FUNCTION visible_workflow_array() IS
+    'The ids visible_workflow_ids() returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
+CREATE FUNCTION editable_workflow_array() RETURNS bigint[]
+    LANGUAGE C STABLE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'wf_editable_workflow_array';
+COMMENT ON FUNCTION editable_workflow_array() IS
+    'The ids editable_workflow_ids() returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
+CREATE FUNCTION shared_workflow_array(for_edit boolean DEFAULT false) RETURNS bigint[]
+    LANGUAGE C STABLE PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'wf_shared_workflow_array';
+COMMENT ON FUNCTION shared_workflow_array(boolean) IS
+    'The ids shared_workflow_ids(for_edit) returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
+CREATE FUNCTION shared_pipeline(workflow_id bigint, tenant text, for_edit boolean DEFAULT false) RETURNS boolean
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'wf_shared_pipeline';
+COMMENT ON FUNCTION shared_pipeline(bigint, text, boolean) IS
+    'True when (workflow_id, tenant) is a row of shared_pipelines(for_edit): another tenant''s pipelines on a workflow it shares with the current actor or tenant (accepted shares). A lookup in the answers computed once per statement snapshot (used by the RLS policies).';
+CREATE FUNCTION policy_cache_written() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_policy_cache_written';
+COMMENT ON FUNCTION policy_cache_written() IS
+    'Statement trigger on workflow and workflow_share: the transaction changed what the policies read, so the policy answers are kept per command from then on (each statement sees the changes of the ones before it).';
+CREATE TRIGGER workflow_policy_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
+CREATE TRIGGER workflow_share_policy_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_share
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
+
 -- The workflow policies test the row's own columns, so that INSERT ...
 -- RETURNING (which must pass the SELECT policy) sees the row it has just created.
 ALTER TABLE workflow ENABLE ROW LEVEL SECURITY;
--- Set-returning helpers are read as one array (x = ANY (ARRAY(SELECT f()))),
+-- The helpers are read as one array (x = ANY (shared_workflow_array())),
 -- not as a hashed subplan (x IN (SELECT f())): the array is an index condition,
 -- so where the other arm is one too (workflow: the tenant's own condition)
 -- the plan is a BitmapOr of two index scans and other tenants' rows are
@@ -86,16 +125,16 @@ ALTER TABLE workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY workflow_read ON workflow FOR SELECT
     USING ((tenant = @extschema@.current_tenant()
             AND (owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin()))
-           OR id = ANY (ARRAY(SELECT @extschema@.shared_workflow_ids())));
+           OR id = ANY (@extschema@.shared_workflow_array()));
 CREATE POLICY workflow_create ON workflow FOR INSERT
     WITH CHECK (tenant = @extschema@.current_tenant() AND owner = @extschema@.current_actor());
 CREATE POLICY workflow_edit ON workflow FOR UPDATE
     USING ((tenant = @extschema@.current_tenant()
             AND (owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin()))
-           OR id = ANY (ARRAY(SELECT @extschema@.shared_workflow_ids(true))))
+           OR id = ANY (@extschema@.shared_workflow_array(true)))
     WITH CHECK ((tenant = @extschema@.current_tenant()
                  AND (owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin()))
-                OR id = ANY (ARRAY(SELECT @extschema@.shared_workflow_ids(true))));
+                OR id = ANY (@extschema@.shared_workflow_array(true)));
 CREATE POLICY workflow_delete ON workflow FOR DELETE
     USING (tenant = @extschema@.current_tenant()
            AND (owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin()));
@@ -122,28 +161,28 @@ CREATE POLICY workflow_share_manage ON workflow_share FOR ALL
 
 ALTER TABLE workflow_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY workflow_stage_read ON workflow_stage FOR SELECT
-    USING (workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
+    USING (workflow_id = ANY (@extschema@.visible_workflow_array()));
 CREATE POLICY workflow_stage_edit ON workflow_stage FOR ALL
-    USING (workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids())))
-    WITH CHECK (workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids())));
+    USING (workflow_id = ANY (@extschema@.editable_workflow_array()))
+    WITH CHECK (workflow_id = ANY (@extschema@.editable_workflow_array()));
 
 ALTER TABLE stage_rule ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_rule_read ON stage_rule FOR SELECT
     USING (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s));
 CREATE POLICY stage_rule_edit ON stage_rule FOR ALL
     USING (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s
-                         WHERE s.workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids()))))
+                         WHERE s.workflow_id = ANY (@extschema@.editable_workflow_array())))
     WITH CHECK (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s
-                              WHERE s.workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids()))));
+                              WHERE s.workflow_id = ANY (@extschema@.editable_workflow_array())));
 
 ALTER TABLE alert ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_read ON alert FOR SELECT
     USING (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s));
 CREATE POLICY alert_edit ON alert FOR ALL
     USING (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s
-                         WHERE s.workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids()))))
+                         WHERE s.workflow_id = ANY (@extschema@.editable_workflow_array())))
     WITH CHECK (stage_id IN (SELECT s.id FROM @extschema@.workflow_stage s
-                              WHERE s.workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids()))));
+                              WHERE s.workflow_id = ANY (@extschema@.editable_workflow_array())));
 
 -- Jobs and pipelines belong to their tenant, and open with their workflow:
 -- to the tenant's actors who see it, and to the actors of another tenant the
@@ -181,35 +220,35 @@ COMMENT ON FUNCTION shared_pipelines(boolean) IS
 
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
     WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
+                AND workflow_id = ANY (@extschema@.visible_workflow_array()));
 CREATE POLICY job_workflow_reassign ON job_workflow FOR UPDATE
     USING (tenant = @extschema@.current_tenant()
-           AND workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids())))
+           AND workflow_id = ANY (@extschema@.editable_workflow_array()))
     WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
+                AND workflow_id = ANY (@extschema@.visible_workflow_array()));
 CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
     USING (tenant = @extschema@.current_tenant()
-           AND workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids())));
+           AND workflow_id = ANY (@extschema@.editable_workflow_array()));
 
 ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.editable_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines(true)));
+    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.editable_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant, true));
 
 -- History: read with the pipeline; written only through the extension's code
 -- (history_write_guard), as the caller, for a pipeline the caller sees.  A
@@ -218,27 +257,27 @@ CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
 -- rows without them.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR NOT warnings @? 'lax $.**.actual'));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb));
 CREATE POLICY alert_event_record ON alert_event FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()))
+    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb))
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())))
-           OR (workflow_id, tenant) IN (SELECT * FROM @extschema@.shared_pipelines()));
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+           OR @extschema@.shared_pipeline(workflow_id, tenant));
 
 -- Which tenant's job an id names for the caller: its own tenant's, else the
 -- one job of that id among the pipelines shared with it from other tenants.
@@ -257,7 +296,7 @@ BEGIN
                 WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1) THEN
         IF EXISTS (SELECT 1 FROM @extschema@.job_workflow j
                     WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1
-                      AND j.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
+                      AND j.workflow_id = ANY (@extschema@.visible_workflow_array())) THEN
             RETURN @extschema@.current_tenant();
         END IF;
         RETURN NULL;
@@ -265,7 +304,7 @@ BEGIN
     SELECT array_agg(j.tenant ORDER BY j.tenant) INTO found
       FROM @extschema@.job_workflow j
      WHERE j.job_id = $1
-       AND (j.workflow_id, j.tenant) IN (SELECT * FROM @extschema@.shared_pipelines());
+       AND @extschema@.shared_pipeline(j.workflow_id, j.tenant);
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
@@ -290,7 +329,7 @@ BEGIN
                 WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1) THEN
         IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
                     WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1 AND c.candidate_id = $2
-                      AND c.workflow_id IN (SELECT @extschema@.visible_workflow_ids())) THEN
+                      AND c.workflow_id = ANY (@extschema@.visible_workflow_array())) THEN
             RETURN @extschema@.current_tenant();
         END IF;
         RETURN NULL;
@@ -298,7 +337,7 @@ BEGIN
     SELECT array_agg(c.tenant ORDER BY c.tenant) INTO found
       FROM @extschema@.candidate_stage c
      WHERE c.job_id = $1 AND c.candidate_id = $2
-       AND (c.workflow_id, c.tenant) IN (SELECT * FROM @extschema@.shared_pipelines());
+       AND @extschema@.shared_pipeline(c.workflow_id, c.tenant);
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
@@ -343,7 +382,9 @@ CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 -- tenant a caller names: only the application role may call them (the
 -- policies call them as the querying role).
 REVOKE EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
-    shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint) FROM PUBLIC;
+    shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
+    visible_workflow_array(), editable_workflow_array(), shared_workflow_array(boolean),
+    shared_pipeline(bigint, text, boolean), policy_cache_written() FROM PUBLIC;
 -- (A no-op in a fresh install; the update from 0.2.0, which granted them to
 -- PUBLIC, withdraws them here.)
 REVOKE ALL ON TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,

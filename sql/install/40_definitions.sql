@@ -247,12 +247,12 @@ BEGIN
     -- Spelled out, not left to RLS: the same answer for a role that bypasses
     -- it, and inside transfer_workflow_ownership (SECURITY DEFINER).
     SELECT * INTO w FROM @extschema@.workflow x
-     WHERE x.id = $1 AND x.id IN (SELECT @extschema@.visible_workflow_ids());
+     WHERE x.id = $1 AND x.id = ANY (@extschema@.visible_workflow_array());
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % not found', $1
             USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'workflow_not_found', 'workflow_id', $1)::text;
     END IF;
-    IF for_edit AND w.id NOT IN (SELECT @extschema@.editable_workflow_ids()) THEN
+    IF for_edit AND NOT (w.id = ANY (@extschema@.editable_workflow_array())) THEN
         RAISE EXCEPTION 'workflow % is shared read-only with the current actor', $1
             USING ERRCODE = '42501', DETAIL = '{"reason": "read_only"}';
     END IF;
@@ -776,7 +776,7 @@ DECLARE
 BEGIN
     PERFORM @extschema@.current_tenant();
     SELECT * INTO s FROM @extschema@.workflow_stage x
-     WHERE x.id = $1 AND x.workflow_id IN (SELECT @extschema@.visible_workflow_ids());
+     WHERE x.id = $1 AND x.workflow_id = ANY (@extschema@.visible_workflow_array());
     IF NOT FOUND THEN
         RAISE EXCEPTION 'stage % not found', $1
             USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;

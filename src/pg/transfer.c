@@ -76,11 +76,11 @@ may_take_out(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
 {
 	return row_exists(schema, tenant, job_id, candidate_id,
 					  psprintf("AND ((c.tenant OPERATOR(pg_catalog.=) %s() "
-							   "AND c.workflow_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT %s()))) "
-							   "OR (c.workflow_id, c.tenant) IN (SELECT * FROM %s(true)))",
+							   "AND c.workflow_id OPERATOR(pg_catalog.=) ANY (%s())) "
+							   "OR %s(c.workflow_id, c.tenant, true))",
 							   wf_qualified(schema, "current_tenant"),
-							   wf_qualified(schema, "editable_workflow_ids"),
-							   wf_qualified(schema, "shared_pipelines")));
+							   wf_qualified(schema, "editable_workflow_array"),
+							   wf_qualified(schema, "shared_pipeline")));
 }
 
 /* Runs sql (args: job, candidate, tenant, stage) with frame pushed; the rows it returned. */
