@@ -217,6 +217,58 @@ def move():
         ">= 0.8x writes floor; >= 3x seed; >= 2x peer", met)
 
 
+# --- moves per transaction: 1,000 moves in one transaction against 1,000 separate ones -------
+def move_transaction():
+    """1,000 moves as 1,000 transactions (pgbench -t 1000, one client) and as
+    one transaction (one pgbench script: BEGIN, 1,000 moves, COMMIT), both as
+    the application role, on the move scenario's fixture; per move ms."""
+    print("== moves per transaction", flush=True)
+    n = 200 if SMOKE else 1000
+    v = {"candidates": SIZES["move_candidates"], "jobs": SIZES["jobs"]}
+    one = os.path.join(tempfile.gettempdir(), "wf_move_one_tx.sql")
+    with open(one, "w") as f:
+        f.write("BEGIN;\n" + "".join("\\set c random(1, :candidates)\n\\set j 1 + :c % :jobs\n"
+                                      "SELECT move_to_next_stage(:c, :j);\n" for _ in range(n)) + "COMMIT;\n")
+    env = app_env()
+
+    def run(name):
+        cmd = ["pgbench", "-n", "-M", "prepared", "-c", "1", "-j", "1",
+               "-D", f"candidates={v['candidates']}", "-D", f"jobs={v['jobs']}"]
+        cmd += ["-t", str(n), "-f", os.path.join(HERE, "pgbench", "move_ext.sql")] if name == "separate" \
+            else ["-t", "1", "-f", one]
+        psql(file=os.path.join(HERE, "sql", "move_reset.sql"))
+        before = int(psql("SELECT count(*) FROM stage_transition"))
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir(), env=env)
+        if out.returncode != 0:
+            raise SystemExit(f"pgbench failed: {out.stderr}{out.stdout}")
+        moved = int(psql("SELECT count(*) FROM stage_transition")) - before
+        if moved != n:
+            raise SystemExit(f"moves per transaction: {name} recorded {moved} moves, not {n}")
+        tps = float(re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout).group(1))
+        return 1000 / tps / (1 if name == "separate" else n)     # ms per move
+
+    names = ["separate", "one"]
+    for name in names:              # warm-up, not counted
+        run(name)
+    ms = {k: [] for k in names}
+    ratios = []
+    for r in range(SIZES["reps"] + 2):
+        for name in (names if r % 2 == 0 else list(reversed(names))):
+            ms[name].append(run(name))
+        ratios.append(ms["one"][-1] / ms["separate"][-1])
+    med = {k: statistics.median(x) for k, x in ms.items()}
+    ratio = statistics.median(ratios)
+    notes.append(f"moves per transaction: {n:,} moves of random candidates (move_to_next_stage, the move "
+                 f"scenario's fixture) as the role {APP_ROLE} (the README's grant set, RLS applies), one "
+                 f"client: {n:,} transactions of one move (`bench/pgbench/move_ext.sql`, pgbench -t {n}) "
+                 f"against one transaction of {n:,} moves (one pgbench script); ms per move per round: "
+                 f"separate {[round(x, 3) for x in ms['separate']]}, one transaction "
+                 f"{[round(x, 3) for x in ms['one']]}; per-round ratios {[round(x, 2) for x in ratios]}")
+    add("moves per tx", f"ms per move, {n:,} moves in one transaction", fmt(med["one"]),
+        {"separate transactions": fmt(med["separate"])}, f"{ratio:.2f}x (median of rounds)",
+        "<= 1.2x separate", ratio <= 1.2)
+
+
 # --- screen: condition_matches vs jsonb_path_match vs PL/pgSQL vs bare scan -------------------
 def screen():
     print("== screen", flush=True)
@@ -700,6 +752,7 @@ if __name__ == "__main__":
     setup_app_role()
     psql(file=os.path.join(HERE, "sql", "plpgsql_peer.sql"))
     move()
+    move_transaction()
     bulk()
     screen()
     parallel_screen()
