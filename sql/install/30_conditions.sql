@@ -9,12 +9,14 @@ COMMENT ON FUNCTION validate_condition(jsonb) IS
 
 CREATE FUNCTION condition_matches_support(internal) RETURNS internal
     LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_condition_matches_support';
 COMMENT ON FUNCTION condition_matches_support(internal) IS
     'Planner support function of condition_matches: for facts indexed by a GIN jsonb index (jsonb_ops or jsonb_path_ops), the lossy index condition facts @? condition_index_prefilter(condition), the condition rechecked on each row.';
 
 CREATE FUNCTION condition_index_prefilter(condition jsonb, key_entries boolean DEFAULT false) RETURNS jsonpath
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_condition_index_prefilter_sql';
 COMMENT ON FUNCTION condition_index_prefilter(jsonb, boolean) IS
     'The jsonpath a GIN jsonb index is searched with for condition_matches(condition, facts): every document the condition accepts satisfies it; NULL when no leaf can be looked up. key_entries: the index is jsonb_ops (field existence and numeric ranges too), not jsonb_path_ops.';
