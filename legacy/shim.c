@@ -115,15 +115,30 @@ script_generation(void)
 int
 wf_schema_generation(FunctionCallInfo fcinfo)
 {
+	/*
+	 * The last function's answer, kept for the rest of its command (as
+	 * script_generation keeps its own): a screening scan calls one function
+	 * per row, and three syscache lookups per row were a fifth of its time
+	 * (perf of bench/run.py's screen rows).  A command that changes the
+	 * schema ends with a new command id, so the next asks again.
+	 */
+	static Oid	cached_fn = InvalidOid;
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static CommandId cached_cid = InvalidCommandId;
+	static int	cached_generation = -1;
 	int			generation = script_generation();
-	Oid			fn;
+	Oid			fn = InvalidOid;
 	Oid			nsp;
 	Oid			rel;
 
-	if (generation < 0)
+	if (generation < 0 && fcinfo->flinfo != NULL && OidIsValid(fn = fcinfo->flinfo->fn_oid) &&
+		fn == cached_fn && CURRENT_LXID == cached_lxid &&
+		GetCurrentCommandId(false) == cached_cid)
+		generation = cached_generation;
+	else if (generation < 0)
 	{
 		generation = WF_GENERATION_CURRENT;
-		if (fcinfo->flinfo != NULL && OidIsValid(fn = fcinfo->flinfo->fn_oid) &&
+		if (OidIsValid(fn) &&
 			OidIsValid(nsp = get_func_namespace(fn)) &&
 			OidIsValid(rel = get_relname_relid("candidate_stage", nsp)))
 		{
@@ -133,6 +148,13 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 				generation = 2;
 			else
 				generation = 1;
+		}
+		if (OidIsValid(fn))
+		{
+			cached_fn = fn;
+			cached_lxid = CURRENT_LXID;
+			cached_cid = GetCurrentCommandId(false);
+			cached_generation = generation;
 		}
 	}
 	if (generation != WF_GENERATION_CURRENT && !settings_attached)
