@@ -25,6 +25,7 @@
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "storage/proc.h"
+#include "storage/sinval.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc_tables.h"
@@ -119,12 +120,16 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 	 * The last function's answer, kept for the rest of its command (as
 	 * script_generation keeps its own): a screening scan calls one function
 	 * per row, and three syscache lookups per row were a fifth of its time
-	 * (perf of bench/run.py's screen rows).  A command that changes the
-	 * schema ends with a new command id, so the next asks again.
+	 * (perf of bench/run.py's screen rows).  A command of this session that
+	 * changes the schema ends with a new command id, and another session's
+	 * committed change reaches this one as invalidation messages (which
+	 * SharedInvalidMessageCounter counts): either way the next call asks
+	 * again.
 	 */
 	static Oid	cached_fn = InvalidOid;
 	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
 	static CommandId cached_cid = InvalidCommandId;
+	static uint64 cached_invalidations = 0;
 	static int	cached_generation = -1;
 	int			generation = script_generation();
 	Oid			fn = InvalidOid;
@@ -133,7 +138,8 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 
 	if (generation < 0 && fcinfo->flinfo != NULL && OidIsValid(fn = fcinfo->flinfo->fn_oid) &&
 		fn == cached_fn && CURRENT_LXID == cached_lxid &&
-		GetCurrentCommandId(false) == cached_cid)
+		GetCurrentCommandId(false) == cached_cid &&
+		SharedInvalidMessageCounter == cached_invalidations)
 		generation = cached_generation;
 	else if (generation < 0)
 	{
@@ -154,6 +160,7 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 			cached_fn = fn;
 			cached_lxid = CURRENT_LXID;
 			cached_cid = GetCurrentCommandId(false);
+			cached_invalidations = SharedInvalidMessageCounter;
 			cached_generation = generation;
 		}
 	}
