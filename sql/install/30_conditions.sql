@@ -7,14 +7,30 @@ CREATE FUNCTION validate_condition(condition jsonb) RETURNS void
 COMMENT ON FUNCTION validate_condition(jsonb) IS
     'Checks a condition; raises 22023 with the JSON path of the first offending node. NULL is rejected too.';
 
+CREATE FUNCTION condition_matches_support(internal) RETURNS internal
+    LANGUAGE C STRICT
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_condition_matches_support';
+COMMENT ON FUNCTION condition_matches_support(internal) IS
+    'Planner support function of condition_matches: for facts indexed by a GIN jsonb index (jsonb_ops or jsonb_path_ops), the lossy index condition facts @? condition_index_prefilter(condition), the condition rechecked on each row.';
+
+CREATE FUNCTION condition_index_prefilter(condition jsonb, key_entries boolean DEFAULT false) RETURNS jsonpath
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_condition_index_prefilter_sql';
+COMMENT ON FUNCTION condition_index_prefilter(jsonb, boolean) IS
+    'The jsonpath a GIN jsonb index is searched with for condition_matches(condition, facts): every document the condition accepts satisfies it; NULL when no leaf can be looked up. key_entries: the index is jsonb_ops (field existence and numeric ranges too), not jsonb_path_ops.';
+
 CREATE FUNCTION condition_matches(condition jsonb, facts jsonb) RETURNS boolean
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SUPPORT condition_matches_support
     AS 'MODULE_PATHNAME', 'wf_condition_matches';
 COMMENT ON FUNCTION condition_matches(jsonb, jsonb) IS
-    'True when the facts satisfy the condition. Compiles the condition once per query (cached across rows); for bulk screening.';
+    'True when the facts satisfy the condition. Compiles the condition once per query (cached across rows); for bulk screening, through a GIN jsonb index on the facts when there is one (condition_index_prefilter).';
 
 CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, at timestamptz) RETURNS boolean
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SUPPORT condition_matches_support
     AS 'MODULE_PATHNAME', 'wf_condition_matches';
 COMMENT ON FUNCTION condition_matches(jsonb, jsonb, timestamptz) IS
     'True when the facts satisfy the condition, relative time (within_last, within_next, older_than) measured from at. Immutable: the same arguments give the same answer.';

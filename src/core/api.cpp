@@ -9,6 +9,7 @@
 
 #include "condition.hpp"
 #include "evaluator.hpp"
+#include "index_prefilter.hpp"
 #include "json_input.hpp"
 #include "workflow_core.h"
 
@@ -285,6 +286,17 @@ char* wf_condition_leaves(const wf_condition* cond, wf_status* st) {
       out.push_back(std::move(leaf));
     }
     return malloc_copy(out.dump());
+  });
+}
+
+char* wf_condition_index_prefilter(const wf_condition* cond, int flags, wf_status* st) {
+  return guarded<char*>(st, nullptr, [&]() -> char* {
+    if (!cond) throw std::invalid_argument("no condition");
+    wf::PrefilterOptions options;
+    options.keys_indexed = (flags & WF_PREFILTER_KEYS) != 0;
+    options.utf8 = (flags & WF_PREFILTER_UTF8) != 0;
+    auto text = wf::index_prefilter(*cond->impl, options);
+    return text ? malloc_copy(*text) : nullptr;
   });
 }
 

@@ -243,6 +243,19 @@ char	   *wf_condition_explain_at(const wf_condition *cond, const wf_fact *facts,
  */
 char	   *wf_condition_leaves(const wf_condition *cond, wf_status *status);
 
+/*
+ * The index prefilter of a condition (README: Screening through an index):
+ * malloc'd jsonpath text "$ ? (...)" that every document satisfying the
+ * condition satisfies, for a GIN jsonb index on the facts; NULL with
+ * status->code WF_OK when no part of the condition can be looked up.
+ * flags: WF_PREFILTER_KEYS when the index has key entries (jsonb_ops: field
+ * existence and numeric ranges too), WF_PREFILTER_UTF8 when keys may be
+ * written as UTF-8 (else a path with a non-ASCII key is left out).
+ */
+#define WF_PREFILTER_KEYS 1
+#define WF_PREFILTER_UTF8 2
+char	   *wf_condition_index_prefilter(const wf_condition *cond, int flags, wf_status *status);
+
 /* Canonical name of an operator or alias, or NULL when unknown. */
 const char *wf_operator_canonical(const char *op);
 

@@ -44,7 +44,7 @@
 #define WF_NUMERIC_SIGN_MASK 0xC000
 #define WF_NUMERIC_NEG 0x4000
 #define WF_NUMERIC_MAX_GROUPS 256
-#define WF_NUMERIC_TEXT_BYTES (WF_NUMERIC_MAX_GROUPS * 4 + 32)
+#define WF_NUMERIC_TEXT_BYTES (WF_NUMERIC_MAX_GROUPS * 4 + 40)
 
 static bool
 numeric_to_double_fast(Numeric num, double *out, bool *exact)
@@ -105,11 +105,18 @@ numeric_to_double_fast(Numeric num, double *out, bool *exact)
  * (cap >= WF_NUMERIC_TEXT_BYTES), from its base-10000 digits (short or long
  * on-disk format), without allocating or raising.  At most
  * WF_NUMERIC_MAX_GROUPS digit groups are written; *truncated says whether
- * more were dropped (the exponent accounts for them).  Returns the length,
- * 0 for a value that is not a number.  *nonzero: any written digit is nonzero.
+ * more were dropped (the exponent accounts for them).  With sticky, a
+ * truncated value gets one more group, 0001: numeric keeps no trailing zero
+ * groups, so the dropped ones were not all zero and the value lies strictly
+ * between the written prefix and the prefix plus one unit of its last group,
+ * as the sticky text does; it compares like the value itself with every
+ * number of at most 1,000 significant digits (all an index prefilter
+ * writes, README: Screening through an index).  Returns the length, 0 for a
+ * value that is not a number.  *nonzero: any written digit is nonzero.
  */
 static size_t
-numeric_decimal_text(Numeric num, char *buf, size_t cap, bool *nonzero, bool *truncated)
+numeric_decimal_text(Numeric num, char *buf, size_t cap, bool sticky, bool *nonzero,
+					 bool *truncated)
 {
 	const char *data = VARDATA_ANY(num);
 	size_t		len = VARSIZE_ANY_EXHDR(num);
@@ -168,6 +175,12 @@ numeric_decimal_text(Numeric num, char *buf, size_t cap, bool *nonzero, bool *tr
 	}
 	if (used == 0)
 		buf[n++] = '0';
+	if (sticky && *truncated)
+	{
+		memcpy(buf + n, "0001", 4);
+		n += 4;
+		used++;
+	}
 	written = snprintf(buf + n, cap - n, "e%d", (weight - (Max(used, 1) - 1)) * 4);
 	if (written < 0 || (size_t) written >= cap - n)
 		return 0;
@@ -191,7 +204,7 @@ numeric_to_double_safe(Numeric num)
 	bool		truncated;
 	double		value;
 
-	if (numeric_decimal_text(num, text, sizeof(text), &nonzero, &truncated) == 0)
+	if (numeric_decimal_text(num, text, sizeof(text), false, &nonzero, &truncated) == 0)
 		return 0;
 	errno = 0;
 	value = strtod(text, NULL);
@@ -200,7 +213,10 @@ numeric_to_double_safe(Numeric num)
 	return value;
 }
 
-/* The host's number_text: the exact decimal of an inexact number fact. */
+/*
+ * The host's number_text: the exact decimal of an inexact number fact; past
+ * WF_NUMERIC_MAX_GROUPS digit groups, its sticky form (numeric_decimal_text).
+ */
 static size_t
 host_number_text(const wf_fact *fact, char *buf, size_t cap)
 {
@@ -210,8 +226,8 @@ host_number_text(const wf_fact *fact, char *buf, size_t cap)
 
 	if (fact->kind != WF_FACT_NUMBER || fact->node == NULL || cap < WF_NUMERIC_TEXT_BYTES)
 		return 0;
-	n = numeric_decimal_text((Numeric) fact->node, buf, cap, &nonzero, &truncated);
-	return truncated ? 0 : n;
+	n = numeric_decimal_text((Numeric) fact->node, buf, cap, true, &nonzero, &truncated);
+	return n;
 }
 
 /*

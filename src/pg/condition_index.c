@@ -1,0 +1,187 @@
+/*
+ * condition_index.c - screening through an index: the planner support
+ * function of condition_matches, and condition_index_prefilter.
+ *
+ * For condition_matches(condition, facts) with facts the column (or
+ * expression) of a GIN jsonb index, the support function answers the
+ * planner's SupportRequestIndexCondition with the lossy index clause
+ * facts @? '<prefilter>', the jsonpath the core derives from the leaves an
+ * index can look up (src/core/index_prefilter.cpp); condition_matches stays
+ * as the recheck, so the answer is the same with or without the index.  A
+ * constant condition gets its prefilter at plan time; a value fixed for the
+ * scan (a parameter of a generic plan, a stable expression) gets it computed
+ * at run time by condition_index_prefilter.
+ */
+#include "workflow_ext.h"
+
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(wf_condition_matches_support);
+PG_FUNCTION_INFO_V1(wf_condition_index_prefilter_sql);
+
+/*
+ * The jsonpath text of a condition's prefilter for an index with (keys) or
+ * without key entries, palloc'd; NULL when no part of it can be looked up,
+ * and for a condition that does not compile (condition_matches raises on it
+ * when it runs: the planner does not).
+ */
+static char *
+prefilter_text(Jsonb *condition, bool keys)
+{
+	char	   *json = JsonbToCString(NULL, &condition->root, VARSIZE(condition));
+	wf_status	status;
+	wf_condition *cond = wf_condition_compile(json, strlen(json), &status);
+	char	   *core;
+	char	   *out;
+	int			flags = (keys ? WF_PREFILTER_KEYS : 0) |
+		(GetDatabaseEncoding() == PG_UTF8 ? WF_PREFILTER_UTF8 : 0);
+
+	pfree(json);
+	if (cond == NULL)
+		return NULL;
+	core = wf_condition_index_prefilter(cond, flags, &status);
+	wf_condition_free(cond);
+	if (core == NULL)
+	{
+		if (status.code != WF_OK)
+			wf_raise_status(&status, "condition");
+		return NULL;
+	}
+	out = MemoryContextAllocExtended(CurrentMemoryContext, strlen(core) + 1, MCXT_ALLOC_NO_OOM);
+	if (out != NULL)
+		strcpy(out, core);
+	wf_free(core);
+	if (out == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	return out;
+}
+
+/*
+ * condition_index_prefilter(condition jsonb, key_entries boolean DEFAULT
+ * false): the jsonpath an index is searched with, NULL when none.
+ */
+Datum
+wf_condition_index_prefilter_sql(PG_FUNCTION_ARGS)
+{
+	char	   *text = prefilter_text(PG_GETARG_JSONB_P(0), PG_GETARG_BOOL(1));
+
+	if (text == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonpath_in, CStringGetDatum(text)));
+}
+
+/* The jsonpath constant of a prefilter. */
+static Expr *
+jsonpath_const(const char *text)
+{
+	return (Expr *) makeConst(JSONPATHOID, -1, InvalidOid, -1,
+							  DirectFunctionCall1(jsonpath_in, CStringGetDatum(text)),
+							  false, false);
+}
+
+/*
+ * coalesce(condition_index_prefilter(condition, keys), '$'): the prefilter
+ * computed when the scan starts; '$' (every document) when there is none.
+ * NULL when the function is not found beside condition_matches.
+ */
+static Expr *
+runtime_prefilter(Oid matches_oid, Node *condition, bool keys)
+{
+	Oid			argtypes[2] = {JSONBOID, BOOLOID};
+	char	   *schema = get_namespace_name(get_func_namespace(matches_oid));
+	Oid			fn;
+	FuncExpr   *call;
+	CoalesceExpr *coalesce;
+
+	if (schema == NULL)
+		return NULL;
+	fn = LookupFuncName(list_make2(makeString(schema), makeString("condition_index_prefilter")),
+						2, argtypes, true);
+	if (!OidIsValid(fn))
+		return NULL;
+	call = makeFuncExpr(fn, JSONPATHOID,
+						list_make2(copyObject(condition), makeBoolConst(keys, false)),
+						InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	coalesce = makeNode(CoalesceExpr);
+	coalesce->coalescetype = JSONPATHOID;
+	coalesce->coalescecollid = InvalidOid;
+	coalesce->args = list_make2(call, jsonpath_const("$"));
+	coalesce->location = -1;
+	return (Expr *) coalesce;
+}
+
+/*
+ * The support function of condition_matches (both forms): for the facts
+ * argument matched to a column of a GIN jsonb index (jsonb_ops or
+ * jsonb_path_ops: the operator family has @?), the lossy index clause
+ * facts @? prefilter.  Nothing for any other request or index.
+ */
+Datum
+wf_condition_matches_support(PG_FUNCTION_ARGS)
+{
+	Node	   *raw = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestIndexCondition *req;
+	FuncExpr   *call;
+	Node	   *condition;
+	Oid			opno;
+	bool		keys;
+	Expr	   *pattern;
+	OpExpr	   *clause;
+
+	if (!IsA(raw, SupportRequestIndexCondition))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestIndexCondition *) raw;
+	if (!is_funcclause(req->node) || req->indexarg != 1)
+		PG_RETURN_POINTER(NULL);
+	call = (FuncExpr *) req->node;
+	if (list_length(call->args) < 2)
+		PG_RETURN_POINTER(NULL);
+	opno = get_opfamily_member(req->opfamily, JSONBOID, JSONPATHOID,
+							   JsonbJsonpathExistsStrategyNumber);
+	if (!OidIsValid(opno))
+		PG_RETURN_POINTER(NULL);
+	/* jsonb_ops indexes keys (it has ?): existence and ranges narrow too. */
+	keys = OidIsValid(get_opfamily_member(req->opfamily, JSONBOID, TEXTOID,
+										  JsonbExistsStrategyNumber));
+
+	condition = (Node *) linitial(call->args);
+	if (IsA(condition, Const))
+	{
+		Const	   *c = (Const *) condition;
+		char	   *text;
+
+		if (c->constisnull)
+			PG_RETURN_POINTER(NULL);	/* strict: no row matches anyway */
+		text = prefilter_text(DatumGetJsonbP(c->constvalue), keys);
+		if (text == NULL)
+			PG_RETURN_POINTER(NULL);
+		pattern = jsonpath_const(text);
+	}
+	else
+	{
+		/* A value fixed for the scan: no column, nothing volatile. */
+		if (contain_var_clause(condition) || contain_volatile_functions(condition) ||
+			contain_subplans(condition))
+			PG_RETURN_POINTER(NULL);
+		pattern = runtime_prefilter(call->funcid, condition, keys);
+		if (pattern == NULL)
+			PG_RETURN_POINTER(NULL);
+	}
+	clause = (OpExpr *) make_opclause(opno, BOOLOID, false,
+									  (Expr *) copyObject(lsecond(call->args)), pattern,
+									  InvalidOid, InvalidOid);
+	clause->opfuncid = get_opcode(opno);
+	req->lossy = true;			/* condition_matches decides on each row */
+	PG_RETURN_POINTER(list_make1(clause));
+}

@@ -1,0 +1,147 @@
+-- Screening through an index (0.3.0): condition_matches(condition, facts)
+-- over a column with a GIN jsonb index is answered by a Bitmap Index Scan on
+-- the condition's prefilter (condition_index_prefilter), the condition itself
+-- rechecked on each row (the Filter line); the answers are the same with and
+-- without the index, over documents chosen to be awkward: numeric strings,
+-- nulls, arrays, nested objects, Unicode that normalizes, huge numbers.
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS screening_docs, screening_conditions;
+RESET client_min_messages;
+
+\echo '== 1. Fixture: 3,000 ordinary documents and the odd ones'
+CREATE TABLE screening_docs (id int PRIMARY KEY, doc jsonb);
+INSERT INTO screening_docs
+SELECT c, jsonb_build_object('a', c % 100, 'city', (ARRAY['Oslo', 'Paris', 'Lima'])[1 + c % 3],
+                             'tags', jsonb_build_array(c % 7, 'x' || c % 5),
+                             'nested', jsonb_build_object('x', c % 2 = 0, 'y', c % 11),
+                             'd', '2024-03-0' || (1 + c % 9))
+  FROM generate_series(1, 3000) c;
+INSERT INTO screening_docs (id, doc) VALUES
+  (10001, '{"a": "5", "city": "oslo"}'),                          -- numeric string; case
+  (10002, '{"a": null, "city": null, "p": null}'),                -- nulls
+  (10003, '{"a": [5, 6], "city": ["Oslo"], "tags": 7}'),          -- arrays where scalars were
+  (10004, '{"a": 5.000, "nested": {"x": true, "y": [11]}}'),      -- 5 written otherwise
+  (10005, '{"a": 1e400, "big": 9007199254740993}'),               -- beyond a double; beyond 2^53
+  (10006, '{"a": 1e-400, "big": 9007199254740992}'),
+  (10007, '{"city": "\u212Aelvin", "p": 1}'),                     -- KELVIN SIGN: NFC is "Kelvin"
+  (10008, '{"city": "Kelvin", "p": {"q": 1}}'),
+  (10009, '{"city": "Montre\u0301al"}'),                          -- decomposed
+  (10010, '{"city": "Montréal"}'),
+  (10011, '{"d": "2024-03-01T00:00:00Z", "a": 5}'),               -- a date written as a timestamp
+  (10012, '{"nested": [{"x": true}], "a": {"b": 5}}'),            -- a key through an array
+  (10013, '{"a.b": 5, "say \"hi\"": "yes"}'),                     -- keys that need quoting
+  (10014, '{"grösse": 5, "city": "Straße"}');
+-- a fact past 1,024 significant digits on each side of 5, equal to 5 as a double
+INSERT INTO screening_docs VALUES (10015, ('{"a": 4.' || repeat('9', 2000) || '}')::jsonb),
+                                  (10016, ('{"a": 5.' || repeat('0', 2000) || '1}')::jsonb);
+ANALYZE screening_docs;
+
+CREATE TABLE screening_conditions (n int PRIMARY KEY, condition jsonb);
+INSERT INTO screening_conditions VALUES
+  (1, '{"field": "a", "op": "eq", "value": 5}'),
+  (2, '{"field": "a", "op": "in", "value": [5, "5", null]}'),
+  (3, '{"field": "city", "op": "eq", "value": "Oslo"}'),
+  (4, '{"field": "city", "op": "eq", "value": "Kelvin"}'),
+  (5, '{"field": "city", "op": "eq", "value": "Montréal"}'),
+  (6, '{"field": "city", "op": "eq", "value": "OSLO", "ignore_case": true}'),
+  (7, '{"field": "tags", "op": "contains", "value": 6}'),
+  (8, '{"field": "nested.x", "op": "eq", "value": true}'),
+  (9, '{"all": [{"field": "a", "op": "gte", "value": 5}, {"field": "city", "op": "in", "value": ["Oslo", "Lima"]},
+                {"field": "d", "op": "matches", "value": "0[12]$"}]}'),
+  (10, '{"any": [{"field": "big", "op": "eq", "value": 9007199254740993}, {"field": "nested.y", "op": "eq", "value": 10}]}'),
+  (11, '{"field": "a", "op": "between", "value": [4.5, 5]}'),
+  (12, '{"field": "p", "op": "exists"}'),
+  (13, '{"field": "d", "op": "eq", "value": "2024-03-01"}'),
+  (14, '{"field": "a", "op": "gt", "value": 1e20}'),
+  (15, '{"field": "$[\"a.b\"]", "op": "eq", "value": 5}'),
+  (16, '{"field": "grösse", "op": "in", "value": [5, 6]}'),
+  (17, '{"all": [{"field": "city", "op": "eq", "value": "Paris"}, {"not": {"field": "a", "op": "eq", "value": 5}}]}'),
+  (18, '{"any": [{"field": "a", "op": "eq", "value": 5}, {"field": "city", "op": "starts_with", "value": "O"}]}'),
+  (19, '{"field": "a", "op": "lt", "value": 0}'),
+  (20, '{"field": "a", "op": "eq", "value": 0.05e2}');
+
+-- The ids each condition accepts, read by a sequential scan or through the index.
+CREATE FUNCTION screened(how text) RETURNS TABLE (n int, ids int[])
+LANGUAGE plpgsql AS $$
+DECLARE
+  c record;
+BEGIN
+  PERFORM set_config('enable_seqscan', (how = 'scan')::text, true);
+  PERFORM set_config('enable_bitmapscan', (how = 'index')::text, true);
+  PERFORM set_config('enable_indexscan', (how = 'index')::text, true);
+  FOR c IN SELECT * FROM screening_conditions ORDER BY 1 LOOP
+    n := c.n;
+    EXECUTE format('SELECT coalesce(array_agg(id ORDER BY id), ''{}'') FROM screening_docs
+                     WHERE condition_matches(%L, doc)', c.condition) INTO ids;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+
+-- The plan of one condition, in a line: the scan, and the index condition when used.
+CREATE FUNCTION screening_plan(condition jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  out text := '';
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM screening_docs WHERE condition_matches(%L, doc)',
+                             condition) LOOP
+    IF line ~ 'Scan|Index Cond' THEN
+      out := out || CASE WHEN out = '' THEN '' ELSE ' / ' END || btrim(regexp_replace(line, '->|on screening_docs.*$', '', 'g'));
+    END IF;
+  END LOOP;
+  RETURN out;
+END $$;
+
+SELECT n, ids[1:6] AS first_ids, cardinality(ids) AS matched FROM screened('scan') ORDER BY n;
+
+\echo '== 2. A jsonb_path_ops index: equalities; plans and identical answers'
+CREATE INDEX screening_docs_path ON screening_docs USING gin (doc jsonb_path_ops);
+BEGIN;
+SELECT n, screening_plan(condition) FROM screening_conditions ORDER BY n;
+COMMIT;
+EXPLAIN (COSTS OFF) SELECT id FROM screening_docs
+ WHERE condition_matches('{"all": [{"field": "a", "op": "in", "value": [5, 6]}, {"field": "city", "op": "matches", "value": "^O"}]}', doc);
+SELECT s.n, s.ids = i.ids AS same_with_index, cardinality(i.ids) AS matched
+  FROM screened('scan') s JOIN screened('index') i USING (n) ORDER BY n;
+DROP INDEX screening_docs_path;
+
+\echo '== 3. A jsonb_ops index: existence and numeric ranges narrow to the documents with the key'
+CREATE INDEX screening_docs_ops ON screening_docs USING gin (doc);
+BEGIN;
+SELECT n, screening_plan(condition) FROM screening_conditions WHERE n IN (9, 11, 12, 14, 19) ORDER BY n;
+COMMIT;
+SELECT s.n, s.ids = i.ids AS same_with_index, cardinality(i.ids) AS matched
+  FROM screened('scan') s JOIN screened('index') i USING (n) ORDER BY n;
+
+\echo '== 4. A parameter: the prefilter computed when the scan starts (generic plan)'
+PREPARE screen_by(jsonb) AS SELECT count(*) FROM screening_docs WHERE condition_matches($1, doc);
+SET plan_cache_mode = force_generic_plan;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) EXECUTE screen_by('{"field": "a", "op": "eq", "value": 5}');
+EXECUTE screen_by('{"field": "a", "op": "eq", "value": 5}');
+EXECUTE screen_by('{"field": "city", "op": "ne", "value": "Oslo"}');   -- no prefilter: every document
+RESET enable_seqscan;
+SELECT count(*) FROM screening_docs WHERE condition_matches('{"field": "city", "op": "ne", "value": "Oslo"}', doc);
+RESET plan_cache_mode;
+DEALLOCATE screen_by;
+
+\echo '== 5. condition_index_prefilter shows the jsonpath; the three-argument form is screened too'
+SELECT n, condition_index_prefilter(condition) AS path_ops, condition_index_prefilter(condition, true) AS jsonb_ops
+  FROM screening_conditions ORDER BY n;
+BEGIN;
+SET LOCAL enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM screening_docs
+ WHERE condition_matches('{"all": [{"field": "a", "op": "eq", "value": 5}, {"field": "d", "op": "within_last", "value": "P1D"}]}',
+                         doc, '2024-03-02');
+SELECT array_agg(id ORDER BY id) FROM screening_docs
+ WHERE condition_matches('{"all": [{"field": "a", "op": "eq", "value": 5}, {"field": "d", "op": "within_last", "value": "P1D"}]}',
+                         doc, '2024-03-02');
+COMMIT;
+-- an invalid condition is not indexed at plan time: it fails when it runs, as without an index
+SELECT test_error($$SELECT count(*) FROM screening_docs WHERE condition_matches('{"field": "a", "op": "nope"}', doc)$$);
+
+DROP TABLE screening_docs, screening_conditions;
+DROP FUNCTION screened(text), screening_plan(jsonb);
