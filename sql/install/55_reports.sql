@@ -41,6 +41,48 @@ SELECT v.tenant, v.job_id, v.candidate_id, v.workflow_id, v.stage_id,
 COMMENT ON VIEW stage_visit IS
     'Each visible stage visit of a candidate in a job: from the history row that put the candidate, active or hired, into the stage (entry, move, reopen: transition_id, entered_at) to the next history row of the candidate in the job (ended_by_transition_id, left_at; NULL while still there). outcome: advanced (moved to a later stage), hired (moved into a hired stage), moved_back, rejected, withdrawn, ended (anything else: a transfer, a removal), NULL while open; advanced is true when it left for a later position (hires included). Positions are the stages'' current ones. Row-level security of stage_transition applies (security_invoker).';
 
+-- Visit rows (stage_visit_row) stay what the view derives as history is
+-- written; history the table owner deletes or truncates takes its visits
+-- along (the visit the deleted row ended now ends at the row after it).
+CREATE FUNCTION stage_visits_forget() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME <> 'stage_transition' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'stage_visits_forget() fires only on stage_transition'
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE @extschema@.stage_visit_row;
+        RETURN NULL;
+    END IF;
+    DELETE FROM @extschema@.stage_visit_row v WHERE v.id = OLD.id;
+    UPDATE @extschema@.stage_visit_row v
+       SET (left_at, ended_by_transition_id, next_stage_id, next_status, time_in_stage) =
+           (SELECT n.moved_at, n.id, n.to_stage_id, n.to_status, n.moved_at - v.entered_at
+              FROM (SELECT NULL) x
+              LEFT JOIN LATERAL (SELECT t.moved_at, t.id, t.to_stage_id, t.to_status
+                                   FROM @extschema@.stage_transition t
+                                  WHERE t.tenant = OLD.tenant AND t.job_id = OLD.job_id
+                                    AND t.candidate_id = OLD.candidate_id AND t.workflow_id = OLD.workflow_id
+                                    AND t.id > v.id
+                                  ORDER BY t.id LIMIT 1) n ON true)
+     WHERE v.id = (SELECT t.id FROM @extschema@.stage_transition t
+                    WHERE t.tenant = OLD.tenant AND t.job_id = OLD.job_id
+                      AND t.candidate_id = OLD.candidate_id AND t.workflow_id = OLD.workflow_id
+                      AND t.id < OLD.id
+                    ORDER BY t.id DESC LIMIT 1);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION stage_visits_forget() IS
+    'AFTER DELETE (row) and AFTER TRUNCATE trigger on stage_transition: the stage visit rows follow history the table owner deletes (the visit a deleted row began goes; the one it ended now ends at the next remaining row) or truncates.';
+CREATE TRIGGER stage_transition_forget_visits AFTER DELETE ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION stage_visits_forget();
+CREATE TRIGGER stage_transition_truncate_visits AFTER TRUNCATE ON stage_transition
+    FOR EACH STATEMENT EXECUTE FUNCTION stage_visits_forget();
+
 CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint DEFAULT NULL,
                                 since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
     RETURNS TABLE (stage_id bigint, stage_name text, "position" integer, entered bigint,
@@ -49,10 +91,24 @@ CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint D
                    p90_time_in_stage interval)
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
     AS $$
+#variable_conflict use_column
 DECLARE
     jt text;
     wf bigint := $2;
+    j bigint := $1;
+    lo_at timestamptz := $3;
+    hi_at timestamptz := $4;
+    r record;
+    n bigint;
+    pct float8;
+    pos float8;
+    lo bigint;
+    hi bigint;
+    a interval;
+    b interval;
+    got interval[];
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF $1 IS NULL AND $2 IS NULL THEN
@@ -62,8 +118,8 @@ BEGIN
     IF $1 IS NOT NULL THEN
         jt := @extschema@.job_tenant($1);
         IF jt IS NOT NULL THEN
-            SELECT j.workflow_id INTO wf FROM @extschema@.job_workflow j
-             WHERE j.tenant = jt AND j.job_id = $1;
+            SELECT jw.workflow_id INTO wf FROM @extschema@.job_workflow jw
+             WHERE jw.tenant = jt AND jw.job_id = j;
         END IF;
         IF jt IS NULL OR wf IS NULL THEN
             RAISE EXCEPTION 'job % not found', $1
@@ -77,8 +133,109 @@ BEGIN
         PERFORM @extschema@.visible_workflow($2);
     END IF;
 
-    -- One statement text per scope, planned with the values (EXECUTE ... USING),
-    -- so that the job's quals reach the index under the window of stage_visit.
+    -- The caller's own tenant's pipeline (a job of its tenant, or a workflow
+    -- no other tenant shares pipelines of with the caller): every history row
+    -- of it is visible, so the visit rows are exactly the visits stage_visit
+    -- derives.  Counts from one index-only scan of the job's visits, grouped
+    -- by how they ended; each percentile from the k-th ended visit in order
+    -- of time in stage (stage_visit_row_funnel_idx), read from the nearer end.
+    IF j IS NOT NULL AND jt = @extschema@.current_tenant() THEN
+        FOR r IN
+            WITH g AS (
+                SELECT v.stage_id AS sid, v.next_stage_id AS nsid, v.next_status AS nst, count(*) AS n
+                  FROM @extschema@.stage_visit_row v
+                 WHERE v.tenant = jt AND v.job_id = j AND v.workflow_id = wf
+                   AND (lo_at IS NULL OR v.entered_at >= lo_at) AND (hi_at IS NULL OR v.entered_at < hi_at)
+                 GROUP BY 1, 2, 3
+            ), k AS (
+                SELECT g.sid,
+                       sum(g.n)::bigint AS entered,
+                       coalesce(sum(g.n) FILTER (WHERE g.nsid <> g.sid AND ns.position > vs.position), 0)::bigint AS advanced,
+                       coalesce(sum(g.n) FILTER (WHERE g.nsid = g.sid AND g.nst = 'rejected'), 0)::bigint AS rejected,
+                       coalesce(sum(g.n) FILTER (WHERE g.nsid = g.sid AND g.nst = 'withdrawn'), 0)::bigint AS withdrawn,
+                       coalesce(sum(g.n) FILTER (WHERE g.nsid <> g.sid AND g.nst = 'hired'), 0)::bigint AS hired,
+                       coalesce(sum(g.n) FILTER (WHERE g.nst IS NOT NULL), 0)::bigint AS ended
+                  FROM g
+                  LEFT JOIN @extschema@.workflow_stage vs ON vs.id = g.sid
+                  LEFT JOIN @extschema@.workflow_stage ns ON ns.id = g.nsid
+                 GROUP BY g.sid
+            ), standing AS (
+                SELECT c.stage_id AS sid, count(*) AS n
+                  FROM @extschema@.candidate_stage c
+                 WHERE c.tenant = jt AND c.job_id = j AND c.workflow_id = wf AND c.status = 'active'
+                 GROUP BY c.stage_id
+            )
+            SELECT s.id, s.name, s.position,
+                   coalesce(k.entered, 0) AS entered, coalesce(st.n, 0) AS standing,
+                   coalesce(k.advanced, 0) AS advanced, coalesce(k.rejected, 0) AS rejected,
+                   coalesce(k.withdrawn, 0) AS withdrawn, coalesce(k.hired, 0) AS hired,
+                   round(k.advanced::numeric / nullif(k.entered, 0), 4) AS conversion,
+                   coalesce(k.ended, 0) AS ended
+              FROM @extschema@.workflow_stage s
+              LEFT JOIN k ON k.sid = s.id
+              LEFT JOIN standing st ON st.sid = s.id
+             WHERE s.workflow_id = wf
+             ORDER BY s.position
+        LOOP
+            stage_id := r.id;
+            stage_name := r.name;
+            "position" := r.position;
+            entered := r.entered;
+            "current" := r.standing;
+            advanced := r.advanced;
+            rejected := r.rejected;
+            withdrawn := r.withdrawn;
+            hired := r.hired;
+            conversion := r.conversion;
+            median_time_in_stage := NULL;
+            p90_time_in_stage := NULL;
+            n := r.ended;
+            -- percentile_cont over the n ended visits, as PostgreSQL computes
+            -- it: rows floor and ceil of pct * (n - 1), interpolated.
+            FOREACH pct IN ARRAY ARRAY[0.5, 0.9]::float8[] LOOP
+                EXIT WHEN n = 0;
+                pos := pct * (n - 1);
+                lo := floor(pos);
+                hi := ceil(pos);
+                IF lo < n - 1 - hi THEN
+                    SELECT array_agg(q.t) INTO got FROM (
+                        SELECT v.time_in_stage AS t FROM @extschema@.stage_visit_row v
+                         WHERE v.tenant = jt AND v.job_id = j AND v.workflow_id = wf AND v.stage_id = r.id
+                           AND v.time_in_stage IS NOT NULL
+                           AND (lo_at IS NULL OR v.entered_at >= lo_at) AND (hi_at IS NULL OR v.entered_at < hi_at)
+                         ORDER BY v.time_in_stage OFFSET lo LIMIT hi - lo + 1) q;
+                    a := got[1];
+                    b := got[cardinality(got)];
+                ELSE
+                    SELECT array_agg(q.t) INTO got FROM (
+                        SELECT v.time_in_stage AS t FROM @extschema@.stage_visit_row v
+                         WHERE v.tenant = jt AND v.job_id = j AND v.workflow_id = wf AND v.stage_id = r.id
+                           AND v.time_in_stage IS NOT NULL
+                           AND (lo_at IS NULL OR v.entered_at >= lo_at) AND (hi_at IS NULL OR v.entered_at < hi_at)
+                         ORDER BY v.time_in_stage DESC OFFSET n - 1 - hi LIMIT hi - lo + 1) q;
+                    b := got[1];
+                    a := got[cardinality(got)];
+                END IF;
+                IF lo = hi THEN
+                    b := a;
+                ELSE
+                    b := (b - a) * (pos - lo) + a;
+                END IF;
+                IF pct = 0.5 THEN
+                    median_time_in_stage := b;
+                ELSE
+                    p90_time_in_stage := b;
+                END IF;
+            END LOOP;
+            RETURN NEXT;
+        END LOOP;
+        RETURN;
+    END IF;
+
+    -- A workflow's jobs, or another tenant's job shared with the caller:
+    -- derived from the history the caller sees (stage_visit).  One statement
+    -- text per scope, planned with the values (EXECUTE ... USING), so that
+    -- the job's quals reach the index under the window of stage_visit.
     RETURN QUERY EXECUTE
     'WITH visits AS (
         SELECT v.stage_id, v.outcome, v.advanced, v.time_in_stage
