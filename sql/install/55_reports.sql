@@ -83,6 +83,16 @@ CREATE TRIGGER stage_transition_forget_visits AFTER DELETE ON stage_transition
 CREATE TRIGGER stage_transition_truncate_visits AFTER TRUNCATE ON stage_transition
     FOR EACH STATEMENT EXECUTE FUNCTION stage_visits_forget();
 
+-- One ordered pass over a job's visit rows (src/pg/stage_visits.c).
+CREATE FUNCTION stage_visit_counts(tenant text, job_id bigint, workflow_id bigint,
+                                   since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
+    RETURNS TABLE (stage_id bigint, next_stage_id bigint, next_status text, visits bigint,
+                   median_time_in_stage interval, p90_time_in_stage interval)
+    LANGUAGE C STABLE
+    AS 'MODULE_PATHNAME', 'wf_stage_visit_counts';
+COMMENT ON FUNCTION stage_visit_counts(text, bigint, bigint, timestamptz, timestamptz) IS
+    'The stage visits of a job on a workflow (stage_visit_row) that began in [since, until), per stage, counted by how they ended (next_stage_id and next_status of the history row that ended them; NULL, NULL: still open), with percentile_cont(0.5) and (0.9) of the time in stage of the stage''s ended ones on each row of the stage: one ordered index-only pass (stage_visit_row_funnel_idx). Reads as the caller: SELECT on stage_visit_row needed, and under row-level security nothing unless tenant is the current tenant and the workflow one the caller sees (the policy stage_visit_row_read, decided once). pipeline_funnel() is built on it.';
+
 CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint DEFAULT NULL,
                                 since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
     RETURNS TABLE (stage_id bigint, stage_name text, "position" integer, entered bigint,
@@ -100,15 +110,6 @@ DECLARE
     j bigint := $1;
     lo_at timestamptz := $3;
     hi_at timestamptz := $4;
-    r record;
-    n bigint;
-    pct float8;
-    pos float8;
-    lo bigint;
-    hi bigint;
-    a interval;
-    b interval;
-    got interval[];
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF $1 IS NULL AND $2 IS NULL THEN
@@ -136,99 +137,42 @@ BEGIN
     -- The caller's own tenant's pipeline (a job of its tenant, or a workflow
     -- no other tenant shares pipelines of with the caller): every history row
     -- of it is visible, so the visit rows are exactly the visits stage_visit
-    -- derives.  Counts from one index-only scan of the job's visits, grouped
-    -- by how they ended; each percentile from the k-th ended visit in order
-    -- of time in stage (stage_visit_row_funnel_idx), read from the nearer end.
+    -- derives: stage_visit_counts() reads the job's visits in one ordered
+    -- pass of stage_visit_row_funnel_idx (counts by how they ended, and the
+    -- percentiles from the values the index gives in order).
     IF j IS NOT NULL AND jt = @extschema@.current_tenant() THEN
-        FOR r IN
-            WITH g AS (
-                SELECT v.stage_id AS sid, v.next_stage_id AS nsid, v.next_status AS nst, count(*) AS n
-                  FROM @extschema@.stage_visit_row v
-                 WHERE v.tenant = jt AND v.job_id = j AND v.workflow_id = wf
-                   AND (lo_at IS NULL OR v.entered_at >= lo_at) AND (hi_at IS NULL OR v.entered_at < hi_at)
-                 GROUP BY 1, 2, 3
-            ), k AS (
-                SELECT g.sid,
-                       sum(g.n)::bigint AS entered,
-                       coalesce(sum(g.n) FILTER (WHERE g.nsid <> g.sid AND ns.position > vs.position), 0)::bigint AS advanced,
-                       coalesce(sum(g.n) FILTER (WHERE g.nsid = g.sid AND g.nst = 'rejected'), 0)::bigint AS rejected,
-                       coalesce(sum(g.n) FILTER (WHERE g.nsid = g.sid AND g.nst = 'withdrawn'), 0)::bigint AS withdrawn,
-                       coalesce(sum(g.n) FILTER (WHERE g.nsid <> g.sid AND g.nst = 'hired'), 0)::bigint AS hired,
-                       coalesce(sum(g.n) FILTER (WHERE g.nst IS NOT NULL), 0)::bigint AS ended
+        RETURN QUERY
+            WITH g AS MATERIALIZED (
+                SELECT * FROM @extschema@.stage_visit_counts(jt, j, wf, lo_at, hi_at)
+            ), k AS MATERIALIZED (
+                SELECT g.stage_id AS sid,
+                       sum(g.visits)::bigint AS entered,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id <> g.stage_id AND ns.position > vs.position), 0)::bigint AS advanced,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id = g.stage_id AND g.next_status = 'rejected'), 0)::bigint AS rejected,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id = g.stage_id AND g.next_status = 'withdrawn'), 0)::bigint AS withdrawn,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id <> g.stage_id AND g.next_status = 'hired'), 0)::bigint AS hired,
+                       min(g.median_time_in_stage) AS median,
+                       min(g.p90_time_in_stage) AS p90
                   FROM g
-                  LEFT JOIN @extschema@.workflow_stage vs ON vs.id = g.sid
-                  LEFT JOIN @extschema@.workflow_stage ns ON ns.id = g.nsid
-                 GROUP BY g.sid
-            ), standing AS (
+                  LEFT JOIN @extschema@.workflow_stage vs ON vs.id = g.stage_id
+                  LEFT JOIN @extschema@.workflow_stage ns ON ns.id = g.next_stage_id
+                 GROUP BY g.stage_id
+            ), standing AS MATERIALIZED (
                 SELECT c.stage_id AS sid, count(*) AS n
                   FROM @extschema@.candidate_stage c
                  WHERE c.tenant = jt AND c.job_id = j AND c.workflow_id = wf AND c.status = 'active'
                  GROUP BY c.stage_id
             )
             SELECT s.id, s.name, s.position,
-                   coalesce(k.entered, 0) AS entered, coalesce(st.n, 0) AS standing,
-                   coalesce(k.advanced, 0) AS advanced, coalesce(k.rejected, 0) AS rejected,
-                   coalesce(k.withdrawn, 0) AS withdrawn, coalesce(k.hired, 0) AS hired,
-                   round(k.advanced::numeric / nullif(k.entered, 0), 4) AS conversion,
-                   coalesce(k.ended, 0) AS ended
+                   coalesce(k.entered, 0), coalesce(st.n, 0), coalesce(k.advanced, 0),
+                   coalesce(k.rejected, 0), coalesce(k.withdrawn, 0), coalesce(k.hired, 0),
+                   round(k.advanced::numeric / nullif(k.entered, 0), 4),
+                   k.median, k.p90
               FROM @extschema@.workflow_stage s
               LEFT JOIN k ON k.sid = s.id
               LEFT JOIN standing st ON st.sid = s.id
              WHERE s.workflow_id = wf
-             ORDER BY s.position
-        LOOP
-            stage_id := r.id;
-            stage_name := r.name;
-            "position" := r.position;
-            entered := r.entered;
-            "current" := r.standing;
-            advanced := r.advanced;
-            rejected := r.rejected;
-            withdrawn := r.withdrawn;
-            hired := r.hired;
-            conversion := r.conversion;
-            median_time_in_stage := NULL;
-            p90_time_in_stage := NULL;
-            n := r.ended;
-            -- percentile_cont over the n ended visits, as PostgreSQL computes
-            -- it: rows floor and ceil of pct * (n - 1), interpolated.
-            FOREACH pct IN ARRAY ARRAY[0.5, 0.9]::float8[] LOOP
-                EXIT WHEN n = 0;
-                pos := pct * (n - 1);
-                lo := floor(pos);
-                hi := ceil(pos);
-                IF lo < n - 1 - hi THEN
-                    SELECT array_agg(q.t) INTO got FROM (
-                        SELECT v.time_in_stage AS t FROM @extschema@.stage_visit_row v
-                         WHERE v.tenant = jt AND v.job_id = j AND v.workflow_id = wf AND v.stage_id = r.id
-                           AND v.time_in_stage IS NOT NULL
-                           AND (lo_at IS NULL OR v.entered_at >= lo_at) AND (hi_at IS NULL OR v.entered_at < hi_at)
-                         ORDER BY v.time_in_stage OFFSET lo LIMIT hi - lo + 1) q;
-                    a := got[1];
-                    b := got[cardinality(got)];
-                ELSE
-                    SELECT array_agg(q.t) INTO got FROM (
-                        SELECT v.time_in_stage AS t FROM @extschema@.stage_visit_row v
-                         WHERE v.tenant = jt AND v.job_id = j AND v.workflow_id = wf AND v.stage_id = r.id
-                           AND v.time_in_stage IS NOT NULL
-                           AND (lo_at IS NULL OR v.entered_at >= lo_at) AND (hi_at IS NULL OR v.entered_at < hi_at)
-                         ORDER BY v.time_in_stage DESC OFFSET n - 1 - hi LIMIT hi - lo + 1) q;
-                    b := got[1];
-                    a := got[cardinality(got)];
-                END IF;
-                IF lo = hi THEN
-                    b := a;
-                ELSE
-                    b := (b - a) * (pos - lo) + a;
-                END IF;
-                IF pct = 0.5 THEN
-                    median_time_in_stage := b;
-                ELSE
-                    p90_time_in_stage := b;
-                END IF;
-            END LOOP;
-            RETURN NEXT;
-        END LOOP;
+             ORDER BY s.position;
         RETURN;
     END IF;
 
