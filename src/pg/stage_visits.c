@@ -197,21 +197,28 @@ typedef struct StageCounts
 } StageCounts;
 
 static bool
-policy_allows(Oid schema, text *tenant, int64 workflow_id)
+policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
 {
-	Oid			types[2] = {TEXTOID, INT8OID};
-	Datum		args[2];
+	Oid			types[3] = {TEXTOID, INT8OID, OIDOID};
+	Datum		args[3];
 	bool		allowed;
 	bool		isnull;
 
 	args[0] = PointerGetDatum(tenant);
 	args[1] = Int64GetDatum(workflow_id);
+	args[2] = ObjectIdGetDatum(relid);
 	SPI_connect();
+	/*
+	 * (Only while stage_visit_row_read is the table's one policy: a policy
+	 * someone added is not this rule, and then nothing is counted.)
+	 */
 	if (SPI_execute_with_args(psprintf("SELECT $1 OPERATOR(pg_catalog.=) %s() AND $2 OPERATOR(pg_catalog.=) "
-									   "ANY (ARRAY(SELECT %s()))",
+									   "ANY (ARRAY(SELECT %s())) AND (SELECT pg_catalog.array_agg(p.polname) "
+									   "FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) $3) "
+									   "OPERATOR(pg_catalog.=) '{stage_visit_row_read}'::pg_catalog.name[]",
 									   wf_qualified(schema, "current_tenant"),
 									   wf_qualified(schema, "visible_workflow_ids")),
-							  2, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+							  3, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "workflow_ext: could not decide who sees the stage visits");
 	allowed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	allowed = allowed && !isnull;
@@ -315,7 +322,7 @@ wf_stage_visit_counts(PG_FUNCTION_ARGS)
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "stage_visit_row");
 	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED &&
-		!policy_allows(schema, tenant, workflow_id))
+		!policy_allows(schema, relid, tenant, workflow_id))
 		PG_RETURN_NULL();
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "stage_visit_counts", ALLOCSET_DEFAULT_SIZES);

@@ -286,6 +286,7 @@ SELECT count(*) AS unshared_sees_visit_rows FROM stage_visit_row WHERE workflow_
 SELECT test_error('SELECT * FROM pipeline_funnel(600)') AS unshared_funnel;
 ROLLBACK;
 -- a role without the grant set reads nothing
+RESET ROLE;
 CREATE ROLE wf_fun_nobody;
 SET ROLE wf_fun_nobody;
 SELECT test_error(format('SELECT * FROM stage_visit_counts(%L, 600, %s)', 'org:fun', :fwf)) AS nobody_counts;
