@@ -252,6 +252,8 @@ CREATE TABLE candidate_stage (
 CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
 CREATE INDEX candidate_stage_stage_idx ON candidate_stage (workflow_id, stage_id);
 CREATE INDEX candidate_stage_active_idx ON candidate_stage (stage_id, entered_at) WHERE status = 'active';
+-- Who stands where now in a job (pipeline_funnel's current): index-only.
+CREATE INDEX candidate_stage_standing_idx ON candidate_stage (tenant, job_id, workflow_id, stage_id) WHERE status = 'active';
 COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage(); a DELETE is a removal, recorded like remove_candidate().';
 COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled from job_workflow on INSERT); ties stage_id to it through a composite foreign key.';
 COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
@@ -262,6 +264,43 @@ COMMENT ON COLUMN candidate_stage.added_by IS 'The actor who brought the candida
 COMMENT ON COLUMN candidate_stage.tenant IS 'The organization of the job (stamped on INSERT, never changed); the candidate''s facts are this tenant''s.';
 COMMENT ON COLUMN candidate_stage.attributes IS 'The application''s facts (this candidate in this job: scorecards, interview outcomes, offer approval), read by leaves with "source": "application"; a change re-evaluates the alerts of the current stage visit.';
 COMMENT ON COLUMN candidate_stage.visit_transition_id IS 'The stage_transition that entered the current stage: identifies the stage visit (status changes do not start a new one). Set by workflow_ext.';
+
+-- Each candidate's stage visits as rows (README: Reports), kept by the
+-- engine as history is written (src/pg/stage_visits.c): a history row that
+-- puts the candidate, active or hired, into a stage opens a visit; the next
+-- history row of the candidate in the job and workflow, whatever it is,
+-- closes it.  Derived from stage_transition alone, like an index: not dumped
+-- (a restore of the history rebuilds it), never written by a client.
+CREATE TABLE stage_visit_row (
+    id            bigint PRIMARY KEY,
+    tenant        text NOT NULL,
+    job_id        bigint NOT NULL,
+    candidate_id  bigint NOT NULL,
+    workflow_id   bigint NOT NULL,
+    stage_id      bigint NOT NULL,
+    entered_at    timestamptz NOT NULL,
+    left_at       timestamptz,
+    ended_by_transition_id bigint,
+    next_stage_id bigint,
+    next_status   text,
+    time_in_stage interval
+);
+-- The funnel of a job: per stage, index-only counts and the k-th time in
+-- stage in order (pipeline_funnel).
+CREATE INDEX stage_visit_row_funnel_idx ON stage_visit_row (tenant, job_id, workflow_id, stage_id, time_in_stage) INCLUDE (entered_at, next_stage_id, next_status);
+COMMENT ON TABLE stage_visit_row IS 'Each stage visit of a candidate in a job as a row, written by workflow_ext with the history row that begins it and closed by the next history row of the candidate in the job and workflow (stage_visit shows them with their outcome; pipeline_funnel counts them). Derived from stage_transition alone: not dumped, rebuilt by a restore of the history.';
+COMMENT ON COLUMN stage_visit_row.id IS 'The stage_transition that began the visit (entry, move, reopen).';
+COMMENT ON COLUMN stage_visit_row.tenant IS 'The tenant of the pipeline row.';
+COMMENT ON COLUMN stage_visit_row.job_id IS 'The job.';
+COMMENT ON COLUMN stage_visit_row.candidate_id IS 'The candidate.';
+COMMENT ON COLUMN stage_visit_row.workflow_id IS 'The workflow of the history row that began the visit.';
+COMMENT ON COLUMN stage_visit_row.stage_id IS 'The stage visited.';
+COMMENT ON COLUMN stage_visit_row.entered_at IS 'When the visit began (moved_at of its first history row).';
+COMMENT ON COLUMN stage_visit_row.left_at IS 'When it ended (moved_at of the next history row); NULL while open.';
+COMMENT ON COLUMN stage_visit_row.ended_by_transition_id IS 'The history row that ended the visit; NULL while open.';
+COMMENT ON COLUMN stage_visit_row.next_stage_id IS 'to_stage_id of the history row that ended the visit; NULL while open.';
+COMMENT ON COLUMN stage_visit_row.next_status IS 'to_status of the history row that ended the visit; NULL while open.';
+COMMENT ON COLUMN stage_visit_row.time_in_stage IS 'left_at - entered_at; NULL while open.';
 
 CREATE TABLE alert_event (
     id              bigserial PRIMARY KEY,

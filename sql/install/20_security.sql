@@ -264,6 +264,17 @@ CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
     WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 
+-- Stage visit rows: the history of the caller's own tenant on a workflow the
+-- caller sees (stage_transition_read's first branch; each visit is derived
+-- from two history rows of the pipeline, all of which that branch shows).
+-- Another tenant's pipelines opened by a share are read through
+-- stage_transition, whose policy may hide some of their rows.  The tenant is
+-- compared with one value per statement (an init plan), not a call per row.
+ALTER TABLE stage_visit_row ENABLE ROW LEVEL SECURITY;
+CREATE POLICY stage_visit_row_read ON stage_visit_row FOR SELECT
+    USING (tenant = (SELECT @extschema@.current_tenant())
+           AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
+
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
     USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
@@ -388,7 +399,8 @@ REVOKE EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shar
 -- (A no-op in a fresh install; the update from 0.2.0, which granted them to
 -- PUBLIC, withdraws them here.)
 REVOKE ALL ON TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,
-    candidate_profile, job_profile, rejection_reason, candidate_stage, stage_transition, alert_event, facts_source FROM PUBLIC;
+    candidate_profile, job_profile, rejection_reason, candidate_stage, stage_transition, alert_event, facts_source,
+    stage_visit_row FROM PUBLIC;
 REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq, stage_rule_id_seq,
     alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq, job_profile_id_seq, rejection_reason_id_seq, candidate_stage_id_seq,
     stage_transition_id_seq, alert_event_id_seq FROM PUBLIC;

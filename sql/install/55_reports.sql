@@ -41,6 +41,58 @@ SELECT v.tenant, v.job_id, v.candidate_id, v.workflow_id, v.stage_id,
 COMMENT ON VIEW stage_visit IS
     'Each visible stage visit of a candidate in a job: from the history row that put the candidate, active or hired, into the stage (entry, move, reopen: transition_id, entered_at) to the next history row of the candidate in the job (ended_by_transition_id, left_at; NULL while still there). outcome: advanced (moved to a later stage), hired (moved into a hired stage), moved_back, rejected, withdrawn, ended (anything else: a transfer, a removal), NULL while open; advanced is true when it left for a later position (hires included). Positions are the stages'' current ones. Row-level security of stage_transition applies (security_invoker).';
 
+-- Visit rows (stage_visit_row) stay what the view derives as history is
+-- written; history the table owner deletes or truncates takes its visits
+-- along (the visit the deleted row ended now ends at the row after it).
+CREATE FUNCTION stage_visits_forget() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME <> 'stage_transition' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
+        RAISE EXCEPTION 'stage_visits_forget() fires only on stage_transition'
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE @extschema@.stage_visit_row;
+        RETURN NULL;
+    END IF;
+    DELETE FROM @extschema@.stage_visit_row v WHERE v.id = OLD.id;
+    UPDATE @extschema@.stage_visit_row v
+       SET (left_at, ended_by_transition_id, next_stage_id, next_status, time_in_stage) =
+           (SELECT n.moved_at, n.id, n.to_stage_id, n.to_status, n.moved_at - v.entered_at
+              FROM (SELECT NULL) x
+              LEFT JOIN LATERAL (SELECT t.moved_at, t.id, t.to_stage_id, t.to_status
+                                   FROM @extschema@.stage_transition t
+                                  WHERE t.tenant = OLD.tenant AND t.job_id = OLD.job_id
+                                    AND t.candidate_id = OLD.candidate_id AND t.workflow_id = OLD.workflow_id
+                                    AND t.id > v.id
+                                  ORDER BY t.id LIMIT 1) n ON true)
+     WHERE v.id = (SELECT t.id FROM @extschema@.stage_transition t
+                    WHERE t.tenant = OLD.tenant AND t.job_id = OLD.job_id
+                      AND t.candidate_id = OLD.candidate_id AND t.workflow_id = OLD.workflow_id
+                      AND t.id < OLD.id
+                    ORDER BY t.id DESC LIMIT 1);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION stage_visits_forget() IS
+    'AFTER DELETE (row) and AFTER TRUNCATE trigger on stage_transition: the stage visit rows follow history the table owner deletes (the visit a deleted row began goes; the one it ended now ends at the next remaining row) or truncates.';
+CREATE TRIGGER stage_transition_forget_visits AFTER DELETE ON stage_transition
+    FOR EACH ROW EXECUTE FUNCTION stage_visits_forget();
+CREATE TRIGGER stage_transition_truncate_visits AFTER TRUNCATE ON stage_transition
+    FOR EACH STATEMENT EXECUTE FUNCTION stage_visits_forget();
+
+-- One ordered pass over a job's visit rows (src/pg/stage_visits.c).
+CREATE FUNCTION stage_visit_counts(tenant text, job_id bigint, workflow_id bigint,
+                                   since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
+    RETURNS TABLE (stage_id bigint, next_stage_id bigint, next_status text, visits bigint,
+                   median_time_in_stage interval, p90_time_in_stage interval)
+    LANGUAGE C STABLE
+    AS 'MODULE_PATHNAME', 'wf_stage_visit_counts';
+COMMENT ON FUNCTION stage_visit_counts(text, bigint, bigint, timestamptz, timestamptz) IS
+    'The stage visits of a job on a workflow (stage_visit_row) that began in [since, until), per stage, counted by how they ended (next_stage_id and next_status of the history row that ended them; NULL, NULL: still open), with percentile_cont(0.5) and (0.9) of the time in stage of the stage''s ended ones on each row of the stage: one ordered index-only pass (stage_visit_row_funnel_idx). Reads as the caller: SELECT on stage_visit_row needed, and under row-level security nothing unless tenant is the current tenant and the workflow one the caller sees (the policy stage_visit_row_read, decided once). pipeline_funnel() is built on it.';
+
 CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint DEFAULT NULL,
                                 since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
     RETURNS TABLE (stage_id bigint, stage_name text, "position" integer, entered bigint,
@@ -49,10 +101,15 @@ CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint D
                    p90_time_in_stage interval)
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
     AS $$
+#variable_conflict use_column
 DECLARE
     jt text;
     wf bigint := $2;
+    j bigint := $1;
+    lo_at timestamptz := $3;
+    hi_at timestamptz := $4;
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF $1 IS NULL AND $2 IS NULL THEN
@@ -62,8 +119,8 @@ BEGIN
     IF $1 IS NOT NULL THEN
         jt := @extschema@.job_tenant($1);
         IF jt IS NOT NULL THEN
-            SELECT j.workflow_id INTO wf FROM @extschema@.job_workflow j
-             WHERE j.tenant = jt AND j.job_id = $1;
+            SELECT jw.workflow_id INTO wf FROM @extschema@.job_workflow jw
+             WHERE jw.tenant = jt AND jw.job_id = j;
         END IF;
         IF jt IS NULL OR wf IS NULL THEN
             RAISE EXCEPTION 'job % not found', $1
@@ -77,8 +134,52 @@ BEGIN
         PERFORM @extschema@.visible_workflow($2);
     END IF;
 
-    -- One statement text per scope, planned with the values (EXECUTE ... USING),
-    -- so that the job's quals reach the index under the window of stage_visit.
+    -- The caller's own tenant's pipeline (a job of its tenant, or a workflow
+    -- no other tenant shares pipelines of with the caller): every history row
+    -- of it is visible, so the visit rows are exactly the visits stage_visit
+    -- derives: stage_visit_counts() reads the job's visits in one ordered
+    -- pass of stage_visit_row_funnel_idx (counts by how they ended, and the
+    -- percentiles from the values the index gives in order).
+    IF j IS NOT NULL AND jt = @extschema@.current_tenant() THEN
+        RETURN QUERY
+            WITH g AS MATERIALIZED (
+                SELECT * FROM @extschema@.stage_visit_counts(jt, j, wf, lo_at, hi_at)
+            ), k AS MATERIALIZED (
+                SELECT g.stage_id AS sid,
+                       sum(g.visits)::bigint AS entered,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id <> g.stage_id AND ns.position > vs.position), 0)::bigint AS advanced,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id = g.stage_id AND g.next_status = 'rejected'), 0)::bigint AS rejected,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id = g.stage_id AND g.next_status = 'withdrawn'), 0)::bigint AS withdrawn,
+                       coalesce(sum(g.visits) FILTER (WHERE g.next_stage_id <> g.stage_id AND g.next_status = 'hired'), 0)::bigint AS hired,
+                       min(g.median_time_in_stage) AS median,
+                       min(g.p90_time_in_stage) AS p90
+                  FROM g
+                  LEFT JOIN @extschema@.workflow_stage vs ON vs.id = g.stage_id
+                  LEFT JOIN @extschema@.workflow_stage ns ON ns.id = g.next_stage_id
+                 GROUP BY g.stage_id
+            ), standing AS MATERIALIZED (
+                SELECT c.stage_id AS sid, count(*) AS n
+                  FROM @extschema@.candidate_stage c
+                 WHERE c.tenant = jt AND c.job_id = j AND c.workflow_id = wf AND c.status = 'active'
+                 GROUP BY c.stage_id
+            )
+            SELECT s.id, s.name, s.position,
+                   coalesce(k.entered, 0), coalesce(st.n, 0), coalesce(k.advanced, 0),
+                   coalesce(k.rejected, 0), coalesce(k.withdrawn, 0), coalesce(k.hired, 0),
+                   round(k.advanced::numeric / nullif(k.entered, 0), 4),
+                   k.median, k.p90
+              FROM @extschema@.workflow_stage s
+              LEFT JOIN k ON k.sid = s.id
+              LEFT JOIN standing st ON st.sid = s.id
+             WHERE s.workflow_id = wf
+             ORDER BY s.position;
+        RETURN;
+    END IF;
+
+    -- A workflow's jobs, or another tenant's job shared with the caller:
+    -- derived from the history the caller sees (stage_visit).  One statement
+    -- text per scope, planned with the values (EXECUTE ... USING), so that
+    -- the job's quals reach the index under the window of stage_visit.
     RETURN QUERY EXECUTE
     'WITH visits AS (
         SELECT v.stage_id, v.outcome, v.advanced, v.time_in_stage

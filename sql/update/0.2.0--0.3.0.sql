@@ -447,7 +447,7 @@ $keys$;
 
 -- The tables new in 0.3.0, as the install script creates them.
 
--- @install 10_schema:new job_profile rejection_reason
+-- @install 10_schema:new job_profile rejection_reason stage_visit_row
 
 DO $foreign_keys$
 DECLARE
@@ -541,6 +541,27 @@ DROP SCHEMA workflow_ext_update_0_3_0 CASCADE;
 
 -- -------------------------------------------------------- 55_reports
 -- @install 55_reports
+
+-- The stage visit rows of the history already there: what stage_visit
+-- derives (a visit from each history row that puts the candidate, active or
+-- hired, into a stage, to the next history row of the candidate in the job
+-- and workflow); from here on the engine keeps them as it writes history.
+INSERT INTO @extschema@.stage_visit_row (id, tenant, job_id, candidate_id, workflow_id, stage_id,
+                                         entered_at, left_at, ended_by_transition_id, next_stage_id,
+                                         next_status, time_in_stage)
+SELECT v.id, v.tenant, v.job_id, v.candidate_id, v.workflow_id, v.to_stage_id,
+       v.moved_at, v.next_moved_at, v.next_id, v.next_to_stage_id, v.next_to_status,
+       v.next_moved_at OPERATOR(pg_catalog.-) v.moved_at
+  FROM (SELECT t.id, t.tenant, t.job_id, t.candidate_id, t.workflow_id, t.from_stage_id, t.to_stage_id,
+               t.from_status, t.to_status, t.moved_at,
+               pg_catalog.lead(t.id) OVER w AS next_id,
+               pg_catalog.lead(t.moved_at) OVER w AS next_moved_at,
+               pg_catalog.lead(t.to_stage_id) OVER w AS next_to_stage_id,
+               pg_catalog.lead(t.to_status) OVER w AS next_to_status
+          FROM @extschema@.stage_transition t
+        WINDOW w AS (PARTITION BY t.tenant, t.job_id, t.candidate_id, t.workflow_id ORDER BY t.id)) v
+ WHERE v.to_status IN ('active', 'hired')
+   AND (v.from_stage_id IS DISTINCT FROM v.to_stage_id OR v.from_status IS DISTINCT FROM v.to_status);
 
 -- ---------------------------------------------------------- 60_views
 -- @install 60_views

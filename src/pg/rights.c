@@ -175,7 +175,11 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 						RelationGetRelationName(td->tg_relation)),
 				 errdetail_reason("trigger_protocol", NULL)));
 	if (wf_restoring())
+	{
+		if (wf_is_extension_table(relid, schema, "stage_transition"))
+			wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple);
 		return PointerGetDatum(td->tg_trigtuple);
+	}
 	col = SPI_fnumber(td->tg_relation->rd_att, "id");
 	id = heap_getattr(td->tg_trigtuple, col, td->tg_relation->rd_att, &isnull);
 	if (expected_relid != relid || isnull || expected_next >= expected_count ||
@@ -189,6 +193,8 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 				 errdetail_reason("history_write", NULL)));
 	if (++expected_next == expected_count)
 		wf_history_clear();
+	if (wf_is_extension_table(relid, schema, "stage_transition"))
+		wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple);
 	{
 		/* Its place in the event feed, whatever the row says (feed_origin.c). */
 		int			xact_col = SPI_fnumber(td->tg_relation->rd_att, "xact_id");

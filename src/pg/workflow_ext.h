@@ -14,6 +14,8 @@
 #include "fmgr.h"
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
+#include "access/htup.h"
+#include "utils/relcache.h"
 
 #include "../core/workflow_core.h"
 
@@ -192,6 +194,9 @@ extern void wf_history_expect(Oid relid, int64 id);
 extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);
 extern void wf_history_clear(void);
 extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
+
+/* stage_visits.c: the stage visit rows a history row closes and begins */
+extern void wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple);
 
 /*
  * move_context.c: what a move or status function asked of one pipeline row,

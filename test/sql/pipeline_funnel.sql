@@ -124,4 +124,217 @@ SET LOCAL workflow_ext.actor = 'user:bea';
 SELECT sum(entered) AS shared_entered, sum(current) AS shared_current FROM pipeline_funnel(500);
 ROLLBACK;
 
+
+\echo '== 7. Randomized pipelines of two tenants through every write path, against a naive count'
+-- org:fun and org:two each run job 600 (the same id) on a workflow of 5
+-- stages (s2 auto_advance, s5 hired), and job 601; random steps, each its
+-- own transaction: entries, moves forward, back and skipping (functions, a
+-- plain UPDATE, move_candidates), reject / withdraw / reopen, transfers,
+-- removals (function and plain DELETE), refusals rolled back.
+CREATE FUNCTION pg_temp.fun_setup(t text, a text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    w bigint;
+BEGIN
+    PERFORM set_config('workflow_ext.tenant', t, true);
+    PERFORM set_config('workflow_ext.actor', a, true);
+    w := test_workflow('Random ' || t, 5);
+    UPDATE workflow_stage SET auto_advance = true WHERE workflow_id = w AND position = 2;
+    -- (s3's rule always holds: s2 moves candidates on by itself)
+    INSERT INTO stage_rule (stage_id, name, condition, on_fail)
+    VALUES (test_stage(w, 3), 'Open', '{"field": "never_set", "op": "not_exists"}', 'block');
+    PERFORM assign_workflow(600, w);
+    PERFORM assign_workflow(601, w);
+    RETURN w;
+END $$;
+CREATE FUNCTION pg_temp.fun_step(t text, a text, w bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    c bigint := 2000 + floor(random() * 30)::int;
+    r float8 := random();
+    k integer := 1 + floor(random() * 5)::int;
+    st text;
+BEGIN
+    PERFORM set_config('workflow_ext.tenant', t, true);
+    PERFORM set_config('workflow_ext.actor', a, true);
+    SELECT x.status INTO st FROM candidate_stage x WHERE x.tenant = t AND x.job_id = 600 AND x.candidate_id = c;
+    BEGIN
+        IF st IS NULL THEN
+            PERFORM add_candidate(c, 600);
+        ELSIF st IN ('rejected', 'withdrawn') THEN
+            IF r < 0.7 THEN PERFORM reopen_candidate(c, 600); ELSE PERFORM remove_candidate(c, 600); END IF;
+        ELSIF st <> 'active' THEN
+            DELETE FROM candidate_stage x WHERE x.tenant = t AND x.job_id = 600 AND x.candidate_id = c;
+        ELSIF r < 0.30 THEN PERFORM move_to_next_stage(c, 600);
+        ELSIF r < 0.40 THEN PERFORM move_to_stage(c, 600, test_stage(w, k));
+        ELSIF r < 0.50 THEN
+            UPDATE candidate_stage x SET stage_id = test_stage(w, k)
+             WHERE x.tenant = t AND x.job_id = 600 AND x.candidate_id = c;
+        ELSIF r < 0.60 THEN PERFORM move_candidates(600, ARRAY[c, c + 1, c + 2, c + 3]);
+        ELSIF r < 0.70 THEN PERFORM reject_candidate(c, 600);
+        ELSIF r < 0.76 THEN PERFORM withdraw_candidate(c, 600);
+        ELSIF r < 0.82 THEN PERFORM transfer_candidate(c, 600, 601);
+        ELSIF r < 0.88 THEN PERFORM remove_candidate(c, 600);
+        ELSIF r < 0.94 THEN
+            DELETE FROM candidate_stage x WHERE x.tenant = t AND x.job_id = 600 AND x.candidate_id = c;
+        ELSE
+            -- a bulk UPDATE of several rows at once
+            UPDATE candidate_stage x SET stage_id = test_stage(w, k)
+             WHERE x.tenant = t AND x.job_id = 600 AND x.status = 'active' AND x.candidate_id % 7 = c % 7;
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        NULL;   -- refused (last stage, not active, ...): rolled back, visits too
+    END;
+END $$;
+-- The funnel counted naively from the history the caller sees: each visit
+-- joined to the next history row of its candidate (no window function, no
+-- visit rows), percentile_cont over the ended ones.
+CREATE FUNCTION pg_temp.naive_funnel(t text, j bigint, w bigint, lo timestamptz DEFAULT NULL, hi timestamptz DEFAULT NULL)
+RETURNS TABLE (stage_id bigint, stage_name text, "position" integer, entered bigint, "current" bigint,
+               advanced bigint, rejected bigint, withdrawn bigint, hired bigint, conversion numeric,
+               median_time_in_stage interval, p90_time_in_stage interval)
+LANGUAGE sql STABLE AS $$
+    WITH h AS (SELECT * FROM stage_transition x WHERE x.tenant = t AND x.job_id = j AND x.workflow_id = w),
+    vis AS (SELECT h.to_stage_id AS sid, n.id AS nid, n.to_stage_id AS nsid, n.to_status AS nst,
+                   n.moved_at - h.moved_at AS d
+              FROM h LEFT JOIN LATERAL (SELECT * FROM h n WHERE n.candidate_id = h.candidate_id AND n.id > h.id
+                                         ORDER BY n.id LIMIT 1) n ON true
+             WHERE h.to_status IN ('active', 'hired')
+               AND (h.from_stage_id IS DISTINCT FROM h.to_stage_id OR h.from_status IS DISTINCT FROM h.to_status)
+               AND (lo IS NULL OR h.moved_at >= lo) AND (hi IS NULL OR h.moved_at < hi)),
+    agg AS (SELECT s.id, s.name, s.position, count(v.sid) AS entered,
+                   count(*) FILTER (WHERE v.nid IS NOT NULL AND v.nsid <> v.sid AND ns.position > s.position) AS advanced,
+                   count(*) FILTER (WHERE v.nsid = v.sid AND v.nst = 'rejected') AS rejected,
+                   count(*) FILTER (WHERE v.nsid = v.sid AND v.nst = 'withdrawn') AS withdrawn,
+                   count(*) FILTER (WHERE v.nsid <> v.sid AND v.nst = 'hired') AS hired,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY v.d) AS med,
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY v.d) AS p90
+              FROM workflow_stage s
+              LEFT JOIN vis v ON v.sid = s.id
+              LEFT JOIN workflow_stage ns ON ns.id = v.nsid
+             WHERE s.workflow_id = w
+             GROUP BY s.id, s.name, s.position)
+    SELECT a.id, a.name, a.position, a.entered,
+           (SELECT count(*) FROM candidate_stage c WHERE c.tenant = t AND c.job_id = j AND c.workflow_id = w
+                                                    AND c.stage_id = a.id AND c.status = 'active'),
+           a.advanced, a.rejected, a.withdrawn, a.hired,
+           round(a.advanced::numeric / nullif(a.entered, 0), 4), a.med, a.p90
+      FROM agg a ORDER BY a.position
+$$;
+SELECT setseed(0.19);
+SELECT pg_temp.fun_setup('org:fun', 'user:ann') AS fwf \gset
+SELECT pg_temp.fun_setup('org:two', 'user:tom') AS twf \gset
+\set ECHO none
+\o /dev/null
+SELECT format('SELECT pg_temp.fun_step(%L, %L, %s)', t, a, w)
+  FROM generate_series(1, 300) i,
+       LATERAL (VALUES ('org:fun', 'user:ann', :fwf), ('org:two', 'user:tom', :twf)) v(t, a, w) \gexec
+\o
+\set ECHO all
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:fun';
+SET LOCAL workflow_ext.actor = 'user:ann';
+-- what the steps made: every kind of history row, several visits per candidate
+SELECT count(*) > 300 AS many_rows, count(DISTINCT to_status) AS statuses,
+       count(*) FILTER (WHERE reason = 'auto_advance') > 0 AS auto_advanced,
+       count(*) FILTER (WHERE to_status = 'active' AND from_status IN ('rejected', 'withdrawn')) > 0 AS reopened,
+       count(*) FILTER (WHERE from_stage_id <> to_stage_id AND to_stage_id IN (SELECT id FROM workflow_stage WHERE position < 3)
+                          AND from_stage_id IN (SELECT id FROM workflow_stage WHERE position >= 3)) > 0 AS moved_back
+  FROM stage_transition WHERE job_id = 600;
+SELECT count(*) AS fun_differences FROM (
+    (SELECT * FROM pipeline_funnel(600) EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf))
+    UNION ALL
+    (SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf) EXCEPT ALL SELECT * FROM pipeline_funnel(600))) x;
+SELECT sum(entered) > 100 AS fun_entered, sum(advanced) > 0 AS fun_advanced, sum(hired) > 0 AS fun_hired,
+       count(median_time_in_stage) >= 3 AS fun_medians
+  FROM pipeline_funnel(600);
+-- windows: bounds at the history's own times (a visit starting exactly at since counts)
+SELECT min(moved_at) + (max(moved_at) - min(moved_at)) / 3 AS lo,
+       min(moved_at) + 2 * (max(moved_at) - min(moved_at)) / 3 AS hi,
+       (SELECT moved_at FROM stage_transition WHERE job_id = 600 ORDER BY id OFFSET 150 LIMIT 1) AS exact
+  FROM stage_transition WHERE job_id = 600 \gset
+SELECT count(*) AS fun_window_differences FROM (
+    (SELECT * FROM pipeline_funnel(600, NULL, :'lo', :'hi') EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf, :'lo', :'hi'))
+    UNION ALL
+    (SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf, :'lo', :'hi') EXCEPT ALL SELECT * FROM pipeline_funnel(600, NULL, :'lo', :'hi'))
+    UNION ALL
+    (SELECT * FROM pipeline_funnel(600, since => :'exact') EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf, :'exact'))
+    UNION ALL
+    (SELECT * FROM pipeline_funnel(600, until => :'exact') EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf, NULL, :'exact'))) x;
+-- the job candidates were transferred to
+SELECT count(*) AS fun_601_differences FROM (
+    SELECT * FROM pipeline_funnel(601) EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 601, :fwf)) x;
+-- the other tenant's visits are not there for org:fun
+SELECT count(*) AS fun_sees_two FROM stage_visit_row WHERE tenant = 'org:two';
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:two';
+SET LOCAL workflow_ext.actor = 'user:tom';
+SELECT count(*) AS two_differences FROM (
+    (SELECT * FROM pipeline_funnel(600) EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:two', 600, :twf))
+    UNION ALL
+    (SELECT * FROM pg_temp.naive_funnel('org:two', 600, :twf) EXCEPT ALL SELECT * FROM pipeline_funnel(600))) x;
+SELECT sum(entered) > 100 AS two_entered FROM pipeline_funnel(600);
+SELECT count(*) AS two_sees_fun FROM stage_visit_row WHERE tenant = 'org:fun';
+-- the counting function decides as the policy does: nothing of org:fun's
+SELECT count(*) AS two_counts_fun FROM stage_visit_counts('org:fun', 600, :fwf);
+SELECT sum(visits) > 100 AS two_counts_own FROM stage_visit_counts('org:two', 600, :twf);
+COMMIT;
+BEGIN;
+-- an actor of org:fun the workflow is not shared with sees none of its visits
+SET LOCAL workflow_ext.tenant = 'org:fun';
+SET LOCAL workflow_ext.actor = 'user:cy';
+SELECT count(*) AS unshared_sees_visit_rows FROM stage_visit_row WHERE workflow_id = :fwf;
+SELECT test_error('SELECT * FROM pipeline_funnel(600)') AS unshared_funnel;
+ROLLBACK;
+-- a role without the grant set reads nothing
 RESET ROLE;
+CREATE ROLE wf_fun_nobody;
+SET ROLE wf_fun_nobody;
+SELECT test_error(format('SELECT * FROM stage_visit_counts(%L, 600, %s)', 'org:fun', :fwf)) AS nobody_counts;
+RESET ROLE;
+DROP ROLE wf_fun_nobody;
+SET ROLE wf_fun_app;
+-- the application cannot write visit rows
+SELECT test_error('UPDATE stage_visit_row SET left_at = NULL') AS app_updates_visits;
+SELECT test_error('DELETE FROM stage_visit_row') AS app_deletes_visits;
+RESET ROLE;
+
+\echo '== 8. The visit rows are exactly the visits stage_visit derives'
+-- (as a superuser: every tenant's)
+CREATE TEMP VIEW visit_diff AS
+    (SELECT id, tenant, job_id, candidate_id, workflow_id, stage_id, entered_at, left_at,
+            ended_by_transition_id, time_in_stage FROM stage_visit_row
+     EXCEPT ALL
+     SELECT transition_id, tenant, job_id, candidate_id, workflow_id, stage_id, entered_at, left_at,
+            ended_by_transition_id, time_in_stage FROM stage_visit)
+    UNION ALL
+    (SELECT transition_id, tenant, job_id, candidate_id, workflow_id, stage_id, entered_at, left_at,
+            ended_by_transition_id, time_in_stage FROM stage_visit
+     EXCEPT ALL
+     SELECT id, tenant, job_id, candidate_id, workflow_id, stage_id, entered_at, left_at,
+            ended_by_transition_id, time_in_stage FROM stage_visit_row);
+SELECT count(*) AS visits, (SELECT count(*) FROM visit_diff) AS differences FROM stage_visit_row;
+SELECT count(*) AS next_differences FROM stage_visit_row v
+  LEFT JOIN stage_transition n ON n.id = v.ended_by_transition_id
+ WHERE v.next_stage_id IS DISTINCT FROM n.to_stage_id OR v.next_status IS DISTINCT FROM n.to_status;
+-- A restore whose history rows arrive in any order builds the same visits:
+-- org:fun's job 600 history copied into job 700, in reverse id order.
+SELECT '/tmp/wf_funnel_rev_' || pg_backend_pid() AS revfile, nextval('stage_transition_id_seq') AS base \gset
+COPY (SELECT :base + row_number() OVER (ORDER BY id), tenant, 700, candidate_id, workflow_id,
+             from_stage_id, to_stage_id, from_status, to_status, actor, moved_at
+        FROM stage_transition WHERE tenant = 'org:fun' AND job_id = 600 ORDER BY id DESC) TO :'revfile' WITH (FORMAT csv);
+SELECT setval('stage_transition_id_seq', :base + 100000) IS NOT NULL AS ids_reserved;
+SET row_security = off;
+COPY stage_transition (id, tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
+                       from_status, to_status, actor, moved_at) FROM :'revfile' WITH (FORMAT csv);
+RESET row_security;
+SELECT (SELECT count(*) FROM stage_visit_row WHERE job_id = 700) = (SELECT count(*) FROM stage_visit_row WHERE job_id = 600 AND tenant = 'org:fun')
+       AS same_visits_reversed, (SELECT count(*) FROM visit_diff) AS differences_reversed;
+-- The owner deleting history (here: every third row of job 700) takes the
+-- visits along; truncating it, all of them.
+DELETE FROM stage_transition WHERE job_id = 700 AND id % 3 = 0;
+SELECT count(*) > 0 AS some_left, (SELECT count(*) FROM visit_diff) AS differences_after_delete
+  FROM stage_visit_row WHERE job_id = 700;
+BEGIN;
+TRUNCATE stage_transition, candidate_stage, alert_event;
+SELECT count(*) AS visits_after_truncate FROM stage_visit_row;
+ROLLBACK;

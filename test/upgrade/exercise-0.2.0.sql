@@ -16,6 +16,19 @@ SELECT 'role:' || oid AS grantee_role FROM pg_roles WHERE rolname = 'wf_upgrade_
 -- 555 had no row in the facts table: give it one, so that it may move on.
 INSERT INTO public.hr_candidate (id, name, years_experience, location) VALUES (555, 'Ivy', 9, 'Berlin');
 
+-- The stage visit rows: built from the 0.2.0 history by the update (after a
+-- restore: by the restored history), exactly the visits stage_visit derives.
+SELECT upgrade_check.ok(count(*) > 0 AND count(*) = (SELECT count(*) FROM stage_visit)
+                        AND NOT EXISTS (SELECT v.id, v.tenant, v.job_id, v.candidate_id, v.workflow_id, v.stage_id,
+                                               v.entered_at, v.left_at, v.ended_by_transition_id, v.time_in_stage
+                                          FROM stage_visit_row v
+                                        EXCEPT
+                                        SELECT s.transition_id, s.tenant, s.job_id, s.candidate_id, s.workflow_id, s.stage_id,
+                                               s.entered_at, s.left_at, s.ended_by_transition_id, s.time_in_stage
+                                          FROM stage_visit s),
+                        'the stage visit rows are the visits of the 0.2.0 history (stage_visit)')
+  FROM stage_visit_row;
+
 -- A role that acted as itself: its name in 0.2.0, role:<oid> now.
 SET ROLE wf_upgrade_owner;
 SELECT upgrade_check.ok(current_actor() = :'owner_role', 'a role acting as itself is role:<oid> after the update');
