@@ -473,7 +473,7 @@ move_batch(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id, int *fa
 	return true;
 }
 
-#define BATCH_MAX 1000
+#define BATCH_MAX 256
 #define BATCH_MIN 16
 #define BATCH_ATTEMPTS 4
 
