@@ -358,12 +358,34 @@ predict(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id)
 }
 
 /*
+ * May a batch that raised this error (no candidate's refusal) be redone one
+ * candidate at a time?  Yes for what one candidate's row can cause (an
+ * application trigger's error, a constraint): the single path raises it again
+ * if it is that candidate's.  No for what is not the statement's doing, which
+ * is raised as it is: a cancel or shutdown, a lack of resources, a deadlock,
+ * a system or internal error.
+ */
+static bool
+redo_after(const ErrorData *edata)
+{
+	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	return category != ERRCODE_OPERATOR_INTERVENTION &&
+		category != ERRCODE_INSUFFICIENT_RESOURCES &&
+		category != ERRCODE_PROGRAM_LIMIT_EXCEEDED &&
+		category != ERRCODE_SYSTEM_ERROR &&
+		category != ERRCODE_INTERNAL_ERROR &&
+		edata->sqlerrcode != ERRCODE_T_R_DEADLOCK_DETECTED;
+}
+
+/*
  * The candidates expected to move, in one UPDATE inside one subtransaction,
  * one frame each.  Returns true when it held: each row the UPDATE changed is
  * recorded (ENTRY_DONE); a candidate whose row it did not find takes the
  * single path.  Returns false when the batch was rolled back: *failed is then
- * the entry whose refusal stopped it, or -1 when no one entry is to blame.
- * An error that is no candidate's refusal is raised.
+ * the entry whose refusal stopped it, or -1 when no one entry is to blame
+ * (then all take the single path).  An error that is not the statement's
+ * doing (redo_after()) is raised.
  */
 static bool
 move_batch(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id, int *failed)
@@ -434,6 +456,7 @@ move_batch(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id, int *fa
 	{
 		ErrorData  *edata;
 		Jsonb	   *detail;
+		bool		refusal;
 
 		wf_change_pop(&entries[first].frame);
 		MemoryContextSwitchTo(mine);
@@ -443,10 +466,11 @@ move_batch(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id, int *fa
 		MemoryContextSwitchTo(mine);
 		CurrentResourceOwner = call->owner;
 		detail = detail_json(edata->detail);
-		if (classify(edata, &detail) == NULL)
+		refusal = classify(edata, &detail) != NULL;
+		if (!refusal && !redo_after(edata))
 			ReThrowError(edata);
 		/* the BEFORE trigger refused the one frame it claimed and did not stamp */
-		for (int i = first; i < n; i++)
+		for (int i = first; i < n && refusal; i++)
 			if (entries[i].state == ENTRY_BATCH && entries[i].frame.claimed &&
 				!entries[i].frame.has_transition)
 			{
