@@ -38,7 +38,7 @@ def psql(sql, db=DB, role=None):
 def timed(sql):
     """Milliseconds of sql inside a transaction rolled back (server-side clock)."""
     # VACUUM first (untimed): each statement starts from the same clean fixture, not from the
-    # dead rows of the run before it (rolled back; they made the second of a pair up to 3x slower)
+    # dead rows the run before it left (rolled back)
     script = ("VACUUM;\nSET workflow_ext.tenant = 'org:bench'; SET workflow_ext.actor = 'user:bench';\n"
               "BEGIN;\nSELECT clock_timestamp() AS t0 \\gset\n" + sql + ";\n"
               "SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000) AS ms;\nROLLBACK;\n")
