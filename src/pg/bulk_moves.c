@@ -2,22 +2,31 @@
  * bulk_moves.c - move_candidates(job_id, candidate_ids, to_stage_id, reason):
  * many candidates of one job moved in one call, one result row each.
  *
- * Each candidate takes the single move's path (wf_move_candidate(), the
- * path of move_to_stage() and move_to_next_stage(): the same UPDATE, the same
- * triggers, checks, history, alerts, events and row-level security) inside an
- * internal subtransaction, as a PL/pgSQL exception block runs its body.  A
- * refusal of that candidate (not found, not active, last stage, blocked by
- * the rule, already there, a concurrent change) rolls back that subtransaction
- * only and becomes the candidate's row: outcome, the SQLSTATE the single
- * move raises and its JSON DETAIL.  Any other error (no actor, the job not
- * visible, a bad argument, a cancel, a deadlock) is raised as it is.
+ * Candidates go in batches of up to BATCH_MAX distinct ids.  One read finds
+ * the cheap refusals (no row in the caller's tenant, not active, last stage,
+ * already in the target stage); those candidates take the single move's path
+ * (wf_move_candidate(), the path of move_to_stage() and move_to_next_stage())
+ * inside their own internal subtransaction, as a PL/pgSQL exception block
+ * runs its body, and a refusal becomes the candidate's row: outcome, the
+ * SQLSTATE the single move raises and its JSON DETAIL.  The others move in
+ * one UPDATE of the batch (the single move's statement over an array of ids:
+ * the same triggers, checks, history, alerts, events and row-level security,
+ * one frame per candidate) inside one subtransaction.  A refusal inside that
+ * UPDATE (a blocking rule, a concurrent change) rolls the batch back; the
+ * candidate the BEFORE trigger refused takes the single path and the batch
+ * runs again, a few times at most, then its candidates go one by one; any
+ * other error of a candidate's doing sends the whole batch one by one, where
+ * the single path raises it again.  An id that comes again starts the next
+ * batch, so it finds its row as the earlier element left it.  What is not a
+ * candidate's (no actor, the job not visible, a bad argument, a cancel, a
+ * deadlock) is raised as it is.
  *
  * Memory is bounded whatever the number of ids: the array is read element
- * by element, each candidate's allocations go to a context reset before the
+ * by element, each batch's allocations go to a context reset before the
  * next one, and the rows go to a tuplestore (materialize mode), which spills
  * to disk beyond work_mem.  What a transaction keeps per change anyway (the
- * after-trigger queue, pending NOTIFYs, a subtransaction id) stays, as for a
- * bulk UPDATE.
+ * after-trigger queue, pending NOTIFYs) stays, as for a bulk UPDATE, with a
+ * subtransaction id per batch and per candidate taken one by one.
  */
 #include "workflow_ext.h"
 
