@@ -10,6 +10,7 @@ blocking rule every candidate passes and one alert every candidate fires;
 then, alternating for ROUNDS rounds, each inside a transaction rolled back:
   bulk    SELECT count(*) FROM move_candidates(job, ARRAY[1..SIZE], stage 2)
   update  UPDATE candidate_stage SET stage_id = stage 2 WHERE job_id = job
+each after a VACUUM (untimed), so that each starts from the same fixture.
 Both do SIZE full moves (history row, alert event, NOTIFY each).  Prints the
 median milliseconds of each and the ratio, and a row for
 bench/results/latest.md.  Nothing is asserted about timings.
@@ -36,7 +37,9 @@ def psql(sql, db=DB, role=None):
 
 def timed(sql):
     """Milliseconds of sql inside a transaction rolled back (server-side clock)."""
-    script = ("SET workflow_ext.tenant = 'org:bench'; SET workflow_ext.actor = 'user:bench';\n"
+    # VACUUM first (untimed): each statement starts from the same clean fixture, not from the
+    # dead rows the run before it left (rolled back)
+    script = ("VACUUM;\nSET workflow_ext.tenant = 'org:bench'; SET workflow_ext.actor = 'user:bench';\n"
               "BEGIN;\nSELECT clock_timestamp() AS t0 \\gset\n" + sql + ";\n"
               "SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000) AS ms;\nROLLBACK;\n")
     env = dict(os.environ, PGUSER="wfbulk")

@@ -578,6 +578,24 @@ def bulk():
         "<= 2x writes floor; memory bounded", ratio <= 2)
 
 
+def move_candidates():
+    """move_candidates() against one bulk UPDATE (bench/bulk_candidates.py: its own database,
+    as a non-superuser role with the README's grant set, alternating rounds)."""
+    print("== move_candidates", flush=True)
+    n = SIZES["bulk_candidates"]
+    out = subprocess.run([sys.executable, os.path.join(HERE, "bulk_candidates.py"), "--size", str(n),
+                          "--rounds", str(SIZES["reps"])], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"bulk_candidates.py failed: {out.stderr}")
+    m = re.search(r"move_candidates ([0-9,]+) ms, bulk UPDATE ([0-9,]+) ms, ratio ([0-9.]+)x \(per round ([^)]*)\)",
+                  out.stdout)
+    ext, upd, ratio = float(m[1].replace(",", "")), float(m[2].replace(",", "")), float(m[3])
+    notes.append(f"move_candidates: `python3 bench/bulk_candidates.py --size {n} --rounds {SIZES['reps']}`: "
+                 f"{ext:,.0f} ms against one bulk UPDATE {upd:,.0f} ms (per round {m[4]})")
+    add("move_candidates", f"ms to move {n:,} candidates, one call", fmt(ext), {"one bulk UPDATE": fmt(upd)},
+        f"{ratio:.2f}x", "<= 1.2x", ratio <= 1.2)
+
+
 # --- facts update: triggers on vs off ---------------------------------------------------------
 def facts_update():
     print("== facts update", flush=True)
@@ -798,6 +816,7 @@ if __name__ == "__main__":
     move()
     move_transaction()
     bulk()
+    move_candidates()
     screen()
     screen_index()
     parallel_screen()

@@ -85,9 +85,10 @@ CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigin
 COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text) IS
     'Moves a candidate to any stage of the job''s workflow, back or forward, with the same checks, history and alerts as move_to_next_stage().';
 
--- Many candidates of one job, one row each (src/pg/bulk_moves.c): each takes
--- the single move's path in its own subtransaction, so a refusal is that
--- candidate's row, never an error that undoes or stops the others.
+-- Many candidates of one job, one row each (src/pg/bulk_moves.c): in batches,
+-- one UPDATE and one subtransaction each; a refused candidate takes the single
+-- move's path in its own subtransaction, so a refusal is that candidate's row,
+-- never an error that undoes or stops the others.
 CREATE FUNCTION move_candidates(job_id bigint, candidate_ids bigint[],
                                 to_stage_id bigint DEFAULT NULL, reason text DEFAULT NULL)
     RETURNS TABLE(candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint,

@@ -223,6 +223,33 @@ SELECT total - :before AS after, subtransaction_contexts FROM bulk_memory() \gse
 SELECT :moved AS moved, :during < 96 * 1024 * 1024 AS during_under_96mb,
        :after < 64 * 1024 * 1024 AS kept_under_64mb, :subtransaction_contexts AS subtransaction_contexts;
 ROLLBACK;
+
+\echo '== 8. Batches: refusals inside and between batches, an id again in a later batch, every row in input order'
+-- 1,201 ids in batches of up to 256: multiples of 10 are blocked by the rule
+-- (found inside the batch's UPDATE), multiples of 25 were rejected (found
+-- before it), 0 is in no job, 5 comes again last (it moves on from s2).
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulk';
+SET LOCAL workflow_ext.actor = 'user:bulk';
+INSERT INTO stage_rule (stage_id, name, condition)
+VALUES (test_stage(:bwf, 2), 'score', '{"field": "score", "op": "gte", "value": 2}');
+INSERT INTO candidate_profile (candidate_id, attributes)
+SELECT g, jsonb_build_object('score', CASE WHEN g % 10 = 0 THEN 1 ELSE 5 END) FROM generate_series(1, 1200) g;
+SELECT count(*) AS rejected FROM generate_series(25, 1200, 25) g, reject_candidate(g, 600);
+SELECT max(id) AS last_transition FROM stage_transition \gset
+CREATE TEMP TABLE batch_result AS
+SELECT row_number() OVER () AS i, m.* FROM move_candidates(600, ARRAY(SELECT g::bigint FROM generate_series(0, 1199) g) || 5::bigint, NULL) m;
+SELECT outcome, sqlstate, detail ->> 'reason' AS reason, count(*) FROM batch_result GROUP BY 1, 2, 3 ORDER BY 1, 3;
+SELECT bool_and(candidate_id = CASE WHEN i = 1201 THEN 5 ELSE i - 1 END) AS input_order,
+       bool_and(outcome = CASE WHEN candidate_id = 0 THEN 'not_found' WHEN candidate_id % 25 = 0 THEN 'not_active'
+                               WHEN candidate_id % 10 = 0 THEN 'blocked' ELSE 'moved' END) AS outcomes_as_expected,
+       bool_and(to_stage_id = test_stage(:bwf, 3)) FILTER (WHERE i = 1201) AS second_5_to_s3
+  FROM batch_result;
+SELECT count(*) AS history_rows, count(*) = (SELECT count(*) FROM batch_result WHERE outcome = 'moved') AS one_per_move,
+       bool_and(t.id = b.transition_id) AS transitions_match
+  FROM stage_transition t LEFT JOIN batch_result b ON b.transition_id = t.id
+ WHERE t.id > :last_transition;
+ROLLBACK;
 RESET ROLE;
 DROP FUNCTION bulk_single(bigint, bigint, bigint);
 DROP FUNCTION bulk_memory();
