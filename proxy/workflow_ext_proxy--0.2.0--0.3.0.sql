@@ -86,13 +86,16 @@ SELECT pg_catalog.pg_extension_config_dump('tenant_placement', '');
 GRANT SELECT ON tenant_placement TO PUBLIC;
 
 -- The partitions of the cluster: the options pK of the server.
+-- (PL/pgSQL: its plan is kept; a SQL function with a SET clause is planned
+-- at every call, and this runs at every front call.)
 CREATE FUNCTION shard_count() RETURNS integer
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT count(*)::integer FROM pg_foreign_server s, unnest(s.srvoptions) o
-     WHERE s.srvname = 'workflow_shards' AND o ~ '^p[0-9]+='
-$$;
+BEGIN
+    RETURN (SELECT count(*)::integer FROM pg_foreign_server s, unnest(s.srvoptions) o
+             WHERE s.srvname = 'workflow_shards' AND o ~ '^p[0-9]+=');
+END $$;
 COMMENT ON FUNCTION shard_count() IS 'The number of partitions (p0 .. pN-1) of the server workflow_shards.';
 
 CREATE FUNCTION shard_conninfo(partition integer) RETURNS text
@@ -105,13 +108,20 @@ $$;
 COMMENT ON FUNCTION shard_conninfo(integer) IS 'The connection string of partition pK of the server workflow_shards (no user or password: those are the user mapping''s).';
 
 CREATE FUNCTION tenant_partition(tenant text) RETURNS integer
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT coalesce((SELECT p.partition FROM @extschema@.tenant_placement p WHERE p.tenant = $1),
-                    ((hashtext($1)::bigint % @extschema@.shard_count() + @extschema@.shard_count())
-                     % @extschema@.shard_count())::integer)
-$$;
+DECLARE
+    found_partition integer;
+    n integer;
+BEGIN
+    SELECT p.partition INTO found_partition FROM @extschema@.tenant_placement p WHERE p.tenant = $1;
+    IF FOUND THEN
+        RETURN found_partition;
+    END IF;
+    n := @extschema@.shard_count();
+    RETURN ((hashtext($1)::bigint % n + n) % n)::integer;
+END $$;
 COMMENT ON FUNCTION tenant_partition(text) IS
     'The partition a tenant''s rows are on: its tenant_placement row, else hashtext(tenant) mod shard_count() (no lock, no wait: what tenant_shard() reports).';
 
@@ -127,7 +137,8 @@ $$;
 COMMENT ON FUNCTION tenant_shard(text) IS
     'The shard of a tenant (default: the front session''s tenant, else actor): its partition name, the connection string an ORM uses to connect straight to it (add user and password), and its placement state (active, moving, cleanup). Valid until the tenant is moved.';
 
--- PL/Proxy's RUN ON: the tenant's partition, once no move holds it.  A call
+-- The routing of every front call: the tenant's partition, once no move
+-- holds it.  A call
 -- takes the tenant's lock in share mode for its transaction; move_tenant
 -- takes it exclusively while it copies, so calls wait (up to lock_timeout,
 -- or workflow_ext_proxy.move_wait: 55P03) and then go where the tenant is.
@@ -138,6 +149,7 @@ CREATE FUNCTION route_tenant(tenant text) RETURNS integer
 DECLARE
     place record;
     saved text;
+    n integer;
 BEGIN
     IF NOT pg_try_advisory_xact_lock_shared(2001286144, hashtext(tenant)) THEN
         saved := current_setting('lock_timeout');
@@ -153,7 +165,8 @@ BEGIN
     END IF;
     SELECT p.partition, p.state, p.other_partition INTO place FROM @extschema@.tenant_placement p WHERE p.tenant = $1;
     IF NOT FOUND THEN
-        RETURN ((hashtext(tenant)::bigint % @extschema@.shard_count() + @extschema@.shard_count()) % @extschema@.shard_count())::integer;
+        n := @extschema@.shard_count();
+        RETURN ((hashtext(tenant)::bigint % n + n) % n)::integer;
     ELSIF place.state = 'moving' THEN
         RAISE EXCEPTION 'tenant % is being moved from shard p% to p%', tenant, place.partition, place.other_partition
             USING ERRCODE = '55P03', DETAIL = json_build_object('reason', 'tenant_moving', 'tenant', tenant,
@@ -163,18 +176,7 @@ BEGIN
     RETURN place.partition;
 END $$;
 COMMENT ON FUNCTION route_tenant(text) IS
-    'PL/Proxy''s RUN ON for every front function: the tenant''s partition (tenant_partition), after taking the tenant''s lock in share mode for the transaction (a move holds it exclusively: the call waits up to workflow_ext_proxy.move_wait, default 5s, then 55P03 tenant_moving); 55P03 while the tenant is being copied.';
-
-CREATE FUNCTION route_call(tenant text, actor text, operation text, args jsonb,
-                           OUT error_sqlstate text, OUT error_message text,
-                           OUT error_detail text, OUT error_hint text, OUT result jsonb)
-    LANGUAGE plproxy AS $$
-    CLUSTER 'workflow_shards';
-    RUN ON @extschema@.route_tenant(tenant);
-    SELECT error_sqlstate, error_message, error_detail, error_hint, result FROM shard_call(tenant, actor, operation, args);
-$$;
-COMMENT ON FUNCTION route_call(text, text, text, jsonb) IS
-    'PL/Proxy: runs shard_call(tenant, actor, operation, args) on the tenant''s shard (route_tenant).';
+    'The routing of every front function (call_tenant; PL/Proxy then runs on that partition): the tenant''s partition (tenant_partition), after taking the tenant''s lock in share mode for the transaction (a move holds it exclusively: the call waits up to workflow_ext_proxy.move_wait, default 5s, then 55P03 tenant_moving); 55P03 while the tenant is being copied.';
 
 CREATE FUNCTION route_partition(partition integer, tenant text, actor text, operation text, args jsonb,
                                 OUT error_sqlstate text, OUT error_message text,
@@ -185,7 +187,7 @@ CREATE FUNCTION route_partition(partition integer, tenant text, actor text, oper
     SELECT error_sqlstate, error_message, error_detail, error_hint, result FROM shard_call(tenant, actor, operation, args);
 $$;
 COMMENT ON FUNCTION route_partition(integer, text, text, text, jsonb) IS
-    'PL/Proxy: runs shard_call(tenant, actor, operation, args) on partition pK (the SLA sweep, shard by shard).';
+    'PL/Proxy: runs shard_call(tenant, actor, operation, args) on partition pK (RUN ON partition, with modular_mapping: exactly pK): every front call, on the partition route_tenant(tenant) named, and the SLA sweep, shard by shard.';
 
 CREATE FUNCTION partition_status(partition integer, OUT version text, OUT node_role text, OUT tenants bigint,
                                  OUT replication_lag interval)
@@ -273,20 +275,25 @@ DECLARE
     a text := coalesce(nullif(actor, ''), nullif(current_setting('workflow_ext.actor', true), ''), current_user::text);
     t text := coalesce(nullif(tenant, ''), nullif(current_setting('workflow_ext.tenant', true), ''), a);
     admin text := nullif(current_setting('workflow_ext.tenant_admin', true), '');
+    p integer;
     msg text;
 BEGIN
     IF admin IS NOT NULL THEN
         args := args || jsonb_build_object('$tenant_admin', admin);
     END IF;
+    -- The routing: the tenant's partition once no move holds it (PL/Proxy
+    -- then runs on exactly that partition).  Evaluated here rather than as
+    -- PL/Proxy's RUN ON function: the same answer, a cached plan.
+    p := @extschema@.route_tenant(t);
     BEGIN
-        SELECT * INTO r FROM @extschema@.route_call(t, a, operation, args);
+        SELECT * INTO r FROM @extschema@.route_partition(p, t, a, operation, args);
     EXCEPTION
         WHEN connection_exception OR internal_error THEN
             -- PL/Proxy's own failures: no connection, the connection lost,
             -- its query_timeout (a shard's errors arrive as data, above).
             GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-            IF msg LIKE '%PL/Proxy%' OR msg LIKE '%route_call%' OR SQLSTATE LIKE '08%' THEN
-                PERFORM @extschema@.raise_unreachable(@extschema@.tenant_partition(t), t, msg);
+            IF msg LIKE '%PL/Proxy%' OR SQLSTATE LIKE '08%' THEN
+                PERFORM @extschema@.raise_unreachable(p, t, msg);
             END IF;
             RAISE;
         WHEN query_canceled THEN
@@ -294,7 +301,7 @@ BEGIN
             -- a frozen one included: docs/scale-out.md, Failures).
             GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
             IF msg LIKE '%statement timeout%' THEN
-                PERFORM @extschema@.raise_unreachable(@extschema@.tenant_partition(t), t, msg);
+                PERFORM @extschema@.raise_unreachable(p, t, msg);
             END IF;
             RAISE;
     END;

@@ -328,6 +328,18 @@ e = error_of(FRONT, "SELECT * FROM move_to_next_stage(1, 100, NULL, %s, 'user:ma
 ok(e is not None and e[0] == "P0002", "another tenant's actor cannot move the candidate (the call goes to its own tenant's shard: P0002)", e)
 d.close()
 
+# ------------------------------------------------------------------ no transaction across the front
+q(FRONT, "BEGIN")
+r = fr("SELECT to_stage_id FROM move_to_next_stage(10, 100)")
+q(FRONT, "ROLLBACK")
+on_shard = q(S[shard_of(A)], "SELECT stage_id FROM candidate_stage WHERE tenant = %s AND job_id = 100 AND candidate_id = 10", (A,))
+ok(r == [(sa[1],)] and on_shard == [(sa[1],)],
+   "a front ROLLBACK does not undo the shard's move (each front call is its own shard transaction)", (r, on_shard))
+e = error_of(FRONT, "SELECT * FROM move_to_next_stage(10, 100, %s)", (sa[0],))
+h = fr("SELECT count(*) FROM candidate_history(10, 100) WHERE to_stage_id = %s", (sa[1],))
+ok(e is not None and e[0] == "55000" and reason(e).get("reason") == "stale_expected_stage" and h == [(1,)],
+   "a retry with expected_stage_id of a move already made answers 55000 stale_expected_stage (moved once: candidate_history)", (e, h))
+
 
 # ------------------------------------------------------------------ moving a tenant under load
 slowest = [0.0]
