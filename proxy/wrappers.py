@@ -41,8 +41,6 @@ API = [
      "writes the tenant's candidate_profile row (insert or replace its attributes)"),
     ("set_job_facts", [("job_id", B, None), ("facts", J, None)], "jsonb", None,
      "writes the tenant's job_profile row (insert or replace its attributes)"),
-    ("job_candidates", [("job_id", B, None), ("status", T, "NULL")], "SETOF candidate_stage", None,
-     "the job's pipeline rows (of one status, or all), by stage and candidate"),
     ("stage_candidates", [("stage_id", B, None), ("status", T, "NULL")], "SETOF candidate_stage", None,
      "the pipeline rows standing in a stage (of one status, or all)"),
     ("candidate_history", [("candidate_id", B, None), ("job_id", B, "NULL")], "SETOF stage_transition", None,

@@ -142,7 +142,7 @@ def shard_calls():
     for s in SHARDS:
         q(S[s], "SELECT pg_stat_force_next_flush()")
         out[s] = q1(S[s], """SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions
-                              WHERE funcname = 'shard_call'""")
+                              WHERE funcname IN ('shard_call', 'shard_job_candidates')""")
     return out
 
 
@@ -285,7 +285,7 @@ while True:
         break
     time.sleep(0.5)
 ok(delta[shard_of(A)] == n_calls and all(delta[s] == 0 for s in SHARDS if s != shard_of(A)),
-   f"every one of the {n_calls} front calls ran shard_call on tenant {A}'s shard only", delta)
+   f"every one of the {n_calls} front calls ran on tenant {A}'s shard only (shard_call, shard_job_candidates counted there)", delta)
 api = q(ADMIN, """SELECT p.proname FROM pg_proc p
                    WHERE p.pronamespace = 'public'::regnamespace AND p.pronargs >= 2
                      AND p.proargnames[p.pronargs - 1:p.pronargs] = '{tenant,actor}'""")
