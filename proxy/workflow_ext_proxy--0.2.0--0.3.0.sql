@@ -1033,6 +1033,7 @@ CREATE PROCEDURE move_tenant(tenant text, to_partition integer)
 DECLARE
     place record;
     src integer;
+    shares bigint;
     data jsonb;
     sent jsonb;
     wrote jsonb;
@@ -1048,6 +1049,26 @@ BEGIN
         IF src = to_partition THEN
             RAISE NOTICE 'tenant % is on shard p% already', tenant, src;
             RETURN;
+        END IF;
+        -- Shares across tenants: refused before anything is paused (the
+        -- export refuses them too, should one be made meanwhile).
+        SELECT count(*) INTO shares
+          FROM (SELECT r.error_sqlstate, r.error_message, r.error_detail, r.error_hint, r.result
+                  FROM @extschema@.route_partition(src, tenant, 'move_tenant', 'definitions',
+                           pg_catalog.jsonb_build_object('table_name', 'workflow_share',
+                                                         'row', pg_catalog.jsonb_build_object('tenant', tenant))) r
+                UNION ALL
+                SELECT r.error_sqlstate, r.error_message, r.error_detail, r.error_hint, r.result
+                  FROM @extschema@.route_partition(src, tenant, 'move_tenant', 'definitions',
+                           pg_catalog.jsonb_build_object('table_name', 'workflow_share',
+                                                         'row', pg_catalog.jsonb_build_object('grantee_tenant', tenant))) r) x,
+               LATERAL (SELECT @extschema@.raise_shard_error(x.error_sqlstate, x.error_message, x.error_detail, x.error_hint)) e,
+               LATERAL pg_catalog.jsonb_array_elements(coalesce(x.result, '[]')) sh
+         WHERE sh->>'tenant' IS DISTINCT FROM sh->>'grantee_tenant';
+        IF shares > 0 THEN
+            RAISE EXCEPTION 'tenant % has workflow shares with other tenants: it cannot move alone', tenant
+                USING ERRCODE = '55000', DETAIL = pg_catalog.json_build_object('reason', 'cross_tenant_shares', 'tenant', tenant)::text,
+                      HINT = 'Remove the shares across tenants (unshare_workflow, leave_share) before moving it; docs/scale-out.md, Shares across tenants.';
         END IF;
         INSERT INTO @extschema@.tenant_placement AS p (tenant, partition, state, other_partition)
              VALUES (tenant, src, 'moving', to_partition)

@@ -311,6 +311,14 @@ ok(not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2]),
 e = error_of(FRONT, "SELECT share_workflow(%s, NULL, false, %s, %s)", (wa, B, A))
 ok(e is not None and e[0] == "55000" and reason(e).get("reason") == "tenants_on_different_shards",
    "a share across tenants on different shards is refused (55000 tenants_on_different_shards)", e)
+D = [n for n in names + [f"org:t{i}" for i in range(30)] if part(n) == part(A) and n != A][0]
+e = error_of(FRONT, "SELECT share_workflow(%s, NULL, false, %s, %s, 'user:alice')", (wa, D, A))
+mv = error_of(ADMIN, "CALL move_tenant(%s, %s)", (A, (part(A) + 1) % 3))
+ok(e is None and mv is not None and mv[0] == "55000" and reason(mv).get("reason") == "cross_tenant_shares"
+   and part(A) == 0 and q1(ADMIN, "SELECT count(*) FROM tenant_placement WHERE tenant = %s", (A,)) == 0,
+   f"a share with {D} on the same shard is made; moving {A} then is refused before anything is paused (55000 cross_tenant_shares)", (e, mv))
+fr("SELECT unshare_workflow(%s, NULL, %s)", (wa, D))
+ok(fr("SELECT count(*) FROM job_candidates(100)") == [(19,)], "after the refused move the tenant's calls go on")
 
 # ------------------------------------------------------------------ errors stay the API
 fr("SELECT set_candidate_facts(9, '{\"years\": 0}')")
