@@ -320,6 +320,31 @@ ok(e is None and mv is not None and mv[0] == "55000" and reason(mv).get("reason"
 fr("SELECT unshare_workflow(%s, NULL, %s)", (wa, D))
 ok(fr("SELECT count(*) FROM job_candidates(100)") == [(19,)], "after the refused move the tenant's calls go on")
 
+# A tenant whose lock a move holds: its calls wait up to workflow_ext_proxy.move_wait, then
+# 55P03; a placement left moving (an interrupted move): 55P03 at once, with the way out.
+lk = connect("front")
+q(lk, "SELECT pg_advisory_lock(2001286144, hashtext(%s))", (A,))
+w = connect("front", "app")
+q(w, "SET workflow_ext_proxy.move_wait = '300ms'")
+t0 = time.time()
+e = error_of(w, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+el = time.time() - t0
+other = q(w, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (B,))
+q(lk, "SELECT pg_advisory_unlock(2001286144, hashtext(%s))", (A,))
+ok(e is not None and e[0] == "55P03" and reason(e).get("reason") == "tenant_moving" and 0.25 < el < 2.0 and other == [(5,)],
+   f"a call for a tenant whose move holds its lock waits move_wait (300 ms) then 55P03 tenant_moving ({el * 1000:.0f} ms); other tenants go on",
+   (e, el, other))
+q(ADMIN, "INSERT INTO tenant_placement (tenant, partition, state, other_partition) VALUES (%s, %s, 'moving', %s)",
+  (A, part(A), (part(A) + 1) % 3))
+t0 = time.time()
+e = error_of(w, "SELECT * FROM move_to_next_stage(1, 100, NULL, %s, 'user:alice')", (A,))
+el = time.time() - t0
+q(ADMIN, "DELETE FROM tenant_placement WHERE tenant = %s", (A,))
+ok(e is not None and e[0] == "55P03" and "CALL move_tenant" in (e[3] or "") and el < 0.5,
+   "a placement left moving (an interrupted move): 55P03 at once, the hint names CALL move_tenant", e)
+w.close()
+lk.close()
+
 # ------------------------------------------------------------------ errors stay the API
 fr("SELECT set_candidate_facts(9, '{\"years\": 0}')")
 fr("SELECT to_stage_id FROM move_to_stage(9, 100, %s)", (sa[1],))
