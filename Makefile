@@ -147,9 +147,11 @@ install: proxy-install
 proxy-install:
 	$(MAKE) -C proxy install PG_CONFIG=$(PG_CONFIG)
 
-# --- scale-out: primary + front (PL/Proxy) + 2 shards on loopback ------------
+# --- scale-out by tenant: front (PL/Proxy) + 3 shards on loopback ----------
 # (scripts/scale-out.sh; docs/scale-out.md).  Uses the installed extension:
-# run make install first.  Ends with "# N passed, M failed".
+# run make install first.  Ends with "# N passed, M failed".  WF_SCALE_DIR and
+# WF_SCALE_PORT (make variables or environment) choose the directory and the
+# first of the four ports.
 .PHONY: scale-check scale-bench
 scale-check:
 	PG_BIN=$(shell $(PG_CONFIG) --bindir) scripts/scale-out.sh test

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# scale-out.sh up|down|test|bench - a PL/Proxy layout of workflow_ext on
-# loopback (docs/scale-out.md): a primary (definitions, published), a front
-# (workflow_ext_proxy) and two shards (candidates; definitions subscribed),
+# scale-out.sh up|down|test|bench - the tenant layout of workflow_ext on
+# loopback (docs/scale-out.md): a front (workflow_ext_proxy on PL/Proxy) and
+# three shards (ordinary workflow_ext databases, each holding whole tenants),
 # four clusters made with initdb in $WF_SCALE_DIR, ports $WF_SCALE_PORT..+3.
 #
 #   up     create, start and wire the four clusters
@@ -19,7 +19,8 @@ BASE=${WF_SCALE_DIR:-/tmp/wf-scale-out}
 PORT0=${WF_SCALE_PORT:-5701}
 SOCK=$BASE/sock
 PASSWORD=${WF_SCALE_PASSWORD:-wf-scale-secret}
-NODES=(primary front shard0 shard1)
+NODES=(front shard0 shard1 shard2)
+SHARDS=(shard0 shard1 shard2)
 
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -27,6 +28,7 @@ as_pg() {
 port_of() {
   local i
   for i in "${!NODES[@]}"; do [ "${NODES[$i]}" = "$1" ] && echo $((PORT0 + i)); done
+  return 0
 }
 sql() {   # sql NODE SQL...: as the superuser, in database wf
   local node=$1; shift
@@ -43,66 +45,57 @@ up() {
 port = $(port_of "$node")
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$SOCK'
-wal_level = logical
 shared_buffers = 32MB
 max_connections = 60
 fsync = off                       # a process crash (kill -9) keeps the OS cache
-max_wal_senders = 10
-max_replication_slots = 10
 log_min_messages = warning
 CONF
     as_pg "$PG_BIN/pg_ctl" -D "$BASE/$node" -l "$BASE/$node.log" -w start >/dev/null
     as_pg "$PG_BIN/createdb" -h "$SOCK" -p "$(port_of "$node")" -U postgres wf
   done
 
-  # Primary: the definitions, published; the subscriptions connect as wf_repl
-  # (REPLICATION to stream, BYPASSRLS so the initial copy sees every row).
-  sql primary <<SQL
-CREATE EXTENSION workflow_ext;
-ALTER DATABASE wf SET workflow_ext.node_role = 'primary';
-CREATE ROLE wf_repl LOGIN REPLICATION BYPASSRLS PASSWORD '$PASSWORD';
--- (the extension grants PUBLIC nothing: the initial copy reads as wf_repl)
-GRANT SELECT ON workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow TO wf_repl;
-CREATE PUBLICATION workflow_definitions
-    FOR TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow;
-SQL
-
-  # Shards: candidates; definitions by subscription (owned by the superuser);
-  # the front connects as wf_front, a member of the trusted role wf_app.
+  # Shards: ordinary workflow_ext databases holding whole tenants; ids
+  # unique across shards (configure_shard: a tenant keeps its ids when it
+  # moves).  The front connects as wf_front, a member of the trusted role
+  # wf_app; the operator's moves connect as wf_admin (a shard superuser).
   local k=0
-  for node in shard0 shard1; do
-    sql "$node" <<SQL
+  for node in "${SHARDS[@]}"; do
+    sql "$node" <<SQL || return 1
 CREATE EXTENSION workflow_ext;
-ALTER DATABASE wf SET workflow_ext.node_role = 'shard';
 ALTER DATABASE wf SET workflow_ext.trusted_role = 'wf_app';
-SELECT configure_shard($k, 2);
+SELECT configure_shard($k, ${#SHARDS[@]});
 CREATE ROLE wf_app NOLOGIN;
 CREATE ROLE wf_front LOGIN PASSWORD '$PASSWORD' IN ROLE wf_app;
+CREATE ROLE wf_admin LOGIN SUPERUSER PASSWORD '$PASSWORD';
 -- the README's application grant set, verbatim, for the front's role
 CREATE ROLE workflow_app NOLOGIN;
 $(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' README.md)
 GRANT workflow_app TO wf_app;
-CREATE SUBSCRIPTION workflow_definitions_$node
-    CONNECTION 'host=127.0.0.1 port=$(port_of primary) dbname=wf user=wf_repl password=$PASSWORD'
-    PUBLICATION workflow_definitions;
 SQL
     k=$((k + 1))
   done
 
-  # Front: PL/Proxy's cluster 'workflow_shards' (partition k = shard k).
-  sql front <<SQL
+  # Front: PL/Proxy's cluster 'workflow_shards' (partition k = shard k, any
+  # number of partitions: modular_mapping), with the timeouts that bound a
+  # call to a shard that is down or frozen (docs/scale-out.md, Failures).
+  local parts="" i=0
+  for node in "${SHARDS[@]}"; do
+    parts="$parts, p$i 'host=127.0.0.1 port=$(port_of "$node") dbname=wf connect_timeout=2'"
+    i=$((i + 1))
+  done
+  sql front <<SQL || return 1
 CREATE EXTENSION plproxy;
 CREATE EXTENSION workflow_ext_proxy;
 CREATE SERVER workflow_shards FOREIGN DATA WRAPPER plproxy OPTIONS (
-    connection_lifetime '1800',
-    p0 'host=127.0.0.1 port=$(port_of shard0) dbname=wf',
-    p1 'host=127.0.0.1 port=$(port_of shard1) dbname=wf');
+    connection_lifetime '1800', modular_mapping '1', query_timeout '5'$parts);
 CREATE USER MAPPING FOR PUBLIC SERVER workflow_shards
     OPTIONS (user 'wf_front', password '$PASSWORD');
+CREATE USER MAPPING FOR postgres SERVER workflow_shards
+    OPTIONS (user 'wf_admin', password '$PASSWORD');
 CREATE ROLE app LOGIN;
 GRANT USAGE ON FOREIGN SERVER workflow_shards TO app;
 SQL
-  echo "scale-out up: primary $(port_of primary), front $(port_of front), shards $(port_of shard0) $(port_of shard1) (sockets in $SOCK)"
+  echo "scale-out up: front $(port_of front), shards $(port_of shard0) $(port_of shard1) $(port_of shard2) (sockets in $SOCK)"
 }
 
 down_quiet() {

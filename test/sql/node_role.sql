@@ -90,8 +90,50 @@ SELECT error_sqlstate, error_message FROM shard_call('user:ann', 'drop_everythin
 SELECT (result->0->>'stage_id')::bigint = :s3 AS counted, result->0->>'candidates' AS candidates
   FROM shard_call('user:ann', 'stage_counts', '{"job_id": 700}');
 
+-- 0.3.0 (scale-out by tenant): shard_call in a tenant, for that call only;
+-- the API by name (a fixed list), definition rows, facts writes.
+SELECT error_sqlstate, result->>'tenant' AS tenant, result->>'owner' AS owner
+  FROM shard_call('org:n', 'user:ann', 'definition_write',
+                  '{"action": "insert", "table_name": "workflow", "data": null, "row": {"name": "Tenant wf"}}');
+SELECT current_setting('workflow_ext.tenant', true) AS tenant_after;
+SELECT error_sqlstate, result FROM shard_call('org:n', 'user:ann', 'condition_leaves',
+                                              '{"condition": {"field": "a", "op": "exists"}}');
+SELECT error_sqlstate, result FROM shard_call('org:n', 'user:ann', 'condition_matches',
+                                              '{"condition": {"field": "a", "op": "exists"}, "facts": {"a": 1}}');
+SELECT error_sqlstate, error_detail FROM shard_call('org:n', 'user:ann', 'node_role', '{}');
+SELECT error_sqlstate, error_detail FROM shard_call('org:n', 'user:ann', 'definition_write',
+                                                    '{"action": "insert", "table_name": "candidate_stage", "row": {}}');
+SELECT error_sqlstate, error_detail FROM shard_call('org:n', 'user:ann', 'definition_write',
+                                                    '{"action": "insert", "table_name": "workflow", "row": {"nope": 1}}');
+SELECT error_sqlstate, result FROM shard_call('org:n', 'user:ann', 'set_candidate_facts',
+                                              '{"candidate_id": 9, "facts": {"years": 4}}');
+SELECT error_sqlstate, result FROM shard_call('org:n', 'user:cy', 'candidate_facts', '{"candidate_id": 9}');
+SELECT error_sqlstate, result FROM shard_call('org:other', 'user:ann', 'candidate_facts', '{"candidate_id": 9}');
+SELECT jsonb_array_length(result) AS org_n_workflows
+  FROM shard_call('org:n', 'user:ann', 'definitions', '{"table_name": "workflow"}');
+SELECT test_error($$SELECT shard_tenant_export('org:n')$$);
+
 RESET workflow_ext.actor;
 RESET ROLE;
+-- A tenant's rows out and back in (move_tenant's steps), as a superuser.
+SELECT shard_tenant_counts('org:n');
+CREATE TEMP TABLE tenant_copy AS SELECT shard_tenant_export('org:n') AS data;
+SELECT shard_tenant_delete('org:n')->>'workflow' AS deleted_workflows;
+SELECT shard_tenant_counts('org:n')->>'workflow' AS left_workflows;
+-- (each statement its own snapshot: the counts after the import)
+SELECT shard_tenant_import('org:n', (SELECT data FROM tenant_copy)) AS imported \gset
+SELECT :'imported'::jsonb = shard_tenant_counts('org:n') AS counts_match,
+       shard_tenant_counts('org:n')->>'candidate_profile' AS profiles,
+       (SELECT attributes FROM candidate_profile WHERE tenant = 'org:n' AND candidate_id = 9) AS facts;
+SELECT test_error($$SELECT shard_tenant_import('org:n', (SELECT data FROM tenant_copy))$$);
+SET workflow_ext.tenant = 'org:n';
+SET workflow_ext.actor = 'user:ann';
+INSERT INTO workflow_share (workflow_id, grantee_tenant, grantee)
+SELECT id, 'org:other', NULL FROM workflow WHERE tenant = 'org:n';
+RESET workflow_ext.tenant;
+RESET workflow_ext.actor;
+SELECT test_error($$SELECT shard_tenant_export('org:n')$$);
+SELECT version, node_role, tenants, replication_lag FROM shard_status();
 \c :home
 DROP DATABASE :own_db;
 DROP ROLE wf_node_app;
