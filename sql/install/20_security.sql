@@ -98,7 +98,7 @@ CREATE FUNCTION shared_workflow_array(for_edit boolean DEFAULT false) RETURNS bi
 COMMENT ON FUNCTION shared_workflow_array(boolean) IS
     'The ids shared_workflow_ids(for_edit) returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
 CREATE FUNCTION shared_pipeline(workflow_id bigint, tenant text, for_edit boolean DEFAULT false) RETURNS boolean
-    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    LANGUAGE C STABLE PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'wf_shared_pipeline';
 COMMENT ON FUNCTION shared_pipeline(bigint, text, boolean) IS
     'True when (workflow_id, tenant) is a row of shared_pipelines(for_edit): another tenant''s pipelines on a workflow it shares with the current actor or tenant (accepted shares). A lookup in the answers computed once per statement snapshot (used by the RLS policies).';
@@ -107,7 +107,14 @@ CREATE FUNCTION policy_cache_written() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_policy_cache_written';
 COMMENT ON FUNCTION policy_cache_written() IS
-    'Statement trigger on workflow and workflow_share: the transaction changed what the policies read, so the policy answers are kept per command from then on (each statement sees the changes of the ones before it).';
+    'Statement trigger (BEFORE and AFTER) on workflow and workflow_share: the transaction changes what the policies read, so the policy answers are kept per command from then on (each statement sees the changes of the ones before it; a volatile function a writing statement calls sees the rows it has written so far).';
+-- BEFORE as well as AFTER: a volatile function the writing statement calls
+-- (RETURNING, a row trigger) runs at a newer command id and sees the rows
+-- written so far; from the statement's start the answers are kept per command.
+CREATE TRIGGER workflow_policy_cache_before BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
+CREATE TRIGGER workflow_share_policy_cache_before BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_share
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
 CREATE TRIGGER workflow_policy_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow
     FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
 CREATE TRIGGER workflow_share_policy_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_share
