@@ -102,6 +102,11 @@ CREATE FUNCTION shared_pipeline(workflow_id bigint, tenant text, for_edit boolea
     AS 'MODULE_PATHNAME', 'wf_shared_pipeline';
 COMMENT ON FUNCTION shared_pipeline(bigint, text, boolean) IS
     'True when (workflow_id, tenant) is a row of shared_pipelines(for_edit): another tenant''s pipelines on a workflow it shares with the current actor or tenant (accepted shares). A lookup in the answers computed once per statement snapshot (used by the RLS policies).';
+CREATE FUNCTION own_pipeline(workflow_id bigint, tenant text, for_edit boolean DEFAULT false) RETURNS boolean
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'wf_own_pipeline';
+COMMENT ON FUNCTION own_pipeline(bigint, text, boolean) IS
+    'True when tenant is the current tenant and workflow_id = ANY (visible_workflow_array()) (with for_edit: editable_workflow_array()): a binary search of the answer kept per statement snapshot, for the policies of the pipeline tables, which test it row by row.';
 CREATE FUNCTION policy_cache_written() RETURNS trigger
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
@@ -200,6 +205,10 @@ CREATE POLICY alert_edit ON alert FOR ALL
 -- candidates) needs only visibility; changing or removing a job's
 -- assignment, or removing a candidate from a pipeline, needs edit rights on
 -- the workflow they are in.
+-- Their policies test own_pipeline(workflow_id, tenant), not workflow_id =
+-- ANY (visible_workflow_array()): no index condition either way (the other
+-- arm, shared_pipeline(), is none), and row by row a binary search, where
+-- "= ANY" compares with every element (a tenant administrator's thousands).
 -- The pipelines of another tenant's workflow shared with the caller's tenant
 -- or actor: (workflow, the workflow's tenant).  Only the owning tenant's
 -- pipelines open this way; the grantee's own pipelines on that workflow stay
@@ -227,34 +236,34 @@ COMMENT ON FUNCTION shared_pipelines(boolean) IS
 
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
     WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id = ANY (@extschema@.visible_workflow_array()));
+                AND @extschema@.own_pipeline(workflow_id, tenant));
 CREATE POLICY job_workflow_reassign ON job_workflow FOR UPDATE
     USING (tenant = @extschema@.current_tenant()
-           AND workflow_id = ANY (@extschema@.editable_workflow_array()))
+           AND @extschema@.own_pipeline(workflow_id, tenant, true))
     WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id = ANY (@extschema@.visible_workflow_array()));
+                AND @extschema@.own_pipeline(workflow_id, tenant));
 CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
     USING (tenant = @extschema@.current_tenant()
-           AND workflow_id = ANY (@extschema@.editable_workflow_array()));
+           AND @extschema@.own_pipeline(workflow_id, tenant, true));
 
 ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.editable_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant, true))
            OR @extschema@.shared_pipeline(workflow_id, tenant, true));
 
 -- History: read with the pipeline; written only through the extension's code
@@ -264,26 +273,26 @@ CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
 -- rows without them.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING (((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR NOT warnings @? 'lax $.**.actual'));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING (((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb));
 CREATE POLICY alert_event_record ON alert_event FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING (((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb))
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 
 -- Which tenant's job an id names for the caller: its own tenant's, else the
@@ -391,7 +400,7 @@ CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 REVOKE EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
     shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
     visible_workflow_array(), editable_workflow_array(), shared_workflow_array(boolean),
-    shared_pipeline(bigint, text, boolean), policy_cache_written() FROM PUBLIC;
+    shared_pipeline(bigint, text, boolean), own_pipeline(bigint, text, boolean), policy_cache_written() FROM PUBLIC;
 -- (A no-op in a fresh install; the update from 0.2.0, which granted them to
 -- PUBLIC, withdraws them here.)
 REVOKE ALL ON TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,

@@ -57,6 +57,7 @@ PG_FUNCTION_INFO_V1(wf_visible_workflow_array);
 PG_FUNCTION_INFO_V1(wf_editable_workflow_array);
 PG_FUNCTION_INFO_V1(wf_shared_workflow_array);
 PG_FUNCTION_INFO_V1(wf_shared_pipeline);
+PG_FUNCTION_INFO_V1(wf_own_pipeline);
 PG_FUNCTION_INFO_V1(wf_policy_cache_written);
 
 /* An accepted share naming the caller or its tenant. */
@@ -664,6 +665,43 @@ wf_shared_pipeline(PG_FUNCTION_ARGS)
 						   strlen(s->workflow_tenant) == len &&
 						   memcmp(s->workflow_tenant, VARDATA_ANY(tenant), len) == 0);
 		}
+	}
+	PG_RETURN_BOOL(false);
+}
+
+/*
+ * own_pipeline(workflow_id, tenant, for_edit): tenant = current_tenant() AND
+ * workflow_id = ANY (visible_workflow_array()) (editable_workflow_array()
+ * with for_edit), by a binary search of the kept answer.  The policies of the
+ * pipeline tables test it row by row (their other arm, shared_pipeline(), is
+ * no index condition, so neither is this one): "= ANY (array)" there would
+ * compare each row with every element, a tenant administrator's thousands.
+ */
+Datum
+wf_own_pipeline(PG_FUNCTION_ARGS)
+{
+	int64		workflow_id = PG_GETARG_INT64(0);
+	text	   *tenant = PG_GETARG_TEXT_PP(1);
+	bool		for_edit = PG_GETARG_BOOL(2);
+	PolicyCache *c = policy_answers(fcinfo);
+	ArrayType  *a = for_edit ? c->editable : c->visible;
+	const int64 *ids = (const int64 *) ARR_DATA_PTR(a);
+	size_t		len = VARSIZE_ANY_EXHDR(tenant);
+	int			lo = 0;
+	int			hi = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) - 1;
+
+	if (strlen(c->tenant) != len || memcmp(c->tenant, VARDATA_ANY(tenant), len) != 0)
+		PG_RETURN_BOOL(false);
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] < workflow_id)
+			lo = mid + 1;
+		else if (ids[mid] > workflow_id)
+			hi = mid - 1;
+		else
+			PG_RETURN_BOOL(true);
 	}
 	PG_RETURN_BOOL(false);
 }
