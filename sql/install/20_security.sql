@@ -98,16 +98,28 @@ CREATE FUNCTION shared_workflow_array(for_edit boolean DEFAULT false) RETURNS bi
 COMMENT ON FUNCTION shared_workflow_array(boolean) IS
     'The ids shared_workflow_ids(for_edit) returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
 CREATE FUNCTION shared_pipeline(workflow_id bigint, tenant text, for_edit boolean DEFAULT false) RETURNS boolean
-    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    LANGUAGE C STABLE PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'wf_shared_pipeline';
 COMMENT ON FUNCTION shared_pipeline(bigint, text, boolean) IS
     'True when (workflow_id, tenant) is a row of shared_pipelines(for_edit): another tenant''s pipelines on a workflow it shares with the current actor or tenant (accepted shares). A lookup in the answers computed once per statement snapshot (used by the RLS policies).';
+CREATE FUNCTION own_pipeline(workflow_id bigint, tenant text, for_edit boolean DEFAULT false) RETURNS boolean
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+    AS 'MODULE_PATHNAME', 'wf_own_pipeline';
+COMMENT ON FUNCTION own_pipeline(bigint, text, boolean) IS
+    'True when tenant is the current tenant and workflow_id = ANY (visible_workflow_array()) (with for_edit: editable_workflow_array()): a binary search of the answer kept per statement snapshot, for the policies of the pipeline tables, which test it row by row.';
 CREATE FUNCTION policy_cache_written() RETURNS trigger
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_policy_cache_written';
 COMMENT ON FUNCTION policy_cache_written() IS
-    'Statement trigger on workflow and workflow_share: the transaction changed what the policies read, so the policy answers are kept per command from then on (each statement sees the changes of the ones before it).';
+    'Statement trigger (BEFORE and AFTER) on workflow and workflow_share: the transaction changes what the policies read, so the policy answers are kept per command from then on (each statement sees the changes of the ones before it; a volatile function a writing statement calls sees the rows it has written so far).';
+-- BEFORE as well as AFTER: a volatile function the writing statement calls
+-- (RETURNING, a row trigger) runs at a newer command id and sees the rows
+-- written so far; from the statement's start the answers are kept per command.
+CREATE TRIGGER workflow_policy_cache_before BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
+CREATE TRIGGER workflow_share_policy_cache_before BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_share
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
 CREATE TRIGGER workflow_policy_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow
     FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
 CREATE TRIGGER workflow_share_policy_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_share
@@ -193,6 +205,10 @@ CREATE POLICY alert_edit ON alert FOR ALL
 -- candidates) needs only visibility; changing or removing a job's
 -- assignment, or removing a candidate from a pipeline, needs edit rights on
 -- the workflow they are in.
+-- Their policies test own_pipeline(workflow_id, tenant), not workflow_id =
+-- ANY (visible_workflow_array()): no index condition either way (the other
+-- arm, shared_pipeline(), is none), and row by row a binary search, where
+-- "= ANY" compares with every element (a tenant administrator's thousands).
 -- The pipelines of another tenant's workflow shared with the caller's tenant
 -- or actor: (workflow, the workflow's tenant).  Only the owning tenant's
 -- pipelines open this way; the grantee's own pipelines on that workflow stay
@@ -220,34 +236,34 @@ COMMENT ON FUNCTION shared_pipelines(boolean) IS
 
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY job_workflow_assign ON job_workflow FOR INSERT
     WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id = ANY (@extschema@.visible_workflow_array()));
+                AND @extschema@.own_pipeline(workflow_id, tenant));
 CREATE POLICY job_workflow_reassign ON job_workflow FOR UPDATE
     USING (tenant = @extschema@.current_tenant()
-           AND workflow_id = ANY (@extschema@.editable_workflow_array()))
+           AND @extschema@.own_pipeline(workflow_id, tenant, true))
     WITH CHECK (tenant = @extschema@.current_tenant()
-                AND workflow_id = ANY (@extschema@.visible_workflow_array()));
+                AND @extschema@.own_pipeline(workflow_id, tenant));
 CREATE POLICY job_workflow_remove ON job_workflow FOR DELETE
     USING (tenant = @extschema@.current_tenant()
-           AND workflow_id = ANY (@extschema@.editable_workflow_array()));
+           AND @extschema@.own_pipeline(workflow_id, tenant, true));
 
 ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
-    USING ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.editable_workflow_array()))
+    USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant, true))
            OR @extschema@.shared_pipeline(workflow_id, tenant, true));
 
 -- History: read with the pipeline; written only through the extension's code
@@ -257,11 +273,11 @@ CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
 -- rows without them.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING (((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR NOT warnings @? 'lax $.**.actual'));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 
 -- Stage visit rows: the history of the caller's own tenant on a workflow the
@@ -277,17 +293,17 @@ CREATE POLICY stage_visit_row_read ON stage_visit_row FOR SELECT
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING (((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb));
 CREATE POLICY alert_event_record ON alert_event FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 CREATE POLICY alert_event_acknowledge ON alert_event FOR UPDATE
-    USING (((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    USING (((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
            AND (tenant = @extschema@.current_tenant() OR facts = '{}'::jsonb))
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND workflow_id = ANY (@extschema@.visible_workflow_array()))
+    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
 
 -- Which tenant's job an id names for the caller: its own tenant's, else the
@@ -395,7 +411,7 @@ CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 REVOKE EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
     shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
     visible_workflow_array(), editable_workflow_array(), shared_workflow_array(boolean),
-    shared_pipeline(bigint, text, boolean), policy_cache_written() FROM PUBLIC;
+    shared_pipeline(bigint, text, boolean), own_pipeline(bigint, text, boolean), policy_cache_written() FROM PUBLIC;
 -- (A no-op in a fresh install; the update from 0.2.0, which granted them to
 -- PUBLIC, withdraws them here.)
 REVOKE ALL ON TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,

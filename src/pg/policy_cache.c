@@ -37,10 +37,12 @@
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -55,6 +57,7 @@ PG_FUNCTION_INFO_V1(wf_visible_workflow_array);
 PG_FUNCTION_INFO_V1(wf_editable_workflow_array);
 PG_FUNCTION_INFO_V1(wf_shared_workflow_array);
 PG_FUNCTION_INFO_V1(wf_shared_pipeline);
+PG_FUNCTION_INFO_V1(wf_own_pipeline);
 PG_FUNCTION_INFO_V1(wf_policy_cache_written);
 
 /* An accepted share naming the caller or its tenant. */
@@ -104,11 +107,49 @@ static uint64 epoch = 0;
 static LocalTransactionId written_lxid = InvalidLocalTransactionId;
 static bool callbacks_registered = false;
 
+/*
+ * The statements of this transaction writing workflow or workflow_share now
+ * (BEFORE fired, AFTER not yet): the command id their rows get and the
+ * subtransaction they run in.  A snapshot of a later command id (a volatile
+ * function they call) sees their rows appear one by one under the same key:
+ * its answers are not kept.
+ */
+typedef struct PolicyWriter
+{
+	CommandId	cid;
+	SubTransactionId subid;
+} PolicyWriter;
+
+static PolicyWriter writers[64];
+static int	n_writers = 0;
+static int	lost_writers = 0;	/* past the 64: nothing kept until the transaction ends */
+static LocalTransactionId writers_lxid = InvalidLocalTransactionId;
+
+/* Is a statement writing the tables now whose rows a snapshot of curcid sees? */
+static bool
+writing_seen_by(CommandId curcid)
+{
+	if (writers_lxid != MyProc->lxid)
+		return false;
+	if (lost_writers > 0)
+		return true;
+	for (int i = 0; i < n_writers; i++)
+		if (curcid > writers[i].cid)
+			return true;
+	return false;
+}
+
 static void
 subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
 		epoch++;
+		/* the statements begun in it are over (their AFTER never fires) */
+		if (writers_lxid == MyProc->lxid)
+			while (n_writers > 0 && writers[n_writers - 1].subid >= mySubid)
+				n_writers--;
+	}
 }
 
 static int
@@ -221,6 +262,59 @@ look_up_relations(Oid schema)
 	rels.valid = true;
 }
 
+/*
+ * An index scan of heap through index indexoid, keys naming heap columns.
+ * Not systable_beginscan(): with ignore_system_indexes (which any role may
+ * set when it connects) that falls back to a heap scan, where the key
+ * "grantee IS NULL" (SK_SEARCHNULL) matches nothing: the shares with a whole
+ * tenant would vanish.
+ */
+typedef struct PolicyScan
+{
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+} PolicyScan;
+
+static void
+policy_beginscan(PolicyScan *ps, Relation heap, Oid indexoid, Snapshot snapshot, int nkeys, ScanKey keys)
+{
+	ps->index = index_open(indexoid, AccessShareLock);
+	for (int i = 0; i < nkeys; i++)
+	{
+		int			j;
+
+		for (j = 0; j < IndexRelationGetNumberOfKeyAttributes(ps->index); j++)
+			if (keys[i].sk_attno == ps->index->rd_index->indkey.values[j])
+				break;
+		if (j == IndexRelationGetNumberOfKeyAttributes(ps->index))
+			elog(ERROR, "workflow_ext: column %d is not a key of index %u", keys[i].sk_attno, indexoid);
+		keys[i].sk_attno = j + 1;
+	}
+	ps->slot = table_slot_create(heap, NULL);
+	ps->scan = index_beginscan(heap, ps->index, snapshot, nkeys, 0);
+	index_rescan(ps->scan, keys, nkeys, NULL, 0);
+}
+
+/* The next tuple, or NULL; valid until the next call. */
+static HeapTuple
+policy_getnext(PolicyScan *ps)
+{
+	bool		should_free;
+
+	if (!index_getnext_slot(ps->scan, ForwardScanDirection, ps->slot))
+		return NULL;
+	return ExecFetchSlotHeapTuple(ps->slot, false, &should_free);
+}
+
+static void
+policy_endscan(PolicyScan *ps)
+{
+	index_endscan(ps->scan);
+	ExecDropSingleTupleTableSlot(ps->slot);
+	index_close(ps->index, AccessShareLock);
+}
+
 /* key: column attno of rel = text value, in the column's collation. */
 static void
 text_key(ScanKey key, Relation rel, AttrNumber attno, const char *value)
@@ -275,7 +369,7 @@ compute(Snapshot snapshot)
 				s_can_edit,
 				s_accepted;
 	ScanKeyData keys[2];
-	SysScanDesc scan;
+	PolicyScan	scan;
 	HeapTuple	tuple;
 	int			size = 16;
 	int			n;
@@ -297,8 +391,8 @@ compute(Snapshot snapshot)
 	cache.n_own = 0;
 	text_key(&keys[0], wrel, w_tenant, cache.tenant);
 	text_key(&keys[1], wrel, w_owner, cache.actor);
-	scan = systable_beginscan(wrel, rels.owner_idx, true, snapshot, cache.admin ? 1 : 2, keys);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	policy_beginscan(&scan, wrel, rels.owner_idx, snapshot, cache.admin ? 1 : 2, keys);
+	while (HeapTupleIsValid(tuple = policy_getnext(&scan)))
 	{
 		bool		isnull;
 		Datum		id = heap_getattr(tuple, w_id, RelationGetDescr(wrel), &isnull);
@@ -312,7 +406,7 @@ compute(Snapshot snapshot)
 		}
 		cache.own[cache.n_own++] = DatumGetInt64(id);
 	}
-	systable_endscan(scan);
+	policy_endscan(&scan);
 	qsort(cache.own, cache.n_own, sizeof(int64), compare_int64);
 
 	/*
@@ -330,8 +424,8 @@ compute(Snapshot snapshot)
 								   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
 		else
 			text_key(&keys[1], srel, s_grantee, cache.actor);
-		scan = systable_beginscan(srel, rels.accepted_idx, true, snapshot, 2, keys);
-		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		policy_beginscan(&scan, srel, rels.accepted_idx, snapshot, 2, keys);
+		while (HeapTupleIsValid(tuple = policy_getnext(&scan)))
 		{
 			TupleDesc	desc = RelationGetDescr(srel);
 			bool		isnull;
@@ -354,7 +448,7 @@ compute(Snapshot snapshot)
 			cache.shares[cache.n_shares].workflow_tenant = NULL;
 			cache.n_shares++;
 		}
-		systable_endscan(scan);
+		policy_endscan(&scan);
 	}
 	/* one entry per workflow, can_edit when any share of it has it */
 	qsort(cache.shares, cache.n_shares, sizeof(PolicyShare), compare_share);
@@ -372,8 +466,8 @@ compute(Snapshot snapshot)
 	for (int i = 0; i < cache.n_shares; i++)
 	{
 		ScanKeyInit(&keys[0], w_id, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(cache.shares[i].workflow_id));
-		scan = systable_beginscan(wrel, rels.pkey, true, snapshot, 1, keys);
-		tuple = systable_getnext(scan);
+		policy_beginscan(&scan, wrel, rels.pkey, snapshot, 1, keys);
+		tuple = policy_getnext(&scan);
 		if (HeapTupleIsValid(tuple))
 		{
 			bool		isnull;
@@ -382,7 +476,7 @@ compute(Snapshot snapshot)
 			if (!isnull)
 				cache.shares[i].workflow_tenant = TextDatumGetCString(t);
 		}
-		systable_endscan(scan);
+		policy_endscan(&scan);
 	}
 
 	table_close(srel, AccessShareLock);
@@ -443,7 +537,7 @@ policy_answers(FunctionCallInfo fcinfo)
 		fcinfo->flinfo->fn_extra = schema_extra;
 	}
 	schema = *schema_extra;
-	if (snapshot->snapshot_type != SNAPSHOT_MVCC)
+	if (snapshot->snapshot_type != SNAPSHOT_MVCC || writing_seen_by(snapshot->curcid))
 		cacheable = false;
 	if (cacheable && cache_matches(schema, tenant, actor, admin, snapshot, by_command))
 		return &cache;
@@ -504,29 +598,55 @@ wf_editable_workflow_array(PG_FUNCTION_ARGS)
 	return array_copy(policy_answers(fcinfo)->editable);
 }
 
-/* shared_workflow_array(for_edit): what shared_workflow_ids(for_edit) returns. */
+/*
+ * shared_workflow_array(for_edit): what shared_workflow_ids(for_edit)
+ * returns.  A NULL for_edit is what "can_edit OR NOT for_edit" makes of it:
+ * the shares with can_edit only.
+ */
 Datum
 wf_shared_workflow_array(PG_FUNCTION_ARGS)
 {
 	PolicyCache *c = policy_answers(fcinfo);
 
-	return array_copy(!PG_ARGISNULL(0) && PG_GETARG_BOOL(0) ? c->shared_edit : c->shared);
+	return array_copy(PG_ARGISNULL(0) || PG_GETARG_BOOL(0) ? c->shared_edit : c->shared);
 }
 
 /*
  * shared_pipeline(workflow_id, tenant, for_edit): is (workflow_id, tenant) a
- * row of shared_pipelines(for_edit)?  A binary search of the shares.
+ * row of shared_pipelines(for_edit)?  A binary search of the shares.  NULLs
+ * answer as (workflow_id, tenant) IN (SELECT * FROM shared_pipelines(for_edit))
+ * does: a NULL for_edit asks for the shares with can_edit; a NULL in the row
+ * gives NULL when a row of the set could match it, false otherwise.
  */
 Datum
 wf_shared_pipeline(PG_FUNCTION_ARGS)
 {
-	int64		workflow_id = PG_GETARG_INT64(0);
-	text	   *tenant = PG_GETARG_TEXT_PP(1);
-	bool		for_edit = PG_GETARG_BOOL(2);
+	int64		workflow_id;
+	text	   *tenant;
+	bool		for_edit = PG_ARGISNULL(2) || PG_GETARG_BOOL(2);
 	PolicyCache *c = policy_answers(fcinfo);
 	int			lo = 0;
 	int			hi = c->n_shares - 1;
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	{
+		for (int i = 0; i < c->n_shares; i++)
+		{
+			PolicyShare *s = &c->shares[i];
+
+			if (s->workflow_tenant == NULL || !(s->can_edit || !for_edit) ||
+				strcmp(s->workflow_tenant, c->tenant) == 0)
+				continue;		/* not a row of the set */
+			if (!PG_ARGISNULL(0) && s->workflow_id != PG_GETARG_INT64(0))
+				continue;
+			if (!PG_ARGISNULL(1) && strcmp(s->workflow_tenant, text_to_cstring(PG_GETARG_TEXT_PP(1))) != 0)
+				continue;
+			PG_RETURN_NULL();
+		}
+		PG_RETURN_BOOL(false);
+	}
+	workflow_id = PG_GETARG_INT64(0);
+	tenant = PG_GETARG_TEXT_PP(1);
 	while (lo <= hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
@@ -550,9 +670,49 @@ wf_shared_pipeline(PG_FUNCTION_ARGS)
 }
 
 /*
- * Statement trigger on workflow and workflow_share: this transaction changed
+ * own_pipeline(workflow_id, tenant, for_edit): tenant = current_tenant() AND
+ * workflow_id = ANY (visible_workflow_array()) (editable_workflow_array()
+ * with for_edit), by a binary search of the kept answer.  The policies of the
+ * pipeline tables test it row by row (their other arm, shared_pipeline(), is
+ * no index condition, so neither is this one): "= ANY (array)" there would
+ * compare each row with every element, a tenant administrator's thousands.
+ */
+Datum
+wf_own_pipeline(PG_FUNCTION_ARGS)
+{
+	int64		workflow_id = PG_GETARG_INT64(0);
+	text	   *tenant = PG_GETARG_TEXT_PP(1);
+	bool		for_edit = PG_GETARG_BOOL(2);
+	PolicyCache *c = policy_answers(fcinfo);
+	ArrayType  *a = for_edit ? c->editable : c->visible;
+	const int64 *ids = (const int64 *) ARR_DATA_PTR(a);
+	size_t		len = VARSIZE_ANY_EXHDR(tenant);
+	int			lo = 0;
+	int			hi = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) - 1;
+
+	if (strlen(c->tenant) != len || memcmp(c->tenant, VARDATA_ANY(tenant), len) != 0)
+		PG_RETURN_BOOL(false);
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] < workflow_id)
+			lo = mid + 1;
+		else if (ids[mid] > workflow_id)
+			hi = mid - 1;
+		else
+			PG_RETURN_BOOL(true);
+	}
+	PG_RETURN_BOOL(false);
+}
+
+/*
+ * Statement trigger on workflow and workflow_share: this transaction changes
  * what the policies read, so from now on its answers are kept per command id
  * (a change is seen by the next statement, not by the one that made it).
+ * It fires BEFORE the statement too: while the statement runs, a volatile
+ * function it calls (in RETURNING, a row trigger, a default) takes a newer
+ * command id and sees the rows written so far, as the old helpers did.
  */
 Datum
 wf_policy_cache_written(PG_FUNCTION_ARGS)
@@ -561,11 +721,11 @@ wf_policy_cache_written(PG_FUNCTION_ARGS)
 	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	Oid			relid;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+	if (!CALLED_AS_TRIGGER(fcinfo) || TRIGGER_FIRED_INSTEAD(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("policy_cache_written() must be an AFTER statement trigger"),
+				 errmsg("policy_cache_written() must be a BEFORE or AFTER statement trigger"),
 				 errdetail_reason("trigger_protocol", NULL)));
 	relid = RelationGetRelid(td->tg_relation);
 	if (!wf_is_extension_table(relid, schema, "workflow") && !wf_is_extension_table(relid, schema, "workflow_share"))
@@ -576,5 +736,34 @@ wf_policy_cache_written(PG_FUNCTION_ARGS)
 				 errdetail_reason("trigger_protocol", NULL)));
 	written_lxid = MyProc->lxid;
 	epoch++;
+	if (writers_lxid != MyProc->lxid)
+	{
+		writers_lxid = MyProc->lxid;
+		n_writers = 0;
+		lost_writers = 0;
+	}
+	if (TRIGGER_FIRED_BEFORE(td->tg_event))
+	{
+		if (n_writers < lengthof(writers))
+		{
+			/*
+			 * Its rows get the command id of its snapshot (not a later one a
+			 * volatile function of the same query may have moved on to).
+			 */
+			CommandId	cid = GetCurrentCommandId(false);
+
+			if (ActiveSnapshotSet() && GetActiveSnapshot()->curcid < cid)
+				cid = GetActiveSnapshot()->curcid;
+			writers[n_writers].cid = cid;
+			writers[n_writers].subid = GetCurrentSubTransactionId();
+			n_writers++;
+		}
+		else
+			lost_writers++;
+	}
+	else if (lost_writers > 0)
+		lost_writers--;
+	else if (n_writers > 0)
+		n_writers--;
 	return PointerGetDatum(NULL);
 }
