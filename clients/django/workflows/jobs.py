@@ -13,6 +13,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.schemas.openapi import AutoSchema
+from rest_framework.settings import api_settings
 
 from .actor import ActorMixin
 from .errors import ApiError
@@ -57,6 +58,14 @@ def card(request, job_id, candidate_id):
         raise ApiError(404, "not_found", "candidate %d is not in job %d" % (candidate_id, job_id),
                        reason="candidate_not_in_job", job_id=job_id, candidate_id=candidate_id)
     return CardSerializer(row).data
+
+
+def query(request):
+    """The query parameters as a dict for a serializer, without ?format= (the
+    browsable API's own ?format=api and ?format=json, which DRF reads itself)."""
+    params = request.query_params.dict()
+    params.pop(api_settings.URL_FORMAT_OVERRIDE, None)
+    return params
 
 
 def valid(serializer_class, data):
@@ -153,7 +162,7 @@ class JobCandidate(JobView):
         return Response(card(request, job_id, candidate_id))
 
     def delete(self, request, job_id, candidate_id):
-        data = request.data if request.data else request.query_params.dict()
+        data = request.data if request.data else query(request)
         v = valid(RemoveSerializer, data)
         call("SELECT remove_candidate(%s, %s, %s)", [candidate_id, job_id, v.get("reason")])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -305,7 +314,7 @@ class JobFunnel(JobView):
     serializer_class = FunnelQuerySerializer
 
     def get(self, request, job_id):
-        v = valid(FunnelQuerySerializer, request.query_params.dict())
+        v = valid(FunnelQuerySerializer, query(request))
         job_row(job_id)
         rows = call("SELECT * FROM pipeline_funnel(%s, NULL, %s, %s)",
                     [job_id, v.get("since"), v.get("until")])
@@ -330,7 +339,13 @@ class JobFacts(JobView):
 
     def put(self, request, job_id):
         v = valid(FactsSerializer, request.data)
-        job_row(job_id)
+        job = job_row(job_id)
+        # A job shared by another tenant: its facts are that tenant's.  The INSERT
+        # would write a row of the caller's own tenant for this id, which the job
+        # never reads (and the answer, the job's facts, would not show it).
+        if job["tenant"] != call("SELECT current_tenant() AS t", [])[0]["t"]:
+            raise ApiError(403, "permission_denied", "the facts of job %d are tenant %s's"
+                           % (job_id, job["tenant"]), reason="other_tenant_facts", job_id=job_id)
         call("INSERT INTO job_profile (job_id, attributes) VALUES (%s, %s::jsonb) "
              "ON CONFLICT (tenant, job_id) DO UPDATE SET attributes = EXCLUDED.attributes "
              "RETURNING id", [job_id, json.dumps(v["attributes"])])
@@ -423,7 +438,7 @@ class EventFeed(JobView):
     serializer_class = EventsQuerySerializer
 
     def get(self, request):
-        v = valid(EventsQuerySerializer, request.query_params.dict())
+        v = valid(EventsQuerySerializer, query(request))
         rows = call("SELECT cursor, event FROM workflow_events_since(%s, %s)",
                     [v.get("cursor"), v.get("limit", 100)], json_columns=["event"])
         cursor = rows[-1]["cursor"] if rows else v.get("cursor")
