@@ -443,5 +443,7 @@ class EventFeed(JobView):
                     [v.get("cursor"), v.get("limit", 100)], json_columns=["event"])
         cursor = rows[-1]["cursor"] if rows else v.get("cursor")
         url = reverse("events", request=request)
-        return Response({"results": rows, "cursor": cursor,
-                         "next": "%s?cursor=%s" % (url, cursor) if cursor else url})
+        # the next page asks for as many as this one did
+        params = "&".join(part for part in ("cursor=%s" % cursor if cursor else "",
+                                            "limit=%d" % v["limit"] if "limit" in v else "") if part)
+        return Response({"results": rows, "cursor": cursor, "next": "%s?%s" % (url, params) if params else url})

@@ -14,7 +14,9 @@ is the repro of a finding, kept so that it cannot come back.
   tenant for that id, which the job never reads: now 403 other_tenant_facts,
   as for an application's facts.
 - ?format=api / ?format=json (the browsable API's own parameter) was an
-  unknown field (400) on the funnel, the event feed and a removal's query."""
+  unknown field (400) on the funnel, the event feed and a removal's query.
+- The event feed's "next" dropped ?limit= (the next page was 100 events).
+- A Host not in ALLOWED_HOSTS was Django's HTML 400, not the error body."""
 from rest_framework.test import APIClient
 
 from .helpers import sql
@@ -127,3 +129,19 @@ class RedTeam(OrgTestCase):
         self.assertEqual(response.status_code, 204, response.content)
         history = self.items(self.api.get("/jobs/%d/candidates/%d/history/" % (b["job"], b["weak"])))
         self.assertEqual((history[-1]["to_status"], history[-1]["reason"]), ("removed", "gone"))
+
+    def test_the_feeds_next_page_keeps_the_limit(self):
+        b = self.board()
+        page = self.ok(self.api.get("/events/?limit=1"))
+        self.assertEqual(len(page["results"]), 1)
+        self.assertTrue(page["next"].endswith("/events/?cursor=%s&limit=1" % page["cursor"]), page["next"])
+        second = self.ok(self.api.get(page["next"].replace("http://testserver", "")))
+        self.assertEqual(len(second["results"]), 1)
+        self.assertNotEqual(second["results"][0]["cursor"], page["results"][0]["cursor"])
+        self.assertTrue(self.ok(self.api.get("/events/"))["next"].endswith("?cursor=%s"
+                                                                            % self.ok(self.api.get("/events/"))["cursor"]))
+
+    def test_a_bad_host_is_the_error_body(self):
+        response = self.api.get("/jobs/", HTTP_HOST="evil.example")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json(), {"detail": "bad request", "code": "bad_request"})
