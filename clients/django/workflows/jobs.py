@@ -18,6 +18,7 @@ from rest_framework.settings import api_settings
 from .actor import ActorMixin
 from .errors import ApiError
 from .ids import BigIdFilter
+from .parsers import JSONParser
 from .models import AlertEvent, CandidateStage, JobWorkflow, StageTransition, WorkflowStage
 from .serializers import (AlertEventSerializer, BulkMoveSerializer, CandidateSerializer,
                           CardSerializer, EmptySerializer, EventsQuerySerializer, JobSerializer, FactsSerializer,
@@ -66,6 +67,12 @@ def query(request):
     params = request.query_params.dict()
     params.pop(api_settings.URL_FORMAT_OVERRIDE, None)
     return params
+
+
+# Facts are JSON objects: a form or multipart body cannot say them (DRF's
+# DictField reads a form without "attributes.<key>" fields as {}, so such a
+# PUT replaced the facts with nothing, 200).  415 for anything but JSON.
+FACTS_PARSERS = [JSONParser]
 
 
 def valid(serializer_class, data):
@@ -329,6 +336,7 @@ class JobFunnel(JobView):
 class JobFacts(JobView):
     """GET jobs/<job_id>/facts/: the job's facts (job_profile); PUT {attributes}: replaces them."""
     serializer_class = FactsSerializer
+    parser_classes = FACTS_PARSERS
     schema = AutoSchema(operation_id_base="JobFacts")
 
     def get(self, request, job_id):
@@ -356,6 +364,7 @@ class CandidateFacts(JobView):
     """GET candidates/<candidate_id>/facts/: candidate_facts(id), what rules read;
     PUT {attributes}: the candidate's profile (candidate_profile) in the user's organization."""
     serializer_class = FactsSerializer
+    parser_classes = FACTS_PARSERS
     schema = AutoSchema(operation_id_base="CandidateFacts")
 
     def get(self, request, candidate_id):
@@ -375,6 +384,7 @@ class ApplicationFacts(JobView):
     {candidate, application, job}, every source a rule of the job reads;
     PUT {attributes}: the application's facts (candidate_stage.attributes)."""
     serializer_class = FactsSerializer
+    parser_classes = FACTS_PARSERS
     schema = AutoSchema(operation_id_base="ApplicationFacts")
 
     def get(self, request, job_id, candidate_id):

@@ -16,7 +16,11 @@ is the repro of a finding, kept so that it cannot come back.
 - ?format=api / ?format=json (the browsable API's own parameter) was an
   unknown field (400) on the funnel, the event feed and a removal's query.
 - The event feed's "next" dropped ?limit= (the next page was 100 events).
-- A Host not in ALLOWED_HOSTS was Django's HTML 400, not the error body."""
+- A Host not in ALLOWED_HOSTS was Django's HTML 400, not the error body.
+- A form or multipart PUT of facts (attributes=x, or no field at all)
+  replaced the facts with {} and answered 200: DRF's DictField reads a form
+  without "attributes.<key>" fields as an empty object.  Facts take JSON only
+  (415 otherwise), and an empty body's missing attributes is a 400."""
 from rest_framework.test import APIClient
 
 from .helpers import sql
@@ -145,3 +149,27 @@ class RedTeam(OrgTestCase):
         response = self.api.get("/jobs/", HTTP_HOST="evil.example")
         self.assertEqual(response.status_code, 400)
         self.assertEqual(response.json(), {"detail": "bad request", "code": "bad_request"})
+
+    def test_facts_are_not_replaced_by_a_form_body(self):
+        b = self.board()
+        self.ok(self.api.put("/jobs/%d/facts/" % b["job"], {"attributes": {"budget": 100}}, format="json"))
+        self.ok(self.api.put("/jobs/%d/candidates/%d/facts/" % (b["job"], b["strong"]),
+                             {"attributes": {"score": 4}}, format="json"))
+        urls = ["/candidates/%d/facts/" % b["strong"], "/jobs/%d/facts/" % b["job"],
+                "/jobs/%d/candidates/%d/facts/" % (b["job"], b["strong"])]
+        before = [self.ok(self.api.get(url)) for url in urls]
+        for url in urls:
+            for body, content_type in (("attributes=x", "application/x-www-form-urlencoded"),
+                                       ("", "application/x-www-form-urlencoded"),
+                                       ("attributes.years_experience=9", "application/x-www-form-urlencoded"),
+                                       ("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n",
+                                        "multipart/form-data; boundary=b")):
+                response = self.api.put(url, body, content_type=content_type)
+                if body:
+                    self.assertEqual(response.status_code, 415, (url, body, response.content))
+                    self.assertEqual(response.json()["code"], "unsupported_media_type")
+                else:                           # no body, no parser: the field is missing
+                    self.assertEqual(response.status_code, 400, (url, body, response.content))
+                    self.assertEqual(list(response.json()["errors"]), ["attributes"])
+        self.assertEqual([self.ok(self.api.get(url)) for url in urls], before)
+        self.assertEqual(before[0]["attributes"], {"years_experience": 5, "location": "berlin"})
