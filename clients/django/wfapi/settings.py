@@ -20,12 +20,20 @@ INSTALLED_APPS = [
     "workflows",
     "board",
 ]
+# SecurityMiddleware: X-Content-Type-Options: nosniff, Referrer-Policy;
+# XFrameOptionsMiddleware: X-Frame-Options: DENY, so no other site frames the
+# board (whose drags and buttons write with the session: clickjacking).
 MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+X_FRAME_OPTIONS = "DENY"
+# Django's database sessions, a session cookie with a NUL no session (workflows/auth.py).
+SESSION_ENGINE = "workflows.auth"
 ROOT_URLCONF = "wfapi.urls"
 # The browsable API (Accept: text/html, ?format=api) and the login page of
 # api-auth/ render Django templates.
@@ -69,7 +77,7 @@ DATABASES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "workflows.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

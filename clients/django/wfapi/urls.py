@@ -1,7 +1,7 @@
 """The API's routes (workflows/urls.py), DRF's login page for the browsable
 API and the board (api-auth/), the OpenAPI schema of every route (schema/,
-DRF's own generation) and the pipeline board (board/urls.py).  Django's 404
-and 500 answer the API's error body."""
+DRF's own generation) and the pipeline board (board/urls.py).  Django's 400,
+404 and 500 answer the API's error body."""
 from django.urls import include, path
 from rest_framework.permissions import AllowAny
 from rest_framework.schemas import get_schema_view
@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("board.urls")),
 ]
 
+handler400 = "workflows.errors.bad_request_view"
 handler404 = "workflows.errors.not_found_view"
 handler500 = "workflows.errors.server_error_view"

@@ -16,6 +16,8 @@ database), so a view that forgot would fail closed with 42501."""
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.response import Response
 
 
 def actor_of(user):
@@ -76,3 +78,17 @@ class ActorMixin:
         super().initial(request, *args, **kwargs)
         check_path_ids(kwargs)
         set_identity(*identity_of(request.user))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """The browsable API's page queries the database while it renders (the
+        list's filter form calls get_queryset(), the forms read the object):
+        Django renders after the view's transaction (ATOMIC_REQUESTS) has
+        ended, without the identity, where the extension refuses the reads
+        (actor_required: a 500).  So such a page is rendered here, inside the
+        request's transaction, under the request's identity; JSON needs no
+        query and an error's page (its transaction marked for rollback) none."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (isinstance(response, Response) and isinstance(response.accepted_renderer, BrowsableAPIRenderer)
+                and connection.in_atomic_block and not transaction.get_rollback()):
+            response.render()
+        return response

@@ -178,6 +178,12 @@ def not_found_view(request, exception=None):
                         status=404)
 
 
+def bad_request_view(request, exception=None):
+    """handler400: a request Django refuses before any view (a Host not in
+    ALLOWED_HOSTS, a broken multipart body): the error body, not Django's HTML."""
+    return JsonResponse({"detail": "bad request", "code": "bad_request"}, status=400)
+
+
 def server_error_view(request):
     """handler500: Django has logged the traceback (django.request)."""
     return JsonResponse({"detail": "server error", "code": "server_error"}, status=500)

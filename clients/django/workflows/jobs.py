@@ -13,10 +13,12 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.schemas.openapi import AutoSchema
+from rest_framework.settings import api_settings
 
 from .actor import ActorMixin
 from .errors import ApiError
 from .ids import BigIdFilter
+from .parsers import JSONParser
 from .models import AlertEvent, CandidateStage, JobWorkflow, StageTransition, WorkflowStage
 from .serializers import (AlertEventSerializer, BulkMoveSerializer, CandidateSerializer,
                           CardSerializer, EmptySerializer, EventsQuerySerializer, JobSerializer, FactsSerializer,
@@ -57,6 +59,20 @@ def card(request, job_id, candidate_id):
         raise ApiError(404, "not_found", "candidate %d is not in job %d" % (candidate_id, job_id),
                        reason="candidate_not_in_job", job_id=job_id, candidate_id=candidate_id)
     return CardSerializer(row).data
+
+
+def query(request):
+    """The query parameters as a dict for a serializer, without ?format= (the
+    browsable API's own ?format=api and ?format=json, which DRF reads itself)."""
+    params = request.query_params.dict()
+    params.pop(api_settings.URL_FORMAT_OVERRIDE, None)
+    return params
+
+
+# Facts are JSON objects: a form or multipart body cannot say them (DRF's
+# DictField reads a form without "attributes.<key>" fields as {}, so such a
+# PUT replaced the facts with nothing, 200).  415 for anything but JSON.
+FACTS_PARSERS = [JSONParser]
 
 
 def valid(serializer_class, data):
@@ -153,7 +169,7 @@ class JobCandidate(JobView):
         return Response(card(request, job_id, candidate_id))
 
     def delete(self, request, job_id, candidate_id):
-        data = request.data if request.data else request.query_params.dict()
+        data = request.data if request.data else query(request)
         v = valid(RemoveSerializer, data)
         call("SELECT remove_candidate(%s, %s, %s)", [candidate_id, job_id, v.get("reason")])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -305,7 +321,7 @@ class JobFunnel(JobView):
     serializer_class = FunnelQuerySerializer
 
     def get(self, request, job_id):
-        v = valid(FunnelQuerySerializer, request.query_params.dict())
+        v = valid(FunnelQuerySerializer, query(request))
         job_row(job_id)
         rows = call("SELECT * FROM pipeline_funnel(%s, NULL, %s, %s)",
                     [job_id, v.get("since"), v.get("until")])
@@ -320,6 +336,7 @@ class JobFunnel(JobView):
 class JobFacts(JobView):
     """GET jobs/<job_id>/facts/: the job's facts (job_profile); PUT {attributes}: replaces them."""
     serializer_class = FactsSerializer
+    parser_classes = FACTS_PARSERS
     schema = AutoSchema(operation_id_base="JobFacts")
 
     def get(self, request, job_id):
@@ -330,7 +347,13 @@ class JobFacts(JobView):
 
     def put(self, request, job_id):
         v = valid(FactsSerializer, request.data)
-        job_row(job_id)
+        job = job_row(job_id)
+        # A job shared by another tenant: its facts are that tenant's.  The INSERT
+        # would write a row of the caller's own tenant for this id, which the job
+        # never reads (and the answer, the job's facts, would not show it).
+        if job["tenant"] != call("SELECT current_tenant() AS t", [])[0]["t"]:
+            raise ApiError(403, "permission_denied", "the facts of job %d are tenant %s's"
+                           % (job_id, job["tenant"]), reason="other_tenant_facts", job_id=job_id)
         call("INSERT INTO job_profile (job_id, attributes) VALUES (%s, %s::jsonb) "
              "ON CONFLICT (tenant, job_id) DO UPDATE SET attributes = EXCLUDED.attributes "
              "RETURNING id", [job_id, json.dumps(v["attributes"])])
@@ -341,6 +364,7 @@ class CandidateFacts(JobView):
     """GET candidates/<candidate_id>/facts/: candidate_facts(id), what rules read;
     PUT {attributes}: the candidate's profile (candidate_profile) in the user's organization."""
     serializer_class = FactsSerializer
+    parser_classes = FACTS_PARSERS
     schema = AutoSchema(operation_id_base="CandidateFacts")
 
     def get(self, request, candidate_id):
@@ -360,6 +384,7 @@ class ApplicationFacts(JobView):
     {candidate, application, job}, every source a rule of the job reads;
     PUT {attributes}: the application's facts (candidate_stage.attributes)."""
     serializer_class = FactsSerializer
+    parser_classes = FACTS_PARSERS
     schema = AutoSchema(operation_id_base="ApplicationFacts")
 
     def get(self, request, job_id, candidate_id):
@@ -423,10 +448,12 @@ class EventFeed(JobView):
     serializer_class = EventsQuerySerializer
 
     def get(self, request):
-        v = valid(EventsQuerySerializer, request.query_params.dict())
+        v = valid(EventsQuerySerializer, query(request))
         rows = call("SELECT cursor, event FROM workflow_events_since(%s, %s)",
                     [v.get("cursor"), v.get("limit", 100)], json_columns=["event"])
         cursor = rows[-1]["cursor"] if rows else v.get("cursor")
         url = reverse("events", request=request)
-        return Response({"results": rows, "cursor": cursor,
-                         "next": "%s?cursor=%s" % (url, cursor) if cursor else url})
+        # the next page asks for as many as this one did
+        params = "&".join(part for part in ("cursor=%s" % cursor if cursor else "",
+                                            "limit=%d" % v["limit"] if "limit" in v else "") if part)
+        return Response({"results": rows, "cursor": cursor, "next": "%s?%s" % (url, params) if params else url})

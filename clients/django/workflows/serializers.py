@@ -214,8 +214,18 @@ class RemoveSerializer(Strict):
     reason = serializers.CharField(required=False, allow_null=True, max_length=1000)
 
 
+class ObjectField(serializers.DictField):
+    """A JSON object, never read from a form: DRF's DictField reads a form (or
+    an empty body with a form's content type) without "<name>.<key>" fields
+    as {}, which would replace the facts with nothing; here a missing field is
+    missing (400 required)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
 class FactsSerializer(Strict):
-    attributes = serializers.DictField()
+    attributes = ObjectField()
 
 
 class FunnelQuerySerializer(Strict):

@@ -299,6 +299,10 @@ class WorkflowSharesView(ActorMixin, generics.GenericAPIView):
     serializer_class = ShareSerializer
     filter_backends = []
 
+    def get_queryset(self):
+        """The shares (the browsable API's page asks for the queryset of a list)."""
+        return shares_of(self.kwargs.get("workflow_id"))
+
     def visible(self, workflow_id):
         if not Workflow.objects.filter(pk=workflow_id).exists():
             raise ApiError(404, "not_found", "workflow %d not found" % workflow_id,

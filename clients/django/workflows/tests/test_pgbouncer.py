@@ -82,20 +82,22 @@ class BehindPgBouncer(SimpleTestCase):
         cls.api = None
         try:
             wait_for_port(cls.bouncer_port, cls.bouncer)
+            # the server's log in a file, not a pipe nobody reads (a full pipe blocks the server)
+            cls.api_log = os.path.join(cls.dir, "api.log")
             cls.api = subprocess.Popen(["/usr/bin/python3", "manage.py", "runserver", "--noreload",
                                         "127.0.0.1:%d" % cls.api_port], cwd=HERE, env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                       stdout=subprocess.DEVNULL, stderr=open(cls.api_log, "wb"))
             wait_for_port(cls.api_port, cls.api)
         except Exception as exc:
             said = []
             for process in (cls.bouncer, cls.api):
-                if process is not None:
-                    if process.poll() is None:
-                        process.terminate()
-                    said.append(process.stderr.read().decode(errors="replace")[-2000:])
-            if os.path.exists(cls.log):
-                with open(cls.log) as f:
-                    said.append(f.read()[-2000:])
+                if process is not None and process.poll() is None:
+                    process.terminate()
+            said.append(cls.bouncer.stderr.read().decode(errors="replace")[-2000:])
+            for log in (cls.log, getattr(cls, "api_log", "")):
+                if os.path.exists(log):
+                    with open(log) as f:
+                        said.append(f.read()[-2000:])
             cls.tearDownClass()
             raise RuntimeError("%s: %s" % (exc, " | ".join(said))) from exc
 
@@ -111,13 +113,13 @@ class BehindPgBouncer(SimpleTestCase):
         shutil.rmtree(cls.dir, ignore_errors=True)
         super().tearDownClass()
 
-    def call(self, user, method, path, body=None):
+    def call(self, user, method, path, body=None, timeout=60):
         request = urllib.request.Request("http://127.0.0.1:%d%s" % (self.api_port, path), method=method,
                                          data=json.dumps(body).encode() if body is not None else None,
                                          headers={"Authorization": "Token " + user.token,
                                                   "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
@@ -219,3 +221,71 @@ class BehindPgBouncer(SimpleTestCase):
             log = f.read()
         self.assertIn("login attempt: db=%s user=%s" % (db["NAME"], db["USER"]), log)
         self.assertNotIn("unsupported startup parameter", log)
+
+
+class FailingRequestsBehindPgBouncer(BehindPgBouncer):
+    """Its own PgBouncer and server: run after the test above on the same
+    pair, every request of this one timed out (the pooler handed out no
+    server connection; not understood yet, see the review's report)."""
+    test_no_actor_or_tenant_leaks_between_interleaved_requests = None
+
+    def test_no_identity_leaks_from_requests_that_fail_midway(self):
+        """Requests that fail after the identity was set (a blocked move: 23514
+        from the database; a NUL in the facts: 22P05; an unknown job: 404) are
+        interleaved with an administrator's writes: on the same pooled server
+        connections, a plain member of the organization never gets the
+        administrator's rights, another organization's user never the
+        organization's tenant, and the administrator keeps them."""
+        org = new_org("pool-admin")
+        boss = make_user("boss", org, is_admin=True)
+        ann, cole = make_user("ann", org), make_user("cole", org)
+        zed = make_user("zed", new_org("pool-other"))
+        wf = self.ok(ann, "POST", "/workflows/", {"name": "Guarded"}, code=201)["id"]
+        for position in (1, 2):
+            self.ok(ann, "POST", "/stages/", {"workflow_id": wf, "name": "S%d" % position,
+                                              "position": position}, code=201)
+        stage2 = self.ok(ann, "GET", "/workflows/%d/" % wf)["stages"][1]["id"]
+        self.ok(ann, "POST", "/rules/", {"stage_id": stage2, "name": "never",
+                                         "condition": {"field": "x", "op": "exists"}}, code=201)
+        job, candidate = new_id(), new_id()
+        self.ok(ann, "POST", "/workflows/%d/assign/" % wf, {"job_id": job})
+        self.ok(ann, "POST", "/jobs/%d/candidates/" % job, {"candidate_id": candidate}, code=201)
+        move = "/jobs/%d/candidates/%d/move/" % (job, candidate)
+        steps = {
+            boss: [("PATCH", "/workflows/%d/" % wf, {"description": "boss"}, 200),
+                   ("POST", move, {}, 409), ("PUT", "/candidates/%d/facts/" % candidate,
+                                             {"attributes": {"x": "a\u0000b"}}, 400),
+                   ("GET", "/jobs/%d/" % job, None, 200)],
+            ann: [("POST", move, {"reason": "r"}, 409), ("GET", "/jobs/%d/" % new_id(), None, 404),
+                  ("PATCH", "/workflows/%d/" % wf, {"description": "ann"}, 200)],
+            cole: [("PATCH", "/workflows/%d/" % wf, {"description": "cole"}, 404),
+                   ("GET", "/jobs/%d/" % job, None, 404), ("POST", move, {}, 404)],
+            zed: [("PATCH", "/workflows/%d/" % wf, {"description": "zed"}, 404),
+                  ("GET", "/jobs/%d/" % job, None, 404), ("GET", "/jobs/", None, 200)],
+        }
+        errors = []
+        barrier = threading.Barrier(8)
+
+        def worker(seed):
+            rng = random.Random(seed)
+            barrier.wait()
+            for _ in range(10):
+                user = rng.choice(list(steps))
+                method, path, body, expected = rng.choice(steps[user])
+                try:
+                    status, data = self.call(user, method, path, body, timeout=20)
+                except Exception as exc:        # noqa: BLE001 -- reported below
+                    errors.append((user.username, method, path, repr(exc)))
+                    continue
+                if status != expected or (user is zed and path == "/jobs/" and data["count"] != 0):
+                    errors.append((user.username, method, path, status, data))
+
+        threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        with open(self.api_log) as f:
+            self.assertNotIn("Traceback", f.read())
+        self.assertEqual(errors, [])
+        self.assertIn(self.ok(ann, "GET", "/workflows/%d/" % wf)["description"], ("", "boss", "ann"))
