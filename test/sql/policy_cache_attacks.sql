@@ -9,7 +9,7 @@ DROP ROLE IF EXISTS wf_pca_app;
 DROP ROLE IF EXISTS wf_pca_login;
 RESET client_min_messages;
 CREATE ROLE wf_pca_app;
-CREATE ROLE wf_pca_login LOGIN;
+CREATE ROLE wf_pca_login LOGIN PASSWORD 'wf-pca-login';   -- (connected to below, by password where the cluster asks one)
 GRANT workflow_app TO wf_pca_app, wf_pca_login;
 SELECT current_database() AS pca_db, current_user AS pca_super \gset
 -- every workflow, whoever sees it (a superuser's view, for the names)
@@ -89,7 +89,7 @@ RESET ROLE;
 
 \echo '== 2. ignore_system_indexes, which any role may set when it connects, hides no share with a whole tenant'
 -- (it made the index probes heap scans, where "grantee IS NULL" matched nothing)
-\set pca_conn 'dbname=' :pca_db ' user=wf_pca_login options=-cignore_system_indexes=on'
+\set pca_conn 'dbname=' :pca_db ' user=wf_pca_login password=wf-pca-login options=-cignore_system_indexes=on'
 \c :pca_conn
 SET client_min_messages = error;   -- (a WARNING for the system's own toast indexes)
 SELECT current_user, current_setting('ignore_system_indexes') AS ignore_system_indexes;
