@@ -143,5 +143,39 @@ COMMIT;
 -- an invalid condition is not indexed at plan time: it fails when it runs, as without an index
 SELECT test_error($$SELECT count(*) FROM screening_docs WHERE condition_matches('{"field": "a", "op": "nope"}', doc)$$);
 
+\echo '== 6. What makes condition_matches fail whatever the row still fails through the index'
+-- (red team: the prefilter matched no document, so no row reached condition_matches and the
+-- query answered nothing instead of raising 22023)
+BEGIN;
+SET LOCAL enable_seqscan = off;
+-- relative time without a reference instant: no prefilter at plan time
+SELECT test_error($$SELECT count(*) FROM screening_docs WHERE condition_matches(
+  '{"all": [{"field": "a", "op": "eq", "value": 123456789}, {"field": "d", "op": "within_last", "value": "P1D"}]}', doc)$$);
+-- an infinite reference instant, as a constant and computed when the scan starts
+SELECT test_error($$SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 123456789}', doc, 'infinity')$$);
+SELECT test_error($$SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 123456789}', doc, 'infinity'::text::timestamptz)$$);
+EXPLAIN (COSTS OFF) SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 123456789}', doc, '2024-03-02'::text::timestamptz);
+SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 5}', doc, '2024-03-02'::text::timestamptz);
+COMMIT;
+-- parameters of a generic plan: checked when the scan starts
+PREPARE screen_at(jsonb, timestamptz) AS SELECT count(*) FROM screening_docs WHERE condition_matches($1, doc, $2);
+PREPARE screen_now(jsonb) AS SELECT count(*) FROM screening_docs WHERE condition_matches($1, doc);
+SET plan_cache_mode = force_generic_plan;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) EXECUTE screen_now('{"field": "a", "op": "eq", "value": 123456789}');
+SELECT test_error($$EXECUTE screen_now('{"all": [{"field": "a", "op": "eq", "value": 123456789}, {"field": "d", "op": "within_last", "value": "P1D"}]}')$$);
+SELECT test_error($$EXECUTE screen_now('{"field": "a", "op": "nope"}')$$);
+SELECT test_error($$EXECUTE screen_at('{"field": "a", "op": "eq", "value": 123456789}', '-infinity')$$);
+EXECUTE screen_at('{"all": [{"field": "a", "op": "eq", "value": 5}, {"field": "d", "op": "within_last", "value": "P1D"}]}', '2024-03-02');
+EXECUTE screen_at('{"field": "a", "op": "eq", "value": 5}', NULL);
+RESET enable_seqscan;
+RESET plan_cache_mode;
+DEALLOCATE screen_at;
+DEALLOCATE screen_now;
+
 DROP TABLE screening_docs, screening_conditions;
 DROP FUNCTION screened(text), screening_plan(jsonb);
