@@ -26,6 +26,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(wf_condition_matches_support);
 PG_FUNCTION_INFO_V1(wf_condition_index_prefilter_sql);
@@ -37,7 +38,7 @@ PG_FUNCTION_INFO_V1(wf_condition_index_prefilter_sql);
  * when it runs: the planner does not).
  */
 static char *
-prefilter_text(Jsonb *condition, bool keys)
+prefilter_text(Jsonb *condition, bool keys, bool without_at)
 {
 	char	   *json = JsonbToCString(NULL, &condition->root, VARSIZE(condition));
 	wf_status	status;
@@ -50,6 +51,16 @@ prefilter_text(Jsonb *condition, bool keys)
 	pfree(json);
 	if (cond == NULL)
 		return NULL;
+	/*
+	 * Without a reference instant, condition_matches raises on every row for
+	 * relative time: a prefilter would let no row reach it and the query
+	 * would answer nothing instead of failing.
+	 */
+	if (without_at && wf_condition_uses_relative_time(cond))
+	{
+		wf_condition_free(cond);
+		return NULL;
+	}
 	core = wf_condition_index_prefilter(cond, flags, &status);
 	wf_condition_free(cond);
 	if (core == NULL)
@@ -74,7 +85,7 @@ prefilter_text(Jsonb *condition, bool keys)
 Datum
 wf_condition_index_prefilter_sql(PG_FUNCTION_ARGS)
 {
-	char	   *text = prefilter_text(PG_GETARG_JSONB_P(0), PG_GETARG_BOOL(1));
+	char	   *text = prefilter_text(PG_GETARG_JSONB_P(0), PG_GETARG_BOOL(1), false);
 
 	if (text == NULL)
 		PG_RETURN_NULL();
@@ -91,18 +102,28 @@ jsonpath_const(const char *text)
 }
 
 /*
- * coalesce(condition_index_prefilter(condition, keys), '$'): the prefilter
- * computed when the scan starts; '$' (every document) when there is none.
+ * CASE WHEN condition_matches(condition, '{}'[, at]) IS NULL THEN '$'
+ * ELSE coalesce(condition_index_prefilter(condition, keys), '$') END: the
+ * prefilter computed when the scan starts; '$' (every document) when there
+ * is none.  The guard is the call itself on no facts, so that what makes
+ * condition_matches raise whatever the row (an invalid condition, relative
+ * time without a reference instant, an infinite one) raises when the scan
+ * starts instead of being hidden by an index that lets no row through.
  * NULL when the function is not found beside condition_matches.
  */
 static Expr *
-runtime_prefilter(Oid matches_oid, Node *condition, bool keys)
+runtime_prefilter(FuncExpr *matches, Node *condition, bool keys)
 {
 	Oid			argtypes[2] = {JSONBOID, BOOLOID};
-	char	   *schema = get_namespace_name(get_func_namespace(matches_oid));
+	char	   *schema = get_namespace_name(get_func_namespace(matches->funcid));
 	Oid			fn;
 	FuncExpr   *call;
+	FuncExpr   *guard;
+	List	   *guard_args;
+	NullTest   *no_answer;
 	CoalesceExpr *coalesce;
+	CaseExpr   *choice;
+	CaseWhen   *when;
 
 	if (schema == NULL)
 		return NULL;
@@ -118,7 +139,30 @@ runtime_prefilter(Oid matches_oid, Node *condition, bool keys)
 	coalesce->coalescecollid = InvalidOid;
 	coalesce->args = list_make2(call, jsonpath_const("$"));
 	coalesce->location = -1;
-	return (Expr *) coalesce;
+
+	guard_args = copyObject(matches->args);
+	lsecond(guard_args) = makeConst(JSONBOID, -1, InvalidOid, -1,
+									DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")),
+									false, false);
+	guard = makeFuncExpr(matches->funcid, BOOLOID, guard_args, InvalidOid, InvalidOid,
+						 COERCE_EXPLICIT_CALL);
+	no_answer = makeNode(NullTest);
+	no_answer->arg = (Expr *) guard;
+	no_answer->nulltesttype = IS_NULL;
+	no_answer->argisrow = false;
+	no_answer->location = -1;
+	when = makeNode(CaseWhen);
+	when->expr = (Expr *) no_answer;
+	when->result = jsonpath_const("$");
+	when->location = -1;
+	choice = makeNode(CaseExpr);
+	choice->casetype = JSONPATHOID;
+	choice->casecollid = InvalidOid;
+	choice->arg = NULL;
+	choice->args = list_make1(when);
+	choice->defresult = (Expr *) coalesce;
+	choice->location = -1;
+	return (Expr *) choice;
 }
 
 /*
@@ -134,6 +178,7 @@ wf_condition_matches_support(PG_FUNCTION_ARGS)
 	SupportRequestIndexCondition *req;
 	FuncExpr   *call;
 	Node	   *condition;
+	Node	   *at;
 	Oid			opno;
 	bool		keys;
 	Expr	   *pattern;
@@ -156,25 +201,32 @@ wf_condition_matches_support(PG_FUNCTION_ARGS)
 										  JsonbExistsStrategyNumber));
 
 	condition = (Node *) linitial(call->args);
-	if (IsA(condition, Const))
+	at = list_length(call->args) > 2 ? (Node *) lthird(call->args) : NULL;
+	if (IsA(condition, Const) && (at == NULL || IsA(at, Const)))
 	{
 		Const	   *c = (Const *) condition;
 		char	   *text;
 
-		if (c->constisnull)
+		if (c->constisnull || (at != NULL && ((Const *) at)->constisnull))
 			PG_RETURN_POINTER(NULL);	/* strict: no row matches anyway */
-		text = prefilter_text(DatumGetJsonbP(c->constvalue), keys);
+		/* condition_matches raises on every row for an infinite instant */
+		if (at != NULL && TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(((Const *) at)->constvalue)))
+			PG_RETURN_POINTER(NULL);
+		text = prefilter_text(DatumGetJsonbP(c->constvalue), keys, at == NULL);
 		if (text == NULL)
 			PG_RETURN_POINTER(NULL);
 		pattern = jsonpath_const(text);
 	}
 	else
 	{
-		/* A value fixed for the scan: no column, nothing volatile. */
+		/* Values fixed for the scan: no column, nothing volatile. */
 		if (contain_var_clause(condition) || contain_volatile_functions(condition) ||
 			contain_subplans(condition))
 			PG_RETURN_POINTER(NULL);
-		pattern = runtime_prefilter(call->funcid, condition, keys);
+		if (at != NULL && (contain_var_clause(at) || contain_volatile_functions(at) ||
+						   contain_subplans(at)))
+			PG_RETURN_POINTER(NULL);
+		pattern = runtime_prefilter(call, condition, keys);
 		if (pattern == NULL)
 			PG_RETURN_POINTER(NULL);
 	}

@@ -143,5 +143,76 @@ COMMIT;
 -- an invalid condition is not indexed at plan time: it fails when it runs, as without an index
 SELECT test_error($$SELECT count(*) FROM screening_docs WHERE condition_matches('{"field": "a", "op": "nope"}', doc)$$);
 
+\echo '== 6. What makes condition_matches fail whatever the row still fails through the index'
+-- (red team: the prefilter matched no document, so no row reached condition_matches and the
+-- query answered nothing instead of raising 22023)
+BEGIN;
+SET LOCAL enable_seqscan = off;
+-- relative time without a reference instant: no prefilter at plan time
+SELECT test_error($$SELECT count(*) FROM screening_docs WHERE condition_matches(
+  '{"all": [{"field": "a", "op": "eq", "value": 123456789}, {"field": "d", "op": "within_last", "value": "P1D"}]}', doc)$$);
+-- an infinite reference instant, as a constant and computed when the scan starts
+SELECT test_error($$SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 123456789}', doc, 'infinity')$$);
+SELECT test_error($$SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 123456789}', doc, 'infinity'::text::timestamptz)$$);
+EXPLAIN (COSTS OFF) SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 123456789}', doc, '2024-03-02'::text::timestamptz);
+SELECT count(*) FROM screening_docs
+  WHERE condition_matches('{"field": "a", "op": "eq", "value": 5}', doc, '2024-03-02'::text::timestamptz);
+COMMIT;
+-- parameters of a generic plan: checked when the scan starts
+PREPARE screen_at(jsonb, timestamptz) AS SELECT count(*) FROM screening_docs WHERE condition_matches($1, doc, $2);
+PREPARE screen_now(jsonb) AS SELECT count(*) FROM screening_docs WHERE condition_matches($1, doc);
+SET plan_cache_mode = force_generic_plan;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) EXECUTE screen_now('{"field": "a", "op": "eq", "value": 123456789}');
+SELECT test_error($$EXECUTE screen_now('{"all": [{"field": "a", "op": "eq", "value": 123456789}, {"field": "d", "op": "within_last", "value": "P1D"}]}')$$);
+SELECT test_error($$EXECUTE screen_now('{"field": "a", "op": "nope"}')$$);
+SELECT test_error($$EXECUTE screen_at('{"field": "a", "op": "eq", "value": 123456789}', '-infinity')$$);
+EXECUTE screen_at('{"all": [{"field": "a", "op": "eq", "value": 5}, {"field": "d", "op": "within_last", "value": "P1D"}]}', '2024-03-02');
+EXECUTE screen_at('{"field": "a", "op": "eq", "value": 5}', NULL);
+RESET enable_seqscan;
+RESET plan_cache_mode;
+DEALLOCATE screen_at;
+DEALLOCATE screen_now;
+
+\echo '== 7. Every (leaf, fact) pair of awkward values: what condition_matches accepts, the prefilter keeps'
+-- (red team's differential check, kept small: 3.9M pairs and 4,400 random conditions over
+-- both opclasses found no document the prefilter dropped; these pairs keep that invariant)
+CREATE TEMP TABLE awkward (v jsonb);
+INSERT INTO awkward VALUES ('3'), ('3.0'), ('-0'), ('0'), ('-3'), ('9007199254740993'), ('9007199254740992'),
+  ('0.1'), ('2.5'), ('1e20'), ('3.00000000000000000000001'), ('2.9999999999999999999'), ('1e-300'),
+  ('"3"'), ('""'), ('"true"'), ('"null"'), ('"Kelvin"'), ('"\u212Aelvin"'), ('"Straße"'), ('"STRASSE"'),
+  ('"Montréal"'), ('"Montre\u0301al"'), ('"2024-03-01"'), ('"2024-03-01T00:00:00Z"'), ('"x"'), ('"X"'),
+  ('"\") || true || (\""'), ('"a;b"'), ('"a\u037Eb"'), ('"`"'), ('"\u1FEF"'), ('"\\"'), ('"nl\n"'),
+  ('true'), ('false'), ('null');
+CREATE TEMP TABLE awkward_facts (doc jsonb);
+INSERT INTO awkward_facts
+SELECT jsonb_build_object(k, f) FROM (SELECT v FROM awkward UNION ALL VALUES ('1e400'::jsonb), ('1e-400'),
+       (('3.' || repeat('0', 1100) || '1')::jsonb), (('2.' || repeat('9', 1100))::jsonb)) a(f),
+       unnest(ARRAY['a', 'x"y', ') || true || (']) k
+UNION ALL SELECT jsonb_build_object('a', jsonb_build_array(f, '"x"'::jsonb)) FROM awkward a(f)
+UNION ALL SELECT jsonb_build_object('a', jsonb_build_object('b', f)) FROM awkward a(f)
+UNION ALL VALUES ('{}'::jsonb), ('[{"a": 3}]'), ('3'), ('{"a": null}');
+CREATE TEMP TABLE awkward_leaves AS
+SELECT c, condition_index_prefilter(c) AS path_ops, condition_index_prefilter(c, true) AS ops
+  FROM (SELECT jsonb_build_object('field', f, 'op', op, 'value', v) AS c
+          FROM awkward, unnest(ARRAY['a', '$["x\"y"]', '$[") || true || ("]', 'a.b']) f,
+               unnest(ARRAY['eq', 'contains', 'gt', 'gte', 'lt', 'lte']) op
+        UNION ALL
+        SELECT jsonb_build_object('field', 'a', 'op', 'in', 'value', jsonb_build_array(v, w))
+          FROM awkward, (SELECT v FROM awkward ORDER BY v::text LIMIT 5) w(w)
+        UNION ALL VALUES ('{"field": "a", "op": "exists"}'::jsonb)) l
+ WHERE test_error(format('SELECT validate_condition(%L)', c)) = 'no error';
+SELECT count(*) AS leaves, count(path_ops) AS with_path_ops, count(ops) AS with_ops,
+       (SELECT count(*) FROM awkward_facts) AS facts FROM awkward_leaves;
+SELECT count(*) FILTER (WHERE condition_matches(c, doc) AND path_ops IS NOT NULL) AS accepted_path_ops,
+       count(*) FILTER (WHERE condition_matches(c, doc) AND ops IS NOT NULL) AS accepted_ops,
+       count(*) FILTER (WHERE condition_matches(c, doc) AND NOT doc @? coalesce(path_ops, '$')) AS dropped_path_ops,
+       count(*) FILTER (WHERE condition_matches(c, doc) AND NOT doc @? coalesce(ops, '$')) AS dropped_ops
+  FROM awkward_leaves, awkward_facts;
+DROP TABLE awkward, awkward_facts, awkward_leaves;
+
 DROP TABLE screening_docs, screening_conditions;
 DROP FUNCTION screened(text), screening_plan(jsonb);
