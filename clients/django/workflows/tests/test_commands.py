@@ -40,11 +40,12 @@ class AddMemberTest(SimpleTestCase):
         self.assertFalse(Membership.objects.get(user__username=bea).is_admin)
         self.assertTrue(User.objects.get(username=ann).check_password("s3cret"))
         self.assertFalse(User.objects.get(username=bea).has_usable_password())
-        # the token works, and the membership is the tenant: bea sees ann's workflow, cid does not
-        created = api_with(ann_token).post("/workflows/", {"name": "Backend"}, format="json")
+        # the token works, and the membership is the tenant: ann, the organization's
+        # administrator, sees bea's workflow; cid, of another organization, does not
+        created = api_with(bea_token).post("/workflows/", {"name": "Backend"}, format="json")
         self.assertEqual(created.status_code, 201, created.content)
         wf = created.json()["id"]
-        self.assertEqual(api_with(bea_token).get("/workflows/%d/" % wf).status_code, 200)
+        self.assertEqual(api_with(ann_token).get("/workflows/%d/" % wf).status_code, 200)
         self.assertEqual(api_with(cid_token).get("/workflows/%d/" % wf).status_code, 404)
         self.assertEqual(APIClient().get("/workflows/").status_code, 401)
         # again: the same token, the membership as now given
