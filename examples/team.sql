@@ -7,7 +7,9 @@
 \set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS workflow_ext;
 -- An application role: row-level security applies to it (not to a superuser).
+SET client_min_messages = warning;   -- no NOTICE when the role does not exist yet
 DROP ROLE IF EXISTS team_app;
+RESET client_min_messages;
 CREATE ROLE team_app;
 -- the grant set of the README (Privileges): the extension grants PUBLIC nothing
 GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage, stage_rule,

@@ -43,6 +43,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-echo "== building workflow_ext"
+echo "== building workflow_ext (a few minutes: the C++ core and the C shim compile quietly)"
 make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
 $sudo make -s install PG_CONFIG="$PG_CONFIG"

@@ -3,7 +3,8 @@
 -- section lists (the extension's PUBLIC grants withdrawn, so those grants are
 -- all it has), a schema of its own for the client's own tables (Django's auth
 -- tables, for instance), every write requiring an actor, and only that role
--- trusted to name actors.
+-- trusted to name actors.  An existing role of that name is kept (its
+-- password set to app_password).
 --   psql -v app_role=wf_app -v app_password=secret -f clients/common/app-database.sql
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
@@ -11,6 +12,9 @@ CREATE EXTENSION IF NOT EXISTS workflow_ext;
 SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_role') AS create_role \gset
 \if :create_role
 CREATE ROLE :"app_role" LOGIN PASSWORD :'app_password';
+\else
+-- an existing role gets the password given (the clients connect with it)
+ALTER ROLE :"app_role" PASSWORD :'app_password';
 \endif
 
 REVOKE ALL ON workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,

@@ -18,7 +18,7 @@ mkdir -p "$results"
 rm -f "$results"/*.png
 
 password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-"$here/setup-db.sh" wf_board wf_board_app "$password"
+"$here/setup-db.sh" --recreate wf_board wf_board_app "$password"
 cd "$here"
 export WF_DB_NAME=wf_board WF_DB_USER=wf_board_app WF_DB_PASSWORD="$password"
 

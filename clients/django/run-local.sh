@@ -16,7 +16,7 @@ if [ "${1:-}" != "--inside-cluster" ]; then
   exec pg_virtualenv -t -v 15 "$0" --inside-cluster
 fi
 password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-"$here/setup-db.sh" wf_local wf_local_app "$password" >/dev/null
+"$here/setup-db.sh" --recreate wf_local wf_local_app "$password" >/dev/null
 cd "$here"
 export WF_DB_NAME=wf_local WF_DB_USER=wf_local_app WF_DB_PASSWORD="$password"
 /usr/bin/python3 manage.py demo

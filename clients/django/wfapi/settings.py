@@ -50,6 +50,10 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "/static/"
+# manage.py collectstatic copies the browsable API's and the board's files
+# here, for a web server to serve at /static/ (runserver serves them only with
+# DEBUG or --insecure).
+STATIC_ROOT = os.environ.get("WF_STATIC_ROOT", os.path.join(BASE_DIR, "static-root"))
 LOGIN_REDIRECT_URL = "/jobs/"
 USE_TZ = True
 TIME_ZONE = "UTC"

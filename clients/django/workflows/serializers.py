@@ -3,6 +3,9 @@ about what is allowed (conditions, alert leaves, visibility, edit rights,
 moves) is the extension's, reported through workflows/errors.py.  Foreign
 keys are plain ids, so a workflow the user cannot see is refused by the
 database's row-level security, not guessed at here."""
+import datetime
+import re
+
 from rest_framework import serializers
 
 from .ids import BigIdField
@@ -228,9 +231,23 @@ class FactsSerializer(Strict):
     attributes = ObjectField()
 
 
+class DateOrDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 datetime, or a plain date YYYY-MM-DD meaning its midnight
+    UTC (the SQL example's '2030-01-01')."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            try:
+                day = datetime.date.fromisoformat(value)
+            except ValueError:
+                self.fail("invalid", format="YYYY-MM-DD or an ISO 8601 datetime")
+            return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+        return super().to_internal_value(value)
+
+
 class FunnelQuerySerializer(Strict):
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = DateOrDateTimeField(required=False)
+    until = DateOrDateTimeField(required=False)
 
 
 class EventsQuerySerializer(Strict):

@@ -210,6 +210,14 @@ class Jobs(OrgTestCase):
         self.ok(self.api.get("/jobs/%d/funnel/?since=yesterday" % b["job"]), 400)
         self.assertEqual(self.ok(self.api.get("/jobs/%d/funnel/?since=2999-01-01T00:00:00Z" % b["job"]))
                          ["results"][0]["entered"], 0)
+        # a plain date is its midnight UTC: the same answer as the datetime
+        self.assertEqual(self.ok(self.api.get("/jobs/%d/funnel/?since=2999-01-01" % b["job"]))
+                         ["results"][0]["entered"], 0)
+        self.assertEqual(self.ok(self.api.get("/jobs/%d/funnel/?since=2000-01-01&until=2999-01-01" % b["job"]))
+                         ["results"][0]["entered"], 2)
+        self.assertEqual(self.ok(self.api.get("/jobs/%d/funnel/?until=2000-01-01" % b["job"]))
+                         ["results"][0]["entered"], 0)
+        self.ok(self.api.get("/jobs/%d/funnel/?since=2030-02-30" % b["job"]), 400)
         # the feed: everything of ann's, page by page with the cursor
         seen, cursor = [], None
         for _ in range(100):
