@@ -91,7 +91,7 @@ CREATE FUNCTION stage_visit_counts(tenant text, job_id bigint, workflow_id bigin
     LANGUAGE C STABLE
     AS 'MODULE_PATHNAME', 'wf_stage_visit_counts';
 COMMENT ON FUNCTION stage_visit_counts(text, bigint, bigint, timestamptz, timestamptz) IS
-    'The stage visits of a job on a workflow (stage_visit_row) that began in [since, until), per stage, counted by how they ended (next_stage_id and next_status of the history row that ended them; NULL, NULL: still open), with percentile_cont(0.5) and (0.9) of the time in stage of the stage''s ended ones on each row of the stage: one ordered index-only pass (stage_visit_row_funnel_idx). Reads as the caller: SELECT on stage_visit_row needed, and under row-level security nothing unless tenant is the current tenant and the workflow one the caller sees (the policy stage_visit_row_read, decided once). pipeline_funnel() is built on it.';
+    'The stage visits of a job on a workflow (stage_visit_row) that began in [since, until), per stage, counted by how they ended (next_stage_id and next_status of the history row that ended them; NULL, NULL: still open), with percentile_cont(0.5) and (0.9) of the time in stage of the stage''s ended ones on each row of the stage: one ordered index-only pass (stage_visit_row_funnel_idx). Reads as the caller: SELECT on stage_visit_row needed, and under row-level security nothing unless tenant is the current tenant and the workflow one the caller sees (the policy stage_visit_row_read, decided once), and nothing either when stage_transition or stage_visit_row carries a policy besides the extension''s. pipeline_funnel() is built on it.';
 
 CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint DEFAULT NULL,
                                 since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
@@ -140,7 +140,17 @@ BEGIN
     -- derives: stage_visit_counts() reads the job's visits in one ordered
     -- pass of stage_visit_row_funnel_idx (counts by how they ended, and the
     -- percentiles from the values the index gives in order).
-    IF j IS NOT NULL AND jt = @extschema@.current_tenant() THEN
+    -- Only while the two tables carry the extension's policies alone: a
+    -- policy the owner added (one hiding some history, or one on the visit
+    -- rows) is not the rule stage_visit_counts() decides once, so the funnel
+    -- is then derived from the history the caller sees (below).
+    IF j IS NOT NULL AND jt = @extschema@.current_tenant()
+       AND (SELECT pg_catalog.array_agg(p.polname::text ORDER BY p.polname) FROM pg_catalog.pg_policy p
+             WHERE p.polrelid = '@extschema@.stage_transition'::pg_catalog.regclass)
+           = '{stage_transition_read,stage_transition_record}'::text[]
+       AND (SELECT pg_catalog.array_agg(p.polname::text) FROM pg_catalog.pg_policy p
+             WHERE p.polrelid = '@extschema@.stage_visit_row'::pg_catalog.regclass)
+           = '{stage_visit_row_read}'::text[] THEN
         RETURN QUERY
             WITH g AS MATERIALIZED (
                 SELECT * FROM @extschema@.stage_visit_counts(jt, j, wf, lo_at, hi_at)

@@ -19,11 +19,13 @@
  * visit advances at most once.  The move's AFTER trigger evaluates the stage
  * it enters in turn, so a chain of auto_advance stages runs nested; it never
  * enters a stage twice (wf_change_auto_entered), and never twice in one
- * transaction for one candidate, so it is bounded by the workflow's length
+ * transaction for one candidate (a rolled-back subtransaction's moves do not
+ * count: forget_aborted()), so it is bounded by the workflow's length
  * (and its nesting by MAX_CHAIN_DEPTH).
  */
 #include "workflow_ext.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/hsearch.h"
 #include "storage/proc.h"
@@ -53,9 +55,37 @@ typedef struct AutoEntry
 	int64		stage_id;
 } AutoEntry;
 
+/* A move of its own, and the subtransaction that made it (hash entry). */
+typedef struct AutoEntered
+{
+	AutoEntry	key;
+	SubTransactionId subxid;
+} AutoEntered;
+
 static int	chain_depth = 0;
-static HTAB *entered_this_xact = NULL;	/* of AutoEntry, in TopTransactionContext */
+static HTAB *entered_this_xact = NULL;	/* of AutoEntered, in TopTransactionContext */
 static LocalTransactionId entered_xact = InvalidLocalTransactionId;
+static bool subxact_callback_registered = false;
+
+/*
+ * A subtransaction rolled back: its moves never happened, so they bound
+ * nothing (a move redone after ROLLBACK TO SAVEPOINT, or by move_candidates()
+ * after a batch it undid, advances as the first one did).  Subtransaction ids
+ * grow: those of the aborted one and its children are >= its own.
+ */
+static void
+forget_aborted(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	HASH_SEQ_STATUS seq;
+	AutoEntered *e;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB || entered_this_xact == NULL || entered_xact != MyProc->lxid)
+		return;
+	hash_seq_init(&seq, entered_this_xact);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		if (e->subxid >= mySubid)
+			(void) hash_search(entered_this_xact, &e->key, HASH_REMOVE, NULL);
+}
 
 /* The set of this transaction's own moves (a hash: move_candidates() makes many). */
 static HTAB *
@@ -66,9 +96,14 @@ entered_set(void)
 		HASHCTL		ctl;
 
 		/* (the last one went with its transaction's memory) */
+		if (!subxact_callback_registered)
+		{
+			RegisterSubXactCallback(forget_aborted, NULL);
+			subxact_callback_registered = true;
+		}
 		memset(&ctl, 0, sizeof(ctl));
 		ctl.keysize = sizeof(AutoEntry);
-		ctl.entrysize = sizeof(AutoEntry);
+		ctl.entrysize = sizeof(AutoEntered);
 		ctl.hcxt = TopTransactionContext;
 		entered_this_xact = hash_create("workflow_ext auto_advance entries", 64, &ctl,
 										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
@@ -102,8 +137,11 @@ static void
 remember_entry(const WfPipelineRow *row, int64 stage_id)
 {
 	AutoEntry	key = entry_key(row, stage_id);
+	bool		found;
+	AutoEntered *e = hash_search(entered_set(), &key, HASH_ENTER, &found);
 
-	(void) hash_search(entered_set(), &key, HASH_ENTER, NULL);
+	if (!found)
+		e->subxid = GetCurrentSubTransactionId();
 }
 
 /* The UPDATE that lets the frame's request through the triggers; caller is in SPI. */

@@ -19,7 +19,9 @@
  * the single path raises it again.  An id that comes again starts the next
  * batch, so it finds its row as the earlier element left it.  What is not a
  * candidate's (no actor, the job not visible, a bad argument, a cancel, a
- * deadlock) is raised as it is.
+ * deadlock) is raised as it is.  When candidate_stage carries an
+ * application's trigger, every candidate takes the single path, in input
+ * order (application_triggers()).
  *
  * Memory is bounded whatever the number of ids: the array is read element
  * by element, each batch's allocations go to a context reset before the
@@ -30,8 +32,12 @@
  */
 #include "workflow_ext.h"
 
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
 #include "common/jsonapi.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -169,6 +175,7 @@ typedef struct BulkCall
 	const char *tenant;			/* the caller's */
 	const char *actor;
 	ResourceOwner owner;
+	bool		one_by_one;		/* an application trigger: no batches */
 } BulkCall;
 
 typedef enum
@@ -311,6 +318,36 @@ move_single(const BulkCall *call, BulkEntry *e)
 		e->nulls[0] = e->id_null;
 		set_moved(e, to_stage);
 	}
+}
+
+/*
+ * Does candidate_stage carry a trigger that is not workflow_ext's (an
+ * application's, enabled in any replication role)?  Such a trigger may read
+ * or change other candidates (a hire that rejects the job's other active
+ * candidates, a stage's capacity) or count its statements: in one batch
+ * UPDATE it would see every row's BEFORE trigger before any AFTER trigger,
+ * the rows in key order and one statement for many moves, where one-by-one
+ * moves give it each move finished in input order.  Then every candidate
+ * takes the single move's path.  (Internal triggers are foreign keys' checks
+ * and actions: a move changes no key.)
+ */
+static bool
+application_triggers(Oid schema, Oid extension)
+{
+	Relation	rel = table_open(get_relname_relid("candidate_stage", schema), AccessShareLock);
+	TriggerDesc *triggers = rel->trigdesc;
+	bool		found = false;
+
+	for (int i = 0; triggers != NULL && i < triggers->numtriggers && !found; i++)
+	{
+		const Trigger *t = &triggers->triggers[i];
+
+		if (t->tgenabled == TRIGGER_DISABLED || t->tgisinternal)
+			continue;
+		found = getExtensionOfObject(ProcedureRelationId, t->tgfoid) != extension;
+	}
+	table_close(rel, AccessShareLock);
+	return found;
 }
 
 /*
@@ -523,8 +560,12 @@ run_batch(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id)
 	bool		clean = true;
 	int			attempt;
 
-	predict(call, entries, n, by_id);
-	for (attempt = 0; attempt < BATCH_ATTEMPTS; attempt++)
+	if (call->one_by_one)
+		for (int i = 0; i < n; i++)
+			entries[i].state = ENTRY_SINGLE;
+	else
+		predict(call, entries, n, by_id);
+	for (attempt = 0; attempt < BATCH_ATTEMPTS && !call->one_by_one; attempt++)
 	{
 		int			failed;
 
@@ -594,6 +635,8 @@ wf_move_candidates_pinned(PG_FUNCTION_ARGS)
 				 errmsg("candidate_ids must be a one-dimensional array"),
 				 errdetail_reason("invalid_argument", "\"argument\": \"candidate_ids\"")));
 	workflow_id = job_workflow(call.schema, call.job_id);
+	call.one_by_one = application_triggers(call.schema,
+										   getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid));
 	if (call.has_to)
 	{
 		const WfStage *stage = wf_stage_lookup(call.schema, call.to);

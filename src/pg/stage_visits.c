@@ -209,15 +209,23 @@ policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
 	args[2] = ObjectIdGetDatum(relid);
 	SPI_connect();
 	/*
-	 * (Only while stage_visit_row_read is the table's one policy: a policy
-	 * someone added is not this rule, and then nothing is counted.)
+	 * (Only while stage_visit_row_read is the table's one policy, and the
+	 * history the visits derive from carries the extension's policies alone:
+	 * a policy someone added, on either table, is not this rule (one on
+	 * stage_transition may hide some of the job's history), and then nothing
+	 * is counted; pipeline_funnel() then derives the funnel from history.)
 	 */
 	if (SPI_execute_with_args(psprintf("SELECT $1 OPERATOR(pg_catalog.=) %s() AND $2 OPERATOR(pg_catalog.=) "
 									   "ANY (ARRAY(SELECT %s())) AND (SELECT pg_catalog.array_agg(p.polname) "
 									   "FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) $3) "
-									   "OPERATOR(pg_catalog.=) '{stage_visit_row_read}'::pg_catalog.name[]",
+									   "OPERATOR(pg_catalog.=) '{stage_visit_row_read}'::pg_catalog.name[] "
+									   "AND (SELECT pg_catalog.array_agg(p.polname ORDER BY p.polname) "
+									   "FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) "
+									   "%s::pg_catalog.regclass) OPERATOR(pg_catalog.=) "
+									   "'{stage_transition_read,stage_transition_record}'::pg_catalog.name[]",
 									   wf_qualified(schema, "current_tenant"),
-									   wf_qualified(schema, "visible_workflow_ids")),
+									   wf_qualified(schema, "visible_workflow_ids"),
+									   quote_literal_cstr(wf_qualified(schema, "stage_transition"))),
 							  3, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "workflow_ext: could not decide who sees the stage visits");
 	allowed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -250,6 +250,211 @@ SELECT count(*) AS history_rows, count(*) = (SELECT count(*) FROM batch_result W
   FROM stage_transition t LEFT JOIN batch_result b ON b.transition_id = t.id
  WHERE t.id > :last_transition;
 ROLLBACK;
+
+\echo '== 9. Against one-by-one moves: random arrays over a random pipeline, with and without an application trigger'
+-- The reference: move_to_stage / move_to_next_stage per id, in input order,
+-- each in its own exception block.  Both runs are undone; what each gave
+-- (rows, final pipeline, history, alert events) is compared.
+RESET ROLE;
+CREATE FUNCTION bulk_outcome(state text, detail jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+SELECT CASE WHEN state IS NULL THEN 'moved' WHEN state = 'P0002' THEN 'not_found' WHEN state = '23514' THEN 'blocked'
+            WHEN state = '40001' THEN 'stale'
+            WHEN detail ->> 'reason' IN ('not_active', 'last_stage') THEN detail ->> 'reason'
+            WHEN detail ->> 'reason' IN ('already_in_stage', 'stale_expected_stage') THEN 'stale'
+            ELSE 'refused' END $$;
+-- What a run left: the job's pipeline, its new history and alert events.
+CREATE FUNCTION bulk_state(jid bigint, since bigint) RETURNS jsonb LANGUAGE sql AS $$
+SELECT jsonb_build_object(
+    'pipeline', (SELECT jsonb_agg(jsonb_build_array(candidate_id, stage_id, status) ORDER BY candidate_id)
+                   FROM candidate_stage WHERE job_id = jid),
+    'history', (SELECT jsonb_agg(jsonb_build_array(candidate_id, from_stage_id, to_stage_id, from_status, to_status,
+                                                   reason, alerts_raised, warnings)
+                                 ORDER BY candidate_id, from_stage_id, to_stage_id, to_status)
+                  FROM stage_transition WHERE id > since),
+    'alert_events', (SELECT count(*) FROM alert_event WHERE transition_id > since)) $$;
+-- Differences between move_candidates(jid, ids, to_stage) and the one-by-one loop.
+CREATE FUNCTION bulk_compare(jid bigint, ids bigint[], to_stage bigint) RETURNS TABLE (rows_differing bigint, state_differs boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    since bigint := (SELECT coalesce(max(id), 0) FROM stage_transition);
+    bulk jsonb;
+    bulk_after jsonb;
+    ref jsonb := '[]';
+    ref_after jsonb;
+    r record;
+    m move_result;
+    d text;
+BEGIN
+    BEGIN
+        SELECT jsonb_agg(jsonb_build_array(x.candidate_id, x.outcome, x.sqlstate,
+                   CASE WHEN x.outcome = 'moved' THEN jsonb_build_array(x.from_stage_id, x.to_stage_id) END,
+                   x.detail) ORDER BY x.n)
+          INTO bulk FROM move_candidates(jid, ids, to_stage, CASE WHEN to_stage IS NOT NULL THEN 'compared' END)
+               WITH ORDINALITY x(candidate_id, outcome, sqlstate, from_stage_id, to_stage_id, transition_id, detail, n);
+        bulk_after := bulk_state(jid, since);
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'WFB02';
+    EXCEPTION WHEN SQLSTATE 'WFB02' THEN NULL;
+    END;
+    BEGIN
+        FOR r IN SELECT u.id FROM unnest(ids) WITH ORDINALITY u(id, n) ORDER BY u.n LOOP
+            BEGIN
+                IF to_stage IS NULL THEN
+                    m := move_to_next_stage(r.id, jid);   -- (no reason: none for the bulk call either)
+                ELSE
+                    m := move_to_stage(r.id, jid, to_stage, 'compared');
+                END IF;
+                ref := ref || jsonb_build_array(jsonb_build_array(r.id, 'moved', NULL,
+                           jsonb_build_array(m.from_stage_id, m.to_stage_id),
+                           jsonb_build_object('alerts_raised', m.alerts_raised, 'warnings', coalesce(m.warnings, '[]'))));
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+                IF SQLSTATE NOT IN ('P0002', '23514', '55000', '40001') THEN
+                    RAISE;
+                END IF;
+                ref := ref || jsonb_build_array(jsonb_build_array(r.id, bulk_outcome(SQLSTATE, d::jsonb), SQLSTATE,
+                                                                  NULL, d::jsonb));
+            END;
+        END LOOP;
+        ref_after := bulk_state(jid, since);
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'WFB02';
+    EXCEPTION WHEN SQLSTATE 'WFB02' THEN NULL;
+    END;
+    rows_differing := (SELECT count(*) FROM jsonb_array_elements(coalesce(bulk, '[]')) WITH ORDINALITY b(v, n)
+                         FULL JOIN jsonb_array_elements(ref) WITH ORDINALITY f(v, n) USING (n)
+                        WHERE b.v IS DISTINCT FROM f.v);
+    state_differs := bulk_after IS DISTINCT FROM ref_after;
+    RETURN NEXT;
+END $$;
+GRANT EXECUTE ON FUNCTION bulk_outcome(text, jsonb), bulk_state(bigint, bigint),
+    bulk_compare(bigint, bigint[], bigint) TO PUBLIC;
+SET ROLE wf_bulk_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrnd';
+SET LOCAL workflow_ext.actor = 'user:rnd';
+-- s2 blocks on score, s3 warns on references (and alerts), s4 moves on by itself to s5 when s5's rule holds, s6 hired
+SELECT test_workflow('Random', 6) AS rwf \gset
+UPDATE workflow_stage SET auto_advance = true WHERE id = test_stage(:rwf, 4);
+INSERT INTO stage_rule (stage_id, name, condition) VALUES
+  (test_stage(:rwf, 2), 'score', '{"field": "score", "op": "gte", "value": 2}'),
+  (test_stage(:rwf, 5), 'ready', '{"field": "ready", "op": "eq", "value": true}');
+INSERT INTO stage_rule (stage_id, name, condition, on_fail) VALUES
+  (test_stage(:rwf, 3), 'references', '{"field": "references", "op": "gte", "value": 1}', 'warn');
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES
+  (test_stage(:rwf, 3), 'score', 'gte', '4', 'strong');
+SELECT job_id FROM assign_workflow(800, :rwf);
+SELECT setseed(0.42);
+INSERT INTO candidate_profile (candidate_id, attributes)
+SELECT g, jsonb_build_object('score', floor(random() * 5), 'references', floor(random() * 2), 'ready', random() < 0.5)
+  FROM generate_series(1, 400) g;
+SELECT count(*) AS added FROM generate_series(1, 400) g, add_candidate(g, 800);
+-- spread over the stages (plain UPDATEs, refusals skipped), some rejected or withdrawn
+DO $$
+DECLARE
+    c bigint;
+BEGIN
+    FOR c IN 1..400 LOOP
+        BEGIN
+            UPDATE candidate_stage SET stage_id = test_stage(workflow_id, 1 + (c * 7919) % 6)
+             WHERE job_id = 800 AND candidate_id = c;
+        EXCEPTION WHEN OTHERS THEN NULL;
+        END;
+    END LOOP;
+END $$;
+SELECT count(*) > 10 AS rejected FROM candidate_stage c, reject_candidate(c.candidate_id, 800)
+ WHERE c.job_id = 800 AND c.status = 'active' AND c.candidate_id % 13 = 0;
+SELECT count(*) > 10 AS withdrawn FROM candidate_stage c, withdraw_candidate(c.candidate_id, 800)
+ WHERE c.job_id = 800 AND c.status = 'active' AND c.candidate_id % 17 = 0;
+SELECT count(DISTINCT stage_id) AS stages, count(*) FILTER (WHERE status = 'hired') > 0 AS some_hired
+  FROM candidate_stage WHERE job_id = 800;
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrival';
+SET LOCAL workflow_ext.actor = 'user:gus';
+SELECT job_id FROM assign_workflow(800, :gwf);
+SELECT count(*) AS rival_added FROM generate_series(1, 50) g, add_candidate(400 + g, 800);
+COMMIT;
+-- 6 random arrays of 500 ids: own candidates (repeated), the rival's, none,
+-- NULLs, huge ids; to the next stage or to a random stage
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrnd';
+SET LOCAL workflow_ext.actor = 'user:rnd';
+CREATE TEMP TABLE bulk_arrays AS
+SELECT k, CASE WHEN k % 3 = 0 THEN NULL ELSE test_stage(:rwf, 1 + k % 6) END AS to_stage,
+       ARRAY(SELECT CASE WHEN r < 0.80 THEN 1 + floor(random() * 400)::bigint
+                         WHEN r < 0.88 THEN 401 + floor(random() * 50)::bigint
+                         WHEN r < 0.93 THEN 1000 + floor(random() * 100)::bigint
+                         WHEN r < 0.97 THEN NULL
+                         ELSE 9223372036854775807 - floor(random() * 2)::bigint END
+               FROM (SELECT random() AS r, g FROM generate_series(1, 500) g) x ORDER BY g) AS ids
+  FROM generate_series(1, 6) k;
+SELECT count(to_stage) AS arrays_with_a_target, count(*) - count(to_stage) AS arrays_to_next FROM bulk_arrays;
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrnd';
+SET LOCAL workflow_ext.actor = 'user:rnd';
+SELECT k, c.rows_differing, c.state_differs FROM bulk_arrays, LATERAL bulk_compare(800, ids, to_stage) c ORDER BY k;
+ROLLBACK;
+-- what the arrays give: every outcome
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrnd';
+SET LOCAL workflow_ext.actor = 'user:rnd';
+SELECT m.outcome, m.sqlstate, count(*) > 0 AS some FROM bulk_arrays, LATERAL move_candidates(800, ids, to_stage) m
+ GROUP BY 1, 2 ORDER BY 1;
+ROLLBACK;
+RESET ROLE;
+-- An application trigger that reads and changes other candidates: a hire
+-- fills the position (the job's other active candidates are rejected).  One
+-- batch UPDATE would hire everyone first and reject no one.
+CREATE FUNCTION bulk_fill() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status = 'hired' AND OLD.status = 'active' THEN
+        UPDATE public.candidate_stage SET status = 'rejected'
+         WHERE job_id = NEW.job_id AND tenant = NEW.tenant AND status = 'active' AND candidate_id <> NEW.candidate_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bulk_fill AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION bulk_fill();
+SET ROLE wf_bulk_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrnd';
+SET LOCAL workflow_ext.actor = 'user:rnd';
+SELECT candidate_id, outcome, sqlstate FROM move_candidates(800, ARRAY[398, 399, 400, 397]::bigint[], test_stage(:rwf, 6))
+ WHERE candidate_id > 396;
+SELECT count(*) FILTER (WHERE status = 'hired') AS hired, count(*) FILTER (WHERE status = 'active') AS active
+  FROM candidate_stage WHERE job_id = 800;
+ROLLBACK;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrnd';
+SET LOCAL workflow_ext.actor = 'user:rnd';
+SELECT k, c.rows_differing, c.state_differs FROM bulk_arrays, LATERAL bulk_compare(800, ids, test_stage(:rwf, 6)) c
+ WHERE k <= 2 ORDER BY k;
+ROLLBACK;
+RESET ROLE;
+DROP TRIGGER bulk_fill ON candidate_stage;
+DROP FUNCTION bulk_fill();
+DROP FUNCTION bulk_compare(bigint, bigint[], bigint);
+DROP FUNCTION bulk_state(bigint, bigint);
+DROP FUNCTION bulk_outcome(text, jsonb);
+DROP TABLE bulk_arrays;
+SET ROLE wf_bulk_app;
+
+\echo '== 10. A move undone (ROLLBACK TO SAVEPOINT, a batch run again) does not stop the redone move''s auto-advance'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:bulkrnd';
+SET LOCAL workflow_ext.actor = 'user:rnd';
+-- candidate 16 stands in s3 with ready = true: entering s4 (auto_advance) it moves on to s5
+SELECT stage_id = test_stage(:rwf, 3) AS in_s3 FROM candidate_stage WHERE job_id = 800 AND candidate_id = 16;
+SAVEPOINT first_try;
+SELECT candidate_id, outcome, to_stage_id = test_stage(:rwf, 4) AS to_s4 FROM move_candidates(800, ARRAY[16]);
+SELECT stage_id = test_stage(:rwf, 5) AS advanced_to_s5 FROM candidate_stage WHERE job_id = 800 AND candidate_id = 16;
+ROLLBACK TO first_try;
+SELECT candidate_id, outcome, to_stage_id = test_stage(:rwf, 4) AS to_s4 FROM move_candidates(800, ARRAY[16]);
+SELECT stage_id = test_stage(:rwf, 5) AS advanced_to_s5_again FROM candidate_stage WHERE job_id = 800 AND candidate_id = 16;
+ROLLBACK TO first_try;
+SELECT (move_to_next_stage(16, 800)).to_stage_id = test_stage(:rwf, 4) AS single_to_s4;
+SELECT stage_id = test_stage(:rwf, 5) AS single_advanced_to_s5 FROM candidate_stage WHERE job_id = 800 AND candidate_id = 16;
+SELECT count(*) AS auto_advances FROM stage_transition WHERE job_id = 800 AND candidate_id = 16 AND reason = 'auto_advance';
+ROLLBACK;
 RESET ROLE;
 DROP FUNCTION bulk_single(bigint, bigint, bigint);
 DROP FUNCTION bulk_memory();

@@ -338,3 +338,37 @@ BEGIN;
 TRUNCATE stage_transition, candidate_stage, alert_event;
 SELECT count(*) AS visits_after_truncate FROM stage_visit_row;
 ROLLBACK;
+
+\echo '== 9. A policy the owner adds: the funnel counts what history shows under it, never the visit rows past it'
+-- A restrictive policy on stage_transition hides every fifth candidate's
+-- history from the application: the funnel equals the naive count over the
+-- history the caller sees, and stage_visit_counts() counts nothing.  A
+-- policy added to stage_visit_row: the funnel is still the history's.
+CREATE POLICY fun_hide_fifth ON stage_transition AS RESTRICTIVE FOR SELECT USING (candidate_id % 5 <> 0);
+SET ROLE wf_fun_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:fun';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT count(*) FILTER (WHERE candidate_id % 5 = 0) AS hidden_rows_seen, count(*) > 0 AS some_rows_seen
+  FROM stage_transition WHERE job_id = 600;
+SELECT count(*) AS hidden_differences FROM (
+    (SELECT * FROM pipeline_funnel(600) EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf))
+    UNION ALL
+    (SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf) EXCEPT ALL SELECT * FROM pipeline_funnel(600))) x;
+SELECT count(*) AS counted_past_the_policy FROM stage_visit_counts('org:fun', 600, :fwf);
+ROLLBACK;
+RESET ROLE;
+DROP POLICY fun_hide_fifth ON stage_transition;
+CREATE POLICY fun_extra ON stage_visit_row FOR SELECT USING (false);
+SET ROLE wf_fun_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:fun';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT count(*) AS extra_policy_differences FROM (
+    (SELECT * FROM pipeline_funnel(600) EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf))
+    UNION ALL
+    (SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf) EXCEPT ALL SELECT * FROM pipeline_funnel(600))) x;
+SELECT sum(entered) > 100 AS funnel_entered FROM pipeline_funnel(600);
+ROLLBACK;
+RESET ROLE;
+DROP POLICY fun_extra ON stage_visit_row;
