@@ -146,7 +146,7 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 						from_job, to_job),
 				 errdetail_reason("other_tenant_job", "\"from_job_id\": " INT64_FORMAT
 								  ", \"to_job_id\": " INT64_FORMAT, from_job, to_job),
-				 errhint("A candidate is transferred between jobs of one tenant; add them to the other organization's job instead.")));
+				 errhint("A candidate is transferred between jobs of one tenant; the other organization adds them to its job (add_candidate()).")));
 	if (!in_job(schema, tenant, from_job, candidate_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
