@@ -158,7 +158,7 @@ BEGIN
             PERFORM pg_advisory_xact_lock_shared(2001286144, hashtext(tenant));
         EXCEPTION WHEN lock_not_available THEN
             RAISE EXCEPTION 'tenant % is being moved to another shard', tenant
-                USING ERRCODE = '55P03', DETAIL = json_build_object('reason', 'tenant_moving', 'tenant', tenant)::text,
+                USING ERRCODE = '55P03', DETAIL = jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant)::text,
                       HINT = 'Retry the call in a moment: a move pauses the tenant''s calls while it copies (docs/scale-out.md, Moving a tenant).';
         END;
         PERFORM set_config('lock_timeout', saved, true);
@@ -169,7 +169,7 @@ BEGIN
         RETURN ((hashtext(tenant)::bigint % n + n) % n)::integer;
     ELSIF place.state = 'moving' THEN
         RAISE EXCEPTION 'tenant % is being moved from shard p% to p%', tenant, place.partition, place.other_partition
-            USING ERRCODE = '55P03', DETAIL = json_build_object('reason', 'tenant_moving', 'tenant', tenant,
+            USING ERRCODE = '55P03', DETAIL = jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant,
                                                               'shard', 'p' || place.partition)::text,
                   HINT = 'Retry the call in a moment. If no move is running (an interrupted move), an operator finishes it: CALL move_tenant(tenant, destination) again (docs/scale-out.md, Moving a tenant).';
     END IF;
@@ -259,7 +259,7 @@ CREATE FUNCTION raise_unreachable(partition integer, tenant text, message text) 
 BEGIN
     RAISE EXCEPTION 'shard p% (tenant %) did not answer: %', partition, tenant, message
         USING ERRCODE = '08006',
-              DETAIL = json_build_object('reason', CASE WHEN message LIKE '%timeout%' THEN 'shard_timeout' ELSE 'shard_unreachable' END,
+              DETAIL = jsonb_build_object('reason', CASE WHEN message LIKE '%timeout%' THEN 'shard_timeout' ELSE 'shard_unreachable' END,
                                          'shard', 'p' || partition, 'tenant', tenant)::text,
               HINT = 'The call''s outcome on the shard is unknown when the connection was lost during it: look it up (candidate_history, or move again with expected_stage_id) once the shard is back (docs/scale-out.md, Failures).';
 END $$;
@@ -934,7 +934,7 @@ BEGIN
     IF $4 IS NOT NULL AND $4 <> t AND @extschema@.tenant_partition($4) <> @extschema@.tenant_partition(t) THEN
         RAISE EXCEPTION 'tenant % is on shard p%, tenant % on p%: a workflow is shared only between tenants on one shard',
                         t, @extschema@.tenant_partition(t), $4, @extschema@.tenant_partition($4)
-            USING ERRCODE = '55000', DETAIL = json_build_object('reason', 'tenants_on_different_shards', 'tenant', t,
+            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'tenants_on_different_shards', 'tenant', t,
                                                               'grantee_tenant', $4)::text,
                   HINT = 'Move one tenant to the other''s shard first (move_tenant), then share (docs/scale-out.md, Shares across tenants).';
     END IF;
@@ -1041,7 +1041,7 @@ DECLARE
 BEGIN
     IF to_partition IS NULL OR to_partition < 0 OR to_partition >= @extschema@.shard_count() THEN
         RAISE EXCEPTION 'shard p% is not a partition of workflow_shards (p0 .. p%)', to_partition, @extschema@.shard_count() - 1
-            USING ERRCODE = '22023', DETAIL = pg_catalog.json_build_object('reason', 'invalid_shard', 'shard', to_partition)::text;
+            USING ERRCODE = '22023', DETAIL = pg_catalog.jsonb_build_object('reason', 'invalid_shard', 'shard', to_partition)::text;
     END IF;
     SELECT p.* INTO place FROM @extschema@.tenant_placement p WHERE p.tenant = move_tenant.tenant FOR UPDATE;
     IF NOT FOUND OR place.state = 'active' THEN
@@ -1067,7 +1067,7 @@ BEGIN
          WHERE sh->>'tenant' IS DISTINCT FROM sh->>'grantee_tenant';
         IF shares > 0 THEN
             RAISE EXCEPTION 'tenant % has workflow shares with other tenants: it cannot move alone', tenant
-                USING ERRCODE = '55000', DETAIL = pg_catalog.json_build_object('reason', 'cross_tenant_shares', 'tenant', tenant)::text,
+                USING ERRCODE = '55000', DETAIL = pg_catalog.jsonb_build_object('reason', 'cross_tenant_shares', 'tenant', tenant)::text,
                       HINT = 'Remove the shares across tenants (unshare_workflow, leave_share) before moving it; docs/scale-out.md, Shares across tenants.';
         END IF;
         INSERT INTO @extschema@.tenant_placement AS p (tenant, partition, state, other_partition)
@@ -1076,7 +1076,7 @@ BEGIN
                SET state = 'moving', other_partition = to_partition, changed_at = pg_catalog.now();
     ELSIF place.state = 'moving' AND place.other_partition <> to_partition THEN
         RAISE EXCEPTION 'tenant % is being moved to shard p%, not p%', tenant, place.other_partition, to_partition
-            USING ERRCODE = '55000', DETAIL = pg_catalog.json_build_object('reason', 'move_in_progress', 'tenant', tenant,
+            USING ERRCODE = '55000', DETAIL = pg_catalog.jsonb_build_object('reason', 'move_in_progress', 'tenant', tenant,
                                                                            'shard', 'p' || place.other_partition)::text,
                   HINT = 'Finish that move first: CALL move_tenant(tenant, its destination).';
     ELSE
@@ -1095,7 +1095,7 @@ BEGIN
         there := @extschema@.partition_tenant_counts(src, tenant);
         IF wrote IS DISTINCT FROM sent OR there IS DISTINCT FROM sent THEN
             RAISE EXCEPTION 'the copy of tenant % on p% does not match p%', tenant, to_partition, src
-                USING ERRCODE = 'XX001', DETAIL = pg_catalog.json_build_object('reason', 'copy_mismatch', 'tenant', tenant,
+                USING ERRCODE = 'XX001', DETAIL = pg_catalog.jsonb_build_object('reason', 'copy_mismatch', 'tenant', tenant,
                                                                                'sent', sent, 'written', wrote, 'source', there)::text,
                       HINT = 'Nothing was switched: the tenant stays on its source. CALL move_tenant again.';
         END IF;

@@ -389,7 +389,7 @@ BEGIN
                   AND e.transition_id = OLD.id) THEN
         RAISE EXCEPTION 'delete on table "stage_transition" would orphan rows of table "alert_event"'
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = json_build_object('reason', 'transition_has_alert_events', 'transition_id', OLD.id)::text,
+                  DETAIL = jsonb_build_object('reason', 'transition_has_alert_events', 'transition_id', OLD.id)::text,
                   HINT = format('Key (id)=(%s) is still referenced from table "alert_event".', OLD.id);
     END IF;
     RETURN NULL;

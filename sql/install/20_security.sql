@@ -339,7 +339,7 @@ BEGIN
         RETURN found[1];
     END IF;
     RAISE EXCEPTION 'job % is a job of more than one tenant sharing its workflow with you', $1
-        USING ERRCODE = '21000', DETAIL = '{"reason": "ambiguous_job"}',
+        USING ERRCODE = '21000', DETAIL = jsonb_build_object('reason', 'ambiguous_job', 'job_id', $1)::text,
               HINT = 'Name the row with its tenant in a plain statement: UPDATE candidate_stage ... WHERE job_id = ... AND candidate_id = ... AND tenant = ...';
 END $$;
 -- The same for a pipeline row: the caller's own tenant's (job, candidate),
@@ -372,7 +372,7 @@ BEGIN
         RETURN found[1];
     END IF;
     RAISE EXCEPTION 'candidate % is in job % of more than one tenant sharing its workflow with you', $2, $1
-        USING ERRCODE = '21000', DETAIL = '{"reason": "ambiguous_job"}',
+        USING ERRCODE = '21000', DETAIL = jsonb_build_object('reason', 'ambiguous_job', 'candidate_id', $2, 'job_id', $1)::text,
               HINT = 'Name the row with its tenant in a plain statement: UPDATE candidate_stage ... WHERE job_id = ... AND candidate_id = ... AND tenant = ...';
 END $$;
 COMMENT ON FUNCTION pipeline_tenant(bigint, bigint) IS

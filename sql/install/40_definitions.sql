@@ -37,7 +37,7 @@ BEGIN
         IF NEW.tenant IS DISTINCT FROM OLD.tenant THEN
             RAISE EXCEPTION 'the tenant of % % cannot change', TG_TABLE_NAME, OLD.id
                 USING ERRCODE = '42501',
-                      DETAIL = '{"reason": "tenant_immutable"}',
+                      DETAIL = jsonb_build_object('reason', 'tenant_immutable', 'table', TG_TABLE_NAME, 'id', OLD.id)::text,
                       HINT = 'A row belongs to the tenant that created it.';
         END IF;
         RETURN NEW;
@@ -95,7 +95,7 @@ BEGIN
         IF NEW.owner IS DISTINCT FROM OLD.owner
            AND NOT @extschema@.owner_transfer_announced(OLD.id) THEN
             RAISE EXCEPTION 'the owner of workflow % cannot be changed', OLD.id
-                USING ERRCODE = '42501', DETAIL = '{"reason": "owner_by_function"}',
+                USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'owner_by_function', 'workflow_id', OLD.id)::text,
                       HINT = 'Call transfer_workflow_ownership(workflow_id, new_owner).';
         END IF;
     END IF;
@@ -144,7 +144,7 @@ BEGIN
        AND (jsonb_typeof(NEW.on_enter) <> 'object' OR octet_length(NEW.on_enter::text) > 65536) THEN
         RAISE EXCEPTION 'on_enter of stage "%" must be a JSON object of at most 64 KB', NEW.name
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = json_build_object('reason', 'invalid_on_enter',
+                  DETAIL = jsonb_build_object('reason', 'invalid_on_enter',
                                              'type', jsonb_typeof(NEW.on_enter),
                                              'bytes', octet_length(NEW.on_enter::text))::text,
                   HINT = 'Give NULL for no actions, or an object such as {"email_template": "phone-screen-invite"}.';
@@ -228,7 +228,7 @@ CREATE FUNCTION stage_transition_immutable() RETURNS trigger
     AS $$
 BEGIN
     RAISE EXCEPTION 'stage_transition % is history and cannot be updated', OLD.id
-        USING ERRCODE = '55000', DETAIL = '{"reason": "history_immutable"}';
+        USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'history_immutable', 'transition_id', OLD.id)::text;
 END $$;
 COMMENT ON FUNCTION stage_transition_immutable() IS 'Trigger: history rows are never updated.';
 CREATE TRIGGER stage_transition_immutable BEFORE UPDATE ON stage_transition
@@ -250,11 +250,11 @@ BEGIN
      WHERE x.id = $1 AND x.id = ANY (@extschema@.visible_workflow_array());
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % not found', $1
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'workflow_not_found', 'workflow_id', $1)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'workflow_not_found', 'workflow_id', $1)::text;
     END IF;
     IF for_edit AND NOT (w.id = ANY (@extschema@.editable_workflow_array())) THEN
         RAISE EXCEPTION 'workflow % is shared read-only with the current actor', $1
-            USING ERRCODE = '42501', DETAIL = '{"reason": "read_only"}';
+            USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'read_only', 'workflow_id', $1)::text;
     END IF;
     RETURN w;
 END $$;
@@ -276,10 +276,10 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = $1) THEN
         RAISE EXCEPTION 'stage % not found', $1
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
     END IF;
     RAISE EXCEPTION 'stage % has no rule', $1
-        USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'rule_not_found', 'stage_id', $1)::text;
+        USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'rule_not_found', 'stage_id', $1)::text;
 END $$;
 COMMENT ON FUNCTION get_stage_rule(bigint) IS
     'The rule of a stage (the REST API''s GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
@@ -296,10 +296,10 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s WHERE s.id = $1) THEN
         RAISE EXCEPTION 'stage % not found', $1
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
     END IF;
     RAISE EXCEPTION 'stage % has no alerts', $1
-        USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'alerts_not_found', 'stage_id', $1)::text;
+        USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'alerts_not_found', 'stage_id', $1)::text;
 END $$;
 COMMENT ON FUNCTION get_stage_alerts(bigint) IS
     'The alerts of a stage (the REST API''s GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
@@ -321,7 +321,7 @@ BEGIN
         RETURN w;
     END IF;
     RAISE EXCEPTION 'only the owner of workflow % or an administrator of its tenant can %', $1, what
-        USING ERRCODE = '42501', DETAIL = '{"reason": "not_owner"}';
+        USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'not_owner', 'workflow_id', $1)::text;
 END $$;
 COMMENT ON FUNCTION manageable_workflow(bigint, text) IS
     'The workflow, when the current actor owns it or administers its tenant; P0002 when not visible, 42501 otherwise (what names the action in the message).';
@@ -355,7 +355,7 @@ BEGIN
     END IF;
     IF $2 = w.owner AND t = w.tenant THEN
         RAISE EXCEPTION 'workflow % is owned by %; there is nothing to share', $1, $2
-            USING ERRCODE = '22023', DETAIL = '{"reason": "share_with_owner"}';
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'share_with_owner', 'workflow_id', $1)::text;
     END IF;
     INSERT INTO @extschema@.workflow_share AS s (workflow_id, grantee_tenant, grantee, can_edit)
     VALUES ($1, t, $2, coalesce($3, false))
@@ -380,7 +380,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % is not shared with %', $1,
             CASE WHEN $2 IS NULL THEN 'tenant ' || t WHEN $2 = t THEN $2 ELSE $2 || ' of tenant ' || t END
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'share_not_found', 'workflow_id', $1)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'share_not_found', 'workflow_id', $1)::text;
     END IF;
 END $$;
 COMMENT ON FUNCTION unshare_workflow(bigint, text, text) IS
@@ -425,7 +425,7 @@ BEGIN
                          OR (NEW.grantee IS NULL AND @extschema@.is_tenant_admin()))) THEN
                 RAISE EXCEPTION 'only the grantee of the share of workflow % can accept, decline or leave it',
                                 NEW.workflow_id
-                    USING ERRCODE = '42501', DETAIL = '{"reason": "not_grantee"}';
+                    USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'not_grantee', 'workflow_id', NEW.workflow_id)::text;
             END IF;
             NEW.accepted_at := CASE WHEN NEW.accepted_at IS NOT NULL THEN coalesce(OLD.accepted_at, now()) END;
             NEW.declined_at := CASE WHEN NEW.declined_at IS NOT NULL THEN coalesce(OLD.declined_at, now()) END;
@@ -490,7 +490,8 @@ BEGIN
     IF coalesce(for_tenant, false) AND NOT @extschema@.is_tenant_admin() THEN
         RAISE EXCEPTION 'only an administrator of tenant % can answer a share with the whole tenant',
                         @extschema@.current_tenant()
-            USING ERRCODE = '42501', DETAIL = '{"reason": "not_tenant_admin"}';
+            USING ERRCODE = '42501',
+                  DETAIL = jsonb_build_object('reason', 'not_tenant_admin', 'tenant', @extschema@.current_tenant())::text;
     END IF;
     who := CASE WHEN coalesce(for_tenant, false) THEN 'tenant ' || @extschema@.current_tenant()
                 ELSE @extschema@.current_actor() END;
@@ -501,7 +502,7 @@ BEGIN
        FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'workflow % is not shared with %', $1, who
-            USING ERRCODE = 'P0002', DETAIL = '{"reason": "no_share"}';
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'no_share', 'workflow_id', $1)::text;
     END IF;
     IF answer = 'accept' THEN
         IF s.accepted_at IS NULL THEN
@@ -510,7 +511,7 @@ BEGIN
     ELSIF answer = 'decline' THEN
         IF s.accepted_at IS NOT NULL THEN
             RAISE EXCEPTION 'the share of workflow % with % is accepted; it cannot be declined', $1, who
-                USING ERRCODE = '55000', DETAIL = '{"reason": "share_accepted"}',
+                USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'share_accepted', 'workflow_id', $1)::text,
                       HINT = 'leave_share() gives up an accepted share.';
         END IF;
         IF s.declined_at IS NULL THEN
@@ -519,7 +520,7 @@ BEGIN
     ELSIF answer = 'leave' THEN
         IF s.accepted_at IS NULL THEN
             RAISE EXCEPTION 'the share of workflow % with % is not accepted; there is nothing to leave', $1, who
-                USING ERRCODE = '55000', DETAIL = '{"reason": "share_not_accepted"}',
+                USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'share_not_accepted', 'workflow_id', $1)::text,
                       HINT = 'decline_share() declines an offer.';
         END IF;
         UPDATE @extschema@.workflow_share x SET accepted_at = NULL, declined_at = now() WHERE x.id = s.id;
@@ -638,7 +639,7 @@ BEGIN
     IF (@extschema@.visible_workflow($2)).archived_at IS NOT NULL THEN
         RAISE EXCEPTION 'workflow % is archived; job % cannot be assigned to it', $2, $1
             USING ERRCODE = '55000',
-                  DETAIL = json_build_object('reason', 'workflow_archived', 'workflow_id', $2)::text,
+                  DETAIL = jsonb_build_object('reason', 'workflow_archived', 'workflow_id', $2, 'job_id', $1)::text,
                   HINT = 'Unarchive it with unarchive_workflow(), or assign another workflow.';
     END IF;
     -- A job on a workflow the actor cannot see is refused by RLS (42501).
@@ -646,7 +647,7 @@ BEGIN
                 WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1
                   AND c.workflow_id <> $2) THEN
         RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
-            USING ERRCODE = '55000', DETAIL = json_build_object('reason', 'job_has_candidates', 'job_id', $1)::text;
+            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'job_has_candidates', 'job_id', $1)::text;
     END IF;
     INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
     ON CONFLICT ON CONSTRAINT job_workflow_job_id_key DO UPDATE
@@ -718,7 +719,7 @@ BEGIN
                    WHERE x IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s
                                                    WHERE s.id = x AND s.workflow_id = $1)) THEN
         RAISE EXCEPTION 'stage_ids must list each of the % stages of workflow % exactly once', n, $1
-            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'invalid_stage_order', 'workflow_id', $1)::text;
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'invalid_stage_order', 'workflow_id', $1)::text;
     END IF;
     SET CONSTRAINTS @extschema@.workflow_stage_position_key DEFERRED;
     UPDATE @extschema@.workflow_stage s SET position = o.ord
@@ -779,7 +780,7 @@ BEGIN
      WHERE x.id = $1 AND x.workflow_id = ANY (@extschema@.visible_workflow_array());
     IF NOT FOUND THEN
         RAISE EXCEPTION 'stage % not found', $1
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'stage_not_found', 'stage_id', $1)::text;
     END IF;
     PERFORM @extschema@.visible_workflow(s.workflow_id, true);
     RETURN s;
@@ -837,14 +838,15 @@ BEGIN
         IF EXISTS (SELECT 1 FROM @extschema@.stage_transition t WHERE t.workflow_id = OLD.id) THEN
             RAISE EXCEPTION 'workflow % has history and cannot be deleted', OLD.id
                 USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = json_build_object('reason', 'workflow_in_history', 'workflow_id', OLD.id)::text,
+                      DETAIL = jsonb_build_object('reason', 'workflow_in_history', 'workflow_id', OLD.id)::text,
                       HINT = format('Retire it instead: archive it with archive_workflow(%s).', OLD.id);
         END IF;
     ELSIF EXISTS (SELECT 1 FROM @extschema@.stage_transition t WHERE t.to_stage_id = OLD.id)
           OR EXISTS (SELECT 1 FROM @extschema@.stage_transition t WHERE t.from_stage_id = OLD.id) THEN
         RAISE EXCEPTION 'stage % of workflow % has history and cannot be deleted', OLD.id, OLD.workflow_id
             USING ERRCODE = 'foreign_key_violation',
-                  DETAIL = json_build_object('reason', 'stage_in_history', 'stage_id', OLD.id)::text,
+                  DETAIL = jsonb_build_object('reason', 'stage_in_history', 'stage_id', OLD.id,
+                                             'workflow_id', OLD.workflow_id)::text,
                   HINT = format('Retire it instead: archive it with archive_stage(%s).', OLD.id);
     END IF;
     RETURN OLD;

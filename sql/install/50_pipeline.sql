@@ -110,12 +110,12 @@ BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF @extschema@.job_tenant($2) IS NULL THEN
         RAISE EXCEPTION 'job % not found', $2
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'job_not_found', 'job_id', $2)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'job_not_found', 'job_id', $2)::text;
     END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
                 WHERE c.tenant = @extschema@.job_tenant($2) AND c.job_id = $2 AND c.candidate_id = $1) THEN
         RAISE EXCEPTION 'candidate % is already in job %', $1, $2
-            USING ERRCODE = '23505', DETAIL = json_build_object('reason', 'already_in_job', 'job_id', $2)::text;
+            USING ERRCODE = '23505', DETAIL = jsonb_build_object('reason', 'already_in_job', 'candidate_id', $1, 'job_id', $2)::text;
     END IF;
     INSERT INTO @extschema@.candidate_stage AS c (job_id, candidate_id) VALUES ($2, $1)
     RETURNING * INTO cs;
@@ -205,7 +205,7 @@ BEGIN
     END IF;
     IF OLD.acknowledged_at IS NOT NULL THEN
         RAISE EXCEPTION 'alert event % was already acknowledged by %', OLD.id, OLD.acknowledged_by
-            USING ERRCODE = '55000', DETAIL = json_build_object('reason', 'already_acknowledged', 'alert_event_id', OLD.id)::text;
+            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'already_acknowledged', 'alert_event_id', OLD.id)::text;
     END IF;
     IF (NEW.id, NEW.alert_id, NEW.job_id, NEW.candidate_id, NEW.workflow_id, NEW.stage_id,
         NEW.transition_id, NEW.cause, NEW.severity, NEW.message, NEW.raised_at, NEW.facts,
@@ -216,7 +216,7 @@ BEGIN
         OLD.xact_id)
        AND NOT (@extschema@.restoring()) THEN
         RAISE EXCEPTION 'alert event % is history: only acknowledging it changes it', OLD.id
-            USING ERRCODE = '55000', DETAIL = '{"reason": "history_immutable"}';
+            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'history_immutable', 'alert_event_id', OLD.id)::text;
     END IF;
     NEW.acknowledged_at := now();
     NEW.acknowledged_by := @extschema@.current_actor();
@@ -240,7 +240,7 @@ BEGIN
     RETURNING * INTO e;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'alert event % not found', $1
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'alert_event_not_found', 'alert_event_id', $1)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'alert_event_not_found', 'alert_event_id', $1)::text;
     END IF;
     RETURN e;
 END $$;
@@ -280,17 +280,17 @@ BEGIN
     END IF;
     IF rel.relkind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', $1
-            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_facts_source"}';
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'invalid_facts_source', 'table', $1::text)::text;
     END IF;
     IF NOT pg_has_role(@extschema@.invoking_role(), rel.relowner, 'USAGE')
        AND NOT has_table_privilege(@extschema@.invoking_role(), $1, 'TRIGGER') THEN
         RAISE EXCEPTION 'permission denied to put the facts trigger on %', $1
-            USING ERRCODE = '42501', DETAIL = '{"reason": "no_trigger_privilege"}',
+            USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'no_trigger_privilege', 'table', $1::text)::text,
                   HINT = 'The table''s owner, or a role with TRIGGER on it, sets it as the facts source.';
     END IF;
     IF rel.relrowsecurity OR rel.relforcerowsecurity THEN
         RAISE EXCEPTION '% has row-level security enabled; its policies would run inside every reader of the facts', $1
-            USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_policies"}',
+            USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'facts_source_policies', 'table', $1::text)::text,
                   HINT = 'Name the tenant column instead: set_candidate_source(relation, key_column, tenant_column).';
     END IF;
     -- a partition key's operator class or collation runs whenever the
@@ -303,25 +303,25 @@ BEGIN
                        OR EXISTS (SELECT 1 FROM unnest(p.partclass::oid[] || p.partcollation::oid[]) x
                                    WHERE x >= 16384))) THEN
         RAISE EXCEPTION '% has a partition key that is not built in; it would run inside every reader of the facts', $1
-            USING ERRCODE = '42501', DETAIL = '{"reason": "facts_source_user_code"}',
+            USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'facts_source_user_code', 'table', $1::text)::text,
                   HINT = 'Partition the table by plain columns with their default operator classes.';
     END IF;
     IF rel.relpersistence = 't' THEN
         RAISE EXCEPTION '% is a temporary table; the facts source is database-wide', $1
-            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_facts_source"}';
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'invalid_facts_source', 'table', $1::text)::text;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_attribute a
                     WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
                       AND a.atttypid IN ('int8'::regtype, 'int4'::regtype, 'int2'::regtype)) THEN
         RAISE EXCEPTION 'table % has no integer column %', $1, $2
-            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'facts_table_column', 'column', $2)::text;
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'facts_table_column', 'table', $1::text, 'column', $2)::text;
     END IF;
     IF $3 IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM pg_attribute a
             WHERE a.attrelid = $1 AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped
               AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)) THEN
         RAISE EXCEPTION 'table % has no text column %', $1, $3
-            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'facts_table_column', 'column', $3)::text;
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'facts_table_column', 'table', $1::text, 'column', $3)::text;
     END IF;
     SELECT * INTO old FROM @extschema@.facts_source;
     -- The old table may have been dropped (its regclass then dangles).

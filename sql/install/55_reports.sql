@@ -124,7 +124,7 @@ BEGIN
         END IF;
         IF jt IS NULL OR wf IS NULL THEN
             RAISE EXCEPTION 'job % not found', $1
-                USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'job_not_found', 'job_id', $1)::text;
+                USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'job_not_found', 'job_id', $1)::text;
         END IF;
         IF $2 IS NOT NULL THEN
             PERFORM @extschema@.visible_workflow($2);

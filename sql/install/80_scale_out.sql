@@ -206,7 +206,8 @@ BEGIN
             -- (0.2.0's front routed by the candidate and named it)
             IF cid IS NOT NULL AND (result->>'candidate_id')::bigint IS DISTINCT FROM cid THEN
                 RAISE EXCEPTION 'alert event % of candidate % not found', args->>'alert_event_id', cid
-                    USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'alert_event_not_found', 'alert_event_id', args->>'alert_event_id')::text;
+                    USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'alert_event_not_found', 'alert_event_id',
+                                                         (args->>'alert_event_id')::bigint, 'candidate_id', cid)::text;
             END IF;
         WHEN 'get_stage_rule' THEN
             SELECT to_jsonb(r) INTO result FROM @extschema@.get_stage_rule((args->>'stage_id')::bigint) r;
@@ -333,7 +334,7 @@ BEGIN
             'raise_overdue_alerts', 'workflow_events_since', 'job_tenant', 'current_actor',
             'current_tenant', 'is_tenant_admin') THEN
         RAISE EXCEPTION 'shard_call has no operation "%"', operation
-            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'unknown_operation', 'operation', operation)::text;
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'unknown_operation', 'operation', operation)::text;
     END IF;
     SELECT coalesce(array_agg(k), '{}') INTO keys FROM jsonb_object_keys(args) k WHERE k NOT LIKE '$%';
     -- The overload whose input arguments are the names given, every one
@@ -354,7 +355,7 @@ BEGIN
      LIMIT 1;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'function %(%) not found', operation, array_to_string(keys, ', ')
-            USING ERRCODE = '42883', DETAIL = json_build_object('reason', 'unknown_operation', 'operation', operation)::text;
+            USING ERRCODE = '42883', DETAIL = jsonb_build_object('reason', 'unknown_operation', 'operation', operation)::text;
     END IF;
     call := format('@extschema@.%I(%s)', f.proname, f.arglist);
     IF f.is_void THEN
@@ -386,7 +387,7 @@ BEGIN
     IF tbl IS NULL OR tbl NOT IN ('workflow', 'workflow_stage', 'stage_rule', 'alert', 'job_workflow',
                                   'rejection_reason', 'workflow_share') THEN
         RAISE EXCEPTION 'table "%" is not a definition table', tbl
-            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'not_a_definition_table', 'table', tbl)::text,
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'not_a_definition_table', 'table', tbl)::text,
                   HINT = 'workflow, workflow_stage, stage_rule, alert, job_workflow, rejection_reason or workflow_share.';
     END IF;
     IF operation = 'definitions' THEN
@@ -397,11 +398,11 @@ BEGIN
     END IF;
     IF action NOT IN ('insert', 'update', 'delete') THEN
         RAISE EXCEPTION 'definition_write has no action "%"', action
-            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'unknown_action', 'action', action)::text;
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'unknown_action', 'action', action)::text;
     END IF;
     IF action <> 'insert' AND args->>'id' IS NULL THEN
         RAISE EXCEPTION 'definition_write % on % needs the row''s id', action, tbl
-            USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'id_required', 'table', tbl)::text;
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'id_required', 'table', tbl)::text;
     END IF;
     -- The columns given, each an existing column of the table.
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
@@ -415,7 +416,7 @@ BEGIN
               (SELECT string_agg(k, ', ') FROM jsonb_object_keys(r) k WHERE NOT EXISTS (
                    SELECT FROM pg_attribute a WHERE a.attrelid = format('@extschema@.%I', tbl)::regclass
                       AND a.attnum > 0 AND NOT a.attisdropped AND a.attname::text = k))
-            USING ERRCODE = '42703', DETAIL = json_build_object('reason', 'unknown_column', 'table', tbl)::text;
+            USING ERRCODE = '42703', DETAIL = jsonb_build_object('reason', 'unknown_column', 'table', tbl)::text;
     END IF;
     IF action = 'insert' THEN
         EXECUTE format('INSERT INTO @extschema@.%1$I AS t (%2$s) SELECT %2$s FROM jsonb_populate_record(NULL::@extschema@.%1$I, $1) RETURNING to_jsonb(t)', tbl, cols)
@@ -423,7 +424,7 @@ BEGIN
     ELSIF action = 'update' THEN
         IF cols IS NULL THEN
             RAISE EXCEPTION 'definition_write update on % names no column', tbl
-                USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'no_column', 'table', tbl)::text;
+                USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'no_column', 'table', tbl)::text;
         END IF;
         EXECUTE format('UPDATE @extschema@.%1$I AS t SET (%2$s) = (SELECT %2$s FROM jsonb_populate_record(NULL::@extschema@.%1$I, $1)) WHERE t.id = $2 RETURNING to_jsonb(t)', tbl, cols)
            INTO result USING r, (args->>'id')::bigint;
@@ -433,7 +434,7 @@ BEGIN
     END IF;
     IF result IS NULL THEN
         RAISE EXCEPTION '% % not found', tbl, args->>'id'
-            USING ERRCODE = 'P0002', DETAIL = json_build_object('reason', 'not_found', 'table', tbl, 'id', (args->>'id')::bigint)::text;
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'not_found', 'table', tbl, 'id', (args->>'id')::bigint)::text;
     END IF;
     RETURN result;
 END $$;
@@ -490,7 +491,7 @@ BEGIN
                 WHERE (s.tenant = $1 AND s.grantee_tenant <> $1)
                    OR (s.grantee_tenant = $1 AND s.tenant <> $1)) THEN
         RAISE EXCEPTION 'tenant % has workflow shares with other tenants: it cannot move alone', tenant
-            USING ERRCODE = '55000', DETAIL = json_build_object('reason', 'cross_tenant_shares', 'tenant', tenant)::text,
+            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'cross_tenant_shares', 'tenant', tenant)::text,
                   HINT = 'Remove the shares across tenants (unshare_workflow, leave_share) before moving it; docs/scale-out.md, Shares across tenants.';
     END IF;
     FOREACH t IN ARRAY @extschema@.shard_tenant_tables() LOOP
@@ -521,17 +522,17 @@ BEGIN
     -- sessions are invalidated by the apply triggers.
     IF EXISTS (SELECT FROM jsonb_each(@extschema@.shard_tenant_counts(tenant)) c WHERE c.value <> '0') THEN
         RAISE EXCEPTION 'tenant % already has rows on this shard', tenant
-            USING ERRCODE = '55000', DETAIL = json_build_object('reason', 'tenant_not_empty', 'tenant', tenant)::text,
+            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'tenant_not_empty', 'tenant', tenant)::text,
                   HINT = 'move_tenant deletes a partial copy before copying again; delete the tenant here with shard_tenant_delete().';
     END IF;
     FOREACH t IN ARRAY @extschema@.shard_tenant_tables() LOOP
         IF jsonb_typeof(data->t) IS DISTINCT FROM 'array' THEN
             RAISE EXCEPTION 'the copy of tenant % has no table %', tenant, t
-                USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'incomplete_copy', 'table', t)::text;
+                USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'incomplete_copy', 'table', t)::text;
         END IF;
         IF (SELECT bool_or(r->>'tenant' IS DISTINCT FROM tenant) FROM jsonb_array_elements(data->t) r) THEN
             RAISE EXCEPTION 'the copy of tenant % holds rows of another tenant in %', tenant, t
-                USING ERRCODE = '22023', DETAIL = json_build_object('reason', 'foreign_rows', 'table', t)::text;
+                USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'foreign_rows', 'table', t)::text;
         END IF;
         EXECUTE format('INSERT INTO @extschema@.%1$I SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.%1$I, $1)', t)
           USING data->t;

@@ -646,7 +646,9 @@ wf_move_candidates_pinned(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("stage " INT64_FORMAT " is not a stage of workflow " INT64_FORMAT
 							" (job " INT64_FORMAT ")", call.to, workflow_id, call.job_id),
-					 errdetail_reason("stage_not_found", "\"stage_id\": " INT64_FORMAT, call.to)));
+					 errdetail_reason("stage_not_found", "\"stage_id\": " INT64_FORMAT
+									  ", \"workflow_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+									  call.to, workflow_id, call.job_id)));
 	}
 
 	InitMaterializedSRF(fcinfo, 0);

@@ -40,7 +40,7 @@ refuse(const char *what, const char *object, const char *hint)
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("%s %s is not supported: it is part of extension workflow_ext", what, object),
-			 errdetail_reason("extension_object_change", NULL),
+			 errdetail_reason("extension_object_change", "\"object\": %s", wf_json_string(object)),
 			 errhint("%s", hint)));
 }
 

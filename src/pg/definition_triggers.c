@@ -135,8 +135,9 @@ wf_alert_validate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(code),
 				 errmsg("invalid alert on stage " INT64_FORMAT ": %s", stage_id, status.message),
-				 errdetail_reason("invalid_alert", "\"column\": %s, \"path\": %s",
-								  wf_json_string(alert_column(status.path)), wf_json_string(status.path))));
+				 errdetail_reason("invalid_alert", "\"stage_id\": " INT64_FORMAT ", \"column\": %s, \"path\": %s",
+								  stage_id, wf_json_string(alert_column(status.path)),
+								  wf_json_string(status.path))));
 	}
 	wf_condition_free(cond);
 

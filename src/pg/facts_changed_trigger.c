@@ -131,7 +131,8 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("table \"%s\" has no key column \"%s\" for facts",
 						RelationGetRelationName(td->tg_relation), key),
-				 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(key))));
+				 errdetail_reason("facts_table_column", "\"table\": %s, \"column\": %s",
+								  wf_json_string(RelationGetRelationName(td->tg_relation)), wf_json_string(key))));
 	d = heap_getattr(tuple, col, desc, &isnull);
 	*present = !isnull;
 	if (isnull)
@@ -146,7 +147,8 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
 	ereport(ERROR,
 			(errcode(ERRCODE_DATATYPE_MISMATCH),
 			 errmsg("facts key column \"%s\" must be an integer", key),
-			 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(key))));
+			 errdetail_reason("facts_table_column", "\"table\": %s, \"column\": %s",
+								  wf_json_string(RelationGetRelationName(td->tg_relation)), wf_json_string(key))));
 	return 0;
 }
 
@@ -239,7 +241,8 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("table \"%s\" has no tenant column \"%s\"",
 							RelationGetRelationName(td->tg_relation), tenant_column),
-					 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(tenant_column))));
+					 errdetail_reason("facts_table_column", "\"table\": %s, \"column\": %s",
+								  wf_json_string(RelationGetRelationName(td->tg_relation)), wf_json_string(tenant_column))));
 		tenant = heap_getattr(tuple, col, desc, &tenant_null);
 		if (tenant_null)
 			return PointerGetDatum(NULL);	/* a row of no tenant is nobody's facts */
@@ -264,7 +267,8 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("table \"%s\" has no jsonb column \"%s\" for facts",
 							RelationGetRelationName(td->tg_relation), facts_column),
-					 errdetail_reason("facts_table_column", "\"column\": %s", wf_json_string(facts_column))));
+					 errdetail_reason("facts_table_column", "\"table\": %s, \"column\": %s",
+								  wf_json_string(RelationGetRelationName(td->tg_relation)), wf_json_string(facts_column))));
 		d = heap_getattr(tuple, col, desc, &isnull);
 		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 		{

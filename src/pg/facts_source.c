@@ -283,7 +283,8 @@ check_source_code(Relation rel)
 				 errmsg("facts source table \"%s\" has column \"%s\" of type %s, which is not built in",
 						RelationGetRelationName(rel), NameStr(att->attname),
 						format_type_be(att->atttypid)),
-				 errdetail_reason("facts_source_user_code", "\"attnum\": %d", (int) att->attnum),
+				 errdetail_reason("facts_source_user_code", "\"table\": %s, \"attnum\": %d",
+								  wf_json_string(RelationGetRelationName(rel)), (int) att->attnum),
 				 errhint("Reading facts runs each column type's output and casts to json; "
 						 "use a table of built-in types (jsonb, text, numeric, dates, arrays of them).")));
 	}
@@ -297,7 +298,7 @@ check_source_code(Relation rel)
 						RelationGetRelationName(rel),
 						GetUserNameFromId(rel->rd_rel->relowner, true)
 						? GetUserNameFromId(rel->rd_rel->relowner, true) : "an unknown role"),
-				 errdetail_reason(reason, NULL),
+				 errdetail_reason(reason, "\"table\": %s", wf_json_string(RelationGetRelationName(rel))),
 				 errhint("Its owner writes every tenant's facts and can attach code to the table that "
 						 "would run as each reader; give it to the database owner (ALTER TABLE ... OWNER TO).")));
 	if (strcmp(reason, "facts_source_policies") == 0)
@@ -305,7 +306,7 @@ check_source_code(Relation rel)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("facts source table \"%s\" has row-level security enabled",
 						RelationGetRelationName(rel)),
-				 errdetail_reason(reason, NULL),
+				 errdetail_reason(reason, "\"table\": %s", wf_json_string(RelationGetRelationName(rel))),
 				 errhint("Its policies would run their owner's functions inside every reader of the facts; "
 						 "name the tenant column instead (set_candidate_source(..., tenant_column)).")));
 	if (strcmp(reason, "facts_source_user_code") == 0)
@@ -314,13 +315,14 @@ check_source_code(Relation rel)
 				 errmsg("facts source table \"%s\" has an index, constraint, statistics object or "
 						"partition key using a function, operator, operator class, type, collation or access "
 						"method that is not built in", RelationGetRelationName(rel)),
-				 errdetail_reason(reason, NULL),
+				 errdetail_reason(reason, "\"table\": %s", wf_json_string(RelationGetRelationName(rel))),
 				 errhint("Every reader of the facts would run it; drop it, or use another table.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("facts source table \"%s\" has a child that is not a plain table of its partition tree",
 					RelationGetRelationName(rel)),
-			 errdetail_reason("facts_source_changed", NULL),
+			 errdetail_reason("facts_source_changed", "\"table\": %s",
+								  wf_json_string(RelationGetRelationName(rel))),
 			 errhint("A superuser calls set_candidate_source() again with a plain table.")));
 }
 
@@ -351,7 +353,8 @@ check_source_table(Oid relid, const char *nspname, const char *relname)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("facts source \"%s\" is no longer the plain table that was set",
 						RelationGetRelationName(rel)),
-				 errdetail("{\"reason\": \"facts_source_changed\"}"),
+				 errdetail_reason("facts_source_changed", "\"table\": %s",
+								  wf_json_string(RelationGetRelationName(rel))),
 				 errhint("A superuser calls set_candidate_source() again with the table.")));
 	check_source_code(rel);
 	source_checked = true;

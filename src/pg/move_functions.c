@@ -224,7 +224,7 @@ wf_move_to_stage_pinned(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("stage_id must not be NULL"),
-				 errdetail_reason("null_argument", NULL)));
+				 errdetail_reason("null_argument", "\"argument\": \"stage_id\"")));
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_STAGE;
 	frame.stage_id = PG_GETARG_INT64(2);
@@ -248,7 +248,7 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("status must not be NULL"),
-				 errdetail_reason("null_argument", NULL)));
+				 errdetail_reason("null_argument", "\"argument\": \"status\"")));
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_STATUS;
 	frame.status = TextDatumGetCString(PG_GETARG_DATUM(2));

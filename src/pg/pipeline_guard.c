@@ -61,8 +61,8 @@ stage_in_workflow(Oid schema, int64 stage_id, const WfPipelineRow *row)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("stage " INT64_FORMAT " is not a stage of workflow " INT64_FORMAT
 						" (job " INT64_FORMAT ")", stage_id, row->workflow_id, row->job_id),
-				 errdetail_reason("stage_not_found", "\"stage_id\": " INT64_FORMAT ", \"workflow_id\": " INT64_FORMAT,
-								  stage_id, row->workflow_id)));
+				 errdetail_reason("stage_not_found", "\"stage_id\": " INT64_FORMAT ", \"workflow_id\": " INT64_FORMAT
+								  ", \"job_id\": " INT64_FORMAT, stage_id, row->workflow_id, row->job_id)));
 	return stage;
 }
 
@@ -80,17 +80,23 @@ check_not_archived(const WfStage *stage, const WfPipelineRow *row, bool entering
 				 errmsg("workflow " INT64_FORMAT " of job " INT64_FORMAT
 						" is archived; candidate " INT64_FORMAT " cannot enter it",
 						stage->workflow_id, row->job_id, row->candidate_id),
-				 errdetail_reason("workflow_archived", "\"workflow_id\": " INT64_FORMAT,
-								  stage->workflow_id),
-				 errhint("Unarchive it with unarchive_workflow(), or assign the job another workflow.")));
+				 errdetail_reason("workflow_archived", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+								  ", \"workflow_id\": " INT64_FORMAT,
+								  row->candidate_id, row->job_id, stage->workflow_id),
+				 errhint("Unarchive it with unarchive_workflow(); a job without candidates may instead be "
+						 "assigned another workflow with assign_workflow().")));
 	if (stage->archived)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("stage \"%s\" (" INT64_FORMAT ") is archived; candidate " INT64_FORMAT
 						" in job " INT64_FORMAT " cannot enter it",
 						stage->name, stage->id, row->candidate_id, row->job_id),
-				 errdetail_reason("stage_archived", "\"stage_id\": " INT64_FORMAT, stage->id),
-				 errhint("Move the candidate to another stage with move_to_stage(), or unarchive it with unarchive_stage().")));
+				 errdetail_reason("stage_archived", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+								  ", \"stage_id\": " INT64_FORMAT,
+								  row->candidate_id, row->job_id, stage->id),
+				 errhint("%s", entering_job
+						 ? "Unarchive it with unarchive_stage(): a candidate enters a job in its first stage."
+						 : "Move the candidate to another stage with move_to_stage(), or unarchive it with unarchive_stage().")));
 }
 
 /*
@@ -119,10 +125,12 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 			 errmsg("rule \"%s\" of stage \"%s\" blocks candidate " INT64_FORMAT
 					" in job " INT64_FORMAT, stage->rule_name, stage->name,
 					row->candidate_id, row->job_id),
-			 errdetail_reason("rule_blocked", "\"stage_id\": " INT64_FORMAT ", \"failed\": %s",
-							  stage->id, failed),
-			 errdetail_log("{\"reason\": \"rule_blocked\", \"stage_id\": " INT64_FORMAT ", \"failed\": %s}",
-						   stage->id, redacted),
+			 errdetail_reason("rule_blocked", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+							  ", \"stage_id\": " INT64_FORMAT ", \"failed\": %s",
+							  row->candidate_id, row->job_id, stage->id, failed),
+			 errdetail_log("{\"reason\": \"rule_blocked\", \"candidate_id\": " INT64_FORMAT
+						   ", \"job_id\": " INT64_FORMAT ", \"stage_id\": " INT64_FORMAT ", \"failed\": %s}",
+						   row->candidate_id, row->job_id, stage->id, redacted),
 			 errhint("The DETAIL's \"failed\" lists each failed leaf; evaluate_condition() explains the rule.")));
 }
 
@@ -160,7 +168,9 @@ not_active(const WfPipelineRow *row)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is %s, not active",
 					row->candidate_id, row->job_id, row->status),
-			 errdetail_reason("not_active", "\"status\": %s", wf_json_string(row->status))));
+			 errdetail_reason("not_active", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+							  ", \"status\": %s",
+							  row->candidate_id, row->job_id, wf_json_string(row->status))));
 }
 
 /*
@@ -196,7 +206,9 @@ guard_restore(Oid schema, HeapTuple tuple, const WfPipelineRow *row)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("restored pipeline row of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" does not match its history", row->candidate_id, row->job_id),
-				 errdetail_reason("restore_mismatch", "\"transition_id\": " INT64_FORMAT, row->transition_id),
+				 errdetail_reason("restore_mismatch", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+								  ", \"transition_id\": " INT64_FORMAT,
+								  row->candidate_id, row->job_id, row->transition_id),
 				 errhint("stage_transition " INT64_FORMAT " must exist for the same job, candidate, "
 						 "workflow, stage and status.", row->transition_id)));
 	return tuple;
@@ -256,7 +268,9 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("candidate " INT64_FORMAT " enters job " INT64_FORMAT
 						" as active, not %s", row.candidate_id, row.job_id, row.status),
-				 errdetail_reason("invalid_status", "\"status\": %s", wf_json_string(row.status))));
+				 errdetail_reason("invalid_status", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+								  ", \"status\": %s",
+								  row.candidate_id, row.job_id, wf_json_string(row.status))));
 
 	given_workflow = row.workflow_id;
 
@@ -290,14 +304,16 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("the application facts of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" are tenant %s's", row.candidate_id, row.job_id, row.tenant),
-				 errdetail("{\"reason\": \"other_tenant_facts\"}"),
+				 errdetail_reason("other_tenant_facts", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  row.candidate_id, row.job_id),
 				 errhint("Add the candidate without attributes; the job's tenant records them.")));
 	if (row.has_workflow && given_workflow != row.workflow_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("job " INT64_FORMAT " follows workflow " INT64_FORMAT ", not the one given",
 						row.job_id, row.workflow_id),
-				 errdetail_reason("workflow_mismatch", "\"workflow_id\": " INT64_FORMAT, row.workflow_id)));
+				 errdetail_reason("workflow_mismatch", "\"job_id\": " INT64_FORMAT ", \"workflow_id\": " INT64_FORMAT,
+								  row.job_id, row.workflow_id)));
 	row.has_workflow = true;
 
 	/*
@@ -332,7 +348,8 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("workflow " INT64_FORMAT " of job " INT64_FORMAT " has no stages",
 							row.workflow_id, row.job_id),
-					 errdetail_reason("no_stages", "\"workflow_id\": " INT64_FORMAT, row.workflow_id)));
+					 errdetail_reason("no_stages", "\"workflow_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+									  row.workflow_id, row.job_id)));
 		row.has_stage = true;
 	}
 	stage = stage_in_workflow(schema, row.stage_id, &row);
@@ -396,9 +413,10 @@ check_transition_columns(const WfPipelineRow *old, const WfPipelineRow *new)
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " changed since it was read",
 						old->candidate_id, old->job_id),
-				 errdetail_reason("stale_transition", "\"transition_id\": " INT64_FORMAT
+				 errdetail_reason("stale_transition", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+								  ", \"transition_id\": " INT64_FORMAT
 								  ", \"current_transition_id\": " INT64_FORMAT,
-								  new->transition_id, old->transition_id),
+								  old->candidate_id, old->job_id, new->transition_id, old->transition_id),
 				 errhint("transition_id is the optimistic lock of candidate_stage: read the row again "
 						 "and retry, or leave transition_id out of the UPDATE.")));
 	ereport(ERROR,
@@ -431,7 +449,8 @@ check_application_facts_writer(const WfPipelineRow *old, TriggerData *td, TupleD
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("the application facts of candidate " INT64_FORMAT " in job " INT64_FORMAT
 					" are tenant %s's", old->candidate_id, old->job_id, old->tenant),
-			 errdetail("{\"reason\": \"other_tenant_facts\"}"),
+			 errdetail_reason("other_tenant_facts", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+							  old->candidate_id, old->job_id),
 			 errhint("A workflow shared across tenants opens its pipelines, not the facts its rules read.")));
 }
 
@@ -495,8 +514,9 @@ check_reason_code(Oid schema, const WfPipelineRow *old, const char *status, cons
 				 errmsg("workflow " INT64_FORMAT " requires a reason code to mark candidate " INT64_FORMAT
 						" in job " INT64_FORMAT " %s", old->workflow_id, old->candidate_id,
 						old->job_id, status),
-				 errdetail_reason("reason_code_required", "\"workflow_id\": " INT64_FORMAT,
-								  old->workflow_id),
+				 errdetail_reason("reason_code_required", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+								  ", \"workflow_id\": " INT64_FORMAT,
+								  old->candidate_id, old->job_id, old->workflow_id),
 				 errhint("Pass reason_code, or SET LOCAL workflow_ext.reason_code for a plain UPDATE.")));
 }
 
@@ -525,8 +545,14 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is %s, not active",
 							old->candidate_id, old->job_id, old->status),
-					 errdetail_reason("not_active", "\"status\": %s", wf_json_string(old->status)),
-					 errhint("Only an active candidate is transferred; reopen_candidate() first.")));
+					 errdetail_reason("not_active", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+									  ", \"status\": %s",
+									  old->candidate_id, old->job_id, wf_json_string(old->status)),
+					 errhint("%s", strcmp(old->status, "hired") == 0
+							  ? "Only an active candidate is transferred; hired is final: add_candidate() adds them to the other job."
+							  : strcmp(old->status, "transferred") == 0
+							  ? "Only an active candidate is transferred; transferred is final: the candidate is in the other job already."
+							  : "Only an active candidate is transferred; reopen_candidate() first.")));
 		cols[0] = c->status;
 		values[0] = CStringGetTextDatum("transferred");
 		new->status = "transferred";
@@ -539,7 +565,9 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT " is already %s",
 							old->candidate_id, old->job_id, old->status),
-					 errdetail_reason("status_unchanged", "\"status\": %s", wf_json_string(old->status))));
+					 errdetail_reason("status_unchanged", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+									  ", \"status\": %s",
+									  old->candidate_id, old->job_id, wf_json_string(old->status))));
 		cols[0] = c->status;
 		values[0] = CStringGetTextDatum(frame->status);
 		new->status = frame->status;
@@ -557,7 +585,9 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is already in the last stage (" INT64_FORMAT ")",
 							old->candidate_id, old->job_id, old->stage_id),
-					 errdetail_reason("last_stage", "\"stage_id\": " INT64_FORMAT, old->stage_id)));
+					 errdetail_reason("last_stage", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+									  ", \"stage_id\": " INT64_FORMAT,
+									  old->candidate_id, old->job_id, old->stage_id)));
 		if (frame->has_expected && frame->expected_stage_id != old->stage_id)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -565,9 +595,9 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 							INT64_FORMAT ", not in the expected stage " INT64_FORMAT,
 							old->candidate_id, old->job_id, old->stage_id,
 							frame->expected_stage_id),
-					 errdetail_reason("stale_expected_stage",
-									  "\"stage_id\": " INT64_FORMAT ", \"expected_stage_id\": " INT64_FORMAT,
-									  old->stage_id, frame->expected_stage_id)));
+					 errdetail_reason("stale_expected_stage", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+									  ", \"stage_id\": " INT64_FORMAT ", \"expected_stage_id\": " INT64_FORMAT,
+									  old->candidate_id, old->job_id, old->stage_id, frame->expected_stage_id)));
 		new->stage_id = current->next_stage_id;
 		/*
 		 * The next stage is the committed order's (read under the latest
@@ -580,7 +610,9 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 					 errmsg("could not serialize the move of candidate " INT64_FORMAT " in job " INT64_FORMAT
 							": its next stage " INT64_FORMAT " was committed after this transaction's snapshot",
 							old->candidate_id, old->job_id, new->stage_id),
-					 errdetail_reason("stage_order_changed", "\"stage_id\": " INT64_FORMAT, new->stage_id),
+					 errdetail_reason("stage_order_changed", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+									  ", \"stage_id\": " INT64_FORMAT,
+									  old->candidate_id, old->job_id, new->stage_id),
 					 errhint("Retry the transaction.")));
 		frame->has_to_stage = true;
 		frame->to_stage_id = new->stage_id;
@@ -595,7 +627,9 @@ apply_request(Oid schema, WfChangeFrame *frame, const WfPipelineRow *old, WfPipe
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is already in stage " INT64_FORMAT,
 							old->candidate_id, old->job_id, old->stage_id),
-					 errdetail_reason("already_in_stage", "\"stage_id\": " INT64_FORMAT, old->stage_id)));
+					 errdetail_reason("already_in_stage", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+									  ", \"stage_id\": " INT64_FORMAT,
+									  old->candidate_id, old->job_id, old->stage_id)));
 		new->stage_id = frame->stage_id;
 	}
 	cols[0] = c->stage_id;
@@ -622,21 +656,24 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the job, candidate and workflow of candidate " INT64_FORMAT
 						" in job " INT64_FORMAT " cannot change", old.candidate_id, old.job_id),
-				 errdetail_reason("key_immutable", NULL),
+				 errdetail_reason("key_immutable", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  old.candidate_id, old.job_id),
 				 errhint("Remove the candidate from the job and add them to the other one.")));
 	if (!same_text(td->tg_trigtuple, td->tg_newtuple, desc, c->added_by))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("added_by of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" cannot change", old.candidate_id, old.job_id),
-				 errdetail_reason("added_by_immutable", NULL),
+				 errdetail_reason("added_by_immutable", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  old.candidate_id, old.job_id),
 				 errhint("It records who brought the candidate into the job.")));
 	if (!same_text(td->tg_trigtuple, td->tg_newtuple, desc, c->tenant))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("the tenant of candidate " INT64_FORMAT " in job " INT64_FORMAT
 						" cannot change", old.candidate_id, old.job_id),
-				 errdetail("{\"reason\": \"tenant_immutable\"}"),
+				 errdetail_reason("tenant_immutable", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  old.candidate_id, old.job_id),
 				 errhint("A row belongs to the tenant of its job.")));
 	check_transition_columns(&old, &new);
 	check_application_facts_writer(&old, td, desc, c);
@@ -672,7 +709,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					 errmsg("change the stage or the status of candidate " INT64_FORMAT
 							" in job " INT64_FORMAT ", not both at once",
 							old.candidate_id, old.job_id),
-					 errdetail_reason("stage_and_status", NULL)));
+					 errdetail_reason("stage_and_status", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+									  old.candidate_id, old.job_id)));
 		stage = stage_in_workflow(schema, new.stage_id, &new);
 		check_not_archived(stage, &new, false);
 		check_blocking_rule(schema, stage, &new);
@@ -692,7 +730,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 							" was transferred to another job and cannot be %s",
 							old.candidate_id, old.job_id,
 							strcmp(new.status, "active") == 0 ? "reopened" : "changed"),
-					 errdetail_reason("transferred", NULL),
+					 errdetail_reason("transferred", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+									  old.candidate_id, old.job_id),
 					 errhint("Add the candidate to this job again with add_candidate() after remove_candidate().")));
 		if (strcmp(new.status, "transferred") == 0 &&
 			(frame == NULL || frame->kind != WF_CHANGE_TRANSFER_OUT))
@@ -701,7 +740,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is transferred by transfer_candidate(), not by setting the status",
 							old.candidate_id, old.job_id),
-					 errdetail_reason("transfer_by_function", NULL),
+					 errdetail_reason("transfer_by_function", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+									  old.candidate_id, old.job_id),
 					 errhint("transfer_candidate() records the job the candidate goes to.")));
 		if (!is_closed(new.status) && strcmp(new.status, "active") != 0 &&
 			strcmp(new.status, "hired") != 0 && strcmp(new.status, "transferred") != 0)
@@ -712,7 +752,8 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 							" is hired by moving into a hired stage, not by setting the status",
 							old.candidate_id, old.job_id),
-					 errdetail_reason("hired_by_stage", NULL)));
+					 errdetail_reason("hired_by_stage", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+									  old.candidate_id, old.job_id)));
 		if (strcmp(old.status, "active") == 0
 			? !(is_closed(new.status) || strcmp(new.status, "transferred") == 0)
 			: !(is_closed(old.status) && strcmp(new.status, "active") == 0))
@@ -723,7 +764,10 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 						 errmsg("candidate " INT64_FORMAT " in job " INT64_FORMAT
 								" is %s and cannot be reopened", old.candidate_id, old.job_id,
 								old.status),
-						 errdetail_reason("not_reopenable", "\"status\": %s", wf_json_string(old.status))));
+						 errdetail_reason("not_reopenable", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
+										  ", \"status\": %s",
+										  old.candidate_id, old.job_id, wf_json_string(old.status)),
+						 errhint("Only a rejected or withdrawn candidate is reopened; hired and transferred are final.")));
 			not_active(&old);
 		}
 		check_reason_code(schema, &old, new.status,

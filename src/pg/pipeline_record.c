@@ -87,7 +87,8 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 					 errmsg("candidate " INT64_FORMAT " left job " INT64_FORMAT
 							" while being added to it", row.candidate_id, row.job_id),
 					 errhint("Retry the insert: it will enter the first stage with its checks."),
-					 errdetail_reason("left_job", NULL)));
+					 errdetail_reason("left_job", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  row.candidate_id, row.job_id)));
 		return PointerGetDatum(NULL);
 	}
 	if (!inserted)

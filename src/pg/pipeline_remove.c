@@ -71,6 +71,13 @@ id_text(FunctionCallInfo fcinfo, int arg)
 	return PG_ARGISNULL(arg) ? "<NULL>" : psprintf(INT64_FORMAT, PG_GETARG_INT64(arg));
 }
 
+/* the id as a JSON member value: a number, or null */
+static const char *
+id_json(FunctionCallInfo fcinfo, int arg)
+{
+	return PG_ARGISNULL(arg) ? "null" : psprintf(INT64_FORMAT, PG_GETARG_INT64(arg));
+}
+
 /* P0002 naming the job when the caller cannot see it, else the candidate. */
 static void
 not_found(FunctionCallInfo fcinfo, Oid schema)
@@ -79,11 +86,12 @@ not_found(FunctionCallInfo fcinfo, Oid schema)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("job %s not found", id_text(fcinfo, 1)),
-				 errdetail_reason("job_not_found", NULL)));
+				 errdetail_reason("job_not_found", "\"job_id\": %s", id_json(fcinfo, 1))));
 	ereport(ERROR,
 			(errcode(ERRCODE_NO_DATA_FOUND),
 			 errmsg("candidate %s is not in job %s", id_text(fcinfo, 0), id_text(fcinfo, 1)),
-			 errdetail_reason("candidate_not_in_job", NULL)));
+			 errdetail_reason("candidate_not_in_job", "\"candidate_id\": %s, \"job_id\": %s",
+								  id_json(fcinfo, 0), id_json(fcinfo, 1))));
 }
 
 /*
@@ -146,7 +154,8 @@ wf_remove_candidate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("removing candidate " INT64_FORMAT " from job " INT64_FORMAT
 						" needs edit rights on the job's workflow", frame.candidate_id, frame.job_id),
-				 errdetail_reason("not_editable", NULL),
+				 errdetail_reason("not_editable", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+									  frame.candidate_id, frame.job_id),
 				 errhint("The workflow's owner, a grantee with can_edit or a tenant administrator removes candidates.")));
 	}
 	if (!frame.recorded)

@@ -190,7 +190,8 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 						RelationGetRelationName(td->tg_relation)),
 				 errhint("Move candidates with move_to_next_stage() or an UPDATE of candidate_stage; "
 						 "alerts are raised by the extension."),
-				 errdetail_reason("history_write", NULL)));
+				 errdetail_reason("history_write", "\"table\": %s",
+								  wf_json_string(RelationGetRelationName(td->tg_relation)))));
 	if (++expected_next == expected_count)
 		wf_history_clear();
 	if (wf_is_extension_table(relid, schema, "stage_transition"))

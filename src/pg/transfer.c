@@ -146,24 +146,27 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 						from_job, to_job),
 				 errdetail_reason("other_tenant_job", "\"from_job_id\": " INT64_FORMAT
 								  ", \"to_job_id\": " INT64_FORMAT, from_job, to_job),
-				 errhint("A candidate is transferred between jobs of one tenant; add them to the other organization's job instead.")));
+				 errhint("A candidate is transferred between jobs of one tenant; the other organization adds them to its job (add_candidate()).")));
 	if (!in_job(schema, tenant, from_job, candidate_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("candidate " INT64_FORMAT " is not in job " INT64_FORMAT, candidate_id, from_job),
-				 errdetail_reason("candidate_not_in_job", "\"job_id\": " INT64_FORMAT, from_job)));
+				 errdetail_reason("candidate_not_in_job", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  candidate_id, from_job)));
 	if (!may_take_out(schema, tenant, from_job, candidate_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("transferring candidate " INT64_FORMAT " out of job " INT64_FORMAT
 						" needs edit rights on the job's workflow", candidate_id, from_job),
-				 errdetail_reason("not_editable", NULL),
+				 errdetail_reason("not_editable", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  candidate_id, from_job),
 				 errhint("The workflow's owner, a grantee with can_edit or a tenant administrator transfers candidates.")));
 	if (in_job(schema, tenant, to_job, candidate_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("candidate " INT64_FORMAT " is already in job " INT64_FORMAT, candidate_id, to_job),
-				 errdetail_reason("already_in_job", "\"job_id\": " INT64_FORMAT, to_job),
+				 errdetail_reason("already_in_job", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  candidate_id, to_job),
 				 errhint("A row that was transferred or closed stays in its job; remove_candidate() takes it out.")));
 
 	memset(&out, 0, sizeof(out));
@@ -194,7 +197,8 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("candidate " INT64_FORMAT " is not in job " INT64_FORMAT, candidate_id, from_job),
-				 errdetail_reason("candidate_not_in_job", "\"job_id\": " INT64_FORMAT, from_job)));
+				 errdetail_reason("candidate_not_in_job", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  candidate_id, from_job)));
 	if (!out.claimed || !out.recorded)
 		elog(ERROR, "workflow_ext: the transfer of candidate " INT64_FORMAT " was not recorded",
 			 candidate_id);

@@ -144,7 +144,123 @@ RESET ROLE;
 RESET workflow_ext.trusted_role;
 SET ROLE wf_err_app;
 
-\echo '== 6. No PL/pgSQL function of the extension raises an exception without a DETAIL'
+\echo '== 6. DETAIL members: the ids the message names, one JSON spelling; HINTs that can succeed'
+RESET ROLE;
+-- The error a statement raises: its SQLSTATE, DETAIL (as jsonb), whether the
+-- DETAIL's text is spelled as the C ones are ("reason": ..., no space before
+-- the colon) and its HINT.
+CREATE FUNCTION test_shape(sql text, OUT state text, OUT detail jsonb,
+                           OUT one_spelling boolean, OUT hint text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    d text;
+BEGIN
+    EXECUTE sql;
+    state := 'no error';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    state := SQLSTATE;
+    detail := d::jsonb;
+    one_spelling := d LIKE '{"%' AND d LIKE '%"reason": "%' AND d NOT LIKE '%" :%';
+END $$;
+GRANT EXECUTE ON FUNCTION test_shape(text) TO wf_err_app;
+SET ROLE wf_err_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:err';
+SET LOCAL workflow_ext.actor = 'user:eve';
+-- job 8802 on the same workflow; job 8803 on a workflow whose last stage hires
+SELECT test_workflow('Hires', 2) AS wfh \gset
+SELECT test_stage(:wfh, 1) AS h1 \gset
+SELECT job_id FROM assign_workflow(8802, :wf);
+SELECT job_id FROM assign_workflow(8803, :wfh);
+SELECT candidate_id FROM add_candidate(5, 8803);
+SELECT to_stage_id IS NOT NULL AS hired FROM move_to_next_stage(5, 8803);
+SELECT status FROM reject_candidate(3, 8801, 'not now');
+-- candidate 2 in job 8802 too, for a transfer into a job it is in
+SELECT candidate_id FROM add_candidate(2, 8802);
+-- candidate 6 in the last stage of job 8801
+SELECT candidate_id FROM add_candidate(6, 8801);
+SELECT to_stage_id = :s3 AS in_s3 FROM move_to_stage(6, 8801, :s3);
+-- A sample of reasons raised live: the members README "Errors" lists for
+-- each must be in the DETAIL (missing lists those that are not), and every
+-- DETAIL is spelled one way.
+CREATE TEMP TABLE shapes AS
+SELECT t.label, s.state, s.detail ->> 'reason' AS reason,
+       ARRAY(SELECT unnest(t.members) EXCEPT SELECT jsonb_object_keys(s.detail)) AS missing,
+       s.one_spelling, s.detail
+  FROM (VALUES
+    ('remove, no such candidate', 'SELECT remove_candidate(999, 8801)', '{candidate_id,job_id}'::text[]),
+    ('remove, no such job', 'SELECT remove_candidate(1, 99999)', '{job_id}'),
+    ('remove, NULL candidate', 'SELECT remove_candidate(NULL, 8801)', '{candidate_id,job_id}'),
+    ('transfer, no such candidate', 'SELECT transfer_candidate(999, 8801, 8802)', '{candidate_id,job_id}'),
+    ('transfer into a job it is in', 'SELECT transfer_candidate(2, 8801, 8802)', '{candidate_id,job_id}'),
+    ('move, no such candidate', 'SELECT move_to_next_stage(99999, 8801)', '{candidate_id,job_id}'),
+    ('move, not active', 'SELECT move_to_next_stage(3, 8801)', '{candidate_id,job_id,status}'),
+    ('move, last stage', 'SELECT move_to_next_stage(6, 8801)', '{candidate_id,job_id,stage_id}'),
+    ('move, same stage', format('SELECT move_to_stage(1, 8801, %s)', :s1), '{candidate_id,job_id,stage_id}'),
+    ('move, stale expected', format('SELECT move_to_next_stage(1, 8801, %s)', :s2), '{candidate_id,job_id,stage_id,expected_stage_id}'),
+    ('move, stage of another workflow', format('SELECT move_to_stage(1, 8801, %s)', :h1), '{stage_id,workflow_id,job_id}'),
+    ('bulk move, stage of another workflow', format('SELECT move_candidates(8801, ARRAY[1]::bigint[], %s)', :h1), '{stage_id,workflow_id,job_id}'),
+    ('move, NULL stage', 'SELECT move_to_stage(1, 8801, NULL)', '{argument}'),
+    ('reject twice', 'SELECT reject_candidate(3, 8801)', '{candidate_id,job_id,status}'),
+    ('reopen, hired', 'SELECT reopen_candidate(5, 8803)', '{candidate_id,job_id,status}'),
+    ('UPDATE to hired', 'UPDATE candidate_stage SET status = ''hired'' WHERE job_id = 8801 AND candidate_id = 1', '{candidate_id,job_id}'),
+    ('UPDATE of the job', 'UPDATE candidate_stage SET job_id = 8809 WHERE job_id = 8801 AND candidate_id = 1', '{candidate_id,job_id}'),
+    ('UPDATE, old transition_id', 'UPDATE candidate_stage SET transition_id = transition_id - 1 WHERE job_id = 8801 AND candidate_id = 1', '{candidate_id,job_id,transition_id,current_transition_id}'),
+    ('add, already in job', 'SELECT add_candidate(1, 8801)', '{candidate_id,job_id}'),
+    ('add, no such job', 'SELECT add_candidate(1, 99999)', '{job_id}'),
+    ('assign, job with candidates', format('SELECT assign_workflow(8801, %s)', :wf2), '{job_id}'),
+    ('rule of a stage without', format('SELECT get_stage_rule(%s)', :s3), '{stage_id}'),
+    ('stage not found', 'SELECT get_stage_alerts(0)', '{stage_id}'),
+    ('share, no such workflow', 'SELECT share_workflow(0, ''user:bob'')', '{workflow_id}'),
+    ('share with the owner', format('SELECT share_workflow(%s, ''user:eve'')', :wf), '{workflow_id}'),
+    ('reorder, not the stages', format('SELECT reorder_stages(%s, ARRAY[%s]::bigint[])', :wf, :s1), '{workflow_id}'),
+    ('acknowledge, no such event', 'SELECT acknowledge_alert(0)', '{alert_event_id}')
+  ) AS t(label, sql, members),
+  LATERAL test_shape(t.sql) s;
+SELECT label, state, reason, missing, one_spelling FROM shapes ORDER BY label;
+-- the members hold the ids named (not just the keys)
+SELECT label, detail - 'reason' AS members FROM shapes
+ WHERE label IN ('remove, no such candidate', 'remove, no such job', 'remove, NULL candidate',
+                 'transfer, no such candidate', 'transfer into a job it is in', 'move, not active',
+                 'add, already in job', 'reopen, hired')
+ ORDER BY label;
+SELECT (detail ->> 'stage_id')::bigint = :h1 AS names_the_stage,
+       (detail ->> 'workflow_id')::bigint = :wf AS names_the_jobs_workflow,
+       (detail ->> 'job_id')::bigint = 8801 AS names_the_job
+  FROM shapes WHERE label LIKE '%stage of another workflow' ORDER BY label;
+DROP TABLE shapes;
+-- HINTs name an action that can succeed in that state.
+-- a rejected candidate: transfer says reopen_candidate() first, which works
+SELECT state, detail ->> 'status' AS status, hint FROM test_shape('SELECT transfer_candidate(3, 8801, 8802)');
+SELECT status FROM reopen_candidate(3, 8801);
+SELECT count(*) AS transferred FROM transfer_candidate(3, 8801, 8802);
+-- a transferred one is final: the transfer and the reopen say so, and the
+-- way back the HINT gives (remove_candidate(), then add_candidate()) works
+SELECT state, detail ->> 'status' AS status, hint FROM test_shape('SELECT transfer_candidate(3, 8801, 8803)');
+SELECT state, detail ->> 'reason' AS reason, hint FROM test_shape('SELECT reopen_candidate(3, 8801)');
+SELECT count(*) AS removed FROM remove_candidate(3, 8801);
+SELECT status FROM add_candidate(3, 8801);
+-- a hired one is final: the transfer does not send to reopen_candidate(),
+-- which refuses it and says why; add_candidate() into the other job works
+SELECT state, detail ->> 'status' AS status, hint FROM test_shape('SELECT transfer_candidate(5, 8803, 8802)');
+SELECT hint ~ 'reopen_candidate' AS sends_to_reopen FROM test_shape('SELECT transfer_candidate(5, 8803, 8802)');
+SELECT state, detail ->> 'reason' AS reason, hint FROM test_shape('SELECT reopen_candidate(5, 8803)');
+SELECT status FROM add_candidate(5, 8802);
+-- a new candidate cannot be moved before entering: an archived first stage
+-- or workflow sends to unarchiving, which works
+SELECT id = :h1 AS archived FROM archive_stage(:h1);
+SELECT state, detail ->> 'reason' AS reason, (detail ->> 'stage_id')::bigint = :h1 AS names_the_stage, hint
+  FROM test_shape('SELECT add_candidate(7, 8803)');
+SELECT id = :h1 AS unarchived FROM unarchive_stage(:h1);
+SELECT id = :wfh AS archived FROM archive_workflow(:wfh);
+SELECT state, detail ->> 'reason' AS reason, (detail ->> 'workflow_id')::bigint = :wfh AS names_the_workflow, hint
+  FROM test_shape('SELECT add_candidate(7, 8803)');
+SELECT id = :wfh AS unarchived FROM unarchive_workflow(:wfh);
+SELECT status FROM add_candidate(7, 8803);
+ROLLBACK;
+
+\echo '== 7. No PL/pgSQL function of the extension raises an exception without a DETAIL'
 RESET ROLE;
 -- The statements the scan finds (string literals skipped, so a ; inside a message does not end one)
 CREATE TEMP VIEW extension_raises AS
@@ -168,7 +284,22 @@ SELECT fn, left(stmt, 80) AS stmt FROM extension_raises
  WHERE stmt ~* $re$DETAIL\s*=\s*'$re$
    AND NOT (substring(stmt from $re$DETAIL\s*=\s*'((?:[^']|'')*)'$re$)::jsonb ? 'reason')
  ORDER BY 1;
+-- and every literal DETAIL is spelled as the C ones are: "reason": "..."
+SELECT fn, left(stmt, 80) AS stmt FROM extension_raises
+ WHERE stmt ~* $re$DETAIL\s*=\s*'$re$
+   AND substring(stmt from $re$DETAIL\s*=\s*'((?:[^']|'')*)'$re$) !~ '^\{"reason": "'
+ ORDER BY 1;
+-- a built DETAIL is built as jsonb, which prints "key": value as the C ones
+-- do (json_build_object prints "key" : value)
+SELECT fn, left(stmt, 80) AS stmt FROM extension_raises
+ WHERE stmt ~* '\mDETAIL\s*=' AND stmt !~* $re$DETAIL\s*=\s*('|jsonb_build_object\()$re$
+ ORDER BY 1;
+-- (the two checks above flag a json_build_object DETAIL and a literal spelled "reason" : ...)
+SELECT $src$RAISE EXCEPTION 'x' USING DETAIL = json_build_object('reason', 'x')::text;$src$
+           !~* $re$DETAIL\s*=\s*('|jsonb_build_object\()$re$ AS flags_json_build_object,
+       substring($src$RAISE EXCEPTION 'x' USING DETAIL = '{"reason" : "x"}';$src$
+                 from $re$DETAIL\s*=\s*'((?:[^']|'')*)'$re$) !~ '^\{"reason": "' AS flags_spaced_literal;
 
 DROP VIEW extension_raises;
-DROP FUNCTION test_reason(text), test_detail(text);
+DROP FUNCTION test_reason(text), test_detail(text), test_shape(text);
 REVOKE workflow_app FROM wf_err_app;
