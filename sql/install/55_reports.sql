@@ -78,6 +78,14 @@ DECLARE
     n bigint;
     total bigint := 0;
 BEGIN
+    -- Each job's fold must see the summary as it is once its lock is held
+    -- (a snapshot taken before could merge a summary emptied meanwhile).
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'compact_stage_visits() runs only in a READ COMMITTED transaction'
+            USING ERRCODE = '55000',
+                  DETAIL = json_build_object('reason', 'compaction_isolation',
+                                             'isolation', current_setting('transaction_isolation'))::text;
+    END IF;
     FOR r IN SELECT DISTINCT v.tenant, v.job_id, v.workflow_id
                FROM @extschema@.stage_visit_row v
               WHERE ($1 IS NULL OR v.job_id = $1) AND NOT v.folded AND v.time_in_stage IS NOT NULL
@@ -141,7 +149,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compact_stage_visits(bigint) IS
-    'Folds the ended stage visits of a job (NULL: of every job) not folded yet into stage_visit_summary, per job, workflow and stage, and returns how many it folded. Maintenance for the table owner or a role it grants EXECUTE to (pg_cron, after the SLA sweep, before a benchmark): pipeline_funnel(job_id) then reads the summary and only the visits not folded since, with identical results (it is exact whether or not compaction ran). Never waits on a move (rows a move holds locked are left for next time).';
+    'Folds the ended stage visits of a job (NULL: of every job) not folded yet into stage_visit_summary, per job, workflow and stage, and returns how many it folded. Maintenance for the table owner or a role it grants EXECUTE to (pg_cron, after the SLA sweep, before a benchmark): pipeline_funnel(job_id) then reads the summary and only the visits not folded since, with identical results (it is exact whether or not compaction ran). Never waits on a move (rows a move holds locked are left for next time). Only in a READ COMMITTED transaction (55000 compaction_isolation).';
 REVOKE EXECUTE ON FUNCTION compact_stage_visits(bigint) FROM PUBLIC;
 
 -- Visit rows (stage_visit_row) stay what the view derives as history is
