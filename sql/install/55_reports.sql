@@ -169,6 +169,9 @@ BEGIN
         RETURN NULL;
     END IF;
     -- A folded visit that goes or changes: the summary no longer holds.
+    -- Decided under the job's lock (a compaction in progress has committed
+    -- or not begun), with the snapshot of the statement that follows it.
+    PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', OLD.tenant, OLD.job_id, OLD.workflow_id)));
     IF EXISTS (SELECT FROM @extschema@.stage_visit_row v
                 WHERE v.folded
                   AND v.id IN (OLD.id, (SELECT t.id FROM @extschema@.stage_transition t
