@@ -18,7 +18,9 @@ hired into s8; c % 10 = 3: moved back to s6, still active).
 Measured as the role wfapp (LOGIN, no SUPERUSER, no BYPASSRLS: row-level
 security applies) with the README's grants, tenant and actor set:
 pipeline_funnel(1) RUNS times after one warm-up (client-side wall time,
-\\timing), then once under auto_explain (ANALYZE, BUFFERS, nested
+\\timing) with nothing folded, then again after compact_stage_visits() (the
+owner's maintenance: the summary is what is measured; both results must be
+identical), then once under auto_explain (ANALYZE, BUFFERS, nested
 statements) for the plan of the statement it runs.  Writes
 bench/results/pipeline_funnel.md.  Options: --candidates N, --runs N.
 """
@@ -58,6 +60,7 @@ SET workflow_ext.actor = 'user:ann';
 
 
 def main():
+    import time
     psql(f"DROP DATABASE IF EXISTS {DB}", db="postgres")
     psql(f"CREATE DATABASE {DB}", db="postgres")
     psql("""
@@ -112,7 +115,6 @@ VACUUM ANALYZE candidate_stage;
 VACUUM ANALYZE stage_visit_row;
 SELECT pg_catalog.pg_size_pretty(pg_catalog.pg_total_relation_size('stage_transition'));
 """
-    import time
     t0 = time.time()
     out, _ = psql(gen)
     load_s = time.time() - t0
@@ -121,6 +123,15 @@ SELECT pg_catalog.pg_size_pretty(pg_catalog.pg_total_relation_size('stage_transi
 
     runs = APP + "\\timing on\nSELECT count(*) FROM pipeline_funnel(1);\n" + \
         "".join("SELECT count(*) FROM pipeline_funnel(1);\n" for _ in range(RUNS))
+    # first with nothing folded (every visit read from the index), then
+    # after compact_stage_visits() (the summary plus the visits not folded)
+    out, _ = psql(runs)
+    raw_times = [float(x) for x in re.findall(r"Time: ([0-9.]+) ms", out)][1:]
+    raw_result, _ = psql(APP + "SELECT * FROM pipeline_funnel(1);")
+    t0 = time.time()
+    folded, _ = psql("SELECT compact_stage_visits() AS folded;")
+    compact_s = time.time() - t0
+    psql("VACUUM ANALYZE stage_visit_row; VACUUM ANALYZE stage_visit_summary;")
     out, _ = psql(runs)
     times = [float(x) for x in re.findall(r"Time: ([0-9.]+) ms", out)][1:]
     wf_out, _ = psql(APP + "\\timing on\nSELECT count(*) FROM pipeline_funnel(NULL, 1);\n"
@@ -132,6 +143,7 @@ SELECT pg_catalog.pg_size_pretty(pg_catalog.pg_total_relation_size('stage_transi
     win_out, _ = psql(APP + "\\timing on\n" + window * (RUNS + 1))
     win_times = [float(x) for x in re.findall(r"Time: ([0-9.]+) ms", win_out)][1:]
     result, _ = psql(APP + "SELECT * FROM pipeline_funnel(1);")
+    same = "identical" if result == raw_result else "DIFFERENT"
     _, plan = psql("""
 LOAD 'auto_explain';
 SET auto_explain.log_min_duration = 0;
@@ -142,7 +154,7 @@ SET auto_explain.log_level = notice;
 SET client_min_messages = notice;
 """ + APP + "SELECT count(*) FROM pipeline_funnel(1);\n")
     nested = [p for p in plan.split("NOTICE:  ") if "stage_visit_row" in p or "stage_visit_counts" in p
-              or "WITH visits" in p]
+              or "stage_visit_summary" in p or "WITH visits" in p]
     # stage_visit_counts() opens the index itself: what one call read, from
     # the index's statistics, and the plan of the same scan in SQL.
     idx, _ = psql("""
@@ -160,8 +172,12 @@ SELECT i.indexrelname, i.idx_scan, i.idx_tup_read, t.seq_scan, t.seq_tup_read, t
 """ + APP + """SET enable_seqscan = off;
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT v.stage_id, v.next_stage_id, v.next_status, count(*), count(v.time_in_stage)
-  FROM stage_visit_row v WHERE v.tenant = 'org:acme' AND v.job_id = 1 AND v.workflow_id = 1
+  FROM stage_visit_row v WHERE v.tenant = 'org:acme' AND v.job_id = 1 AND v.workflow_id = 1 AND NOT v.folded
  GROUP BY 1, 2, 3;
+EXPLAIN (ANALYZE, BUFFERS)
+SELECT s.stage_id, s.next_stage_ids, s.next_statuses, s.visits, s.time_in_stage
+  FROM stage_visit_summary s WHERE s.tenant = 'org:acme' AND s.job_id = 1 AND s.workflow_id = 1;
+SELECT pg_catalog.pg_size_pretty(pg_catalog.pg_total_relation_size('stage_visit_summary')) AS summary_size;
 """)
     with open(OUT, "w") as o:
         o.write("# pipeline_funnel() on a large job (bench/funnel.py)\n\n")
@@ -171,9 +187,13 @@ SELECT v.stage_id, v.next_stage_id, v.next_status, count(*), count(v.time_in_sta
         o.write("History rows per job:\n\n```\n" + counts + "```\n\n")
         o.write(f"As role wfapp (no superuser, no BYPASSRLS; the README's grants), tenant org:acme, "
                 f"actor user:ann (the owner):\n\n")
-        o.write(f"- `pipeline_funnel(1)`: {len(times)} runs after a warm-up, median "
+        o.write(f"- `pipeline_funnel(1)` after `compact_stage_visits()` ({compact_s:.1f} s, "
+                f"{folded.split()[2]} visits folded; then VACUUM ANALYZE): {len(times)} runs after a warm-up, median "
                 f"{statistics.median(times):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms "
                 f"(target: 100 ms)\n")
+        o.write(f"- `pipeline_funnel(1)` before it (nothing folded: every visit read from the index): "
+                f"{len(raw_times)} runs, median {statistics.median(raw_times):.1f} ms, "
+                f"min {min(raw_times):.1f} ms, max {max(raw_times):.1f} ms; result {same} to the compacted one\n")
         o.write(f"- `pipeline_funnel(1, NULL, since, until)` (the visits that began in the middle third): "
                 f"{len(win_times)} runs, median {statistics.median(win_times):.1f} ms\n")
         o.write(f"- `pipeline_funnel(NULL, workflow)` (both jobs; derived from history, not the visit rows): "
@@ -182,8 +202,8 @@ SELECT v.stage_id, v.next_stage_id, v.next_status, count(*), count(v.time_in_sta
         o.write("Plans of the statements pipeline_funnel(1) runs (auto_explain, ANALYZE, BUFFERS; "
                 "the counts, then per stage the k-th rows of the median and the p90):\n\n```\n"
                 + ("\n".join(nested) if nested else plan) + "\n```\n")
-        o.write("\nWhat one call read of the visit rows (pg_stat_user_indexes after one pipeline_funnel(1)), "
-                "and the same index-only scan as SQL (EXPLAIN ANALYZE, as wfapp, row-level security applying):\n\n```\n"
+        o.write("\nWhat one call read of the visit rows after compaction (pg_stat_user_indexes after one pipeline_funnel(1)), "
+                "the same index-only scan of the visits not folded as SQL, and the read of the summary (EXPLAIN ANALYZE, as wfapp, row-level security applying):\n\n```\n"
                 + idx + "```\n")
     print(open(OUT).read())
 

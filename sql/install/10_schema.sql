@@ -283,11 +283,13 @@ CREATE TABLE stage_visit_row (
     ended_by_transition_id bigint,
     next_stage_id bigint,
     next_status   text,
-    time_in_stage interval
+    time_in_stage interval,
+    folded        boolean NOT NULL DEFAULT false
 );
 -- The funnel of a job: per stage, index-only counts and the k-th time in
--- stage in order (pipeline_funnel).
-CREATE INDEX stage_visit_row_funnel_idx ON stage_visit_row (tenant, job_id, workflow_id, stage_id, time_in_stage) INCLUDE (entered_at, next_stage_id, next_status);
+-- stage in order (pipeline_funnel); the visits not yet folded into
+-- stage_visit_summary apart from those that are.
+CREATE INDEX stage_visit_row_funnel_idx ON stage_visit_row (tenant, job_id, workflow_id, folded, stage_id, time_in_stage) INCLUDE (entered_at, next_stage_id, next_status);
 COMMENT ON TABLE stage_visit_row IS 'Each stage visit of a candidate in a job as a row, written by workflow_ext with the history row that begins it and closed by the next history row of the candidate in the job and workflow (stage_visit shows them with their outcome; pipeline_funnel counts them). Derived from stage_transition alone: not dumped, rebuilt by a restore of the history.';
 COMMENT ON COLUMN stage_visit_row.id IS 'The stage_transition that began the visit (entry, move, reopen).';
 COMMENT ON COLUMN stage_visit_row.tenant IS 'The tenant of the pipeline row.';
@@ -301,6 +303,35 @@ COMMENT ON COLUMN stage_visit_row.ended_by_transition_id IS 'The history row tha
 COMMENT ON COLUMN stage_visit_row.next_stage_id IS 'to_stage_id of the history row that ended the visit; NULL while open.';
 COMMENT ON COLUMN stage_visit_row.next_status IS 'to_status of the history row that ended the visit; NULL while open.';
 COMMENT ON COLUMN stage_visit_row.time_in_stage IS 'left_at - entered_at; NULL while open.';
+COMMENT ON COLUMN stage_visit_row.folded IS 'True once compact_stage_visits() has counted this (ended) visit into stage_visit_summary; history that changes a folded visit unfolds the whole job and workflow and empties its summary.';
+
+-- The ended visits of a job on a workflow folded together per stage by
+-- compact_stage_visits() (never by a move: no row here is written by the
+-- hot path), so that pipeline_funnel reads these few rows and only the
+-- visits not folded yet.  Exactly the visit rows with folded = true of the
+-- job and workflow, always (the same transaction changes both).  Derived
+-- like stage_visit_row: not dumped (a restore starts with none folded).
+CREATE TABLE stage_visit_summary (
+    tenant        text NOT NULL,
+    job_id        bigint NOT NULL,
+    workflow_id   bigint NOT NULL,
+    stage_id      bigint NOT NULL,
+    next_stage_ids bigint[] NOT NULL,
+    next_statuses text[] NOT NULL,
+    visits        bigint[] NOT NULL,
+    time_in_stage bigint[] NOT NULL,
+    PRIMARY KEY (tenant, job_id, workflow_id, stage_id)
+);
+ALTER TABLE stage_visit_summary ALTER COLUMN time_in_stage SET STORAGE EXTERNAL;
+COMMENT ON TABLE stage_visit_summary IS 'The folded (ended) stage visits of a job on a workflow, per stage: how many ended which way and their times in stage in order. Written only by compact_stage_visits() and emptied when history changes a folded visit; pipeline_funnel adds the visits not folded yet. Derived from stage_visit_row: not dumped.';
+COMMENT ON COLUMN stage_visit_summary.tenant IS 'The tenant of the pipeline.';
+COMMENT ON COLUMN stage_visit_summary.job_id IS 'The job.';
+COMMENT ON COLUMN stage_visit_summary.workflow_id IS 'The workflow of the visits.';
+COMMENT ON COLUMN stage_visit_summary.stage_id IS 'The stage visited.';
+COMMENT ON COLUMN stage_visit_summary.next_stage_ids IS 'With next_statuses and visits, element by element: how many folded visits ended by a history row to that stage and status.';
+COMMENT ON COLUMN stage_visit_summary.next_statuses IS 'See next_stage_ids.';
+COMMENT ON COLUMN stage_visit_summary.visits IS 'See next_stage_ids.';
+COMMENT ON COLUMN stage_visit_summary.time_in_stage IS 'The time in stage of every folded visit in microseconds (days * 86400000000 + time of the interval, which has no months), ascending.';
 
 CREATE TABLE alert_event (
     id              bigserial PRIMARY KEY,

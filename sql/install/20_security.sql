@@ -290,6 +290,11 @@ ALTER TABLE stage_visit_row ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_visit_row_read ON stage_visit_row FOR SELECT
     USING (tenant = (SELECT @extschema@.current_tenant())
            AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
+-- Their summaries (compact_stage_visits): the same rows' rule.
+ALTER TABLE stage_visit_summary ENABLE ROW LEVEL SECURITY;
+CREATE POLICY stage_visit_summary_read ON stage_visit_summary FOR SELECT
+    USING (tenant = (SELECT @extschema@.current_tenant())
+           AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT
@@ -416,7 +421,7 @@ REVOKE EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shar
 -- PUBLIC, withdraws them here.)
 REVOKE ALL ON TABLE workflow, workflow_share, workflow_stage, stage_rule, alert, job_workflow,
     candidate_profile, job_profile, rejection_reason, candidate_stage, stage_transition, alert_event, facts_source,
-    stage_visit_row FROM PUBLIC;
+    stage_visit_row, stage_visit_summary FROM PUBLIC;
 REVOKE ALL ON SEQUENCE workflow_id_seq, workflow_share_id_seq, workflow_stage_id_seq, stage_rule_id_seq,
     alert_id_seq, job_workflow_id_seq, candidate_profile_id_seq, job_profile_id_seq, rejection_reason_id_seq, candidate_stage_id_seq,
     stage_transition_id_seq, alert_event_id_seq FROM PUBLIC;

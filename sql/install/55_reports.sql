@@ -41,6 +41,117 @@ SELECT v.tenant, v.job_id, v.candidate_id, v.workflow_id, v.stage_id,
 COMMENT ON VIEW stage_visit IS
     'Each visible stage visit of a candidate in a job: from the history row that put the candidate, active or hired, into the stage (entry, move, reopen: transition_id, entered_at) to the next history row of the candidate in the job (ended_by_transition_id, left_at; NULL while still there). outcome: advanced (moved to a later stage), hired (moved into a hired stage), moved_back, rejected, withdrawn, ended (anything else: a transfer, a removal), NULL while open; advanced is true when it left for a later position (hires included). Positions are the stages'' current ones. Row-level security of stage_transition applies (security_invoker).';
 
+-- A folded visit (stage_visit_summary) that history changes: the job's
+-- summary on the workflow goes and all its visits count as not folded, in
+-- the transaction that changes the visit.  Taken in the order compaction
+-- takes them (the job's advisory lock, then the summary, then the rows).
+CREATE FUNCTION stage_visits_unfold(tenant text, job_id bigint, workflow_id bigint) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', $1, $2, $3)));
+    DELETE FROM @extschema@.stage_visit_summary s
+     WHERE s.tenant = $1 AND s.job_id = $2 AND s.workflow_id = $3;
+    UPDATE @extschema@.stage_visit_row v SET folded = false
+     WHERE v.tenant = $1 AND v.job_id = $2 AND v.workflow_id = $3 AND v.folded;
+END
+$$;
+COMMENT ON FUNCTION stage_visits_unfold(text, bigint, bigint) IS
+    'Empties the stage_visit_summary of a job on a workflow and marks its visit rows not folded (history changed a folded visit: an owner''s DELETE, a history row arriving before a later one). Run by workflow_ext as the owner; not granted.';
+REVOKE EXECUTE ON FUNCTION stage_visits_unfold(text, bigint, bigint) FROM PUBLIC;
+
+-- Folding ended visits into stage_visit_summary: maintenance, run by the
+-- owner (or a role it grants EXECUTE to), e.g. from pg_cron or after the SLA
+-- sweep.  Each job and workflow in its own advisory lock; a visit row some
+-- move holds locked right now is skipped (folded next time), so compaction
+-- never waits on moves.  Only visits whose time in stage has no months and
+-- is in the form timestamptz subtraction gives (days, then under a day of
+-- the same sign) are folded, so that the summary gives back exactly the
+-- interval it took; others stay unfolded and are read from the index.
+CREATE FUNCTION compact_stage_visits(job_id bigint DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    r record;
+    n bigint;
+    total bigint := 0;
+BEGIN
+    -- Each job's fold must see the summary as it is once its lock is held
+    -- (a snapshot taken before could merge a summary emptied meanwhile).
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'compact_stage_visits() runs only in a READ COMMITTED transaction'
+            USING ERRCODE = '55000',
+                  DETAIL = jsonb_build_object('reason', 'compaction_isolation',
+                                             'isolation', current_setting('transaction_isolation'))::text;
+    END IF;
+    FOR r IN SELECT DISTINCT v.tenant, v.job_id, v.workflow_id
+               FROM @extschema@.stage_visit_row v
+              WHERE ($1 IS NULL OR v.job_id = $1) AND NOT v.folded AND v.time_in_stage IS NOT NULL
+              ORDER BY 1, 2, 3
+    LOOP
+        PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', r.tenant, r.job_id, r.workflow_id)));
+        WITH candidates AS (
+            SELECT v.id, v.time_in_stage, p.d, p.t
+              FROM @extschema@.stage_visit_row v,
+                   LATERAL (SELECT extract(day FROM v.time_in_stage) AS d,
+                                   extract(epoch FROM v.time_in_stage
+                                           - make_interval(days => extract(day FROM v.time_in_stage)::int)) * 1000000 AS t) p
+             WHERE v.tenant = r.tenant AND v.job_id = r.job_id AND v.workflow_id = r.workflow_id
+               AND NOT v.folded AND v.time_in_stage IS NOT NULL
+               AND extract(year FROM v.time_in_stage) = 0 AND extract(month FROM v.time_in_stage) = 0
+               AND abs(p.t) < 86400000000 AND ((p.d >= 0 AND p.t >= 0) OR (p.d <= 0 AND p.t <= 0))
+               FOR UPDATE OF v SKIP LOCKED
+        ), f AS (
+            UPDATE @extschema@.stage_visit_row v SET folded = true
+              FROM candidates c
+             WHERE v.id = c.id AND NOT v.folded AND v.time_in_stage = c.time_in_stage
+            RETURNING v.stage_id, v.next_stage_id, v.next_status, (c.d * 86400000000 + c.t)::bigint AS micros
+        ), touched AS (
+            SELECT DISTINCT f.stage_id FROM f
+        ), old AS (
+            SELECT s.* FROM @extschema@.stage_visit_summary s
+             WHERE s.tenant = r.tenant AND s.job_id = r.job_id AND s.workflow_id = r.workflow_id
+               AND s.stage_id IN (SELECT touched.stage_id FROM touched)
+        ), counted AS (
+            SELECT x.stage_id, x.next_stage_id, x.next_status, sum(x.n)::bigint AS n
+              FROM (SELECT f.stage_id, f.next_stage_id, f.next_status, 1 AS n FROM f
+                    UNION ALL
+                    SELECT o.stage_id, u.next_stage_id, u.next_status, u.n
+                      FROM old o, unnest(o.next_stage_ids, o.next_statuses, o.visits) u(next_stage_id, next_status, n)) x
+             GROUP BY x.stage_id, x.next_stage_id, x.next_status
+        ), timed AS (
+            SELECT x.stage_id, array_agg(x.micros ORDER BY x.micros) AS times
+              FROM (SELECT f.stage_id, f.micros FROM f
+                    UNION ALL
+                    SELECT o.stage_id, unnest(o.time_in_stage) FROM old o) x
+             GROUP BY x.stage_id
+        ), done AS (
+            INSERT INTO @extschema@.stage_visit_summary AS s
+                   (tenant, job_id, workflow_id, stage_id, next_stage_ids, next_statuses, visits, time_in_stage)
+            SELECT r.tenant, r.job_id, r.workflow_id, t.stage_id,
+                   array_agg(c.next_stage_id ORDER BY c.next_stage_id, c.next_status),
+                   array_agg(c.next_status ORDER BY c.next_stage_id, c.next_status),
+                   array_agg(c.n ORDER BY c.next_stage_id, c.next_status), t.times
+              FROM timed t JOIN counted c ON c.stage_id = t.stage_id
+             GROUP BY t.stage_id, t.times
+             ORDER BY t.stage_id
+            ON CONFLICT ON CONSTRAINT stage_visit_summary_pkey DO UPDATE
+               SET next_stage_ids = excluded.next_stage_ids, next_statuses = excluded.next_statuses,
+                   visits = excluded.visits, time_in_stage = excluded.time_in_stage
+            RETURNING 1
+        )
+        SELECT count(*) INTO n FROM f, (SELECT count(*) FROM done) d;
+        total := total + n;
+    END LOOP;
+    RETURN total;
+END
+$$;
+COMMENT ON FUNCTION compact_stage_visits(bigint) IS
+    'Folds the ended stage visits of a job (NULL: of every job) not folded yet into stage_visit_summary, per job, workflow and stage, and returns how many it folded. Maintenance for the table owner or a role it grants EXECUTE to (pg_cron, after the SLA sweep, before a benchmark): pipeline_funnel(job_id) then reads the summary and only the visits not folded since, with identical results (it is exact whether or not compaction ran). Never waits on a move (rows a move holds locked are left for next time). Only in a READ COMMITTED transaction (55000 compaction_isolation).';
+REVOKE EXECUTE ON FUNCTION compact_stage_visits(bigint) FROM PUBLIC;
+
 -- Visit rows (stage_visit_row) stay what the view derives as history is
 -- written; history the table owner deletes or truncates takes its visits
 -- along (the visit the deleted row ended now ends at the row after it).
@@ -54,8 +165,21 @@ BEGIN
             USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
     END IF;
     IF TG_OP = 'TRUNCATE' THEN
-        TRUNCATE @extschema@.stage_visit_row;
+        TRUNCATE @extschema@.stage_visit_row, @extschema@.stage_visit_summary;
         RETURN NULL;
+    END IF;
+    -- A folded visit that goes or changes: the summary no longer holds.
+    -- Decided under the job's lock (a compaction in progress has committed
+    -- or not begun), with the snapshot of the statement that follows it.
+    PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', OLD.tenant, OLD.job_id, OLD.workflow_id)));
+    IF EXISTS (SELECT FROM @extschema@.stage_visit_row v
+                WHERE v.folded
+                  AND v.id IN (OLD.id, (SELECT t.id FROM @extschema@.stage_transition t
+                                         WHERE t.tenant = OLD.tenant AND t.job_id = OLD.job_id
+                                           AND t.candidate_id = OLD.candidate_id AND t.workflow_id = OLD.workflow_id
+                                           AND t.id < OLD.id
+                                         ORDER BY t.id DESC LIMIT 1))) THEN
+        PERFORM @extschema@.stage_visits_unfold(OLD.tenant, OLD.job_id, OLD.workflow_id);
     END IF;
     DELETE FROM @extschema@.stage_visit_row v WHERE v.id = OLD.id;
     UPDATE @extschema@.stage_visit_row v
@@ -77,7 +201,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION stage_visits_forget() IS
-    'AFTER DELETE (row) and AFTER TRUNCATE trigger on stage_transition: the stage visit rows follow history the table owner deletes (the visit a deleted row began goes; the one it ended now ends at the next remaining row) or truncates.';
+    'AFTER DELETE (row) and AFTER TRUNCATE trigger on stage_transition: the stage visit rows follow history the table owner deletes (the visit a deleted row began goes; the one it ended now ends at the next remaining row) or truncates; when that touches a folded visit, the job''s summary is emptied and its visits unfolded first (stage_visits_unfold).';
 CREATE TRIGGER stage_transition_forget_visits AFTER DELETE ON stage_transition
     FOR EACH ROW EXECUTE FUNCTION stage_visits_forget();
 CREATE TRIGGER stage_transition_truncate_visits AFTER TRUNCATE ON stage_transition
@@ -91,7 +215,7 @@ CREATE FUNCTION stage_visit_counts(tenant text, job_id bigint, workflow_id bigin
     LANGUAGE C STABLE
     AS 'MODULE_PATHNAME', 'wf_stage_visit_counts';
 COMMENT ON FUNCTION stage_visit_counts(text, bigint, bigint, timestamptz, timestamptz) IS
-    'The stage visits of a job on a workflow (stage_visit_row) that began in [since, until), per stage, counted by how they ended (next_stage_id and next_status of the history row that ended them; NULL, NULL: still open), with percentile_cont(0.5) and (0.9) of the time in stage of the stage''s ended ones on each row of the stage: one ordered index-only pass (stage_visit_row_funnel_idx). Reads as the caller: SELECT on stage_visit_row needed, and under row-level security nothing unless tenant is the current tenant and the workflow one the caller sees (the policy stage_visit_row_read, decided once), and nothing either when stage_transition or stage_visit_row carries a policy besides the extension''s. pipeline_funnel() is built on it.';
+    'The stage visits of a job on a workflow (stage_visit_row) that began in [since, until), per stage, counted by how they ended (next_stage_id and next_status of the history row that ended them; NULL, NULL: still open), with percentile_cont(0.5) and (0.9) of the time in stage of the stage''s ended ones on each row of the stage: one ordered index-only pass (stage_visit_row_funnel_idx). Reads as the caller: SELECT on stage_visit_row needed, and under row-level security nothing unless tenant is the current tenant and the workflow one the caller sees (the policy stage_visit_row_read, decided once), and nothing either when stage_transition, stage_visit_row or stage_visit_summary carries a policy besides the extension''s. pipeline_funnel() is built on it.';
 
 CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint DEFAULT NULL,
                                 since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
@@ -140,7 +264,7 @@ BEGIN
     -- derives: stage_visit_counts() reads the job's visits in one ordered
     -- pass of stage_visit_row_funnel_idx (counts by how they ended, and the
     -- percentiles from the values the index gives in order).
-    -- Only while the two tables carry the extension's policies alone: a
+    -- Only while the three tables (history, visit rows, summary) carry the extension's policies alone: a
     -- policy the owner added (one hiding some history, or one on the visit
     -- rows) is not the rule stage_visit_counts() decides once, so the funnel
     -- is then derived from the history the caller sees (below).
@@ -150,7 +274,10 @@ BEGIN
            = '{stage_transition_read,stage_transition_record}'::text[]
        AND (SELECT pg_catalog.array_agg(p.polname::text) FROM pg_catalog.pg_policy p
              WHERE p.polrelid = '@extschema@.stage_visit_row'::pg_catalog.regclass)
-           = '{stage_visit_row_read}'::text[] THEN
+           = '{stage_visit_row_read}'::text[]
+       AND (SELECT pg_catalog.array_agg(p.polname::text) FROM pg_catalog.pg_policy p
+             WHERE p.polrelid = '@extschema@.stage_visit_summary'::pg_catalog.regclass)
+           = '{stage_visit_summary_read}'::text[] THEN
         RETURN QUERY
             WITH g AS MATERIALIZED (
                 SELECT * FROM @extschema@.stage_visit_counts(jt, j, wf, lo_at, hi_at)

@@ -447,7 +447,7 @@ $keys$;
 
 -- The tables new in 0.3.0, as the install script creates them.
 
--- @install 10_schema:new job_profile rejection_reason stage_visit_row
+-- @install 10_schema:new job_profile rejection_reason stage_visit_row stage_visit_summary
 
 DO $foreign_keys$
 DECLARE

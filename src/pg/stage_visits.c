@@ -33,6 +33,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/fmgroids.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -72,7 +73,8 @@ prepare_plans(Oid schema)
 									   "next_stage_id = $7, next_status = $8, "
 									   "time_in_stage = $6 OPERATOR(pg_catalog.-) v.entered_at "
 									   "WHERE v.id OPERATOR(pg_catalog.=) (SELECT t.id FROM %s t WHERE %s "
-									   "AND t.id OPERATOR(pg_catalog.<) $5 ORDER BY t.id DESC LIMIT 1)",
+									   "AND t.id OPERATOR(pg_catalog.<) $5 ORDER BY t.id DESC LIMIT 1) "
+									   "RETURNING v.folded",
 									   visits, history, key),
 							  8, types);
 	/* A visit this row begins ends at the row after it, if one is there. */
@@ -147,9 +149,31 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 	SPI_connect();
 	wf_become_owner(schema, &saved);
 	prepare_plans(schema);		/* parsed with the owner's pinned search_path */
-	if (SPI_execute_plan(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE)
+	if (SPI_execute_plan(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "workflow_ext: could not close the stage visit of candidate " INT64_FORMAT,
 			 DatumGetInt64(args[2]));
+	if (SPI_processed == 1)
+	{
+		bool		folded_null;
+		bool		folded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+														&folded_null));
+
+		/*
+		 * A history row arriving before a later one re-closed a visit already
+		 * folded into stage_visit_summary: the summary no longer holds.
+		 */
+		if (folded && !folded_null)
+		{
+			Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+			Datum		unfold_args[3] = {args[0], args[1], args[3]};
+
+			if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
+											   wf_qualified(schema, "stage_visits_unfold")),
+									  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
+					 DatumGetInt64(args[1]));
+		}
+	}
 	if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
 			 DatumGetInt64(args[2]));
@@ -158,21 +182,29 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 }
 
 /*
- * stage_visit_counts(tenant, job_id, workflow_id, since, until): one ordered
- * pass over the job's entries of stage_visit_row_funnel_idx (index-only:
- * the heap is read only for a page not yet all-visible), in order of stage
- * and time in stage.  Per stage, the visits that began in [since, until)
- * (NULL: unbounded) counted by how they ended (next_stage_id, next_status;
- * both NULL while open), and percentile_cont(0.5) and (0.9) of the time in
- * stage of those that ended, computed as PostgreSQL's percentile_cont does
- * (rows floor and ceil of p * (n - 1), interpolated) over values that the
- * index already gives in order.
+ * stage_visit_counts(tenant, job_id, workflow_id, since, until): per stage,
+ * the visits that began in [since, until) (NULL: unbounded) counted by how
+ * they ended (next_stage_id, next_status; both NULL while open), and
+ * percentile_cont(0.5) and (0.9) of the time in stage of those that ended,
+ * computed as PostgreSQL's percentile_cont does (rows floor and ceil of
+ * p * (n - 1), interpolated) over the values in order.
  *
- * It reads the table as the executor would for the caller: SELECT privilege
- * checked, and under row-level security the policy stage_visit_row_read's
- * rule decided once for the whole scan (every row scanned has this tenant
- * and workflow): tenant = current_tenant() and workflow_id among
- * visible_workflow_ids(), else nothing is counted.
+ * Without a window: the job's stage_visit_summary rows (the visits folded by
+ * compact_stage_visits(): counts, and times in stage in order) and the
+ * entries of stage_visit_row_funnel_idx with folded = false (the visits not
+ * folded yet: open ones, and those that ended or began since), merged per
+ * stage.  The folded visits are exactly the summary's (stage_visits_unfold
+ * keeps it so), and both are read under the same snapshot.  With a window:
+ * the index entries of both kinds (the summary does not know when a visit
+ * began), each kind in order of stage and time in stage.  Index-only: the
+ * heap is read only for a page not yet all-visible.
+ *
+ * It reads the tables as the executor would for the caller: SELECT
+ * privilege checked (and the summary read by a query as the caller), and
+ * under row-level security the policy stage_visit_row_read's rule decided
+ * once for the whole scan (every row scanned has this tenant and workflow):
+ * tenant = current_tenant() and workflow_id among visible_workflow_ids(),
+ * else nothing is counted.
  */
 
 PG_FUNCTION_INFO_V1(wf_stage_visit_counts);
@@ -191,10 +223,246 @@ typedef struct StageCounts
 	int			n_groups;
 	int			max_groups;
 	VisitGroup *groups;
-	int64		n_ended;
-	int64		max_ended;
-	Interval   *ended;			/* in order */
+	int64		n_run[2];
+	int64		max_run[2];
+	Interval   *run[2];			/* two runs of ended visits, each in order */
 } StageCounts;
+
+typedef struct Stages
+{
+	int			n;
+	int			max;
+	int			last;
+	StageCounts *stage;
+} Stages;
+
+static StageCounts *
+stage_of(Stages *all, int64 stage_id)
+{
+	StageCounts *st;
+	int			i;
+
+	if (all->n > 0 && all->stage[all->last].stage_id == stage_id)
+		return &all->stage[all->last];
+	for (i = 0; i < all->n; i++)
+		if (all->stage[i].stage_id == stage_id)
+		{
+			all->last = i;
+			return &all->stage[i];
+		}
+	if (all->n == all->max)
+	{
+		all->max = all->max ? all->max * 2 : 16;
+		all->stage = all->stage ? repalloc(all->stage, sizeof(StageCounts) * all->max)
+			: palloc(sizeof(StageCounts) * all->max);
+	}
+	st = &all->stage[all->n];
+	memset(st, 0, sizeof(*st));
+	st->stage_id = stage_id;
+	all->last = all->n++;
+	return st;
+}
+
+static void
+add_group(StageCounts *st, bool open, int64 next_stage_id, const char *next_status, int64 visits)
+{
+	int			g;
+
+	for (g = 0; g < st->n_groups; g++)
+		if (st->groups[g].open == open &&
+			(open || (st->groups[g].next_stage_id == next_stage_id &&
+					  strcmp(st->groups[g].next_status, next_status) == 0)))
+			break;
+	if (g == st->n_groups)
+	{
+		if (st->n_groups == st->max_groups)
+		{
+			st->max_groups = st->max_groups ? st->max_groups * 2 : 8;
+			st->groups = st->groups ? repalloc(st->groups, sizeof(VisitGroup) * st->max_groups)
+				: palloc(sizeof(VisitGroup) * st->max_groups);
+		}
+		st->groups[g].open = open;
+		st->groups[g].next_stage_id = next_stage_id;
+		st->groups[g].next_status = open ? NULL : pstrdup(next_status);
+		st->groups[g].visits = 0;
+		st->n_groups++;
+	}
+	st->groups[g].visits += visits;
+}
+
+static void
+reserve_run(StageCounts *st, int r, int64 more)
+{
+	if (st->n_run[r] + more <= st->max_run[r])
+		return;
+	if (st->max_run[r] == 0)
+		st->max_run[r] = 1024;
+	while (st->max_run[r] < st->n_run[r] + more)
+		st->max_run[r] *= 2;
+	st->run[r] = st->run[r] ? repalloc_huge(st->run[r], sizeof(Interval) * st->max_run[r])
+		: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Interval) * st->max_run[r]);
+}
+
+/* The order of interval_cmp: months as 30 days, days as 24 hours. */
+static inline __int128
+interval_key(const Interval *iv)
+{
+	return (__int128) iv->time + ((__int128) iv->day + (__int128) iv->month * 30) * USECS_PER_DAY;
+}
+
+/*
+ * The entries of stage_visit_row_funnel_idx of the job and workflow with
+ * this folded, into run r of their stages.
+ */
+static void
+scan_visits(Relation heap, Relation index, text *tenant, int64 job_id, int64 workflow_id, bool folded,
+			bool has_since, TimestampTz since, bool has_until, TimestampTz until, Stages *all, int r)
+{
+	IndexScanDesc scan;
+	ScanKeyData keys[4];
+	TupleTableSlot *slot;
+	Buffer		vmbuffer = InvalidBuffer;
+	ItemPointer tid;
+
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   index->rd_indcollation[0], F_TEXTEQ, PointerGetDatum(tenant));
+	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+						   InvalidOid, F_INT8EQ, Int64GetDatum(job_id));
+	ScanKeyEntryInitialize(&keys[2], 0, 3, BTEqualStrategyNumber, InvalidOid,
+						   InvalidOid, F_INT8EQ, Int64GetDatum(workflow_id));
+	ScanKeyEntryInitialize(&keys[3], 0, 4, BTEqualStrategyNumber, InvalidOid,
+						   InvalidOid, F_BOOLEQ, BoolGetDatum(folded));
+	scan = index_beginscan(heap, index, GetActiveSnapshot(), 4, 0);
+	scan->xs_want_itup = true;
+	index_rescan(scan, keys, 4, NULL, 0);
+	slot = table_slot_create(heap, NULL);
+
+	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	{
+		IndexTuple	itup;
+		TupleDesc	idesc;
+		bool		isnull;
+		bool		open;
+		Datum		d;
+		StageCounts *st;
+		char	   *next_status = NULL;
+		int64		next_stage_id = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		/* as an index-only scan: the heap decides for a page not all-visible */
+		if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
+		{
+			if (!index_fetch_heap(scan, slot))
+				continue;
+			ExecClearTuple(slot);
+		}
+		itup = scan->xs_itup;
+		idesc = scan->xs_itupdesc;
+		if (has_since || has_until)
+		{
+			TimestampTz entered = DatumGetTimestampTz(index_getattr(itup, 7, idesc, &isnull));
+
+			if ((has_since && entered < since) || (has_until && entered >= until))
+				continue;
+		}
+		st = stage_of(all, DatumGetInt64(index_getattr(itup, 5, idesc, &isnull)));
+		d = index_getattr(itup, 9, idesc, &open);
+		if (!open)
+		{
+			next_status = TextDatumGetCString(d);
+			next_stage_id = DatumGetInt64(index_getattr(itup, 8, idesc, &isnull));
+		}
+		add_group(st, open, next_stage_id, next_status, 1);
+		if (next_status)
+			pfree(next_status);
+
+		d = index_getattr(itup, 6, idesc, &isnull);
+		if (!isnull)
+		{
+			reserve_run(st, r, 1);
+			st->run[r][st->n_run[r]++] = *DatumGetIntervalP(d);
+		}
+	}
+	if (BufferIsValid(vmbuffer))
+		ReleaseBuffer(vmbuffer);
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+}
+
+/*
+ * The job's stage_visit_summary rows (read as the caller, under the
+ * function's snapshot) into run r of their stages.
+ */
+static void
+read_summary(Oid schema, text *tenant, int64 job_id, int64 workflow_id, Stages *all, int r,
+			 MemoryContext work)
+{
+	Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+	Datum		args[3];
+	uint64		row;
+
+	args[0] = PointerGetDatum(tenant);
+	args[1] = Int64GetDatum(job_id);
+	args[2] = Int64GetDatum(workflow_id);
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT s.stage_id, s.next_stage_ids, s.next_statuses, s.visits, "
+									   "s.time_in_stage FROM %s s WHERE s.tenant OPERATOR(pg_catalog.=) $1 "
+									   "AND s.job_id OPERATOR(pg_catalog.=) $2 "
+									   "AND s.workflow_id OPERATOR(pg_catalog.=) $3",
+									   wf_qualified(schema, "stage_visit_summary")),
+							  3, types, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read stage_visit_summary");
+	for (row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		stage_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		ArrayType  *ids = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 2, &isnull));
+		ArrayType  *statuses = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+		ArrayType  *visits = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 4, &isnull));
+		ArrayType  *times = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 5, &isnull));
+		Datum	   *id_d;
+		Datum	   *status_d;
+		Datum	   *visit_d;
+		int			n_ids;
+		int			n_statuses;
+		int			n_visits;
+		int			n_times;
+		const int64 *micros;
+		StageCounts *st;
+		MemoryContext spi;
+		int			g;
+		int64		i;
+
+		deconstruct_array(ids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &id_d, NULL, &n_ids);
+		deconstruct_array(statuses, TEXTOID, -1, false, TYPALIGN_INT, &status_d, NULL, &n_statuses);
+		deconstruct_array(visits, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &visit_d, NULL, &n_visits);
+		if (n_ids != n_statuses || n_ids != n_visits || ARR_NDIM(times) > 1 || ARR_HASNULL(times) ||
+			ARR_HASNULL(ids) || ARR_HASNULL(statuses) || ARR_HASNULL(visits))
+			elog(ERROR, "workflow_ext: stage_visit_summary of stage " INT64_FORMAT " is malformed", stage_id);
+		n_times = ArrayGetNItems(ARR_NDIM(times), ARR_DIMS(times));
+		micros = (const int64 *) ARR_DATA_PTR(times);
+
+		spi = MemoryContextSwitchTo(work);
+		st = stage_of(all, stage_id);
+		for (g = 0; g < n_ids; g++)
+			add_group(st, false, DatumGetInt64(id_d[g]), TextDatumGetCString(status_d[g]),
+					  DatumGetInt64(visit_d[g]));
+		reserve_run(st, r, n_times);
+		for (i = 0; i < n_times; i++)
+		{
+			/* the form timestamptz subtraction gives: days, then under a day */
+			Interval   *iv = &st->run[r][st->n_run[r]++];
+
+			iv->month = 0;
+			iv->day = (int32) (micros[i] / USECS_PER_DAY);
+			iv->time = micros[i] % USECS_PER_DAY;
+		}
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+}
 
 static bool
 policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
@@ -209,9 +477,10 @@ policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
 	args[2] = ObjectIdGetDatum(relid);
 	SPI_connect();
 	/*
-	 * (Only while stage_visit_row_read is the table's one policy, and the
-	 * history the visits derive from carries the extension's policies alone:
-	 * a policy someone added, on either table, is not this rule (one on
+	 * (Only while stage_visit_row_read and stage_visit_summary_read are
+	 * their tables' one policy, and the history the visits derive from
+	 * carries the extension's policies alone: a policy someone added, on any
+	 * of the three, is not this rule (one on
 	 * stage_transition may hide some of the job's history), and then nothing
 	 * is counted; pipeline_funnel() then derives the funnel from history.)
 	 */
@@ -222,10 +491,15 @@ policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
 									   "AND (SELECT pg_catalog.array_agg(p.polname ORDER BY p.polname) "
 									   "FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) "
 									   "%s::pg_catalog.regclass) OPERATOR(pg_catalog.=) "
-									   "'{stage_transition_read,stage_transition_record}'::pg_catalog.name[]",
+									   "'{stage_transition_read,stage_transition_record}'::pg_catalog.name[] "
+									   "AND (SELECT pg_catalog.array_agg(p.polname) "
+									   "FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) "
+									   "%s::pg_catalog.regclass) OPERATOR(pg_catalog.=) "
+									   "'{stage_visit_summary_read}'::pg_catalog.name[]",
 									   wf_qualified(schema, "current_tenant"),
 									   wf_qualified(schema, "visible_workflow_ids"),
-									   quote_literal_cstr(wf_qualified(schema, "stage_transition"))),
+									   quote_literal_cstr(wf_qualified(schema, "stage_transition")),
+									   quote_literal_cstr(wf_qualified(schema, "stage_visit_summary"))),
 							  3, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "workflow_ext: could not decide who sees the stage visits");
 	allowed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -235,17 +509,17 @@ policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
 }
 
 static Datum
-percentile(const StageCounts *st, double pct)
+percentile(const Interval *ended, int64 n_ended, double pct)
 {
-	double		pos = pct * (double) (st->n_ended - 1);
+	double		pos = pct * (double) (n_ended - 1);
 	int64		lo = (int64) floor(pos);
 	int64		hi = (int64) ceil(pos);
-	Datum		a = IntervalPGetDatum(&st->ended[lo]);
-	Datum		b = IntervalPGetDatum(&st->ended[hi]);
+	Datum		a = IntervalPGetDatum(&ended[lo]);
+	Datum		b = IntervalPGetDatum(&ended[hi]);
 	Interval   *out = palloc(sizeof(Interval));
 
 	if (lo == hi)
-		*out = st->ended[lo];
+		*out = ended[lo];
 	else
 	{
 		/* percentile_cont's interval_lerp: (hi - lo) * fraction + lo */
@@ -263,11 +537,37 @@ emit_stage(Tuplestorestate *store, TupleDesc desc, StageCounts *st)
 	int			g;
 	Datum		median = (Datum) 0;
 	Datum		p90 = (Datum) 0;
+	int64		n_ended = st->n_run[0] + st->n_run[1];
+	Interval   *ended;
 
-	if (st->n_ended > 0)
+	if (st->n_run[1] == 0)
+		ended = st->run[0];
+	else if (st->n_run[0] == 0)
+		ended = st->run[1];
+	else
 	{
-		median = percentile(st, 0.5);
-		p90 = percentile(st, 0.9);
+		/* the two runs merged in order */
+		int64		a = 0;
+		int64		b = 0;
+		int64		o = 0;
+
+		ended = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Interval) * n_ended);
+		while (a < st->n_run[0] && b < st->n_run[1])
+		{
+			if (interval_key(&st->run[1][b]) < interval_key(&st->run[0][a]))
+				ended[o++] = st->run[1][b++];
+			else
+				ended[o++] = st->run[0][a++];
+		}
+		while (a < st->n_run[0])
+			ended[o++] = st->run[0][a++];
+		while (b < st->n_run[1])
+			ended[o++] = st->run[1][b++];
+	}
+	if (n_ended > 0)
+	{
+		median = percentile(ended, n_ended, 0.5);
+		p90 = percentile(ended, n_ended, 0.9);
 	}
 	for (g = 0; g < st->n_groups; g++)
 	{
@@ -281,13 +581,11 @@ emit_stage(Tuplestorestate *store, TupleDesc desc, StageCounts *st)
 		nulls[2] = st->groups[g].open;
 		values[3] = Int64GetDatum(st->groups[g].visits);
 		values[4] = median;
-		nulls[4] = st->n_ended == 0;
+		nulls[4] = n_ended == 0;
 		values[5] = p90;
-		nulls[5] = st->n_ended == 0;
+		nulls[5] = n_ended == 0;
 		tuplestore_putvalues(store, desc, values, nulls);
 	}
-	st->n_groups = 0;
-	st->n_ended = 0;
 }
 
 Datum
@@ -306,15 +604,10 @@ wf_stage_visit_counts(PG_FUNCTION_ARGS)
 	TimestampTz until = has_until ? PG_GETARG_TIMESTAMPTZ(4) : 0;
 	Relation	heap;
 	Relation	index;
-	IndexScanDesc scan;
-	ScanKeyData keys[3];
-	TupleTableSlot *slot;
-	Buffer		vmbuffer = InvalidBuffer;
-	ItemPointer tid;
-	StageCounts st;
-	bool		have_stage = false;
+	Stages		all;
 	MemoryContext work;
 	MemoryContext old;
+	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -335,115 +628,21 @@ wf_stage_visit_counts(PG_FUNCTION_ARGS)
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "stage_visit_counts", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
-	memset(&st, 0, sizeof(st));
-	st.max_groups = 8;
-	st.groups = palloc(sizeof(VisitGroup) * st.max_groups);
-	st.max_ended = 1024;
-	st.ended = palloc(sizeof(Interval) * st.max_ended);
+	memset(&all, 0, sizeof(all));
 
 	heap = table_open(relid, AccessShareLock);
 	index = index_open(indexid, AccessShareLock);
-	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
-						   index->rd_indcollation[0], F_TEXTEQ, PointerGetDatum(tenant));
-	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
-						   InvalidOid, F_INT8EQ, Int64GetDatum(job_id));
-	ScanKeyEntryInitialize(&keys[2], 0, 3, BTEqualStrategyNumber, InvalidOid,
-						   InvalidOid, F_INT8EQ, Int64GetDatum(workflow_id));
-	scan = index_beginscan(heap, index, GetActiveSnapshot(), 3, 0);
-	scan->xs_want_itup = true;
-	index_rescan(scan, keys, 3, NULL, 0);
-	slot = table_slot_create(heap, NULL);
-
-	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
-	{
-		IndexTuple	itup;
-		TupleDesc	idesc;
-		bool		isnull;
-		int64		stage_id;
-		Datum		d;
-		bool		open;
-		int64		next_stage_id = 0;
-		char	   *next_status = NULL;
-		int			g;
-
-		CHECK_FOR_INTERRUPTS();
-		/* as an index-only scan: the heap decides for a page not all-visible */
-		if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
-		{
-			if (!index_fetch_heap(scan, slot))
-				continue;
-			ExecClearTuple(slot);
-		}
-		itup = scan->xs_itup;
-		idesc = scan->xs_itupdesc;
-		if (has_since || has_until)
-		{
-			TimestampTz entered = DatumGetTimestampTz(index_getattr(itup, 6, idesc, &isnull));
-
-			if ((has_since && entered < since) || (has_until && entered >= until))
-				continue;
-		}
-		stage_id = DatumGetInt64(index_getattr(itup, 4, idesc, &isnull));
-		if (have_stage && stage_id != st.stage_id)
-		{
-			MemoryContextSwitchTo(old);
-			emit_stage(rsinfo->setResult, rsinfo->setDesc, &st);
-			MemoryContextSwitchTo(work);
-		}
-		st.stage_id = stage_id;
-		have_stage = true;
-
-		d = index_getattr(itup, 8, idesc, &open);
-		if (!open)
-		{
-			next_status = TextDatumGetCString(d);
-			next_stage_id = DatumGetInt64(index_getattr(itup, 7, idesc, &isnull));
-		}
-		for (g = 0; g < st.n_groups; g++)
-			if (st.groups[g].open == open &&
-				(open || (st.groups[g].next_stage_id == next_stage_id &&
-						  strcmp(st.groups[g].next_status, next_status) == 0)))
-				break;
-		if (g == st.n_groups)
-		{
-			if (st.n_groups == st.max_groups)
-			{
-				st.max_groups *= 2;
-				st.groups = repalloc(st.groups, sizeof(VisitGroup) * st.max_groups);
-			}
-			st.groups[g].open = open;
-			st.groups[g].next_stage_id = next_stage_id;
-			st.groups[g].next_status = next_status ? pstrdup(next_status) : NULL;
-			st.groups[g].visits = 0;
-			st.n_groups++;
-		}
-		st.groups[g].visits++;
-		if (next_status)
-			pfree(next_status);
-
-		d = index_getattr(itup, 5, idesc, &isnull);
-		if (!isnull)
-		{
-			if (st.n_ended == st.max_ended)
-			{
-				st.max_ended *= 2;
-				st.ended = repalloc_huge(st.ended, sizeof(Interval) * st.max_ended);
-			}
-			st.ended[st.n_ended++] = *DatumGetIntervalP(d);
-		}
-	}
-	if (have_stage)
-	{
-		MemoryContextSwitchTo(old);
-		emit_stage(rsinfo->setResult, rsinfo->setDesc, &st);
-		MemoryContextSwitchTo(work);
-	}
-	if (BufferIsValid(vmbuffer))
-		ReleaseBuffer(vmbuffer);
-	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
+	if (has_since || has_until)
+		scan_visits(heap, index, tenant, job_id, workflow_id, true, has_since, since, has_until, until, &all, 0);
+	else
+		read_summary(schema, tenant, job_id, workflow_id, &all, 0, work);
+	scan_visits(heap, index, tenant, job_id, workflow_id, false, has_since, since, has_until, until, &all, 1);
 	index_close(index, AccessShareLock);
 	table_close(heap, AccessShareLock);
+
+	/* (the tuplestore copies what it keeps into its own memory) */
+	for (i = 0; i < all.n; i++)
+		emit_stage(rsinfo->setResult, rsinfo->setDesc, &all.stage[i]);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
 	PG_RETURN_NULL();

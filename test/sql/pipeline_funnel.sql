@@ -372,3 +372,162 @@ SELECT sum(entered) > 100 AS funnel_entered FROM pipeline_funnel(600);
 ROLLBACK;
 RESET ROLE;
 DROP POLICY fun_extra ON stage_visit_row;
+\echo '== 10. Compacted visits (compact_stage_visits): the same numbers'
+-- Each check, as the application role of a tenant: the funnel of job 600
+-- against the naive count from history, and against the pass that reads
+-- every visit row (a window with no bound that excludes anything).
+CREATE FUNCTION pg_temp.funnel_check(t text, a text, w bigint) RETURNS TABLE (naive_diff bigint, pass_diff bigint, entered bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('workflow_ext.tenant', t, true);
+    PERFORM set_config('workflow_ext.actor', a, true);
+    RETURN QUERY SELECT
+        (SELECT count(*) FROM (
+            (SELECT * FROM pipeline_funnel(600) EXCEPT ALL SELECT * FROM pg_temp.naive_funnel(t, 600, w))
+            UNION ALL
+            (SELECT * FROM pg_temp.naive_funnel(t, 600, w) EXCEPT ALL SELECT * FROM pipeline_funnel(600))) x),
+        (SELECT count(*) FROM (
+            (SELECT * FROM pipeline_funnel(600) EXCEPT ALL SELECT * FROM pipeline_funnel(600, NULL, '-infinity', 'infinity'))
+            UNION ALL
+            (SELECT * FROM pipeline_funnel(600, NULL, '-infinity', 'infinity') EXCEPT ALL SELECT * FROM pipeline_funnel(600))) x),
+        (SELECT sum(f.entered)::bigint FROM pipeline_funnel(600) f);
+END $$;
+-- The summary is exactly the folded visit rows (as the owner: every tenant's).
+CREATE TEMP VIEW summary_diff AS
+    WITH folded AS (
+        SELECT tenant, job_id, workflow_id, stage_id, count(*) AS n,
+               array_agg(extract(epoch FROM time_in_stage)::numeric * 1000000 ORDER BY time_in_stage) AS times
+          FROM stage_visit_row WHERE folded GROUP BY 1, 2, 3, 4),
+    summed AS (
+        SELECT s.tenant, s.job_id, s.workflow_id, s.stage_id,
+               (SELECT sum(x) FROM unnest(s.visits) x) AS n,
+               (SELECT array_agg(x::numeric ORDER BY x) FROM unnest(s.time_in_stage) x) AS times
+          FROM stage_visit_summary s)
+    (SELECT * FROM folded EXCEPT ALL SELECT * FROM summed)
+    UNION ALL
+    (SELECT * FROM summed EXCEPT ALL SELECT * FROM folded);
+-- The application neither compacts nor writes the summary.
+SET ROLE wf_fun_app;
+SELECT test_error('SELECT compact_stage_visits()') AS app_compacts;
+SELECT test_error('DELETE FROM stage_visit_summary') AS app_deletes_summary;
+RESET ROLE;
+-- Before: nothing folded, the funnel is the pass.
+SELECT count(*) FILTER (WHERE folded) AS folded_before, (SELECT count(*) FROM stage_visit_summary) AS summaries_before
+  FROM stage_visit_row;
+-- only in READ COMMITTED (a snapshot older than its lock could merge a summary emptied meanwhile)
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT test_error('SELECT compact_stage_visits(600)') AS compact_repeatable_read;
+ROLLBACK;
+SELECT compact_stage_visits(600) > 100 AS folded_job_600;
+SELECT count(DISTINCT tenant) AS tenants_folded, count(*) FILTER (WHERE job_id <> 600) AS other_jobs_folded
+  FROM stage_visit_row WHERE folded;
+SELECT count(*) AS summary_differences FROM summary_diff;
+-- every ended visit of job 600 is folded; the open ones are not
+SELECT count(*) FILTER (WHERE folded AND left_at IS NULL) AS open_folded,
+       count(*) FILTER (WHERE NOT folded AND left_at IS NOT NULL) AS ended_unfolded
+  FROM stage_visit_row WHERE job_id = 600;
+SELECT compact_stage_visits(600) AS folded_again;
+SET ROLE wf_fun_app;
+SELECT naive_diff, pass_diff, entered > 100 AS many FROM pg_temp.funnel_check('org:fun', 'user:ann', :fwf);
+SELECT naive_diff, pass_diff, entered > 100 AS many FROM pg_temp.funnel_check('org:two', 'user:tom', :twf);
+-- each tenant sees only its own summary; an actor the workflow is not shared with, none
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:two';
+SET LOCAL workflow_ext.actor = 'user:tom';
+SELECT count(*) FILTER (WHERE tenant = 'org:fun') AS two_sees_fun_summary, count(*) > 0 AS two_sees_own_summary
+  FROM stage_visit_summary;
+SET LOCAL workflow_ext.tenant = 'org:fun';
+SET LOCAL workflow_ext.actor = 'user:cy';
+SELECT count(*) AS unshared_sees_summary FROM stage_visit_summary;
+ROLLBACK;
+-- More moves of every kind after the compaction: entries, moves, rejections,
+-- reopens, transfers, removals (their visits are not folded yet).
+\set ECHO none
+\o /dev/null
+SELECT format('SELECT pg_temp.fun_step(%L, %L, %s)', t, a, w)
+  FROM generate_series(1, 150) i,
+       LATERAL (VALUES ('org:fun', 'user:ann', :fwf), ('org:two', 'user:tom', :twf)) v(t, a, w) \gexec
+\o
+\set ECHO all
+RESET ROLE;
+SELECT count(*) FILTER (WHERE NOT folded AND left_at IS NOT NULL) > 0 AS ended_since,
+       count(*) FILTER (WHERE folded) > 0 AS still_folded
+  FROM stage_visit_row WHERE job_id = 600;
+SET ROLE wf_fun_app;
+SELECT naive_diff, pass_diff FROM pg_temp.funnel_check('org:fun', 'user:ann', :fwf);
+SELECT naive_diff, pass_diff FROM pg_temp.funnel_check('org:two', 'user:tom', :twf);
+RESET ROLE;
+-- Every job (NULL), again.
+SELECT compact_stage_visits() > 0 AS folded_all;
+SELECT count(*) AS summary_differences_all FROM summary_diff;
+SET ROLE wf_fun_app;
+SELECT naive_diff, pass_diff FROM pg_temp.funnel_check('org:fun', 'user:ann', :fwf);
+SELECT naive_diff, pass_diff FROM pg_temp.funnel_check('org:two', 'user:tom', :twf);
+RESET ROLE;
+-- The owner deletes a history row that ended a folded visit (one no
+-- pipeline row points at): org:fun's summary of the job goes and its visits
+-- are unfolded; org:two's stays.
+SELECT t.id AS gone, '/tmp/wf_funnel_gone_' || pg_backend_pid() AS gonefile
+  FROM stage_transition t
+ WHERE t.tenant = 'org:fun' AND t.job_id = 600
+   AND EXISTS (SELECT FROM stage_visit_row v WHERE v.ended_by_transition_id = t.id AND v.folded)
+   AND EXISTS (SELECT FROM stage_transition n WHERE n.tenant = t.tenant AND n.job_id = t.job_id
+                  AND n.candidate_id = t.candidate_id AND n.id > t.id)
+   AND NOT EXISTS (SELECT FROM candidate_stage c WHERE t.id IN (c.transition_id, c.visit_transition_id))
+ ORDER BY t.id LIMIT 1 \gset
+COPY (SELECT id, tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id, from_status, to_status, actor, moved_at
+        FROM stage_transition WHERE id = :gone) TO :'gonefile' WITH (FORMAT csv);
+DELETE FROM stage_transition WHERE id = :gone;
+SELECT count(*) FILTER (WHERE tenant = 'org:fun' AND folded) AS fun_folded_after_delete,
+       count(*) FILTER (WHERE tenant = 'org:two' AND folded) > 0 AS two_still_folded,
+       (SELECT count(*) FROM stage_visit_summary WHERE tenant = 'org:fun' AND job_id = 600) AS fun_summaries_after_delete,
+       (SELECT count(*) FROM summary_diff) AS summary_differences_after_delete
+  FROM stage_visit_row WHERE job_id = 600;
+SET ROLE wf_fun_app;
+SELECT naive_diff, pass_diff FROM pg_temp.funnel_check('org:fun', 'user:ann', :fwf);
+RESET ROLE;
+-- The row comes back (a restore's COPY, before later rows of its
+-- candidate) after a compaction: it re-closes a folded visit, so the
+-- summary goes again.
+SELECT compact_stage_visits(600) > 0 AS refolded;
+SET row_security = off;
+COPY stage_transition (id, tenant, job_id, candidate_id, workflow_id, from_stage_id, to_stage_id,
+                       from_status, to_status, actor, moved_at) FROM :'gonefile' WITH (FORMAT csv);
+RESET row_security;
+SELECT count(*) FILTER (WHERE folded) AS fun_folded_after_return,
+       (SELECT count(*) FROM stage_visit_summary WHERE tenant = 'org:fun' AND job_id = 600) AS fun_summaries_after_return,
+       (SELECT count(*) FROM summary_diff) AS summary_differences_after_return,
+       (SELECT count(*) FROM visit_diff) AS visit_differences_after_return
+  FROM stage_visit_row WHERE job_id = 600 AND tenant = 'org:fun';
+SELECT compact_stage_visits(600) > 0 AS folded_once_more;
+SET ROLE wf_fun_app;
+SELECT naive_diff, pass_diff FROM pg_temp.funnel_check('org:fun', 'user:ann', :fwf);
+SELECT naive_diff, pass_diff FROM pg_temp.funnel_check('org:two', 'user:tom', :twf);
+RESET ROLE;
+-- a role without the grant set reads no summary
+CREATE ROLE wf_fun_nobody;
+SET ROLE wf_fun_nobody;
+SELECT test_error('SELECT count(*) FROM stage_visit_summary') AS nobody_reads_summary;
+RESET ROLE;
+DROP ROLE wf_fun_nobody;
+-- Truncating history empties the summaries too.
+BEGIN;
+TRUNCATE stage_transition, candidate_stage, alert_event;
+SELECT count(*) AS summaries_after_truncate FROM stage_visit_summary;
+ROLLBACK;
+\echo '== 11. A policy the owner adds to the summary: the funnel is derived from history'
+SELECT compact_stage_visits(600) IS NOT NULL AS compacted;
+SELECT count(*) > 0 AS summary_rows FROM stage_visit_summary WHERE job_id = 600;
+CREATE POLICY fun_extra_summary ON stage_visit_summary FOR SELECT USING (false);
+SET ROLE wf_fun_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:fun';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT count(*) AS summary_policy_differences FROM (
+    (SELECT * FROM pipeline_funnel(600) EXCEPT ALL SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf))
+    UNION ALL
+    (SELECT * FROM pg_temp.naive_funnel('org:fun', 600, :fwf) EXCEPT ALL SELECT * FROM pipeline_funnel(600))) x;
+SELECT count(*) AS counted_past_the_summary_policy FROM stage_visit_counts('org:fun', 600, :fwf);
+ROLLBACK;
+RESET ROLE;
+DROP POLICY fun_extra_summary ON stage_visit_summary;
