@@ -30,6 +30,7 @@ def psql(sql, db=DB, role=None):
     env = dict(os.environ)
     if role:
         env["PGUSER"] = role
+        env["PGPASSWORD"] = role      # (a cluster that asks for one over TCP: pg_virtualenv's)
     out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
                          env=env, check=True, capture_output=True, text=True)
     return out.stdout.strip()
@@ -42,7 +43,7 @@ def timed(sql):
     script = ("VACUUM;\nSET workflow_ext.tenant = 'org:bench'; SET workflow_ext.actor = 'user:bench';\n"
               "BEGIN;\nSELECT clock_timestamp() AS t0 \\gset\n" + sql + ";\n"
               "SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000) AS ms;\nROLLBACK;\n")
-    env = dict(os.environ, PGUSER="wfbulk")
+    env = dict(os.environ, PGUSER="wfbulk", PGPASSWORD="wfbulk")
     out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", DB],
                          input=script, env=env, check=True, capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1])
@@ -51,7 +52,7 @@ def timed(sql):
 def main():
     psql(f"DROP DATABASE IF EXISTS {DB}", db="postgres")
     psql("DROP ROLE IF EXISTS wfbulk", db="postgres")
-    psql("CREATE ROLE wfbulk LOGIN", db="postgres")
+    psql("CREATE ROLE wfbulk LOGIN PASSWORD 'wfbulk'", db="postgres")
     psql(f"CREATE DATABASE {DB} OWNER wfbulk", db="postgres")
     psql("CREATE EXTENSION workflow_ext")
     # the README's application grant set (Privileges), verbatim, for wfbulk
@@ -76,7 +77,7 @@ SELECT g, jsonb_build_object('score', 5) FROM generate_series(1, {SIZE}) g;
 INSERT INTO candidate_stage (job_id, candidate_id) SELECT 1, g FROM generate_series(1, {SIZE}) g;
 VACUUM ANALYZE;
 """
-    env = dict(os.environ, PGUSER="wfbulk")
+    env = dict(os.environ, PGUSER="wfbulk", PGPASSWORD="wfbulk")
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB], input=setup, env=env,
                    check=True, capture_output=True, text=True)
     s2 = psql("SELECT id FROM workflow_stage WHERE name = 's2'")

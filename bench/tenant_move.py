@@ -747,6 +747,14 @@ def findings(summary, r3, diag):
                "(" + "; ".join(f"-c {c}: TPS {a:.2f}, server CPU {b:.2f}" for c, (a, b) in zip(CLIENTS, facts)) +
                f"; per call {r3[0]:.2f}): the facts are read as the tables' owner for the row's tenant, the "
                "same query whoever the actor is.")
+    if ("0.3.0", "visible_workflow_ids") not in explain:
+        # Since issue 21 0.3.0's policies call C array checks (src/pg/policy_cache.c), not the
+        # set-returning helpers this diagnosis measured: bench/policy_ab.py compares the two.
+        out.append("3. **Where the time goes.** 0.3.0's policies no longer call the set-returning helpers "
+                   f"({', '.join(HELPERS)}): they read C array checks cached per statement snapshot "
+                   "(src/pg/policy_cache.c); `bench/policy_ab.py` measures a move under the old and the new "
+                   "policies, `bench/results/profiles/move.txt` where a move's time goes.\n")
+        return out
     vis = {n: helper.get((n, "visible_workflow_ids")) for n in ("0.3.0 member", "0.2.0 owner", WHATIF)}
     calls = next((c for fn, c, _, _ in stats["0.3.0 member"][0] if fn == "visible_workflow_ids"), 0)
     pl3, ex3 = explain[("0.3.0", "visible_workflow_ids")][:2]

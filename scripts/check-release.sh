@@ -86,7 +86,7 @@ grants() {   # the GRANT statements of a file, one per line, role and schema nam
 }
 readme_grants=$(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' README.md > "${TMPDIR:-/tmp}/wf_grants.$$" && grants "${TMPDIR:-/tmp}/wf_grants.$$")
 rm -f "${TMPDIR:-/tmp}/wf_grants.$$"
-for copy in examples/team.sql clients/common/app-database.sql test/specs/tenant_isolation.spec test/specs/facts_lock_order.spec; do
+for copy in examples/team.sql clients/common/app-database.sql test/specs/tenant_isolation.spec test/specs/facts_lock_order.spec test/specs/funnel_compaction.spec; do
   if [ -n "$readme_grants" ] && [ "$(grants "$copy")" = "$readme_grants" ]; then
     okay "$copy grants what the README's application grant set grants"
   else
