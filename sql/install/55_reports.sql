@@ -50,7 +50,9 @@ CREATE FUNCTION stage_visits_unfold(tenant text, job_id bigint, workflow_id bigi
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', $1, $2, $3)));
+    -- (shared among writers: only a compaction holds the lock alone, and it
+    -- never waits; two writers unfolding the same job meet on its rows)
+    PERFORM pg_advisory_xact_lock_shared(2071117, hashtext(format('%s/%s/%s', $1, $2, $3)));
     DELETE FROM @extschema@.stage_visit_summary s
      WHERE s.tenant = $1 AND s.job_id = $2 AND s.workflow_id = $3;
     UPDATE @extschema@.stage_visit_row v SET folded = false
@@ -96,6 +98,7 @@ BEGIN
         -- unfold, a DELETE, an out-of-order restore) is left for next time:
         -- waiting here while holding the jobs folded before could deadlock
         -- with a transaction that changes several jobs in another order.
+        -- (Alone: the writers that change history hold it shared.)
         IF NOT pg_try_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', r.tenant, r.job_id, r.workflow_id))) THEN
             CONTINUE;
         END IF;
@@ -178,7 +181,9 @@ BEGIN
     -- A folded visit that goes or changes: the summary no longer holds.
     -- Decided under the job's lock (a compaction in progress has committed
     -- or not begun), with the snapshot of the statement that follows it.
-    PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', OLD.tenant, OLD.job_id, OLD.workflow_id)));
+    -- (Shared: DELETEs of history never wait for one another here, only
+    -- for a compaction of the job in progress.)
+    PERFORM pg_advisory_xact_lock_shared(2071117, hashtext(format('%s/%s/%s', OLD.tenant, OLD.job_id, OLD.workflow_id)));
     IF EXISTS (SELECT FROM @extschema@.stage_visit_row v
                 WHERE v.folded
                   AND v.id IN (OLD.id, (SELECT t.id FROM @extschema@.stage_transition t
