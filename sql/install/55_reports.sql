@@ -50,7 +50,9 @@ CREATE FUNCTION stage_visits_unfold(tenant text, job_id bigint, workflow_id bigi
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', $1, $2, $3)));
+    -- (shared among writers: only a compaction holds the lock alone, and it
+    -- never waits; two writers unfolding the same job meet on its rows)
+    PERFORM pg_advisory_xact_lock_shared(2071117, hashtext(format('%s/%s/%s', $1, $2, $3)));
     DELETE FROM @extschema@.stage_visit_summary s
      WHERE s.tenant = $1 AND s.job_id = $2 AND s.workflow_id = $3;
     UPDATE @extschema@.stage_visit_row v SET folded = false
@@ -64,8 +66,9 @@ REVOKE EXECUTE ON FUNCTION stage_visits_unfold(text, bigint, bigint) FROM PUBLIC
 -- Folding ended visits into stage_visit_summary: maintenance, run by the
 -- owner (or a role it grants EXECUTE to), e.g. from pg_cron or after the SLA
 -- sweep.  Each job and workflow in its own advisory lock; a visit row some
--- move holds locked right now is skipped (folded next time), so compaction
--- never waits on moves.  Only visits whose time in stage has no months and
+-- move holds locked right now is skipped (folded next time), and so is a
+-- job whose history a transaction is changing (its lock held), so compaction
+-- never waits (and never deadlocks).  Only visits whose time in stage has no months and
 -- is in the form timestamptz subtraction gives (days, then under a day of
 -- the same sign) are folded, so that the summary gives back exactly the
 -- interval it took; others stay unfolded and are read from the index.
@@ -91,7 +94,14 @@ BEGIN
               WHERE ($1 IS NULL OR v.job_id = $1) AND NOT v.folded AND v.time_in_stage IS NOT NULL
               ORDER BY 1, 2, 3
     LOOP
-        PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', r.tenant, r.job_id, r.workflow_id)));
+        -- A job whose history is being changed (its lock held by an
+        -- unfold, a DELETE, an out-of-order restore) is left for next time:
+        -- waiting here while holding the jobs folded before could deadlock
+        -- with a transaction that changes several jobs in another order.
+        -- (Alone: the writers that change history hold it shared.)
+        IF NOT pg_try_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', r.tenant, r.job_id, r.workflow_id))) THEN
+            CONTINUE;
+        END IF;
         WITH candidates AS (
             SELECT v.id, v.time_in_stage, p.d, p.t
               FROM @extschema@.stage_visit_row v,
@@ -149,7 +159,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION compact_stage_visits(bigint) IS
-    'Folds the ended stage visits of a job (NULL: of every job) not folded yet into stage_visit_summary, per job, workflow and stage, and returns how many it folded. Maintenance for the table owner or a role it grants EXECUTE to (pg_cron, after the SLA sweep, before a benchmark): pipeline_funnel(job_id) then reads the summary and only the visits not folded since, with identical results (it is exact whether or not compaction ran). Never waits on a move (rows a move holds locked are left for next time). Only in a READ COMMITTED transaction (55000 compaction_isolation).';
+    'Folds the ended stage visits of a job (NULL: of every job) not folded yet into stage_visit_summary, per job, workflow and stage, and returns how many it folded. Maintenance for the table owner or a role it grants EXECUTE to (pg_cron, after the SLA sweep, before a benchmark): pipeline_funnel(job_id) then reads the summary and only the visits not folded since, with identical results (it is exact whether or not compaction ran). Never waits: rows a move holds locked, and the jobs whose history a transaction in progress is changing (an owner''s DELETE, an out-of-order restore), are left for next time. Only in a READ COMMITTED transaction (55000 compaction_isolation).';
 REVOKE EXECUTE ON FUNCTION compact_stage_visits(bigint) FROM PUBLIC;
 
 -- Visit rows (stage_visit_row) stay what the view derives as history is
@@ -171,7 +181,9 @@ BEGIN
     -- A folded visit that goes or changes: the summary no longer holds.
     -- Decided under the job's lock (a compaction in progress has committed
     -- or not begun), with the snapshot of the statement that follows it.
-    PERFORM pg_advisory_xact_lock(2071117, hashtext(format('%s/%s/%s', OLD.tenant, OLD.job_id, OLD.workflow_id)));
+    -- (Shared: DELETEs of history never wait for one another here, only
+    -- for a compaction of the job in progress.)
+    PERFORM pg_advisory_xact_lock_shared(2071117, hashtext(format('%s/%s/%s', OLD.tenant, OLD.job_id, OLD.workflow_id)));
     IF EXISTS (SELECT FROM @extschema@.stage_visit_row v
                 WHERE v.folded
                   AND v.id IN (OLD.id, (SELECT t.id FROM @extschema@.stage_transition t
