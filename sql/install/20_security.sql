@@ -289,12 +289,12 @@ CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
 ALTER TABLE stage_visit_row ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_visit_row_read ON stage_visit_row FOR SELECT
     USING (tenant = (SELECT @extschema@.current_tenant())
-           AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
+           AND workflow_id = ANY (@extschema@.visible_workflow_array()));
 -- Their summaries (compact_stage_visits): the same rows' rule.
 ALTER TABLE stage_visit_summary ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_visit_summary_read ON stage_visit_summary FOR SELECT
     USING (tenant = (SELECT @extschema@.current_tenant())
-           AND workflow_id = ANY (ARRAY(SELECT @extschema@.visible_workflow_ids())));
+           AND workflow_id = ANY (@extschema@.visible_workflow_array()));
 
 ALTER TABLE alert_event ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_event_read ON alert_event FOR SELECT

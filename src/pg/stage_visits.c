@@ -203,7 +203,7 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
  * privilege checked (and the summary read by a query as the caller), and
  * under row-level security the policy stage_visit_row_read's rule decided
  * once for the whole scan (every row scanned has this tenant and workflow):
- * tenant = current_tenant() and workflow_id among visible_workflow_ids(),
+ * tenant = current_tenant() and workflow_id among visible_workflow_array(),
  * else nothing is counted.
  */
 
@@ -485,7 +485,7 @@ policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
 	 * is counted; pipeline_funnel() then derives the funnel from history.)
 	 */
 	if (SPI_execute_with_args(psprintf("SELECT $1 OPERATOR(pg_catalog.=) %s() AND $2 OPERATOR(pg_catalog.=) "
-									   "ANY (ARRAY(SELECT %s())) AND (SELECT pg_catalog.array_agg(p.polname) "
+									   "ANY (%s()) AND (SELECT pg_catalog.array_agg(p.polname) "
 									   "FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) $3) "
 									   "OPERATOR(pg_catalog.=) '{stage_visit_row_read}'::pg_catalog.name[] "
 									   "AND (SELECT pg_catalog.array_agg(p.polname ORDER BY p.polname) "
@@ -497,7 +497,7 @@ policy_allows(Oid schema, Oid relid, text *tenant, int64 workflow_id)
 									   "%s::pg_catalog.regclass) OPERATOR(pg_catalog.=) "
 									   "'{stage_visit_summary_read}'::pg_catalog.name[]",
 									   wf_qualified(schema, "current_tenant"),
-									   wf_qualified(schema, "visible_workflow_ids"),
+									   wf_qualified(schema, "visible_workflow_array"),
 									   quote_literal_cstr(wf_qualified(schema, "stage_transition")),
 									   quote_literal_cstr(wf_qualified(schema, "stage_visit_summary"))),
 							  3, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)

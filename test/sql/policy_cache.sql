@@ -200,3 +200,10 @@ DROP TABLE pc_scratch;
 DROP VIEW workflow_all;
 DROP FUNCTION pc_answers_as(text, text, text);
 DROP FUNCTION pc_answers();
+
+-- No policy calls a set-returning helper (SECURITY DEFINER, planned per
+-- statement): every one reads the C checks above.
+SELECT count(*) AS policies_calling_set_returning_helpers
+  FROM pg_policies
+ WHERE schemaname = (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'workflow_ext')
+   AND (coalesce(qual, '') || coalesce(with_check, '')) ~ '(visible_workflow_ids|editable_workflow_ids|shared_workflow_ids|shared_pipelines)\(';
