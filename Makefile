@@ -53,7 +53,8 @@ endif
 
 # What the tests and the build leave behind, removed by make clean.
 EXTRA_CLEAN = build test/results test/regression.diffs test/regression.out test/isolation \
-              bench/results/smoke.* bench/pgbench_log* $(EXTENSION)-*.zip
+              bench/results/smoke.* bench/pgbench_log* $(EXTENSION)-*.zip \
+              proxy/workflow_ext_proxy--0.2.0--$(EXTVERSION).sql
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

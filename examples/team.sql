@@ -17,8 +17,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON workflow, workflow_share, workflow_stage
 GRANT SELECT, INSERT ON stage_transition, alert_event TO team_app;
 GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert_event TO team_app;
 GRANT SELECT ON facts_source, workflow_with_stages, stage_with_rules, stage_visit, stage_visit_row, stage_visit_summary TO team_app;
-GRANT EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
-      shared_pipelines(boolean), visible_workflow_array(), editable_workflow_array(), shared_workflow_array(boolean), shared_pipeline(bigint, text, boolean), own_pipeline(bigint, text, boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
+GRANT EXECUTE ON FUNCTION visible_workflow_array(), editable_workflow_array(), shared_workflow_array(boolean), shared_pipeline(bigint, text, boolean), own_pipeline(bigint, text, boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
         visible_workflow(bigint, boolean), accept_share(bigint, boolean), decline_share(bigint, boolean),
         leave_share(bigint, boolean), pending_shares(), transfer_workflow_ownership(bigint, text) TO team_app;
 SET ROLE team_app;

@@ -5,7 +5,9 @@
 -- pipeline_tenant() and visible_workflow() called them too.  Loaded over an
 -- installed extension (schema public) by bench/policy_ab.py to measure a move
 -- before and after in the same run; bench/sql/policies_current.sql (made by
--- the same script from sql/install) puts the current ones back.
+-- the same script from sql/install) puts the current ones back.  The helpers
+-- themselves are gone from the extension (0.3.0 drops them): this file
+-- creates them, as they were, after dropping the policies.
 DO $$
 DECLARE r record;
 BEGIN
@@ -16,6 +18,67 @@ BEGIN
     LOOP
         EXECUTE format('DROP POLICY %I ON %s', r.polname, r.rel);
     END LOOP;
+END $$;
+CREATE OR REPLACE FUNCTION public.shared_workflow_ids(for_edit boolean DEFAULT false) RETURNS SETOF bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+       SELECT s.workflow_id FROM public.workflow_share s
+        WHERE s.grantee_tenant = public.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = public.current_actor())
+          AND s.accepted_at IS NOT NULL
+          AND (s.can_edit OR NOT for_edit);
+END $$;
+CREATE OR REPLACE FUNCTION public.visible_workflow_ids() RETURNS SETOF bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+       SELECT w.id FROM public.workflow w
+        WHERE w.tenant = public.current_tenant()
+          AND (w.owner = public.current_actor() OR public.is_tenant_admin())
+       UNION ALL
+       SELECT s.workflow_id FROM public.workflow_share s
+        WHERE s.grantee_tenant = public.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = public.current_actor())
+          AND s.accepted_at IS NOT NULL;
+END $$;
+CREATE OR REPLACE FUNCTION public.editable_workflow_ids() RETURNS SETOF bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+       SELECT w.id FROM public.workflow w
+        WHERE w.tenant = public.current_tenant()
+          AND (w.owner = public.current_actor() OR public.is_tenant_admin())
+       UNION ALL
+       SELECT s.workflow_id FROM public.workflow_share s
+        WHERE s.grantee_tenant = public.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = public.current_actor())
+          AND s.accepted_at IS NOT NULL AND s.can_edit;
+END $$;
+CREATE OR REPLACE FUNCTION public.shared_pipelines(for_edit boolean DEFAULT false)
+    RETURNS TABLE (workflow_id bigint, tenant text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+       SELECT w.id, w.tenant FROM public.workflow_share s
+         JOIN public.workflow w ON w.id = s.workflow_id
+        WHERE s.grantee_tenant = public.current_tenant()
+          AND (s.grantee IS NULL OR s.grantee = public.current_actor())
+          AND s.accepted_at IS NOT NULL
+          AND w.tenant <> public.current_tenant()
+          AND (s.can_edit OR NOT for_edit);
 END $$;
 CREATE POLICY workflow_read ON workflow FOR SELECT
     USING ((tenant = public.current_tenant()

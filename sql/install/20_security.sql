@@ -1,107 +1,49 @@
 -- Row-level security.  Every row is a tenant's (an organization's): no
 -- policy lets anything of one tenant reach another's actors except a
 -- workflow shared across tenants, whose definitions open to the grantees
--- once they accept the share (a pending offer gives nothing: every helper
--- below reads accepted shares only, through workflow_share_accepted_idx,
+-- once they accept the share (a pending offer gives nothing: the checks
+-- below read accepted shares only, through workflow_share_accepted_idx,
 -- whose size the grantees decide).
 -- Within a tenant, the original REST API's rules: an actor sees the
 -- workflows it created or that are shared with it (or with its whole
 -- tenant), and everything that hangs off them; it edits those it owns or may
 -- edit; the tenant's administrators (workflow_ext.tenant_admin) see and edit
 -- all of the tenant's.  Candidate and job facts are the tenant's, the same
--- for every actor of it.  The helper functions are SECURITY DEFINER so that
--- the policies of workflow and workflow_share do not recurse into each other.
+-- for every actor of it.  The policies' checks read workflow and
+-- workflow_share below SQL (policy_cache.c), so that the policies of the two
+-- tables do not recurse into each other.
 
--- The workflows shared with the actor, or with its whole tenant (all, or only
--- those it may edit).
-CREATE FUNCTION shared_workflow_ids(for_edit boolean DEFAULT false) RETURNS SETOF bigint
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-#variable_conflict use_column
-BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (an SQL function
-    -- returning a set is planned again at every statement that uses it)
-    RETURN QUERY
-       SELECT s.workflow_id FROM @extschema@.workflow_share s
-        WHERE s.grantee_tenant = @extschema@.current_tenant()
-          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
-          AND s.accepted_at IS NOT NULL
-          AND (s.can_edit OR NOT for_edit);
-END $$;
-COMMENT ON FUNCTION shared_workflow_ids(boolean) IS
-    'Ids of the workflows shared with the current actor or with its whole tenant, accepted shares only (with for_edit: only with can_edit).';
-
-CREATE FUNCTION visible_workflow_ids() RETURNS SETOF bigint
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-#variable_conflict use_column
-BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (an SQL function
-    -- returning a set is planned again at every statement that uses it)
-    RETURN QUERY
-       SELECT w.id FROM @extschema@.workflow w
-        WHERE w.tenant = @extschema@.current_tenant()
-          AND (w.owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin())
-       UNION ALL
-       SELECT s.workflow_id FROM @extschema@.workflow_share s
-        WHERE s.grantee_tenant = @extschema@.current_tenant()
-          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
-          AND s.accepted_at IS NOT NULL;
-END $$;
-COMMENT ON FUNCTION visible_workflow_ids() IS
-    'Ids of the workflows the current actor owns, administers (tenant_admin) or that are shared with it or its tenant and accepted (used by the RLS policies).';
-
-CREATE FUNCTION editable_workflow_ids() RETURNS SETOF bigint
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-#variable_conflict use_column
-BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (an SQL function
-    -- returning a set is planned again at every statement that uses it)
-    RETURN QUERY
-       SELECT w.id FROM @extschema@.workflow w
-        WHERE w.tenant = @extschema@.current_tenant()
-          AND (w.owner = @extschema@.current_actor() OR @extschema@.is_tenant_admin())
-       UNION ALL
-       SELECT s.workflow_id FROM @extschema@.workflow_share s
-        WHERE s.grantee_tenant = @extschema@.current_tenant()
-          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
-          AND s.accepted_at IS NOT NULL AND s.can_edit;
-END $$;
-COMMENT ON FUNCTION editable_workflow_ids() IS
-    'Ids of the workflows the current actor owns, administers (tenant_admin) or may edit through an accepted share with can_edit.';
-
--- What the policies call: the same answers as the helpers above, computed
--- in C by direct index probes of workflow and workflow_share (nothing a user
--- can define runs) and kept while nothing they depend on can change: the
--- tenant, the actor, the tenant_admin claim, the statement's snapshot and
--- this transaction's own writes to the two tables (policy_cache.c).  Not
--- set-returning and not SECURITY DEFINER: x = ANY (visible_workflow_array())
+-- What the policies call: which workflows the actor sees (those of its
+-- tenant it owns, all of them for the tenant's administrators, and those an
+-- accepted share names it or its whole tenant for), which it may edit (the
+-- same, shares with can_edit only), and whose pipelines a share from another
+-- tenant opens to it.  Computed in C by direct index probes of workflow and
+-- workflow_share (nothing a user can define runs) and kept while nothing they
+-- depend on can change: the tenant, the actor, the tenant_admin claim, the
+-- statement's snapshot and this transaction's own writes to the two tables
+-- (policy_cache.c).  Not set-returning and not SECURITY DEFINER: x = ANY (visible_workflow_array())
 -- is one call per scan where x is an index column (an index condition, so
 -- other tenants' rows are never read) and a cached answer per row otherwise.
 CREATE FUNCTION visible_workflow_array() RETURNS bigint[]
     LANGUAGE C STABLE PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'wf_visible_workflow_array';
 COMMENT ON FUNCTION visible_workflow_array() IS
-    'The ids visible_workflow_ids() returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
+    'Ids of the workflows the current actor owns, administers (tenant_admin) or that are shared with it or its tenant and accepted, as one sorted array computed once per statement snapshot (used by the RLS policies).';
 CREATE FUNCTION editable_workflow_array() RETURNS bigint[]
     LANGUAGE C STABLE PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'wf_editable_workflow_array';
 COMMENT ON FUNCTION editable_workflow_array() IS
-    'The ids editable_workflow_ids() returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
+    'Ids of the workflows the current actor owns, administers (tenant_admin) or may edit through an accepted share with can_edit, as one sorted array computed once per statement snapshot (used by the RLS policies).';
 CREATE FUNCTION shared_workflow_array(for_edit boolean DEFAULT false) RETURNS bigint[]
     LANGUAGE C STABLE PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'wf_shared_workflow_array';
 COMMENT ON FUNCTION shared_workflow_array(boolean) IS
-    'The ids shared_workflow_ids(for_edit) returns, as one sorted array, computed once per statement snapshot (used by the RLS policies).';
+    'Ids of the workflows shared with the current actor or with its whole tenant, accepted shares only (with for_edit: only with can_edit), as one sorted array computed once per statement snapshot (used by the RLS policies).';
 CREATE FUNCTION shared_pipeline(workflow_id bigint, tenant text, for_edit boolean DEFAULT false) RETURNS boolean
     LANGUAGE C STABLE PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'wf_shared_pipeline';
 COMMENT ON FUNCTION shared_pipeline(bigint, text, boolean) IS
-    'True when (workflow_id, tenant) is a row of shared_pipelines(for_edit): another tenant''s pipelines on a workflow it shares with the current actor or tenant (accepted shares). A lookup in the answers computed once per statement snapshot (used by the RLS policies).';
+    'True when tenant is another tenant than the current one, owns workflow workflow_id and shares it with the current actor or tenant (an accepted share; with for_edit: with can_edit): that tenant''s pipelines (rows, history, events) open to the caller. A lookup in the answers computed once per statement snapshot (used by the RLS policies).';
 CREATE FUNCTION own_pipeline(workflow_id bigint, tenant text, for_edit boolean DEFAULT false) RETURNS boolean
     LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
     AS 'MODULE_PATHNAME', 'wf_own_pipeline';
@@ -209,31 +151,9 @@ CREATE POLICY alert_edit ON alert FOR ALL
 -- ANY (visible_workflow_array()): no index condition either way (the other
 -- arm, shared_pipeline(), is none), and row by row a binary search, where
 -- "= ANY" compares with every element (a tenant administrator's thousands).
--- The pipelines of another tenant's workflow shared with the caller's tenant
--- or actor: (workflow, the workflow's tenant).  Only the owning tenant's
--- pipelines open this way; the grantee's own pipelines on that workflow stay
--- the grantee's.
-CREATE FUNCTION shared_pipelines(for_edit boolean DEFAULT false)
-    RETURNS TABLE (workflow_id bigint, tenant text)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-#variable_conflict use_column
-BEGIN
-    -- plpgsql, not sql: its plan is kept across calls (an SQL function
-    -- returning a set is planned again at every statement that uses it)
-    RETURN QUERY
-       SELECT w.id, w.tenant FROM @extschema@.workflow_share s
-         JOIN @extschema@.workflow w ON w.id = s.workflow_id
-        WHERE s.grantee_tenant = @extschema@.current_tenant()
-          AND (s.grantee IS NULL OR s.grantee = @extschema@.current_actor())
-          AND s.accepted_at IS NOT NULL
-          AND w.tenant <> @extschema@.current_tenant()
-          AND (s.can_edit OR NOT for_edit);
-END $$;
-COMMENT ON FUNCTION shared_pipelines(boolean) IS
-    'The workflows another tenant shares with the current actor or its tenant (accepted shares), with that tenant: whose pipelines (rows, history, events) open to the caller (with for_edit: only shares with can_edit). Used by the RLS policies.';
-
+-- Another tenant's workflow shared with the caller (shared_pipeline()) opens
+-- only the owning tenant's pipelines; the grantee's own pipelines on that
+-- workflow stay the grantee's.
 ALTER TABLE job_workflow ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_workflow_read ON job_workflow FOR SELECT
     USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
@@ -410,11 +330,11 @@ CREATE POLICY facts_source_read ON facts_source FOR SELECT USING (true);
 
 -- Privileges: the extension grants nothing to PUBLIC on its tables, views and
 -- sequences (README: Privileges gives the one grant set of the application
--- role).  The policy helpers run as the owner and answer for any actor or
--- tenant a caller names: only the application role may call them (the
--- policies call them as the querying role).
-REVOKE EXECUTE ON FUNCTION visible_workflow_ids(), editable_workflow_ids(), shared_workflow_ids(boolean),
-    shared_pipelines(boolean), job_tenant(bigint), pipeline_tenant(bigint, bigint),
+-- role).  The policies' checks read the tables whatever the caller's rights
+-- (job_tenant() and pipeline_tenant() run as the owner) and answer for any
+-- actor or tenant a caller names: only the application role may call them
+-- (the policies call them as the querying role).
+REVOKE EXECUTE ON FUNCTION job_tenant(bigint), pipeline_tenant(bigint, bigint),
     visible_workflow_array(), editable_workflow_array(), shared_workflow_array(boolean),
     shared_pipeline(bigint, text, boolean), own_pipeline(bigint, text, boolean), policy_cache_written() FROM PUBLIC;
 -- (A no-op in a fresh install; the update from 0.2.0, which granted them to

@@ -267,6 +267,11 @@ DROP FUNCTION @extschema@.set_candidate_source(regclass, name);
 DROP FUNCTION @extschema@.set_candidate_status(bigint, bigint, text, text);
 DROP FUNCTION @extschema@.reject_candidate(bigint, bigint, text);
 DROP FUNCTION @extschema@.withdraw_candidate(bigint, bigint, text);
+-- (the policies' set-returning helpers: the policies call the C checks of
+-- policy_cache.c instead)
+DROP FUNCTION @extschema@.visible_workflow_ids();
+DROP FUNCTION @extschema@.editable_workflow_ids();
+DROP FUNCTION @extschema@.shared_workflow_ids(boolean);
 
 -- ----------------------------------------------------- 10_schema: tables
 -- Templates: 0.3.0's tables as its install script creates them, in the

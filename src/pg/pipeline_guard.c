@@ -364,7 +364,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		frame->transition_id = transition_id;
 	}
 	{
-		/* added_by is who adds, whatever the statement said: it decides whose profile speaks */
+		/* added_by is who adds, whatever the statement said: it records who brought the candidate into the job */
 		int			cols[3] = {c->workflow_id, c->stage_id, c->added_by};
 		Datum		values[3] = {Int64GetDatum(row.workflow_id), Int64GetDatum(row.stage_id),
 		CStringGetTextDatum(wf_actor())};

@@ -5,11 +5,11 @@
  * The policies ask which workflows the actor sees (it owns them, administers
  * the tenant, or an accepted share names it or its whole tenant), which it
  * may edit, which are shared with it, and whose pipelines a share from
- * another tenant opens.  The answers used to come from SECURITY DEFINER
- * set-returning PL/pgSQL functions (visible_workflow_ids() and the like),
- * run again by every statement; here they are read once by direct index
- * probes of workflow (workflow_tenant_owner_idx, workflow_pkey) and
- * workflow_share (workflow_share_accepted_idx) and kept as sorted arrays.
+ * another tenant opens.  The answers are read once by direct index probes
+ * of workflow (workflow_tenant_owner_idx, workflow_pkey) and workflow_share
+ * (workflow_share_accepted_idx) and kept as sorted arrays (0.2.0 ran
+ * SECURITY DEFINER set-returning PL/pgSQL functions again in every
+ * statement; test/sql/include/policy_reference.psql is that rule in SQL).
  *
  * The answer depends on, and is kept for, exactly:
  *  - the schema, the tenant, the actor and the tenant_admin claim (as
@@ -21,15 +21,16 @@
  *    statement triggers (policy_cache_written) mark the transaction, whose
  *    answers from then on are kept per command id (what a statement sees of
  *    its own transaction), and a rolled back subtransaction starts anew.
- * So a statement sees exactly what the old helpers, run under its snapshot,
- * returned: a share accepted earlier in the same transaction, or committed by
- * another before the statement's snapshot, is seen; nothing else is.
+ * So a statement sees exactly what a query of the two tables run under its
+ * snapshot returns: a share accepted earlier in the same transaction, or
+ * committed by another before the statement's snapshot, is seen; nothing
+ * else is.
  *
  * Reading the two tables runs nothing a user can define: heap and btree
  * access with the built-in text and bigint equality, no SQL, no trigger, no
- * cast.  It reads them whatever the caller's rights, as the SECURITY DEFINER
- * helpers did; only roles the application grants EXECUTE to may call the
- * functions directly (README: Privileges).
+ * cast.  It reads them whatever the caller's rights (the policies of the two
+ * tables would recurse otherwise); only roles the application grants EXECUTE
+ * to may call the functions directly (README: Privileges).
  */
 #include "workflow_ext.h"
 
@@ -584,14 +585,14 @@ array_copy(ArrayType *a)
 	return PointerGetDatum(copy);
 }
 
-/* visible_workflow_array(): what visible_workflow_ids() returns, as a sorted array. */
+/* visible_workflow_array(): the workflows the caller sees, as a sorted array. */
 Datum
 wf_visible_workflow_array(PG_FUNCTION_ARGS)
 {
 	return array_copy(policy_answers(fcinfo)->visible);
 }
 
-/* editable_workflow_array(): what editable_workflow_ids() returns. */
+/* editable_workflow_array(): the workflows the caller may edit. */
 Datum
 wf_editable_workflow_array(PG_FUNCTION_ARGS)
 {
@@ -599,9 +600,10 @@ wf_editable_workflow_array(PG_FUNCTION_ARGS)
 }
 
 /*
- * shared_workflow_array(for_edit): what shared_workflow_ids(for_edit)
- * returns.  A NULL for_edit is what "can_edit OR NOT for_edit" makes of it:
- * the shares with can_edit only.
+ * shared_workflow_array(for_edit): the workflows an accepted share names
+ * the caller or its tenant for (with for_edit: shares with can_edit).  A NULL
+ * for_edit is what "can_edit OR NOT for_edit" makes of it: the shares with
+ * can_edit only.
  */
 Datum
 wf_shared_workflow_array(PG_FUNCTION_ARGS)
@@ -613,10 +615,11 @@ wf_shared_workflow_array(PG_FUNCTION_ARGS)
 
 /*
  * shared_pipeline(workflow_id, tenant, for_edit): is (workflow_id, tenant) a
- * row of shared_pipelines(for_edit)?  A binary search of the shares.  NULLs
- * answer as (workflow_id, tenant) IN (SELECT * FROM shared_pipelines(for_edit))
- * does: a NULL for_edit asks for the shares with can_edit; a NULL in the row
- * gives NULL when a row of the set could match it, false otherwise.
+ * workflow of another tenant, with that tenant, shared with the caller (with
+ * for_edit: with can_edit)?  A binary search of the shares.  NULLs answer as
+ * (workflow_id, tenant) IN (SELECT ...) of that set does: a NULL for_edit
+ * asks for the shares with can_edit; a NULL in the row gives NULL when a row
+ * of the set could match it, false otherwise.
  */
 Datum
 wf_shared_pipeline(PG_FUNCTION_ARGS)
@@ -712,7 +715,7 @@ wf_own_pipeline(PG_FUNCTION_ARGS)
  * (a change is seen by the next statement, not by the one that made it).
  * It fires BEFORE the statement too: while the statement runs, a volatile
  * function it calls (in RETURNING, a row trigger, a default) takes a newer
- * command id and sees the rows written so far, as the old helpers did.
+ * command id and sees the rows written so far, as a query of the tables would.
  */
 Datum
 wf_policy_cache_written(PG_FUNCTION_ARGS)

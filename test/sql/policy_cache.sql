@@ -1,7 +1,8 @@
 -- The policies' check (policy_cache.c): visible_workflow_array(),
 -- editable_workflow_array(), shared_workflow_array(boolean) and
--- shared_pipeline(bigint, text, boolean) give exactly what the set-returning
--- helpers they replace give, for every tenant, actor and administrator claim,
+-- shared_pipeline(bigint, text, boolean) give exactly what the rule written
+-- as a plain SQL query gives (include/policy_reference.psql, "old" below),
+-- for every tenant, actor and administrator claim, refuse where it refuses,
 -- and follow shares answered, revoked and rolled back in the same transaction.
 -- Everything runs as wf_pc_app, an ordinary role with the README's grants.
 \set SHOW_CONTEXT never
@@ -10,8 +11,9 @@ DROP ROLE IF EXISTS wf_pc_app;
 RESET client_min_messages;
 CREATE ROLE wf_pc_app;
 GRANT workflow_app TO wf_pc_app;
+\i test/sql/include/policy_reference.psql
 
--- old and new, side by side, for the session's tenant, actor and claim: each
+-- the reference (old) and the C checks (new), side by side, for the session's tenant, actor and claim: each
 -- side a sorted, distinct text (workflow names, so that ids do not show)
 CREATE FUNCTION pc_answers(OUT kind text, OUT old text, OUT new text) RETURNS SETOF record
 LANGUAGE plpgsql AS $$
@@ -21,29 +23,33 @@ BEGIN
   WITH w AS (SELECT id, name FROM workflow_all),
   names(kind, old, new) AS (
     SELECT 'visible',
-           (SELECT string_agg(DISTINCT w.name, ',') FROM visible_workflow_ids() v JOIN w ON w.id = v),
+           (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(policy_ref.visible()) v JOIN w ON w.id = v),
            (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(visible_workflow_array()) v JOIN w ON w.id = v)
     UNION ALL
     SELECT 'editable',
-           (SELECT string_agg(DISTINCT w.name, ',') FROM editable_workflow_ids() v JOIN w ON w.id = v),
+           (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(policy_ref.visible(true)) v JOIN w ON w.id = v),
            (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(editable_workflow_array()) v JOIN w ON w.id = v)
     UNION ALL
     SELECT 'shared',
-           (SELECT string_agg(DISTINCT w.name, ',') FROM shared_workflow_ids() v JOIN w ON w.id = v),
+           (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(policy_ref.shared()) v JOIN w ON w.id = v),
            (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(shared_workflow_array()) v JOIN w ON w.id = v)
     UNION ALL
     SELECT 'shared_edit',
-           (SELECT string_agg(DISTINCT w.name, ',') FROM shared_workflow_ids(true) v JOIN w ON w.id = v),
+           (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(policy_ref.shared(true)) v JOIN w ON w.id = v),
            (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(shared_workflow_array(true)) v JOIN w ON w.id = v)
     UNION ALL
     SELECT 'pipelines',
-           (SELECT string_agg(DISTINCT w.name || '@' || p.tenant, ',') FROM shared_pipelines() p JOIN w ON w.id = p.workflow_id),
+           (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
+              FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
+             WHERE policy_ref.shared_pipeline(w.id, t.tenant)),
            (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
               FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
              WHERE shared_pipeline(w.id, t.tenant))
     UNION ALL
     SELECT 'pipelines_edit',
-           (SELECT string_agg(DISTINCT w.name || '@' || p.tenant, ',') FROM shared_pipelines(true) p JOIN w ON w.id = p.workflow_id),
+           (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
+              FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
+             WHERE policy_ref.shared_pipeline(w.id, t.tenant, true)),
            (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
               FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
              WHERE shared_pipeline(w.id, t.tenant, true)))
@@ -197,13 +203,61 @@ CREATE TRIGGER pc_scratch_written AFTER INSERT ON pc_scratch
     FOR EACH STATEMENT EXECUTE FUNCTION policy_cache_written();
 SELECT test_error('INSERT INTO pc_scratch VALUES (1)') AS other_table;
 DROP TABLE pc_scratch;
+
+\echo '== 7. The checks refuse where the reference refuses: require_actor, require_tenant, trusted_role'
+CREATE FUNCTION pc_refusals(OUT kind text, OUT new text, OUT old text) RETURNS SETOF record
+LANGUAGE sql AS $$
+    SELECT 'visible', test_error('SELECT visible_workflow_array()'), test_error('SELECT policy_ref.visible()')
+    UNION ALL
+    SELECT 'editable', test_error('SELECT editable_workflow_array()'), test_error('SELECT policy_ref.visible(true)')
+    UNION ALL
+    SELECT 'shared', test_error('SELECT shared_workflow_array()'), test_error('SELECT policy_ref.shared()')
+    UNION ALL
+    SELECT 'pipeline', test_error('SELECT shared_pipeline(1, ''org:b'')'), test_error('SELECT policy_ref.shared_pipeline(1, ''org:b'')')
+    UNION ALL
+    SELECT 'own', test_error('SELECT own_pipeline(1, ''org:a'')'), test_error('SELECT policy_ref.own_pipeline(1, ''org:a'')')
+$$;
+GRANT EXECUTE ON FUNCTION pc_refusals() TO wf_pc_app;
+-- no actor where one is required (new and old the same refusal: one row per case)
+SET workflow_ext.require_actor = on;
+SET ROLE wf_pc_app;
+SELECT DISTINCT 'require_actor' AS case, new, new = old AS same FROM pc_refusals();
+RESET ROLE;
+RESET workflow_ext.require_actor;
+SET workflow_ext.require_tenant = on;
+SET ROLE wf_pc_app;
+SET workflow_ext.actor = 'user:a1';
+SELECT DISTINCT 'require_tenant' AS case, new, new = old AS same FROM pc_refusals();
+RESET ROLE;
+RESET workflow_ext.require_tenant;
+-- a role outside trusted_role naming another actor, or claiming tenant_admin
+SET workflow_ext.trusted_role = 'pg_read_all_data';
+SET ROLE wf_pc_app;
+SET workflow_ext.tenant = 'org:a';
+SELECT DISTINCT 'untrusted actor' AS case, new, new = old AS same FROM pc_refusals();
+RESET workflow_ext.actor;
+RESET workflow_ext.tenant;
+SET workflow_ext.tenant_admin = on;
+SELECT DISTINCT 'untrusted admin' AS case, new, new = old AS same FROM pc_refusals();
+RESET workflow_ext.tenant_admin;
+-- and its own role's identity, which it may use, answers (nothing of it here)
+SELECT DISTINCT 'own role' AS case, new, new = old AS same FROM pc_refusals();
+RESET ROLE;
+RESET workflow_ext.trusted_role;
+DROP FUNCTION pc_refusals();
 DROP VIEW workflow_all;
 DROP FUNCTION pc_answers_as(text, text, text);
 DROP FUNCTION pc_answers();
+DROP SCHEMA policy_ref CASCADE;
 
--- No policy calls a set-returning helper (SECURITY DEFINER, planned per
--- statement): every one reads the C checks above.
-SELECT count(*) AS policies_calling_set_returning_helpers
-  FROM pg_policies
- WHERE schemaname = (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'workflow_ext')
-   AND (coalesce(qual, '') || coalesce(with_check, '')) ~ '(visible_workflow_ids|editable_workflow_ids|shared_workflow_ids|shared_pipelines)\(';
+-- No policy calls a SECURITY DEFINER or set-returning function (planned per
+-- statement): every one reads the C checks above (and the actor's settings).
+SELECT string_agg(DISTINCT p.proname, ', ' ORDER BY p.proname) AS policies_call,
+       count(*) FILTER (WHERE p.prosecdef OR p.proretset) AS security_definer_or_set_returning
+  FROM pg_policy pol
+  JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = pol.oid
+                  AND d.refclassid = 'pg_proc'::regclass
+  JOIN pg_proc p ON p.oid = d.refobjid
+ WHERE pol.polrelid IN (SELECT objid FROM pg_depend
+                         WHERE classid = 'pg_class'::regclass AND deptype = 'e'
+                           AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'workflow_ext'));

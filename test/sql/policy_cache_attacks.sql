@@ -1,8 +1,9 @@
 -- Attacks on the policies' cached check (policy_cache.c), found by review:
 -- each section failed before its fix.  The answers of visible_workflow_array(),
 -- editable_workflow_array(), shared_workflow_array() and shared_pipeline()
--- must be those of the set-returning helpers they replace in every
--- situation.  Everything runs as ordinary roles with the README's grants.
+-- must be those of the rule written as a plain SQL query
+-- (include/policy_reference.psql, "old" below) in every situation.
+-- Everything runs as ordinary roles with the README's grants.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_pca_app;
@@ -12,10 +13,11 @@ CREATE ROLE wf_pca_app;
 CREATE ROLE wf_pca_login LOGIN PASSWORD 'wf-pca-login';   -- (connected to below, by password where the cluster asks one)
 GRANT workflow_app TO wf_pca_app, wf_pca_login;
 SELECT current_database() AS pca_db, current_user AS pca_super \gset
+\i test/sql/include/policy_reference.psql
 -- every workflow, whoever sees it (a superuser's view, for the names)
 CREATE VIEW pca_workflow_all AS SELECT id, tenant, name FROM workflow;
 
--- The kinds whose old and new answers differ for the session's tenant, actor
+-- The kinds whose reference (old) and C (new) answers differ for the session's tenant, actor
 -- and claim ('' when none): a volatile function, so every call takes a new
 -- snapshot (and, in a writing statement, sees the rows written so far).
 CREATE FUNCTION pca_diff() RETURNS text LANGUAGE plpgsql AS $$
@@ -23,37 +25,37 @@ DECLARE
     d text[] := '{}';
     t text;
 BEGIN
-    IF visible_workflow_array() IS DISTINCT FROM ARRAY(SELECT DISTINCT v FROM visible_workflow_ids() v ORDER BY 1) THEN
+    IF visible_workflow_array() IS DISTINCT FROM policy_ref.visible() THEN
         d := d || 'visible'::text;
     END IF;
-    IF editable_workflow_array() IS DISTINCT FROM ARRAY(SELECT DISTINCT v FROM editable_workflow_ids() v ORDER BY 1) THEN
+    IF editable_workflow_array() IS DISTINCT FROM policy_ref.visible(true) THEN
         d := d || 'editable'::text;
     END IF;
-    IF shared_workflow_array() IS DISTINCT FROM ARRAY(SELECT DISTINCT v FROM shared_workflow_ids() v ORDER BY 1) THEN
+    IF shared_workflow_array() IS DISTINCT FROM policy_ref.shared() THEN
         d := d || 'shared'::text;
     END IF;
-    IF shared_workflow_array(true) IS DISTINCT FROM ARRAY(SELECT DISTINCT v FROM shared_workflow_ids(true) v ORDER BY 1) THEN
+    IF shared_workflow_array(true) IS DISTINCT FROM policy_ref.shared(true) THEN
         d := d || 'shared_edit'::text;
     END IF;
     FOREACH t IN ARRAY ARRAY['org:ra', 'org:rb', 'org:rc'] LOOP
         IF EXISTS (SELECT 1 FROM pca_workflow_all w
-                    WHERE shared_pipeline(w.id, t) IS DISTINCT FROM ((w.id, t) IN (SELECT * FROM shared_pipelines()))
-                       OR shared_pipeline(w.id, t, true) IS DISTINCT FROM ((w.id, t) IN (SELECT * FROM shared_pipelines(true)))) THEN
+                    WHERE shared_pipeline(w.id, t) IS DISTINCT FROM policy_ref.shared_pipeline(w.id, t)
+                       OR shared_pipeline(w.id, t, true) IS DISTINCT FROM policy_ref.shared_pipeline(w.id, t, true)) THEN
             d := d || ('pipelines@' || t);
         END IF;
         IF EXISTS (SELECT 1 FROM pca_workflow_all w
-                    WHERE own_pipeline(w.id, t) IS DISTINCT FROM (t = current_tenant() AND w.id IN (SELECT visible_workflow_ids()))
-                       OR own_pipeline(w.id, t, true) IS DISTINCT FROM (t = current_tenant() AND w.id IN (SELECT editable_workflow_ids()))) THEN
+                    WHERE own_pipeline(w.id, t) IS DISTINCT FROM policy_ref.own_pipeline(w.id, t)
+                       OR own_pipeline(w.id, t, true) IS DISTINCT FROM policy_ref.own_pipeline(w.id, t, true)) THEN
             d := d || ('own@' || t);
         END IF;
     END LOOP;
     RETURN array_to_string(d, ',');
 END $$;
 -- The names of the workflows visible_workflow_array() gives (new) and
--- visible_workflow_ids() gives (old).
+-- the reference gives (old).
 CREATE FUNCTION pca_visible(OUT new text, OUT old text) LANGUAGE sql AS $$
     SELECT (SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pca_workflow_all WHERE id = ANY (visible_workflow_array())),
-           (SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pca_workflow_all WHERE id IN (SELECT visible_workflow_ids()))
+           (SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pca_workflow_all WHERE id = ANY (policy_ref.visible()))
 $$;
 GRANT SELECT ON pca_workflow_all TO wf_pca_app, wf_pca_login;
 GRANT EXECUTE ON FUNCTION pca_diff(), pca_visible() TO wf_pca_app, wf_pca_login;
@@ -106,17 +108,17 @@ SELECT job_id, candidate_id, tenant FROM candidate_stage WHERE job_id = 901;
 \c :pca_conn
 RESET client_min_messages;
 
-\echo '== 3. NULL arguments answer as the helpers do'
+\echo '== 3. NULL arguments answer as the reference does'
 SET ROLE wf_pca_app;
 SET workflow_ext.tenant = 'org:rb';
 SET workflow_ext.actor = 'user:rb1';
--- shared_workflow_ids(NULL): "can_edit OR NOT NULL" keeps the shares with can_edit
-SELECT shared_workflow_array(NULL) = ARRAY(SELECT v FROM shared_workflow_ids(NULL) v ORDER BY 1) AS same,
+-- "can_edit OR NOT NULL" keeps the shares with can_edit
+SELECT shared_workflow_array(NULL) = policy_ref.shared(NULL) AS same,
        cardinality(shared_workflow_array(NULL)) AS n;
 SET workflow_ext.tenant = 'org:ra';
 SET workflow_ext.actor = 'user:ra2';
 SELECT (SELECT name FROM pca_workflow_all WHERE id = x.w) AS workflow, x.t, x.e, shared_pipeline(x.w, x.t, x.e) AS new,
-       (x.w, x.t) IN (SELECT * FROM shared_pipelines(x.e)) AS old
+       policy_ref.shared_pipeline(x.w, x.t, x.e) AS old
   FROM (VALUES (:w_rbt, 'org:rb', NULL::boolean), (:w_rbt, 'org:rb', false), (NULL, 'org:rb', false),
                (NULL, 'org:rc', false), (:w_rbt, NULL, false), (:w_rab, NULL, false), (NULL, NULL, false),
                (NULL, NULL, NULL)) x(w, t, e)
@@ -204,4 +206,5 @@ RESET ROLE;
 
 DROP FUNCTION pca_diff();
 DROP FUNCTION pca_visible();
+DROP SCHEMA policy_ref CASCADE;
 DROP VIEW pca_workflow_all;

@@ -34,10 +34,11 @@ SELECT count(*) AS public_column_acls
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'workflow_ext',
        LATERAL aclexplode(at.attacl) a
  WHERE a.grantee = 0;
--- the policy helpers that run as the owner are not PUBLIC's either
+-- the policies' checks, which read the tables whatever the caller's rights,
+-- and the helpers that run as the owner are not PUBLIC's either
 SELECT p.oid::regprocedure AS helper, has_function_privilege('wf_sec_nobody', p.oid, 'EXECUTE') AS nobody_may
-  FROM pg_proc p WHERE p.proname IN ('visible_workflow_ids', 'editable_workflow_ids', 'shared_workflow_ids',
-                                     'shared_pipelines', 'job_tenant', 'pipeline_tenant') ORDER BY p.oid::regprocedure::text;
+  FROM pg_proc p WHERE p.proname IN ('visible_workflow_array', 'editable_workflow_array', 'shared_workflow_array',
+                                     'shared_pipeline', 'own_pipeline', 'job_tenant', 'pipeline_tenant') ORDER BY p.oid::regprocedure::text;
 
 \echo '== 2. A role that can only log in reads, writes, locks and counts nothing'
 SET workflow_ext.actor = 'user:ann';
@@ -59,7 +60,7 @@ SELECT test_error('LOCK TABLE workflow IN ACCESS SHARE MODE') AS lock_share;
 SELECT s AS sequence, test_error(format('SELECT nextval(%L)', s)) AS nextval,
        test_error(format('SELECT last_value FROM %I', s)) AS read
   FROM unnest(ARRAY['workflow_id_seq', 'candidate_stage_id_seq', 'stage_transition_id_seq']) s;
-SELECT test_error('SELECT visible_workflow_ids()') AS policy_helper;
+SELECT test_error('SELECT visible_workflow_array()') AS policy_helper;
 SELECT test_error('SELECT job_tenant(10)') AS job_tenant;
 -- facts read by the engine as the owner: only for a caller who may read them
 SELECT test_error('SELECT candidate_facts(1)') AS candidate_facts;

@@ -79,7 +79,7 @@ SELECT w.name, s.stage_id = :a_first AS in_first_stage, s.status, p.attributes->
 -- Look-alike objects earlier on search_path change nothing.
 SET ROLE wf_bob;
 CREATE FUNCTION bob_tricks.current_actor() RETURNS text LANGUAGE sql AS $$ SELECT 'wf_alice'::text $$;
-CREATE FUNCTION bob_tricks.visible_workflow_ids() RETURNS SETOF bigint LANGUAGE sql AS $$ SELECT id FROM generate_series(1, 100000) id $$;
+CREATE FUNCTION bob_tricks.visible_workflow_array() RETURNS bigint[] LANGUAGE sql AS $$ SELECT array_agg(id) FROM generate_series(1, 100000) id $$;
 CREATE TABLE bob_tricks.candidate_stage (LIKE public.candidate_stage);
 CREATE TABLE bob_tricks.job_workflow (LIKE public.job_workflow);
 INSERT INTO bob_tricks.job_workflow (id, tenant, job_id, workflow_id, assigned_at, assigned_by) VALUES (1, 'x', 8000, 1, now(), 'x');

@@ -9,7 +9,7 @@ SELECT count(*) AS leftover_relations FROM pg_class
     OR relname LIKE 'workflow%seq' OR relname LIKE 'candidate%seq';
 SELECT count(*) AS leftover_functions FROM pg_proc
  WHERE proname IN ('move_to_next_stage', 'move_to_stage', 'add_candidate', 'current_actor',
-                   'condition_matches', 'candidate_stage_guard', 'visible_workflow_ids');
+                   'condition_matches', 'candidate_stage_guard', 'visible_workflow_array');
 SELECT count(*) AS leftover_types FROM pg_type WHERE typname = 'move_result';
 SELECT count(*) AS leftover_policies FROM pg_policy WHERE polname LIKE 'workflow%' OR polname LIKE 'candidate%';
 
