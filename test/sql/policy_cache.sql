@@ -39,17 +39,13 @@ BEGIN
            (SELECT string_agg(DISTINCT w.name, ',') FROM unnest(shared_workflow_array(true)) v JOIN w ON w.id = v)
     UNION ALL
     SELECT 'pipelines',
-           (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
-              FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
-             WHERE policy_ref.shared_pipeline(w.id, t.tenant)),
+           (SELECT string_agg(DISTINCT w.name || '@' || p.tenant, ',') FROM policy_ref.shared_pipelines() p JOIN w ON w.id = p.workflow_id),
            (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
               FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
              WHERE shared_pipeline(w.id, t.tenant))
     UNION ALL
     SELECT 'pipelines_edit',
-           (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
-              FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
-             WHERE policy_ref.shared_pipeline(w.id, t.tenant, true)),
+           (SELECT string_agg(DISTINCT w.name || '@' || p.tenant, ',') FROM policy_ref.shared_pipelines(true) p JOIN w ON w.id = p.workflow_id),
            (SELECT string_agg(DISTINCT w.name || '@' || t.tenant, ',')
               FROM w CROSS JOIN (SELECT DISTINCT tenant FROM workflow_all) t
              WHERE shared_pipeline(w.id, t.tenant, true)))
@@ -248,7 +244,9 @@ DROP FUNCTION pc_refusals();
 DROP VIEW workflow_all;
 DROP FUNCTION pc_answers_as(text, text, text);
 DROP FUNCTION pc_answers();
-DROP SCHEMA policy_ref CASCADE;
+SET client_min_messages = warning;
+DROP SCHEMA policy_ref CASCADE;   -- (include/policy_reference.psql)
+RESET client_min_messages;
 
 -- No policy calls a SECURITY DEFINER or set-returning function (planned per
 -- statement): every one reads the C checks above (and the actor's settings).

@@ -39,13 +39,13 @@ BEGIN
     END IF;
     FOREACH t IN ARRAY ARRAY['org:ra', 'org:rb', 'org:rc'] LOOP
         IF EXISTS (SELECT 1 FROM pca_workflow_all w
-                    WHERE shared_pipeline(w.id, t) IS DISTINCT FROM policy_ref.shared_pipeline(w.id, t)
-                       OR shared_pipeline(w.id, t, true) IS DISTINCT FROM policy_ref.shared_pipeline(w.id, t, true)) THEN
+                    WHERE shared_pipeline(w.id, t) IS DISTINCT FROM ((w.id, t) IN (SELECT * FROM policy_ref.shared_pipelines()))
+                       OR shared_pipeline(w.id, t, true) IS DISTINCT FROM ((w.id, t) IN (SELECT * FROM policy_ref.shared_pipelines(true)))) THEN
             d := d || ('pipelines@' || t);
         END IF;
         IF EXISTS (SELECT 1 FROM pca_workflow_all w
-                    WHERE own_pipeline(w.id, t) IS DISTINCT FROM policy_ref.own_pipeline(w.id, t)
-                       OR own_pipeline(w.id, t, true) IS DISTINCT FROM policy_ref.own_pipeline(w.id, t, true)) THEN
+                    WHERE own_pipeline(w.id, t) IS DISTINCT FROM (t = current_tenant() AND w.id IN (SELECT unnest(policy_ref.visible())))
+                       OR own_pipeline(w.id, t, true) IS DISTINCT FROM (t = current_tenant() AND w.id IN (SELECT unnest(policy_ref.visible(true))))) THEN
             d := d || ('own@' || t);
         END IF;
     END LOOP;
@@ -206,5 +206,7 @@ RESET ROLE;
 
 DROP FUNCTION pca_diff();
 DROP FUNCTION pca_visible();
-DROP SCHEMA policy_ref CASCADE;
+SET client_min_messages = warning;
+DROP SCHEMA policy_ref CASCADE;   -- (include/policy_reference.psql)
+RESET client_min_messages;
 DROP VIEW pca_workflow_all;
