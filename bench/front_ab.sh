@@ -10,7 +10,8 @@
 # a fixture for one tenant, then $ROUNDS rounds, each running every variant
 # (direct on the shard, front before, front after; forward in odd rounds,
 # backward in even ones): a move at 1 and at 4 clients, a read of a job's
-# pipeline (19 rows) at 1 client.  Prints one line per run and the medians.
+# pipeline (19 rows) at 1 client.  Prints one line per run (latency in ms,
+# server CPU per call in us) and the medians.
 # The clients are pgbench (-M prepared, TCP, password), as the application
 # role `app` on the front and as wf_front with tenant and actor set on the
 # shard (RLS applies on both paths).
@@ -66,8 +67,13 @@ printf '%s\n' '\set n :n + 1' "SELECT * FROM move_to_stage(9001 + :client_id, 50
 printf '%s\n' "SELECT * FROM candidate_stage WHERE job_id = 100 ORDER BY stage_id, candidate_id;" > "$W/read_direct.sql"
 printf '%s\n' "SELECT * FROM job_candidates(100, NULL, $lit);" > "$W/read_front.sql"
 
-run() {   # run VARIANT WHAT CLIENTS: the mean latency in ms
-  local variant=$1 what=$2 k=$3 t conn
+# CPU of a cluster's exited backends: its postmaster's cutime + cstime (ticks).
+ticks() { awk '{print $16 + $17}' "/proc/$(head -1 "$BASE/$1/postmaster.pid")/stat"; }
+HZ=$(getconf CLK_TCK)
+SHARD=shard$PART
+
+run() {   # run VARIANT WHAT CLIENTS: the mean latency in ms, the server CPU per call in us
+  local variant=$1 what=$2 k=$3 t conn f0 s0 lat
   case $what in move) t=$((1000 / k)) ;; read) t=1000 ;; esac
   if [ "$variant" = direct ]; then
     conn="-h 127.0.0.1 -p $SHARD_PORT -U wf_front wf"
@@ -78,8 +84,11 @@ run() {   # run VARIANT WHAT CLIENTS: the mean latency in ms
     export PGOPTIONS=""
     f=$W/${what}_front.sql
   fi
-  PGPASSWORD=$PASSWORD "$PG_BIN/pgbench" -n -M prepared -c "$k" -j "$k" -t "$t" -D n=0 -f "$f" $conn 2>&1 \
-    | sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
+  f0=$(ticks front); s0=$(ticks "$SHARD")
+  lat=$(PGPASSWORD=$PASSWORD "$PG_BIN/pgbench" -n -M prepared -c "$k" -j "$k" -t "$t" -D n=0 -f "$f" $conn 2>&1 \
+    | sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p')
+  sleep 0.3   # the backends (the front's and its PL/Proxy connections' on the shard) exit and are reaped
+  echo "$lat $(( ($(ticks front) - f0 + $(ticks "$SHARD") - s0) * 1000000 / HZ / (t * k) ))"
 }
 
 echo "# front: port $PORT0, tenant $TENANT on p$PART (shard port $SHARD_PORT); before = $BEFORE, after = the installed workflow_ext_proxy"
@@ -92,8 +101,8 @@ for r in $(seq 1 "$ROUNDS"); do
   for c in "${CASES[@]}"; do
     for v in "${order[@]}"; do
       # shellcheck disable=SC2086
-      ms=$(run "$v" $c)
-      echo "round $r $c $v $ms"
+      res=$(run "$v" $c)
+      echo "round $r $c $v $res"
     done
   done
 done | tee "$W/runs"
@@ -102,16 +111,19 @@ python3 - "$W/runs" <<'PY'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1]) if l.startswith("round")]
 d = {}
-for _, r, what, k, v, ms in rows:
-    d.setdefault((what, k), {}).setdefault(v, {})[int(r)] = float(ms)
-print("| calls | direct (ms) | front before (ms) | front after (ms) | before / direct | after / direct | after / before |")
-print("|---|---|---|---|---|---|---|")
-for (what, k), vs in d.items():
-    rs = sorted(vs["direct"])
-    ratio = lambda a, b: statistics.median(vs[a][r] / vs[b][r] for r in rs)
-    med = lambda v: statistics.median(vs[v].values())
-    print(f"| {what}, {k} client(s) | {med('direct'):.3f} | {med('before'):.3f} | {med('after'):.3f} | "
-          f"{ratio('before', 'direct'):.2f} | {ratio('after', 'direct'):.2f} | {ratio('after', 'before'):.2f} |")
-print("(medians of the rounds; each ratio taken within its round, then the median)")
+for _, r, what, k, v, ms, cpu in rows:
+    d.setdefault((what, k), {}).setdefault(v, {})[int(r)] = (float(ms), float(cpu))
+for i, (metric, unit) in enumerate([("latency", "ms"), ("server CPU per call", "us")]):
+    print(f"\n{metric} ({unit}):\n")
+    print(f"| calls | direct | front before | front after | before / direct | after / direct | after / before |")
+    print("|---|---|---|---|---|---|---|")
+    for (what, k), vs in d.items():
+        rs = sorted(vs["direct"])
+        ratio = lambda a, b: statistics.median(vs[a][r][i] / vs[b][r][i] for r in rs)
+        med = lambda v: statistics.median(x[i] for x in vs[v].values())
+        print(f"| {what}, {k} client(s) | {med('direct'):.3f} | {med('before'):.3f} | {med('after'):.3f} | "
+              f"{ratio('before', 'direct'):.2f} | {ratio('after', 'direct'):.2f} | {ratio('after', 'before'):.2f} |")
+print("\n(medians of the rounds; each ratio taken within its round, then the median; server CPU: the front's and the")
+print("tenant's shard's backends, from their postmasters' cutime + cstime, per call)")
 PY
 rm -rf "$W"
