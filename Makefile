@@ -147,6 +147,11 @@ bench-funnel:
 install: proxy-install
 proxy-install:
 	$(MAKE) -C proxy install PG_CONFIG=$(PG_CONFIG)
+# (its C module, proxy/workflow_ext_proxy.c, is built by that install)
+.PHONY: proxy-clean
+clean: proxy-clean
+proxy-clean:
+	$(MAKE) -C proxy clean PG_CONFIG=$(PG_CONFIG)
 
 # --- scale-out by tenant: front (PL/Proxy) + 3 shards on loopback ----------
 # (scripts/scale-out.sh; docs/scale-out.md).  Uses the installed extension:

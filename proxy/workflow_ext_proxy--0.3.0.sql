@@ -14,8 +14,9 @@
 -- shard_call(tenant, actor, operation, args), which applies the tenant and
 -- the actor for that call only and returns an error as data; the front
 -- raises it again with the shard's SQLSTATE, message, DETAIL and HINT.  A
--- shard that cannot be reached or does not answer within the cluster's
--- query_timeout is 08006 naming the shard.  The shards' extension schema
+-- shard that cannot be reached, or does not answer within
+-- workflow_ext_proxy.shard_timeout (default 5s; a frozen shard included), is
+-- 08006 naming the shard.  The shards' extension schema
 -- must be on the search_path of the role the user mapping connects as.
 \echo Use "CREATE EXTENSION workflow_ext_proxy" to load this file. \quit
 
@@ -71,18 +72,32 @@ SELECT pg_catalog.pg_extension_config_dump('tenant_placement', '');
 -- (tenant_shard() tells them): they read it, only the operator writes it.
 GRANT SELECT ON tenant_placement TO PUBLIC;
 
--- The partitions of the cluster: the options pK of the server.
--- (PL/pgSQL: its plan is kept; a SQL function with a SET clause is planned
--- at every call, and this runs at every front call.)
+-- The partitions of the cluster: the options pK of the server, read from
+-- the syscache in C (every front call routes with it; the same count by a
+-- query on pg_foreign_server cost 30-50 us a call).
 CREATE FUNCTION shard_count() RETURNS integer
-    LANGUAGE plpgsql STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-BEGIN
-    RETURN (SELECT count(*)::integer FROM pg_foreign_server s, unnest(s.srvoptions) o
-             WHERE s.srvname = 'workflow_shards' AND o ~ '^p[0-9]+=');
-END $$;
+    LANGUAGE c STABLE
+    AS 'MODULE_PATHNAME', 'wf_proxy_shard_count';
 COMMENT ON FUNCTION shard_count() IS 'The number of partitions (p0 .. pN-1) of the server workflow_shards.';
+
+-- The bound on a call to a shard that does not answer: PL/Proxy 2.10 checks
+-- its query_timeout only when a socket event arrives, which a frozen shard
+-- never sends, and answers statement_timeout with a blocking cancel request
+-- to that frozen shard (proxy/workflow_ext_proxy.c).  shard_deadline_arm()
+-- arms a timer for workflow_ext_proxy.shard_timeout (default 5s) around one
+-- PL/Proxy call; when it fires the call fails with 55P03 (no cancel request
+-- sent), shard_deadline_disarm() answers true, and the caller raises 08006
+-- shard_timeout naming the shard.
+CREATE FUNCTION shard_deadline_arm() RETURNS void
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_shard_deadline_arm';
+COMMENT ON FUNCTION shard_deadline_arm() IS
+    'Arms the bound of one call to a shard: workflow_ext_proxy.shard_timeout from now (0: none), after which the call is interrupted with 55P03 (not a cancel: PL/Proxy sends the shard no cancel request). Every front call arms it around its PL/Proxy call.';
+CREATE FUNCTION shard_deadline_disarm() RETURNS boolean
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_shard_deadline_disarm';
+COMMENT ON FUNCTION shard_deadline_disarm() IS
+    'Stops the bound armed by shard_deadline_arm(); true when it had fired (the shard did not answer within workflow_ext_proxy.shard_timeout).';
 
 CREATE FUNCTION shard_conninfo(partition integer) RETURNS text
     LANGUAGE sql STABLE
@@ -128,31 +143,34 @@ COMMENT ON FUNCTION tenant_shard(text) IS
 -- takes the tenant's lock in share mode for its transaction; move_tenant
 -- takes it exclusively while it copies, so calls wait (up to lock_timeout,
 -- or workflow_ext_proxy.move_wait: 55P03) and then go where the tenant is.
+-- (route_tenant, call_tenant and the API functions run with the caller's
+-- rights and name every object of the extension with its schema; they have
+-- no SET search_path clause: on every front call, each such clause cost
+-- about 15 us.)
 CREATE FUNCTION route_tenant(tenant text) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     place record;
     saved text;
     n integer;
 BEGIN
-    IF NOT pg_try_advisory_xact_lock_shared(2001286144, hashtext(tenant)) THEN
-        saved := current_setting('lock_timeout');
-        PERFORM set_config('lock_timeout', coalesce(nullif(current_setting('workflow_ext_proxy.move_wait', true), ''), '5s'), true);
+    IF NOT pg_catalog.pg_try_advisory_xact_lock_shared(2001286144, pg_catalog.hashtext(tenant)) THEN
+        saved := pg_catalog.current_setting('lock_timeout');
+        PERFORM pg_catalog.set_config('lock_timeout', coalesce(nullif(pg_catalog.current_setting('workflow_ext_proxy.move_wait', true), ''), '5s'), true);
         BEGIN
-            PERFORM pg_advisory_xact_lock_shared(2001286144, hashtext(tenant));
+            PERFORM pg_catalog.pg_advisory_xact_lock_shared(2001286144, pg_catalog.hashtext(tenant));
         EXCEPTION WHEN lock_not_available THEN
             RAISE EXCEPTION 'tenant % is being moved to another shard', tenant
                 USING ERRCODE = '55P03', DETAIL = jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant)::text,
                       HINT = 'Retry the call in a moment: a move pauses the tenant''s calls while it copies (docs/scale-out.md, Moving a tenant).';
         END;
-        PERFORM set_config('lock_timeout', saved, true);
+        PERFORM pg_catalog.set_config('lock_timeout', saved, true);
     END IF;
     SELECT p.partition, p.state, p.other_partition INTO place FROM @extschema@.tenant_placement p WHERE p.tenant = $1;
     IF NOT FOUND THEN
         n := @extschema@.shard_count();
-        RETURN ((hashtext(tenant)::bigint % n + n) % n)::integer;
+        RETURN ((pg_catalog.hashtext(tenant)::bigint % n + n) % n)::integer;
     ELSIF place.state = 'moving' THEN
         RAISE EXCEPTION 'tenant % is being moved from shard p% to p%', tenant, place.partition, place.other_partition
             USING ERRCODE = '55P03', DETAIL = jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant,
@@ -250,45 +268,59 @@ BEGIN
               HINT = 'The call''s outcome on the shard is unknown when the connection was lost during it: look it up (candidate_history, or move again with expected_stage_id) once the shard is back (docs/scale-out.md, Failures).';
 END $$;
 COMMENT ON FUNCTION raise_unreachable(integer, text, text) IS
-    'Raises 08006 (shard_unreachable, or shard_timeout after the cluster''s connect_timeout or query_timeout) naming the shard and tenant: what a front call answers when PL/Proxy fails to reach the shard.';
+    'Raises 08006 (shard_unreachable, or shard_timeout after workflow_ext_proxy.shard_timeout, statement_timeout or the cluster''s query_timeout) naming the shard and tenant: what a front call answers when PL/Proxy fails to reach the shard.';
 
 CREATE FUNCTION call_tenant(tenant text, actor text, operation text, args jsonb) RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     r record;
-    a text := coalesce(nullif(actor, ''), nullif(current_setting('workflow_ext.actor', true), ''), current_user::text);
-    t text := coalesce(nullif(tenant, ''), nullif(current_setting('workflow_ext.tenant', true), ''), a);
-    admin text := nullif(current_setting('workflow_ext.tenant_admin', true), '');
+    a text := coalesce(nullif(actor, ''), nullif(pg_catalog.current_setting('workflow_ext.actor', true), ''), current_user::text);
+    t text := coalesce(nullif(tenant, ''), nullif(pg_catalog.current_setting('workflow_ext.tenant', true), ''), a);
+    admin text := nullif(pg_catalog.current_setting('workflow_ext.tenant_admin', true), '');
     p integer;
     msg text;
 BEGIN
     IF admin IS NOT NULL THEN
-        args := args || jsonb_build_object('$tenant_admin', admin);
+        args := args OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('$tenant_admin', admin);
     END IF;
     -- The routing: the tenant's partition once no move holds it (PL/Proxy
     -- then runs on exactly that partition).  Evaluated here rather than as
     -- PL/Proxy's RUN ON function: the same answer, a cached plan.
     p := @extschema@.route_tenant(t);
     BEGIN
+        PERFORM @extschema@.shard_deadline_arm();
         SELECT * INTO r FROM @extschema@.route_partition(p, t, a, operation, args);
+        PERFORM @extschema@.shard_deadline_disarm();
     EXCEPTION
+        WHEN lock_not_available THEN
+            -- workflow_ext_proxy.shard_timeout (a shard that does not
+            -- answer, a frozen one included: docs/scale-out.md, Failures).
+            IF @extschema@.shard_deadline_disarm() THEN
+                PERFORM @extschema@.raise_unreachable(p, t, pg_catalog.format(
+                    'no answer within workflow_ext_proxy.shard_timeout (%s)',
+                    pg_catalog.current_setting('workflow_ext_proxy.shard_timeout')));
+            END IF;
+            RAISE;
         WHEN connection_exception OR internal_error THEN
             -- PL/Proxy's own failures: no connection, the connection lost,
             -- its query_timeout (a shard's errors arrive as data, above).
+            PERFORM @extschema@.shard_deadline_disarm();
             GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
             IF msg LIKE '%PL/Proxy%' OR SQLSTATE LIKE '08%' THEN
                 PERFORM @extschema@.raise_unreachable(p, t, msg);
             END IF;
             RAISE;
         WHEN query_canceled THEN
-            -- statement_timeout (the bound on a shard that does not answer,
-            -- a frozen one included: docs/scale-out.md, Failures).
+            -- statement_timeout, when it is shorter than shard_timeout.
+            PERFORM @extschema@.shard_deadline_disarm();
             GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
             IF msg LIKE '%statement timeout%' THEN
                 PERFORM @extschema@.raise_unreachable(p, t, msg);
             END IF;
+            RAISE;
+        WHEN OTHERS THEN
+            PERFORM @extschema@.shard_deadline_disarm();
             RAISE;
     END;
     IF r.error_sqlstate IS NOT NULL THEN
@@ -297,14 +329,13 @@ BEGIN
     RETURN r.result;
 END $$;
 COMMENT ON FUNCTION call_tenant(text, text, text, jsonb) IS
-    'One operation on the tenant''s shard (tenant default: the session''s workflow_ext.tenant, else the actor; actor default: workflow_ext.actor, else the role; the session''s workflow_ext.tenant_admin travels too): its result, its error raised again, or 08006 naming the shard when PL/Proxy cannot reach it.';
+    'One operation on the tenant''s shard (tenant default: the session''s workflow_ext.tenant, else the actor; actor default: workflow_ext.actor, else the role; the session''s workflow_ext.tenant_admin travels too): its result, its error raised again, or 08006 naming the shard when PL/Proxy cannot reach it (shard_unreachable) or it does not answer within workflow_ext_proxy.shard_timeout (shard_timeout).';
 
 -- ------------------------------------------------------------- the API
 -- BEGIN generated by proxy/wrappers.py
 CREATE FUNCTION add_candidate(candidate_id bigint, job_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'add_candidate',
@@ -316,7 +347,6 @@ COMMENT ON FUNCTION add_candidate(bigint, bigint, text, text) IS
 CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint, expected_stage_id bigint DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($4, $5, 'move_to_next_stage',
@@ -329,7 +359,6 @@ COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint, text, text) IS
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($5, $6, 'move_to_stage',
@@ -342,7 +371,6 @@ COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text, text, text) IS
 CREATE FUNCTION move_candidates(job_id bigint, candidate_ids bigint[], to_stage_id bigint DEFAULT NULL, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint, to_stage_id bigint, transition_id bigint, detail jsonb)
     LANGUAGE sql
-    SET search_path = pg_catalog, pg_temp
     AS $$
     SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($5, $6, 'move_candidates',
                 jsonb_build_object('job_id', $1, 'candidate_ids', $2)
@@ -355,7 +383,6 @@ COMMENT ON FUNCTION move_candidates(bigint, bigint[], bigint, text, text, text) 
 CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL, reason_code text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($5, $6, 'reject_candidate',
@@ -369,7 +396,6 @@ COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text, text, text) IS
 CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL, reason_code text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($5, $6, 'withdraw_candidate',
@@ -383,7 +409,6 @@ COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text, text, text) I
 CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'reopen_candidate',
@@ -395,7 +420,6 @@ COMMENT ON FUNCTION reopen_candidate(bigint, bigint, text, text) IS
 CREATE FUNCTION transfer_candidate(candidate_id bigint, from_job_id bigint, to_job_id bigint, to_stage_id bigint DEFAULT NULL, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.candidate_stage
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($6, $7, 'transfer_candidate',
@@ -409,7 +433,6 @@ COMMENT ON FUNCTION transfer_candidate(bigint, bigint, bigint, bigint, text, tex
 CREATE FUNCTION remove_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($4, $5, 'remove_candidate',
@@ -422,7 +445,6 @@ COMMENT ON FUNCTION remove_candidate(bigint, bigint, text, text, text) IS
 CREATE FUNCTION candidate_facts(candidate_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'candidate_facts',
@@ -434,7 +456,6 @@ COMMENT ON FUNCTION candidate_facts(bigint, text, text) IS
 CREATE FUNCTION candidate_facts(candidate_id bigint, job_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'candidate_facts',
@@ -446,7 +467,6 @@ COMMENT ON FUNCTION candidate_facts(bigint, bigint, text, text) IS
 CREATE FUNCTION set_candidate_facts(candidate_id bigint, facts jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'set_candidate_facts',
@@ -458,7 +478,6 @@ COMMENT ON FUNCTION set_candidate_facts(bigint, jsonb, text, text) IS
 CREATE FUNCTION set_job_facts(job_id bigint, facts jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'set_job_facts',
@@ -470,7 +489,6 @@ COMMENT ON FUNCTION set_job_facts(bigint, jsonb, text, text) IS
 CREATE FUNCTION stage_candidates(stage_id bigint, status text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF @extschema@.candidate_stage
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'stage_candidates',
@@ -483,7 +501,6 @@ COMMENT ON FUNCTION stage_candidates(bigint, text, text, text) IS
 CREATE FUNCTION candidate_history(candidate_id bigint, job_id bigint DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF @extschema@.stage_transition
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.stage_transition, @extschema@.call_tenant($3, $4, 'candidate_history',
@@ -496,7 +513,6 @@ COMMENT ON FUNCTION candidate_history(bigint, bigint, text, text) IS
 CREATE FUNCTION alert_events(job_id bigint, candidate_id bigint DEFAULT NULL, unacknowledged boolean DEFAULT false, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF @extschema@.alert_event
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.alert_event, @extschema@.call_tenant($4, $5, 'alert_events',
@@ -510,7 +526,6 @@ COMMENT ON FUNCTION alert_events(bigint, bigint, boolean, text, text) IS
 CREATE FUNCTION acknowledge_alert(alert_event_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.alert_event
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.alert_event, @extschema@.call_tenant($2, $3, 'acknowledge_alert',
@@ -522,7 +537,6 @@ COMMENT ON FUNCTION acknowledge_alert(bigint, text, text) IS
 CREATE FUNCTION job_stage_counts(job_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (stage_id bigint, status text, candidates bigint)
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($2, $3, 'stage_counts',
@@ -534,7 +548,6 @@ COMMENT ON FUNCTION job_stage_counts(bigint, text, text) IS
 CREATE FUNCTION screening_counts(job_id bigint, condition jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (candidates bigint, matching bigint)
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($3, $4, 'screening_counts',
@@ -546,7 +559,6 @@ COMMENT ON FUNCTION screening_counts(bigint, jsonb, text, text) IS
 CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint DEFAULT NULL, since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (stage_id bigint, stage_name text, "position" integer, entered bigint, "current" bigint, advanced bigint, rejected bigint, withdrawn bigint, hired bigint, conversion numeric, median_time_in_stage interval, p90_time_in_stage interval)
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($5, $6, 'pipeline_funnel',
@@ -562,7 +574,6 @@ COMMENT ON FUNCTION pipeline_funnel(bigint, bigint, timestamptz, timestamptz, te
 CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integer DEFAULT 1000, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (cursor text, event jsonb)
     LANGUAGE sql
-    SET search_path = pg_catalog, pg_temp
     AS $$
     SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($3, $4, 'workflow_events_since',
                 jsonb_build_object()
@@ -575,7 +586,6 @@ COMMENT ON FUNCTION workflow_events_since(text, integer, text, text) IS
 CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'assign_workflow',
@@ -587,7 +597,6 @@ COMMENT ON FUNCTION assign_workflow(bigint, bigint, text, text) IS
 CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text, grantee_tenant text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($4, $5, 'unshare_workflow',
@@ -600,7 +609,6 @@ COMMENT ON FUNCTION unshare_workflow(bigint, text, text, text, text) IS
 CREATE FUNCTION pending_shares(tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (workflow_id bigint, workflow_name text, tenant text, owner text, grantee_tenant text, grantee text, can_edit boolean, offered_at timestamptz)
     LANGUAGE sql
-    SET search_path = pg_catalog, pg_temp
     AS $$
     SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($1, $2, 'pending_shares',
                 jsonb_build_object())) AS r(workflow_id bigint, workflow_name text, tenant text, owner text, grantee_tenant text, grantee text, can_edit boolean, offered_at timestamptz)
@@ -611,7 +619,6 @@ COMMENT ON FUNCTION pending_shares(text, text) IS
 CREATE FUNCTION accept_share(workflow_id bigint, for_tenant boolean DEFAULT false, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'accept_share',
@@ -624,7 +631,6 @@ COMMENT ON FUNCTION accept_share(bigint, boolean, text, text) IS
 CREATE FUNCTION decline_share(workflow_id bigint, for_tenant boolean DEFAULT false, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'decline_share',
@@ -637,7 +643,6 @@ COMMENT ON FUNCTION decline_share(bigint, boolean, text, text) IS
 CREATE FUNCTION leave_share(workflow_id bigint, for_tenant boolean DEFAULT false, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'leave_share',
@@ -650,7 +655,6 @@ COMMENT ON FUNCTION leave_share(bigint, boolean, text, text) IS
 CREATE FUNCTION transfer_workflow_ownership(workflow_id bigint, new_owner text, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'transfer_workflow_ownership',
@@ -662,7 +666,6 @@ COMMENT ON FUNCTION transfer_workflow_ownership(bigint, text, text, text) IS
 CREATE FUNCTION archive_workflow(workflow_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'archive_workflow',
@@ -674,7 +677,6 @@ COMMENT ON FUNCTION archive_workflow(bigint, text, text) IS
 CREATE FUNCTION unarchive_workflow(workflow_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'unarchive_workflow',
@@ -686,7 +688,6 @@ COMMENT ON FUNCTION unarchive_workflow(bigint, text, text) IS
 CREATE FUNCTION archive_stage(stage_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'archive_stage',
@@ -698,7 +699,6 @@ COMMENT ON FUNCTION archive_stage(bigint, text, text) IS
 CREATE FUNCTION unarchive_stage(stage_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'unarchive_stage',
@@ -710,7 +710,6 @@ COMMENT ON FUNCTION unarchive_stage(bigint, text, text) IS
 CREATE FUNCTION clone_workflow(workflow_id bigint, name text, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN (@extschema@.call_tenant($3, $4, 'clone_workflow',
@@ -722,7 +721,6 @@ COMMENT ON FUNCTION clone_workflow(bigint, text, text, text) IS
 CREATE FUNCTION reorder_stages(workflow_id bigint, stage_ids bigint[], tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'reorder_stages',
@@ -734,7 +732,6 @@ COMMENT ON FUNCTION reorder_stages(bigint, bigint[], text, text) IS
 CREATE FUNCTION get_stage_rule(stage_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.stage_rule
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN jsonb_populate_record(NULL::@extschema@.stage_rule, @extschema@.call_tenant($2, $3, 'get_stage_rule',
@@ -746,7 +743,6 @@ COMMENT ON FUNCTION get_stage_rule(bigint, text, text) IS
 CREATE FUNCTION get_stage_alerts(stage_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF @extschema@.alert
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.alert, @extschema@.call_tenant($2, $3, 'get_stage_alerts',
@@ -758,7 +754,6 @@ COMMENT ON FUNCTION get_stage_alerts(bigint, text, text) IS
 CREATE FUNCTION definitions(table_name text, filter jsonb DEFAULT '{}', tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN QUERY SELECT jsonb_array_elements(@extschema@.call_tenant($3, $4, 'definitions',
@@ -770,7 +765,6 @@ COMMENT ON FUNCTION definitions(text, jsonb, text, text) IS
 CREATE FUNCTION create_definition(table_name text, data jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'definition_write',
@@ -782,7 +776,6 @@ COMMENT ON FUNCTION create_definition(text, jsonb, text, text) IS
 CREATE FUNCTION update_definition(table_name text, id bigint, changes jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($4, $5, 'definition_write',
@@ -794,7 +787,6 @@ COMMENT ON FUNCTION update_definition(text, bigint, jsonb, text, text) IS
 CREATE FUNCTION delete_definition(table_name text, id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'definition_write',
@@ -806,7 +798,6 @@ COMMENT ON FUNCTION delete_definition(text, bigint, text, text) IS
 CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'evaluate_condition',
@@ -818,7 +809,6 @@ COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb, text, text) IS
 CREATE FUNCTION evaluate_condition(condition jsonb, candidate_id bigint, job_id bigint, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($4, $5, 'evaluate_condition',
@@ -830,7 +820,6 @@ COMMENT ON FUNCTION evaluate_condition(jsonb, bigint, bigint, text, text) IS
 CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN (@extschema@.call_tenant($3, $4, 'condition_matches',
@@ -842,7 +831,6 @@ COMMENT ON FUNCTION condition_matches(jsonb, jsonb, text, text) IS
 CREATE FUNCTION validate_condition(condition jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($2, $3, 'validate_condition',
@@ -854,7 +842,6 @@ COMMENT ON FUNCTION validate_condition(jsonb, text, text) IS
 CREATE FUNCTION condition_leaves(condition jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS jsonb
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'condition_leaves',
@@ -879,31 +866,44 @@ COMMENT ON FUNCTION route_job_candidates(integer, text, text, bigint, text) IS
 CREATE FUNCTION job_candidates(job_id bigint, status text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF @extschema@.candidate_stage
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    a text := coalesce(nullif($4, ''), nullif(current_setting('workflow_ext.actor', true), ''), current_user::text);
-    t text := coalesce(nullif($3, ''), nullif(current_setting('workflow_ext.tenant', true), ''), a);
+    a text := coalesce(nullif($4, ''), nullif(pg_catalog.current_setting('workflow_ext.actor', true), ''), current_user::text);
+    t text := coalesce(nullif($3, ''), nullif(pg_catalog.current_setting('workflow_ext.tenant', true), ''), a);
     p integer := @extschema@.route_tenant(t);
     msg text;
 BEGIN
+    PERFORM @extschema@.shard_deadline_arm();
     RETURN QUERY SELECT * FROM @extschema@.route_job_candidates(p, t, a, $1, $2);
+    PERFORM @extschema@.shard_deadline_disarm();
 EXCEPTION
+    WHEN lock_not_available THEN
+        IF @extschema@.shard_deadline_disarm() THEN
+            PERFORM @extschema@.raise_unreachable(p, t, pg_catalog.format(
+                'no answer within workflow_ext_proxy.shard_timeout (%s)',
+                pg_catalog.current_setting('workflow_ext_proxy.shard_timeout')));
+        END IF;
+        RAISE;
     WHEN connection_exception OR internal_error THEN
+        PERFORM @extschema@.shard_deadline_disarm();
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
         IF msg LIKE '%PL/Proxy%' OR SQLSTATE LIKE '08%' THEN
             PERFORM @extschema@.raise_unreachable(p, t, msg);
         END IF;
         RAISE;
     WHEN query_canceled THEN
+        PERFORM @extschema@.shard_deadline_disarm();
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
         IF msg LIKE '%statement timeout%' THEN
             PERFORM @extschema@.raise_unreachable(p, t, msg);
         END IF;
         RAISE;
+    WHEN OTHERS THEN
+        PERFORM @extschema@.shard_deadline_disarm();
+        RAISE;
 END $$;
 COMMENT ON FUNCTION job_candidates(bigint, text, text, text) IS
-    'The job''s pipeline rows (of one status, or all) on the tenant''s shard, by stage and candidate, in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); rows carried by PL/Proxy as they are (shard_job_candidates); 08006 naming the shard when it cannot be reached.';
+    'The job''s pipeline rows (of one status, or all) on the tenant''s shard, by stage and candidate, in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); rows carried by PL/Proxy as they are (shard_job_candidates); 08006 naming the shard when it cannot be reached or does not answer within workflow_ext_proxy.shard_timeout.';
 
 -- Shares across tenants: only between tenants on the same shard (a share
 -- lives with the workflow, and the grantee's calls go to its own shard).
@@ -948,20 +948,25 @@ BEGIN
         raised := NULL;
         error := NULL;
         BEGIN
+            PERFORM @extschema@.shard_deadline_arm();
             SELECT * INTO r FROM @extschema@.route_partition(p, NULL, a, 'raise_overdue_alerts', '{}');
+            PERFORM @extschema@.shard_deadline_disarm();
             IF r.error_sqlstate IS NOT NULL THEN
                 error := r.error_sqlstate || ': ' || r.error_message;
             ELSE
                 raised := (r.result #>> '{}')::integer;
             END IF;
         EXCEPTION WHEN OTHERS THEN
-            error := '08006: ' || SQLERRM;
+            error := '08006: ' || CASE WHEN @extschema@.shard_deadline_disarm()
+                                       THEN 'no answer within workflow_ext_proxy.shard_timeout ('
+                                            || current_setting('workflow_ext_proxy.shard_timeout') || ')'
+                                       ELSE SQLERRM END;
         END;
         RETURN NEXT;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION raise_overdue_alerts(text) IS
-    'The SLA sweep (workflow_ext''s raise_overdue_alerts) on every shard in turn, as actor: one row per shard with the events raised, or the error (a shard down does not stop the others). Run it as a role whose user mapping connects as the shards'' scheduler role (BYPASSRLS or superuser) to sweep every tenant.';
+    'The SLA sweep (workflow_ext''s raise_overdue_alerts) on every shard in turn, as actor: one row per shard with the events raised, or the error (a shard down, or frozen past workflow_ext_proxy.shard_timeout, does not stop the others). Run it as a role whose user mapping connects as the shards'' scheduler role (BYPASSRLS or superuser) to sweep every tenant.';
 
 -- Health: one row per shard.
 CREATE FUNCTION shard_health()
@@ -983,7 +988,9 @@ BEGIN
           INTO placed_tenants, moving_tenants
           FROM @extschema@.tenant_placement t;
         BEGIN
+            PERFORM @extschema@.shard_deadline_arm();
             SELECT * INTO r FROM @extschema@.partition_status(p);
+            PERFORM @extschema@.shard_deadline_disarm();
             reachable := true;
             version := r.version;
             node_role := r.node_role;
@@ -996,13 +1003,16 @@ BEGIN
             node_role := NULL;
             tenants := NULL;
             replication_lag := NULL;
-            error := SQLERRM;
+            error := CASE WHEN @extschema@.shard_deadline_disarm()
+                          THEN 'no answer within workflow_ext_proxy.shard_timeout ('
+                               || current_setting('workflow_ext_proxy.shard_timeout') || ')'
+                          ELSE SQLERRM END;
         END;
         RETURN NEXT;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION shard_health() IS
-    'One row per shard: reachable (within the cluster''s connect_timeout and query_timeout), workflow_ext''s version there, its node_role, how many tenants have rows there, how many tenant_placement rows point at it and how many of those are mid-move, the lag of a definitions subscription still replicated (0.2.0''s layout; NULL when none), and the error when unreachable.';
+    'One row per shard: reachable (an answer within workflow_ext_proxy.shard_timeout), workflow_ext''s version there, its node_role, how many tenants have rows there, how many tenant_placement rows point at it and how many of those are mid-move, the lag of a definitions subscription still replicated (0.2.0''s layout; NULL when none), and the error when unreachable.';
 
 -- Moving a tenant to another shard (docs/scale-out.md, Moving a tenant).
 -- Steps, each its own transaction, so that an interrupted move is finished

@@ -166,7 +166,6 @@ def emit():
             out.append(f"""CREATE FUNCTION {name}({', '.join(sig)})
     {rettext}
     LANGUAGE sql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 {body}
 $$;
@@ -178,7 +177,6 @@ COMMENT ON FUNCTION {name}({", ".join([t for _, t, _ in params] + ["text", "text
         out.append(f"""CREATE FUNCTION {name}({', '.join(sig)})
     {rettext}
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
 {body}

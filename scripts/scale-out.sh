@@ -76,8 +76,10 @@ SQL
   done
 
   # Front: PL/Proxy's cluster 'workflow_shards' (partition k = shard k, any
-  # number of partitions: modular_mapping), with the timeouts that bound a
-  # call to a shard that is down or frozen (docs/scale-out.md, Failures).
+  # number of partitions: modular_mapping).  A frozen shard is bounded by the
+  # front's workflow_ext_proxy.shard_timeout (default 5s), not by these
+  # timeouts, which PL/Proxy checks only when the shard sends something
+  # (docs/scale-out.md, Failures).
   local parts="" i=0
   for node in "${SHARDS[@]}"; do
     parts="$parts, p$i 'host=127.0.0.1 port=$(port_of "$node") dbname=wf connect_timeout=2'"

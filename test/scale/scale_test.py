@@ -564,32 +564,95 @@ h = q(ADMIN, "SELECT shard, reachable, tenants FROM shard_health() ORDER BY shar
 ok(all(x[1] for x in h) and [x[2] for x in h][part(A)] >= 1, "shard_health(): all reachable again", h)
 
 # ------------------------------------------------------------------ a frozen shard
+# A frozen shard (SIGSTOP: its kernel still accepts connections and
+# acknowledges data, nothing answers) is abandoned within
+# workflow_ext_proxy.shard_timeout (default 5 s), whether the front backend's
+# PL/Proxy connection to it was pooled (the call hangs mid-query) or new (it
+# hangs at the startup packet); statement_timeout, when shorter, bounds it too.
+# Each call must return within its bound plus 1 s of slack.  A watchdog thaws
+# the shard after 60 s, so a call that hangs fails the checks instead of
+# hanging the test.
 frozen = shard_of(B)
+fp = connect("front", "app")      # its PL/Proxy connection to the shard is pooled before the freeze
+warm = q(fp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (B,))
 pm = int(open(f"{BASE}/{frozen}/postmaster.pid").readline())
 procs = [pm] + [int(p) for p in subprocess.run(["ps", "-o", "pid=", "--ppid", str(pm)], capture_output=True,
                                                 text=True).stdout.split()]
-for p in procs:
-    os.kill(p, signal.SIGSTOP)
-try:
-    fz = connect("front", "app")
-    q(fz, "SET statement_timeout = '2s'")
-    t0 = time.time()
-    e = error_of(fz, "SELECT * FROM move_to_next_stage(1, 100, NULL, %s, 'user:alice')", (B,))
-    el = time.time() - t0
-    t0 = time.time()
-    e2 = error_of(fz, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (B,))
-    el2 = time.time() - t0
-    other = q(fz, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
-finally:
+
+
+def thaw():
     for p in procs:
         try:
             os.kill(p, signal.SIGCONT)
         except ProcessLookupError:
             pass
-ok(e is not None and e[0] == "08006" and reason(e).get("reason") == "shard_timeout" and el < 3.0 and el2 < 3.0,
-   f"a frozen shard (SIGSTOP) is abandoned at statement_timeout 2 s: 08006 shard_timeout in {el:.2f} s and {el2:.2f} s", e)
+
+
+watchdog = threading.Timer(60.0, thaw)
+for p in procs:
+    os.kill(p, signal.SIGSTOP)
+watchdog.start()
+
+
+def timed_error(conn, sql, args=None):
+    t0 = time.time()
+    e = error_of(conn, sql, args)
+    return e, time.time() - t0
+
+
+try:
+    # (moves the shard refuses once it thaws: a query sent on the pooled
+    # connection runs then, and the sweep below counts the candidates of B's
+    # first stage)
+    e_def, el_def = timed_error(fp, "SELECT * FROM move_to_next_stage(1, 100, %s, %s, 'user:alice')", (sb[3], B))
+    q(fp, "SET workflow_ext_proxy.shard_timeout = '1500ms'")
+    e_rd, el_rd = timed_error(fp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (B,))
+    e_mv, el_mv = timed_error(fp, "SELECT * FROM move_to_stage(1, 100, %s, NULL, %s, 'user:alice')", (sb[0], B))
+    other_p = q(fp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+    hc = connect("front")
+    q(hc, "SET workflow_ext_proxy.shard_timeout = '1500ms'")
+    t0 = time.time()
+    health = q(hc, "SELECT shard, reachable, error FROM shard_health() ORDER BY shard")
+    el_h = time.time() - t0
+    hc.close()
+    fz = connect("front", "app")
+    q(fz, "SET statement_timeout = '2s'")
+    e, el = timed_error(fz, "SELECT * FROM move_to_next_stage(1, 100, %s, %s, 'user:alice')", (sb[3], B))
+    e2, el2 = timed_error(fz, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (B,))
+    other = q(fz, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+finally:
+    watchdog.cancel()
+    thaw()
+
+
+def timed_out(e, el, bound):
+    return (e is not None and e[0] == "08006" and reason(e).get("reason") == "shard_timeout"
+            and reason(e).get("shard") == f"p{part(B)}" and f"p{part(B)}" in e[1] and bound - 0.05 <= el < bound + 1.0)
+
+
+ok(warm == [(5,)] and timed_out(e_def, el_def, 5.0),
+   f"a frozen shard, pooled connection: a move is abandoned at the default shard_timeout 5 s, 08006 shard_timeout naming p{part(B)} ({el_def:.2f} s)",
+   (e_def, el_def))
+ok(timed_out(e_rd, el_rd, 1.5) and timed_out(e_mv, el_mv, 1.5),
+   f"shard_timeout 1500 ms: the read of a job's pipeline ({el_rd:.2f} s) and the next move ({el_mv:.2f} s) are abandoned at 1.5 s, 08006 shard_timeout",
+   (e_rd, el_rd, e_mv, el_mv))
+ok(other_p == [(19,)], "the same front connection then serves another tenant", other_p)
+ok([x[1] for x in health] == [s != frozen for s in SHARDS] and "shard_timeout" in (health[part(B)][2] or "") and el_h < 1.5 + 1.0,
+   f"shard_health(): the frozen shard unreachable (shard_timeout), the others reachable, in {el_h:.2f} s", health)
+ok(timed_out(e, el, 2.0) and timed_out(e2, el2, 2.0),
+   f"a new front connection (PL/Proxy connecting to the frozen shard): abandoned at statement_timeout 2 s: 08006 shard_timeout in {el:.2f} s and {el2:.2f} s",
+   (e, el, e2, el2))
 ok(other == [(19,)], "the same front connection then serves another tenant")
 fz.close()
+r = None
+for attempt in range(20):
+    try:
+        r = q(fp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (B,))
+        break
+    except psycopg2.Error:
+        time.sleep(0.25)
+ok(r == [(5,)], "the connection whose calls timed out reaches the thawed shard again (PL/Proxy reconnects)", r)
+fp.close()
 r = None
 for attempt in range(20):
     try:

@@ -1,0 +1,125 @@
+/*
+ * workflow_ext_proxy.c - the front's bound on a call to a shard that does not
+ * answer (docs/scale-out.md, Failures).
+ *
+ * PL/Proxy 2.10 waits for a shard in poll() for a second at a time and checks
+ * its query_timeout and connect_timeout only after a socket event: a frozen
+ * shard (SIGSTOP, a hung host whose kernel still acknowledges) sends none, so
+ * neither ever fires.  statement_timeout does interrupt the wait, but as a
+ * query cancel, and PL/Proxy answers a cancel by sending the shard a cancel
+ * request with libpq's blocking PQcancel(), which waits for the frozen
+ * postmaster to close that connection: the front backend stays pinned until
+ * the shard thaws.
+ *
+ * shard_deadline_arm() arms PostgreSQL's lock timeout timer for
+ * workflow_ext_proxy.shard_timeout around one PL/Proxy call.  When it fires,
+ * the wait is interrupted with 55P03 "canceling statement due to lock
+ * timeout", which PL/Proxy does not treat as a cancel: it sends no cancel
+ * request and leaves the connection, which it drops and reopens at its next
+ * use.  The front's PL/pgSQL (call_tenant) disarms the timer with
+ * shard_deadline_disarm(), which says whether it fired, and raises 08006
+ * shard_timeout naming the shard.
+ *
+ * shard_count(): the number of partitions of the server workflow_shards,
+ * read from the syscache (every front call routes with it: the same count
+ * by a query on pg_foreign_server cost 30-50 us a call).
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <limits.h>
+
+#include "fmgr.h"
+#include "foreign/foreign.h"
+#include "nodes/parsenodes.h"
+#include "utils/guc.h"
+#include "utils/timeout.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* workflow_ext_proxy.shard_timeout, in milliseconds (0: no bound) */
+static int	shard_timeout_ms = 5000;
+
+/* Whether shard_deadline_arm() armed the timer that is (or was) running. */
+static bool deadline_armed = false;
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("workflow_ext_proxy.shard_timeout",
+							"How long a front call waits for a shard's answer before it is abandoned (08006 shard_timeout).",
+							"0 waits without bound. Bounds a frozen shard, which PL/Proxy's own query_timeout does not.",
+							&shard_timeout_ms,
+							5000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_shard_deadline_arm);
+
+/* shard_deadline_arm(): the lock timeout timer for shard_timeout from now. */
+Datum
+wf_proxy_shard_deadline_arm(PG_FUNCTION_ARGS)
+{
+	deadline_armed = false;
+	if (shard_timeout_ms > 0)
+	{
+		enable_timeout_after(LOCK_TIMEOUT, shard_timeout_ms);
+		deadline_armed = true;
+	}
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_shard_deadline_disarm);
+
+/*
+ * shard_deadline_disarm(): stops the timer; true when it had fired (it was
+ * armed here and is no longer running).
+ */
+Datum
+wf_proxy_shard_deadline_disarm(PG_FUNCTION_ARGS)
+{
+	bool		fired = false;
+
+	if (deadline_armed)
+	{
+		if (get_timeout_active(LOCK_TIMEOUT))
+			disable_timeout(LOCK_TIMEOUT, false);
+		else
+			fired = true;
+		deadline_armed = false;
+	}
+	PG_RETURN_BOOL(fired);
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_shard_count);
+
+/*
+ * shard_count(): the options p0 .. pN-1 of the foreign server
+ * workflow_shards (N; 0 when the server is missing).
+ */
+Datum
+wf_proxy_shard_count(PG_FUNCTION_ARGS)
+{
+	ForeignServer *server = GetForeignServerByName("workflow_shards", true);
+	int32		n = 0;
+	ListCell   *lc;
+
+	if (server == NULL)
+		PG_RETURN_INT32(0);
+	foreach(lc, server->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+		const char *c = opt->defname;
+
+		if (c[0] != 'p' || c[1] == '\0')
+			continue;
+		for (c++; isdigit((unsigned char) *c); c++)
+			;
+		if (*c == '\0')
+			n++;
+	}
+	PG_RETURN_INT32(n);
+}
