@@ -253,6 +253,26 @@ ve = E("""SELECT validate_condition('{"field": "a", "op": "nope"}')""")
 ok(ev1 == [("false",)] and ev2 == [("true",)] and m == [(True,)] and lv == [(2,)] and ve and ve[0] == "22023",
    "condition helpers: evaluate_condition (both), condition_matches, condition_leaves, validate_condition (22023)",
    (ev1, ev2, m, lv, ve))
+# The at forms: relative time measured from at (a timestamptz; an untyped third literal is the tenant).
+recent = '{"field": "applied", "op": "within_last", "value": "P7D"}'
+at_m = F("SELECT condition_matches(%s, '{\"applied\": \"2020-01-05\"}', '2020-01-08'::timestamptz), "
+         "condition_matches(%s, '{\"applied\": \"2020-01-05\"}', '2020-03-01'::timestamptz)", (recent, recent), calls=2)
+at_e = F("SELECT evaluate_condition(%s, '{\"applied\": \"2020-01-05\"}', '2020-01-08'::timestamptz)->>'result'", (recent,))
+at_no = E("SELECT condition_matches(%s, '{\"applied\": \"2020-01-05\"}')", (recent,))
+ok(at_m == [(True, False)] and at_e == [("true",)] and at_no is not None and at_no[0] == "22023",
+   "the at forms of condition_matches and evaluate_condition through the front (the two-argument form refuses relative time: 22023)",
+   (at_m, at_e, at_no))
+# tenant_admin through the front: the front session's workflow_ext.tenant_admin travels with each call.
+bob_sees = F("SELECT count(*) FROM definitions('workflow', %s, %s, 'user:bob')", (json.dumps({"id": wa}), A))
+q(FRONT, "SET workflow_ext.tenant_admin = on")
+admin_sees = F("SELECT count(*) FROM definitions('workflow', %s, %s, 'user:bob')", (json.dumps({"id": wa}), A))
+admin_edit = F("SELECT update_definition('workflow', %s, '{\"description\": \"by the admin\"}', %s, 'user:bob')->>'description'",
+               (wa, A))
+q(FRONT, "RESET workflow_ext.tenant_admin")
+bob_edit = E("SELECT update_definition('workflow', %s, '{\"description\": \"by bob\"}', %s, 'user:bob')", (wa, A))
+ok(bob_sees == [(0,)] and admin_sees == [(1,)] and admin_edit == [("by the admin",)] and bob_edit is not None,
+   "tenant_admin through the front: another actor of the tenant sees and edits alice's workflow only as the tenant's administrator",
+   (bob_sees, admin_sees, admin_edit, bob_edit))
 cl = F("SELECT clone_workflow(%s, 'copy')", (wa,))[0][0]
 cst = [x[0] for x in F("SELECT (d->>'id')::bigint FROM definitions('workflow_stage', %s) d ORDER BY (d->>'position')::int",
                        (json.dumps({"workflow_id": cl}),))]
