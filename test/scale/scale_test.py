@@ -481,8 +481,9 @@ src, dst = part(C), (part(C) + 1) % 3
 # restored into another cluster: a later generation): the tenant's events
 # written on the destination after the move must still sort after the cursor
 # of a consumer that read them on the source.
-gen_src = q1(S[SHARDS[src]], "SELECT feed_advance(((1::numeric << 48) * 3)::text::xid8)")
+gen_src = q1(S[SHARDS[src]], "SELECT feed_advance((3 * 281474976710656::numeric)::text::xid8)")
 gen_dst = q1(S[SHARDS[dst]], "SELECT feed_generation()")
+assert by_part[dst] == A   # (wa: its workflow, used below)
 a_cursor = [x[0] for x in fr("SELECT cursor FROM workflow_events_since(NULL, 100000)", tenant=by_part[dst])][-1]
 counts_before = q1(S[SHARDS[src]], "SELECT shard_tenant_counts(%s)", (C,))
 stop = threading.Event()
@@ -522,7 +523,8 @@ ok(gen_src == 4 and gen_dst < 4 and sorted(got) == want and not feed_errors,
    f"(source in feed generation {gen_src}, destination {gen_dst}) got each of the {len(want)} events once, none lost",
    (gen_src, gen_dst, len(got), len(set(got)), len(want), sorted(set(want) - set(got))[:5], feed_errors[:3]))
 gen_now = q1(S[SHARDS[dst]], "SELECT feed_generation()")
-fr("SELECT * FROM add_candidate(%s, 100)", (77,), tenant=by_part[dst])
+fr("SELECT assign_workflow(300, %s)", (wa,), tenant=by_part[dst])
+fr("SELECT * FROM add_candidate(%s, 300)", (77,), tenant=by_part[dst])
 later = [x[1] for x in fr("SELECT cursor, event FROM workflow_events_since(%s, 1000)", (a_cursor,), tenant=by_part[dst])]
 ok(gen_now == 5 and [(e["kind"], e["candidate_id"]) for e in later] == [("enter", 77)],
    f"the destination took generation {gen_now} (above the tenant's positions); its own tenant {by_part[dst]}'s "

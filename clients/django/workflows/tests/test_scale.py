@@ -14,6 +14,8 @@ import uuid
 import psycopg2
 from django.test import SimpleTestCase
 
+from workflows import shards
+
 from .helpers import client_for, make_user, new_id
 
 SCALE = os.environ.get("WF_SCALE_OUT") == "1"
@@ -39,9 +41,13 @@ class ScaleOut(SimpleTestCase):
 
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
         cls.front = superuser(0)
         cls.shards = [superuser(k + 1) for k in range(3)]
+        # the shards' aliases (made by the requests otherwise), so that the
+        # test case allows queries on them
+        cls.databases = {"default"} | {
+            shards.alias_for("p%d" % k, q(cls.front, "SELECT shard_conninfo(%s)", [k])[0][0]) for k in range(3)}
+        super().setUpClass()
 
     @classmethod
     def tearDownClass(cls):
