@@ -13,6 +13,8 @@ columns the application may change.  Application and job ids are unique
 within a tenant, so the models' unique keys lead with it."""
 from django.db import models
 
+from . import shards
+
 
 class StampedField(models.TextField):
     """A column the extension stamps and never lets change (tenant,
@@ -311,7 +313,6 @@ def insert_returning(model, values):
     fields = [model._meta.get_field(name) for name in values]
     columns = ", ".join('"%s"' % f.column for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    from . import shards
     params = [f.get_db_prep_save(values[name], shards.connection())
               for f, name in zip(fields, values)]
     sql = 'INSERT INTO "%s" (%s) VALUES (%s) RETURNING *' % (table, columns, placeholders)
