@@ -33,6 +33,8 @@ psql_at "$WF_SCALE_PORT" <<SQL
 CREATE ROLE wf_django LOGIN PASSWORD '$secret';
 CREATE SCHEMA app AUTHORIZATION wf_django;
 ALTER ROLE wf_django IN DATABASE wf SET search_path = app, public;
+-- how long a request waits for a move's copy before 503 tenant_moving (default 5s; the test's bound)
+ALTER ROLE wf_django IN DATABASE wf SET workflow_ext_proxy.move_wait = '300ms';
 SQL
 # Each shard: the API's role, a member of the trusted role wf_app (which holds
 # the README's application grant set: scripts/scale-out.sh).

@@ -3,11 +3,13 @@ clients/django/run-scale-tests.sh against scripts/scale-out.sh's front and
 three shards): two organizations placed on different shards use the API
 with the same job ids, each request reaches its tenant's shard and only it
 (the rows counted on every shard as a superuser), a tenant being moved
-answers 503 tenant_moving, and a tenant moved to another shard with
+answers 503 tenant_moving (at once when its placement says so, after
+move_wait while a move holds its lock), and a tenant moved to another shard with
 move_tenant keeps working through the API: its definitions, pipeline,
 history and event feed (a cursor read before the move resumes exactly after
 it) are there, new moves land on the new shard."""
 import os
+import time
 import unittest
 import uuid
 
@@ -138,6 +140,19 @@ class ScaleOut(SimpleTestCase):
         body = self.ok(r, 503)
         self.assertEqual((body["code"], body["reason"], r["Retry-After"]), ("55P03", "tenant_moving", "1"))
         self.assertEqual(len(self.ok(b_api.get("/workflows/"))["results"]), 1)
+
+        # a request takes the tenant's lock on the front as a front call does: while a move holds it
+        # (here held by hand), the request waits move_wait (300 ms for wf_django: run-scale-tests.sh)
+        lock = superuser(0)
+        q(lock, "SELECT pg_advisory_lock(2001286144, hashtext(%s))", [ta])
+        t0 = time.monotonic()
+        r = a_api.get("/workflows/")
+        waited = time.monotonic() - t0
+        q(lock, "SELECT pg_advisory_unlock(2001286144, hashtext(%s))", [ta])
+        lock.close()
+        body = self.ok(r, 503)
+        self.assertEqual(body["reason"], "tenant_moving")
+        self.assertTrue(0.25 < waited < 3.0, waited)
 
         # organization A moved to the third shard, then used through the API
         dest = ({0, 1, 2} - {pa, pb}).pop()
