@@ -828,6 +828,28 @@ END $$;
 COMMENT ON FUNCTION condition_matches(jsonb, jsonb, text, text) IS
     'workflow_ext''s condition_matches on the tenant''s shard (whether facts satisfy condition), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
 
+CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb, at timestamptz, tenant text DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RETURN @extschema@.call_tenant($4, $5, 'evaluate_condition',
+                jsonb_build_object('condition', $1, 'facts', $2, 'at', $3));
+END $$;
+COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb, timestamptz, text, text) IS
+    'workflow_ext''s evaluate_condition on the tenant''s shard (explains a condition with relative time measured from at), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
+
+CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, at timestamptz, tenant text DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RETURN (@extschema@.call_tenant($4, $5, 'condition_matches',
+                jsonb_build_object('condition', $1, 'facts', $2, 'at', $3)) #>> '{}')::boolean;
+END $$;
+COMMENT ON FUNCTION condition_matches(jsonb, jsonb, timestamptz, text, text) IS
+    'workflow_ext''s condition_matches on the tenant''s shard (whether facts satisfy condition, relative time measured from at), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
+
 CREATE FUNCTION validate_condition(condition jsonb, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql

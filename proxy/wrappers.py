@@ -92,6 +92,13 @@ API = [
     ("evaluate_condition", [("condition", J, None), ("candidate_id", B, None), ("job_id", B, None)], "jsonb", None,
      "explains a condition against a candidate's facts in a job"),
     ("condition_matches", [("condition", J, None), ("facts", J, None)], "boolean", None, "whether facts satisfy condition"),
+    # The at forms: at has no default here (a two-argument call would match
+    # both forms), and a third argument written as an untyped literal is the
+    # tenant (text is preferred): pass at as timestamptz.
+    ("evaluate_condition", [("condition", J, None), ("facts", J, None), ("at", "timestamptz", None)], "jsonb", None,
+     "explains a condition with relative time measured from at"),
+    ("condition_matches", [("condition", J, None), ("facts", J, None), ("at", "timestamptz", None)], "boolean", None,
+     "whether facts satisfy condition, relative time measured from at"),
     ("validate_condition", [("condition", J, None)], "void", None, "22023 with the path of the first offending node"),
     ("condition_leaves", [("condition", J, None)], "jsonb", None, "the leaves of a condition"),
 ]

@@ -45,6 +45,14 @@ CREATE FUNCTION feed_generation() RETURNS bigint
 COMMENT ON FUNCTION feed_generation() IS
     'The feed generation this cluster writes in (feed_origin): the one recorded for it, or the next one when it has written no event yet.';
 
+CREATE FUNCTION feed_advance(after xid8) RETURNS bigint
+    LANGUAGE C VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_feed_advance';
+COMMENT ON FUNCTION feed_advance(xid8) IS
+    'Makes every feed position this cluster gives from now on sort after `after` (a position copied from another shard with a tenant: shard_tenant_import), taking a new generation when needed (a feed_origin row naming this cluster, under feed_origin''s exclusive lock: it waits for the transactions holding a position of the old generation). Returns the generation written in from now on.';
+REVOKE EXECUTE ON FUNCTION feed_advance(xid8) FROM PUBLIC;
+
 -- A cursor is "xact_id:kind:id" (kind 0: history, 1: alert event, 2: stage
 -- action, whose id is its history row's); NULL is the start.
 CREATE FUNCTION workflow_event_position(cursor text, max_events integer,

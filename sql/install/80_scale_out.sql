@@ -516,6 +516,7 @@ DECLARE
     top bigint;
     inc bigint;
     lv bigint;
+    top_position numeric;
 BEGIN
     -- Replica mode: the rows are written as they were (ids, stamps,
     -- history), no trigger of the engine runs; the caches of this shard's
@@ -547,6 +548,15 @@ BEGIN
                            false);
         END IF;
     END LOOP;
+    -- The event feed: the rows keep their positions (a consumer's cursor
+    -- from the source resumes here exactly after what it read), and every
+    -- position this shard gives from now on sorts after them (feed_advance).
+    SELECT max((r->>'xact_id')::numeric) INTO top_position
+      FROM (SELECT jsonb_array_elements(data->'stage_transition') UNION ALL
+            SELECT jsonb_array_elements(data->'alert_event')) x(r);
+    IF top_position IS NOT NULL THEN
+        PERFORM @extschema@.feed_advance(top_position::text::xid8);
+    END IF;
     RETURN @extschema@.shard_tenant_counts(tenant);
 END $$;
 COMMENT ON FUNCTION shard_tenant_import(text, jsonb) IS

@@ -23,6 +23,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "executor/spi.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -30,6 +31,7 @@
 
 PG_FUNCTION_INFO_V1(wf_feed_xact_id);
 PG_FUNCTION_INFO_V1(wf_feed_generation);
+PG_FUNCTION_INFO_V1(wf_feed_advance);
 
 #define GENERATION_SHIFT 48
 
@@ -107,12 +109,30 @@ generation(Oid schema, bool record)
 	return result;
 }
 
+/*
+ * feed_origin, locked in share mode until the transaction ends: by every
+ * transaction that takes a feed position or reads the feed, so that
+ * feed_advance() (exclusive) waits until no position of the old generation
+ * can still commit, and every later one re-reads the generation (the lock
+ * taken anew accepts the relcache invalidation feed_advance() sends).
+ */
+static void
+lock_feed_origin(Oid schema, LOCKMODE mode)
+{
+	Oid			relid = get_relname_relid("feed_origin", schema);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "workflow_ext: feed_origin not found");
+	LockRelationOid(relid, mode);
+}
+
 /* The feed position of the current transaction: generation << 48 | its full id. */
 uint64
 wf_feed_position(Oid schema)
 {
 	uint64		xid = U64FromFullTransactionId(GetTopFullTransactionId());
 
+	lock_feed_origin(schema, AccessShareLock);
 	return ((uint64) generation(schema, true) << GENERATION_SHIFT) |
 		(xid & ((UINT64CONST(1) << GENERATION_SHIFT) - 1));
 }
@@ -135,5 +155,58 @@ wf_feed_generation(PG_FUNCTION_ARGS)
 {
 	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 
+	lock_feed_origin(schema, AccessShareLock);
 	PG_RETURN_INT64(generation(schema, false));
+}
+
+/*
+ * feed_advance(after): makes every feed position this cluster gives from now
+ * on sort after `after` (a position copied from another cluster: a tenant
+ * moved here by shard_tenant_import(), whose rows keep their positions).
+ * When this cluster's next position is not already past it, the cluster takes
+ * a new generation (a feed_origin row naming it), above after's and its own:
+ * under feed_origin's exclusive lock, so that every transaction holding a
+ * position of the old generation has ended first and every later one reads
+ * the new generation.  Returns the generation written in from now on.
+ */
+Datum
+wf_feed_advance(PG_FUNCTION_ARGS)
+{
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	uint64		after = U64FromFullTransactionId(PG_GETARG_FULLTRANSACTIONID(0));
+	uint64		mask = (UINT64CONST(1) << GENERATION_SHIFT) - 1;
+	int64		current;
+	int64		next_generation;
+	char		sysid[32];
+	WfSavedUser saved;
+
+	current = generation(schema, true);
+	if (after < (((uint64) current << GENERATION_SHIFT) |
+				 (U64FromFullTransactionId(ReadNextFullTransactionId()) & mask)))
+		PG_RETURN_INT64(current);
+	lock_feed_origin(schema, AccessExclusiveLock);
+	cache_valid = false;
+	current = generation(schema, true);
+	if (after < (((uint64) current << GENERATION_SHIFT) |
+				 (U64FromFullTransactionId(ReadNextFullTransactionId()) & mask)))
+		PG_RETURN_INT64(current);
+	next_generation = Max(current, (int64) (after >> GENERATION_SHIFT)) + 1;
+	if (next_generation >= (INT64CONST(1) << (63 - GENERATION_SHIFT)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the event feed has had too many clusters (generation " INT64_FORMAT ")", next_generation),
+				 errdetail_reason("feed_generations_exhausted", NULL)));
+	snprintf(sysid, sizeof(sysid), UINT64_FORMAT, GetSystemIdentifier());
+	wf_become_owner(schema, &saved);
+	SPI_connect();
+	if (SPI_execute(psprintf("INSERT INTO %s (id, system_identifier) VALUES (" INT64_FORMAT ", %s)",
+							 wf_qualified(schema, "feed_origin"), next_generation,
+							 quote_literal_cstr(sysid)), false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "workflow_ext: could not write feed_origin");
+	SPI_finish();
+	wf_restore_user(&saved);
+	/* every backend reads the generation again (forget_generation) */
+	CacheInvalidateRelcacheByRelid(get_relname_relid("feed_origin", schema));
+	cache_valid = false;
+	PG_RETURN_INT64(next_generation);
 }

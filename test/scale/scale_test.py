@@ -253,6 +253,26 @@ ve = E("""SELECT validate_condition('{"field": "a", "op": "nope"}')""")
 ok(ev1 == [("false",)] and ev2 == [("true",)] and m == [(True,)] and lv == [(2,)] and ve and ve[0] == "22023",
    "condition helpers: evaluate_condition (both), condition_matches, condition_leaves, validate_condition (22023)",
    (ev1, ev2, m, lv, ve))
+# The at forms: relative time measured from at (a timestamptz; an untyped third literal is the tenant).
+recent = '{"field": "applied", "op": "within_last", "value": "P7D"}'
+at_m = F("SELECT condition_matches(%s, '{\"applied\": \"2020-01-05\"}', '2020-01-08'::timestamptz), "
+         "condition_matches(%s, '{\"applied\": \"2020-01-05\"}', '2020-03-01'::timestamptz)", (recent, recent), calls=2)
+at_e = F("SELECT evaluate_condition(%s, '{\"applied\": \"2020-01-05\"}', '2020-01-08'::timestamptz)->>'result'", (recent,))
+at_no = E("SELECT condition_matches(%s, '{\"applied\": \"2020-01-05\"}')", (recent,))
+ok(at_m == [(True, False)] and at_e == [("true",)] and at_no is not None and at_no[0] == "22023",
+   "the at forms of condition_matches and evaluate_condition through the front (the two-argument form refuses relative time: 22023)",
+   (at_m, at_e, at_no))
+# tenant_admin through the front: the front session's workflow_ext.tenant_admin travels with each call.
+bob_sees = F("SELECT count(*) FROM definitions('workflow', %s, %s, 'user:bob')", (json.dumps({"id": wa}), A))
+q(FRONT, "SET workflow_ext.tenant_admin = on")
+admin_sees = F("SELECT count(*) FROM definitions('workflow', %s, %s, 'user:bob')", (json.dumps({"id": wa}), A))
+admin_edit = F("SELECT update_definition('workflow', %s, '{\"description\": \"by the admin\"}', %s, 'user:bob')->>'description'",
+               (wa, A))
+q(FRONT, "RESET workflow_ext.tenant_admin")
+bob_edit = E("SELECT update_definition('workflow', %s, '{\"description\": \"by bob\"}', %s, 'user:bob')", (wa, A))
+ok(bob_sees == [(0,)] and admin_sees == [(1,)] and admin_edit == [("by the admin",)] and bob_edit is not None,
+   "tenant_admin through the front: another actor of the tenant sees and edits alice's workflow only as the tenant's administrator",
+   (bob_sees, admin_sees, admin_edit, bob_edit))
 cl = F("SELECT clone_workflow(%s, 'copy')", (wa,))[0][0]
 cst = [x[0] for x in F("SELECT (d->>'id')::bigint FROM definitions('workflow_stage', %s) d ORDER BY (d->>'position')::int",
                        (json.dumps({"workflow_id": cl}),))]
@@ -431,15 +451,46 @@ def check_moves(tenant, cids, acked, doubt, label):
     ok(all(v == 0 for v in others.values()), f"{label}: no row of {tenant} left on any other shard", others)
 
 
+def feed_reader(tenant, stop, seen, errs):
+    """A consumer of the tenant's event feed through the front, resuming from
+    its cursor every 10 ms; after stop, it reads until the feed is empty."""
+    conn, cursor = connect("front", "app"), None
+    while True:
+        try:
+            rows = q(conn, "SELECT cursor, event FROM workflow_events_since(%s, 1000, %s, 'user:alice')", (cursor, tenant))
+        except psycopg2.Error as e:
+            if e.pgcode != "55P03":
+                errs.append(f"{e.pgcode} {e.diag.message_primary}")
+            time.sleep(0.02)
+            continue
+        for cur, ev in rows:
+            seen.append((ev["kind"], ev.get("alert_event_id") if ev["kind"] == "alert" else ev["transition_id"]))
+            cursor = cur
+        if stop.is_set() and not rows:
+            break
+        time.sleep(0.01)
+    conn.close()
+
+
 wc, sc, lc = define(C, big=True)
 conc = list(range(1001, 1041))
 for c in conc:
     fr("SELECT * FROM add_candidate(%s, 200)", (c,), tenant=C)
 src, dst = part(C), (part(C) + 1) % 3
+# The source's feed positions far ahead of the destination's (a shard once
+# restored into another cluster: a later generation): the tenant's events
+# written on the destination after the move must still sort after the cursor
+# of a consumer that read them on the source.
+gen_src = q1(S[SHARDS[src]], "SELECT feed_advance((3 * 281474976710656::numeric)::text::xid8)")
+gen_dst = q1(S[SHARDS[dst]], "SELECT feed_generation()")
+assert by_part[dst] == A   # (wa: its workflow, used below)
+a_cursor = [x[0] for x in fr("SELECT cursor FROM workflow_events_since(NULL, 100000)", tenant=by_part[dst])][-1]
 counts_before = q1(S[SHARDS[src]], "SELECT shard_tenant_counts(%s)", (C,))
 stop = threading.Event()
 acked, doubt, errors = {}, {}, []
 threads = [threading.Thread(target=mover, args=(C, conc[i::4], stop, acked, doubt, errors), daemon=True) for i in range(4)]
+feed_seen, feed_errors = [], []
+threads.append(threading.Thread(target=feed_reader, args=(C, stop, feed_seen, feed_errors), daemon=True))
 for t in threads:
     t.start()
 time.sleep(1.0)
@@ -464,6 +515,20 @@ counts_after = q1(S[SHARDS[dst]], "SELECT shard_tenant_counts(%s)", (C,))
 ok(all(counts_after[k] >= counts_before[k] for k in counts_before) and counts_after["workflow_stage"] == counts_before["workflow_stage"],
    "every table of the tenant arrived (definitions equal; history grew with the moves)", (counts_before, counts_after))
 check_moves(C, conc, acked, doubt, "move under load")
+want = sorted([("t", x[0]) for x in q(S[SHARDS[dst]], "SELECT id FROM stage_transition WHERE tenant = %s", (C,))] +
+              [("a", x[0]) for x in q(S[SHARDS[dst]], "SELECT id FROM alert_event WHERE tenant = %s", (C,))])
+got = [("a" if k == "alert" else "t", i) for k, i in feed_seen if k != "stage_action"]
+ok(gen_src == 4 and gen_dst < 4 and sorted(got) == want and not feed_errors,
+   f"the event feed across the move: a consumer reading {C}'s feed through the front with its cursor during the move "
+   f"(source in feed generation {gen_src}, destination {gen_dst}) got each of the {len(want)} events once, none lost",
+   (gen_src, gen_dst, len(got), len(set(got)), len(want), sorted(set(want) - set(got))[:5], feed_errors[:3]))
+gen_now = q1(S[SHARDS[dst]], "SELECT feed_generation()")
+fr("SELECT assign_workflow(300, %s)", (wa,), tenant=by_part[dst])
+fr("SELECT * FROM add_candidate(%s, 300)", (77,), tenant=by_part[dst])
+later = [x[1] for x in fr("SELECT cursor, event FROM workflow_events_since(%s, 1000)", (a_cursor,), tenant=by_part[dst])]
+ok(gen_now == 5 and [(e["kind"], e["candidate_id"]) for e in later] == [("enter", 77)],
+   f"the destination took generation {gen_now} (above the tenant's positions); its own tenant {by_part[dst]}'s "
+   "consumer resumes from its cursor of before the move with its next event", (gen_now, later))
 r = fr("SELECT to_stage_id, transition_id FROM move_to_next_stage(1001, 200)", tenant=C)
 acked.setdefault(1001, []).append(r[0][1])
 ok(r is not None and q1(S[SHARDS[dst]], "SELECT count(*) FROM candidate_stage WHERE tenant = %s AND candidate_id = 1001 AND stage_id = %s",

@@ -31,3 +31,16 @@ SELECT event->>'kind' AS kind, event->>'candidate_id' AS candidate, split_part(c
 -- Only the app's own rights: no one but the extension writes feed_origin.
 SELECT has_table_privilege('public', 'feed_origin', 'SELECT') AS public_reads,
        has_function_privilege('public', 'feed_xact_id()', 'EXECUTE') AS public_stamps;
+
+-- A tenant moved in from another shard keeps its events' positions
+-- (shard_tenant_import): feed_advance(after) makes every later position of
+-- this cluster sort after them, taking a new generation only when its next
+-- position is not already past after.
+SELECT feed_advance('1000'::xid8) = feed_generation() AS unchanged_when_behind;
+SELECT feed_advance((5 * 281474976710656::numeric + 7)::text::xid8) AS generation;
+SELECT id, system_identifier = (SELECT system_identifier::text FROM pg_control_system()) AS this_cluster
+  FROM feed_origin ORDER BY id;
+SELECT to_stage_name IS NOT NULL AS moved FROM move_to_next_stage(93, 71030);
+SELECT xact_id > (5 * 281474976710656::numeric + 7)::text::xid8 AS after_the_copied_positions
+  FROM stage_transition WHERE job_id = 71030 ORDER BY id DESC LIMIT 1;
+SELECT has_function_privilege('public', 'feed_advance(xid8)', 'EXECUTE') AS public_advances;

@@ -79,6 +79,17 @@ DATABASES = {
     }
 }
 
+# Scale-out (docs/scale-out.md; workflows/shards.py): WF_SCALE_OUT=1 makes the
+# database above the front (workflow_ext_proxy), which holds Django's own
+# tables and names each tenant's shard; each request runs on its tenant's
+# shard, connected as WF_SHARD_USER (a member of the shards'
+# workflow_ext.trusted_role with the README's grants) with the host, port and
+# database of the front's shard_conninfo().
+WF_SCALE_OUT = os.environ.get("WF_SCALE_OUT", "") == "1"
+WF_SHARD_USER = os.environ.get("WF_SHARD_USER", "")
+WF_SHARD_PASSWORD = os.environ.get("WF_SHARD_PASSWORD", "")
+DATABASE_ROUTERS = ["workflows.shards.ShardRouter"] if WF_SCALE_OUT else []
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "workflows.auth.TokenAuthentication",

@@ -15,9 +15,11 @@ refuses every write without an actor (workflow_ext.require_actor, set on the
 database), so a view that forgot would fail closed with 42501."""
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import transaction
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
+
+from . import shards
 
 
 def actor_of(user):
@@ -41,7 +43,9 @@ def tenant_of(user):
 
 
 def set_identity(tenant, actor, tenant_admin=False):
-    """SET LOCAL the three settings: they last until the current transaction ends."""
+    """SET LOCAL the three settings: they last until the current transaction ends
+    (on the request's tenant shard in scale-out: workflows/shards.py)."""
+    connection = shards.connection()
     if not connection.in_atomic_block:
         raise RuntimeError("set_actor outside a transaction would not last")
     with connection.cursor() as cursor:
@@ -73,11 +77,24 @@ class ActorMixin:
     checks first (401/403 without credentials), then the ids of the path
     (400 invalid_id outside bigint), then the identity."""
 
+    def dispatch(self, request, *args, **kwargs):
+        if not shards.enabled():
+            return super().dispatch(request, *args, **kwargs)
+        # scale-out: the tenant's shard transaction, entered by initial()
+        with shards.RequestScope() as self.shard_scope:
+            response = super().dispatch(request, *args, **kwargs)
+            if getattr(response, "exception", False) or response.status_code >= 400:
+                self.shard_scope.rollback()
+            return response
+
     def initial(self, request, *args, **kwargs):
         from .ids import check_path_ids
         super().initial(request, *args, **kwargs)
         check_path_ids(kwargs)
-        set_identity(*identity_of(request.user))
+        identity = identity_of(request.user)
+        if shards.enabled():
+            shards.route(identity[0] or identity[1], self.shard_scope)
+        set_identity(*identity)
 
     def finalize_response(self, request, response, *args, **kwargs):
         """The browsable API's page queries the database while it renders (the
@@ -89,6 +106,7 @@ class ActorMixin:
         query and an error's page (its transaction marked for rollback) none."""
         response = super().finalize_response(request, response, *args, **kwargs)
         if (isinstance(response, Response) and isinstance(response.accepted_renderer, BrowsableAPIRenderer)
-                and connection.in_atomic_block and not transaction.get_rollback()):
+                and shards.connection().in_atomic_block
+                and not transaction.get_rollback(using=shards.current_alias())):
             response.render()
         return response

@@ -26,6 +26,8 @@ reaches the client.  A ValidationError adds "errors": {field: [messages]}.
   54000 program_limit_exceeded               409
   22023 invalid_parameter_value              400  path (the JSON path), path_detail
   42501 insufficient_privilege               403
+  55P03 lock_not_available (a tenant being moved to another shard: tenant_moving)
+                                             503  Retry-After: 1
   22P05, 22P02, 22003 (a value PostgreSQL cannot store)  400  reason invalid_value
 anything else is a 500 (logged with its traceback, body {"detail", "code": "server_error"})."""
 import json
@@ -52,6 +54,7 @@ STATUS_BY_SQLSTATE = {
     "54000": status.HTTP_409_CONFLICT,
     "22023": status.HTTP_400_BAD_REQUEST,
     "42501": status.HTTP_403_FORBIDDEN,
+    "55P03": status.HTTP_503_SERVICE_UNAVAILABLE,
     # values PostgreSQL cannot store, which DRF's types let through (a NUL in a JSON string)
     "22P05": status.HTTP_400_BAD_REQUEST,
     "22P02": status.HTTP_400_BAD_REQUEST,
@@ -70,6 +73,7 @@ OWN_TEXT = {
     "21000": ("ambiguous", "the id names more than one row"),
     "54000": ("limit", "a limit was reached"),
     "22023": ("invalid_parameter_value", "an argument is not valid"),
+    "55P03": ("lock_not_available", "busy: retry in a moment"),
     "22P05": ("invalid_value", "a value cannot be stored (a NUL character in a text?)"),
     "22P02": ("invalid_value", "a value is not valid for its type"),
     "22003": ("invalid_value", "a number is out of range"),
@@ -155,7 +159,8 @@ def exception_handler(exc, context):
         pgerr = postgres_error(exc)
         if pgerr is not None and pgerr.pgcode in STATUS_BY_SQLSTATE:
             set_rollback()
-            return Response(error_body(pgerr), status=http_status(pgerr))
+            headers = {"Retry-After": "1"} if pgerr.pgcode == "55P03" else {}
+            return Response(error_body(pgerr), status=http_status(pgerr), headers=headers)
         return None                 # anything else is a server error (500, logged)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -11,7 +11,9 @@ it is mapped as a StampedField, read (and returned by an INSERT) but never
 written by the ORM, so a model's full-row save() writes back only the
 columns the application may change.  Application and job ids are unique
 within a tenant, so the models' unique keys lead with it."""
-from django.db import connection, models
+from django.db import models
+
+from . import shards
 
 
 class StampedField(models.TextField):
@@ -311,7 +313,7 @@ def insert_returning(model, values):
     fields = [model._meta.get_field(name) for name in values]
     columns = ", ".join('"%s"' % f.column for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    params = [f.get_db_prep_save(values[name], connection)
+    params = [f.get_db_prep_save(values[name], shards.connection())
               for f, name in zip(fields, values)]
     sql = 'INSERT INTO "%s" (%s) VALUES (%s) RETURNING *' % (table, columns, placeholders)
     return list(model.objects.raw(sql, params))[0]

@@ -8,7 +8,7 @@ rows, or refuses the new row with 42501)."""
 import json
 
 from django.contrib.auth.models import User
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django_filters import rest_framework as filters
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from . import shards
 from .actor import ActorMixin, actor_of, tenant_of
 from .errors import ApiError
 from .ids import BigIdFilter
@@ -32,7 +33,7 @@ from .serializers import (AlertSerializer, AssignSerializer, CandidateStageSeria
 
 def call(sql, params, json_columns=()):
     """Run one statement; its rows as dicts (jsonb columns decoded)."""
-    with connection.cursor() as cursor:
+    with shards.connection().cursor() as cursor:
         cursor.execute(sql, params)
         names = [d.name for d in cursor.description]
         rows = [dict(zip(names, row)) for row in cursor.fetchall()]
