@@ -166,6 +166,40 @@ runtime_prefilter(FuncExpr *matches, Node *condition, bool keys)
 }
 
 /*
+ * For the LEAKPROOF forms (condition_matches_leakproof), which answer NULL at
+ * run time where condition_matches raises: a constant condition (and
+ * instant) that condition_matches would refuse on every row is refused when
+ * the query is planned, the same errors, before any row is read; so the
+ * error depends on the query alone, never on which rows the policies hide.
+ */
+static void
+check_constant_arguments(FuncExpr *call)
+{
+	Node	   *condition;
+	Node	   *at;
+	Const	   *c;
+
+	if (call == NULL || list_length(call->args) < 2 || !get_func_leakproof(call->funcid))
+		return;
+	condition = (Node *) linitial(call->args);
+	at = list_length(call->args) > 2 ? (Node *) lthird(call->args) : NULL;
+	if (at != NULL && IsA(at, Const) && !((Const *) at)->constisnull &&
+		TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(((Const *) at)->constvalue)))
+		wf_raise_infinite_instant();
+	if (!IsA(condition, Const) || ((Const *) condition)->constisnull)
+		return;
+	c = (Const *) condition;
+	{
+		wf_condition *cond = wf_compile_jsonb(DatumGetJsonbP(c->constvalue), "condition");
+		bool		relative = wf_condition_uses_relative_time(cond);
+
+		wf_condition_free(cond);
+		if (relative && at == NULL)
+			wf_raise_instant_required(call->funcid);
+	}
+}
+
+/*
  * The support function of condition_matches (both forms): for the facts
  * argument matched to a column of a GIN jsonb index (jsonb_ops or
  * jsonb_path_ops: the operator family has @?), the lossy index clause
@@ -184,6 +218,11 @@ wf_condition_matches_support(PG_FUNCTION_ARGS)
 	Expr	   *pattern;
 	OpExpr	   *clause;
 
+	if (IsA(raw, SupportRequestSimplify))
+	{
+		check_constant_arguments(((SupportRequestSimplify *) raw)->fcall);
+		PG_RETURN_POINTER(NULL);	/* nothing simplified */
+	}
 	if (!IsA(raw, SupportRequestIndexCondition))
 		PG_RETURN_POINTER(NULL);
 	req = (SupportRequestIndexCondition *) raw;
