@@ -209,7 +209,7 @@ wf_raise_instant_required(Oid fn)
  * refused there rather than measured from a clock.
  */
 static bool
-reference_instant(FunctionCallInfo fcinfo, const WfCompiled *compiled, TimestampTz *at)
+reference_instant(FunctionCallInfo fcinfo, const CachedCondition *cached, TimestampTz *at)
 {
 	if (PG_NARGS() > 2)
 	{
@@ -218,7 +218,7 @@ reference_instant(FunctionCallInfo fcinfo, const WfCompiled *compiled, Timestamp
 			wf_raise_infinite_instant();
 		return true;
 	}
-	if (wf_condition_uses_relative_time(compiled->cond))
+	if (cached->relative_time)	/* (kept with the compiled condition: not asked per row) */
 		wf_raise_instant_required(fcinfo->flinfo->fn_oid);
 	return false;
 }
@@ -249,7 +249,7 @@ wf_condition_matches(PG_FUNCTION_ARGS)
 	CHECK_FOR_INTERRUPTS();
 	cached = call_site(fcinfo);
 	compiled = cached_condition(fcinfo, cached);
-	has_at = reference_instant(fcinfo, compiled, &at);
+	has_at = reference_instant(fcinfo, cached, &at);
 	/*
 	 * The detoasted facts go to the caller's per-row context, as for any
 	 * function: the executor empties it per row.
@@ -318,7 +318,7 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 	cached = call_site(fcinfo);
 	reset_scratch(cached);
 	compiled = cached_condition(fcinfo, cached);
-	has_at = reference_instant(fcinfo, compiled, &at);
+	has_at = reference_instant(fcinfo, cached, &at);
 	old = MemoryContextSwitchTo(cached->scratch_cxt);
 	text = wf_compiled_explain(compiled, facts_argument(fcinfo, cached), false,
 							   has_at ? &at : NULL, &result, "condition", 0);

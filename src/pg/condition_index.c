@@ -21,11 +21,14 @@
 #include "nodes/supportnodes.h"
 #include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
+#include "catalog/namespace.h"
+#include "optimizer/plancat.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(wf_condition_matches_support);
@@ -200,6 +203,49 @@ check_constant_arguments(FuncExpr *call)
 }
 
 /*
+ * SupportRequestSelectivity: the fraction of rows condition_matches(const,
+ * facts) accepts is at most the fraction its prefilter (the jsonb_ops form,
+ * the narrower of the two) accepts, which PostgreSQL estimates for
+ * facts @? prefilter from the column's statistics (matchingsel: the
+ * prefilter applied to the most common values and the histogram).  Without
+ * it the planner takes a third of the rows for any boolean function.  NULL
+ * (the default estimate) for a join, facts that are not a column (no
+ * statistics: matchingsel would answer its own guess, 1%), a condition or
+ * instant that is not a constant, and a condition without a prefilter.
+ */
+static SupportRequestSelectivity *
+prefilter_selectivity(SupportRequestSelectivity *req)
+{
+	Node	   *condition;
+	Node	   *at;
+	char	   *text;
+	Oid			opno;
+	Selectivity s;
+
+	if (req->is_join || list_length(req->args) < 2 || !IsA(lsecond(req->args), Var))
+		return NULL;
+	condition = (Node *) linitial(req->args);
+	at = list_length(req->args) > 2 ? (Node *) lthird(req->args) : NULL;
+	if (!IsA(condition, Const) || ((Const *) condition)->constisnull)
+		return NULL;
+	if (at != NULL && (!IsA(at, Const) || ((Const *) at)->constisnull ||
+					   TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(((Const *) at)->constvalue))))
+		return NULL;
+	opno = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString("@?")), JSONBOID, JSONPATHOID);
+	if (!OidIsValid(opno))
+		return NULL;
+	text = prefilter_text(DatumGetJsonbP(((Const *) condition)->constvalue), true, at == NULL);
+	if (text == NULL)
+		return NULL;
+	s = restriction_selectivity(req->root, opno,
+								list_make2(copyObject(lsecond(req->args)), jsonpath_const(text)),
+								InvalidOid, req->varRelid);
+	CLAMP_PROBABILITY(s);
+	req->selectivity = s;
+	return req;
+}
+
+/*
  * The support function of condition_matches (both forms): for the facts
  * argument matched to a column of a GIN jsonb index (jsonb_ops or
  * jsonb_path_ops: the operator family has @?), the lossy index clause
@@ -218,6 +264,8 @@ wf_condition_matches_support(PG_FUNCTION_ARGS)
 	Expr	   *pattern;
 	OpExpr	   *clause;
 
+	if (IsA(raw, SupportRequestSelectivity))
+		PG_RETURN_POINTER(prefilter_selectivity((SupportRequestSelectivity *) raw));
 	if (IsA(raw, SupportRequestSimplify))
 	{
 		check_constant_arguments(((SupportRequestSimplify *) raw)->fcall);
