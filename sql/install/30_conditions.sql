@@ -35,6 +35,23 @@ CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, at timestamptz) 
 COMMENT ON FUNCTION condition_matches(jsonb, jsonb, timestamptz) IS
     'True when the facts satisfy the condition, relative time (within_last, within_next, older_than) measured from at. Immutable: the same arguments give the same answer.';
 
+-- LEAKPROOF (so that the planner may run it, and search an index with its
+-- prefilter, before a table's row-level security policies): it raises nothing
+-- that depends on its arguments when it runs (src/pg/condition_functions.c).
+CREATE FUNCTION condition_matches_leakproof(condition jsonb, facts jsonb) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
+    SUPPORT condition_matches_support
+    AS 'MODULE_PATHNAME', 'wf_condition_matches_leakproof';
+COMMENT ON FUNCTION condition_matches_leakproof(jsonb, jsonb) IS
+    'condition_matches declared LEAKPROOF, for screening under row-level security through an index: NULL where condition_matches raises at run time (a condition that does not compile, relative time without a reference instant); a constant condition is checked when the query is planned.';
+
+CREATE FUNCTION condition_matches_leakproof(condition jsonb, facts jsonb, at timestamptz) RETURNS boolean
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
+    SUPPORT condition_matches_support
+    AS 'MODULE_PATHNAME', 'wf_condition_matches_leakproof';
+COMMENT ON FUNCTION condition_matches_leakproof(jsonb, jsonb, timestamptz) IS
+    'condition_matches(condition, facts, at) declared LEAKPROOF: NULL where condition_matches raises at run time (also for an infinite instant); constant arguments are checked when the query is planned.';
+
 CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb) RETURNS jsonb
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp

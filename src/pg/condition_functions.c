@@ -36,6 +36,8 @@ typedef struct CachedCondition
 	Jsonb	   *source;			/* the bytes compiled, NULL when none */
 	Datum		const_datum;	/* the argument's Datum when it is a Const */
 	bool		arg_is_const;
+	bool		invalid;		/* source did not compile (quiet callers only) */
+	bool		relative_time;	/* compiled.cond uses relative time */
 	WfCompiled	compiled;
 	MemoryContextCallback release;
 } CachedCondition;
@@ -99,42 +101,67 @@ reset_scratch(CachedCondition *cached)
 
 /*
  * The compiled form of argument 0, compiled again unless it is byte for byte
- * the condition compiled last.
+ * the condition compiled last.  quiet: a condition that does not compile
+ * gives NULL (remembered like a compiled one) instead of raising 22023.
  */
 static const WfCompiled *
-cached_condition(FunctionCallInfo fcinfo, CachedCondition *cached)
+cached_condition_of(FunctionCallInfo fcinfo, CachedCondition *cached, bool quiet)
 {
 	Datum		raw = PG_GETARG_DATUM(0);
 	Jsonb	   *condition;
 	MemoryContext old;
 
-	if (cached->compiled.cond != NULL && cached->arg_is_const && raw == cached->const_datum)
-		return &cached->compiled;
+	if (cached->source != NULL && cached->arg_is_const && raw == cached->const_datum)
+		return cached->invalid ? NULL : &cached->compiled;
 
 	condition = DatumGetJsonbP(raw);	/* detoasted in the caller's per-row context */
-	if (cached->compiled.cond != NULL &&
+	if (cached->source != NULL &&
 		VARSIZE(cached->source) == VARSIZE(condition) &&
 		memcmp(cached->source, condition, VARSIZE(condition)) == 0)
 	{
 		cached->const_datum = raw;
-		return &cached->compiled;
+		return cached->invalid ? NULL : &cached->compiled;
 	}
 
 	/* A new condition: drop the old one and everything compiled for it. */
 	wf_condition_free(cached->compiled.cond);
 	memset(&cached->compiled, 0, sizeof(cached->compiled));
 	cached->source = NULL;
+	cached->invalid = false;
 	cached->const_datum = (Datum) 0;
 	MemoryContextReset(cached->compiled_cxt);
 
 	old = MemoryContextSwitchTo(cached->compiled_cxt);
-	cached->compiled.cond = wf_compile_jsonb(condition, "condition");
-	wf_compiled_prepare(&cached->compiled);
+	if (quiet)
+	{
+		char	   *text = JsonbToCString(NULL, &condition->root, VARSIZE(condition));
+		wf_status	status;
+
+		cached->compiled.cond = wf_condition_compile(text, strlen(text), &status);
+		pfree(text);
+		/* only a resource failure or an interrupt raises, never the condition's content */
+		if (cached->compiled.cond == NULL && status.code != WF_INVALID)
+			wf_raise_status(&status, "condition");
+		cached->invalid = cached->compiled.cond == NULL;
+	}
+	else
+		cached->compiled.cond = wf_compile_jsonb(condition, "condition");
+	if (!cached->invalid)
+	{
+		wf_compiled_prepare(&cached->compiled);
+		cached->relative_time = wf_condition_uses_relative_time(cached->compiled.cond);
+	}
 	cached->source = (Jsonb *) palloc(VARSIZE(condition));
 	memcpy(cached->source, condition, VARSIZE(condition));
 	MemoryContextSwitchTo(old);
 	cached->const_datum = raw;
-	return &cached->compiled;
+	return cached->invalid ? NULL : &cached->compiled;
+}
+
+static const WfCompiled *
+cached_condition(FunctionCallInfo fcinfo, CachedCondition *cached)
+{
+	return cached_condition_of(fcinfo, cached, false);
 }
 
 /*
@@ -152,34 +179,47 @@ facts_argument(FunctionCallInfo fcinfo, CachedCondition *cached)
 	return facts;
 }
 
+/* 22023 for an infinite reference instant. */
+void
+wf_raise_infinite_instant(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("condition: the reference instant must be finite"),
+			 errdetail_reason("invalid_reference_instant", NULL)));
+}
+
+/* 22023 for relative time in a two-argument form (function fn, or InvalidOid). */
+void
+wf_raise_instant_required(Oid fn)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("condition uses relative time (within_last, within_next or older_than) "
+					"but no reference instant was given"),
+			 errdetail_reason("reference_instant_required", NULL),
+			 errhint("Call the three-argument form with the instant to measure from, "
+					 "e.g. %s(condition, facts, now()).",
+					 fn != InvalidOid ? get_func_name(fn) : "condition_matches")));
+}
+
 /*
  * The three-argument forms measure relative time from their "at"; the
  * two-argument forms are IMMUTABLE, so a condition with relative time is
  * refused there rather than measured from a clock.
  */
 static bool
-reference_instant(FunctionCallInfo fcinfo, const WfCompiled *compiled, TimestampTz *at)
+reference_instant(FunctionCallInfo fcinfo, const CachedCondition *cached, TimestampTz *at)
 {
 	if (PG_NARGS() > 2)
 	{
 		*at = PG_GETARG_TIMESTAMPTZ(2);
 		if (TIMESTAMP_NOT_FINITE(*at))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("condition: the reference instant must be finite"),
-					 errdetail_reason("invalid_reference_instant", NULL)));
+			wf_raise_infinite_instant();
 		return true;
 	}
-	if (wf_condition_uses_relative_time(compiled->cond))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("condition uses relative time (within_last, within_next or older_than) "
-						"but no reference instant was given"),
-				 errdetail_reason("reference_instant_required", NULL),
-				 errhint("Call the three-argument form with the instant to measure from, "
-						 "e.g. %s(condition, facts, now()).",
-						 fcinfo->flinfo->fn_oid != InvalidOid ? get_func_name(fcinfo->flinfo->fn_oid)
-						 : "condition_matches")));
+	if (cached->relative_time)	/* (kept with the compiled condition: not asked per row) */
+		wf_raise_instant_required(fcinfo->flinfo->fn_oid);
 	return false;
 }
 
@@ -209,7 +249,7 @@ wf_condition_matches(PG_FUNCTION_ARGS)
 	CHECK_FOR_INTERRUPTS();
 	cached = call_site(fcinfo);
 	compiled = cached_condition(fcinfo, cached);
-	has_at = reference_instant(fcinfo, compiled, &at);
+	has_at = reference_instant(fcinfo, cached, &at);
 	/*
 	 * The detoasted facts go to the caller's per-row context, as for any
 	 * function: the executor empties it per row.
@@ -220,6 +260,46 @@ wf_condition_matches(PG_FUNCTION_ARGS)
 		wf_facts_given(&facts, PG_GETARG_JSONB_P(1), NULL, NULL);
 		PG_RETURN_BOOL(wf_compiled_evaluate(compiled, &facts, has_at ? &at : NULL, "condition", 0));
 	}
+}
+
+PG_FUNCTION_INFO_V1(wf_condition_matches_leakproof);
+
+/*
+ * condition_matches_leakproof(condition, facts[, at]): condition_matches
+ * declared LEAKPROOF, so that under row-level security the planner may run it
+ * (and search an index with its prefilter) before the table's policies.  It
+ * raises nothing that depends on its arguments: where condition_matches
+ * raises (a condition that does not compile, relative time without a
+ * reference instant, an infinite instant) it answers NULL.  A constant
+ * condition is checked when the query is planned instead (the support
+ * function, SupportRequestSimplify), before any row is read.  What remains:
+ * a cancel, and out of memory, which reveal nothing of a row.  Evaluating the
+ * facts raises nothing (the core reports no error about a document: a
+ * missing field, a type mismatch or an over-long text make a leaf false).
+ */
+Datum
+wf_condition_matches_leakproof(PG_FUNCTION_ARGS)
+{
+	CachedCondition *cached;
+	const WfCompiled *compiled;
+	TimestampTz at = 0;
+	WfFacts		facts;
+
+	CHECK_FOR_INTERRUPTS();
+	cached = call_site(fcinfo);
+	compiled = cached_condition_of(fcinfo, cached, true);
+	if (compiled == NULL)
+		PG_RETURN_NULL();
+	if (PG_NARGS() > 2)
+	{
+		at = PG_GETARG_TIMESTAMPTZ(2);
+		if (TIMESTAMP_NOT_FINITE(at))
+			PG_RETURN_NULL();
+	}
+	else if (cached->relative_time)
+		PG_RETURN_NULL();
+	wf_facts_given(&facts, PG_GETARG_JSONB_P(1), NULL, NULL);
+	PG_RETURN_BOOL(wf_compiled_evaluate(compiled, &facts, PG_NARGS() > 2 ? &at : NULL, "condition", 0));
 }
 
 Datum
@@ -238,7 +318,7 @@ wf_evaluate_condition(PG_FUNCTION_ARGS)
 	cached = call_site(fcinfo);
 	reset_scratch(cached);
 	compiled = cached_condition(fcinfo, cached);
-	has_at = reference_instant(fcinfo, compiled, &at);
+	has_at = reference_instant(fcinfo, cached, &at);
 	old = MemoryContextSwitchTo(cached->scratch_cxt);
 	text = wf_compiled_explain(compiled, facts_argument(fcinfo, cached), false,
 							   has_at ? &at : NULL, &result, "condition", 0);

@@ -21,11 +21,14 @@
 #include "nodes/supportnodes.h"
 #include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
+#include "catalog/namespace.h"
+#include "optimizer/plancat.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(wf_condition_matches_support);
@@ -166,6 +169,83 @@ runtime_prefilter(FuncExpr *matches, Node *condition, bool keys)
 }
 
 /*
+ * For the LEAKPROOF forms (condition_matches_leakproof), which answer NULL at
+ * run time where condition_matches raises: a constant condition (and
+ * instant) that condition_matches would refuse on every row is refused when
+ * the query is planned, the same errors, before any row is read; so the
+ * error depends on the query alone, never on which rows the policies hide.
+ */
+static void
+check_constant_arguments(FuncExpr *call)
+{
+	Node	   *condition;
+	Node	   *at;
+	Const	   *c;
+
+	if (call == NULL || list_length(call->args) < 2 || !get_func_leakproof(call->funcid))
+		return;
+	condition = (Node *) linitial(call->args);
+	at = list_length(call->args) > 2 ? (Node *) lthird(call->args) : NULL;
+	if (at != NULL && IsA(at, Const) && !((Const *) at)->constisnull &&
+		TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(((Const *) at)->constvalue)))
+		wf_raise_infinite_instant();
+	if (!IsA(condition, Const) || ((Const *) condition)->constisnull)
+		return;
+	c = (Const *) condition;
+	{
+		wf_condition *cond = wf_compile_jsonb(DatumGetJsonbP(c->constvalue), "condition");
+		bool		relative = wf_condition_uses_relative_time(cond);
+
+		wf_condition_free(cond);
+		if (relative && at == NULL)
+			wf_raise_instant_required(call->funcid);
+	}
+}
+
+/*
+ * SupportRequestSelectivity: the fraction of rows condition_matches(const,
+ * facts) accepts is at most the fraction its prefilter (the jsonb_ops form,
+ * the narrower of the two) accepts, which PostgreSQL estimates for
+ * facts @? prefilter from the column's statistics (matchingsel: the
+ * prefilter applied to the most common values and the histogram).  Without
+ * it the planner takes a third of the rows for any boolean function.  NULL
+ * (the default estimate) for a join, facts that are not a column (no
+ * statistics: matchingsel would answer its own guess, 1%), a condition or
+ * instant that is not a constant, and a condition without a prefilter.
+ */
+static SupportRequestSelectivity *
+prefilter_selectivity(SupportRequestSelectivity *req)
+{
+	Node	   *condition;
+	Node	   *at;
+	char	   *text;
+	Oid			opno;
+	Selectivity s;
+
+	if (req->is_join || list_length(req->args) < 2 || !IsA(lsecond(req->args), Var))
+		return NULL;
+	condition = (Node *) linitial(req->args);
+	at = list_length(req->args) > 2 ? (Node *) lthird(req->args) : NULL;
+	if (!IsA(condition, Const) || ((Const *) condition)->constisnull)
+		return NULL;
+	if (at != NULL && (!IsA(at, Const) || ((Const *) at)->constisnull ||
+					   TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(((Const *) at)->constvalue))))
+		return NULL;
+	opno = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString("@?")), JSONBOID, JSONPATHOID);
+	if (!OidIsValid(opno))
+		return NULL;
+	text = prefilter_text(DatumGetJsonbP(((Const *) condition)->constvalue), true, at == NULL);
+	if (text == NULL)
+		return NULL;
+	s = restriction_selectivity(req->root, opno,
+								list_make2(copyObject(lsecond(req->args)), jsonpath_const(text)),
+								InvalidOid, req->varRelid);
+	CLAMP_PROBABILITY(s);
+	req->selectivity = s;
+	return req;
+}
+
+/*
  * The support function of condition_matches (both forms): for the facts
  * argument matched to a column of a GIN jsonb index (jsonb_ops or
  * jsonb_path_ops: the operator family has @?), the lossy index clause
@@ -184,6 +264,13 @@ wf_condition_matches_support(PG_FUNCTION_ARGS)
 	Expr	   *pattern;
 	OpExpr	   *clause;
 
+	if (IsA(raw, SupportRequestSelectivity))
+		PG_RETURN_POINTER(prefilter_selectivity((SupportRequestSelectivity *) raw));
+	if (IsA(raw, SupportRequestSimplify))
+	{
+		check_constant_arguments(((SupportRequestSimplify *) raw)->fcall);
+		PG_RETURN_POINTER(NULL);	/* nothing simplified */
+	}
 	if (!IsA(raw, SupportRequestIndexCondition))
 		PG_RETURN_POINTER(NULL);
 	req = (SupportRequestIndexCondition *) raw;

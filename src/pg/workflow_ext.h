@@ -59,6 +59,8 @@ extern char *wf_json_string(const char *text);
 /* core_status.c: a failed core call becomes an ereport with its SQLSTATE */
 extern void wf_raise_status(const wf_status *status, const char *object) pg_attribute_noreturn();
 extern wf_condition *wf_compile_jsonb(Jsonb *condition, const char *object);
+extern void wf_raise_infinite_instant(void) pg_attribute_noreturn();
+extern void wf_raise_instant_required(Oid fn) pg_attribute_noreturn();
 extern Jsonb *wf_take_core_json(char *text);
 
 /* facts.c: the facts a compiled condition reads, looked up in a jsonb */

@@ -143,6 +143,28 @@ COMMIT;
 -- an invalid condition is not indexed at plan time: it fails when it runs, as without an index
 SELECT test_error($$SELECT count(*) FROM screening_docs WHERE condition_matches('{"field": "a", "op": "nope"}', doc)$$);
 
+-- the planner's estimate of the rows a constant condition accepts is its prefilter's, from the
+-- column's statistics (SupportRequestSelectivity), not a third of the table: within 3x of the
+-- true count for these (the table's 3,016 rows all sampled by ANALYZE); condition 4 has no
+-- prefilter (ASCII text with K), so the default third
+CREATE FUNCTION pg_temp.estimated_rows(condition jsonb) RETURNS numeric
+LANGUAGE plpgsql AS $$
+DECLARE
+  plan json;
+BEGIN
+  EXECUTE format('EXPLAIN (FORMAT JSON) SELECT id FROM screening_docs WHERE condition_matches(%L, doc)', condition)
+    INTO plan;
+  RETURN (plan->0->'Plan'->>'Plan Rows')::numeric;
+END $$;
+SELECT n, s.matched, condition_index_prefilter(c.condition, true) IS NOT NULL AS has_prefilter,
+       e.estimated BETWEEN s.matched / 3.0 AND s.matched * 3 + 10 AS estimate_within_3x,
+       e.estimated < (SELECT count(*) FROM screening_docs) / 3.0 - 1 AS below_default_third
+  FROM (SELECT n, cardinality(ids) AS matched FROM screened('scan')) s
+  JOIN screening_conditions c USING (n),
+       LATERAL (SELECT pg_temp.estimated_rows(c.condition) AS estimated) e
+ WHERE n IN (1, 2, 3, 4, 8, 10, 12) ORDER BY n;
+DROP FUNCTION pg_temp.estimated_rows(jsonb);
+
 \echo '== 6. What makes condition_matches fail whatever the row still fails through the index'
 -- (red team: the prefilter matched no document, so no row reached condition_matches and the
 -- query answered nothing instead of raising 22023)
@@ -213,6 +235,134 @@ SELECT count(*) FILTER (WHERE condition_matches(c, doc) AND path_ops IS NOT NULL
        count(*) FILTER (WHERE condition_matches(c, doc) AND NOT doc @? coalesce(ops, '$')) AS dropped_ops
   FROM awkward_leaves, awkward_facts;
 DROP TABLE awkward, awkward_facts, awkward_leaves;
+
+\echo '== 8. Under row-level security, as the tenant: condition_matches_leakproof is searched through the index'
+-- A tenant's query runs under the table's policies; the planner searches an index
+-- with a condition before the policies only when the function is LEAKPROOF.
+SELECT p.oid::regprocedure AS function, p.proleakproof
+  FROM pg_proc p WHERE p.proname IN ('condition_matches', 'condition_matches_leakproof') ORDER BY 1::text;
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_screen_app;
+RESET client_min_messages;
+CREATE ROLE wf_screen_app;
+GRANT workflow_app TO wf_screen_app;
+GRANT SELECT ON screening_docs, screening_conditions TO wf_screen_app;
+-- a table of profiles under row-level security, as the extension's candidate_profile (the
+-- tenant's rows only, tenant = current_tenant()), owned by the superuser, read by the application
+CREATE TABLE screening_profiles (candidate_id bigint, tenant text, attributes jsonb);
+ALTER TABLE screening_profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY screening_profiles_tenant ON screening_profiles USING (tenant = current_tenant());
+GRANT SELECT ON screening_profiles TO wf_screen_app;
+-- two tenants, the same candidate ids and documents; the other tenant also has documents that are
+-- invalid conditions, on which a function run before the policy would raise
+INSERT INTO screening_profiles SELECT id, t, doc FROM screening_docs, unnest(ARRAY['org:screen-a', 'org:screen-b']) t;
+INSERT INTO screening_profiles VALUES
+  (20001, 'org:screen-b', '{"field": "a", "op": "nope", "secret": "salary 200k"}'),
+  (20002, 'org:screen-b', '{"field": "a", "op": "within_last", "value": "P1D"}'),
+  (20003, 'org:screen-b', '{"a": 5, "city": "Oslo", "secret": "b only"}');
+CREATE INDEX screening_profiles_doc ON screening_profiles USING gin (attributes jsonb_path_ops);
+ANALYZE screening_profiles;
+SET ROLE wf_screen_app;
+
+-- The ids each condition accepts in the caller's tenant: by the scan with condition_matches
+-- (which the policies make a scan anyway), through the index and by the scan with the leakproof form.
+CREATE FUNCTION pg_temp.screened_profiles(how text, fn text) RETURNS TABLE (n int, ids bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+  c record;
+BEGIN
+  PERFORM set_config('enable_seqscan', (how = 'scan')::text, true);
+  PERFORM set_config('enable_bitmapscan', (how = 'index')::text, true);
+  PERFORM set_config('enable_indexscan', (how = 'index')::text, true);
+  FOR c IN SELECT * FROM screening_conditions ORDER BY 1 LOOP
+    n := c.n;
+    EXECUTE format('SELECT coalesce(array_agg(candidate_id ORDER BY candidate_id), ''{}'') FROM screening_profiles
+                     WHERE %I(%L, attributes)', fn, c.condition) INTO ids;
+    RETURN NEXT;
+  END LOOP;
+END $$;
+CREATE FUNCTION pg_temp.profile_plan(fn text, condition jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  out text := '';
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT candidate_id FROM screening_profiles WHERE %I(%L, attributes)',
+                             fn, condition) LOOP
+    IF line ~ 'Scan|Index Cond' THEN
+      out := out || CASE WHEN out = '' THEN '' ELSE ' / ' END || btrim(regexp_replace(line, '->|on screening_profiles.*$', '', 'g'));
+    END IF;
+  END LOOP;
+  RETURN out;
+END $$;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:screen-a';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT current_user, (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypasses_rls;
+-- the plans: condition_matches scans (not leakproof); the leakproof form uses the index
+SELECT pg_temp.profile_plan('condition_matches', '{"field": "a", "op": "eq", "value": 5}') AS condition_matches;
+SELECT pg_temp.profile_plan('condition_matches_leakproof', '{"field": "a", "op": "eq", "value": 5}') AS leakproof;
+EXPLAIN (COSTS OFF) SELECT candidate_id FROM screening_profiles
+ WHERE condition_matches_leakproof('{"field": "city", "op": "eq", "value": "Oslo"}', attributes);
+-- every condition of section 1: the same ids by the three ways, and they are this tenant's
+-- documents' ids (tenant b's extra rows never show)
+SELECT s.n, s.ids = i.ids AS same_through_index, s.ids = l.ids AS same_leakproof_scan,
+       s.ids = (SELECT coalesce(array_agg(id::bigint ORDER BY id), '{}') FROM screening_docs d, screening_conditions k
+                 WHERE k.n = s.n AND condition_matches(k.condition, d.doc)) AS same_as_documents,
+       cardinality(i.ids) AS matched
+  FROM pg_temp.screened_profiles('scan', 'condition_matches') s
+  JOIN pg_temp.screened_profiles('index', 'condition_matches_leakproof') i USING (n)
+  JOIN pg_temp.screened_profiles('scan', 'condition_matches_leakproof') l USING (n) ORDER BY n;
+-- the index was used for them (the leakproof form), and the other tenant's row with a=5 stays hidden
+SET LOCAL enable_seqscan = off;
+SELECT count(*) AS a_eq_5, bool_and(candidate_id < 20000) AS own_rows_only FROM screening_profiles
+ WHERE condition_matches_leakproof('{"field": "a", "op": "eq", "value": 5}', attributes);
+RESET enable_seqscan;
+COMMIT;
+
+\echo '== 9. The leakproof form raises nothing about a row: NULL where condition_matches raises'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:screen-a';
+SET LOCAL workflow_ext.actor = 'user:ann';
+-- a condition read from the row (the other tenant's invalid ones included, were the function to
+-- run before the policies): NULL, never an error naming the row's content
+SELECT count(*) AS matched, count(*) FILTER (WHERE r IS NULL) AS null_answers
+  FROM (SELECT condition_matches_leakproof(attributes, '{"a": 5}') AS r FROM screening_profiles) x;
+SELECT condition_matches_leakproof('{"field": "a", "op": "nope"}'::text::jsonb, '{}') AS invalid,
+       condition_matches_leakproof('{"field": "d", "op": "within_last", "value": "P1D"}'::text::jsonb, '{}') AS no_instant,
+       condition_matches_leakproof('{"field": "d", "op": "exists"}', '{"d": 1}', 'infinity'::text::timestamptz) AS infinite,
+       condition_matches_leakproof('{"field": "d", "op": "within_last", "value": "P1D"}', '{"d": "2024-03-01"}',
+                                   '2024-03-01T12:00:00Z') AS with_instant;
+-- a constant that condition_matches refuses on every row is refused when the query is planned,
+-- whatever the rows: also where the tenant has none
+SET LOCAL workflow_ext.tenant = 'org:screen-empty';
+SELECT count(*) AS rows_of_empty_tenant FROM screening_profiles;
+SELECT test_error($$SELECT count(*) FROM screening_profiles WHERE condition_matches_leakproof('{"field": "a", "op": "nope"}', attributes)$$);
+SELECT test_error($$SELECT count(*) FROM screening_profiles
+  WHERE condition_matches_leakproof('{"field": "d", "op": "within_last", "value": "P1D"}', attributes)$$);
+SELECT test_error($$SELECT count(*) FROM screening_profiles
+  WHERE condition_matches_leakproof('{"field": "d", "op": "exists"}', attributes, 'infinity')$$);
+-- (condition_matches raises only on a row: none here)
+SELECT count(*) FROM screening_profiles WHERE condition_matches('{"field": "a", "op": "nope"}', attributes);
+COMMIT;
+-- a parameter of a generic plan: through the index, an invalid one answers no row
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:screen-a';
+SET LOCAL workflow_ext.actor = 'user:ann';
+PREPARE screen_tenant(jsonb) AS SELECT count(*) FROM screening_profiles WHERE condition_matches_leakproof($1, attributes);
+SET LOCAL plan_cache_mode = force_generic_plan;
+SET LOCAL enable_seqscan = off;
+EXPLAIN (COSTS OFF) EXECUTE screen_tenant('{"field": "a", "op": "eq", "value": 5}');
+EXECUTE screen_tenant('{"field": "a", "op": "eq", "value": 5}');
+EXECUTE screen_tenant('{"field": "a", "op": "nope"}');
+DEALLOCATE screen_tenant;
+COMMIT;
+DROP FUNCTION pg_temp.screened_profiles(text, text), pg_temp.profile_plan(text, jsonb);
+RESET ROLE;
+DROP TABLE screening_profiles;
+REVOKE ALL ON screening_docs, screening_conditions FROM wf_screen_app;
+DROP ROLE wf_screen_app;
 
 DROP TABLE screening_docs, screening_conditions;
 DROP FUNCTION screened(text), screening_plan(jsonb);
