@@ -32,6 +32,8 @@ REGRESS     := $(filter-out tap_%,$(REGRESS))
 PGTAP_TESTS  = $(sort $(wildcard test/sql/tap_*.sql))
 
 PG_CPPFLAGS = -I$(srcdir)/src/core
+# A C function used without its header is an error, not an int-returning guess.
+PG_CFLAGS = -Werror=implicit-function-declaration
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter
 SHLIB_LINK  = -lre2 -licuuc -lstdc++
 
