@@ -247,8 +247,9 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
  *    privilege, the BEFORE ROW INSERT triggers, the policies' WITH CHECK and
  *    the CHECK constraints before finding the conflict: a repeat is left out
  *    only when the role holds INSERT on the whole table, the table's only
- *    INSERT trigger is the extension's history_write_guard (any trigger of
- *    the user's: everything through the statement), and the WITH CHECK
+ *    INSERT trigger is the extension's history_write_guard (besides the
+ *    check of its foreign key, which fires for inserted rows only; any
+ *    trigger of the user's: everything through the statement), and the WITH CHECK
  *    options of the INSERT policies (get_row_security_policies(), as the
  *    rewriter builds them) and the CHECK constraints all pass on the
  *    proposed row, evaluated here with the caller's rights under the
@@ -300,7 +301,10 @@ reads_filled_columns(Node *expr, Relation rel)
 	return true;
 }
 
-/* Is the only INSERT trigger of alert_event the extension's write guard? */
+/*
+ * Is the only INSERT trigger of alert_event the extension's write guard (and
+ * the check of its foreign key to alert, which fires for inserted rows only)?
+ */
 static bool
 only_write_guard(Relation rel, Oid schema)
 {
@@ -312,6 +316,10 @@ only_write_guard(Relation rel, Oid schema)
 		char	   *fname;
 
 		if (!TRIGGER_FOR_INSERT(t->tgtype))
+			continue;
+		/* a foreign key's check: AFTER ROW, for an inserted row alone */
+		if (t->tgisinternal && TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_AFTER(t->tgtype) &&
+			RI_FKey_trigger_type(t->tgfoid) == RI_TRIGGER_FK)
 			continue;
 		fname = get_func_name(t->tgfoid);
 		if (!(TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) && fname != NULL &&
