@@ -28,8 +28,12 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
+#include "storage/proc.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
@@ -372,7 +376,8 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 			return false;
 		rc->checks = lappend(rc->checks, ExecPrepareCheck(make_ands_implicit((Expr *) check), rc->estate));
 	}
-	rc->slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsVirtual);
+	/* (a copy of the descriptor: the slot outlives this statement's resource owner) */
+	rc->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsVirtual);
 	return true;
 }
 
@@ -384,6 +389,7 @@ repeat_check_passes(RepeatCheck *rc, Relation rel, const Datum *values)
 	TupleTableSlot *slot = rc->slot;
 	ListCell   *lc;
 
+	ResetExprContext(econtext);
 	ExecClearTuple(slot);
 	for (int a = 0; a < slot->tts_tupleDescriptor->natts; a++)
 	{
@@ -403,6 +409,81 @@ repeat_check_passes(RepeatCheck *rc, Relation rel, const Datum *values)
 			return false;
 	ResetExprContext(econtext);
 	return true;
+}
+
+/*
+ * The prepared checks are kept for the transaction, for the role, security
+ * context and row_security setting they were built for, until alert_event's
+ * relcache entry (its policies, constraints, owner, RLS flags), a role
+ * (BYPASSRLS, memberships: which policies apply) or a function (EXECUTE,
+ * checked when an expression is prepared) is invalidated.
+ */
+static struct
+{
+	bool		valid;
+	bool		decidable;
+	LocalTransactionId lxid;
+	Oid			relid;
+	Oid			user;
+	int			sec_context;
+	bool		row_security;
+	MemoryContext context;
+	RepeatCheck rc;
+} repeat_cache;
+
+static void
+repeat_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == repeat_cache.relid)
+		repeat_cache.valid = false;
+}
+
+static void
+repeat_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	repeat_cache.valid = false;
+}
+
+/* The checks of a proposed row of rel, prepared; NULL when they cannot be decided here. */
+static RepeatCheck *
+repeat_checks(Relation rel)
+{
+	static bool callbacks = false;
+	Oid			user;
+	int			sec_context;
+	MemoryContext old;
+
+	GetUserIdAndSecContext(&user, &sec_context);
+	if (repeat_cache.valid && repeat_cache.lxid == MyProc->lxid &&
+		repeat_cache.relid == RelationGetRelid(rel) && repeat_cache.user == user &&
+		repeat_cache.sec_context == sec_context && repeat_cache.row_security == row_security)
+		return repeat_cache.decidable ? &repeat_cache.rc : NULL;
+	if (!callbacks)
+	{
+		CacheRegisterRelcacheCallback(repeat_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, repeat_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, repeat_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, repeat_syscache_callback, (Datum) 0);
+		callbacks = true;
+	}
+	/* (a context of an earlier transaction went with its TopTransactionContext) */
+	if (repeat_cache.context != NULL && repeat_cache.lxid == MyProc->lxid)
+		MemoryContextDelete(repeat_cache.context);
+	repeat_cache.valid = false;
+	repeat_cache.context = NULL;
+	repeat_cache.lxid = MyProc->lxid;
+	repeat_cache.relid = RelationGetRelid(rel);
+	repeat_cache.context = AllocSetContextCreate(TopTransactionContext, "workflow_ext alert repeats",
+												 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(repeat_cache.context);
+	memset(&repeat_cache.rc, 0, sizeof(repeat_cache.rc));
+	repeat_cache.decidable = repeat_check_init(&repeat_cache.rc, rel);
+	MemoryContextSwitchTo(old);
+	repeat_cache.user = user;
+	repeat_cache.sec_context = sec_context;
+	repeat_cache.row_security = row_security;
+	repeat_cache.valid = true;
+	return repeat_cache.decidable ? &repeat_cache.rc : NULL;
 }
 
 /* Is the event's key in the unique index, committed or this transaction's, and not being deleted? */
@@ -466,15 +547,13 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 	Oid			indexid = get_relname_relid("alert_event_once_per_visit_idx", schema);
 	Relation	heap;
 	Relation	index;
-	RepeatCheck rc;
+	RepeatCheck *rc = NULL;
 	bool		checks_ready = false;
 	bool		decidable = true;
 	int			kept = 0;
 
 	if (IsolationUsesXactSnapshot() || !OidIsValid(relid) || !OidIsValid(indexid))
 		return;
-	rc.estate = NULL;
-	rc.slot = NULL;
 	/* (the statement's lock; the privilege as ExecCheckRTPerms asks it) */
 	heap = table_open(relid, RowExclusiveLock);
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK ||
@@ -501,7 +580,8 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 
 			if (!checks_ready)
 			{
-				decidable = repeat_check_init(&rc, heap);
+				rc = repeat_checks(heap);
+				decidable = rc != NULL;
 				checks_ready = true;
 			}
 			values[0] = ev->id_datums[i];
@@ -515,7 +595,7 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 			values[8] = CStringGetTextDatum(cause);
 			values[9] = ev->severities[i];
 			values[10] = ev->messages[i];
-			repeat = decidable && repeat_check_passes(&rc, heap, values);
+			repeat = decidable && repeat_check_passes(rc, heap, values);
 		}
 		if (repeat)
 			continue;
@@ -529,10 +609,6 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 	}
 	PopActiveSnapshot();
 	ev->n = kept;
-	if (rc.slot != NULL)
-		ExecDropSingleTupleTableSlot(rc.slot);
-	if (rc.estate != NULL)
-		FreeExecutorState(rc.estate);
 	index_close(index, NoLock);
 	table_close(heap, NoLock);
 }

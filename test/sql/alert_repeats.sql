@@ -112,6 +112,15 @@ SET ROLE wf_rep_app;
 SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 8}' WHERE candidate_id = 1$$);
 RESET ROLE;
 ALTER TABLE alert_event DROP CONSTRAINT rep_no_flagged;
+-- in one transaction: the checks prepared for an earlier change follow a policy created since
+BEGIN;
+SET LOCAL ROLE wf_rep_app;
+UPDATE candidate_profile SET attributes = attributes || '{"n": 11}' WHERE candidate_id = 1;
+RESET ROLE;
+CREATE POLICY rep_no_flagged ON alert_event AS RESTRICTIVE FOR INSERT WITH CHECK (message <> 'flagged');
+SET LOCAL ROLE wf_rep_app;
+SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 12}' WHERE candidate_id = 1$$);
+ROLLBACK;
 -- the INSERT privilege
 BEGIN;
 REVOKE INSERT ON alert_event FROM workflow_app;
