@@ -7,14 +7,35 @@
  */
 #include "workflow_ext.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rowsecurity.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "storage/proc.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 
 #include "pipeline.h"
 
@@ -209,6 +230,390 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 }
 
 /*
+ * Repeats: an alert of the visit that already has its event.
+ *
+ * A change of facts evaluates the alerts of the open visit again, and an
+ * alert that still holds has usually fired already (once per visit): the
+ * INSERT ... ON CONFLICT DO NOTHING of such an event writes nothing, yet its
+ * executor start-up and arbitration were most of a facts update.  So before
+ * the statement (never for an entry, whose visit is new), each event whose
+ * (tenant, candidate_id, transition_id, alert_id) key is already in
+ * alert_event_once_per_visit_idx is left out, when leaving it out changes
+ * nothing the statement would have done for it:
+ *  - the index probe uses the dirty snapshot, as ON CONFLICT's pre-check
+ *    does, and a repeat is only a row whose insert is committed (or this
+ *    transaction's) and that no one is deleting: one inserted or deleted by a
+ *    transaction in progress stays in the statement, whose arbitration waits
+ *    for it;
+ *  - only under READ COMMITTED: at a higher isolation level ON CONFLICT
+ *    refuses (40001) a conflicting row the transaction snapshot cannot see;
+ *  - the statement would have checked, for the proposed row, the INSERT
+ *    privilege, the BEFORE ROW INSERT triggers, the policies' WITH CHECK and
+ *    the CHECK constraints before finding the conflict: a repeat is left out
+ *    only when the role holds INSERT on the whole table, the table's only
+ *    INSERT trigger is the extension's history_write_guard (besides the
+ *    check of its foreign key, which fires for inserted rows only; any
+ *    trigger of the user's: everything through the statement), and the WITH CHECK
+ *    options of the INSERT policies (get_row_security_policies(), as the
+ *    rewriter builds them) and the CHECK constraints all pass on the
+ *    proposed row, evaluated here with the caller's rights under the
+ *    snapshot the statement would take; a policy or constraint that reads a
+ *    column the event does not fill here (raised_at, facts, xact_id, the
+ *    acknowledgement) or has a sublink keeps every event in the statement.
+ * Any doubt keeps the event in the statement, which stays the arbiter; the
+ * event's id is drawn all the same (the sequence's privilege, and the same
+ * ids as before).  test/sql/alert_repeats.sql, test/specs/alert_repeats_race.spec.
+ */
+typedef struct RepeatCheck
+{
+	EState	   *estate;
+	List	   *wco;			/* ExprStates of the WITH CHECK options */
+	List	   *checks;			/* ExprStates of the CHECK constraints */
+	TupleTableSlot *slot;		/* the proposed row */
+} RepeatCheck;
+
+/* The columns of a proposed event filled here, by name. */
+static const char *const repeat_columns[] = {"id", "tenant", "alert_id", "job_id", "candidate_id",
+	"workflow_id", "stage_id", "transition_id", "cause", "severity", "message"};
+
+static int
+repeat_column(Relation rel, AttrNumber attno)
+{
+	const char *name = NameStr(TupleDescAttr(RelationGetDescr(rel), attno - 1)->attname);
+
+	for (int i = 0; i < lengthof(repeat_columns); i++)
+		if (strcmp(name, repeat_columns[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Does expr read only the columns filled here? */
+static bool
+reads_filled_columns(Node *expr, Relation rel)
+{
+	Bitmapset  *attnos = NULL;
+	int			k = -1;
+
+	pull_varattnos(expr, 1, &attnos);
+	while ((k = bms_next_member(attnos, k)) >= 0)
+	{
+		AttrNumber	attno = k + FirstLowInvalidHeapAttributeNumber;
+
+		if (attno <= 0 || repeat_column(rel, attno) < 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Is the only INSERT trigger of alert_event the extension's write guard (and
+ * the check of its foreign key to alert, which fires for inserted rows only)?
+ */
+static bool
+only_write_guard(Relation rel, Oid schema)
+{
+	TriggerDesc *td = rel->trigdesc;
+
+	for (int i = 0; td != NULL && i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+		char	   *fname;
+
+		if (!TRIGGER_FOR_INSERT(t->tgtype))
+			continue;
+		/* a foreign key's check: AFTER ROW, for an inserted row alone */
+		if (t->tgisinternal && TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_AFTER(t->tgtype) &&
+			RI_FKey_trigger_type(t->tgfoid) == RI_TRIGGER_FK)
+			continue;
+		fname = get_func_name(t->tgfoid);
+		if (!(TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) && fname != NULL &&
+			  strcmp(fname, "history_write_guard") == 0 && get_func_namespace(t->tgfoid) == schema))
+			return false;
+	}
+	return true;
+}
+
+/* Prepares the checks of a proposed row; false when they cannot be decided here. */
+static bool
+repeat_check_init(RepeatCheck *rc, Relation rel)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	Query	   *q = makeNode(Query);
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	List	   *security_quals = NIL;
+	List	   *wcos = NIL;
+	bool		has_rls = false;
+	bool		has_sublinks = false;
+	ListCell   *lc;
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_INSERT;
+	rte->checkAsUser = InvalidOid;
+	q->commandType = CMD_INSERT;
+	q->resultRelation = 1;
+	q->rtable = list_make1(rte);
+	get_row_security_policies(q, rte, 1, &security_quals, &wcos, &has_rls, &has_sublinks);
+	if (has_sublinks)
+		return false;
+	rc->estate = CreateExecutorState();
+	rc->wco = rc->checks = NIL;
+	foreach(lc, wcos)
+	{
+		WithCheckOption *wco = lfirst_node(WithCheckOption, lc);
+
+		if (!reads_filled_columns(wco->qual, rel))
+			return false;
+		rc->wco = lappend(rc->wco, ExecPrepareQual(make_ands_implicit((Expr *) wco->qual), rc->estate));
+	}
+	for (int i = 0; constr != NULL && i < constr->num_check; i++)
+	{
+		Node	   *check = stringToNode(constr->check[i].ccbin);
+
+		if (!reads_filled_columns(check, rel))
+			return false;
+		rc->checks = lappend(rc->checks, ExecPrepareCheck(make_ands_implicit((Expr *) check), rc->estate));
+	}
+	/* (a copy of the descriptor: the slot outlives this statement's resource owner) */
+	rc->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsVirtual);
+	return true;
+}
+
+/* Would the statement's WITH CHECK options and CHECK constraints pass on this row? */
+static bool
+repeat_check_passes(RepeatCheck *rc, Relation rel, const Datum *values)
+{
+	ExprContext *econtext = GetPerTupleExprContext(rc->estate);
+	TupleTableSlot *slot = rc->slot;
+	ListCell   *lc;
+
+	ResetExprContext(econtext);
+	ExecClearTuple(slot);
+	for (int a = 0; a < slot->tts_tupleDescriptor->natts; a++)
+	{
+		int			c = TupleDescAttr(slot->tts_tupleDescriptor, a)->attisdropped ? -1
+			: repeat_column(rel, a + 1);
+
+		slot->tts_values[a] = c >= 0 ? values[c] : (Datum) 0;
+		slot->tts_isnull[a] = c < 0;
+	}
+	ExecStoreVirtualTuple(slot);
+	econtext->ecxt_scantuple = slot;
+	foreach(lc, rc->wco)
+		if (!ExecQual((ExprState *) lfirst(lc), econtext))
+			return false;
+	foreach(lc, rc->checks)
+		if (!ExecCheck((ExprState *) lfirst(lc), econtext))
+			return false;
+	ResetExprContext(econtext);
+	return true;
+}
+
+/*
+ * The prepared checks are kept for the transaction, for the role, security
+ * context and row_security setting they were built for, until alert_event's
+ * relcache entry (its policies, constraints, owner, RLS flags), a role
+ * (BYPASSRLS, memberships: which policies apply) or a function (EXECUTE,
+ * checked when an expression is prepared) is invalidated.
+ */
+static struct
+{
+	bool		valid;
+	bool		decidable;
+	LocalTransactionId lxid;
+	Oid			relid;
+	Oid			user;
+	int			sec_context;
+	bool		row_security;
+	MemoryContext context;
+	RepeatCheck rc;
+} repeat_cache;
+
+static void
+repeat_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == repeat_cache.relid)
+		repeat_cache.valid = false;
+}
+
+static void
+repeat_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	repeat_cache.valid = false;
+}
+
+/* The checks of a proposed row of rel, prepared; NULL when they cannot be decided here. */
+static RepeatCheck *
+repeat_checks(Relation rel)
+{
+	static bool callbacks = false;
+	Oid			user;
+	int			sec_context;
+	MemoryContext old;
+
+	GetUserIdAndSecContext(&user, &sec_context);
+	if (repeat_cache.valid && repeat_cache.lxid == MyProc->lxid &&
+		repeat_cache.relid == RelationGetRelid(rel) && repeat_cache.user == user &&
+		repeat_cache.sec_context == sec_context && repeat_cache.row_security == row_security)
+		return repeat_cache.decidable ? &repeat_cache.rc : NULL;
+	if (!callbacks)
+	{
+		CacheRegisterRelcacheCallback(repeat_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, repeat_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, repeat_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, repeat_syscache_callback, (Datum) 0);
+		callbacks = true;
+	}
+	/* (a context of an earlier transaction went with its TopTransactionContext) */
+	if (repeat_cache.context != NULL && repeat_cache.lxid == MyProc->lxid)
+		MemoryContextDelete(repeat_cache.context);
+	repeat_cache.valid = false;
+	repeat_cache.context = NULL;
+	repeat_cache.lxid = MyProc->lxid;
+	repeat_cache.relid = RelationGetRelid(rel);
+	repeat_cache.context = AllocSetContextCreate(TopTransactionContext, "workflow_ext alert repeats",
+												 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(repeat_cache.context);
+	memset(&repeat_cache.rc, 0, sizeof(repeat_cache.rc));
+	repeat_cache.decidable = repeat_check_init(&repeat_cache.rc, rel);
+	MemoryContextSwitchTo(old);
+	repeat_cache.user = user;
+	repeat_cache.sec_context = sec_context;
+	repeat_cache.row_security = row_security;
+	repeat_cache.valid = true;
+	return repeat_cache.decidable ? &repeat_cache.rc : NULL;
+}
+
+/* Is the event's key in the unique index, committed or this transaction's, and not being deleted? */
+static bool
+event_present(Relation heap, Relation index, const WfPipelineRow *row, int64 alert_id)
+{
+	SnapshotData dirty;
+	ScanKeyData keys[4];
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		present = false;
+
+	InitDirtySnapshot(dirty);
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(row->tenant));
+	keys[0].sk_collation = index->rd_indcollation[0];
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(row->candidate_id));
+	ScanKeyInit(&keys[2], 3, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(row->visit_transition_id));
+	ScanKeyInit(&keys[3], 4, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(alert_id));
+	slot = table_slot_create(heap, NULL);
+	scan = index_beginscan(heap, index, &dirty, 4, 0);
+	index_rescan(scan, keys, 4, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+		present = !TransactionIdIsValid(dirty.xmin) && !TransactionIdIsValid(dirty.xmax);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	return present;
+}
+
+/* Is index alert_event_once_per_visit_idx as the extension made it? */
+static bool
+once_per_visit_index(Relation heap, Relation index)
+{
+	static const char *const keys[4] = {"tenant", "candidate_id", "transition_id", "alert_id"};
+	Form_pg_index ix = index->rd_index;
+
+	if (ix->indrelid != RelationGetRelid(heap) || !ix->indisunique || !ix->indimmediate ||
+		!ix->indisvalid || !ix->indisready || !ix->indislive || ix->indnatts != 4 ||
+		IndexRelationGetNumberOfKeyAttributes(index) != 4 ||
+		RelationGetIndexExpressions(index) != NIL || RelationGetIndexPredicate(index) != NIL)
+		return false;
+	for (int i = 0; i < 4; i++)
+	{
+		AttrNumber	attno = ix->indkey.values[i];
+
+		if (attno <= 0 ||
+			strcmp(NameStr(TupleDescAttr(RelationGetDescr(heap), attno - 1)->attname), keys[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Leaves out of ev the events of alerts already raised in the visit (see
+ * above); the events of SLA (alert_id NULL) are never left out.
+ */
+static void
+events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_id,
+					const char *cause)
+{
+	Oid			relid = get_relname_relid("alert_event", schema);
+	Oid			indexid = get_relname_relid("alert_event_once_per_visit_idx", schema);
+	Relation	heap;
+	Relation	index;
+	RepeatCheck *rc = NULL;
+	bool		checks_ready = false;
+	bool		decidable = true;
+	int			kept = 0;
+
+	if (IsolationUsesXactSnapshot() || !OidIsValid(relid) || !OidIsValid(indexid))
+		return;
+	/* (the statement's lock; the privilege as ExecCheckRTPerms asks it) */
+	heap = table_open(relid, RowExclusiveLock);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK ||
+		!only_write_guard(heap, schema))
+	{
+		table_close(heap, NoLock);
+		return;
+	}
+	index = index_open(indexid, RowExclusiveLock);
+	if (!once_per_visit_index(heap, index))
+		decidable = false;
+
+	/* the statement's snapshot: a new command, a new snapshot under READ COMMITTED */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	for (int i = 0; i < ev->n; i++)
+	{
+		bool		repeat = false;
+
+		if (decidable && !ev->alert_nulls[i] &&
+			event_present(heap, index, row, DatumGetInt64(ev->alert_ids[i])))
+		{
+			Datum		values[lengthof(repeat_columns)];
+
+			if (!checks_ready)
+			{
+				rc = repeat_checks(heap);
+				decidable = rc != NULL;
+				checks_ready = true;
+			}
+			values[0] = ev->id_datums[i];
+			values[1] = CStringGetTextDatum(row->tenant);
+			values[2] = ev->alert_ids[i];
+			values[3] = Int64GetDatum(row->job_id);
+			values[4] = Int64GetDatum(row->candidate_id);
+			values[5] = Int64GetDatum(row->workflow_id);
+			values[6] = Int64GetDatum(stage_id);
+			values[7] = Int64GetDatum(row->visit_transition_id);
+			values[8] = CStringGetTextDatum(cause);
+			values[9] = ev->severities[i];
+			values[10] = ev->messages[i];
+			repeat = decidable && repeat_check_passes(rc, heap, values);
+		}
+		if (repeat)
+			continue;
+		ev->ids[kept] = ev->ids[i];
+		ev->id_datums[kept] = ev->id_datums[i];
+		ev->alert_ids[kept] = ev->alert_ids[i];
+		ev->alert_nulls[kept] = ev->alert_nulls[i];
+		ev->severities[kept] = ev->severities[i];
+		ev->messages[kept] = ev->messages[i];
+		kept++;
+	}
+	PopActiveSnapshot();
+	ev->n = kept;
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+}
+
+/*
  * Writes an alert_event for each firing alert, at most once per stage visit
  * (row->visit_transition_id), in one statement.  Returns how many were written.
  */
@@ -227,6 +632,9 @@ wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 		if (fires[i])
 			events_add(&ev, schema, alert->id, alert->severity, alert->message);
 	}
+	/* an entry's visit is new: none of its events can be there yet */
+	if (ev.n > 0 && strcmp(cause, "entry") != 0)
+		events_drop_repeats(&ev, schema, row, stage->id, cause);
 	if (ev.n == 0)
 		return 0;
 	SPI_connect();

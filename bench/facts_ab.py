@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Before/after of one change in the same run: the facts update of `make bench`
+(bench/run.py facts_update) with two builds of workflow_ext.so swapped in
+between rounds, and with the extension's triggers disabled, as bench_app
+(the README's grant set, row-level security applies).
+
+    python3 bench/facts_ab.py --before BEFORE.so --after AFTER.so [--candidates N] [--rounds R]
+
+Run under a throwaway cluster with the extension installed (the SQL of both
+builds must be the same); PG_CONFIG names the installation whose pkglibdir
+gets the library.  Each measurement is a new session (so it loads the library
+in place then); variants alternate in each round (forward, then backward);
+medians of the rounds.  Prints a Markdown table.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.argv_saved = sys.argv
+sys.argv = [sys.argv[0], "--smoke"]          # (run.py reads its sizes at import)
+sys.path.insert(0, HERE)
+import run  # noqa: E402
+sys.argv = sys.argv_saved
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--before", required=True)
+ap.add_argument("--after", required=True)
+ap.add_argument("--candidates", type=int, default=100_000)
+ap.add_argument("--jobs", type=int, default=1000)
+ap.add_argument("--rounds", type=int, default=5)
+args = ap.parse_args()
+
+libdir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--pkglibdir"],
+                        capture_output=True, text=True, check=True).stdout.strip()
+target = os.path.join(libdir, "workflow_ext.so")
+
+
+def use(lib):
+    tmp = target + ".swap"
+    shutil.copyfile(lib, tmp)
+    os.replace(tmp, target)
+
+
+UPD = "UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('n', random());"
+TRIGGER = "candidate_profile_facts_changed"
+
+
+def timed(off):
+    script = []
+    if off:
+        script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile DISABLE TRIGGER {TRIGGER}; SET ROLE {run.APP_ROLE};")
+    script += ["\\timing on", UPD, "\\timing off"]
+    if off:
+        script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile ENABLE TRIGGER {TRIGGER}; SET ROLE {run.APP_ROLE};")
+    out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1"], input="\n".join(script) + "\n",
+                         capture_output=True, text=True, check=True, env=run.app_env())
+    return float(re.search(r"^Time: ([0-9.]+) ms", out.stdout, re.M).group(1))
+
+
+use(args.after)
+run.psql("CREATE EXTENSION IF NOT EXISTS workflow_ext")
+run.setup_app_role()
+run.psql(file=os.path.join(HERE, "sql", "plpgsql_peer.sql"))
+run.psql(file=os.path.join(HERE, "sql", "move_data.sql"),
+         variables={"candidates": args.candidates, "jobs": args.jobs})
+run.psql("SET workflow_ext.actor = 'bench'; "
+         "UPDATE candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE position = 2)")
+run.psql("VACUUM ANALYZE")
+entry_events = run.psql("SELECT count(*) FROM alert_event")
+variants = ["before", "after", "off"]
+times = {v: [] for v in variants}
+for r in range(args.rounds):
+    for v in (variants if r % 2 == 0 else list(reversed(variants))):
+        use(args.before if v == "before" else args.after)
+        times[v].append(timed(v == "off"))
+        print(f"round {r + 1} {v}: {times[v][-1]:.0f} ms", file=sys.stderr, flush=True)
+use(args.after)
+facts_events = run.psql("SELECT count(*) FROM alert_event WHERE cause = 'facts'")
+print(f"{args.candidates:,} profiles, {args.jobs:,} jobs; {entry_events} alert events at entry, "
+      f"{facts_events} raised by the fact changes\n")
+print("| round | before | after | triggers off | before/off | after/off |")
+print("|---|---|---|---|---|---|")
+for r in range(args.rounds):
+    b, a, o = times["before"][r], times["after"][r], times["off"][r]
+    print(f"| {r + 1} | {b:,.0f} | {a:,.0f} | {o:,.0f} | {b / o:.2f} | {a / o:.2f} |")
+med = {v: statistics.median(times[v]) for v in variants}
+print(f"| **median** | **{med['before']:,.0f}** | **{med['after']:,.0f}** | **{med['off']:,.0f}** | "
+      f"**{statistics.median([b / o for b, o in zip(times['before'], times['off'])]):.2f}** | "
+      f"**{statistics.median([a / o for a, o in zip(times['after'], times['off'])]):.2f}** |")
