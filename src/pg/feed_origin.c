@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/xid8.h"
 
 PG_FUNCTION_INFO_V1(wf_feed_xact_id);
@@ -59,6 +60,7 @@ generation(Oid schema, bool record)
 	int64		result;
 	bool		mine = false;
 	char	   *table = wf_qualified(schema, "feed_origin");
+	SPIPlanPtr	plan;
 
 	if (cache_valid)
 		return cached_generation;
@@ -70,9 +72,20 @@ generation(Oid schema, bool record)
 	snprintf(sysid, sizeof(sysid), UINT64_FORMAT, GetSystemIdentifier());
 	wf_become_owner(schema, &saved);
 	SPI_connect();
-	if (SPI_execute(psprintf("SELECT id, system_identifier OPERATOR(pg_catalog.=) %s FROM %s "
-							 "ORDER BY id DESC LIMIT 1",
-							 quote_literal_cstr(sysid), table), true, 1) != SPI_OK_SELECT)
+
+	/*
+	 * Read with a snapshot taken now, not the statement's or the
+	 * transaction's: a statement that waited for feed_origin's lock while
+	 * feed_advance() held it, or a REPEATABLE READ transaction begun before
+	 * that commit, would otherwise not see the new generation, write in the
+	 * old one (behind a moved tenant's copied positions) and cache it.
+	 */
+	plan = SPI_prepare(psprintf("SELECT id, system_identifier OPERATOR(pg_catalog.=) %s FROM %s "
+								"ORDER BY id DESC LIMIT 1",
+								quote_literal_cstr(sysid), table), 0, NULL);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read feed_origin");
 	if (SPI_processed == 0)
 		result = 0;
