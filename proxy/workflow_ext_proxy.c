@@ -31,6 +31,7 @@
 
 #include "access/xact.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "foreign/foreign.h"
 #include "nodes/parsenodes.h"
 #include "utils/guc.h"
@@ -138,10 +139,24 @@ wf_proxy_shard_deadline_disarm(PG_FUNCTION_ARGS)
 
 	if (deadline_armed)
 	{
-		if (get_timeout_active(LOCK_TIMEOUT))
-			disable_timeout(LOCK_TIMEOUT, false);
-		else
+		bool		active = get_timeout_active(LOCK_TIMEOUT);
+
+		/* (the indicator kept: it may fire between these two lines) */
+		if (active)
+			disable_timeout(LOCK_TIMEOUT, true);
+		if (!active || get_timeout_indicator(LOCK_TIMEOUT, false))
+		{
+			/*
+			 * It fired after the shard had answered, before this disarm: its
+			 * interrupt may still be pending.  Take it here, inside the
+			 * caller's block, so that it ends as shard_timeout naming the
+			 * shard (the subtransaction's abort records that it fired),
+			 * rather than as a bare 55P03 "lock timeout" after the block --
+			 * which a client would take for tenant_moving and retry.
+			 */
+			CHECK_FOR_INTERRUPTS();
 			fired = true;
+		}
 		deadline_armed = false;
 	}
 	PG_RETURN_BOOL(fired);
