@@ -144,16 +144,19 @@ COMMENT ON FUNCTION tenant_shard(text) IS
 -- takes it exclusively while it copies, so calls wait (up to lock_timeout,
 -- or workflow_ext_proxy.move_wait: 55P03) and then go where the tenant is.
 -- (route_tenant, call_tenant and the API functions run with the caller's
--- rights and name every object of the extension with its schema; they have
--- no SET search_path clause: on every front call, each such clause cost
--- about 15 us.)
+-- rights and name every object of the extension and of pg_catalog with its
+-- schema -- operators too, OPERATOR(pg_catalog.||) --, so that no function
+-- or operator of the caller's search_path matching the arguments better runs
+-- in their place (as a superuser, when one calls them with an untrusted
+-- schema on its path); they have no SET search_path clause: on every front
+-- call, each such clause cost about 15 us.)
 CREATE FUNCTION route_tenant(tenant text) RETURNS integer
     LANGUAGE plpgsql
     AS $$
 DECLARE
     place record;
     saved text;
-    n integer;
+    n bigint;   -- (bigint % bigint: no operator of the caller's search_path matches better)
 BEGIN
     IF NOT pg_catalog.pg_try_advisory_xact_lock_shared(2001286144, pg_catalog.hashtext(tenant)) THEN
         saved := pg_catalog.current_setting('lock_timeout');
@@ -162,7 +165,7 @@ BEGIN
             PERFORM pg_catalog.pg_advisory_xact_lock_shared(2001286144, pg_catalog.hashtext(tenant));
         EXCEPTION WHEN lock_not_available THEN
             RAISE EXCEPTION 'tenant % is being moved to another shard', tenant
-                USING ERRCODE = '55P03', DETAIL = jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant)::text,
+                USING ERRCODE = '55P03', DETAIL = pg_catalog.jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant)::text,
                       HINT = 'Retry the call in a moment: a move pauses the tenant''s calls while it copies (docs/scale-out.md, Moving a tenant).';
         END;
         PERFORM pg_catalog.set_config('lock_timeout', saved, true);
@@ -173,8 +176,8 @@ BEGIN
         RETURN ((pg_catalog.hashtext(tenant)::bigint % n + n) % n)::integer;
     ELSIF place.state = 'moving' THEN
         RAISE EXCEPTION 'tenant % is being moved from shard p% to p%', tenant, place.partition, place.other_partition
-            USING ERRCODE = '55P03', DETAIL = jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant,
-                                                              'shard', 'p' || place.partition)::text,
+            USING ERRCODE = '55P03', DETAIL = pg_catalog.jsonb_build_object('reason', 'tenant_moving', 'tenant', tenant,
+                                                              'shard', 'p' OPERATOR(pg_catalog.||) place.partition)::text,
                   HINT = 'Retry the call in a moment. If no move is running (an interrupted move), an operator finishes it: CALL move_tenant(tenant, destination) again (docs/scale-out.md, Moving a tenant).';
     END IF;
     RETURN place.partition;
@@ -338,8 +341,8 @@ CREATE FUNCTION add_candidate(candidate_id bigint, job_id bigint, tenant text DE
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'add_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2)));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'add_candidate',
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)));
 END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint, text, text) IS
     'workflow_ext''s add_candidate on the tenant''s shard (enters the job''s first stage), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -349,9 +352,9 @@ CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint, expected_
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($4, $5, 'move_to_next_stage',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2)
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('expected_stage_id', $3) END));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($4, $5, 'move_to_next_stage',
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('expected_stage_id', $3) END));
 END $$;
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint, text, text) IS
     'workflow_ext''s move_to_next_stage on the tenant''s shard (moves to the next stage), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -361,9 +364,9 @@ CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigin
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($5, $6, 'move_to_stage',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2, 'stage_id', $3)
-                || CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', $4) END));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($5, $6, 'move_to_stage',
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2, 'stage_id', $3)
+                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $4) END));
 END $$;
 COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text, text, text) IS
     'workflow_ext''s move_to_stage on the tenant''s shard (moves to any stage of the job''s workflow), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -372,10 +375,10 @@ CREATE FUNCTION move_candidates(job_id bigint, candidate_ids bigint[], to_stage_
     RETURNS TABLE (candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint, to_stage_id bigint, transition_id bigint, detail jsonb)
     LANGUAGE sql
     AS $$
-    SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($5, $6, 'move_candidates',
-                jsonb_build_object('job_id', $1, 'candidate_ids', $2)
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('to_stage_id', $3) END
-                || CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', $4) END)) AS r(candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint, to_stage_id bigint, transition_id bigint, detail jsonb)
+    SELECT * FROM pg_catalog.jsonb_to_recordset(@extschema@.call_tenant($5, $6, 'move_candidates',
+                pg_catalog.jsonb_build_object('job_id', $1, 'candidate_ids', $2)
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('to_stage_id', $3) END
+                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $4) END)) AS r(candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint, to_stage_id bigint, transition_id bigint, detail jsonb)
 $$;
 COMMENT ON FUNCTION move_candidates(bigint, bigint[], bigint, text, text, text) IS
     'workflow_ext''s move_candidates on the tenant''s shard (bulk moves, one row per candidate), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -385,10 +388,10 @@ CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($5, $6, 'reject_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2)
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', $3) END
-                || CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason_code', $4) END));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($5, $6, 'reject_candidate',
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $3) END
+                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason_code', $4) END));
 END $$;
 COMMENT ON FUNCTION reject_candidate(bigint, bigint, text, text, text, text) IS
     'workflow_ext''s reject_candidate on the tenant''s shard (active to rejected), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -398,10 +401,10 @@ CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason te
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($5, $6, 'withdraw_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2)
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', $3) END
-                || CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason_code', $4) END));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($5, $6, 'withdraw_candidate',
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $3) END
+                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason_code', $4) END));
 END $$;
 COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text, text, text) IS
     'workflow_ext''s withdraw_candidate on the tenant''s shard (active to withdrawn), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -411,8 +414,8 @@ CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint, tenant text
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'reopen_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2)));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'reopen_candidate',
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)));
 END $$;
 COMMENT ON FUNCTION reopen_candidate(bigint, bigint, text, text) IS
     'workflow_ext''s reopen_candidate on the tenant''s shard (rejected or withdrawn to active), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -422,10 +425,10 @@ CREATE FUNCTION transfer_candidate(candidate_id bigint, from_job_id bigint, to_j
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($6, $7, 'transfer_candidate',
-                jsonb_build_object('candidate_id', $1, 'from_job_id', $2, 'to_job_id', $3)
-                || CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('to_stage_id', $4) END
-                || CASE WHEN $5 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', $5) END)->0);
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($6, $7, 'transfer_candidate',
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'from_job_id', $2, 'to_job_id', $3)
+                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('to_stage_id', $4) END
+                OPERATOR(pg_catalog.||) CASE WHEN $5 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $5) END) OPERATOR(pg_catalog.->) 0);
 END $$;
 COMMENT ON FUNCTION transfer_candidate(bigint, bigint, bigint, bigint, text, text, text) IS
     'workflow_ext''s transfer_candidate on the tenant''s shard (to another job of the tenant), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -436,8 +439,8 @@ CREATE FUNCTION remove_candidate(candidate_id bigint, job_id bigint, reason text
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($4, $5, 'remove_candidate',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2)
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', $3) END);
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $3) END);
 END $$;
 COMMENT ON FUNCTION remove_candidate(bigint, bigint, text, text, text) IS
     'workflow_ext''s remove_candidate on the tenant''s shard (deletes the pipeline row, recorded), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -448,7 +451,7 @@ CREATE FUNCTION candidate_facts(candidate_id bigint, tenant text DEFAULT NULL, a
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'candidate_facts',
-                jsonb_build_object('candidate_id', $1));
+                pg_catalog.jsonb_build_object('candidate_id', $1));
 END $$;
 COMMENT ON FUNCTION candidate_facts(bigint, text, text) IS
     'workflow_ext''s candidate_facts on the tenant''s shard (the candidate''s facts as rules see them), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -459,7 +462,7 @@ CREATE FUNCTION candidate_facts(candidate_id bigint, job_id bigint, tenant text 
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'candidate_facts',
-                jsonb_build_object('candidate_id', $1, 'job_id', $2));
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2));
 END $$;
 COMMENT ON FUNCTION candidate_facts(bigint, bigint, text, text) IS
     'workflow_ext''s candidate_facts on the tenant''s shard (every source a rule of the job reads), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -470,7 +473,7 @@ CREATE FUNCTION set_candidate_facts(candidate_id bigint, facts jsonb, tenant tex
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'set_candidate_facts',
-                jsonb_build_object('candidate_id', $1, 'facts', $2));
+                pg_catalog.jsonb_build_object('candidate_id', $1, 'facts', $2));
 END $$;
 COMMENT ON FUNCTION set_candidate_facts(bigint, jsonb, text, text) IS
     'workflow_ext''s set_candidate_facts on the tenant''s shard (writes the tenant''s candidate_profile row (insert or replace its attributes)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -481,7 +484,7 @@ CREATE FUNCTION set_job_facts(job_id bigint, facts jsonb, tenant text DEFAULT NU
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'set_job_facts',
-                jsonb_build_object('job_id', $1, 'facts', $2));
+                pg_catalog.jsonb_build_object('job_id', $1, 'facts', $2));
 END $$;
 COMMENT ON FUNCTION set_job_facts(bigint, jsonb, text, text) IS
     'workflow_ext''s set_job_facts on the tenant''s shard (writes the tenant''s job_profile row (insert or replace its attributes)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -491,9 +494,9 @@ CREATE FUNCTION stage_candidates(stage_id bigint, status text DEFAULT NULL, tena
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'stage_candidates',
-                jsonb_build_object('stage_id', $1)
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('status', $2) END));
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.candidate_stage, @extschema@.call_tenant($3, $4, 'stage_candidates',
+                pg_catalog.jsonb_build_object('stage_id', $1)
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('status', $2) END));
 END $$;
 COMMENT ON FUNCTION stage_candidates(bigint, text, text, text) IS
     'workflow_ext''s stage_candidates on the tenant''s shard (the pipeline rows standing in a stage (of one status, or all)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -503,9 +506,9 @@ CREATE FUNCTION candidate_history(candidate_id bigint, job_id bigint DEFAULT NUL
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.stage_transition, @extschema@.call_tenant($3, $4, 'candidate_history',
-                jsonb_build_object('candidate_id', $1)
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('job_id', $2) END));
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.stage_transition, @extschema@.call_tenant($3, $4, 'candidate_history',
+                pg_catalog.jsonb_build_object('candidate_id', $1)
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('job_id', $2) END));
 END $$;
 COMMENT ON FUNCTION candidate_history(bigint, bigint, text, text) IS
     'workflow_ext''s candidate_history on the tenant''s shard (the candidate''s history rows (in one job, or every job), in order), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -515,10 +518,10 @@ CREATE FUNCTION alert_events(job_id bigint, candidate_id bigint DEFAULT NULL, un
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.alert_event, @extschema@.call_tenant($4, $5, 'alert_events',
-                jsonb_build_object('job_id', $1)
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('candidate_id', $2) END
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('unacknowledged', $3) END));
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.alert_event, @extschema@.call_tenant($4, $5, 'alert_events',
+                pg_catalog.jsonb_build_object('job_id', $1)
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('candidate_id', $2) END
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('unacknowledged', $3) END));
 END $$;
 COMMENT ON FUNCTION alert_events(bigint, bigint, boolean, text, text) IS
     'workflow_ext''s alert_events on the tenant''s shard (the alert events of a job (of one candidate; only unacknowledged ones)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -528,8 +531,8 @@ CREATE FUNCTION acknowledge_alert(alert_event_id bigint, tenant text DEFAULT NUL
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.alert_event, @extschema@.call_tenant($2, $3, 'acknowledge_alert',
-                jsonb_build_object('alert_event_id', $1)));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.alert_event, @extschema@.call_tenant($2, $3, 'acknowledge_alert',
+                pg_catalog.jsonb_build_object('alert_event_id', $1)));
 END $$;
 COMMENT ON FUNCTION acknowledge_alert(bigint, text, text) IS
     'workflow_ext''s acknowledge_alert on the tenant''s shard (acknowledges an event by id), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -539,8 +542,8 @@ CREATE FUNCTION job_stage_counts(job_id bigint, tenant text DEFAULT NULL, actor 
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($2, $3, 'stage_counts',
-                jsonb_build_object('job_id', $1))) AS r(stage_id bigint, status text, candidates bigint);
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_to_recordset(@extschema@.call_tenant($2, $3, 'stage_counts',
+                pg_catalog.jsonb_build_object('job_id', $1))) AS r(stage_id bigint, status text, candidates bigint);
 END $$;
 COMMENT ON FUNCTION job_stage_counts(bigint, text, text) IS
     'workflow_ext''s job_stage_counts on the tenant''s shard (candidates per stage and status of a job), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -550,8 +553,8 @@ CREATE FUNCTION screening_counts(job_id bigint, condition jsonb, tenant text DEF
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($3, $4, 'screening_counts',
-                jsonb_build_object('job_id', $1, 'condition', $2))) AS r(candidates bigint, matching bigint);
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_to_recordset(@extschema@.call_tenant($3, $4, 'screening_counts',
+                pg_catalog.jsonb_build_object('job_id', $1, 'condition', $2))) AS r(candidates bigint, matching bigint);
 END $$;
 COMMENT ON FUNCTION screening_counts(bigint, jsonb, text, text) IS
     'workflow_ext''s screening_counts on the tenant''s shard (active candidates of a job and how many match condition), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -561,12 +564,12 @@ CREATE FUNCTION pipeline_funnel(job_id bigint DEFAULT NULL, workflow_id bigint D
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($5, $6, 'pipeline_funnel',
-                jsonb_build_object()
-                || CASE WHEN $1 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('job_id', $1) END
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('workflow_id', $2) END
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('since', $3) END
-                || CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('until', $4) END)) AS r(stage_id bigint, stage_name text, "position" integer, entered bigint, "current" bigint, advanced bigint, rejected bigint, withdrawn bigint, hired bigint, conversion numeric, median_time_in_stage interval, p90_time_in_stage interval);
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_to_recordset(@extschema@.call_tenant($5, $6, 'pipeline_funnel',
+                pg_catalog.jsonb_build_object()
+                OPERATOR(pg_catalog.||) CASE WHEN $1 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('job_id', $1) END
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('workflow_id', $2) END
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('since', $3) END
+                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('until', $4) END)) AS r(stage_id bigint, stage_name text, "position" integer, entered bigint, "current" bigint, advanced bigint, rejected bigint, withdrawn bigint, hired bigint, conversion numeric, median_time_in_stage interval, p90_time_in_stage interval);
 END $$;
 COMMENT ON FUNCTION pipeline_funnel(bigint, bigint, timestamptz, timestamptz, text, text) IS
     'workflow_ext''s pipeline_funnel on the tenant''s shard (the funnel of a job or a workflow), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -575,10 +578,10 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
     RETURNS TABLE (cursor text, event jsonb)
     LANGUAGE sql
     AS $$
-    SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($3, $4, 'workflow_events_since',
-                jsonb_build_object()
-                || CASE WHEN $1 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cursor', $1) END
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('max_events', $2) END)) AS r(cursor text, event jsonb)
+    SELECT * FROM pg_catalog.jsonb_to_recordset(@extschema@.call_tenant($3, $4, 'workflow_events_since',
+                pg_catalog.jsonb_build_object()
+                OPERATOR(pg_catalog.||) CASE WHEN $1 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('cursor', $1) END
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('max_events', $2) END)) AS r(cursor text, event jsonb)
 $$;
 COMMENT ON FUNCTION workflow_events_since(text, integer, text, text) IS
     'workflow_ext''s workflow_events_since on the tenant''s shard (the durable event feed of the tenant''s shard, as the actor sees it), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -589,7 +592,7 @@ CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint, tenant text D
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'assign_workflow',
-                jsonb_build_object('job_id', $1, 'workflow_id', $2))->0;
+                pg_catalog.jsonb_build_object('job_id', $1, 'workflow_id', $2)) OPERATOR(pg_catalog.->) 0;
 END $$;
 COMMENT ON FUNCTION assign_workflow(bigint, bigint, text, text) IS
     'workflow_ext''s assign_workflow on the tenant''s shard (assigns a workflow to a job (the job_workflow row as JSON)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -600,8 +603,8 @@ CREATE FUNCTION unshare_workflow(workflow_id bigint, grantee text, grantee_tenan
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($4, $5, 'unshare_workflow',
-                jsonb_build_object('workflow_id', $1, 'grantee', $2)
-                || CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('grantee_tenant', $3) END);
+                pg_catalog.jsonb_build_object('workflow_id', $1, 'grantee', $2)
+                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('grantee_tenant', $3) END);
 END $$;
 COMMENT ON FUNCTION unshare_workflow(bigint, text, text, text, text) IS
     'workflow_ext''s unshare_workflow on the tenant''s shard (withdraws a share), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -610,8 +613,8 @@ CREATE FUNCTION pending_shares(tenant text DEFAULT NULL, actor text DEFAULT NULL
     RETURNS TABLE (workflow_id bigint, workflow_name text, tenant text, owner text, grantee_tenant text, grantee text, can_edit boolean, offered_at timestamptz)
     LANGUAGE sql
     AS $$
-    SELECT * FROM jsonb_to_recordset(@extschema@.call_tenant($1, $2, 'pending_shares',
-                jsonb_build_object())) AS r(workflow_id bigint, workflow_name text, tenant text, owner text, grantee_tenant text, grantee text, can_edit boolean, offered_at timestamptz)
+    SELECT * FROM pg_catalog.jsonb_to_recordset(@extschema@.call_tenant($1, $2, 'pending_shares',
+                pg_catalog.jsonb_build_object())) AS r(workflow_id bigint, workflow_name text, tenant text, owner text, grantee_tenant text, grantee text, can_edit boolean, offered_at timestamptz)
 $$;
 COMMENT ON FUNCTION pending_shares(text, text) IS
     'workflow_ext''s pending_shares on the tenant''s shard (offers waiting for the actor''s answer), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -622,8 +625,8 @@ CREATE FUNCTION accept_share(workflow_id bigint, for_tenant boolean DEFAULT fals
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'accept_share',
-                jsonb_build_object('workflow_id', $1)
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('for_tenant', $2) END);
+                pg_catalog.jsonb_build_object('workflow_id', $1)
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('for_tenant', $2) END);
 END $$;
 COMMENT ON FUNCTION accept_share(bigint, boolean, text, text) IS
     'workflow_ext''s accept_share on the tenant''s shard (accepts a share), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -634,8 +637,8 @@ CREATE FUNCTION decline_share(workflow_id bigint, for_tenant boolean DEFAULT fal
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'decline_share',
-                jsonb_build_object('workflow_id', $1)
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('for_tenant', $2) END);
+                pg_catalog.jsonb_build_object('workflow_id', $1)
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('for_tenant', $2) END);
 END $$;
 COMMENT ON FUNCTION decline_share(bigint, boolean, text, text) IS
     'workflow_ext''s decline_share on the tenant''s shard (declines an offer), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -646,8 +649,8 @@ CREATE FUNCTION leave_share(workflow_id bigint, for_tenant boolean DEFAULT false
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'leave_share',
-                jsonb_build_object('workflow_id', $1)
-                || CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('for_tenant', $2) END);
+                pg_catalog.jsonb_build_object('workflow_id', $1)
+                OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('for_tenant', $2) END);
 END $$;
 COMMENT ON FUNCTION leave_share(bigint, boolean, text, text) IS
     'workflow_ext''s leave_share on the tenant''s shard (gives up a share), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -658,7 +661,7 @@ CREATE FUNCTION transfer_workflow_ownership(workflow_id bigint, new_owner text, 
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'transfer_workflow_ownership',
-                jsonb_build_object('workflow_id', $1, 'new_owner', $2));
+                pg_catalog.jsonb_build_object('workflow_id', $1, 'new_owner', $2));
 END $$;
 COMMENT ON FUNCTION transfer_workflow_ownership(bigint, text, text, text) IS
     'workflow_ext''s transfer_workflow_ownership on the tenant''s shard (another actor of the tenant becomes the owner), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -669,7 +672,7 @@ CREATE FUNCTION archive_workflow(workflow_id bigint, tenant text DEFAULT NULL, a
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'archive_workflow',
-                jsonb_build_object('workflow_id', $1))->0;
+                pg_catalog.jsonb_build_object('workflow_id', $1)) OPERATOR(pg_catalog.->) 0;
 END $$;
 COMMENT ON FUNCTION archive_workflow(bigint, text, text) IS
     'workflow_ext''s archive_workflow on the tenant''s shard (retires a workflow (the row as JSON)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -680,7 +683,7 @@ CREATE FUNCTION unarchive_workflow(workflow_id bigint, tenant text DEFAULT NULL,
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'unarchive_workflow',
-                jsonb_build_object('workflow_id', $1))->0;
+                pg_catalog.jsonb_build_object('workflow_id', $1)) OPERATOR(pg_catalog.->) 0;
 END $$;
 COMMENT ON FUNCTION unarchive_workflow(bigint, text, text) IS
     'workflow_ext''s unarchive_workflow on the tenant''s shard (puts a workflow back in use (the row as JSON)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -691,7 +694,7 @@ CREATE FUNCTION archive_stage(stage_id bigint, tenant text DEFAULT NULL, actor t
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'archive_stage',
-                jsonb_build_object('stage_id', $1))->0;
+                pg_catalog.jsonb_build_object('stage_id', $1)) OPERATOR(pg_catalog.->) 0;
 END $$;
 COMMENT ON FUNCTION archive_stage(bigint, text, text) IS
     'workflow_ext''s archive_stage on the tenant''s shard (retires a stage (the row as JSON)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -702,7 +705,7 @@ CREATE FUNCTION unarchive_stage(stage_id bigint, tenant text DEFAULT NULL, actor
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'unarchive_stage',
-                jsonb_build_object('stage_id', $1))->0;
+                pg_catalog.jsonb_build_object('stage_id', $1)) OPERATOR(pg_catalog.->) 0;
 END $$;
 COMMENT ON FUNCTION unarchive_stage(bigint, text, text) IS
     'workflow_ext''s unarchive_stage on the tenant''s shard (puts a stage back in use (the row as JSON)), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -713,7 +716,7 @@ CREATE FUNCTION clone_workflow(workflow_id bigint, name text, tenant text DEFAUL
     AS $$
 BEGIN
     RETURN (@extschema@.call_tenant($3, $4, 'clone_workflow',
-                jsonb_build_object('workflow_id', $1, 'name', $2)) #>> '{}')::bigint;
+                pg_catalog.jsonb_build_object('workflow_id', $1, 'name', $2)) OPERATOR(pg_catalog.#>>) '{}')::bigint;
 END $$;
 COMMENT ON FUNCTION clone_workflow(bigint, text, text, text) IS
     'workflow_ext''s clone_workflow on the tenant''s shard (copies a workflow), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -724,7 +727,7 @@ CREATE FUNCTION reorder_stages(workflow_id bigint, stage_ids bigint[], tenant te
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($3, $4, 'reorder_stages',
-                jsonb_build_object('workflow_id', $1, 'stage_ids', $2));
+                pg_catalog.jsonb_build_object('workflow_id', $1, 'stage_ids', $2));
 END $$;
 COMMENT ON FUNCTION reorder_stages(bigint, bigint[], text, text) IS
     'workflow_ext''s reorder_stages on the tenant''s shard (positions 1..n in the order given), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -734,8 +737,8 @@ CREATE FUNCTION get_stage_rule(stage_id bigint, tenant text DEFAULT NULL, actor 
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN jsonb_populate_record(NULL::@extschema@.stage_rule, @extschema@.call_tenant($2, $3, 'get_stage_rule',
-                jsonb_build_object('stage_id', $1)));
+    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.stage_rule, @extschema@.call_tenant($2, $3, 'get_stage_rule',
+                pg_catalog.jsonb_build_object('stage_id', $1)));
 END $$;
 COMMENT ON FUNCTION get_stage_rule(bigint, text, text) IS
     'workflow_ext''s get_stage_rule on the tenant''s shard (a stage''s rule), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -745,8 +748,8 @@ CREATE FUNCTION get_stage_alerts(stage_id bigint, tenant text DEFAULT NULL, acto
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.alert, @extschema@.call_tenant($2, $3, 'get_stage_alerts',
-                jsonb_build_object('stage_id', $1)));
+    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.alert, @extschema@.call_tenant($2, $3, 'get_stage_alerts',
+                pg_catalog.jsonb_build_object('stage_id', $1)));
 END $$;
 COMMENT ON FUNCTION get_stage_alerts(bigint, text, text) IS
     'workflow_ext''s get_stage_alerts on the tenant''s shard (a stage''s alerts), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -756,8 +759,8 @@ CREATE FUNCTION definitions(table_name text, filter jsonb DEFAULT '{}', tenant t
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RETURN QUERY SELECT jsonb_array_elements(@extschema@.call_tenant($3, $4, 'definitions',
-                jsonb_build_object('table_name', $1, 'row', $2)));
+    RETURN QUERY SELECT pg_catalog.jsonb_array_elements(@extschema@.call_tenant($3, $4, 'definitions',
+                pg_catalog.jsonb_build_object('table_name', $1, 'row', $2)));
 END $$;
 COMMENT ON FUNCTION definitions(text, jsonb, text, text) IS
     'workflow_ext''s definitions on the tenant''s shard (the rows of a definition table the actor sees that contain filter, as JSON), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -768,7 +771,7 @@ CREATE FUNCTION create_definition(table_name text, data jsonb, tenant text DEFAU
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'definition_write',
-                jsonb_build_object('action', 'insert', 'table_name', $1, 'row', $2));
+                pg_catalog.jsonb_build_object('action', 'insert', 'table_name', $1, 'row', $2));
 END $$;
 COMMENT ON FUNCTION create_definition(text, jsonb, text, text) IS
     'workflow_ext''s create_definition on the tenant''s shard (inserts one definition row (workflow, workflow_stage, stage_rule, alert, job_workflow, rejection_reason, workflow_share) given as JSON; the row written), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -779,7 +782,7 @@ CREATE FUNCTION update_definition(table_name text, id bigint, changes jsonb, ten
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($4, $5, 'definition_write',
-                jsonb_build_object('action', 'update', 'table_name', $1, 'id', $2, 'row', $3));
+                pg_catalog.jsonb_build_object('action', 'update', 'table_name', $1, 'id', $2, 'row', $3));
 END $$;
 COMMENT ON FUNCTION update_definition(text, bigint, jsonb, text, text) IS
     'workflow_ext''s update_definition on the tenant''s shard (updates the columns given of one definition row; the row written), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -790,7 +793,7 @@ CREATE FUNCTION delete_definition(table_name text, id bigint, tenant text DEFAUL
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'definition_write',
-                jsonb_build_object('action', 'delete', 'table_name', $1, 'id', $2));
+                pg_catalog.jsonb_build_object('action', 'delete', 'table_name', $1, 'id', $2));
 END $$;
 COMMENT ON FUNCTION delete_definition(text, bigint, text, text) IS
     'workflow_ext''s delete_definition on the tenant''s shard (deletes one definition row; the row deleted), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -801,7 +804,7 @@ CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb, tenant text DEF
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($3, $4, 'evaluate_condition',
-                jsonb_build_object('condition', $1, 'facts', $2));
+                pg_catalog.jsonb_build_object('condition', $1, 'facts', $2));
 END $$;
 COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb, text, text) IS
     'workflow_ext''s evaluate_condition on the tenant''s shard (explains a condition), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -812,7 +815,7 @@ CREATE FUNCTION evaluate_condition(condition jsonb, candidate_id bigint, job_id 
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($4, $5, 'evaluate_condition',
-                jsonb_build_object('condition', $1, 'candidate_id', $2, 'job_id', $3));
+                pg_catalog.jsonb_build_object('condition', $1, 'candidate_id', $2, 'job_id', $3));
 END $$;
 COMMENT ON FUNCTION evaluate_condition(jsonb, bigint, bigint, text, text) IS
     'workflow_ext''s evaluate_condition on the tenant''s shard (explains a condition against a candidate''s facts in a job), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -823,7 +826,7 @@ CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, tenant text DEFA
     AS $$
 BEGIN
     RETURN (@extschema@.call_tenant($3, $4, 'condition_matches',
-                jsonb_build_object('condition', $1, 'facts', $2)) #>> '{}')::boolean;
+                pg_catalog.jsonb_build_object('condition', $1, 'facts', $2)) OPERATOR(pg_catalog.#>>) '{}')::boolean;
 END $$;
 COMMENT ON FUNCTION condition_matches(jsonb, jsonb, text, text) IS
     'workflow_ext''s condition_matches on the tenant''s shard (whether facts satisfy condition), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -834,7 +837,7 @@ CREATE FUNCTION evaluate_condition(condition jsonb, facts jsonb, at timestamptz,
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($4, $5, 'evaluate_condition',
-                jsonb_build_object('condition', $1, 'facts', $2, 'at', $3));
+                pg_catalog.jsonb_build_object('condition', $1, 'facts', $2, 'at', $3));
 END $$;
 COMMENT ON FUNCTION evaluate_condition(jsonb, jsonb, timestamptz, text, text) IS
     'workflow_ext''s evaluate_condition on the tenant''s shard (explains a condition with relative time measured from at), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -845,7 +848,7 @@ CREATE FUNCTION condition_matches(condition jsonb, facts jsonb, at timestamptz, 
     AS $$
 BEGIN
     RETURN (@extschema@.call_tenant($4, $5, 'condition_matches',
-                jsonb_build_object('condition', $1, 'facts', $2, 'at', $3)) #>> '{}')::boolean;
+                pg_catalog.jsonb_build_object('condition', $1, 'facts', $2, 'at', $3)) OPERATOR(pg_catalog.#>>) '{}')::boolean;
 END $$;
 COMMENT ON FUNCTION condition_matches(jsonb, jsonb, timestamptz, text, text) IS
     'workflow_ext''s condition_matches on the tenant''s shard (whether facts satisfy condition, relative time measured from at), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -856,7 +859,7 @@ CREATE FUNCTION validate_condition(condition jsonb, tenant text DEFAULT NULL, ac
     AS $$
 BEGIN
     PERFORM @extschema@.call_tenant($2, $3, 'validate_condition',
-                jsonb_build_object('condition', $1));
+                pg_catalog.jsonb_build_object('condition', $1));
 END $$;
 COMMENT ON FUNCTION validate_condition(jsonb, text, text) IS
     'workflow_ext''s validate_condition on the tenant''s shard (22023 with the path of the first offending node), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -867,7 +870,7 @@ CREATE FUNCTION condition_leaves(condition jsonb, tenant text DEFAULT NULL, acto
     AS $$
 BEGIN
     RETURN @extschema@.call_tenant($2, $3, 'condition_leaves',
-                jsonb_build_object('condition', $1));
+                pg_catalog.jsonb_build_object('condition', $1));
 END $$;
 COMMENT ON FUNCTION condition_leaves(jsonb, text, text) IS
     'workflow_ext''s condition_leaves on the tenant''s shard (the leaves of a condition), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
@@ -1095,7 +1098,7 @@ BEGIN
     ELSIF place.state = 'moving' AND place.other_partition <> to_partition THEN
         RAISE EXCEPTION 'tenant % is being moved to shard p%, not p%', tenant, place.other_partition, to_partition
             USING ERRCODE = '55000', DETAIL = pg_catalog.jsonb_build_object('reason', 'move_in_progress', 'tenant', tenant,
-                                                                           'shard', 'p' || place.other_partition)::text,
+                                                                           'shard', 'p' OPERATOR(pg_catalog.||) place.other_partition)::text,
                   HINT = 'Finish that move first: CALL move_tenant(tenant, its destination).';
     ELSE
         src := CASE WHEN place.state = 'moving' THEN place.partition ELSE place.other_partition END;

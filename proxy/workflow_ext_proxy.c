@@ -29,7 +29,9 @@
 #include <ctype.h>
 #include <limits.h>
 
+#include "access/xact.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "foreign/foreign.h"
 #include "nodes/parsenodes.h"
 #include "utils/guc.h"
@@ -45,9 +47,56 @@ static int	shard_timeout_ms = 5000;
 /* Whether shard_deadline_arm() armed the timer that is (or was) running. */
 static bool deadline_armed = false;
 
+/* The (sub)transaction level it was armed at. */
+static int	deadline_level = 0;
+
+/*
+ * Whether the timer had fired when the (sub)transaction it was armed in
+ * aborted (the disarm then runs in the caller's exception handler).
+ */
+static bool deadline_fired_at_abort = false;
+
+/*
+ * The timer never outlives the (sub)transaction that armed it: an error that
+ * escapes a front call's handlers (a cancel passing a WHEN OTHERS, caught
+ * further out by the caller's own handler) would otherwise leave it running,
+ * to interrupt whatever runs next in that session -- a later statement, the
+ * next transaction, another client's on a pooled connection -- with 55P03
+ * "canceling statement due to lock timeout".
+ */
+static void
+deadline_forget(bool at_abort)
+{
+	if (!deadline_armed)
+		return;
+	if (get_timeout_active(LOCK_TIMEOUT))
+		disable_timeout(LOCK_TIMEOUT, false);
+	else if (at_abort)
+		deadline_fired_at_abort = true;
+	deadline_armed = false;
+}
+
+static void
+deadline_xact_callback(XactEvent event, void *arg)
+{
+	deadline_forget(false);
+	deadline_fired_at_abort = false;
+}
+
+static void
+deadline_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && GetCurrentTransactionNestLevel() <= deadline_level)
+		deadline_forget(true);
+}
+
 void
 _PG_init(void)
 {
+	RegisterXactCallback(deadline_xact_callback, NULL);
+	RegisterSubXactCallback(deadline_subxact_callback, NULL);
+
 	DefineCustomIntVariable("workflow_ext_proxy.shard_timeout",
 							"How long a front call waits for a shard's answer before it is abandoned (08006 shard_timeout).",
 							"0 waits without bound. Bounds a frozen shard, which PL/Proxy's own query_timeout does not.",
@@ -64,10 +113,12 @@ Datum
 wf_proxy_shard_deadline_arm(PG_FUNCTION_ARGS)
 {
 	deadline_armed = false;
+	deadline_fired_at_abort = false;
 	if (shard_timeout_ms > 0)
 	{
 		enable_timeout_after(LOCK_TIMEOUT, shard_timeout_ms);
 		deadline_armed = true;
+		deadline_level = GetCurrentTransactionNestLevel();
 	}
 	PG_RETURN_VOID();
 }
@@ -76,19 +127,36 @@ PG_FUNCTION_INFO_V1(wf_proxy_shard_deadline_disarm);
 
 /*
  * shard_deadline_disarm(): stops the timer; true when it had fired (it was
- * armed here and is no longer running).
+ * armed here and is no longer running, or was not when the subtransaction
+ * it was armed in aborted).
  */
 Datum
 wf_proxy_shard_deadline_disarm(PG_FUNCTION_ARGS)
 {
-	bool		fired = false;
+	bool		fired = deadline_fired_at_abort;
+
+	deadline_fired_at_abort = false;
 
 	if (deadline_armed)
 	{
-		if (get_timeout_active(LOCK_TIMEOUT))
-			disable_timeout(LOCK_TIMEOUT, false);
-		else
+		bool		active = get_timeout_active(LOCK_TIMEOUT);
+
+		/* (the indicator kept: it may fire between these two lines) */
+		if (active)
+			disable_timeout(LOCK_TIMEOUT, true);
+		if (!active || get_timeout_indicator(LOCK_TIMEOUT, false))
+		{
+			/*
+			 * It fired after the shard had answered, before this disarm: its
+			 * interrupt may still be pending.  Take it here, inside the
+			 * caller's block, so that it ends as shard_timeout naming the
+			 * shard (the subtransaction's abort records that it fired),
+			 * rather than as a bare 55P03 "lock timeout" after the block --
+			 * which a client would take for tenant_moving and retry.
+			 */
+			CHECK_FOR_INTERRUPTS();
 			fired = true;
+		}
 		deadline_armed = false;
 	}
 	PG_RETURN_BOOL(fired);

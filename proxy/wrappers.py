@@ -119,12 +119,12 @@ def args_expr(params, name, op):
             parts += ["'id', $2", "'row', $3"]
         else:
             parts.append("'id', $2")
-        return "jsonb_build_object(" + ", ".join(parts) + ")"
+        return "pg_catalog.jsonb_build_object(" + ", ".join(parts) + ")"
     if name == "definitions":
-        return "jsonb_build_object('table_name', $1, 'row', $2)"
-    e = "jsonb_build_object(" + ", ".join(f"'{p[0]}', ${pos[p[0]]}" for p in req) + ")"
+        return "pg_catalog.jsonb_build_object('table_name', $1, 'row', $2)"
+    e = "pg_catalog.jsonb_build_object(" + ", ".join(f"'{p[0]}', ${pos[p[0]]}" for p in req) + ")"
     for p in opt:   # a default left out: the shard's own default
-        e += f"\n                || CASE WHEN ${pos[p[0]]} IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object('{p[0]}', ${pos[p[0]]}) END"
+        e += f"\n                OPERATOR(pg_catalog.||) CASE WHEN ${pos[p[0]]} IS NULL THEN '{{}}'::jsonb ELSE pg_catalog.jsonb_build_object('{p[0]}', ${pos[p[0]]}) END"
     return e
 
 
@@ -140,35 +140,35 @@ def emit():
         if ret.startswith("TABLE("):
             cols = ret[len("TABLE("):-1]
             rettext = f"RETURNS TABLE ({cols})"
-            body = f"    RETURN QUERY SELECT * FROM jsonb_to_recordset({call}) AS r({cols});"
+            body = f"    RETURN QUERY SELECT * FROM pg_catalog.jsonb_to_recordset({call}) AS r({cols});"
             outs = {c.strip().split()[0].strip('"') for c in cols.split(",")}
             if outs & ({p[0] for p in params} | {"tenant", "actor"}):
                 # (an output column named as an argument: PL/pgSQL refuses it)
                 lang = "sql"
-                body = f"    SELECT * FROM jsonb_to_recordset({call}) AS r({cols})"
+                body = f"    SELECT * FROM pg_catalog.jsonb_to_recordset({call}) AS r({cols})"
         elif ret.startswith("SETOF "):
             t = ret[len("SETOF "):]
             if t == "jsonb":
                 rettext = "RETURNS SETOF jsonb"
-                body = f"    RETURN QUERY SELECT jsonb_array_elements({call});"
+                body = f"    RETURN QUERY SELECT pg_catalog.jsonb_array_elements({call});"
             else:
                 rettext = f"RETURNS SETOF @extschema@.{t}"
-                body = f"    RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::@extschema@.{t}, {call});"
+                body = f"    RETURN QUERY SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.{t}, {call});"
         elif ret in TYPED:
             rettext = f"RETURNS @extschema@.{ret}"
-            conv = "->0" if op not in ("add_candidate", "move_to_next_stage", "move_to_stage", "reject_candidate",
+            conv = " OPERATOR(pg_catalog.->) 0" if op not in ("add_candidate", "move_to_next_stage", "move_to_stage", "reject_candidate",
                                        "withdraw_candidate", "reopen_candidate", "acknowledge_alert",
                                        "get_stage_rule") else ""
-            body = f"    RETURN jsonb_populate_record(NULL::@extschema@.{ret}, {call}{conv});"
+            body = f"    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.{ret}, {call}{conv});"
         elif ret == "void":
             rettext = "RETURNS void"
             body = f"    PERFORM {call};"
         elif ret == "jsonb":
             rettext = "RETURNS jsonb"
-            body = f"    RETURN {call}{'->0' if name in UNWRAP else ''};"
+            body = f"    RETURN {call}{' OPERATOR(pg_catalog.->) 0' if name in UNWRAP else ''};"
         else:
             rettext = f"RETURNS {ret}"
-            body = f"    RETURN ({call} #>> '{{}}')::{ret};"
+            body = f"    RETURN ({call} OPERATOR(pg_catalog.#>>) '{{}}')::{ret};"
         if lang == "sql":
             out.append(f"""CREATE FUNCTION {name}({', '.join(sig)})
     {rettext}

@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/xid8.h"
 
 PG_FUNCTION_INFO_V1(wf_feed_xact_id);
@@ -50,6 +51,16 @@ forget_generation(Datum arg, Oid relid)
  * The generation of this cluster: the latest feed_origin row's when it names
  * this cluster, else the next one, inserted when record is true.  Read (and
  * written) as the owner of the extension's tables.
+ *
+ * A writer (record: a feed position, feed_advance) reads with a snapshot
+ * taken now, not the statement's or the transaction's: a statement that
+ * waited for feed_origin's lock while feed_advance() held it, or a
+ * REPEATABLE READ transaction begun before that commit, would otherwise not
+ * see the new generation, write in the old one (behind a moved tenant's
+ * copied positions) and cache it for the backend.  A reader (feed_generation:
+ * the feed's horizon) reads with the snapshot it reads the events with, and
+ * caches nothing: a horizon in a generation its snapshot does not see would
+ * pass the transactions of the old one that were running in that snapshot.
  */
 static int64
 generation(Oid schema, bool record)
@@ -59,8 +70,9 @@ generation(Oid schema, bool record)
 	int64		result;
 	bool		mine = false;
 	char	   *table = wf_qualified(schema, "feed_origin");
+	SPIPlanPtr	plan;
 
-	if (cache_valid)
+	if (cache_valid && record)
 		return cached_generation;
 	if (!callback_registered)
 	{
@@ -70,9 +82,13 @@ generation(Oid schema, bool record)
 	snprintf(sysid, sizeof(sysid), UINT64_FORMAT, GetSystemIdentifier());
 	wf_become_owner(schema, &saved);
 	SPI_connect();
-	if (SPI_execute(psprintf("SELECT id, system_identifier OPERATOR(pg_catalog.=) %s FROM %s "
-							 "ORDER BY id DESC LIMIT 1",
-							 quote_literal_cstr(sysid), table), true, 1) != SPI_OK_SELECT)
+
+	plan = SPI_prepare(psprintf("SELECT id, system_identifier OPERATOR(pg_catalog.=) %s FROM %s "
+								"ORDER BY id DESC LIMIT 1",
+								quote_literal_cstr(sysid), table), 0, NULL);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, NULL, NULL, record ? GetLatestSnapshot() : GetActiveSnapshot(),
+							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read feed_origin");
 	if (SPI_processed == 0)
 		result = 0;
@@ -101,7 +117,7 @@ generation(Oid schema, bool record)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the event feed has had too many clusters (generation " INT64_FORMAT ")", result),
 				 errdetail_reason("feed_generations_exhausted", NULL)));
-	if (mine)
+	if (mine && record)
 	{
 		cached_generation = result;
 		cache_valid = true;
@@ -148,7 +164,11 @@ wf_feed_xact_id(PG_FUNCTION_ARGS)
 
 /*
  * feed_generation(): the generation this cluster writes (or will write) in,
- * for workflow_events_since() to place its snapshot's transaction ids.
+ * as the current snapshot sees it, for workflow_events_since() to place its
+ * snapshot's transaction ids: every writer of the old generation ended before
+ * feed_advance() committed, so a snapshot that sees the new generation sees
+ * all of the old one's events, and one that does not places its horizon in
+ * the old generation.
  */
 Datum
 wf_feed_generation(PG_FUNCTION_ARGS)

@@ -788,6 +788,69 @@ ok(e is None and q(fu, SIGS_SQL) == q(ADMIN, SIGS_SQL) and q(fu, TYPES_SQL) == q
 fu.close()
 
 
+# ------------------------------------------------------------------ hostile objects on the caller's search_path
+# The front's API functions have no SET search_path clause (a cost on every
+# call): they name pg_catalog's functions and operators with their schema, so
+# that a role's own better-matching function or operator (jsonb_build_object
+# with exact argument types, #>> on text, % on (bigint, integer), || on
+# (text, integer)) never runs in their place -- least of all as a superuser
+# (the operator) who calls a front function with that role's schema on its path.
+q(ADMIN, """CREATE ROLE hostile; CREATE SCHEMA hostile AUTHORIZATION hostile;
+            CREATE TABLE hostile.ran (what text, su text); GRANT INSERT ON hostile.ran TO PUBLIC""")
+q(ADMIN, "SET ROLE hostile")
+for sig, ret, body in [
+        ("jsonb_build_object(text, bigint, text, bigint)", "jsonb", "SELECT pg_catalog.jsonb_build_object($1, $2, $3, $4)"),
+        ("jsonb_build_object(text, bigint)", "jsonb", "SELECT pg_catalog.jsonb_build_object($1, $2)"),
+        ("jsonb_build_object(text, jsonb, text, jsonb)", "jsonb", "SELECT pg_catalog.jsonb_build_object($1, $2, $3, $4)"),
+        ("jsonb_build_object(text, jsonb, text, jsonb, text, timestamptz)", "jsonb",
+         "SELECT pg_catalog.jsonb_build_object($1, $2, $3, $4, $5, $6)"),
+        ("jsonb_populate_record(candidate_stage, jsonb)", "candidate_stage", "SELECT pg_catalog.jsonb_populate_record($1, $2)"),
+        ("hostile_text(jsonb, text)", "text", "SELECT $1 OPERATOR(pg_catalog.#>>) pg_catalog.string_to_array($2, ',')"),
+        ("hostile_mod(bigint, integer)", "bigint", "SELECT $1 OPERATOR(pg_catalog.%) $2"),
+        ("hostile_cat(text, integer)", "text", "SELECT $1 OPERATOR(pg_catalog.||) $2::text")]:
+    name = sig.split("(")[0]
+    q(ADMIN, f"""CREATE FUNCTION hostile.{sig} RETURNS {ret} LANGUAGE sql AS $$
+                 INSERT INTO hostile.ran VALUES ('{name}', pg_catalog.current_setting('is_superuser'));
+                 {body} $$""")
+q(ADMIN, """CREATE OPERATOR hostile.#>> (LEFTARG = jsonb, RIGHTARG = text, FUNCTION = hostile.hostile_text);
+            CREATE OPERATOR hostile.% (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = hostile.hostile_mod);
+            CREATE OPERATOR hostile.|| (LEFTARG = text, RIGHTARG = integer, FUNCTION = hostile.hostile_cat)""")
+q(ADMIN, "RESET ROLE")
+hc = connect("front")
+q(hc, "SET search_path = hostile, public")
+got = q(hc, """SELECT (SELECT candidate_facts(1::bigint, 100::bigint, %s, 'user:alice') IS NOT NULL),
+                      (SELECT candidate_id = 777001 FROM add_candidate(777001::bigint, 100::bigint, %s, 'user:alice')),
+                      condition_matches(%s, '{"applied": "2020-01-05"}', '2020-01-08'::timestamptz, %s, 'user:alice'),
+                      route_tenant('org:hostile-unplaced') = tenant_partition('org:hostile-unplaced')""", (A, A, recent, A))
+q(ADMIN, "INSERT INTO tenant_placement (tenant, partition, state, other_partition) VALUES ('org:hostile-moving', 0, 'moving', 1)")
+e_mv = error_of(hc, "SELECT * FROM candidate_facts(1::bigint, 'org:hostile-moving'::text, 'user:alice'::text)")
+q(ADMIN, "DELETE FROM tenant_placement WHERE tenant = 'org:hostile-moving'")
+ran = q(hc, "SELECT what, su FROM hostile.ran")
+hc.close()
+ok(got == [(True, True, True, True)] and e_mv is not None and e_mv[0] == "55P03" and ran == [],
+   "a superuser calling front functions with a hostile schema first on its search_path runs none of its functions or operators",
+   (got, e_mv, ran))
+q(ADMIN, "DROP SCHEMA hostile CASCADE; DROP ROLE hostile")
+
+# The shard deadline never outlives the (sub)transaction that armed it: a
+# cancel that passes the calls' WHEN OTHERS, caught further out, or an arm
+# left armed by hand, does not interrupt what the session runs next.
+dl = connect("front", "app")
+q(dl, "SET workflow_ext_proxy.shard_timeout = '300ms'")
+q(dl, "SELECT shard_deadline_arm()")
+e_next = error_of(dl, "SELECT pg_sleep(0.6)")
+q(dl, "BEGIN")
+q(dl, """DO $$ BEGIN
+           BEGIN PERFORM shard_deadline_arm(); RAISE EXCEPTION 'an error past the call'; EXCEPTION WHEN OTHERS THEN NULL; END;
+         END $$""")
+e_sub = error_of(dl, "SELECT pg_sleep(0.6)")
+q(dl, "ROLLBACK")
+ok(e_next is None and e_sub is None,
+   "an armed shard deadline ends with its transaction, or its subtransaction when an error leaves it: what runs next is not interrupted",
+   (e_next, e_sub))
+dl.close()
+
+
 # ------------------------------------------------------------------ measurements
 def timed(conn, fn, n):
     t = time.perf_counter()

@@ -105,9 +105,13 @@ def alias_for(partition, conninfo):
             }
             connections.ensure_defaults(alias)
             connections.prepare_test_settings(alias)
-            if known is not None and hasattr(connections._connections, alias):
-                getattr(connections._connections, alias).close()
-                delattr(connections._connections, alias)
+    # Each thread has its own connection, made with the settings of its time:
+    # every thread, not only the one that saw the change first, makes its
+    # connection again when the partition's connection string changed.
+    mine = getattr(connections._connections, alias, None)
+    if mine is not None and mine.settings_dict.get("WF_CONNINFO") != conninfo:
+        mine.close()
+        delattr(connections._connections, alias)
     return alias
 
 

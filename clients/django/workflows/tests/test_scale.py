@@ -9,6 +9,7 @@ move_tenant keeps working through the API: its definitions, pipeline,
 history and event feed (a cursor read before the move resumes exactly after
 it) are there, new moves land on the new shard."""
 import os
+import threading
 import time
 import unittest
 import uuid
@@ -97,6 +98,26 @@ class ScaleOut(SimpleTestCase):
         body = self.ok(api.post("/jobs/%d/candidates/%d/move/" % (job, weak), {}, format="json"), 409)
         self.assertEqual((body["code"], body["reason"]), ("23514", "rule_blocked"))
         return {"wf": wf["id"], "stages": stages, "strong": strong, "weak": weak}
+
+    def test_a_changed_connection_string_reaches_every_thread(self):
+        """A partition's connection string changed on the front (the shard
+        moved to another host): every server thread makes its connection to
+        the partition again, not only the first thread that routed there."""
+        from django.db import connections
+        old = q(self.front, "SELECT shard_conninfo(0)")[0][0]
+        new = old + " application_name=wf_relocated"
+        alias = shards.alias_for("p0", old)
+        self.assertEqual(connections[alias].settings_dict["WF_CONNINFO"], old)   # this thread's connection
+        other = threading.Thread(target=shards.alias_for, args=("p0", new))  # another thread sees the change first
+        other.start()
+        other.join()
+        try:
+            self.assertEqual(shards.alias_for("p0", new), alias)
+            self.assertEqual(connections[alias].settings_dict["WF_CONNINFO"], new)
+            self.assertEqual(connections[alias].settings_dict["OPTIONS"].get("application_name"), "wf_relocated")
+        finally:
+            shards.alias_for("p0", old)
+        self.assertEqual(connections[alias].settings_dict["WF_CONNINFO"], old)
 
     def test_two_organizations_on_two_shards_and_a_move(self):
         org_a = self.org_on(set())
