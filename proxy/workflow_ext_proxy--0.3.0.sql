@@ -193,6 +193,22 @@ $$;
 COMMENT ON FUNCTION route_partition(integer, text, text, text, jsonb) IS
     'PL/Proxy: runs shard_call(tenant, actor, operation, args) on partition pK (RUN ON partition, with modular_mapping: exactly pK): every front call, on the partition route_tenant(tenant) named, and the SLA sweep, shard by shard.';
 
+-- The same call as one text value, the row shard_call returns as written
+-- by record_out: call_tenant's path (proxy/workflow_ext_proxy.c parses it as
+-- a shard_answer).  PL/Proxy sends its query as an unnamed statement, parsed
+-- and planned on the shard at every call: SELECT f(...) costs the shard
+-- 25-50 us less than SELECT * FROM f(...) (bench/results/front_overhead.md).
+CREATE TYPE shard_answer AS (error_sqlstate text, error_message text, error_detail text, error_hint text, result jsonb);
+COMMENT ON TYPE shard_answer IS 'What shard_call returns (its error as data, or its result): the row route_call carries as text.';
+CREATE FUNCTION route_call(partition integer, tenant text, actor text, operation text, args jsonb) RETURNS text
+    LANGUAGE plproxy AS $$
+    CLUSTER 'workflow_shards';
+    RUN ON partition;
+    SELECT shard_call(tenant, actor, operation, args)::text;
+$$;
+COMMENT ON FUNCTION route_call(integer, text, text, text, jsonb) IS
+    'PL/Proxy: shard_call(tenant, actor, operation, args) on partition pK as the text of its row (a shard_answer): call_tenant''s path, the shard''s query parsed and planned more cheaply than route_partition''s.';
+
 CREATE FUNCTION partition_status(partition integer, OUT version text, OUT node_role text, OUT tenants bigint,
                                  OUT replication_lag interval)
     LANGUAGE plproxy AS $$
@@ -271,7 +287,7 @@ COMMENT ON FUNCTION raise_unreachable(integer, text, text) IS
     'Raises 08006 (shard_unreachable, or shard_timeout after workflow_ext_proxy.shard_timeout, statement_timeout or the cluster''s query_timeout) naming the shard and tenant: what a front call answers when PL/Proxy fails to reach the shard.';
 
 -- In C (proxy/workflow_ext_proxy.c): the tenant and actor, route_tenant(),
--- route_partition() under the shard_timeout bound, PL/Proxy's own failures
+-- route_call() under the shard_timeout bound, PL/Proxy's own failures
 -- (no connection, the connection lost, its query_timeout, statement_timeout)
 -- as 08006 naming the shard (raise_unreachable's error), the shard's error
 -- raised again (raise_shard_error's).  The same steps in PL/pgSQL cost a

@@ -61,6 +61,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
@@ -163,6 +164,8 @@ typedef struct CallCache
 	FmgrInfo	target;			/* the PL/Proxy function */
 	Oid			placement;		/* tenant_placement */
 	Oid			placement_pkey; /* its primary key (tenant) */
+	Oid			answer;			/* shard_answer (call_tenant) */
+	FmgrInfo	record_in;		/* its input (record_in keeps its state in fn_extra) */
 } CallCache;
 
 /* A function of the extension's schema (the schema of the caller, self). */
@@ -191,6 +194,9 @@ call_cache(FunctionCallInfo fcinfo, const char *target, int nargs, const Oid *ar
 		fmgr_info_cxt(own_function(fcinfo->flinfo->fn_oid, target, nargs, argtypes), &c->target, mcxt);
 		c->placement = get_relname_relid("tenant_placement", get_func_namespace(fcinfo->flinfo->fn_oid));
 		c->placement_pkey = get_relname_relid("tenant_placement_pkey", get_func_namespace(fcinfo->flinfo->fn_oid));
+		c->answer = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("shard_answer"),
+									ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
+		fmgr_info_cxt(F_RECORD_IN, &c->record_in, mcxt);
 		fcinfo->flinfo->fn_extra = c;
 	}
 	return c;
@@ -345,7 +351,8 @@ shard_failure(int partition, const char *tenant, MemoryContext cxt)
 
 /*
  * call_tenant(tenant, actor, operation, args): shard_call on the tenant's
- * shard (route_partition); its result, or its error raised again.
+ * shard (route_call: shard_call's row as text, parsed as a shard_answer);
+ * its result, or its error raised again.
  */
 PG_FUNCTION_INFO_V1(wf_proxy_call_tenant);
 
@@ -353,7 +360,7 @@ Datum
 wf_proxy_call_tenant(PG_FUNCTION_ARGS)
 {
 	static const Oid target_types[] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-	CallCache  *c = call_cache(fcinfo, "route_partition", 5, target_types);
+	CallCache  *c = call_cache(fcinfo, "route_call", 5, target_types);
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *tenant;
 	const char *actor;
@@ -408,7 +415,7 @@ wf_proxy_call_tenant(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	/* (error_sqlstate, error_message, error_detail, error_hint, result) */
-	th = DatumGetHeapTupleHeader(result);
+	th = DatumGetHeapTupleHeader(InputFunctionCall(&c->record_in, TextDatumGetCString(result), c->answer, -1));
 	td = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
 	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
 	ItemPointerSetInvalid(&tuple.t_self);
