@@ -270,11 +270,15 @@ route(CallCache *c, const char *tenant)
 		SysScanDesc scan;
 		HeapTuple	tuple;
 
+		/*
+		 * A snapshot taken now, after the lock (as route_tenant's SELECT
+		 * takes one in READ COMMITTED): the statement's own snapshot may
+		 * predate a move that committed before the lock was free.
+		 */
+		PushActiveSnapshot(GetTransactionSnapshot());
 		ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
 							   F_TEXTEQ, t);
-		scan = systable_beginscan(rel, c->placement_pkey, true,
-								  ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot(),
-								  1, &key);
+		scan = systable_beginscan(rel, c->placement_pkey, true, GetActiveSnapshot(), 1, &key);
 		tuple = systable_getnext(scan);
 		if (!HeapTupleIsValid(tuple))
 		{
@@ -295,6 +299,7 @@ route(CallCache *c, const char *tenant)
 				partition = DatumGetInt32(values[1]);
 		}
 		systable_endscan(scan);
+		PopActiveSnapshot();
 		table_close(rel, AccessShareLock);
 	}
 	if (partition < 0)
