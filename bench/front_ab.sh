@@ -22,7 +22,7 @@ BASE=${WF_SCALE_DIR:-/tmp/wf-scale-out}
 PORT0=${WF_SCALE_PORT:-5701}
 SOCK=$BASE/sock
 PASSWORD=${WF_SCALE_PASSWORD:-wf-scale-secret}
-BEFORE=${BEFORE:-6e5e3f4}
+BEFORE=${BEFORE:-7cfd1ca}
 ROUNDS=${ROUNDS:-5}
 TENANT=${TENANT:-org:bench}
 W=$(mktemp -d /tmp/front_ab.XXXX)
@@ -38,7 +38,7 @@ CREATE USER MAPPING FOR PUBLIC SERVER workflow_shards OPTIONS (user 'wf_front', 
 GRANT USAGE ON FOREIGN SERVER workflow_shards TO app;"
 psql_front -d postgres -c "ALTER ROLE app PASSWORD '$PASSWORD'"
 for db in wf_before wf_after; do psql_front -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; done
-git show "$BEFORE:proxy/workflow_ext_proxy--0.3.0.sql" | grep -v -e '^\\echo' -e 'pg_extension_config_dump' | sed 's/@extschema@/public/g' > "$W/before.sql"
+git show "$BEFORE:proxy/workflow_ext_proxy--0.3.0.sql" | grep -v -e '^\\echo' -e 'pg_extension_config_dump' | sed -e 's/@extschema@/public/g' -e 's|MODULE_PATHNAME|$libdir/workflow_ext_proxy|g' > "$W/before.sql"
 psql_front -d wf_before -c "$wire" -f - <"$W/before.sql" >/dev/null
 psql_front -d wf_after -c "CREATE EXTENSION plproxy" -c "CREATE EXTENSION workflow_ext_proxy" -c "$wire" >/dev/null
 

@@ -196,6 +196,22 @@ $$;
 COMMENT ON FUNCTION route_partition(integer, text, text, text, jsonb) IS
     'PL/Proxy: runs shard_call(tenant, actor, operation, args) on partition pK (RUN ON partition, with modular_mapping: exactly pK): every front call, on the partition route_tenant(tenant) named, and the SLA sweep, shard by shard.';
 
+-- The same call as one text value, the row shard_call returns as written
+-- by record_out: call_tenant's path (proxy/workflow_ext_proxy.c parses it as
+-- a shard_answer).  PL/Proxy sends its query as an unnamed statement, parsed
+-- and planned on the shard at every call: SELECT f(...) costs the shard
+-- 25-50 us less than SELECT * FROM f(...) (bench/results/front_overhead.md).
+CREATE TYPE shard_answer AS (error_sqlstate text, error_message text, error_detail text, error_hint text, result jsonb);
+COMMENT ON TYPE shard_answer IS 'What shard_call returns (its error as data, or its result): the row route_call carries as text.';
+CREATE FUNCTION route_call(partition integer, tenant text, actor text, operation text, args jsonb) RETURNS text
+    LANGUAGE plproxy AS $$
+    CLUSTER 'workflow_shards';
+    RUN ON partition;
+    SELECT shard_call(tenant, actor, operation, args)::text;
+$$;
+COMMENT ON FUNCTION route_call(integer, text, text, text, jsonb) IS
+    'PL/Proxy: shard_call(tenant, actor, operation, args) on partition pK as the text of its row (a shard_answer): call_tenant''s path, the shard''s query parsed and planned more cheaply than route_partition''s.';
+
 CREATE FUNCTION partition_status(partition integer, OUT version text, OUT node_role text, OUT tenants bigint,
                                  OUT replication_lag interval)
     LANGUAGE plproxy AS $$
@@ -273,64 +289,15 @@ END $$;
 COMMENT ON FUNCTION raise_unreachable(integer, text, text) IS
     'Raises 08006 (shard_unreachable, or shard_timeout after workflow_ext_proxy.shard_timeout, statement_timeout or the cluster''s query_timeout) naming the shard and tenant: what a front call answers when PL/Proxy fails to reach the shard.';
 
+-- In C (proxy/workflow_ext_proxy.c): the tenant and actor, route_tenant(),
+-- route_call() under the shard_timeout bound, PL/Proxy's own failures
+-- (no connection, the connection lost, its query_timeout, statement_timeout)
+-- as 08006 naming the shard (raise_unreachable's error), the shard's error
+-- raised again (raise_shard_error's).  The same steps in PL/pgSQL cost a
+-- subtransaction and five SPI statements a call.
 CREATE FUNCTION call_tenant(tenant text, actor text, operation text, args jsonb) RETURNS jsonb
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    r record;
-    a text := coalesce(nullif(actor, ''), nullif(pg_catalog.current_setting('workflow_ext.actor', true), ''), current_user::text);
-    t text := coalesce(nullif(tenant, ''), nullif(pg_catalog.current_setting('workflow_ext.tenant', true), ''), a);
-    admin text := nullif(pg_catalog.current_setting('workflow_ext.tenant_admin', true), '');
-    p integer;
-    msg text;
-BEGIN
-    IF admin IS NOT NULL THEN
-        args := args OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('$tenant_admin', admin);
-    END IF;
-    -- The routing: the tenant's partition once no move holds it (PL/Proxy
-    -- then runs on exactly that partition).  Evaluated here rather than as
-    -- PL/Proxy's RUN ON function: the same answer, a cached plan.
-    p := @extschema@.route_tenant(t);
-    BEGIN
-        PERFORM @extschema@.shard_deadline_arm();
-        SELECT * INTO r FROM @extschema@.route_partition(p, t, a, operation, args);
-        PERFORM @extschema@.shard_deadline_disarm();
-    EXCEPTION
-        WHEN lock_not_available THEN
-            -- workflow_ext_proxy.shard_timeout (a shard that does not
-            -- answer, a frozen one included: docs/scale-out.md, Failures).
-            IF @extschema@.shard_deadline_disarm() THEN
-                PERFORM @extschema@.raise_unreachable(p, t, pg_catalog.format(
-                    'no answer within workflow_ext_proxy.shard_timeout (%s)',
-                    pg_catalog.current_setting('workflow_ext_proxy.shard_timeout')));
-            END IF;
-            RAISE;
-        WHEN connection_exception OR internal_error THEN
-            -- PL/Proxy's own failures: no connection, the connection lost,
-            -- its query_timeout (a shard's errors arrive as data, above).
-            PERFORM @extschema@.shard_deadline_disarm();
-            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-            IF msg LIKE '%PL/Proxy%' OR SQLSTATE LIKE '08%' THEN
-                PERFORM @extschema@.raise_unreachable(p, t, msg);
-            END IF;
-            RAISE;
-        WHEN query_canceled THEN
-            -- statement_timeout, when it is shorter than shard_timeout.
-            PERFORM @extschema@.shard_deadline_disarm();
-            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-            IF msg LIKE '%statement timeout%' THEN
-                PERFORM @extschema@.raise_unreachable(p, t, msg);
-            END IF;
-            RAISE;
-        WHEN OTHERS THEN
-            PERFORM @extschema@.shard_deadline_disarm();
-            RAISE;
-    END;
-    IF r.error_sqlstate IS NOT NULL THEN
-        PERFORM @extschema@.raise_shard_error(r.error_sqlstate, r.error_message, r.error_detail, r.error_hint);
-    END IF;
-    RETURN r.result;
-END $$;
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_call_tenant';
 COMMENT ON FUNCTION call_tenant(text, text, text, jsonb) IS
     'One operation on the tenant''s shard (tenant default: the session''s workflow_ext.tenant, else the actor; actor default: workflow_ext.actor, else the role; the session''s workflow_ext.tenant_admin travels too): its result, its error raised again, or 08006 naming the shard when PL/Proxy cannot reach it (shard_unreachable) or it does not answer within workflow_ext_proxy.shard_timeout (shard_timeout).';
 
@@ -888,45 +855,11 @@ $$;
 COMMENT ON FUNCTION route_job_candidates(integer, text, text, bigint, text) IS
     'PL/Proxy: shard_job_candidates(tenant, actor, job_id, status) on partition pK, its rows as they are.';
 
+-- In C, as call_tenant: the rows of route_job_candidates.
 CREATE FUNCTION job_candidates(job_id bigint, status text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF @extschema@.candidate_stage
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    a text := coalesce(nullif($4, ''), nullif(pg_catalog.current_setting('workflow_ext.actor', true), ''), current_user::text);
-    t text := coalesce(nullif($3, ''), nullif(pg_catalog.current_setting('workflow_ext.tenant', true), ''), a);
-    p integer := @extschema@.route_tenant(t);
-    msg text;
-BEGIN
-    PERFORM @extschema@.shard_deadline_arm();
-    RETURN QUERY SELECT * FROM @extschema@.route_job_candidates(p, t, a, $1, $2);
-    PERFORM @extschema@.shard_deadline_disarm();
-EXCEPTION
-    WHEN lock_not_available THEN
-        IF @extschema@.shard_deadline_disarm() THEN
-            PERFORM @extschema@.raise_unreachable(p, t, pg_catalog.format(
-                'no answer within workflow_ext_proxy.shard_timeout (%s)',
-                pg_catalog.current_setting('workflow_ext_proxy.shard_timeout')));
-        END IF;
-        RAISE;
-    WHEN connection_exception OR internal_error THEN
-        PERFORM @extschema@.shard_deadline_disarm();
-        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-        IF msg LIKE '%PL/Proxy%' OR SQLSTATE LIKE '08%' THEN
-            PERFORM @extschema@.raise_unreachable(p, t, msg);
-        END IF;
-        RAISE;
-    WHEN query_canceled THEN
-        PERFORM @extschema@.shard_deadline_disarm();
-        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-        IF msg LIKE '%statement timeout%' THEN
-            PERFORM @extschema@.raise_unreachable(p, t, msg);
-        END IF;
-        RAISE;
-    WHEN OTHERS THEN
-        PERFORM @extschema@.shard_deadline_disarm();
-        RAISE;
-END $$;
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_job_candidates';
 COMMENT ON FUNCTION job_candidates(bigint, text, text, text) IS
     'The job''s pipeline rows (of one status, or all) on the tenant''s shard, by stage and candidate, in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); rows carried by PL/Proxy as they are (shard_job_candidates); 08006 naming the shard when it cannot be reached or does not answer within workflow_ext_proxy.shard_timeout.';
 
