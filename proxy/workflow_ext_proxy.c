@@ -154,15 +154,14 @@ wf_proxy_shard_deadline_arm(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-PG_FUNCTION_INFO_V1(wf_proxy_shard_deadline_disarm);
-
 /*
- * shard_deadline_disarm(): stops the timer; true when it had fired (it was
- * armed here and is no longer running, or was not when the subtransaction
- * it was armed in aborted).
+ * Stops the timer; true when it had fired (it was armed here and is no longer
+ * running, or was not when the subtransaction it was armed in aborted).
+ * take_interrupt: take a still pending interrupt of the bound here (see
+ * below); false inside an error handler, which must not raise another error.
  */
-Datum
-wf_proxy_shard_deadline_disarm(PG_FUNCTION_ARGS)
+static bool
+deadline_stop(bool take_interrupt)
 {
 	bool		fired = deadline_fired_at_abort;
 
@@ -181,16 +180,26 @@ wf_proxy_shard_deadline_disarm(PG_FUNCTION_ARGS)
 			 * It fired after the shard had answered, before this disarm: its
 			 * interrupt may still be pending.  Take it here, inside the
 			 * caller's block, so that it ends as shard_timeout naming the
-			 * shard (the subtransaction's abort records that it fired),
-			 * rather than as a bare 55P03 "lock timeout" after the block --
-			 * which a client would take for tenant_moving and retry.
+			 * shard (the caller's handler finds the bound fired), rather than
+			 * as a bare 55P03 "lock timeout" after the block -- which a
+			 * client would take for tenant_moving and retry.
 			 */
-			CHECK_FOR_INTERRUPTS();
+			if (take_interrupt)
+				CHECK_FOR_INTERRUPTS();
 			fired = true;
 		}
 		deadline_armed = false;
 	}
-	PG_RETURN_BOOL(fired);
+	return fired;
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_shard_deadline_disarm);
+
+/* shard_deadline_disarm(): deadline_stop(), taking a pending interrupt. */
+Datum
+wf_proxy_shard_deadline_disarm(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(deadline_stop(true));
 }
 
 PG_FUNCTION_INFO_V1(wf_proxy_shard_count);
@@ -402,7 +411,7 @@ raise_unreachable(int partition, const char *tenant, const char *message)
 static void
 shard_failure(int partition, const char *tenant, MemoryContext cxt)
 {
-	bool		fired = DatumGetBool(DirectFunctionCall1(wf_proxy_shard_deadline_disarm, (Datum) 0));
+	bool		fired = deadline_stop(false);
 	ErrorData  *e;
 	const char *message = NULL;
 
@@ -476,7 +485,7 @@ wf_proxy_call_tenant(PG_FUNCTION_ARGS)
 	{
 		DirectFunctionCall1(wf_proxy_shard_deadline_arm, (Datum) 0);
 		result = FunctionCallInvoke(call);
-		DirectFunctionCall1(wf_proxy_shard_deadline_disarm, (Datum) 0);
+		(void) deadline_stop(true);
 	}
 	PG_CATCH();
 	{
@@ -591,7 +600,7 @@ wf_proxy_job_candidates(PG_FUNCTION_ARGS)
 			}
 			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 		}
-		DirectFunctionCall1(wf_proxy_shard_deadline_disarm, (Datum) 0);
+		(void) deadline_stop(true);
 	}
 	PG_CATCH();
 	{
