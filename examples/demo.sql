@@ -14,6 +14,7 @@ CREATE EXTENSION IF NOT EXISTS workflow_ext;
 -- app, a member of the group role workflow_app that holds the README's
 -- application grant set (examples/app-grants.sql).  Roles are cluster-wide:
 -- made once, reused when the script runs again in another database.
+\set QUIET on
 SET client_min_messages = warning;
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app') THEN
@@ -25,7 +26,9 @@ RESET client_min_messages;
 SET client_min_messages = warning;
 GRANT workflow_app TO app;
 RESET client_min_messages;
-SET ROLE app;                       -- from here on, row-level security applies
+SET ROLE app;
+\set QUIET off
+\echo '== As the application role app (a member of workflow_app, which holds the grant set of examples/app-grants.sql): row-level security applies'
 
 SET workflow_ext.actor = 'user:recruiter-ann';
 

@@ -11,6 +11,7 @@ CREATE EXTENSION IF NOT EXISTS workflow_ext;
 -- Roles are cluster-wide: team_app and the group role workflow_app are made
 -- once and reused, so the script runs again in another database of the same
 -- cluster (the grants, per database, are given again: GRANT is idempotent).
+\set QUIET on
 SET client_min_messages = warning;   -- no NOTICE for a membership granted before
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'team_app') THEN
@@ -25,6 +26,8 @@ SET client_min_messages = warning;
 GRANT workflow_app TO team_app;
 RESET client_min_messages;
 SET ROLE team_app;
+\set QUIET off
+\echo '== As the application role team_app (a member of workflow_app, which holds the grant set of examples/app-grants.sql): row-level security applies'
 
 \echo '== the recruiter builds the process and shares it with the whole company'
 BEGIN;
