@@ -1,4 +1,6 @@
--- A five-minute tour of workflow_ext (run by ./demo.sh on a throwaway cluster).
+-- A five-minute tour of workflow_ext (run by ./demo.sh on a throwaway cluster),
+-- as an application role under row-level security, like the README's tour.
+-- Run as a superuser in a fresh database:  psql -X -f examples/demo.sql
 \set ON_ERROR_STOP on
 \pset footer off
 -- Errors show their SQLSTATE (23514 for a blocked move), without the CONTEXT
@@ -6,6 +8,28 @@
 \set VERBOSITY verbose
 \set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS workflow_ext;
+
+-- As the README's tour does: a superuser sees every tenant's rows (row-level
+-- security does not apply to it), so the tour acts as an ordinary login role,
+-- app, a member of the group role workflow_app that holds the README's
+-- application grant set (examples/app-grants.sql).  Roles are cluster-wide:
+-- made once, reused when the script runs again in another database.
+\set QUIET on
+SET client_min_messages = warning;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app') THEN
+        CREATE ROLE app LOGIN;
+    END IF;
+END $$;
+RESET client_min_messages;
+\ir app-grants.sql
+SET client_min_messages = warning;
+GRANT workflow_app TO app;
+RESET client_min_messages;
+SET ROLE app;
+\set QUIET off
+\echo '== As the application role app (a member of workflow_app, which holds the grant set of examples/app-grants.sql): row-level security applies'
+
 SET workflow_ext.actor = 'user:recruiter-ann';
 
 \echo '== A workflow of four stages, the last one hires'
@@ -40,7 +64,7 @@ INSERT INTO candidate_profile (candidate_id, attributes) VALUES
 SELECT candidate_id, stage_id, status FROM add_candidate(456, 1234);
 SELECT candidate_id, stage_id, status FROM add_candidate(789, 1234);
 
-\echo '== Moves: 456 passes the rule; 789 is blocked with the failed leaves'
+\echo '== Moves: 456 passes the rule; 789 is blocked with the failed leaves (expect ERROR 23514)'
 SELECT * FROM move_to_next_stage(456, 1234);
 \set ON_ERROR_STOP off
 SELECT * FROM move_to_next_stage(789, 1234);
@@ -71,8 +95,9 @@ SELECT t.candidate_id, fs.name AS from_stage, ts.name AS to_stage, t.from_status
   JOIN workflow_stage ts ON ts.id = t.to_stage_id
  ORDER BY t.id;
 
-\echo '== Events (LISTEN workflow_events receives these on commit)'
+\echo '== Events: a listener (LISTEN workflow_events) is woken on commit; a new candidate, 999, applies'
 LISTEN workflow_events;
 BEGIN;
 SELECT candidate_id FROM add_candidate(999, 1234);
 COMMIT;
+RESET ROLE;

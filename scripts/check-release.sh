@@ -86,11 +86,23 @@ grants() {   # the GRANT statements of a file, one per line, role and schema nam
 }
 readme_grants=$(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' README.md > "${TMPDIR:-/tmp}/wf_grants.$$" && grants "${TMPDIR:-/tmp}/wf_grants.$$")
 rm -f "${TMPDIR:-/tmp}/wf_grants.$$"
-for copy in examples/team.sql clients/common/app-database.sql test/specs/tenant_isolation.spec test/specs/facts_lock_order.spec test/specs/funnel_compaction.spec; do
+for copy in examples/app-grants.sql clients/common/app-database.sql test/specs/tenant_isolation.spec test/specs/facts_lock_order.spec test/specs/funnel_compaction.spec; do
   if [ -n "$readme_grants" ] && [ "$(grants "$copy")" = "$readme_grants" ]; then
     okay "$copy grants what the README's application grant set grants"
   else
     bad "$copy differs from the README's application grant set: $(diff <(echo "$readme_grants") <(grants "$copy") | tr '\n' ' ')"
   fi
+done
+# examples/app-grants.sql holds the README's block verbatim (the schema line too),
+# and the examples that act as the application run it.
+if diff <(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' README.md) \
+        <(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' examples/app-grants.sql) >/dev/null &&
+   grep -q '^-- BEGIN application grant set$' examples/app-grants.sql; then
+  okay "examples/app-grants.sql is the README's application grant set, verbatim"
+else
+  bad "examples/app-grants.sql differs from the README's application grant set (copy the lines between the markers)"
+fi
+for ex in examples/demo.sql examples/team.sql; do
+  grep -q '^\\ir app-grants.sql$' "$ex" && okay "$ex runs examples/app-grants.sql" || bad "$ex does not run examples/app-grants.sql"
 done
 exit $fail

@@ -3,9 +3,19 @@
 # then builds and installs the extension into PostgreSQL 15.  Every package the
 # build, the tests, the Debian packaging and the benchmarks use is listed here;
 # the Makefile never installs anything.
+#
+#   scripts/setup.sh          everything (what ./test.sh runs)
+#   scripts/setup.sh --demo   only what building the extension and ./demo.sh
+#                             need (the compilers, PostgreSQL 15 and its server
+#                             headers, RE2, ICU, nlohmann-json, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+demo_packages=(
+  build-essential g++ make python3
+  postgresql-15 postgresql-server-dev-15 postgresql-common
+  libre2-dev libicu-dev nlohmann-json3-dev
+)
 packages=(
   build-essential g++ make
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-common
@@ -29,6 +39,11 @@ packages=(
 )
 # Node.js for the json-rules-engine baseline of the benchmarks, unless one is there.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+case "${1:-}" in
+  --demo) packages=("${demo_packages[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--demo]" >&2; exit 2 ;;
+esac
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 

@@ -33,3 +33,4 @@ psql -q -X -d "$db" -v app_role="$role" -v app_password="$password" \
 cd "$here"
 WF_DB_NAME="$db" WF_DB_USER="$role" WF_DB_PASSWORD="$password" \
   /usr/bin/python3 manage.py migrate --verbosity 0
+echo "setup-db.sh: database \"$db\" ready: workflow_ext, the application role \"$role\" with the README's grant set, Django's tables migrated."

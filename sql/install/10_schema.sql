@@ -17,7 +17,7 @@ CREATE TABLE workflow (
     requires_reason_code boolean NOT NULL DEFAULT false
 );
 CREATE INDEX workflow_tenant_owner_idx ON workflow (tenant, owner);
-COMMENT ON TABLE workflow IS 'A reusable hiring process: ordered stages, each with an optional rule and alerts. Visible to its owner and grantees.';
+COMMENT ON TABLE workflow IS 'A reusable hiring process: ordered stages, each with an optional rule and alerts. Visible to its owner, the administrators of its tenant (workflow_ext.tenant_admin) and the grantees of its accepted shares.';
 COMMENT ON COLUMN workflow.owner IS 'The actor who created the workflow (workflow_ext.actor, or role:<oid>); the owner and the tenant''s administrators share it, delete it and transfer it (transfer_workflow_ownership).';
 COMMENT ON COLUMN workflow.tenant IS 'The organization the workflow belongs to: workflow_ext.tenant (else the actor) when it was created; never changed.';
 COMMENT ON COLUMN workflow.archived_at IS 'When the workflow was retired: no new entrants, history kept. NULL while in use.';

@@ -90,6 +90,23 @@ wf_require_actor_guard(void)
 	}
 }
 
+/*
+ * Called by _PG_init once the superuser-only settings are defined.  A setting
+ * the guard above forced on shows what the session enforces (SHOW,
+ * current_setting(), pg_settings) rather than the boot default PostgreSQL
+ * left after refusing the client's value.  Set as an override: kept through
+ * RESET and a rollback, like the guard's own flag, and passed to parallel
+ * workers with the other settings.
+ */
+void
+wf_require_actor_show_forced(void)
+{
+	if (require_actor_forced)
+		SetConfigOption("workflow_ext.require_actor", "on", PGC_SUSET, PGC_S_OVERRIDE);
+	if (require_tenant_forced)
+		SetConfigOption("workflow_ext.require_tenant", "on", PGC_SUSET, PGC_S_OVERRIDE);
+}
+
 /* The setting's GUC record; found once (the records themselves never move). */
 static struct config_generic *
 guc_record(const char *name, struct config_generic **cache)

@@ -109,6 +109,7 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 {
 	char	   *failed;
 	char	   *redacted;
+	bool		other_tenant;
 	WfFacts		facts;
 
 	if (!stage->has_rule || !stage->rule_blocks)
@@ -118,7 +119,8 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 		return;
 	/* A mover of another tenant (an agency) learns no fact of this one; the server log none at all. */
 	redacted = JsonbToCString(NULL, &wf_redact_leaves(wf_json_text_to_jsonb(failed))->root, 0);
-	if (strcmp(row->tenant, wf_tenant()) != 0)
+	other_tenant = strcmp(row->tenant, wf_tenant()) != 0;
+	if (other_tenant)
 		failed = redacted;
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
@@ -131,7 +133,9 @@ check_blocking_rule(Oid schema, const WfStage *stage, const WfPipelineRow *row)
 			 errdetail_log("{\"reason\": \"rule_blocked\", \"candidate_id\": " INT64_FORMAT
 						   ", \"job_id\": " INT64_FORMAT ", \"stage_id\": " INT64_FORMAT ", \"failed\": %s}",
 						   row->candidate_id, row->job_id, stage->id, redacted),
-			 errhint("The DETAIL's \"failed\" lists each failed leaf; evaluate_condition() explains the rule.")));
+			 errhint("%s", other_tenant
+					 ? "The DETAIL's \"failed\" lists each failed leaf, without the facts: they are the job's tenant's."
+					 : "The DETAIL's \"failed\" lists each failed leaf; evaluate_condition() explains the rule.")));
 }
 
 /* Sets the transition columns (and entered_at and status when given). */

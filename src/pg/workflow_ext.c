@@ -59,6 +59,7 @@ _PG_init(void)
 							   "their own role (role:<oid>), in their own tenant.",
 							   &wf_trusted_role_setting, "", PGC_SUSET, 0,
 							   NULL, NULL, NULL);
+	wf_require_actor_show_forced();
 	DefineCustomStringVariable("workflow_ext.reason",
 							   "Reason recorded in stage_transition for a plain UPDATE of candidate_stage.",
 							   NULL, &wf_reason_setting, "", PGC_USERSET, 0,

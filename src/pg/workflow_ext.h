@@ -41,6 +41,7 @@ extern const char *wf_reason(void);
 extern const char *wf_reason_code(void);
 extern char *wf_role_identity_of(Oid role);
 extern void wf_require_actor_guard(void);
+extern void wf_require_actor_show_forced(void);
 extern bool wf_guc_set_by_non_superuser(const char *name);
 
 /* commit_notify.c: NOTIFY workflow_events queued until commit (two-phase commit works) */

@@ -264,6 +264,11 @@ ALTER ROLE wf_mallory SET workflow_ext.require_actor = on;
 SET ROLE wf_mallory;
 SET workflow_ext.require_actor = off;
 SELECT test_error('SELECT current_actor()');
+-- SHOW tells what the session enforces (on), not the boot default PostgreSQL
+-- leaves after refusing the client's value; RESET cannot undo it either.
+SHOW workflow_ext.require_actor;
+SELECT test_error('RESET workflow_ext.require_actor');
+SELECT current_setting('workflow_ext.require_actor') AS require_actor_after_reset;
 SET workflow_ext.actor = '   ';
 SELECT test_error('SELECT current_actor()');
 SELECT set_config('workflow_ext.actor', chr(11) || chr(12) || chr(9), false) IS NOT NULL AS set;

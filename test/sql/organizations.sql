@@ -213,6 +213,16 @@ SELECT candidate_facts(456) AS agency_reads, candidate_facts(456, 1234) -> 'cand
 -- agency's DETAIL names the failed leaves without the values they saw
 SELECT test_error('SELECT move_to_next_stage(789, 1234)');
 SELECT test_error('SELECT move_to_next_stage(790, 1234)');
+-- nor does its HINT send it to evaluate_condition(), which cannot read the client's facts
+DO $$
+DECLARE
+    hint text;
+BEGIN
+    PERFORM move_to_next_stage(789, 1234);
+EXCEPTION WHEN check_violation THEN
+    GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+    RAISE NOTICE 'agency''s hint: %', hint;
+END $$;
 SELECT to_stage_name FROM move_to_stage(456, 1234, :screen);
 SELECT actor FROM stage_transition WHERE candidate_id = 456 ORDER BY id DESC LIMIT 1;
 -- it cannot change the definition, nor reach the client's other workflows

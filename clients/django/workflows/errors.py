@@ -24,7 +24,7 @@ reaches the client.  A ValidationError adds "errors": {field: [messages]}.
   23503 foreign_key_violation                409
   21000 cardinality_violation                409
   54000 program_limit_exceeded               409
-  22023 invalid_parameter_value              400  path (the JSON path), path_detail
+  22023 invalid_parameter_value              400  path (the JSON path), path_detail (the DETAIL, an object)
   42501 insufficient_privilege               403
   55P03 lock_not_available (a tenant being moved to another shard: tenant_moving)
                                              503  Retry-After: 1
@@ -114,7 +114,7 @@ def error_body(pgerr):
         for key, value in reasoned.items():
             body.setdefault(key, value)
         if pgerr.pgcode == "22023":
-            body["path_detail"] = detail
+            body["path_detail"] = reasoned   # the DETAIL itself, as a JSON object (its members are above too)
         if diag.message_hint:
             body["hint"] = diag.message_hint
         return body

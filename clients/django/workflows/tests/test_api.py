@@ -381,6 +381,10 @@ class Rules(ApiTestCase):
         self.assertEqual(body["code"], "22023")
         self.assertEqual(body["reason"], "invalid_condition")
         self.assertEqual(body["path"], "$.all[1].op")
+        # the DETAIL as a JSON object, not a JSON text inside the body
+        self.assertIsInstance(body["path_detail"], dict)
+        self.assertEqual((body["path_detail"]["reason"], body["path_detail"]["path"]),
+                         ("invalid_condition", "$.all[1].op"))
         body = self.ok(self.api.patch("/rules/%d/" % p["rule"]["id"], {"condition": {"any": []}},
                                       format="json"), 400)
         self.assertEqual(body["code"], "22023")
@@ -422,7 +426,7 @@ class Alerts(ApiTestCase):
                      {"field_name": "x", "operator": "matches", "value": "(unclosed"}]:
             body = self.ok(self.api.post("/alerts/", dict(data, stage_id=stage), format="json"), 400)
             self.assertEqual(body["code"], "22023", data)
-            self.assertIn("path_detail", body, data)
+            self.assertEqual(body["path_detail"]["reason"], body["reason"], data)
         body = self.ok(self.api.post("/alerts/", {"stage_id": stage, "value": 1}, format="json"), 400)
         self.assertEqual(body["code"], "invalid")                          # DRF: required fields
         self.assertEqual(set(body["errors"]), {"field_name", "operator"})
