@@ -240,7 +240,7 @@ DROP TABLE awkward, awkward_facts, awkward_leaves;
 -- A tenant's query runs under the table's policies; the planner searches an index
 -- with a condition before the policies only when the function is LEAKPROOF.
 SELECT p.oid::regprocedure AS function, p.proleakproof
-  FROM pg_proc p WHERE p.proname IN ('condition_matches', 'condition_matches_leakproof') ORDER BY 1::text;
+  FROM pg_proc p WHERE p.proname IN ('condition_matches', 'condition_matches_leakproof') ORDER BY p.oid::regprocedure::text COLLATE "C";
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_screen_app;
 RESET client_min_messages;
