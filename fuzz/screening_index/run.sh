@@ -2,7 +2,9 @@
 # Differential check of screening through an index (README: Screening through an index):
 # random conditions over random documents, condition_matches by a scan against the same
 # query through a GIN jsonb_path_ops and a jsonb_ops index, custom and generic plans, the
-# two- and three-argument forms (driver.sql lists any difference, errors included);
+# two- and three-argument forms, and condition_matches_leakproof the same ways (the same
+# answers; a generic plan's invalid parameter matches nothing) (driver.sql lists any difference,
+# errors included);
 # pairs.py checks every (leaf, fact) pair of awkward values against the jsonpath itself;
 # digits.py checks facts past 1,024 digits against exact numeric comparison.
 # Run inside the sandbox, after make install:

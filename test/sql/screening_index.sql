@@ -358,6 +358,63 @@ EXECUTE screen_tenant('{"field": "a", "op": "eq", "value": 5}');
 EXECUTE screen_tenant('{"field": "a", "op": "nope"}');
 DEALLOCATE screen_tenant;
 COMMIT;
+
+\echo '== 10. Another tenant''s hostile documents: the leakproof form still raises nothing'
+-- documents of tenant b chosen to make a function raise, as facts and as conditions: a number
+-- of 131,000 digits, 3,000 levels of nesting, out-of-range and invalid dates, 300,000 elements,
+-- a long text to normalize; read before the policy (the index, and the Filter's order)
+RESET ROLE;
+INSERT INTO screening_profiles VALUES
+  (30001, 'org:screen-b', ('{"a": ' || repeat('9', 131000) || ', "d": "294276-12-31T23:59:59Z"}')::jsonb),
+  (30002, 'org:screen-b', (repeat('{"a": ', 3000) || '5' || repeat('}', 3000))::jsonb),
+  (30003, 'org:screen-b', '{"a": "2024-02-30", "d": "-4713-01-01", "city": "Oslo\u0301"}'),
+  (30004, 'org:screen-b', ('{"a": [' || (SELECT string_agg(g::text, ',') FROM generate_series(1, 300000) g) || ']}')::jsonb),
+  (30005, 'org:screen-b', ('{"city": "' || repeat('e' || chr(769), 100000) || '", "d": "2024-01-01T00:00:00+99:99"}')::jsonb),
+  (30006, 'org:screen-b', '{"field": "a", "op": "matches", "value": "(("}'),
+  (30007, 'org:screen-b', '{"field": "a", "op": "within_next", "value": "P300000Y"}');
+ANALYZE screening_profiles;
+SET ROLE wf_screen_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:screen-a';
+SET LOCAL workflow_ext.actor = 'user:ann';
+CREATE FUNCTION pg_temp.hostile_counts(how text) RETURNS TABLE (n int, matched bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  c jsonb;
+  k int := 0;
+BEGIN
+  PERFORM set_config('enable_seqscan', (how = 'scan')::text, true);
+  PERFORM set_config('enable_bitmapscan', (how = 'index')::text, true);
+  FOREACH c IN ARRAY ARRAY['{"field": "a", "op": "eq", "value": 5}', '{"field": "a", "op": "gte", "value": 1e300}',
+                            '{"field": "a", "op": "contains", "value": 299999}', '{"field": "city", "op": "eq", "value": "Oslo", "ignore_case": true}',
+                            '{"field": "city", "op": "matches", "value": "é"}', '{"field": "a", "op": "size_gte", "value": 2}',
+                            '{"some": {"field": "a", "where": {"field": "x", "op": "exists"}}}']::jsonb[] LOOP
+    k := k + 1;
+    n := k;
+    SELECT count(*) INTO matched FROM screening_profiles WHERE condition_matches_leakproof(c, attributes);
+    RETURN NEXT;
+  END LOOP;
+  FOREACH c IN ARRAY ARRAY['{"field": "d", "op": "within_last", "value": "P1D"}', '{"field": "d", "op": "older_than", "value": "P1Y"}']::jsonb[] LOOP
+    k := k + 1;
+    n := k;
+    SELECT count(*) INTO matched FROM screening_profiles
+     WHERE condition_matches_leakproof(c, attributes, '2024-03-02T00:00:00Z');
+    RETURN NEXT;
+    k := k + 1;
+    n := k;
+    SELECT count(*) INTO matched FROM screening_profiles
+     WHERE condition_matches_leakproof(c, attributes, '294276-12-31T23:00:00Z');
+    RETURN NEXT;
+  END LOOP;
+END $$;
+-- the same counts by the scan and through the index, the tenant's own documents only
+SELECT s.n, s.matched, s.matched = i.matched AS same_through_index
+  FROM pg_temp.hostile_counts('scan') s JOIN pg_temp.hostile_counts('index') i USING (n) ORDER BY n;
+-- the rows as conditions (policy after the function): NULL or an answer, never an error
+SELECT count(*) AS rows, count(*) FILTER (WHERE r IS NULL) AS null_answers
+  FROM (SELECT condition_matches_leakproof(attributes, attributes, '2024-03-02T00:00:00Z') AS r FROM screening_profiles) x;
+DROP FUNCTION pg_temp.hostile_counts(text);
+COMMIT;
 DROP FUNCTION pg_temp.screened_profiles(text, text), pg_temp.profile_plan(text, jsonb);
 RESET ROLE;
 DROP TABLE screening_profiles;
