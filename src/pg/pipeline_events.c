@@ -22,6 +22,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
 #include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -333,6 +334,46 @@ only_write_guard(Relation rel, Oid schema)
 	return true;
 }
 
+/*
+ * Are the columns the statement does not fill (their defaults, evaluated for
+ * every proposed row before the conflict is found, and NOT NULL) as the
+ * extension made them?  raised_at DEFAULT now(), xact_id DEFAULT
+ * pg_current_xact_id(), the acknowledgement nullable without a default: a
+ * default of the owner's (a side effect, an error) or NOT NULL without a
+ * default (23502) would act on a repeat too.
+ */
+static bool
+unfilled_columns_as_made(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+		Node	   *def;
+
+		if (att->attisdropped)
+			continue;
+		if (att->attgenerated || get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
+			return false;
+		if (repeat_column(rel, att->attnum) >= 0 || strcmp(NameStr(att->attname), "facts") == 0)
+			continue;
+		def = att->atthasdef ? build_column_default(rel, att->attnum) : NULL;
+		if (def == NULL)
+		{
+			if (att->attnotnull)
+				return false;
+			continue;
+		}
+		if (!IsA(def, FuncExpr) || ((FuncExpr *) def)->args != NIL ||
+			!((strcmp(NameStr(att->attname), "raised_at") == 0 && ((FuncExpr *) def)->funcid == F_NOW) ||
+			  (strcmp(NameStr(att->attname), "xact_id") == 0 &&
+			   ((FuncExpr *) def)->funcid == F_PG_CURRENT_XACT_ID)))
+			return false;
+	}
+	return true;
+}
+
 /* Prepares the checks of a proposed row; false when they cannot be decided here. */
 static bool
 repeat_check_init(RepeatCheck *rc, Relation rel)
@@ -356,7 +397,7 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 	q->resultRelation = 1;
 	q->rtable = list_make1(rte);
 	get_row_security_policies(q, rte, 1, &security_quals, &wcos, &has_rls, &has_sublinks);
-	if (has_sublinks)
+	if (has_sublinks || !unfilled_columns_as_made(rel))
 		return false;
 	rc->estate = CreateExecutorState();
 	rc->wco = rc->checks = NIL;
@@ -364,7 +405,11 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 	{
 		WithCheckOption *wco = lfirst_node(WithCheckOption, lc);
 
-		if (!reads_filled_columns(wco->qual, rel))
+		/*
+		 * (a volatile function would see, in the statement, the events it
+		 * wrote before this one: evaluated here, it would not)
+		 */
+		if (!reads_filled_columns(wco->qual, rel) || contain_volatile_functions(wco->qual))
 			return false;
 		rc->wco = lappend(rc->wco, ExecPrepareQual(make_ands_implicit((Expr *) wco->qual), rc->estate));
 	}
@@ -372,7 +417,7 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 	{
 		Node	   *check = stringToNode(constr->check[i].ccbin);
 
-		if (!reads_filled_columns(check, rel))
+		if (!reads_filled_columns(check, rel) || contain_volatile_functions(check))
 			return false;
 		rc->checks = lappend(rc->checks, ExecPrepareCheck(make_ands_implicit((Expr *) check), rc->estate));
 	}
@@ -556,8 +601,9 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 		return;
 	/* (the statement's lock; the privilege as ExecCheckRTPerms asks it) */
 	heap = table_open(relid, RowExclusiveLock);
+	/* (a rule: ON CONFLICT refuses the table, 0A000) */
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK ||
-		!only_write_guard(heap, schema))
+		!only_write_guard(heap, schema) || heap->rd_rules != NULL)
 	{
 		table_close(heap, NoLock);
 		return;
