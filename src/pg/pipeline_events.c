@@ -260,7 +260,15 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
  *    proposed row, evaluated here with the caller's rights under the
  *    snapshot the statement would take; a policy or constraint that reads a
  *    column the event does not fill here (raised_at, facts, xact_id, the
- *    acknowledgement) or has a sublink keeps every event in the statement.
+ *    acknowledgement), has a sublink or calls a volatile function keeps
+ *    every event in the statement;
+ *  - the statement computes, for every proposed row, the defaults of the
+ *    columns it does not fill and their NOT NULL: only with the extension's
+ *    (unfilled_columns_as_made) is a repeat left out; with a rule on the
+ *    table ON CONFLICT is refused (0A000): nothing is left out;
+ *  - the statement checks its rows in order, a later row's checks seeing
+ *    what the earlier rows wrote: only the repeats before the first event
+ *    it keeps are left out.
  * Any doubt keeps the event in the statement, which stays the arbiter; the
  * event's id is drawn all the same (the sequence's privilege, and the same
  * ids as before).  test/sql/alert_repeats.sql, test/specs/alert_repeats_race.spec.
@@ -619,7 +627,13 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 	{
 		bool		repeat = false;
 
-		if (decidable && !ev->alert_nulls[i] &&
+		/*
+		 * (only before the first event the statement keeps: the checks of a
+		 * later one would run, in the statement, after that event's, and
+		 * see what it wrote; their notices, errors and side effects come
+		 * in the statement's order)
+		 */
+		if (decidable && kept == 0 && !ev->alert_nulls[i] &&
 			event_present(heap, index, row, DatumGetInt64(ev->alert_ids[i])))
 		{
 			Datum		values[lengthof(repeat_columns)];

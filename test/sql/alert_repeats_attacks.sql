@@ -21,13 +21,15 @@ INSERT INTO alert (stage_id, field_name, operator, value, message)
 VALUES (:two, 'x', 'eq', 'true', 'xed'), (:two, 'flag', 'eq', 'true', 'flagged');
 SELECT job_id FROM assign_workflow(2100, :wf);
 INSERT INTO candidate_profile (candidate_id, attributes)
-VALUES (2101, '{"flag": true}'), (2102, '{"flag": true}'), (2103, '{"flag": true}');
+VALUES (2101, '{"flag": true}'), (2102, '{"flag": true}'), (2103, '{"flag": true}'), (2104, '{"flag": true}');
 SELECT candidate_id FROM add_candidate(2101, 2100);
 SELECT candidate_id FROM add_candidate(2102, 2100);
 SELECT candidate_id FROM add_candidate(2103, 2100);
+SELECT candidate_id FROM add_candidate(2104, 2100);
 SELECT to_stage_name, alerts_raised FROM move_to_next_stage(2101, 2100);
 SELECT to_stage_name, alerts_raised FROM move_to_next_stage(2102, 2100);
 SELECT to_stage_name, alerts_raised FROM move_to_next_stage(2103, 2100);
+SELECT to_stage_name, alerts_raised FROM move_to_next_stage(2104, 2100);
 SELECT candidate_id, message, cause FROM alert_event WHERE job_id = 2100 ORDER BY id;
 
 \echo '== 2. raised_at without its default: the repeat fails as the statement does (23502)'
@@ -78,6 +80,19 @@ SELECT message, cause FROM alert_event WHERE candidate_id = 2102 ORDER BY id;
 RESET ROLE;
 DROP POLICY rept_quota ON alert_event;
 DROP FUNCTION rept_quota(bigint);
+
+\echo '== 7b. A policy function''s notices come in the statement''s order (the new event first)'
+CREATE FUNCTION rept_noisy(m text) RETURNS boolean LANGUAGE plpgsql STABLE AS
+$$ BEGIN RAISE NOTICE 'checking %', m; RETURN true; END $$;
+CREATE POLICY rept_noisy ON alert_event AS RESTRICTIVE FOR INSERT WITH CHECK (rept_noisy(message));
+SET ROLE wf_rept_app;
+UPDATE candidate_profile SET attributes = attributes || '{"x": true}' WHERE candidate_id = 2104;
+-- two repeats: each checked once, in order
+UPDATE candidate_profile SET attributes = attributes || '{"n": 1}' WHERE candidate_id = 2104;
+SELECT message, cause FROM alert_event WHERE candidate_id = 2104 ORDER BY id;
+RESET ROLE;
+DROP POLICY rept_noisy ON alert_event;
+DROP FUNCTION rept_noisy(text);
 
 \echo '== 8. After all of it: repeats raise nothing, a new alert its event'
 SET ROLE wf_rept_app;
