@@ -8,10 +8,12 @@
 #include "workflow_ext.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -265,7 +267,8 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
  *  - the statement computes, for every proposed row, the defaults of the
  *    columns it does not fill and their NOT NULL: only with the extension's
  *    (unfilled_columns_as_made) is a repeat left out; with a rule on the
- *    table ON CONFLICT is refused (0A000): nothing is left out;
+ *    table ON CONFLICT is refused (0A000), with a unique index of the
+ *    owner's it may wait (arbiters_as_made): nothing is left out;
  *  - the statement checks its rows in order, a later row's checks seeing
  *    what the earlier rows wrote: only the repeats before the first event
  *    it keeps are left out.
@@ -382,6 +385,50 @@ unfilled_columns_as_made(Relation rel)
 	return true;
 }
 
+/*
+ * Are alert_event's unique and exclusion indexes the extension's?  The
+ * statement probes each, in the order of their OIDs, until one conflicts: an
+ * index of the owner's probed before alert_event_once_per_visit_idx (after a
+ * REINDEX CONCURRENTLY of it, say) would wait for a transaction inserting or
+ * deleting a conflicting row, or refuse a deferrable one (55000), for a
+ * repeat too.  The primary key on id (a value just drawn from the sequence)
+ * and the partial alert_event_sla_once_idx (cause = 'sla': never a change of
+ * facts) are the others.
+ */
+static bool
+arbiters_as_made(Relation rel)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		ok = true;
+
+	foreach(lc, indexes)
+	{
+		Oid			indexid = lfirst_oid(lc);
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+		Form_pg_index ix;
+		char	   *name = get_rel_name(indexid);
+
+		if (!HeapTupleIsValid(tup))
+			return false;
+		ix = (Form_pg_index) GETSTRUCT(tup);
+		if ((ix->indisunique || ix->indisexclusion) &&
+			!(ix->indisunique && !ix->indisexclusion && ix->indimmediate && name != NULL &&
+			  ((ix->indisprimary && ix->indnatts == 1 && ix->indkey.values[0] > 0 &&
+				strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), ix->indkey.values[0] - 1)->attname),
+					   "id") == 0) ||
+			   strcmp(name, "alert_event_once_per_visit_idx") == 0 ||
+			   (strcmp(name, "alert_event_sla_once_idx") == 0 &&
+				!heap_attisnull(tup, Anum_pg_index_indpred, NULL)))))
+			ok = false;
+		ReleaseSysCache(tup);
+		if (!ok)
+			break;
+	}
+	list_free(indexes);
+	return ok;
+}
+
 /* Prepares the checks of a proposed row; false when they cannot be decided here. */
 static bool
 repeat_check_init(RepeatCheck *rc, Relation rel)
@@ -405,7 +452,7 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 	q->resultRelation = 1;
 	q->rtable = list_make1(rte);
 	get_row_security_policies(q, rte, 1, &security_quals, &wcos, &has_rls, &has_sublinks);
-	if (has_sublinks || !unfilled_columns_as_made(rel))
+	if (has_sublinks || !unfilled_columns_as_made(rel) || !arbiters_as_made(rel))
 		return false;
 	rc->estate = CreateExecutorState();
 	rc->wco = rc->checks = NIL;

@@ -94,6 +94,17 @@ RESET ROLE;
 DROP POLICY rept_noisy ON alert_event;
 DROP FUNCTION rept_noisy(text);
 
+\echo '== 7c. A deferrable unique constraint of the owner''s, probed before the repeat''s index (55000)'
+-- (its recheck trigger, and the owner's unique indexes: test/specs/alert_repeats_arbiters.spec)
+RESET ROLE;
+ALTER TABLE alert_event ADD CONSTRAINT rept_deferrable UNIQUE (id, tenant) DEFERRABLE;
+-- (the new index takes a new OID: the statement probes it last)
+REINDEX INDEX CONCURRENTLY alert_event_once_per_visit_idx;
+SET ROLE wf_rept_app;
+SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 2}' WHERE candidate_id = 2104$$);
+RESET ROLE;
+ALTER TABLE alert_event DROP CONSTRAINT rept_deferrable;
+
 \echo '== 8. After all of it: repeats raise nothing, a new alert its event'
 SET ROLE wf_rept_app;
 UPDATE candidate_profile SET attributes = attributes || '{"x": true}' WHERE candidate_id = 2103;
