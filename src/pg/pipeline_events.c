@@ -288,6 +288,10 @@ typedef struct RepeatCheck
 static const char *const repeat_columns[] = {"id", "tenant", "alert_id", "job_id", "candidate_id",
 	"workflow_id", "stage_id", "transition_id", "cause", "severity", "message"};
 
+/* ... and their types, as the extension made them */
+static const Oid repeat_column_types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID,
+	INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
+
 static int
 repeat_column(Relation rel, AttrNumber attno)
 {
@@ -351,7 +355,10 @@ only_write_guard(Relation rel, Oid schema)
  * extension made them?  raised_at DEFAULT now(), xact_id DEFAULT
  * pg_current_xact_id(), the acknowledgement nullable without a default: a
  * default of the owner's (a side effect, an error) or NOT NULL without a
- * default (23502) would act on a repeat too.
+ * default (23502) would act on a repeat too; and are the filled ones of
+ * the extension's types (the DDL guard refuses ALTER COLUMN TYPE, not under
+ * session_replication_role = replica): a domain's check, a varchar(n)'s
+ * length are the statement's coercion of the proposed row.
  */
 static bool
 unfilled_columns_as_made(Relation rel)
@@ -367,8 +374,15 @@ unfilled_columns_as_made(Relation rel)
 			continue;
 		if (att->attgenerated || get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
 			return false;
+		/* (a filled column of another type: the statement's coercion, 22001 say) */
 		if (repeat_column(rel, att->attnum) >= 0 || strcmp(NameStr(att->attname), "facts") == 0)
+		{
+			if (att->atttypmod != -1 ||
+				att->atttypid != (strcmp(NameStr(att->attname), "facts") == 0 ? JSONBOID
+								  : repeat_column_types[repeat_column(rel, att->attnum)]))
+				return false;
 			continue;
+		}
 		def = att->atthasdef ? build_column_default(rel, att->attnum) : NULL;
 		if (def == NULL)
 		{

@@ -105,6 +105,22 @@ SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n
 RESET ROLE;
 ALTER TABLE alert_event DROP CONSTRAINT rept_deferrable;
 
+\echo '== 7d. A column''s type changed where the DDL guard does not fire (replica): the coercion (22001)'
+SET ROLE wf_rept_app;
+SELECT id AS flag_alert FROM alert WHERE stage_id = :two AND field_name = 'flag' \gset
+RESET ROLE;
+SET session_replication_role = replica;
+ALTER TABLE alert_event ALTER COLUMN message TYPE varchar(20) USING left(message, 20);
+RESET session_replication_role;
+SET ROLE wf_rept_app;
+UPDATE alert SET message = 'flagged, and at more length' WHERE id = :flag_alert;
+SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 3}' WHERE candidate_id = 2104$$);
+UPDATE alert SET message = 'flagged' WHERE id = :flag_alert;
+RESET ROLE;
+SET session_replication_role = replica;
+ALTER TABLE alert_event ALTER COLUMN message TYPE text;
+RESET session_replication_role;
+
 \echo '== 8. After all of it: repeats raise nothing, a new alert its event'
 SET ROLE wf_rept_app;
 UPDATE candidate_profile SET attributes = attributes || '{"x": true}' WHERE candidate_id = 2103;
