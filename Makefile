@@ -21,10 +21,10 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(patsubst sql/update/%.sql,$(EXTE
 DATA        = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # SQL tests against a real server: pg_regress (plain and pgTAP) and isolation.
-REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks review_round3 enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 node_role organizations tenant_merge transfer_remove rejection_reasons auto_advance archive pipeline_funnel secure_defaults sla_time_zone two_phase extension_changes feed_restore facts_source_security stage_cache_memory share_offers bounded_sizes bulk_moves error_reasons review_round5 policy_cache moves_per_transaction screening_index policy_cache_attacks alert_repeats teardown
+REGRESS      = setup schema definitions pipeline conditions condition_cache condition_memory condition_limits rules_alerts security require_actor attacks review_round3 enforcement event_feed malformed tap_schema tap_api tap_rls dump_restore condition_values condition_language2 node_role organizations tenant_merge transfer_remove rejection_reasons auto_advance archive pipeline_funnel secure_defaults sla_time_zone two_phase extension_changes feed_restore facts_source_security stage_cache_memory share_offers bounded_sizes bulk_moves error_reasons review_round5 policy_cache moves_per_transaction screening_index policy_cache_attacks alert_repeats alert_repeats_attacks teardown
 
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=plpgsql
-ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order insert_vs_delete tenant_isolation transfer_vs_move auto_advance_race facts_lock_order stage_cache_rls_bypass stage_insert_wait bulk_moves_race policy_cache_snapshots funnel_compaction alert_repeats_race feed_advance_snapshot
+ISOLATION      = concurrent_moves events cache_invalidation snapshot_cache facts_move_race event_feed_order insert_vs_delete tenant_isolation transfer_vs_move auto_advance_race facts_lock_order stage_cache_rls_bypass stage_insert_wait bulk_moves_race policy_cache_snapshots funnel_compaction alert_repeats_race feed_advance_snapshot alert_repeats_arbiters
 ISOLATION_OPTS = --inputdir=test --outputdir=test/isolation
 # pgTAP files (test/sql/tap_*.sql) run through pg_prove (make prove), each
 # standing alone, rather than diffed against expected TAP text.

@@ -8,10 +8,12 @@
 #include "workflow_ext.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -22,6 +24,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
 #include "rewrite/rowsecurity.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -259,7 +262,16 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
  *    proposed row, evaluated here with the caller's rights under the
  *    snapshot the statement would take; a policy or constraint that reads a
  *    column the event does not fill here (raised_at, facts, xact_id, the
- *    acknowledgement) or has a sublink keeps every event in the statement.
+ *    acknowledgement), has a sublink or calls a volatile function keeps
+ *    every event in the statement;
+ *  - the statement computes, for every proposed row, the defaults of the
+ *    columns it does not fill and their NOT NULL: only with the extension's
+ *    (unfilled_columns_as_made) is a repeat left out; with a rule on the
+ *    table ON CONFLICT is refused (0A000), with a unique index of the
+ *    owner's it may wait (arbiters_as_made): nothing is left out;
+ *  - the statement checks its rows in order, a later row's checks seeing
+ *    what the earlier rows wrote: only the repeats before the first event
+ *    it keeps are left out.
  * Any doubt keeps the event in the statement, which stays the arbiter; the
  * event's id is drawn all the same (the sequence's privilege, and the same
  * ids as before).  test/sql/alert_repeats.sql, test/specs/alert_repeats_race.spec.
@@ -275,6 +287,10 @@ typedef struct RepeatCheck
 /* The columns of a proposed event filled here, by name. */
 static const char *const repeat_columns[] = {"id", "tenant", "alert_id", "job_id", "candidate_id",
 	"workflow_id", "stage_id", "transition_id", "cause", "severity", "message"};
+
+/* ... and their types, as the extension made them */
+static const Oid repeat_column_types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID,
+	INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
 
 static int
 repeat_column(Relation rel, AttrNumber attno)
@@ -333,6 +349,100 @@ only_write_guard(Relation rel, Oid schema)
 	return true;
 }
 
+/*
+ * Are the columns the statement does not fill (their defaults, evaluated for
+ * every proposed row before the conflict is found, and NOT NULL) as the
+ * extension made them?  raised_at DEFAULT now(), xact_id DEFAULT
+ * pg_current_xact_id(), the acknowledgement nullable without a default: a
+ * default of the owner's (a side effect, an error) or NOT NULL without a
+ * default (23502) would act on a repeat too; and are the filled ones of
+ * the extension's types (the DDL guard refuses ALTER COLUMN TYPE, not under
+ * session_replication_role = replica): a domain's check, a varchar(n)'s
+ * length are the statement's coercion of the proposed row.
+ */
+static bool
+unfilled_columns_as_made(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+		Node	   *def;
+
+		if (att->attisdropped)
+			continue;
+		if (att->attgenerated || get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
+			return false;
+		/* (a filled column of another type: the statement's coercion, 22001 say) */
+		if (repeat_column(rel, att->attnum) >= 0 || strcmp(NameStr(att->attname), "facts") == 0)
+		{
+			if (att->atttypmod != -1 ||
+				att->atttypid != (strcmp(NameStr(att->attname), "facts") == 0 ? JSONBOID
+								  : repeat_column_types[repeat_column(rel, att->attnum)]))
+				return false;
+			continue;
+		}
+		def = att->atthasdef ? build_column_default(rel, att->attnum) : NULL;
+		if (def == NULL)
+		{
+			if (att->attnotnull)
+				return false;
+			continue;
+		}
+		if (!IsA(def, FuncExpr) || ((FuncExpr *) def)->args != NIL ||
+			!((strcmp(NameStr(att->attname), "raised_at") == 0 && ((FuncExpr *) def)->funcid == F_NOW) ||
+			  (strcmp(NameStr(att->attname), "xact_id") == 0 &&
+			   ((FuncExpr *) def)->funcid == F_PG_CURRENT_XACT_ID)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Are alert_event's unique and exclusion indexes the extension's?  The
+ * statement probes each, in the order of their OIDs, until one conflicts: an
+ * index of the owner's probed before alert_event_once_per_visit_idx (after a
+ * REINDEX CONCURRENTLY of it, say) would wait for a transaction inserting or
+ * deleting a conflicting row, or refuse a deferrable one (55000), for a
+ * repeat too.  The primary key on id (a value just drawn from the sequence)
+ * and the partial alert_event_sla_once_idx (cause = 'sla': never a change of
+ * facts) are the others.
+ */
+static bool
+arbiters_as_made(Relation rel)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		ok = true;
+
+	foreach(lc, indexes)
+	{
+		Oid			indexid = lfirst_oid(lc);
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+		Form_pg_index ix;
+		char	   *name = get_rel_name(indexid);
+
+		if (!HeapTupleIsValid(tup))
+			return false;
+		ix = (Form_pg_index) GETSTRUCT(tup);
+		if ((ix->indisunique || ix->indisexclusion) &&
+			!(ix->indisunique && !ix->indisexclusion && ix->indimmediate && name != NULL &&
+			  ((ix->indisprimary && ix->indnatts == 1 && ix->indkey.values[0] > 0 &&
+				strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), ix->indkey.values[0] - 1)->attname),
+					   "id") == 0) ||
+			   strcmp(name, "alert_event_once_per_visit_idx") == 0 ||
+			   (strcmp(name, "alert_event_sla_once_idx") == 0 &&
+				!heap_attisnull(tup, Anum_pg_index_indpred, NULL)))))
+			ok = false;
+		ReleaseSysCache(tup);
+		if (!ok)
+			break;
+	}
+	list_free(indexes);
+	return ok;
+}
+
 /* Prepares the checks of a proposed row; false when they cannot be decided here. */
 static bool
 repeat_check_init(RepeatCheck *rc, Relation rel)
@@ -356,7 +466,7 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 	q->resultRelation = 1;
 	q->rtable = list_make1(rte);
 	get_row_security_policies(q, rte, 1, &security_quals, &wcos, &has_rls, &has_sublinks);
-	if (has_sublinks)
+	if (has_sublinks || !unfilled_columns_as_made(rel) || !arbiters_as_made(rel))
 		return false;
 	rc->estate = CreateExecutorState();
 	rc->wco = rc->checks = NIL;
@@ -364,7 +474,11 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 	{
 		WithCheckOption *wco = lfirst_node(WithCheckOption, lc);
 
-		if (!reads_filled_columns(wco->qual, rel))
+		/*
+		 * (a volatile function would see, in the statement, the events it
+		 * wrote before this one: evaluated here, it would not)
+		 */
+		if (!reads_filled_columns(wco->qual, rel) || contain_volatile_functions(wco->qual))
 			return false;
 		rc->wco = lappend(rc->wco, ExecPrepareQual(make_ands_implicit((Expr *) wco->qual), rc->estate));
 	}
@@ -372,7 +486,7 @@ repeat_check_init(RepeatCheck *rc, Relation rel)
 	{
 		Node	   *check = stringToNode(constr->check[i].ccbin);
 
-		if (!reads_filled_columns(check, rel))
+		if (!reads_filled_columns(check, rel) || contain_volatile_functions(check))
 			return false;
 		rc->checks = lappend(rc->checks, ExecPrepareCheck(make_ands_implicit((Expr *) check), rc->estate));
 	}
@@ -556,8 +670,9 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 		return;
 	/* (the statement's lock; the privilege as ExecCheckRTPerms asks it) */
 	heap = table_open(relid, RowExclusiveLock);
+	/* (a rule: ON CONFLICT refuses the table, 0A000) */
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK ||
-		!only_write_guard(heap, schema))
+		!only_write_guard(heap, schema) || heap->rd_rules != NULL)
 	{
 		table_close(heap, NoLock);
 		return;
@@ -573,7 +688,13 @@ events_drop_repeats(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64
 	{
 		bool		repeat = false;
 
-		if (decidable && !ev->alert_nulls[i] &&
+		/*
+		 * (only before the first event the statement keeps: the checks of a
+		 * later one would run, in the statement, after that event's, and
+		 * see what it wrote; their notices, errors and side effects come
+		 * in the statement's order)
+		 */
+		if (decidable && kept == 0 && !ev->alert_nulls[i] &&
 			event_present(heap, index, row, DatumGetInt64(ev->alert_ids[i])))
 		{
 			Datum		values[lengthof(repeat_columns)];
