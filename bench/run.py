@@ -19,6 +19,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SMOKE = "--smoke" in sys.argv
+# --only=move,bulk,...: just those rows (the function names below), written to
+# results/partial.md (or partial-smoke.md) instead of latest.md / smoke.md.
+ONLY = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")), None)
 SIZES = {
     "move_candidates": 20_000 if SMOKE else 100_000,
     "jobs": 20 if SMOKE else 1000,
@@ -770,6 +773,8 @@ SELECT count(*) FROM screen_docs WHERE condition_matches('{cond5}', doc);
 
 def write_report(scale_result):
     mode = "smoke" if SMOKE else "latest"
+    if ONLY:
+        mode = "partial-smoke" if SMOKE else "partial"
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     md = os.path.join(HERE, "results", f"{mode}.md")
     pg = psql("SELECT version()")
@@ -777,7 +782,7 @@ def write_report(scale_result):
     with open(md, "w") as f:
         f.write(f"# workflow_ext benchmarks ({mode})\n\n")
         f.write(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench"
-                f"{'-smoke' if SMOKE else ''}` on {os.cpu_count()} cores ({cpu}), {platform.system()} "
+                f"{'-smoke' if SMOKE else ''}`{(' (only the rows of `python3 bench/run.py --only=' + ','.join(ONLY) + '`)') if ONLY else ''} on {os.cpu_count()} cores ({cpu}), {platform.system()} "
                 f"{platform.release()}; {pg}; synchronous_commit off, no parallel query but in the parallel screen row. Medians of "
                 f"{SIZES['reps']} alternating repetitions. Every measured statement, the baselines' too, runs as "
                 f"`{APP_ROLE}`, an ordinary role with the README's application grant set, tenant and actor set "
@@ -834,15 +839,15 @@ if __name__ == "__main__":
     psql("CREATE EXTENSION IF NOT EXISTS workflow_ext")
     setup_app_role()
     psql(file=os.path.join(HERE, "sql", "plpgsql_peer.sql"))
-    move()
-    move_transaction()
-    bulk()
-    move_candidates()
-    screen()
-    screen_index()
-    parallel_screen()
-    facts_update()
-    scale_result = scale()
-    core()
-    memory()
+    steps = [move, move_transaction, bulk, move_candidates, screen, screen_index, parallel_screen,
+             facts_update, scale, core, memory]
+    unknown = set(ONLY or []) - {f.__name__ for f in steps}
+    if unknown:
+        sys.exit(f"--only: no such row function: {', '.join(sorted(unknown))}")
+    scale_result = None
+    for step in steps:
+        if ONLY is None or step.__name__ in ONLY:
+            result = step()
+            if step is scale:
+                scale_result = result
     write_report(scale_result)
