@@ -63,6 +63,13 @@ static SPIPlanPtr open_plan = NULL;
 static BlockNumber planned_history_blocks = 0;
 static BlockNumber planned_visit_blocks = 0;
 
+/*
+ * Calls of wf_stage_visit_record under way: a history row written while the
+ * plans run (a trigger of the owner's on the visit tables) must not free them
+ * under the outer call, so they are only prepared again at depth 0.
+ */
+static int	recording = 0;
+
 static bool
 outgrown(BlockNumber now, BlockNumber planned)
 {
@@ -96,7 +103,8 @@ prepare_plans(Oid schema, Relation history_rel)
 	BlockNumber visits = visit_blocks(schema);
 
 	if (plans_schema == schema && close_plan && open_plan &&
-		!outgrown(history_blocks, planned_history_blocks) && !outgrown(visits, planned_visit_blocks))
+		(recording > 0 ||
+		 (!outgrown(history_blocks, planned_history_blocks) && !outgrown(visits, planned_visit_blocks))))
 		return;
 	planned_history_blocks = history_blocks;
 	planned_visit_blocks = visits;
@@ -191,34 +199,43 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 	SPI_connect();
 	wf_become_owner(schema, &saved);
 	prepare_plans(schema, rel);	/* parsed with the owner's pinned search_path */
-	if (SPI_execute_plan(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "workflow_ext: could not close the stage visit of candidate " INT64_FORMAT,
-			 DatumGetInt64(args[2]));
-	if (SPI_processed == 1)
+	recording++;
+	PG_TRY();
 	{
-		bool		folded_null;
-		bool		folded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-														&folded_null));
-
-		/*
-		 * A history row arriving before a later one re-closed a visit already
-		 * folded into stage_visit_summary: the summary no longer holds.
-		 */
-		if (folded && !folded_null)
+		if (SPI_execute_plan(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "workflow_ext: could not close the stage visit of candidate " INT64_FORMAT,
+				 DatumGetInt64(args[2]));
+		if (SPI_processed == 1)
 		{
-			Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
-			Datum		unfold_args[3] = {args[0], args[1], args[3]};
+			bool		folded_null;
+			bool		folded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+															&folded_null));
 
-			if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
-											   wf_qualified(schema, "stage_visits_unfold")),
-									  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
-				elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
-					 DatumGetInt64(args[1]));
+			/*
+			 * A history row arriving before a later one re-closed a visit already
+			 * folded into stage_visit_summary: the summary no longer holds.
+			 */
+			if (folded && !folded_null)
+			{
+				Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+				Datum		unfold_args[3] = {args[0], args[1], args[3]};
+
+				if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
+												   wf_qualified(schema, "stage_visits_unfold")),
+										  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
+					elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
+						 DatumGetInt64(args[1]));
+			}
 		}
+		if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
+				 DatumGetInt64(args[2]));
 	}
-	if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
-			 DatumGetInt64(args[2]));
+	PG_FINALLY();
+	{
+		recording--;
+	}
+	PG_END_TRY();
 	wf_restore_user(&saved);
 	SPI_finish();
 }
