@@ -48,23 +48,73 @@ static Oid	plans_schema = InvalidOid;
 static SPIPlanPtr close_plan = NULL;
 static SPIPlanPtr open_plan = NULL;
 
+/*
+ * The sizes (blocks) of stage_transition and stage_visit_row when the plans
+ * were prepared.  A plan made while the tables were empty (a new install, a
+ * bench's fresh fixture, VACUUM of an empty table) probes them by a
+ * sequential scan, the cheapest way into an empty table, and the kept
+ * generic plan went on doing so as they grew: every history row then read
+ * the whole history, and a statement of many moves went quadratic (87% of a
+ * move at 20,000, bench/results/move_plans.md).  Nothing invalidates a plan
+ * as a table grows, so the plans are prepared again once either table is
+ * more than twice (and 8 blocks more than) its size at planning: a few times
+ * in a table's life, and the planner then sees the size and uses the index.
+ */
+static BlockNumber planned_history_blocks = 0;
+static BlockNumber planned_visit_blocks = 0;
+
+/*
+ * Calls of wf_stage_visit_record under way: a history row written while the
+ * plans run (a trigger of the owner's on the visit tables) must not free them
+ * under the outer call, so they are only prepared again at depth 0.
+ */
+static int	recording = 0;
+
+static bool
+outgrown(BlockNumber now, BlockNumber planned)
+{
+	return now > planned * 2 + 8;
+}
+
+static BlockNumber
+visit_blocks(Oid schema)
+{
+	Oid			relid = get_relname_relid("stage_visit_row", schema);
+	Relation	rel;
+	BlockNumber n;
+
+	if (!OidIsValid(relid))
+		return 0;
+	/* (the lock the UPDATE and INSERT below take anyway) */
+	rel = table_open(relid, RowExclusiveLock);
+	n = RelationGetNumberOfBlocks(rel);
+	table_close(rel, NoLock);
+	return n;
+}
+
 static void
-prepare_plans(Oid schema)
+prepare_plans(Oid schema, Relation history_rel)
 {
 	Oid			types[8] = {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID};
 	const char *key;
 	char	   *history;
-	char	   *visits;
+	char	   *visits_table;
+	BlockNumber history_blocks = RelationGetNumberOfBlocks(history_rel);
+	BlockNumber visits = visit_blocks(schema);
 
-	if (plans_schema == schema && close_plan && open_plan)
+	if (plans_schema == schema && close_plan && open_plan &&
+		(recording > 0 ||
+		 (!outgrown(history_blocks, planned_history_blocks) && !outgrown(visits, planned_visit_blocks))))
 		return;
+	planned_history_blocks = history_blocks;
+	planned_visit_blocks = visits;
 	if (close_plan)
 		SPI_freeplan(close_plan);
 	if (open_plan)
 		SPI_freeplan(open_plan);
 	close_plan = open_plan = NULL;
 	history = wf_qualified(schema, "stage_transition");
-	visits = wf_qualified(schema, "stage_visit_row");
+	visits_table = wf_qualified(schema, "stage_visit_row");
 	key = "t.tenant OPERATOR(pg_catalog.=) $1 AND t.job_id OPERATOR(pg_catalog.=) $2 "
 		"AND t.candidate_id OPERATOR(pg_catalog.=) $3 AND t.workflow_id OPERATOR(pg_catalog.=) $4";
 
@@ -75,7 +125,7 @@ prepare_plans(Oid schema)
 									   "WHERE v.id OPERATOR(pg_catalog.=) (SELECT t.id FROM %s t WHERE %s "
 									   "AND t.id OPERATOR(pg_catalog.<) $5 ORDER BY t.id DESC LIMIT 1) "
 									   "RETURNING v.folded",
-									   visits, history, key),
+									   visits_table, history, key),
 							  8, types);
 	/* A visit this row begins ends at the row after it, if one is there. */
 	open_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, tenant, job_id, candidate_id, workflow_id, stage_id, "
@@ -86,7 +136,7 @@ prepare_plans(Oid schema)
 									  "FROM (SELECT) x LEFT JOIN LATERAL (SELECT t.id, t.moved_at, t.to_stage_id, t.to_status "
 									  "FROM %s t WHERE %s AND t.id OPERATOR(pg_catalog.>) $5 "
 									  "ORDER BY t.id LIMIT 1) n ON true",
-									  visits, history, key),
+									  visits_table, history, key),
 							 8, types);
 	plans_schema = schema;
 }
@@ -148,35 +198,44 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 
 	SPI_connect();
 	wf_become_owner(schema, &saved);
-	prepare_plans(schema);		/* parsed with the owner's pinned search_path */
-	if (SPI_execute_plan(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "workflow_ext: could not close the stage visit of candidate " INT64_FORMAT,
-			 DatumGetInt64(args[2]));
-	if (SPI_processed == 1)
+	prepare_plans(schema, rel);	/* parsed with the owner's pinned search_path */
+	recording++;
+	PG_TRY();
 	{
-		bool		folded_null;
-		bool		folded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-														&folded_null));
-
-		/*
-		 * A history row arriving before a later one re-closed a visit already
-		 * folded into stage_visit_summary: the summary no longer holds.
-		 */
-		if (folded && !folded_null)
+		if (SPI_execute_plan(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "workflow_ext: could not close the stage visit of candidate " INT64_FORMAT,
+				 DatumGetInt64(args[2]));
+		if (SPI_processed == 1)
 		{
-			Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
-			Datum		unfold_args[3] = {args[0], args[1], args[3]};
+			bool		folded_null;
+			bool		folded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+															&folded_null));
 
-			if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
-											   wf_qualified(schema, "stage_visits_unfold")),
-									  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
-				elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
-					 DatumGetInt64(args[1]));
+			/*
+			 * A history row arriving before a later one re-closed a visit already
+			 * folded into stage_visit_summary: the summary no longer holds.
+			 */
+			if (folded && !folded_null)
+			{
+				Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+				Datum		unfold_args[3] = {args[0], args[1], args[3]};
+
+				if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
+												   wf_qualified(schema, "stage_visits_unfold")),
+										  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
+					elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
+						 DatumGetInt64(args[1]));
+			}
 		}
+		if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
+				 DatumGetInt64(args[2]));
 	}
-	if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
-			 DatumGetInt64(args[2]));
+	PG_FINALLY();
+	{
+		recording--;
+	}
+	PG_END_TRY();
 	wf_restore_user(&saved);
 	SPI_finish();
 }

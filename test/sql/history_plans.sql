@@ -1,0 +1,49 @@
+-- The stage visits' plans outlive no table size (issue 21): the history guard
+-- records each history row's stage visits (stage_visits.c) with two kept
+-- plans that probe stage_transition and stage_visit_row.  Prepared while the
+-- tables were empty, a kept plan probed them by a sequential scan for the rest
+-- of the session, and a statement of many moves read the whole history per
+-- row (quadratic: 87% of a move at 20,000 moves in one statement).  The plans
+-- are prepared again as the tables grow; here a fresh database (empty history
+-- when the first plan is made) and one statement entering 3,000 candidates
+-- must make far fewer sequential scans of stage_visit_row than one per row
+-- (pg_stat_xact_user_tables: this transaction's scans).  Stands alone.
+\set own_db wf_history_plans
+\i test/sql/include/own_database.psql
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_hp_app;
+RESET client_min_messages;
+CREATE ROLE wf_hp_app;
+GRANT workflow_app TO wf_hp_app;          -- the README's grant set (own_database.psql)
+SET workflow_ext.actor = 'user:ann';
+SET workflow_ext.tenant = 'org:a';
+INSERT INTO workflow (name) VALUES ('plans') RETURNING id AS wid \gset
+INSERT INTO workflow_stage (workflow_id, name, position) SELECT :wid, 's' || i, i FROM generate_series(1, 3) i;
+INSERT INTO job_workflow (job_id, workflow_id) VALUES (10, :wid);
+VACUUM ANALYZE stage_transition, stage_visit_row;
+
+\echo '== 1. 3,000 entries in one statement, the plans first made against empty tables'
+SET ROLE wf_hp_app;
+BEGIN;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 10, c FROM generate_series(1, 3000) c;
+SELECT (SELECT count(*) FROM stage_transition) AS history,
+       (SELECT count(*) FROM stage_visit_row WHERE left_at IS NULL) AS open_visits;
+RESET ROLE;
+SELECT seq_scan < 1000 AS few_visit_scans, idx_scan > 2000 AS visits_by_index
+  FROM pg_stat_xact_user_tables WHERE relid = 'stage_visit_row'::regclass;
+COMMIT;
+
+\echo '== 2. The next moves close and open visits as before'
+SET ROLE wf_hp_app;
+SELECT count(*) AS moved FROM generate_series(1, 3000) c, move_to_next_stage(c, 10);
+SELECT count(*) FILTER (WHERE left_at IS NULL) AS open_visits,
+       count(*) FILTER (WHERE left_at IS NOT NULL AND next_stage_id IS NOT NULL) AS closed_visits
+  FROM stage_visit_row;
+SELECT count(*) AS visits_equal_view
+  FROM stage_visit_row r JOIN stage_visit v ON v.transition_id = r.id
+ WHERE v.stage_id = r.stage_id AND v.left_at IS NOT DISTINCT FROM r.left_at;
+RESET ROLE;
+
+\c :home
+DROP DATABASE :own_db;
+DROP ROLE wf_hp_app;
