@@ -212,8 +212,17 @@ static void
 prepare_plans(Oid schema)
 {
 	Oid			types[3] = {INT8OID, INT8ARRAYOID, TEXTOID};
-	const char *where = "WHERE c.job_id OPERATOR(pg_catalog.=) $1 "
-		"AND c.candidate_id OPERATOR(pg_catalog.=) ANY ($2) AND c.tenant OPERATOR(pg_catalog.=) $3";
+
+	/*
+	 * The tenant and job are tested as one expression (IS TRUE), which no
+	 * index can take: the rows are found by their candidate ids.  Written as
+	 * index conditions, a candidate_stage without statistics (a young
+	 * database, loaded and not analyzed yet) estimated the job at one row,
+	 * and the plan read the whole job through the pipeline key, testing each
+	 * row against the array, once per batch: quadratic in the job's size.
+	 */
+	const char *where = "WHERE c.candidate_id OPERATOR(pg_catalog.=) ANY ($2) "
+		"AND (c.tenant OPERATOR(pg_catalog.=) $3 AND c.job_id OPERATOR(pg_catalog.=) $1) IS TRUE";
 
 	if (plans_schema == schema && read_plan && update_plan)
 		return;

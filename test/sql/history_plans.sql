@@ -21,6 +21,7 @@ INSERT INTO workflow (name) VALUES ('plans') RETURNING id AS wid \gset
 INSERT INTO workflow_stage (workflow_id, name, position) SELECT :wid, 's' || i, i FROM generate_series(1, 3) i;
 INSERT INTO job_workflow (job_id, workflow_id) VALUES (10, :wid);
 VACUUM ANALYZE stage_transition, stage_visit_row;
+ALTER TABLE candidate_stage SET (autovacuum_enabled = off);   -- section 3: no statistics
 
 \echo '== 1. 3,000 entries in one statement, the plans first made against empty tables'
 SET ROLE wf_hp_app;
@@ -43,6 +44,21 @@ SELECT count(*) AS visits_equal_view
   FROM stage_visit_row r JOIN stage_visit v ON v.transition_id = r.id
  WHERE v.stage_id = r.stage_id AND v.left_at IS NOT DISTINCT FROM r.left_at;
 RESET ROLE;
+
+\echo '== 3. move_candidates on a candidate_stage without statistics reads each id, not the job per batch'
+-- candidate_stage was never analyzed in this database (autovacuum kept off
+-- for it): the planner's default estimates once made move_candidates' batch
+-- statements read the job's 3,000 rows through the pipeline key per batch of
+-- 256 ids (about 70,000 rows fetched; quadratic in the job's size).
+SELECT reltuples < 0 AS never_analyzed FROM pg_class WHERE oid = 'candidate_stage'::regclass;
+SET ROLE wf_hp_app;
+BEGIN;
+SELECT outcome, count(*) FROM move_candidates(10, (SELECT array_agg(c) FROM generate_series(1, 3000) c)) GROUP BY 1;
+RESET ROLE;
+SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) < 15 * 3000 AS read_per_id
+  FROM pg_stat_xact_user_tables WHERE relid = 'candidate_stage'::regclass;
+COMMIT;
+SELECT count(*) AS in_last_stage FROM candidate_stage c JOIN workflow_stage s ON s.id = c.stage_id WHERE s.position = 3;
 
 \c :home
 DROP DATABASE :own_db;
