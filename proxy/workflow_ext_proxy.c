@@ -785,6 +785,35 @@ call_result(ShardCall *call)
 }
 
 /*
+ * A shard's NOTICE, WARNING or INFO: to the front's client, as the shard
+ * raised it (libpq's default would print it to the front's server log).
+ */
+static void
+forward_notice(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *ss = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	int			level = DEBUG1;
+
+	if (sev != NULL && strcmp(sev, "WARNING") == 0)
+		level = WARNING;
+	else if (sev != NULL && strcmp(sev, "NOTICE") == 0)
+		level = NOTICE;
+	else if (sev != NULL && strcmp(sev, "INFO") == 0)
+		level = INFO;
+	if (ss == NULL || strlen(ss) != 5)
+		ss = "01000";
+	ereport(level,
+			(errcode(MAKE_SQLSTATE(ss[0], ss[1], ss[2], ss[3], ss[4])),
+			 errmsg_internal("%s", msg != NULL ? msg : ""),
+			 detail != NULL ? errdetail_internal("%s", detail) : 0,
+			 hint != NULL ? errhint("%s", hint) : 0));
+}
+
+/*
  * The connection to the call's partition: the cached one (reopened when the
  * server or the user mapping changed its connection string), or a new one
  * (workflow_ext's schema looked up, pipeline mode).
@@ -881,6 +910,7 @@ call_connect(ShardCall *call)
 				 errdetail_internal("{\"reason\": \"password_required\", \"shard\": \"p%d\"}", call->partition),
 				 errhint("Give the user mapping of the server workflow_shards a password, and make the shard ask for it (pg_hba.conf).")));
 	}
+	PQsetNoticeReceiver(conn, forward_notice, NULL);
 	if (PQsetnonblocking(conn, 1) != 0)
 		call_failed(call, false, PQerrorMessage(conn));
 	sc->wait = CreateWaitEventSet(TopMemoryContext, 3);
