@@ -315,27 +315,17 @@ COMMENT ON FUNCTION add_candidate(bigint, bigint, text, text) IS
 
 CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint, expected_stage_id bigint DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($4, $5, 'move_to_next_stage',
-                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)
-                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('expected_stage_id', $3) END));
-END $$;
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_move_to_next_stage';
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint, text, text) IS
-    'workflow_ext''s move_to_next_stage on the tenant''s shard (moves to the next stage), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
+    'workflow_ext''s move_to_next_stage on the tenant''s shard (moves to the next stage), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); in C, its arguments and the shard''s row carried as they are.';
 
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($5, $6, 'move_to_stage',
-                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2, 'stage_id', $3)
-                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $4) END));
-END $$;
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_move_to_stage';
 COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text, text, text) IS
-    'workflow_ext''s move_to_stage on the tenant''s shard (moves to any stage of the job''s workflow), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
+    'workflow_ext''s move_to_stage on the tenant''s shard (moves to any stage of the job''s workflow), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); in C, its arguments and the shard''s row carried as they are.';
 
 CREATE FUNCTION move_candidates(job_id bigint, candidate_ids bigint[], to_stage_id bigint DEFAULT NULL, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint, to_stage_id bigint, transition_id bigint, detail jsonb)

@@ -284,6 +284,7 @@ typedef struct CallCache
 	Oid			answer;			/* shard_answer (call_tenant) */
 	FmgrInfo	record_in;		/* its input (record_in keeps its state in fn_extra) */
 	AttInMetadata *rows;		/* job_candidates: the input of its rows' columns */
+	AttInMetadata *move_row;	/* the moves: of move_result's columns */
 } CallCache;
 
 /* A function of the extension's schema (the schema of the caller, self). */
@@ -485,6 +486,8 @@ enum
 	ST_ADD_CANDIDATE,
 	ST_SHARD_CALL,				/* any other operation: shard_call, error as data */
 	ST_JOB_CANDIDATES,
+	ST_MOVE_TO_STAGE_ROW,		/* the C wrappers: arguments and row as they are */
+	ST_MOVE_TO_NEXT_STAGE_ROW,
 	N_STATEMENTS
 };
 
@@ -531,6 +534,14 @@ static const Statement statements[N_STATEMENTS] = {
 		" WHERE c.job_id = $1 AND c.tenant = (SELECT %1$s.job_tenant($1)) AND ($2 IS NULL OR c.status = $2)"
 		" ORDER BY c.stage_id, c.candidate_id",
 	2, {INT8OID, TEXTOID}},
+	{"wf_move_to_stage_row",
+		"SELECT m.job_id, m.candidate_id, m.from_stage_id, m.to_stage_id, m.to_stage_name, m.transition_id,"
+		" m.alerts_raised, m.warnings FROM %1$s.move_to_stage($1, $2, $3, $4) m",
+	4, {INT8OID, INT8OID, INT8OID, TEXTOID}},
+	{"wf_move_to_next_stage_row",
+		"SELECT m.job_id, m.candidate_id, m.from_stage_id, m.to_stage_id, m.to_stage_name, m.transition_id,"
+		" m.alerts_raised, m.warnings FROM %1$s.move_to_next_stage($1, $2, $3) m",
+	3, {INT8OID, INT8OID, INT8OID}},
 };
 
 /* A front backend's connection to one partition. */
@@ -1282,4 +1293,105 @@ wf_proxy_job_candidates(PG_FUNCTION_ARGS)
 	rc.meta = c->rows;
 	call_guarded(&call, rows_call, &rc);
 	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------ the moves */
+
+typedef struct RowCall
+{
+	const char *actor;
+	const char *admin;
+	int			op;
+	const char *params[4];
+	AttInMetadata *meta;
+	HeapTuple	tuple;			/* out: the row (NULL: none) */
+} RowCall;
+
+static void
+row_call(ShardCall *call, void *arg)
+{
+	RowCall    *rc = (RowCall *) arg;
+	PGresult   *res;
+
+	call_connect(call);
+	res = call_shard(call, rc->actor, rc->admin, rc->op, rc->params);
+	PG_TRY();
+	{
+		int			natts = rc->meta->tupdesc->natts;
+
+		if (PQnfields(res) != natts)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("shard p%d sent a row of %d columns for %s, not %d",
+							call->partition, PQnfields(res), statements[rc->op].name, natts)));
+		if (PQntuples(res) > 0)
+		{
+			char	  **values = (char **) palloc(natts * sizeof(char *));
+
+			for (int i = 0; i < natts; i++)
+				values[i] = PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+			rc->tuple = BuildTupleFromCStrings(rc->meta, values);
+		}
+	}
+	PG_FINALLY();
+	{
+		PQclear(res);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * move_to_stage(candidate_id, job_id, stage_id, reason, tenant, actor) and
+ * move_to_next_stage(candidate_id, job_id, expected_stage_id, tenant,
+ * actor): workflow_ext's function on the tenant's shard, its arguments sent
+ * as they are, its move_result row returned as it came.
+ */
+static Datum
+move_in_c(FunctionCallInfo fcinfo, int op, int nargs)
+{
+	CallCache  *c = call_cache(fcinfo);
+	const char *tenant;
+	RowCall		rc;
+	ShardCall	call;
+
+	memset(&rc, 0, sizeof(rc));
+	tenant_and_actor(fcinfo, nargs, &tenant, &rc.actor);
+	rc.admin = setting("workflow_ext.tenant_admin");
+	rc.op = op;
+	for (int i = 0; i < nargs; i++)
+		rc.params[i] = PG_ARGISNULL(i) ? NULL
+			: (i < 3 ? psprintf(INT64_FORMAT, PG_GETARG_INT64(i)) : text_to_cstring(PG_GETARG_TEXT_PP(i)));
+	if (c->move_row == NULL)
+	{
+		TupleDesc	desc;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "a move's result must be a row type");
+		old = MemoryContextSwitchTo(call_cache_cxt);
+		c->move_row = TupleDescGetAttInMetadata(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+	}
+	rc.meta = c->move_row;
+	call_start(&call, route(c, tenant), tenant);
+	call_guarded(&call, row_call, &rc);
+	if (rc.tuple == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(HeapTupleGetDatum(rc.tuple));
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_move_to_stage);
+
+Datum
+wf_proxy_move_to_stage(PG_FUNCTION_ARGS)
+{
+	return move_in_c(fcinfo, ST_MOVE_TO_STAGE_ROW, 4);
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_move_to_next_stage);
+
+Datum
+wf_proxy_move_to_next_stage(PG_FUNCTION_ARGS)
+{
+	return move_in_c(fcinfo, ST_MOVE_TO_NEXT_STAGE_ROW, 3);
 }
