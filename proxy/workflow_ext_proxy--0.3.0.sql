@@ -15,8 +15,9 @@
 -- kept between calls, reopened when the server or the user mapping changes,
 -- named prepared statements, one round trip a call): the tenant, the actor and
 -- tenant_admin are set for the shard's one transaction, then the operation
--- runs -- move_to_stage, move_to_next_stage, add_candidate and the read of a
--- job's pipeline directly (the shard's error arrives as an error), every other
+-- runs -- move_to_stage, move_to_next_stage (C functions: arguments and row
+-- as they are), add_candidate and the read of a job's pipeline directly (the
+-- shard's error arrives as an error), every other
 -- one through workflow_ext's shard_call (its dispatch; its error as data); the
 -- front raises the shard's error again with its SQLSTATE, message, DETAIL
 -- and HINT.  The SLA sweep, shard_health and move_tenant's steps go through

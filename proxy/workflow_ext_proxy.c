@@ -2,9 +2,9 @@
  * workflow_ext_proxy.c - the front's call path and its bounds
  * (docs/scale-out.md: Layout, Failures, Capacity model).
  *
- * call_tenant() and job_candidates() -- every call of the API (the 50
- * generated wrappers call call_tenant) -- reach the tenant's shard with this
- * module's own libpq client, not PL/Proxy (issue 22: PL/Proxy parses and
+ * call_tenant(), job_candidates(), move_to_stage() and move_to_next_stage()
+ * -- every call of the API (the other generated wrappers call call_tenant) --
+ * reach the tenant's shard with this module's own libpq client, not PL/Proxy (issue 22: PL/Proxy parses and
  * plans an unnamed statement on the shard at every call, and a remote error
  * leaves its connection half-read, so the shard had to return errors as data
  * from a PL/pgSQL frame with an EXCEPTION block):
@@ -24,7 +24,9 @@
  *   transaction of the one Sync), then the operation's statement.  The
  *   frequent operations (move_to_stage, move_to_next_stage, add_candidate,
  *   the read of a job's pipeline) call workflow_ext's function or table
- *   directly: the shard's error arrives as a protocol error and is raised
+ *   directly -- the two moves as C functions of their own that send their
+ *   arguments and return the shard's row as they are (no PL/pgSQL wrapper,
+ *   no jsonb round trip): the shard's error arrives as a protocol error and is raised
  *   again with its SQLSTATE, message, DETAIL and HINT.  Every other operation
  *   goes through workflow_ext's shard_call (its dispatch by name, its error as
  *   data, parsed as a shard_answer).
