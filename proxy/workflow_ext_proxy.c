@@ -11,8 +11,9 @@
  *
  * - one connection per partition per front backend, opened at the first call
  *   and kept (shard_conns); its conninfo is PL/Proxy's: option pK of the
- *   SQL/MED server workflow_shards plus the options of the current user's
- *   user mapping of that server (USAGE on the server checked at every call).
+ *   SQL/MED server workflow_shards plus the user and password of the current
+ *   user's user mapping of that server (USAGE on the server checked at every
+ *   call).
  *   A change of pg_foreign_server or pg_user_mapping (syscache callbacks)
  *   marks every connection stale: the next call compares the conninfo and
  *   reconnects when it changed.  A non-superuser's connection must have used
@@ -704,8 +705,11 @@ call_wait(ShardCall *call, uint32 events)
 
 /*
  * The connection string of partition pK for the current user: the server's
- * option pK, then every option of the user's user mapping (later settings
- * win in a libpq connection string).  Checks USAGE on the server.
+ * option pK, then the user mapping's user and password (later settings win
+ * in a libpq connection string; a mapping's other options are not used: a
+ * role with USAGE on the server may make its own mapping, and must not point
+ * the front's connections at other hosts or at the front's files -- sslkey,
+ * passfile).  Checks USAGE on the server.
  */
 static char *
 shard_conninfo_for(ShardCall *call, Oid *serverid)
@@ -741,8 +745,11 @@ shard_conninfo_for(ShardCall *call, Oid *serverid)
 	foreach(lc, um->options)
 	{
 		DefElem    *opt = (DefElem *) lfirst(lc);
-		const char *v = defGetString(opt);
+		const char *v;
 
+		if (strcmp(opt->defname, "user") != 0 && strcmp(opt->defname, "password") != 0)
+			continue;
+		v = defGetString(opt);
 		appendStringInfo(&ci, " %s='", opt->defname);
 		for (; *v; v++)
 		{
