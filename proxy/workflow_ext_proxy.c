@@ -706,10 +706,10 @@ call_wait(ShardCall *call, uint32 events)
 /*
  * The connection string of partition pK for the current user: the server's
  * option pK, then the user mapping's user and password (later settings win
- * in a libpq connection string; a mapping's other options are not used: a
- * role with USAGE on the server may make its own mapping, and must not point
- * the front's connections at other hosts or at the front's files -- sslkey,
- * passfile).  Checks USAGE on the server.
+ * in a libpq connection string; PL/Proxy's validator admits no other option
+ * in a mapping, and none other is used here: a role with USAGE on the server
+ * may make its own mapping, and must not point the front's connections at
+ * other hosts or at the front's files).  Checks USAGE on the server.
  */
 static char *
 shard_conninfo_for(ShardCall *call, Oid *serverid)

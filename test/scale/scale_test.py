@@ -930,6 +930,34 @@ ok(e_st is not None and e_st[0] == "08006" and reason(e_st).get("reason") == "sh
    and after_int == n100 and mv_int == [(to9,)],
    f"a call interrupted mid-way (statement_timeout: 08006 shard_timeout in {el_st:.2f} s; a cancel: 57014 in {el_cancel:.2f} s): the next calls on that front connection succeed",
    (e_st, el_st, e_cancel, el_cancel, after_int, mv_int))
+# The connection string: a non-superuser's connection must have used a
+# password (the shard trusting the front's host does not let the application
+# role in); with the password in its mapping, it connects.
+hba = f"{BASE}/{sa_}/pg_hba.conf"
+hba_orig = open(hba).read()
+try:
+    with open(hba, "w") as f:
+        f.write("host all wf_front 127.0.0.1/32 trust\n" + hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    q(ADMIN, "CREATE USER MAPPING FOR app SERVER workflow_shards OPTIONS (user 'wf_front')")
+    cp = connect("front", "app")
+    e_pw = error_of(cp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+    cp.close()
+finally:
+    with open(hba, "w") as f:
+        f.write(hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+q(ADMIN, "ALTER USER MAPPING FOR app SERVER workflow_shards OPTIONS (ADD password %s)", (PASSWORD,))
+cp = connect("front", "app")
+r_opt = q(cp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+cp.close()
+q(ADMIN, "DROP USER MAPPING FOR app SERVER workflow_shards")
+ok(e_pw is not None and e_pw[0] == "2F003" and reason(e_pw).get("reason") == "password_required"
+   and reason(e_pw).get("shard") == f"p{part(A)}" and r_opt == n100,
+   "a non-superuser's shard connection without a password is refused (2F003 password_required, the shard trusting the front's host); with its password it connects",
+   (e_pw, r_opt))
 dr.close()
 cr.close()
 
