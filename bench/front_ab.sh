@@ -5,7 +5,8 @@
 # Needs a layout from `scripts/scale-out.sh up` (WF_SCALE_DIR, WF_SCALE_PORT;
 # PG_BIN for psql/pgbench).  Makes two front databases on the front cluster,
 # wf_before (the front's install script of git revision $BEFORE, loaded as
-# plain SQL: the same functions, not an extension) and wf_after (CREATE
+# plain SQL: the same functions, not an extension, with BEFORE's C module
+# built as workflow_ext_proxy_before) and wf_after (CREATE
 # EXTENSION workflow_ext_proxy as installed), both routing to the same shards,
 # a fixture for one tenant, then $ROUNDS rounds, each running every variant
 # (direct on the shard, front before, front after; forward in odd rounds,
@@ -22,7 +23,7 @@ BASE=${WF_SCALE_DIR:-/tmp/wf-scale-out}
 PORT0=${WF_SCALE_PORT:-5701}
 SOCK=$BASE/sock
 PASSWORD=${WF_SCALE_PASSWORD:-wf-scale-secret}
-BEFORE=${BEFORE:-7cfd1ca}
+BEFORE=${BEFORE:-77fd0fd}   # main when issue 22's third pass began (its front = 7cfd1ca's)
 ROUNDS=${ROUNDS:-5}
 TENANT=${TENANT:-org:bench}
 W=$(mktemp -d /tmp/front_ab.XXXX)
@@ -38,7 +39,16 @@ CREATE USER MAPPING FOR PUBLIC SERVER workflow_shards OPTIONS (user 'wf_front', 
 GRANT USAGE ON FOREIGN SERVER workflow_shards TO app;"
 psql_front -d postgres -c "ALTER ROLE app PASSWORD '$PASSWORD'"
 for db in wf_before wf_after; do psql_front -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; done
-git show "$BEFORE:proxy/workflow_ext_proxy--0.3.0.sql" | grep -v -e '^\\echo' -e 'pg_extension_config_dump' | sed -e 's/@extschema@/public/g' -e 's|MODULE_PATHNAME|$libdir/workflow_ext_proxy|g' > "$W/before.sql"
+# "before" runs its own revision's C module: BEFORE's proxy/workflow_ext_proxy.c
+# built and installed as workflow_ext_proxy_before (its functions name it).
+PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
+mkdir -p "$W/so"
+git show "$BEFORE:proxy/workflow_ext_proxy.c" > "$W/so/workflow_ext_proxy_before.c"
+printf '%s\n' 'MODULE_big = workflow_ext_proxy_before' 'OBJS = workflow_ext_proxy_before.o' \
+  'PG_CPPFLAGS = -I$(libpq_srcdir)' 'SHLIB_LINK_INTERNAL = $(libpq)' \
+  'PGXS := $(shell $(PG_CONFIG) --pgxs)' 'include $(PGXS)' > "$W/so/Makefile"
+make -s -C "$W/so" PG_CONFIG="$PG_CONFIG" install >/dev/null
+git show "$BEFORE:proxy/workflow_ext_proxy--0.3.0.sql" | grep -v -e '^\\echo' -e 'pg_extension_config_dump' | sed -e 's/@extschema@/public/g' -e 's|MODULE_PATHNAME|$libdir/workflow_ext_proxy_before|g' > "$W/before.sql"
 psql_front -d wf_before -c "$wire" -f - <"$W/before.sql" >/dev/null
 psql_front -d wf_after -c "CREATE EXTENSION plproxy" -c "CREATE EXTENSION workflow_ext_proxy" -c "$wire" >/dev/null
 

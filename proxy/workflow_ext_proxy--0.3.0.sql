@@ -6,18 +6,27 @@
 -- Every front function takes the tenant and the actor as its last two
 -- arguments (defaults: the front session's workflow_ext.tenant and
 -- workflow_ext.actor; no tenant: the actor's own, as on one database) and
--- is routed by PL/Proxy to the tenant's shard: route_tenant(tenant), the
--- partition of the tenant in tenant_placement, else hashtext(tenant) mod the
--- number of partitions, then RUN ON that partition (the cluster 'workflow_shards', a SQL/MED
--- server of the plproxy foreign data wrapper with modular_mapping, partitions
--- p0 .. pN-1).  On the shard each call is workflow_ext's
--- shard_call(tenant, actor, operation, args), which applies the tenant and
--- the actor for that call only and returns an error as data; the front
--- raises it again with the shard's SQLSTATE, message, DETAIL and HINT.  A
--- shard that cannot be reached, or does not answer within
--- workflow_ext_proxy.shard_timeout (default 5s; a frozen shard included), is
--- 08006 naming the shard.  The shards' extension schema
--- must be on the search_path of the role the user mapping connects as.
+-- goes to the tenant's shard: route_tenant(tenant), the partition of the
+-- tenant in tenant_placement, else hashtext(tenant) mod the number of
+-- partitions (the SQL/MED server 'workflow_shards' of the plproxy foreign
+-- data wrapper, options p0 .. pN-1, and the user mappings of that server).
+-- Every API call (call_tenant, job_candidates) travels on the front
+-- backend's own libpq connection to that partition (proxy/workflow_ext_proxy.c:
+-- kept between calls, reopened when the server or the user mapping changes,
+-- named prepared statements, one round trip a call): the tenant, the actor and
+-- tenant_admin are set for the shard's one transaction, then the operation
+-- runs -- move_to_stage, move_to_next_stage (C functions: arguments and row
+-- as they are), add_candidate and the read of a job's pipeline directly (the
+-- shard's error arrives as an error), every other
+-- one through workflow_ext's shard_call (its dispatch; its error as data); the
+-- front raises the shard's error again with its SQLSTATE, message, DETAIL
+-- and HINT.  The SLA sweep, shard_health and move_tenant's steps go through
+-- PL/Proxy (the cluster 'workflow_shards', RUN ON the partition, with
+-- modular_mapping).  A shard that cannot be reached, or does not answer
+-- within workflow_ext_proxy.shard_timeout (default 5s; a frozen shard
+-- included), is 08006 naming the shard.  The shards' extension schema must
+-- be on the search_path of the role the user mapping connects as (PL/Proxy's
+-- calls name shard_call unqualified).
 \echo Use "CREATE EXTENSION workflow_ext_proxy" to load this file. \quit
 
 -- Typed results: the shapes of workflow_ext's rows (README: Tables), column
@@ -92,7 +101,7 @@ CREATE FUNCTION shard_deadline_arm() RETURNS void
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'wf_proxy_shard_deadline_arm';
 COMMENT ON FUNCTION shard_deadline_arm() IS
-    'Arms the bound of one call to a shard: workflow_ext_proxy.shard_timeout from now (0: none), after which the call is interrupted with 55P03 (not a cancel: PL/Proxy sends the shard no cancel request). Every front call arms it around its PL/Proxy call.';
+    'Arms the bound of one PL/Proxy call to a shard: workflow_ext_proxy.shard_timeout from now (0: none), after which the call is interrupted with 55P03 (not a cancel: PL/Proxy sends the shard no cancel request). The SLA sweep and shard_health arm it around their PL/Proxy calls (call_tenant and job_candidates bound their own waits).';
 CREATE FUNCTION shard_deadline_disarm() RETURNS boolean
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'wf_proxy_shard_deadline_disarm';
@@ -183,7 +192,7 @@ BEGIN
     RETURN place.partition;
 END $$;
 COMMENT ON FUNCTION route_tenant(text) IS
-    'The routing of every front function (call_tenant; PL/Proxy then runs on that partition): the tenant''s partition (tenant_partition), after taking the tenant''s lock in share mode for the transaction (a move holds it exclusively: the call waits up to workflow_ext_proxy.move_wait, default 5s, then 55P03 tenant_moving); 55P03 while the tenant is being copied.';
+    'The routing of every front function (call_tenant and job_candidates then call that partition): the tenant''s partition (tenant_partition), after taking the tenant''s lock in share mode for the transaction (a move holds it exclusively: the call waits up to workflow_ext_proxy.move_wait, default 5s, then 55P03 tenant_moving); 55P03 while the tenant is being copied.';
 
 CREATE FUNCTION route_partition(partition integer, tenant text, actor text, operation text, args jsonb,
                                 OUT error_sqlstate text, OUT error_message text,
@@ -194,23 +203,13 @@ CREATE FUNCTION route_partition(partition integer, tenant text, actor text, oper
     SELECT error_sqlstate, error_message, error_detail, error_hint, result FROM shard_call(tenant, actor, operation, args);
 $$;
 COMMENT ON FUNCTION route_partition(integer, text, text, text, jsonb) IS
-    'PL/Proxy: runs shard_call(tenant, actor, operation, args) on partition pK (RUN ON partition, with modular_mapping: exactly pK): every front call, on the partition route_tenant(tenant) named, and the SLA sweep, shard by shard.';
+    'PL/Proxy: runs shard_call(tenant, actor, operation, args) on partition pK (RUN ON partition, with modular_mapping: exactly pK): the SLA sweep, shard by shard, and move_tenant''s look-up of shares.';
 
--- The same call as one text value, the row shard_call returns as written
--- by record_out: call_tenant's path (proxy/workflow_ext_proxy.c parses it as
--- a shard_answer).  PL/Proxy sends its query as an unnamed statement, parsed
--- and planned on the shard at every call: SELECT f(...) costs the shard
--- 25-50 us less than SELECT * FROM f(...) (bench/results/front_overhead.md).
+-- What workflow_ext's shard_call returns (its error as data, or its result),
+-- as the text of its row: call_tenant's answer for the operations that go
+-- through shard_call (proxy/workflow_ext_proxy.c parses it as this type).
 CREATE TYPE shard_answer AS (error_sqlstate text, error_message text, error_detail text, error_hint text, result jsonb);
-COMMENT ON TYPE shard_answer IS 'What shard_call returns (its error as data, or its result): the row route_call carries as text.';
-CREATE FUNCTION route_call(partition integer, tenant text, actor text, operation text, args jsonb) RETURNS text
-    LANGUAGE plproxy AS $$
-    CLUSTER 'workflow_shards';
-    RUN ON partition;
-    SELECT shard_call(tenant, actor, operation, args)::text;
-$$;
-COMMENT ON FUNCTION route_call(integer, text, text, text, jsonb) IS
-    'PL/Proxy: shard_call(tenant, actor, operation, args) on partition pK as the text of its row (a shard_answer): call_tenant''s path, the shard''s query parsed and planned more cheaply than route_partition''s.';
+COMMENT ON TYPE shard_answer IS 'What workflow_ext''s shard_call returns (its error as data, or its result): call_tenant parses the text of that row as this type.';
 
 CREATE FUNCTION partition_status(partition integer, OUT version text, OUT node_role text, OUT tenants bigint,
                                  OUT replication_lag interval)
@@ -290,16 +289,17 @@ COMMENT ON FUNCTION raise_unreachable(integer, text, text) IS
     'Raises 08006 (shard_unreachable, or shard_timeout after workflow_ext_proxy.shard_timeout, statement_timeout or the cluster''s query_timeout) naming the shard and tenant: what a front call answers when PL/Proxy fails to reach the shard.';
 
 -- In C (proxy/workflow_ext_proxy.c): the tenant and actor, route_tenant(),
--- route_call() under the shard_timeout bound, PL/Proxy's own failures
--- (no connection, the connection lost, its query_timeout, statement_timeout)
--- as 08006 naming the shard (raise_unreachable's error), the shard's error
--- raised again (raise_shard_error's).  The same steps in PL/pgSQL cost a
--- subtransaction and five SPI statements a call.
+-- then one round trip on the front backend's own libpq connection to the
+-- partition (kept between calls; named prepared statements; the tenant, the
+-- actor and tenant_admin set for the shard's one implicit transaction), under
+-- workflow_ext_proxy.shard_timeout; a shard that cannot be reached or does
+-- not answer in time is 08006 naming it, the shard's error is raised again
+-- with its SQLSTATE, message, DETAIL and HINT.  No PL/Proxy on this path.
 CREATE FUNCTION call_tenant(tenant text, actor text, operation text, args jsonb) RETURNS jsonb
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'wf_proxy_call_tenant';
 COMMENT ON FUNCTION call_tenant(text, text, text, jsonb) IS
-    'One operation on the tenant''s shard (tenant default: the session''s workflow_ext.tenant, else the actor; actor default: workflow_ext.actor, else the role; the session''s workflow_ext.tenant_admin travels too): its result, its error raised again, or 08006 naming the shard when PL/Proxy cannot reach it (shard_unreachable) or it does not answer within workflow_ext_proxy.shard_timeout (shard_timeout).';
+    'One operation on the tenant''s shard (tenant default: the session''s workflow_ext.tenant, else the actor; actor default: workflow_ext.actor, else the role; the session''s workflow_ext.tenant_admin travels too), over the front backend''s own connection to that shard (conninfo: the server workflow_shards'' option pK and the current user''s user mapping): its result, its error raised again, or 08006 naming the shard when it cannot be reached (shard_unreachable) or does not answer within workflow_ext_proxy.shard_timeout (shard_timeout).';
 
 -- ------------------------------------------------------------- the API
 -- BEGIN generated by proxy/wrappers.py
@@ -316,27 +316,17 @@ COMMENT ON FUNCTION add_candidate(bigint, bigint, text, text) IS
 
 CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint, expected_stage_id bigint DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($4, $5, 'move_to_next_stage',
-                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2)
-                OPERATOR(pg_catalog.||) CASE WHEN $3 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('expected_stage_id', $3) END));
-END $$;
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_move_to_next_stage';
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint, text, text) IS
-    'workflow_ext''s move_to_next_stage on the tenant''s shard (moves to the next stage), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
+    'workflow_ext''s move_to_next_stage on the tenant''s shard (moves to the next stage), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); in C, its arguments and the shard''s row carried as they are.';
 
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.move_result
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    RETURN pg_catalog.jsonb_populate_record(NULL::@extschema@.move_result, @extschema@.call_tenant($5, $6, 'move_to_stage',
-                pg_catalog.jsonb_build_object('candidate_id', $1, 'job_id', $2, 'stage_id', $3)
-                OPERATOR(pg_catalog.||) CASE WHEN $4 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('reason', $4) END));
-END $$;
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wf_proxy_move_to_stage';
 COMMENT ON FUNCTION move_to_stage(bigint, bigint, bigint, text, text, text) IS
-    'workflow_ext''s move_to_stage on the tenant''s shard (moves to any stage of the job''s workflow), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own).';
+    'workflow_ext''s move_to_stage on the tenant''s shard (moves to any stage of the job''s workflow), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); in C, its arguments and the shard''s row carried as they are.';
 
 CREATE FUNCTION move_candidates(job_id bigint, candidate_ids bigint[], to_stage_id bigint DEFAULT NULL, reason text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS TABLE (candidate_id bigint, outcome text, sqlstate text, from_stage_id bigint, to_stage_id bigint, transition_id bigint, detail jsonb)
@@ -844,24 +834,15 @@ COMMENT ON FUNCTION condition_leaves(jsonb, text, text) IS
 
 -- END generated by proxy/wrappers.py
 
--- The read of a job's pipeline: rows through PL/Proxy, not a JSON document.
-CREATE FUNCTION route_job_candidates(partition integer, tenant text, actor text, job_id bigint, status text)
-    RETURNS SETOF @extschema@.candidate_stage
-    LANGUAGE plproxy AS $$
-    CLUSTER 'workflow_shards';
-    RUN ON partition;
-    SELECT * FROM shard_job_candidates(tenant, actor, job_id, status);
-$$;
-COMMENT ON FUNCTION route_job_candidates(integer, text, text, bigint, text) IS
-    'PL/Proxy: shard_job_candidates(tenant, actor, job_id, status) on partition pK, its rows as they are.';
-
--- In C, as call_tenant: the rows of route_job_candidates.
+-- The read of a job's pipeline: rows, not a JSON document; in C, as
+-- call_tenant (the query of workflow_ext's shard_job_candidates, prepared on
+-- the shard connection).
 CREATE FUNCTION job_candidates(job_id bigint, status text DEFAULT NULL, tenant text DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS SETOF @extschema@.candidate_stage
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'wf_proxy_job_candidates';
 COMMENT ON FUNCTION job_candidates(bigint, text, text, text) IS
-    'The job''s pipeline rows (of one status, or all) on the tenant''s shard, by stage and candidate, in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); rows carried by PL/Proxy as they are (shard_job_candidates); 08006 naming the shard when it cannot be reached or does not answer within workflow_ext_proxy.shard_timeout.';
+    'The job''s pipeline rows (of one status, or all) on the tenant''s shard, by stage and candidate, in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); rows as the shard sends them, one round trip on the front backend''s connection to the shard; 08006 naming the shard when it cannot be reached or does not answer within workflow_ext_proxy.shard_timeout.';
 
 -- Shares across tenants: only between tenants on the same shard (a share
 -- lives with the workflow, and the grantee's calls go to its own shard).

@@ -1,42 +1,67 @@
 /*
- * workflow_ext_proxy.c - the front's bound on a call to a shard that does not
- * answer (docs/scale-out.md, Failures).
+ * workflow_ext_proxy.c - the front's call path and its bounds
+ * (docs/scale-out.md: Layout, Failures, Capacity model).
  *
- * PL/Proxy 2.10 waits for a shard in poll() for a second at a time and checks
- * its query_timeout and connect_timeout only after a socket event: a frozen
- * shard (SIGSTOP, a hung host whose kernel still acknowledges) sends none, so
- * neither ever fires.  statement_timeout does interrupt the wait, but as a
- * query cancel, and PL/Proxy answers a cancel by sending the shard a cancel
- * request with libpq's blocking PQcancel(), which waits for the frozen
- * postmaster to close that connection: the front backend stays pinned until
- * the shard thaws.
+ * call_tenant(), job_candidates(), move_to_stage() and move_to_next_stage()
+ * -- every call of the API (the other generated wrappers call call_tenant) --
+ * reach the tenant's shard with this module's own libpq client, not PL/Proxy (issue 22: PL/Proxy parses and
+ * plans an unnamed statement on the shard at every call, and a remote error
+ * leaves its connection half-read, so the shard had to return errors as data
+ * from a PL/pgSQL frame with an EXCEPTION block):
  *
- * shard_deadline_arm() arms PostgreSQL's lock timeout timer for
- * workflow_ext_proxy.shard_timeout around one PL/Proxy call.  When it fires,
- * the wait is interrupted with 55P03 "canceling statement due to lock
- * timeout", which PL/Proxy does not treat as a cancel: it sends no cancel
- * request and leaves the connection, which it drops and reopens at its next
- * use.  The front's PL/pgSQL (call_tenant) disarms the timer with
- * shard_deadline_disarm(), which says whether it fired, and raises 08006
- * shard_timeout naming the shard.
+ * - one connection per partition per front backend, opened at the first call
+ *   and kept (shard_conns); its conninfo is PL/Proxy's: option pK of the
+ *   SQL/MED server workflow_shards plus the user and password of the current
+ *   user's user mapping of that server (USAGE on the server checked at every
+ *   call).
+ *   A change of pg_foreign_server or pg_user_mapping (syscache callbacks)
+ *   marks every connection stale: the next call compares the conninfo and
+ *   reconnects when it changed.  A non-superuser's connection must have used
+ *   a password (postgres_fdw's rule: otherwise the front's own OS identity,
+ *   trust or .pgpass would authenticate it).
+ * - named prepared statements per connection (prepared on first use); a call
+ *   is one pipeline and one round trip: wf_ctx (the search_path, the tenant,
+ *   the actor and tenant_admin, set_config(..., true): local to the implicit
+ *   transaction of the one Sync), then the operation's statement.  The
+ *   frequent operations (move_to_stage, move_to_next_stage, add_candidate,
+ *   the read of a job's pipeline) call workflow_ext's function or table
+ *   directly -- the two moves as C functions of their own that send their
+ *   arguments and return the shard's row as they are (no PL/pgSQL wrapper,
+ *   no jsonb round trip): the shard's error arrives as a protocol error and is raised
+ *   again with its SQLSTATE, message, DETAIL and HINT.  Every other operation
+ *   goes through workflow_ext's shard_call (its dispatch by name, its error as
+ *   data, parsed as a shard_answer).
+ * - the wait for the shard is WaitEventSetWait on the connection's socket and
+ *   the latch, bounded by workflow_ext_proxy.shard_timeout (connection start
+ *   included), with CHECK_FOR_INTERRUPTS: a frozen shard is abandoned at the
+ *   bound (08006 shard_timeout naming it; the connection closed, no blocking
+ *   cancel request), a shard down is 08006 shard_unreachable, a shorter
+ *   statement_timeout is 08006 shard_timeout too.  A connection interrupted
+ *   mid-call (a cancel, statement_timeout, any error in the wait) is closed
+ *   (at once, or by the (sub)transaction abort callbacks); the next call
+ *   connects again.
+ *
+ * What stays on PL/Proxy (functions in the install script): the SLA sweep
+ * (route_partition), shard_health (partition_status) and move_tenant's
+ * partition_* steps: rare calls.  Their bound is the lock-timeout timer
+ * below: PL/Proxy 2.10 waits for a shard in poll() for a second at a time
+ * and checks its query_timeout only after a socket event, which a frozen
+ * shard never sends, and answers statement_timeout with a blocking PQcancel()
+ * to that frozen shard.  shard_deadline_arm() arms PostgreSQL's lock timeout
+ * timer for shard_timeout around one PL/Proxy call; when it fires the wait
+ * is interrupted with 55P03, which PL/Proxy does not treat as a cancel (no
+ * cancel request), and shard_deadline_disarm() says it fired.
  *
  * shard_count(): the number of partitions of the server workflow_shards,
- * read from the syscache (every front call routes with it: the same count
- * by a query on pg_foreign_server cost 30-50 us a call).
- *
- * call_tenant() and job_candidates(): the front's call path in one C frame
- * (issue 22): the tenant and actor, route_tenant(), the PL/Proxy call under
- * the shard_timeout bound, PL/Proxy's own failures raised as 08006 naming
- * the shard, the shard's error (returned as data by shard_call) raised
- * again with its SQLSTATE, message, DETAIL and HINT.  The same steps in
- * PL/pgSQL cost a subtransaction (its EXCEPTION block) and five SPI
- * statements a call; here an error is caught only to be raised again, which
- * needs no subtransaction.
+ * read from the syscache.  route(): route_tenant's common case in C.
  */
 #include "postgres.h"
 
 #include <ctype.h>
 #include <limits.h>
+#include <poll.h>
+
+#include "libpq-fe.h"
 
 #include "access/xact.h"
 #include "access/genam.h"
@@ -45,26 +70,32 @@
 #include "access/table.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/executor.h"
 #include "fmgr.h"
-#include "miscadmin.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
+#include "pgstat.h"
+#include "storage/latch.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timeout.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
 
@@ -107,9 +138,13 @@ deadline_forget(bool at_abort)
 	deadline_armed = false;
 }
 
+static void shard_conns_abandon_busy(void);
+
 static void
 deadline_xact_callback(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		shard_conns_abandon_busy();
 	deadline_forget(false);
 	deadline_fired_at_abort = false;
 }
@@ -118,19 +153,26 @@ static void
 deadline_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						  SubTransactionId parentSubid, void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB && GetCurrentTransactionNestLevel() <= deadline_level)
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	shard_conns_abandon_busy();
+	if (GetCurrentTransactionNestLevel() <= deadline_level)
 		deadline_forget(true);
 }
+
+static void shard_conns_invalidate(Datum arg, int cacheid, uint32 hashvalue);
 
 void
 _PG_init(void)
 {
 	RegisterXactCallback(deadline_xact_callback, NULL);
 	RegisterSubXactCallback(deadline_subxact_callback, NULL);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, shard_conns_invalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, shard_conns_invalidate, (Datum) 0);
 
 	DefineCustomIntVariable("workflow_ext_proxy.shard_timeout",
 							"How long a front call waits for a shard's answer before it is abandoned (08006 shard_timeout).",
-							"0 waits without bound. Bounds a frozen shard, which PL/Proxy's own query_timeout does not.",
+							"0 waits without bound. Bounds the connection start and the answer of every call (a frozen shard included).",
 							&shard_timeout_ms,
 							5000, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
@@ -234,15 +276,18 @@ wf_proxy_shard_count(PG_FUNCTION_ARGS)
 
 /* ------------------------------------------------------------ call path */
 
-/* The functions a front call calls, looked up once per call site. */
+static void raise_unreachable(int partition, const char *tenant, bool timeout, const char *message) pg_attribute_noreturn();
+
+/* The functions and relations a front call uses, looked up once per call site. */
 typedef struct CallCache
 {
 	FmgrInfo	route_tenant;	/* route_tenant(text) */
-	FmgrInfo	target;			/* the PL/Proxy function */
 	Oid			placement;		/* tenant_placement */
 	Oid			placement_pkey; /* its primary key (tenant) */
 	Oid			answer;			/* shard_answer (call_tenant) */
 	FmgrInfo	record_in;		/* its input (record_in keeps its state in fn_extra) */
+	AttInMetadata *rows;		/* job_candidates: the input of its rows' columns */
+	AttInMetadata *move_row;	/* the moves: of move_result's columns */
 } CallCache;
 
 /* A function of the extension's schema (the schema of the caller, self). */
@@ -255,27 +300,57 @@ own_function(Oid self, const char *name, int nargs, const Oid *argtypes)
 	return LookupFuncName(names, nargs, argtypes, false);
 }
 
-static CallCache *
-call_cache(FunctionCallInfo fcinfo, const char *target, int nargs, const Oid *argtypes)
+/*
+ * The cache, one per backend (not per call site: a PL/pgSQL wrapper's
+ * expression gets a new FmgrInfo every transaction, and the look-ups cost
+ * the front 5-10 % of a call).  Emptied when a function, a type or a
+ * relation changes (the extension dropped and made again in the session).
+ */
+static MemoryContext call_cache_cxt = NULL;
+static CallCache *call_cache_entry = NULL;
+static Oid	call_cache_nsp = InvalidOid;
+
+static void
+call_cache_forget(Datum arg, int cacheid, uint32 hashvalue)
 {
-	CallCache  *c = (CallCache *) fcinfo->flinfo->fn_extra;
+	call_cache_entry = NULL;
+}
 
-	if (c == NULL)
+static void
+call_cache_forget_rel(Datum arg, Oid relid)
+{
+	call_cache_entry = NULL;
+}
+
+static CallCache *
+call_cache(FunctionCallInfo fcinfo)
+{
+	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	CallCache  *c;
+	Oid			text_type = TEXTOID;
+
+	if (call_cache_entry != NULL && call_cache_nsp == nsp)
+		return call_cache_entry;
+	if (call_cache_cxt == NULL)
 	{
-		MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
-		Oid			text_type = TEXTOID;
-
-		c = (CallCache *) MemoryContextAllocZero(mcxt, sizeof(CallCache));
-		fmgr_info_cxt(own_function(fcinfo->flinfo->fn_oid, "route_tenant", 1, &text_type),
-					  &c->route_tenant, mcxt);
-		fmgr_info_cxt(own_function(fcinfo->flinfo->fn_oid, target, nargs, argtypes), &c->target, mcxt);
-		c->placement = get_relname_relid("tenant_placement", get_func_namespace(fcinfo->flinfo->fn_oid));
-		c->placement_pkey = get_relname_relid("tenant_placement_pkey", get_func_namespace(fcinfo->flinfo->fn_oid));
-		c->answer = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("shard_answer"),
-									ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
-		fmgr_info_cxt(F_RECORD_IN, &c->record_in, mcxt);
-		fcinfo->flinfo->fn_extra = c;
+		call_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "workflow_ext_proxy call cache",
+											   ALLOCSET_SMALL_SIZES);
+		CacheRegisterSyscacheCallback(PROCOID, call_cache_forget, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, call_cache_forget, (Datum) 0);
+		CacheRegisterRelcacheCallback(call_cache_forget_rel, (Datum) 0);
 	}
+	call_cache_entry = NULL;
+	MemoryContextReset(call_cache_cxt);
+	c = (CallCache *) MemoryContextAllocZero(call_cache_cxt, sizeof(CallCache));
+	fmgr_info_cxt(own_function(fcinfo->flinfo->fn_oid, "route_tenant", 1, &text_type),
+				  &c->route_tenant, call_cache_cxt);
+	c->placement = get_relname_relid("tenant_placement", nsp);
+	c->placement_pkey = get_relname_relid("tenant_placement_pkey", nsp);
+	c->answer = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("shard_answer"),
+								ObjectIdGetDatum(nsp));
+	fmgr_info_cxt(F_RECORD_IN, &c->record_in, call_cache_cxt);
+	call_cache_nsp = nsp;
+	call_cache_entry = c;
 	return c;
 }
 
@@ -384,15 +459,15 @@ route(CallCache *c, const char *tenant)
 	return partition;
 }
 
-/* 08006 naming the shard: shard_timeout when message says timeout. */
+/* 08006 naming the shard: shard_timeout (no answer in time) or shard_unreachable. */
 static void
-raise_unreachable(int partition, const char *tenant, const char *message)
+raise_unreachable(int partition, const char *tenant, bool timeout, const char *message)
 {
 	StringInfoData detail;
 
 	initStringInfo(&detail);
 	appendStringInfo(&detail, "{\"shard\": \"p%d\", \"reason\": \"%s\", \"tenant\": ", partition,
-					 strstr(message, "timeout") ? "shard_timeout" : "shard_unreachable");
+					 timeout ? "shard_timeout" : "shard_unreachable");
 	escape_json(&detail, tenant);
 	appendStringInfoChar(&detail, '}');
 	ereport(ERROR,
@@ -402,102 +477,741 @@ raise_unreachable(int partition, const char *tenant, const char *message)
 			 errhint("The call's outcome on the shard is unknown when the connection was lost during it: look it up (candidate_history, or move again with expected_stage_id) once the shard is back (docs/scale-out.md, Failures).")));
 }
 
-/*
- * In PG_CATCH around a PL/Proxy call: disarms the bound; raises 08006 for
- * the bound firing, PL/Proxy's own failures (no connection, the connection
- * lost, its query_timeout) and statement_timeout; otherwise returns and the
- * caller raises the error again unchanged.
- */
-static void
-shard_failure(int partition, const char *tenant, MemoryContext cxt)
-{
-	bool		fired = deadline_stop(false);
-	ErrorData  *e;
-	const char *message = NULL;
 
-	MemoryContextSwitchTo(cxt);
-	e = CopyErrorData();
-	if (e->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && fired)
-		message = psprintf("no answer within workflow_ext_proxy.shard_timeout (%s)",
-						   GetConfigOptionByName("workflow_ext_proxy.shard_timeout", NULL, false));
-	else if (e->message != NULL &&
-			 (ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION ||
-			  (ERRCODE_TO_CATEGORY(e->sqlerrcode) == ERRCODE_INTERNAL_ERROR && strstr(e->message, "PL/Proxy")) ||
-			  (e->sqlerrcode == ERRCODE_QUERY_CANCELED && strstr(e->message, "statement timeout"))))
-		message = e->message;
-	if (message == NULL)
-		return;
-	FlushErrorState();
-	raise_unreachable(partition, tenant, message);
+/* ------------------------------------------------------ shard connections */
+
+/* The statements prepared on a shard connection (by name, on first use). */
+enum
+{
+	ST_CTX,						/* the call's search_path, actor, tenant, tenant_admin */
+	ST_MOVE_TO_STAGE,
+	ST_MOVE_TO_NEXT_STAGE,
+	ST_ADD_CANDIDATE,
+	ST_SHARD_CALL,				/* any other operation: shard_call, error as data */
+	ST_JOB_CANDIDATES,
+	ST_MOVE_TO_STAGE_ROW,		/* the C wrappers: arguments and row as they are */
+	ST_MOVE_TO_NEXT_STAGE_ROW,
+	N_STATEMENTS
+};
+
+typedef struct Statement
+{
+	const char *name;
+	const char *sql;			/* %1$s: workflow_ext's schema on the shard, quoted */
+	int			nparams;
+	Oid			types[4];
+} Statement;
+
+/*
+ * Every name qualified; and wf_ctx sets the search_path to pg_catalog,
+ * pg_temp for the call's transaction (as shard_call's SET clause did), before
+ * the operation's statement is parsed or run.
+ */
+static const Statement statements[N_STATEMENTS] = {
+	{"wf_ctx",
+		"SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"
+		" pg_catalog.set_config('workflow_ext.actor', $1, true),"
+		" pg_catalog.set_config('workflow_ext.tenant', $2, true),"
+		" pg_catalog.set_config('workflow_ext.tenant_admin', $3, true),"
+		" pg_catalog.set_config('plan_cache_mode', coalesce($4, pg_catalog.current_setting('plan_cache_mode')), true)",
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}},
+	{"wf_move_to_stage",
+		"SELECT pg_catalog.to_jsonb(m)::text FROM %1$s.move_to_stage(($1->>'candidate_id')::bigint,"
+		" ($1->>'job_id')::bigint, ($1->>'stage_id')::bigint, $1->>'reason') m",
+	1, {JSONBOID}},
+	{"wf_move_to_next_stage",
+		"SELECT pg_catalog.to_jsonb(m)::text FROM %1$s.move_to_next_stage(($1->>'candidate_id')::bigint,"
+		" ($1->>'job_id')::bigint, ($1->>'expected_stage_id')::bigint) m",
+	1, {JSONBOID}},
+	{"wf_add_candidate",
+		"SELECT pg_catalog.to_jsonb(c)::text FROM %1$s.add_candidate(($1->>'candidate_id')::bigint,"
+		" ($1->>'job_id')::bigint) c",
+	1, {JSONBOID}},
+	{"wf_shard_call",
+		"SELECT %1$s.shard_call($2, $3, $4, $1)::text",
+	4, {JSONBOID, TEXTOID, TEXTOID, TEXTOID}},
+	{"wf_job_candidates",
+		"SELECT c.id, c.tenant, c.job_id, c.candidate_id, c.workflow_id, c.stage_id, c.status, c.entered_at,"
+		" c.transition_id, c.visit_transition_id, c.added_by, c.attributes"
+		" FROM %1$s.candidate_stage c"
+		" WHERE c.job_id = $1 AND c.tenant = (SELECT %1$s.job_tenant($1)) AND ($2 IS NULL OR c.status = $2)"
+		" ORDER BY c.stage_id, c.candidate_id",
+	2, {INT8OID, TEXTOID}},
+	{"wf_move_to_stage_row",
+		"SELECT m.job_id, m.candidate_id, m.from_stage_id, m.to_stage_id, m.to_stage_name, m.transition_id,"
+		" m.alerts_raised, m.warnings FROM %1$s.move_to_stage($1, $2, $3, $4) m",
+	4, {INT8OID, INT8OID, INT8OID, TEXTOID}},
+	{"wf_move_to_next_stage_row",
+		"SELECT m.job_id, m.candidate_id, m.from_stage_id, m.to_stage_id, m.to_stage_name, m.transition_id,"
+		" m.alerts_raised, m.warnings FROM %1$s.move_to_next_stage($1, $2, $3) m",
+	3, {INT8OID, INT8OID, INT8OID}},
+};
+
+/* A front backend's connection to one partition. */
+typedef struct ShardConn
+{
+	PGconn	   *conn;			/* NULL: none */
+	char	   *conninfo;		/* what it was opened with (TopMemoryContext) */
+	char	   *schema;			/* workflow_ext's schema there, quoted */
+	WaitEventSet *wait;			/* the latch, postmaster death, the socket */
+	int			socket_event;	/* the socket's position in wait */
+	uint32		socket_events;	/* what it waits for now */
+	uint32		prepared;		/* bit n: statements[n] is prepared */
+	Oid			userid;			/* the user it was opened for */
+	Oid			serverid;		/* the server workflow_shards it was opened from */
+	bool		stale;			/* the server or a user mapping changed since */
+	bool		busy;			/* a call is in flight on it */
+} ShardConn;
+
+static ShardConn *shard_conns = NULL;	/* by partition */
+static int	n_shard_conns = 0;
+
+/* One call: the shard, for its errors and waits. */
+typedef struct ShardCall
+{
+	ShardConn  *sc;
+	int			partition;
+	const char *tenant;
+	TimestampTz deadline;		/* 0: none */
+} ShardCall;
+
+static void
+shard_conn_close(ShardConn *sc)
+{
+	if (sc->wait != NULL)
+		FreeWaitEventSet(sc->wait);
+	sc->wait = NULL;
+	if (sc->conn != NULL)
+		PQfinish(sc->conn);		/* (nonblocking: a Terminate if the socket takes it, no cancel) */
+	sc->conn = NULL;
+	if (sc->conninfo != NULL)
+		pfree(sc->conninfo);
+	sc->conninfo = NULL;
+	if (sc->schema != NULL)
+		pfree(sc->schema);
+	sc->schema = NULL;
+	sc->prepared = 0;
+	sc->busy = false;
+	sc->stale = false;
+}
+
+/* At a (sub)transaction abort: a call left mid-way leaves its connection unusable. */
+static void
+shard_conns_abandon_busy(void)
+{
+	for (int i = 0; i < n_shard_conns; i++)
+		if (shard_conns[i].busy)
+			shard_conn_close(&shard_conns[i]);
+}
+
+static void
+shard_conns_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	for (int i = 0; i < n_shard_conns; i++)
+		shard_conns[i].stale = true;
+}
+
+/* The connection is lost or abandoned: close it, 08006 naming the shard. */
+static void call_failed(ShardCall *call, bool timeout, const char *message) pg_attribute_noreturn();
+
+static void
+call_failed(ShardCall *call, bool timeout, const char *message)
+{
+	char	   *m = pstrdup(message);
+	int			len = strlen(m);
+
+	while (len > 0 && (m[len - 1] == '\n' || m[len - 1] == ' '))
+		m[--len] = '\0';
+	shard_conn_close(call->sc);
+	raise_unreachable(call->partition, call->tenant, timeout, m);
+}
+
+static void call_timed_out(ShardCall *call) pg_attribute_noreturn();
+
+static void
+call_timed_out(ShardCall *call)
+{
+	call_failed(call, true,
+				psprintf("no answer within workflow_ext_proxy.shard_timeout (%s)",
+						 GetConfigOptionByName("workflow_ext_proxy.shard_timeout", NULL, false)));
+}
+
+/* Milliseconds left before the call's deadline (-1: no bound); abandons it at 0. */
+static long
+call_remaining(ShardCall *call)
+{
+	long		ms;
+
+	if (call->deadline == 0)
+		return -1;
+	ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), call->deadline);
+	if (ms <= 0)
+		call_timed_out(call);
+	return ms;
 }
 
 /*
- * call_tenant(tenant, actor, operation, args): shard_call on the tenant's
- * shard (route_call: shard_call's row as text, parsed as a shard_answer);
- * its result, or its error raised again.
+ * Waits until the connection's socket is ready for events (WL_SOCKET_*),
+ * taking interrupts, within the call's deadline.  Returns the events ready.
+ */
+static uint32
+call_wait(ShardCall *call, uint32 events)
+{
+	ShardConn  *sc = call->sc;
+
+	for (;;)
+	{
+		long		timeout = call_remaining(call);
+		int			rc;
+		uint32		ready = 0;
+
+		if (sc->wait != NULL)
+		{
+			WaitEvent	ev;
+
+			if (sc->socket_events != events)
+			{
+				ModifyWaitEvent(sc->wait, sc->socket_event, events, NULL);
+				sc->socket_events = events;
+			}
+			rc = WaitEventSetWait(sc->wait, timeout, &ev, 1, PG_WAIT_EXTENSION);
+			if (rc > 0)
+			{
+				if (ev.events & WL_LATCH_SET)
+				{
+					ResetLatch(MyLatch);
+					CHECK_FOR_INTERRUPTS();
+				}
+				ready = ev.events & events;
+			}
+		}
+		else
+		{
+			/* (connecting: libpq may change the socket between polls) */
+			rc = WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | events |
+								   (timeout >= 0 ? WL_TIMEOUT : 0),
+								   PQsocket(sc->conn), timeout, PG_WAIT_EXTENSION);
+			if (rc & WL_LATCH_SET)
+			{
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+			ready = rc & events;
+		}
+		if (ready != 0)
+			return ready;
+	}
+}
+
+/*
+ * The connection string of partition pK for the current user: the server's
+ * option pK, then the user mapping's user and password (later settings win
+ * in a libpq connection string; PL/Proxy's validator admits no other option
+ * in a mapping, and none other is used here: a role with USAGE on the server
+ * may make its own mapping, and must not point the front's connections at
+ * other hosts or at the front's files).  Checks USAGE on the server.
+ */
+static char *
+shard_conninfo_for(ShardCall *call, Oid *serverid)
+{
+	ForeignServer *server = GetForeignServerByName("workflow_shards", true);
+	UserMapping *um;
+	AclResult	acl;
+	StringInfoData ci;
+	char		pname[16];
+	const char *value = NULL;
+	ListCell   *lc;
+
+	if (server == NULL)
+		raise_unreachable(call->partition, call->tenant, false, "the server workflow_shards does not exist");
+	acl = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_FOREIGN_SERVER, server->servername);
+	snprintf(pname, sizeof(pname), "p%d", call->partition);
+	foreach(lc, server->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, pname) == 0)
+			value = defGetString(opt);
+	}
+	if (value == NULL)
+		raise_unreachable(call->partition, call->tenant, false,
+						  psprintf("the server workflow_shards has no partition %s", pname));
+	*serverid = server->serverid;
+	um = GetUserMapping(GetUserId(), server->serverid);
+	initStringInfo(&ci);
+	appendStringInfoString(&ci, value);
+	foreach(lc, um->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+		const char *v;
+
+		if (strcmp(opt->defname, "user") != 0 && strcmp(opt->defname, "password") != 0)
+			continue;
+		v = defGetString(opt);
+		appendStringInfo(&ci, " %s='", opt->defname);
+		for (; *v; v++)
+		{
+			if (*v == '\'' || *v == '\\')
+				appendStringInfoChar(&ci, '\\');
+			appendStringInfoChar(&ci, *v);
+		}
+		appendStringInfoChar(&ci, '\'');
+	}
+	return ci.data;
+}
+
+/* Sends what libpq holds, reading meanwhile when the shard's answers fill the socket. */
+static void
+call_flush(ShardCall *call)
+{
+	PGconn	   *conn = call->sc->conn;
+	int			r;
+
+	while ((r = PQflush(conn)) == 1)
+	{
+		if (call_wait(call, WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE) & WL_SOCKET_READABLE)
+			if (!PQconsumeInput(conn))
+				call_failed(call, false, PQerrorMessage(conn));
+	}
+	if (r < 0)
+		call_failed(call, false, PQerrorMessage(conn));
+}
+
+/* The next result (NULL: the end of a statement's results). */
+static PGresult *
+call_result(ShardCall *call)
+{
+	PGconn	   *conn = call->sc->conn;
+	PGresult   *res;
+
+	while (PQisBusy(conn))
+	{
+		call_wait(call, WL_SOCKET_READABLE);
+		if (!PQconsumeInput(conn))
+			call_failed(call, false, PQerrorMessage(conn));
+	}
+	res = PQgetResult(conn);
+	if (PQstatus(conn) == CONNECTION_BAD)
+	{
+		char	   *m = pstrdup(res != NULL && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
+								: PQerrorMessage(conn));
+
+		PQclear(res);
+		call_failed(call, false, m);
+	}
+	return res;
+}
+
+/*
+ * A shard's NOTICE, WARNING or INFO: to the front's client, as the shard
+ * raised it (libpq's default would print it to the front's server log).
+ */
+static void
+forward_notice(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *ss = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	int			level = DEBUG1;
+
+	if (sev != NULL && strcmp(sev, "WARNING") == 0)
+		level = WARNING;
+	else if (sev != NULL && strcmp(sev, "NOTICE") == 0)
+		level = NOTICE;
+	else if (sev != NULL && strcmp(sev, "INFO") == 0)
+		level = INFO;
+	if (ss == NULL || strlen(ss) != 5)
+		ss = "01000";
+	ereport(level,
+			(errcode(MAKE_SQLSTATE(ss[0], ss[1], ss[2], ss[3], ss[4])),
+			 errmsg_internal("%s", msg != NULL ? msg : ""),
+			 detail != NULL ? errdetail_internal("%s", detail) : 0,
+			 hint != NULL ? errhint("%s", hint) : 0));
+}
+
+/*
+ * The connection to the call's partition: the cached one (reopened when the
+ * server or the user mapping changed its connection string), or a new one
+ * (workflow_ext's schema looked up, pipeline mode).
+ */
+static void
+call_connect(ShardCall *call)
+{
+	ShardConn  *sc;
+	PGconn	   *conn;
+	PGresult   *res;
+	char	   *ci = NULL;
+	Oid			serverid;
+	PostgresPollingStatusType st;
+	/* (values arrive as text in the front's encoding: its input functions read them) */
+	const char *keys[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
+	const char *vals[] = {NULL, "workflow_ext_proxy", GetDatabaseEncodingName(), NULL};
+
+	if (call->partition >= n_shard_conns)
+	{
+		int			n = Max(call->partition + 1, 8);
+
+		if (shard_conns == NULL)
+			shard_conns = MemoryContextAllocZero(TopMemoryContext, n * sizeof(ShardConn));
+		else
+		{
+			shard_conns = repalloc(shard_conns, n * sizeof(ShardConn));
+			memset(shard_conns + n_shard_conns, 0, (n - n_shard_conns) * sizeof(ShardConn));
+		}
+		n_shard_conns = n;
+	}
+	sc = call->sc = &shard_conns[call->partition];
+	if (sc->conn != NULL && sc->busy)
+		shard_conn_close(sc);	/* (left mid-call without an abort: never reused) */
+	if (sc->conn != NULL)
+	{
+		/*
+		 * Idle, it has nothing to read: if it has, the shard closed it (a
+		 * restart, a terminated backend: EOF, or its FATAL message).  Connect
+		 * again rather than send a call into it.
+		 */
+		struct pollfd pfd;
+
+		pfd.fd = PQsocket(sc->conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) != 0)
+			shard_conn_close(sc);
+	}
+	if (sc->conn != NULL && !sc->stale && sc->userid == GetUserId())
+	{
+		/* the common case: USAGE checked again, nothing else looked up */
+		AclResult	acl = pg_foreign_server_aclcheck(sc->serverid, GetUserId(), ACL_USAGE);
+
+		if (acl != ACLCHECK_OK)
+			aclcheck_error(acl, OBJECT_FOREIGN_SERVER, "workflow_shards");
+		return;
+	}
+	ci = shard_conninfo_for(call, &serverid);
+	if (sc->conn != NULL)
+	{
+		if (strcmp(ci, sc->conninfo) == 0)
+		{
+			sc->stale = false;
+			sc->userid = GetUserId();
+			sc->serverid = serverid;
+			pfree(ci);
+			return;
+		}
+		shard_conn_close(sc);
+	}
+
+	vals[0] = ci;
+	sc->conninfo = MemoryContextStrdup(TopMemoryContext, ci);
+	sc->userid = GetUserId();
+	sc->serverid = serverid;
+	sc->busy = true;
+	conn = sc->conn = PQconnectStartParams(keys, vals, 1);
+	if (conn == NULL)
+		call_failed(call, false, "out of memory");
+	if (PQstatus(conn) == CONNECTION_BAD)
+		call_failed(call, false, PQerrorMessage(conn));
+	for (st = PGRES_POLLING_WRITING; st != PGRES_POLLING_OK; st = PQconnectPoll(conn))
+	{
+		if (st == PGRES_POLLING_FAILED)
+			call_failed(call, false, PQerrorMessage(conn));
+		call_wait(call, st == PGRES_POLLING_READING ? WL_SOCKET_READABLE : WL_SOCKET_WRITEABLE);
+	}
+	if (!superuser() && !PQconnectionUsedPassword(conn))
+	{
+		shard_conn_close(sc);
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("shard p%d: a non-superuser's connection must use a password", call->partition),
+				 errdetail_internal("{\"reason\": \"password_required\", \"shard\": \"p%d\"}", call->partition),
+				 errhint("Give the user mapping of the server workflow_shards a password, and make the shard ask for it (pg_hba.conf).")));
+	}
+	PQsetNoticeReceiver(conn, forward_notice, NULL);
+	if (PQsetnonblocking(conn, 1) != 0)
+		call_failed(call, false, PQerrorMessage(conn));
+	sc->wait = CreateWaitEventSet(TopMemoryContext, 3);
+	AddWaitEventToSet(sc->wait, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(sc->wait, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	sc->socket_event = AddWaitEventToSet(sc->wait, WL_SOCKET_READABLE, PQsocket(conn), NULL, NULL);
+	sc->socket_events = WL_SOCKET_READABLE;
+
+	if (!PQsendQueryParams(conn, "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
+						   " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'workflow_ext'",
+						   0, NULL, NULL, NULL, NULL, 0))
+		call_failed(call, false, PQerrorMessage(conn));
+	call_flush(call);
+	while ((res = call_result(call)) != NULL)
+	{
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && sc->schema == NULL)
+			sc->schema = MemoryContextStrdup(TopMemoryContext, PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (sc->schema == NULL)
+		call_failed(call, false, "workflow_ext is not installed in the shard's database");
+	if (!PQenterPipelineMode(conn))
+		call_failed(call, false, PQerrorMessage(conn));
+	sc->busy = false;
+	pfree(ci);
+}
+
+/* The shard's error, as it came. */
+typedef struct ShardError
+{
+	char	   *sqlstate;
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+} ShardError;
+
+static char *
+error_field(const PGresult *res, int field)
+{
+	const char *v = PQresultErrorField(res, field);
+
+	return (v != NULL && *v != '\0') ? pstrdup(v) : NULL;
+}
+
+/* Raises a shard's error again: its SQLSTATE, message, DETAIL and HINT. */
+static void raise_shard_error(const char *sqlstate, const char *message, const char *detail, const char *hint) pg_attribute_noreturn();
+
+static void
+raise_shard_error(const char *sqlstate, const char *message, const char *detail, const char *hint)
+{
+	const char *ss = sqlstate;
+
+	if (ss == NULL || strlen(ss) != 5 || strspn(ss, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 5)
+		ss = "XX000";
+	ereport(ERROR,
+			(errcode(MAKE_SQLSTATE(ss[0], ss[1], ss[2], ss[3], ss[4])),
+			 errmsg_internal("%s", message != NULL ? message : ""),
+			 detail != NULL ? errdetail_internal("%s", detail) : 0,
+			 hint != NULL ? errhint("%s", hint) : 0));
+	pg_unreachable();
+}
+
+/*
+ * One call on the shard, one round trip: wf_ctx, then statement op with
+ * params (text), in one pipeline and one Sync (one implicit transaction on
+ * the shard).  Returns op's result (PGRES_TUPLES_OK; the caller PQclears it),
+ * or raises: the shard's error again, or 08006.
+ */
+static PGresult *
+call_shard(ShardCall *call, const char *actor, const char *admin, int op, const char *const *params)
+{
+	ShardConn  *sc = call->sc;
+	PGconn	   *conn = sc->conn;
+	/*
+	 * plan_cache_mode: the read's statement is planned once (generic): with
+	 * its parameters PostgreSQL kept choosing a custom plan, planned again at
+	 * every call (22 % of the shard's time of a read).
+	 */
+	const char *ctx[4] = {actor, call->tenant, admin != NULL ? admin : "off",
+	op == ST_JOB_CANDIDATES ? "force_generic_plan" : NULL};
+	int			steps[4];		/* >= 0: a prepare of statements[n]; < 0: an execute of statements[-n - 1] */
+	int			n = 0;
+	PGresult   *answer = NULL;
+	ShardError	err = {NULL, NULL, NULL, NULL};
+	int			sts[2] = {ST_CTX, op};
+
+	sc->busy = true;
+	for (int i = 0; i < 2; i++)
+	{
+		const Statement *s = &statements[sts[i]];
+
+		if (!(sc->prepared & (1u << sts[i])))
+		{
+			if (!PQsendPrepare(conn, s->name, psprintf(s->sql, sc->schema), s->nparams, s->types))
+				call_failed(call, false, PQerrorMessage(conn));
+			steps[n++] = sts[i];
+		}
+		if (!PQsendQueryPrepared(conn, s->name, s->nparams, i == 0 ? ctx : params, NULL, NULL, 0))
+			call_failed(call, false, PQerrorMessage(conn));
+		steps[n++] = -sts[i] - 1;
+	}
+	if (!PQpipelineSync(conn))
+		call_failed(call, false, PQerrorMessage(conn));
+	call_flush(call);
+
+	for (int i = 0; i < n; i++)
+	{
+		PGresult   *res;
+
+		while ((res = call_result(call)) != NULL)
+		{
+			ExecStatusType status = PQresultStatus(res);
+
+			if (status == PGRES_FATAL_ERROR && err.sqlstate == NULL)
+			{
+				err.sqlstate = error_field(res, PG_DIAG_SQLSTATE);
+				err.message = error_field(res, PG_DIAG_MESSAGE_PRIMARY);
+				err.detail = error_field(res, PG_DIAG_MESSAGE_DETAIL);
+				err.hint = error_field(res, PG_DIAG_MESSAGE_HINT);
+				if (err.sqlstate == NULL)
+					err.sqlstate = pstrdup("XX000");
+			}
+			else if (status == PGRES_COMMAND_OK && steps[i] >= 0)
+				sc->prepared |= 1u << steps[i];
+			else if (status == PGRES_TUPLES_OK && steps[i] == -op - 1 && answer == NULL)
+			{
+				answer = res;
+				continue;
+			}
+			PQclear(res);
+		}
+	}
+	/* the Sync's: the shard's transaction ended (committed, or rolled back on an error) */
+	{
+		PGresult   *res = call_result(call);
+		bool		synced = res != NULL && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+
+		PQclear(res);
+		if (!synced || PQtransactionStatus(conn) != PQTRANS_IDLE)
+		{
+			PQclear(answer);
+			call_failed(call, false, "the shard's answer did not end as expected");
+		}
+	}
+	sc->busy = false;
+	if (err.sqlstate != NULL)
+	{
+		PQclear(answer);
+		raise_shard_error(err.sqlstate, err.message, err.detail, err.hint);
+	}
+	if (answer == NULL)
+		call_failed(call, false, "the shard sent no result");
+	return answer;
+}
+
+/*
+ * Runs fn(call, arg) -- connection and call -- so that whatever interrupts it
+ * closes the connection if it was left mid-call, and a statement_timeout
+ * becomes 08006 shard_timeout naming the shard.
+ */
+static void
+call_guarded(ShardCall *call, void (*fn) (ShardCall *, void *), void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		fn(call, arg);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		if (call->sc != NULL && call->sc->busy)
+			shard_conn_close(call->sc);
+		MemoryContextSwitchTo(cxt);
+		e = CopyErrorData();
+		if (e->sqlerrcode == ERRCODE_QUERY_CANCELED && e->message != NULL && strstr(e->message, "statement timeout"))
+		{
+			FlushErrorState();
+			raise_unreachable(call->partition, call->tenant, true, e->message);
+		}
+		FreeErrorData(e);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+static void
+call_start(ShardCall *call, int partition, const char *tenant)
+{
+	call->sc = NULL;
+	call->partition = partition;
+	call->tenant = tenant;
+	call->deadline = shard_timeout_ms > 0
+		? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), shard_timeout_ms) : 0;
+}
+
+/* ------------------------------------------------------------ call_tenant */
+
+typedef struct TenantCall
+{
+	const char *actor;
+	const char *admin;
+	int			op;
+	const char *params[4];
+	char	   *value;			/* out: the answer's one value (NULL: SQL NULL or no row) */
+} TenantCall;
+
+static void
+tenant_call(ShardCall *call, void *arg)
+{
+	TenantCall *tc = (TenantCall *) arg;
+	PGresult   *res;
+
+	call_connect(call);
+	res = call_shard(call, tc->actor, tc->admin, tc->op, tc->params);
+	tc->value = (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
+		? pstrdup(PQgetvalue(res, 0, 0)) : NULL;
+	PQclear(res);
+}
+
+/*
+ * call_tenant(tenant, actor, operation, args): the operation on the tenant's
+ * shard; its result as JSON, or its error raised again.
  */
 PG_FUNCTION_INFO_V1(wf_proxy_call_tenant);
 
 Datum
 wf_proxy_call_tenant(PG_FUNCTION_ARGS)
 {
-	static const Oid target_types[] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-	CallCache  *c = call_cache(fcinfo, "route_call", 5, target_types);
-	MemoryContext cxt = CurrentMemoryContext;
+	CallCache  *c = call_cache(fcinfo);
 	const char *tenant;
-	const char *actor;
-	const char *admin = setting("workflow_ext.tenant_admin");
+	const char *operation = arg_text(fcinfo, 2);
 	Datum		args = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
-	int			partition;
-	Datum		result;
+	TenantCall	tc;
+	ShardCall	call;
 	HeapTupleHeader th;
 	HeapTupleData tuple;
 	TupleDesc	td;
 	Datum		values[5];
 	bool		nulls[5];
-	LOCAL_FCINFO(call, 5);
 
-	tenant_and_actor(fcinfo, 0, &tenant, &actor);
-	if (admin != NULL && args != (Datum) 0)
+	memset(&tc, 0, sizeof(tc));
+	tenant_and_actor(fcinfo, 0, &tenant, &tc.actor);
+	tc.admin = setting("workflow_ext.tenant_admin");
+	tc.op = ST_SHARD_CALL;
+	if (operation != NULL && args != (Datum) 0)
 	{
+		if (strcmp(operation, "move_to_stage") == 0)
+			tc.op = ST_MOVE_TO_STAGE;
+		else if (strcmp(operation, "move_to_next_stage") == 0)
+			tc.op = ST_MOVE_TO_NEXT_STAGE;
+		else if (strcmp(operation, "add_candidate") == 0)
+			tc.op = ST_ADD_CANDIDATE;
+	}
+	if (tc.op == ST_SHARD_CALL && tc.admin != NULL && args != (Datum) 0)
+	{
+		/* (shard_call takes tenant_admin from its args) */
 		StringInfoData a;
 
 		initStringInfo(&a);
 		appendStringInfoString(&a, "{\"$tenant_admin\": ");
-		escape_json(&a, admin);
+		escape_json(&a, tc.admin);
 		appendStringInfoChar(&a, '}');
 		args = DirectFunctionCall2(jsonb_concat, args, DirectFunctionCall1(jsonb_in, CStringGetDatum(a.data)));
 	}
-	partition = route(c, tenant);
+	tc.params[0] = args == (Datum) 0 ? NULL : JsonbToCString(NULL, &DatumGetJsonbP(args)->root, VARSIZE(DatumGetJsonbP(args)));
+	tc.params[1] = tenant;
+	tc.params[2] = tc.actor;
+	tc.params[3] = operation;
 
-	InitFunctionCallInfoData(*call, &c->target, 5, InvalidOid, NULL, NULL);
-	call->args[0].value = Int32GetDatum(partition);
-	call->args[0].isnull = false;
-	call->args[1].value = CStringGetTextDatum(tenant);
-	call->args[1].isnull = false;
-	call->args[2].value = CStringGetTextDatum(actor);
-	call->args[2].isnull = false;
-	call->args[3].value = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
-	call->args[3].isnull = PG_ARGISNULL(2);
-	call->args[4].value = args;
-	call->args[4].isnull = args == (Datum) 0;
-	PG_TRY();
-	{
-		DirectFunctionCall1(wf_proxy_shard_deadline_arm, (Datum) 0);
-		result = FunctionCallInvoke(call);
-		(void) deadline_stop(true);
-	}
-	PG_CATCH();
-	{
-		shard_failure(partition, tenant, cxt);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	if (call->isnull)
+	call_start(&call, route(c, tenant), tenant);
+	call_guarded(&call, tenant_call, &tc);
+	if (tc.value == NULL)
 		PG_RETURN_NULL();
+	if (tc.op != ST_SHARD_CALL)
+		PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(tc.value)));
 
-	/* (error_sqlstate, error_message, error_detail, error_hint, result) */
-	th = DatumGetHeapTupleHeader(InputFunctionCall(&c->record_in, TextDatumGetCString(result), c->answer, -1));
+	/* shard_call's row: (error_sqlstate, error_message, error_detail, error_hint, result) */
+	th = DatumGetHeapTupleHeader(InputFunctionCall(&c->record_in, tc.value, c->answer, -1));
 	td = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th), HeapTupleHeaderGetTypMod(th));
 	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
 	ItemPointerSetInvalid(&tuple.t_self);
@@ -506,108 +1220,187 @@ wf_proxy_call_tenant(PG_FUNCTION_ARGS)
 	heap_deform_tuple(&tuple, td, values, nulls);
 	ReleaseTupleDesc(td);
 	if (!nulls[0])
-	{
-		const char *ss = TextDatumGetCString(values[0]);
-
-		if (strlen(ss) != 5 || strspn(ss, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 5)
-			ss = "XX000";
-		ereport(ERROR,
-				(errcode(MAKE_SQLSTATE(ss[0], ss[1], ss[2], ss[3], ss[4])),
-				 errmsg_internal("%s", nulls[1] ? "" : TextDatumGetCString(values[1])),
-				 nulls[2] ? 0 : errdetail_internal("%s", TextDatumGetCString(values[2])),
-				 nulls[3] ? 0 : errhint("%s", TextDatumGetCString(values[3]))));
-	}
+		raise_shard_error(TextDatumGetCString(values[0]), nulls[1] ? NULL : TextDatumGetCString(values[1]),
+						  nulls[2] ? NULL : TextDatumGetCString(values[2]),
+						  nulls[3] ? NULL : TextDatumGetCString(values[3]));
 	if (nulls[4])
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(values[4]);
 }
 
+/* ------------------------------------------------------------ job_candidates */
+
+typedef struct RowsCall
+{
+	const char *actor;
+	const char *params[2];
+	ReturnSetInfo *rsinfo;
+	AttInMetadata *meta;
+} RowsCall;
+
+static void
+rows_call(ShardCall *call, void *arg)
+{
+	RowsCall   *rc = (RowsCall *) arg;
+	PGresult   *res;
+	int			natts = rc->rsinfo->setDesc->natts;
+
+	call_connect(call);
+	res = call_shard(call, rc->actor, NULL, ST_JOB_CANDIDATES, rc->params);
+	PG_TRY();
+	{
+		char	  **values = (char **) palloc(natts * sizeof(char *));
+
+		if (PQnfields(res) != natts)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("shard p%d sent rows of %d columns for job_candidates, not %d",
+							call->partition, PQnfields(res), natts)));
+		for (int r = 0; r < PQntuples(res); r++)
+		{
+			for (int i = 0; i < natts; i++)
+				values[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+			tuplestore_puttuple(rc->rsinfo->setResult, BuildTupleFromCStrings(rc->meta, values));
+		}
+	}
+	PG_FINALLY();
+	{
+		PQclear(res);
+	}
+	PG_END_TRY();
+}
+
 /*
- * job_candidates(job_id, status, tenant, actor): the rows of
- * route_job_candidates on the tenant's shard.
+ * job_candidates(job_id, status, tenant, actor): the job's pipeline rows on
+ * the tenant's shard (the query of workflow_ext's shard_job_candidates), by
+ * stage and candidate.
  */
 PG_FUNCTION_INFO_V1(wf_proxy_job_candidates);
 
 Datum
 wf_proxy_job_candidates(PG_FUNCTION_ARGS)
 {
-	static const Oid target_types[] = {INT4OID, TEXTOID, TEXTOID, INT8OID, TEXTOID};
-	CallCache  *c = call_cache(fcinfo, "route_job_candidates", 5, target_types);
+	CallCache  *c = call_cache(fcinfo);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext cxt = CurrentMemoryContext;
 	const char *tenant;
-	const char *actor;
-	int			partition;
-	FmgrInfo	target;
-	ExprContext *econtext;
-	ReturnSetInfo rsi;
-	TupleDesc	desc;
-	Datum	   *values;
-	bool	   *nulls;
-	LOCAL_FCINFO(call, 5);
+	RowsCall	rc;
+	ShardCall	call;
 
-	tenant_and_actor(fcinfo, 2, &tenant, &actor);
-	partition = route(c, tenant);
+	tenant_and_actor(fcinfo, 2, &tenant, &rc.actor);
+	rc.params[0] = PG_ARGISNULL(0) ? NULL : psprintf(INT64_FORMAT, PG_GETARG_INT64(0));
+	rc.params[1] = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	call_start(&call, route(c, tenant), tenant);
 	InitMaterializedSRF(fcinfo, 0);
-	desc = rsinfo->setDesc;
-	values = (Datum *) palloc(desc->natts * sizeof(Datum));
-	nulls = (bool *) palloc(desc->natts * sizeof(bool));
+	if (c->rows == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(call_cache_cxt);
 
-	/* PL/Proxy's function returns its rows one per call (ValuePerCall). */
-	fmgr_info_copy(&target, &c->target, cxt);
-	econtext = CreateStandaloneExprContext();
-	memset(&rsi, 0, sizeof(rsi));
-	rsi.type = T_ReturnSetInfo;
-	rsi.econtext = econtext;
-	rsi.expectedDesc = desc;
-	rsi.allowedModes = (int) SFRM_ValuePerCall;
-	rsi.returnMode = SFRM_ValuePerCall;
-	InitFunctionCallInfoData(*call, &target, 5, InvalidOid, NULL, (Node *) &rsi);
-	call->args[0].value = Int32GetDatum(partition);
-	call->args[0].isnull = false;
-	call->args[1].value = CStringGetTextDatum(tenant);
-	call->args[1].isnull = false;
-	call->args[2].value = CStringGetTextDatum(actor);
-	call->args[2].isnull = false;
-	call->args[3].value = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
-	call->args[3].isnull = PG_ARGISNULL(0);
-	call->args[4].value = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
-	call->args[4].isnull = PG_ARGISNULL(1);
+		c->rows = TupleDescGetAttInMetadata(CreateTupleDescCopy(rsinfo->setDesc));
+		MemoryContextSwitchTo(old);
+	}
+	rc.rsinfo = rsinfo;
+	rc.meta = c->rows;
+	call_guarded(&call, rows_call, &rc);
+	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------ the moves */
+
+typedef struct RowCall
+{
+	const char *actor;
+	const char *admin;
+	int			op;
+	const char *params[4];
+	AttInMetadata *meta;
+	HeapTuple	tuple;			/* out: the row (NULL: none) */
+} RowCall;
+
+static void
+row_call(ShardCall *call, void *arg)
+{
+	RowCall    *rc = (RowCall *) arg;
+	PGresult   *res;
+
+	call_connect(call);
+	res = call_shard(call, rc->actor, rc->admin, rc->op, rc->params);
 	PG_TRY();
 	{
-		DirectFunctionCall1(wf_proxy_shard_deadline_arm, (Datum) 0);
-		for (;;)
+		int			natts = rc->meta->tupdesc->natts;
+
+		if (PQnfields(res) != natts)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("shard p%d sent a row of %d columns for %s, not %d",
+							call->partition, PQnfields(res), statements[rc->op].name, natts)));
+		if (PQntuples(res) > 0)
 		{
-			Datum		row;
+			char	  **values = (char **) palloc(natts * sizeof(char *));
 
-			rsi.isDone = ExprSingleResult;
-			call->isnull = false;
-			row = FunctionCallInvoke(call);
-			if (rsi.isDone == ExprEndResult)
-				break;
-			if (call->isnull)
-				memset(nulls, true, desc->natts * sizeof(bool));
-			else
-			{
-				HeapTupleHeader th = DatumGetHeapTupleHeader(row);
-				HeapTupleData tuple;
-
-				tuple.t_len = HeapTupleHeaderGetDatumLength(th);
-				ItemPointerSetInvalid(&tuple.t_self);
-				tuple.t_tableOid = InvalidOid;
-				tuple.t_data = th;
-				heap_deform_tuple(&tuple, desc, values, nulls);
-			}
-			tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+			for (int i = 0; i < natts; i++)
+				values[i] = PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+			rc->tuple = BuildTupleFromCStrings(rc->meta, values);
 		}
-		(void) deadline_stop(true);
 	}
-	PG_CATCH();
+	PG_FINALLY();
 	{
-		shard_failure(partition, tenant, cxt);
-		PG_RE_THROW();
+		PQclear(res);
 	}
 	PG_END_TRY();
-	FreeExprContext(econtext, true);
-	return (Datum) 0;
+}
+
+/*
+ * move_to_stage(candidate_id, job_id, stage_id, reason, tenant, actor) and
+ * move_to_next_stage(candidate_id, job_id, expected_stage_id, tenant,
+ * actor): workflow_ext's function on the tenant's shard, its arguments sent
+ * as they are, its move_result row returned as it came.
+ */
+static Datum
+move_in_c(FunctionCallInfo fcinfo, int op, int nargs)
+{
+	CallCache  *c = call_cache(fcinfo);
+	const char *tenant;
+	RowCall		rc;
+	ShardCall	call;
+
+	memset(&rc, 0, sizeof(rc));
+	tenant_and_actor(fcinfo, nargs, &tenant, &rc.actor);
+	rc.admin = setting("workflow_ext.tenant_admin");
+	rc.op = op;
+	for (int i = 0; i < nargs; i++)
+		rc.params[i] = PG_ARGISNULL(i) ? NULL
+			: (i < 3 ? psprintf(INT64_FORMAT, PG_GETARG_INT64(i)) : text_to_cstring(PG_GETARG_TEXT_PP(i)));
+	if (c->move_row == NULL)
+	{
+		TupleDesc	desc;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "a move's result must be a row type");
+		old = MemoryContextSwitchTo(call_cache_cxt);
+		c->move_row = TupleDescGetAttInMetadata(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+	}
+	rc.meta = c->move_row;
+	call_start(&call, route(c, tenant), tenant);
+	call_guarded(&call, row_call, &rc);
+	if (rc.tuple == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(HeapTupleGetDatum(rc.tuple));
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_move_to_stage);
+
+Datum
+wf_proxy_move_to_stage(PG_FUNCTION_ARGS)
+{
+	return move_in_c(fcinfo, ST_MOVE_TO_STAGE_ROW, 4);
+}
+
+PG_FUNCTION_INFO_V1(wf_proxy_move_to_next_stage);
+
+Datum
+wf_proxy_move_to_next_stage(PG_FUNCTION_ARGS)
+{
+	return move_in_c(fcinfo, ST_MOVE_TO_NEXT_STAGE_ROW, 3);
 }

@@ -103,6 +103,10 @@ API = [
     ("condition_leaves", [("condition", J, None)], "jsonb", None, "the leaves of a condition"),
 ]
 UNWRAP = {"assign_workflow", "archive_workflow", "unarchive_workflow", "archive_stage", "unarchive_stage"}
+# The moves, the front's hottest calls: C functions of proxy/workflow_ext_proxy.c
+# that send their arguments and take the shard's row as they are (no jsonb
+# round trip, no PL/pgSQL frame: 40-90 us a call, bench/results/front_overhead.md).
+IN_C = {"move_to_stage": "wf_proxy_move_to_stage", "move_to_next_stage": "wf_proxy_move_to_next_stage"}
 TYPED = {"candidate_stage", "move_result", "stage_rule", "alert", "alert_event", "stage_transition"}
 
 
@@ -181,6 +185,15 @@ COMMENT ON FUNCTION {name}({", ".join([t for _, t, _ in params] + ["text", "text
 """)
             continue
         types = ", ".join([t for _, t, _ in params] + ["text", "text"])
+        if name in IN_C:
+            out.append(f"""CREATE FUNCTION {name}({', '.join(sig)})
+    {rettext}
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', '{IN_C[name]}';
+COMMENT ON FUNCTION {name}({types}) IS
+    'workflow_ext''s {name} on the tenant''s shard ({what.replace("'", "''")}), in tenant as actor (defaults: the front session''s workflow_ext.tenant and workflow_ext.actor; no tenant: the actor''s own); in C, its arguments and the shard''s row carried as they are.';
+""")
+            continue
         out.append(f"""CREATE FUNCTION {name}({', '.join(sig)})
     {rettext}
     LANGUAGE plpgsql

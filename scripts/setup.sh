@@ -34,8 +34,9 @@ packages=(
   python3-django-filters python3-uritemplate python3-yaml
   # clients/django/run-board-tests.sh: the pipeline board in headless Chromium (puppeteer-core drives it)
   chromium
-  # scale-out (make scale-check, docs/scale-out.md): the PL/Proxy front
-  postgresql-15-plproxy
+  # scale-out (make scale-check, docs/scale-out.md): the front (PL/Proxy for its rare calls; its
+  # C module links libpq: libpq-dev, also a dependency of postgresql-server-dev-15)
+  postgresql-15-plproxy libpq-dev
 )
 # Node.js for the json-rules-engine baseline of the benchmarks, unless one is there.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -127,22 +127,21 @@ ok(q(FRONT, "SELECT partition FROM tenant_shard(%s)", (A,)) == [("p0",)] and
    q1(FRONT, "SELECT conninfo FROM tenant_shard(%s)", (B,)).startswith(f"host=127.0.0.1 port={PORTS['shard1']} "),
    "tenant_shard(tenant) names the tenant's partition and its connection string")
 
-# Every call of the routing section counted by PostgreSQL on the front (the
-# API functions) and on each shard (shard_call).
-q(ADMIN, "ALTER ROLE app SET track_functions = 'pl'")
-for s in SHARDS:
-    q(S[s], "ALTER ROLE wf_front SET track_functions = 'pl'")
+# Every call of the routing section counted on each shard: the front's
+# connections execute the prepared statement wf_ctx once a call (its own
+# libpq client, proxy/workflow_ext_proxy.c), logged there while wf_front's
+# log_statement is 'all'.
+for s_ in SHARDS:
+    q(S[s_], "ALTER ROLE wf_front SET log_statement = 'all'")
 FRONT.close()
 FRONT = connect("front", "app")
-q(ADMIN, "SELECT pg_stat_reset()")
 
 
 def shard_calls():
     out = {}
     for s in SHARDS:
-        q(S[s], "SELECT pg_stat_force_next_flush()")
-        out[s] = q1(S[s], """SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions
-                              WHERE funcname IN ('shard_call', 'shard_job_candidates')""")
+        with open(f"{BASE}/{s}.log", errors="replace") as f:
+            out[s] = sum(line.count("execute wf_ctx") for line in f)
     return out
 
 
@@ -305,7 +304,9 @@ while True:
         break
     time.sleep(0.5)
 ok(delta[shard_of(A)] == n_calls and all(delta[s] == 0 for s in SHARDS if s != shard_of(A)),
-   f"every one of the {n_calls} front calls ran on tenant {A}'s shard only (shard_call, shard_job_candidates counted there)", delta)
+   f"every one of the {n_calls} front calls ran on tenant {A}'s shard only (its statements counted there)", delta)
+for s_ in SHARDS:
+    q(S[s_], "ALTER ROLE wf_front RESET log_statement")
 api = q(ADMIN, """SELECT p.proname FROM pg_proc p
                    WHERE p.pronamespace = 'public'::regnamespace AND p.pronargs >= 2
                      AND p.proargnames[p.pronargs - 1:p.pronargs] = '{tenant,actor}'""")
@@ -705,7 +706,7 @@ ok(other_p == [(19,)], "the same front connection then serves another tenant", o
 ok([x[1] for x in health] == [s != frozen for s in SHARDS] and "shard_timeout" in (health[part(B)][2] or "") and el_h < 1.5 + 1.0,
    f"shard_health(): the frozen shard unreachable (shard_timeout), the others reachable, in {el_h:.2f} s", health)
 ok(timed_out(e, el, 2.0) and timed_out(e2, el2, 2.0),
-   f"a new front connection (PL/Proxy connecting to the frozen shard): abandoned at statement_timeout 2 s: 08006 shard_timeout in {el:.2f} s and {el2:.2f} s",
+   f"a new front connection (connecting to the frozen shard): abandoned at statement_timeout 2 s: 08006 shard_timeout in {el:.2f} s and {el2:.2f} s",
    (e, el, e2, el2))
 ok(other == [(19,)], "the same front connection then serves another tenant")
 fz.close()
@@ -716,7 +717,7 @@ for attempt in range(20):
         break
     except psycopg2.Error:
         time.sleep(0.25)
-ok(r == [(5,)], "the connection whose calls timed out reaches the thawed shard again (PL/Proxy reconnects)", r)
+ok(r == [(5,)], "the connection whose calls timed out reaches the thawed shard again (a new shard connection)", r)
 fp.close()
 r = None
 for attempt in range(20):
@@ -849,6 +850,116 @@ ok(e_next is None and e_sub is None,
    "an armed shard deadline ends with its transaction, or its subtransaction when an error leaves it: what runs next is not interrupted",
    (e_next, e_sub))
 dl.close()
+
+
+# ------------------------------------------------------------------ the front's shard connections
+# The front's own libpq client (proxy/workflow_ext_proxy.c): one connection
+# per shard per front backend, kept across calls; the shard's errors as the
+# shard raised them; a changed shard address reaches the next call; a call
+# interrupted mid-way (statement_timeout, a cancel) leaves nothing behind.
+sa_ = shard_of(A)
+
+
+def front_conns(shard):
+    return {r[0] for r in q(S[shard], """SELECT pid FROM pg_stat_activity
+                                          WHERE application_name = 'workflow_ext_proxy' AND usename = 'wf_front'""")}
+
+
+cr = connect("front", "app")
+q(cr, "SELECT set_config('workflow_ext.tenant', %s, false), set_config('workflow_ext.actor', 'user:alice', false)", (A,))
+pids0 = front_conns(sa_)
+n100 = q(cr, "SELECT count(*) FROM job_candidates(100)")
+pids1 = front_conns(sa_)
+st9 = q1(cr, "SELECT stage_id FROM job_candidates(100) WHERE candidate_id = 9")
+other9 = sa[0] if st9 != sa[0] else sa[1]
+for i in range(10):
+    q(cr, "SELECT * FROM move_to_stage(9, 100, %s)", (other9 if i % 2 == 0 else st9,))
+    q(cr, "SELECT count(*) FROM job_candidates(100)")
+    q(cr, "SELECT candidate_facts(9::bigint)")
+pids2 = front_conns(sa_)
+ok(len(pids1 - pids0) == 1 and pids2 == pids1,
+   "a front backend opens one connection to the tenant's shard and keeps it: 30 calls (moves, reads, shard_call) on it", (pids0, pids1, pids2))
+
+# The shard's errors: the same SQLSTATE, message, DETAIL and HINT through the
+# front as directly on the shard (the direct operations and shard_call's).
+dr = connect(sa_, "wf_front", direct=True)
+q(dr, "SELECT set_config('workflow_ext.tenant', %s, false), set_config('workflow_ext.actor', 'user:alice', false)", (A,))
+pairs = [("SELECT * FROM move_to_stage(9, 100, 987654321)", "SELECT * FROM move_to_stage(9, 100, 987654321)"),
+         ("SELECT * FROM move_to_next_stage(9, 100, %s)" % other9, "SELECT * FROM move_to_next_stage(9, 100, %s)" % other9),
+         ("SELECT * FROM add_candidate(9, 100)", "SELECT * FROM add_candidate(9, 100)"),
+         ("SELECT * FROM reopen_candidate(9, 100)", "SELECT * FROM reopen_candidate(9, 100)")]
+errs = [(error_of(cr, f), error_of(dr, d)) for f, d in pairs]
+ok(all(f is not None and f == d for f, d in errs) and all(reason(f).get("reason") for f, _ in errs),
+   "the shard's errors through the front: SQLSTATE, message, DETAIL (with its reason) and HINT as raised on the shard", errs)
+ok(q(cr, "SELECT count(*) FROM job_candidates(100)") == n100 and front_conns(sa_) == pids1,
+   "after the shard's errors the same shard connection serves the next call", front_conns(sa_))
+
+# A changed shard address reaches the next call of a backend connected before.
+opt = q1(ADMIN, "SELECT shard_conninfo(%s)", (part(A),))
+q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (f"host=127.0.0.1 port={PORT0 + 9} dbname=wf connect_timeout=2",))
+e_moved = error_of(cr, "SELECT count(*) FROM job_candidates(100)")
+q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (opt + " application_name=workflow_ext_proxy",))
+back = q(cr, "SELECT count(*) FROM job_candidates(100)")
+pids3 = front_conns(sa_)
+q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (opt,))
+ok(e_moved is not None and e_moved[0] == "08006" and reason(e_moved).get("reason") == "shard_unreachable"
+   and reason(e_moved).get("shard") == f"p{part(A)}" and back == n100 and not ((pids1 - pids0) & pids3) and len(pids3 - pids1) == 1,
+   "ALTER SERVER workflow_shards: an open front connection's next call goes to the new address (a dead port: 08006 shard_unreachable; back: a new connection)",
+   (e_moved, back, pids1, pids3))
+
+# A call interrupted mid-way: its shard connection is closed, the next call
+# connects again and succeeds.
+blocker = connect(sa_)
+q(blocker, "BEGIN")
+q(blocker, "LOCK TABLE candidate_stage IN ACCESS EXCLUSIVE MODE")
+q(cr, "SET statement_timeout = '400ms'")
+e_st, el_st = timed_error(cr, "SELECT count(*) FROM job_candidates(100)")
+q(cr, "RESET statement_timeout")
+pid_cr = q1(cr, "SELECT pg_backend_pid()")
+canceller = threading.Timer(0.4, lambda: q(ADMIN, "SELECT pg_cancel_backend(%s)", (pid_cr,)))
+canceller.start()
+e_cancel, el_cancel = timed_error(cr, "SELECT count(*) FROM job_candidates(100)")
+canceller.join()
+q(blocker, "ROLLBACK")
+blocker.close()
+after_int = q(cr, "SELECT count(*) FROM job_candidates(100)")
+to9 = sa[3] if st9 != sa[3] else sa[0]
+mv_int = q(cr, "SELECT to_stage_id FROM move_to_stage(9, 100, %s)", (to9,))
+ok(e_st is not None and e_st[0] == "08006" and reason(e_st).get("reason") == "shard_timeout" and 0.35 < el_st < 1.4
+   and e_cancel is not None and e_cancel[0] == "57014" and el_cancel < 1.4
+   and after_int == n100 and mv_int == [(to9,)],
+   f"a call interrupted mid-way (statement_timeout: 08006 shard_timeout in {el_st:.2f} s; a cancel: 57014 in {el_cancel:.2f} s): the next calls on that front connection succeed",
+   (e_st, el_st, e_cancel, el_cancel, after_int, mv_int))
+# The connection string: a non-superuser's connection must have used a
+# password (the shard trusting the front's host does not let the application
+# role in); with the password in its mapping, it connects.
+hba = f"{BASE}/{sa_}/pg_hba.conf"
+hba_orig = open(hba).read()
+try:
+    with open(hba, "w") as f:
+        f.write("host all wf_front 127.0.0.1/32 trust\n" + hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    q(ADMIN, "CREATE USER MAPPING FOR app SERVER workflow_shards OPTIONS (user 'wf_front')")
+    cp = connect("front", "app")
+    e_pw = error_of(cp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+    cp.close()
+finally:
+    with open(hba, "w") as f:
+        f.write(hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+q(ADMIN, "ALTER USER MAPPING FOR app SERVER workflow_shards OPTIONS (ADD password %s)", (PASSWORD,))
+cp = connect("front", "app")
+r_opt = q(cp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+cp.close()
+q(ADMIN, "DROP USER MAPPING FOR app SERVER workflow_shards")
+ok(e_pw is not None and e_pw[0] == "2F003" and reason(e_pw).get("reason") == "password_required"
+   and reason(e_pw).get("shard") == f"p{part(A)}" and r_opt == n100,
+   "a non-superuser's shard connection without a password is refused (2F003 password_required, the shard trusting the front's host); with its password it connects",
+   (e_pw, r_opt))
+dr.close()
+cr.close()
 
 
 # ------------------------------------------------------------------ measurements
