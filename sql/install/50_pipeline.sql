@@ -42,6 +42,20 @@ COMMENT ON FUNCTION candidate_stage_record() IS
 CREATE TRIGGER candidate_stage_record AFTER INSERT OR UPDATE ON candidate_stage
     FOR EACH ROW EXECUTE FUNCTION candidate_stage_record();
 
+-- A statement's history rows and alert events, written set-wise
+-- (src/pg/batched_writes.c): the BEFORE trigger opens the statement's buffer,
+-- the row trigger above fills it, the AFTER trigger writes it.
+CREATE FUNCTION candidate_stage_statement() RETURNS trigger
+    LANGUAGE C
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_candidate_stage_statement';
+COMMENT ON FUNCTION candidate_stage_statement() IS
+    'BEFORE and AFTER statement trigger on candidate_stage: opens the statement''s buffer of history rows, alert events and wake-ups that candidate_stage_record() fills, and writes it with multi-row INSERTs when the statement''s row triggers are done (and every 1,000 changes).';
+CREATE TRIGGER candidate_stage_batch_open BEFORE INSERT OR UPDATE ON candidate_stage
+    FOR EACH STATEMENT EXECUTE FUNCTION candidate_stage_statement();
+CREATE TRIGGER candidate_stage_batch_write AFTER INSERT OR UPDATE ON candidate_stage
+    FOR EACH STATEMENT EXECUTE FUNCTION candidate_stage_statement();
+
 CREATE FUNCTION candidate_stage_removed() RETURNS trigger
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
@@ -349,6 +363,6 @@ COMMENT ON FUNCTION raise_overdue_alerts() IS
     'SLA sweep: raises an alert event (cause sla) for every active candidate longer in a stage than its sla (entered_at + sla passed on the UTC calendar, whatever the session TimeZone), once per stage visit; returns how many. Sweeps the pipelines the caller sees (all for a superuser or a BYPASSRLS role). Schedule it with pg_cron.';
 
 -- Trigger functions are attached by the extension only.
-REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(),
+REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(), candidate_stage_statement(),
     candidate_stage_removed(), candidate_facts_changed(), alert_event_acknowledge(), history_write_guard(),
     history_keeps_alert_events(), require_actor_trigger() FROM PUBLIC;

@@ -44,6 +44,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	wf_require_actor_guard();
 	wf_commit_notify_init();
+	wf_batched_writes_init();
 	DefineCustomBoolVariable("workflow_ext.require_actor",
 							 "Refuse every function and write when workflow_ext.actor is not set.",
 							 NULL, &wf_require_actor_setting, false, PGC_SUSET, 0,
