@@ -25,6 +25,11 @@
  *    every row event of its statement, writes what is left and closes the
  *    frame.
  *
+ * The same pair on candidate_profile and job_profile holds the alert events
+ * that a statement's changes of facts raise again (facts_changed_trigger.c:
+ * cause 'facts', ON CONFLICT DO NOTHING, most of them repeats); their
+ * wake-ups are queued only for the visits whose events were written.
+ *
  * The INSERTs are the only arbiter of every protection, as the single-row
  * ones were: privileges, row-level security, constraints, foreign keys,
  * column defaults, ON CONFLICT, the history guard (each row announced, in
@@ -54,7 +59,7 @@
 
 #include "pipeline.h"
 
-PG_FUNCTION_INFO_V1(wf_candidate_stage_statement);
+PG_FUNCTION_INFO_V1(wf_history_batch);
 
 /* Changes buffered before they are written mid-statement (memory bound). */
 #define WF_BATCH_ROWS 1000
@@ -66,6 +71,7 @@ typedef struct WakeUp
 	int64		transition_id;
 	int			first_event;	/* its events: [first_event, first_event + n_events) */
 	int			n_events;
+	bool		if_written;		/* only when some of its events were written */
 } WakeUp;
 
 typedef struct BatchFrame
@@ -255,13 +261,12 @@ static void write_frame(BatchFrame *f);
  * The change's wake-up, queued when its rows are written: the last step of
  * a buffered change; a full frame is written now.
  */
-void
-wf_batch_notify(const char *kind, int64 transition_id, int alert_events)
+static void
+queue_wakeup(const char *kind, int64 transition_id, bool if_written)
 {
 	BatchFrame *f = top;
 	WakeUp	   *w;
 
-	(void) alert_events;		/* counted when written */
 	if (f->n_wakeups == f->max_wakeups)
 	{
 		MemoryContext old = MemoryContextSwitchTo(f->context);
@@ -276,10 +281,25 @@ wf_batch_notify(const char *kind, int64 transition_id, int alert_events)
 	w->transition_id = transition_id;
 	w->first_event = f->row_first_event;
 	w->n_events = f->row_events;
+	w->if_written = if_written;
 	f->row_first_event = f->n_events;
 	f->row_events = 0;
-	if (f->n_transitions >= WF_BATCH_ROWS)
+	if (f->n_wakeups >= WF_BATCH_ROWS)
 		write_frame(f);
+}
+
+void
+wf_batch_notify(const char *kind, int64 transition_id, int alert_events)
+{
+	(void) alert_events;		/* counted when written */
+	queue_wakeup(kind, transition_id, false);
+}
+
+/* The wake-up of alerts raised again by new facts: queued only if some were written. */
+void
+wf_batch_notify_alerts(int64 visit_transition_id)
+{
+	queue_wakeup("alert", visit_transition_id, true);
 }
 
 /* Writes what the statement's frame holds now (before an auto-advance, say). */
@@ -371,7 +391,8 @@ write_frame(BatchFrame *f)
 				if (bsearch(&f->e_ids[e], found, n_found, sizeof(int64), compare_int64) != NULL)
 					count++;
 		}
-		wf_notify(w->kind, w->transition_id, count);
+		if (count > 0 || !w->if_written)
+			wf_notify(w->kind, w->transition_id, count);
 	}
 	f->writing = false;
 	MemoryContextReset(f->context);
@@ -391,14 +412,15 @@ write_frame(BatchFrame *f)
 }
 
 /*
- * candidate_stage_statement(): BEFORE and AFTER INSERT OR UPDATE statement
- * trigger on candidate_stage; opens its statement's frame, and writes and
- * closes it.
+ * history_batch(): BEFORE and AFTER statement trigger on candidate_stage,
+ * candidate_profile and job_profile; opens its statement's frame, and writes
+ * and closes it.
  */
 Datum
-wf_candidate_stage_statement(PG_FUNCTION_ARGS)
+wf_history_batch(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	Oid			relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) ||
@@ -406,11 +428,17 @@ wf_candidate_stage_statement(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_INSTEAD(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("candidate_stage_statement() must be a BEFORE or AFTER INSERT OR UPDATE statement trigger"),
+				 errmsg("history_batch() must be a BEFORE or AFTER INSERT OR UPDATE statement trigger"),
 				 errdetail_reason("trigger_protocol", NULL)));
-	wf_require_pipeline_table(td->tg_relation, get_func_namespace(fcinfo->flinfo->fn_oid),
-							  "candidate_stage_statement");
 	relid = RelationGetRelid(td->tg_relation);
+	if (!wf_is_extension_table(relid, schema, "candidate_stage") &&
+		!wf_is_extension_table(relid, schema, "candidate_profile") &&
+		!wf_is_extension_table(relid, schema, "job_profile"))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("history_batch() fires only on workflow_ext's candidate_stage, candidate_profile "
+						"and job_profile, not on \"%s\"", RelationGetRelationName(td->tg_relation)),
+				 errdetail_reason("trigger_protocol", NULL)));
 	if (TRIGGER_FIRED_BEFORE(td->tg_event))
 	{
 		open_frame(relid);
@@ -441,9 +469,10 @@ at_xact_event(XactEvent event, void *arg)
 				if (f->n_transitions > 0 || f->n_events > 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-							 errmsg("history of a statement on candidate_stage was not written"),
-							 errhint("Do not disable the trigger candidate_stage_batch_write."),
-							 errdetail_reason("history_unwritten", NULL)));
+							 errmsg("history of a statement on %s was not written", get_rel_name(f->relid)),
+							 errhint("Do not disable the extension's trigger *_batch_write."),
+							 errdetail_reason("history_unwritten", "\"table\": %s",
+											  wf_json_string(get_rel_name(f->relid)))));
 			top = NULL;
 			break;
 		case XACT_EVENT_ABORT:

@@ -59,7 +59,7 @@ extern bool wf_status_takes_reason_code(const char *status);
 extern void wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *row);
 
 /* facts_changed_trigger.c: an open stage visit's alerts evaluated again (cause facts) */
-extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts);
+extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched);
 
 /*
  * auto_advance.c: an active candidate standing in an auto_advance stage moves
@@ -111,7 +111,8 @@ extern Jsonb *wf_event_facts(Oid schema, int64 stage_id, WfFacts *facts);
 
 /*
  * batched_writes.c: the history rows, alert events and wake-ups of the
- * changes of one statement on candidate_stage, written set-wise.
+ * changes of one statement on candidate_stage (or the alert events of one on
+ * candidate_profile or job_profile), written set-wise.
  */
 extern bool wf_batch_open(Relation rel);
 extern void wf_batch_transition(Oid schema, const WfPipelineRow *row, bool has_from,
@@ -122,6 +123,7 @@ extern void wf_batch_transition(Oid schema, const WfPipelineRow *row, bool has_f
 extern int	wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires,
 							const WfPipelineRow *row, WfFacts *facts, const char *cause);
 extern void wf_batch_notify(const char *kind, int64 transition_id, int alert_events);
+extern void wf_batch_notify_alerts(int64 visit_transition_id);
 extern void wf_batch_flush(void);
 
 #endif

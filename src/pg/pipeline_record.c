@@ -108,9 +108,14 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 												  JsonbPGetDatum(row.attributes))))
 			{
 				WfFacts		facts;
+				bool		in_batch = wf_change_for_transition(row.transition_id) == NULL &&
+					wf_batch_open(td->tg_relation);
+				const WfStage *stage = in_batch ? wf_stage_lookup(schema, row.stage_id) : NULL;
 
 				wf_facts_for_row(&facts, schema, &row);
-				wf_reevaluate_visit(schema, &row, &facts);
+				wf_reevaluate_visit(schema, &row, &facts, in_batch);
+				if (stage != NULL && stage->auto_advance)
+					wf_batch_flush();
 				wf_auto_advance(schema, &row, &facts);
 			}
 			return PointerGetDatum(NULL);

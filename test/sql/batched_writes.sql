@@ -180,10 +180,33 @@ SELECT candidate_id, from_stage_id = :s1 AS from_s1, to_stage_id = :s2 AS to_s2,
   FROM stage_transition WHERE job_id = 7204 AND candidate_id IN (1, 1501) ORDER BY id;
 SELECT count(*) AS alert_events FROM alert_event WHERE job_id = 7204;
 
-\echo '== 6. The statement trigger: on candidate_stage only; its write half disabled, the commit fails instead of losing history'
+\echo '== 6. Facts changed by one statement: the alerts they raise again are written set-wise, repeats skipped by ON CONFLICT, as row by row'
+RESET ROLE;
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (:s2, 'level', 'exists', NULL, 'has a level');
+SET ROLE wf_bw_app;
+-- candidates 1-1,500 in one statement (buffered); 1,501-3,000 with the buffer's trigger disabled
+UPDATE candidate_profile SET attributes = attributes || '{"level": 1}' WHERE candidate_id <= 1500;
+RESET ROLE;
+BEGIN;
+ALTER TABLE candidate_profile DISABLE TRIGGER candidate_profile_batch_open;
+SET LOCAL ROLE wf_bw_app;
+UPDATE candidate_profile SET attributes = attributes || '{"level": 1}' WHERE candidate_id > 1500;
+RESET ROLE;
+ALTER TABLE candidate_profile ENABLE TRIGGER candidate_profile_batch_open;
+COMMIT;
+SET ROLE wf_bw_app;
+-- one event per visit in stage 2 (jobs 7201, 7202: every candidate; 7203: 501, 1501, 2501), none repeated
+SELECT candidate_id <= 1500 AS buffered, job_id, count(*) AS facts_events, count(DISTINCT transition_id) AS visits,
+       bool_and(message = 'has a level' AND facts ->> 'level' = '1') AS the_new_alert
+  FROM alert_event WHERE cause = 'facts' AND job_id BETWEEN 7200 AND 7203 GROUP BY 1, 2 ORDER BY 1, 2;
+-- again: every event a repeat, nothing written
+UPDATE candidate_profile SET attributes = attributes || '{"level": 2}' WHERE candidate_id <= 3000;
+SELECT count(*) AS facts_events FROM alert_event WHERE cause = 'facts' AND job_id BETWEEN 7200 AND 7203;
+
+\echo '== 7. The statement trigger: on candidate_stage only; its write half disabled, the commit fails instead of losing history'
 RESET ROLE;
 CREATE TABLE bw_lookalike (LIKE candidate_stage);
-CREATE TRIGGER s BEFORE UPDATE ON bw_lookalike FOR EACH STATEMENT EXECUTE FUNCTION candidate_stage_statement();
+CREATE TRIGGER s BEFORE UPDATE ON bw_lookalike FOR EACH STATEMENT EXECUTE FUNCTION history_batch();
 SELECT test_error('UPDATE bw_lookalike SET stage_id = 1');
 DROP TABLE bw_lookalike;
 BEGIN;
