@@ -42,21 +42,6 @@ COMMENT ON FUNCTION candidate_stage_record() IS
 CREATE TRIGGER candidate_stage_record AFTER INSERT OR UPDATE ON candidate_stage
     FOR EACH ROW EXECUTE FUNCTION candidate_stage_record();
 
--- A statement's history rows and alert events, written set-wise
--- (src/pg/batched_writes.c): the BEFORE trigger opens the statement's buffer,
--- the row triggers (candidate_stage_record, candidate_facts_changed) fill it,
--- the AFTER trigger writes it.
-CREATE FUNCTION history_batch() RETURNS trigger
-    LANGUAGE C
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'wf_history_batch';
-COMMENT ON FUNCTION history_batch() IS
-    'BEFORE and AFTER statement trigger on candidate_stage, candidate_profile and job_profile: opens the statement''s buffer of history rows, alert events and wake-ups that the row triggers fill, and writes it with multi-row INSERTs when the statement''s row triggers are done (and every 1,000 changes).';
-CREATE TRIGGER candidate_stage_batch_open BEFORE INSERT OR UPDATE ON candidate_stage
-    FOR EACH STATEMENT EXECUTE FUNCTION history_batch();
-CREATE TRIGGER candidate_stage_batch_write AFTER INSERT OR UPDATE ON candidate_stage
-    FOR EACH STATEMENT EXECUTE FUNCTION history_batch();
-
 CREATE FUNCTION candidate_stage_removed() RETURNS trigger
     LANGUAGE C
     SET search_path = pg_catalog, pg_temp
@@ -78,14 +63,6 @@ CREATE TRIGGER candidate_profile_facts_changed AFTER INSERT OR UPDATE OF attribu
     FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('candidate_id', 'attributes', 'candidate', 'tenant');
 CREATE TRIGGER job_profile_facts_changed AFTER INSERT OR UPDATE OF attributes ON job_profile
     FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('job_id', 'attributes', 'job', 'tenant');
-CREATE TRIGGER candidate_profile_batch_open BEFORE INSERT OR UPDATE OF attributes ON candidate_profile
-    FOR EACH STATEMENT EXECUTE FUNCTION history_batch();
-CREATE TRIGGER candidate_profile_batch_write AFTER INSERT OR UPDATE OF attributes ON candidate_profile
-    FOR EACH STATEMENT EXECUTE FUNCTION history_batch();
-CREATE TRIGGER job_profile_batch_open BEFORE INSERT OR UPDATE OF attributes ON job_profile
-    FOR EACH STATEMENT EXECUTE FUNCTION history_batch();
-CREATE TRIGGER job_profile_batch_write AFTER INSERT OR UPDATE OF attributes ON job_profile
-    FOR EACH STATEMENT EXECUTE FUNCTION history_batch();
 
 -- The move functions are C (src/pg/move_functions.c): they run as the caller,
 -- lock the row, check the next or target stage and move with a plain UPDATE,
@@ -372,6 +349,6 @@ COMMENT ON FUNCTION raise_overdue_alerts() IS
     'SLA sweep: raises an alert event (cause sla) for every active candidate longer in a stage than its sla (entered_at + sla passed on the UTC calendar, whatever the session TimeZone), once per stage visit; returns how many. Sweeps the pipelines the caller sees (all for a superuser or a BYPASSRLS role). Schedule it with pg_cron.';
 
 -- Trigger functions are attached by the extension only.
-REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(), history_batch(),
+REVOKE EXECUTE ON FUNCTION candidate_stage_guard(), candidate_stage_record(),
     candidate_stage_removed(), candidate_facts_changed(), alert_event_acknowledge(), history_write_guard(),
     history_keeps_alert_events(), require_actor_trigger() FROM PUBLIC;

@@ -11,22 +11,25 @@
  * statement (a frame), and the rows are written as multi-row INSERTs of the
  * same columns (pipeline_events.c: one INSERT ... SELECT FROM unnest(...)
  * for the history rows, one for the alert events, ON CONFLICT DO NOTHING),
- * every WF_BATCH_ROWS changes and when the statement's row triggers are done:
+ * every workflow_ext.history_batch_size changes and when the statement's row
+ * triggers are done:
  *
- *  - candidate_stage_batch_open, a BEFORE STATEMENT trigger, opens the frame
- *    of its statement (pushed on a stack: a statement run inside another's
- *    triggers opens and closes its own frame within them);
- *  - candidate_stage_record, the row trigger, buffers into the top frame when
- *    it is its statement's: the same table and subtransaction, not being
- *    written.  Otherwise (no frame: a trigger disabled; a move function's
- *    own change, whose result needs the count written) it writes at once, as
- *    it always did;
- *  - candidate_stage_batch_write, an AFTER STATEMENT trigger, queued after
- *    every row event of its statement, writes what is left and closes the
- *    frame.
+ *  - the row trigger (candidate_stage_record) buffers into the frame of the
+ *    query whose AFTER triggers are firing: frames are kept per level of
+ *    ExecutorFinish (where PostgreSQL fires a query's AFTER triggers), made
+ *    when the first change is buffered, and pushed on a stack, so a statement
+ *    run inside another's triggers has a frame of its own.  A change is
+ *    written at once, as it always was, when no query's AFTER triggers are
+ *    firing through ExecutorFinish (COPY, logical replication), when its
+ *    subtransaction is not the frame's, while the frame is being written,
+ *    and for a move function's own change (its result counts the events
+ *    written);
+ *  - an ExecutorFinish hook writes the frame of its level after
+ *    PostgreSQL's ExecutorFinish has fired the query's AFTER triggers, and
+ *    drops it.
  *
- * The same pair on candidate_profile and job_profile holds the alert events
- * that a statement's changes of facts raise again (facts_changed_trigger.c:
+ * The facts trigger on candidate_profile and job_profile buffers the alert
+ * events that a statement's changes of facts raise again (facts_changed_trigger.c:
  * cause 'facts', ON CONFLICT DO NOTHING, most of them repeats); their
  * wake-ups are queued only for the visits whose events were written.
  *
@@ -42,15 +45,19 @@
  *
  * A frame lives in its own memory context under TopTransactionContext.  A
  * subtransaction that aborts drops the frames opened in it (and in its
- * children): their statements never happened.  A frame still holding rows
- * at commit (the AFTER STATEMENT trigger disabled) fails the commit rather
- * than lose history.
+ * children): their statements never happened.
+ *
+ * (Statement triggers were the first design: a BEFORE STATEMENT trigger
+ * opening the frame and an AFTER one writing it.  PostgreSQL keeps a table
+ * of fired statement triggers per query in CurTransactionContext, which then
+ * outlives every subtransaction that ran a statement: move_candidates()'s
+ * subtransactions and a move per savepoint kept 8 kB each until commit.)
  */
 #include "workflow_ext.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -59,10 +66,7 @@
 
 #include "pipeline.h"
 
-PG_FUNCTION_INFO_V1(wf_history_batch);
-
-/* Changes buffered before they are written mid-statement (memory bound). */
-#define WF_BATCH_ROWS 1000
+int			wf_history_batch_size = 1000;
 
 /* One change's wake-up, queued once its events are written. */
 typedef struct WakeUp
@@ -77,7 +81,7 @@ typedef struct WakeUp
 typedef struct BatchFrame
 {
 	struct BatchFrame *outer;	/* the frame of the statement this one runs in */
-	Oid			relid;
+	int			depth;			/* its level of ExecutorFinish */
 	SubTransactionId subxid;
 	Oid			schema;
 	bool		writing;		/* its rows are being written now */
@@ -103,18 +107,20 @@ typedef struct BatchFrame
 } BatchFrame;
 
 static BatchFrame *top = NULL;
+static int	finish_depth = 0;		/* ExecutorFinish calls under way */
+static ExecutorFinish_hook_type prev_executor_finish = NULL;
 
 static const bool transition_byref[WF_TRANSITION_COLUMNS] = {false, false, false, false, false, false,
 true, true, true, true, false, true, true, true, false, true};
 
 static void
-open_frame(Oid relid)
+open_frame(int depth)
 {
 	BatchFrame *f = MemoryContextAllocZero(TopTransactionContext, sizeof(BatchFrame));
 
 	f->context = AllocSetContextCreate(TopTransactionContext, "workflow_ext batched writes",
 									   ALLOCSET_DEFAULT_SIZES);
-	f->relid = relid;
+	f->depth = depth;
 	f->subxid = GetCurrentSubTransactionId();
 	f->outer = top;
 	top = f;
@@ -130,12 +136,21 @@ close_frame(void)
 	pfree(f);
 }
 
-/* The frame of the statement whose row trigger runs on rel, or NULL. */
+/*
+ * Whether the change a row trigger on rel records now goes into the frame
+ * of the query whose AFTER triggers are firing (made if need be).
+ */
 bool
 wf_batch_open(Relation rel)
 {
-	return top != NULL && !top->writing && top->relid == RelationGetRelid(rel) &&
-		top->subxid == GetCurrentSubTransactionId();
+	(void) rel;
+	if (finish_depth == 0 || wf_history_batch_size <= 1)
+		return false;
+	if (top != NULL && top->depth >= finish_depth)
+		return top->depth == finish_depth && !top->writing &&
+			top->subxid == GetCurrentSubTransactionId();
+	open_frame(finish_depth);
+	return true;
 }
 
 /* Room for need rows of width values (and their nulls and ids), in the frame's memory. */
@@ -284,7 +299,7 @@ queue_wakeup(const char *kind, int64 transition_id, bool if_written)
 	w->if_written = if_written;
 	f->row_first_event = f->n_events;
 	f->row_events = 0;
-	if (f->n_wakeups >= WF_BATCH_ROWS)
+	if (f->n_wakeups >= wf_history_batch_size)
 		write_frame(f);
 }
 
@@ -412,50 +427,31 @@ write_frame(BatchFrame *f)
 }
 
 /*
- * history_batch(): BEFORE and AFTER statement trigger on candidate_stage,
- * candidate_profile and job_profile; opens its statement's frame, and writes
- * and closes it.
+ * After PostgreSQL's ExecutorFinish (the query's AFTER triggers fired), the
+ * frame of this level is written and dropped.  On error the frame goes with
+ * its (sub)transaction.
  */
-Datum
-wf_history_batch(PG_FUNCTION_ARGS)
+static void
+executor_finish(QueryDesc *queryDesc)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
-	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	Oid			relid;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) ||
-		TRIGGER_FIRED_BY_DELETE(td->tg_event) || TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) ||
-		TRIGGER_FIRED_INSTEAD(td->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("history_batch() must be a BEFORE or AFTER INSERT OR UPDATE statement trigger"),
-				 errdetail_reason("trigger_protocol", NULL)));
-	relid = RelationGetRelid(td->tg_relation);
-	if (!wf_is_extension_table(relid, schema, "candidate_stage") &&
-		!wf_is_extension_table(relid, schema, "candidate_profile") &&
-		!wf_is_extension_table(relid, schema, "job_profile"))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("history_batch() fires only on workflow_ext's candidate_stage, candidate_profile "
-						"and job_profile, not on \"%s\"", RelationGetRelationName(td->tg_relation)),
-				 errdetail_reason("trigger_protocol", NULL)));
-	if (TRIGGER_FIRED_BEFORE(td->tg_event))
+	finish_depth++;
+	PG_TRY();
 	{
-		open_frame(relid);
-		return PointerGetDatum(NULL);
+		if (prev_executor_finish)
+			prev_executor_finish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+		if (top != NULL && top->depth == finish_depth)
+		{
+			write_frame(top);
+			close_frame();
+		}
 	}
-
-	/*
-	 * Every row event of the statement has fired, and every statement run
-	 * inside them has closed its own frame: the top one is this statement's
-	 * (an INSERT ... ON CONFLICT DO UPDATE opens two, one per event, and
-	 * closes both).  None when the BEFORE trigger is disabled.
-	 */
-	if (top == NULL || top->relid != relid || top->subxid != GetCurrentSubTransactionId())
-		return PointerGetDatum(NULL);
-	write_frame(top);
-	close_frame();
-	return PointerGetDatum(NULL);
+	PG_FINALLY();
+	{
+		finish_depth--;
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -467,12 +463,7 @@ at_xact_event(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_PREPARE:
 			for (BatchFrame *f = top; f != NULL; f = f->outer)
 				if (f->n_transitions > 0 || f->n_events > 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-							 errmsg("history of a statement on %s was not written", get_rel_name(f->relid)),
-							 errhint("Do not disable the extension's trigger *_batch_write."),
-							 errdetail_reason("history_unwritten", "\"table\": %s",
-											  wf_json_string(get_rel_name(f->relid)))));
+					elog(ERROR, "workflow_ext: history held for a set-wise write was not written");
 			top = NULL;
 			break;
 		case XACT_EVENT_ABORT:
@@ -505,4 +496,6 @@ wf_batched_writes_init(void)
 {
 	RegisterXactCallback(at_xact_event, NULL);
 	RegisterSubXactCallback(at_subxact_event, NULL);
+	prev_executor_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = executor_finish;
 }

@@ -70,6 +70,13 @@ _PG_init(void)
 							   "UPDATE of candidate_stage that rejects or withdraws a candidate.",
 							   NULL, &wf_reason_code_setting, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("workflow_ext.history_batch_size",
+							"Most changes of one statement whose history rows and alert events are written together.",
+							"A statement changing many pipeline rows (or facts) writes their history and alert "
+							"events with one multi-row INSERT per table every this many changes and at its end; "
+							"1 writes each change at once.",
+							&wf_history_batch_size, 1000, 1, 100000, PGC_USERSET, 0,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("workflow_ext.stage_cache_size",
 							"Most compiled stages a backend keeps; the cache is emptied when full.",
 							NULL, &wf_stage_cache_size, 10000, 16, 1000000, PGC_USERSET, 0,

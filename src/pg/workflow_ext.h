@@ -47,6 +47,7 @@ extern bool wf_guc_set_by_non_superuser(const char *name);
 /* commit_notify.c: NOTIFY workflow_events queued until commit (two-phase commit works) */
 extern void wf_commit_notify_init(void);
 extern void wf_batched_writes_init(void);
+extern int	wf_history_batch_size;
 
 /* feed_origin.c: the feed position of this transaction (generation << 48 | xid) */
 extern uint64 wf_feed_position(Oid schema);
