@@ -329,11 +329,10 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	}
 
 	/*
-	 * A statement changing many rows of candidate_profile or job_profile
-	 * writes the events of them all set-wise (batched_writes.c); a custom
-	 * facts table has no statement trigger of the extension's: at once.
+	 * A statement changing many facts rows writes the events of them all
+	 * set-wise (batched_writes.c).
 	 */
-	batched = wf_batch_open(td->tg_relation);
+	batched = n_rows > 0 && wf_batch_open(td->tg_relation);
 	for (uint64 i = 0; i < n_rows; i++)
 	{
 		WfFacts		facts;

@@ -219,8 +219,8 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 	 * itself: a move of its own, recorded after this one (what the
 	 * statement buffered is written first, so its history keeps that order).
 	 */
-	now_in = wf_stage_lookup(schema, row.stage_id);
-	if (batched && now_in != NULL && now_in->auto_advance)
+	now_in = batched ? wf_stage_lookup(schema, row.stage_id) : NULL;
+	if (now_in != NULL && now_in->auto_advance)
 		wf_batch_flush();
 	wf_auto_advance(schema, &row, NULL);
 	return PointerGetDatum(NULL);
