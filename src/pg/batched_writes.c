@@ -1,6 +1,7 @@
 /*
  * batched_writes.c - the history rows, alert events and wake-ups of the
- * changes of one statement on candidate_stage, written set-wise.
+ * changes of one statement on candidate_stage (or on facts), written
+ * set-wise.
  *
  * A bulk UPDATE of candidate_stage records each changed row in its AFTER
  * row trigger (pipeline_record.c).  Written one statement per row, each
@@ -28,8 +29,8 @@
  *    PostgreSQL's ExecutorFinish has fired the query's AFTER triggers, and
  *    drops it.
  *
- * The facts trigger on candidate_profile and job_profile buffers the alert
- * events that a statement's changes of facts raise again (facts_changed_trigger.c:
+ * The facts trigger (candidate_profile, job_profile, the facts source
+ * table) buffers the alert events that a statement's changes of facts raise again (facts_changed_trigger.c:
  * cause 'facts', ON CONFLICT DO NOTHING, most of them repeats); their
  * wake-ups are queued only for the visits whose events were written.
  *

@@ -111,8 +111,8 @@ extern Jsonb *wf_event_facts(Oid schema, int64 stage_id, WfFacts *facts);
 
 /*
  * batched_writes.c: the history rows, alert events and wake-ups of the
- * changes of one statement on candidate_stage (or the alert events of one on
- * candidate_profile or job_profile), written set-wise.
+ * changes of one statement on candidate_stage (or the alert events one
+ * statement's changes of facts raise again), written set-wise.
  */
 extern bool wf_batch_open(Relation rel);
 extern void wf_batch_transition(Oid schema, const WfPipelineRow *row, bool has_from,
