@@ -161,7 +161,7 @@ SELECT count(*) AS moved_to_s3 FROM stage_transition WHERE job_id = 7200 AND to_
 UPDATE candidate_stage SET stage_id = :s3 WHERE job_id = 7200 AND candidate_id <> 2000;
 SELECT count(*) AS moved_to_s3 FROM stage_transition WHERE job_id = 7200 AND to_stage_id = :s3;
 
-\echo '== 5. Inserts: one INSERT of many rows (entries), and INSERT ... ON CONFLICT DO UPDATE (two statement events)'
+\echo '== 5. Inserts: one INSERT of many rows (entries), and INSERT ... ON CONFLICT DO UPDATE (an entry and a move in one statement)'
 SELECT count(*) AS jobs FROM assign_workflow(7204, :wf);
 INSERT INTO candidate_stage (job_id, candidate_id) SELECT 7204, g FROM generate_series(1, 1500) g;
 SELECT count(*) AS entries, count(DISTINCT id) AS distinct_ids FROM stage_transition WHERE job_id = 7204;
