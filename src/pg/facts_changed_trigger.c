@@ -86,9 +86,12 @@ visits(Oid schema, bool by_job)
 	return visits_plan[by_job ? 1 : 0];
 }
 
-/* Evaluates the alerts of one open stage visit again; cause 'facts'. */
+/*
+ * Evaluates the alerts of one open stage visit again; cause 'facts'.
+ * batched: into the statement's buffer (batched_writes.c).
+ */
 void
-wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts)
+wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched)
 {
 	const WfStage *stage = wf_stage_lookup(schema, row->stage_id);
 	bool	   *fires;
@@ -104,6 +107,12 @@ wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts)
 	fires = palloc(sizeof(bool) * stage->n_alerts);
 	if (wf_firing_alerts(stage, facts, failed, fires) == 0)
 		return;
+	if (batched)
+	{
+		(void) wf_batch_alerts(schema, stage, fires, row, facts, "facts");
+		wf_batch_notify_alerts(row->visit_transition_id);
+		return;
+	}
 	raised = wf_raise_alerts(schema, stage, fires, row, facts, "facts");
 	if (raised > 0)
 		wf_notify("alert", row->visit_transition_id, raised);
@@ -213,6 +222,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	WfPipelineRow *rows = NULL;
 	uint64		n_rows = 0;
 	Jsonb	   *given = NULL;
+	bool		batched;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -318,14 +328,24 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 		SPI_finish();
 	}
 
+	/*
+	 * A statement changing many facts rows writes the events of them all
+	 * set-wise (batched_writes.c).
+	 */
+	batched = n_rows > 0 && wf_batch_open(td->tg_relation);
 	for (uint64 i = 0; i < n_rows; i++)
 	{
 		WfFacts		facts;
+		const WfStage *stage;
 
 		wf_facts_for_row(&facts, schema, &rows[i]);
 		if (given != NULL)
 			facts.doc[by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = given;
-		wf_reevaluate_visit(schema, &rows[i], &facts);
+		wf_reevaluate_visit(schema, &rows[i], &facts, batched);
+		/* an auto-advance's move comes after the events that led to it */
+		stage = batched ? wf_stage_lookup(schema, rows[i].stage_id) : NULL;
+		if (stage != NULL && stage->auto_advance)
+			wf_batch_flush();
 		wf_auto_advance(schema, &rows[i], &facts);
 	}
 	return PointerGetDatum(NULL);

@@ -59,7 +59,7 @@ extern bool wf_status_takes_reason_code(const char *status);
 extern void wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *row);
 
 /* facts_changed_trigger.c: an open stage visit's alerts evaluated again (cause facts) */
-extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts);
+extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched);
 
 /*
  * auto_advance.c: an active candidate standing in an auto_advance stage moves
@@ -94,5 +94,36 @@ extern void wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_f
 extern int64 wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message,
 								WfFacts *facts);
 extern void wf_notify(const char *kind, int64 transition_id, int alert_events);
+
+/* The columns of a history row and of an alert event, as the writes below take them. */
+#define WF_TRANSITION_COLUMNS 16
+#define WF_EVENT_COLUMNS 12
+extern void wf_transition_args(const WfPipelineRow *row, bool has_from, int64 from_stage_id,
+							   const char *from_status, const char *actor, const char *reason,
+							   int alerts_raised, Jsonb *warnings, const WfTransitionNote *note,
+							   Datum *args, char *nulls);
+extern void wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls,
+								 const int64 *ids);
+extern int	wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
+								  const int64 *ids);
+extern int64 wf_next_alert_event_id(Oid schema);
+extern Jsonb *wf_event_facts(Oid schema, int64 stage_id, WfFacts *facts);
+
+/*
+ * batched_writes.c: the history rows, alert events and wake-ups of the
+ * changes of one statement on candidate_stage (or the alert events one
+ * statement's changes of facts raise again), written set-wise.
+ */
+extern bool wf_batch_open(Relation rel);
+extern void wf_batch_transition(Oid schema, const WfPipelineRow *row, bool has_from,
+								int64 from_stage_id, const char *from_status,
+								const char *actor, const char *reason,
+								int alerts_raised, Jsonb *warnings,
+								const WfTransitionNote *note);
+extern int	wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires,
+							const WfPipelineRow *row, WfFacts *facts, const char *cause);
+extern void wf_batch_notify(const char *kind, int64 transition_id, int alert_events);
+extern void wf_batch_notify_alerts(int64 visit_transition_id);
+extern void wf_batch_flush(void);
 
 #endif

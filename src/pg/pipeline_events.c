@@ -21,6 +21,8 @@
 static Oid	plans_schema = InvalidOid;
 static SPIPlanPtr transition_plan = NULL;
 static SPIPlanPtr alert_events_plan = NULL;
+static SPIPlanPtr transitions_plan = NULL;	/* many history rows: batched_writes.c */
+static SPIPlanPtr alert_events_rows_plan = NULL;	/* many events, each its own columns */
 
 /* Prepares (once per schema) the statements; the caller is connected to SPI. */
 static void
@@ -31,13 +33,25 @@ prepare_plans(Oid schema)
 	Oid			event_types[12] = {INT8ARRAYOID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, INT8OID,
 	INT8OID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, JSONBOID, TEXTOID};
 
-	if (plans_schema == schema && transition_plan && alert_events_plan)
+	Oid			transitions_types[WF_TRANSITION_COLUMNS] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+		INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	INT4ARRAYOID, JSONBARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, JSONBARRAYOID};
+	Oid			rows_types[WF_EVENT_COLUMNS] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+		INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	JSONBARRAYOID, TEXTARRAYOID};
+
+	if (plans_schema == schema && transition_plan && alert_events_plan && transitions_plan &&
+		alert_events_rows_plan)
 		return;
 	if (transition_plan)
 		SPI_freeplan(transition_plan);
 	if (alert_events_plan)
 		SPI_freeplan(alert_events_plan);
-	transition_plan = alert_events_plan = NULL;
+	if (transitions_plan)
+		SPI_freeplan(transitions_plan);
+	if (alert_events_rows_plan)
+		SPI_freeplan(alert_events_rows_plan);
+	transition_plan = alert_events_plan = transitions_plan = alert_events_rows_plan = NULL;
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
@@ -66,11 +80,39 @@ prepare_plans(Oid schema)
 								"ON CONFLICT DO NOTHING",
 								wf_qualified(schema, "alert_event")),
 					   12, event_types);
+
+	/*
+	 * The rows of many changes (a statement's, batched_writes.c): each
+	 * column an array, unnested in order (a function scan keeps it), so the
+	 * history guard admits them in the order announced.  The same columns,
+	 * defaults, constraints, policies, triggers and arbiters as above.
+	 */
+	transitions_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
+								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
+								"alerts_raised, warnings, tenant, reason_code, related_job_id, on_enter) "
+								"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+								"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+								"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
+								"pg_catalog.unnest($12), pg_catalog.unnest($13), pg_catalog.unnest($14), "
+								"pg_catalog.unnest($15), pg_catalog.unnest($16))",
+								wf_qualified(schema, "stage_transition")),
+					   WF_TRANSITION_COLUMNS, transitions_types);
+	alert_events_rows_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
+								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
+								"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+								"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+								"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
+								"pg_catalog.unnest($12)) "
+								"ON CONFLICT DO NOTHING",
+								wf_qualified(schema, "alert_event")),
+					   WF_EVENT_COLUMNS, rows_types);
 	plans_schema = schema;
 }
 
-static int64
-next_alert_event_id(Oid schema)
+int64
+wf_next_alert_event_id(Oid schema)
 {
 	Oid			seq = get_relname_relid("alert_event_id_seq", schema);
 
@@ -109,7 +151,7 @@ events_add(AlertEvents *ev, Oid schema, int64 alert_id, const char *severity, co
 {
 	int			i = ev->n++;
 
-	ev->ids[i] = next_alert_event_id(schema);
+	ev->ids[i] = wf_next_alert_event_id(schema);
 	ev->id_datums[i] = Int64GetDatum(ev->ids[i]);
 	ev->alert_ids[i] = Int64GetDatum(alert_id);
 	ev->alert_nulls[i] = alert_id == 0;
@@ -161,6 +203,19 @@ bounded_facts(Jsonb *doc)
 		psprintf("{\"truncated\": true, \"bytes\": %zu}", len))));
 }
 
+/*
+ * The snapshot an event keeps: the candidate's facts, as the column always
+ * has; none in a workflow shared across tenants: its events are read by
+ * another tenant's actors.
+ */
+Jsonb *
+wf_event_facts(Oid schema, int64 stage_id, WfFacts *facts)
+{
+	return shared_across_tenants(stage_id, schema)
+		? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")))
+		: bounded_facts(wf_facts_doc(facts, WF_SOURCE_CANDIDATE));
+}
+
 static int
 events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_id,
 			 const char *cause, WfFacts *facts)
@@ -182,14 +237,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	args[7] = CStringGetTextDatum(cause);
 	args[8] = PointerGetDatum(construct_array(ev->severities, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[9] = PointerGetDatum(construct_array(ev->messages, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
-	/*
-	 * The snapshot keeps the candidate's facts, as the column always has;
-	 * none in a workflow shared across tenants: its events are read by
-	 * another tenant's actors.
-	 */
-	args[10] = JsonbPGetDatum(shared_across_tenants(stage_id, schema)
-							  ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")))
-							  : bounded_facts(wf_facts_doc(facts, WF_SOURCE_CANDIDATE)));
+	args[10] = JsonbPGetDatum(wf_event_facts(schema, stage_id, facts));
 	args[11] = CStringGetTextDatum(row->tenant);
 
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);
@@ -258,15 +306,12 @@ wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message, Wf
  * and a transfer's other job.
  */
 void
-wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 from_stage_id,
-					const char *from_status, const char *actor, const char *reason,
-					int alerts_raised, Jsonb *warnings, const WfTransitionNote *note)
+wf_transition_args(const WfPipelineRow *row, bool has_from, int64 from_stage_id,
+				   const char *from_status, const char *actor, const char *reason,
+				   int alerts_raised, Jsonb *warnings, const WfTransitionNote *note,
+				   Datum *args, char *nulls)
 {
-	Datum		args[16];
-	char		nulls[16];
-	int			ret;
-
-	memset(nulls, ' ', sizeof(nulls));
+	memset(nulls, ' ', WF_TRANSITION_COLUMNS);
 	args[0] = Int64GetDatum(row->transition_id);
 	args[1] = Int64GetDatum(row->job_id);
 	args[2] = Int64GetDatum(row->candidate_id);
@@ -296,7 +341,19 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	args[15] = (note && note->on_enter) ? JsonbPGetDatum(note->on_enter) : (Datum) 0;
 	if (!(note && note->on_enter))
 		nulls[15] = 'n';
+}
 
+void
+wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 from_stage_id,
+					const char *from_status, const char *actor, const char *reason,
+					int alerts_raised, Jsonb *warnings, const WfTransitionNote *note)
+{
+	Datum		args[WF_TRANSITION_COLUMNS];
+	char		nulls[WF_TRANSITION_COLUMNS];
+	int			ret;
+
+	wf_transition_args(row, has_from, from_stage_id, from_status, actor, reason, alerts_raised,
+					   warnings, note, args, nulls);
 	SPI_connect();
 	prepare_plans(schema);
 	wf_history_expect(get_relname_relid("stage_transition", schema), row->transition_id);
@@ -313,4 +370,116 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 		elog(ERROR, "workflow_ext: could not write the history of candidate " INT64_FORMAT,
 			 row->candidate_id);
 	SPI_finish();
+}
+
+/*
+ * Column i of n rows of width columns (values and nulls row by row, as
+ * wf_transition_args lays them out) as one array of type elmtype.
+ */
+static Datum
+column_array(const Datum *values, const char *nulls, int n, int width, int i, Oid elmtype)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	bool	   *elem_nulls = palloc(sizeof(bool) * n);
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	for (int r = 0; r < n; r++)
+	{
+		elem_nulls[r] = nulls[r * width + i] == 'n';
+		elems[r] = elem_nulls[r] ? (Datum) 0 : values[r * width + i];
+	}
+	get_typlenbyvalalign(elmtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(elems, elem_nulls, 1, dims, lbs, elmtype,
+											  typlen, typbyval, typalign));
+}
+
+static const Oid transition_column_types[WF_TRANSITION_COLUMNS] = {INT8OID, INT8OID, INT8OID, INT8OID,
+	INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, JSONBOID, TEXTOID, TEXTOID, INT8OID,
+JSONBOID};
+static const Oid event_column_types[WF_EVENT_COLUMNS] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID};
+
+/*
+ * Writes n history rows, each the arguments wf_transition_args made (ids:
+ * their ids, in that order), with one statement: the single row's own
+ * statement when n is 1.  Each row is announced to the history guard, in
+ * order; an announcement under way (an outer write whose triggers made
+ * this one) is restored after.
+ */
+void
+wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids)
+{
+	Datum		args[WF_TRANSITION_COLUMNS];
+	char		arg_nulls[WF_TRANSITION_COLUMNS];
+	WfHistoryExpectation outer;
+	int			ret;
+
+	if (n == 0)
+		return;
+	SPI_connect();
+	prepare_plans(schema);
+	if (n > 1)
+	{
+		for (int i = 0; i < WF_TRANSITION_COLUMNS; i++)
+			args[i] = column_array(values, nulls, n, WF_TRANSITION_COLUMNS, i, transition_column_types[i]);
+		memset(arg_nulls, ' ', sizeof(arg_nulls));
+	}
+	wf_history_save(&outer);
+	wf_history_expect_rows(get_relname_relid("stage_transition", schema), ids, n);
+	PG_TRY();
+	{
+		ret = n == 1 ? SPI_execute_plan(transition_plan, (Datum *) values, (char *) nulls, false, 0)
+			: SPI_execute_plan(transitions_plan, args, arg_nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		wf_history_restore(&outer);
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_INSERT || SPI_processed != (uint64) n)
+		elog(ERROR, "workflow_ext: could not write the history of %d changes", n);
+	SPI_finish();
+}
+
+/*
+ * Writes n alert events, each WF_EVENT_COLUMNS values (ids: their ids, in
+ * order), with one statement, ON CONFLICT DO NOTHING.  Returns how many were
+ * written.
+ */
+int
+wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids)
+{
+	Datum		args[WF_EVENT_COLUMNS];
+	char		arg_nulls[WF_EVENT_COLUMNS];
+	WfHistoryExpectation outer;
+	int			ret;
+	int			written;
+
+	if (n == 0)
+		return 0;
+	SPI_connect();
+	prepare_plans(schema);
+	for (int i = 0; i < WF_EVENT_COLUMNS; i++)
+		args[i] = column_array(values, nulls, n, WF_EVENT_COLUMNS, i, event_column_types[i]);
+	memset(arg_nulls, ' ', sizeof(arg_nulls));
+	wf_history_save(&outer);
+	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(alert_events_rows_plan, args, arg_nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		wf_history_restore(&outer);
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "workflow_ext: could not write alert events");
+	written = (int) SPI_processed;
+	SPI_finish();
+	return written;
 }

@@ -61,6 +61,8 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 	int			raised = 0;
 	Jsonb	   *warnings = NULL;
 	WfTransitionNote note;
+	bool		batched;
+	const WfStage *now_in;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -106,9 +108,14 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 												  JsonbPGetDatum(row.attributes))))
 			{
 				WfFacts		facts;
+				bool		in_batch = wf_change_for_transition(row.transition_id) == NULL &&
+					wf_batch_open(td->tg_relation);
+				const WfStage *stage = in_batch ? wf_stage_lookup(schema, row.stage_id) : NULL;
 
 				wf_facts_for_row(&facts, schema, &row);
-				wf_reevaluate_visit(schema, &row, &facts);
+				wf_reevaluate_visit(schema, &row, &facts, in_batch);
+				if (stage != NULL && stage->auto_advance)
+					wf_batch_flush();
 				wf_auto_advance(schema, &row, &facts);
 			}
 			return PointerGetDatum(NULL);
@@ -118,6 +125,12 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	frame = wf_change_for_transition(row.transition_id);
+	/*
+	 * A change of a statement's many is buffered and written with the
+	 * statement's others (batched_writes.c); a move function's own change is
+	 * written now: its result counts the events written.
+	 */
+	batched = frame == NULL && wf_batch_open(td->tg_relation);
 	actor = frame ? frame->actor : wf_actor();
 	reason = frame ? frame->reason : wf_reason();
 	entered = inserted || row.stage_id != old.stage_id;
@@ -158,15 +171,30 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 				raised = wf_firing_alerts(stage, &facts, failed, fires);
 			}
 			/* The history row first: alert events reference it. */
-			wf_write_transition(schema, &row, !inserted, old.stage_id,
-								inserted ? NULL : old.status, actor, reason, raised, warnings, &note);
-			if (raised > 0)
-				raised = wf_raise_alerts(schema, stage, fires, &row, &facts, "entry");
+			if (batched)
+			{
+				wf_batch_transition(schema, &row, !inserted, old.stage_id,
+									inserted ? NULL : old.status, actor, reason, raised, warnings, &note);
+				if (raised > 0)
+					raised = wf_batch_alerts(schema, stage, fires, &row, &facts, "entry");
+			}
+			else
+			{
+				wf_write_transition(schema, &row, !inserted, old.stage_id,
+									inserted ? NULL : old.status, actor, reason, raised, warnings, &note);
+				if (raised > 0)
+					raised = wf_raise_alerts(schema, stage, fires, &row, &facts, "entry");
+			}
 		}
+		else if (batched)
+			wf_batch_transition(schema, &row, !inserted, old.stage_id,
+								inserted ? NULL : old.status, actor, reason, 0, NULL, &note);
 		else
 			wf_write_transition(schema, &row, !inserted, old.stage_id,
 								inserted ? NULL : old.status, actor, reason, 0, NULL, &note);
 	}
+	else if (batched)
+		wf_batch_transition(schema, &row, true, old.stage_id, old.status, actor, reason, 0, NULL, &note);
 	else
 		wf_write_transition(schema, &row, true, old.stage_id, old.status, actor, reason, 0, NULL, &note);
 
@@ -182,14 +210,18 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(old_context);
 		}
 	}
-	wf_notify(inserted ? "enter" : entered ? "move"
-			  : strcmp(row.status, "transferred") == 0 ? "transfer" : "status",
-			  row.transition_id, raised);
+	(batched ? wf_batch_notify : wf_notify) (inserted ? "enter" : entered ? "move"
+											  : strcmp(row.status, "transferred") == 0 ? "transfer" : "status",
+											  row.transition_id, raised);
 
 	/*
 	 * Entered (or reopened in) a stage that moves its candidates on by
-	 * itself: a move of its own, recorded after this one.
+	 * itself: a move of its own, recorded after this one (what the
+	 * statement buffered is written first, so its history keeps that order).
 	 */
+	now_in = batched ? wf_stage_lookup(schema, row.stage_id) : NULL;
+	if (now_in != NULL && now_in->auto_advance)
+		wf_batch_flush();
 	wf_auto_advance(schema, &row, NULL);
 	return PointerGetDatum(NULL);
 }

@@ -127,6 +127,31 @@ wf_history_expect_rows(Oid relid, const int64 *ids, int count)
 	expected_next = 0;
 }
 
+/*
+ * The announcement under way, saved while a nested write announces its own
+ * (a multi-row INSERT of a statement's history whose rows' triggers, the
+ * caller's, move candidates in turn: batched_writes.c) and restored after.
+ */
+void
+wf_history_save(WfHistoryExpectation *saved)
+{
+	saved->relid = expected_relid;
+	saved->ids = expected_ids;
+	saved->count = expected_count;
+	saved->next = expected_next;
+	saved->one = expected_one;
+}
+
+void
+wf_history_restore(const WfHistoryExpectation *saved)
+{
+	expected_relid = saved->relid;
+	expected_ids = saved->ids == &expected_one ? &expected_one : saved->ids;
+	expected_count = saved->count;
+	expected_next = saved->next;
+	expected_one = saved->one;
+}
+
 void
 wf_history_clear(void)
 {

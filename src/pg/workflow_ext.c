@@ -44,6 +44,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	wf_require_actor_guard();
 	wf_commit_notify_init();
+	wf_batched_writes_init();
 	DefineCustomBoolVariable("workflow_ext.require_actor",
 							 "Refuse every function and write when workflow_ext.actor is not set.",
 							 NULL, &wf_require_actor_setting, false, PGC_SUSET, 0,
@@ -69,6 +70,13 @@ _PG_init(void)
 							   "UPDATE of candidate_stage that rejects or withdraws a candidate.",
 							   NULL, &wf_reason_code_setting, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("workflow_ext.history_batch_size",
+							"Most changes of one statement whose history rows and alert events are written together.",
+							"A statement changing many pipeline rows (or facts) writes their history and alert "
+							"events with one multi-row INSERT per table every this many changes and at its end; "
+							"1 writes each change at once.",
+							&wf_history_batch_size, 1000, 1, 100000, PGC_USERSET, 0,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("workflow_ext.stage_cache_size",
 							"Most compiled stages a backend keeps; the cache is emptied when full.",
 							NULL, &wf_stage_cache_size, 10000, 16, 1000000, PGC_USERSET, 0,

@@ -46,6 +46,8 @@ extern bool wf_guc_set_by_non_superuser(const char *name);
 
 /* commit_notify.c: NOTIFY workflow_events queued until commit (two-phase commit works) */
 extern void wf_commit_notify_init(void);
+extern void wf_batched_writes_init(void);
+extern int	wf_history_batch_size;
 
 /* feed_origin.c: the feed position of this transaction (generation << 48 | xid) */
 extern uint64 wf_feed_position(Oid schema);
@@ -196,6 +198,16 @@ extern bool wf_restoring(void);
 extern void wf_history_expect(Oid relid, int64 id);
 extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);
 extern void wf_history_clear(void);
+typedef struct WfHistoryExpectation
+{
+	Oid			relid;
+	const int64 *ids;
+	int			count;
+	int			next;
+	int64		one;
+} WfHistoryExpectation;
+extern void wf_history_save(WfHistoryExpectation *saved);
+extern void wf_history_restore(const WfHistoryExpectation *saved);
 extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
 
 /* stage_visits.c: the stage visit rows a history row closes and begins */

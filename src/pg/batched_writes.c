@@ -1,0 +1,502 @@
+/*
+ * batched_writes.c - the history rows, alert events and wake-ups of the
+ * changes of one statement on candidate_stage (or on facts), written
+ * set-wise.
+ *
+ * A bulk UPDATE of candidate_stage records each changed row in its AFTER
+ * row trigger (pipeline_record.c).  Written one statement per row, each
+ * history row and each row's alert events paid an executor start-up and
+ * shut-down of its own: most of a bulk move's time (bench/results/
+ * batched_writes.md).  Instead, while a statement on candidate_stage runs,
+ * its row triggers put what they would write into a buffer of that
+ * statement (a frame), and the rows are written as multi-row INSERTs of the
+ * same columns (pipeline_events.c: one INSERT ... SELECT FROM unnest(...)
+ * for the history rows, one for the alert events, ON CONFLICT DO NOTHING),
+ * every workflow_ext.history_batch_size changes and when the statement's row
+ * triggers are done:
+ *
+ *  - the row trigger (candidate_stage_record) buffers into the frame of the
+ *    query whose AFTER triggers are firing: frames are kept per level of
+ *    ExecutorFinish (where PostgreSQL fires a query's AFTER triggers), made
+ *    when the first change is buffered, and pushed on a stack, so a statement
+ *    run inside another's triggers has a frame of its own.  A change is
+ *    written at once, as it always was, when no query's AFTER triggers are
+ *    firing through ExecutorFinish (COPY, logical replication), when its
+ *    subtransaction is not the frame's, while the frame is being written,
+ *    and for a move function's own change (its result counts the events
+ *    written);
+ *  - an ExecutorFinish hook writes the frame of its level after
+ *    PostgreSQL's ExecutorFinish has fired the query's AFTER triggers, and
+ *    drops it.
+ *
+ * The facts trigger (candidate_profile, job_profile, the facts source
+ * table) buffers the alert events that a statement's changes of facts raise again (facts_changed_trigger.c:
+ * cause 'facts', ON CONFLICT DO NOTHING, most of them repeats); their
+ * wake-ups are queued only for the visits whose events were written.
+ *
+ * The INSERTs are the only arbiter of every protection, as the single-row
+ * ones were: privileges, row-level security, constraints, foreign keys,
+ * column defaults, ON CONFLICT, the history guard (each row announced, in
+ * order) and the caller's own triggers on the history tables.  Nothing is
+ * decided here but when to write.  The ids are those a row-at-a-time write
+ * gives (the history row's id is stamped by the BEFORE trigger, an event's
+ * taken from the sequence when it is buffered), and each row's wake-up
+ * (NOTIFY) is queued after its rows are written, with the count of its
+ * events written.
+ *
+ * A frame lives in its own memory context under TopTransactionContext.  A
+ * subtransaction that aborts drops the frames opened in it (and in its
+ * children): their statements never happened.
+ *
+ * (Statement triggers were the first design: a BEFORE STATEMENT trigger
+ * opening the frame and an AFTER one writing it.  PostgreSQL keeps a table
+ * of fired statement triggers per query in CurTransactionContext, which then
+ * outlives every subtransaction that ran a statement: move_candidates()'s
+ * subtransactions and a move per savepoint kept 8 kB each until commit.)
+ */
+#include "workflow_ext.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pipeline.h"
+
+int			wf_history_batch_size = 1000;
+
+/* One change's wake-up, queued once its events are written. */
+typedef struct WakeUp
+{
+	const char *kind;			/* a string constant */
+	int64		transition_id;
+	int			first_event;	/* its events: [first_event, first_event + n_events) */
+	int			n_events;
+	bool		if_written;		/* only when some of its events were written */
+} WakeUp;
+
+typedef struct BatchFrame
+{
+	struct BatchFrame *outer;	/* the frame of the statement this one runs in */
+	int			depth;			/* its level of ExecutorFinish */
+	SubTransactionId subxid;
+	Oid			schema;
+	bool		writing;		/* its rows are being written now */
+	MemoryContext context;
+	/* history rows: WF_TRANSITION_COLUMNS values each */
+	int			n_transitions;
+	int			max_transitions;
+	Datum	   *t_values;
+	char	   *t_nulls;
+	int64	   *t_ids;
+	/* alert events: WF_EVENT_COLUMNS values each */
+	int			n_events;
+	int			max_events;
+	Datum	   *e_values;
+	char	   *e_nulls;
+	int64	   *e_ids;
+	/* wake-ups, and the events of the change being recorded */
+	int			n_wakeups;
+	int			max_wakeups;
+	WakeUp	   *wakeups;
+	int			row_first_event;
+	int			row_events;
+} BatchFrame;
+
+static BatchFrame *top = NULL;
+static int	finish_depth = 0;		/* ExecutorFinish calls under way */
+static ExecutorFinish_hook_type prev_executor_finish = NULL;
+
+static const bool transition_byref[WF_TRANSITION_COLUMNS] = {false, false, false, false, false, false,
+true, true, true, true, false, true, true, true, false, true};
+
+static void
+open_frame(int depth)
+{
+	BatchFrame *f = MemoryContextAllocZero(TopTransactionContext, sizeof(BatchFrame));
+
+	f->context = AllocSetContextCreate(TopTransactionContext, "workflow_ext batched writes",
+									   ALLOCSET_DEFAULT_SIZES);
+	f->depth = depth;
+	f->subxid = GetCurrentSubTransactionId();
+	f->outer = top;
+	top = f;
+}
+
+static void
+close_frame(void)
+{
+	BatchFrame *f = top;
+
+	top = f->outer;
+	MemoryContextDelete(f->context);
+	pfree(f);
+}
+
+/*
+ * Whether the change a row trigger on rel records now goes into the frame
+ * of the query whose AFTER triggers are firing (made if need be).
+ */
+bool
+wf_batch_open(Relation rel)
+{
+	(void) rel;
+	if (finish_depth == 0 || wf_history_batch_size <= 1)
+		return false;
+	if (top != NULL && top->depth >= finish_depth)
+		return top->depth == finish_depth && !top->writing &&
+			top->subxid == GetCurrentSubTransactionId();
+	open_frame(finish_depth);
+	return true;
+}
+
+/* Room for need rows of width values (and their nulls and ids), in the frame's memory. */
+static void
+grow(int need, int *max, Datum **values, char **nulls, int64 **ids, int width)
+{
+	int			n;
+
+	if (need <= *max)
+		return;
+	n = Max(*max * 2, Max(need, 64));
+	*values = *values ? repalloc(*values, sizeof(Datum) * width * n) : palloc(sizeof(Datum) * width * n);
+	*nulls = *nulls ? repalloc(*nulls, width * n) : palloc(width * n);
+	*ids = *ids ? repalloc(*ids, sizeof(int64) * n) : palloc(sizeof(int64) * n);
+	*max = n;
+}
+
+/* A copy of n values of a row in the frame's memory (by-reference ones copied). */
+static void
+copy_row(Datum *to, char *to_nulls, const Datum *from, const char *from_nulls, const bool *byref, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		to_nulls[i] = from_nulls[i];
+		to[i] = from_nulls[i] == 'n' ? (Datum) 0
+			: byref[i] ? datumCopy(from[i], false, -1) : from[i];
+	}
+}
+
+static void
+use_schema(BatchFrame *f, Oid schema)
+{
+	if (OidIsValid(f->schema) && f->schema != schema)
+		elog(ERROR, "workflow_ext: one statement's history in two schemas");
+	f->schema = schema;
+}
+
+/* Buffers the history row wf_write_transition would write now. */
+void
+wf_batch_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 from_stage_id,
+					const char *from_status, const char *actor, const char *reason,
+					int alerts_raised, Jsonb *warnings, const WfTransitionNote *note)
+{
+	BatchFrame *f = top;
+	Datum		values[WF_TRANSITION_COLUMNS];
+	char		nulls[WF_TRANSITION_COLUMNS];
+	MemoryContext old;
+	int			i;
+
+	wf_transition_args(row, has_from, from_stage_id, from_status, actor, reason, alerts_raised,
+					   warnings, note, values, nulls);
+	use_schema(f, schema);
+	old = MemoryContextSwitchTo(f->context);
+	i = f->n_transitions;
+	grow(i + 1, &f->max_transitions, &f->t_values, &f->t_nulls, &f->t_ids, WF_TRANSITION_COLUMNS);
+	copy_row(&f->t_values[i * WF_TRANSITION_COLUMNS], &f->t_nulls[i * WF_TRANSITION_COLUMNS],
+			 values, nulls, transition_byref, WF_TRANSITION_COLUMNS);
+	f->t_ids[i] = row->transition_id;
+	f->n_transitions++;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Buffers an alert_event for each firing alert of stage, as wf_raise_alerts
+ * would write them now (ids taken now, in the same order).  Returns how many.
+ */
+int
+wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
+				WfFacts *facts, const char *cause)
+{
+	BatchFrame *f = top;
+	Datum		shared[WF_EVENT_COLUMNS];
+	char		nulls[WF_EVENT_COLUMNS];
+	MemoryContext old;
+	int			n = 0;
+
+	f->row_first_event = f->n_events;
+	f->row_events = 0;
+	for (int a = 0; a < stage->n_alerts; a++)
+		n += fires[a] ? 1 : 0;
+	if (n == 0)
+		return 0;
+	use_schema(f, schema);
+	memset(nulls, ' ', sizeof(nulls));
+	shared[2] = Int64GetDatum(row->job_id);
+	shared[3] = Int64GetDatum(row->candidate_id);
+	shared[4] = Int64GetDatum(row->workflow_id);
+	shared[5] = Int64GetDatum(stage->id);
+	shared[6] = Int64GetDatum(row->visit_transition_id);
+	shared[11] = CStringGetTextDatum(row->tenant);
+	old = MemoryContextSwitchTo(f->context);
+	/* one copy of what the events share (the arrays copy them when written) */
+	shared[7] = CStringGetTextDatum(cause);
+	shared[10] = datumCopy(JsonbPGetDatum(wf_event_facts(schema, stage->id, facts)), false, -1);
+	shared[11] = datumCopy(shared[11], false, -1);
+	grow(f->n_events + n, &f->max_events, &f->e_values, &f->e_nulls, &f->e_ids, WF_EVENT_COLUMNS);
+	for (int a = 0; a < stage->n_alerts; a++)
+	{
+		const WfAlert *alert = &stage->alerts[a];
+		int			i = f->n_events;
+		Datum	   *v = &f->e_values[i * WF_EVENT_COLUMNS];
+		char	   *vn = &f->e_nulls[i * WF_EVENT_COLUMNS];
+
+		if (!fires[a])
+			continue;
+		memcpy(v, shared, sizeof(shared));
+		memcpy(vn, nulls, sizeof(nulls));
+		f->e_ids[i] = wf_next_alert_event_id(schema);
+		v[0] = Int64GetDatum(f->e_ids[i]);
+		v[1] = Int64GetDatum(alert->id);
+		v[8] = CStringGetTextDatum(alert->severity);
+		v[9] = CStringGetTextDatum(alert->message);
+		f->n_events++;
+	}
+	MemoryContextSwitchTo(old);
+	f->row_events = n;
+	return n;
+}
+
+static void write_frame(BatchFrame *f);
+
+/*
+ * The change's wake-up, queued when its rows are written: the last step of
+ * a buffered change; a full frame is written now.
+ */
+static void
+queue_wakeup(const char *kind, int64 transition_id, bool if_written)
+{
+	BatchFrame *f = top;
+	WakeUp	   *w;
+
+	if (f->n_wakeups == f->max_wakeups)
+	{
+		MemoryContext old = MemoryContextSwitchTo(f->context);
+
+		f->max_wakeups = Max(f->max_wakeups * 2, 64);
+		f->wakeups = f->wakeups ? repalloc(f->wakeups, sizeof(WakeUp) * f->max_wakeups)
+			: palloc(sizeof(WakeUp) * f->max_wakeups);
+		MemoryContextSwitchTo(old);
+	}
+	w = &f->wakeups[f->n_wakeups++];
+	w->kind = kind;
+	w->transition_id = transition_id;
+	w->first_event = f->row_first_event;
+	w->n_events = f->row_events;
+	w->if_written = if_written;
+	f->row_first_event = f->n_events;
+	f->row_events = 0;
+	if (f->n_wakeups >= wf_history_batch_size)
+		write_frame(f);
+}
+
+void
+wf_batch_notify(const char *kind, int64 transition_id, int alert_events)
+{
+	(void) alert_events;		/* counted when written */
+	queue_wakeup(kind, transition_id, false);
+}
+
+/* The wake-up of alerts raised again by new facts: queued only if some were written. */
+void
+wf_batch_notify_alerts(int64 visit_transition_id)
+{
+	queue_wakeup("alert", visit_transition_id, true);
+}
+
+/* Writes what the statement's frame holds now (before an auto-advance, say). */
+void
+wf_batch_flush(void)
+{
+	if (top != NULL && !top->writing)
+		write_frame(top);
+}
+
+static int
+compare_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Which of the events were written, when ON CONFLICT or a trigger of the
+ * caller's skipped some: read back by id as the tables' owner (the writer
+ * may not read them back), sorted.  Returns how many were found.
+ */
+static int
+written_events(Oid schema, const int64 *ids, int n, int64 **found)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		args[1];
+	WfSavedUser saved;
+	MemoryContext caller = CurrentMemoryContext;
+	int			count;
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	args[0] = PointerGetDatum(construct_array(elems, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+											  TYPALIGN_DOUBLE));
+	SPI_connect();
+	wf_become_owner(schema, &saved);
+	if (SPI_execute_with_args(psprintf("SELECT e.id FROM %s e WHERE e.id OPERATOR(pg_catalog.=) "
+									   "ANY ($1) ORDER BY e.id",
+									   wf_qualified(schema, "alert_event")),
+							  1, types, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read alert events back");
+	wf_restore_user(&saved);
+	count = (int) SPI_processed;
+	*found = MemoryContextAlloc(caller, sizeof(int64) * Max(count, 1));
+	for (int i = 0; i < count; i++)
+	{
+		bool		isnull;
+
+		(*found)[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	return count;
+}
+
+/*
+ * Writes the frame's rows: the history rows first (in order), then the
+ * alert events, then the wake-ups.  Then the frame is empty again.
+ */
+static void
+write_frame(BatchFrame *f)
+{
+	int64	   *found = NULL;
+	int			n_found = -1;
+	int			written;
+
+	if (f->n_transitions == 0 && f->n_events == 0 && f->n_wakeups == 0)
+		return;
+	f->writing = true;
+	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
+	written = wf_write_alert_events(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
+	if (written != f->n_events)
+	{
+		n_found = written_events(f->schema, f->e_ids, f->n_events, &found);
+		qsort(found, n_found, sizeof(int64), compare_int64);
+	}
+	for (int i = 0; i < f->n_wakeups; i++)
+	{
+		WakeUp	   *w = &f->wakeups[i];
+		int			count = w->n_events;
+
+		if (n_found >= 0)
+		{
+			count = 0;
+			for (int e = w->first_event; e < w->first_event + w->n_events; e++)
+				if (bsearch(&f->e_ids[e], found, n_found, sizeof(int64), compare_int64) != NULL)
+					count++;
+		}
+		if (count > 0 || !w->if_written)
+			wf_notify(w->kind, w->transition_id, count);
+	}
+	f->writing = false;
+	MemoryContextReset(f->context);
+	f->n_transitions = f->max_transitions = 0;
+	f->n_events = f->max_events = 0;
+	f->n_wakeups = f->max_wakeups = 0;
+	f->t_values = NULL;
+	f->t_nulls = NULL;
+	f->t_ids = NULL;
+	f->e_values = NULL;
+	f->e_nulls = NULL;
+	f->e_ids = NULL;
+	f->wakeups = NULL;
+	f->row_first_event = f->row_events = 0;
+	if (found)
+		pfree(found);
+}
+
+/*
+ * After PostgreSQL's ExecutorFinish (the query's AFTER triggers fired), the
+ * frame of this level is written and dropped.  On error the frame goes with
+ * its (sub)transaction.
+ */
+static void
+executor_finish(QueryDesc *queryDesc)
+{
+	finish_depth++;
+	PG_TRY();
+	{
+		if (prev_executor_finish)
+			prev_executor_finish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+		if (top != NULL && top->depth == finish_depth)
+		{
+			write_frame(top);
+			close_frame();
+		}
+	}
+	PG_FINALLY();
+	{
+		finish_depth--;
+	}
+	PG_END_TRY();
+}
+
+static void
+at_xact_event(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			for (BatchFrame *f = top; f != NULL; f = f->outer)
+				if (f->n_transitions > 0 || f->n_events > 0)
+					elog(ERROR, "workflow_ext: history held for a set-wise write was not written");
+			top = NULL;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_ABORT:
+			top = NULL;			/* (its memory goes with the transaction) */
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * A subtransaction rolled back: the frames of the statements it ran are
+ * dropped (subtransaction ids grow: those opened in it or its children are
+ * >= its own, and on top of the stack).
+ */
+static void
+at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId parent, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (top != NULL && top->subxid >= mine)
+		close_frame();
+}
+
+void
+wf_batched_writes_init(void)
+{
+	RegisterXactCallback(at_xact_event, NULL);
+	RegisterSubXactCallback(at_subxact_event, NULL);
+	prev_executor_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = executor_finish;
+}

@@ -1,0 +1,199 @@
+-- A statement's history rows and alert events written set-wise (issue 21:
+-- src/pg/batched_writes.c): a bulk UPDATE of candidate_stage writes what a
+-- row-at-a-time write did, row for row (the same ids in the same order, the
+-- same history, alert events, stage visits and feed events); a savepoint
+-- rolled back inside the statement, a trigger of the application's moving
+-- candidates from inside it, and a row failing mid-statement behave as
+-- before.  The reference is the same statement with
+-- workflow_ext.history_batch_size = 1 (every change written at once, as
+-- before batching).
+-- Everything runs as wf_bw_app, an ordinary role: row-level security applies.
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_bw_app;
+RESET client_min_messages;
+CREATE ROLE wf_bw_app;
+GRANT workflow_app TO wf_bw_app;   -- the README's grant set (test/sql/include/app_grants.psql)
+-- What a job's bulk move wrote, its ids replaced by ranks (read by the superuser:
+-- stage_visit_row is the extension's own).
+CREATE FUNCTION bw_history(jid bigint) RETURNS TABLE (candidate_id bigint, rank bigint, from_stage_id bigint,
+    to_stage_id bigint, from_status text, to_status text, actor text, reason text, alerts_raised int,
+    warnings jsonb, on_enter jsonb, tenant text) LANGUAGE sql AS $$
+SELECT t.candidate_id, rank() OVER (ORDER BY t.id), t.from_stage_id, t.to_stage_id, t.from_status, t.to_status,
+       t.actor, t.reason, t.alerts_raised, t.warnings, t.on_enter, t.tenant
+  FROM stage_transition t WHERE t.job_id = jid $$;
+CREATE FUNCTION bw_events(jid bigint) RETURNS TABLE (candidate_id bigint, rank bigint, alert_id bigint,
+    stage_id bigint, transition_rank bigint, cause text, severity text, message text, facts jsonb, tenant text)
+LANGUAGE sql AS $$
+WITH t AS (SELECT t.id, rank() OVER (ORDER BY t.id) AS rank FROM stage_transition t WHERE t.job_id = jid)
+SELECT e.candidate_id, rank() OVER (ORDER BY e.id), e.alert_id, e.stage_id, t.rank,
+       e.cause, e.severity, e.message, e.facts, e.tenant
+  FROM alert_event e LEFT JOIN t ON t.id = e.transition_id WHERE e.job_id = jid $$;
+CREATE FUNCTION bw_visits(jid bigint) RETURNS TABLE (candidate_id bigint, stage_id bigint, open boolean,
+    next_stage_id bigint, next_status text) LANGUAGE sql AS $$
+SELECT v.candidate_id, v.stage_id, v.left_at IS NULL, v.next_stage_id, v.next_status
+  FROM stage_visit_row v WHERE v.job_id = jid $$;
+-- Two jobs' writes compared: rows of one missing from the other, both ways.
+CREATE FUNCTION bw_differences(a bigint, b bigint) RETURNS TABLE (what text, differences bigint) LANGUAGE sql AS $$
+SELECT 'history', (SELECT count(*) FROM ((SELECT * FROM bw_history(a) EXCEPT ALL SELECT * FROM bw_history(b))
+                                  UNION ALL (SELECT * FROM bw_history(b) EXCEPT ALL SELECT * FROM bw_history(a))) d)
+UNION ALL
+SELECT 'alert events', (SELECT count(*) FROM ((SELECT * FROM bw_events(a) EXCEPT ALL SELECT * FROM bw_events(b))
+                                  UNION ALL (SELECT * FROM bw_events(b) EXCEPT ALL SELECT * FROM bw_events(a))) d)
+UNION ALL
+SELECT 'stage visits', (SELECT count(*) FROM ((SELECT * FROM bw_visits(a) EXCEPT ALL SELECT * FROM bw_visits(b))
+                                  UNION ALL (SELECT * FROM bw_visits(b) EXCEPT ALL SELECT * FROM bw_visits(a))) d) $$;
+SET workflow_ext.tenant = 'org:bw';
+SET workflow_ext.actor = 'user:ann';
+SET ROLE wf_bw_app;
+
+\echo '== 1. Fixture: 4 stages; stage 2 warns (a rule every candidate fails) and has 3 alerts every candidate fires; jobs 7200-7203, 3,000 candidates each in stage 1'
+BEGIN;
+SELECT test_workflow('Batched', 4) AS wf \gset
+SELECT test_stage(:wf, 1) AS s1, test_stage(:wf, 2) AS s2, test_stage(:wf, 3) AS s3 \gset
+INSERT INTO stage_rule (stage_id, name, condition, on_fail) VALUES
+  (:s2, 'references', '{"field": "references", "op": "gte", "value": 1}', 'warn');
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES
+  (:s2, 'score', 'gte', '0', 'scored'),
+  (:s2, 'city', 'exists', NULL, 'has a city'),
+  (:s2, 'score', 'lt', '1000000', 'score below a million');
+SELECT count(*) AS jobs FROM generate_series(7200, 7203) j, assign_workflow(j, :wf);
+INSERT INTO candidate_profile (candidate_id, attributes)
+SELECT g, jsonb_build_object('score', g, 'city', 'c' || g % 7, 'references', 0)
+  FROM generate_series(1, 3000) g;
+INSERT INTO candidate_stage (job_id, candidate_id)
+SELECT j, g FROM generate_series(7200, 7203) j, generate_series(1, 3000) g;
+COMMIT;
+SELECT count(*) AS entries FROM stage_transition WHERE job_id BETWEEN 7200 AND 7203;
+
+\echo '== 2. One UPDATE of 3,000 rows (3 buffers written mid-statement and one at its end) writes what row-at-a-time writes did'
+BEGIN;
+SET LOCAL workflow_ext.reason = 'bulk screen';
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 7200 AND stage_id = :s1;
+COMMIT;
+-- the reference: the same statement, each change written at once
+BEGIN;
+SET LOCAL workflow_ext.history_batch_size = 1;
+SET LOCAL workflow_ext.reason = 'bulk screen';
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 7201 AND stage_id = :s1;
+COMMIT;
+RESET ROLE;
+-- (4 alerts each: the 3 alerts and the warning rule's own)
+SELECT job_id, count(*) AS history_rows, count(*) FILTER (WHERE to_stage_id = :s2 AND alerts_raised = 4
+         AND reason = 'bulk screen' AND jsonb_array_length(warnings) = 1) AS moves_with_4_alerts
+  FROM stage_transition WHERE job_id IN (7200, 7201) GROUP BY job_id ORDER BY job_id;
+SELECT job_id, count(*) AS alert_events, count(DISTINCT transition_id) AS visits,
+       count(*) FILTER (WHERE facts ->> 'score' = candidate_id::text) AS with_facts
+  FROM alert_event WHERE job_id IN (7200, 7201) GROUP BY job_id ORDER BY job_id;
+SELECT * FROM bw_differences(7200, 7201);
+-- the feed carries each move and its events, as for the reference
+SET ROLE wf_bw_app;
+SELECT (f.event ->> 'job_id')::bigint AS job_id, f.event ->> 'kind' AS kind, count(*)
+  FROM workflow_events_since(NULL, 100000) f
+ WHERE (f.event ->> 'job_id')::bigint IN (7200, 7201)
+ GROUP BY 1, 2 ORDER BY 1, 2;
+
+\echo '== 3. A trigger of the application''s moves candidates from inside the statement, one of them in a savepoint it rolls back'
+RESET ROLE;
+-- for every 500th candidate of job 7202 moved to stage 2, candidate + 1 of job 7203 moves too
+-- (a nested UPDATE, its own statement); for every 1,000th, that move is undone by a savepoint
+CREATE FUNCTION bw_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id = 7202 AND NEW.stage_id IS DISTINCT FROM OLD.stage_id AND NEW.candidate_id % 500 = 0 THEN
+        BEGIN
+            UPDATE candidate_stage SET stage_id = NEW.stage_id WHERE job_id = 7203 AND candidate_id = NEW.candidate_id + 1;
+            IF NEW.candidate_id % 1000 = 0 THEN
+                RAISE EXCEPTION 'undone' USING ERRCODE = 'WFBW1';
+            END IF;
+        EXCEPTION WHEN SQLSTATE 'WFBW1' THEN
+            NULL;
+        END;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bw_follow AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION bw_follow();
+SET ROLE wf_bw_app;
+BEGIN;
+SET LOCAL workflow_ext.reason = 'bulk screen';
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 7202 AND stage_id = :s1;
+COMMIT;
+SELECT job_id, count(*) FILTER (WHERE to_stage_id = :s2) AS moves, count(*) FILTER (WHERE to_stage_id = :s2 AND alerts_raised = 4) AS with_alerts,
+       string_agg(candidate_id::text, ',' ORDER BY candidate_id) FILTER (WHERE job_id = 7203 AND to_stage_id = :s2) AS followers
+  FROM stage_transition WHERE job_id IN (7202, 7203) GROUP BY job_id ORDER BY job_id;
+SELECT job_id, count(*) AS alert_events FROM alert_event WHERE job_id IN (7202, 7203) GROUP BY job_id ORDER BY job_id;
+SELECT job_id, stage_id = :s2 AS in_s2, count(*) FROM candidate_stage WHERE job_id IN (7202, 7203)
+ GROUP BY 1, 2 ORDER BY 1, 2;
+RESET ROLE;
+-- job 7202 wrote what job 7200 wrote
+SELECT * FROM bw_differences(7200, 7202);
+DROP TRIGGER bw_follow ON candidate_stage;
+
+\echo '== 4. A row failing mid-statement leaves nothing: a trigger of the application''s refuses one history row'
+CREATE FUNCTION bw_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id = 1500 AND NEW.job_id = 7203 THEN
+        RAISE EXCEPTION 'candidate % may not move', NEW.candidate_id USING ERRCODE = 'WFBW2',
+            DETAIL = '{"reason": "refused"}';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER bw_refuse BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_refuse();
+SET ROLE wf_bw_app;
+SELECT count(*) AS history_before FROM stage_transition WHERE job_id = 7203 \gset
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7203 AND stage_id = %s', :s2, :s1));
+SELECT count(*) - :history_before AS history_added, (SELECT count(*) FROM alert_event WHERE job_id = 7203) AS alert_events,
+       (SELECT count(*) FROM candidate_stage WHERE job_id = 7203 AND stage_id = :s2) AS in_s2
+  FROM stage_transition WHERE job_id = 7203;
+-- the same error as a single row's move
+SELECT test_error('UPDATE candidate_stage SET stage_id = ' || :s2 || ' WHERE job_id = 7203 AND candidate_id = 1500');
+-- a rule that blocks one row mid-statement: the whole statement is refused
+RESET ROLE;
+DROP TRIGGER bw_refuse ON stage_transition;
+SET ROLE wf_bw_app;
+UPDATE candidate_profile SET attributes = attributes || '{"blocked": true}' WHERE candidate_id = 2000;
+RESET ROLE;
+INSERT INTO stage_rule (stage_id, name, condition) VALUES
+  (:s3, 'not blocked', '{"field": "blocked", "op": "not_exists"}');
+SET ROLE wf_bw_app;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7200', :s3));
+SELECT count(*) AS moved_to_s3 FROM stage_transition WHERE job_id = 7200 AND to_stage_id = :s3;
+-- the others move; the statement's buffer of the failed statement is gone
+UPDATE candidate_stage SET stage_id = :s3 WHERE job_id = 7200 AND candidate_id <> 2000;
+SELECT count(*) AS moved_to_s3 FROM stage_transition WHERE job_id = 7200 AND to_stage_id = :s3;
+
+\echo '== 5. Inserts: one INSERT of many rows (entries), and INSERT ... ON CONFLICT DO UPDATE (an entry and a move in one statement)'
+SELECT count(*) AS jobs FROM assign_workflow(7204, :wf);
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 7204, g FROM generate_series(1, 1500) g;
+SELECT count(*) AS entries, count(DISTINCT id) AS distinct_ids FROM stage_transition WHERE job_id = 7204;
+INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (7204, 1, :s2), (7204, 1501, :s1)
+ON CONFLICT (tenant, job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id;
+SELECT candidate_id, from_stage_id = :s1 AS from_s1, to_stage_id = :s2 AS to_s2, alerts_raised
+  FROM stage_transition WHERE job_id = 7204 AND candidate_id IN (1, 1501) ORDER BY id;
+SELECT count(*) AS alert_events FROM alert_event WHERE job_id = 7204;
+
+\echo '== 6. Facts changed by one statement: the alerts they raise again are written set-wise, repeats skipped by ON CONFLICT, as row by row'
+RESET ROLE;
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (:s2, 'level', 'exists', NULL, 'has a level');
+SET ROLE wf_bw_app;
+-- candidates 1-1,500 in one statement (buffered); 1,501-3,000 each change written at once
+UPDATE candidate_profile SET attributes = attributes || '{"level": 1}' WHERE candidate_id <= 1500;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = attributes || '{"level": 1}' WHERE candidate_id > 1500;
+RESET workflow_ext.history_batch_size;
+-- one event per visit in stage 2 (jobs 7201, 7202: every candidate; 7203: 501, 1501, 2501), none repeated
+SELECT candidate_id <= 1500 AS buffered, job_id, count(*) AS facts_events, count(DISTINCT transition_id) AS visits,
+       bool_and(message = 'has a level' AND facts ->> 'level' = '1') AS the_new_alert
+  FROM alert_event WHERE cause = 'facts' AND job_id BETWEEN 7200 AND 7203 GROUP BY 1, 2 ORDER BY 1, 2;
+-- again: every event a repeat, nothing written
+UPDATE candidate_profile SET attributes = attributes || '{"level": 2}' WHERE candidate_id <= 3000;
+SELECT count(*) AS facts_events FROM alert_event WHERE cause = 'facts' AND job_id BETWEEN 7200 AND 7203;
+
+\echo '== 7. COPY into candidate_stage writes each change at once (no query''s ExecutorFinish fires its triggers)'
+RESET ROLE;
+COPY candidate_stage (tenant, job_id, candidate_id) FROM stdin;
+org:bw	7204	3001
+org:bw	7204	3002
+\.
+SELECT count(*) AS entries FROM stage_transition WHERE job_id = 7204 AND candidate_id > 3000;
+RESET workflow_ext.tenant;
+RESET workflow_ext.actor;
