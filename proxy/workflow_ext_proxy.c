@@ -397,6 +397,68 @@ tenant_and_actor(FunctionCallInfo fcinfo, int tenant_arg, const char **tenant, c
 	*actor = a;
 }
 
+/* s as a JSON string. */
+static char *
+quote_json_text(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	escape_json(&buf, s);
+	return buf.data;
+}
+
+/*
+ * The tenant's partition in tenant_placement, read now (the tenant's lock
+ * held): its row's when active or cleanup, hashtext(tenant) mod
+ * shard_count() when it has none; -1 when it is being moved (or there is no
+ * partition).
+ *
+ * The snapshot is a new one, taken after the lock, whatever the isolation
+ * level: the statement's may predate a move that committed before the lock
+ * was free, and in REPEATABLE READ or SERIALIZABLE the transaction's may
+ * predate a move that committed before the transaction's first call for the
+ * tenant -- routed by it, the call would go to the shard the tenant left
+ * (its write there lost, or deleted by the move's cleanup).
+ */
+static int
+placement_lookup(CallCache *c, Datum t, int32 h)
+{
+	Relation	rel = table_open(c->placement, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int			partition = -1;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
+						   F_TEXTEQ, t);
+	scan = systable_beginscan(rel, c->placement_pkey, true, GetActiveSnapshot(), 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+	{
+		int32		n = DatumGetInt32(DirectFunctionCall1(wf_proxy_shard_count, (Datum) 0));
+
+		if (n > 0)
+			partition = (int) (((int64) h % n + n) % n);
+	}
+	else
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		Datum	   *values = (Datum *) palloc(desc->natts * sizeof(Datum));
+		bool	   *nulls = (bool *) palloc(desc->natts * sizeof(bool));
+
+		heap_deform_tuple(tuple, desc, values, nulls);
+		/* (tenant, partition, state, other_partition, changed_at) */
+		if (!nulls[1] && !nulls[2] && strcmp(TextDatumGetCString(values[2]), "moving") != 0)
+			partition = DatumGetInt32(values[1]);
+	}
+	systable_endscan(scan);
+	PopActiveSnapshot();
+	table_close(rel, AccessShareLock);
+	return partition;
+}
+
 /*
  * route_tenant(tenant), its common case in C: the tenant's lock taken in
  * share mode at once, its tenant_placement row active or cleanup (its
@@ -411,51 +473,34 @@ route(CallCache *c, const char *tenant)
 	Datum		t = CStringGetTextDatum(tenant);
 	int32		h = DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID, t));
 	int			partition = -1;
+	bool		readable = OidIsValid(c->placement) && OidIsValid(c->placement_pkey) &&
+		pg_class_aclcheck(c->placement, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
 
-	if (OidIsValid(c->placement) && OidIsValid(c->placement_pkey) &&
-		pg_class_aclcheck(c->placement, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+	if (readable &&
 		DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_shared_int4,
 										 Int32GetDatum(2001286144), Int32GetDatum(h))))
+		partition = placement_lookup(c, t, h);
+	if (partition < 0)
 	{
-		Relation	rel = table_open(c->placement, AccessShareLock);
-		ScanKeyData key;
-		SysScanDesc scan;
-		HeapTuple	tuple;
+		partition = DatumGetInt32(FunctionCall1(&c->route_tenant, t));
 
 		/*
-		 * A snapshot taken now, after the lock (as route_tenant's SELECT
-		 * takes one in READ COMMITTED): the statement's own snapshot may
-		 * predate a move that committed before the lock was free.
+		 * route_tenant read the placement with the transaction's snapshot:
+		 * in REPEATABLE READ or SERIALIZABLE, one that may predate the move
+		 * it has just waited for.  Read it again now, under the lock it took.
 		 */
-		PushActiveSnapshot(GetTransactionSnapshot());
-		ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
-							   F_TEXTEQ, t);
-		scan = systable_beginscan(rel, c->placement_pkey, true, GetActiveSnapshot(), 1, &key);
-		tuple = systable_getnext(scan);
-		if (!HeapTupleIsValid(tuple))
+		if (readable && IsolationUsesXactSnapshot())
 		{
-			int32		n = DatumGetInt32(DirectFunctionCall1(wf_proxy_shard_count, (Datum) 0));
-
-			if (n > 0)
-				partition = (int) (((int64) h % n + n) % n);
+			partition = placement_lookup(c, t, h);
+			if (partition < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+						 errmsg("tenant %s is being moved to another shard", tenant),
+						 errdetail_internal("{\"reason\": \"tenant_moving\", \"tenant\": %s}",
+											quote_json_text(tenant)),
+						 errhint("Retry the call in a moment: a move pauses the tenant's calls while it copies (docs/scale-out.md, Moving a tenant).")));
 		}
-		else
-		{
-			TupleDesc	desc = RelationGetDescr(rel);
-			Datum	   *values = (Datum *) palloc(desc->natts * sizeof(Datum));
-			bool	   *nulls = (bool *) palloc(desc->natts * sizeof(bool));
-
-			heap_deform_tuple(tuple, desc, values, nulls);
-			/* (tenant, partition, state, other_partition, changed_at) */
-			if (!nulls[1] && !nulls[2] && strcmp(TextDatumGetCString(values[2]), "moving") != 0)
-				partition = DatumGetInt32(values[1]);
-		}
-		systable_endscan(scan);
-		PopActiveSnapshot();
-		table_close(rel, AccessShareLock);
 	}
-	if (partition < 0)
-		partition = DatumGetInt32(FunctionCall1(&c->route_tenant, t));
 	return partition;
 }
 
@@ -882,6 +927,17 @@ call_connect(ShardCall *call)
 		if (poll(&pfd, 1, 0) != 0)
 			shard_conn_close(sc);
 	}
+	if (sc->conn != NULL && !superuser() && !PQconnectionUsedPassword(sc->conn))
+	{
+		/*
+		 * Opened without a password for a superuser (trust, peer, the
+		 * front's .pgpass), it is not a non-superuser's: after SET ROLE or
+		 * SET SESSION AUTHORIZATION to one (the same user mapping, so the
+		 * same connection string), or once the role lost SUPERUSER, connect
+		 * again, under the password rule below.
+		 */
+		shard_conn_close(sc);
+	}
 	if (sc->conn != NULL && !sc->stale && sc->userid == GetUserId())
 	{
 		/* the common case: USAGE checked again, nothing else looked up */
@@ -939,7 +995,18 @@ call_connect(ShardCall *call)
 	sc->socket_event = AddWaitEventToSet(sc->wait, WL_SOCKET_READABLE, PQsocket(conn), NULL, NULL);
 	sc->socket_events = WL_SOCKET_READABLE;
 
-	if (!PQsendQueryParams(conn, "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
+	/*
+	 * The rows' values come back as text and the front reads them with its
+	 * input functions: the output formats of the connection are pinned (as
+	 * postgres_fdw does), whatever the shard's settings for the mapping's
+	 * role or database (a DateStyle of 'SQL, DMY' there: 07/12/2026 read as
+	 * July 12 by the front).
+	 */
+	if (!PQsendQueryParams(conn, "SELECT pg_catalog.quote_ident(n.nspname),"
+						   " pg_catalog.set_config('datestyle', 'ISO', false),"
+						   " pg_catalog.set_config('intervalstyle', 'postgres', false),"
+						   " pg_catalog.set_config('extra_float_digits', '3', false)"
+						   " FROM pg_catalog.pg_extension e"
 						   " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'workflow_ext'",
 						   0, NULL, NULL, NULL, NULL, 0))
 		call_failed(call, false, PQerrorMessage(conn));
