@@ -749,20 +749,24 @@ call_wait(ShardCall *call, uint32 events)
 }
 
 /*
- * The connection string of partition pK for the current user: the server's
- * option pK, then the user mapping's user and password (later settings win
- * in a libpq connection string; PL/Proxy's validator admits no other option
+ * The connection parameters of partition pK for the current user: the
+ * server's option pK (a connection string, key=value or URI), then the user
+ * mapping's user and password (PL/Proxy's validator admits no other option
  * in a mapping, and none other is used here: a role with USAGE on the server
  * may make its own mapping, and must not point the front's connections at
- * other hosts or at the front's files).  Checks USAGE on the server.
+ * other hosts or at the front's files).  The user and the password are given
+ * to libpq as parameters of their own after pK, never appended to its text:
+ * appended to a URI they became part of its database name, and the shard's
+ * "database ... does not exist" then showed the password to the caller and
+ * in the shard's log.  Checks USAGE on the server.  Returns what identifies
+ * the connection (compared with the open one's).
  */
 static char *
-shard_conninfo_for(ShardCall *call, Oid *serverid)
+shard_conninfo_for(ShardCall *call, Oid *serverid, const char **option, const char **user, const char **password)
 {
 	ForeignServer *server = GetForeignServerByName("workflow_shards", true);
 	UserMapping *um;
 	AclResult	acl;
-	StringInfoData ci;
 	char		pname[16];
 	const char *value = NULL;
 	ListCell   *lc;
@@ -784,27 +788,21 @@ shard_conninfo_for(ShardCall *call, Oid *serverid)
 		raise_unreachable(call->partition, call->tenant, false,
 						  psprintf("the server workflow_shards has no partition %s", pname));
 	*serverid = server->serverid;
+	*option = value;
+	*user = NULL;
+	*password = NULL;
 	um = GetUserMapping(GetUserId(), server->serverid);
-	initStringInfo(&ci);
-	appendStringInfoString(&ci, value);
 	foreach(lc, um->options)
 	{
 		DefElem    *opt = (DefElem *) lfirst(lc);
-		const char *v;
 
-		if (strcmp(opt->defname, "user") != 0 && strcmp(opt->defname, "password") != 0)
-			continue;
-		v = defGetString(opt);
-		appendStringInfo(&ci, " %s='", opt->defname);
-		for (; *v; v++)
-		{
-			if (*v == '\'' || *v == '\\')
-				appendStringInfoChar(&ci, '\\');
-			appendStringInfoChar(&ci, *v);
-		}
-		appendStringInfoChar(&ci, '\'');
+		if (strcmp(opt->defname, "user") == 0)
+			*user = defGetString(opt);
+		else if (strcmp(opt->defname, "password") == 0)
+			*password = defGetString(opt);
 	}
-	return ci.data;
+	/* (three NUL-free strings: \x01 separates them unambiguously) */
+	return psprintf("%s\x01%s\x01%s", value, *user ? *user : "", *password ? *password : "");
 }
 
 /* Sends what libpq holds, reading meanwhile when the shard's answers fill the socket. */
@@ -893,8 +891,12 @@ call_connect(ShardCall *call)
 	Oid			serverid;
 	PostgresPollingStatusType st;
 	/* (values arrive as text in the front's encoding: its input functions read them) */
-	const char *keys[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-	const char *vals[] = {NULL, "workflow_ext_proxy", GetDatabaseEncodingName(), NULL};
+	const char *option;
+	const char *user;
+	const char *password;
+	/* (later parameters override the expanded pK; a NULL value is skipped) */
+	const char *keys[] = {"dbname", "user", "password", "fallback_application_name", "client_encoding", NULL};
+	const char *vals[] = {NULL, NULL, NULL, "workflow_ext_proxy", GetDatabaseEncodingName(), NULL};
 
 	if (call->partition >= n_shard_conns)
 	{
@@ -947,7 +949,7 @@ call_connect(ShardCall *call)
 			aclcheck_error(acl, OBJECT_FOREIGN_SERVER, "workflow_shards");
 		return;
 	}
-	ci = shard_conninfo_for(call, &serverid);
+	ci = shard_conninfo_for(call, &serverid, &option, &user, &password);
 	if (sc->conn != NULL)
 	{
 		if (strcmp(ci, sc->conninfo) == 0)
@@ -961,7 +963,9 @@ call_connect(ShardCall *call)
 		shard_conn_close(sc);
 	}
 
-	vals[0] = ci;
+	vals[0] = option;
+	vals[1] = user;
+	vals[2] = password;
 	sc->conninfo = MemoryContextStrdup(TopMemoryContext, ci);
 	sc->userid = GetUserId();
 	sc->serverid = serverid;

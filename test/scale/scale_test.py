@@ -1067,6 +1067,34 @@ ok(all(r[0] is None and r[3][SHARDS[r[2]]] == r[4] and r[3][SHARDS[r[1]]] == 0 f
 ok(e is None and after_w[SHARDS[dst]] == before_w[SHARDS[dst]] + 1 and after_w[SHARDS[src]] == before_w[SHARDS[src]],
    "a REPEATABLE READ call that waited for the tenant's lock while its placement changed goes to the new partition", (e, before_w, after_w))
 
+# A partition's connection string as a URI: the user mapping's user and
+# password reach libpq as parameters of their own (appended to the text they
+# became part of the URI's database name: the call failed, and with a shard
+# that lets the role in without a password the shard's error showed the
+# password to the caller and in the shard's log).
+opt = q1(ADMIN, "SELECT shard_conninfo(%s)", (part(A),))
+q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (f"postgresql://127.0.0.1:{PORTS[sa_]}/wf?connect_timeout=2",))
+try:
+    cu = connect("front", "app")
+    r_uri = q(cu, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+    with open(hba, "w") as f:
+        f.write("host all all 127.0.0.1/32 trust\n" + hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    cu.close()
+    cu = connect("front", "app")
+    e_uri = error_of(cu, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+    cu.close()
+finally:
+    with open(hba, "w") as f:
+        f.write(hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (opt,))
+ok(r_uri == n100 and e_uri is not None and e_uri[0] == "2F003" and PASSWORD not in json.dumps(e_uri),
+   "a partition given as a URI: the call connects with the mapping's user and password; a shard trusting the host: 2F003, no password in the error",
+   (r_uri, e_uri))
+
 
 # ------------------------------------------------------------------ measurements
 def timed(conn, fn, n):
