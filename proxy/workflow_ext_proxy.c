@@ -618,6 +618,7 @@ typedef struct ShardCall
 	int			partition;
 	const char *tenant;
 	TimestampTz deadline;		/* 0: none */
+	bool		retried;		/* sent again once on a new connection (call_shard) */
 } ShardCall;
 
 static void
@@ -1147,6 +1148,24 @@ call_shard(ShardCall *call, const char *actor, const char *admin, int op, const 
 		}
 	}
 	sc->busy = false;
+	if (err.sqlstate != NULL && !call->retried && err.message != NULL && strstr(err.message, "\"wf_") != NULL &&
+		(strcmp(err.sqlstate, "26000") == 0 || strcmp(err.sqlstate, "42P05") == 0))
+	{
+		/*
+		 * The shard's session lost (or has) one of this connection's named
+		 * statements: a DEALLOCATE ALL or DISCARD ALL there (a trigger of the
+		 * shard's, a pooler between front and shard).  Kept, the connection
+		 * would fail every later call.  Nothing of the call ran (the Bind or
+		 * the Parse failed, at most wf_ctx's set_config ran, and the Sync
+		 * rolled the shard's transaction back): connect again and send it
+		 * once more.
+		 */
+		PQclear(answer);
+		shard_conn_close(sc);
+		call->retried = true;
+		call_connect(call);
+		return call_shard(call, actor, admin, op, params);
+	}
 	if (err.sqlstate != NULL)
 	{
 		PQclear(answer);
@@ -1194,6 +1213,7 @@ static void
 call_start(ShardCall *call, int partition, const char *tenant)
 {
 	call->sc = NULL;
+	call->retried = false;
 	call->partition = partition;
 	call->tenant = tenant;
 	call->deadline = shard_timeout_ms > 0

@@ -1095,6 +1095,29 @@ ok(r_uri == n100 and e_uri is not None and e_uri[0] == "2F003" and PASSWORD not 
    "a partition given as a URI: the call connects with the mapping's user and password; a shard trusting the host: 2F003, no password in the error",
    (r_uri, e_uri))
 
+# The shard's session losing the connection's named statements (DEALLOCATE
+# ALL or DISCARD ALL there: a trigger of the shard's, a pooler between front
+# and shard) does not leave that front connection failing every later call
+# with 26000: the call is sent again once on a new connection (nothing of
+# it ran).
+q(S[sa_], """CREATE FUNCTION public.wf_test_dealloc() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE 'DEALLOCATE ALL'; RETURN NEW; END $$""")
+q(S[sa_], "CREATE TRIGGER wf_test_dealloc AFTER INSERT ON candidate_stage FOR EACH ROW EXECUTE FUNCTION public.wf_test_dealloc()")
+cx = connect("front", "app")
+try:
+    n101 = q1(cx, "SELECT count(*) FROM job_candidates(101, NULL, %s, 'user:alice')", (A,))
+    added = q(cx, "SELECT candidate_id FROM add_candidate(777, 101, %s, 'user:alice')", (A,))
+finally:
+    q(S[sa_], "DROP TRIGGER wf_test_dealloc ON candidate_stage")
+    q(S[sa_], "DROP FUNCTION public.wf_test_dealloc()")
+after_dealloc = [error_of(cx, "SELECT count(*) FROM job_candidates(101, NULL, %s, 'user:alice')", (A,)) or
+                 q1(cx, "SELECT count(*) FROM job_candidates(101, NULL, %s, 'user:alice')", (A,)) for _ in range(3)]
+moved = error_of(cx, "SELECT to_stage_id FROM move_to_stage(777, 101, %s, NULL, %s, 'user:alice')", (sa[1], A))
+cx.close()
+ok(added == [(777,)] and after_dealloc == [n101 + 1] * 3 and moved is None,
+   "after a DEALLOCATE ALL in the shard's session, the front connection's next calls succeed (sent again on a new connection)",
+   (added, n101, after_dealloc, moved))
+
 
 # ------------------------------------------------------------------ measurements
 def timed(conn, fn, n):
