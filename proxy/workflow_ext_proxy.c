@@ -397,6 +397,68 @@ tenant_and_actor(FunctionCallInfo fcinfo, int tenant_arg, const char **tenant, c
 	*actor = a;
 }
 
+/* s as a JSON string. */
+static char *
+quote_json_text(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	escape_json(&buf, s);
+	return buf.data;
+}
+
+/*
+ * The tenant's partition in tenant_placement, read now (the tenant's lock
+ * held): its row's when active or cleanup, hashtext(tenant) mod
+ * shard_count() when it has none; -1 when it is being moved (or there is no
+ * partition).
+ *
+ * The snapshot is a new one, taken after the lock, whatever the isolation
+ * level: the statement's may predate a move that committed before the lock
+ * was free, and in REPEATABLE READ or SERIALIZABLE the transaction's may
+ * predate a move that committed before the transaction's first call for the
+ * tenant -- routed by it, the call would go to the shard the tenant left
+ * (its write there lost, or deleted by the move's cleanup).
+ */
+static int
+placement_lookup(CallCache *c, Datum t, int32 h)
+{
+	Relation	rel = table_open(c->placement, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int			partition = -1;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
+						   F_TEXTEQ, t);
+	scan = systable_beginscan(rel, c->placement_pkey, true, GetActiveSnapshot(), 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+	{
+		int32		n = DatumGetInt32(DirectFunctionCall1(wf_proxy_shard_count, (Datum) 0));
+
+		if (n > 0)
+			partition = (int) (((int64) h % n + n) % n);
+	}
+	else
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		Datum	   *values = (Datum *) palloc(desc->natts * sizeof(Datum));
+		bool	   *nulls = (bool *) palloc(desc->natts * sizeof(bool));
+
+		heap_deform_tuple(tuple, desc, values, nulls);
+		/* (tenant, partition, state, other_partition, changed_at) */
+		if (!nulls[1] && !nulls[2] && strcmp(TextDatumGetCString(values[2]), "moving") != 0)
+			partition = DatumGetInt32(values[1]);
+	}
+	systable_endscan(scan);
+	PopActiveSnapshot();
+	table_close(rel, AccessShareLock);
+	return partition;
+}
+
 /*
  * route_tenant(tenant), its common case in C: the tenant's lock taken in
  * share mode at once, its tenant_placement row active or cleanup (its
@@ -411,51 +473,34 @@ route(CallCache *c, const char *tenant)
 	Datum		t = CStringGetTextDatum(tenant);
 	int32		h = DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID, t));
 	int			partition = -1;
+	bool		readable = OidIsValid(c->placement) && OidIsValid(c->placement_pkey) &&
+		pg_class_aclcheck(c->placement, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
 
-	if (OidIsValid(c->placement) && OidIsValid(c->placement_pkey) &&
-		pg_class_aclcheck(c->placement, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+	if (readable &&
 		DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_shared_int4,
 										 Int32GetDatum(2001286144), Int32GetDatum(h))))
+		partition = placement_lookup(c, t, h);
+	if (partition < 0)
 	{
-		Relation	rel = table_open(c->placement, AccessShareLock);
-		ScanKeyData key;
-		SysScanDesc scan;
-		HeapTuple	tuple;
+		partition = DatumGetInt32(FunctionCall1(&c->route_tenant, t));
 
 		/*
-		 * A snapshot taken now, after the lock (as route_tenant's SELECT
-		 * takes one in READ COMMITTED): the statement's own snapshot may
-		 * predate a move that committed before the lock was free.
+		 * route_tenant read the placement with the transaction's snapshot:
+		 * in REPEATABLE READ or SERIALIZABLE, one that may predate the move
+		 * it has just waited for.  Read it again now, under the lock it took.
 		 */
-		PushActiveSnapshot(GetTransactionSnapshot());
-		ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
-							   F_TEXTEQ, t);
-		scan = systable_beginscan(rel, c->placement_pkey, true, GetActiveSnapshot(), 1, &key);
-		tuple = systable_getnext(scan);
-		if (!HeapTupleIsValid(tuple))
+		if (readable && IsolationUsesXactSnapshot())
 		{
-			int32		n = DatumGetInt32(DirectFunctionCall1(wf_proxy_shard_count, (Datum) 0));
-
-			if (n > 0)
-				partition = (int) (((int64) h % n + n) % n);
+			partition = placement_lookup(c, t, h);
+			if (partition < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+						 errmsg("tenant %s is being moved to another shard", tenant),
+						 errdetail_internal("{\"reason\": \"tenant_moving\", \"tenant\": %s}",
+											quote_json_text(tenant)),
+						 errhint("Retry the call in a moment: a move pauses the tenant's calls while it copies (docs/scale-out.md, Moving a tenant).")));
 		}
-		else
-		{
-			TupleDesc	desc = RelationGetDescr(rel);
-			Datum	   *values = (Datum *) palloc(desc->natts * sizeof(Datum));
-			bool	   *nulls = (bool *) palloc(desc->natts * sizeof(bool));
-
-			heap_deform_tuple(tuple, desc, values, nulls);
-			/* (tenant, partition, state, other_partition, changed_at) */
-			if (!nulls[1] && !nulls[2] && strcmp(TextDatumGetCString(values[2]), "moving") != 0)
-				partition = DatumGetInt32(values[1]);
-		}
-		systable_endscan(scan);
-		PopActiveSnapshot();
-		table_close(rel, AccessShareLock);
 	}
-	if (partition < 0)
-		partition = DatumGetInt32(FunctionCall1(&c->route_tenant, t));
 	return partition;
 }
 
@@ -573,6 +618,7 @@ typedef struct ShardCall
 	int			partition;
 	const char *tenant;
 	TimestampTz deadline;		/* 0: none */
+	bool		retried;		/* sent again once on a new connection (call_shard) */
 } ShardCall;
 
 static void
@@ -704,20 +750,24 @@ call_wait(ShardCall *call, uint32 events)
 }
 
 /*
- * The connection string of partition pK for the current user: the server's
- * option pK, then the user mapping's user and password (later settings win
- * in a libpq connection string; PL/Proxy's validator admits no other option
+ * The connection parameters of partition pK for the current user: the
+ * server's option pK (a connection string, key=value or URI), then the user
+ * mapping's user and password (PL/Proxy's validator admits no other option
  * in a mapping, and none other is used here: a role with USAGE on the server
  * may make its own mapping, and must not point the front's connections at
- * other hosts or at the front's files).  Checks USAGE on the server.
+ * other hosts or at the front's files).  The user and the password are given
+ * to libpq as parameters of their own after pK, never appended to its text:
+ * appended to a URI they became part of its database name, and the shard's
+ * "database ... does not exist" then showed the password to the caller and
+ * in the shard's log.  Checks USAGE on the server.  Returns what identifies
+ * the connection (compared with the open one's).
  */
 static char *
-shard_conninfo_for(ShardCall *call, Oid *serverid)
+shard_conninfo_for(ShardCall *call, Oid *serverid, const char **option, const char **user, const char **password)
 {
 	ForeignServer *server = GetForeignServerByName("workflow_shards", true);
 	UserMapping *um;
 	AclResult	acl;
-	StringInfoData ci;
 	char		pname[16];
 	const char *value = NULL;
 	ListCell   *lc;
@@ -739,27 +789,21 @@ shard_conninfo_for(ShardCall *call, Oid *serverid)
 		raise_unreachable(call->partition, call->tenant, false,
 						  psprintf("the server workflow_shards has no partition %s", pname));
 	*serverid = server->serverid;
+	*option = value;
+	*user = NULL;
+	*password = NULL;
 	um = GetUserMapping(GetUserId(), server->serverid);
-	initStringInfo(&ci);
-	appendStringInfoString(&ci, value);
 	foreach(lc, um->options)
 	{
 		DefElem    *opt = (DefElem *) lfirst(lc);
-		const char *v;
 
-		if (strcmp(opt->defname, "user") != 0 && strcmp(opt->defname, "password") != 0)
-			continue;
-		v = defGetString(opt);
-		appendStringInfo(&ci, " %s='", opt->defname);
-		for (; *v; v++)
-		{
-			if (*v == '\'' || *v == '\\')
-				appendStringInfoChar(&ci, '\\');
-			appendStringInfoChar(&ci, *v);
-		}
-		appendStringInfoChar(&ci, '\'');
+		if (strcmp(opt->defname, "user") == 0)
+			*user = defGetString(opt);
+		else if (strcmp(opt->defname, "password") == 0)
+			*password = defGetString(opt);
 	}
-	return ci.data;
+	/* (three NUL-free strings: \x01 separates them unambiguously) */
+	return psprintf("%s\x01%s\x01%s", value, *user ? *user : "", *password ? *password : "");
 }
 
 /* Sends what libpq holds, reading meanwhile when the shard's answers fill the socket. */
@@ -848,8 +892,12 @@ call_connect(ShardCall *call)
 	Oid			serverid;
 	PostgresPollingStatusType st;
 	/* (values arrive as text in the front's encoding: its input functions read them) */
-	const char *keys[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-	const char *vals[] = {NULL, "workflow_ext_proxy", GetDatabaseEncodingName(), NULL};
+	const char *option;
+	const char *user;
+	const char *password;
+	/* (later parameters override the expanded pK; a NULL value is skipped) */
+	const char *keys[] = {"dbname", "user", "password", "fallback_application_name", "client_encoding", NULL};
+	const char *vals[] = {NULL, NULL, NULL, "workflow_ext_proxy", GetDatabaseEncodingName(), NULL};
 
 	if (call->partition >= n_shard_conns)
 	{
@@ -882,6 +930,17 @@ call_connect(ShardCall *call)
 		if (poll(&pfd, 1, 0) != 0)
 			shard_conn_close(sc);
 	}
+	if (sc->conn != NULL && !superuser() && !PQconnectionUsedPassword(sc->conn))
+	{
+		/*
+		 * Opened without a password for a superuser (trust, peer, the
+		 * front's .pgpass), it is not a non-superuser's: after SET ROLE or
+		 * SET SESSION AUTHORIZATION to one (the same user mapping, so the
+		 * same connection string), or once the role lost SUPERUSER, connect
+		 * again, under the password rule below.
+		 */
+		shard_conn_close(sc);
+	}
 	if (sc->conn != NULL && !sc->stale && sc->userid == GetUserId())
 	{
 		/* the common case: USAGE checked again, nothing else looked up */
@@ -891,7 +950,7 @@ call_connect(ShardCall *call)
 			aclcheck_error(acl, OBJECT_FOREIGN_SERVER, "workflow_shards");
 		return;
 	}
-	ci = shard_conninfo_for(call, &serverid);
+	ci = shard_conninfo_for(call, &serverid, &option, &user, &password);
 	if (sc->conn != NULL)
 	{
 		if (strcmp(ci, sc->conninfo) == 0)
@@ -905,7 +964,9 @@ call_connect(ShardCall *call)
 		shard_conn_close(sc);
 	}
 
-	vals[0] = ci;
+	vals[0] = option;
+	vals[1] = user;
+	vals[2] = password;
 	sc->conninfo = MemoryContextStrdup(TopMemoryContext, ci);
 	sc->userid = GetUserId();
 	sc->serverid = serverid;
@@ -939,7 +1000,18 @@ call_connect(ShardCall *call)
 	sc->socket_event = AddWaitEventToSet(sc->wait, WL_SOCKET_READABLE, PQsocket(conn), NULL, NULL);
 	sc->socket_events = WL_SOCKET_READABLE;
 
-	if (!PQsendQueryParams(conn, "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
+	/*
+	 * The rows' values come back as text and the front reads them with its
+	 * input functions: the output formats of the connection are pinned (as
+	 * postgres_fdw does), whatever the shard's settings for the mapping's
+	 * role or database (a DateStyle of 'SQL, DMY' there: 07/12/2026 read as
+	 * July 12 by the front).
+	 */
+	if (!PQsendQueryParams(conn, "SELECT pg_catalog.quote_ident(n.nspname),"
+						   " pg_catalog.set_config('datestyle', 'ISO', false),"
+						   " pg_catalog.set_config('intervalstyle', 'postgres', false),"
+						   " pg_catalog.set_config('extra_float_digits', '3', false)"
+						   " FROM pg_catalog.pg_extension e"
 						   " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'workflow_ext'",
 						   0, NULL, NULL, NULL, NULL, 0))
 		call_failed(call, false, PQerrorMessage(conn));
@@ -1076,6 +1148,24 @@ call_shard(ShardCall *call, const char *actor, const char *admin, int op, const 
 		}
 	}
 	sc->busy = false;
+	if (err.sqlstate != NULL && !call->retried && err.message != NULL && strstr(err.message, "\"wf_") != NULL &&
+		(strcmp(err.sqlstate, "26000") == 0 || strcmp(err.sqlstate, "42P05") == 0))
+	{
+		/*
+		 * The shard's session lost (or has) one of this connection's named
+		 * statements: a DEALLOCATE ALL or DISCARD ALL there (a trigger of the
+		 * shard's, a pooler between front and shard).  Kept, the connection
+		 * would fail every later call.  Nothing of the call ran (the Bind or
+		 * the Parse failed, at most wf_ctx's set_config ran, and the Sync
+		 * rolled the shard's transaction back): connect again and send it
+		 * once more.
+		 */
+		PQclear(answer);
+		shard_conn_close(sc);
+		call->retried = true;
+		call_connect(call);
+		return call_shard(call, actor, admin, op, params);
+	}
 	if (err.sqlstate != NULL)
 	{
 		PQclear(answer);
@@ -1123,6 +1213,7 @@ static void
 call_start(ShardCall *call, int partition, const char *tenant)
 {
 	call->sc = NULL;
+	call->retried = false;
 	call->partition = partition;
 	call->tenant = tenant;
 	call->deadline = shard_timeout_ms > 0

@@ -961,6 +961,163 @@ ok(e_pw is not None and e_pw[0] == "2F003" and reason(e_pw).get("reason") == "pa
 dr.close()
 cr.close()
 
+# The shard's output formats: the rows come back as text, read by the front's
+# input functions, so the connection pins DateStyle (ISO), IntervalStyle and
+# extra_float_digits whatever the shard's settings for the mapping's role: a
+# DateStyle of 'SQL, DMY' there made 2026-12-07 July 12, silently.
+sa_ = shard_of(A)
+q(S[sa_], "ALTER ROLE wf_front IN DATABASE wf SET datestyle = 'SQL, DMY'")
+try:
+    cd = connect("front", "app")
+    q(cd, "SET datestyle = 'ISO, MDY'")
+    via = q(cd, "SELECT candidate_id, entered_at FROM job_candidates(100, NULL, %s, 'user:alice') ORDER BY 1", (A,))
+    cd.close()
+finally:
+    q(S[sa_], "ALTER ROLE wf_front IN DATABASE wf RESET datestyle")
+direct_rows = q(S[sa_], "SELECT candidate_id, entered_at FROM candidate_stage WHERE tenant = %s AND job_id = 100 ORDER BY 1", (A,))
+ok(len(via) > 5 and via == direct_rows,
+   "a shard whose DateStyle for the front's role is 'SQL, DMY': entered_at through the front equals the shard's (the connection pins ISO)",
+   (via[:2], direct_rows[:2]))
+
+# The password rule holds for a connection kept across a change of user: a
+# superuser's connection opened without a password (the shard trusting the
+# front's host) is not reused after SET ROLE or SET SESSION AUTHORIZATION to
+# a non-superuser with the same user mapping (PUBLIC's), nor after the role
+# loses SUPERUSER.
+q(ADMIN, "DROP ROLE IF EXISTS wf_op2")
+q(ADMIN, "CREATE ROLE wf_op2 LOGIN SUPERUSER")
+hba = f"{BASE}/{sa_}/pg_hba.conf"
+hba_orig = open(hba).read()
+try:
+    with open(hba, "w") as f:
+        f.write("host all wf_front 127.0.0.1/32 trust\n" + hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    op = connect("front", "wf_op2")
+    rd = "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')"
+    r_su = q(op, rd, (A,))
+    q(op, "SET ROLE app")
+    e_role = error_of(op, rd, (A,))
+    q(op, "RESET ROLE")
+    r_back = q(op, rd, (A,))
+    q(op, "SET SESSION AUTHORIZATION app")
+    e_auth = error_of(op, rd, (A,))
+    q(op, "RESET SESSION AUTHORIZATION")
+    q(op, rd, (A,))
+    q(ADMIN, "ALTER ROLE wf_op2 NOSUPERUSER")
+    q(ADMIN, "GRANT USAGE ON FOREIGN SERVER workflow_shards TO wf_op2")
+    e_demoted = error_of(op, rd, (A,))
+    op.close()
+finally:
+    with open(hba, "w") as f:
+        f.write(hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+q(ADMIN, "REVOKE USAGE ON FOREIGN SERVER workflow_shards FROM wf_op2")
+q(ADMIN, "DROP ROLE wf_op2")
+ok(r_su == n100 and r_back == n100 and all(e is not None and e[0] == "2F003" and reason(e).get("reason") == "password_required"
+                                            for e in (e_role, e_auth, e_demoted)),
+   "a superuser's shard connection made without a password is not used by a non-superuser of the same backend (SET ROLE, SET SESSION AUTHORIZATION, NOSUPERUSER): 2F003 password_required",
+   (r_su, e_role, r_back, e_auth, e_demoted))
+
+# A front transaction in REPEATABLE READ or SERIALIZABLE routes by the
+# placement as it is when the call takes the tenant's lock, not as its
+# snapshot saw it: a tenant moved after the transaction began is called on
+# its new shard (its write not left on the shard it left).
+RT = "org:rr-probe"
+
+
+def wf_count(tenant):
+    return {s: q1(S[s], "SELECT count(*) FROM workflow WHERE tenant = %s", (tenant,)) for s in SHARDS}
+
+
+fr("SELECT create_definition('workflow', '{\"name\": \"rr\"}')", tenant=RT)
+src = part(RT)
+dst = (src + 1) % 3
+rr = connect("front", "app")
+results = {}
+made = 1
+for level in ("REPEATABLE READ", "SERIALIZABLE"):
+    q(rr, f"BEGIN ISOLATION LEVEL {level}")
+    q(rr, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))   # the snapshot, before the move
+    q(ADMIN, "CALL move_tenant(%s, %s)", (RT, dst))
+    e = error_of(rr, "SELECT create_definition('workflow', '{\"name\": \"rr\"}', %s, 'user:alice')", (RT,))
+    q(rr, "COMMIT")
+    made += 1
+    results[level] = (e, src, dst, wf_count(RT), made)
+    src, dst = dst, (dst + 1) % 3
+# The same while the call waits for the tenant's lock (route_tenant's path):
+# the placement changed and committed while it waited.
+q(rr, "BEGIN ISOLATION LEVEL REPEATABLE READ")
+q(rr, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+lk = connect("front")
+lk.autocommit = False
+q(lk, "SELECT pg_advisory_xact_lock(2001286144, hashtext(%s))", (RT,))
+q(lk, "UPDATE tenant_placement SET partition = %s WHERE tenant = %s", (dst, RT))   # (the rows stay: only the routing is looked at)
+threading.Timer(0.3, lk.commit).start()
+before_w = wf_count(RT)
+e = error_of(rr, "SELECT create_definition('workflow', '{\"name\": \"rr\"}', %s, 'user:alice')", (RT,))
+q(rr, "COMMIT")
+after_w = wf_count(RT)
+q(ADMIN, "UPDATE tenant_placement SET partition = %s WHERE tenant = %s", (src, RT))
+rr.close()
+lk.close()
+ok(all(r[0] is None and r[3][SHARDS[r[2]]] == r[4] and r[3][SHARDS[r[1]]] == 0 for r in results.values()),
+   "REPEATABLE READ and SERIALIZABLE front transactions begun before a move: the call goes to the tenant's new shard", results)
+ok(e is None and after_w[SHARDS[dst]] == before_w[SHARDS[dst]] + 1 and after_w[SHARDS[src]] == before_w[SHARDS[src]],
+   "a REPEATABLE READ call that waited for the tenant's lock while its placement changed goes to the new partition", (e, before_w, after_w))
+
+# A partition's connection string as a URI: the user mapping's user and
+# password reach libpq as parameters of their own (appended to the text they
+# became part of the URI's database name: the call failed, and with a shard
+# that lets the role in without a password the shard's error showed the
+# password to the caller and in the shard's log).
+opt = q1(ADMIN, "SELECT shard_conninfo(%s)", (part(A),))
+q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (f"postgresql://127.0.0.1:{PORTS[sa_]}/wf?connect_timeout=2",))
+try:
+    cu = connect("front", "app")
+    r_uri = q(cu, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+    with open(hba, "w") as f:
+        f.write("host all all 127.0.0.1/32 trust\n" + hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    cu.close()
+    cu = connect("front", "app")
+    e_uri = error_of(cu, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+    cu.close()
+finally:
+    with open(hba, "w") as f:
+        f.write(hba_orig)
+    q(S[sa_], "SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (opt,))
+ok(r_uri == n100 and e_uri is not None and e_uri[0] == "2F003" and PASSWORD not in json.dumps(e_uri),
+   "a partition given as a URI: the call connects with the mapping's user and password; a shard trusting the host: 2F003, no password in the error",
+   (r_uri, e_uri))
+
+# The shard's session losing the connection's named statements (DEALLOCATE
+# ALL or DISCARD ALL there: a trigger of the shard's, a pooler between front
+# and shard) does not leave that front connection failing every later call
+# with 26000: the call is sent again once on a new connection (nothing of
+# it ran).
+q(S[sa_], """CREATE FUNCTION public.wf_test_dealloc() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE 'DEALLOCATE ALL'; RETURN NEW; END $$""")
+q(S[sa_], "CREATE TRIGGER wf_test_dealloc AFTER INSERT ON candidate_stage FOR EACH ROW EXECUTE FUNCTION public.wf_test_dealloc()")
+cx = connect("front", "app")
+try:
+    n101 = q1(cx, "SELECT count(*) FROM job_candidates(101, NULL, %s, 'user:alice')", (A,))
+    added = q(cx, "SELECT candidate_id FROM add_candidate(777, 101, %s, 'user:alice')", (A,))
+finally:
+    q(S[sa_], "DROP TRIGGER wf_test_dealloc ON candidate_stage")
+    q(S[sa_], "DROP FUNCTION public.wf_test_dealloc()")
+after_dealloc = [error_of(cx, "SELECT count(*) FROM job_candidates(101, NULL, %s, 'user:alice')", (A,)) or
+                 q1(cx, "SELECT count(*) FROM job_candidates(101, NULL, %s, 'user:alice')", (A,)) for _ in range(3)]
+moved = error_of(cx, "SELECT to_stage_id FROM move_to_stage(777, 101, %s, NULL, %s, 'user:alice')", (sa[1], A))
+cx.close()
+ok(added == [(777,)] and after_dealloc == [n101 + 1] * 3 and moved is None,
+   "after a DEALLOCATE ALL in the shard's session, the front connection's next calls succeed (sent again on a new connection)",
+   (added, n101, after_dealloc, moved))
+
 
 # ------------------------------------------------------------------ measurements
 def timed(conn, fn, n):
