@@ -119,3 +119,68 @@ RESET ROLE;
 DROP TRIGGER zz_bwa_move_on ON candidate_stage;
 SELECT job_id, to_stage_id = :s3 AS to_s3, count(*) FROM stage_transition WHERE job_id IN (7304, 7305) GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT * FROM bwa_differences(7304, 7305);
+
+\echo '== 5. An outer history row refused while written from inside the trigger''s savepoint, which catches the error: the statement still fails, as row by row'
+CREATE FUNCTION bwa_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id IN (7306, 7307) AND NEW.candidate_id = 90004 THEN
+        RAISE EXCEPTION 'candidate % may not move', NEW.candidate_id USING ERRCODE = 'WFBA2', DETAIL = '{"reason": "refused"}';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER bwa_refuse BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bwa_refuse();
+CREATE FUNCTION bwa_catch_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id IN (7306, 7307) AND NEW.candidate_id = 90010 THEN
+        BEGIN
+            UPDATE candidate_profile SET attributes = attributes || '{"touched": true}' WHERE candidate_id = NEW.candidate_id;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE NOTICE 'caught: %', SQLERRM;
+        END;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bwa_catch_all AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION bwa_catch_all();
+SET ROLE wf_bwa_app;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7306', :s2));
+SET workflow_ext.history_batch_size = 1;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7307', :s2));
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP TRIGGER zz_bwa_catch_all ON candidate_stage;
+DROP TRIGGER bwa_refuse ON stage_transition;
+SELECT job_id, count(*) AS history_rows, count(*) FILTER (WHERE to_stage_id = :s2) AS moves
+  FROM stage_transition WHERE job_id IN (7306, 7307) GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS alert_events FROM alert_event WHERE job_id IN (7306, 7307);
+
+\echo '== 6. A trigger of the application''s setting workflow_ext.history_batch_size = 1 mid-statement, and a statement trigger''s bulk move of another job'
+CREATE FUNCTION bwa_set_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id = 7308 AND NEW.candidate_id = 90010 THEN
+        PERFORM set_config('workflow_ext.history_batch_size', '1', true);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bwa_set_batch AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION bwa_set_batch();
+CREATE FUNCTION bwa_follow_job() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('bwa.follow', true) = 'on' THEN
+        PERFORM set_config('bwa.follow', 'off', true);
+        UPDATE candidate_stage SET stage_id = current_setting('bwa.s2')::bigint WHERE job_id = 7309;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bwa_follow_job AFTER UPDATE ON candidate_stage FOR EACH STATEMENT EXECUTE FUNCTION bwa_follow_job();
+SET bwa.s2 = :s2;
+SET ROLE wf_bwa_app;
+BEGIN;
+SET LOCAL bwa.follow = 'on';
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 7308;
+SHOW workflow_ext.history_batch_size;
+COMMIT;
+RESET ROLE;
+DROP TRIGGER zz_bwa_set_batch ON candidate_stage;
+DROP TRIGGER bwa_follow_job ON candidate_stage;
+-- both wrote what the row-at-a-time reference (job 7301, no trigger changing facts: entry events) wrote
+SELECT * FROM bwa_differences(7308, 7301);
+SELECT * FROM bwa_differences(7309, 7301);
