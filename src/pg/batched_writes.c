@@ -60,6 +60,7 @@
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -86,6 +87,17 @@ typedef struct BatchFrame
 	SubTransactionId subxid;
 	Oid			schema;
 	bool		writing;		/* its rows are being written now */
+	SubTransactionId write_subxid;	/* ... in this subtransaction */
+	/*
+	 * Written ahead of a nested write (flush_pending) from inside a
+	 * subtransaction of its own: kept until that subtransaction commits
+	 * into the frame's, and held again if it rolls back (its rows with it).
+	 */
+	SubTransactionId flushed_in;
+	/* whose rights, and which tenant, the statement's writes run with */
+	Oid			user;
+	int			sec_context;
+	char	   *tenant;
 	MemoryContext context;
 	/* history rows: WF_TRANSITION_COLUMNS values each */
 	int			n_transitions;
@@ -123,6 +135,8 @@ open_frame(int depth)
 									   ALLOCSET_DEFAULT_SIZES);
 	f->depth = depth;
 	f->subxid = GetCurrentSubTransactionId();
+	GetUserIdAndSecContext(&f->user, &f->sec_context);
+	f->tenant = MemoryContextStrdup(TopTransactionContext, wf_tenant_setting ? wf_tenant_setting : "");
 	f->outer = top;
 	top = f;
 }
@@ -134,6 +148,7 @@ close_frame(void)
 
 	top = f->outer;
 	MemoryContextDelete(f->context);
+	pfree(f->tenant);
 	pfree(f);
 }
 
@@ -148,8 +163,10 @@ wf_batch_open(Relation rel)
 	if (finish_depth == 0 || wf_history_batch_size <= 1)
 		return false;
 	if (top != NULL && top->depth >= finish_depth)
-		return top->depth == finish_depth && !top->writing &&
+		return top->depth == finish_depth && !top->writing && top->flushed_in == InvalidSubTransactionId &&
 			top->subxid == GetCurrentSubTransactionId();
+	/* a nested statement's changes come after what the outer ones hold */
+	wf_batch_flush_pending();
 	open_frame(finish_depth);
 	return true;
 }
@@ -272,6 +289,7 @@ wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 }
 
 static void write_frame(BatchFrame *f);
+static void reset_frame(BatchFrame *f);
 
 /*
  * The change's wake-up, queued when its rows are written: the last step of
@@ -316,6 +334,50 @@ void
 wf_batch_notify_alerts(int64 visit_transition_id)
 {
 	queue_wakeup("alert", visit_transition_id, true);
+}
+
+/*
+ * Whether the frame holds rows not written, and the caller runs with the
+ * rights and the tenant of the frame's statement (so that writing them now
+ * decides what writing them when they were buffered decided).
+ */
+static bool
+flushable(BatchFrame *f)
+{
+	Oid			user;
+	int			sec_context;
+
+	if (f->writing || f->flushed_in != InvalidSubTransactionId ||
+		(f->n_transitions == 0 && f->n_events == 0 && f->n_wakeups == 0))
+		return false;
+	GetUserIdAndSecContext(&user, &sec_context);
+	return user == f->user && sec_context == f->sec_context &&
+		strcmp(f->tenant, wf_tenant_setting ? wf_tenant_setting : "") == 0;
+}
+
+static void
+flush_from(BatchFrame *f)
+{
+	if (f == NULL)
+		return;
+	flush_from(f->outer);
+	if (flushable(f))
+		write_frame(f);
+}
+
+/*
+ * Writes what the frames hold, outermost first, before a write that comes
+ * after their changes (a change written at once, a nested statement's
+ * first change buffered): row by row, a nested statement run by the
+ * application's AFTER trigger, or a move function it calls, found the
+ * statement's earlier changes written (their history, alert events and
+ * wake-ups first).  A frame of other rights or another tenant (a SECURITY
+ * DEFINER function, a function's SET workflow_ext.tenant) is left alone.
+ */
+void
+wf_batch_flush_pending(void)
+{
+	flush_from(top);
 }
 
 /* Writes what the statement's frame holds now (before an auto-advance, say). */
@@ -385,9 +447,11 @@ write_frame(BatchFrame *f)
 	int			n_found = -1;
 	int			written;
 
-	if (f->n_transitions == 0 && f->n_events == 0 && f->n_wakeups == 0)
+	if (f->flushed_in != InvalidSubTransactionId ||
+		(f->n_transitions == 0 && f->n_events == 0 && f->n_wakeups == 0))
 		return;
 	f->writing = true;
+	f->write_subxid = GetCurrentSubTransactionId();
 	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
 	written = wf_write_alert_events(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
 	if (written != f->n_events)
@@ -411,6 +475,19 @@ write_frame(BatchFrame *f)
 			wf_notify(w->kind, w->transition_id, count);
 	}
 	f->writing = false;
+	if (found)
+		pfree(found);
+	/* written from inside a subtransaction of the frame's: kept until it commits */
+	if (f->write_subxid > f->subxid)
+		f->flushed_in = f->write_subxid;
+	else
+		reset_frame(f);
+}
+
+/* The frame emptied (its rows written for good). */
+static void
+reset_frame(BatchFrame *f)
+{
 	MemoryContextReset(f->context);
 	f->n_transitions = f->max_transitions = 0;
 	f->n_events = f->max_events = 0;
@@ -423,8 +500,6 @@ write_frame(BatchFrame *f)
 	f->e_ids = NULL;
 	f->wakeups = NULL;
 	f->row_first_event = f->row_events = 0;
-	if (found)
-		pfree(found);
 }
 
 /*
@@ -486,10 +561,33 @@ at_xact_event(XactEvent event, void *arg)
 static void
 at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId parent, void *arg)
 {
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		/* rows written ahead from inside it now belong to its parent */
+		for (BatchFrame *f = top; f != NULL; f = f->outer)
+			if (f->flushed_in == mine)
+			{
+				f->flushed_in = parent <= f->subxid ? InvalidSubTransactionId : parent;
+				if (f->flushed_in == InvalidSubTransactionId)
+					reset_frame(f);
+			}
+		return;
+	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 	while (top != NULL && top->subxid >= mine)
 		close_frame();
+	/*
+	 * Rows of an outer frame written from inside it (or a write of them that
+	 * failed there) are gone with it: held again, to be written again.
+	 */
+	for (BatchFrame *f = top; f != NULL; f = f->outer)
+	{
+		if (f->flushed_in != InvalidSubTransactionId && f->flushed_in >= mine)
+			f->flushed_in = InvalidSubTransactionId;
+		if (f->writing && f->write_subxid >= mine)
+			f->writing = false;
+	}
 }
 
 void

@@ -125,5 +125,6 @@ extern int	wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires,
 extern void wf_batch_notify(const char *kind, int64 transition_id, int alert_events);
 extern void wf_batch_notify_alerts(int64 visit_transition_id);
 extern void wf_batch_flush(void);
+extern void wf_batch_flush_pending(void);
 
 #endif

@@ -226,6 +226,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 
 	if (ev->n == 0)
 		return 0;
+	wf_batch_flush_pending();	/* what a statement holds came first */
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = PointerGetDatum(int8_array(ev->id_datums, NULL, ev->n));
 	args[1] = PointerGetDatum(int8_array(ev->alert_ids, ev->alert_nulls, ev->n));
@@ -352,6 +353,8 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	char		nulls[WF_TRANSITION_COLUMNS];
 	int			ret;
 
+	/* what a statement holds came before this change (batched_writes.c) */
+	wf_batch_flush_pending();
 	wf_transition_args(row, has_from, from_stage_id, from_status, actor, reason, alerts_raised,
 					   warnings, note, args, nulls);
 	SPI_connect();
