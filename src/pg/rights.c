@@ -170,8 +170,8 @@ wf_is_extension_table(Oid relid, Oid schema, const char *name)
 
 /*
  * BEFORE INSERT row trigger on stage_transition and alert_event: history is
- * written by workflow_ext alone.  A row is admitted when it is the next one
- * announced, and consumed: each announced row once, in order, nothing else
+ * written by workflow_ext alone.  A row is admitted when it is one announced
+ * and not yet passed, and consumed: each announced row at most once, in order, nothing else
  * (a trigger of the caller's firing inside the write cannot add a row; a
  * repeat that ON CONFLICT DO NOTHING then skips still consumes its id).
  */
@@ -207,8 +207,15 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 	}
 	col = SPI_fnumber(td->tg_relation->rd_att, "id");
 	id = heap_getattr(td->tg_trigtuple, col, td->tg_relation->rd_att, &isnull);
-	if (expected_relid != relid || isnull || expected_next >= expected_count ||
-		DatumGetInt64(id) != expected_ids[expected_next])
+	/*
+	 * An announced row may be passed over (a BEFORE trigger of the owner's
+	 * that returned NULL for it, as it could for a row written alone): the
+	 * row must be one still to come, and the ones before it are gone.
+	 */
+	while (expected_relid == relid && !isnull && expected_next < expected_count &&
+		   DatumGetInt64(id) != expected_ids[expected_next])
+		expected_next++;
+	if (expected_relid != relid || isnull || expected_next >= expected_count)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s is history written by workflow_ext only",

@@ -184,3 +184,33 @@ DROP TRIGGER bwa_follow_job ON candidate_stage;
 -- both wrote what the row-at-a-time reference (job 7301, no trigger changing facts: entry events) wrote
 SELECT * FROM bwa_differences(7308, 7301);
 SELECT * FROM bwa_differences(7309, 7301);
+
+\echo '== 7. An owner''s BEFORE INSERT trigger on stage_transition that skips one history row: the same error as row by row (the deferred foreign key, at commit)'
+SET ROLE wf_bwa_app;
+SELECT count(*) AS jobs FROM generate_series(7310, 7311) j, assign_workflow(j, :wf);
+INSERT INTO candidate_stage (job_id, candidate_id)
+SELECT j, g FROM generate_series(7310, 7311) j, generate_series(90001, 90020) g;
+RESET ROLE;
+CREATE FUNCTION bwa_skip() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id IN (7310, 7311) AND NEW.candidate_id = 90005 THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+-- (named to fire before stage_transition_write_guard)
+CREATE TRIGGER a_bwa_skip BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bwa_skip();
+\set VERBOSITY terse
+SET ROLE wf_bwa_app;
+BEGIN;
+SET LOCAL workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 7310;
+COMMIT;
+BEGIN;
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 7311;
+COMMIT;
+RESET ROLE;
+\set VERBOSITY default
+DROP TRIGGER a_bwa_skip ON stage_transition;
+SELECT job_id, count(*) FILTER (WHERE stage_id = :s1) AS in_stage_1 FROM candidate_stage
+ WHERE job_id IN (7310, 7311) GROUP BY job_id ORDER BY job_id;
