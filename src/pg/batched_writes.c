@@ -388,15 +388,6 @@ wf_batch_flush(void)
 		write_frame(top);
 }
 
-static int
-compare_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /*
  * Which of the events were written, when ON CONFLICT or a trigger of the
  * caller's skipped some: read back by id as the tables' owner (the writer
@@ -457,7 +448,7 @@ write_frame(BatchFrame *f)
 	if (written != f->n_events)
 	{
 		n_found = written_events(f->schema, f->e_ids, f->n_events, &found);
-		qsort(found, n_found, sizeof(int64), compare_int64);
+		qsort(found, n_found, sizeof(int64), wf_compare_int64);
 	}
 	for (int i = 0; i < f->n_wakeups; i++)
 	{
@@ -468,7 +459,7 @@ write_frame(BatchFrame *f)
 		{
 			count = 0;
 			for (int e = w->first_event; e < w->first_event + w->n_events; e++)
-				if (bsearch(&f->e_ids[e], found, n_found, sizeof(int64), compare_int64) != NULL)
+				if (bsearch(&f->e_ids[e], found, n_found, sizeof(int64), wf_compare_int64) != NULL)
 					count++;
 		}
 		if (count > 0 || !w->if_written)

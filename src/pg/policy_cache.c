@@ -154,18 +154,9 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId 
 }
 
 static int
-compare_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static int
 compare_share(const void *a, const void *b)
 {
-	return compare_int64(&((const PolicyShare *) a)->workflow_id, &((const PolicyShare *) b)->workflow_id);
+	return wf_compare_int64(&((const PolicyShare *) a)->workflow_id, &((const PolicyShare *) b)->workflow_id);
 }
 
 /*
@@ -348,7 +339,7 @@ union_array(bool with_own, bool for_edit)
 	for (int i = 0; i < cache.n_shares; i++)
 		if (cache.shares[i].can_edit || !for_edit)
 			ids[n++] = cache.shares[i].workflow_id;
-	qsort(ids, n, sizeof(int64), compare_int64);
+	qsort(ids, n, sizeof(int64), wf_compare_int64);
 	for (int i = 0; i < n; i++)
 		if (kept == 0 || ids[kept - 1] != ids[i])
 			ids[kept++] = ids[i];
@@ -408,7 +399,7 @@ compute(Snapshot snapshot)
 		cache.own[cache.n_own++] = DatumGetInt64(id);
 	}
 	policy_endscan(&scan);
-	qsort(cache.own, cache.n_own, sizeof(int64), compare_int64);
+	qsort(cache.own, cache.n_own, sizeof(int64), wf_compare_int64);
 
 	/*
 	 * Accepted shares: grantee_tenant = T AND (grantee IS NULL OR grantee =

@@ -270,4 +270,14 @@ extern bool wf_change_auto_entered(int64 job_id, int64 candidate_id, int64 stage
 /* move_functions.c: the single move's path (move_candidates() runs it per candidate) */
 extern int64 wf_move_candidate(Oid schema, WfChangeFrame *frame, bool has_candidate, bool has_job);
 
+/* qsort/bsearch order of int64 ids (policy_cache.c, batched_writes.c) */
+static inline int
+wf_compare_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
 #endif							/* WORKFLOW_EXT_H */
