@@ -5,6 +5,7 @@ three shards, each an ordinary workflow_ext database holding whole tenants.
 Prints TAP, ends with "# N passed, M failed".  With --bench, also measures
 a move (1 and 4 clients) and a read of a job's pipeline through the front
 against the same call direct on the shard."""
+import contextlib
 import json
 import re
 import os
@@ -55,6 +56,25 @@ def ok(cond, name, diag=None):
         if diag is not None:
             print(f"#   {diag}", flush=True)
 
+
+
+@contextlib.contextmanager
+def shard_trusts(shard, who):
+    """The shard lets `who` in from the loopback without a password (a trust
+    line first in its pg_hba.conf) for the block; its own file after."""
+    path = f"{BASE}/{shard}/pg_hba.conf"
+    orig = open(path).read()
+    try:
+        with open(path, "w") as f:
+            f.write(f"host all {who} 127.0.0.1/32 trust\n" + orig)
+        q(S[shard], "SELECT pg_reload_conf()")
+        time.sleep(0.5)
+        yield
+    finally:
+        with open(path, "w") as f:
+            f.write(orig)
+        q(S[shard], "SELECT pg_reload_conf()")
+        time.sleep(0.5)
 
 def connect(node, user="postgres", direct=False):
     if direct:   # the way the front reaches a shard: TCP, password
@@ -933,22 +953,11 @@ ok(e_st is not None and e_st[0] == "08006" and reason(e_st).get("reason") == "sh
 # The connection string: a non-superuser's connection must have used a
 # password (the shard trusting the front's host does not let the application
 # role in); with the password in its mapping, it connects.
-hba = f"{BASE}/{sa_}/pg_hba.conf"
-hba_orig = open(hba).read()
-try:
-    with open(hba, "w") as f:
-        f.write("host all wf_front 127.0.0.1/32 trust\n" + hba_orig)
-    q(S[sa_], "SELECT pg_reload_conf()")
-    time.sleep(0.5)
+with shard_trusts(sa_, "wf_front"):
     q(ADMIN, "CREATE USER MAPPING FOR app SERVER workflow_shards OPTIONS (user 'wf_front')")
     cp = connect("front", "app")
     e_pw = error_of(cp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
     cp.close()
-finally:
-    with open(hba, "w") as f:
-        f.write(hba_orig)
-    q(S[sa_], "SELECT pg_reload_conf()")
-    time.sleep(0.5)
 q(ADMIN, "ALTER USER MAPPING FOR app SERVER workflow_shards OPTIONS (ADD password %s)", (PASSWORD,))
 cp = connect("front", "app")
 r_opt = q(cp, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
@@ -986,13 +995,7 @@ ok(len(via) > 5 and via == direct_rows,
 # loses SUPERUSER.
 q(ADMIN, "DROP ROLE IF EXISTS wf_op2")
 q(ADMIN, "CREATE ROLE wf_op2 LOGIN SUPERUSER")
-hba = f"{BASE}/{sa_}/pg_hba.conf"
-hba_orig = open(hba).read()
-try:
-    with open(hba, "w") as f:
-        f.write("host all wf_front 127.0.0.1/32 trust\n" + hba_orig)
-    q(S[sa_], "SELECT pg_reload_conf()")
-    time.sleep(0.5)
+with shard_trusts(sa_, "wf_front"):
     op = connect("front", "wf_op2")
     rd = "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')"
     r_su = q(op, rd, (A,))
@@ -1008,11 +1011,6 @@ try:
     q(ADMIN, "GRANT USAGE ON FOREIGN SERVER workflow_shards TO wf_op2")
     e_demoted = error_of(op, rd, (A,))
     op.close()
-finally:
-    with open(hba, "w") as f:
-        f.write(hba_orig)
-    q(S[sa_], "SELECT pg_reload_conf()")
-    time.sleep(0.5)
 q(ADMIN, "REVOKE USAGE ON FOREIGN SERVER workflow_shards FROM wf_op2")
 q(ADMIN, "DROP ROLE wf_op2")
 ok(r_su == n100 and r_back == n100 and all(e is not None and e[0] == "2F003" and reason(e).get("reason") == "password_required"
@@ -1077,19 +1075,12 @@ q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (f"postgre
 try:
     cu = connect("front", "app")
     r_uri = q(cu, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
-    with open(hba, "w") as f:
-        f.write("host all all 127.0.0.1/32 trust\n" + hba_orig)
-    q(S[sa_], "SELECT pg_reload_conf()")
-    time.sleep(0.5)
     cu.close()
-    cu = connect("front", "app")
-    e_uri = error_of(cu, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
-    cu.close()
+    with shard_trusts(sa_, "all"):
+        cu = connect("front", "app")
+        e_uri = error_of(cu, "SELECT count(*) FROM job_candidates(100, NULL, %s, 'user:alice')", (A,))
+        cu.close()
 finally:
-    with open(hba, "w") as f:
-        f.write(hba_orig)
-    q(S[sa_], "SELECT pg_reload_conf()")
-    time.sleep(0.5)
     q(ADMIN, f"ALTER SERVER workflow_shards OPTIONS (SET p{part(A)} %s)", (opt,))
 ok(r_uri == n100 and e_uri is not None and e_uri[0] == "2F003" and PASSWORD not in json.dumps(e_uri),
    "a partition given as a URI: the call connects with the mapping's user and password; a shard trusting the host: 2F003, no password in the error",
