@@ -1363,7 +1363,7 @@ rows_call(ShardCall *call, void *arg)
 
 /*
  * job_candidates(job_id, status, tenant, actor): the job's pipeline rows on
- * the tenant's shard (the query of workflow_ext's shard_job_candidates), by
+ * the tenant's shard (read from candidate_stage), by
  * stage and candidate.
  */
 PG_FUNCTION_INFO_V1(wf_proxy_job_candidates);

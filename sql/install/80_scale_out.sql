@@ -276,29 +276,6 @@ END $$;
 COMMENT ON FUNCTION shard_call(text, text, text, jsonb) IS
     'The shard side of workflow_ext_proxy: runs one operation of the API (a function of the extension by name, arguments by name in args; or job_candidates, stage_candidates, candidate_history, alert_events, set_candidate_facts, set_job_facts, definition_write, definitions, stage_counts, screening_counts) in tenant (NULL: the session''s) as actor, for this call only (the trust rules of workflow_ext.actor and workflow_ext.tenant apply), and returns the result as JSON or the error as data (error_sqlstate, error_message, error_detail, error_hint), so PL/Proxy keeps its connection.';
 
--- The read of a job's pipeline, rows rather than JSON (the front's
--- job_candidates: PL/Proxy carries the rows; a JSON document of them cost
--- the front twice as much to parse).  The tenant and the actor for this call
--- only, as in shard_call; an error is raised (a read has none of its own).
-CREATE FUNCTION shard_job_candidates(tenant text, actor text, job_id bigint, status text DEFAULT NULL)
-    RETURNS SETOF @extschema@.candidate_stage
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-    SET workflow_ext.tenant_admin = off
-    AS $$
-BEGIN
-    PERFORM set_config('workflow_ext.actor', coalesce($2, ''), true);
-    IF $1 IS NOT NULL THEN
-        PERFORM set_config('workflow_ext.tenant', $1, true);
-    END IF;
-    RETURN QUERY SELECT c.* FROM @extschema@.candidate_stage c
-                  WHERE c.job_id = $3 AND c.tenant = (SELECT @extschema@.job_tenant($3))
-                    AND ($4 IS NULL OR c.status = $4)
-                  ORDER BY c.stage_id, c.candidate_id;
-END $$;
-COMMENT ON FUNCTION shard_job_candidates(text, text, bigint, text) IS
-    'The front''s job_candidates on this shard: the job''s pipeline rows the actor sees in tenant (of one status, or all), by stage and candidate, with the tenant and actor for this call only.';
-
 -- 0.2.0's front (routing by candidate) calls this form; kept so that the
 -- shards can be updated before the front.
 CREATE FUNCTION shard_call(actor text, operation text, args jsonb,
