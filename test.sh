@@ -19,7 +19,7 @@ failed=0
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-count() { passed=$((passed + $1)); failed=$((failed + $2)); echo "-- counted: $1 passed, $2 failed"; }
+count() { passed=$((passed + $1)); failed=$((failed + $2)); echo "-- counted: $1 passed, $2 failed (${SECONDS} s since the start)"; }
 
 # pg_regress and pg_isolation_regress end with one summary line; PostgreSQL 15
 # prints " All 11 tests passed. " or " 1 of 11 tests failed. ", 16 and later
