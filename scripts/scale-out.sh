@@ -71,6 +71,7 @@ CREATE ROLE wf_admin LOGIN SUPERUSER PASSWORD '$PASSWORD';
 CREATE ROLE workflow_app NOLOGIN;
 $(sed -n '/^-- BEGIN application grant set$/,/^-- END application grant set$/p' README.md)
 GRANT workflow_app TO wf_app;
+GRANT EXECUTE ON FUNCTION shard_status() TO wf_app;   -- the front's shard_health()
 SQL
     k=$((k + 1))
   done

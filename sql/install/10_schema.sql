@@ -17,6 +17,7 @@ CREATE TABLE workflow (
     requires_reason_code boolean NOT NULL DEFAULT false
 );
 CREATE INDEX workflow_tenant_owner_idx ON workflow (tenant, owner);
+COMMENT ON INDEX workflow_tenant_owner_idx IS 'An owner''s workflows within a tenant (what the visibility check reads for the owner).';
 COMMENT ON TABLE workflow IS 'A reusable hiring process: ordered stages, each with an optional rule and alerts. Visible to its owner, the administrators of its tenant (workflow_ext.tenant_admin) and the grantees of its accepted shares.';
 COMMENT ON COLUMN workflow.owner IS 'The actor who created the workflow (workflow_ext.actor, or role:<oid>); the owner and the tenant''s administrators share it, delete it and transfer it (transfer_workflow_ownership).';
 COMMENT ON COLUMN workflow.tenant IS 'The organization the workflow belongs to: workflow_ext.tenant (else the actor) when it was created; never changed.';
@@ -40,6 +41,7 @@ CREATE TABLE workflow_share (
 -- (the sharing tenant third: a check of one tenant's offers to a grantee
 -- never walks the grantee's offers from every other tenant, whatever plan)
 CREATE INDEX workflow_share_grantee_idx ON workflow_share (grantee_tenant, grantee, tenant);
+COMMENT ON INDEX workflow_share_grantee_idx IS 'The shares by grantee, then sharing tenant: a check of one tenant''s offers to a grantee reads only those.';
 -- What the visibility functions read: accepted shares only, so that offers
 -- nobody accepted cost the grantee nothing (the grantee decides its size).
 CREATE INDEX workflow_share_accepted_idx ON workflow_share (grantee_tenant, grantee, workflow_id)
@@ -118,6 +120,7 @@ CREATE TABLE alert (
     CONSTRAINT alert_rule_path_check CHECK ((rule_id IS NULL) = (rule_path IS NULL))
 );
 CREATE INDEX alert_stage_id_idx ON alert (stage_id);
+COMMENT ON INDEX alert_stage_id_idx IS 'A stage''s alerts (evaluated on entry and on facts changes; get_stage_alerts; removed with the stage).';
 COMMENT ON TABLE alert IS 'An alert on a stage: one condition leaf (field_name, operator, value). Evaluated when a candidate enters the stage and when their facts change; fires at most once per stage visit.';
 COMMENT ON COLUMN alert.rule_id IS 'Set when the alert was generated from the stage''s rule (one per leaf); such alerts follow the rule''s edits.';
 COMMENT ON COLUMN alert.rule_path IS 'JSON path of the generating leaf within the rule''s condition.';
@@ -138,6 +141,7 @@ CREATE TABLE job_workflow (
     CONSTRAINT job_workflow_job_workflow_key UNIQUE (tenant, job_id, workflow_id)
 );
 CREATE INDEX job_workflow_workflow_id_idx ON job_workflow (workflow_id);
+COMMENT ON INDEX job_workflow_workflow_id_idx IS 'The jobs that follow a workflow (what the foreign key from job_workflow reads when a workflow is deleted).';
 COMMENT ON TABLE job_workflow IS 'The workflow a job''s pipeline follows (one per job of a tenant). Jobs live in the application; only their ids are here, unique within the tenant.';
 COMMENT ON COLUMN job_workflow.tenant IS 'The organization whose job this is (stamped: the tenant assigning it); job ids are unique within it.';
 COMMENT ON COLUMN job_workflow.assigned_by IS 'The actor who (re)assigned the job (stamped by workflow_ext).';
@@ -207,11 +211,14 @@ CREATE TABLE stage_transition (
     CONSTRAINT stage_transition_to_stage_fk FOREIGN KEY (to_stage_id) REFERENCES workflow_stage (id)
 );
 CREATE INDEX stage_transition_candidate_idx ON stage_transition (tenant, candidate_id, job_id, id);
+COMMENT ON INDEX stage_transition_candidate_idx IS 'A candidate''s history within a tenant, job by job, in order.';
 CREATE INDEX stage_transition_feed_idx ON stage_transition (xact_id, id);
+COMMENT ON INDEX stage_transition_feed_idx IS 'History in commit order: the event feed (workflow_events_since) reads from its cursor on.';
 COMMENT ON TABLE stage_transition IS 'History: one row per entry, move, status change, transfer (to_status transferred) and removal (to_status removed) of a candidate in a job, written by the candidate_stage triggers and never updated.';
 -- Each candidate's history in a job, in order: the stage visits of a job
 -- (stage_visit, pipeline_funnel) without reading the tenant's other jobs.
 CREATE INDEX stage_transition_visit_idx ON stage_transition (tenant, job_id, candidate_id, workflow_id, id);
+COMMENT ON INDEX stage_transition_visit_idx IS 'Each candidate''s history in a job and workflow, in order: the stage visits (stage_visit, pipeline_funnel, the history guard) without reading the tenant''s other jobs.';
 COMMENT ON COLUMN stage_transition.tenant IS 'The tenant of the pipeline row (the job''s organization).';
 COMMENT ON COLUMN stage_transition.actor IS 'The user who made the change (workflow_ext.actor, or role:<oid>).';
 COMMENT ON COLUMN stage_transition.from_stage_id IS 'NULL when the candidate entered the pipeline; equal to to_stage_id for a status change.';
@@ -250,10 +257,14 @@ CREATE TABLE candidate_stage (
 -- (candidate_id alone: a candidate's rows in every tenant, for a facts table
 -- of one organization; the tenant is a filter on those few rows)
 CREATE INDEX candidate_stage_candidate_idx ON candidate_stage (candidate_id);
+COMMENT ON INDEX candidate_stage_candidate_idx IS 'A candidate''s pipeline rows in every job (a facts change re-evaluates them; move_candidates finds its ids).';
 CREATE INDEX candidate_stage_stage_idx ON candidate_stage (workflow_id, stage_id);
+COMMENT ON INDEX candidate_stage_stage_idx IS 'The pipeline rows standing in a stage of a workflow (what the composite foreign key to workflow_stage reads when a stage is deleted).';
 CREATE INDEX candidate_stage_active_idx ON candidate_stage (stage_id, entered_at) WHERE status = 'active';
+COMMENT ON INDEX candidate_stage_active_idx IS 'Active candidates of a stage by the time they entered it: the SLA sweep (raise_overdue_alerts).';
 -- Who stands where now in a job (pipeline_funnel's current): index-only.
 CREATE INDEX candidate_stage_standing_idx ON candidate_stage (tenant, job_id, workflow_id, stage_id) WHERE status = 'active';
+COMMENT ON INDEX candidate_stage_standing_idx IS 'Who stands where now in a job: pipeline_funnel''s current counts, index-only.';
 COMMENT ON TABLE candidate_stage IS 'Where a candidate stands in a job''s pipeline. Triggers enforce and record every change: a plain UPDATE of stage_id is a move, checked like move_to_next_stage(); a DELETE is a removal, recorded like remove_candidate().';
 COMMENT ON COLUMN candidate_stage.workflow_id IS 'The job''s workflow (filled from job_workflow on INSERT); ties stage_id to it through a composite foreign key.';
 COMMENT ON COLUMN candidate_stage.stage_id IS 'The current stage; filled with the first stage on INSERT. Updating it is a move.';
@@ -290,6 +301,7 @@ CREATE TABLE stage_visit_row (
 -- stage in order (pipeline_funnel); the visits not yet folded into
 -- stage_visit_summary apart from those that are.
 CREATE INDEX stage_visit_row_funnel_idx ON stage_visit_row (tenant, job_id, workflow_id, folded, stage_id, time_in_stage) INCLUDE (entered_at, next_stage_id, next_status);
+COMMENT ON INDEX stage_visit_row_funnel_idx IS 'The stage visits of a job by stage and time in stage, folded apart from unfolded: pipeline_funnel reads them index-only.';
 COMMENT ON TABLE stage_visit_row IS 'Each stage visit of a candidate in a job as a row, written by workflow_ext with the history row that begins it and closed by the next history row of the candidate in the job and workflow (stage_visit shows them with their outcome; pipeline_funnel counts them). Derived from stage_transition alone: not dumped, rebuilt by a restore of the history.';
 COMMENT ON COLUMN stage_visit_row.id IS 'The stage_transition that began the visit (entry, move, reopen).';
 COMMENT ON COLUMN stage_visit_row.tenant IS 'The tenant of the pipeline row.';
@@ -357,9 +369,13 @@ CREATE TABLE alert_event (
     xact_id         xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE UNIQUE INDEX alert_event_once_per_visit_idx ON alert_event (tenant, candidate_id, transition_id, alert_id);
+COMMENT ON INDEX alert_event_once_per_visit_idx IS 'An alert fires at most once per stage visit (transition_id): the arbiter of the events'' ON CONFLICT DO NOTHING.';
 CREATE UNIQUE INDEX alert_event_sla_once_idx ON alert_event (tenant, candidate_id, transition_id) WHERE cause = 'sla';
+COMMENT ON INDEX alert_event_sla_once_idx IS 'The SLA sweep raises at most one overdue event per stage visit.';
 CREATE INDEX alert_event_open_idx ON alert_event (tenant, job_id, candidate_id) WHERE acknowledged_at IS NULL;
+COMMENT ON INDEX alert_event_open_idx IS 'A candidate''s or a job''s unacknowledged alert events.';
 CREATE INDEX alert_event_feed_idx ON alert_event (xact_id, id);
+COMMENT ON INDEX alert_event_feed_idx IS 'Alert events in commit order: the event feed (workflow_events_since) reads from its cursor on.';
 COMMENT ON TABLE alert_event IS 'An alert that fired for a candidate during one stage visit (transition_id), with the facts it saw.';
 COMMENT ON COLUMN alert_event.alert_id IS 'The alert definition; NULL for SLA events and after the definition is deleted (message and severity are kept).';
 COMMENT ON COLUMN alert_event.transition_id IS 'The transition that started the stage visit (candidate_stage.visit_transition_id); an alert fires at most once per visit.';

@@ -636,6 +636,10 @@ CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint)
 DECLARE
     jw @extschema@.job_workflow;
 BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'job_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "job_id"}';
+    END IF;
     IF (@extschema@.visible_workflow($2)).archived_at IS NOT NULL THEN
         RAISE EXCEPTION 'workflow % is archived; job % cannot be assigned to it', $2, $1
             USING ERRCODE = '55000',
@@ -656,7 +660,7 @@ BEGIN
     RETURN jw;
 END $$;
 COMMENT ON FUNCTION assign_workflow(bigint, bigint) IS
-    'Assigns a visible workflow to a job (or reassigns it while the job has no candidates). Returns the job_workflow row. 55000 (workflow_archived) for an archived workflow.';
+    'Assigns a visible workflow to a job (or reassigns it while the job has no candidates). Returns the job_workflow row. 55000 (workflow_archived) for an archived workflow; 22023 (null_argument) for a NULL job_id.';
 
 CREATE FUNCTION clone_workflow(workflow_id bigint, name text) RETURNS bigint
     LANGUAGE plpgsql
@@ -666,6 +670,10 @@ DECLARE
     src @extschema@.workflow := @extschema@.visible_workflow($1);
     new_id bigint;
 BEGIN
+    IF $2 IS NULL THEN
+        RAISE EXCEPTION 'name must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "name"}';
+    END IF;
     INSERT INTO @extschema@.workflow (name, description)
     VALUES ($2, src.description) RETURNING id INTO new_id;
 
@@ -702,7 +710,7 @@ BEGIN
     RETURN new_id;
 END $$;
 COMMENT ON FUNCTION clone_workflow(bigint, text) IS
-    'Copies a visible workflow (stages, rules, alerts) into a new one owned by the actor; returns its id.';
+    'Copies a visible workflow (stages, rules, alerts) into a new one owned by the actor; returns its id. 22023 (null_argument) for a NULL name.';
 
 CREATE FUNCTION reorder_stages(workflow_id bigint, stage_ids bigint[]) RETURNS void
     LANGUAGE plpgsql

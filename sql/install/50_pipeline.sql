@@ -108,6 +108,10 @@ DECLARE
     cs @extschema@.candidate_stage;
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'candidate_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "candidate_id"}';
+    END IF;
     IF @extschema@.job_tenant($2) IS NULL THEN
         RAISE EXCEPTION 'job % not found', $2
             USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'job_not_found', 'job_id', $2)::text;
@@ -124,7 +128,7 @@ BEGIN
     RETURN cs;
 END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint) IS
-    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow.';
+    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow; 22023 (null_argument) for a NULL candidate_id.';
 
 CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text,
                                      reason_code text DEFAULT NULL)

@@ -218,6 +218,7 @@ CREATE TRIGGER stage_transition_forget_visits AFTER DELETE ON stage_transition
     FOR EACH ROW EXECUTE FUNCTION stage_visits_forget();
 CREATE TRIGGER stage_transition_truncate_visits AFTER TRUNCATE ON stage_transition
     FOR EACH STATEMENT EXECUTE FUNCTION stage_visits_forget();
+REVOKE EXECUTE ON FUNCTION stage_visits_forget() FROM PUBLIC;   -- (a trigger function: attached by the extension only)
 
 -- One ordered pass over a job's visit rows (src/pg/stage_visits.c).
 CREATE FUNCTION stage_visit_counts(tenant text, job_id bigint, workflow_id bigint,
@@ -253,7 +254,19 @@ BEGIN
             USING ERRCODE = '22023', DETAIL = '{"reason": "funnel_scope_missing"}';
     END IF;
     IF $1 IS NOT NULL THEN
-        jt := @extschema@.job_tenant($1);
+        BEGIN
+            jt := @extschema@.job_tenant($1);
+        EXCEPTION WHEN cardinality_violation THEN
+            -- Two tenants sharing their workflows with the caller use that job
+            -- id: a workflow named settles which (a job follows a workflow of
+            -- its own tenant); without one, say how to name it.
+            IF $2 IS NULL THEN
+                RAISE EXCEPTION 'job % is a job of more than one tenant sharing its workflow with you', $1
+                    USING ERRCODE = '21000', DETAIL = jsonb_build_object('reason', 'ambiguous_job', 'job_id', $1)::text,
+                          HINT = 'Name the workflow too: pipeline_funnel(job_id, workflow_id).';
+            END IF;
+            jt := (@extschema@.visible_workflow($2)).tenant;
+        END;
         IF jt IS NOT NULL THEN
             SELECT jw.workflow_id INTO wf FROM @extschema@.job_workflow jw
              WHERE jw.tenant = jt AND jw.job_id = j;

@@ -576,4 +576,5 @@ CREATE FUNCTION shard_status(OUT version text, OUT node_role text, OUT tenants b
              WHERE p.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()))
 $$;
 COMMENT ON FUNCTION shard_status() IS
-    'What the front''s shard_health() reports of this node: the extension''s version, node_role(), how many tenants have rows here, and the lag of a definitions subscription (0.2.0''s replicated layout; NULL when none).';
+    'What the front''s shard_health() reports of this node: the extension''s version, node_role(), how many tenants have rows here (over every tenant: EXECUTE is not granted to PUBLIC; grant it to the role the front connects as), and the lag of a definitions subscription (0.2.0''s replicated layout; NULL when none).';
+REVOKE EXECUTE ON FUNCTION shard_status() FROM PUBLIC;

@@ -113,3 +113,22 @@ BEGIN
         END IF;
     END LOOP;
 END $$;
+
+-- Every index says what it is for: those made by CREATE INDEX in their table's
+-- definition (10_schema.sql), those of a primary key or unique constraint here,
+-- by the constraint they enforce.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT ic.relname AS index, c.relname AS tbl, co.conname,
+                    pg_catalog.pg_get_constraintdef(co.oid) AS def
+               FROM pg_catalog.pg_constraint co
+               JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
+               JOIN pg_catalog.pg_class ic ON ic.oid = co.conindid
+              WHERE c.relnamespace = '@extschema@'::regnamespace AND co.contype IN ('p', 'u')
+                AND pg_catalog.obj_description(ic.oid, 'pg_class') IS NULL LOOP
+        EXECUTE pg_catalog.format('COMMENT ON INDEX @extschema@.%I IS %L', r.index,
+                                  pg_catalog.format('The index of %s''s constraint %s: %s.', r.tbl, r.conname, r.def));
+    END LOOP;
+END $$;

@@ -63,6 +63,15 @@ SELECT 'missing comment: ' || pg_describe_object(d.classid, d.objid, 0) AS objec
    AND obj_description(d.objid, d.classid::regclass::name) IS NULL
  ORDER BY 1;
 
+-- And every index of its tables (an index is not a member of the extension:
+-- it belongs to its table).
+SELECT 'missing comment: ' || pg_describe_object('pg_class'::regclass, i.indexrelid, 0) AS object
+  FROM pg_index i
+  JOIN pg_depend d ON d.objid = i.indrelid AND d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'workflow_ext')
+   AND obj_description(i.indexrelid, 'pg_class') IS NULL
+ ORDER BY 1;
+
 -- Columns that are not obvious carry a comment (spot checks).
 SELECT col_description('candidate_stage'::regclass, attnum) IS NOT NULL AS commented, attname
   FROM pg_attribute WHERE attrelid = 'candidate_stage'::regclass AND attname IN ('stage_id', 'transition_id');
