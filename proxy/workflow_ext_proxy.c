@@ -22,8 +22,10 @@
  * - named prepared statements per connection (prepared on first use); a call
  *   is one pipeline and one round trip: wf_ctx (the search_path, the tenant,
  *   the actor and tenant_admin, set_config(..., true): local to the implicit
- *   transaction of the one Sync), then the operation's statement.  The
- *   frequent operations (move_to_stage, move_to_next_stage, add_candidate,
+ *   transaction of the one Sync), then the operation's statement (the two
+ *   moves: one statement that sets the context itself, CTX below).  The rows
+ *   of the read and of the moves come in binary, decoded here for fixed
+ *   built-in types only (recv_value).  The frequent operations (move_to_stage, move_to_next_stage, add_candidate,
  *   the read of a job's pipeline) call workflow_ext's function or table
  *   directly -- the two moves as C functions of their own that send their
  *   arguments and return the shard's row as they are (no PL/pgSQL wrapper,
@@ -1059,7 +1061,8 @@ call_connect(ShardCall *call)
 	sc->socket_events = WL_SOCKET_READABLE;
 
 	/*
-	 * The rows' values come back as text and the front reads them with its
+	 * What comes back as text (shard_call's answers, a row type with a
+	 * column of a type recv_value does not decode) is read with the front's
 	 * input functions: the output formats of the connection are pinned (as
 	 * postgres_fdw does), whatever the shard's settings for the mapping's
 	 * role or database (a DateStyle of 'SQL, DMY' there: 07/12/2026 read as
@@ -1125,8 +1128,10 @@ raise_shard_error(const char *sqlstate, const char *message, const char *detail,
 
 /*
  * One call on the shard, one round trip: wf_ctx, then statement op with
- * params (text), in one pipeline and one Sync (one implicit transaction on
- * the shard).  Returns op's result (PGRES_TUPLES_OK; the caller PQclears it),
+ * params (text) -- or op alone, the context's params after its own, when it
+ * sets the context itself (statements[op].ctx) -- in one pipeline and one
+ * Sync (one implicit transaction on the shard); op's rows in format (0 text,
+ * 1 binary).  Returns op's result (PGRES_TUPLES_OK; the caller PQclears it),
  * or raises: the shard's error again, or 08006.
  */
 static PGresult *
