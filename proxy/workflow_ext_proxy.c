@@ -22,8 +22,10 @@
  * - named prepared statements per connection (prepared on first use); a call
  *   is one pipeline and one round trip: wf_ctx (the search_path, the tenant,
  *   the actor and tenant_admin, set_config(..., true): local to the implicit
- *   transaction of the one Sync), then the operation's statement.  The
- *   frequent operations (move_to_stage, move_to_next_stage, add_candidate,
+ *   transaction of the one Sync), then the operation's statement (the two
+ *   moves: one statement that sets the context itself, CTX below).  The rows
+ *   of the read and of the moves come in binary, decoded here for fixed
+ *   built-in types only (recv_value).  The frequent operations (move_to_stage, move_to_next_stage, add_candidate,
  *   the read of a job's pipeline) call workflow_ext's function or table
  *   directly -- the two moves as C functions of their own that send their
  *   arguments and return the shard's row as they are (no PL/pgSQL wrapper,
@@ -81,6 +83,7 @@
 #include "nodes/value.h"
 #include "parser/parse_func.h"
 #include "pgstat.h"
+#include "port/pg_bswap.h"
 #include "storage/latch.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -161,6 +164,7 @@ deadline_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 }
 
 static void shard_conns_invalidate(Datum arg, int cacheid, uint32 hashvalue);
+static void shard_count_forget(Datum arg, int cacheid, uint32 hashvalue);
 
 void
 _PG_init(void)
@@ -169,6 +173,7 @@ _PG_init(void)
 	RegisterSubXactCallback(deadline_subxact_callback, NULL);
 	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, shard_conns_invalidate, (Datum) 0);
 	CacheRegisterSyscacheCallback(USERMAPPINGOID, shard_conns_invalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, shard_count_forget, (Datum) 0);
 
 	DefineCustomIntVariable("workflow_ext_proxy.shard_timeout",
 							"How long a front call waits for a shard's answer before it is abandoned (08006 shard_timeout).",
@@ -250,13 +255,30 @@ PG_FUNCTION_INFO_V1(wf_proxy_shard_count);
  * shard_count(): the options p0 .. pN-1 of the foreign server
  * workflow_shards (N; 0 when the server is missing).
  */
+static int32 shard_count_cached = -1;	/* -1: not known (shard_count_forget) */
+
+/* A change of pg_foreign_server: the count is read again. */
+static void
+shard_count_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	shard_count_cached = -1;
+}
+
 Datum
 wf_proxy_shard_count(PG_FUNCTION_ARGS)
 {
-	ForeignServer *server = GetForeignServerByName("workflow_shards", true);
+	ForeignServer *server;
 	int32		n = 0;
 	ListCell   *lc;
 
+	/*
+	 * Read once, then again after a change of the server reaches this backend
+	 * (the syscache callback: as fresh as the syscache read it replaces).
+	 * Every call routes by it.
+	 */
+	if (shard_count_cached >= 0)
+		PG_RETURN_INT32(shard_count_cached);
+	server = GetForeignServerByName("workflow_shards", true);
 	if (server == NULL)
 		PG_RETURN_INT32(0);
 	foreach(lc, server->options)
@@ -271,6 +293,7 @@ wf_proxy_shard_count(PG_FUNCTION_ARGS)
 		if (*c == '\0')
 			n++;
 	}
+	shard_count_cached = n;
 	PG_RETURN_INT32(n);
 }
 
@@ -287,7 +310,9 @@ typedef struct CallCache
 	Oid			answer;			/* shard_answer (call_tenant) */
 	FmgrInfo	record_in;		/* its input (record_in keeps its state in fn_extra) */
 	AttInMetadata *rows;		/* job_candidates: the input of its rows' columns */
+	bool		rows_binary;	/* its rows come in binary (binary_row) */
 	AttInMetadata *move_row;	/* the moves: of move_result's columns */
+	bool		move_binary;
 } CallCache;
 
 /* A function of the extension's schema (the schema of the caller, self). */
@@ -543,9 +568,44 @@ typedef struct Statement
 {
 	const char *name;
 	const char *sql;			/* %1$s: workflow_ext's schema on the shard, quoted */
-	int			nparams;
-	Oid			types[4];
+	int			nparams;		/* the operation's own (the context's after them, when ctx) */
+	Oid			types[7];
+	bool		ctx;			/* sets the call's context itself (CTX below): no wf_ctx */
 } Statement;
+
+/*
+ * The call's context inside the operation's statement, for the frequent
+ * operations (one statement a call on the shard instead of two): the
+ * search_path, the actor, the tenant and tenant_admin, set_config(..., true)
+ * (local to the shard's transaction, as wf_ctx), evaluated as the argument of
+ * a CASE that is itself the argument of the operation -- a function's
+ * arguments are evaluated before it runs, concat() evaluates all of its own,
+ * and the planner folds neither (set_config is volatile).  $n, $n+1, $n+2:
+ * the actor, the tenant, tenant_admin (the params after the operation's).
+ */
+#define CTX(a, t, m) \
+	"pg_catalog.concat(pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)," \
+	" pg_catalog.set_config('workflow_ext.actor', $" #a ", true)," \
+	" pg_catalog.set_config('workflow_ext.tenant', $" #t ", true)," \
+	" pg_catalog.set_config('workflow_ext.tenant_admin', $" #m ", true))"
+#define WITH_CTX(x, a, t, m) "CASE WHEN " CTX(a, t, m) " IS NOT NULL THEN " x " END"
+
+/*
+ * The read's job_tenant($1) (the tenant whose job $1 names for the caller),
+ * without its SECURITY DEFINER PL/pgSQL frame in the common case (a fifth of
+ * the shard's time of a read): when the current tenant has job $1 in a
+ * workflow the actor sees, job_tenant returns the current tenant; that is
+ * exactly when job_workflow shows the caller a row (tenant = current_tenant(),
+ * job_id = $1) under its policy job_workflow_read -- own_pipeline(workflow_id,
+ * tenant) is "tenant = current_tenant() AND workflow_id = ANY
+ * (visible_workflow_array())", job_tenant's own test, and shared_pipeline()
+ * is false for the current tenant's rows.  Otherwise (an own job the actor
+ * does not see: NULL; a job shared from another tenant; an ambiguous one:
+ * 21000) job_tenant itself answers.
+ */
+#define JOB_TENANT \
+	"CASE WHEN EXISTS (SELECT 1 FROM %1$s.job_workflow j WHERE j.tenant = %1$s.current_tenant() AND j.job_id = $1)" \
+	" THEN %1$s.current_tenant() ELSE %1$s.job_tenant($1) END"
 
 /*
  * Every name qualified; and wf_ctx sets the search_path to pg_catalog,
@@ -579,17 +639,17 @@ static const Statement statements[N_STATEMENTS] = {
 		"SELECT c.id, c.tenant, c.job_id, c.candidate_id, c.workflow_id, c.stage_id, c.status, c.entered_at,"
 		" c.transition_id, c.visit_transition_id, c.added_by, c.attributes"
 		" FROM %1$s.candidate_stage c"
-		" WHERE c.job_id = $1 AND c.tenant = (SELECT %1$s.job_tenant($1)) AND ($2 IS NULL OR c.status = $2)"
+		" WHERE c.job_id = $1 AND c.tenant = (SELECT " JOB_TENANT ") AND ($2 IS NULL OR c.status = $2)"
 		" ORDER BY c.stage_id, c.candidate_id",
 	2, {INT8OID, TEXTOID}},
 	{"wf_move_to_stage_row",
 		"SELECT m.job_id, m.candidate_id, m.from_stage_id, m.to_stage_id, m.to_stage_name, m.transition_id,"
-		" m.alerts_raised, m.warnings FROM %1$s.move_to_stage($1, $2, $3, $4) m",
-	4, {INT8OID, INT8OID, INT8OID, TEXTOID}},
+		" m.alerts_raised, m.warnings FROM %1$s.move_to_stage(" WITH_CTX("$1", 5, 6, 7) ", $2, $3, $4) m",
+	4, {INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}, true},
 	{"wf_move_to_next_stage_row",
 		"SELECT m.job_id, m.candidate_id, m.from_stage_id, m.to_stage_id, m.to_stage_name, m.transition_id,"
-		" m.alerts_raised, m.warnings FROM %1$s.move_to_next_stage($1, $2, $3) m",
-	3, {INT8OID, INT8OID, INT8OID}},
+		" m.alerts_raised, m.warnings FROM %1$s.move_to_next_stage(" WITH_CTX("$1", 4, 5, 6) ", $2, $3) m",
+	3, {INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID}, true},
 };
 
 /* A front backend's connection to one partition. */
@@ -1001,7 +1061,8 @@ call_connect(ShardCall *call)
 	sc->socket_events = WL_SOCKET_READABLE;
 
 	/*
-	 * The rows' values come back as text and the front reads them with its
+	 * What comes back as text (shard_call's answers, a row type with a
+	 * column of a type recv_value does not decode) is read with the front's
 	 * input functions: the output formats of the connection are pinned (as
 	 * postgres_fdw does), whatever the shard's settings for the mapping's
 	 * role or database (a DateStyle of 'SQL, DMY' there: 07/12/2026 read as
@@ -1067,12 +1128,14 @@ raise_shard_error(const char *sqlstate, const char *message, const char *detail,
 
 /*
  * One call on the shard, one round trip: wf_ctx, then statement op with
- * params (text), in one pipeline and one Sync (one implicit transaction on
- * the shard).  Returns op's result (PGRES_TUPLES_OK; the caller PQclears it),
+ * params (text) -- or op alone, the context's params after its own, when it
+ * sets the context itself (statements[op].ctx) -- in one pipeline and one
+ * Sync (one implicit transaction on the shard); op's rows in format (0 text,
+ * 1 binary).  Returns op's result (PGRES_TUPLES_OK; the caller PQclears it),
  * or raises: the shard's error again, or 08006.
  */
 static PGresult *
-call_shard(ShardCall *call, const char *actor, const char *admin, int op, const char *const *params)
+call_shard(ShardCall *call, const char *actor, const char *admin, int op, const char *const *params, int format)
 {
 	ShardConn  *sc = call->sc;
 	PGconn	   *conn = sc->conn;
@@ -1087,20 +1150,34 @@ call_shard(ShardCall *call, const char *actor, const char *admin, int op, const 
 	int			n = 0;
 	PGresult   *answer = NULL;
 	ShardError	err = {NULL, NULL, NULL, NULL};
-	int			sts[2] = {ST_CTX, op};
+	/* wf_ctx then the operation, or the operation alone when it sets the context itself */
+	bool		inline_ctx = statements[op].ctx;
+	int			sts[2] = {inline_ctx ? op : ST_CTX, op};
+	int			first = inline_ctx ? 1 : 0;
+	const char *values[7];
 
 	sc->busy = true;
-	for (int i = 0; i < 2; i++)
+	for (int i = first; i < 2; i++)
 	{
 		const Statement *s = &statements[sts[i]];
+		const char *const *v = i == 0 ? ctx : params;
+		int			nparams = s->nparams;
 
+		if (i == 1 && inline_ctx)
+		{
+			/* the operation's params, then the actor, the tenant, tenant_admin */
+			memcpy(values, params, nparams * sizeof(char *));
+			memcpy(values + nparams, ctx, 3 * sizeof(char *));
+			nparams += 3;
+			v = values;
+		}
 		if (!(sc->prepared & (1u << sts[i])))
 		{
-			if (!PQsendPrepare(conn, s->name, psprintf(s->sql, sc->schema), s->nparams, s->types))
+			if (!PQsendPrepare(conn, s->name, psprintf(s->sql, sc->schema), nparams, s->types))
 				call_failed(call, false, PQerrorMessage(conn));
 			steps[n++] = sts[i];
 		}
-		if (!PQsendQueryPrepared(conn, s->name, s->nparams, i == 0 ? ctx : params, NULL, NULL, 0))
+		if (!PQsendQueryPrepared(conn, s->name, nparams, v, NULL, NULL, i == 1 ? format : 0))
 			call_failed(call, false, PQerrorMessage(conn));
 		steps[n++] = -sts[i] - 1;
 	}
@@ -1164,7 +1241,7 @@ call_shard(ShardCall *call, const char *actor, const char *admin, int op, const 
 		shard_conn_close(sc);
 		call->retried = true;
 		call_connect(call);
-		return call_shard(call, actor, admin, op, params);
+		return call_shard(call, actor, admin, op, params, format);
 	}
 	if (err.sqlstate != NULL)
 	{
@@ -1238,7 +1315,7 @@ tenant_call(ShardCall *call, void *arg)
 	PGresult   *res;
 
 	call_connect(call);
-	res = call_shard(call, tc->actor, tc->admin, tc->op, tc->params);
+	res = call_shard(call, tc->actor, tc->admin, tc->op, tc->params, 0);
 	tc->value = (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
 		? pstrdup(PQgetvalue(res, 0, 0)) : NULL;
 	PQclear(res);
@@ -1319,6 +1396,143 @@ wf_proxy_call_tenant(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(values[4]);
 }
 
+/* ------------------------------------------------------------ rows */
+
+/*
+ * The built-in types whose values a shard sends in binary to the front
+ * (recv_value decodes them here, with no type's I/O function but jsonb_in:
+ * fixed OIDs, the same on every cluster).  A row type with a column of any
+ * other type comes as text and is read with its input functions.
+ */
+static bool
+binary_type(Oid type)
+{
+	switch (type)
+	{
+		case BOOLOID:
+		case INT4OID:
+		case INT8OID:
+		case TEXTOID:
+		case TIMESTAMPTZOID:
+		case JSONBOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Whether every column of desc is of a binary_type (its rows then come in binary). */
+static bool
+binary_row(TupleDesc desc)
+{
+	for (int i = 0; i < desc->natts; i++)
+		if (TupleDescAttr(desc, i)->attisdropped || !binary_type(TupleDescAttr(desc, i)->atttypid))
+			return false;
+	return true;
+}
+
+/* The result has desc's columns: their number, and their types when binary. */
+static void
+check_columns(ShardCall *call, const PGresult *res, TupleDesc desc, bool binary, const char *what)
+{
+	if (PQnfields(res) != desc->natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("shard p%d sent rows of %d columns for %s, not %d",
+						call->partition, PQnfields(res), what, desc->natts)));
+	if (!binary)
+		return;
+	for (int i = 0; i < desc->natts; i++)
+		if (PQftype(res, i) != TupleDescAttr(desc, i)->atttypid || PQfformat(res, i) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("shard p%d sent column %d of %s as type %u, not %u",
+							call->partition, i + 1, what, PQftype(res, i), TupleDescAttr(desc, i)->atttypid)));
+}
+
+static void malformed(ShardCall *call, int col) pg_attribute_noreturn();
+
+static void
+malformed(ShardCall *call, int col)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("shard p%d sent a malformed binary value in column %d", call->partition, col + 1)));
+}
+
+/*
+ * A binary value of a binary_type, as the type's receive function reads it
+ * (the same checks), but from libpq's bytes: text and jsonb are in the
+ * front's database encoding already (the connection's client_encoding), where
+ * textrecv and jsonb_recv would convert them from the front session's
+ * client_encoding.
+ */
+static Datum
+recv_value(ShardCall *call, const char *v, int len, Oid type, int col)
+{
+	switch (type)
+	{
+		case BOOLOID:
+			if (len != 1)
+				malformed(call, col);
+			return BoolGetDatum(*v != 0);
+		case INT4OID:
+			{
+				uint32		x;
+
+				if (len != 4)
+					malformed(call, col);
+				memcpy(&x, v, 4);
+				return Int32GetDatum((int32) pg_ntoh32(x));
+			}
+		case INT8OID:
+		case TIMESTAMPTZOID:
+			{
+				uint64		x;
+				int64		i;
+
+				if (len != 8)
+					malformed(call, col);
+				memcpy(&x, v, 8);
+				i = (int64) pg_ntoh64(x);
+				if (type == TIMESTAMPTZOID && !TIMESTAMP_NOT_FINITE(i) && !IS_VALID_TIMESTAMP(i))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+							 errmsg("timestamp out of range")));
+				return Int64GetDatum(i);
+			}
+		case TEXTOID:
+			return PointerGetDatum(cstring_to_text_with_len(v, len));
+		case JSONBOID:
+			/* (version 1, then the text; libpq ends every value with a NUL) */
+			if (len < 1 || v[0] != 1 || (int) strlen(v + 1) != len - 1)
+				malformed(call, col);
+			return DirectFunctionCall1(jsonb_in, CStringGetDatum(v + 1));
+		default:
+			elog(ERROR, "no binary transfer for type %u", type);
+	}
+	pg_unreachable();
+}
+
+/* Row r of a shard's result as values and nulls of meta's row type. */
+static void
+shard_row(ShardCall *call, const PGresult *res, int r, AttInMetadata *meta, bool binary, Datum *values, bool *nulls)
+{
+	TupleDesc	desc = meta->tupdesc;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		char	   *v = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+
+		nulls[i] = v == NULL;
+		if (binary)
+			values[i] = v == NULL ? (Datum) 0 : recv_value(call, v, PQgetlength(res, r, i), att->atttypid, i);
+		else
+			values[i] = InputFunctionCall(&meta->attinfuncs[i], v, meta->attioparams[i], meta->atttypmods[i]);
+	}
+}
+
 /* ------------------------------------------------------------ job_candidates */
 
 typedef struct RowsCall
@@ -1327,6 +1541,7 @@ typedef struct RowsCall
 	const char *params[2];
 	ReturnSetInfo *rsinfo;
 	AttInMetadata *meta;
+	bool		binary;
 } RowsCall;
 
 static void
@@ -1334,25 +1549,28 @@ rows_call(ShardCall *call, void *arg)
 {
 	RowsCall   *rc = (RowsCall *) arg;
 	PGresult   *res;
-	int			natts = rc->rsinfo->setDesc->natts;
+	TupleDesc	desc = rc->meta->tupdesc;
 
 	call_connect(call);
-	res = call_shard(call, rc->actor, NULL, ST_JOB_CANDIDATES, rc->params);
+	res = call_shard(call, rc->actor, NULL, ST_JOB_CANDIDATES, rc->params, rc->binary);
 	PG_TRY();
 	{
-		char	  **values = (char **) palloc(natts * sizeof(char *));
+		Datum	   *values = (Datum *) palloc(desc->natts * sizeof(Datum));
+		bool	   *nulls = (bool *) palloc(desc->natts * sizeof(bool));
+		MemoryContext row_cxt = AllocSetContextCreate(CurrentMemoryContext, "job_candidates row",
+													  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old;
 
-		if (PQnfields(res) != natts)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("shard p%d sent rows of %d columns for job_candidates, not %d",
-							call->partition, PQnfields(res), natts)));
+		check_columns(call, res, desc, rc->binary, "job_candidates");
 		for (int r = 0; r < PQntuples(res); r++)
 		{
-			for (int i = 0; i < natts; i++)
-				values[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
-			tuplestore_puttuple(rc->rsinfo->setResult, BuildTupleFromCStrings(rc->meta, values));
+			old = MemoryContextSwitchTo(row_cxt);
+			shard_row(call, res, r, rc->meta, rc->binary, values, nulls);
+			MemoryContextSwitchTo(old);
+			tuplestore_putvalues(rc->rsinfo->setResult, rc->rsinfo->setDesc, values, nulls);
+			MemoryContextReset(row_cxt);
 		}
+		MemoryContextDelete(row_cxt);
 	}
 	PG_FINALLY();
 	{
@@ -1387,10 +1605,12 @@ wf_proxy_job_candidates(PG_FUNCTION_ARGS)
 		MemoryContext old = MemoryContextSwitchTo(call_cache_cxt);
 
 		c->rows = TupleDescGetAttInMetadata(CreateTupleDescCopy(rsinfo->setDesc));
+		c->rows_binary = binary_row(c->rows->tupdesc);
 		MemoryContextSwitchTo(old);
 	}
 	rc.rsinfo = rsinfo;
 	rc.meta = c->rows;
+	rc.binary = c->rows_binary;
 	call_guarded(&call, rows_call, &rc);
 	return (Datum) 0;
 }
@@ -1404,6 +1624,7 @@ typedef struct RowCall
 	int			op;
 	const char *params[4];
 	AttInMetadata *meta;
+	bool		binary;
 	HeapTuple	tuple;			/* out: the row (NULL: none) */
 } RowCall;
 
@@ -1414,23 +1635,19 @@ row_call(ShardCall *call, void *arg)
 	PGresult   *res;
 
 	call_connect(call);
-	res = call_shard(call, rc->actor, rc->admin, rc->op, rc->params);
+	res = call_shard(call, rc->actor, rc->admin, rc->op, rc->params, rc->binary);
 	PG_TRY();
 	{
-		int			natts = rc->meta->tupdesc->natts;
+		TupleDesc	desc = rc->meta->tupdesc;
 
-		if (PQnfields(res) != natts)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("shard p%d sent a row of %d columns for %s, not %d",
-							call->partition, PQnfields(res), statements[rc->op].name, natts)));
+		check_columns(call, res, desc, rc->binary, statements[rc->op].name);
 		if (PQntuples(res) > 0)
 		{
-			char	  **values = (char **) palloc(natts * sizeof(char *));
+			Datum	   *values = (Datum *) palloc(desc->natts * sizeof(Datum));
+			bool	   *nulls = (bool *) palloc(desc->natts * sizeof(bool));
 
-			for (int i = 0; i < natts; i++)
-				values[i] = PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
-			rc->tuple = BuildTupleFromCStrings(rc->meta, values);
+			shard_row(call, res, 0, rc->meta, rc->binary, values, nulls);
+			rc->tuple = heap_form_tuple(desc, values, nulls);
 		}
 	}
 	PG_FINALLY();
@@ -1470,9 +1687,11 @@ move_in_c(FunctionCallInfo fcinfo, int op, int nargs)
 			elog(ERROR, "a move's result must be a row type");
 		old = MemoryContextSwitchTo(call_cache_cxt);
 		c->move_row = TupleDescGetAttInMetadata(CreateTupleDescCopy(desc));
+		c->move_binary = binary_row(c->move_row->tupdesc);
 		MemoryContextSwitchTo(old);
 	}
 	rc.meta = c->move_row;
+	rc.binary = c->move_binary;
 	call_start(&call, route(c, tenant), tenant);
 	call_guarded(&call, row_call, &rc);
 	if (rc.tuple == NULL)

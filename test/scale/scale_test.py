@@ -149,8 +149,10 @@ ok(q(FRONT, "SELECT partition FROM tenant_shard(%s)", (A,)) == [("p0",)] and
 
 # Every call of the routing section counted on each shard: the front's
 # connections execute the prepared statement wf_ctx once a call (its own
-# libpq client, proxy/workflow_ext_proxy.c), logged there while wf_front's
-# log_statement is 'all'.
+# libpq client, proxy/workflow_ext_proxy.c) -- or, for the two moves, their
+# statement that sets the call's context itself (wf_move_to_stage_row,
+# wf_move_to_next_stage_row) --, logged there while wf_front's log_statement
+# is 'all'.
 for s_ in SHARDS:
     q(S[s_], "ALTER ROLE wf_front SET log_statement = 'all'")
 FRONT.close()
@@ -161,7 +163,8 @@ def shard_calls():
     out = {}
     for s in SHARDS:
         with open(f"{BASE}/{s}.log", errors="replace") as f:
-            out[s] = sum(line.count("execute wf_ctx") for line in f)
+            out[s] = sum(len(re.findall(r"execute (?:wf_ctx|wf_move_to_stage_row|wf_move_to_next_stage_row):", line))
+                         for line in f)
     return out
 
 
@@ -358,6 +361,50 @@ mv = error_of(ADMIN, "CALL move_tenant(%s, %s)", (A, (part(A) + 1) % 3))
 ok(e is None and mv is not None and mv[0] == "55000" and reason(mv).get("reason") == "cross_tenant_shares"
    and part(A) == 0 and q1(ADMIN, "SELECT count(*) FROM tenant_placement WHERE tenant = %s", (A,)) == 0,
    f"a share with {D} on the same shard is made; moving {A} then is refused before anything is paused (55000 cross_tenant_shares)", (e, mv))
+
+# The read's job_tenant shortcut (proxy/workflow_ext_proxy.c, JOB_TENANT): the
+# front's job_candidates equals the API's definition run on the shard as the
+# front's role -- rows of candidate_stage WHERE tenant = (SELECT
+# job_tenant(job_id)) -- for an own job the actor sees, an own job it does
+# not see (none, even with another tenant's rows of that id visible), a job
+# shared from another tenant (the share accepted by D's administrator), and
+# no job.
+def read_as(tenant, actor, job, admin=False):
+    cols = ("id, tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at, transition_id, "
+            "visit_transition_id, added_by, attributes")
+    fc = connect("front", "app")
+    q(fc, "SELECT set_config('workflow_ext.tenant_admin', %s, false)", ("on" if admin else "off",))
+    via = q(fc, f"SELECT {cols} FROM job_candidates(%s, NULL, %s, %s)", (job, tenant, actor))
+    fc.close()
+    dc = connect(shard_of(tenant), "wf_front", direct=True)
+    q(dc, "SELECT set_config('workflow_ext.tenant', %s, false), set_config('workflow_ext.actor', %s, false),"
+          " set_config('workflow_ext.tenant_admin', %s, false)", (tenant, actor, "on" if admin else "off"))
+    want = q(dc, f"SELECT {cols} FROM candidate_stage c WHERE c.job_id = %s AND c.tenant = (SELECT job_tenant(%s))"
+                 " ORDER BY c.stage_id, c.candidate_id", (job, job))
+    dc.close()
+    return via, want
+
+
+q(FRONT, "SELECT set_config('workflow_ext.tenant_admin', 'on', false)")
+acc = error_of(FRONT, "SELECT accept_share(%s, true, %s, 'user:dana')", (wa, D))
+q(FRONT, "SELECT set_config('workflow_ext.tenant_admin', 'off', false)")
+# D's own job 300 (on its own workflow), the same id as none of A's jobs
+wd = int(fr("SELECT (create_definition('workflow', '{\"name\": \"d\"}'))->>'id'", tenant=D, actor="user:dana")[0][0])
+fr("SELECT create_definition('workflow_stage', %s)", (json.dumps({"workflow_id": wd, "name": "one", "position": 1}),),
+   tenant=D, actor="user:dana")
+fr("SELECT assign_workflow(300, %s)", (wd,), tenant=D, actor="user:dana")
+fr("SELECT assign_workflow(300, %s)", (wa,))
+fr("SELECT * FROM add_candidate(1, 300)", tenant=D, actor="user:dana")
+fr("SELECT * FROM add_candidate(2, 300)")
+cases = [(A, "user:alice", 100, False), (A, "user:bob", 100, False), (D, "user:dana", 100, True),
+         (D, "user:dana", 300, True), (D, "user:erin", 300, False), (A, "user:alice", 300, False),
+         (A, "user:alice", 999, False)]
+res = [read_as(*c) for c in cases]
+counts = [len(v) for v, _ in res]
+ok(acc is None and all(v == w for v, w in res) and counts == [19, 0, 19, 1, 0, 1, 0],
+   "job_candidates through the front equals the shard's rows of tenant job_tenant(job) for own, unseen, shared and "
+   "missing jobs (the read's shortcut of job_tenant)", (acc, counts, [len(w) for _, w in res]))
+fr("SELECT remove_candidate(2, 300, 'test')")
 fr("SELECT unshare_workflow(%s, NULL, %s)", (wa, D))
 ok(fr("SELECT count(*) FROM job_candidates(100)") == [(19,)], "after the refused move the tenant's calls go on")
 
@@ -987,6 +1034,74 @@ direct_rows = q(S[sa_], "SELECT candidate_id, entered_at FROM candidate_stage WH
 ok(len(via) > 5 and via == direct_rows,
    "a shard whose DateStyle for the front's role is 'SQL, DMY': entered_at through the front equals the shard's (the connection pins ISO)",
    (via[:2], direct_rows[:2]))
+
+# The rows come from the shard in binary (int8, text, timestamptz, jsonb:
+# fixed built-in types, decoded by the front without any type's I/O but
+# jsonb_in): odd values of a job's rows (written on the shard as its
+# superuser, triggers and foreign keys off) come through the front as the
+# shard has them -- NULLs, the extreme int8s, Unicode, infinite and extreme
+# timestamps, a 5 MB jsonb --, under a front session with odd DateStyle,
+# TimeZone and (for a LATIN1-representable text) client_encoding.
+sa_ = shard_of(A)
+q(S[sa_], """SET session_replication_role = replica;
+INSERT INTO job_workflow (id, tenant, job_id, workflow_id, assigned_by) VALUES (9223372036854775807, %(t)s, 888, %(w)s, 'user:alice');
+INSERT INTO candidate_stage (id, tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at,
+                             transition_id, visit_transition_id, added_by, attributes) VALUES
+  (9223372036854775807, %(t)s, 888, -9223372036854775808, %(w)s, %(s)s, 'active', 'infinity', NULL, NULL,
+   'user:zoë 🚀 名前', '{"a": [1, 2.50, null, true, "ü\\nx"]}'),
+  (9223372036854775806, %(t)s, 888, 9223372036854775807, %(w)s, %(s)s, 'hired', '-infinity', 1, NULL,
+   'user:zoë', jsonb_build_object('blob', repeat('x', 5 * 1024 * 1024))),
+  (9223372036854775805, %(t)s, 888, 0, %(w)s, %(s)s, 'rejected', '4714-11-24 00:00:00+00 BC', NULL, 7,
+   '', '{}'),
+  (9223372036854775804, %(t)s, 888, 1, %(w)s, %(s)s, 'withdrawn', '294276-12-31 23:59:59.999999+00', -1, -2,
+   'user:x', '{"ts": "2026-12-07"}'),
+  (9223372036854775803, %(t)s, 888, 2, %(w)s, %(s)s, 'active', '2026-07-12 01:02:03.456789+00', NULL, NULL,
+   'user:y', '{"k": []}');
+RESET session_replication_role""", {"t": A, "w": wa, "s": sa[0]})
+cols = ("id, tenant, job_id, candidate_id, workflow_id, stage_id, status, entered_at::text, "
+        "extract(epoch FROM entered_at)::text, transition_id, visit_transition_id, added_by, "
+        "md5(attributes::text), attributes #>> '{a}'")
+odd_set = ("SET datestyle = 'SQL, DMY'; SET timezone = 'Asia/Kathmandu'; SET intervalstyle = 'sql_standard'")
+try:
+    co = connect("front", "app")
+    q(co, odd_set)
+    via_odd = q(co, f"SELECT {cols} FROM job_candidates(888, NULL, %s, 'user:alice')", (A,))
+    co.set_client_encoding('LATIN1')
+    via_latin1 = q(co, "SELECT added_by FROM job_candidates(888, 'hired', %s, 'user:alice')", (A,))
+    co.close()
+    q(S[sa_], odd_set)
+    want_odd = q(S[sa_], f"SELECT {cols} FROM candidate_stage WHERE tenant = %s AND job_id = 888"
+                         " ORDER BY stage_id, candidate_id", (A,))
+    q(S[sa_], "RESET datestyle; RESET timezone; RESET intervalstyle")
+finally:
+    q(S[sa_], "SET session_replication_role = replica; DELETE FROM candidate_stage WHERE tenant = %s AND job_id = 888;"
+              " DELETE FROM job_workflow WHERE tenant = %s AND job_id = 888; RESET session_replication_role", (A, A))
+ok(len(via_odd) == 5 and via_odd == want_odd and via_latin1 == [("user:zoë",)]
+   and [r[0] for r in via_odd if r[9] is None] != [],
+   "the rows in binary: NULLs, extreme int8s, Unicode, infinite and extreme timestamps and a 5 MB jsonb through "
+   "the front equal the shard's, under DateStyle 'SQL, DMY', TimeZone Asia/Kathmandu and client_encoding LATIN1",
+   (via_odd[:1], want_odd[:1], via_latin1))
+
+# The moves set the call's context inside their one statement on the shard:
+# the actor, the tenant and tenant_admin reach the move (an administrator of
+# the tenant moves a candidate of a workflow it does not own; the history
+# row names it), and the same connection's next move, without the claim,
+# is refused.
+fa = connect("front", "app")
+st9 = q1(fa, "SELECT stage_id FROM job_candidates(100, NULL, %s, 'user:alice') WHERE candidate_id = 9", (A,))
+to9 = sa[1] if st9 != sa[1] else sa[0]
+q(fa, "SELECT set_config('workflow_ext.tenant_admin', 'on', false)")
+m_adm = q(fa, "SELECT to_stage_id FROM move_to_stage(9, 100, %s, NULL, %s, 'user:adm')", (to9, A))
+q(fa, "SELECT set_config('workflow_ext.tenant_admin', 'off', false)")
+e_adm = error_of(fa, "SELECT to_stage_id FROM move_to_stage(9, 100, %s, NULL, %s, 'user:adm')", (st9, A))
+h_adm = q(S[shard_of(A)], "SELECT actor, tenant, to_stage_id FROM stage_transition WHERE tenant = %s AND job_id = 100"
+                          " AND candidate_id = 9 ORDER BY id DESC LIMIT 1", (A,))
+back = q(fa, "SELECT to_stage_id FROM move_to_stage(9, 100, %s, NULL, %s, 'user:alice')", (st9, A))
+fa.close()
+ok(m_adm == [(to9,)] and e_adm is not None and e_adm[0] != "08006" and h_adm == [("user:adm", A, to9)]
+   and back == [(st9,)],
+   "a move through the front carries actor, tenant and tenant_admin in its one statement; the same connection's "
+   "next move without the claim is refused", (m_adm, e_adm, h_adm, back))
 
 # The password rule holds for a connection kept across a change of user: a
 # superuser's connection opened without a password (the shard trusting the
