@@ -235,6 +235,12 @@ inline const wf_fact& nfc_fact(const wf_fact& f, bool element, wf_fact& scratch)
   return f;
 }
 
+}  // namespace
+
+size_t nfc_buffer_bytes() { return nfc_buffers.leaf.capacity() + nfc_buffers.element.capacity(); }
+
+namespace {
+
 void release_large_buffers() {
   // (this thread's own increment is always visible to it)
   if (threads_with_large_buffers.load(std::memory_order_relaxed) == 0) return;
