@@ -117,31 +117,46 @@ int
 wf_schema_generation(FunctionCallInfo fcinfo)
 {
 	/*
-	 * The last function's answer, kept for the rest of its command (as
-	 * script_generation keeps its own): a screening scan calls one function
-	 * per row, and three syscache lookups per row were a fifth of its time
-	 * (perf of bench/run.py's screen rows).  A command of this session that
-	 * changes the schema ends with a new command id, and another session's
-	 * committed change reaches this one as invalidation messages (which
-	 * SharedInvalidMessageCounter counts): either way the next call asks
-	 * again.
+	 * The answers for the last few functions called, kept for the rest of
+	 * their command (as script_generation keeps its own): a screening scan
+	 * calls a function per row, and three syscache lookups per row were a
+	 * fifth of its time (perf of bench/run.py's screen rows).  Several, not
+	 * one: under row-level security a row runs two of them in turn
+	 * (condition_matches_leakproof, then the policy's current_tenant()),
+	 * and with one slot each evicted the other on every row, the lookups
+	 * then a sixth of a screen through the index (bench/results/
+	 * screen_index.md).  A command of this session that changes the schema
+	 * ends with a new command id, and another session's committed change
+	 * reaches this one as invalidation messages (which
+	 * SharedInvalidMessageCounter counts): either way every slot is
+	 * forgotten and the next call asks again.
 	 */
-	static Oid	cached_fn = InvalidOid;
+#define GENERATION_SLOTS 8
+	static Oid	cached_fn[GENERATION_SLOTS];
+	static int	cached_generation[GENERATION_SLOTS];
+	static int	n_cached = 0;
+	static int	next_slot = 0;
 	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
 	static CommandId cached_cid = InvalidCommandId;
 	static uint64 cached_invalidations = 0;
-	static int	cached_generation = -1;
 	int			generation = script_generation();
 	Oid			fn = InvalidOid;
 	Oid			nsp;
 	Oid			rel;
 
-	if (generation < 0 && fcinfo->flinfo != NULL && OidIsValid(fn = fcinfo->flinfo->fn_oid) &&
-		fn == cached_fn && CURRENT_LXID == cached_lxid &&
-		GetCurrentCommandId(false) == cached_cid &&
-		SharedInvalidMessageCounter == cached_invalidations)
-		generation = cached_generation;
-	else if (generation < 0)
+	if (generation < 0 && fcinfo->flinfo != NULL && OidIsValid(fn = fcinfo->flinfo->fn_oid))
+	{
+		if (CURRENT_LXID != cached_lxid || GetCurrentCommandId(false) != cached_cid ||
+			SharedInvalidMessageCounter != cached_invalidations)
+			n_cached = 0;
+		for (int i = 0; i < n_cached; i++)
+			if (cached_fn[i] == fn)
+			{
+				generation = cached_generation[i];
+				break;
+			}
+	}
+	if (generation < 0)
 	{
 		generation = WF_GENERATION_CURRENT;
 		if (OidIsValid(fn) &&
@@ -157,11 +172,22 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 		}
 		if (OidIsValid(fn))
 		{
-			cached_fn = fn;
+			/* the stamp of the lookups' state, taken after them */
+			if (n_cached == 0 || CURRENT_LXID != cached_lxid ||
+				GetCurrentCommandId(false) != cached_cid ||
+				SharedInvalidMessageCounter != cached_invalidations)
+			{
+				n_cached = 0;
+				next_slot = 0;
+			}
 			cached_lxid = CURRENT_LXID;
 			cached_cid = GetCurrentCommandId(false);
 			cached_invalidations = SharedInvalidMessageCounter;
-			cached_generation = generation;
+			if (n_cached < GENERATION_SLOTS)
+				n_cached++;
+			cached_fn[next_slot] = fn;
+			cached_generation[next_slot] = generation;
+			next_slot = (next_slot + 1) % GENERATION_SLOTS;
 		}
 	}
 	if (generation != WF_GENERATION_CURRENT && !settings_attached)

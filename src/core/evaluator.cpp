@@ -1,6 +1,7 @@
 #include "evaluator.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <string.h>
@@ -193,18 +194,39 @@ inline int equals(const wf_fact& actual, const Operand& o, bool ignore_case, Eva
 }
 
 // A string fact in NFC: the fact itself when it is already (ASCII, or a
-// quick check: no copy), else a copy of it pointing into buf (README: Types
-// and comparison).  Every text a leaf compares, searches, matches or
-// measures goes through here once.  The buffers are the evaluation's own
-// (leaf_outcome never runs inside itself); released when large by
-// release_large_buffers().
-thread_local std::string nfc_leaf_buffer, nfc_element_buffer;
+// quick check: no copy), else a copy of it pointing into the thread's leaf
+// or element buffer (README: Types and comparison).  Every text a leaf
+// compares, searches, matches or measures goes through here once.  The
+// buffers are the evaluation's own (leaf_outcome never runs inside itself);
+// released when large by release_large_buffers().  Only a non-ASCII text
+// touches them: reaching a thread_local from this shared library is a call
+// (__tls_get_addr), 2-3% of a one-leaf screening scan when every leaf and
+// every evaluation did it (perf, bench/results/screen_index.md).
+struct NfcBuffers {
+  std::string leaf, element;
+  bool counted = false;  // this thread is in threads_with_large_buffers
+};
+thread_local NfcBuffers nfc_buffers;
+// How many threads hold a buffer grown past kKeepFoldBytes: while none
+// does, an evaluation has nothing to release and reads no thread_local.
+std::atomic<int> threads_with_large_buffers{0};
 
-inline const wf_fact& nfc_fact(const wf_fact& f, std::string& buf, wf_fact& scratch) {
+void note_if_large() {
+  NfcBuffers& b = nfc_buffers;
+  if (!b.counted && (b.leaf.capacity() > kKeepFoldBytes || b.element.capacity() > kKeepFoldBytes)) {
+    b.counted = true;
+    threads_with_large_buffers.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+inline const wf_fact& nfc_fact(const wf_fact& f, bool element, wf_fact& scratch) {
   if (f.kind != WF_FACT_STRING) return f;
   for (size_t i = 0; i < f.len; ++i)
     if (static_cast<unsigned char>(f.str[i]) >= 0x80) {
-      if (!to_nfc(fact_text(f), buf)) return f;
+      std::string& buf = element ? nfc_buffers.element : nfc_buffers.leaf;
+      const bool normalized = to_nfc(fact_text(f), buf);
+      note_if_large();
+      if (!normalized) return f;
       scratch = f;
       scratch.str = buf.data();
       scratch.len = buf.size();
@@ -213,9 +235,21 @@ inline const wf_fact& nfc_fact(const wf_fact& f, std::string& buf, wf_fact& scra
   return f;
 }
 
+}  // namespace
+
+size_t nfc_buffer_bytes() { return nfc_buffers.leaf.capacity() + nfc_buffers.element.capacity(); }
+
+namespace {
+
 void release_large_buffers() {
-  if (nfc_leaf_buffer.capacity() > kKeepFoldBytes) std::string().swap(nfc_leaf_buffer);
-  if (nfc_element_buffer.capacity() > kKeepFoldBytes) std::string().swap(nfc_element_buffer);
+  // (this thread's own increment is always visible to it)
+  if (threads_with_large_buffers.load(std::memory_order_relaxed) == 0) return;
+  NfcBuffers& b = nfc_buffers;
+  if (!b.counted) return;
+  if (b.leaf.capacity() > kKeepFoldBytes) std::string().swap(b.leaf);
+  if (b.element.capacity() > kKeepFoldBytes) std::string().swap(b.element);
+  b.counted = false;
+  threads_with_large_buffers.fetch_sub(1, std::memory_order_relaxed);
 }
 
 bool is_scalar(const wf_fact& f) {
@@ -340,7 +374,7 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& given, const std::vector<Oper
     return from(given.kind == WF_FACT_MISSING || given.kind == WF_FACT_NULL);
   if (given.kind == WF_FACT_MISSING) return Outcome::Missing;
   wf_fact normalized;
-  const wf_fact& f = nfc_fact(given, nfc_leaf_buffer, normalized);
+  const wf_fact& f = nfc_fact(given, false, normalized);
   const Operand* o = list.empty() ? nullptr : &list[0];
   switch (l.op) {
     case Op::Exists:
@@ -383,7 +417,7 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& given, const std::vector<Oper
       if (f.kind == WF_FACT_ARRAY) {
         wf_fact scratch, element;
         for (size_t i = 0; i < f.n_items && !found; ++i)
-          found = in_list(nfc_fact(item(f, i, ctx, scratch), nfc_element_buffer, element), list,
+          found = in_list(nfc_fact(item(f, i, ctx, scratch), true, element), list,
                           l.ignore_case, ctx);
       } else if (is_scalar(f)) {
         bool not_a_date = false;
@@ -401,7 +435,7 @@ Outcome leaf_outcome(const Leaf& l, const wf_fact& given, const std::vector<Oper
         wf_fact scratch, element;
         for (size_t i = 0; i < f.n_items && !found; ++i) {
           ctx.work();
-          found = equals(nfc_fact(item(f, i, ctx, scratch), nfc_element_buffer, element), *o,
+          found = equals(nfc_fact(item(f, i, ctx, scratch), true, element), *o,
                          l.ignore_case, ctx) == 1;
         }
       } else if (f.kind == WF_FACT_STRING && o->kind == Operand::Kind::String) {

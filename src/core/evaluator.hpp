@@ -104,6 +104,11 @@ class EvalContext {
 
 bool evaluate(const Condition& cond, EvalContext& ctx);
 
+// Bytes this thread's NFC buffers hold (the copies of non-ASCII texts a leaf
+// compares): one grown past 1 MB is released by the next evaluation.  For
+// tests.
+size_t nfc_buffer_bytes();
+
 // {"result": bool, "leaves": [...]}; see wf_condition_explain.
 nlohmann::ordered_json explain(const Condition& cond, EvalContext& ctx, bool only_failed);
 

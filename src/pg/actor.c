@@ -265,11 +265,20 @@ wf_role_identity_of(Oid role)
 	return psprintf("role:%u", role);
 }
 
-/* Refuses a setting naming someone other than the role itself (42501). */
+/*
+ * Refuses a setting naming someone other than the role itself (42501).  own:
+ * who the role is; NULL for the role's own identity, formatted only when it
+ * is compared (the RLS policies call current_tenant() per row, and a role
+ * that may name anyone never needs it).
+ */
 static void
 check_may_name(Oid role, const char *what, const char *named, const char *own)
 {
-	if (may_name_actor(role) || strcmp(named, own) == 0)
+	if (may_name_actor(role))
+		return;
+	if (own == NULL)
+		own = wf_role_identity_of(role);
+	if (strcmp(named, own) == 0)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -292,7 +301,6 @@ wf_actor(void)
 {
 	const char *actor = non_blank(wf_actor_setting);
 	Oid			role = GetOuterUserId();
-	char	   *own = wf_role_identity_of(role);
 	bool		required = actor_required();
 
 	if (required && actor != NULL && !set_for_this_transaction("workflow_ext.actor", &actor_record))
@@ -305,9 +313,9 @@ wf_actor(void)
 					 errmsg("workflow_ext requires an actor: workflow_ext.actor is not set"),
 					 errdetail_reason("actor_required", NULL),
 					 errhint("Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")));
-		return own;
+		return wf_role_identity_of(role);
 	}
-	check_may_name(role, "actor", actor, own);
+	check_may_name(role, "actor", actor, NULL);
 	return actor;
 }
 

@@ -326,6 +326,23 @@ def check_version(version, default):
         "%s: an entry point its code lacks (%s) fails with 0A000 naming the function and version" % (version, LACKS),
         errors(r))
 
+    # two generations in turn in one command, every row: <V>'s current_actor()
+    # and the current code's (a C function in a schema without
+    # candidate_stage); the answers kept per function for the command
+    # (legacy/shim.c) must not serve one function the other's code
+    r = psql(db, "BEGIN", "CREATE SCHEMA turn_probe",
+             "CREATE FUNCTION turn_probe.actor_now() RETURNS text LANGUAGE c STABLE "
+             "AS '$libdir/%s', 'wf_current_actor'" % EXT,
+             "SELECT string_agg(CASE current_actor() WHEN current_user THEN 'name' ELSE current_actor() END "
+             "|| '/' || CASE turn_probe.actor_now() WHEN 'role:' || (SELECT oid FROM pg_roles "
+             "WHERE rolname = current_user) THEN 'role:<oid>' ELSE turn_probe.actor_now() END, ' ') "
+             "FROM generate_series(1, 4)", "ROLLBACK")
+    turns = r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else ""
+    want_turns = " ".join(["%s/role:<oid>" % SERVED_AS.get(version, "name")] * 4)
+    tap(r.returncode == 0 and turns == want_turns,
+        "%s: its code and the current code in turn, row after row in one command, each answers as itself"
+        % version, errors(r) + ["got %r, wanted %r" % (turns, want_turns)])
+
     # 3. the release's own pg_regress files
     tests = open(os.path.join(HERE, version, "REGRESS")).read().split()
     scratch = tempfile.mkdtemp(prefix="wf-legacy-%s-" % version)
