@@ -501,6 +501,8 @@ reset_frame(BatchFrame *f)
 static void
 executor_finish(QueryDesc *queryDesc)
 {
+	/* a history INSERT's rows are in: their stage visits (stage_visits.c) */
+	wf_stage_visits_at_finish(queryDesc);
 	finish_depth++;
 	PG_TRY();
 	{

@@ -15,6 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 
 #include "pipeline.h"
 
@@ -419,6 +420,7 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
 	Datum		args[WF_TRANSITION_COLUMNS];
 	char		arg_nulls[WF_TRANSITION_COLUMNS];
 	WfHistoryExpectation outer;
+	WfVisitBuffer *visits = NULL;
 	int			ret;
 
 	if (n == 0)
@@ -433,13 +435,21 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
 	}
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("stage_transition", schema), ids, n);
+	/* the rows' stage visits: written set-wise when the INSERT's rows are in */
+	if (n > 1)
+		wf_stage_visits_begin(&visits, schema, ids,
+							  ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(transitions_plan)))->query_string);
 	PG_TRY();
 	{
 		ret = n == 1 ? SPI_execute_plan(transition_plan, (Datum *) values, (char *) nulls, false, 0)
 			: SPI_execute_plan(transitions_plan, args, arg_nulls, false, 0);
+		if (visits)
+			wf_stage_visits_flush(visits, SPI_processed);
 	}
 	PG_FINALLY();
 	{
+		if (visits)
+			wf_stage_visits_end(visits);
 		wf_history_restore(&outer);
 	}
 	PG_END_TRY();

@@ -184,6 +184,7 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 	int			col;
 	bool		isnull;
 	Datum		id;
+	const int64 *announced;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
@@ -202,7 +203,7 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 	if (wf_restoring())
 	{
 		if (wf_is_extension_table(relid, schema, "stage_transition"))
-			wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple);
+			wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple, NULL);
 		return PointerGetDatum(td->tg_trigtuple);
 	}
 	col = SPI_fnumber(td->tg_relation->rd_att, "id");
@@ -224,10 +225,11 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 						 "alerts are raised by the extension."),
 				 errdetail_reason("history_write", "\"table\": %s",
 								  wf_json_string(RelationGetRelationName(td->tg_relation)))));
+	announced = expected_ids;
 	if (++expected_next == expected_count)
 		wf_history_clear();
 	if (wf_is_extension_table(relid, schema, "stage_transition"))
-		wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple);
+		wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple, announced);
 	{
 		/* Its place in the event feed, whatever the row says (feed_origin.c). */
 		int			xact_col = SPI_fnumber(td->tg_relation->rd_att, "xact_id");

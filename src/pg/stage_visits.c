@@ -28,6 +28,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/visibilitymap.h"
+#include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -42,11 +43,14 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 static Oid	plans_schema = InvalidOid;
 static SPIPlanPtr close_plan = NULL;
 static SPIPlanPtr open_plan = NULL;
+static SPIPlanPtr close_rows_plan = NULL;	/* set-wise: a history INSERT's rows */
+static SPIPlanPtr open_rows_plan = NULL;
 
 /*
  * The sizes (blocks) of stage_transition and stage_visit_row when the plans
@@ -92,17 +96,32 @@ visit_blocks(Oid schema)
 	return n;
 }
 
+/* Prepares a statement kept for the backend, always with its generic plan. */
+static SPIPlanPtr
+keep_generic_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare: %s", sql);
+	return plan;
+}
+
 static void
 prepare_plans(Oid schema, Relation history_rel)
 {
 	Oid			types[8] = {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID};
+	Oid			array_types[8] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	TIMESTAMPTZARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
 	const char *key;
+	const char *rows_key;
+	const char *rows;
 	char	   *history;
 	char	   *visits_table;
 	BlockNumber history_blocks = RelationGetNumberOfBlocks(history_rel);
 	BlockNumber visits = visit_blocks(schema);
 
-	if (plans_schema == schema && close_plan && open_plan &&
+	if (plans_schema == schema && close_plan && open_plan && close_rows_plan && open_rows_plan &&
 		(recording > 0 ||
 		 (!outgrown(history_blocks, planned_history_blocks) && !outgrown(visits, planned_visit_blocks))))
 		return;
@@ -112,7 +131,11 @@ prepare_plans(Oid schema, Relation history_rel)
 		SPI_freeplan(close_plan);
 	if (open_plan)
 		SPI_freeplan(open_plan);
-	close_plan = open_plan = NULL;
+	if (close_rows_plan)
+		SPI_freeplan(close_rows_plan);
+	if (open_rows_plan)
+		SPI_freeplan(open_rows_plan);
+	close_plan = open_plan = close_rows_plan = open_rows_plan = NULL;
 	history = wf_qualified(schema, "stage_transition");
 	visits_table = wf_qualified(schema, "stage_visit_row");
 	key = "t.tenant OPERATOR(pg_catalog.=) $1 AND t.job_id OPERATOR(pg_catalog.=) $2 "
@@ -138,6 +161,50 @@ prepare_plans(Oid schema, Relation history_rel)
 									  "ORDER BY t.id LIMIT 1) n ON true",
 									  visits_table, history, key),
 							 8, types);
+
+	/*
+	 * The same two statements for the rows of one history INSERT at once
+	 * (wf_stage_visits_write): $1..$8 arrays of the same values, one element
+	 * per history row, in the order the rows were inserted.  All of them are
+	 * in stage_transition by then, so the visit a row begins is closed at once
+	 * by the row after it when that one came in the same INSERT, and the
+	 * close of such a visit (not written yet) finds nothing: the INSERT of
+	 * the visits runs after the UPDATE.  Generic plans: the arrays count 10
+	 * rows to the planner, whatever the size of the INSERT, so each row is an
+	 * index probe of stage_transition_visit_idx and of the visits' primary
+	 * key, never a scan of either table (planned against young tables: see
+	 * above).  OFFSET 0: the rows' previous rows are found first, and only
+	 * those are looked for among the visits (a plan made while the visits
+	 * were empty joined every row to a scan of them).
+	 */
+	rows = "ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+		"pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), "
+		"pg_catalog.unnest($8)) WITH ORDINALITY "
+		"AS b (tenant, job_id, candidate_id, workflow_id, id, moved_at, to_stage_id, to_status, ord)";
+	rows_key = "t.tenant OPERATOR(pg_catalog.=) b.tenant AND t.job_id OPERATOR(pg_catalog.=) b.job_id "
+		"AND t.candidate_id OPERATOR(pg_catalog.=) b.candidate_id "
+		"AND t.workflow_id OPERATOR(pg_catalog.=) b.workflow_id";
+	close_rows_plan = keep_generic_plan(psprintf("UPDATE %s v SET left_at = r.moved_at, ended_by_transition_id = r.id, "
+												 "next_stage_id = r.to_stage_id, next_status = r.to_status, "
+												 "time_in_stage = r.moved_at OPERATOR(pg_catalog.-) v.entered_at "
+												 "FROM (SELECT b.id, b.moved_at, b.to_stage_id, b.to_status, p.id AS prev_id "
+												 "FROM %s CROSS JOIN LATERAL (SELECT t.id FROM %s t WHERE %s "
+												 "AND t.id OPERATOR(pg_catalog.<) b.id ORDER BY t.id DESC LIMIT 1) p OFFSET 0) r "
+												 "WHERE v.id OPERATOR(pg_catalog.=) r.prev_id "
+												 "RETURNING v.folded, v.tenant, v.job_id, v.workflow_id",
+												 visits_table, rows, history, rows_key),
+										8, array_types);
+	open_rows_plan = keep_generic_plan(psprintf("INSERT INTO %s (id, tenant, job_id, candidate_id, workflow_id, stage_id, "
+												"entered_at, left_at, ended_by_transition_id, next_stage_id, next_status, "
+												"time_in_stage) "
+												"SELECT b.id, b.tenant, b.job_id, b.candidate_id, b.workflow_id, b.to_stage_id, "
+												"b.moved_at, n.moved_at, n.id, n.to_stage_id, n.to_status, "
+												"n.moved_at OPERATOR(pg_catalog.-) b.moved_at "
+												"FROM %s LEFT JOIN LATERAL (SELECT t.id, t.moved_at, t.to_stage_id, t.to_status "
+												"FROM %s t WHERE %s AND t.id OPERATOR(pg_catalog.>) b.id "
+												"ORDER BY t.id LIMIT 1) n ON true ORDER BY b.ord",
+												visits_table, rows, history, rows_key),
+									   8, array_types);
 	plans_schema = schema;
 }
 
@@ -158,11 +225,39 @@ text_equals(Datum d, const char *s)
 }
 
 /*
+ * The history INSERTs of many rows under way (wf_write_transitions), the
+ * innermost first: the visits of their rows are buffered as the guard
+ * admits each row, and written set-wise when the INSERT's rows are all in
+ * (wf_stage_visits_at_finish, from the ExecutorFinish hook before the
+ * INSERT's AFTER triggers fire: they see the visits as after a
+ * row-at-a-time write).  A row is buffered only when the announcement that
+ * admitted it is the buffer's (ids): a history row written by a trigger
+ * inside the INSERT has its own announcement, and its own buffer or none.
+ */
+struct WfVisitBuffer
+{
+	WfVisitBuffer *outer;
+	const int64 *ids;			/* the announcement of the INSERT's rows */
+	const char *query;			/* the INSERT's query string (its plan's) */
+	Oid			schema;
+	Oid			history_relid;
+	MemoryContext context;
+	int			n;
+	int			max;
+	Datum	   *values;			/* 8 per row: the args of close_plan */
+	bool	   *begins;
+};
+
+static WfVisitBuffer *pending = NULL;
+
+static void unfold(Oid schema, Datum tenant, Datum job_id, Datum workflow_id);
+
+/*
  * The visits that the history row tuple of rel (stage_transition, about to be
- * inserted) closes and begins.
+ * inserted, admitted under the announcement announced) closes and begins.
  */
 void
-wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
+wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, const int64 *announced)
 {
 	Datum		args[8];
 	bool		isnull[8];
@@ -196,6 +291,29 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 		(from_stage_null || DatumGetInt64(from_stage) != DatumGetInt64(args[6]) ||
 		 from_status_null || !text_equals(from_status, TextDatumGetCString(args[7])));
 
+	if (pending != NULL && announced != NULL && pending->ids == announced &&
+		pending->schema == schema && pending->history_relid == RelationGetRelid(rel))
+	{
+		WfVisitBuffer *b = pending;
+		MemoryContext old = MemoryContextSwitchTo(b->context);
+
+		if (b->n == b->max)
+		{
+			b->max = Max(b->max * 2, 64);
+			b->values = b->values ? repalloc(b->values, sizeof(Datum) * 8 * b->max)
+				: palloc(sizeof(Datum) * 8 * b->max);
+			b->begins = b->begins ? repalloc(b->begins, sizeof(bool) * b->max)
+				: palloc(sizeof(bool) * b->max);
+		}
+		for (i = 0; i < 8; i++)
+			b->values[b->n * 8 + i] = (i == 0 || i == 7) ? PointerGetDatum(PG_DETOAST_DATUM_COPY(args[i]))
+				: args[i];	/* int8 and timestamptz: by value */
+		b->begins[b->n] = begins;
+		b->n++;
+		MemoryContextSwitchTo(old);
+		return;
+	}
+
 	SPI_connect();
 	wf_become_owner(schema, &saved);
 	prepare_plans(schema, rel);	/* parsed with the owner's pinned search_path */
@@ -216,16 +334,7 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 			 * folded into stage_visit_summary: the summary no longer holds.
 			 */
 			if (folded && !folded_null)
-			{
-				Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
-				Datum		unfold_args[3] = {args[0], args[1], args[3]};
-
-				if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
-												   wf_qualified(schema, "stage_visits_unfold")),
-										  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
-					elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
-						 DatumGetInt64(args[1]));
-			}
+				unfold(schema, args[0], args[1], args[3]);
 		}
 		if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
@@ -238,6 +347,171 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 	PG_END_TRY();
 	wf_restore_user(&saved);
 	SPI_finish();
+}
+
+/* stage_visits_unfold(tenant, job_id, workflow_id); connected to SPI, as the owner. */
+static void
+unfold(Oid schema, Datum tenant, Datum job_id, Datum workflow_id)
+{
+	Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+	Datum		unfold_args[3] = {tenant, job_id, workflow_id};
+
+	if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
+									   wf_qualified(schema, "stage_visits_unfold")),
+							  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
+			 DatumGetInt64(job_id));
+}
+
+/*
+ * A history INSERT of many rows begins (announced as ids, run with the plan
+ * whose query string is query): its rows' visits go into buffer, which the
+ * caller owns and ends with wf_stage_visits_end whatever happens.
+ */
+void
+wf_stage_visits_begin(WfVisitBuffer **buffer, Oid schema, const int64 *ids, const char *query)
+{
+	WfVisitBuffer *b = palloc0(sizeof(WfVisitBuffer));
+
+	b->outer = pending;
+	b->ids = ids;
+	b->query = query;
+	b->schema = schema;
+	b->history_relid = get_relname_relid("stage_transition", schema);
+	b->context = AllocSetContextCreate(CurrentMemoryContext, "workflow_ext stage visits",
+									   ALLOCSET_DEFAULT_SIZES);
+	pending = b;
+	*buffer = b;
+}
+
+void
+wf_stage_visits_end(WfVisitBuffer *buffer)
+{
+	pending = buffer->outer;
+	MemoryContextDelete(buffer->context);
+	pfree(buffer);
+}
+
+/* Column i of the 8 values of the rows of b (rows: those in the history INSERT), as an array. */
+static Datum
+visit_column(WfVisitBuffer *b, const int *rows, int n, int i)
+{
+	static const Oid types[8] = {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID};
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	for (int r = 0; r < n; r++)
+		elems[r] = b->values[rows[r] * 8 + i];
+	get_typlenbyvalalign(types[i], &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(elems, n, types[i], typlen, typbyval, typalign));
+}
+
+/*
+ * Writes the visits buffered for the history INSERT of b, whose rows are
+ * all in stage_transition now: one UPDATE closes the visits the rows end,
+ * one INSERT writes the visits they begin, each closed at once by the row
+ * after it if that one is there.  The same rows as row at a time (the
+ * guard's two statements per row) write: the history row after a visit's
+ * first row is the same whichever order a candidate's rows came in.
+ */
+static void
+write_visits(WfVisitBuffer *b)
+{
+	int		   *all = palloc(sizeof(int) * b->n);
+	int		   *opens = palloc(sizeof(int) * b->n);
+	int			n_opens = 0;
+	Datum		args[8];
+	char		nulls[8];
+	WfSavedUser saved;
+	Relation	history;
+
+	for (int r = 0; r < b->n; r++)
+	{
+		all[r] = r;
+		if (b->begins[r])
+			opens[n_opens++] = r;
+	}
+	memset(nulls, ' ', sizeof(nulls));
+	SPI_connect();
+	wf_become_owner(b->schema, &saved);
+	history = table_open(b->history_relid, AccessShareLock);
+	prepare_plans(b->schema, history);	/* parsed with the owner's pinned search_path */
+	table_close(history, NoLock);
+	recording++;
+	PG_TRY();
+	{
+		for (int i = 0; i < 8; i++)
+			args[i] = visit_column(b, all, b->n, i);
+		if (SPI_execute_plan(close_rows_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "workflow_ext: could not close the stage visits of %d history rows", b->n);
+		/* (a history row arriving before a later one: see wf_stage_visit_record) */
+		if (SPI_processed > 0)
+		{
+			SPITupleTable *closed = SPI_tuptable;
+			uint64		n_closed = SPI_processed;
+
+			for (uint64 c = 0; c < n_closed; c++)
+			{
+				bool		isnull;
+				bool		folded = DatumGetBool(SPI_getbinval(closed->vals[c], closed->tupdesc, 1, &isnull));
+
+				if (folded && !isnull)
+				{
+					bool		n1,
+								n2,
+								n3;
+
+					unfold(b->schema, SPI_getbinval(closed->vals[c], closed->tupdesc, 2, &n1),
+						   SPI_getbinval(closed->vals[c], closed->tupdesc, 3, &n2),
+						   SPI_getbinval(closed->vals[c], closed->tupdesc, 4, &n3));
+				}
+			}
+		}
+		if (n_opens > 0)
+		{
+			for (int i = 0; i < 8; i++)
+				args[i] = visit_column(b, opens, n_opens, i);
+			if (SPI_execute_plan(open_rows_plan, args, nulls, false, 0) != SPI_OK_INSERT ||
+				SPI_processed != (uint64) n_opens)
+				elog(ERROR, "workflow_ext: could not open the stage visits of %d history rows", n_opens);
+		}
+	}
+	PG_FINALLY();
+	{
+		recording--;
+	}
+	PG_END_TRY();
+	wf_restore_user(&saved);
+	SPI_finish();
+	b->n = 0;
+}
+
+/*
+ * From the ExecutorFinish hook, before the query's AFTER triggers fire: when
+ * the query is the history INSERT of the innermost buffer, its visits are
+ * written now.  Only when it inserted every row it announced: if a trigger
+ * skipped one, the writer fails the statement (wf_write_transitions).
+ */
+void
+wf_stage_visits_at_finish(QueryDesc *queryDesc)
+{
+	WfVisitBuffer *b = pending;
+
+	if (b == NULL || b->n == 0 || queryDesc->sourceText != b->query ||
+		queryDesc->operation != CMD_INSERT || queryDesc->estate == NULL ||
+		queryDesc->estate->es_processed != (uint64) b->n)
+		return;
+	write_visits(b);
+}
+
+/* After the INSERT (inserted rows): what the hook did not write (none, normally). */
+void
+wf_stage_visits_flush(WfVisitBuffer *buffer, uint64 inserted)
+{
+	if (buffer->n > 0 && inserted == (uint64) buffer->n)
+		write_visits(buffer);
 }
 
 /*

@@ -210,8 +210,17 @@ extern void wf_history_save(WfHistoryExpectation *saved);
 extern void wf_history_restore(const WfHistoryExpectation *saved);
 extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
 
-/* stage_visits.c: the stage visit rows a history row closes and begins */
-extern void wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple);
+/*
+ * stage_visits.c: the stage visit rows a history row closes and begins; for
+ * a history INSERT of many rows, buffered and written set-wise
+ */
+typedef struct WfVisitBuffer WfVisitBuffer;
+struct QueryDesc;
+extern void wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, const int64 *announced);
+extern void wf_stage_visits_begin(WfVisitBuffer **buffer, Oid schema, const int64 *ids, const char *query);
+extern void wf_stage_visits_end(WfVisitBuffer *buffer);
+extern void wf_stage_visits_flush(WfVisitBuffer *buffer, uint64 inserted);
+extern void wf_stage_visits_at_finish(struct QueryDesc *queryDesc);
 
 /*
  * move_context.c: what a move or status function asked of one pipeline row,
