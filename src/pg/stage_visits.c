@@ -10,6 +10,11 @@
  * Constant work per history row: two statements, each an index probe of the
  * candidate's history and a write of one visit row.
  *
+ * The rows of one multi-row history INSERT (a statement's changes written
+ * set-wise, batched_writes.c) are buffered by the guard instead, and their
+ * visits written by one UPDATE and one INSERT when that INSERT's rows are
+ * all in (wf_stage_visits_at_finish): the same visit rows.
+ *
  * Called by the history guard for every stage_transition row it admits: the
  * engine's own writes (any order of arrival is handled the same way, so a
  * restore by COPY in whatever order its rows come builds the same visits).

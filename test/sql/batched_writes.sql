@@ -305,6 +305,14 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER bw_follow_visits AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION bw_follow_visits();
+-- and an AFTER trigger of the owner's on the history sees each row's visit already written (as row by row)
+CREATE TABLE bw_seen (transition_id bigint, job_id bigint, visit_written boolean);
+CREATE FUNCTION bw_sees_visit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+    INSERT INTO bw_seen VALUES (NEW.id, NEW.job_id, EXISTS (SELECT FROM stage_visit_row v WHERE v.id = NEW.id));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bw_sees_visit AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_sees_visit();
 SET ROLE wf_bw_app;
 UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7210 AND status = 'active';
 SET workflow_ext.history_batch_size = 1;
@@ -312,6 +320,9 @@ UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7211 AND status = 'acti
 RESET workflow_ext.history_batch_size;
 RESET ROLE;
 DROP TRIGGER bw_follow_visits ON candidate_stage;
+DROP TRIGGER bw_sees_visit ON stage_transition;
+SELECT job_id, count(*) AS history_rows, count(*) FILTER (WHERE visit_written) AS visit_seen_by_after_trigger
+  FROM bw_seen GROUP BY job_id ORDER BY job_id;
 SELECT job_id, count(*) FILTER (WHERE stage_id = :v4) AS visits_of_stage_4, count(*) FILTER (WHERE folded) AS folded
   FROM stage_visit_row WHERE job_id BETWEEN 7210 AND 7213 GROUP BY job_id ORDER BY job_id;
 SELECT * FROM bw_visit_differences(7210, 7211);
