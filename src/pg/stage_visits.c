@@ -37,6 +37,7 @@
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "parser/parsetree.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -231,19 +232,32 @@ text_equals(Datum d, const char *s)
 
 /*
  * The history INSERTs of many rows under way (wf_write_transitions), the
- * innermost first: the visits of their rows are buffered as the guard
- * admits each row, and written set-wise when the INSERT's rows are all in
- * (wf_stage_visits_at_finish, from the ExecutorFinish hook before the
- * INSERT's AFTER triggers fire: they see the visits as after a
- * row-at-a-time write).  A row is buffered only when the announcement that
- * admitted it is the buffer's (ids): a history row written by a trigger
- * inside the INSERT has its own announcement, and its own buffer or none.
+ * innermost first.  The hand-off is explicit at each step:
+ *
+ *  - the writer makes a buffer (wf_stage_visits_begin) and names it in its
+ *    announcement of the rows (wf_history_expect_visits): the guard puts the
+ *    visit values of each row it admits under that announcement into that
+ *    buffer, instead of writing them.  A history row written by a trigger
+ *    inside the INSERT comes with its own announcement (saved and restored
+ *    around it), so with its own buffer or none;
+ *  - the buffer, while it waits for its INSERT, takes the first query the
+ *    ExecutorStart hook sees that inserts into stage_transition
+ *    (wf_stage_visits_at_start): the writer's SPI_execute_plan, the next
+ *    thing it runs, starts no other (planning it could only run functions,
+ *    never an INSERT); it keeps that QueryDesc, alive until the INSERT ends;
+ *  - the ExecutorFinish hook, for that QueryDesc only, writes the buffered
+ *    visits before PostgreSQL's ExecutorFinish fires the INSERT's AFTER
+ *    triggers (wf_stage_visits_at_finish): they see the visits as after a
+ *    row-at-a-time write;
+ *  - the writer ends the buffer whatever happens (PG_FINALLY:
+ *    wf_stage_visits_end), after writing what is still held (none,
+ *    normally).  The stack is also emptied at the end of each transaction.
  */
 struct WfVisitBuffer
 {
 	WfVisitBuffer *outer;
-	const int64 *ids;			/* the announcement of the INSERT's rows */
-	const char *query;			/* the INSERT's query string (its plan's) */
+	bool		awaiting_start; /* its INSERT not started yet */
+	struct QueryDesc *query;	/* its INSERT, once started */
 	Oid			schema;
 	Oid			history_relid;
 	MemoryContext context;
@@ -253,16 +267,17 @@ struct WfVisitBuffer
 	bool	   *begins;
 };
 
-static WfVisitBuffer *pending = NULL;
+static WfVisitBuffer *pending = NULL;	/* the innermost */
 
 static void unfold(Oid schema, Datum tenant, Datum job_id, Datum workflow_id);
 
 /*
  * The visits that the history row tuple of rel (stage_transition, about to be
- * inserted, admitted under the announcement announced) closes and begins.
+ * inserted) closes and begins: written now, or put into visits, the buffer
+ * of the multi-row INSERT whose announcement admitted the row (NULL: none).
  */
 void
-wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, const int64 *announced)
+wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, WfVisitBuffer *visits)
 {
 	Datum		args[8];
 	bool		isnull[8];
@@ -296,10 +311,9 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, const int64 *an
 		(from_stage_null || DatumGetInt64(from_stage) != DatumGetInt64(args[6]) ||
 		 from_status_null || !text_equals(from_status, TextDatumGetCString(args[7])));
 
-	if (pending != NULL && announced != NULL && pending->ids == announced &&
-		pending->schema == schema && pending->history_relid == RelationGetRelid(rel))
+	if (visits != NULL && visits->schema == schema && visits->history_relid == RelationGetRelid(rel))
 	{
-		WfVisitBuffer *b = pending;
+		WfVisitBuffer *b = visits;
 		MemoryContext old = MemoryContextSwitchTo(b->context);
 
 		if (b->n == b->max)
@@ -369,32 +383,41 @@ unfold(Oid schema, Datum tenant, Datum job_id, Datum workflow_id)
 }
 
 /*
- * A history INSERT of many rows begins (announced as ids, run with the plan
- * whose query string is query): its rows' visits go into buffer, which the
- * caller owns and ends with wf_stage_visits_end whatever happens.
+ * A history INSERT of many rows is about to run: the buffer of its rows'
+ * visits, which the caller names in its announcement of the rows and ends
+ * with wf_stage_visits_end whatever happens, right after the INSERT.
  */
-void
-wf_stage_visits_begin(WfVisitBuffer **buffer, Oid schema, const int64 *ids, const char *query)
+WfVisitBuffer *
+wf_stage_visits_begin(Oid schema)
 {
 	WfVisitBuffer *b = palloc0(sizeof(WfVisitBuffer));
 
 	b->outer = pending;
-	b->ids = ids;
-	b->query = query;
+	b->awaiting_start = true;
 	b->schema = schema;
 	b->history_relid = get_relname_relid("stage_transition", schema);
 	b->context = AllocSetContextCreate(CurrentMemoryContext, "workflow_ext stage visits",
 									   ALLOCSET_DEFAULT_SIZES);
 	pending = b;
-	*buffer = b;
+	return b;
 }
 
+/* Its INSERT is over (or failed): off the stack, freed. */
 void
 wf_stage_visits_end(WfVisitBuffer *buffer)
 {
+	if (pending != buffer)
+		elog(WARNING, "workflow_ext: stage visit buffers ended out of order");
 	pending = buffer->outer;
 	MemoryContextDelete(buffer->context);
 	pfree(buffer);
+}
+
+/* The end of a transaction: no INSERT is under way (their buffers' memory went with it). */
+void
+wf_stage_visits_reset(void)
+{
+	pending = NULL;
 }
 
 /* Column i of the 8 values of the rows of b (rows: those in the history INSERT), as an array. */
@@ -494,28 +517,45 @@ write_visits(WfVisitBuffer *b)
 }
 
 /*
+ * From the ExecutorStart hook: the innermost buffer waiting for its INSERT
+ * takes the first query that inserts into stage_transition (see above).
+ */
+void
+wf_stage_visits_at_start(QueryDesc *queryDesc)
+{
+	WfVisitBuffer *b = pending;
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+
+	if (b == NULL || !b->awaiting_start || queryDesc->operation != CMD_INSERT || stmt == NULL ||
+		list_length(stmt->resultRelations) != 1 ||
+		rt_fetch(linitial_int(stmt->resultRelations), stmt->rtable)->relid != b->history_relid)
+		return;
+	b->awaiting_start = false;
+	b->query = queryDesc;
+}
+
+/*
  * From the ExecutorFinish hook, before the query's AFTER triggers fire: when
- * the query is the history INSERT of the innermost buffer, its visits are
- * written now.  Only when it inserted every row it announced: if a trigger
- * skipped one, the writer fails the statement (wf_write_transitions).
+ * the query is the history INSERT of the innermost buffer, the visits of the
+ * rows the guard admitted are written now (a row a later BEFORE trigger of
+ * the owner's skipped included, as row at a time: the pipeline row's
+ * deferred foreign key to its history then fails the transaction).
  */
 void
 wf_stage_visits_at_finish(QueryDesc *queryDesc)
 {
 	WfVisitBuffer *b = pending;
 
-	if (b == NULL || b->n == 0 || queryDesc->sourceText != b->query ||
-		queryDesc->operation != CMD_INSERT || queryDesc->estate == NULL ||
-		queryDesc->estate->es_processed != (uint64) b->n)
+	if (b == NULL || b->query != queryDesc || b->n == 0)
 		return;
 	write_visits(b);
 }
 
-/* After the INSERT (inserted rows): what the hook did not write (none, normally). */
+/* After the INSERT: what the hook did not write (none, normally). */
 void
-wf_stage_visits_flush(WfVisitBuffer *buffer, uint64 inserted)
+wf_stage_visits_flush(WfVisitBuffer *buffer)
 {
-	if (buffer->n > 0 && inserted == (uint64) buffer->n)
+	if (buffer->n > 0)
 		write_visits(buffer);
 }
 

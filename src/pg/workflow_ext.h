@@ -198,6 +198,8 @@ extern bool wf_restoring(void);
 extern void wf_history_expect(Oid relid, int64 id);
 extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);
 extern void wf_history_clear(void);
+typedef struct WfVisitBuffer WfVisitBuffer;
+extern void wf_history_expect_visits(WfVisitBuffer *visits);
 typedef struct WfHistoryExpectation
 {
 	Oid			relid;
@@ -205,6 +207,7 @@ typedef struct WfHistoryExpectation
 	int			count;
 	int			next;
 	int64		one;
+	WfVisitBuffer *visits;
 } WfHistoryExpectation;
 extern void wf_history_save(WfHistoryExpectation *saved);
 extern void wf_history_restore(const WfHistoryExpectation *saved);
@@ -214,13 +217,14 @@ extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
  * stage_visits.c: the stage visit rows a history row closes and begins; for
  * a history INSERT of many rows, buffered and written set-wise
  */
-typedef struct WfVisitBuffer WfVisitBuffer;
 struct QueryDesc;
-extern void wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, const int64 *announced);
-extern void wf_stage_visits_begin(WfVisitBuffer **buffer, Oid schema, const int64 *ids, const char *query);
+extern void wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, WfVisitBuffer *visits);
+extern WfVisitBuffer *wf_stage_visits_begin(Oid schema);
 extern void wf_stage_visits_end(WfVisitBuffer *buffer);
-extern void wf_stage_visits_flush(WfVisitBuffer *buffer, uint64 inserted);
+extern void wf_stage_visits_flush(WfVisitBuffer *buffer);
+extern void wf_stage_visits_at_start(struct QueryDesc *queryDesc);
 extern void wf_stage_visits_at_finish(struct QueryDesc *queryDesc);
+extern void wf_stage_visits_reset(void);
 
 /*
  * move_context.c: what a move or status function asked of one pipeline row,

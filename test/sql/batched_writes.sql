@@ -367,5 +367,58 @@ SELECT bw_visits_underived(7212) AS not_as_derived,
        (SELECT count(*) FROM stage_visit_row v WHERE v.job_id = 7212
            AND NOT EXISTS (SELECT FROM stage_transition t WHERE t.id = v.id)) AS visits_without_history;
 
+\echo '== 11. History INSERTs of many rows nested in one: each with its own visits, as row by row'
+-- A trigger of the owner's on the history moves many candidates of another job
+-- (7216 for 7214, 7217 for 7215): a BEFORE trigger while the outer history
+-- INSERT runs (its own multi-row history INSERT inside), an AFTER trigger
+-- after its rows' visits are written, once in a savepoint it rolls back.
+-- Job 7214 written set-wise, 7215 row by row: the same visits.
+RESET ROLE;
+SELECT count(*) AS jobs FROM generate_series(7214, 7217) j, assign_workflow(j, :vwf);
+SELECT format($f$CREATE FUNCTION bw_nested_before() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $b$
+BEGIN
+    IF NEW.job_id IN (7214, 7215) AND NEW.candidate_id = 11 AND NEW.to_stage_id = %1$s THEN
+        UPDATE candidate_stage SET stage_id = %2$s WHERE job_id = NEW.job_id + 2 AND candidate_id <= 300;
+    END IF;
+    RETURN NEW;
+END $b$$f$, :v4, :v2) \gexec
+SELECT format($f$CREATE FUNCTION bw_nested_after() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $b$
+BEGIN
+    IF NEW.job_id IN (7214, 7215) AND NEW.candidate_id = 21 AND NEW.to_stage_id = %1$s THEN
+        BEGIN
+            UPDATE candidate_stage SET stage_id = %1$s WHERE job_id = NEW.job_id + 2 AND candidate_id BETWEEN 301 AND 600;
+            RAISE EXCEPTION 'undone' USING ERRCODE = 'WFBW1';
+        EXCEPTION WHEN SQLSTATE 'WFBW1' THEN
+            NULL;
+        END;
+        UPDATE candidate_stage SET stage_id = %1$s WHERE job_id = NEW.job_id + 2 AND candidate_id BETWEEN 601 AND 900;
+    END IF;
+    RETURN NULL;
+END $b$$f$, :v4) \gexec
+CREATE TRIGGER bw_nested_before BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_nested_before();
+CREATE TRIGGER bw_nested_after AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_nested_after();
+TRUNCATE bw_seen;
+CREATE TRIGGER bw_sees_visit AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_sees_visit();
+SET ROLE wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7214, 7216, 2) j, generate_series(1, 900) g;
+UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7214;
+SET workflow_ext.history_batch_size = 1;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7215, 7217, 2) j, generate_series(1, 900) g;
+UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7215;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP TRIGGER bw_nested_before ON stage_transition;
+DROP TRIGGER bw_nested_after ON stage_transition;
+DROP TRIGGER bw_sees_visit ON stage_transition;
+SELECT job_id, count(*) AS history_rows, count(*) FILTER (WHERE visit_written) AS visit_seen_by_after_trigger
+  FROM bw_seen GROUP BY job_id ORDER BY job_id;
+SELECT job_id, count(*) AS visits, count(*) FILTER (WHERE left_at IS NULL) AS open,
+       count(*) FILTER (WHERE stage_id = :v2) AS of_stage_2, count(*) FILTER (WHERE stage_id = :v3) AS of_stage_3,
+       count(*) FILTER (WHERE stage_id = :v4) AS of_stage_4
+  FROM stage_visit_row WHERE job_id BETWEEN 7214 AND 7217 GROUP BY job_id ORDER BY job_id;
+SELECT * FROM bw_visit_differences(7214, 7215);
+SELECT * FROM bw_visit_differences(7216, 7217);
+SELECT j AS job_id, bw_visits_underived(j) AS not_as_derived FROM generate_series(7214, 7217) j;
+
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
