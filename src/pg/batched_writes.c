@@ -122,6 +122,7 @@ typedef struct BatchFrame
 static BatchFrame *top = NULL;
 static int	finish_depth = 0;		/* ExecutorFinish calls under way */
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
+static ExecutorStart_hook_type prev_executor_start = NULL;
 
 static const bool transition_byref[WF_TRANSITION_COLUMNS] = {false, false, false, false, false, false,
 true, true, true, true, false, true, true, true, false, true};
@@ -501,6 +502,8 @@ reset_frame(BatchFrame *f)
 static void
 executor_finish(QueryDesc *queryDesc)
 {
+	/* a history INSERT's rows are in: their stage visits (stage_visits.c) */
+	wf_stage_visits_at_finish(queryDesc);
 	finish_depth++;
 	PG_TRY();
 	{
@@ -521,6 +524,17 @@ executor_finish(QueryDesc *queryDesc)
 	PG_END_TRY();
 }
 
+/* A history INSERT of many rows starting: its stage visits' buffer takes it (stage_visits.c). */
+static void
+executor_start(QueryDesc *queryDesc, int eflags)
+{
+	wf_stage_visits_at_start(queryDesc);
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
 static void
 at_xact_event(XactEvent event, void *arg)
 {
@@ -538,6 +552,7 @@ at_xact_event(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_ABORT:
 			top = NULL;			/* (its memory goes with the transaction) */
+			wf_stage_visits_reset();
 			break;
 		default:
 			break;
@@ -588,4 +603,6 @@ wf_batched_writes_init(void)
 	RegisterSubXactCallback(at_subxact_event, NULL);
 	prev_executor_finish = ExecutorFinish_hook;
 	ExecutorFinish_hook = executor_finish;
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = executor_start;
 }

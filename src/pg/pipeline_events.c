@@ -222,6 +222,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 {
 	Datum		args[12];
 	char		nulls[12];
+	WfHistoryExpectation outer;
 	int			ret;
 
 	if (ev->n == 0)
@@ -241,6 +242,8 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	args[10] = JsonbPGetDatum(wf_event_facts(schema, stage_id, facts));
 	args[11] = CStringGetTextDatum(row->tenant);
 
+	/* (an announcement under way, an outer write whose triggers made this one, restored after) */
+	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);
 	PG_TRY();
 	{
@@ -248,7 +251,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	}
 	PG_FINALLY();
 	{
-		wf_history_clear();
+		wf_history_restore(&outer);
 	}
 	PG_END_TRY();
 	/* (no RETURNING: the row may be one the writer may not read back) */
@@ -351,6 +354,7 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 {
 	Datum		args[WF_TRANSITION_COLUMNS];
 	char		nulls[WF_TRANSITION_COLUMNS];
+	WfHistoryExpectation outer;
 	int			ret;
 
 	/* what a statement holds came before this change (batched_writes.c) */
@@ -359,6 +363,8 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 					   warnings, note, args, nulls);
 	SPI_connect();
 	prepare_plans(schema);
+	/* (an announcement under way, an outer write whose triggers made this one, restored after) */
+	wf_history_save(&outer);
 	wf_history_expect(get_relname_relid("stage_transition", schema), row->transition_id);
 	PG_TRY();
 	{
@@ -366,7 +372,7 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	}
 	PG_FINALLY();
 	{
-		wf_history_clear();
+		wf_history_restore(&outer);
 	}
 	PG_END_TRY();
 	if (ret != SPI_OK_INSERT)
@@ -419,6 +425,7 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
 	Datum		args[WF_TRANSITION_COLUMNS];
 	char		arg_nulls[WF_TRANSITION_COLUMNS];
 	WfHistoryExpectation outer;
+	WfVisitBuffer *visits = NULL;
 	int			ret;
 
 	if (n == 0)
@@ -433,13 +440,26 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
 	}
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("stage_transition", schema), ids, n);
+	/*
+	 * The rows' stage visits: the guard buffers them, and they are written
+	 * set-wise when the INSERT's rows are in (stage_visits.c).
+	 */
+	if (n > 1)
+	{
+		visits = wf_stage_visits_begin(schema);
+		wf_history_expect_visits(visits);
+	}
 	PG_TRY();
 	{
 		ret = n == 1 ? SPI_execute_plan(transition_plan, (Datum *) values, (char *) nulls, false, 0)
 			: SPI_execute_plan(transitions_plan, args, arg_nulls, false, 0);
+		if (visits)
+			wf_stage_visits_flush(visits);
 	}
 	PG_FINALLY();
 	{
+		if (visits)
+			wf_stage_visits_end(visits);
 		wf_history_restore(&outer);
 	}
 	PG_END_TRY();

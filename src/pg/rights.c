@@ -110,6 +110,13 @@ static const int64 *expected_ids = NULL;
 static int	expected_count = 0;
 static int	expected_next = 0;
 static int64 expected_one;
+/*
+ * Where the admitted stage_transition rows' visits go (stage_visits.c): the
+ * buffer of the multi-row history INSERT that announced them, NULL for
+ * written at once.  Part of the announcement: saved, restored and cleared
+ * with it.
+ */
+static WfVisitBuffer *expected_visits = NULL;
 
 void
 wf_history_expect(Oid relid, int64 id)
@@ -125,6 +132,18 @@ wf_history_expect_rows(Oid relid, const int64 *ids, int count)
 	expected_ids = ids;
 	expected_count = count;
 	expected_next = 0;
+	expected_visits = NULL;
+}
+
+/*
+ * The rows just announced are one multi-row history INSERT: the guard puts
+ * their stage visits into visits (wf_stage_visits_begin) instead of writing
+ * them row by row.
+ */
+void
+wf_history_expect_visits(WfVisitBuffer *visits)
+{
+	expected_visits = visits;
 }
 
 /*
@@ -140,6 +159,7 @@ wf_history_save(WfHistoryExpectation *saved)
 	saved->count = expected_count;
 	saved->next = expected_next;
 	saved->one = expected_one;
+	saved->visits = expected_visits;
 }
 
 void
@@ -150,6 +170,7 @@ wf_history_restore(const WfHistoryExpectation *saved)
 	expected_count = saved->count;
 	expected_next = saved->next;
 	expected_one = saved->one;
+	expected_visits = saved->visits;
 }
 
 void
@@ -158,6 +179,7 @@ wf_history_clear(void)
 	expected_relid = InvalidOid;
 	expected_ids = NULL;
 	expected_count = expected_next = 0;
+	expected_visits = NULL;
 }
 
 /* True when relid is the table name of the extension in schema. */
@@ -184,6 +206,7 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 	int			col;
 	bool		isnull;
 	Datum		id;
+	WfVisitBuffer *visits;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
@@ -202,7 +225,7 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 	if (wf_restoring())
 	{
 		if (wf_is_extension_table(relid, schema, "stage_transition"))
-			wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple);
+			wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple, NULL);
 		return PointerGetDatum(td->tg_trigtuple);
 	}
 	col = SPI_fnumber(td->tg_relation->rd_att, "id");
@@ -224,10 +247,11 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 						 "alerts are raised by the extension."),
 				 errdetail_reason("history_write", "\"table\": %s",
 								  wf_json_string(RelationGetRelationName(td->tg_relation)))));
+	visits = expected_visits;	/* (the announcement's, cleared after its last row) */
 	if (++expected_next == expected_count)
 		wf_history_clear();
 	if (wf_is_extension_table(relid, schema, "stage_transition"))
-		wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple);
+		wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple, visits);
 	{
 		/* Its place in the event feed, whatever the row says (feed_origin.c). */
 		int			xact_col = SPI_fnumber(td->tg_relation->rd_att, "xact_id");

@@ -10,6 +10,11 @@
  * Constant work per history row: two statements, each an index probe of the
  * candidate's history and a write of one visit row.
  *
+ * The rows of one multi-row history INSERT (a statement's changes written
+ * set-wise, batched_writes.c) are buffered by the guard instead, and their
+ * visits written by one UPDATE and one INSERT when that INSERT's rows are
+ * all in (wf_stage_visits_at_finish): the same visit rows.
+ *
  * Called by the history guard for every stage_transition row it admits: the
  * engine's own writes (any order of arrival is handled the same way, so a
  * restore by COPY in whatever order its rows come builds the same visits).
@@ -28,9 +33,11 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/visibilitymap.h"
+#include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "parser/parsetree.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -42,11 +49,14 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 static Oid	plans_schema = InvalidOid;
 static SPIPlanPtr close_plan = NULL;
 static SPIPlanPtr open_plan = NULL;
+static SPIPlanPtr close_rows_plan = NULL;	/* set-wise: a history INSERT's rows */
+static SPIPlanPtr open_rows_plan = NULL;
 
 /*
  * The sizes (blocks) of stage_transition and stage_visit_row when the plans
@@ -92,17 +102,32 @@ visit_blocks(Oid schema)
 	return n;
 }
 
+/* Prepares a statement kept for the backend, always with its generic plan. */
+static SPIPlanPtr
+keep_generic_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare: %s", sql);
+	return plan;
+}
+
 static void
 prepare_plans(Oid schema, Relation history_rel)
 {
 	Oid			types[8] = {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID};
+	Oid			array_types[8] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	TIMESTAMPTZARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
 	const char *key;
+	const char *rows_key;
+	const char *rows;
 	char	   *history;
 	char	   *visits_table;
 	BlockNumber history_blocks = RelationGetNumberOfBlocks(history_rel);
 	BlockNumber visits = visit_blocks(schema);
 
-	if (plans_schema == schema && close_plan && open_plan &&
+	if (plans_schema == schema && close_plan && open_plan && close_rows_plan && open_rows_plan &&
 		(recording > 0 ||
 		 (!outgrown(history_blocks, planned_history_blocks) && !outgrown(visits, planned_visit_blocks))))
 		return;
@@ -112,7 +137,11 @@ prepare_plans(Oid schema, Relation history_rel)
 		SPI_freeplan(close_plan);
 	if (open_plan)
 		SPI_freeplan(open_plan);
-	close_plan = open_plan = NULL;
+	if (close_rows_plan)
+		SPI_freeplan(close_rows_plan);
+	if (open_rows_plan)
+		SPI_freeplan(open_rows_plan);
+	close_plan = open_plan = close_rows_plan = open_rows_plan = NULL;
 	history = wf_qualified(schema, "stage_transition");
 	visits_table = wf_qualified(schema, "stage_visit_row");
 	key = "t.tenant OPERATOR(pg_catalog.=) $1 AND t.job_id OPERATOR(pg_catalog.=) $2 "
@@ -138,6 +167,50 @@ prepare_plans(Oid schema, Relation history_rel)
 									  "ORDER BY t.id LIMIT 1) n ON true",
 									  visits_table, history, key),
 							 8, types);
+
+	/*
+	 * The same two statements for the rows of one history INSERT at once
+	 * (wf_stage_visits_write): $1..$8 arrays of the same values, one element
+	 * per history row, in the order the rows were inserted.  All of them are
+	 * in stage_transition by then, so the visit a row begins is closed at once
+	 * by the row after it when that one came in the same INSERT, and the
+	 * close of such a visit (not written yet) finds nothing: the INSERT of
+	 * the visits runs after the UPDATE.  Generic plans: the arrays count 10
+	 * rows to the planner, whatever the size of the INSERT, so each row is an
+	 * index probe of stage_transition_visit_idx and of the visits' primary
+	 * key, never a scan of either table (planned against young tables: see
+	 * above).  OFFSET 0: the rows' previous rows are found first, and only
+	 * those are looked for among the visits (a plan made while the visits
+	 * were empty joined every row to a scan of them).
+	 */
+	rows = "ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+		"pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), "
+		"pg_catalog.unnest($8)) WITH ORDINALITY "
+		"AS b (tenant, job_id, candidate_id, workflow_id, id, moved_at, to_stage_id, to_status, ord)";
+	rows_key = "t.tenant OPERATOR(pg_catalog.=) b.tenant AND t.job_id OPERATOR(pg_catalog.=) b.job_id "
+		"AND t.candidate_id OPERATOR(pg_catalog.=) b.candidate_id "
+		"AND t.workflow_id OPERATOR(pg_catalog.=) b.workflow_id";
+	close_rows_plan = keep_generic_plan(psprintf("UPDATE %s v SET left_at = r.moved_at, ended_by_transition_id = r.id, "
+												 "next_stage_id = r.to_stage_id, next_status = r.to_status, "
+												 "time_in_stage = r.moved_at OPERATOR(pg_catalog.-) v.entered_at "
+												 "FROM (SELECT b.id, b.moved_at, b.to_stage_id, b.to_status, p.id AS prev_id "
+												 "FROM %s CROSS JOIN LATERAL (SELECT t.id FROM %s t WHERE %s "
+												 "AND t.id OPERATOR(pg_catalog.<) b.id ORDER BY t.id DESC LIMIT 1) p OFFSET 0) r "
+												 "WHERE v.id OPERATOR(pg_catalog.=) r.prev_id "
+												 "RETURNING v.folded, v.tenant, v.job_id, v.workflow_id",
+												 visits_table, rows, history, rows_key),
+										8, array_types);
+	open_rows_plan = keep_generic_plan(psprintf("INSERT INTO %s (id, tenant, job_id, candidate_id, workflow_id, stage_id, "
+												"entered_at, left_at, ended_by_transition_id, next_stage_id, next_status, "
+												"time_in_stage) "
+												"SELECT b.id, b.tenant, b.job_id, b.candidate_id, b.workflow_id, b.to_stage_id, "
+												"b.moved_at, n.moved_at, n.id, n.to_stage_id, n.to_status, "
+												"n.moved_at OPERATOR(pg_catalog.-) b.moved_at "
+												"FROM %s LEFT JOIN LATERAL (SELECT t.id, t.moved_at, t.to_stage_id, t.to_status "
+												"FROM %s t WHERE %s AND t.id OPERATOR(pg_catalog.>) b.id "
+												"ORDER BY t.id LIMIT 1) n ON true ORDER BY b.ord",
+												visits_table, rows, history, rows_key),
+									   8, array_types);
 	plans_schema = schema;
 }
 
@@ -158,11 +231,53 @@ text_equals(Datum d, const char *s)
 }
 
 /*
+ * The history INSERTs of many rows under way (wf_write_transitions), the
+ * innermost first.  The hand-off is explicit at each step:
+ *
+ *  - the writer makes a buffer (wf_stage_visits_begin) and names it in its
+ *    announcement of the rows (wf_history_expect_visits): the guard puts the
+ *    visit values of each row it admits under that announcement into that
+ *    buffer, instead of writing them.  A history row written by a trigger
+ *    inside the INSERT comes with its own announcement (saved and restored
+ *    around it), so with its own buffer or none;
+ *  - the buffer, while it waits for its INSERT, takes the first query the
+ *    ExecutorStart hook sees that inserts into stage_transition
+ *    (wf_stage_visits_at_start): the writer's SPI_execute_plan, the next
+ *    thing it runs, starts no other (planning it could only run functions,
+ *    never an INSERT); it keeps that QueryDesc, alive until the INSERT ends;
+ *  - the ExecutorFinish hook, for that QueryDesc only, writes the buffered
+ *    visits before PostgreSQL's ExecutorFinish fires the INSERT's AFTER
+ *    triggers (wf_stage_visits_at_finish): they see the visits as after a
+ *    row-at-a-time write;
+ *  - the writer ends the buffer whatever happens (PG_FINALLY:
+ *    wf_stage_visits_end), after writing what is still held (none,
+ *    normally).  The stack is also emptied at the end of each transaction.
+ */
+struct WfVisitBuffer
+{
+	WfVisitBuffer *outer;
+	bool		awaiting_start; /* its INSERT not started yet */
+	struct QueryDesc *query;	/* its INSERT, once started */
+	Oid			schema;
+	Oid			history_relid;
+	MemoryContext context;
+	int			n;
+	int			max;
+	Datum	   *values;			/* 8 per row: the args of close_plan */
+	bool	   *begins;
+};
+
+static WfVisitBuffer *pending = NULL;	/* the innermost */
+
+static void unfold(Oid schema, Datum tenant, Datum job_id, Datum workflow_id);
+
+/*
  * The visits that the history row tuple of rel (stage_transition, about to be
- * inserted) closes and begins.
+ * inserted) closes and begins: written now, or put into visits, the buffer
+ * of the multi-row INSERT whose announcement admitted the row (NULL: none).
  */
 void
-wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
+wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, WfVisitBuffer *visits)
 {
 	Datum		args[8];
 	bool		isnull[8];
@@ -196,6 +311,28 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 		(from_stage_null || DatumGetInt64(from_stage) != DatumGetInt64(args[6]) ||
 		 from_status_null || !text_equals(from_status, TextDatumGetCString(args[7])));
 
+	if (visits != NULL && visits->schema == schema && visits->history_relid == RelationGetRelid(rel))
+	{
+		WfVisitBuffer *b = visits;
+		MemoryContext old = MemoryContextSwitchTo(b->context);
+
+		if (b->n == b->max)
+		{
+			b->max = Max(b->max * 2, 64);
+			b->values = b->values ? repalloc(b->values, sizeof(Datum) * 8 * b->max)
+				: palloc(sizeof(Datum) * 8 * b->max);
+			b->begins = b->begins ? repalloc(b->begins, sizeof(bool) * b->max)
+				: palloc(sizeof(bool) * b->max);
+		}
+		for (i = 0; i < 8; i++)
+			b->values[b->n * 8 + i] = (i == 0 || i == 7) ? PointerGetDatum(PG_DETOAST_DATUM_COPY(args[i]))
+				: args[i];	/* int8 and timestamptz: by value */
+		b->begins[b->n] = begins;
+		b->n++;
+		MemoryContextSwitchTo(old);
+		return;
+	}
+
 	SPI_connect();
 	wf_become_owner(schema, &saved);
 	prepare_plans(schema, rel);	/* parsed with the owner's pinned search_path */
@@ -216,16 +353,7 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 			 * folded into stage_visit_summary: the summary no longer holds.
 			 */
 			if (folded && !folded_null)
-			{
-				Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
-				Datum		unfold_args[3] = {args[0], args[1], args[3]};
-
-				if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
-												   wf_qualified(schema, "stage_visits_unfold")),
-										  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
-					elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
-						 DatumGetInt64(args[1]));
-			}
+				unfold(schema, args[0], args[1], args[3]);
 		}
 		if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
@@ -238,6 +366,197 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple)
 	PG_END_TRY();
 	wf_restore_user(&saved);
 	SPI_finish();
+}
+
+/* stage_visits_unfold(tenant, job_id, workflow_id); connected to SPI, as the owner. */
+static void
+unfold(Oid schema, Datum tenant, Datum job_id, Datum workflow_id)
+{
+	Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+	Datum		unfold_args[3] = {tenant, job_id, workflow_id};
+
+	if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
+									   wf_qualified(schema, "stage_visits_unfold")),
+							  3, types, unfold_args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not unfold the stage visits of job " INT64_FORMAT,
+			 DatumGetInt64(job_id));
+}
+
+/*
+ * A history INSERT of many rows is about to run: the buffer of its rows'
+ * visits, which the caller names in its announcement of the rows and ends
+ * with wf_stage_visits_end whatever happens, right after the INSERT.
+ */
+WfVisitBuffer *
+wf_stage_visits_begin(Oid schema)
+{
+	WfVisitBuffer *b = palloc0(sizeof(WfVisitBuffer));
+
+	b->outer = pending;
+	b->awaiting_start = true;
+	b->schema = schema;
+	b->history_relid = get_relname_relid("stage_transition", schema);
+	b->context = AllocSetContextCreate(CurrentMemoryContext, "workflow_ext stage visits",
+									   ALLOCSET_DEFAULT_SIZES);
+	pending = b;
+	return b;
+}
+
+/* Its INSERT is over (or failed): off the stack, freed. */
+void
+wf_stage_visits_end(WfVisitBuffer *buffer)
+{
+	if (pending != buffer)
+		elog(WARNING, "workflow_ext: stage visit buffers ended out of order");
+	pending = buffer->outer;
+	MemoryContextDelete(buffer->context);
+	pfree(buffer);
+}
+
+/* The end of a transaction: no INSERT is under way (their buffers' memory went with it). */
+void
+wf_stage_visits_reset(void)
+{
+	pending = NULL;
+}
+
+/* Column i of the 8 values of the rows of b (rows: those in the history INSERT), as an array. */
+static Datum
+visit_column(WfVisitBuffer *b, const int *rows, int n, int i)
+{
+	static const Oid types[8] = {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID};
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	for (int r = 0; r < n; r++)
+		elems[r] = b->values[rows[r] * 8 + i];
+	get_typlenbyvalalign(types[i], &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(elems, n, types[i], typlen, typbyval, typalign));
+}
+
+/*
+ * Writes the visits buffered for the history INSERT of b, whose rows are
+ * all in stage_transition now: one UPDATE closes the visits the rows end,
+ * one INSERT writes the visits they begin, each closed at once by the row
+ * after it if that one is there.  The same rows as row at a time (the
+ * guard's two statements per row) write: the history row after a visit's
+ * first row is the same whichever order a candidate's rows came in.
+ */
+static void
+write_visits(WfVisitBuffer *b)
+{
+	int		   *all = palloc(sizeof(int) * b->n);
+	int		   *opens = palloc(sizeof(int) * b->n);
+	int			n_opens = 0;
+	Datum		args[8];
+	char		nulls[8];
+	WfSavedUser saved;
+	Relation	history;
+
+	for (int r = 0; r < b->n; r++)
+	{
+		all[r] = r;
+		if (b->begins[r])
+			opens[n_opens++] = r;
+	}
+	memset(nulls, ' ', sizeof(nulls));
+	SPI_connect();
+	wf_become_owner(b->schema, &saved);
+	history = table_open(b->history_relid, AccessShareLock);
+	prepare_plans(b->schema, history);	/* parsed with the owner's pinned search_path */
+	table_close(history, NoLock);
+	recording++;
+	PG_TRY();
+	{
+		for (int i = 0; i < 8; i++)
+			args[i] = visit_column(b, all, b->n, i);
+		if (SPI_execute_plan(close_rows_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "workflow_ext: could not close the stage visits of %d history rows", b->n);
+		/* (a history row arriving before a later one: see wf_stage_visit_record) */
+		if (SPI_processed > 0)
+		{
+			SPITupleTable *closed = SPI_tuptable;
+			uint64		n_closed = SPI_processed;
+
+			for (uint64 c = 0; c < n_closed; c++)
+			{
+				bool		isnull;
+				bool		folded = DatumGetBool(SPI_getbinval(closed->vals[c], closed->tupdesc, 1, &isnull));
+
+				if (folded && !isnull)
+				{
+					bool		n1,
+								n2,
+								n3;
+
+					unfold(b->schema, SPI_getbinval(closed->vals[c], closed->tupdesc, 2, &n1),
+						   SPI_getbinval(closed->vals[c], closed->tupdesc, 3, &n2),
+						   SPI_getbinval(closed->vals[c], closed->tupdesc, 4, &n3));
+				}
+			}
+		}
+		if (n_opens > 0)
+		{
+			for (int i = 0; i < 8; i++)
+				args[i] = visit_column(b, opens, n_opens, i);
+			if (SPI_execute_plan(open_rows_plan, args, nulls, false, 0) != SPI_OK_INSERT ||
+				SPI_processed != (uint64) n_opens)
+				elog(ERROR, "workflow_ext: could not open the stage visits of %d history rows", n_opens);
+		}
+	}
+	PG_FINALLY();
+	{
+		recording--;
+	}
+	PG_END_TRY();
+	wf_restore_user(&saved);
+	SPI_finish();
+	b->n = 0;
+}
+
+/*
+ * From the ExecutorStart hook: the innermost buffer waiting for its INSERT
+ * takes the first query that inserts into stage_transition (see above).
+ */
+void
+wf_stage_visits_at_start(QueryDesc *queryDesc)
+{
+	WfVisitBuffer *b = pending;
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+
+	if (b == NULL || !b->awaiting_start || queryDesc->operation != CMD_INSERT || stmt == NULL ||
+		list_length(stmt->resultRelations) != 1 ||
+		rt_fetch(linitial_int(stmt->resultRelations), stmt->rtable)->relid != b->history_relid)
+		return;
+	b->awaiting_start = false;
+	b->query = queryDesc;
+}
+
+/*
+ * From the ExecutorFinish hook, before the query's AFTER triggers fire: when
+ * the query is the history INSERT of the innermost buffer, the visits of the
+ * rows the guard admitted are written now (a row a later BEFORE trigger of
+ * the owner's skipped included, as row at a time: the pipeline row's
+ * deferred foreign key to its history then fails the transaction).
+ */
+void
+wf_stage_visits_at_finish(QueryDesc *queryDesc)
+{
+	WfVisitBuffer *b = pending;
+
+	if (b == NULL || b->query != queryDesc || b->n == 0)
+		return;
+	write_visits(b);
+}
+
+/* After the INSERT: what the hook did not write (none, normally). */
+void
+wf_stage_visits_flush(WfVisitBuffer *buffer)
+{
+	if (buffer->n > 0)
+		write_visits(buffer);
 }
 
 /*

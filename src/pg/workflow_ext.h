@@ -198,6 +198,8 @@ extern bool wf_restoring(void);
 extern void wf_history_expect(Oid relid, int64 id);
 extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);
 extern void wf_history_clear(void);
+typedef struct WfVisitBuffer WfVisitBuffer;
+extern void wf_history_expect_visits(WfVisitBuffer *visits);
 typedef struct WfHistoryExpectation
 {
 	Oid			relid;
@@ -205,13 +207,24 @@ typedef struct WfHistoryExpectation
 	int			count;
 	int			next;
 	int64		one;
+	WfVisitBuffer *visits;
 } WfHistoryExpectation;
 extern void wf_history_save(WfHistoryExpectation *saved);
 extern void wf_history_restore(const WfHistoryExpectation *saved);
 extern bool wf_is_extension_table(Oid relid, Oid schema, const char *name);
 
-/* stage_visits.c: the stage visit rows a history row closes and begins */
-extern void wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple);
+/*
+ * stage_visits.c: the stage visit rows a history row closes and begins; for
+ * a history INSERT of many rows, buffered and written set-wise
+ */
+struct QueryDesc;
+extern void wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, WfVisitBuffer *visits);
+extern WfVisitBuffer *wf_stage_visits_begin(Oid schema);
+extern void wf_stage_visits_end(WfVisitBuffer *buffer);
+extern void wf_stage_visits_flush(WfVisitBuffer *buffer);
+extern void wf_stage_visits_at_start(struct QueryDesc *queryDesc);
+extern void wf_stage_visits_at_finish(struct QueryDesc *queryDesc);
+extern void wf_stage_visits_reset(void);
 
 /*
  * move_context.c: what a move or status function asked of one pipeline row,

@@ -29,10 +29,49 @@ WITH t AS (SELECT t.id, rank() OVER (ORDER BY t.id) AS rank FROM stage_transitio
 SELECT e.candidate_id, rank() OVER (ORDER BY e.id), e.alert_id, e.stage_id, t.rank,
        e.cause, e.severity, e.message, e.facts, e.tenant
   FROM alert_event e LEFT JOIN t ON t.id = e.transition_id WHERE e.job_id = jid $$;
-CREATE FUNCTION bw_visits(jid bigint) RETURNS TABLE (candidate_id bigint, stage_id bigint, open boolean,
-    next_stage_id bigint, next_status text) LANGUAGE sql AS $$
-SELECT v.candidate_id, v.stage_id, v.left_at IS NULL, v.next_stage_id, v.next_status
-  FROM stage_visit_row v WHERE v.job_id = jid $$;
+-- A job's stage visit rows in full, ids as ranks of the candidate's history
+-- in the job (the visit's first row, the row that ended it), times checked
+-- against those rows.
+CREATE FUNCTION bw_visits(jid bigint) RETURNS TABLE (candidate_id bigint, stage_id bigint, rank bigint,
+    ended_rank bigint, open boolean, next_stage_id bigint, next_status text, entered_ok boolean,
+    left_ok boolean, time_ok boolean, folded boolean) LANGUAGE sql AS $$
+WITH t AS (SELECT t.id, t.moved_at, rank() OVER (PARTITION BY t.candidate_id ORDER BY t.id) AS rank
+             FROM stage_transition t WHERE t.job_id = jid)
+SELECT v.candidate_id, v.stage_id, b.rank, e.rank, v.left_at IS NULL, v.next_stage_id, v.next_status,
+       v.entered_at = b.moved_at, v.left_at IS NOT DISTINCT FROM e.moved_at,
+       v.time_in_stage IS NOT DISTINCT FROM v.left_at - v.entered_at, v.folded
+  FROM stage_visit_row v LEFT JOIN t b ON b.id = v.id LEFT JOIN t e ON e.id = v.ended_by_transition_id
+ WHERE v.job_id = jid $$;
+-- Two jobs' history and visits compared candidate by candidate (the rows of
+-- a statement on several jobs arrive in the order of the heap, which differs
+-- between jobs: ranks within the candidate's history).
+CREATE FUNCTION bw_history_by_candidate(jid bigint) RETURNS TABLE (candidate_id bigint, rank bigint,
+    from_stage_id bigint, to_stage_id bigint, from_status text, to_status text, reason text,
+    alerts_raised int) LANGUAGE sql AS $$
+SELECT t.candidate_id, rank() OVER (PARTITION BY t.candidate_id ORDER BY t.id), t.from_stage_id, t.to_stage_id,
+       t.from_status, t.to_status, t.reason, t.alerts_raised
+  FROM stage_transition t WHERE t.job_id = jid $$;
+CREATE FUNCTION bw_visit_differences(a bigint, b bigint) RETURNS TABLE (what text, differences bigint) LANGUAGE sql AS $$
+SELECT 'history', (SELECT count(*) FROM ((SELECT * FROM bw_history_by_candidate(a) EXCEPT ALL SELECT * FROM bw_history_by_candidate(b))
+                     UNION ALL (SELECT * FROM bw_history_by_candidate(b) EXCEPT ALL SELECT * FROM bw_history_by_candidate(a))) d)
+UNION ALL
+SELECT 'stage visits', (SELECT count(*) FROM ((SELECT * FROM bw_visits(a) EXCEPT ALL SELECT * FROM bw_visits(b))
+                          UNION ALL (SELECT * FROM bw_visits(b) EXCEPT ALL SELECT * FROM bw_visits(a))) d) $$;
+-- Visit rows that the stage_visit view (derived from the history) does not
+-- show the same way, both ways.
+CREATE FUNCTION bw_visits_underived(jid bigint) RETURNS bigint LANGUAGE sql AS $$
+SELECT count(*) FROM (
+  (SELECT v.id, v.candidate_id, v.stage_id, v.entered_at, v.left_at, v.ended_by_transition_id, v.time_in_stage
+     FROM stage_visit_row v WHERE v.job_id = jid
+   EXCEPT ALL
+   SELECT s.transition_id, s.candidate_id, s.stage_id, s.entered_at, s.left_at, s.ended_by_transition_id, s.time_in_stage
+     FROM stage_visit s WHERE s.job_id = jid)
+  UNION ALL
+  (SELECT s.transition_id, s.candidate_id, s.stage_id, s.entered_at, s.left_at, s.ended_by_transition_id, s.time_in_stage
+     FROM stage_visit s WHERE s.job_id = jid
+   EXCEPT ALL
+   SELECT v.id, v.candidate_id, v.stage_id, v.entered_at, v.left_at, v.ended_by_transition_id, v.time_in_stage
+     FROM stage_visit_row v WHERE v.job_id = jid)) d $$;
 -- Two jobs' writes compared: rows of one missing from the other, both ways.
 CREATE FUNCTION bw_differences(a bigint, b bigint) RETURNS TABLE (what text, differences bigint) LANGUAGE sql AS $$
 SELECT 'history', (SELECT count(*) FROM ((SELECT * FROM bw_history(a) EXCEPT ALL SELECT * FROM bw_history(b))
@@ -195,5 +234,191 @@ org:bw	7204	3001
 org:bw	7204	3002
 \.
 SELECT count(*) AS entries FROM stage_transition WHERE job_id = 7204 AND candidate_id > 3000;
+\echo '== 8. Stage visits written set-wise (one UPDATE and one INSERT per history INSERT) are the row-at-a-time ones: auto_advance chains, one candidate in many jobs, statuses, reopen'
+-- stage 2 advances by itself into stage 3 when the score is even: a candidate
+-- enters and leaves stages twice in one statement; jobs 7210 and 7212 move in
+-- one statement (the same candidates in two jobs), 7211 and 7213 are the
+-- reference, row at a time
+RESET ROLE;
+BEGIN;
+SELECT test_workflow('Visits', 4) AS vwf \gset
+SELECT test_stage(:vwf, 1) AS v1, test_stage(:vwf, 2) AS v2, test_stage(:vwf, 3) AS v3, test_stage(:vwf, 4) AS v4 \gset
+UPDATE workflow_stage SET auto_advance = true WHERE id = :v2;
+INSERT INTO stage_rule (stage_id, name, condition) VALUES
+  (:v3, 'even score', '{"field": "parity", "op": "eq", "value": 0}');
+SELECT count(*) AS jobs FROM generate_series(7210, 7213) j, assign_workflow(j, :vwf);
+UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('parity', candidate_id % 2)
+ WHERE candidate_id <= 1500;
+COMMIT;
+SET ROLE wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7210, 7212, 2) j, generate_series(1, 1500) g;
+SET workflow_ext.history_batch_size = 1;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7211, 7213, 2) j, generate_series(1, 1500) g;
+RESET workflow_ext.history_batch_size;
+-- into stage 2: the even ones go on to stage 3 by themselves
+UPDATE candidate_stage SET stage_id = :v2 WHERE job_id IN (7210, 7212);
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :v2 WHERE job_id IN (7211, 7213);
+RESET workflow_ext.history_batch_size;
+-- statuses: a third rejected (closes the visit, begins none), then reopened (begins one)
+UPDATE candidate_stage SET status = 'rejected' WHERE job_id IN (7210, 7212) AND candidate_id % 3 = 0;
+UPDATE candidate_stage SET status = 'active' WHERE job_id IN (7210, 7212) AND candidate_id % 6 = 0;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET status = 'rejected' WHERE job_id IN (7211, 7213) AND candidate_id % 3 = 0;
+UPDATE candidate_stage SET status = 'active' WHERE job_id IN (7211, 7213) AND candidate_id % 6 = 0;
+RESET workflow_ext.history_batch_size;
+-- back to stage 1 and on to stage 2 again: a second visit of each stage
+UPDATE candidate_stage SET stage_id = :v1 WHERE job_id IN (7210, 7212) AND status = 'active';
+UPDATE candidate_stage SET stage_id = :v2 WHERE job_id IN (7210, 7212) AND status = 'active';
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :v1 WHERE job_id IN (7211, 7213) AND status = 'active';
+UPDATE candidate_stage SET stage_id = :v2 WHERE job_id IN (7211, 7213) AND status = 'active';
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+SELECT job_id, count(*) AS visits, count(*) FILTER (WHERE left_at IS NULL) AS open,
+       count(*) FILTER (WHERE stage_id = :v3) AS in_stage_3, count(DISTINCT candidate_id) AS candidates,
+       max(n) AS most_visits_of_a_candidate
+  FROM (SELECT v.*, count(*) OVER (PARTITION BY v.candidate_id) AS n FROM stage_visit_row v
+         WHERE v.job_id BETWEEN 7210 AND 7213) v
+ GROUP BY job_id ORDER BY job_id;
+SELECT * FROM bw_visit_differences(7210, 7211);
+SELECT * FROM bw_visit_differences(7212, 7213);
+SELECT j AS job_id, bw_visits_underived(j) AS not_as_derived FROM generate_series(7210, 7213) j;
+
+\echo '== 9. Folded visits, a savepoint rolled back inside the statement, a failing row: visits as row by row'
+SELECT compact_stage_visits(j) > 0 AS folded FROM generate_series(7210, 7213) j;
+-- a trigger of the application's moves candidate + 1 of the other job of the pair too, in a
+-- savepoint it rolls back for every 10th
+CREATE FUNCTION bw_follow_visits() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id IN (7210, 7211) AND NEW.stage_id IS DISTINCT FROM OLD.stage_id AND NEW.candidate_id % 5 = 0 THEN
+        BEGIN
+            UPDATE candidate_stage SET stage_id = NEW.stage_id
+             WHERE job_id = NEW.job_id + 2 AND candidate_id = NEW.candidate_id + 1 AND status = 'active';
+            IF NEW.candidate_id % 10 = 0 THEN
+                RAISE EXCEPTION 'undone' USING ERRCODE = 'WFBW1';
+            END IF;
+        EXCEPTION WHEN SQLSTATE 'WFBW1' THEN
+            NULL;
+        END;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bw_follow_visits AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION bw_follow_visits();
+-- and an AFTER trigger of the owner's on the history sees each row's visit already written (as row by row)
+CREATE TABLE bw_seen (transition_id bigint, job_id bigint, visit_written boolean);
+CREATE FUNCTION bw_sees_visit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+    INSERT INTO bw_seen VALUES (NEW.id, NEW.job_id, EXISTS (SELECT FROM stage_visit_row v WHERE v.id = NEW.id));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bw_sees_visit AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_sees_visit();
+SET ROLE wf_bw_app;
+UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7210 AND status = 'active';
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7211 AND status = 'active';
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP TRIGGER bw_follow_visits ON candidate_stage;
+DROP TRIGGER bw_sees_visit ON stage_transition;
+SELECT job_id, count(*) AS history_rows, count(*) FILTER (WHERE visit_written) AS visit_seen_by_after_trigger
+  FROM bw_seen GROUP BY job_id ORDER BY job_id;
+SELECT job_id, count(*) FILTER (WHERE stage_id = :v4) AS visits_of_stage_4, count(*) FILTER (WHERE folded) AS folded
+  FROM stage_visit_row WHERE job_id BETWEEN 7210 AND 7213 GROUP BY job_id ORDER BY job_id;
+SELECT * FROM bw_visit_differences(7210, 7211);
+SELECT * FROM bw_visit_differences(7212, 7213);
+SELECT j AS job_id, bw_visits_underived(j) AS not_as_derived FROM generate_series(7210, 7213) j;
+-- a row refused mid-statement: no visit written or closed
+CREATE TRIGGER bw_refuse BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_refuse();
+UPDATE candidate_stage SET status = 'withdrawn' WHERE job_id = 7213 AND candidate_id = 1499;
+SELECT count(*) AS visits, count(*) FILTER (WHERE left_at IS NULL) AS open FROM stage_visit_row WHERE job_id = 7213 \gset before_
+CREATE OR REPLACE FUNCTION bw_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id = 1000 AND NEW.job_id = 7213 THEN
+        RAISE EXCEPTION 'candidate % may not move', NEW.candidate_id USING ERRCODE = 'WFBW2',
+            DETAIL = '{"reason": "refused"}';
+    END IF;
+    RETURN NEW;
+END $$;
+SET ROLE wf_bw_app;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7213 AND status = %L', :v1, 'active'));
+RESET ROLE;
+SELECT count(*) - :before_visits AS visits_added, count(*) FILTER (WHERE left_at IS NULL) - :before_open AS open_added
+  FROM stage_visit_row WHERE job_id = 7213;
+DROP TRIGGER bw_refuse ON stage_transition;
+
+\echo '== 10. A history row a trigger of the owner''s skips after the guard admitted it: the statement fails, no visit is written'
+CREATE FUNCTION bw_skip() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.job_id = 7212 AND NEW.candidate_id % 100 = 7 THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+-- (named to fire after stage_transition_write_guard)
+CREATE TRIGGER zz_bw_skip BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_skip();
+SET ROLE wf_bw_app;
+SELECT count(*) AS history_before FROM stage_transition WHERE job_id = 7212 \gset
+UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7212 AND status = 'active';
+RESET ROLE;
+DROP TRIGGER zz_bw_skip ON stage_transition;
+SELECT count(*) - :history_before AS history_added FROM stage_transition WHERE job_id = 7212;
+SELECT bw_visits_underived(7212) AS not_as_derived,
+       (SELECT count(*) FROM stage_visit_row v WHERE v.job_id = 7212
+           AND NOT EXISTS (SELECT FROM stage_transition t WHERE t.id = v.id)) AS visits_without_history;
+
+\echo '== 11. History INSERTs of many rows nested in one: each with its own visits, as row by row'
+-- A trigger of the owner's on the history moves many candidates of another job
+-- (7216 for 7214, 7217 for 7215): a BEFORE trigger while the outer history
+-- INSERT runs (its own multi-row history INSERT inside), an AFTER trigger
+-- after its rows' visits are written, once in a savepoint it rolls back.
+-- Job 7214 written set-wise, 7215 row by row: the same visits.
+RESET ROLE;
+SELECT count(*) AS jobs FROM generate_series(7214, 7217) j, assign_workflow(j, :vwf);
+SELECT format($f$CREATE FUNCTION bw_nested_before() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $b$
+BEGIN
+    IF NEW.job_id IN (7214, 7215) AND NEW.candidate_id = 11 AND NEW.to_stage_id = %1$s THEN
+        UPDATE candidate_stage SET stage_id = %2$s WHERE job_id = NEW.job_id + 2 AND candidate_id <= 300;
+    END IF;
+    RETURN NEW;
+END $b$$f$, :v4, :v2) \gexec
+SELECT format($f$CREATE FUNCTION bw_nested_after() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $b$
+BEGIN
+    IF NEW.job_id IN (7214, 7215) AND NEW.candidate_id = 21 AND NEW.to_stage_id = %1$s THEN
+        BEGIN
+            UPDATE candidate_stage SET stage_id = %1$s WHERE job_id = NEW.job_id + 2 AND candidate_id BETWEEN 301 AND 600;
+            RAISE EXCEPTION 'undone' USING ERRCODE = 'WFBW1';
+        EXCEPTION WHEN SQLSTATE 'WFBW1' THEN
+            NULL;
+        END;
+        UPDATE candidate_stage SET stage_id = %1$s WHERE job_id = NEW.job_id + 2 AND candidate_id BETWEEN 601 AND 900;
+    END IF;
+    RETURN NULL;
+END $b$$f$, :v4) \gexec
+CREATE TRIGGER bw_nested_before BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_nested_before();
+CREATE TRIGGER bw_nested_after AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_nested_after();
+TRUNCATE bw_seen;
+CREATE TRIGGER bw_sees_visit AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_sees_visit();
+SET ROLE wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7214, 7216, 2) j, generate_series(1, 900) g;
+UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7214;
+SET workflow_ext.history_batch_size = 1;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7215, 7217, 2) j, generate_series(1, 900) g;
+UPDATE candidate_stage SET stage_id = :v4 WHERE job_id = 7215;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP TRIGGER bw_nested_before ON stage_transition;
+DROP TRIGGER bw_nested_after ON stage_transition;
+DROP TRIGGER bw_sees_visit ON stage_transition;
+SELECT job_id, count(*) AS history_rows, count(*) FILTER (WHERE visit_written) AS visit_seen_by_after_trigger
+  FROM bw_seen GROUP BY job_id ORDER BY job_id;
+SELECT job_id, count(*) AS visits, count(*) FILTER (WHERE left_at IS NULL) AS open,
+       count(*) FILTER (WHERE stage_id = :v2) AS of_stage_2, count(*) FILTER (WHERE stage_id = :v3) AS of_stage_3,
+       count(*) FILTER (WHERE stage_id = :v4) AS of_stage_4
+  FROM stage_visit_row WHERE job_id BETWEEN 7214 AND 7217 GROUP BY job_id ORDER BY job_id;
+SELECT * FROM bw_visit_differences(7214, 7215);
+SELECT * FROM bw_visit_differences(7216, 7217);
+SELECT j AS job_id, bw_visits_underived(j) AS not_as_derived FROM generate_series(7214, 7217) j;
+
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;

@@ -24,8 +24,11 @@ VACUUM ANALYZE stage_transition, stage_visit_row;
 ALTER TABLE candidate_stage SET (autovacuum_enabled = off);   -- section 3: no statistics
 
 \echo '== 1. 3,000 entries in one statement, the plans first made against empty tables'
+-- (each history row's visits written at once, by the guard's two statements:
+-- the statement's history written row at a time)
 SET ROLE wf_hp_app;
 BEGIN;
+SET LOCAL workflow_ext.history_batch_size = 1;
 INSERT INTO candidate_stage (job_id, candidate_id) SELECT 10, c FROM generate_series(1, 3000) c;
 SELECT (SELECT count(*) FROM stage_transition) AS history,
        (SELECT count(*) FROM stage_visit_row WHERE left_at IS NULL) AS open_visits;
@@ -59,6 +62,26 @@ SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) < 15 * 3000 AS rea
   FROM pg_stat_xact_user_tables WHERE relid = 'candidate_stage'::regclass;
 COMMIT;
 SELECT count(*) AS in_last_stage FROM candidate_stage c JOIN workflow_stage s ON s.id = c.stage_id WHERE s.position = 3;
+
+\echo '== 4. Set-wise (one history INSERT per 1,000 changes): their visits by one UPDATE and one INSERT each, no scan per row'
+-- a second job, its plans first made while its visits were few: 3,000
+-- entries, then 3,000 moves, each one statement
+INSERT INTO job_workflow (job_id, workflow_id) VALUES (11, :wid);
+SET ROLE wf_hp_app;
+BEGIN;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 11, c FROM generate_series(1, 3000) c;
+UPDATE candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE workflow_id = :wid AND position = 2)
+ WHERE job_id = 11;
+RESET ROLE;
+SELECT seq_scan < 20 AS few_visit_scans
+  FROM pg_stat_xact_user_tables WHERE relid = 'stage_visit_row'::regclass;
+COMMIT;
+SELECT count(*) FILTER (WHERE left_at IS NULL) AS open_visits,
+       count(*) FILTER (WHERE left_at IS NOT NULL AND next_stage_id IS NOT NULL) AS closed_visits
+  FROM stage_visit_row WHERE job_id = 11;
+SELECT count(*) AS visits_equal_view
+  FROM stage_visit_row r JOIN stage_visit v ON v.transition_id = r.id
+ WHERE r.job_id = 11 AND v.stage_id = r.stage_id AND v.left_at IS NOT DISTINCT FROM r.left_at;
 
 \c :home
 DROP DATABASE :own_db;
