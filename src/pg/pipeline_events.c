@@ -98,15 +98,35 @@ prepare_plans(Oid schema)
 								"pg_catalog.unnest($15), pg_catalog.unnest($16))",
 								wf_qualified(schema, "stage_transition")),
 					   WF_TRANSITION_COLUMNS, transitions_types);
-	alert_events_rows_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
+
+	/*
+	 * Many events (a statement's, entry or facts; never an SLA event): a
+	 * repeat the caller can already read in the visit is not proposed (NOT
+	 * EXISTS, under the caller's row-level security), so a change of facts
+	 * that re-raises the alerts of a visit costs a probe per event, not the
+	 * triggers, policy checks and arbiter probes of a proposed row.  A row
+	 * the caller cannot read, or one not yet committed, is proposed and ON
+	 * CONFLICT decides, with alert_event_once_per_visit_idx its only arbiter
+	 * (the id comes from the sequence).  The executor decides all of it.
+	 * A custom plan at each execution (once per batch of events): the
+	 * planner sees the batch's size and alert_event's, so the anti-join
+	 * cannot keep a sequential scan planned when the table was small.
+	 */
+	alert_events_rows_plan = wf_keep_custom_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
 								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
 								"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 								"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
 								"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
 								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
-								"pg_catalog.unnest($12)) "
-								"ON CONFLICT DO NOTHING",
-								wf_qualified(schema, "alert_event")),
+								"pg_catalog.unnest($12)) AS u (id, alert_id, job_id, candidate_id, workflow_id, "
+								"stage_id, transition_id, cause, severity, message, facts, tenant) "
+								"WHERE NOT EXISTS (SELECT 1 FROM %s e "
+								"WHERE e.tenant OPERATOR(pg_catalog.=) u.tenant "
+								"AND e.candidate_id OPERATOR(pg_catalog.=) u.candidate_id "
+								"AND e.transition_id OPERATOR(pg_catalog.=) u.transition_id "
+								"AND e.alert_id OPERATOR(pg_catalog.=) u.alert_id) "
+								"ON CONFLICT (tenant, candidate_id, transition_id, alert_id) DO NOTHING",
+								wf_qualified(schema, "alert_event"), wf_qualified(schema, "alert_event")),
 					   WF_EVENT_COLUMNS, rows_types);
 	plans_schema = schema;
 }
