@@ -100,21 +100,24 @@ prepare_plans(Oid schema)
 					   WF_TRANSITION_COLUMNS, transitions_types);
 
 	/*
-	 * Many events (a statement's, entry or facts; never an SLA event): a
-	 * repeat the caller can already read in the visit is not proposed (NOT
-	 * EXISTS, under the caller's row-level security), so a change of facts
-	 * that re-raises the alerts of a visit costs a probe per event, not the
+	 * Many events (a statement's: entries, and the alerts a change of facts
+	 * raises again): a repeat of cause 'facts' that the caller can already
+	 * read in the visit is not proposed (NOT EXISTS, under the caller's
+	 * snapshot and row-level security), so a change of facts that
+	 * re-raises the alerts of a visit costs a probe per event, not the
 	 * triggers, policy checks and arbiter probes of a proposed row.  A row
 	 * the caller cannot read, or one not yet committed, is proposed and ON
-	 * CONFLICT decides, with alert_event_once_per_visit_idx its only arbiter
-	 * (the id comes from the sequence).  The executor decides all of it.
-	 * The probe is a correlated subplan (OFFSET 0 keeps it from becoming
-	 * an anti-join): a hash anti-join over a sequential scan was chosen
-	 * for batches of 1,000 against 10,000 events, evaluating the read
-	 * policy on every row of alert_event (62% of a facts update).  Planned
-	 * anew at each execution (once per batch), with the batch's values and
-	 * alert_event's size now, so no plan made when the table was small
-	 * (a sequential scan per probe) is kept while it grows.
+	 * CONFLICT DO NOTHING decides as for any event.  (An entry's event is
+	 * of a new visit: proposed without the probe.  No conflict target is
+	 * named: that would require SELECT on alert_event and check each new
+	 * event against its SELECT policies.)  The executor decides all of it.
+	 * The probe is a correlated subplan (OFFSET 0 keeps it one): as an
+	 * anti-join, batches of 1,000 changes against 10,000 events got a hash
+	 * anti-join over a sequential scan, evaluating the read policy on every
+	 * row of alert_event (62% of a facts update).  Planned anew at each
+	 * execution (once per batch), with the batch's values and alert_event's
+	 * size now, so no plan made when the table was small (a sequential scan
+	 * per probe) is kept while it grows.
 	 */
 	alert_events_rows_plan = wf_keep_custom_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
 								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
@@ -124,12 +127,12 @@ prepare_plans(Oid schema)
 								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
 								"pg_catalog.unnest($12)) AS u (id, alert_id, job_id, candidate_id, workflow_id, "
 								"stage_id, transition_id, cause, severity, message, facts, tenant) "
-								"WHERE NOT EXISTS (SELECT 1 FROM %s e "
+								"WHERE u.cause OPERATOR(pg_catalog.<>) 'facts' OR NOT EXISTS (SELECT 1 FROM %s e "
 								"WHERE e.tenant OPERATOR(pg_catalog.=) u.tenant "
 								"AND e.candidate_id OPERATOR(pg_catalog.=) u.candidate_id "
 								"AND e.transition_id OPERATOR(pg_catalog.=) u.transition_id "
 								"AND e.alert_id OPERATOR(pg_catalog.=) u.alert_id OFFSET 0) "
-								"ON CONFLICT (tenant, candidate_id, transition_id, alert_id) DO NOTHING",
+								"ON CONFLICT DO NOTHING",
 								wf_qualified(schema, "alert_event"), wf_qualified(schema, "alert_event")),
 					   WF_EVENT_COLUMNS, rows_types);
 	plans_schema = schema;

@@ -152,6 +152,7 @@ ALTER TABLE alert_event DROP CONSTRAINT rep_no_late;
 SET ROLE wf_rep_app;
 UPDATE candidate_profile SET attributes = attributes || '{"late": true}' WHERE candidate_id = 3;
 SELECT message, cause FROM alert_event WHERE candidate_id = 3 ORDER BY id;
+RESET ROLE;
 -- the INSERT privilege
 BEGIN;
 REVOKE INSERT ON alert_event FROM workflow_app;
