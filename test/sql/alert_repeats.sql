@@ -159,6 +159,12 @@ REVOKE INSERT ON alert_event FROM workflow_app;
 SET LOCAL ROLE wf_rep_app;
 SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 9}' WHERE candidate_id = 1$$);
 ROLLBACK;
+-- the SELECT privilege: the statement reads alert_event for the repeats
+BEGIN;
+REVOKE SELECT ON alert_event FROM workflow_app;
+SET LOCAL ROLE wf_rep_app;
+SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 9}' WHERE candidate_id = 1$$);
+ROLLBACK;
 SET ROLE wf_rep_app;
 -- under REPEATABLE READ, through the statement: the same answer
 BEGIN ISOLATION LEVEL REPEATABLE READ;
