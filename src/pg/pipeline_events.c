@@ -102,7 +102,6 @@ prepare_plans(Oid schema)
 								"pg_catalog.unnest($15), pg_catalog.unnest($16))",
 								wf_qualified(schema, "stage_transition")),
 					   WF_TRANSITION_COLUMNS, transitions_types);
-
 	alert_events_rows_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
 								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
 								"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
@@ -117,9 +116,9 @@ prepare_plans(Oid schema)
 	/*
 	 * Many events of which some a change of facts raises again (a
 	 * statement's; wf_write_alert_events picks this statement then): a
-	 * repeat of cause 'facts' that the caller can already
-	 * read in the visit is not proposed (NOT EXISTS, under the caller's
-	 * snapshot and row-level security), so a change of facts that
+	 * repeat of cause 'facts' that the caller can already read in the
+	 * visit is not proposed (NOT EXISTS, under the caller's snapshot and
+	 * row-level security), so a change of facts that
 	 * re-raises the alerts of a visit costs a probe per event, not the
 	 * triggers, policy checks and arbiter probes of a proposed row.  A row
 	 * the caller cannot read, or one not yet committed, is proposed and ON
@@ -523,10 +522,12 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 	/* events raised again by facts: the statement that leaves out the repeats */
 	for (int r = 0; r < n && !raised_again; r++)
 	{
-		text	   *cause = DatumGetTextPP(values[r * WF_EVENT_COLUMNS + 7]);
+		text	   *cause;
 
-		raised_again = nulls[r * WF_EVENT_COLUMNS + 7] != 'n' && VARSIZE_ANY_EXHDR(cause) == 5 &&
-			memcmp(VARDATA_ANY(cause), "facts", 5) == 0;
+		if (nulls[r * WF_EVENT_COLUMNS + 7] == 'n')
+			continue;
+		cause = DatumGetTextPP(values[r * WF_EVENT_COLUMNS + 7]);
+		raised_again = VARSIZE_ANY_EXHDR(cause) == 5 && memcmp(VARDATA_ANY(cause), "facts", 5) == 0;
 	}
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
