@@ -446,7 +446,9 @@ write_frame(BatchFrame *f)
 	f->write_subxid = GetCurrentSubTransactionId();
 	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
 	written = wf_write_alert_events(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
-	if (written != f->n_events)
+	if (written == 0)
+		n_found = 0;			/* none written: nothing to read back */
+	else if (written != f->n_events)
 	{
 		n_found = written_events(f->schema, f->e_ids, f->n_events, &found);
 		qsort(found, n_found, sizeof(int64), wf_compare_int64);

@@ -1,9 +1,12 @@
 -- Alert events of a change of facts: an alert fires at most once per stage
--- visit, and the events already there are left out of the INSERT before it
--- runs (pipeline_events.c, events_drop_repeats), keeping every check the
--- statement made on them.  These assertions fail if an event that should be
--- raised is left out, or if a check is skipped with it.  Runs as
--- wf_rep_app, an ordinary role: row-level security applies.
+-- visit.  The events' INSERT leaves out, by NOT EXISTS in the statement, a
+-- repeat the writer can read (pipeline_events.c, alert_events_rows_plan):
+-- nothing of an INSERT runs for it (triggers, WITH CHECK, CHECK); a new
+-- event, or a repeat the writer cannot read, is proposed and every check
+-- runs on it.  These assertions fail if an event that should be raised is
+-- left out, if a repeat the writer reads is proposed, or if a check is
+-- skipped for a proposed event.  Runs as wf_rep_app, an ordinary role:
+-- row-level security applies.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_rep_app;
@@ -65,7 +68,7 @@ SELECT cause, count(*), count(DISTINCT alert_id) AS alerts FROM alert_event WHER
 SELECT count(*) AS alerts_without_event FROM alert a
 WHERE a.stage_id = :many AND NOT EXISTS (SELECT 1 FROM alert_event e WHERE e.alert_id = a.id AND e.candidate_id = 2);
 
-\echo '== 4. A trigger of the user''s on alert_event sees every proposed event, repeats included'
+\echo '== 4. A trigger of the user''s on alert_event sees the proposed events: no repeat the writer reads'
 RESET ROLE;
 CREATE TABLE rep_seen (kind text, message text);
 GRANT INSERT ON rep_seen TO wf_rep_app;
@@ -79,6 +82,15 @@ UPDATE candidate_profile SET attributes = attributes || '{"n": 4}' WHERE candida
 SELECT count(*) AS events_of_candidate_1 FROM alert_event WHERE candidate_id = 1;
 RESET ROLE;
 SELECT kind, message FROM rep_seen ORDER BY message;
+-- a repeat hidden from the writer by a SELECT policy of the owner's is
+-- proposed: the trigger sees it, ON CONFLICT skips it
+CREATE POLICY rep_hide_late ON alert_event AS RESTRICTIVE FOR SELECT USING (message <> 'late');
+SET ROLE wf_rep_app;
+UPDATE candidate_profile SET attributes = attributes || '{"n": 4.5}' WHERE candidate_id = 1;
+RESET ROLE;
+SELECT kind, message FROM rep_seen ORDER BY message;
+SELECT count(*) AS events_of_candidate_1 FROM alert_event WHERE candidate_id = 1;
+DROP POLICY rep_hide_late ON alert_event;
 DROP TRIGGER rep_seen_row ON alert_event;
 TRUNCATE rep_seen;
 CREATE TRIGGER rep_seen_statement AFTER INSERT ON alert_event FOR EACH STATEMENT EXECUTE FUNCTION rep_seen_statement();
@@ -92,8 +104,9 @@ DROP FUNCTION rep_seen_row(), rep_seen_statement();
 SET ROLE wf_rep_app;
 SELECT count(*) AS events_of_candidate_1 FROM alert_event WHERE candidate_id = 1;
 
-\echo '== 5. The checks of the statement still apply to a repeat'
--- a restrictive INSERT policy of the owner's, refusing the 'late' event
+\echo '== 5. The checks of the statement apply to a new event, not to a repeat the writer reads'
+-- a restrictive INSERT policy of the owner's, refusing the 'late' event:
+-- a repeat, not proposed, so not refused
 RESET ROLE;
 CREATE POLICY rep_no_late ON alert_event AS RESTRICTIVE FOR INSERT WITH CHECK (message <> 'late');
 SET ROLE wf_rep_app;
@@ -106,7 +119,7 @@ SET ROLE wf_rep_app;
 SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 7}' WHERE candidate_id = 1$$);
 RESET ROLE;
 DROP POLICY rep_raised_today ON alert_event;
--- a CHECK constraint of the owner's, refusing the 'flagged' event
+-- a CHECK constraint of the owner's, refusing the 'flagged' event (a repeat)
 ALTER TABLE alert_event ADD CONSTRAINT rep_no_flagged CHECK (message <> 'flagged') NOT VALID;
 SET ROLE wf_rep_app;
 SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 8}' WHERE candidate_id = 1$$);
@@ -121,9 +134,34 @@ CREATE POLICY rep_no_flagged ON alert_event AS RESTRICTIVE FOR INSERT WITH CHECK
 SET LOCAL ROLE wf_rep_app;
 SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 12}' WHERE candidate_id = 1$$);
 ROLLBACK;
+-- a new event is checked: candidate 3 enters with 'flagged', then 'late' fires
+RESET ROLE;
+CREATE POLICY rep_no_late ON alert_event AS RESTRICTIVE FOR INSERT WITH CHECK (message <> 'late');
+SET ROLE wf_rep_app;
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (3, '{"flag": true, "late": false}');
+SELECT candidate_id FROM add_candidate(3, 500);
+SELECT to_stage_name, alerts_raised FROM move_to_next_stage(3, 500);
+SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"late": true}' WHERE candidate_id = 3$$);
+RESET ROLE;
+DROP POLICY rep_no_late ON alert_event;
+ALTER TABLE alert_event ADD CONSTRAINT rep_no_late CHECK (message <> 'late') NOT VALID;
+SET ROLE wf_rep_app;
+SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"late": true}' WHERE candidate_id = 3$$);
+RESET ROLE;
+ALTER TABLE alert_event DROP CONSTRAINT rep_no_late;
+SET ROLE wf_rep_app;
+UPDATE candidate_profile SET attributes = attributes || '{"late": true}' WHERE candidate_id = 3;
+SELECT message, cause FROM alert_event WHERE candidate_id = 3 ORDER BY id;
+RESET ROLE;
 -- the INSERT privilege
 BEGIN;
 REVOKE INSERT ON alert_event FROM workflow_app;
+SET LOCAL ROLE wf_rep_app;
+SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 9}' WHERE candidate_id = 1$$);
+ROLLBACK;
+-- the SELECT privilege: the statement reads alert_event for the repeats
+BEGIN;
+REVOKE SELECT ON alert_event FROM workflow_app;
 SET LOCAL ROLE wf_rep_app;
 SELECT test_error($$UPDATE candidate_profile SET attributes = attributes || '{"n": 9}' WHERE candidate_id = 1$$);
 ROLLBACK;
