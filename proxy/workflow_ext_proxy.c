@@ -601,10 +601,15 @@ typedef struct Statement
  * (visible_workflow_array())", job_tenant's own test, and shared_pipeline()
  * is false for the current tenant's rows.  Otherwise (an own job the actor
  * does not see: NULL; a job shared from another tenant; an ambiguous one:
- * 21000) job_tenant itself answers.
+ * 21000) job_tenant itself answers.  The visibility test is written out
+ * (job_tenant's own), not left to the policy: a mapping to a shard role that
+ * bypasses RLS (the operator's wf_admin, a BYPASSRLS role) would otherwise
+ * see an own job the actor does not and read its rows, where job_tenant
+ * answers NULL.
  */
 #define JOB_TENANT \
-	"CASE WHEN EXISTS (SELECT 1 FROM %1$s.job_workflow j WHERE j.tenant = %1$s.current_tenant() AND j.job_id = $1)" \
+	"CASE WHEN EXISTS (SELECT 1 FROM %1$s.job_workflow j WHERE j.tenant = %1$s.current_tenant() AND j.job_id = $1" \
+	" AND j.workflow_id = ANY (%1$s.visible_workflow_array()))" \
 	" THEN %1$s.current_tenant() ELSE %1$s.job_tenant($1) END"
 
 /*
