@@ -129,7 +129,11 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 	 * ends with a new command id, and another session's committed change
 	 * reaches this one as invalidation messages (which
 	 * SharedInvalidMessageCounter counts): either way every slot is
-	 * forgotten and the next call asks again.
+	 * forgotten and the next call asks again.  So does a new subtransaction:
+	 * one rolled back after a catalog-only change (ALTER TABLE ... ADD
+	 * COLUMN, no relation file, so no invalidation message sent) restores
+	 * the catalogs under the same command id and count, and the answers
+	 * kept inside it would outlive it (test/repros/screen21d).
 	 */
 #define GENERATION_SLOTS 8
 	static Oid	cached_fn[GENERATION_SLOTS];
@@ -139,6 +143,7 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
 	static CommandId cached_cid = InvalidCommandId;
 	static uint64 cached_invalidations = 0;
+	static SubTransactionId cached_subxid = InvalidSubTransactionId;
 	int			generation = script_generation();
 	Oid			fn = InvalidOid;
 	Oid			nsp;
@@ -147,7 +152,8 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 	if (generation < 0 && fcinfo->flinfo != NULL && OidIsValid(fn = fcinfo->flinfo->fn_oid))
 	{
 		if (CURRENT_LXID != cached_lxid || GetCurrentCommandId(false) != cached_cid ||
-			SharedInvalidMessageCounter != cached_invalidations)
+			SharedInvalidMessageCounter != cached_invalidations ||
+			GetCurrentSubTransactionId() != cached_subxid)
 			n_cached = 0;
 		for (int i = 0; i < n_cached; i++)
 			if (cached_fn[i] == fn)
@@ -175,7 +181,8 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 			/* the stamp of the lookups' state, taken after them */
 			if (n_cached == 0 || CURRENT_LXID != cached_lxid ||
 				GetCurrentCommandId(false) != cached_cid ||
-				SharedInvalidMessageCounter != cached_invalidations)
+				SharedInvalidMessageCounter != cached_invalidations ||
+				GetCurrentSubTransactionId() != cached_subxid)
 			{
 				n_cached = 0;
 				next_slot = 0;
@@ -183,6 +190,7 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 			cached_lxid = CURRENT_LXID;
 			cached_cid = GetCurrentCommandId(false);
 			cached_invalidations = SharedInvalidMessageCounter;
+			cached_subxid = GetCurrentSubTransactionId();
 			if (n_cached < GENERATION_SLOTS)
 				n_cached++;
 			cached_fn[next_slot] = fn;
