@@ -1543,6 +1543,7 @@ shard_row(ShardCall *call, const PGresult *res, int r, AttInMetadata *meta, bool
 typedef struct RowsCall
 {
 	const char *actor;
+	const char *admin;			/* the session's workflow_ext.tenant_admin, as a move sends it */
 	const char *params[2];
 	ReturnSetInfo *rsinfo;
 	AttInMetadata *meta;
@@ -1557,7 +1558,7 @@ rows_call(ShardCall *call, void *arg)
 	TupleDesc	desc = rc->meta->tupdesc;
 
 	call_connect(call);
-	res = call_shard(call, rc->actor, NULL, ST_JOB_CANDIDATES, rc->params, rc->binary);
+	res = call_shard(call, rc->actor, rc->admin, ST_JOB_CANDIDATES, rc->params, rc->binary);
 	PG_TRY();
 	{
 		Datum	   *values = (Datum *) palloc(desc->natts * sizeof(Datum));
@@ -1601,6 +1602,7 @@ wf_proxy_job_candidates(PG_FUNCTION_ARGS)
 	ShardCall	call;
 
 	tenant_and_actor(fcinfo, 2, &tenant, &rc.actor);
+	rc.admin = setting("workflow_ext.tenant_admin");
 	rc.params[0] = PG_ARGISNULL(0) ? NULL : psprintf(INT64_FORMAT, PG_GETARG_INT64(0));
 	rc.params[1] = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	call_start(&call, route(c, tenant), tenant);

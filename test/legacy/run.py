@@ -343,6 +343,20 @@ def check_version(version, default):
         "%s: its code and the current code in turn, row after row in one command, each answers as itself"
         % version, errors(r) + ["got %r, wanted %r" % (turns, want_turns)])
 
+    # a catalog-only change rolled back to a savepoint (no relation file, so no
+    # invalidation at the rollback; same command id): the generations kept for
+    # the command must not outlive it (test/repros/screen21d)
+    if version == "0.2.0":
+        r = psql(db, "BEGIN", "SAVEPOINT s", "ALTER TABLE candidate_stage ADD COLUMN tenant text",
+                 "SELECT current_actor() = current_user, condition_matches('{\"field\":\"a\",\"op\":\"eq\",\"value\":1}', '{\"a\":1}')",
+                 "ROLLBACK TO SAVEPOINT s",
+                 "SELECT current_actor() = current_user, condition_matches('{\"field\":\"a\",\"op\":\"eq\",\"value\":1}', '{\"a\":1}')",
+                 "ROLLBACK")
+        got = r.stdout.strip().splitlines() if r.returncode == 0 else []
+        tap(r.returncode == 0 and got[-2:] == ["f|t", "t|t"],
+            "%s: a change of the schema rolled back to a savepoint: the current code inside, %s's after" % (version, version),
+            errors(r) + ["got %r" % got])
+
     # 3. the release's own pg_regress files
     tests = open(os.path.join(HERE, version, "REGRESS")).read().split()
     scratch = tempfile.mkdtemp(prefix="wf-legacy-%s-" % version)

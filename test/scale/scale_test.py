@@ -328,6 +328,21 @@ while True:
     time.sleep(0.5)
 ok(delta[shard_of(A)] == n_calls and all(delta[s] == 0 for s in SHARDS if s != shard_of(A)),
    f"every one of the {n_calls} front calls ran on tenant {A}'s shard only (its statements counted there)", delta)
+
+# The pipeline read answers as job_tenant() whoever the front connects as: an own job the actor
+# does not see gives no rows, through the operator's mapping too (a shard superuser, to whom
+# row-level security does not apply), and the tenant's administrator sees it
+# (test/repros/front22d 01 and 02).
+rd = "SELECT count(*) FROM job_candidates(100, NULL, %s, %s)"
+bob_app, bob_op = q1(FRONT, rd, (A, "user:bob")), q1(ADMIN, rd, (A, "user:bob"))
+q(FRONT, "SET workflow_ext.tenant_admin = on")
+adm_app = q1(FRONT, rd, (A, "user:bob"))
+q(FRONT, "RESET workflow_ext.tenant_admin")
+alice_app = q1(FRONT, rd, (A, "user:alice"))
+ok(bob_app == 0 and bob_op == 0 and alice_app > 0 and adm_app == alice_app,
+   "job_candidates through the front: an own job the actor does not see has no rows (as the app and "
+   "through a shard superuser's mapping), the tenant's administrator sees them all",
+   (bob_app, bob_op, adm_app, alice_app))
 for s_ in SHARDS:
     q(S[s_], "ALTER ROLE wf_front RESET log_statement")
 api = q(ADMIN, """SELECT p.proname FROM pg_proc p
