@@ -14,6 +14,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 #include "pipeline.h"
@@ -271,6 +272,41 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 
 	if (ev->n == 0)
 		return 0;
+	if (strcmp(cause, "facts") == 0)
+	{
+		/*
+		 * A change of facts written at once (history_batch_size = 1, COPY
+		 * into a facts table): the statement that leaves out the repeats the
+		 * writer reads, as a statement's batch does, so the setting never
+		 * changes what a change of facts proposes.
+		 */
+		Datum	   *values = palloc(sizeof(Datum) * ev->n * WF_EVENT_COLUMNS);
+		char	   *vnulls = palloc(ev->n * WF_EVENT_COLUMNS);
+		Datum		doc = JsonbPGetDatum(wf_event_facts(schema, stage_id, facts));
+
+		wf_batch_flush_pending();	/* what a statement holds came first */
+		memset(vnulls, ' ', ev->n * WF_EVENT_COLUMNS);
+		for (int r = 0; r < ev->n; r++)
+		{
+			Datum	   *v = values + r * WF_EVENT_COLUMNS;
+
+			v[0] = ev->id_datums[r];
+			v[1] = ev->alert_ids[r];
+			if (ev->alert_nulls[r])
+				vnulls[r * WF_EVENT_COLUMNS + 1] = 'n';
+			v[2] = Int64GetDatum(row->job_id);
+			v[3] = Int64GetDatum(row->candidate_id);
+			v[4] = Int64GetDatum(row->workflow_id);
+			v[5] = Int64GetDatum(stage_id);
+			v[6] = Int64GetDatum(row->visit_transition_id);
+			v[7] = CStringGetTextDatum(cause);
+			v[8] = ev->severities[r];
+			v[9] = ev->messages[r];
+			v[10] = doc;
+			v[11] = CStringGetTextDatum(row->tenant);
+		}
+		return wf_write_alert_events(schema, ev->n, values, vnulls, ev->ids);
+	}
 	wf_batch_flush_pending();	/* what a statement holds came first */
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = PointerGetDatum(int8_array(ev->id_datums, NULL, ev->n));
@@ -531,6 +567,7 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 	int			ret;
 	int			written;
 	bool		raised_again = false;
+	int			nest = -1;
 
 	if (n == 0)
 		return 0;
@@ -549,6 +586,19 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 		cause = DatumGetTextPP(values[r * WF_EVENT_COLUMNS + 7]);
 		raised_again = VARSIZE_ANY_EXHDR(cause) == 5 && memcmp(VARDATA_ANY(cause), "facts", 5) == 0;
 	}
+	/*
+	 * The repeats' probe is planned with the batch's values and
+	 * alert_event's size now, whatever plan_cache_mode the session, role or
+	 * database sets: a generic plan made while the table was small would
+	 * probe by a sequential scan for good.  (A local GUC level: an error
+	 * unwinds it with its (sub)transaction.)
+	 */
+	if (raised_again)
+	{
+		nest = NewGUCNestLevel();
+		(void) set_config_option("plan_cache_mode", "force_custom_plan", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
 	PG_TRY();
@@ -561,6 +611,8 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 		wf_history_restore(&outer);
 	}
 	PG_END_TRY();
+	if (nest >= 0)
+		AtEOXact_GUC(true, nest);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "workflow_ext: could not write alert events");
 	written = (int) SPI_processed;
