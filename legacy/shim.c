@@ -133,7 +133,7 @@ wf_schema_generation(FunctionCallInfo fcinfo)
 	 * one rolled back after a catalog-only change (ALTER TABLE ... ADD
 	 * COLUMN, no relation file, so no invalidation message sent) restores
 	 * the catalogs under the same command id and count, and the answers
-	 * kept inside it would outlive it (test/repros/screen21d).
+	 * kept inside it would outlive it (legacy check: a change of the schema rolled back to a savepoint).
 	 */
 #define GENERATION_SLOTS 8
 	static Oid	cached_fn[GENERATION_SLOTS];

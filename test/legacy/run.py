@@ -345,7 +345,7 @@ def check_version(version, default):
 
     # a catalog-only change rolled back to a savepoint (no relation file, so no
     # invalidation at the rollback; same command id): the generations kept for
-    # the command must not outlive it (test/repros/screen21d)
+    # the command must not outlive it (the screening review's finding)
     if version == "0.2.0":
         r = psql(db, "BEGIN", "SAVEPOINT s", "ALTER TABLE candidate_stage ADD COLUMN tenant text",
                  "SELECT current_actor() = current_user, condition_matches('{\"field\":\"a\",\"op\":\"eq\",\"value\":1}', '{\"a\":1}')",

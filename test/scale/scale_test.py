@@ -332,7 +332,7 @@ ok(delta[shard_of(A)] == n_calls and all(delta[s] == 0 for s in SHARDS if s != s
 # The pipeline read answers as job_tenant() whoever the front connects as: an own job the actor
 # does not see gives no rows, through the operator's mapping too (a shard superuser, to whom
 # row-level security does not apply), and the tenant's administrator sees it
-# (test/repros/front22d 01 and 02).
+# (the front review's findings 1 and 2).
 rd = "SELECT count(*) FROM job_candidates(100, NULL, %s, %s)"
 bob_app, bob_op = q1(FRONT, rd, (A, "user:bob")), q1(ADMIN, rd, (A, "user:bob"))
 q(FRONT, "SET workflow_ext.tenant_admin = on")

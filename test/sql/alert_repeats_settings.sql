@@ -1,5 +1,5 @@
 -- Repeats left out of a change of facts whatever the session's settings
--- (test/repros/facts21d 01 and 03): history_batch_size = 1 (events written
+-- (the review's repros of the facts change): history_batch_size = 1 (events written
 -- at once) leaves out the repeats the writer reads as a batch does, and
 -- plan_cache_mode = force_generic_plan does not keep a plan made while
 -- alert_event was small.

@@ -215,7 +215,7 @@ DROP TRIGGER a_bwa_skip ON stage_transition;
 SELECT job_id, count(*) FILTER (WHERE stage_id = :s1) AS in_stage_1 FROM candidate_stage
  WHERE job_id IN (7310, 7311) GROUP BY job_id ORDER BY job_id;
 
-\echo '== 8. An owner''s BEFORE INSERT trigger on stage_visit_row that skips a visit: the bulk move goes through with that visit missing, as row by row (test/repros/bulk21d/03)'
+\echo '== 8. An owner''s BEFORE INSERT trigger on stage_visit_row that skips a visit: the bulk move goes through with that visit missing, as row by row (from the review of the set-wise visits)'
 SET ROLE wf_bwa_app;
 SELECT count(*) AS jobs FROM generate_series(7320, 7321) j, assign_workflow(j, :wf);
 INSERT INTO candidate_stage (job_id, candidate_id)

@@ -7,7 +7,7 @@
 -- on the shard AND raises 42804 to the caller, who will think it failed
 -- (a retry then fails with last_stage / moves it again).  The docs say 42804
 -- for a mismatch but not that the move has already happened.
--- Layout as 01 (run 01 first: tenant on p0, user:alice); as postgres on the front.
+-- Layout: scripts/scale-out.sh up (WF_SCALE_PORT=6610), a tenant on p0 with alice's workflow and job 100 (as test/scale/scale_test.py makes them); as postgres on the front.
 SELECT t AS a FROM unnest(array['org:acme','org:beta','org:gamma','org:delta']) t
  WHERE tenant_partition(t) = 0 LIMIT 1 \gset
 SET ROLE app;
