@@ -267,6 +267,13 @@ BEGIN
             END IF;
             jt := (@extschema@.visible_workflow($2)).tenant;
         END;
+        -- A workflow named settles whose job it is, whichever other tenant's
+        -- job job_tenant() found: the caller's own tenant's job first (an id
+        -- of one's own is never another tenant's), else the job of the
+        -- workflow's tenant.
+        IF $2 IS NOT NULL AND jt IS NOT NULL AND jt <> @extschema@.current_tenant() THEN
+            jt := (@extschema@.visible_workflow($2)).tenant;
+        END IF;
         IF jt IS NOT NULL THEN
             SELECT jw.workflow_id INTO wf FROM @extschema@.job_workflow jw
              WHERE jw.tenant = jt AND jw.job_id = j;

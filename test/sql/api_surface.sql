@@ -95,6 +95,18 @@ DO $$ DECLARE h text; BEGIN PERFORM * FROM pipeline_funnel(1234); EXCEPTION WHEN
 -- with it: each client's funnel of its job 1234
 SELECT "position", entered, "current" FROM pipeline_funnel(1234, :acme_wf) ORDER BY "position";
 SELECT "position", entered, "current" FROM pipeline_funnel(1234, :globex_wf) ORDER BY "position";
+-- a job id only one of them shares, named with the other's workflow: that
+-- workflow's tenant's job, which the caller cannot see (not the other's job
+-- read on a workflow it never followed)
+SET LOCAL workflow_ext.tenant = 'org:acme-s';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT job_id FROM assign_workflow(1300, :acme_wf);
+SELECT count(*) FROM generate_series(1, 2) g, add_candidate(g, 1300);
+SET LOCAL workflow_ext.tenant = 'org:agency-s';
+SET LOCAL workflow_ext.actor = 'user:agent';
+SELECT "position", entered FROM pipeline_funnel(1300) ORDER BY "position";
+SELECT "position", entered FROM pipeline_funnel(1300, :acme_wf) ORDER BY "position";
+SELECT test_error(format('SELECT * FROM pipeline_funnel(1300, %s)', :globex_wf));
 -- a workflow the caller cannot see: not found, as before
 SELECT test_error('SELECT * FROM pipeline_funnel(1234, -1)');
 ROLLBACK;
