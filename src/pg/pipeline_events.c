@@ -133,11 +133,12 @@ prepare_plans(Oid schema)
 	 * anti-join, batches of 1,000 changes against 10,000 events got a hash
 	 * anti-join over a sequential scan, evaluating the read policy on every
 	 * row of alert_event (62% of a facts update).  Planned anew at each
-	 * execution (once per batch), with the batch's values and alert_event's
-	 * size now, so no plan made when the table was small (a sequential scan
-	 * per probe) is kept while it grows.
+	 * execution (once per batch: wf_write_alert_events sets plan_cache_mode
+	 * to force_custom_plan around it), with the batch's values and
+	 * alert_event's size now, so no plan made when the table was small (a
+	 * sequential scan per probe) is kept while it grows.
 	 */
-	alert_events_facts_plan = wf_keep_custom_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
+	alert_events_facts_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
 								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
 								"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 								"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "

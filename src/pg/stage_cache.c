@@ -218,17 +218,6 @@ wf_keep_plan(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
-/* The same, planned anew at each execution with its parameters' values. */
-SPIPlanPtr
-wf_keep_custom_plan(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_CUSTOM_PLAN);
-
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "workflow_ext: could not prepare: %s", sql);
-	return plan;
-}
-
 char *
 wf_qualified(Oid schema, const char *name)
 {

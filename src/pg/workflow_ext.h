@@ -172,7 +172,6 @@ extern Datum wf_stage_unpin(Datum result);
 
 extern char *wf_qualified(Oid schema, const char *name);
 extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
-extern struct _SPI_plan *wf_keep_custom_plan(const char *sql, int nargs, Oid *types);
 
 /* facts_source.c: the facts rules and alerts see */
 extern void wf_facts_source_init(void);
