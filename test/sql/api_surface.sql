@@ -64,9 +64,10 @@ INSERT INTO null_call VALUES
   ('reorder_stages(NULL, ARRAY[1])'), ('reorder_stages(:wf, NULL)'),
   ('get_stage_rule(NULL)'), ('get_stage_alerts(NULL)'), ('acknowledge_alert(NULL)'),
   ('pipeline_funnel(NULL, NULL)'), ('workflow_events_since(NULL, NULL)'), ('validate_condition(NULL)');
-SELECT c.call, split_part(test_error('SELECT * FROM ' || replace(replace(c.call, ':s2', :'s2'), ':wf', :'wf')), ':', 1) AS sqlstate,
-       substring(test_error('SELECT * FROM ' || replace(replace(c.call, ':s2', :'s2'), ':wf', :'wf')) FROM '"reason": "([a-z_]+)"') AS reason
-  FROM null_call c ORDER BY c.call;
+SELECT c.call, split_part(r.e, ':', 1) AS sqlstate, substring(r.e FROM '"reason": "([a-z_]+)"') AS reason
+  FROM null_call c,
+       LATERAL (SELECT test_error('SELECT * FROM ' || replace(replace(c.call, ':s2', :'s2'), ':wf', :'wf')) AS e) r
+ ORDER BY c.call;
 ROLLBACK;
 RESET ROLE;
 
