@@ -248,6 +248,8 @@ class DateOrDateTimeField(serializers.DateTimeField):
 class FunnelQuerySerializer(Strict):
     since = DateOrDateTimeField(required=False)
     until = DateOrDateTimeField(required=False)
+    # names which job: a job id two tenants sharing their workflows with the caller both use
+    workflow = BigIdField(required=False)
 
 
 class EventsQuerySerializer(Strict):

@@ -287,6 +287,38 @@ class Definitions(OrgTestCase):
         self.ok(self.zed_api.get("%s%d/" % (url, share["id"])), 404)
         self.assertEqual([s["username"] for s in self.items(self.api.get(url))], [self.cole.username])
 
+    def test_funnel_of_a_job_id_two_sharing_tenants_use(self):
+        """The agency's user, offered the workflows of two clients that both number a job 'job':
+        the funnel without a workflow is 409 ambiguous_job; ?workflow= names each client's job."""
+        job = new_id()
+        globex_api = client_for(make_user("gil", new_org("globex")))
+        agent = make_user("agent", new_org("agency"))
+        agent_api = client_for(agent)
+        wfs = []
+        for api, n in ((self.api, 3), (globex_api, 5)):
+            wf = self.ok(api.post("/workflows/", {"name": "Shared"}, format="json"), 201)["id"]
+            stages = [self.ok(api.post("/stages/", {"workflow_id": wf, "name": s, "position": i + 1},
+                                       format="json"), 201)["id"] for i, s in enumerate(("Applied", "Screen"))]
+            self.ok(api.post("/workflows/%d/assign/" % wf, {"job_id": job}, format="json"))
+            for _ in range(n):
+                self.ok(api.post("/jobs/%d/candidates/" % job, {"candidate_id": new_id()}, format="json"), 201)
+            self.ok(api.post("/workflows/%d/shares/" % wf, {"username": agent.username}, format="json"), 201)
+            self.ok(agent_api.post("/workflows/%d/accept/" % wf))
+            wfs.append((wf, stages, n))
+        body = self.ok(agent_api.get("/jobs/%d/funnel/" % job), 409)
+        self.assertEqual((body["code"], body["reason"]), ("21000", "ambiguous_job"))
+        for wf, stages, n in wfs:
+            funnel = self.ok(agent_api.get("/jobs/%d/funnel/?workflow=%d" % (job, wf)))["results"]
+            self.assertEqual([(f["stage_id"], f["entered"], f["current"]) for f in funnel],
+                             [(stages[0], n, n), (stages[1], 0, 0)])
+        # each client reads its own job with or without naming its workflow
+        self.assertEqual(self.ok(self.api.get("/jobs/%d/funnel/" % job))["results"][0]["entered"], 3)
+        self.assertEqual(self.ok(globex_api.get("/jobs/%d/funnel/?workflow=%d" % (job, wfs[1][0])))
+                         ["results"][0]["entered"], 5)
+        # a workflow the caller does not see: not found; not an id: invalid
+        self.ok(self.zed_api.get("/jobs/%d/funnel/?workflow=%d" % (job, wfs[0][0])), 404)
+        self.assertEqual(self.ok(agent_api.get("/jobs/%d/funnel/?workflow=x" % job), 400)["code"], "invalid")
+
 
 class Conventions(OrgTestCase):
     def test_browsable_api_and_login_page(self):
