@@ -343,6 +343,30 @@ ok(bob_app == 0 and bob_op == 0 and alice_app > 0 and adm_app == alice_app,
    "job_candidates through the front: an own job the actor does not see has no rows (as the app and "
    "through a shard superuser's mapping), the tenant's administrator sees them all",
    (bob_app, bob_op, adm_app, alice_app))
+# The read's plan: wf_ctx sets plan_cache_mode = force_generic_plan (local to the call's
+# transaction) for the read's statement only -- left to "auto", PostgreSQL keeps a custom plan,
+# planned at every call, when a connection's first five reads are of small or empty jobs -- and
+# answers no row (the context is all it is for).
+time.sleep(0.6)
+ctx_ops, last_ctx = [], {}
+with open(f"{BASE}/{shard_of(A)}.log", errors="replace") as f:
+    lines = f.read().splitlines()
+for i, line in enumerate(lines):
+    m = re.search(r"\[(\d+)\] LOG:  execute (wf_[a-z_]+):", line)
+    if not m:
+        continue
+    detail = lines[i + 1] if i + 1 < len(lines) else ""
+    if m.group(2) == "wf_ctx":
+        last_ctx[m.group(1)] = re.search(r"\$4 = (NULL|'[^']*')", detail)
+    elif m.group(1) in last_ctx:
+        p4 = last_ctx.pop(m.group(1))
+        ctx_ops.append((m.group(2), p4.group(1) if p4 else None))
+reads = [p4 for op, p4 in ctx_ops if op == "wf_job_candidates"]
+others = [p4 for op, p4 in ctx_ops if op != "wf_job_candidates"]
+ok(len(reads) >= 3 and all(p4 == "'force_generic_plan'" for p4 in reads) and len(others) >= 10
+   and all(p4 == "NULL" for p4 in others),
+   "wf_ctx sets plan_cache_mode (force_generic_plan) for the read's statement only, not for other operations",
+   (len(reads), sorted(set(reads)), len(others), sorted(set(others))))
 for s_ in SHARDS:
     q(S[s_], "ALTER ROLE wf_front RESET log_statement")
 api = q(ADMIN, """SELECT p.proname FROM pg_proc p
