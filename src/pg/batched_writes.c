@@ -117,9 +117,24 @@ typedef struct BatchFrame
 	WakeUp	   *wakeups;
 	int			row_first_event;
 	int			row_events;
+	/*
+	 * Changes of facts recorded by the facts trigger (wf_batch_facts), in
+	 * order, evaluated set-wise from facts_next on (evaluate_facts).  Those
+	 * evaluated from inside a subtransaction of the frame's (at once) are
+	 * given back if it rolls back: facts_taken_in, from facts_taken_from.
+	 */
+	MemoryContext facts_context;
+	WfFactsChange *facts;
+	int			n_facts;
+	int			max_facts;
+	int			facts_next;
+	SubTransactionId facts_taken_in;
+	int			facts_taken_from;
+	bool		evaluating;		/* its changes of facts are being evaluated now */
 } BatchFrame;
 
 static BatchFrame *top = NULL;
+uint64		wf_batch_writes = 0;	/* frames written so far (a change in it: rows written) */
 static int	finish_depth = 0;		/* ExecutorFinish calls under way */
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
 static ExecutorStart_hook_type prev_executor_start = NULL;
@@ -134,6 +149,8 @@ open_frame(int depth)
 
 	f->context = AllocSetContextCreate(TopTransactionContext, "workflow_ext batched writes",
 									   ALLOCSET_DEFAULT_SIZES);
+	f->facts_context = AllocSetContextCreate(TopTransactionContext, "workflow_ext changes of facts",
+											 ALLOCSET_DEFAULT_SIZES);
 	f->depth = depth;
 	f->subxid = GetCurrentSubTransactionId();
 	GetUserIdAndSecContext(&f->user, &f->sec_context);
@@ -149,18 +166,16 @@ close_frame(void)
 
 	top = f->outer;
 	MemoryContextDelete(f->context);
+	MemoryContextDelete(f->facts_context);
 	pfree(f->tenant);
 	pfree(f);
 }
 
-/*
- * Whether the change a row trigger on rel records now goes into the frame
- * of the query whose AFTER triggers are firing (made if need be).
- */
-bool
-wf_batch_open(Relation rel)
+static void evaluate_facts(BatchFrame *f);
+
+static bool
+batch_open(void)
 {
-	(void) rel;
 	if (finish_depth == 0 || wf_history_batch_size <= 1)
 		return false;
 	if (top != NULL && top->depth >= finish_depth)
@@ -170,6 +185,20 @@ wf_batch_open(Relation rel)
 	wf_batch_flush_pending();
 	open_frame(finish_depth);
 	return true;
+}
+
+/*
+ * Whether the change a row trigger on rel records now goes into the frame
+ * of the query whose AFTER triggers are firing (made if need be).  The
+ * changes of facts the frame holds are evaluated first: they came before.
+ */
+bool
+wf_batch_open(Relation rel)
+{
+	(void) rel;
+	if (top != NULL && top->depth == finish_depth)
+		evaluate_facts(top);
+	return batch_open();
 }
 
 /* Room for need rows of width values (and their nulls and ids), in the frame's memory. */
@@ -292,6 +321,102 @@ wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 static void write_frame(BatchFrame *f);
 static void reset_frame(BatchFrame *f);
 
+/* Whether the caller runs with the rights and the tenant of the frame's statement. */
+static bool
+same_rights(BatchFrame *f)
+{
+	Oid			user;
+	int			sec_context;
+
+	GetUserIdAndSecContext(&user, &sec_context);
+	return user == f->user && sec_context == f->sec_context &&
+		strcmp(f->tenant, wf_tenant_setting ? wf_tenant_setting : "") == 0;
+}
+
+/*
+ * Records a change of facts in the frame of the query whose AFTER triggers
+ * are firing, to be evaluated with the frame's other changes of facts, in
+ * order, before anything that comes after it: another change written or
+ * buffered (wf_batch_open), a statement run inside the query's AFTER
+ * triggers (executor_start), a full frame, the frame's flush.  False when
+ * the change is to be evaluated at once (not batched now; other rights or
+ * another tenant than the statement's: a SECURITY DEFINER function).
+ */
+bool
+wf_batch_facts(Relation rel, const WfFactsChange *change)
+{
+	BatchFrame *f;
+	WfFactsChange *c;
+	MemoryContext old;
+
+	(void) rel;
+	if (!batch_open())
+		return false;
+	f = top;
+	if (f->evaluating || !same_rights(f))
+		return false;
+	old = MemoryContextSwitchTo(f->facts_context);
+	if (f->n_facts == f->max_facts)
+	{
+		f->max_facts = Max(f->max_facts * 2, 64);
+		f->facts = f->facts ? repalloc(f->facts, sizeof(WfFactsChange) * f->max_facts)
+			: palloc(sizeof(WfFactsChange) * f->max_facts);
+	}
+	c = &f->facts[f->n_facts++];
+	*c = *change;
+	c->tenant = change->tenant ? pstrdup(change->tenant) : NULL;
+	c->given = change->given ? DatumGetJsonbPCopy(JsonbPGetDatum(change->given)) : NULL;
+	MemoryContextSwitchTo(old);
+	if (f->n_facts - f->facts_next >= wf_history_batch_size)
+		evaluate_facts(f);
+	return true;
+}
+
+/*
+ * Evaluates the changes of facts the frame holds (wf_facts_evaluate: their
+ * open stage visits read set-wise), when it is the innermost frame and the
+ * caller runs with its rights and tenant: in the frame's subtransaction
+ * into the frame; from inside a subtransaction of it (a statement in an
+ * exception block of a trigger's) at once, given back if that rolls back.
+ * search_path is pinned meanwhile, as the trigger's row work was.
+ */
+static void
+evaluate_facts(BatchFrame *f)
+{
+	bool		batched;
+
+	if (f != top || f->evaluating || f->writing || f->facts_next >= f->n_facts || !same_rights(f))
+		return;
+	batched = f->subxid == GetCurrentSubTransactionId() && f->flushed_in == InvalidSubTransactionId;
+	if (!batched && f->facts_taken_in == InvalidSubTransactionId)
+	{
+		f->facts_taken_in = GetCurrentSubTransactionId();
+		f->facts_taken_from = f->facts_next;
+	}
+	f->evaluating = true;
+	wf_stage_pin();
+	PG_TRY();
+	{
+		int			pinned = wf_pin_search_path();
+
+		while (f->facts_next < f->n_facts)
+			f->facts_next += wf_facts_evaluate(f->facts + f->facts_next, f->n_facts - f->facts_next, batched);
+		wf_unpin_search_path(pinned);
+	}
+	PG_FINALLY();
+	{
+		f->evaluating = false;
+	}
+	PG_END_TRY();
+	(void) wf_stage_unpin((Datum) 0);
+	if (f->facts_taken_in == InvalidSubTransactionId)
+	{
+		MemoryContextReset(f->facts_context);
+		f->facts = NULL;
+		f->n_facts = f->max_facts = f->facts_next = 0;
+	}
+}
+
 /*
  * The change's wake-up, queued when its rows are written: the last step of
  * a buffered change; a full frame is written now.
@@ -362,6 +487,7 @@ flush_from(BatchFrame *f)
 	if (f == NULL)
 		return;
 	flush_from(f->outer);
+	evaluate_facts(f);
 	if (flushable(f))
 		write_frame(f);
 }
@@ -444,6 +570,7 @@ write_frame(BatchFrame *f)
 		return;
 	f->writing = true;
 	f->write_subxid = GetCurrentSubTransactionId();
+	wf_batch_writes++;
 	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
 	written = wf_write_alert_events(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
 	if (written == 0)
@@ -515,6 +642,7 @@ executor_finish(QueryDesc *queryDesc)
 			standard_ExecutorFinish(queryDesc);
 		if (top != NULL && top->depth == finish_depth)
 		{
+			evaluate_facts(top);
 			write_frame(top);
 			close_frame();
 		}
@@ -530,6 +658,9 @@ executor_finish(QueryDesc *queryDesc)
 static void
 executor_start(QueryDesc *queryDesc, int eflags)
 {
+	/* a statement run inside the query's AFTER triggers comes after its changes of facts */
+	if (top != NULL && top->depth == finish_depth)
+		evaluate_facts(top);
 	wf_stage_visits_at_start(queryDesc);
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
@@ -545,7 +676,7 @@ at_xact_event(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
 			for (BatchFrame *f = top; f != NULL; f = f->outer)
-				if (f->n_transitions > 0 || f->n_events > 0)
+				if (f->n_transitions > 0 || f->n_events > 0 || f->facts_next < f->n_facts)
 					elog(ERROR, "workflow_ext: history held for a set-wise write was not written");
 			top = NULL;
 			break;
@@ -573,12 +704,16 @@ at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId par
 	{
 		/* rows written ahead from inside it now belong to its parent */
 		for (BatchFrame *f = top; f != NULL; f = f->outer)
+		{
 			if (f->flushed_in == mine)
 			{
 				f->flushed_in = parent <= f->subxid ? InvalidSubTransactionId : parent;
 				if (f->flushed_in == InvalidSubTransactionId)
 					reset_frame(f);
 			}
+			if (f->facts_taken_in == mine)
+				f->facts_taken_in = parent <= f->subxid ? InvalidSubTransactionId : parent;
+		}
 		return;
 	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
@@ -595,6 +730,12 @@ at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId par
 			f->flushed_in = InvalidSubTransactionId;
 		if (f->writing && f->write_subxid >= mine)
 			f->writing = false;
+		/* changes of facts evaluated in it: their evaluation is gone too */
+		if (f->facts_taken_in != InvalidSubTransactionId && f->facts_taken_in >= mine)
+		{
+			f->facts_next = f->facts_taken_from;
+			f->facts_taken_in = InvalidSubTransactionId;
+		}
 	}
 }
 
