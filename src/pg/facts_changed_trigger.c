@@ -279,7 +279,7 @@ visits_set(Oid schema, bool by_job)
 	Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
 	const char *sql = "SELECT r.ord, c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 		"c.candidate_id, c.tenant, c.attributes "
-		"FROM pg_catalog.unnest($1, $2) WITH ORDINALITY r(key, tenant, ord) "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY r(key, tenant, ord) "
 		"JOIN %s c ON %s "
 		"WHERE c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
 		"ORDER BY r.ord, %s "
