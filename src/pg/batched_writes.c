@@ -171,7 +171,7 @@ close_frame(void)
 	pfree(f);
 }
 
-static void evaluate_facts(BatchFrame *f);
+static void evaluate_facts(BatchFrame *f, bool at_end);
 
 static bool
 batch_open(void)
@@ -197,7 +197,7 @@ wf_batch_open(Relation rel)
 {
 	(void) rel;
 	if (top != NULL && top->depth == finish_depth)
-		evaluate_facts(top);
+		evaluate_facts(top, false);
 	return batch_open();
 }
 
@@ -368,7 +368,7 @@ wf_batch_facts(Relation rel, const WfFactsChange *change)
 	c->given = change->given ? DatumGetJsonbPCopy(JsonbPGetDatum(change->given)) : NULL;
 	MemoryContextSwitchTo(old);
 	if (f->n_facts - f->facts_next >= wf_history_batch_size)
-		evaluate_facts(f);
+		evaluate_facts(f, false);
 	return true;
 }
 
@@ -378,14 +378,18 @@ wf_batch_facts(Relation rel, const WfFactsChange *change)
  * caller runs with its rights and tenant: in the frame's subtransaction
  * into the frame; from inside a subtransaction of it (a statement in an
  * exception block of a trigger's) at once, given back if that rolls back.
- * search_path is pinned meanwhile, as the trigger's row work was.
+ * search_path is pinned meanwhile, as the trigger's row work was.  At the
+ * statement's end (at_end) whatever the tenant setting is then (a trigger
+ * of the application's may have changed it for the session): the changes
+ * are evaluated, as each row's trigger evaluated its own.
  */
 static void
-evaluate_facts(BatchFrame *f)
+evaluate_facts(BatchFrame *f, bool at_end)
 {
 	bool		batched;
 
-	if (f != top || f->evaluating || f->writing || f->facts_next >= f->n_facts || !same_rights(f))
+	if (f != top || f->evaluating || f->writing || f->facts_next >= f->n_facts ||
+		!(at_end || same_rights(f)))
 		return;
 	batched = f->subxid == GetCurrentSubTransactionId() && f->flushed_in == InvalidSubTransactionId;
 	if (!batched && f->facts_taken_in == InvalidSubTransactionId)
@@ -487,7 +491,7 @@ flush_from(BatchFrame *f)
 	if (f == NULL)
 		return;
 	flush_from(f->outer);
-	evaluate_facts(f);
+	evaluate_facts(f, false);
 	if (flushable(f))
 		write_frame(f);
 }
@@ -642,7 +646,7 @@ executor_finish(QueryDesc *queryDesc)
 			standard_ExecutorFinish(queryDesc);
 		if (top != NULL && top->depth == finish_depth)
 		{
-			evaluate_facts(top);
+			evaluate_facts(top, true);
 			write_frame(top);
 			close_frame();
 		}
@@ -660,7 +664,7 @@ executor_start(QueryDesc *queryDesc, int eflags)
 {
 	/* a statement run inside the query's AFTER triggers comes after its changes of facts */
 	if (top != NULL && top->depth == finish_depth)
-		evaluate_facts(top);
+		evaluate_facts(top, false);
 	wf_stage_visits_at_start(queryDesc);
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);

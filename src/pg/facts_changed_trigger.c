@@ -22,6 +22,24 @@
  * alerts is locked too: a move of it into a stage with alerts must wait for
  * this change to read its facts (test/specs/facts_move_race.spec).
  *
+ * A statement of many rows does it set-wise (issue 21): the row trigger
+ * records the change in the statement's buffer (wf_batch_facts), and the
+ * buffer's changes are evaluated together (wf_facts_evaluate, called by
+ * batched_writes.c at the statement's end and before anything that comes
+ * after them): one locking read of the open stage visits of a run of changes,
+ * with the same filters, lock strength and rights as the row's read, the
+ * locks taken in the order of the statement's rows (each change's rows in
+ * its index's order, as the row trigger took them one change after the
+ * other); then each change evaluated in order.  A run ends after a change
+ * that may have let anyone's code run (an auto-advance, a write of the
+ * buffer): the next changes' rows are read again after it.  Changes
+ * evaluated at once, in the row trigger, as before: history_batch_size = 1,
+ * COPY, another user's or tenant's statement.
+ *
+ * No SET clause on the function (a GUC level per row): search_path is
+ * pinned in C around the SPI work (wf_pin_search_path); what runs per
+ * recorded row resolves no name.
+ *
  * Trigger arguments: the key column; the jsonb column holding the facts, or
  * '' (then the configured source is read); 'candidate' or 'job'; the tenant
  * column, or '' (a custom table of one organization: every tenant's
@@ -412,7 +430,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 			elog(ERROR, "workflow_ext: could not read the pipelines of %d %ss", m,
 				 changes[0].by_job ? "job" : "candidate");
 		n_rows = SPI_processed;
-		ords = palloc(sizeof(int64) * Max(n_rows, 1));
+		ords = MemoryContextAlloc(cxt, sizeof(int64) * Max(n_rows, 1));	/* (not SPI's memory) */
 		for (uint64 i = 0; i < n_rows; i++)
 		{
 			bool		isnull;
