@@ -53,8 +53,11 @@ def use(lib):
     shutil.copyfile(lib, tmp)
     os.replace(tmp, target)
     sql = args.before_sql if lib == args.before else args.after_sql
-    if sql:
+    if sql and ready:
         run.psql(sql)
+
+
+ready = False                                   # (the extension is created)
 
 
 CPU = "SET ROLE NONE; SELECT 'cpu ' || pg_read_file('/proc/self/stat'); SET ROLE %s;"
@@ -93,6 +96,7 @@ run.psql("SET workflow_ext.actor = 'bench'; "
          "UPDATE candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE position = 2)")
 run.psql("VACUUM ANALYZE")
 entry_events = run.psql("SELECT count(*) FROM alert_event")
+ready = True
 variants = ["before", "after", "off"]
 times = {v: [] for v in variants}
 cpus = {v: [] for v in variants}
