@@ -269,6 +269,19 @@ int
 wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
 				WfFacts *facts, const char *cause)
 {
+	return wf_batch_alerts_except(schema, stage, fires, NULL, row, facts, cause);
+}
+
+/*
+ * As wf_batch_alerts, but a firing alert marked in repeat (NULL: none) is
+ * known to have its event of this visit already (the facts' locking read
+ * saw it, as the writer): it takes its id, as its repeat would have (the
+ * ids stay those of a row-at-a-time write), and is not buffered.
+ */
+int
+wf_batch_alerts_except(Oid schema, const WfStage *stage, const bool *fires, const bool *repeat,
+					   const WfPipelineRow *row, WfFacts *facts, const char *cause)
+{
 	BatchFrame *f = top;
 	Datum		shared[WF_EVENT_COLUMNS];
 	char		nulls[WF_EVENT_COLUMNS];
@@ -278,9 +291,14 @@ wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 	f->row_first_event = f->n_events;
 	f->row_events = 0;
 	for (int a = 0; a < stage->n_alerts; a++)
-		n += fires[a] ? 1 : 0;
+		n += fires[a] && !(repeat && repeat[a]) ? 1 : 0;
 	if (n == 0)
+	{
+		for (int a = 0; a < stage->n_alerts; a++)
+			if (fires[a])
+				(void) wf_next_alert_event_id(schema);	/* (repeats only) */
 		return 0;
+	}
 	use_schema(f, schema);
 	memset(nulls, ' ', sizeof(nulls));
 	shared[2] = Int64GetDatum(row->job_id);
@@ -304,6 +322,11 @@ wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 
 		if (!fires[a])
 			continue;
+		if (repeat && repeat[a])
+		{
+			(void) wf_next_alert_event_id(schema);
+			continue;
+		}
 		memcpy(v, shared, sizeof(shared));
 		memcpy(vn, nulls, sizeof(nulls));
 		f->e_ids[i] = wf_next_alert_event_id(schema);

@@ -111,8 +111,23 @@ visits(Oid schema, bool by_job)
  * Evaluates the alerts of one open stage visit again; cause 'facts'.
  * batched: into the statement's buffer (batched_writes.c).
  */
+static void reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched,
+					   ArrayType *raised);
+
 void
 wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched)
+{
+	reevaluate(schema, row, facts, batched, NULL);
+}
+
+/*
+ * raised (batched only; NULL: unknown): the ids of the alerts whose event of
+ * this visit the writer already sees.  Their repeats are not buffered (the
+ * events' INSERT would leave them out: pipeline_events.c), and no wake-up
+ * is queued for a visit whose events are all repeats (it would send none).
+ */
+static void
+reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched, ArrayType *raised)
 {
 	const WfStage *stage = wf_stage_lookup(schema, row->stage_id);
 	bool	   *fires;
@@ -128,6 +143,22 @@ wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool b
 	fires = palloc(sizeof(bool) * stage->n_alerts);
 	if (wf_firing_alerts(stage, facts, failed, fires) == 0)
 		return;
+	if (batched && raised != NULL)
+	{
+		bool	   *repeat = palloc0(sizeof(bool) * stage->n_alerts);
+		Datum	   *ids;
+		bool	   *id_nulls;
+		int			n_ids;
+
+		deconstruct_array(raised, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &ids, &id_nulls, &n_ids);
+		for (int a = 0; a < stage->n_alerts; a++)
+			for (int i = 0; i < n_ids && fires[a] && !repeat[a]; i++)
+				repeat[a] = !id_nulls[i] && DatumGetInt64(ids[i]) == stage->alerts[a].id;
+		if (wf_batch_alerts_except(schema, stage, fires, repeat, row, facts, "facts") > 0)
+			wf_batch_notify_alerts(row->visit_transition_id);
+		return;
+	}
 	if (batched)
 	{
 		(void) wf_batch_alerts(schema, stage, fires, row, facts, "facts");
@@ -296,7 +327,10 @@ visits_set(Oid schema, bool by_job)
 {
 	Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
 	const char *sql = "SELECT r.ord, c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
-		"c.candidate_id, c.tenant, c.attributes "
+		"c.candidate_id, c.tenant, c.attributes, "
+		"ARRAY(SELECT e.alert_id FROM %s e WHERE e.tenant OPERATOR(pg_catalog.=) c.tenant "
+		"AND e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "
+		"AND e.transition_id OPERATOR(pg_catalog.=) c.visit_transition_id AND e.alert_id IS NOT NULL) "
 		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY r(key, tenant, ord) "
 		"JOIN %s c ON %s "
 		"WHERE c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
@@ -309,7 +343,8 @@ visits_set(Oid schema, bool by_job)
 		{
 			if (visits_set_plan[i] != NULL)
 				SPI_freeplan(visits_set_plan[i]);
-			visits_set_plan[i] = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
+			visits_set_plan[i] = wf_keep_plan(psprintf(sql, wf_qualified(schema, "alert_event"),
+													   wf_qualified(schema, "candidate_stage"),
 													   i ? "c.job_id OPERATOR(pg_catalog.=) r.key "
 													   "AND c.tenant OPERATOR(pg_catalog.=) r.tenant"
 													   : "c.candidate_id OPERATOR(pg_catalog.=) r.key "
@@ -328,7 +363,8 @@ visits_set(Oid schema, bool by_job)
  * stage that advances by itself (someone may have moved).
  */
 static bool
-evaluate_rows(const WfFactsChange *c, WfPipelineRow *rows, uint64 n_rows, bool batched)
+evaluate_rows(const WfFactsChange *c, WfPipelineRow *rows, uint64 n_rows, bool batched,
+			  ArrayType **raised)
 {
 	bool		advancing = false;
 
@@ -340,7 +376,7 @@ evaluate_rows(const WfFactsChange *c, WfPipelineRow *rows, uint64 n_rows, bool b
 		wf_facts_for_row(&facts, c->schema, &rows[i]);
 		if (c->given != NULL)
 			facts.doc[c->by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = c->given;
-		wf_reevaluate_visit(c->schema, &rows[i], &facts, batched);
+		reevaluate(c->schema, &rows[i], &facts, batched, raised ? raised[i] : NULL);
 		/* an auto-advance's move comes after the events that led to it */
 		stage = wf_stage_lookup(c->schema, rows[i].stage_id);
 		if (stage != NULL && stage->auto_advance)
@@ -387,7 +423,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 	if (m == 1)
 	{
 		n_rows = read_visits_one(&changes[0], &rows);
-		(void) evaluate_rows(&changes[0], rows, n_rows, batched);
+		(void) evaluate_rows(&changes[0], rows, n_rows, batched, NULL);
 		done = 1;
 	}
 	else
@@ -399,6 +435,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 		int			lbs[1] = {1};
 		Datum		args[2];
 		int64	   *ords;
+		ArrayType **raised;
 		int			guc;
 		int			ret;
 		uint64		at = 0;
@@ -431,11 +468,15 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 				 changes[0].by_job ? "job" : "candidate");
 		n_rows = SPI_processed;
 		ords = MemoryContextAlloc(cxt, sizeof(int64) * Max(n_rows, 1));	/* (not SPI's memory) */
+		raised = MemoryContextAlloc(cxt, sizeof(ArrayType *) * Max(n_rows, 1));
 		for (uint64 i = 0; i < n_rows; i++)
 		{
 			bool		isnull;
+			MemoryContext spi = MemoryContextSwitchTo(cxt);	/* (not SPI's memory) */
 
 			ords[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			raised[i] = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 9, &isnull));
+			MemoryContextSwitchTo(spi);
 		}
 		rows = copy_visits(cxt, 2, n_rows);
 		SPI_finish();
@@ -448,7 +489,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 
 			while (at < n_rows && ords[at] == j + 1)
 				at++;
-			advancing = evaluate_rows(&changes[j], rows + first, at - first, true);
+			advancing = evaluate_rows(&changes[j], rows + first, at - first, true, raised + first);
 			done = j + 1;
 			if (advancing || wf_batch_writes != writes)
 				break;
@@ -566,7 +607,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	pinned = wf_pin_search_path();
 	batched = wf_batch_open(td->tg_relation);
 	n_rows = read_visits_one(&change, &rows);
-	(void) evaluate_rows(&change, rows, n_rows, batched);
+	(void) evaluate_rows(&change, rows, n_rows, batched, NULL);
 	wf_unpin_search_path(pinned);
 	return PointerGetDatum(NULL);
 }

@@ -136,6 +136,9 @@ extern void wf_batch_transition(Oid schema, const WfPipelineRow *row, bool has_f
 								const WfTransitionNote *note);
 extern int	wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires,
 							const WfPipelineRow *row, WfFacts *facts, const char *cause);
+extern int	wf_batch_alerts_except(Oid schema, const WfStage *stage, const bool *fires,
+								   const bool *repeat, const WfPipelineRow *row, WfFacts *facts,
+								   const char *cause);
 extern void wf_batch_notify(const char *kind, int64 transition_id, int alert_events);
 extern void wf_batch_notify_alerts(int64 visit_transition_id);
 extern void wf_batch_flush(void);
