@@ -30,7 +30,9 @@
  * with the same filters, lock strength and rights as the row's read, the
  * locks taken in the order of the statement's rows (each change's rows in
  * its index's order, as the row trigger took them one change after the
- * other); then each change evaluated in order.  A run ends after a change
+ * other), with the alerts whose event of each visit the writer already
+ * sees (their repeats are not buffered, their ids taken all the same); then
+ * each change evaluated in order.  A run ends after a change
  * that may have let anyone's code run (an auto-advance, a write of the
  * buffer): the next changes' rows are read again after it.  Changes
  * evaluated at once, in the row trigger, as before: history_batch_size = 1,
@@ -112,7 +114,7 @@ visits(Oid schema, bool by_job)
  * batched: into the statement's buffer (batched_writes.c).
  */
 static void reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched,
-					   ArrayType *raised);
+					   ArrayType *seen);
 
 void
 wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched)
@@ -121,13 +123,13 @@ wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool b
 }
 
 /*
- * raised (batched only; NULL: unknown): the ids of the alerts whose event of
+ * seen (batched only; NULL: unknown): the ids of the alerts whose event of
  * this visit the writer already sees.  Their repeats are not buffered (the
  * events' INSERT would leave them out: pipeline_events.c), and no wake-up
  * is queued for a visit whose events are all repeats (it would send none).
  */
 static void
-reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched, ArrayType *raised)
+reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched, ArrayType *seen)
 {
 	const WfStage *stage = wf_stage_lookup(schema, row->stage_id);
 	bool	   *fires;
@@ -143,14 +145,14 @@ reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched, A
 	fires = palloc(sizeof(bool) * stage->n_alerts);
 	if (wf_firing_alerts(stage, facts, failed, fires) == 0)
 		return;
-	if (batched && raised != NULL)
+	if (batched && seen != NULL)
 	{
 		bool	   *repeat = palloc0(sizeof(bool) * stage->n_alerts);
 		Datum	   *ids;
 		bool	   *id_nulls;
 		int			n_ids;
 
-		deconstruct_array(raised, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+		deconstruct_array(seen, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 						  &ids, &id_nulls, &n_ids);
 		for (int a = 0; a < stage->n_alerts; a++)
 			for (int i = 0; i < n_ids && fires[a] && !repeat[a]; i++)
