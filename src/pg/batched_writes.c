@@ -119,17 +119,13 @@ typedef struct BatchFrame
 	int			row_events;
 	/*
 	 * Changes of facts recorded by the facts trigger (wf_batch_facts), in
-	 * order, evaluated set-wise from facts_next on (evaluate_facts).  Those
-	 * evaluated from inside a subtransaction of the frame's (at once) are
-	 * given back if it rolls back: facts_taken_in, from facts_taken_from.
+	 * order, evaluated set-wise from facts_next on (evaluate_facts).
 	 */
 	MemoryContext facts_context;
 	WfFactsChange *facts;
 	int			n_facts;
 	int			max_facts;
 	int			facts_next;
-	SubTransactionId facts_taken_in;
-	int			facts_taken_from;
 	bool		evaluating;		/* its changes of facts are being evaluated now */
 } BatchFrame;
 
@@ -397,11 +393,14 @@ wf_batch_facts(Relation rel, const WfFactsChange *change)
 
 /*
  * Evaluates the changes of facts the frame holds (wf_facts_evaluate: their
- * open stage visits read set-wise), when it is the innermost frame and the
- * caller runs with its rights and tenant: in the frame's subtransaction
- * into the frame; from inside a subtransaction of it (a statement in an
- * exception block of a trigger's) at once, given back if that rolls back.
- * search_path is pinned meanwhile, as the trigger's row work was.  At the
+ * open stage visits read set-wise), into the frame, when it is the
+ * innermost frame, the caller runs in its subtransaction and with its
+ * rights and tenant.  Not from inside a subtransaction of the frame's (a
+ * statement in an exception block of an application's trigger): that
+ * subtransaction may roll back, and the evaluation with it; the changes
+ * wait for the next point in the frame's own (at the latest the
+ * statement's end).  search_path is pinned meanwhile, as the trigger's row
+ * work was.  At the
  * statement's end (at_end) whatever the tenant setting is then (a trigger
  * of the application's may have changed it for the session): the changes
  * are evaluated, as each row's trigger evaluated its own.
@@ -409,17 +408,10 @@ wf_batch_facts(Relation rel, const WfFactsChange *change)
 static void
 evaluate_facts(BatchFrame *f, bool at_end)
 {
-	bool		batched;
-
 	if (f != top || f->evaluating || f->writing || f->facts_next >= f->n_facts ||
+		f->subxid != GetCurrentSubTransactionId() || f->flushed_in != InvalidSubTransactionId ||
 		!(at_end || same_rights(f)))
 		return;
-	batched = f->subxid == GetCurrentSubTransactionId() && f->flushed_in == InvalidSubTransactionId;
-	if (!batched && f->facts_taken_in == InvalidSubTransactionId)
-	{
-		f->facts_taken_in = GetCurrentSubTransactionId();
-		f->facts_taken_from = f->facts_next;
-	}
 	f->evaluating = true;
 	wf_stage_pin();
 	PG_TRY();
@@ -427,7 +419,7 @@ evaluate_facts(BatchFrame *f, bool at_end)
 		int			pinned = wf_pin_search_path();
 
 		while (f->facts_next < f->n_facts)
-			f->facts_next += wf_facts_evaluate(f->facts + f->facts_next, f->n_facts - f->facts_next, batched);
+			f->facts_next += wf_facts_evaluate(f->facts + f->facts_next, f->n_facts - f->facts_next, true);
 		wf_unpin_search_path(pinned);
 	}
 	PG_FINALLY();
@@ -436,12 +428,9 @@ evaluate_facts(BatchFrame *f, bool at_end)
 	}
 	PG_END_TRY();
 	(void) wf_stage_unpin((Datum) 0);
-	if (f->facts_taken_in == InvalidSubTransactionId)
-	{
-		MemoryContextReset(f->facts_context);
-		f->facts = NULL;
-		f->n_facts = f->max_facts = f->facts_next = 0;
-	}
+	MemoryContextReset(f->facts_context);
+	f->facts = NULL;
+	f->n_facts = f->max_facts = f->facts_next = 0;
 }
 
 /*
@@ -731,16 +720,12 @@ at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId par
 	{
 		/* rows written ahead from inside it now belong to its parent */
 		for (BatchFrame *f = top; f != NULL; f = f->outer)
-		{
 			if (f->flushed_in == mine)
 			{
 				f->flushed_in = parent <= f->subxid ? InvalidSubTransactionId : parent;
 				if (f->flushed_in == InvalidSubTransactionId)
 					reset_frame(f);
 			}
-			if (f->facts_taken_in == mine)
-				f->facts_taken_in = parent <= f->subxid ? InvalidSubTransactionId : parent;
-		}
 		return;
 	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
@@ -757,12 +742,6 @@ at_subxact_event(SubXactEvent event, SubTransactionId mine, SubTransactionId par
 			f->flushed_in = InvalidSubTransactionId;
 		if (f->writing && f->write_subxid >= mine)
 			f->writing = false;
-		/* changes of facts evaluated in it: their evaluation is gone too */
-		if (f->facts_taken_in != InvalidSubTransactionId && f->facts_taken_in >= mine)
-		{
-			f->facts_next = f->facts_taken_from;
-			f->facts_taken_in = InvalidSubTransactionId;
-		}
 	}
 }
 

@@ -529,6 +529,38 @@ SELECT job_id, count(*) FILTER (WHERE reason = 'auto_advance') AS advanced,
        WHERE t.id = c.visit_transition_id) t ON true
  WHERE job_id BETWEEN 7230 AND 7233 GROUP BY 1 ORDER BY 1;
 SELECT bw_facts_differences() AS differences;
+-- only repeats: none buffered set-wise, but each takes its event id as row by row did
+SELECT last_value AS seq0 FROM alert_event_id_seq \gset
+SET ROLE wf_bw_app;
+UPDATE candidate_profile SET attributes = attributes || '{"n": 1}' WHERE candidate_id BETWEEN 30001 AND 30300;
+RESET ROLE;
+SELECT last_value AS seq1 FROM alert_event_id_seq \gset
+SET ROLE wf_bw_app;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = attributes || '{"n": 1}' WHERE candidate_id BETWEEN 40001 AND 40300;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+SELECT last_value AS seq2 FROM alert_event_id_seq \gset
+SELECT :seq1 - :seq0 AS ids_taken_set_wise, :seq2 - :seq1 AS ids_taken_row_by_row,
+       (SELECT count(*) FROM alert_event WHERE id > :seq0) AS events_written;
+-- objects of the writer's on its search_path are never used by the facts trigger's queries
+CREATE SCHEMA bw_evil;
+CREATE FUNCTION bw_evil.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'bw_evil.unnest ran'; END $$;
+CREATE FUNCTION bw_evil.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'bw_evil.= ran'; END $$;
+CREATE OPERATOR bw_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = bw_evil.text_eq);
+GRANT USAGE ON SCHEMA bw_evil TO PUBLIC;
+SET ROLE wf_bw_app;
+SET search_path = bw_evil, public, pg_catalog;
+UPDATE candidate_profile SET attributes = attributes || '{"level": 5}' WHERE candidate_id BETWEEN 30001 AND 30300;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = attributes || '{"level": 5}' WHERE candidate_id BETWEEN 40001 AND 40300;
+RESET workflow_ext.history_batch_size;
+RESET search_path;
+RESET ROLE;
+DROP SCHEMA bw_evil CASCADE;
+SELECT bw_facts_differences() AS differences;
 
 \echo '== 13. A facts source table: the same key twice in one statement, a row of no tenant, an auto-advance between them'
 CREATE TABLE bw_src (id bigint, org text, level integer, go boolean);
