@@ -5,12 +5,18 @@ between rounds, and with the extension's triggers disabled, as bench_app
 (the README's grant set, row-level security applies).
 
     python3 bench/facts_ab.py --before BEFORE.so --after AFTER.so [--candidates N] [--rounds R]
+        [--before-sql SQL] [--after-sql SQL]
 
 Run under a throwaway cluster with the extension installed (the SQL of both
 builds must be the same); PG_CONFIG names the installation whose pkglibdir
 gets the library.  Each measurement is a new session (so it loads the library
 in place then); variants alternate in each round (forward, then backward);
-medians of the rounds.  Prints a Markdown table.
+medians of the rounds.  Prints a Markdown table of wall times, and one of
+the backend's CPU time for the UPDATE (utime + stime of /proc/self/stat read
+by the backend itself before and after it: what another helper's load on
+the machine does not add).  --before-sql / --after-sql: run by the superuser
+whenever that build is swapped in (a catalog difference of the two builds,
+e.g. a function's SET clause).
 """
 import argparse
 import os
@@ -33,6 +39,8 @@ ap.add_argument("--after", required=True)
 ap.add_argument("--candidates", type=int, default=100_000)
 ap.add_argument("--jobs", type=int, default=1000)
 ap.add_argument("--rounds", type=int, default=5)
+ap.add_argument("--before-sql", default=None)
+ap.add_argument("--after-sql", default=None)
 args = ap.parse_args()
 
 libdir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--pkglibdir"],
@@ -44,6 +52,20 @@ def use(lib):
     tmp = target + ".swap"
     shutil.copyfile(lib, tmp)
     os.replace(tmp, target)
+    sql = args.before_sql if lib == args.before else args.after_sql
+    if sql and ready:
+        run.psql(sql)
+
+
+ready = False                                   # (the extension is created)
+
+
+CPU = "SET ROLE NONE; SELECT 'cpu ' || pg_read_file('/proc/self/stat'); SET ROLE %s;"
+
+
+def ticks(stat):
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])     # utime, stime (fields 14, 15)
 
 
 UPD = "UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('n', random());"
@@ -54,12 +76,14 @@ def timed(off):
     script = []
     if off:
         script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile DISABLE TRIGGER {TRIGGER}; SET ROLE {run.APP_ROLE};")
-    script += ["\\timing on", UPD, "\\timing off"]
+    script += [CPU % run.APP_ROLE, "\\timing on", UPD, "\\timing off", CPU % run.APP_ROLE]
     if off:
         script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile ENABLE TRIGGER {TRIGGER}; SET ROLE {run.APP_ROLE};")
     out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1"], input="\n".join(script) + "\n",
                          capture_output=True, text=True, check=True, env=run.app_env())
-    return float(re.search(r"^Time: ([0-9.]+) ms", out.stdout, re.M).group(1))
+    cpu = [ticks(m) for m in re.findall(r"^cpu (.*)$", out.stdout, re.M)]
+    hz = os.sysconf("SC_CLK_TCK")
+    return float(re.search(r"^Time: ([0-9.]+) ms", out.stdout, re.M).group(1)), (cpu[1] - cpu[0]) * 1000.0 / hz
 
 
 use(args.after)
@@ -72,13 +96,17 @@ run.psql("SET workflow_ext.actor = 'bench'; "
          "UPDATE candidate_stage SET stage_id = (SELECT id FROM workflow_stage WHERE position = 2)")
 run.psql("VACUUM ANALYZE")
 entry_events = run.psql("SELECT count(*) FROM alert_event")
+ready = True
 variants = ["before", "after", "off"]
 times = {v: [] for v in variants}
+cpus = {v: [] for v in variants}
 for r in range(args.rounds):
     for v in (variants if r % 2 == 0 else list(reversed(variants))):
         use(args.before if v == "before" else args.after)
-        times[v].append(timed(v == "off"))
-        print(f"round {r + 1} {v}: {times[v][-1]:.0f} ms", file=sys.stderr, flush=True)
+        wall, cpu = timed(v == "off")
+        times[v].append(wall)
+        cpus[v].append(cpu)
+        print(f"round {r + 1} {v}: {wall:.0f} ms, backend CPU {cpu:.0f} ms", file=sys.stderr, flush=True)
 use(args.after)
 facts_events = run.psql("SELECT count(*) FROM alert_event WHERE cause = 'facts'")
 print(f"{args.candidates:,} profiles, {args.jobs:,} jobs; {entry_events} alert events at entry, "
@@ -92,3 +120,13 @@ med = {v: statistics.median(times[v]) for v in variants}
 print(f"| **median** | **{med['before']:,.0f}** | **{med['after']:,.0f}** | **{med['off']:,.0f}** | "
       f"**{statistics.median([b / o for b, o in zip(times['before'], times['off'])]):.2f}** | "
       f"**{statistics.median([a / o for a, o in zip(times['after'], times['off'])]):.2f}** |")
+print("\nBackend CPU of the UPDATE (ms):\n")
+print("| round | before | after | triggers off | before/off | after/off |")
+print("|---|---|---|---|---|---|")
+for r in range(args.rounds):
+    b, a, o = cpus["before"][r], cpus["after"][r], cpus["off"][r]
+    print(f"| {r + 1} | {b:,.0f} | {a:,.0f} | {o:,.0f} | {b / o:.2f} | {a / o:.2f} |")
+med = {v: statistics.median(cpus[v]) for v in variants}
+print(f"| **median** | **{med['before']:,.0f}** | **{med['after']:,.0f}** | **{med['off']:,.0f}** | "
+      f"**{statistics.median([b / o for b, o in zip(cpus['before'], cpus['off'])]):.2f}** | "
+      f"**{statistics.median([a / o for a, o in zip(cpus['after'], cpus['off'])]):.2f}** |")

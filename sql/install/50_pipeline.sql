@@ -53,7 +53,6 @@ CREATE TRIGGER candidate_stage_removed AFTER DELETE ON candidate_stage
 
 CREATE FUNCTION candidate_facts_changed() RETURNS trigger
     LANGUAGE C
-    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_facts_changed';
 COMMENT ON FUNCTION candidate_facts_changed() IS
     'AFTER trigger on candidate_profile, job_profile and the facts source table: evaluates again the alerts of the stages the candidate (or the job''s candidates) stand in, in the row''s tenant and the pipelines the writer sees (each fires at most once per visit). Arguments: the key column; the jsonb column holding the facts or ''''; ''candidate'' or ''job''; the tenant column or '''' (every tenant).';

@@ -117,9 +117,20 @@ typedef struct BatchFrame
 	WakeUp	   *wakeups;
 	int			row_first_event;
 	int			row_events;
+	/*
+	 * Changes of facts recorded by the facts trigger (wf_batch_facts), in
+	 * order, evaluated set-wise from facts_next on (evaluate_facts).
+	 */
+	MemoryContext facts_context;
+	WfFactsChange *facts;
+	int			n_facts;
+	int			max_facts;
+	int			facts_next;
+	bool		evaluating;		/* its changes of facts are being evaluated now */
 } BatchFrame;
 
 static BatchFrame *top = NULL;
+uint64		wf_batch_writes = 0;	/* frames written so far (a change in it: rows written) */
 static int	finish_depth = 0;		/* ExecutorFinish calls under way */
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
 static ExecutorStart_hook_type prev_executor_start = NULL;
@@ -134,6 +145,8 @@ open_frame(int depth)
 
 	f->context = AllocSetContextCreate(TopTransactionContext, "workflow_ext batched writes",
 									   ALLOCSET_DEFAULT_SIZES);
+	f->facts_context = AllocSetContextCreate(TopTransactionContext, "workflow_ext changes of facts",
+											 ALLOCSET_DEFAULT_SIZES);
 	f->depth = depth;
 	f->subxid = GetCurrentSubTransactionId();
 	GetUserIdAndSecContext(&f->user, &f->sec_context);
@@ -149,18 +162,16 @@ close_frame(void)
 
 	top = f->outer;
 	MemoryContextDelete(f->context);
+	MemoryContextDelete(f->facts_context);
 	pfree(f->tenant);
 	pfree(f);
 }
 
-/*
- * Whether the change a row trigger on rel records now goes into the frame
- * of the query whose AFTER triggers are firing (made if need be).
- */
-bool
-wf_batch_open(Relation rel)
+static void evaluate_facts(BatchFrame *f, bool at_end);
+
+static bool
+batch_open(void)
 {
-	(void) rel;
 	if (finish_depth == 0 || wf_history_batch_size <= 1)
 		return false;
 	if (top != NULL && top->depth >= finish_depth)
@@ -170,6 +181,20 @@ wf_batch_open(Relation rel)
 	wf_batch_flush_pending();
 	open_frame(finish_depth);
 	return true;
+}
+
+/*
+ * Whether the change a row trigger on rel records now goes into the frame
+ * of the query whose AFTER triggers are firing (made if need be).  The
+ * changes of facts the frame holds are evaluated first: they came before.
+ */
+bool
+wf_batch_open(Relation rel)
+{
+	(void) rel;
+	if (top != NULL && top->depth == finish_depth)
+		evaluate_facts(top, false);
+	return batch_open();
 }
 
 /* Room for need rows of width values (and their nulls and ids), in the frame's memory. */
@@ -240,6 +265,19 @@ int
 wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
 				WfFacts *facts, const char *cause)
 {
+	return wf_batch_alerts_except(schema, stage, fires, NULL, row, facts, cause);
+}
+
+/*
+ * As wf_batch_alerts, but a firing alert marked in repeat (NULL: none) is
+ * known to have its event of this visit already (the facts' locking read
+ * saw it, as the writer): it takes its id, as its repeat would have (the
+ * ids stay those of a row-at-a-time write), and is not buffered.
+ */
+int
+wf_batch_alerts_except(Oid schema, const WfStage *stage, const bool *fires, const bool *repeat,
+					   const WfPipelineRow *row, WfFacts *facts, const char *cause)
+{
 	BatchFrame *f = top;
 	Datum		shared[WF_EVENT_COLUMNS];
 	char		nulls[WF_EVENT_COLUMNS];
@@ -249,9 +287,14 @@ wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 	f->row_first_event = f->n_events;
 	f->row_events = 0;
 	for (int a = 0; a < stage->n_alerts; a++)
-		n += fires[a] ? 1 : 0;
+		n += fires[a] && !(repeat && repeat[a]) ? 1 : 0;
 	if (n == 0)
+	{
+		for (int a = 0; a < stage->n_alerts; a++)
+			if (fires[a])
+				(void) wf_next_alert_event_id(schema);	/* (repeats only) */
 		return 0;
+	}
 	use_schema(f, schema);
 	memset(nulls, ' ', sizeof(nulls));
 	shared[2] = Int64GetDatum(row->job_id);
@@ -275,6 +318,11 @@ wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 
 		if (!fires[a])
 			continue;
+		if (repeat && repeat[a])
+		{
+			(void) wf_next_alert_event_id(schema);
+			continue;
+		}
 		memcpy(v, shared, sizeof(shared));
 		memcpy(vn, nulls, sizeof(nulls));
 		f->e_ids[i] = wf_next_alert_event_id(schema);
@@ -291,6 +339,99 @@ wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 
 static void write_frame(BatchFrame *f);
 static void reset_frame(BatchFrame *f);
+
+/* Whether the caller runs with the rights and the tenant of the frame's statement. */
+static bool
+same_rights(BatchFrame *f)
+{
+	Oid			user;
+	int			sec_context;
+
+	GetUserIdAndSecContext(&user, &sec_context);
+	return user == f->user && sec_context == f->sec_context &&
+		strcmp(f->tenant, wf_tenant_setting ? wf_tenant_setting : "") == 0;
+}
+
+/*
+ * Records a change of facts in the frame of the query whose AFTER triggers
+ * are firing, to be evaluated with the frame's other changes of facts, in
+ * order, before anything that comes after it: another change written or
+ * buffered (wf_batch_open), a statement run inside the query's AFTER
+ * triggers (executor_start), a full frame, the frame's flush.  False when
+ * the change is to be evaluated at once (not batched now; other rights or
+ * another tenant than the statement's: a SECURITY DEFINER function).
+ */
+bool
+wf_batch_facts(Relation rel, const WfFactsChange *change)
+{
+	BatchFrame *f;
+	WfFactsChange *c;
+	MemoryContext old;
+
+	(void) rel;
+	if (!batch_open())
+		return false;
+	f = top;
+	if (f->evaluating || !same_rights(f))
+		return false;
+	old = MemoryContextSwitchTo(f->facts_context);
+	if (f->n_facts == f->max_facts)
+	{
+		f->max_facts = Max(f->max_facts * 2, 64);
+		f->facts = f->facts ? repalloc(f->facts, sizeof(WfFactsChange) * f->max_facts)
+			: palloc(sizeof(WfFactsChange) * f->max_facts);
+	}
+	c = &f->facts[f->n_facts++];
+	*c = *change;
+	c->tenant = change->tenant ? pstrdup(change->tenant) : NULL;
+	c->given = change->given ? DatumGetJsonbPCopy(JsonbPGetDatum(change->given)) : NULL;
+	MemoryContextSwitchTo(old);
+	if (f->n_facts - f->facts_next >= wf_history_batch_size)
+		evaluate_facts(f, false);
+	return true;
+}
+
+/*
+ * Evaluates the changes of facts the frame holds (wf_facts_evaluate: their
+ * open stage visits read set-wise), into the frame, when it is the
+ * innermost frame, the caller runs in its subtransaction and with its
+ * rights and tenant.  Not from inside a subtransaction of the frame's (a
+ * statement in an exception block of an application's trigger): that
+ * subtransaction may roll back, and the evaluation with it; the changes
+ * wait for the next point in the frame's own (at the latest the
+ * statement's end).  search_path is pinned meanwhile, as the trigger's row
+ * work was.  At the
+ * statement's end (at_end) whatever the tenant setting is then (a trigger
+ * of the application's may have changed it for the session): the changes
+ * are evaluated, as each row's trigger evaluated its own.
+ */
+static void
+evaluate_facts(BatchFrame *f, bool at_end)
+{
+	if (f != top || f->evaluating || f->writing || f->facts_next >= f->n_facts ||
+		f->subxid != GetCurrentSubTransactionId() || f->flushed_in != InvalidSubTransactionId ||
+		!(at_end || same_rights(f)))
+		return;
+	f->evaluating = true;
+	wf_stage_pin();
+	PG_TRY();
+	{
+		int			pinned = wf_pin_search_path();
+
+		while (f->facts_next < f->n_facts)
+			f->facts_next += wf_facts_evaluate(f->facts + f->facts_next, f->n_facts - f->facts_next, true);
+		wf_unpin_search_path(pinned);
+	}
+	PG_FINALLY();
+	{
+		f->evaluating = false;
+	}
+	PG_END_TRY();
+	(void) wf_stage_unpin((Datum) 0);
+	MemoryContextReset(f->facts_context);
+	f->facts = NULL;
+	f->n_facts = f->max_facts = f->facts_next = 0;
+}
 
 /*
  * The change's wake-up, queued when its rows are written: the last step of
@@ -362,6 +503,7 @@ flush_from(BatchFrame *f)
 	if (f == NULL)
 		return;
 	flush_from(f->outer);
+	evaluate_facts(f, false);
 	if (flushable(f))
 		write_frame(f);
 }
@@ -444,6 +586,7 @@ write_frame(BatchFrame *f)
 		return;
 	f->writing = true;
 	f->write_subxid = GetCurrentSubTransactionId();
+	wf_batch_writes++;
 	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
 	written = wf_write_alert_events(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
 	if (written == 0)
@@ -515,6 +658,7 @@ executor_finish(QueryDesc *queryDesc)
 			standard_ExecutorFinish(queryDesc);
 		if (top != NULL && top->depth == finish_depth)
 		{
+			evaluate_facts(top, true);
 			write_frame(top);
 			close_frame();
 		}
@@ -530,6 +674,9 @@ executor_finish(QueryDesc *queryDesc)
 static void
 executor_start(QueryDesc *queryDesc, int eflags)
 {
+	/* a statement run inside the query's AFTER triggers comes after its changes of facts */
+	if (top != NULL && top->depth == finish_depth)
+		evaluate_facts(top, false);
 	wf_stage_visits_at_start(queryDesc);
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
@@ -545,7 +692,7 @@ at_xact_event(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
 			for (BatchFrame *f = top; f != NULL; f = f->outer)
-				if (f->n_transitions > 0 || f->n_events > 0)
+				if (f->n_transitions > 0 || f->n_events > 0 || f->facts_next < f->n_facts)
 					elog(ERROR, "workflow_ext: history held for a set-wise write was not written");
 			top = NULL;
 			break;

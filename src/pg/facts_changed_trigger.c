@@ -22,6 +22,26 @@
  * alerts is locked too: a move of it into a stage with alerts must wait for
  * this change to read its facts (test/specs/facts_move_race.spec).
  *
+ * A statement of many rows does it set-wise (issue 21): the row trigger
+ * records the change in the statement's buffer (wf_batch_facts), and the
+ * buffer's changes are evaluated together (wf_facts_evaluate, called by
+ * batched_writes.c at the statement's end and before anything that comes
+ * after them): one locking read of the open stage visits of a run of changes,
+ * with the same filters, lock strength and rights as the row's read, the
+ * locks taken in the order of the statement's rows (each change's rows in
+ * its index's order, as the row trigger took them one change after the
+ * other), with the alerts whose event of each visit the writer already
+ * sees (their repeats are not buffered, their ids taken all the same); then
+ * each change evaluated in order.  A run ends after a change
+ * that may have let anyone's code run (an auto-advance, a write of the
+ * buffer): the next changes' rows are read again after it.  Changes
+ * evaluated at once, in the row trigger, as before: history_batch_size = 1,
+ * COPY, another user's or tenant's statement.
+ *
+ * No SET clause on the function (a GUC level per row): search_path is
+ * pinned in C around the SPI work (wf_pin_search_path); what runs per
+ * recorded row resolves no name.
+ *
  * Trigger arguments: the key column; the jsonb column holding the facts, or
  * '' (then the configured source is read); 'candidate' or 'job'; the tenant
  * column, or '' (a custom table of one organization: every tenant's
@@ -34,8 +54,11 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/array.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "pipeline.h"
@@ -90,8 +113,23 @@ visits(Oid schema, bool by_job)
  * Evaluates the alerts of one open stage visit again; cause 'facts'.
  * batched: into the statement's buffer (batched_writes.c).
  */
+static void reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched,
+					   ArrayType *seen);
+
 void
 wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched)
+{
+	reevaluate(schema, row, facts, batched, NULL);
+}
+
+/*
+ * seen (batched only; NULL: unknown): the ids of the alerts whose event of
+ * this visit the writer already sees.  Their repeats are not buffered (the
+ * events' INSERT would leave them out: pipeline_events.c), and no wake-up
+ * is queued for a visit whose events are all repeats (it would send none).
+ */
+static void
+reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched, ArrayType *seen)
 {
 	const WfStage *stage = wf_stage_lookup(schema, row->stage_id);
 	bool	   *fires;
@@ -107,6 +145,22 @@ wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool b
 	fires = palloc(sizeof(bool) * stage->n_alerts);
 	if (wf_firing_alerts(stage, facts, failed, fires) == 0)
 		return;
+	if (batched && seen != NULL)
+	{
+		bool	   *repeat = palloc0(sizeof(bool) * stage->n_alerts);
+		Datum	   *ids;
+		bool	   *id_nulls;
+		int			n_ids;
+
+		deconstruct_array(seen, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &ids, &id_nulls, &n_ids);
+		for (int a = 0; a < stage->n_alerts; a++)
+			for (int i = 0; i < n_ids && fires[a] && !repeat[a]; i++)
+				repeat[a] = !id_nulls[i] && DatumGetInt64(ids[i]) == stage->alerts[a].id;
+		if (wf_batch_alerts_except(schema, stage, fires, repeat, row, facts, "facts") > 0)
+			wf_batch_notify_alerts(row->visit_transition_id);
+		return;
+	}
 	if (batched)
 	{
 		(void) wf_batch_alerts(schema, stage, fires, row, facts, "facts");
@@ -178,6 +232,8 @@ require_facts_table(Relation rel, Oid schema)
 		Oid			types[1] = {OIDOID};
 		Datum		args[1] = {ObjectIdGetDatum(relid)};
 
+		int			pinned = wf_pin_search_path();
+
 		SPI_connect();
 		if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s f WHERE f.relation OPERATOR(pg_catalog.=) $1 "
 										   "OR f.relation IN (SELECT a.relid FROM "
@@ -187,6 +243,7 @@ require_facts_table(Relation rel, Oid schema)
 			elog(ERROR, "workflow_ext: could not read facts_source");
 		ok = SPI_processed == 1;
 		SPI_finish();
+		wf_unpin_search_path(pinned);
 	}
 	if (!ok)
 		ereport(ERROR,
@@ -205,6 +262,246 @@ trigger_arg(TriggerData *td, int i)
 	return td->tg_trigger->tgargs[i];
 }
 
+/* Copies the pipeline rows of an SPI result (columns 1..7 from first) into cxt. */
+static WfPipelineRow *
+copy_visits(MemoryContext cxt, int first, uint64 n)
+{
+	WfPipelineRow *rows = n > 0 ? MemoryContextAllocZero(cxt, sizeof(WfPipelineRow) * n) : NULL;
+	TupleDesc	rdesc = SPI_tuptable->tupdesc;
+	MemoryContext spi = MemoryContextSwitchTo(cxt);
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	r = SPI_tuptable->vals[i];
+		bool		isnull;
+
+		rows[i].job_id = DatumGetInt64(SPI_getbinval(r, rdesc, first, &isnull));
+		rows[i].workflow_id = DatumGetInt64(SPI_getbinval(r, rdesc, first + 1, &isnull));
+		rows[i].stage_id = DatumGetInt64(SPI_getbinval(r, rdesc, first + 2, &isnull));
+		rows[i].visit_transition_id = DatumGetInt64(SPI_getbinval(r, rdesc, first + 3, &isnull));
+		rows[i].candidate_id = DatumGetInt64(SPI_getbinval(r, rdesc, first + 4, &isnull));
+		rows[i].tenant = TextDatumGetCString(SPI_getbinval(r, rdesc, first + 5, &isnull));
+		rows[i].attributes = DatumGetJsonbPCopy(SPI_getbinval(r, rdesc, first + 6, &isnull));
+		rows[i].has_job = rows[i].has_candidate = rows[i].has_workflow = true;
+		rows[i].has_stage = rows[i].has_visit = true;
+		rows[i].status = "active";
+	}
+	MemoryContextSwitchTo(spi);
+	return rows;
+}
+
+/*
+ * The open stage visits one change concerns, locked (one statement: the
+ * at-once path, and a change whose predecessor in the frame may have moved
+ * someone).  search_path is pinned.
+ */
+static uint64
+read_visits_one(const WfFactsChange *c, WfPipelineRow **rows)
+{
+	Datum		args[2] = {Int64GetDatum(c->key), c->tenant ? CStringGetTextDatum(c->tenant) : (Datum) 0};
+	char		nulls[2] = {' ', c->tenant ? ' ' : 'n'};
+	MemoryContext caller = CurrentMemoryContext;
+	uint64		n;
+
+	SPI_connect();
+	if (SPI_execute_plan(visits(c->schema, c->by_job), args, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read the pipelines of %s " INT64_FORMAT,
+			 c->by_job ? "job" : "candidate", c->key);
+	n = SPI_processed;
+	*rows = copy_visits(caller, 1, n);
+	SPI_finish();
+	return n;
+}
+
+static SPIPlanPtr visits_set_plan[2] = {NULL, NULL};	/* by candidate, by job */
+static Oid	visits_set_plan_schema = InvalidOid;
+
+/*
+ * The open stage visits of many changes of one kind, locked, in the order
+ * of the changes (ord, from 1), each change's as the one-change read finds
+ * them (its index's order: the heap's for a candidate, the candidate's for a
+ * job).  The same filters, the same lock, the writer's rights and
+ * row-level security; one statement for them all.  Prepared once per
+ * backend.
+ */
+static SPIPlanPtr
+visits_set(Oid schema, bool by_job)
+{
+	Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
+	const char *sql = "SELECT r.ord, c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
+		"c.candidate_id, c.tenant, c.attributes, "
+		"ARRAY(SELECT e.alert_id FROM %s e WHERE e.tenant OPERATOR(pg_catalog.=) c.tenant "
+		"AND e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "
+		"AND e.transition_id OPERATOR(pg_catalog.=) c.visit_transition_id AND e.alert_id IS NOT NULL) "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY r(key, tenant, ord) "
+		"JOIN %s c ON %s "
+		"WHERE c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
+		"ORDER BY r.ord, %s "
+		"FOR NO KEY UPDATE OF c";
+
+	if (visits_set_plan[0] == NULL || visits_set_plan_schema != schema)
+	{
+		for (int i = 0; i < 2; i++)
+		{
+			if (visits_set_plan[i] != NULL)
+				SPI_freeplan(visits_set_plan[i]);
+			visits_set_plan[i] = wf_keep_plan(psprintf(sql, wf_qualified(schema, "alert_event"),
+													   wf_qualified(schema, "candidate_stage"),
+													   i ? "c.job_id OPERATOR(pg_catalog.=) r.key "
+													   "AND c.tenant OPERATOR(pg_catalog.=) r.tenant"
+													   : "c.candidate_id OPERATOR(pg_catalog.=) r.key "
+													   "AND (r.tenant IS NULL OR c.tenant OPERATOR(pg_catalog.=) r.tenant)",
+													   i ? "c.candidate_id" : "c.ctid"),
+											  2, types);
+		}
+		visits_set_plan_schema = schema;
+	}
+	return visits_set_plan[by_job ? 1 : 0];
+}
+
+/*
+ * Evaluates one change's open stage visits again, in order; an auto-advance
+ * comes after the events that led to it.  Returns whether a row stood in a
+ * stage that advances by itself (someone may have moved).
+ */
+static bool
+evaluate_rows(const WfFactsChange *c, WfPipelineRow *rows, uint64 n_rows, bool batched,
+			  ArrayType **raised)
+{
+	bool		advancing = false;
+
+	for (uint64 i = 0; i < n_rows; i++)
+	{
+		WfFacts		facts;
+		const WfStage *stage;
+
+		wf_facts_for_row(&facts, c->schema, &rows[i]);
+		if (c->given != NULL)
+			facts.doc[c->by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = c->given;
+		reevaluate(c->schema, &rows[i], &facts, batched, raised ? raised[i] : NULL);
+		/* an auto-advance's move comes after the events that led to it */
+		stage = wf_stage_lookup(c->schema, rows[i].stage_id);
+		if (stage != NULL && stage->auto_advance)
+		{
+			advancing = true;
+			if (batched)
+				wf_batch_flush();
+		}
+		wf_auto_advance(c->schema, &rows[i], &facts);
+	}
+	return advancing;
+}
+
+/*
+ * Evaluates the first of changes, or the longest run of them that one
+ * statement can read (batched_writes.c, at its frame's flush): the run's
+ * open stage visits read and locked together, then evaluated change by
+ * change in the recorded order.  The run ends early after a change that may
+ * have let anyone's code run (an auto-advance's move, a write of the
+ * frame's rows and their triggers): what the next changes concern is read
+ * again, after it, as the row trigger read it.  search_path is pinned and
+ * the stage cache held by the caller.  Returns how many changes were
+ * evaluated.
+ */
+int
+wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	WfPipelineRow *rows;
+	uint64		n_rows;
+	int			m = 1;
+	int			done = 0;
+	uint64		writes;
+
+	if (n <= 0)
+		return 0;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "workflow_ext facts evaluation", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	if (batched)
+		while (m < n && m < wf_history_batch_size && changes[m].by_job == changes[0].by_job &&
+			   changes[m].schema == changes[0].schema)
+			m++;
+	if (m == 1)
+	{
+		n_rows = read_visits_one(&changes[0], &rows);
+		(void) evaluate_rows(&changes[0], rows, n_rows, batched, NULL);
+		done = 1;
+	}
+	else
+	{
+		Datum	   *keys = palloc(sizeof(Datum) * m);
+		Datum	   *tenants = palloc(sizeof(Datum) * m);
+		bool	   *tenant_nulls = palloc(sizeof(bool) * m);
+		int			dims[1] = {m};
+		int			lbs[1] = {1};
+		Datum		args[2];
+		int64	   *ords;
+		ArrayType **raised;
+		int			guc;
+		int			ret;
+		uint64		at = 0;
+
+		for (int j = 0; j < m; j++)
+		{
+			keys[j] = Int64GetDatum(changes[j].key);
+			tenant_nulls[j] = changes[j].tenant == NULL;
+			tenants[j] = tenant_nulls[j] ? (Datum) 0 : CStringGetTextDatum(changes[j].tenant);
+		}
+		args[0] = PointerGetDatum(construct_array(keys, m, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+												  TYPALIGN_DOUBLE));
+		args[1] = PointerGetDatum(construct_md_array(tenants, tenant_nulls, 1, dims, lbs, TEXTOID, -1,
+													 false, TYPALIGN_INT));
+		SPI_connect();
+		/*
+		 * Each change's rows through its index (a nested loop), whatever the
+		 * costs say: a hash join would read all of candidate_stage for every
+		 * run.  (A local GUC level, unwound with an error's subtransaction.)
+		 */
+		guc = NewGUCNestLevel();
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		ret = SPI_execute_plan(visits_set(changes[0].schema, changes[0].by_job), args, NULL, false, 0);
+		AtEOXact_GUC(true, guc);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "workflow_ext: could not read the pipelines of %d %ss", m,
+				 changes[0].by_job ? "job" : "candidate");
+		n_rows = SPI_processed;
+		ords = MemoryContextAlloc(cxt, sizeof(int64) * Max(n_rows, 1));	/* (not SPI's memory) */
+		raised = MemoryContextAlloc(cxt, sizeof(ArrayType *) * Max(n_rows, 1));
+		for (uint64 i = 0; i < n_rows; i++)
+		{
+			bool		isnull;
+			MemoryContext spi = MemoryContextSwitchTo(cxt);	/* (not SPI's memory) */
+
+			ords[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			raised[i] = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 9, &isnull));
+			MemoryContextSwitchTo(spi);
+		}
+		rows = copy_visits(cxt, 2, n_rows);
+		SPI_finish();
+
+		writes = wf_batch_writes;
+		for (int j = 0; j < m; j++)
+		{
+			uint64		first = at;
+			bool		advancing;
+
+			while (at < n_rows && ords[at] == j + 1)
+				at++;
+			advancing = evaluate_rows(&changes[j], rows + first, at - first, true, raised + first);
+			done = j + 1;
+			if (advancing || wf_batch_writes != writes)
+				break;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return done;
+}
+
 static Datum
 wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 {
@@ -214,14 +511,12 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	HeapTuple	tuple;
 	int64		key;
 	bool		present;
-	bool		by_job;
 	const char *facts_column;
 	const char *tenant_column;
-	Datum		tenant = (Datum) 0;
-	bool		tenant_null = true;
+	WfFactsChange change;
 	WfPipelineRow *rows = NULL;
-	uint64		n_rows = 0;
-	Jsonb	   *given = NULL;
+	uint64		n_rows;
+	int			pinned;
 	bool		batched;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
@@ -237,14 +532,19 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	key = candidate_key(td, tuple, &present);
 	if (!present)
 		return PointerGetDatum(NULL);
+	memset(&change, 0, sizeof(change));
+	change.schema = schema;
+	change.key = key;
 	facts_column = trigger_arg(td, 1);
-	by_job = trigger_arg(td, 2) != NULL && strcmp(trigger_arg(td, 2), "job") == 0;
+	change.by_job = trigger_arg(td, 2) != NULL && strcmp(trigger_arg(td, 2), "job") == 0;
 	tenant_column = trigger_arg(td, 3);
 
 	/* Whose pipelines: the row's tenant, or every tenant's (one organization's table). */
 	if (tenant_column != NULL)
 	{
 		int			col = SPI_fnumber(desc, tenant_column);
+		bool		tenant_null;
+		Datum		tenant;
 
 		if (col <= 0)
 			ereport(ERROR,
@@ -256,8 +556,8 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 		tenant = heap_getattr(tuple, col, desc, &tenant_null);
 		if (tenant_null)
 			return PointerGetDatum(NULL);	/* a row of no tenant is nobody's facts */
-		if (SPI_gettypeid(desc, col) != TEXTOID)
-			tenant = CStringGetTextDatum(SPI_getvalue(tuple, desc, col));
+		change.tenant = SPI_gettypeid(desc, col) == TEXTOID ? TextDatumGetCString(tenant)
+			: SPI_getvalue(tuple, desc, col);
 	}
 
 	/*
@@ -266,7 +566,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	 * when they did not change.  (For candidate_profile only while it is the
 	 * facts source; otherwise the configured source is read per row.)
 	 */
-	if (facts_column != NULL && (by_job || wf_facts_are_profile(schema)))
+	if (facts_column != NULL && (change.by_job || wf_facts_are_profile(schema)))
 	{
 		int			col = SPI_fnumber(desc, facts_column);
 		bool		isnull;
@@ -290,64 +590,27 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 				return PointerGetDatum(NULL);
 		}
 		if (!isnull)
-			given = DatumGetJsonbP(d);
-	}
-
-	/* The open stage visits concerned. */
-	{
-		Datum		args[2] = {Int64GetDatum(key), tenant};
-		char		nulls[2] = {' ', tenant_null ? 'n' : ' '};
-		MemoryContext caller = CurrentMemoryContext;
-
-		SPI_connect();
-		if (SPI_execute_plan(visits(schema, by_job), args, nulls, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "workflow_ext: could not read the pipelines of %s " INT64_FORMAT,
-				 by_job ? "job" : "candidate", key);
-		n_rows = SPI_processed;
-		if (n_rows > 0)
-			rows = MemoryContextAllocZero(caller, sizeof(WfPipelineRow) * n_rows);
-		for (uint64 i = 0; i < n_rows; i++)
-		{
-			HeapTuple	r = SPI_tuptable->vals[i];
-			TupleDesc	rdesc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			MemoryContext spi = MemoryContextSwitchTo(caller);
-
-			rows[i].job_id = DatumGetInt64(SPI_getbinval(r, rdesc, 1, &isnull));
-			rows[i].workflow_id = DatumGetInt64(SPI_getbinval(r, rdesc, 2, &isnull));
-			rows[i].stage_id = DatumGetInt64(SPI_getbinval(r, rdesc, 3, &isnull));
-			rows[i].visit_transition_id = DatumGetInt64(SPI_getbinval(r, rdesc, 4, &isnull));
-			rows[i].candidate_id = DatumGetInt64(SPI_getbinval(r, rdesc, 5, &isnull));
-			rows[i].tenant = TextDatumGetCString(SPI_getbinval(r, rdesc, 6, &isnull));
-			rows[i].attributes = DatumGetJsonbPCopy(SPI_getbinval(r, rdesc, 7, &isnull));
-			rows[i].has_job = rows[i].has_candidate = rows[i].has_workflow = true;
-			rows[i].has_stage = rows[i].has_visit = true;
-			rows[i].status = "active";
-			MemoryContextSwitchTo(spi);
-		}
-		SPI_finish();
+			change.given = DatumGetJsonbP(d);
 	}
 
 	/*
-	 * A statement changing many facts rows writes the events of them all
-	 * set-wise (batched_writes.c).
+	 * A statement changing facts records the change in its frame, evaluated
+	 * with the frame's other changes when its AFTER triggers are done
+	 * (batched_writes.c).
 	 */
-	batched = n_rows > 0 && wf_batch_open(td->tg_relation);
-	for (uint64 i = 0; i < n_rows; i++)
-	{
-		WfFacts		facts;
-		const WfStage *stage;
+	if (wf_batch_facts(td->tg_relation, &change))
+		return PointerGetDatum(NULL);
 
-		wf_facts_for_row(&facts, schema, &rows[i]);
-		if (given != NULL)
-			facts.doc[by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = given;
-		wf_reevaluate_visit(schema, &rows[i], &facts, batched);
-		/* an auto-advance's move comes after the events that led to it */
-		stage = batched ? wf_stage_lookup(schema, rows[i].stage_id) : NULL;
-		if (stage != NULL && stage->auto_advance)
-			wf_batch_flush();
-		wf_auto_advance(schema, &rows[i], &facts);
-	}
+	/*
+	 * At once (COPY, history_batch_size = 1, another user's or tenant's
+	 * statement): the changes the frame holds first, then the open stage
+	 * visits concerned, locked, evaluated.
+	 */
+	pinned = wf_pin_search_path();
+	batched = wf_batch_open(td->tg_relation);
+	n_rows = read_visits_one(&change, &rows);
+	(void) evaluate_rows(&change, rows, n_rows, batched, NULL);
+	wf_unpin_search_path(pinned);
 	return PointerGetDatum(NULL);
 }
 

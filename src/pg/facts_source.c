@@ -366,9 +366,16 @@ check_source_table(Oid relid, const char *nspname, const char *relname)
 bool
 wf_facts_are_profile(Oid schema)
 {
+	int			pinned;
+
+	/* (a facts trigger's row asks: no SPI, no GUC level, while nothing changed) */
+	if (facts_plan_valid && candidate_plan != NULL && facts_plan_schema == schema)
+		return !OidIsValid(source_table);
+	pinned = wf_pin_search_path();
 	SPI_connect();
 	prepare_facts_plans(schema);
 	SPI_finish();
+	wf_unpin_search_path(pinned);
 	return !OidIsValid(source_table);
 }
 

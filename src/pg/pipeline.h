@@ -62,6 +62,20 @@ extern void wf_facts_for_row(WfFacts *facts, Oid schema, const WfPipelineRow *ro
 extern void wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched);
 
 /*
+ * A change of facts (a row of candidate_profile, job_profile or the facts
+ * source table), as its row trigger records it for its statement's frame.
+ */
+typedef struct WfFactsChange
+{
+	Oid			schema;
+	int64		key;			/* the candidate, or the job */
+	bool		by_job;
+	char	   *tenant;			/* NULL: every tenant's pipelines of the candidate */
+	Jsonb	   *given;			/* the new facts; NULL: read from the source */
+} WfFactsChange;
+extern int	wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched);
+
+/*
  * auto_advance.c: an active candidate standing in an auto_advance stage moves
  * on when the next stage's rule holds (facts: the row's, or NULL to read them)
  */
@@ -122,9 +136,14 @@ extern void wf_batch_transition(Oid schema, const WfPipelineRow *row, bool has_f
 								const WfTransitionNote *note);
 extern int	wf_batch_alerts(Oid schema, const WfStage *stage, const bool *fires,
 							const WfPipelineRow *row, WfFacts *facts, const char *cause);
+extern int	wf_batch_alerts_except(Oid schema, const WfStage *stage, const bool *fires,
+								   const bool *repeat, const WfPipelineRow *row, WfFacts *facts,
+								   const char *cause);
 extern void wf_batch_notify(const char *kind, int64 transition_id, int alert_events);
 extern void wf_batch_notify_alerts(int64 visit_transition_id);
 extern void wf_batch_flush(void);
 extern void wf_batch_flush_pending(void);
+extern bool wf_batch_facts(Relation rel, const WfFactsChange *change);
+extern uint64 wf_batch_writes;
 
 #endif

@@ -78,6 +78,30 @@ wf_restore_user(const WfSavedUser *saved)
 }
 
 /*
+ * Pins search_path to pg_catalog, pg_temp for the extension's SPI work run
+ * with the caller's rights (a trigger function without a SET clause of its
+ * own, so that its rows pay no GUC level each): no name in its queries, and
+ * no saved plan's revalidation, resolves to an object on the caller's path.
+ * Returns the GUC nest level to give wf_unpin_search_path; an error unwinds
+ * it with its (sub)transaction.
+ */
+int
+wf_pin_search_path(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+wf_unpin_search_path(int level)
+{
+	AtEOXact_GUC(true, level);
+}
+
+/*
  * A restore: a superuser loading a dump with COPY and row_security off, as
  * pg_dump's output sets it (pg_restore, or psql on a plain dump).  Only then
  * may pipeline rows arrive with their history, rules without regenerating

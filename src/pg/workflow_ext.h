@@ -194,6 +194,8 @@ typedef struct WfSavedUser
 
 extern void wf_become_owner(Oid schema, WfSavedUser *saved);
 extern void wf_restore_user(const WfSavedUser *saved);
+extern int	wf_pin_search_path(void);
+extern void wf_unpin_search_path(int level);
 extern bool wf_restoring(void);
 extern void wf_history_expect(Oid relid, int64 id);
 extern void wf_history_expect_rows(Oid relid, const int64 *ids, int count);

@@ -420,5 +420,169 @@ SELECT * FROM bw_visit_differences(7214, 7215);
 SELECT * FROM bw_visit_differences(7216, 7217);
 SELECT j AS job_id, bw_visits_underived(j) AS not_as_derived FROM generate_series(7214, 7217) j;
 
+\echo '== 12. Changes of facts recorded per statement and evaluated set-wise at its end (one locking read per run of changes), as row by row'
+-- Candidates 30001-30300 in jobs 7230 and 7232 are changed by statements of
+-- many rows (set-wise), 40001-40300 in jobs 7231 and 7233 by the same
+-- statements with history_batch_size = 1 (each change evaluated at once in
+-- its row trigger, as before).  Stage 2 has alerts on candidate and job
+-- facts and advances by itself into stage 3 when "go" is true; stage 3 has
+-- an alert of its own.  The same candidate ids in tenant org:bw2 (job 7234)
+-- are someone else's.  An AFTER trigger of the owner's on candidate_profile
+-- runs a query in a savepoint it rolls back for every 50th candidate, and
+-- changes the profile of the next candidate for every 100th.
+RESET ROLE;
+SET workflow_ext.tenant = 'org:bw2';
+SELECT test_workflow('Facts elsewhere', 2) AS xwf \gset
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (test_stage(:xwf, 1), 'level', 'exists', NULL, 'elsewhere');
+SELECT count(*) AS jobs FROM assign_workflow(7234, :xwf);
+INSERT INTO candidate_profile (candidate_id, attributes) SELECT g, '{}' FROM generate_series(30001, 30010) g;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 7234, g FROM generate_series(30001, 30010) g;
+SET workflow_ext.tenant = 'org:bw';
+BEGIN;
+SELECT test_workflow('Facts', 4) AS fwf \gset
+SELECT test_stage(:fwf, 1) AS f1, test_stage(:fwf, 2) AS f2, test_stage(:fwf, 3) AS f3 \gset
+UPDATE workflow_stage SET auto_advance = true WHERE id = :f2;
+INSERT INTO stage_rule (stage_id, name, condition) VALUES (:f3, 'go', '{"field": "go", "op": "eq", "value": true}');
+INSERT INTO alert (stage_id, field_name, operator, value, message, source) VALUES
+  (:f2, 'level', 'exists', NULL, 'has a level', 'candidate'),
+  (:f2, 'level', 'gte', '2', 'level two', 'candidate'),
+  (:f2, 'hot', 'eq', 'true', 'hot job', 'job'),
+  (:f3, 'level', 'gte', '3', 'level three', 'candidate');
+SELECT count(*) AS jobs FROM generate_series(7230, 7233) j, assign_workflow(j, :fwf);
+INSERT INTO candidate_profile (candidate_id, attributes)
+SELECT b + g, jsonb_build_object('score', g) FROM generate_series(1, 300) g, (VALUES (30000), (40000)) v(b);
+INSERT INTO candidate_stage (job_id, candidate_id, stage_id)
+SELECT j, j % 2 * 10000 + 30000 + g, :f2 FROM generate_series(7230, 7233) j, generate_series(1, 300) g;
+INSERT INTO job_profile (job_id, attributes) SELECT j, '{}' FROM generate_series(7230, 7233) j;
+COMMIT;
+-- each candidate's events and history, its id taken modulo 10,000, ranked per candidate and job pair
+CREATE FUNCTION bw_facts_trace(jobs bigint[]) RETURNS TABLE (what text, candidate bigint, job bigint, rank bigint,
+    stage integer, detail text, cause text, facts jsonb) LANGUAGE sql AS $$
+SELECT 'event', e.candidate_id % 10000, e.job_id - jobs[1], rank() OVER (PARTITION BY e.candidate_id, e.job_id ORDER BY e.id),
+       s.position, e.message, e.cause, e.facts - 'score' - 'id'
+  FROM alert_event e JOIN workflow_stage s ON s.id = e.stage_id WHERE e.job_id = ANY (jobs)
+UNION ALL
+SELECT 'move', t.candidate_id % 10000, t.job_id - jobs[1], rank() OVER (PARTITION BY t.candidate_id, t.job_id ORDER BY t.id),
+       s.position, t.reason, t.actor, NULL
+  FROM stage_transition t JOIN workflow_stage s ON s.id = t.to_stage_id WHERE t.job_id = ANY (jobs) $$;
+CREATE FUNCTION bw_facts_differences() RETURNS bigint LANGUAGE sql AS $$
+SELECT count(*) FROM ((SELECT * FROM bw_facts_trace(ARRAY[7230, 7232]::bigint[]) EXCEPT ALL SELECT * FROM bw_facts_trace(ARRAY[7231, 7233]::bigint[]))
+                      UNION ALL (SELECT * FROM bw_facts_trace(ARRAY[7231, 7233]::bigint[]) EXCEPT ALL SELECT * FROM bw_facts_trace(ARRAY[7230, 7232]::bigint[]))) d $$;
+CREATE FUNCTION bw_facts_probe() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $$
+BEGIN
+    IF NEW.candidate_id BETWEEN 30001 AND 40300 AND NEW.candidate_id % 50 = 0 THEN
+        BEGIN
+            PERFORM count(*) FROM candidate_stage WHERE candidate_id = NEW.candidate_id;
+            RAISE EXCEPTION 'undone' USING ERRCODE = 'WFBW1';
+        EXCEPTION WHEN SQLSTATE 'WFBW1' THEN
+            NULL;
+        END;
+    END IF;
+    IF NEW.candidate_id BETWEEN 30001 AND 40300 AND NEW.candidate_id % 100 = 0 THEN
+        UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('nudged', NEW.attributes -> 'level')
+         WHERE tenant = NEW.tenant AND candidate_id = NEW.candidate_id + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_facts_probe AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_facts_probe();
+SET ROLE wf_bw_app;
+-- a level for everyone
+UPDATE candidate_profile SET attributes = attributes || '{"level": 1}' WHERE candidate_id BETWEEN 30001 AND 30300;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = attributes || '{"level": 1}' WHERE candidate_id BETWEEN 40001 AND 40300;
+RESET workflow_ext.history_batch_size;
+-- level 2, and "go" for every third: they advance into stage 3 in the middle of the statement
+UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('level', 2, 'go', candidate_id % 10000 % 3 = 0)
+ WHERE candidate_id BETWEEN 30001 AND 30300;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('level', 2, 'go', candidate_id % 10000 % 3 = 0)
+ WHERE candidate_id BETWEEN 40001 AND 40300;
+RESET workflow_ext.history_batch_size;
+-- INSERT ... ON CONFLICT DO UPDATE: level 3 for two existing profiles, a new one (no pipeline)
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (30003, '{"level": 3, "go": true}'), (30004, '{"level": 3}'), (30999, '{"level": 3}')
+ON CONFLICT (tenant, candidate_id) DO UPDATE SET attributes = EXCLUDED.attributes;
+SET workflow_ext.history_batch_size = 1;
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (40003, '{"level": 3, "go": true}'), (40004, '{"level": 3}'), (40999, '{"level": 3}')
+ON CONFLICT (tenant, candidate_id) DO UPDATE SET attributes = EXCLUDED.attributes;
+RESET workflow_ext.history_batch_size;
+-- a writable CTE changing a job's facts and candidates' facts in one statement
+WITH j AS (UPDATE job_profile SET attributes = '{"hot": true}' WHERE job_id = 7230 RETURNING job_id)
+UPDATE candidate_profile SET attributes = attributes || '{"level": 4}' WHERE candidate_id BETWEEN 30010 AND 30020;
+SET workflow_ext.history_batch_size = 1;
+WITH j AS (UPDATE job_profile SET attributes = '{"hot": true}' WHERE job_id = 7231 RETURNING job_id)
+UPDATE candidate_profile SET attributes = attributes || '{"level": 4}' WHERE candidate_id BETWEEN 40010 AND 40020;
+RESET workflow_ext.history_batch_size;
+-- a savepoint rolled back between statements: its changes' events are gone
+BEGIN;
+SAVEPOINT a;
+UPDATE job_profile SET attributes = '{"hot": true}' WHERE job_id = 7232;
+ROLLBACK TO SAVEPOINT a;
+UPDATE job_profile SET attributes = '{"hot": true, "again": 1}' WHERE job_id IN (7232, 7233);
+COMMIT;
+RESET ROLE;
+SELECT job_id, cause, count(*) AS events, count(DISTINCT transition_id) AS visits,
+       string_agg(DISTINCT message, ', ' ORDER BY message) AS messages
+  FROM alert_event WHERE job_id BETWEEN 7230 AND 7234 GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT job_id, count(*) FILTER (WHERE reason = 'auto_advance') AS advanced,
+       count(*) FILTER (WHERE stage_id = :f3) AS in_stage_3
+  FROM candidate_stage c LEFT JOIN LATERAL (SELECT t.reason FROM stage_transition t
+       WHERE t.id = c.visit_transition_id) t ON true
+ WHERE job_id BETWEEN 7230 AND 7233 GROUP BY 1 ORDER BY 1;
+SELECT bw_facts_differences() AS differences;
+-- only repeats: none buffered set-wise, but each takes its event id as row by row did
+SELECT last_value AS seq0 FROM alert_event_id_seq \gset
+SET ROLE wf_bw_app;
+UPDATE candidate_profile SET attributes = attributes || '{"n": 1}' WHERE candidate_id BETWEEN 30001 AND 30300;
+RESET ROLE;
+SELECT last_value AS seq1 FROM alert_event_id_seq \gset
+SET ROLE wf_bw_app;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = attributes || '{"n": 1}' WHERE candidate_id BETWEEN 40001 AND 40300;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+SELECT last_value AS seq2 FROM alert_event_id_seq \gset
+SELECT :seq1 - :seq0 AS ids_taken_set_wise, :seq2 - :seq1 AS ids_taken_row_by_row,
+       (SELECT count(*) FROM alert_event WHERE id > :seq0) AS events_written;
+-- objects of the writer's on its search_path are never used by the facts trigger's queries
+CREATE SCHEMA bw_evil;
+CREATE FUNCTION bw_evil.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'bw_evil.unnest ran'; END $$;
+CREATE FUNCTION bw_evil.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'bw_evil.= ran'; END $$;
+CREATE OPERATOR bw_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = bw_evil.text_eq);
+GRANT USAGE ON SCHEMA bw_evil TO PUBLIC;
+SET ROLE wf_bw_app;
+SET search_path = bw_evil, public, pg_catalog;
+UPDATE candidate_profile SET attributes = attributes || '{"level": 5}' WHERE candidate_id BETWEEN 30001 AND 30300;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = attributes || '{"level": 5}' WHERE candidate_id BETWEEN 40001 AND 40300;
+RESET workflow_ext.history_batch_size;
+RESET search_path;
+RESET ROLE;
+DROP SCHEMA bw_evil CASCADE;
+SELECT bw_facts_differences() AS differences;
+
+\echo '== 13. A facts source table: the same key twice in one statement, a row of no tenant, an auto-advance between them'
+CREATE TABLE bw_src (id bigint, org text, level integer, go boolean);
+SELECT set_candidate_source('bw_src', 'id', 'org');
+GRANT SELECT, INSERT, UPDATE ON bw_src TO wf_bw_app;
+SET ROLE wf_bw_app;
+INSERT INTO bw_src VALUES (30101, 'org:bw', 5, false), (30102, NULL, 5, true), (30101, 'org:bw', 5, true), (30103, 'org:bw', 5, true);
+SET workflow_ext.history_batch_size = 1;
+INSERT INTO bw_src VALUES (40101, 'org:bw', 5, false), (40102, NULL, 5, true), (40101, 'org:bw', 5, true), (40103, 'org:bw', 5, true);
+RESET workflow_ext.history_batch_size;
+-- the same key updated twice (two rows) in one statement
+UPDATE bw_src SET level = level + 1, go = true WHERE id IN (30101, 30102);
+SET workflow_ext.history_batch_size = 1;
+UPDATE bw_src SET level = level + 1, go = true WHERE id IN (40101, 40102);
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+SELECT c.candidate_id, c.job_id, s.position AS stage FROM candidate_stage c JOIN workflow_stage s ON s.id = c.stage_id
+ WHERE c.candidate_id IN (30101, 30102, 30103, 40101, 40102, 40103) AND c.job_id BETWEEN 7230 AND 7233 ORDER BY 1, 2;
+SELECT bw_facts_differences() AS differences;
+DELETE FROM facts_source;
+DROP TRIGGER workflow_ext_facts_changed ON bw_src;
+DROP TRIGGER zz_bw_facts_probe ON candidate_profile;
+
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
