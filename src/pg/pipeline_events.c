@@ -25,6 +25,7 @@ static SPIPlanPtr alert_events_plan = NULL;
 static SPIPlanPtr transitions_plan = NULL;	/* many history rows: batched_writes.c */
 static SPIPlanPtr alert_events_rows_plan = NULL;	/* many events, each its own columns */
 static SPIPlanPtr alert_events_facts_plan = NULL;	/* ... some raised again by facts */
+static SPIPlanPtr alert_events_new_plan = NULL;	/* ... all of visits begun by the same write */
 
 /* Prepares (once per schema) the statements; the caller is connected to SPI. */
 static void
@@ -43,7 +44,7 @@ prepare_plans(Oid schema)
 	JSONBARRAYOID, TEXTARRAYOID};
 
 	if (plans_schema == schema && transition_plan && alert_events_plan && transitions_plan &&
-		alert_events_rows_plan && alert_events_facts_plan)
+		alert_events_rows_plan && alert_events_facts_plan && alert_events_new_plan)
 		return;
 	if (transition_plan)
 		SPI_freeplan(transition_plan);
@@ -55,8 +56,10 @@ prepare_plans(Oid schema)
 		SPI_freeplan(alert_events_rows_plan);
 	if (alert_events_facts_plan)
 		SPI_freeplan(alert_events_facts_plan);
+	if (alert_events_new_plan)
+		SPI_freeplan(alert_events_new_plan);
 	transition_plan = alert_events_plan = transitions_plan = alert_events_rows_plan = NULL;
-	alert_events_facts_plan = NULL;
+	alert_events_facts_plan = alert_events_new_plan = NULL;
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
@@ -111,6 +114,33 @@ prepare_plans(Oid schema)
 								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
 								"pg_catalog.unnest($12)) "
 								"ON CONFLICT DO NOTHING",
+								wf_qualified(schema, "alert_event")),
+					   WF_EVENT_COLUMNS, rows_types);
+
+	/*
+	 * The same rows when every one is an entry event of a visit that the
+	 * same batch's history INSERT has just begun (wf_write_new_visit_events):
+	 * no ON CONFLICT.  Such an event cannot be a repeat: its transition_id is
+	 * the id of a history row inserted a moment ago (stage_transition's
+	 * primary key), which no earlier event can name (only this code writes
+	 * alert_event, always naming a visit's history row, and a transition
+	 * that events name cannot be deleted), nor can an uncommitted one of
+	 * another transaction; within the batch a visit's events are of distinct
+	 * alerts.  So the arbiters' pre-check (a probe of each unique index per
+	 * row) and the speculative insertion (its token and its confirmation
+	 * record per row) decide nothing there; the unique indexes still check
+	 * every row, and a duplicate, which only a hand-made row could cause,
+	 * fails the statement (23505) instead of being skipped.  Everything else
+	 * is the statement above: privileges, row-level security, constraints,
+	 * foreign keys, defaults, the history guard, the caller's triggers.
+	 */
+	alert_events_new_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
+								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
+								"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+								"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+								"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
+								"pg_catalog.unnest($12))",
 								wf_qualified(schema, "alert_event")),
 					   WF_EVENT_COLUMNS, rows_types);
 
@@ -554,6 +584,9 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
 	SPI_finish();
 }
 
+static int	write_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids,
+						 bool new_visits);
+
 /*
  * Writes n alert events, each WF_EVENT_COLUMNS values (ids: their ids, in
  * order), with one statement, ON CONFLICT DO NOTHING.  Returns how many were
@@ -561,6 +594,24 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
  */
 int
 wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids)
+{
+	return write_events(schema, n, values, nulls, ids, false);
+}
+
+/*
+ * The same, when the caller knows that every event is an entry event of a
+ * visit whose history row it has just inserted (batched_writes.c): no ON
+ * CONFLICT, none can be a repeat (alert_events_new_plan).
+ */
+int
+wf_write_new_visit_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids)
+{
+	return write_events(schema, n, values, nulls, ids, true);
+}
+
+static int
+write_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids,
+			 bool new_visits)
 {
 	Datum		args[WF_EVENT_COLUMNS];
 	char		arg_nulls[WF_EVENT_COLUMNS];
@@ -578,7 +629,7 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 		args[i] = column_array(values, nulls, n, WF_EVENT_COLUMNS, i, event_column_types[i]);
 	memset(arg_nulls, ' ', sizeof(arg_nulls));
 	/* events raised again by facts: the statement that leaves out the repeats */
-	for (int r = 0; r < n && !raised_again; r++)
+	for (int r = 0; r < n && !raised_again && !new_visits; r++)
 	{
 		text	   *cause;
 
@@ -604,7 +655,8 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(raised_again ? alert_events_facts_plan : alert_events_rows_plan,
+		ret = SPI_execute_plan(new_visits ? alert_events_new_plan
+							   : raised_again ? alert_events_facts_plan : alert_events_rows_plan,
 							   args, arg_nulls, false, 0);
 	}
 	PG_FINALLY();
