@@ -7,6 +7,9 @@
  */
 #include "workflow_ext.h"
 
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
@@ -16,6 +19,9 @@
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
 
 #include "pipeline.h"
 
@@ -130,7 +136,10 @@ prepare_plans(Oid schema)
 	 * row) and the speculative insertion (its token and its confirmation
 	 * record per row) decide nothing there; the unique indexes still check
 	 * every row, and a duplicate, which only a hand-made row could cause,
-	 * fails the statement (23505) instead of being skipped.  Everything else
+	 * fails the statement (23505) instead of being skipped.  Taken only
+	 * while alert_event's unique indexes are such that no arbiter could
+	 * decide anything (arbiters_decide_nothing: an owner's own unique index
+	 * keeps ON CONFLICT DO NOTHING for every event).  Everything else
 	 * is the statement above: privileges, row-level security, constraints,
 	 * foreign keys, defaults, the history guard, the caller's triggers.
 	 */
@@ -609,6 +618,58 @@ wf_write_new_visit_events(Oid schema, int n, const Datum *values, const char *nu
 	return write_events(schema, n, values, nulls, ids, true);
 }
 
+/*
+ * True when no unique index or exclusion constraint of alert_event could
+ * refuse an entry event of a visit begun by the same write (ON CONFLICT DO
+ * NOTHING, whose arbiters are all of them, would skip nothing): each is
+ * immediate and either the key id alone (ids drawn from the sequence) or a
+ * key among whose columns are transition_id and alert_id (a new visit's id
+ * that no earlier event names, and distinct alerts within the visit).  The
+ * extension's three are; a unique index of the owner's that is not (e.g. one
+ * event per alert and candidate) keeps ON CONFLICT DO NOTHING, as before.
+ */
+static bool
+arbiters_decide_nothing(Oid relid)
+{
+	AttrNumber	id_col = get_attnum(relid, "id");
+	AttrNumber	transition_col = get_attnum(relid, "transition_id");
+	AttrNumber	alert_col = get_attnum(relid, "alert_id");
+	Relation	rel = table_open(relid, RowExclusiveLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		none = true;
+
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+		bool		has_transition = false;
+		bool		has_alert = false;
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "workflow_ext: index %u of alert_event is missing", lfirst_oid(lc));
+		index = (Form_pg_index) GETSTRUCT(tup);
+		if (index->indisunique || index->indisexclusion)
+		{
+			for (int k = 0; k < index->indnkeyatts; k++)
+			{
+				has_transition |= index->indkey.values[k] == transition_col;
+				has_alert |= index->indkey.values[k] == alert_col;
+			}
+			if (index->indisexclusion || !index->indimmediate ||
+				!((index->indnkeyatts == 1 && index->indkey.values[0] == id_col) ||
+				  (has_transition && has_alert)))
+				none = false;
+		}
+		ReleaseSysCache(tup);
+		if (!none)
+			break;
+	}
+	list_free(indexes);
+	table_close(rel, NoLock);
+	return none;
+}
+
 static int
 write_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids,
 			 bool new_visits)
@@ -651,6 +712,8 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 		(void) set_config_option("plan_cache_mode", "force_custom_plan", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 	}
+	if (new_visits && !arbiters_decide_nothing(get_relname_relid("alert_event", schema)))
+		new_visits = false;
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
 	PG_TRY();
