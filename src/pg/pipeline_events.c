@@ -8,7 +8,9 @@
 #include "workflow_ext.h"
 
 #include "access/htup_details.h"
+#include "access/genam.h"
 #include "access/table.h"
+#include "catalog/pg_operator_d.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -627,13 +629,42 @@ wf_write_new_visit_events(Oid schema, int n, const Datum *values, const char *nu
  * that no earlier event names, and distinct alerts within the visit).  The
  * extension's three are; a unique index of the owner's that is not (e.g. one
  * event per alert and candidate) keeps ON CONFLICT DO NOTHING, as before.
+ * A partial index that no entry event enters (WHERE cause = 'sla') decides
+ * nothing either.
  */
+static bool
+excludes_entries(Oid index_id, AttrNumber cause_col)
+{
+	Relation	index = index_open(index_id, AccessShareLock);
+	List	   *predicate = RelationGetIndexPredicate(index);
+	bool		result = false;
+
+	/* a partial index WHERE cause = '<not entry>' (alert_event_sla_once_idx): no entry event in it */
+	if (list_length(predicate) == 1 && IsA(linitial(predicate), OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) linitial(predicate);
+
+		if (op->opno == TextEqualOperator && list_length(op->args) == 2 &&
+			IsA(linitial(op->args), Var) && IsA(lsecond(op->args), Const))
+		{
+			Var		   *var = (Var *) linitial(op->args);
+			Const	   *value = (Const *) lsecond(op->args);
+
+			result = var->varattno == cause_col && !value->constisnull &&
+				strcmp(TextDatumGetCString(value->constvalue), "entry") != 0;
+		}
+	}
+	index_close(index, AccessShareLock);
+	return result;
+}
+
 static bool
 arbiters_decide_nothing(Oid relid)
 {
 	AttrNumber	id_col = get_attnum(relid, "id");
 	AttrNumber	transition_col = get_attnum(relid, "transition_id");
 	AttrNumber	alert_col = get_attnum(relid, "alert_id");
+	AttrNumber	cause_col = get_attnum(relid, "cause");
 	Relation	rel = table_open(relid, RowExclusiveLock);
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
@@ -658,7 +689,7 @@ arbiters_decide_nothing(Oid relid)
 			}
 			if (index->indisexclusion || !index->indimmediate ||
 				!((index->indnkeyatts == 1 && index->indkey.values[0] == id_col) ||
-				  (has_transition && has_alert)))
+				  (has_transition && has_alert) || excludes_entries(index->indexrelid, cause_col)))
 				none = false;
 		}
 		ReleaseSysCache(tup);

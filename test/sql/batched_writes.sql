@@ -485,6 +485,21 @@ DROP INDEX bw_once_ever;
 SELECT count(*) FILTER (WHERE t.to_stage_id = :e2) AS entries_into_2,
        (SELECT count(*) FROM alert_event e WHERE e.job_id = 7220 AND e.cause = 'entry' AND e.stage_id = :e2) AS entry_events_in_2
   FROM stage_transition t WHERE t.job_id = 7220;
+-- With the engine's indexes only, the entry events are not proposed to ON CONFLICT: an event made
+-- by hand (the owner, the guard off) for the visits the next move will begin is a duplicate that
+-- fails the move (23505), not one that silently takes the place of the move's own event.
+SELECT id AS scored_again FROM alert WHERE stage_id = :e3 \gset
+SELECT last_value AS last_transition FROM stage_transition_id_seq \gset
+SET session_replication_role = replica;
+INSERT INTO alert_event (id, tenant, alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id,
+                         cause, severity, message)
+SELECT nextval('alert_event_id_seq'), 'org:bw', :scored_again, 7220, 1, :ewf, :e3, :last_transition + k, 'entry', 'warning', 'made by hand'
+  FROM generate_series(1, 2) k;
+RESET session_replication_role;
+SET ROLE wf_bw_app;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7220 AND candidate_id IN (1, 3)', :e3));
+RESET ROLE;
+DELETE FROM alert_event WHERE message = 'made by hand';
 
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
