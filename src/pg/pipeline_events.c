@@ -7,11 +7,11 @@
  */
 #include "workflow_ext.h"
 
-#include "access/htup_details.h"
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/pg_operator_d.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_operator_d.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
@@ -620,18 +620,7 @@ wf_write_new_visit_events(Oid schema, int n, const Datum *values, const char *nu
 	return write_events(schema, n, values, nulls, ids, true);
 }
 
-/*
- * True when no unique index or exclusion constraint of alert_event could
- * refuse an entry event of a visit begun by the same write (ON CONFLICT DO
- * NOTHING, whose arbiters are all of them, would skip nothing): each is
- * immediate and either the key id alone (ids drawn from the sequence) or a
- * key among whose columns are transition_id and alert_id (a new visit's id
- * that no earlier event names, and distinct alerts within the visit).  The
- * extension's three are; a unique index of the owner's that is not (e.g. one
- * event per alert and candidate) keeps ON CONFLICT DO NOTHING, as before.
- * A partial index that no entry event enters (WHERE cause = 'sla') decides
- * nothing either.
- */
+/* True for a partial index WHERE cause = '<not entry>' (alert_event_sla_once_idx): no entry event enters it. */
 static bool
 excludes_entries(Oid index_id, AttrNumber cause_col)
 {
@@ -639,7 +628,6 @@ excludes_entries(Oid index_id, AttrNumber cause_col)
 	List	   *predicate = RelationGetIndexPredicate(index);
 	bool		result = false;
 
-	/* a partial index WHERE cause = '<not entry>' (alert_event_sla_once_idx): no entry event in it */
 	if (list_length(predicate) == 1 && IsA(linitial(predicate), OpExpr))
 	{
 		OpExpr	   *op = (OpExpr *) linitial(predicate);
@@ -658,6 +646,17 @@ excludes_entries(Oid index_id, AttrNumber cause_col)
 	return result;
 }
 
+/*
+ * True when no unique index or exclusion constraint of alert_event could
+ * refuse an entry event of a visit begun by the same write (ON CONFLICT DO
+ * NOTHING, whose arbiters are all of them, would skip nothing): each is
+ * immediate and either the key id alone (ids drawn from the sequence), a
+ * key among whose columns are transition_id and alert_id (a new visit's id
+ * that no earlier event names, and distinct alerts within the visit), or a
+ * partial index that no entry event enters (WHERE cause = 'sla').  The
+ * extension's three are; a unique index of the owner's that is not (e.g. one
+ * event per alert and candidate) keeps ON CONFLICT DO NOTHING, as before.
+ */
 static bool
 arbiters_decide_nothing(Oid relid)
 {

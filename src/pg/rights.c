@@ -191,13 +191,6 @@ wf_is_extension_table(Oid relid, Oid schema, const char *name)
 }
 
 /*
- * BEFORE INSERT row trigger on stage_transition and alert_event: history is
- * written by workflow_ext alone.  A row is admitted when it is one announced
- * and not yet passed, and consumed: each announced row at most once, in order, nothing else
- * (a trigger of the caller's firing inside the write cannot add a row; a
- * repeat that ON CONFLICT DO NOTHING then skips still consumes its id).
- */
-/*
  * What the guard looks up by name for its table, once per query (the
  * trigger's fn_extra lives as long as the query's executor state, in which
  * the table and the function cannot change): not once per row of a
@@ -240,6 +233,13 @@ guard_table(FunctionCallInfo fcinfo, Relation rel)
 	return g;
 }
 
+/*
+ * BEFORE INSERT row trigger on stage_transition and alert_event: history is
+ * written by workflow_ext alone.  A row is admitted when it is one announced
+ * and not yet passed, and consumed: each announced row at most once, in order, nothing else
+ * (a trigger of the caller's firing inside the write cannot add a row; a
+ * repeat that ON CONFLICT DO NOTHING then skips still consumes its id).
+ */
 Datum
 wf_history_write_guard(PG_FUNCTION_ARGS)
 {
