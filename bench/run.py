@@ -36,6 +36,9 @@ SIZES = {
     "core_seconds": 0.2 if SMOKE else 3,
     "reps": 3,
 }
+# BENCH_BULK_CANDIDATES=20000: a smaller bulk move for iterating (bulk_candidates).
+if os.environ.get("BENCH_BULK_CANDIDATES"):
+    SIZES["bulk_candidates"] = int(os.environ["BENCH_BULK_CANDIDATES"])
 CONDITIONS = json.load(open(os.path.join(HERE, "conditions.json")))
 PARALLEL_PLAN = ""
 rows = []          # (scenario, measure, ext, baselines{name: value}, ratio text, target, met)
@@ -508,10 +511,18 @@ def rss_anon(pid):
     return 0
 
 
+def cpu_ms(pid):
+    """The backend's CPU time so far (utime + stime), ms: unlike wall time,
+    not inflated by waiting for a core on a loaded machine."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def bulk_statement(sql, expect_rows):
     """Runs sql in a transaction of its own backend; returns (ms through the
     commit, peak private RSS growth kB, memory contexts total kB inside the
-    transaction after the statement)."""
+    transaction after the statement, backend CPU ms through the commit)."""
     import threading
     import psycopg2
     conn = psycopg2.connect("", options=APP_OPTIONS)
@@ -530,6 +541,7 @@ def bulk_statement(sql, expect_rows):
             time.sleep(0.002)
     t = threading.Thread(target=poll)
     t.start()
+    cpu0 = cpu_ms(pid)
     start = time.perf_counter()
     cur.execute(sql)
     rows = cur.rowcount
@@ -541,13 +553,14 @@ def bulk_statement(sql, expect_rows):
     resumed = time.perf_counter()
     conn.commit()                     # deferred foreign-key checks run here: timed too
     ms = (time.perf_counter() - start - (resumed - paused)) * 1000
+    cpu = cpu_ms(pid) - cpu0          # (the untimed memory-context query included: a few ms)
     done.set()
     t.join()
     peak[0] = max(peak[0], rss_anon(pid))
     conn.close()
     if rows != expect_rows:
         raise SystemExit(f"bulk move: {rows} rows changed, expected {expect_rows}")
-    return ms, peak[0] - base, contexts
+    return ms, peak[0] - base, contexts, cpu
 
 
 def bulk():
@@ -582,7 +595,7 @@ def bulk():
     e //= SIZES["reps"] + 1
     if h != n or e != 3 * h:
         raise SystemExit(f"bulk move: {h} history rows and {e} alert events after {SIZES['reps']} x {n}")
-    med = {k: tuple(statistics.median(x[i] for x in res[k]) for i in range(3)) for k in res}
+    med = {k: tuple(statistics.median(x[i] for x in res[k]) for i in range(4)) for k in res}
     ratio = med["ext"][0] / med["writes"][0]
     per_row = (med["ext"][1] - med["writes"][1]) * 1024 / n
     notes.append(f"bulk move: `UPDATE candidate_stage SET stage_id = <stage 2> WHERE stage_id = <stage 1>` moves "
@@ -591,7 +604,10 @@ def bulk():
                  f"writes into the copies. ms per repetition: ext {[round(x[0]) for x in res['ext']]}, "
                  f"writes floor {[round(x[0]) for x in res['writes']]}, writes floor with the extension's foreign keys "
                  f"(`wfloorfk`: the same statement, PostgreSQL's RI triggers making the same 8 checks per row "
-                 f"as for the extension: 3 on the pipeline row, 2 on history, 1 per alert event) {[round(x[0]) for x in res['writes_fk']]}. Peak private memory (RssAnon polled every "
+                 f"as for the extension: 3 on the pipeline row, 2 on history, 1 per alert event) {[round(x[0]) for x in res['writes_fk']]}. "
+                 f"Backend CPU ms per repetition (utime + stime through the commit): ext {[round(x[3]) for x in res['ext']]}, "
+                 f"writes floor {[round(x[3]) for x in res['writes']]}, with foreign keys {[round(x[3]) for x in res['writes_fk']]}: "
+                 f"CPU ratio of the medians {med['ext'][3] / med['writes_fk'][3]:.2f}x the floor with foreign keys. Peak private memory (RssAnon polled every "
                  f"2 ms, growth over the idle backend): ext {med['ext'][1]:,.0f} kB, writes floor "
                  f"{med['writes'][1]:,.0f} kB, {per_row:,.0f} bytes per row more than the floor; memory contexts "
                  f"inside the transaction after the statement: ext {med['ext'][2]:,.0f} kB, floor "

@@ -571,6 +571,42 @@ written_events(Oid schema, const int64 *ids, int n, int64 **found)
 }
 
 /*
+ * True when every event of the frame is an entry event of a visit begun by
+ * one of the frame's own history rows (a bulk move's): none can be a repeat,
+ * they are written without ON CONFLICT (wf_write_new_visit_events).
+ */
+static bool
+events_of_new_visits(const BatchFrame *f)
+{
+	int64	   *visits;
+	bool		all = true;
+
+	if (f->n_events == 0 || f->n_transitions == 0)
+		return false;
+	visits = palloc(sizeof(int64) * f->n_transitions);
+	memcpy(visits, f->t_ids, sizeof(int64) * f->n_transitions);
+	qsort(visits, f->n_transitions, sizeof(int64), wf_compare_int64);
+	for (int i = 0; i < f->n_events && all; i++)
+	{
+		const Datum *v = &f->e_values[i * WF_EVENT_COLUMNS];
+		const char *vn = &f->e_nulls[i * WF_EVENT_COLUMNS];
+		int64		visit = DatumGetInt64(v[6]);
+		text	   *cause;
+
+		if (vn[6] == 'n' || vn[7] == 'n')
+		{
+			all = false;
+			break;
+		}
+		cause = DatumGetTextPP(v[7]);
+		all = VARSIZE_ANY_EXHDR(cause) == 5 && memcmp(VARDATA_ANY(cause), "entry", 5) == 0 &&
+			bsearch(&visit, visits, f->n_transitions, sizeof(int64), wf_compare_int64) != NULL;
+	}
+	pfree(visits);
+	return all;
+}
+
+/*
  * Writes the frame's rows: the history rows first (in order), then the
  * alert events, then the wake-ups.  Then the frame is empty again.
  */
@@ -588,7 +624,8 @@ write_frame(BatchFrame *f)
 	f->write_subxid = GetCurrentSubTransactionId();
 	wf_batch_writes++;
 	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
-	written = wf_write_alert_events(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
+	written = (events_of_new_visits(f) ? wf_write_new_visit_events : wf_write_alert_events)
+		(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
 	if (written == 0)
 		n_found = 0;			/* none written: nothing to read back */
 	else if (written != f->n_events)

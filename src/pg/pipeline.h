@@ -120,6 +120,8 @@ extern void wf_write_transitions(Oid schema, int n, const Datum *values, const c
 								 const int64 *ids);
 extern int	wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 								  const int64 *ids);
+extern int	wf_write_new_visit_events(Oid schema, int n, const Datum *values, const char *nulls,
+									  const int64 *ids);
 extern int64 wf_next_alert_event_id(Oid schema);
 extern Jsonb *wf_event_facts(Oid schema, int64 stage_id, WfFacts *facts);
 

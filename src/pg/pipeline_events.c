@@ -7,6 +7,11 @@
  */
 #include "workflow_ext.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_operator_d.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
@@ -16,6 +21,9 @@
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
 
 #include "pipeline.h"
 
@@ -25,6 +33,7 @@ static SPIPlanPtr alert_events_plan = NULL;
 static SPIPlanPtr transitions_plan = NULL;	/* many history rows: batched_writes.c */
 static SPIPlanPtr alert_events_rows_plan = NULL;	/* many events, each its own columns */
 static SPIPlanPtr alert_events_facts_plan = NULL;	/* ... some raised again by facts */
+static SPIPlanPtr alert_events_new_plan = NULL;	/* ... all of visits begun by the same write */
 
 /* Prepares (once per schema) the statements; the caller is connected to SPI. */
 static void
@@ -43,7 +52,7 @@ prepare_plans(Oid schema)
 	JSONBARRAYOID, TEXTARRAYOID};
 
 	if (plans_schema == schema && transition_plan && alert_events_plan && transitions_plan &&
-		alert_events_rows_plan && alert_events_facts_plan)
+		alert_events_rows_plan && alert_events_facts_plan && alert_events_new_plan)
 		return;
 	if (transition_plan)
 		SPI_freeplan(transition_plan);
@@ -55,8 +64,10 @@ prepare_plans(Oid schema)
 		SPI_freeplan(alert_events_rows_plan);
 	if (alert_events_facts_plan)
 		SPI_freeplan(alert_events_facts_plan);
+	if (alert_events_new_plan)
+		SPI_freeplan(alert_events_new_plan);
 	transition_plan = alert_events_plan = transitions_plan = alert_events_rows_plan = NULL;
-	alert_events_facts_plan = NULL;
+	alert_events_facts_plan = alert_events_new_plan = NULL;
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
@@ -111,6 +122,36 @@ prepare_plans(Oid schema)
 								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
 								"pg_catalog.unnest($12)) "
 								"ON CONFLICT DO NOTHING",
+								wf_qualified(schema, "alert_event")),
+					   WF_EVENT_COLUMNS, rows_types);
+
+	/*
+	 * The same rows when every one is an entry event of a visit that the
+	 * same batch's history INSERT has just begun (wf_write_new_visit_events):
+	 * no ON CONFLICT.  Such an event cannot be a repeat: its transition_id is
+	 * the id of a history row inserted a moment ago (stage_transition's
+	 * primary key), which no earlier event can name (only this code writes
+	 * alert_event, always naming a visit's history row, and a transition
+	 * that events name cannot be deleted), nor can an uncommitted one of
+	 * another transaction; within the batch a visit's events are of distinct
+	 * alerts.  So the arbiters' pre-check (a probe of each unique index per
+	 * row) and the speculative insertion (its token and its confirmation
+	 * record per row) decide nothing there; the unique indexes still check
+	 * every row, and a duplicate, which only a hand-made row could cause,
+	 * fails the statement (23505) instead of being skipped.  Taken only
+	 * while alert_event's unique indexes are such that no arbiter could
+	 * decide anything (arbiters_decide_nothing: an owner's own unique index
+	 * keeps ON CONFLICT DO NOTHING for every event).  Everything else
+	 * is the statement above: privileges, row-level security, constraints,
+	 * foreign keys, defaults, the history guard, the caller's triggers.
+	 */
+	alert_events_new_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
+								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
+								"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+								"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+								"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+								"pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
+								"pg_catalog.unnest($12))",
 								wf_qualified(schema, "alert_event")),
 					   WF_EVENT_COLUMNS, rows_types);
 
@@ -554,6 +595,9 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
 	SPI_finish();
 }
 
+static int	write_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids,
+						 bool new_visits);
+
 /*
  * Writes n alert events, each WF_EVENT_COLUMNS values (ids: their ids, in
  * order), with one statement, ON CONFLICT DO NOTHING.  Returns how many were
@@ -561,6 +605,104 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
  */
 int
 wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids)
+{
+	return write_events(schema, n, values, nulls, ids, false);
+}
+
+/*
+ * The same, when the caller knows that every event is an entry event of a
+ * visit whose history row it has just inserted (batched_writes.c): no ON
+ * CONFLICT, none can be a repeat (alert_events_new_plan).
+ */
+int
+wf_write_new_visit_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids)
+{
+	return write_events(schema, n, values, nulls, ids, true);
+}
+
+/* True for a partial index WHERE cause = '<not entry>' (alert_event_sla_once_idx): no entry event enters it. */
+static bool
+excludes_entries(Oid index_id, AttrNumber cause_col)
+{
+	Relation	index = index_open(index_id, AccessShareLock);
+	List	   *predicate = RelationGetIndexPredicate(index);
+	bool		result = false;
+
+	if (list_length(predicate) == 1 && IsA(linitial(predicate), OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) linitial(predicate);
+
+		if (op->opno == TextEqualOperator && list_length(op->args) == 2 &&
+			IsA(linitial(op->args), Var) && IsA(lsecond(op->args), Const))
+		{
+			Var		   *var = (Var *) linitial(op->args);
+			Const	   *value = (Const *) lsecond(op->args);
+
+			result = var->varattno == cause_col && !value->constisnull &&
+				strcmp(TextDatumGetCString(value->constvalue), "entry") != 0;
+		}
+	}
+	index_close(index, AccessShareLock);
+	return result;
+}
+
+/*
+ * True when no unique index or exclusion constraint of alert_event could
+ * refuse an entry event of a visit begun by the same write (ON CONFLICT DO
+ * NOTHING, whose arbiters are all of them, would skip nothing): each is
+ * immediate and either the key id alone (ids drawn from the sequence), a
+ * key among whose columns are transition_id and alert_id (a new visit's id
+ * that no earlier event names, and distinct alerts within the visit), or a
+ * partial index that no entry event enters (WHERE cause = 'sla').  The
+ * extension's three are; a unique index of the owner's that is not (e.g. one
+ * event per alert and candidate) keeps ON CONFLICT DO NOTHING, as before.
+ */
+static bool
+arbiters_decide_nothing(Oid relid)
+{
+	AttrNumber	id_col = get_attnum(relid, "id");
+	AttrNumber	transition_col = get_attnum(relid, "transition_id");
+	AttrNumber	alert_col = get_attnum(relid, "alert_id");
+	AttrNumber	cause_col = get_attnum(relid, "cause");
+	Relation	rel = table_open(relid, RowExclusiveLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		none = true;
+
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+		bool		has_transition = false;
+		bool		has_alert = false;
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "workflow_ext: index %u of alert_event is missing", lfirst_oid(lc));
+		index = (Form_pg_index) GETSTRUCT(tup);
+		if (index->indisunique || index->indisexclusion)
+		{
+			for (int k = 0; k < index->indnkeyatts; k++)
+			{
+				has_transition |= index->indkey.values[k] == transition_col;
+				has_alert |= index->indkey.values[k] == alert_col;
+			}
+			if (index->indisexclusion || !index->indimmediate ||
+				!((index->indnkeyatts == 1 && index->indkey.values[0] == id_col) ||
+				  (has_transition && has_alert) || excludes_entries(index->indexrelid, cause_col)))
+				none = false;
+		}
+		ReleaseSysCache(tup);
+		if (!none)
+			break;
+	}
+	list_free(indexes);
+	table_close(rel, NoLock);
+	return none;
+}
+
+static int
+write_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids,
+			 bool new_visits)
 {
 	Datum		args[WF_EVENT_COLUMNS];
 	char		arg_nulls[WF_EVENT_COLUMNS];
@@ -578,7 +720,7 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 		args[i] = column_array(values, nulls, n, WF_EVENT_COLUMNS, i, event_column_types[i]);
 	memset(arg_nulls, ' ', sizeof(arg_nulls));
 	/* events raised again by facts: the statement that leaves out the repeats */
-	for (int r = 0; r < n && !raised_again; r++)
+	for (int r = 0; r < n && !raised_again && !new_visits; r++)
 	{
 		text	   *cause;
 
@@ -600,11 +742,14 @@ wf_write_alert_events(Oid schema, int n, const Datum *values, const char *nulls,
 		(void) set_config_option("plan_cache_mode", "force_custom_plan", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 	}
+	if (new_visits && !arbiters_decide_nothing(get_relname_relid("alert_event", schema)))
+		new_visits = false;
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(raised_again ? alert_events_facts_plan : alert_events_rows_plan,
+		ret = SPI_execute_plan(new_visits ? alert_events_new_plan
+							   : raised_again ? alert_events_facts_plan : alert_events_rows_plan,
 							   args, arg_nulls, false, 0);
 	}
 	PG_FINALLY();

@@ -215,6 +215,49 @@ wf_is_extension_table(Oid relid, Oid schema, const char *name)
 }
 
 /*
+ * What the guard looks up by name for its table, once per query (the
+ * trigger's fn_extra lives as long as the query's executor state, in which
+ * the table and the function cannot change): not once per row of a
+ * multi-row history INSERT.
+ */
+typedef struct GuardTable
+{
+	Oid			relid;
+	Oid			schema;
+	bool		history;		/* stage_transition (else alert_event) */
+	int			id_col;
+	int			xact_col;
+} GuardTable;
+
+static const GuardTable *
+guard_table(FunctionCallInfo fcinfo, Relation rel)
+{
+	GuardTable *g = (GuardTable *) fcinfo->flinfo->fn_extra;
+	Oid			relid = RelationGetRelid(rel);
+	Oid			schema;
+
+	if (g != NULL && g->relid == relid)
+		return g;
+	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	if (!wf_is_extension_table(relid, schema, "stage_transition") &&
+		!wf_is_extension_table(relid, schema, "alert_event"))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("history_write_guard() fires only on workflow_ext's history tables, not on \"%s\"",
+						RelationGetRelationName(rel)),
+				 errdetail_reason("trigger_protocol", NULL)));
+	if (g == NULL)
+		g = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(GuardTable));
+	g->relid = relid;
+	g->schema = schema;
+	g->history = wf_is_extension_table(relid, schema, "stage_transition");
+	g->id_col = SPI_fnumber(rel->rd_att, "id");
+	g->xact_col = SPI_fnumber(rel->rd_att, "xact_id");
+	fcinfo->flinfo->fn_extra = g;
+	return g;
+}
+
+/*
  * BEFORE INSERT row trigger on stage_transition and alert_event: history is
  * written by workflow_ext alone.  A row is admitted when it is one announced
  * and not yet passed, and consumed: each announced row at most once, in order, nothing else
@@ -225,7 +268,8 @@ Datum
 wf_history_write_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
-	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	const GuardTable *g;
+	Oid			schema;
 	Oid			relid;
 	int			col;
 	bool		isnull;
@@ -238,21 +282,16 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("history_write_guard() must be a BEFORE INSERT row trigger"),
 				 errdetail_reason("trigger_protocol", NULL)));
-	relid = RelationGetRelid(td->tg_relation);
-	if (!wf_is_extension_table(relid, schema, "stage_transition") &&
-		!wf_is_extension_table(relid, schema, "alert_event"))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("history_write_guard() fires only on workflow_ext's history tables, not on \"%s\"",
-						RelationGetRelationName(td->tg_relation)),
-				 errdetail_reason("trigger_protocol", NULL)));
+	g = guard_table(fcinfo, td->tg_relation);
+	relid = g->relid;
+	schema = g->schema;
 	if (wf_restoring())
 	{
-		if (wf_is_extension_table(relid, schema, "stage_transition"))
+		if (g->history)
 			wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple, NULL);
 		return PointerGetDatum(td->tg_trigtuple);
 	}
-	col = SPI_fnumber(td->tg_relation->rd_att, "id");
+	col = g->id_col;
 	id = heap_getattr(td->tg_trigtuple, col, td->tg_relation->rd_att, &isnull);
 	/*
 	 * An announced row may be passed over (a BEFORE trigger of the owner's
@@ -274,11 +313,11 @@ wf_history_write_guard(PG_FUNCTION_ARGS)
 	visits = expected_visits;	/* (the announcement's, cleared after its last row) */
 	if (++expected_next == expected_count)
 		wf_history_clear();
-	if (wf_is_extension_table(relid, schema, "stage_transition"))
+	if (g->history)
 		wf_stage_visit_record(schema, td->tg_relation, td->tg_trigtuple, visits);
 	{
 		/* Its place in the event feed, whatever the row says (feed_origin.c). */
-		int			xact_col = SPI_fnumber(td->tg_relation->rd_att, "xact_id");
+		int			xact_col = g->xact_col;
 		Datum		position = FullTransactionIdGetDatum(FullTransactionIdFromU64(wf_feed_position(schema)));
 		bool		position_null = false;
 

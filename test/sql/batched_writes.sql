@@ -583,6 +583,86 @@ SELECT bw_facts_differences() AS differences;
 DELETE FROM facts_source;
 DROP TRIGGER workflow_ext_facts_changed ON bw_src;
 DROP TRIGGER zz_bw_facts_probe ON candidate_profile;
+\echo '== 14. Entry events of the visits a statement begins are written without ON CONFLICT; a statement that also raises events again by facts still leaves its repeats out'
+-- A bulk move's events all begin visits of the statement's own history rows:
+-- written by the INSERT without an arbiter (none can repeat).  A statement
+-- mixing moves with facts changes of pipeline rows that stay (their alerts
+-- raised again: the visit's earlier events are repeats) must take the
+-- statement that leaves repeats out, or it fails on the unique index (23505).
+-- Job 7220 set-wise, 7221 row by row (history_batch_size = 1): the same rows.
+RESET ROLE;
+BEGIN;
+SELECT test_workflow('Entries', 4) AS ewf \gset
+SELECT test_stage(:ewf, 1) AS e1, test_stage(:ewf, 2) AS e2, test_stage(:ewf, 3) AS e3 \gset
+INSERT INTO alert (stage_id, field_name, operator, value, message, source) VALUES
+  (:e2, 'score', 'gte', '0', 'scored', 'candidate'),
+  (:e2, 'flag', 'exists', NULL, 'flagged', 'application'),
+  (:e3, 'score', 'gte', '0', 'scored again', 'candidate');
+SELECT count(*) AS jobs FROM generate_series(7220, 7221) j, assign_workflow(j, :ewf);
+COMMIT;
+CREATE FUNCTION bw_events_by_candidate(jid bigint) RETURNS TABLE (candidate_id bigint, rank bigint,
+    alert_id bigint, stage_id bigint, transition_rank bigint, cause text, message text, facts jsonb)
+LANGUAGE sql AS $$
+WITH t AS (SELECT t.id, rank() OVER (PARTITION BY t.candidate_id ORDER BY t.id) AS rank
+             FROM stage_transition t WHERE t.job_id = jid)
+SELECT e.candidate_id, rank() OVER (PARTITION BY e.candidate_id ORDER BY e.id), e.alert_id, e.stage_id, t.rank,
+       e.cause, e.message, e.facts
+  FROM alert_event e LEFT JOIN t ON t.id = e.transition_id WHERE e.job_id = jid $$;
+CREATE FUNCTION bw_entry_differences(a bigint, b bigint) RETURNS TABLE (what text, differences bigint) LANGUAGE sql AS $$
+SELECT * FROM bw_visit_differences(a, b)
+UNION ALL
+SELECT 'alert events', (SELECT count(*) FROM ((SELECT * FROM bw_events_by_candidate(a) EXCEPT ALL SELECT * FROM bw_events_by_candidate(b))
+                          UNION ALL (SELECT * FROM bw_events_by_candidate(b) EXCEPT ALL SELECT * FROM bw_events_by_candidate(a))) d) $$;
+SET ROLE wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7220, 7221) j, generate_series(1, 1200) g;
+-- every candidate into stage 2: 1,200 visits, 1 event each ('scored'; no flag yet)
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7220;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7221;
+RESET workflow_ext.history_batch_size;
+-- one statement: the even candidates move on to stage 3 (entries), the odd ones stay and get a flag
+-- (their visit's 'scored' raised again, a repeat, and 'flagged', new), the two kinds interleaved
+UPDATE candidate_stage SET stage_id = CASE WHEN candidate_id % 2 = 0 THEN :e3 ELSE stage_id END,
+       attributes = CASE WHEN candidate_id % 2 = 0 THEN attributes ELSE attributes || '{"flag": 1}' END
+ WHERE job_id = 7220;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = CASE WHEN candidate_id % 2 = 0 THEN :e3 ELSE stage_id END,
+       attributes = CASE WHEN candidate_id % 2 = 0 THEN attributes ELSE attributes || '{"flag": 1}' END
+ WHERE job_id = 7221;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+SELECT job_id, count(*) AS events, count(*) FILTER (WHERE cause = 'entry' AND message = 'scored') AS entered_2,
+       count(*) FILTER (WHERE cause = 'entry' AND message = 'scored again') AS entered_3,
+       count(*) FILTER (WHERE cause = 'facts' AND message = 'flagged') AS flagged,
+       count(*) FILTER (WHERE cause = 'facts' AND message <> 'flagged') AS repeats,
+       count(DISTINCT (candidate_id, transition_id, alert_id)) AS distinct_per_visit
+  FROM alert_event WHERE job_id IN (7220, 7221) GROUP BY job_id ORDER BY job_id;
+SELECT * FROM bw_entry_differences(7220, 7221);
+-- A unique index of the owner's that an entry event can hit (one 'scored' event per candidate and
+-- alert in a job, ever) is an arbiter as before: moving back into stage 2 skips the event, fails nothing.
+CREATE UNIQUE INDEX bw_once_ever ON alert_event (tenant, job_id, candidate_id, alert_id) WHERE job_id IN (7220, 7221);
+SET ROLE wf_bw_app;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7220 AND candidate_id % 2 = 0;
+RESET ROLE;
+DROP INDEX bw_once_ever;
+SELECT count(*) FILTER (WHERE t.to_stage_id = :e2) AS entries_into_2,
+       (SELECT count(*) FROM alert_event e WHERE e.job_id = 7220 AND e.cause = 'entry' AND e.stage_id = :e2) AS entry_events_in_2
+  FROM stage_transition t WHERE t.job_id = 7220;
+-- With the engine's indexes only, the entry events are not proposed to ON CONFLICT: an event made
+-- by hand (the owner, the guard off) for the visits the next move will begin is a duplicate that
+-- fails the move (23505), not one that silently takes the place of the move's own event.
+SELECT id AS scored_again FROM alert WHERE stage_id = :e3 \gset
+SELECT last_value AS last_transition FROM stage_transition_id_seq \gset
+SET session_replication_role = replica;
+INSERT INTO alert_event (id, tenant, alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id,
+                         cause, severity, message)
+SELECT nextval('alert_event_id_seq'), 'org:bw', :scored_again, 7220, 1, :ewf, :e3, :last_transition + k, 'entry', 'warning', 'made by hand'
+  FROM generate_series(1, 2) k;
+RESET session_replication_role;
+SET ROLE wf_bw_app;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7220 AND candidate_id IN (1, 3)', :e3));
+RESET ROLE;
+DELETE FROM alert_event WHERE message = 'made by hand';
 
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
