@@ -1,12 +1,15 @@
--- 03: after a 23505 of the plain INSERT (caught in a savepoint / PL/pgSQL block), the next
+-- 03 (held): after a 23505 of the plain INSERT (caught in a savepoint / PL/pgSQL block), the next
 -- statements in the same transaction and session: buffer, guard announcement, visits.
 RESET ROLE;
-CREATE FUNCTION att_relabel() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.cause = 'entry' AND NEW.job_id = 9004 THEN NEW.cause := 'sla'; END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER att_relabel BEFORE INSERT ON alert_event FOR EACH ROW EXECUTE FUNCTION att_relabel();
+-- an event made by hand (guard off) for the visits job 9004's next move will begin: the plain INSERT
+-- of that move fails with 23505 (documented); what it leaves behind is the question.
+SELECT id AS scored FROM alert WHERE stage_id = :s2 ORDER BY id LIMIT 1 \gset
+SELECT last_value AS last_transition FROM stage_transition_id_seq \gset
+SET session_replication_role = replica;
+INSERT INTO alert_event (id, tenant, alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id, cause, severity, message)
+SELECT nextval('alert_event_id_seq'), 'org:a', :scored, 9004, c, :wf, :s2, :last_transition + k, 'entry', 'warning', 'made by hand'
+  FROM generate_series(1, 30) k, generate_series(1, 10) c WHERE k NOT BETWEEN 11 AND 20;
+RESET session_replication_role;
 SET ROLE att_app;
 SET workflow_ext.tenant = 'org:a';
 SET workflow_ext.actor = 'user:x';
