@@ -3,7 +3,7 @@
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS att_app;
 RESET client_min_messages;
-\ir /work/wt/attack-bulk21e/test/sql/include/app_grants.psql
+\ir ../../sql/include/app_grants.psql
 CREATE ROLE att_app;
 GRANT workflow_app TO att_app;
 SET workflow_ext.tenant = 'org:a';
