@@ -10,10 +10,18 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_operator_d.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/sequence.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -638,7 +646,9 @@ excludes_entries(Oid index_id, AttrNumber cause_col)
 			Var		   *var = (Var *) linitial(op->args);
 			Const	   *value = (Const *) lsecond(op->args);
 
+			/* (under a nondeterministic collation 'ENTRY' may equal 'entry') */
 			result = var->varattno == cause_col && !value->constisnull &&
+				(!OidIsValid(op->inputcollid) || get_collation_isdeterministic(op->inputcollid)) &&
 				strcmp(TextDatumGetCString(value->constvalue), "entry") != 0;
 		}
 	}
@@ -668,8 +678,27 @@ arbiters_decide_nothing(Oid relid)
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
 	bool		none = true;
+	Oid			extension = getExtensionOfObject(RelationRelationId, relid);
+	Oid			int8_ops = GetDefaultOpClass(INT8OID, BTREE_AM_OID);
 
-	foreach(lc, indexes)
+	/*
+	 * A rule (ON CONFLICT is refused with it: keep that error) or a BEFORE
+	 * INSERT row trigger that is not the extension's (it may change the
+	 * row's alert, visit or cause into one an index holds already): the
+	 * statement as before.
+	 */
+	if (rel->rd_rules != NULL)
+		none = false;
+	for (int i = 0; none && rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
+	{
+		const Trigger *t = &rel->trigdesc->triggers[i];
+
+		if (t->tgenabled != TRIGGER_DISABLED && !t->tgisinternal &&
+			TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) && TRIGGER_FOR_INSERT(t->tgtype) &&
+			getExtensionOfObject(ProcedureRelationId, t->tgfoid) != extension)
+			none = false;
+	}
+	foreach(lc, none ? indexes : NIL)
 	{
 		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
 		Form_pg_index index;
@@ -681,13 +710,22 @@ arbiters_decide_nothing(Oid relid)
 		index = (Form_pg_index) GETSTRUCT(tup);
 		if (index->indisunique || index->indisexclusion)
 		{
+			bool		classes_null;
+			oidvector  *classes = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup,
+																			 Anum_pg_index_indclass,
+																			 &classes_null));
+
+			/* (a column counts under bigint's own equality only: an owner's opclass may be coarser) */
 			for (int k = 0; k < index->indnkeyatts; k++)
 			{
-				has_transition |= index->indkey.values[k] == transition_col;
-				has_alert |= index->indkey.values[k] == alert_col;
+				bool		plain = !classes_null && classes->values[k] == int8_ops;
+
+				has_transition |= plain && index->indkey.values[k] == transition_col;
+				has_alert |= plain && index->indkey.values[k] == alert_col;
 			}
 			if (index->indisexclusion || !index->indimmediate ||
-				!((index->indnkeyatts == 1 && index->indkey.values[0] == id_col) ||
+				!((index->indnkeyatts == 1 && index->indkey.values[0] == id_col &&
+				   !classes_null && classes->values[0] == int8_ops) ||
 				  (has_transition && has_alert) || excludes_entries(index->indexrelid, cause_col)))
 				none = false;
 		}
