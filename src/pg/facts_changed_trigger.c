@@ -220,12 +220,12 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
  * set_candidate_source (or a partition of it: a partitioned table's row
  * trigger is cloned onto its partitions).
  */
-static void
+static bool
 require_facts_table(Relation rel, Oid schema)
 {
 	Oid			relid = RelationGetRelid(rel);
-	bool		ok = wf_is_extension_table(relid, schema, "candidate_profile") ||
-		wf_is_extension_table(relid, schema, "job_profile");
+	bool		profile = wf_is_extension_table(relid, schema, "candidate_profile");
+	bool		ok = profile || wf_is_extension_table(relid, schema, "job_profile");
 
 	if (!ok)
 	{
@@ -251,6 +251,7 @@ require_facts_table(Relation rel, Oid schema)
 				 errmsg("facts_changed() fires only on candidate_profile, job_profile or the facts source table, "
 						"not on \"%s\"", RelationGetRelationName(rel)),
 				 errdetail_reason("trigger_protocol", NULL)));
+	return profile;
 }
 
 /* Text argument i of the trigger, or NULL when absent or ''. */
@@ -518,6 +519,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	uint64		n_rows;
 	int			pinned;
 	bool		batched;
+	bool		profile;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -526,7 +528,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 				 errmsg("facts_changed() must be an AFTER INSERT OR UPDATE row trigger"),
 				 errdetail_reason("trigger_protocol", NULL)));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	require_facts_table(td->tg_relation, schema);
+	profile = require_facts_table(td->tg_relation, schema);
 	desc = td->tg_relation->rd_att;
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	key = candidate_key(td, tuple, &present);
@@ -594,16 +596,18 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	}
 
 	/*
-	 * A statement changing facts records the change in its frame, evaluated
-	 * with the frame's other changes when its AFTER triggers are done
-	 * (batched_writes.c).
+	 * A statement changing candidates' facts in candidate_profile may record
+	 * the change in its frame, evaluated with the frame's other changes when
+	 * its AFTER triggers are done (batched_writes.c decides when).  A job's
+	 * facts and a custom source table's are evaluated at once: a job's rows
+	 * are locked in the order of its standing index, and a custom table's
+	 * check above runs a query per row.
 	 */
-	if (wf_batch_facts(td->tg_relation, &change))
+	if (profile && !change.by_job && wf_batch_facts(td->tg_relation, &change))
 		return PointerGetDatum(NULL);
 
 	/*
-	 * At once (COPY, history_batch_size = 1, another user's or tenant's
-	 * statement): the changes the frame holds first, then the open stage
+	 * At once (as before issue 21): the changes the frame holds first, then the open stage
 	 * visits concerned, locked, evaluated.
 	 */
 	pinned = wf_pin_search_path();
