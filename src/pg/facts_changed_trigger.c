@@ -22,7 +22,7 @@
  * alerts is locked too: a move of it into a stage with alerts must wait for
  * this change to read its facts (test/specs/facts_move_race.spec).
  *
- * A statement of many rows does it set-wise (issue 21): the row trigger
+ * A statement of many rows may do it set-wise (issue 21): the row trigger
  * records the change in the statement's buffer (wf_batch_facts), and the
  * buffer's changes are evaluated together (wf_facts_evaluate, called by
  * batched_writes.c at the statement's end and before anything that comes
@@ -34,9 +34,21 @@
  * sees (their repeats are not buffered, their ids taken all the same); then
  * each change evaluated in order.  A run ends after a change
  * that may have let anyone's code run (an auto-advance, a write of the
- * buffer): the next changes' rows are read again after it.  Changes
- * evaluated at once, in the row trigger, as before: history_batch_size = 1,
- * COPY, another user's or tenant's statement.
+ * buffer): the next changes' rows are read again after it.
+ *
+ * Set-wise only where nothing but the extension's own code can run between
+ * a change's row and its evaluation (a change evaluated later is evaluated
+ * under whatever tenant, actor, role, locks and facts hold then): a
+ * candidate's facts in candidate_profile, in a statement whose tables carry
+ * no trigger but the extension's and PostgreSQL's foreign key checks, in a
+ * schema with no auto_advance stage, outside SERIALIZABLE, with the rights,
+ * tenant and actor the statement started with (batched_writes.c,
+ * setwise_allowed; docs/architecture.md, "When set-wise applies").  Every
+ * other change is evaluated at once, in the row trigger, by the
+ * row-at-a-time read, as before: a job's facts (its rows locked in its
+ * standing index's order), a custom source table's, history_batch_size = 1,
+ * COPY, another user's, tenant's or actor's statement, an owner's or
+ * application's trigger anywhere in the statement.
  *
  * No SET clause on the function (a GUC level per row): search_path is
  * pinned in C around the SPI work (wf_pin_search_path); what runs per
