@@ -423,10 +423,7 @@ own_triggers(List *relations, Oid extension)
  * pending evaluation.  Not when some stage of the schema advances by
  * itself: an auto-advance's move, with the triggers of candidate_stage,
  * would run after the batch's pipeline rows are locked
- * (test/specs/facts_setwise_advance.spec).  Not under SERIALIZABLE: the
- * set-wise read also reads the visits' alert events (predicate locks row
- * by row never took when no alert fired: facts_setwise_serializable.spec).
- * rel is candidate_profile.
+ * (test/specs/facts_setwise_advance.spec).  rel is candidate_profile.
  */
 static bool
 setwise_allowed(Relation rel, Oid schema)
@@ -434,7 +431,7 @@ setwise_allowed(Relation rel, Oid schema)
 	Oid			extension;
 	EState	   *estate;
 
-	if (finishing == NULL || finishing->estate == NULL || IsolationIsSerializable())
+	if (finishing == NULL || finishing->estate == NULL)
 		return false;
 	if (wf_schema_auto_advances(schema))
 		return false;
@@ -451,8 +448,10 @@ setwise_allowed(Relation rel, Oid schema)
  * order, before anything that comes after it: another change written or
  * buffered (wf_batch_open), a statement run inside the query's AFTER
  * triggers (executor_start), a full frame, the frame's flush.  False when
- * the change is to be evaluated at once (not batched now; other rights or
- * another tenant than the statement's: a SECURITY DEFINER function).
+ * the change is to be evaluated at once (not batched now; other rights,
+ * another tenant or actor than the statement's: a SECURITY DEFINER
+ * function; a statement where code other than the extension's could run
+ * before its evaluation: setwise_allowed).
  */
 bool
 wf_batch_facts(Relation rel, const WfFactsChange *change)

@@ -41,7 +41,7 @@
  * under whatever tenant, actor, role, locks and facts hold then): a
  * candidate's facts in candidate_profile, in a statement whose tables carry
  * no trigger but the extension's and PostgreSQL's foreign key checks, in a
- * schema with no auto_advance stage, outside SERIALIZABLE, with the rights,
+ * schema with no auto_advance stage, with the rights,
  * tenant and actor the statement started with (batched_writes.c,
  * setwise_allowed; docs/architecture.md, "When set-wise applies").  Every
  * other change is evaluated at once, in the row trigger, by the
