@@ -766,9 +766,71 @@ UPDATE candidate_profile SET attributes = '{"level": 3}' WHERE candidate_id IN (
 SET workflow_ext.history_batch_size = 1;
 UPDATE candidate_profile SET attributes = '{"level": 3}' WHERE candidate_id IN (50015, 50016);
 RESET workflow_ext.history_batch_size;
+-- (e) the owner's trigger takes a role that bypasses row-level security after the last row:
+-- every change is evaluated with the writer's rights (actor user:bw15-nobody sees none of
+-- the pipelines: no event), not the role's
 RESET ROLE;
 DROP TRIGGER zz_bw_later ON candidate_profile;
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_bw_bypass;
+RESET client_min_messages;
+CREATE ROLE wf_bw_bypass BYPASSRLS;
+GRANT workflow_app TO wf_bw_bypass;
+GRANT wf_bw_bypass TO wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (7250, 50007), (7250, 50008), (7251, 50017), (7251, 50018);
+CREATE FUNCTION bw_later_role() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id IN (50008, 50018) THEN SET LOCAL ROLE wf_bw_bypass; END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_later AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_later_role();
+SET ROLE wf_bw_app;
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:bw15-nobody';
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50007, 50008);
+SELECT current_user AS role_at_the_end;
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:bw15-nobody';
+SET LOCAL workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50017, 50018);
+COMMIT;
+RESET ROLE;
+DROP TRIGGER zz_bw_later ON candidate_profile;
+REVOKE wf_bw_bypass FROM wf_bw_app;
+DROP ROLE wf_bw_bypass;
 SELECT * FROM bw_later_differences();
+-- (f) an auto_advance stage, and the owner's trigger normalising the facts in an exception
+-- block: the change is evaluated with the facts it made before the normalisation moves the
+-- candidate on (as row by row: no 'not ready' raised on facts that no longer hold)
+SELECT test_workflow('Later advance', 3) AS awf \gset
+UPDATE workflow_stage SET auto_advance = true WHERE workflow_id = :awf AND position = 1;
+INSERT INTO stage_rule (stage_id, name, condition) VALUES (test_stage(:awf, 2), 'go', '{"field": "go", "op": "eq", "value": true}');
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (test_stage(:awf, 2), 'go', 'eq', 'false', 'not ready');
+SELECT count(*) AS jobs FROM generate_series(7256, 7257) j, assign_workflow(j, :awf);
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (50031, '{}'), (50032, '{}');
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (7256, 50021), (7256, 50022), (7257, 50031), (7257, 50032);
+CREATE FUNCTION bw_later_normalise() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id IN (50021, 50022, 50031, 50032) AND NEW.attributes ->> 'go' = 'false' THEN
+        BEGIN
+            UPDATE candidate_profile SET attributes = '{"go": true}' WHERE tenant = NEW.tenant AND candidate_id = NEW.candidate_id;
+        EXCEPTION WHEN lock_not_available THEN NULL;
+        END;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_later AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_later_normalise();
+SET ROLE wf_bw_app;
+UPDATE candidate_profile SET attributes = '{"go": false}' WHERE candidate_id IN (50021, 50022);
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"go": false}' WHERE candidate_id IN (50031, 50032);
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP TRIGGER zz_bw_later ON candidate_profile;
+SELECT 'set-wise' AS path, * FROM bw_later_trace(ARRAY[7256]::bigint[])
+UNION ALL SELECT 'row by row', * FROM bw_later_trace(ARRAY[7257]::bigint[]);
+UPDATE workflow_stage SET auto_advance = false WHERE workflow_id = :awf;
 -- (d) a job's facts are evaluated at once, its candidates in the order of the job's index
 -- (by stage), as row by row: the same events in the same id order
 SET ROLE wf_bw_app;
