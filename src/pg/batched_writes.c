@@ -57,12 +57,16 @@
 #include "workflow_ext.h"
 
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -98,6 +102,9 @@ typedef struct BatchFrame
 	Oid			user;
 	int			sec_context;
 	char	   *tenant;
+	char	   *actor;
+	/* its changes of facts may be evaluated set-wise: -1 not decided yet */
+	int			facts_setwise;
 	MemoryContext context;
 	/* history rows: WF_TRANSITION_COLUMNS values each */
 	int			n_transitions;
@@ -132,6 +139,7 @@ typedef struct BatchFrame
 static BatchFrame *top = NULL;
 uint64		wf_batch_writes = 0;	/* frames written so far (a change in it: rows written) */
 static int	finish_depth = 0;		/* ExecutorFinish calls under way */
+static QueryDesc *finishing = NULL;	/* the query of the innermost one */
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
 static ExecutorStart_hook_type prev_executor_start = NULL;
 
@@ -151,6 +159,8 @@ open_frame(int depth)
 	f->subxid = GetCurrentSubTransactionId();
 	GetUserIdAndSecContext(&f->user, &f->sec_context);
 	f->tenant = MemoryContextStrdup(TopTransactionContext, wf_tenant_setting ? wf_tenant_setting : "");
+	f->actor = MemoryContextStrdup(TopTransactionContext, wf_actor_setting ? wf_actor_setting : "");
+	f->facts_setwise = -1;
 	f->outer = top;
 	top = f;
 }
@@ -164,6 +174,7 @@ close_frame(void)
 	MemoryContextDelete(f->context);
 	MemoryContextDelete(f->facts_context);
 	pfree(f->tenant);
+	pfree(f->actor);
 	pfree(f);
 }
 
@@ -340,7 +351,7 @@ wf_batch_alerts_except(Oid schema, const WfStage *stage, const bool *fires, cons
 static void write_frame(BatchFrame *f);
 static void reset_frame(BatchFrame *f);
 
-/* Whether the caller runs with the rights and the tenant of the frame's statement. */
+/* Whether the caller runs with the rights, the tenant and the actor of the frame's statement. */
 static bool
 same_rights(BatchFrame *f)
 {
@@ -349,7 +360,86 @@ same_rights(BatchFrame *f)
 
 	GetUserIdAndSecContext(&user, &sec_context);
 	return user == f->user && sec_context == f->sec_context &&
-		strcmp(f->tenant, wf_tenant_setting ? wf_tenant_setting : "") == 0;
+		strcmp(f->tenant, wf_tenant_setting ? wf_tenant_setting : "") == 0 &&
+		strcmp(f->actor, wf_actor_setting ? wf_actor_setting : "") == 0;
+}
+
+/*
+ * Whether a trigger runs only the extension's code or PostgreSQL's own: a
+ * function of the extension, or a foreign key's check (its query passes
+ * ExecutorStart) or a deferred unique check.  A foreign key's action
+ * (CASCADE, SET NULL, SET DEFAULT) writes another table, whose own triggers
+ * are then queued after the statement's.
+ */
+static bool
+own_trigger(const Trigger *t, Oid extension)
+{
+	if (t->tgenabled == TRIGGER_DISABLED)
+		return true;
+	switch (t->tgfoid)
+	{
+		case F_RI_FKEY_CHECK_INS:
+		case F_RI_FKEY_CHECK_UPD:
+		case F_RI_FKEY_NOACTION_DEL:
+		case F_RI_FKEY_NOACTION_UPD:
+		case F_RI_FKEY_RESTRICT_DEL:
+		case F_RI_FKEY_RESTRICT_UPD:
+		case F_UNIQUE_KEY_RECHECK:
+			return true;
+		default:
+			return OidIsValid(extension) && getExtensionOfObject(ProcedureRelationId, t->tgfoid) == extension;
+	}
+}
+
+/* Whether every trigger of the result relations in list is the extension's or PostgreSQL's own. */
+static bool
+own_triggers(List *relations, Oid extension)
+{
+	ListCell   *lc;
+
+	foreach(lc, relations)
+	{
+		ResultRelInfo *r = (ResultRelInfo *) lfirst(lc);
+		TriggerDesc *triggers = r->ri_TrigDesc;
+
+		for (int i = 0; triggers != NULL && i < triggers->numtriggers; i++)
+			if (!own_trigger(&triggers->triggers[i], extension))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * Whether the changes of facts of the query whose AFTER triggers are
+ * firing may be evaluated later than their rows (set-wise), decided once
+ * per frame: only when nothing but the extension's own code (and
+ * PostgreSQL's) can run between a change's row trigger and its
+ * evaluation, so that it is evaluated under the context, the locks and the
+ * facts its row trigger had.  Not when a table the query writes (or fires
+ * triggers of) has a trigger of anyone else's: an owner's or application's
+ * trigger may switch the tenant, the actor or the role (utility statements
+ * pass no ExecutorStart), take locks, or change facts or move candidates
+ * from a subtransaction or a SECURITY DEFINER function, ahead of the
+ * pending evaluation.  Not when some stage of the schema advances by
+ * itself: an auto-advance's move, with the triggers of candidate_stage,
+ * would run after the batch's pipeline rows are locked
+ * (test/specs/facts_setwise_advance.spec).  rel is candidate_profile.
+ */
+static bool
+setwise_allowed(Relation rel, Oid schema)
+{
+	Oid			extension;
+	EState	   *estate;
+
+	if (finishing == NULL || finishing->estate == NULL)
+		return false;
+	if (wf_schema_auto_advances(schema))
+		return false;
+	extension = getExtensionOfObject(RelationRelationId, RelationGetRelid(rel));
+	estate = finishing->estate;
+	return own_triggers(estate->es_opened_result_relations, extension) &&
+		own_triggers(estate->es_tuple_routing_result_relations, extension) &&
+		own_triggers(estate->es_trig_target_relations, extension);
 }
 
 /*
@@ -358,8 +448,10 @@ same_rights(BatchFrame *f)
  * order, before anything that comes after it: another change written or
  * buffered (wf_batch_open), a statement run inside the query's AFTER
  * triggers (executor_start), a full frame, the frame's flush.  False when
- * the change is to be evaluated at once (not batched now; other rights or
- * another tenant than the statement's: a SECURITY DEFINER function).
+ * the change is to be evaluated at once (not batched now; other rights,
+ * another tenant or actor than the statement's: a SECURITY DEFINER
+ * function; a statement where code other than the extension's could run
+ * before its evaluation: setwise_allowed).
  */
 bool
 wf_batch_facts(Relation rel, const WfFactsChange *change)
@@ -368,11 +460,14 @@ wf_batch_facts(Relation rel, const WfFactsChange *change)
 	WfFactsChange *c;
 	MemoryContext old;
 
-	(void) rel;
 	if (!batch_open())
 		return false;
 	f = top;
 	if (f->evaluating || !same_rights(f))
+		return false;
+	if (f->facts_setwise < 0)
+		f->facts_setwise = setwise_allowed(rel, change->schema) ? 1 : 0;
+	if (!f->facts_setwise)
 		return false;
 	old = MemoryContextSwitchTo(f->facts_context);
 	if (f->n_facts == f->max_facts)
@@ -684,9 +779,12 @@ reset_frame(BatchFrame *f)
 static void
 executor_finish(QueryDesc *queryDesc)
 {
+	QueryDesc  *outer = finishing;
+
 	/* a history INSERT's rows are in: their stage visits (stage_visits.c) */
 	wf_stage_visits_at_finish(queryDesc);
 	finish_depth++;
+	finishing = queryDesc;
 	PG_TRY();
 	{
 		if (prev_executor_finish)
@@ -703,6 +801,7 @@ executor_finish(QueryDesc *queryDesc)
 	PG_FINALLY();
 	{
 		finish_depth--;
+		finishing = outer;
 	}
 	PG_END_TRY();
 }

@@ -22,7 +22,7 @@
  * alerts is locked too: a move of it into a stage with alerts must wait for
  * this change to read its facts (test/specs/facts_move_race.spec).
  *
- * A statement of many rows does it set-wise (issue 21): the row trigger
+ * A statement of many rows may do it set-wise (issue 21): the row trigger
  * records the change in the statement's buffer (wf_batch_facts), and the
  * buffer's changes are evaluated together (wf_facts_evaluate, called by
  * batched_writes.c at the statement's end and before anything that comes
@@ -34,9 +34,21 @@
  * sees (their repeats are not buffered, their ids taken all the same); then
  * each change evaluated in order.  A run ends after a change
  * that may have let anyone's code run (an auto-advance, a write of the
- * buffer): the next changes' rows are read again after it.  Changes
- * evaluated at once, in the row trigger, as before: history_batch_size = 1,
- * COPY, another user's or tenant's statement.
+ * buffer): the next changes' rows are read again after it.
+ *
+ * Set-wise only where nothing but the extension's own code can run between
+ * a change's row and its evaluation (a change evaluated later is evaluated
+ * under whatever tenant, actor, role, locks and facts hold then): a
+ * candidate's facts in candidate_profile, in a statement whose tables carry
+ * no trigger but the extension's and PostgreSQL's foreign key checks, in a
+ * schema with no auto_advance stage, with the rights,
+ * tenant and actor the statement started with (batched_writes.c,
+ * setwise_allowed; docs/architecture.md, "When set-wise applies").  Every
+ * other change is evaluated at once, in the row trigger, by the
+ * row-at-a-time read, as before: a job's facts (its rows locked in its
+ * standing index's order), a custom source table's, history_batch_size = 1,
+ * COPY, another user's, tenant's or actor's statement, an owner's or
+ * application's trigger anywhere in the statement.
  *
  * No SET clause on the function (a GUC level per row): search_path is
  * pinned in C around the SPI work (wf_pin_search_path); what runs per
@@ -220,12 +232,12 @@ candidate_key(TriggerData *td, HeapTuple tuple, bool *present)
  * set_candidate_source (or a partition of it: a partitioned table's row
  * trigger is cloned onto its partitions).
  */
-static void
+static bool
 require_facts_table(Relation rel, Oid schema)
 {
 	Oid			relid = RelationGetRelid(rel);
-	bool		ok = wf_is_extension_table(relid, schema, "candidate_profile") ||
-		wf_is_extension_table(relid, schema, "job_profile");
+	bool		profile = wf_is_extension_table(relid, schema, "candidate_profile");
+	bool		ok = profile || wf_is_extension_table(relid, schema, "job_profile");
 
 	if (!ok)
 	{
@@ -251,6 +263,7 @@ require_facts_table(Relation rel, Oid schema)
 				 errmsg("facts_changed() fires only on candidate_profile, job_profile or the facts source table, "
 						"not on \"%s\"", RelationGetRelationName(rel)),
 				 errdetail_reason("trigger_protocol", NULL)));
+	return profile;
 }
 
 /* Text argument i of the trigger, or NULL when absent or ''. */
@@ -518,6 +531,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	uint64		n_rows;
 	int			pinned;
 	bool		batched;
+	bool		profile;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -526,7 +540,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 				 errmsg("facts_changed() must be an AFTER INSERT OR UPDATE row trigger"),
 				 errdetail_reason("trigger_protocol", NULL)));
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	require_facts_table(td->tg_relation, schema);
+	profile = require_facts_table(td->tg_relation, schema);
 	desc = td->tg_relation->rd_att;
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	key = candidate_key(td, tuple, &present);
@@ -594,16 +608,18 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	}
 
 	/*
-	 * A statement changing facts records the change in its frame, evaluated
-	 * with the frame's other changes when its AFTER triggers are done
-	 * (batched_writes.c).
+	 * A statement changing candidates' facts in candidate_profile may record
+	 * the change in its frame, evaluated with the frame's other changes when
+	 * its AFTER triggers are done (batched_writes.c decides when).  A job's
+	 * facts and a custom source table's are evaluated at once: a job's rows
+	 * are locked in the order of its standing index, and a custom table's
+	 * check above runs a query per row.
 	 */
-	if (wf_batch_facts(td->tg_relation, &change))
+	if (profile && !change.by_job && wf_batch_facts(td->tg_relation, &change))
 		return PointerGetDatum(NULL);
 
 	/*
-	 * At once (COPY, history_batch_size = 1, another user's or tenant's
-	 * statement): the changes the frame holds first, then the open stage
+	 * At once (as before issue 21): the changes the frame holds first, then the open stage
 	 * visits concerned, locked, evaluated.
 	 */
 	pinned = wf_pin_search_path();

@@ -51,6 +51,9 @@ static HTAB *cache = NULL;
 static bool cache_valid = false;
 static Oid	cache_schema = InvalidOid;
 static Oid	watched[5] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid, InvalidOid};
+/* whether some stage of cache_schema advances by itself (wf_schema_auto_advances) */
+static bool advance_known = false;
+static bool advance_any = false;
 
 /* Caches retired during this transaction, freed when it ends. */
 typedef struct RetiredCache
@@ -72,7 +75,7 @@ relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == watched[0] || relid == watched[1] || relid == watched[2] ||
 		relid == watched[3] || relid == watched[4])
-		cache_valid = false;
+		cache_valid = advance_known = false;
 }
 
 /* Frees the compiled conditions of a cache and its memory. */
@@ -389,6 +392,43 @@ wf_stage_in_snapshot(Oid schema, int64 stage_id)
 	wf_restore_user(&saved);
 	SPI_finish();
 	return seen;
+}
+
+/*
+ * Whether some stage of the schema (archived or not) advances by itself:
+ * read as the owner under the latest snapshot, kept with the cache and
+ * invalidated like it (a write of workflow_stage).  Caller pins the cache.
+ * (Changes of facts are evaluated set-wise only when none does: an
+ * auto-advance's move runs code between the changes: batched_writes.c.)
+ */
+bool
+wf_schema_auto_advances(Oid schema)
+{
+	WfSavedUser saved;
+
+	if (pins == 0)
+		elog(ERROR, "workflow_ext: stage looked up outside a pinned call");
+	AcceptInvalidationMessages();
+	if (!cache_valid || cache == NULL || cache_schema != schema)
+	{
+		reset_cache(schema);
+		advance_known = false;
+	}
+	if (advance_known)
+		return advance_any;
+	SPI_connect();
+	wf_become_owner(schema, &saved);
+	PushActiveSnapshot(GetLatestSnapshot());
+	if (SPI_execute(psprintf("SELECT 1 FROM %s s WHERE s.auto_advance LIMIT 1",
+							 wf_qualified(schema, "workflow_stage")), true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read the stages");
+	advance_any = SPI_processed > 0;
+	PopActiveSnapshot();
+	wf_restore_user(&saved);
+	SPI_finish();
+	/* (an invalidation taken in meanwhile leaves it unknown) */
+	advance_known = cache_valid;
+	return advance_any;
 }
 
 const WfStage *

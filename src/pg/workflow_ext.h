@@ -164,6 +164,7 @@ typedef struct WfStage
 
 extern void wf_stage_cache_init(void);
 extern const WfStage *wf_stage_lookup(Oid schema, int64 stage_id);
+extern bool wf_schema_auto_advances(Oid schema);
 extern bool wf_stage_in_snapshot(Oid schema, int64 stage_id);
 /* Every SQL-callable entry point that looks stages up runs pinned (stage_cache.c). */
 extern void wf_stage_pin(void);

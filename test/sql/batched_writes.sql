@@ -664,5 +664,185 @@ SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id 
 RESET ROLE;
 DELETE FROM alert_event WHERE message = 'made by hand';
 
+\echo '== 15. Set-wise only where nothing but the extension''s code runs between a change and its evaluation (the attacks of facts21e): as row by row'
+-- Job 7250's candidates 50001-50006 are changed by statements that could go set-wise, job
+-- 7251's 50011-50016 by the same statements with history_batch_size = 1 (at once, as
+-- before issue 21); each trace names a candidate by its last digit.  An AFTER trigger of
+-- the owner's on candidate_profile (zz_: it fires after the facts trigger) switches the
+-- tenant, switches the actor, or moves the candidate from an exception block: then every
+-- change of the statement is evaluated at once, in its row trigger.  No stage of the
+-- schema advances by itself meanwhile (one that does makes every change evaluated at once).
+RESET ROLE;
+CREATE TABLE bw_advancing AS SELECT id FROM workflow_stage WHERE auto_advance;
+UPDATE workflow_stage SET auto_advance = false WHERE id IN (SELECT id FROM bw_advancing);
+SELECT tgname FROM pg_trigger WHERE tgrelid IN ('candidate_profile'::regclass, 'job_profile'::regclass) AND NOT tgisinternal ORDER BY 1;
+SET workflow_ext.tenant = 'org:bw15';
+SET workflow_ext.actor = 'user:bw15';
+SELECT test_workflow('Later facts', 3) AS lwf \gset
+SELECT test_stage(:lwf, 1) AS l1, test_stage(:lwf, 2) AS l2 \gset
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES
+  (:l1, 'level', 'exists', NULL, 'has level'), (:l1, 'level', 'gte', '2', 'level two'), (:l1, 'level', 'gte', '3', 'level three');
+INSERT INTO alert (stage_id, field_name, operator, value, message, source)
+SELECT id, 'hot', 'eq', 'true', 'hot in s' || position, 'job' FROM workflow_stage WHERE id IN (:l1, :l2);
+SELECT count(*) AS jobs FROM generate_series(7250, 7255) j, assign_workflow(j, :lwf);
+INSERT INTO candidate_profile (candidate_id, attributes) SELECT g, '{}' FROM generate_series(50001, 50024) g;
+INSERT INTO job_profile (job_id, attributes) SELECT j, '{}' FROM generate_series(7250, 7255) j;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 7250, g FROM generate_series(50001, 50006) g;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 7251, g FROM generate_series(50011, 50016) g;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7252, 7255) j, generate_series(50021, 50024) g;
+UPDATE candidate_stage SET stage_id = :l2 WHERE candidate_id = 50021 AND job_id BETWEEN 7252 AND 7255;
+CREATE FUNCTION bw_later_trace(jobs bigint[]) RETURNS TABLE (events text, moves text) LANGUAGE sql AS $$
+SELECT (SELECT string_agg(format('%s/%s %s (%s)', e.job_id - jobs[1], e.candidate_id % 10, e.message, e.cause), ', ' ORDER BY e.id)
+          FROM alert_event e WHERE e.job_id = ANY (jobs)),
+       (SELECT string_agg(format('%s/%s to %s (%s)', t.job_id - jobs[1], t.candidate_id % 10, s.position, t.reason), ', ' ORDER BY t.id)
+          FROM stage_transition t JOIN workflow_stage s ON s.id = t.to_stage_id
+         WHERE t.job_id = ANY (jobs) AND t.from_stage_id IS NOT NULL) $$;
+CREATE FUNCTION bw_later_differences() RETURNS TABLE (path text, events text, moves text) LANGUAGE sql AS $$
+SELECT 'set-wise', * FROM bw_later_trace(ARRAY[7250]::bigint[])
+UNION ALL SELECT 'row by row', * FROM bw_later_trace(ARRAY[7251]::bigint[]) $$;
+SET ROLE wf_bw_app;
+-- nothing of anyone else's on the statement's tables: set-wise (a level for everyone)
+UPDATE candidate_profile SET attributes = '{"level": 1}' WHERE candidate_id BETWEEN 50001 AND 50006;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"level": 1}' WHERE candidate_id BETWEEN 50011 AND 50016;
+RESET workflow_ext.history_batch_size;
+-- (a) the owner's trigger switches the tenant (a utility statement: no ExecutorStart) after
+-- the first row: its events are written under the switched tenant and refused, as before
+-- issue 21 (set-wise, the first row's change was evaluated in the other tenant, its event lost)
+RESET ROLE;
+CREATE FUNCTION bw_later_tenant() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id IN (50001, 50011) THEN SET LOCAL workflow_ext.tenant = 'org:bw2'; END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_later AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_later_tenant();
+SET ROLE wf_bw_app;
+BEGIN;
+SELECT test_error($$UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50001, 50002)$$) AS set_wise_statement;
+COMMIT;
+SET workflow_ext.tenant = 'org:bw15';
+BEGIN;
+SET LOCAL workflow_ext.history_batch_size = 2;
+SELECT test_error($$UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50001, 50002)$$) AS buffered_statement;
+COMMIT;
+SET workflow_ext.tenant = 'org:bw15';
+-- (b) the owner's trigger switches the actor after the first row: the statement's actor
+-- (who sees no pipeline of the workflow) evaluates the first change, the switched one the second
+RESET ROLE;
+DROP TRIGGER zz_bw_later ON candidate_profile;
+CREATE FUNCTION bw_later_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id IN (50003, 50013) THEN SET LOCAL workflow_ext.actor = 'user:bw15'; END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_later AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_later_actor();
+SET ROLE wf_bw_app;
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:bw15-nobody';
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50003, 50004);
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:bw15-nobody';
+SET LOCAL workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50013, 50014);
+COMMIT;
+-- (c) the owner's trigger moves the candidate on from an exception block: the change is
+-- evaluated first, in the stage it stood in when its facts changed
+RESET ROLE;
+DROP TRIGGER zz_bw_later ON candidate_profile;
+CREATE FUNCTION bw_later_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id IN (50005, 50006, 50015, 50016) THEN
+        BEGIN
+            PERFORM move_to_next_stage(NEW.candidate_id, CASE WHEN NEW.candidate_id < 50010 THEN 7250 ELSE 7251 END);
+        EXCEPTION WHEN lock_not_available THEN NULL;
+        END;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_later AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_later_move();
+SET ROLE wf_bw_app;
+UPDATE candidate_profile SET attributes = '{"level": 3}' WHERE candidate_id IN (50005, 50006);
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"level": 3}' WHERE candidate_id IN (50015, 50016);
+RESET workflow_ext.history_batch_size;
+-- (e) the owner's trigger takes a role that bypasses row-level security after the last row:
+-- every change is evaluated with the writer's rights (actor user:bw15-nobody sees none of
+-- the pipelines: no event), not the role's
+RESET ROLE;
+DROP TRIGGER zz_bw_later ON candidate_profile;
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_bw_bypass;
+RESET client_min_messages;
+CREATE ROLE wf_bw_bypass BYPASSRLS;
+GRANT workflow_app TO wf_bw_bypass;
+GRANT wf_bw_bypass TO wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (7250, 50007), (7250, 50008), (7251, 50017), (7251, 50018);
+CREATE FUNCTION bw_later_role() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id IN (50008, 50018) THEN SET LOCAL ROLE wf_bw_bypass; END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_later AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_later_role();
+SET ROLE wf_bw_app;
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:bw15-nobody';
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50007, 50008);
+SELECT current_user AS role_at_the_end;
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.actor = 'user:bw15-nobody';
+SET LOCAL workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (50017, 50018);
+COMMIT;
+RESET ROLE;
+DROP TRIGGER zz_bw_later ON candidate_profile;
+REVOKE wf_bw_bypass FROM wf_bw_app;
+DROP ROLE wf_bw_bypass;
+SELECT * FROM bw_later_differences();
+-- (f) an auto_advance stage, and the owner's trigger normalising the facts in an exception
+-- block: the change is evaluated with the facts it made before the normalisation moves the
+-- candidate on (as row by row: no 'not ready' raised on facts that no longer hold)
+SELECT test_workflow('Later advance', 3) AS awf \gset
+UPDATE workflow_stage SET auto_advance = true WHERE workflow_id = :awf AND position = 1;
+INSERT INTO stage_rule (stage_id, name, condition) VALUES (test_stage(:awf, 2), 'go', '{"field": "go", "op": "eq", "value": true}');
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (test_stage(:awf, 2), 'go', 'eq', 'false', 'not ready');
+SELECT count(*) AS jobs FROM generate_series(7256, 7257) j, assign_workflow(j, :awf);
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (50031, '{}'), (50032, '{}');
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (7256, 50021), (7256, 50022), (7257, 50031), (7257, 50032);
+CREATE FUNCTION bw_later_normalise() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.candidate_id IN (50021, 50022, 50031, 50032) AND NEW.attributes ->> 'go' = 'false' THEN
+        BEGIN
+            UPDATE candidate_profile SET attributes = '{"go": true}' WHERE tenant = NEW.tenant AND candidate_id = NEW.candidate_id;
+        EXCEPTION WHEN lock_not_available THEN NULL;
+        END;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bw_later AFTER UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION bw_later_normalise();
+SET ROLE wf_bw_app;
+UPDATE candidate_profile SET attributes = '{"go": false}' WHERE candidate_id IN (50021, 50022);
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"go": false}' WHERE candidate_id IN (50031, 50032);
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP TRIGGER zz_bw_later ON candidate_profile;
+SELECT 'set-wise' AS path, * FROM bw_later_trace(ARRAY[7256]::bigint[])
+UNION ALL SELECT 'row by row', * FROM bw_later_trace(ARRAY[7257]::bigint[]);
+UPDATE workflow_stage SET auto_advance = false WHERE workflow_id = :awf;
+-- (d) a job's facts are evaluated at once, its candidates in the order of the job's index
+-- (by stage), as row by row: the same events in the same id order
+SET ROLE wf_bw_app;
+UPDATE job_profile SET attributes = '{"hot": true}' WHERE job_id IN (7252, 7253);
+SET workflow_ext.history_batch_size = 1;
+UPDATE job_profile SET attributes = '{"hot": true}' WHERE job_id IN (7254, 7255);
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+SELECT 'set-wise' AS path, events FROM bw_later_trace(ARRAY[7252, 7253]::bigint[])
+UNION ALL SELECT 'row by row', events FROM bw_later_trace(ARRAY[7254, 7255]::bigint[]);
+UPDATE workflow_stage SET auto_advance = true WHERE id IN (SELECT id FROM bw_advancing);
+DROP TABLE bw_advancing;
+
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
