@@ -664,5 +664,67 @@ SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id 
 RESET ROLE;
 DELETE FROM alert_event WHERE message = 'made by hand';
 
+\echo '== 15. A single move (a move function, history_batch_size = 1) writes the entry events of the visit its history row began without ON CONFLICT'
+-- Job 7222 moved by one statement (set-wise), 7223 by move_to_stage() (each
+-- move written at once, by the move function's own change), 7224 row by
+-- row (history_batch_size = 1): the same history, visits and events.
+RESET ROLE;
+SELECT count(*) AS jobs FROM generate_series(7222, 7224) j, assign_workflow(j, :ewf);
+SET ROLE wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7222, 7224) j, generate_series(1, 60) g;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7222;
+SELECT count(*) AS moves, sum((m).alerts_raised) AS alerts_raised
+  FROM (SELECT move_to_stage(g, 7223, :e2) AS m FROM generate_series(1, 60) g) x;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7224;
+RESET workflow_ext.history_batch_size;
+-- on to stage 3 and back into stage 2: a new visit each time, its events again
+UPDATE candidate_stage SET stage_id = :e3 WHERE job_id = 7222;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7222;
+SELECT count(*) AS moves, sum((m).alerts_raised) AS alerts_raised
+  FROM (SELECT move_to_stage(g, 7223, s) AS m FROM (VALUES (1, :e3), (2, :e2)) v (o, s), generate_series(1, 60) g ORDER BY o, g) x;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :e3 WHERE job_id = 7224;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7224;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+SELECT job_id, count(*) AS events, count(*) FILTER (WHERE stage_id = :e2) AS in_2, count(*) FILTER (WHERE stage_id = :e3) AS in_3,
+       count(DISTINCT (candidate_id, transition_id, alert_id)) AS distinct_per_visit
+  FROM alert_event WHERE job_id BETWEEN 7222 AND 7224 GROUP BY job_id ORDER BY job_id;
+SELECT * FROM bw_entry_differences(7222, 7223);
+SELECT * FROM bw_entry_differences(7222, 7224);
+-- An owner's unique index that an entry event can hit keeps ON CONFLICT DO NOTHING for a single
+-- move too: moving back into stage 3 skips the event (the move's result counts none), fails nothing.
+-- (partial: stage 3 of the two jobs, which each candidate has entered once so far)
+CREATE UNIQUE INDEX bw_once_ever ON alert_event (tenant, job_id, candidate_id, alert_id) WHERE job_id IN (7223, 7224) AND stage_id = :e3;
+SET ROLE wf_bw_app;
+SELECT (m).alerts_raised FROM move_to_stage(1, 7223, :e3) m;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :e3 WHERE job_id = 7224 AND candidate_id = 1;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP INDEX bw_once_ever;
+SELECT job_id, count(*) FILTER (WHERE t.to_stage_id = :e3) AS entries_into_3,
+       (SELECT count(*) FROM alert_event e WHERE e.job_id = t.job_id AND e.candidate_id = 1 AND e.stage_id = :e3) AS events_in_3
+  FROM stage_transition t WHERE t.job_id IN (7223, 7224) AND t.candidate_id = 1 GROUP BY job_id ORDER BY job_id;
+-- With the engine's indexes only, the single move's entry events are not proposed to ON CONFLICT:
+-- an event made by hand (the owner, the guard off) for the visit the next move will begin fails
+-- the move (23505), by move_to_stage() and row by row alike.
+SELECT last_value AS last_transition FROM stage_transition_id_seq \gset
+SET session_replication_role = replica;
+INSERT INTO alert_event (id, tenant, alert_id, job_id, candidate_id, workflow_id, stage_id, transition_id,
+                         cause, severity, message)
+SELECT nextval('alert_event_id_seq'), 'org:bw', a.id, 7223, 2, :ewf, :e3, :last_transition + k, 'entry', 'warning', 'made by hand'
+  FROM alert a CROSS JOIN generate_series(1, 2) k WHERE a.stage_id = :e3;
+RESET session_replication_role;
+SET ROLE wf_bw_app;
+SELECT test_error(format('SELECT move_to_stage(2, 7223, %s)', :e3));
+SET workflow_ext.history_batch_size = 1;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 7223 AND candidate_id = 2', :e3));
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DELETE FROM alert_event WHERE message = 'made by hand';
+SELECT count(*) AS events_of_candidate_2_in_3 FROM alert_event WHERE job_id = 7223 AND candidate_id = 2 AND stage_id = :e3;
+
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
