@@ -726,5 +726,52 @@ RESET ROLE;
 DELETE FROM alert_event WHERE message = 'made by hand';
 SELECT count(*) AS events_of_candidate_2_in_3 FROM alert_event WHERE job_id = 7223 AND candidate_id = 2 AND stage_id = :e3;
 
+\echo '== 16. A feed_advance() run by a trigger inside a bulk move: every history row written after it, in the same INSERT, carries the new generation'
+-- The history guard stamps each row's feed position; the backend remembers the
+-- last one given within a subtransaction, and must forget it when the
+-- generation changes under the statement.  A BEFORE trigger on stage_transition
+-- (named to fire before the guard) advances the feed at candidate 30's row:
+-- set-wise (job 7225, one INSERT for the buffer) and row by row (7226).
+RESET ROLE;
+SELECT count(*) AS jobs FROM generate_series(7225, 7226) j, assign_workflow(j, :ewf);
+-- (SECURITY DEFINER: feed_advance() is the owner's; the history INSERT runs with search_path pinned)
+CREATE FUNCTION bw_advance_feed() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+BEGIN
+    IF NEW.job_id IN (7225, 7226) AND NEW.candidate_id = 30 AND NEW.from_stage_id IS NOT NULL THEN
+        PERFORM feed_advance(((feed_generation() + 1) * 281474976710656::numeric)::text::xid8);
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER a_bw_advance_feed BEFORE INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_advance_feed();
+SET ROLE wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7225, 7226) j, generate_series(1, 60) g;
+RESET ROLE;
+SELECT feed_generation() AS gen0 \gset
+SET ROLE wf_bw_app;
+BEGIN;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7225;
+COMMIT;
+RESET ROLE;
+SELECT feed_generation() AS gen1 \gset
+SET ROLE wf_bw_app;
+BEGIN;
+SET LOCAL workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :e2 WHERE job_id = 7226;
+COMMIT;
+RESET ROLE;
+SELECT feed_generation() AS gen2 \gset
+DROP TRIGGER a_bw_advance_feed ON stage_transition;
+SELECT :gen1 - :gen0 AS advanced_set_wise, :gen2 - :gen1 AS advanced_row_by_row;
+-- the moves' history rows before candidate 30's in write order keep the old generation, it and
+-- every later one have the new one (the generation is xact_id >> 48)
+WITH t AS (SELECT t.job_id, t.id, div(t.xact_id::text::numeric, 281474976710656)::bigint AS gen,
+                  t.id >= (SELECT u.id FROM stage_transition u WHERE u.job_id = t.job_id AND u.candidate_id = 30
+                             AND u.from_stage_id IS NOT NULL) AS after_advance
+             FROM stage_transition t WHERE t.job_id IN (7225, 7226) AND t.from_stage_id IS NOT NULL)
+SELECT job_id, after_advance, count(*) AS moves,
+       count(*) FILTER (WHERE gen = CASE job_id WHEN 7225 THEN :gen0 ELSE :gen1 END) AS old_generation,
+       count(*) FILTER (WHERE gen = CASE job_id WHEN 7225 THEN :gen1 ELSE :gen2 END) AS new_generation
+  FROM t GROUP BY 1, 2 ORDER BY 1, 2;
+
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
