@@ -38,6 +38,21 @@ static SPIPlanPtr alert_event_entries_plan = NULL;	/* one change's events of the
 
 static bool arbiters_decide_nothing(Oid relid);
 
+/* alert_event INSERTs executed by this backend (wf_alert_event_writes) */
+static uint64 alert_event_writes = 0;
+
+/*
+ * How many alert_event INSERTs the extension has executed in this backend: a
+ * caller compares it across a history write to learn whether anything
+ * (a trigger of the caller's on the history table changing facts) wrote
+ * alert events meanwhile, which could name the visit just begun.
+ */
+uint64
+wf_alert_event_writes(void)
+{
+	return alert_event_writes;
+}
+
 /* Prepares (once per schema) the statements; the caller is connected to SPI. */
 static void
 prepare_plans(Oid schema)
@@ -395,6 +410,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);
 	PG_TRY();
 	{
+		alert_event_writes++;
 		ret = SPI_execute_plan(plan, args, nulls, false, 0);
 	}
 	PG_FINALLY();
@@ -449,14 +465,17 @@ wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
  * repeat and, while no unique index of alert_event could decide anything
  * (arbiters_decide_nothing), they are written without ON CONFLICT, as a
  * statement's batch writes its own (wf_write_new_visit_events).  A row whose
- * visit is not the one its history row began keeps ON CONFLICT DO NOTHING.
+ * visit is not the one its history row began keeps ON CONFLICT DO NOTHING,
+ * and so does one whose history write wrote alert events meanwhile
+ * (untouched false: the caller's trigger on stage_transition changed facts,
+ * and the visit's alerts may have been raised by cause 'facts' already).
  */
 int
 wf_raise_entry_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
-					  WfFacts *facts)
+					  WfFacts *facts, bool untouched)
 {
 	return raise_alerts(schema, stage, fires, row, facts, "entry",
-						row->has_visit && row->visit_transition_id == row->transition_id);
+						untouched && row->has_visit && row->visit_transition_id == row->transition_id);
 }
 
 /* The SLA event of a stage visit; returns its id, or 0 when it was raised already. */
@@ -797,6 +816,7 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
 	PG_TRY();
 	{
+		alert_event_writes++;
 		ret = SPI_execute_plan(new_visits ? alert_events_new_plan
 							   : raised_again ? alert_events_facts_plan : alert_events_rows_plan,
 							   args, arg_nulls, false, 0);

@@ -773,5 +773,35 @@ SELECT job_id, after_advance, count(*) AS moves,
        count(*) FILTER (WHERE gen = CASE job_id WHEN 7225 THEN :gen1 ELSE :gen2 END) AS new_generation
   FROM t GROUP BY 1, 2 ORDER BY 1, 2;
 
+\echo '== 17. A trigger on stage_transition that changes the moved candidate''s facts: the visit''s alert raised by cause facts first, the entry event then skipped, not a 23505'
+-- The entry events are written without ON CONFLICT only when nothing wrote an
+-- alert event while the history rows were written: here the caller's AFTER
+-- trigger on stage_transition updates the candidate's facts, whose trigger
+-- raises the new visit's alert (cause facts) before the move's entry event.
+-- Job 7227 set-wise, 7228 by move_to_stage(), 7229 row by row.
+RESET ROLE;
+SELECT count(*) AS jobs FROM generate_series(7227, 7229) j, assign_workflow(j, :ewf);
+CREATE FUNCTION bw_touch_facts() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_catalog AS $$
+BEGIN
+    IF NEW.job_id BETWEEN 7227 AND 7229 AND NEW.from_stage_id IS NOT NULL THEN
+        UPDATE candidate_profile SET attributes = attributes || '{"touched": 1}' WHERE candidate_id = NEW.candidate_id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bw_touch_facts AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION bw_touch_facts();
+SET ROLE wf_bw_app;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(7227, 7229) j, generate_series(1, 20) g;
+UPDATE candidate_stage SET stage_id = :e3 WHERE job_id = 7227;
+SELECT count(*) AS moves, sum((m).alerts_raised) AS alerts_raised
+  FROM (SELECT move_to_stage(g, 7228, :e3) AS m FROM generate_series(1, 20) g) x;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_stage SET stage_id = :e3 WHERE job_id = 7229;
+RESET workflow_ext.history_batch_size;
+RESET ROLE;
+DROP TRIGGER bw_touch_facts ON stage_transition;
+SELECT job_id, count(*) AS events, count(*) FILTER (WHERE cause = 'facts') AS by_facts, count(*) FILTER (WHERE cause = 'entry') AS entries,
+       count(DISTINCT (candidate_id, transition_id, alert_id)) AS distinct_per_visit
+  FROM alert_event WHERE job_id BETWEEN 7227 AND 7229 AND stage_id = :e3 GROUP BY job_id ORDER BY job_id;
+
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
