@@ -388,7 +388,15 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 		}
 		return wf_write_alert_events(schema, ev->n, values, vnulls, ev->ids);
 	}
-	wf_batch_flush_pending();	/* what a statement holds came first */
+	if (new_visit)
+	{
+		uint64		before = alert_event_writes;
+
+		wf_batch_flush_pending();	/* what a statement holds came first */
+		new_visit = alert_event_writes == before;	/* (none of it can name the visit) */
+	}
+	else
+		wf_batch_flush_pending();	/* what a statement holds came first */
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = PointerGetDatum(int8_array(ev->id_datums, NULL, ev->n));
 	args[1] = PointerGetDatum(int8_array(ev->alert_ids, ev->alert_nulls, ev->n));
