@@ -711,6 +711,7 @@ write_frame(BatchFrame *f)
 	int64	   *found = NULL;
 	int			n_found = -1;
 	int			written;
+	uint64		events_before;
 
 	if (f->flushed_in != InvalidSubTransactionId ||
 		(f->n_transitions == 0 && f->n_events == 0 && f->n_wakeups == 0))
@@ -718,8 +719,11 @@ write_frame(BatchFrame *f)
 	f->writing = true;
 	f->write_subxid = GetCurrentSubTransactionId();
 	wf_batch_writes++;
+	events_before = wf_alert_event_writes();
 	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
-	written = (events_of_new_visits(f) ? wf_write_new_visit_events : wf_write_alert_events)
+	/* (no alert event written by the history rows' triggers: none can name their visits) */
+	written = (events_of_new_visits(f) && wf_alert_event_writes() == events_before
+			   ? wf_write_new_visit_events : wf_write_alert_events)
 		(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
 	if (written == 0)
 		n_found = 0;			/* none written: nothing to read back */

@@ -24,6 +24,7 @@
 #include "access/xlog.h"
 #include "executor/spi.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -40,11 +41,28 @@ static bool cache_valid = false;	/* generation of this cluster, recorded */
 static int64 cached_generation;
 static bool callback_registered = false;
 
+/*
+ * The position wf_feed_position gave last, and where: the same transaction
+ * and subtransaction (whose share lock on feed_origin is still held), while
+ * the generation stays recorded.  Forgotten with the generation.
+ */
+static uint64 last_position;
+static Oid	last_schema = InvalidOid;
+static LocalTransactionId last_lxid = InvalidLocalTransactionId;
+static SubTransactionId last_subxid = InvalidSubTransactionId;
+
+static void
+forget(void)
+{
+	cache_valid = false;
+	last_lxid = InvalidLocalTransactionId;
+}
+
 /* The database may be restored under a live backend (pg_restore --clean): ask again. */
 static void
 forget_generation(Datum arg, Oid relid)
 {
-	cache_valid = false;
+	forget();
 }
 
 /*
@@ -142,15 +160,36 @@ lock_feed_origin(Oid schema, LOCKMODE mode)
 	LockRelationOid(relid, mode);
 }
 
-/* The feed position of the current transaction: generation << 48 | its full id. */
+/*
+ * The feed position of the current transaction: generation << 48 | its full
+ * id.  Asked again in the same subtransaction while the generation stays
+ * recorded (the history guard, per row), the same position without the
+ * name lookup and the lock table: the share lock taken then is still held,
+ * and a feed_advance() meanwhile, in this transaction (a trigger inside the
+ * same statement) or committed by another (a relcache invalidation),
+ * forgets the generation, so the next row reads the new one.
+ */
 uint64
 wf_feed_position(Oid schema)
 {
-	uint64		xid = U64FromFullTransactionId(GetTopFullTransactionId());
+	uint64		xid;
+	uint64		position;
 
+	if (cache_valid && last_lxid == MyProc->lxid && last_lxid != InvalidLocalTransactionId &&
+		last_subxid == GetCurrentSubTransactionId() && last_schema == schema)
+		return last_position;
+	xid = U64FromFullTransactionId(GetTopFullTransactionId());
 	lock_feed_origin(schema, AccessShareLock);
-	return ((uint64) generation(schema, true) << GENERATION_SHIFT) |
+	position = ((uint64) generation(schema, true) << GENERATION_SHIFT) |
 		(xid & ((UINT64CONST(1) << GENERATION_SHIFT) - 1));
+	if (cache_valid)
+	{
+		last_position = position;
+		last_schema = schema;
+		last_lxid = MyProc->lxid;
+		last_subxid = GetCurrentSubTransactionId();
+	}
+	return position;
 }
 
 /* feed_xact_id(): that position as xid8 (assigns a transaction id). */
@@ -205,7 +244,7 @@ wf_feed_advance(PG_FUNCTION_ARGS)
 				 (U64FromFullTransactionId(ReadNextFullTransactionId()) & mask)))
 		PG_RETURN_INT64(current);
 	lock_feed_origin(schema, AccessExclusiveLock);
-	cache_valid = false;
+	forget();
 	current = generation(schema, true);
 	if (after < (((uint64) current << GENERATION_SHIFT) |
 				 (U64FromFullTransactionId(ReadNextFullTransactionId()) & mask)))
@@ -227,6 +266,6 @@ wf_feed_advance(PG_FUNCTION_ARGS)
 	wf_restore_user(&saved);
 	/* every backend reads the generation again (forget_generation) */
 	CacheInvalidateRelcacheByRelid(get_relname_relid("feed_origin", schema));
-	cache_valid = false;
+	forget();
 	PG_RETURN_INT64(next_generation);
 }

@@ -100,6 +100,9 @@ typedef struct WfTransitionNote
 /* pipeline_events.c: the rows a change writes, and its event */
 extern int	wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires,
 							const WfPipelineRow *row, WfFacts *facts, const char *cause);
+extern int	wf_raise_entry_alerts(Oid schema, const WfStage *stage, const bool *fires,
+								  const WfPipelineRow *row, WfFacts *facts, bool untouched);
+extern uint64 wf_alert_event_writes(void);
 extern void wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from,
 								int64 from_stage_id, const char *from_status,
 								const char *actor, const char *reason,

@@ -42,6 +42,24 @@ static SPIPlanPtr transitions_plan = NULL;	/* many history rows: batched_writes.
 static SPIPlanPtr alert_events_rows_plan = NULL;	/* many events, each its own columns */
 static SPIPlanPtr alert_events_facts_plan = NULL;	/* ... some raised again by facts */
 static SPIPlanPtr alert_events_new_plan = NULL;	/* ... all of visits begun by the same write */
+static SPIPlanPtr alert_event_entries_plan = NULL;	/* one change's events of the visit it began */
+
+static bool arbiters_decide_nothing(Oid relid);
+
+/* alert_event INSERTs executed by this backend (wf_alert_event_writes) */
+static uint64 alert_event_writes = 0;
+
+/*
+ * How many alert_event INSERTs the extension has executed in this backend: a
+ * caller compares it across a history write to learn whether anything
+ * (a trigger of the caller's on the history table changing facts) wrote
+ * alert events meanwhile, which could name the visit just begun.
+ */
+uint64
+wf_alert_event_writes(void)
+{
+	return alert_event_writes;
+}
 
 /* Prepares (once per schema) the statements; the caller is connected to SPI. */
 static void
@@ -60,7 +78,8 @@ prepare_plans(Oid schema)
 	JSONBARRAYOID, TEXTARRAYOID};
 
 	if (plans_schema == schema && transition_plan && alert_events_plan && transitions_plan &&
-		alert_events_rows_plan && alert_events_facts_plan && alert_events_new_plan)
+		alert_events_rows_plan && alert_events_facts_plan && alert_events_new_plan &&
+		alert_event_entries_plan)
 		return;
 	if (transition_plan)
 		SPI_freeplan(transition_plan);
@@ -74,8 +93,10 @@ prepare_plans(Oid schema)
 		SPI_freeplan(alert_events_facts_plan);
 	if (alert_events_new_plan)
 		SPI_freeplan(alert_events_new_plan);
+	if (alert_event_entries_plan)
+		SPI_freeplan(alert_event_entries_plan);
 	transition_plan = alert_events_plan = transitions_plan = alert_events_rows_plan = NULL;
-	alert_events_facts_plan = alert_events_new_plan = NULL;
+	alert_events_facts_plan = alert_events_new_plan = alert_event_entries_plan = NULL;
 
 	transition_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, job_id, candidate_id, workflow_id, "
 								"from_stage_id, to_stage_id, from_status, to_status, actor, reason, "
@@ -102,6 +123,22 @@ prepare_plans(Oid schema)
 								"pg_catalog.unnest($9), pg_catalog.unnest($10)) "
 								"AS e (id, alert_id, severity, message) "
 								"ON CONFLICT DO NOTHING",
+								wf_qualified(schema, "alert_event")),
+					   12, event_types);
+
+	/*
+	 * The same, for the entry events of a single change (a move function's,
+	 * history_batch_size = 1) written right after its own history row began
+	 * the visit (wf_raise_entry_alerts): no ON CONFLICT, for the reasons
+	 * given at alert_events_new_plan below, under the same condition
+	 * (arbiters_decide_nothing).
+	 */
+	alert_event_entries_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, workflow_id, "
+								"stage_id, transition_id, cause, severity, message, facts, tenant) "
+								"SELECT e.id, e.alert_id, $3, $4, $5, $6, $7, $8, e.severity, e.message, $11, $12 "
+								"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+								"pg_catalog.unnest($9), pg_catalog.unnest($10)) "
+								"AS e (id, alert_id, severity, message)",
 								wf_qualified(schema, "alert_event")),
 					   12, event_types);
 
@@ -313,8 +350,10 @@ wf_event_facts(Oid schema, int64 stage_id, WfFacts *facts)
 
 static int
 events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_id,
-			 const char *cause, WfFacts *facts)
+			 const char *cause, WfFacts *facts, bool new_visit)
 {
+	SPIPlanPtr	plan;
+
 	Datum		args[12];
 	char		nulls[12];
 	WfHistoryExpectation outer;
@@ -357,7 +396,15 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 		}
 		return wf_write_alert_events(schema, ev->n, values, vnulls, ev->ids);
 	}
-	wf_batch_flush_pending();	/* what a statement holds came first */
+	if (new_visit)
+	{
+		uint64		before = alert_event_writes;
+
+		wf_batch_flush_pending();	/* what a statement holds came first */
+		new_visit = alert_event_writes == before;	/* (none of it can name the visit) */
+	}
+	else
+		wf_batch_flush_pending();	/* what a statement holds came first */
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = PointerGetDatum(int8_array(ev->id_datums, NULL, ev->n));
 	args[1] = PointerGetDatum(int8_array(ev->alert_ids, ev->alert_nulls, ev->n));
@@ -371,13 +418,16 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	args[9] = PointerGetDatum(construct_array(ev->messages, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[10] = JsonbPGetDatum(wf_event_facts(schema, stage_id, facts));
 	args[11] = CStringGetTextDatum(row->tenant);
+	plan = new_visit && arbiters_decide_nothing(get_relname_relid("alert_event", schema))
+		? alert_event_entries_plan : alert_events_plan;
 
 	/* (an announcement under way, an outer write whose triggers made this one, restored after) */
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(alert_events_plan, args, nulls, false, 0);
+		alert_event_writes++;
+		ret = SPI_execute_plan(plan, args, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
@@ -394,9 +444,9 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
  * Writes an alert_event for each firing alert, at most once per stage visit
  * (row->visit_transition_id), in one statement.  Returns how many were written.
  */
-int
-wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
-				WfFacts *facts, const char *cause)
+static int
+raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
+			 WfFacts *facts, const char *cause, bool new_visit)
 {
 	AlertEvents ev;
 	int			raised;
@@ -413,9 +463,35 @@ wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 		return 0;
 	SPI_connect();
 	prepare_plans(schema);
-	raised = events_write(&ev, schema, row, stage->id, cause, facts);
+	raised = events_write(&ev, schema, row, stage->id, cause, facts, new_visit);
 	SPI_finish();
 	return raised;
+}
+
+int
+wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
+				WfFacts *facts, const char *cause)
+{
+	return raise_alerts(schema, stage, fires, row, facts, cause, false);
+}
+
+/*
+ * The entry events of a single change whose history row the caller has just
+ * written (wf_write_transition): that row began the visit, so none can be a
+ * repeat and, while no unique index of alert_event could decide anything
+ * (arbiters_decide_nothing), they are written without ON CONFLICT, as a
+ * statement's batch writes its own (wf_write_new_visit_events).  A row whose
+ * visit is not the one its history row began keeps ON CONFLICT DO NOTHING,
+ * and so does one whose history write wrote alert events meanwhile
+ * (untouched false: the caller's trigger on stage_transition changed facts,
+ * and the visit's alerts may have been raised by cause 'facts' already).
+ */
+int
+wf_raise_entry_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
+					  WfFacts *facts, bool untouched)
+{
+	return raise_alerts(schema, stage, fires, row, facts, "entry",
+						untouched && row->has_visit && row->visit_transition_id == row->transition_id);
 }
 
 /* The SLA event of a stage visit; returns its id, or 0 when it was raised already. */
@@ -429,7 +505,7 @@ wf_raise_sla_event(Oid schema, const WfPipelineRow *row, const char *message, Wf
 	events_add(&ev, schema, 0, "warning", message);
 	SPI_connect();
 	prepare_plans(schema);
-	id = events_write(&ev, schema, row, row->stage_id, "sla", facts) == 1 ? ev.ids[0] : 0;
+	id = events_write(&ev, schema, row, row->stage_id, "sla", facts, false) == 1 ? ev.ids[0] : 0;
 	SPI_finish();
 	return id;
 }
@@ -786,6 +862,7 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
 	PG_TRY();
 	{
+		alert_event_writes++;
 		ret = SPI_execute_plan(new_visits ? alert_events_new_plan
 							   : raised_again ? alert_events_facts_plan : alert_events_rows_plan,
 							   args, arg_nulls, false, 0);
