@@ -667,8 +667,10 @@ written_events(Oid schema, const int64 *ids, int n, int64 **found)
 
 /*
  * True when every event of the frame is an entry event of a visit begun by
- * one of the frame's own history rows (a bulk move's): none can be a repeat,
- * they are written without ON CONFLICT (wf_write_new_visit_events).
+ * one of the frame's own history rows (a bulk move's) that no alert event
+ * of this transaction names yet (wf_visit_has_events: a change of facts or
+ * a trigger of the caller's may have raised its alerts first): none can be
+ * a repeat, they are written without ON CONFLICT (wf_write_new_visit_events).
  */
 static bool
 events_of_new_visits(const BatchFrame *f)
@@ -695,7 +697,8 @@ events_of_new_visits(const BatchFrame *f)
 		}
 		cause = DatumGetTextPP(v[7]);
 		all = VARSIZE_ANY_EXHDR(cause) == 5 && memcmp(VARDATA_ANY(cause), "entry", 5) == 0 &&
-			bsearch(&visit, visits, f->n_transitions, sizeof(int64), wf_compare_int64) != NULL;
+			bsearch(&visit, visits, f->n_transitions, sizeof(int64), wf_compare_int64) != NULL &&
+			!wf_visit_has_events(visit);
 	}
 	pfree(visits);
 	return all;
@@ -711,7 +714,6 @@ write_frame(BatchFrame *f)
 	int64	   *found = NULL;
 	int			n_found = -1;
 	int			written;
-	uint64		events_before;
 
 	if (f->flushed_in != InvalidSubTransactionId ||
 		(f->n_transitions == 0 && f->n_events == 0 && f->n_wakeups == 0))
@@ -719,11 +721,9 @@ write_frame(BatchFrame *f)
 	f->writing = true;
 	f->write_subxid = GetCurrentSubTransactionId();
 	wf_batch_writes++;
-	events_before = wf_alert_event_writes();
 	wf_write_transitions(f->schema, f->n_transitions, f->t_values, f->t_nulls, f->t_ids);
-	/* (no alert event written by the history rows' triggers: none can name their visits) */
-	written = (events_of_new_visits(f) && wf_alert_event_writes() == events_before
-			   ? wf_write_new_visit_events : wf_write_alert_events)
+	/* (after the history rows: their triggers may have raised a visit's alerts) */
+	written = (events_of_new_visits(f) ? wf_write_new_visit_events : wf_write_alert_events)
 		(f->schema, f->n_events, f->e_values, f->e_nulls, f->e_ids);
 	if (written == 0)
 		n_found = 0;			/* none written: nothing to read back */

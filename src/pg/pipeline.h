@@ -101,8 +101,8 @@ typedef struct WfTransitionNote
 extern int	wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires,
 							const WfPipelineRow *row, WfFacts *facts, const char *cause);
 extern int	wf_raise_entry_alerts(Oid schema, const WfStage *stage, const bool *fires,
-								  const WfPipelineRow *row, WfFacts *facts, bool untouched);
-extern uint64 wf_alert_event_writes(void);
+								  const WfPipelineRow *row, WfFacts *facts);
+extern bool wf_visit_has_events(int64 visit);
 extern void wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from,
 								int64 from_stage_id, const char *from_status,
 								const char *actor, const char *reason,

@@ -24,6 +24,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -46,19 +47,37 @@ static SPIPlanPtr alert_event_entries_plan = NULL;	/* one change's events of the
 
 static bool arbiters_decide_nothing(Oid relid);
 
-/* alert_event INSERTs executed by this backend (wf_alert_event_writes) */
-static uint64 alert_event_writes = 0;
-
 /*
- * How many alert_event INSERTs the extension has executed in this backend: a
- * caller compares it across a history write to learn whether anything
- * (a trigger of the caller's on the history table changing facts) wrote
- * alert events meanwhile, which could name the visit just begun.
+ * The highest visit (transition id) named by an alert event this backend
+ * wrote in the current transaction (0: none).  An entry event of a visit
+ * above it cannot be a repeat: no event of this transaction names that
+ * visit, an earlier transaction's cannot (the id is new), and another
+ * session's cannot (it does not see the visit, uncommitted).  A change of
+ * facts or a trigger of the caller's may raise a new visit's alerts before
+ * its entry events are written (a writable CTE, a trigger on the history
+ * or pipeline table): then the visit is at or below it.  A subtransaction
+ * rolled back leaves it as it was (too high only keeps ON CONFLICT).
  */
-uint64
-wf_alert_event_writes(void)
+static int64 highest_event_visit = 0;
+static LocalTransactionId highest_event_visit_lxid = InvalidLocalTransactionId;
+
+static void
+note_event_visit(int64 visit)
 {
-	return alert_event_writes;
+	if (highest_event_visit_lxid != MyProc->lxid)
+	{
+		highest_event_visit_lxid = MyProc->lxid;
+		highest_event_visit = 0;
+	}
+	if (visit > highest_event_visit)
+		highest_event_visit = visit;
+}
+
+/* Whether an alert event this transaction wrote may name the visit. */
+bool
+wf_visit_has_events(int64 visit)
+{
+	return highest_event_visit_lxid == MyProc->lxid && visit <= highest_event_visit;
 }
 
 /* Prepares (once per schema) the statements; the caller is connected to SPI. */
@@ -396,15 +415,8 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 		}
 		return wf_write_alert_events(schema, ev->n, values, vnulls, ev->ids);
 	}
-	if (new_visit)
-	{
-		uint64		before = alert_event_writes;
-
-		wf_batch_flush_pending();	/* what a statement holds came first */
-		new_visit = alert_event_writes == before;	/* (none of it can name the visit) */
-	}
-	else
-		wf_batch_flush_pending();	/* what a statement holds came first */
+	wf_batch_flush_pending();	/* what a statement holds came first */
+	new_visit = new_visit && !wf_visit_has_events(row->visit_transition_id);
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = PointerGetDatum(int8_array(ev->id_datums, NULL, ev->n));
 	args[1] = PointerGetDatum(int8_array(ev->alert_ids, ev->alert_nulls, ev->n));
@@ -424,9 +436,9 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	/* (an announcement under way, an outer write whose triggers made this one, restored after) */
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ev->ids, ev->n);
+	note_event_visit(row->visit_transition_id);
 	PG_TRY();
 	{
-		alert_event_writes++;
 		ret = SPI_execute_plan(plan, args, nulls, false, 0);
 	}
 	PG_FINALLY();
@@ -478,20 +490,20 @@ wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
 /*
  * The entry events of a single change whose history row the caller has just
  * written (wf_write_transition): that row began the visit, so none can be a
- * repeat and, while no unique index of alert_event could decide anything
- * (arbiters_decide_nothing), they are written without ON CONFLICT, as a
- * statement's batch writes its own (wf_write_new_visit_events).  A row whose
- * visit is not the one its history row began keeps ON CONFLICT DO NOTHING,
- * and so does one whose history write wrote alert events meanwhile
- * (untouched false: the caller's trigger on stage_transition changed facts,
- * and the visit's alerts may have been raised by cause 'facts' already).
+ * repeat unless an event of this transaction already names the visit (a
+ * change of facts in the same statement or a trigger of the caller's raised
+ * its alerts first: wf_visit_has_events); otherwise, while no unique index
+ * of alert_event could decide anything (arbiters_decide_nothing), they are
+ * written without ON CONFLICT, as a statement's batch writes its own
+ * (wf_write_new_visit_events).  A row whose visit is not the one its history
+ * row began keeps ON CONFLICT DO NOTHING.
  */
 int
 wf_raise_entry_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPipelineRow *row,
-					  WfFacts *facts, bool untouched)
+					  WfFacts *facts)
 {
 	return raise_alerts(schema, stage, fires, row, facts, "entry",
-						untouched && row->has_visit && row->visit_transition_id == row->transition_id);
+						row->has_visit && row->visit_transition_id == row->transition_id);
 }
 
 /* The SLA event of a stage visit; returns its id, or 0 when it was raised already. */
@@ -860,9 +872,11 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 		new_visits = false;
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);
+	for (int r = 0; r < n; r++)
+		if (nulls[r * WF_EVENT_COLUMNS + 6] != 'n')
+			note_event_visit(DatumGetInt64(values[r * WF_EVENT_COLUMNS + 6]));
 	PG_TRY();
 	{
-		alert_event_writes++;
 		ret = SPI_execute_plan(new_visits ? alert_events_new_plan
 							   : raised_again ? alert_events_facts_plan : alert_events_rows_plan,
 							   args, arg_nulls, false, 0);

@@ -180,13 +180,10 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 			}
 			else
 			{
-				uint64		events_before = wf_alert_event_writes();
-
 				wf_write_transition(schema, &row, !inserted, old.stage_id,
 									inserted ? NULL : old.status, actor, reason, raised, warnings, &note);
 				if (raised > 0)
-					raised = wf_raise_entry_alerts(schema, stage, fires, &row, &facts,
-												   wf_alert_event_writes() == events_before);
+					raised = wf_raise_entry_alerts(schema, stage, fires, &row, &facts);
 			}
 		}
 		else if (batched)

@@ -843,6 +843,9 @@ SELECT 'set-wise' AS path, events FROM bw_later_trace(ARRAY[7252, 7253]::bigint[
 UNION ALL SELECT 'row by row', events FROM bw_later_trace(ARRAY[7254, 7255]::bigint[]);
 UPDATE workflow_stage SET auto_advance = true WHERE id IN (SELECT id FROM bw_advancing);
 DROP TABLE bw_advancing;
+-- (section 15 left its own tenant and actor: back to the file's)
+SET workflow_ext.tenant = 'org:bw';
+SET workflow_ext.actor = 'user:ann';
 \echo '== 16. A single move (a move function, history_batch_size = 1) writes the entry events of the visit its history row began without ON CONFLICT'
 -- Job 7222 moved by one statement (set-wise), 7223 by move_to_stage() (each
 -- move written at once, by the move function's own change), 7224 row by

@@ -3,7 +3,8 @@
 -- partial unique index under a nondeterministic collation, a coarser operator class on a key
 -- column, a rule on alert_event.  Each case: job 9001 row by row (history_batch_size = 1)
 -- against job 9002 (or 9004) in bulk, the same outcome.  The review of bulk21e
--- (test/repros/bulk21e/01, 02, 04, 08); all in one transaction rolled back, each case in a
+-- (test/repros/bulk21e/01, 02, 04, 08), then entry events a change of facts raised first (the
+-- review of bulk21f: test/repros/bulk21f/01, 02, 05); all in one transaction rolled back, each case in a
 -- savepoint of its own over the same fixture.
 BEGIN;
 -- the owner's unique indexes below are made over this section's events only (the earlier
@@ -171,4 +172,60 @@ SELECT j, s.* FROM generate_series(9001, 9002) j, att_summary(j) s;
 SELECT job_id, count(*) AS audited FROM att_audit GROUP BY 1 ORDER BY 1;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_4;
+\echo '== 5. an owner''s AFTER INSERT trigger on stage_transition changing the moved candidate''s facts: the entry events are repeats, skipped'
+SAVEPOINT case_5;
+RESET ROLE;
+CREATE FUNCTION att_touch_facts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.job_id IN (9001, 9002, 9003) AND NEW.from_stage_id IS NOT NULL THEN
+    UPDATE public.candidate_profile SET attributes = attributes || jsonb_build_object('moved_at', NEW.id)
+     WHERE tenant = NEW.tenant AND candidate_id = NEW.candidate_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER att_touch_facts AFTER INSERT ON stage_transition FOR EACH ROW EXECUTE FUNCTION att_touch_facts();
+SET ROLE att_app;
+SET workflow_ext.tenant = 'org:a';
+SET workflow_ext.actor = 'user:x';
+SELECT test_error(format('SELECT move_to_stage(1, 9003, %s)', :s2)) AS move_function;
+SELECT * FROM att_pair(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = $J AND candidate_id = 1', :s2));
+RESET ROLE;
+SELECT job_id, cause, count(*) FROM alert_event WHERE job_id IN (9001, 9002, 9003) GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT job_id, count(*) AS moves FROM stage_transition WHERE job_id IN (9001, 9002, 9003) AND from_stage_id IS NOT NULL GROUP BY 1 ORDER BY 1;
+RESET ROLE;
+ROLLBACK TO SAVEPOINT case_5;
+\echo '== 6. the application alone: a writable CTE moving a candidate and changing its facts, the facts first: skipped, no 23505'
+SAVEPOINT case_6;
+SET ROLE att_app;
+SET workflow_ext.tenant = 'org:a';
+SET workflow_ext.actor = 'user:x';
+SELECT * FROM att_pair(format($q$WITH m AS (UPDATE candidate_stage SET stage_id = %s WHERE job_id = $J AND candidate_id = 1 RETURNING candidate_id)
+  UPDATE candidate_profile SET attributes = attributes || '{"touched": 1}' WHERE candidate_id = 1$q$, :s2));
+SELECT * FROM att_pair(format($q$WITH m AS (UPDATE candidate_stage SET stage_id = %s WHERE job_id = $J AND candidate_id = 2 RETURNING candidate_id)
+  UPDATE candidate_profile p SET attributes = attributes || '{"touched": 1}' FROM m WHERE p.candidate_id = m.candidate_id$q$, :s2));
+RESET ROLE;
+SELECT job_id, candidate_id, cause, count(*) FROM alert_event WHERE job_id IN (9001, 9002) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+RESET ROLE;
+ROLLBACK TO SAVEPOINT case_6;
+\echo '== 7. an owner''s AFTER UPDATE trigger on candidate_stage firing before the record trigger, changing facts: skipped'
+SAVEPOINT case_7;
+RESET ROLE;
+CREATE FUNCTION att_touch_facts2() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.job_id IN (9001, 9002, 9003) AND NEW.stage_id IS DISTINCT FROM OLD.stage_id THEN
+    UPDATE public.candidate_profile SET attributes = attributes || '{"moved": true}'
+     WHERE tenant = NEW.tenant AND candidate_id = NEW.candidate_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER a_att_touch_facts AFTER UPDATE ON candidate_stage FOR EACH ROW EXECUTE FUNCTION att_touch_facts2();
+SET ROLE att_app;
+SET workflow_ext.tenant = 'org:a';
+SET workflow_ext.actor = 'user:x';
+SELECT test_error(format('SELECT move_to_stage(1, 9003, %s)', :s2)) AS move_function;
+SELECT * FROM att_pair(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = $J AND candidate_id = 1', :s2));
+RESET ROLE;
+SELECT job_id, cause, count(*) FROM alert_event WHERE job_id IN (9001, 9002, 9003) GROUP BY 1, 2 ORDER BY 1, 2;
+RESET ROLE;
+ROLLBACK TO SAVEPOINT case_7;
 ROLLBACK;
