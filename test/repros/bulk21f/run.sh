@@ -8,5 +8,5 @@ for f in "$@"; do
   dropdb --if-exists att >/dev/null 2>&1; createdb att
   echo "===== $f"
   psql -X -q -d att -v ON_ERROR_STOP=0 -f test/sql/setup.sql >/dev/null 2>&1
-  psql -X -q -d att -f "$D/00_fixture.sql" -f "$f" 2>&1 | grep -v '^$'
+  psql -X -q -d att -f "$D/../bulk21e/00_fixture.sql" -f "$f" 2>&1 | grep -v '^$'
 done
