@@ -706,6 +706,36 @@ UPDATE candidate_profile SET attributes = '{"level": 1}' WHERE candidate_id BETW
 SET workflow_ext.history_batch_size = 1;
 UPDATE candidate_profile SET attributes = '{"level": 1}' WHERE candidate_id BETWEEN 50011 AND 50016;
 RESET workflow_ext.history_batch_size;
+-- and with objects of the writer's named like built-ins first on its search_path (the facts
+-- trigger has no SET clause of its own: its set-wise read pins search_path itself): never run
+-- (jobs 7258 and 7259, candidates of their own)
+RESET ROLE;
+SELECT count(*) AS jobs FROM generate_series(7258, 7259) j, assign_workflow(j, :lwf);
+INSERT INTO candidate_profile (candidate_id, attributes) SELECT g, '{}' FROM generate_series(50051, 50063) g;
+INSERT INTO candidate_stage (job_id, candidate_id)
+SELECT 7258, g FROM generate_series(50051, 50053) g UNION ALL SELECT 7259, g FROM generate_series(50061, 50063) g;
+CREATE SCHEMA bw_evil15;
+CREATE FUNCTION bw_evil15.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'bw_evil15.unnest ran'; END $$;
+CREATE FUNCTION bw_evil15.int8_eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'bw_evil15.= ran'; END $$;
+CREATE OPERATOR bw_evil15.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = bw_evil15.int8_eq);
+CREATE FUNCTION bw_evil15.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'bw_evil15.= ran'; END $$;
+CREATE OPERATOR bw_evil15.= (LEFTARG = text, RIGHTARG = text, FUNCTION = bw_evil15.text_eq);
+GRANT USAGE ON SCHEMA bw_evil15 TO PUBLIC;
+SET ROLE wf_bw_app;
+SET search_path = bw_evil15, public, pg_catalog;
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id BETWEEN 50051 AND 50053;
+SET workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id BETWEEN 50061 AND 50063;
+RESET workflow_ext.history_batch_size;
+RESET search_path;
+RESET ROLE;
+DROP SCHEMA bw_evil15 CASCADE;
+SELECT 'set-wise' AS path, events FROM bw_later_trace(ARRAY[7258]::bigint[])
+UNION ALL SELECT 'row by row', events FROM bw_later_trace(ARRAY[7259]::bigint[]);
+SET ROLE wf_bw_app;
 -- (a) the owner's trigger switches the tenant (a utility statement: no ExecutorStart) after
 -- the first row: its events are written under the switched tenant and refused, as before
 -- issue 21 (set-wise, the first row's change was evaluated in the other tenant, its event lost)
