@@ -326,19 +326,19 @@ read_visits_one(const WfFactsChange *c, WfPipelineRow **rows)
 	return n;
 }
 
-static SPIPlanPtr visits_set_plan[2] = {NULL, NULL};	/* by candidate, by job */
+static SPIPlanPtr visits_set_plan = NULL;	/* by candidate: job facts are evaluated at once */
 static Oid	visits_set_plan_schema = InvalidOid;
 
 /*
- * The open stage visits of many changes of one kind, locked, in the order
- * of the changes (ord, from 1), each change's as the one-change read finds
- * them (its index's order: the heap's for a candidate, the candidate's for a
- * job).  The same filters, the same lock, the writer's rights and
+ * The open stage visits of many changes of candidates' facts (a job's are
+ * evaluated at once: only candidate_profile's changes are recorded), locked,
+ * in the order of the changes (ord, from 1), each change's in the heap's
+ * order, as the one-change read finds them.  The same filters, the same lock, the writer's rights and
  * row-level security; one statement for them all.  Prepared once per
  * backend.
  */
 static SPIPlanPtr
-visits_set(Oid schema, bool by_job)
+visits_set(Oid schema)
 {
 	Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
 	const char *sql = "SELECT r.ord, c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
@@ -352,24 +352,19 @@ visits_set(Oid schema, bool by_job)
 		"ORDER BY r.ord, %s "
 		"FOR NO KEY UPDATE OF c";
 
-	if (visits_set_plan[0] == NULL || visits_set_plan_schema != schema)
+	if (visits_set_plan == NULL || visits_set_plan_schema != schema)
 	{
-		for (int i = 0; i < 2; i++)
-		{
-			if (visits_set_plan[i] != NULL)
-				SPI_freeplan(visits_set_plan[i]);
-			visits_set_plan[i] = wf_keep_plan(psprintf(sql, wf_qualified(schema, "alert_event"),
-													   wf_qualified(schema, "candidate_stage"),
-													   i ? "c.job_id OPERATOR(pg_catalog.=) r.key "
-													   "AND c.tenant OPERATOR(pg_catalog.=) r.tenant"
-													   : "c.candidate_id OPERATOR(pg_catalog.=) r.key "
-													   "AND (r.tenant IS NULL OR c.tenant OPERATOR(pg_catalog.=) r.tenant)",
-													   i ? "c.candidate_id" : "c.ctid"),
-											  2, types);
-		}
+		if (visits_set_plan != NULL)
+			SPI_freeplan(visits_set_plan);
+		visits_set_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "alert_event"),
+												wf_qualified(schema, "candidate_stage"),
+												"c.candidate_id OPERATOR(pg_catalog.=) r.key "
+												"AND (r.tenant IS NULL OR c.tenant OPERATOR(pg_catalog.=) r.tenant)",
+												"c.ctid"),
+									   2, types);
 		visits_set_plan_schema = schema;
 	}
-	return visits_set_plan[by_job ? 1 : 0];
+	return visits_set_plan;
 }
 
 /*
@@ -476,7 +471,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 								 GUC_ACTION_SAVE, true, 0, false);
 		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
-		ret = SPI_execute_plan(visits_set(changes[0].schema, changes[0].by_job), args, NULL, false, 0);
+		ret = SPI_execute_plan(visits_set(changes[0].schema), args, NULL, false, 0);
 		AtEOXact_GUC(true, guc);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the pipelines of %d %ss", m,
