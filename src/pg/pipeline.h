@@ -103,6 +103,9 @@ extern int	wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires,
 extern int	wf_raise_entry_alerts(Oid schema, const WfStage *stage, const bool *fires,
 								  const WfPipelineRow *row, WfFacts *facts);
 extern bool wf_visit_has_events(int64 visit);
+
+/* event_arbiters.c: whether a plain INSERT may write a new visit's entry events */
+extern bool wf_event_arbiters_decide_nothing(Oid relid);
 extern void wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from,
 								int64 from_stage_id, const char *from_status,
 								const char *actor, const char *reason,

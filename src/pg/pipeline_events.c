@@ -10,16 +10,10 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/dependency.h"
-#include "catalog/pg_am_d.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_index.h"
-#include "catalog/pg_opclass.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
-#include "catalog/pg_operator_d.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -44,8 +38,6 @@ static SPIPlanPtr alert_events_rows_plan = NULL;	/* many events, each its own co
 static SPIPlanPtr alert_events_facts_plan = NULL;	/* ... some raised again by facts */
 static SPIPlanPtr alert_events_new_plan = NULL;	/* ... all of visits begun by the same write */
 static SPIPlanPtr alert_event_entries_plan = NULL;	/* one change's events of the visit it began */
-
-static bool arbiters_decide_nothing(Oid relid);
 
 /*
  * The highest visit (transition id) named by an alert event this backend
@@ -150,7 +142,7 @@ prepare_plans(Oid schema)
 	 * history_batch_size = 1) written right after its own history row began
 	 * the visit (wf_raise_entry_alerts): no ON CONFLICT, for the reasons
 	 * given at alert_events_new_plan below, under the same condition
-	 * (arbiters_decide_nothing).
+	 * (wf_event_arbiters_decide_nothing).
 	 */
 	alert_event_entries_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, workflow_id, "
 								"stage_id, transition_id, cause, severity, message, facts, tenant) "
@@ -204,7 +196,7 @@ prepare_plans(Oid schema)
 	 * every row, and a duplicate, which only a hand-made row could cause,
 	 * fails the statement (23505) instead of being skipped.  Taken only
 	 * while alert_event's unique indexes are such that no arbiter could
-	 * decide anything (arbiters_decide_nothing: an owner's own unique index
+	 * decide anything (wf_event_arbiters_decide_nothing: an owner's own unique index
 	 * keeps ON CONFLICT DO NOTHING for every event).  Everything else
 	 * is the statement above: privileges, row-level security, constraints,
 	 * foreign keys, defaults, the history guard, the caller's triggers.
@@ -430,7 +422,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	args[9] = PointerGetDatum(construct_array(ev->messages, ev->n, TEXTOID, -1, false, TYPALIGN_INT));
 	args[10] = JsonbPGetDatum(wf_event_facts(schema, stage_id, facts));
 	args[11] = CStringGetTextDatum(row->tenant);
-	plan = new_visit && arbiters_decide_nothing(get_relname_relid("alert_event", schema))
+	plan = new_visit && wf_event_arbiters_decide_nothing(get_relname_relid("alert_event", schema))
 		? alert_event_entries_plan : alert_events_plan;
 
 	/* (an announcement under way, an outer write whose triggers made this one, restored after) */
@@ -493,7 +485,7 @@ wf_raise_alerts(Oid schema, const WfStage *stage, const bool *fires, const WfPip
  * repeat unless an event of this transaction already names the visit (a
  * change of facts in the same statement or a trigger of the caller's raised
  * its alerts first: wf_visit_has_events); otherwise, while no unique index
- * of alert_event could decide anything (arbiters_decide_nothing), they are
+ * of alert_event could decide anything (wf_event_arbiters_decide_nothing), they are
  * written without ON CONFLICT, as a statement's batch writes its own
  * (wf_write_new_visit_events).  A row whose visit is not the one its history
  * row began keeps ON CONFLICT DO NOTHING.
@@ -716,116 +708,6 @@ wf_write_new_visit_events(Oid schema, int n, const Datum *values, const char *nu
 	return write_events(schema, n, values, nulls, ids, true);
 }
 
-/* True for a partial index WHERE cause = '<not entry>' (alert_event_sla_once_idx): no entry event enters it. */
-static bool
-excludes_entries(Oid index_id, AttrNumber cause_col)
-{
-	Relation	index = index_open(index_id, AccessShareLock);
-	List	   *predicate = RelationGetIndexPredicate(index);
-	bool		result = false;
-
-	if (list_length(predicate) == 1 && IsA(linitial(predicate), OpExpr))
-	{
-		OpExpr	   *op = (OpExpr *) linitial(predicate);
-
-		if (op->opno == TextEqualOperator && list_length(op->args) == 2 &&
-			IsA(linitial(op->args), Var) && IsA(lsecond(op->args), Const))
-		{
-			Var		   *var = (Var *) linitial(op->args);
-			Const	   *value = (Const *) lsecond(op->args);
-
-			/* (under a nondeterministic collation 'ENTRY' may equal 'entry') */
-			result = var->varattno == cause_col && !value->constisnull &&
-				(!OidIsValid(op->inputcollid) || get_collation_isdeterministic(op->inputcollid)) &&
-				strcmp(TextDatumGetCString(value->constvalue), "entry") != 0;
-		}
-	}
-	index_close(index, AccessShareLock);
-	return result;
-}
-
-/*
- * True when no unique index or exclusion constraint of alert_event could
- * refuse an entry event of a visit begun by the same write (ON CONFLICT DO
- * NOTHING, whose arbiters are all of them, would skip nothing): each is
- * immediate and either the key id alone (ids drawn from the sequence), a
- * key among whose columns are transition_id and alert_id (a new visit's id
- * that no earlier event names, and distinct alerts within the visit), or a
- * partial index that no entry event enters (WHERE cause = 'sla').  The
- * extension's three are; a unique index of the owner's that is not (e.g. one
- * event per alert and candidate) keeps ON CONFLICT DO NOTHING, as before.
- */
-static bool
-arbiters_decide_nothing(Oid relid)
-{
-	AttrNumber	id_col = get_attnum(relid, "id");
-	AttrNumber	transition_col = get_attnum(relid, "transition_id");
-	AttrNumber	alert_col = get_attnum(relid, "alert_id");
-	AttrNumber	cause_col = get_attnum(relid, "cause");
-	Relation	rel = table_open(relid, RowExclusiveLock);
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
-	bool		none = true;
-	Oid			extension = getExtensionOfObject(RelationRelationId, relid);
-	Oid			int8_ops = GetDefaultOpClass(INT8OID, BTREE_AM_OID);
-
-	/*
-	 * A rule (ON CONFLICT is refused with it: keep that error) or a BEFORE
-	 * INSERT row trigger that is not the extension's (it may change the
-	 * row's alert, visit or cause into one an index holds already): the
-	 * statement as before.
-	 */
-	if (rel->rd_rules != NULL)
-		none = false;
-	for (int i = 0; none && rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
-	{
-		const Trigger *t = &rel->trigdesc->triggers[i];
-
-		if (t->tgenabled != TRIGGER_DISABLED && !t->tgisinternal &&
-			TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) && TRIGGER_FOR_INSERT(t->tgtype) &&
-			getExtensionOfObject(ProcedureRelationId, t->tgfoid) != extension)
-			none = false;
-	}
-	foreach(lc, none ? indexes : NIL)
-	{
-		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-		Form_pg_index index;
-		bool		has_transition = false;
-		bool		has_alert = false;
-
-		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "workflow_ext: index %u of alert_event is missing", lfirst_oid(lc));
-		index = (Form_pg_index) GETSTRUCT(tup);
-		if (index->indisunique || index->indisexclusion)
-		{
-			bool		classes_null;
-			oidvector  *classes = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tup,
-																			 Anum_pg_index_indclass,
-																			 &classes_null));
-
-			/* (a column counts under bigint's own equality only: an owner's opclass may be coarser) */
-			for (int k = 0; k < index->indnkeyatts; k++)
-			{
-				bool		plain = !classes_null && classes->values[k] == int8_ops;
-
-				has_transition |= plain && index->indkey.values[k] == transition_col;
-				has_alert |= plain && index->indkey.values[k] == alert_col;
-			}
-			if (index->indisexclusion || !index->indimmediate ||
-				!((index->indnkeyatts == 1 && index->indkey.values[0] == id_col &&
-				   !classes_null && classes->values[0] == int8_ops) ||
-				  (has_transition && has_alert) || excludes_entries(index->indexrelid, cause_col)))
-				none = false;
-		}
-		ReleaseSysCache(tup);
-		if (!none)
-			break;
-	}
-	list_free(indexes);
-	table_close(rel, NoLock);
-	return none;
-}
-
 static int
 write_events(Oid schema, int n, const Datum *values, const char *nulls, const int64 *ids,
 			 bool new_visits)
@@ -868,7 +750,7 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 		(void) set_config_option("plan_cache_mode", "force_custom_plan", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 	}
-	if (new_visits && !arbiters_decide_nothing(get_relname_relid("alert_event", schema)))
+	if (new_visits && !wf_event_arbiters_decide_nothing(get_relname_relid("alert_event", schema)))
 		new_visits = false;
 	wf_history_save(&outer);
 	wf_history_expect_rows(get_relname_relid("alert_event", schema), ids, n);

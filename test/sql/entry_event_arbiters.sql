@@ -5,7 +5,8 @@
 -- against job 9002 (or 9004) in bulk, the same outcome.  The review of bulk21e
 -- (test/repros/bulk21e/01, 02, 04, 08), then entry events a change of facts raised first (the
 -- review of bulk21f: test/repros/bulk21f/01, 02, 05); all in one transaction rolled back, each case in a
--- savepoint of its own over the same fixture.
+-- savepoint of its own over the same fixture.  Section 1 first: single moves while the
+-- backend's kept verdict (src/pg/event_arbiters.c) must follow the owner's DDL.
 BEGIN;
 -- the owner's unique indexes below are made over this section's events only (the earlier
 -- tests' events, repeats across visits, would violate them): the rest is deleted, and comes back
@@ -62,7 +63,53 @@ SELECT (SELECT count(*) FROM ((SELECT * FROM att_events(9001) EXCEPT ALL SELECT 
        (SELECT count(*) FROM ((SELECT * FROM att_history(9001) EXCEPT ALL SELECT * FROM att_history(9002))
           UNION ALL (SELECT * FROM att_history(9002) EXCEPT ALL SELECT * FROM att_history(9001))) d),
        (SELECT count(*) FROM alert_event WHERE job_id = 9001), (SELECT count(*) FROM alert_event WHERE job_id = 9002) $$;
-\echo '== 1. an owner''s BEFORE INSERT trigger on alert_event rewriting alert_id or cause: the repeat skipped in bulk as row by row'
+\echo '== 1. the verdict kept per backend follows the catalogs: single moves before, during and after an owner''s trigger'
+-- (first in the file: this backend has kept no verdict yet.  The plain INSERT's verdict is
+-- read once and kept until alert_event's relcache entry or a function changes: a stale one
+-- would write the collapsed events without ON CONFLICT, 23505)
+SAVEPOINT case_8;
+RESET ROLE;
+CREATE FUNCTION att_collapse8() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.cause = 'entry' AND NEW.job_id = 9001 THEN
+    NEW.alert_id := (SELECT min(id) FROM public.alert WHERE stage_id = NEW.stage_id);
+  END IF;
+  RETURN NEW;
+END $$;
+SET ROLE att_app;
+SET workflow_ext.tenant = 'org:a';
+SET workflow_ext.actor = 'user:x';
+SELECT test_error(format('SELECT move_to_stage(1, 9001, %s)', :s2)) AS no_trigger_yet;
+RESET ROLE;
+CREATE TRIGGER att_collapse8 BEFORE INSERT ON alert_event FOR EACH ROW EXECUTE FUNCTION att_collapse8();
+SET ROLE att_app;
+SELECT test_error(format('SELECT move_to_stage(2, 9001, %s)', :s2)) AS trigger_created;
+RESET ROLE;
+DROP TRIGGER att_collapse8 ON alert_event;
+SET ROLE att_app;
+SELECT test_error(format('SELECT move_to_stage(3, 9001, %s)', :s2)) AS trigger_dropped;
+RESET ROLE;
+SAVEPOINT trigger_rolled_back;
+CREATE TRIGGER att_collapse8 BEFORE INSERT ON alert_event FOR EACH ROW EXECUTE FUNCTION att_collapse8();
+SET ROLE att_app;
+SELECT test_error(format('SELECT move_to_stage(4, 9001, %s)', :s2)) AS trigger_in_savepoint;
+RESET ROLE;
+ROLLBACK TO SAVEPOINT trigger_rolled_back;
+SET ROLE att_app;
+SELECT test_error(format('SELECT move_to_stage(5, 9001, %s)', :s2)) AS savepoint_rolled_back;
+RESET ROLE;
+-- a function of the owner's made a member of the extension is still the owner's code (only the
+-- extension's C functions count as its own): ON CONFLICT kept
+CREATE TRIGGER att_collapse8 BEFORE INSERT ON alert_event FOR EACH ROW EXECUTE FUNCTION att_collapse8();
+ALTER EXTENSION workflow_ext ADD FUNCTION att_collapse8();
+SET ROLE att_app;
+SELECT test_error(format('SELECT move_to_stage(6, 9001, %s)', :s2)) AS member_of_the_extension;
+RESET ROLE;
+ALTER EXTENSION workflow_ext DROP FUNCTION att_collapse8();
+SELECT candidate_id, count(*) AS events, count(DISTINCT alert_id) AS alerts
+  FROM alert_event WHERE job_id = 9001 AND cause = 'entry' GROUP BY 1 ORDER BY 1;
+ROLLBACK TO SAVEPOINT case_8;
+\echo '== 2. an owner''s BEFORE INSERT trigger on alert_event rewriting alert_id or cause: the repeat skipped in bulk as row by row'
 SAVEPOINT case_1;
 RESET ROLE;
 CREATE FUNCTION att_collapse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -93,7 +140,7 @@ SELECT j, s.* FROM generate_series(9001, 9004) j, att_summary(j) s;
 DROP TRIGGER att_collapse ON alert_event;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_1;
-\echo '== 2. an owner''s partial unique index WHERE cause = ''ENTRY'' under a case-insensitive collation: kept as an arbiter'
+\echo '== 3. an owner''s partial unique index WHERE cause = ''ENTRY'' under a case-insensitive collation: kept as an arbiter'
 SAVEPOINT case_2;
 RESET ROLE;
 CREATE COLLATION att_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
@@ -121,7 +168,7 @@ RESET ROLE;
 DROP INDEX att_entry_once_ever;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_2;
-\echo '== 3. an owner''s unique index with a coarser operator class on transition_id: kept as an arbiter'
+\echo '== 4. an owner''s unique index with a coarser operator class on transition_id: kept as an arbiter'
 SAVEPOINT case_3;
 RESET ROLE;
 CREATE FUNCTION att_blk_cmp(a bigint, b bigint) RETURNS int LANGUAGE sql IMMUTABLE STRICT
@@ -157,7 +204,7 @@ SELECT j, s.* FROM generate_series(9001, 9002) j, att_summary(j) s;
 DROP INDEX att_once_per_block;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_3;
-\echo '== 4. an owner''s rule on alert_event: bulk refused as row by row (ON CONFLICT with rules, 0A000)'
+\echo '== 5. an owner''s rule on alert_event: bulk refused as row by row (ON CONFLICT with rules, 0A000)'
 SAVEPOINT case_4;
 RESET ROLE;
 CREATE TABLE att_audit (alert_id bigint, job_id bigint);
@@ -172,7 +219,7 @@ SELECT j, s.* FROM generate_series(9001, 9002) j, att_summary(j) s;
 SELECT job_id, count(*) AS audited FROM att_audit GROUP BY 1 ORDER BY 1;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_4;
-\echo '== 5. an owner''s AFTER INSERT trigger on stage_transition changing the moved candidate''s facts: the entry events are repeats, skipped'
+\echo '== 6. an owner''s AFTER INSERT trigger on stage_transition changing the moved candidate''s facts: the entry events are repeats, skipped'
 SAVEPOINT case_5;
 RESET ROLE;
 CREATE FUNCTION att_touch_facts() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -194,7 +241,7 @@ SELECT job_id, cause, count(*) FROM alert_event WHERE job_id IN (9001, 9002, 900
 SELECT job_id, count(*) AS moves FROM stage_transition WHERE job_id IN (9001, 9002, 9003) AND from_stage_id IS NOT NULL GROUP BY 1 ORDER BY 1;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_5;
-\echo '== 6. the application alone: a writable CTE moving a candidate and changing its facts, the facts first: skipped, no 23505'
+\echo '== 7. the application alone: a writable CTE moving a candidate and changing its facts, the facts first: skipped, no 23505'
 SAVEPOINT case_6;
 SET ROLE att_app;
 SET workflow_ext.tenant = 'org:a';
@@ -207,7 +254,7 @@ RESET ROLE;
 SELECT job_id, candidate_id, cause, count(*) FROM alert_event WHERE job_id IN (9001, 9002) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_6;
-\echo '== 7. an owner''s AFTER UPDATE trigger on candidate_stage firing before the record trigger, changing facts: skipped'
+\echo '== 8. an owner''s AFTER UPDATE trigger on candidate_stage firing before the record trigger, changing facts: skipped'
 SAVEPOINT case_7;
 RESET ROLE;
 CREATE FUNCTION att_touch_facts2() RETURNS trigger LANGUAGE plpgsql AS $$
