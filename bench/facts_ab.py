@@ -11,7 +11,9 @@ Run under a throwaway cluster with the extension installed (the SQL of both
 builds must be the same); PG_CONFIG names the installation whose pkglibdir
 gets the library.  Each measurement is a new session (so it loads the library
 in place then); variants alternate in each round (forward, then backward);
-medians of the rounds.  Prints a Markdown table of wall times, and one of
+medians of the rounds; baselines: the facts trigger off, and every trigger
+of the table off (DISABLE TRIGGER USER: the plain UPDATE).  Prints a
+Markdown table of wall times, and one of
 the backend's CPU time for the UPDATE (utime + stime of /proc/self/stat read
 by the backend itself before and after it: what another helper's load on
 the machine does not add).  --before-sql / --after-sql: run by the superuser
@@ -73,12 +75,13 @@ TRIGGER = "candidate_profile_facts_changed"
 
 
 def timed(off):
+    """off: None (every trigger on), TRIGGER (the facts trigger off) or 'USER' (every trigger off)."""
     script = []
     if off:
-        script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile DISABLE TRIGGER {TRIGGER}; SET ROLE {run.APP_ROLE};")
+        script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile DISABLE TRIGGER {off}; SET ROLE {run.APP_ROLE};")
     script += [CPU % run.APP_ROLE, "\\timing on", UPD, "\\timing off", CPU % run.APP_ROLE]
     if off:
-        script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile ENABLE TRIGGER {TRIGGER}; SET ROLE {run.APP_ROLE};")
+        script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile ENABLE TRIGGER {off}; SET ROLE {run.APP_ROLE};")
     out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1"], input="\n".join(script) + "\n",
                          capture_output=True, text=True, check=True, env=run.app_env())
     cpu = [ticks(m) for m in re.findall(r"^cpu (.*)$", out.stdout, re.M)]
@@ -97,13 +100,13 @@ run.psql("SET workflow_ext.actor = 'bench'; "
 run.psql("VACUUM ANALYZE")
 entry_events = run.psql("SELECT count(*) FROM alert_event")
 ready = True
-variants = ["before", "after", "off"]
+variants = ["before", "after", "off", "alloff"]
 times = {v: [] for v in variants}
 cpus = {v: [] for v in variants}
 for r in range(args.rounds):
     for v in (variants if r % 2 == 0 else list(reversed(variants))):
         use(args.before if v == "before" else args.after)
-        wall, cpu = timed(v == "off")
+        wall, cpu = timed({"off": TRIGGER, "alloff": "USER"}.get(v))
         times[v].append(wall)
         cpus[v].append(cpu)
         print(f"round {r + 1} {v}: {wall:.0f} ms, backend CPU {cpu:.0f} ms", file=sys.stderr, flush=True)
@@ -111,22 +114,20 @@ use(args.after)
 facts_events = run.psql("SELECT count(*) FROM alert_event WHERE cause = 'facts'")
 print(f"{args.candidates:,} profiles, {args.jobs:,} jobs; {entry_events} alert events at entry, "
       f"{facts_events} raised by the fact changes\n")
-print("| round | before | after | triggers off | before/off | after/off |")
-print("|---|---|---|---|---|---|")
-for r in range(args.rounds):
-    b, a, o = times["before"][r], times["after"][r], times["off"][r]
-    print(f"| {r + 1} | {b:,.0f} | {a:,.0f} | {o:,.0f} | {b / o:.2f} | {a / o:.2f} |")
-med = {v: statistics.median(times[v]) for v in variants}
-print(f"| **median** | **{med['before']:,.0f}** | **{med['after']:,.0f}** | **{med['off']:,.0f}** | "
-      f"**{statistics.median([b / o for b, o in zip(times['before'], times['off'])]):.2f}** | "
-      f"**{statistics.median([a / o for a, o in zip(times['after'], times['off'])]):.2f}** |")
+def table(data):
+    print("| round | before | after | facts trigger off | every trigger off | before/facts off | after/facts off | before/all off | after/all off |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in range(args.rounds):
+        b, a, o, z = (data[v][r] for v in variants)
+        print(f"| {r + 1} | {b:,.0f} | {a:,.0f} | {o:,.0f} | {z:,.0f} | {b / o:.2f} | {a / o:.2f} | {b / z:.2f} | {a / z:.2f} |")
+    med = {v: statistics.median(data[v]) for v in variants}
+    ratio = lambda x, y: statistics.median([p / q for p, q in zip(data[x], data[y])])  # noqa: E731
+    print(f"| **median** | **{med['before']:,.0f}** | **{med['after']:,.0f}** | **{med['off']:,.0f}** | **{med['alloff']:,.0f}** | "
+          f"**{ratio('before', 'off'):.2f}** | **{ratio('after', 'off'):.2f}** | **{ratio('before', 'alloff'):.2f}** | "
+          f"**{ratio('after', 'alloff'):.2f}** |")
+
+
+print("Wall time of the UPDATE (ms):\n")
+table(times)
 print("\nBackend CPU of the UPDATE (ms):\n")
-print("| round | before | after | triggers off | before/off | after/off |")
-print("|---|---|---|---|---|---|")
-for r in range(args.rounds):
-    b, a, o = cpus["before"][r], cpus["after"][r], cpus["off"][r]
-    print(f"| {r + 1} | {b:,.0f} | {a:,.0f} | {o:,.0f} | {b / o:.2f} | {a / o:.2f} |")
-med = {v: statistics.median(cpus[v]) for v in variants}
-print(f"| **median** | **{med['before']:,.0f}** | **{med['after']:,.0f}** | **{med['off']:,.0f}** | "
-      f"**{statistics.median([b / o for b, o in zip(cpus['before'], cpus['off'])]):.2f}** | "
-      f"**{statistics.median([a / o for a, o in zip(cpus['after'], cpus['off'])]):.2f}** |")
+table(cpus)

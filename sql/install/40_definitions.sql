@@ -64,18 +64,30 @@ BEGIN
     RETURN NEW;
 END $$;
 COMMENT ON FUNCTION stamp_tenant() IS
-    'BEFORE INSERT OR UPDATE trigger on the definition, job and facts tables: stamps tenant (the workflow''s for definitions and shares, else the current tenant), workflow.owner and job_workflow.assigned_by/at on insert; refuses a change of tenant (42501). A restore keeps the dumped values.';
+    'BEFORE INSERT OR UPDATE trigger on the definition and job tables (the facts tables have stamp_facts_row()): stamps tenant (the workflow''s for definitions and shares, else the current tenant), workflow.owner and job_workflow.assigned_by/at on insert; refuses a change of tenant (42501). A restore keeps the dumped values.';
 DO $$
 DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['workflow', 'workflow_share', 'workflow_stage', 'stage_rule', 'alert',
-                             'job_workflow', 'candidate_profile', 'job_profile', 'rejection_reason']
+                             'job_workflow', 'rejection_reason']
     LOOP
         EXECUTE format('CREATE TRIGGER stamp_tenant BEFORE INSERT OR UPDATE ON @extschema@.%I
                         FOR EACH ROW EXECUTE FUNCTION @extschema@.stamp_tenant()', t);
     END LOOP;
 END $$;
+
+-- The facts tables are written in bulk (imports, syncs from an ATS): their
+-- stamp, the same rules plus updated_at, is C (src/pg/facts_row_stamp.c).
+CREATE FUNCTION stamp_facts_row() RETURNS trigger
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', 'wf_stamp_facts_row';
+COMMENT ON FUNCTION stamp_facts_row() IS
+    'BEFORE INSERT OR UPDATE trigger on candidate_profile and job_profile: stamps the current tenant on insert (a restore keeps the dumped one); refuses a change of tenant (42501 tenant_immutable) and sets updated_at to the transaction''s time on update.';
+CREATE TRIGGER stamp_tenant BEFORE INSERT OR UPDATE ON candidate_profile
+    FOR EACH ROW EXECUTE FUNCTION stamp_facts_row();
+CREATE TRIGGER stamp_tenant BEFORE INSERT OR UPDATE ON job_profile
+    FOR EACH ROW EXECUTE FUNCTION stamp_facts_row();
 
 CREATE FUNCTION touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql
@@ -105,10 +117,6 @@ COMMENT ON FUNCTION touch_updated_at() IS 'Trigger: keeps updated_at current, a 
 CREATE TRIGGER workflow_touch BEFORE UPDATE ON workflow
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 CREATE TRIGGER stage_rule_touch BEFORE UPDATE ON stage_rule
-    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
-CREATE TRIGGER candidate_profile_touch BEFORE UPDATE ON candidate_profile
-    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
-CREATE TRIGGER job_profile_touch BEFORE UPDATE ON job_profile
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 CREATE TRIGGER job_workflow_touch BEFORE UPDATE ON job_workflow
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
@@ -868,7 +876,7 @@ CREATE TRIGGER workflow_stage_keeps_history BEFORE DELETE ON workflow_stage
 
 -- Trigger functions are attached by the extension only: nobody else may
 -- attach them to a table of their own (CREATE TRIGGER needs EXECUTE).
-REVOKE EXECUTE ON FUNCTION stamp_tenant(), touch_updated_at(), stage_rule_validate(), alert_validate(),
+REVOKE EXECUTE ON FUNCTION stamp_tenant(), stamp_facts_row(), touch_updated_at(), stage_rule_validate(), alert_validate(),
     stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable(),
     history_keeps_definitions(), workflow_share_answer()
     FROM PUBLIC;

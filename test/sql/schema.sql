@@ -89,7 +89,8 @@ SELECT c::regclass AS dumped FROM pg_extension, unnest(extconfig) c WHERE extnam
 -- per row (screening, RLS policies: actor, tenant, administrator; statement
 -- triggers), where a SET clause would cost a GUC save/restore each call; and
 -- the facts row trigger (candidate_facts_changed), which pins search_path in
--- C around its SPI work (wf_pin_search_path) and records a statement's rows.
+-- C around its SPI work (wf_pin_search_path) and records a statement's rows;
+-- and the facts tables' stamp (stamp_facts_row), which runs no SQL.
 SELECT p.proname FROM pg_proc p
   JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'workflow_ext')
