@@ -24,6 +24,15 @@
 
 PG_FUNCTION_INFO_V1(wf_stamp_facts_row);
 
+/* What a trigger's calls keep (fn_extra): the table checked and its columns. */
+typedef struct StampColumns
+{
+	Oid			relid;
+	int			tenant;
+	int			updated_at;
+	int			id;
+} StampColumns;
+
 static int
 column(Relation rel, const char *name)
 {
@@ -34,13 +43,39 @@ column(Relation rel, const char *name)
 	return n;
 }
 
+/* The table's columns, after checking that it is one of the extension's facts tables. */
+static const StampColumns *
+stamp_columns(FunctionCallInfo fcinfo, Relation rel)
+{
+	StampColumns *cols = (StampColumns *) fcinfo->flinfo->fn_extra;
+
+	if (cols != NULL && cols->relid == RelationGetRelid(rel))
+		return cols;
+	if (get_rel_namespace(RelationGetRelid(rel)) != get_func_namespace(fcinfo->flinfo->fn_oid) ||
+		(strcmp(RelationGetRelationName(rel), "candidate_profile") != 0 &&
+		 strcmp(RelationGetRelationName(rel), "job_profile") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("stamp_facts_row() fires only on workflow_ext's facts tables"),
+				 errdetail_reason("trigger_protocol", NULL)));
+	if (cols == NULL)
+		cols = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(StampColumns));
+	cols->relid = InvalidOid;
+	cols->tenant = column(rel, "tenant");
+	cols->updated_at = column(rel, "updated_at");
+	cols->id = column(rel, "id");
+	cols->relid = RelationGetRelid(rel);
+	fcinfo->flinfo->fn_extra = cols;
+	return cols;
+}
+
 Datum
 wf_stamp_facts_row(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Relation	rel;
 	TupleDesc	desc;
-	int			tenant_col;
+	const StampColumns *columns;
 	Datum		value;
 	bool		isnull;
 	int			cols[2];
@@ -56,34 +91,27 @@ wf_stamp_facts_row(PG_FUNCTION_ARGS)
 				 errdetail_reason("trigger_protocol", NULL)));
 	rel = td->tg_relation;
 	desc = RelationGetDescr(rel);
-	if (get_rel_namespace(RelationGetRelid(rel)) != get_func_namespace(fcinfo->flinfo->fn_oid) ||
-		(strcmp(RelationGetRelationName(rel), "candidate_profile") != 0 &&
-		 strcmp(RelationGetRelationName(rel), "job_profile") != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("stamp_facts_row() fires only on workflow_ext's facts tables"),
-				 errdetail_reason("trigger_protocol", NULL)));
-	tenant_col = column(rel, "tenant");
+	columns = stamp_columns(fcinfo, rel);
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
 		if (wf_restoring())
 			return PointerGetDatum(td->tg_trigtuple);
-		cols[0] = tenant_col;
+		cols[0] = columns->tenant;
 		values[0] = CStringGetTextDatum(wf_tenant());
 		return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_trigtuple, desc, 1, cols, values, nulls));
 	}
 
 	/* UPDATE: the tenant stays; updated_at is now() */
 	{
-		Datum		old_tenant = heap_getattr(td->tg_trigtuple, tenant_col, desc, &isnull);
+		Datum		old_tenant = heap_getattr(td->tg_trigtuple, columns->tenant, desc, &isnull);
 		bool		old_null = isnull;
 
-		value = heap_getattr(td->tg_newtuple, tenant_col, desc, &isnull);
+		value = heap_getattr(td->tg_newtuple, columns->tenant, desc, &isnull);
 		if (old_null != isnull ||
 			(!isnull && !datum_image_eq(old_tenant, value, false, -1)))
 		{
-			Datum		id = heap_getattr(td->tg_trigtuple, column(rel, "id"), desc, &isnull);
+			Datum		id = heap_getattr(td->tg_trigtuple, columns->id, desc, &isnull);
 
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -94,7 +122,7 @@ wf_stamp_facts_row(PG_FUNCTION_ARGS)
 					 errhint("A row belongs to the tenant that created it.")));
 		}
 	}
-	cols[0] = column(rel, "updated_at");
+	cols[0] = columns->updated_at;
 	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_newtuple, desc, 1, cols, values, nulls));
 }
