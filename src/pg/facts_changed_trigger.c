@@ -453,7 +453,6 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 		Datum		args[2];
 		int64	   *ords;
 		ArrayType **raised;
-		int			guc;
 		int			ret;
 		uint64		at = 0;
 
@@ -468,18 +467,8 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 		args[1] = PointerGetDatum(construct_md_array(tenants, tenant_nulls, 1, dims, lbs, TEXTOID, -1,
 													 false, TYPALIGN_INT));
 		SPI_connect();
-		/*
-		 * Each change's rows through its index (a nested loop), whatever the
-		 * costs say: a hash join would read all of candidate_stage for every
-		 * run.  (A local GUC level, unwound with an error's subtransaction.)
-		 */
-		guc = NewGUCNestLevel();
-		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
+		/* (each change's rows through its index: visits_set's LATERAL leaves no join to choose) */
 		ret = SPI_execute_plan(visits_set(changes[0].schema), args, NULL, false, 0);
-		AtEOXact_GUC(true, guc);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the pipelines of %d %ss", m,
 				 changes[0].by_job ? "job" : "candidate");
