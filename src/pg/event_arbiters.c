@@ -113,8 +113,8 @@ excludes_entries(Oid index_id, AttrNumber cause_col)
 }
 
 /*
- * The verdict read from the catalogs: no rule, no BEFORE INSERT row trigger
- * but the extension's, and each unique index or exclusion constraint
+ * The verdict read from the catalogs: no rule, no BEFORE INSERT trigger (row
+ * or statement) but the extension's, and each unique index or exclusion constraint
  * immediate and either the key id alone (ids drawn from the sequence), a
  * key among whose columns are transition_id and alert_id (a new visit's id
  * that no earlier event names, and distinct alerts within the visit), or a
@@ -137,9 +137,11 @@ read_verdict(Relation rel)
 
 	/*
 	 * A rule (ON CONFLICT is refused with it: keep that error) or a BEFORE
-	 * INSERT row trigger that is not the extension's (it may change the
-	 * row's alert, visit or cause into one an index holds already): the
-	 * statement as before.
+	 * INSERT trigger that is not the extension's: a row trigger may change
+	 * the row's alert, visit or cause into one an index holds already, and a
+	 * statement trigger runs after this choice and before the rows go in (it
+	 * may change the candidate's facts and raise the new visit's alerts
+	 * first: test/repros/attack6/04): the statement as before.
 	 */
 	if (rel->rd_rules != NULL)
 		none = false;
@@ -148,7 +150,7 @@ read_verdict(Relation rel)
 		const Trigger *t = &rel->trigdesc->triggers[i];
 
 		if (t->tgenabled != TRIGGER_DISABLED && !t->tgisinternal &&
-			TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_BEFORE(t->tgtype) && TRIGGER_FOR_INSERT(t->tgtype) &&
+			TRIGGER_FOR_BEFORE(t->tgtype) && TRIGGER_FOR_INSERT(t->tgtype) &&
 			!is_extension_code(t->tgfoid))
 			none = false;
 	}
