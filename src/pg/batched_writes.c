@@ -559,6 +559,21 @@ queue_wakeup(const char *kind, int64 transition_id, bool if_written)
 		write_frame(f);
 }
 
+/*
+ * How many more wake-ups the innermost frame takes before it is written (at
+ * least 1; history_batch_size without a frame).  A set-wise read of changes
+ * of facts locks at most this many pipeline rows (one wake-up each at most),
+ * so that no write of the frame comes between a run's locks and its last
+ * change, as none came row by row (facts_changed_trigger.c).
+ */
+int
+wf_batch_room(void)
+{
+	if (top == NULL)
+		return Max(wf_history_batch_size, 1);
+	return Max(wf_history_batch_size - top->n_wakeups, 1);
+}
+
 void
 wf_batch_notify(const char *kind, int64 transition_id, int alert_events)
 {

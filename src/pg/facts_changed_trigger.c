@@ -332,21 +332,28 @@ static Oid	visits_set_plan_schema = InvalidOid;
 /*
  * The open stage visits of many changes of candidates' facts (a job's are
  * evaluated at once: only candidate_profile's changes are recorded), locked,
- * in the order of the changes (ord, from 1), each change's in the heap's
- * order, as the one-change read finds them.  The same filters, the same lock, the writer's rights and
- * row-level security; one statement for them all.  Prepared once per
- * backend.
+ * in the order of the changes (ord, from 1), each change's in the order
+ * the one-change read finds them.  The same filters, the same lock, the
+ * writer's rights and row-level security; one statement for them all.
+ * Prepared once per backend.
  */
 static SPIPlanPtr
 visits_set(Oid schema)
 {
-	Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
+	Oid			types[3] = {INT8ARRAYOID, TEXTARRAYOID, INT8OID};
 	/*
 	 * Each change's rows are a LATERAL subquery probing candidate_stage by
-	 * candidate (its index), locked there in the heap's order: a join the
-	 * planner was free to order, planned while the pipeline's statistics
-	 * said no row had a visit yet (after a bulk load), scanned the table
-	 * once per change (quadratic: 2,000 profiles took a second).
+	 * candidate (its index): a join the planner was free to order, planned
+	 * while the pipeline's statistics said no row had a visit yet (after a
+	 * bulk load), scanned the table once per change (quadratic: 2,000
+	 * profiles took a second).  The subquery is the row trigger's own read
+	 * (visits()), so it finds and locks a change's rows in the order that
+	 * read does, the index's (sorting them by ctid did not: a row updated
+	 * in place keeps its index entry's place, not its ctid's; attack6 D1).
+	 * No ORDER BY: the rows come out of the nested loop in the changes'
+	 * order (the caller checks), and a sort would not keep the index's.
+	 * LIMIT: the rows a run may lock before the frame could be written
+	 * (wf_batch_room); each row is locked as it is read.
 	 */
 	const char *sql = "SELECT r.ord, c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 		"c.candidate_id, c.tenant, c.attributes, "
@@ -354,13 +361,12 @@ visits_set(Oid schema)
 		"AND e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "
 		"AND e.transition_id OPERATOR(pg_catalog.=) c.visit_transition_id AND e.alert_id IS NOT NULL) "
 		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY r(key, tenant, ord) "
-		"CROSS JOIN LATERAL (SELECT c.ctid AS heap_order, c.job_id, c.workflow_id, c.stage_id, "
+		"CROSS JOIN LATERAL (SELECT c.job_id, c.workflow_id, c.stage_id, "
 		"c.visit_transition_id, c.candidate_id, c.tenant, c.attributes FROM %s c "
 		"WHERE c.candidate_id OPERATOR(pg_catalog.=) r.key "
 		"AND (r.tenant IS NULL OR c.tenant OPERATOR(pg_catalog.=) r.tenant) "
 		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
-		"ORDER BY c.ctid FOR NO KEY UPDATE OF c) c "
-		"ORDER BY r.ord, c.heap_order";
+		"FOR NO KEY UPDATE OF c) c LIMIT $3";
 
 	if (visits_set_plan == NULL || visits_set_plan_schema != schema)
 	{
@@ -368,7 +374,7 @@ visits_set(Oid schema)
 			SPI_freeplan(visits_set_plan);
 		visits_set_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "alert_event"),
 												wf_qualified(schema, "candidate_stage")),
-									   2, types);
+									   3, types);
 		visits_set_plan_schema = schema;
 	}
 	return visits_set_plan;
@@ -414,7 +420,9 @@ evaluate_rows(const WfFactsChange *c, WfPipelineRow *rows, uint64 n_rows, bool b
  * change in the recorded order.  The run ends early after a change that may
  * have let anyone's code run (an auto-advance's move, a write of the
  * frame's rows and their triggers): what the next changes concern is read
- * again, after it, as the row trigger read it.  search_path is pinned and
+ * again, after it, as the row trigger read it.  A run reads (and locks) no
+ * more rows than the frame has room for before it is written, so no such
+ * write comes between its locks and its last change.  search_path is pinned and
  * the stage cache held by the caller.  Returns how many changes were
  * evaluated.
  */
@@ -437,20 +445,16 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 		while (m < n && m < wf_history_batch_size && changes[m].by_job == changes[0].by_job &&
 			   changes[m].schema == changes[0].schema)
 			m++;
-	if (m == 1)
-	{
-		n_rows = read_visits_one(&changes[0], &rows);
-		(void) evaluate_rows(&changes[0], rows, n_rows, batched, NULL);
-		done = 1;
-	}
-	else
+	if (m > 1)
 	{
 		Datum	   *keys = palloc(sizeof(Datum) * m);
 		Datum	   *tenants = palloc(sizeof(Datum) * m);
 		bool	   *tenant_nulls = palloc(sizeof(bool) * m);
 		int			dims[1] = {m};
 		int			lbs[1] = {1};
-		Datum		args[2];
+		Datum		args[3];
+		int64		room = wf_batch_room();
+		int			complete = m;
 		int64	   *ords;
 		ArrayType **raised;
 		int			ret;
@@ -466,6 +470,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 												  TYPALIGN_DOUBLE));
 		args[1] = PointerGetDatum(construct_md_array(tenants, tenant_nulls, 1, dims, lbs, TEXTOID, -1,
 													 false, TYPALIGN_INT));
+		args[2] = Int64GetDatum(room);
 		SPI_connect();
 		/* (each change's rows through its index: visits_set's LATERAL leaves no join to choose) */
 		ret = SPI_execute_plan(visits_set(changes[0].schema), args, NULL, false, 0);
@@ -481,14 +486,24 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 			MemoryContext spi = MemoryContextSwitchTo(cxt);	/* (not SPI's memory) */
 
 			ords[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			if (i > 0 && ords[i] < ords[i - 1])
+				elog(ERROR, "workflow_ext: the pipelines of %d changes of facts were read out of order", m);
 			raised[i] = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 9, &isnull));
 			MemoryContextSwitchTo(spi);
 		}
 		rows = copy_visits(cxt, 2, n_rows);
 		SPI_finish();
 
+		/*
+		 * At the limit, the last change read may have more rows: the run ends
+		 * before it (its rows read so far stay locked, as its row trigger
+		 * would have locked them, before anything else of the frame's).  A
+		 * first change with more rows than the room is read alone, below.
+		 */
+		if (n_rows > 0 && (int64) n_rows >= room)
+			complete = (int) ords[n_rows - 1] - 1;
 		writes = wf_batch_writes;
-		for (int j = 0; j < m; j++)
+		for (int j = 0; j < complete; j++)
 		{
 			uint64		first = at;
 			bool		advancing;
@@ -500,6 +515,14 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 			if (advancing || wf_batch_writes != writes)
 				break;
 		}
+		if (complete == 0)
+			m = 1;
+	}
+	if (m == 1)
+	{
+		n_rows = read_visits_one(&changes[0], &rows);
+		(void) evaluate_rows(&changes[0], rows, n_rows, batched, NULL);
+		done = 1;
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

@@ -153,5 +153,6 @@ extern void wf_batch_flush(void);
 extern void wf_batch_flush_pending(void);
 extern bool wf_batch_facts(Relation rel, const WfFactsChange *change);
 extern uint64 wf_batch_writes;
+extern int	wf_batch_room(void);
 
 #endif

@@ -275,4 +275,28 @@ RESET ROLE;
 SELECT job_id, cause, count(*) FROM alert_event WHERE job_id IN (9001, 9002, 9003) GROUP BY 1, 2 ORDER BY 1, 2;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT case_7;
+\echo '== 9. an owner''s BEFORE INSERT statement trigger on alert_event changing the moved candidate''s facts: ON CONFLICT kept, no 23505'
+-- (it fires after the choice of the plain INSERT and before its rows: the facts change raises the
+-- new visit's alerts first; attack6 D3, test/repros/attack6/04)
+SAVEPOINT case_9;
+RESET ROLE;
+CREATE FUNCTION att_sync_facts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('att.busy', true) IS DISTINCT FROM 'on' THEN
+    PERFORM set_config('att.busy', 'on', true);
+    UPDATE public.candidate_profile SET attributes = attributes || '{"synced": true}' WHERE candidate_id IN (7, 8);
+    PERFORM set_config('att.busy', 'off', true);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER att_sync_facts BEFORE INSERT ON alert_event FOR EACH STATEMENT EXECUTE FUNCTION att_sync_facts();
+SET ROLE att_app;
+SET workflow_ext.tenant = 'org:a';
+SET workflow_ext.actor = 'user:x';
+SELECT test_error(format('SELECT move_to_stage(7, 9001, %s)', :s2)) AS single_move;
+SELECT test_error(format('UPDATE candidate_stage SET stage_id = %s WHERE job_id = 9002 AND candidate_id = 8', :s2)) AS bulk;
+RESET ROLE;
+SELECT job_id, candidate_id, cause, count(*) FROM alert_event WHERE candidate_id IN (7, 8) AND job_id IN (9001, 9002)
+ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+ROLLBACK TO SAVEPOINT case_9;
 ROLLBACK;

@@ -1,0 +1,28 @@
+-- 2PC and subtransactions around entry events and set-wise facts (expected to hold)
+UPDATE candidate_profile SET attributes = '{"level": 1}' WHERE candidate_id IN (1, 2);
+SET ROLE att_app;
+SET statement_timeout = '20s';
+BEGIN;
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (3, 4);
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 100 AND candidate_id IN (3, 4);
+UPDATE candidate_stage SET stage_id = :s1 WHERE job_id = 100 AND candidate_id IN (3, 4);
+PREPARE TRANSACTION 'att1';
+BEGIN;
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s2);
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s1);
+SAVEPOINT a;
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s2);
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s1);
+ROLLBACK TO a;
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s2);
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s1);
+COMMIT;
+COMMIT PREPARED 'att1';
+SELECT * FROM ev;
+BEGIN;
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 100 AND candidate_id IN (3, 4);
+PREPARE TRANSACTION 'att2';
+ROLLBACK PREPARED 'att2';
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 100 AND candidate_id IN (3, 4);
+UPDATE candidate_stage SET stage_id = :s1 WHERE job_id = 100 AND candidate_id IN (3, 4);
+SELECT count(*) AS events, count(DISTINCT (candidate_id, message, cause)) FROM ev;

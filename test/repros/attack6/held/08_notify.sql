@@ -1,0 +1,20 @@
+-- wake-ups (NOTIFY workflow_events) of a facts update with repeats: size 1 against set-wise
+SET ROLE att_app;
+LISTEN workflow_events;
+BEGIN;
+SET LOCAL workflow_ext.history_batch_size = 1;
+UPDATE candidate_profile SET attributes = '{"level": 1}' WHERE candidate_id IN (1, 2, 3);
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (1, 2, 3, 4);
+COMMIT;
+SELECT 'separator';
+UPDATE candidate_profile SET attributes = '{}' WHERE candidate_id IN (1, 2, 3, 4);
+SELECT count(*) FROM move_candidates(100, ARRAY[1, 2, 3, 4], :s2);
+SELECT count(*) FROM move_candidates(100, ARRAY[1, 2, 3, 4], :s1);
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s2);
+SELECT count(*) FROM move_candidates(101, ARRAY[1], :s1);
+SELECT 'separator2';
+BEGIN;
+UPDATE candidate_profile SET attributes = '{"level": 1}' WHERE candidate_id IN (1, 2, 3);
+UPDATE candidate_profile SET attributes = '{"level": 2}' WHERE candidate_id IN (1, 2, 3, 4);
+COMMIT;
+SELECT * FROM ev;
