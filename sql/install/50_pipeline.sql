@@ -136,7 +136,7 @@ BEGIN
     RETURN cs;
 END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint) IS
-    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow; 42501 (other_tenant_job) for another tenant's job shared with the caller: only the job's tenant enters candidates into its jobs; 22023 (null_argument) for a NULL candidate_id.';
+    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow; 42501 (other_tenant_job) for another tenant''s job shared with the caller: only the job''s tenant enters candidates into its jobs; 22023 (null_argument) for a NULL candidate_id.';
 
 CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text,
                                      reason_code text DEFAULT NULL)
@@ -182,7 +182,7 @@ CREATE FUNCTION transfer_candidate(candidate_id bigint, from_job_id bigint, to_j
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_transfer_candidate';
 COMMENT ON FUNCTION transfer_candidate(bigint, bigint, bigint, bigint, text) IS
-    'Moves an active candidate from one job''s pipeline to another job of the same tenant, at to_stage_id (NULL: the first stage; its rule applies, 23514 changes nothing). The old row becomes transferred (history: to_status transferred, related_job_id the new job); the new row''s entry names the old job. Returns the new row. P0002 job not visible or candidate not in from_job_id; 55000 not active; 42501 other_tenant_job (the jobs of two tenants, or into another tenant's job); 23505 already_in_job; 42501 not_editable (no edit rights on the from job''s workflow); 22023 null_argument.';
+    'Moves an active candidate from one job''s pipeline to another job of the same tenant, at to_stage_id (NULL: the first stage; its rule applies, 23514 changes nothing). The old row becomes transferred (history: to_status transferred, related_job_id the new job); the new row''s entry names the old job. Returns the new row. P0002 job not visible or candidate not in from_job_id; 55000 not active; 42501 other_tenant_job (the jobs of two tenants, or into another tenant''s job); 23505 already_in_job; 42501 not_editable (no edit rights on the from job''s workflow); 22023 null_argument.';
 
 CREATE FUNCTION remove_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL)
     RETURNS void

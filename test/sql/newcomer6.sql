@@ -78,14 +78,25 @@ SELECT c AS call, nc6_error(c) AS error FROM unnest(ARRAY[
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 5) ON CONFLICT DO NOTHING',
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 5) ON CONFLICT (tenant, job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id',
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 777), (10, 778)',
-  'INSERT INTO candidate_stage (job_id, candidate_id) SELECT 10, g FROM generate_series(770, 779) g',
-  'SELECT * FROM move_candidates(10, ARRAY[777])']) AS c
+  'INSERT INTO candidate_stage (job_id, candidate_id) SELECT 10, g FROM generate_series(770, 779) g']) AS c
  ORDER BY 1;
--- COPY: the same trigger, the same refusal
+-- a bulk move enters nobody: an id not in the job is its row's not_found
+SELECT candidate_id, outcome, sqlstate FROM move_candidates(10, ARRAY[777]::bigint[]);
+-- COPY: PostgreSQL refuses it to a role under row-level security ...
 COPY candidate_stage (job_id, candidate_id) FROM stdin;
 10	777
 \.
 ROLLBACK;
+-- ... and for a role that bypasses it, acting as the agency, the guard refuses it
+RESET ROLE;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:nc6-agency';
+SET LOCAL workflow_ext.actor = 'user:agent';
+COPY candidate_stage (job_id, candidate_id) FROM stdin;
+10	777
+\.
+ROLLBACK;
+SET ROLE wf_nc6_app;
 -- nothing reached the client's job: no row, no history, no alert event
 BEGIN;
 SET LOCAL workflow_ext.tenant = 'org:nc6-client';
