@@ -647,6 +647,12 @@ BEGIN
                   DETAIL = jsonb_build_object('reason', 'workflow_archived', 'workflow_id', $2, 'job_id', $1)::text,
                   HINT = 'Unarchive it with unarchive_workflow(), or assign another workflow.';
     END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
+                WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1
+                  AND c.workflow_id <> $2) THEN
+        RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
+            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'job_has_candidates', 'job_id', $1)::text;
+    END IF;
     -- The job's current assignment, as the caller sees it: changing it (even
     -- stamping it again) needs edit rights on the workflow it is on (the
     -- policy job_workflow_reassign), said here with a reason rather than by
@@ -658,12 +664,6 @@ BEGIN
             USING ERRCODE = '42501',
                   DETAIL = jsonb_build_object('reason', 'read_only', 'workflow_id', jw.workflow_id, 'job_id', $1)::text,
                   HINT = 'The workflow''s owner, a grantee with can_edit or a tenant administrator reassigns its jobs.';
-    END IF;
-    IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
-                WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1
-                  AND c.workflow_id <> $2) THEN
-        RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
-            USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'job_has_candidates', 'job_id', $1)::text;
     END IF;
     BEGIN
         INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
