@@ -12,19 +12,44 @@ DROP ROLE IF EXISTS wf_nc6_app;
 RESET client_min_messages;
 CREATE ROLE wf_nc6_app;
 GRANT workflow_app TO wf_nc6_app;
+-- The fixture's ids by name (:w, :p, :s3, :ivy_wf), so that what is shown
+-- does not depend on the ids earlier tests used.
+CREATE TABLE nc6_ids (name text PRIMARY KEY, id bigint);
+GRANT SELECT, INSERT ON nc6_ids TO wf_nc6_app;
+CREATE FUNCTION nc6_sql(template text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT name, id FROM nc6_ids ORDER BY length(name) DESC LOOP
+        template := replace(template, ':' || r.name, r.id::text);
+    END LOOP;
+    RETURN template;
+END $$;
+CREATE FUNCTION nc6_masked(t text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT name, id FROM nc6_ids LOOP
+        t := regexp_replace(t, '\m' || r.id || '\M', ':' || r.name, 'g');
+    END LOOP;
+    RETURN t;
+END $$;
 -- SQLSTATE, reason and HINT of a statement's error ('no error' when none).
-CREATE FUNCTION nc6_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
+CREATE FUNCTION nc6_error(template text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     detail text;
     hint text;
 BEGIN
-    EXECUTE sql;
+    EXECUTE nc6_sql(template);
     RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-    RETURN SQLSTATE || ' ' || coalesce(detail::jsonb ->> 'reason', '(no reason)')
+    RETURN SQLSTATE || ' ' || coalesce(nullif(detail, '')::jsonb ->> 'reason', '(no reason: ' || SQLERRM || ')')
         || coalesce(' | ' || nullif(hint, ''), '');
 END $$;
+-- test_error() of the statement, the fixture's ids shown by name.
+CREATE FUNCTION nc6_detail(template text) RETURNS text LANGUAGE sql AS
+$$ SELECT nc6_masked(test_error(nc6_sql(template))) $$;
 SET ROLE wf_nc6_app;
 
 \echo '== Fixture: a client shares workflow W with an agency (read-only) and with its editor (can_edit)'
@@ -32,6 +57,7 @@ BEGIN;
 SET LOCAL workflow_ext.tenant = 'org:nc6-client';
 SET LOCAL workflow_ext.actor = 'user:carl';
 SELECT test_workflow('Shared', 3, false) AS w, test_workflow('Private', 1, false) AS p \gset
+SELECT test_stage(:w, 3) AS s3 \gset
 INSERT INTO stage_rule (stage_id, name, condition)
 VALUES (test_stage(:w, 2), 'within budget', '{"field": "salary", "op": "lte", "value": 150000}');
 INSERT INTO alert (stage_id, field_name, operator, value, message)
@@ -59,6 +85,7 @@ SELECT accept_share(:w);
 INSERT INTO candidate_profile (candidate_id, attributes) VALUES (5, '{"name": "agency person #5"}'),
        (777, '{"name": "agency person #777", "salary": 1}');
 COMMIT;
+INSERT INTO nc6_ids VALUES ('w', :w), ('p', :p), ('s3', :s3);
 
 \echo '== 1. A read-only grantee enters no candidate into the client''s job, on any path, whatever the id'
 BEGIN;
@@ -72,8 +99,8 @@ SELECT c AS call, nc6_error(c) AS error FROM unnest(ARRAY[
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 5)',
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 424242)',
   'INSERT INTO candidate_stage (job_id, candidate_id, tenant) VALUES (10, 777, ''org:nc6-client'')',
-  'INSERT INTO candidate_stage (job_id, candidate_id, workflow_id) VALUES (10, 777, ' || :w || ')',
-  'INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (10, 777, ' || test_stage(:w, 3) || ')',
+  'INSERT INTO candidate_stage (job_id, candidate_id, workflow_id) VALUES (10, 777, :w)',
+  'INSERT INTO candidate_stage (job_id, candidate_id, stage_id) VALUES (10, 777, :s3)',
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 777) ON CONFLICT DO NOTHING',
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 5) ON CONFLICT DO NOTHING',
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 5) ON CONFLICT (tenant, job_id, candidate_id) DO UPDATE SET stage_id = EXCLUDED.stage_id',
@@ -117,7 +144,7 @@ SELECT c AS call, nc6_error(c) AS error FROM unnest(ARRAY[
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 777)',
   'INSERT INTO candidate_stage (job_id, candidate_id) VALUES (10, 777) ON CONFLICT DO NOTHING',
   'SELECT transfer_candidate(5, 10, 11)',            -- between two of the client's jobs
-  'SELECT transfer_candidate(5, 10, 11, ' || test_stage(:w, 3) || ')',
+  'SELECT transfer_candidate(5, 10, 11, :s3)',
   'SELECT transfer_candidate(777, 500, 10)',         -- from the agency's own job into the client's
   'SELECT transfer_candidate(5, 10, 500)']) AS c     -- the client's candidate into the agency's job
  ORDER BY 1;
@@ -214,23 +241,24 @@ BEGIN;
 SET LOCAL workflow_ext.tenant = 'org:nc6-client';
 SET LOCAL workflow_ext.actor = 'user:ivy';
 SELECT test_workflow('Ivy''s own', 2, false) AS ivy_wf \gset
+INSERT INTO nc6_ids VALUES ('ivy_wf', :ivy_wf);
 SELECT c AS call, nc6_error(c) AS error FROM unnest(ARRAY[
-  'SELECT assign_workflow(12, ' || :ivy_wf || ')',        -- job 12 follows W, read-only for her
-  'SELECT assign_workflow(12, ' || :w || ')',             -- stamping it again changes it too
-  'SELECT assign_workflow(99, ' || :ivy_wf || ')',        -- job 99 follows a workflow she does not see
-  'SELECT assign_workflow(13, ' || :ivy_wf || ')']) AS c  -- a new job on her own workflow
+  'SELECT assign_workflow(12, :ivy_wf)',        -- job 12 follows W, read-only for her
+  'SELECT assign_workflow(12, :w)',             -- stamping it again changes it too
+  'SELECT assign_workflow(99, :ivy_wf)',        -- job 99 follows a workflow she does not see
+  'SELECT assign_workflow(13, :ivy_wf)']) AS c  -- a new job on her own workflow
  ORDER BY 1;
-SELECT test_error('SELECT assign_workflow(12, ' || :ivy_wf || ')');
-SELECT test_error('SELECT assign_workflow(99, ' || :ivy_wf || ')');
+SELECT nc6_detail('SELECT assign_workflow(12, :ivy_wf)');
+SELECT nc6_detail('SELECT assign_workflow(99, :ivy_wf)');
 WITH d AS (DELETE FROM job_workflow WHERE job_id = 12 RETURNING 1) SELECT count(*) AS ivy_unassigned FROM d;
 SET LOCAL workflow_ext.actor = 'user:carl';
 SELECT c AS call, nc6_error(c) AS error FROM unnest(ARRAY[
-  'SELECT assign_workflow(10, ' || :p || ')',
+  'SELECT assign_workflow(10, :p)',
   'DELETE FROM job_workflow WHERE job_id = 10',
-  'UPDATE job_workflow SET workflow_id = ' || :p || ' WHERE job_id = 10',
+  'UPDATE job_workflow SET workflow_id = :p WHERE job_id = 10',
   'UPDATE job_workflow SET job_id = 14 WHERE job_id = 10']) AS c
  ORDER BY 1;
-SELECT test_error('DELETE FROM job_workflow WHERE job_id = 10');
+SELECT nc6_detail('DELETE FROM job_workflow WHERE job_id = 10');
 -- what has no candidates is unassigned and reassigned as before
 WITH d AS (DELETE FROM job_workflow WHERE job_id = 12 RETURNING job_id) SELECT job_id AS unassigned FROM d;
 UPDATE job_workflow SET workflow_id = :p WHERE job_id = 11 RETURNING job_id, workflow_id = :p AS reassigned;
@@ -245,5 +273,6 @@ SELECT c.relname AS view, string_agg(a.attname, ', ' ORDER BY a.attnum) AS colum
    AND c.relname IN ('workflow_with_stages', 'stage_with_rules', 'stage_visit')
  GROUP BY c.relname ORDER BY 1;
 
-DROP FUNCTION nc6_error(text);
+DROP FUNCTION nc6_detail(text), nc6_error(text), nc6_masked(text), nc6_sql(text);
+DROP TABLE nc6_ids;
 DROP ROLE wf_nc6_app;
