@@ -174,9 +174,12 @@ ALTER TABLE candidate_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY candidate_stage_read ON candidate_stage FOR SELECT
     USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));
+-- Only the job's own tenant enters candidates into its jobs: a share opens
+-- another tenant's pipelines to moves, never to new candidates (candidate ids
+-- are the job's tenant's; the guard trigger refuses first, 42501
+-- other_tenant_job, and this policy holds whatever trigger runs).
 CREATE POLICY candidate_stage_add ON candidate_stage FOR INSERT
-    WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
-           OR @extschema@.shared_pipeline(workflow_id, tenant));
+    WITH CHECK (tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant));
 CREATE POLICY candidate_stage_move ON candidate_stage FOR UPDATE
     USING ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))

@@ -643,6 +643,7 @@ CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint)
     AS $$
 DECLARE
     jw @extschema@.job_workflow;
+    detail text;
 BEGIN
     IF $1 IS NULL THEN
         RAISE EXCEPTION 'job_id must not be NULL'
@@ -654,21 +655,45 @@ BEGIN
                   DETAIL = jsonb_build_object('reason', 'workflow_archived', 'workflow_id', $2, 'job_id', $1)::text,
                   HINT = 'Unarchive it with unarchive_workflow(), or assign another workflow.';
     END IF;
-    -- A job on a workflow the actor cannot see is refused by RLS (42501).
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
                 WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $1
                   AND c.workflow_id <> $2) THEN
         RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
             USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'job_has_candidates', 'job_id', $1)::text;
     END IF;
-    INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
-    ON CONFLICT ON CONSTRAINT job_workflow_job_id_key DO UPDATE
-       SET workflow_id = EXCLUDED.workflow_id
-    RETURNING * INTO jw;
+    -- The job's current assignment, as the caller sees it: changing it (even
+    -- stamping it again) needs edit rights on the workflow it is on (the
+    -- policy job_workflow_reassign), said here with a reason rather than by
+    -- the policy's bare 42501.
+    SELECT * INTO jw FROM @extschema@.job_workflow j
+     WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1;
+    IF FOUND AND NOT (jw.workflow_id = ANY (@extschema@.editable_workflow_array())) THEN
+        RAISE EXCEPTION 'job % follows workflow %, shared read-only with the current actor: reassigning it needs edit rights', $1, jw.workflow_id
+            USING ERRCODE = '42501',
+                  DETAIL = jsonb_build_object('reason', 'read_only', 'workflow_id', jw.workflow_id, 'job_id', $1)::text,
+                  HINT = 'The workflow''s owner, a grantee with can_edit or a tenant administrator reassigns its jobs.';
+    END IF;
+    BEGIN
+        INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
+        ON CONFLICT ON CONSTRAINT job_workflow_job_id_key DO UPDATE
+           SET workflow_id = EXCLUDED.workflow_id
+        RETURNING * INTO jw;
+    EXCEPTION WHEN insufficient_privilege THEN
+        -- Only the policy's own refusal (it has no DETAIL) is translated: the
+        -- job is the tenant's, on a workflow the caller does not see.
+        GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+        IF coalesce(detail, '') <> '' OR jw.id IS NOT NULL THEN
+            RAISE;
+        END IF;
+        RAISE EXCEPTION 'job % follows a workflow the current actor may not edit: reassigning it needs edit rights', $1
+            USING ERRCODE = '42501',
+                  DETAIL = jsonb_build_object('reason', 'not_editable', 'job_id', $1)::text,
+                  HINT = 'The owner of the job''s workflow, a grantee with can_edit or a tenant administrator reassigns it.';
+    END;
     RETURN jw;
 END $$;
 COMMENT ON FUNCTION assign_workflow(bigint, bigint) IS
-    'Assigns a visible workflow to a job (or reassigns it while the job has no candidates). Returns the job_workflow row. 55000 (workflow_archived) for an archived workflow; 22023 (null_argument) for a NULL job_id.';
+    'Assigns a visible workflow to a job (or reassigns it while the job has no candidates). Returns the job_workflow row. Changing a job''s assignment needs edit rights on the workflow it follows: 42501 read_only (a workflow shared read-only; workflow_id, job_id), not_editable (one the caller does not see; job_id). 55000 (workflow_archived) for an archived workflow, (job_has_candidates) for a job with candidates in another workflow; 22023 (null_argument) for a NULL job_id; P0002 for a workflow the caller cannot see.';
 
 CREATE FUNCTION clone_workflow(workflow_id bigint, name text) RETURNS bigint
     LANGUAGE plpgsql
@@ -874,9 +899,48 @@ CREATE TRIGGER workflow_keeps_history BEFORE DELETE ON workflow
 CREATE TRIGGER workflow_stage_keeps_history BEFORE DELETE ON workflow_stage
     FOR EACH ROW EXECUTE FUNCTION history_keeps_definitions();
 
+-- A job's assignment is what its pipeline rows stand on (the foreign key
+-- candidate_stage_job_workflow_fk): a job with candidates is neither
+-- unassigned nor moved to another workflow, by assign_workflow() or a plain
+-- DELETE or UPDATE of job_workflow; refused with the extension's 55000
+-- job_has_candidates (the reason assign_workflow() gives) rather than the
+-- key's bare 23503.  Runs as the caller: the policy let it change the row, so
+-- it sees the pipeline rows of the job (they follow the same workflow).
+CREATE FUNCTION job_workflow_keeps_candidates() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF TG_TABLE_SCHEMA <> '@extschema@' OR TG_TABLE_NAME <> 'job_workflow' THEN
+        RAISE EXCEPTION 'job_workflow_keeps_candidates() fires only on job_workflow'
+            USING ERRCODE = 'trigger_protocol_violated', DETAIL = '{"reason": "trigger_protocol"}';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.workflow_id IS NOT DISTINCT FROM OLD.workflow_id
+       AND NEW.job_id IS NOT DISTINCT FROM OLD.job_id THEN
+        RETURN NEW;
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
+                WHERE c.tenant = OLD.tenant AND c.job_id = OLD.job_id) THEN
+        RAISE EXCEPTION 'job % has candidates in workflow %; it cannot be %', OLD.job_id, OLD.workflow_id,
+                        CASE TG_OP WHEN 'DELETE' THEN 'unassigned' ELSE 'reassigned' END
+            USING ERRCODE = '55000',
+                  DETAIL = jsonb_build_object('reason', 'job_has_candidates', 'job_id', OLD.job_id,
+                                              'workflow_id', OLD.workflow_id)::text,
+                  HINT = 'Take its candidates out first (remove_candidate() or transfer_candidate()); its history stays.';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION job_workflow_keeps_candidates() IS
+    'BEFORE UPDATE OR DELETE trigger on job_workflow: a job with candidates is neither unassigned nor reassigned to another workflow (55000 job_has_candidates, job_id and workflow_id), whatever the statement.';
+CREATE TRIGGER job_workflow_keeps_candidates BEFORE UPDATE OF workflow_id, job_id OR DELETE ON job_workflow
+    FOR EACH ROW EXECUTE FUNCTION job_workflow_keeps_candidates();
+
 -- Trigger functions are attached by the extension only: nobody else may
 -- attach them to a table of their own (CREATE TRIGGER needs EXECUTE).
 REVOKE EXECUTE ON FUNCTION stamp_tenant(), stamp_facts_row(), touch_updated_at(), stage_rule_validate(), alert_validate(),
     stage_rule_sync_alerts(), invalidate_caches(), stage_transition_immutable(),
-    history_keeps_definitions(), workflow_share_answer()
+    history_keeps_definitions(), workflow_share_answer(), job_workflow_keeps_candidates()
     FROM PUBLIC;

@@ -7,21 +7,21 @@ CREATE FUNCTION candidate_facts(candidate_id bigint) RETURNS jsonb
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_candidate_facts';
 COMMENT ON FUNCTION candidate_facts(bigint) IS
-    'The candidate facts rules and alerts see for a candidate of the current tenant, the same for every actor of it: candidate_profile.attributes, or to_jsonb(row) of the table set with set_candidate_source() (its row of this tenant when it has a tenant column); {} when there is none. Read with the caller''s rights. 42P01 when the facts source table was dropped.';
+    'The candidate facts rules and alerts see for a candidate of the current tenant, the same for every actor of it: candidate_profile.attributes, or to_jsonb(row) of the table set with set_candidate_source() (its row of this tenant when it has a tenant column); {} when there is none. Read with the caller''s rights. 42P01 when the facts source table was dropped; 22023 (null_argument) for a NULL candidate_id.';
 
 CREATE FUNCTION candidate_facts(candidate_id bigint, job_id bigint) RETURNS jsonb
-    LANGUAGE C STABLE STRICT
+    LANGUAGE C STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_application_facts';
 COMMENT ON FUNCTION candidate_facts(bigint, bigint) IS
-    'Every source a rule of the job''s pipeline sees for the candidate, as {"candidate": candidate_facts(candidate_id), "application": candidate_stage.attributes (this candidate in this job; {} when not in it or not visible), "job": job_profile.attributes}, all of the current tenant.';
+    'Every source a rule of the job''s pipeline sees for the candidate, as {"candidate": candidate_facts(candidate_id), "application": candidate_stage.attributes (this candidate in this job; {} when not in it or not visible), "job": job_profile.attributes}, all of the current tenant. A job of the caller''s own tenant only: P0002 (job_not_found) for a job the caller cannot see or that has no workflow; 42501 (other_tenant_facts) for another tenant''s job shared with the caller (its rules read that tenant''s facts, never opened by a share); 22023 (null_argument) for a NULL id.';
 
 CREATE FUNCTION evaluate_condition(condition jsonb, candidate_id bigint, job_id bigint) RETURNS jsonb
-    LANGUAGE C STABLE STRICT
+    LANGUAGE C STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_evaluate_application_condition';
 COMMENT ON FUNCTION evaluate_condition(jsonb, bigint, bigint) IS
-    'Explains a condition (each leaf with its source, what it saw and its result) against the facts a rule of the job''s pipeline sees now for the candidate: candidate_facts(candidate_id, job_id). Relative time from the transaction''s start. 22023 for a malformed condition.';
+    'Explains a condition (each leaf with its source, what it saw and its result) against the facts a rule of the job''s pipeline sees now for the candidate: candidate_facts(candidate_id, job_id). Relative time from the transaction''s start. 22023 for a malformed condition or a NULL argument (null_argument); the job as for candidate_facts(candidate_id, job_id): P0002 (job_not_found), 42501 (other_tenant_facts) for another tenant''s job.';
 
 -- The pipeline triggers run with the caller's rights (src/pg/rights.c).
 CREATE FUNCTION candidate_stage_guard() RETURNS trigger
@@ -115,8 +115,17 @@ BEGIN
         RAISE EXCEPTION 'job % not found', $2
             USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'job_not_found', 'job_id', $2)::text;
     END IF;
+    -- Only the job's own tenant enters candidates into its jobs (the
+    -- candidate_stage guard refuses every other path the same way), before
+    -- anything about the candidate is looked at.
+    IF @extschema@.job_tenant($2) <> @extschema@.current_tenant() THEN
+        RAISE EXCEPTION 'job % is another organization''s; candidate % cannot be entered into it', $2, $1
+            USING ERRCODE = '42501',
+                  DETAIL = jsonb_build_object('reason', 'other_tenant_job', 'candidate_id', $1, 'job_id', $2)::text,
+                  HINT = 'Only the job''s organization enters candidates into its jobs; run a job of your own on the shared workflow (assign_workflow()) and add your candidates there.';
+    END IF;
     IF EXISTS (SELECT 1 FROM @extschema@.candidate_stage c
-                WHERE c.tenant = @extschema@.job_tenant($2) AND c.job_id = $2 AND c.candidate_id = $1) THEN
+                WHERE c.tenant = @extschema@.current_tenant() AND c.job_id = $2 AND c.candidate_id = $1) THEN
         RAISE EXCEPTION 'candidate % is already in job %', $1, $2
             USING ERRCODE = '23505', DETAIL = jsonb_build_object('reason', 'already_in_job', 'candidate_id', $1, 'job_id', $2)::text;
     END IF;
@@ -127,7 +136,7 @@ BEGIN
     RETURN cs;
 END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint) IS
-    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow; 22023 (null_argument) for a NULL candidate_id.';
+    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow; 42501 (other_tenant_job) for another tenant''s job shared with the caller: only the job''s tenant enters candidates into its jobs; 22023 (null_argument) for a NULL candidate_id.';
 
 CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text,
                                      reason_code text DEFAULT NULL)
@@ -173,7 +182,7 @@ CREATE FUNCTION transfer_candidate(candidate_id bigint, from_job_id bigint, to_j
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_transfer_candidate';
 COMMENT ON FUNCTION transfer_candidate(bigint, bigint, bigint, bigint, text) IS
-    'Moves an active candidate from one job''s pipeline to another job of the same tenant, at to_stage_id (NULL: the first stage; its rule applies, 23514 changes nothing). The old row becomes transferred (history: to_status transferred, related_job_id the new job); the new row''s entry names the old job. Returns the new row. P0002 job not visible or candidate not in from_job_id; 55000 not active, other_tenant_job; 23505 already_in_job; 42501 not_editable (no edit rights on the from job''s workflow); 22023 null_argument.';
+    'Moves an active candidate from one job''s pipeline to another job of the same tenant, at to_stage_id (NULL: the first stage; its rule applies, 23514 changes nothing). The old row becomes transferred (history: to_status transferred, related_job_id the new job); the new row''s entry names the old job. Returns the new row. P0002 job not visible or candidate not in from_job_id; 55000 not active; 42501 other_tenant_job (the jobs of two tenants, or into another tenant''s job); 23505 already_in_job; 42501 not_editable (no edit rights on the from job''s workflow); 22023 null_argument.';
 
 CREATE FUNCTION remove_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL)
     RETURNS void

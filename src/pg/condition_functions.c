@@ -339,7 +339,7 @@ Datum
 wf_evaluate_application_condition(PG_FUNCTION_ARGS)
 {
 	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	Jsonb	   *condition = PG_GETARG_JSONB_P(0);
+	Jsonb	   *condition;
 	WfCompiled	compiled = {NULL, NULL};
 	WfFacts		facts;
 	TimestampTz at = GetCurrentTransactionStartTimestamp();
@@ -347,7 +347,16 @@ wf_evaluate_application_condition(PG_FUNCTION_ARGS)
 	char	   *text;
 	Jsonb	   *explained = NULL;
 
-	wf_facts_of_application(&facts, schema, wf_tenant(), PG_GETARG_INT64(1), PG_GETARG_INT64(2));
+	(void) wf_tenant();			/* require_actor and require_tenant first */
+	if (PG_ARGISNULL(0))
+		wf_explain_null_argument("condition");
+	if (PG_ARGISNULL(1))
+		wf_explain_null_argument("candidate_id");
+	if (PG_ARGISNULL(2))
+		wf_explain_null_argument("job_id");
+	condition = PG_GETARG_JSONB_P(0);
+	/* the job first: an unknown or another tenant's job is refused whatever the condition */
+	wf_facts_to_explain(&facts, schema, PG_GETARG_INT64(1), PG_GETARG_INT64(2));
 	compiled.cond = wf_compile_jsonb(condition, "condition");
 	PG_TRY();
 	{

@@ -569,8 +569,12 @@ PG_FUNCTION_INFO_V1(wf_application_facts);
 Datum
 wf_candidate_facts(PG_FUNCTION_ARGS)
 {
+	const char *tenant = wf_tenant();
+
+	if (PG_ARGISNULL(0))
+		wf_explain_null_argument("candidate_id");
 	PG_RETURN_JSONB_P(wf_fetch_candidate_facts(get_func_namespace(fcinfo->flinfo->fn_oid),
-											   wf_tenant(), PG_GETARG_INT64(0)));
+											   tenant, PG_GETARG_INT64(0)));
 }
 
 /*
@@ -601,13 +605,61 @@ wf_facts_of_application(WfFacts *facts, Oid schema, const char *tenant, int64 ca
 				   wf_fetch_job_facts(schema, tenant, job_id));
 }
 
+/*
+ * The facts the explain functions (candidate_facts(candidate_id, job_id),
+ * evaluate_condition(condition, candidate_id, job_id)) show: those of a job
+ * of the caller's own tenant, as its rules see them.  A job the caller cannot
+ * see, or none, is P0002 job_not_found, as everywhere else.  Another tenant's
+ * job shared with the caller is refused (42501 other_tenant_facts): its rules
+ * read that tenant's facts, which a share never opens, and candidate ids are
+ * the job's tenant's, so the caller's own facts of that id would be another
+ * person's, explained as if they were the applicant's.
+ */
+void
+wf_facts_to_explain(WfFacts *facts, Oid schema, int64 candidate_id, int64 job_id)
+{
+	const char *own = wf_tenant();
+	const char *tenant = wf_resolve_tenant(schema, job_id, false, 0);
+
+	if (tenant == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job " INT64_FORMAT " not found", job_id),
+				 errdetail_reason("job_not_found", "\"job_id\": " INT64_FORMAT, job_id)));
+	if (strcmp(tenant, own) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the facts of candidate " INT64_FORMAT " in job " INT64_FORMAT
+						" are another organization's", candidate_id, job_id),
+				 errdetail_reason("other_tenant_facts", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+								  candidate_id, job_id),
+				 errhint("Job " INT64_FORMAT " is shared with you by its organization, whose facts its rules read: "
+						 "a share never opens them. The DETAIL of a blocked move lists the failed leaves.", job_id)));
+	wf_facts_of_application(facts, schema, own, candidate_id, job_id);
+}
+
+/* A NULL candidate or job id given to an explain function: 22023. */
+void
+wf_explain_null_argument(const char *argument)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must not be NULL", argument),
+			 errdetail_reason("null_argument", "\"argument\": %s", wf_json_string(argument))));
+}
+
 /* candidate_facts(candidate_id, job_id): {"candidate", "application", "job"}. */
 Datum
 wf_application_facts(PG_FUNCTION_ARGS)
 {
 	WfFacts		facts;
 
-	wf_facts_of_application(&facts, get_func_namespace(fcinfo->flinfo->fn_oid), wf_tenant(),
-							PG_GETARG_INT64(0), PG_GETARG_INT64(1));
+	(void) wf_tenant();			/* require_actor and require_tenant first */
+	if (PG_ARGISNULL(0))
+		wf_explain_null_argument("candidate_id");
+	if (PG_ARGISNULL(1))
+		wf_explain_null_argument("job_id");
+	wf_facts_to_explain(&facts, get_func_namespace(fcinfo->flinfo->fn_oid),
+						PG_GETARG_INT64(0), PG_GETARG_INT64(1));
 	PG_RETURN_JSONB_P(wf_facts_all(&facts));
 }

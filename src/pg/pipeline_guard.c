@@ -72,7 +72,8 @@ stage_in_workflow(Oid schema, int64 stage_id, const WfPipelineRow *row)
  * allowed, as are status changes of those who stand in it.
  */
 static void
-check_not_archived(const WfStage *stage, const WfPipelineRow *row, bool entering_job)
+check_not_archived(const WfStage *stage, const WfPipelineRow *row, bool entering_job,
+				   bool stage_named)
 {
 	if (entering_job && stage->workflow_archived)
 		ereport(ERROR,
@@ -94,9 +95,11 @@ check_not_archived(const WfStage *stage, const WfPipelineRow *row, bool entering
 				 errdetail_reason("stage_archived", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT
 								  ", \"stage_id\": " INT64_FORMAT,
 								  row->candidate_id, row->job_id, stage->id),
-				 errhint("%s", entering_job
-						 ? "Unarchive it with unarchive_stage(): a candidate enters a job in its first stage."
-						 : "Move the candidate to another stage with move_to_stage(), or unarchive it with unarchive_stage().")));
+				 errhint("%s", !entering_job
+						 ? "Move the candidate to another stage with move_to_stage(), or unarchive it with unarchive_stage()."
+						 : stage_named
+						 ? "Name another stage of the job's workflow (transfer_candidate()'s to_stage_id, an INSERT's stage_id), or unarchive it with unarchive_stage()."
+						 : "Unarchive it with unarchive_stage(): a candidate enters a job in its first stage.")));
 }
 
 /*
@@ -261,6 +264,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 	int64		transition_id;
 	int64		existing_stage;
 	int64		given_workflow;
+	bool		stage_named;
 	WfChangeFrame *frame;
 
 	if (!row.has_job || !row.has_candidate)
@@ -301,16 +305,25 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 
 		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
 	}
-	/* Into another tenant's job (a shared one): no facts of the adder's own. */
-	if (strcmp(row.tenant, wf_tenant()) != 0 && row.attributes != NULL &&
-		!(JB_ROOT_IS_OBJECT(row.attributes) && JB_ROOT_COUNT(row.attributes) == 0))
+
+	/*
+	 * Only the job's own tenant enters candidates into its jobs: candidate
+	 * ids are the job's tenant's, so a grantee of another tenant (an agency,
+	 * read-only or with can_edit) entering one would run the tenant's rules
+	 * and alerts on a candidate it was never shown, and read its facts through
+	 * them.  Refused before anything about the candidate is looked at (its
+	 * row in the job, its facts, the first stage's rule), the same for every
+	 * candidate id; the agency runs its own jobs on the workflow instead.
+	 */
+	if (strcmp(row.tenant, wf_tenant()) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("the application facts of candidate " INT64_FORMAT " in job " INT64_FORMAT
-						" are tenant %s's", row.candidate_id, row.job_id, row.tenant),
-				 errdetail_reason("other_tenant_facts", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
+				 errmsg("job " INT64_FORMAT " is another organization's; candidate " INT64_FORMAT
+						" cannot be entered into it", row.job_id, row.candidate_id),
+				 errdetail_reason("other_tenant_job", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
 								  row.candidate_id, row.job_id),
-				 errhint("Add the candidate without attributes; the job's tenant records them.")));
+				 errhint("Only the job's organization enters candidates into its jobs; run a job of your own "
+						 "on the shared workflow (assign_workflow()) and add your candidates there.")));
 	if (row.has_workflow && given_workflow != row.workflow_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -342,6 +355,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		return heap_modify_tuple_by_cols(tuple, desc, 2, cols, values, nulls);
 	}
 
+	stage_named = row.has_stage;
 	if (!row.has_stage)
 	{
 		if (!query_int8(psprintf("SELECT s.id FROM %s s WHERE s.workflow_id OPERATOR(pg_catalog.=) $1 "
@@ -357,7 +371,7 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		row.has_stage = true;
 	}
 	stage = stage_in_workflow(schema, row.stage_id, &row);
-	check_not_archived(stage, &row, true);
+	check_not_archived(stage, &row, true, stage_named);
 	check_blocking_rule(schema, stage, &row);
 	transition_id = wf_next_transition_id(schema);
 	/* transfer_candidate()'s entry: the AFTER trigger records where it came from */
@@ -716,7 +730,7 @@ guard_update(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 					 errdetail_reason("stage_and_status", "\"candidate_id\": " INT64_FORMAT ", \"job_id\": " INT64_FORMAT,
 									  old.candidate_id, old.job_id)));
 		stage = stage_in_workflow(schema, new.stage_id, &new);
-		check_not_archived(stage, &new, false);
+		check_not_archived(stage, &new, false, true);
 		check_blocking_rule(schema, stage, &new);
 		transition_id = wf_next_transition_id(schema);
 		tuple = stamp(tuple, desc, c, transition_id, true, stage->hired ? "hired" : NULL);

@@ -138,15 +138,29 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 
 	tenant = visible_job_tenant(schema, from_job);
 	to_tenant = visible_job_tenant(schema, to_job);
-	/* ids are the application's within a tenant: candidate 456 of one is not another's */
+	/*
+	 * ids are the application's within a tenant: candidate 456 of one is not
+	 * another's.  And only a job's own tenant enters candidates into it (as
+	 * for add_candidate() and an INSERT): a grantee of another tenant, even
+	 * with can_edit, does not transfer between that tenant's jobs.  Refused
+	 * (42501) before the candidate is looked for in either job.
+	 */
 	if (strcmp(tenant, to_tenant) != 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("jobs " INT64_FORMAT " and " INT64_FORMAT " belong to different organizations",
 						from_job, to_job),
 				 errdetail_reason("other_tenant_job", "\"from_job_id\": " INT64_FORMAT
 								  ", \"to_job_id\": " INT64_FORMAT, from_job, to_job),
 				 errhint("A candidate is transferred between jobs of one tenant; the other organization adds them to its job (add_candidate()).")));
+	if (strcmp(to_tenant, wf_tenant()) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("job " INT64_FORMAT " is another organization's; a candidate cannot be transferred into it",
+						to_job),
+				 errdetail_reason("other_tenant_job", "\"from_job_id\": " INT64_FORMAT
+								  ", \"to_job_id\": " INT64_FORMAT, from_job, to_job),
+				 errhint("Only the job's organization enters candidates into its jobs, transfers included.")));
 	if (!in_job(schema, tenant, from_job, candidate_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),

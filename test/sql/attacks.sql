@@ -221,7 +221,7 @@ SELECT share_workflow(:awid, 'user:bob');
 SET workflow_ext.actor = 'user:bob';
 SELECT accept_share(:awid);
 SELECT candidate_facts(456) ->> 'salary' AS bob_reads_after_ann_shares;
-SELECT candidate_facts(456, 7001) AS bob_reads_through_anns_job;
+SELECT test_error('SELECT candidate_facts(456, 7001)') AS bob_reads_through_anns_job;   -- refused (newcomer6)
 SELECT count(*) AS anns_profile_bob_sees FROM candidate_profile WHERE candidate_id = 456;
 SELECT count(*) > 0 AS bob_sees_anns_pipeline FROM candidate_stage WHERE job_id = 7001 AND tenant = 'user:ann';
 SELECT count(*) > 0 AS bob_sees_anns_events, count(*) FILTER (WHERE facts <> '{}') AS with_fact_values

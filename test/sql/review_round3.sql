@@ -35,21 +35,22 @@ RESET ROLE;
 SET ROLE wf_bob;
 SELECT accept_share(:shared);
 SELECT candidate_id, attributes FROM candidate_profile ORDER BY candidate_id;  -- none of Ann's
-SELECT candidate_facts(504) AS through_shared, candidate_facts(504, 1001) AS through_shared_job;
--- Bringing 503 into the shared pipeline (read-only grantees may add
--- candidates) makes a row of Ann's tenant; it opens nothing of her facts.
-BEGIN;
-SELECT 1 FROM add_candidate(503, 1001);
-SELECT tenant = role_identity('wf_ann') AS anns_row, added_by = role_identity('wf_bob') AS bob_added
-  FROM candidate_stage WHERE candidate_id = 503;
+SELECT candidate_facts(504) AS through_shared;
+SELECT test_error('SELECT candidate_facts(504, 1001)') AS through_shared_job;   -- Ann's job: refused (newcomer6)
+-- Bob cannot bring 503 (kept in Ann's private job) into the shared pipeline:
+-- only Ann enters candidates into her jobs (newcomer6), so her rule and
+-- alerts never speak of a candidate Bob was never shown.
+SELECT test_error('SELECT add_candidate(503, 1001)') AS bob_adds_503;
+SELECT test_error('INSERT INTO candidate_stage (job_id, candidate_id, added_by) VALUES (1001, 503, ''wf_ann'')') AS bob_inserts_503;
 SELECT count(*) AS profile_503_visible FROM candidate_profile WHERE candidate_id = 503;
 SELECT candidate_facts(503) AS after_adding;
-ROLLBACK;
+RESET ROLE;
 -- added_by is the adder, whatever the statement says, and never changes.
+SET ROLE wf_ann;
 BEGIN;
-INSERT INTO candidate_stage (job_id, candidate_id, added_by) VALUES (1001, 503, 'wf_ann');
-SELECT added_by = role_identity('wf_bob') AS bob_added FROM candidate_stage WHERE candidate_id = 503 AND job_id = 1001;
-SELECT test_error('UPDATE candidate_stage SET added_by = ''wf_ann'' WHERE candidate_id = 503');
+INSERT INTO candidate_stage (job_id, candidate_id, added_by) VALUES (1001, 503, 'wf_bob');
+SELECT added_by = role_identity('wf_ann') AS ann_added FROM candidate_stage WHERE candidate_id = 503 AND job_id = 1001;
+SELECT test_error('UPDATE candidate_stage SET added_by = ''wf_bob'' WHERE candidate_id = 503 AND job_id = 1001');
 ROLLBACK;
 RESET ROLE;
 -- A row's facts are its tenant's, whoever moves or adds: Ann's rule reads
@@ -59,9 +60,9 @@ INSERT INTO alert (stage_id, field_name, operator, message)
     SELECT id, 'salary', 'exists', 'salary known' FROM workflow_stage WHERE workflow_id = :shared AND position = 1;
 INSERT INTO alert (stage_id, field_name, operator, message)
     SELECT id, 'note', 'exists', 'note added' FROM workflow_stage WHERE workflow_id = :shared AND position = 1;
+SELECT 1 FROM add_candidate(503, 1001);   -- Ann puts 503 into the shared job herself
 RESET ROLE;
 SET ROLE wf_bob;
-SELECT 1 FROM add_candidate(503, 1001);
 SELECT to_stage_id IS NOT NULL AS bob_moved_504 FROM move_to_next_stage(504, 1001);
 -- ... and blocks 503 for him as for her, with a DETAIL that names no value of hers.
 SELECT test_error('SELECT move_to_next_stage(503, 1001)') AS bob_blocked;
@@ -77,7 +78,7 @@ SELECT test_error('SELECT move_to_next_stage(503, 1001)') = :'ann_blocked' AS sa
 RESET workflow_ext.tenant_admin;
 RESET workflow_ext.actor;
 RESET workflow_ext.tenant;
--- A profile change re-evaluates every row of her tenant (503 was added by Bob);
+-- A profile change re-evaluates every row of her tenant (503 is moved by Bob);
 -- in a workflow shared with another tenant, events and history record no fact values.
 UPDATE candidate_profile SET attributes = attributes || '{"note": 1}' WHERE candidate_id IN (503, 504);
 SELECT candidate_id, cause, message, facts FROM alert_event ORDER BY id;
