@@ -23,7 +23,6 @@ e.g. a function's SET clause).
 import argparse
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ sys.argv_saved = sys.argv
 sys.argv = [sys.argv[0], "--smoke"]          # (run.py reads its sizes at import)
 sys.path.insert(0, HERE)
 import run  # noqa: E402
+from swap_builds import CPU, cpu_ms, swap_in  # noqa: E402
 sys.argv = sys.argv_saved
 
 ap = argparse.ArgumentParser()
@@ -45,29 +45,14 @@ ap.add_argument("--before-sql", default=None)
 ap.add_argument("--after-sql", default=None)
 args = ap.parse_args()
 
-libdir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--pkglibdir"],
-                        capture_output=True, text=True, check=True).stdout.strip()
-target = os.path.join(libdir, "workflow_ext.so")
-
-
 def use(lib):
-    tmp = target + ".swap"
-    shutil.copyfile(lib, tmp)
-    os.replace(tmp, target)
+    swap_in(lib)
     sql = args.before_sql if lib == args.before else args.after_sql
     if sql and ready:
         run.psql(sql)
 
 
 ready = False                                   # (the extension is created)
-
-
-CPU = "SET ROLE NONE; SELECT 'cpu ' || pg_read_file('/proc/self/stat'); SET ROLE %s;"
-
-
-def ticks(stat):
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])     # utime, stime (fields 14, 15)
 
 
 UPD = "UPDATE candidate_profile SET attributes = attributes || jsonb_build_object('n', random());"
@@ -84,9 +69,7 @@ def timed(off):
         script.append(f"SET ROLE NONE; ALTER TABLE candidate_profile ENABLE TRIGGER {off}; SET ROLE {run.APP_ROLE};")
     out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1"], input="\n".join(script) + "\n",
                          capture_output=True, text=True, check=True, env=run.app_env())
-    cpu = [ticks(m) for m in re.findall(r"^cpu (.*)$", out.stdout, re.M)]
-    hz = os.sysconf("SC_CLK_TCK")
-    return float(re.search(r"^Time: ([0-9.]+) ms", out.stdout, re.M).group(1)), (cpu[1] - cpu[0]) * 1000.0 / hz
+    return float(re.search(r"^Time: ([0-9.]+) ms", out.stdout, re.M).group(1)), cpu_ms(out.stdout)
 
 
 use(args.after)

@@ -18,7 +18,6 @@ machine does not add) and of wall time per move; medians of the rounds.
 import argparse
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ sys.argv_saved = sys.argv
 sys.argv = [sys.argv[0], "--smoke"]          # (run.py reads its sizes at import)
 sys.path.insert(0, HERE)
 import run  # noqa: E402
+from swap_builds import CPU, cpu_ms, swap_in as use  # noqa: E402
 sys.argv = sys.argv_saved
 
 ap = argparse.ArgumentParser()
@@ -41,25 +41,6 @@ args = ap.parse_args()
 if 2 * args.rounds * (args.per_run + 1) > args.candidates:
     sys.exit("--candidates must be at least 2 * rounds * (per-run + 1): each candidate moves once")
 
-libdir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--pkglibdir"],
-                        capture_output=True, text=True, check=True).stdout.strip()
-target = os.path.join(libdir, "workflow_ext.so")
-
-
-def use(lib):
-    tmp = target + ".swap"
-    shutil.copyfile(lib, tmp)
-    os.replace(tmp, target)
-
-
-CPU = "SET ROLE NONE; SELECT 'cpu ' || pg_read_file('/proc/self/stat'); SET ROLE %s;"
-
-
-def ticks(stat):
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])     # utime, stime (fields 14, 15)
-
-
 def timed(first):
     last = first + args.per_run - 1
     moves = (f"SELECT count(move_to_next_stage(c, 1 + c % {args.jobs})) "
@@ -69,10 +50,8 @@ def timed(first):
               CPU % run.APP_ROLE, "\\timing on", moves, "\\timing off", CPU % run.APP_ROLE]
     out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1"], input="\n".join(script) + "\n",
                          capture_output=True, text=True, check=True, env=run.app_env())
-    cpu = [ticks(m) for m in re.findall(r"^cpu (.*)$", out.stdout, re.M)]
-    hz = os.sysconf("SC_CLK_TCK")
     wall = float(re.search(r"^Time: ([0-9.]+) ms", out.stdout, re.M).group(1))
-    return wall * 1000.0 / args.per_run, (cpu[1] - cpu[0]) * 1e6 / hz / args.per_run
+    return wall * 1000.0 / args.per_run, cpu_ms(out.stdout) * 1000.0 / args.per_run
 
 
 use(args.after)
