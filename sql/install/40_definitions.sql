@@ -83,11 +83,15 @@ CREATE FUNCTION stamp_facts_row() RETURNS trigger
     LANGUAGE C
     AS 'MODULE_PATHNAME', 'wf_stamp_facts_row';
 COMMENT ON FUNCTION stamp_facts_row() IS
-    'BEFORE INSERT OR UPDATE trigger on candidate_profile and job_profile: stamps the current tenant on insert (a restore keeps the dumped one); refuses a change of tenant (42501 tenant_immutable) and sets updated_at to the transaction''s time on update.';
+    'Triggers on candidate_profile and job_profile. BEFORE INSERT OR UPDATE (stamp_tenant): stamps the current tenant on insert (a restore keeps the dumped one), refuses a change of tenant on update (42501 tenant_immutable). BEFORE UPDATE with the argument ''updated_at'' (candidate_profile_touch, job_profile_touch): sets updated_at to the transaction''s time.';
 CREATE TRIGGER stamp_tenant BEFORE INSERT OR UPDATE ON candidate_profile
     FOR EACH ROW EXECUTE FUNCTION stamp_facts_row();
 CREATE TRIGGER stamp_tenant BEFORE INSERT OR UPDATE ON job_profile
     FOR EACH ROW EXECUTE FUNCTION stamp_facts_row();
+CREATE TRIGGER candidate_profile_touch BEFORE UPDATE ON candidate_profile
+    FOR EACH ROW EXECUTE FUNCTION stamp_facts_row('updated_at');
+CREATE TRIGGER job_profile_touch BEFORE UPDATE ON job_profile
+    FOR EACH ROW EXECUTE FUNCTION stamp_facts_row('updated_at');
 
 CREATE FUNCTION touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql

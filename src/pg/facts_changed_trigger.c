@@ -78,6 +78,16 @@
 PG_FUNCTION_INFO_V1(wf_candidate_facts_changed);
 
 static SPIPlanPtr visits_plan[2] = {NULL, NULL};	/* by candidate, by job */
+
+/*
+ * The order in which a change's pipeline rows are locked and evaluated, by
+ * the row trigger's read and the set-wise read alike: the same whatever
+ * plan either gets (an index scan gives a row updated in place at its
+ * index entry's place, a sequential scan at its new place; the two reads,
+ * planned apart, took different ones: attack6 D1, attack7 D2).  A sort of a
+ * candidate's few rows.
+ */
+#define WF_CANDIDATE_ROWS_ORDER "c.job_id, c.tenant COLLATE \"C\""
 static Oid	visits_plan_schema = InvalidOid;
 
 /*
@@ -95,13 +105,14 @@ visits(Oid schema, bool by_job)
 	 * By candidate: candidate_stage_candidate_idx (candidate_id), the tenant
 	 * a filter (none for a custom table of one organization).  By job: the
 	 * unique key (tenant, job_id, candidate_id), a job's facts always naming
-	 * their tenant.  Either way an index whatever plan the cache keeps.
+	 * their tenant.  Locked in an order no plan decides: a candidate's rows
+	 * by job (WF_CANDIDATE_ROWS_ORDER), a job's by candidate.
 	 */
 	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 		"c.candidate_id, c.tenant, c.attributes "
 		"FROM %s c WHERE %s "
 		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
-		"FOR NO KEY UPDATE OF c";
+		"ORDER BY %s FOR NO KEY UPDATE OF c";
 
 	if (visits_plan[0] == NULL || visits_plan_schema != schema)
 	{
@@ -113,7 +124,8 @@ visits(Oid schema, bool by_job)
 												   i ? "c.job_id OPERATOR(pg_catalog.=) $1 "
 												   "AND c.tenant OPERATOR(pg_catalog.=) $2"
 												   : "c.candidate_id OPERATOR(pg_catalog.=) $1 "
-												   "AND ($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2)"),
+												   "AND ($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2)",
+												   i ? "c.candidate_id" : WF_CANDIDATE_ROWS_ORDER),
 										  2, types);
 		}
 		visits_plan_schema = schema;
@@ -347,11 +359,9 @@ visits_set(Oid schema)
 	 * while the pipeline's statistics said no row had a visit yet (after a
 	 * bulk load), scanned the table once per change (quadratic: 2,000
 	 * profiles took a second).  The subquery is the row trigger's own read
-	 * (visits()), so it finds and locks a change's rows in the order that
-	 * read does, the index's (sorting them by ctid did not: a row updated
-	 * in place keeps its index entry's place, not its ctid's; attack6 D1).
-	 * No ORDER BY: the rows come out of the nested loop in the changes'
-	 * order (the caller checks), and a sort would not keep the index's.
+	 * (visits()), in its order (WF_CANDIDATE_ROWS_ORDER).  No outer ORDER
+	 * BY: the rows come out of the nested loop in the changes' order (the
+	 * caller checks).
 	 * LIMIT: the rows a run may lock before the frame could be written
 	 * (wf_batch_room); each row is locked as it is read.
 	 */
@@ -366,7 +376,7 @@ visits_set(Oid schema)
 		"WHERE c.candidate_id OPERATOR(pg_catalog.=) r.key "
 		"AND (r.tenant IS NULL OR c.tenant OPERATOR(pg_catalog.=) r.tenant) "
 		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
-		"FOR NO KEY UPDATE OF c) c LIMIT $3";
+		"ORDER BY " WF_CANDIDATE_ROWS_ORDER " FOR NO KEY UPDATE OF c) c LIMIT $3";
 
 	if (visits_set_plan == NULL || visits_set_plan_schema != schema)
 	{

@@ -1,8 +1,12 @@
 /*
- * facts_row_stamp.c - the BEFORE row trigger of the facts tables
- * (candidate_profile, job_profile): an INSERT gets the acting tenant (a
- * restore keeps the dumped one), an UPDATE keeps the row's tenant (42501
- * tenant_immutable) and stamps updated_at with the transaction's time.
+ * facts_row_stamp.c - the BEFORE row triggers of the facts tables
+ * (candidate_profile, job_profile), one C function for both: stamp_tenant
+ * gives an INSERT the acting tenant (a restore keeps the dumped one) and
+ * keeps the row's tenant on UPDATE (42501 tenant_immutable);
+ * <table>_touch, the function called with the argument 'updated_at', stamps
+ * updated_at with the transaction's time on UPDATE.  Two triggers, named as
+ * before, so that an owner's own BEFORE trigger fires where it fired
+ * between them (name order).
  *
  * The definition tables keep stamp_tenant() and touch_updated_at() in
  * PL/pgSQL; the facts tables are written in bulk (an import, a sync from an
@@ -84,14 +88,23 @@ wf_stamp_facts_row(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!TRIGGER_FIRED_BEFORE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
-		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) || td->tg_trigger->tgnargs > 1 ||
+		(td->tg_trigger->tgnargs == 1 &&
+		 (strcmp(td->tg_trigger->tgargs[0], "updated_at") != 0 || !TRIGGER_FIRED_BY_UPDATE(td->tg_event))))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("stamp_facts_row() must be a BEFORE INSERT OR UPDATE row trigger"),
+				 errmsg("stamp_facts_row() must be a BEFORE INSERT OR UPDATE row trigger, or BEFORE UPDATE with the argument 'updated_at'"),
 				 errdetail_reason("trigger_protocol", NULL)));
 	rel = td->tg_relation;
 	desc = RelationGetDescr(rel);
 	columns = stamp_columns(fcinfo, rel);
+
+	if (td->tg_trigger->tgnargs == 1)
+	{
+		cols[0] = columns->updated_at;
+		values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_newtuple, desc, 1, cols, values, nulls));
+	}
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
@@ -102,7 +115,7 @@ wf_stamp_facts_row(PG_FUNCTION_ARGS)
 		return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_trigtuple, desc, 1, cols, values, nulls));
 	}
 
-	/* UPDATE: the tenant stays; updated_at is now() */
+	/* UPDATE: the tenant stays */
 	{
 		Datum		old_tenant = heap_getattr(td->tg_trigtuple, columns->tenant, desc, &isnull);
 		bool		old_null = isnull;
@@ -113,16 +126,15 @@ wf_stamp_facts_row(PG_FUNCTION_ARGS)
 		{
 			Datum		id = heap_getattr(td->tg_trigtuple, columns->id, desc, &isnull);
 
+			/* (the DETAIL as stamp_tenant() writes it for the other tables, in jsonb's key order) */
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("the tenant of %s " INT64_FORMAT " cannot change",
 							RelationGetRelationName(rel), isnull ? 0 : DatumGetInt64(id)),
-					 errdetail_reason("tenant_immutable", "\"table\": \"%s\", \"id\": " INT64_FORMAT,
-									  RelationGetRelationName(rel), isnull ? 0 : DatumGetInt64(id)),
+					 errdetail("{\"id\": " INT64_FORMAT ", \"table\": \"%s\", \"reason\": \"tenant_immutable\"}",
+							   isnull ? 0 : DatumGetInt64(id), RelationGetRelationName(rel)),
 					 errhint("A row belongs to the tenant that created it.")));
 		}
 	}
-	cols[0] = columns->updated_at;
-	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_newtuple, desc, 1, cols, values, nulls));
+	return PointerGetDatum(td->tg_newtuple);
 }

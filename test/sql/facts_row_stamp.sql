@@ -48,6 +48,24 @@ SELECT test_error($$UPDATE candidate_profile SET tenant = 'org:else' WHERE candi
 SELECT test_error($$UPDATE candidate_profile SET tenant = tenant || '' WHERE candidate_id = 7003$$) AS same_bytes;
 SELECT tenant FROM candidate_profile WHERE candidate_id = 7003;
 
+\echo '== 3b. An owner''s BEFORE UPDATE trigger named between the two fires between them, as before'
+-- (candidate_profile_touch stamps updated_at, then the owner's d_log, then stamp_tenant checks the
+-- tenant: d_log sees the new updated_at, and the one it sets is kept; attack7 D1)
+CREATE TABLE stamp_log (candidate_id bigint, saw_now boolean);
+CREATE FUNCTION stamp_d_log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.stamp_log VALUES (NEW.candidate_id, NEW.updated_at = now());
+  IF NEW.candidate_id = 7002 THEN NEW.updated_at := '2000-01-01 00:00:00+00'; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER d_log BEFORE UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION stamp_d_log();
+UPDATE candidate_profile SET attributes = '{"c": 1}' WHERE candidate_id IN (7001, 7002);
+SELECT l.candidate_id, l.saw_now, p.updated_at = '2000-01-01 00:00:00+00' AS owner_value_kept
+  FROM stamp_log l JOIN candidate_profile p USING (candidate_id) ORDER BY 1;
+DROP TRIGGER d_log ON candidate_profile;
+DROP FUNCTION stamp_d_log();
+DROP TABLE stamp_log;
+
 \echo '== 4. A restore keeps the dumped tenant; any other COPY is an ordinary write'
 SET row_security = off;
 COPY candidate_profile (id, tenant, candidate_id, attributes, updated_at) FROM stdin;
@@ -73,6 +91,12 @@ SELECT test_error(format('UPDATE workflow SET name = name WHERE id = %s', :swf))
 DROP TRIGGER stamp_probe ON workflow;
 CREATE TRIGGER stamp_probe AFTER INSERT ON candidate_profile FOR EACH ROW EXECUTE FUNCTION stamp_facts_row();
 SELECT test_error($$INSERT INTO candidate_profile (candidate_id) VALUES (7103)$$);
+DROP TRIGGER stamp_probe ON candidate_profile;
+CREATE TRIGGER stamp_probe BEFORE INSERT ON candidate_profile FOR EACH ROW EXECUTE FUNCTION stamp_facts_row('updated_at');
+SELECT test_error($$INSERT INTO candidate_profile (candidate_id) VALUES (7103)$$) AS touch_on_insert;
+DROP TRIGGER stamp_probe ON candidate_profile;
+CREATE TRIGGER stamp_probe BEFORE UPDATE ON candidate_profile FOR EACH ROW EXECUTE FUNCTION stamp_facts_row('tenant');
+SELECT test_error($$UPDATE candidate_profile SET attributes = '{}' WHERE candidate_id = 7001$$) AS unknown_argument;
 DROP TRIGGER stamp_probe ON candidate_profile;
 SELECT test_error($$SELECT stamp_facts_row()$$);
 DROP TABLE stamp_probe;
