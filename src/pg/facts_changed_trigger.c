@@ -105,14 +105,15 @@ visits(Oid schema, bool by_job)
 	 * By candidate: candidate_stage_candidate_idx (candidate_id), the tenant
 	 * a filter (none for a custom table of one organization).  By job: the
 	 * unique key (tenant, job_id, candidate_id), a job's facts always naming
-	 * their tenant.  Locked in an order no plan decides: a candidate's rows
-	 * by job (WF_CANDIDATE_ROWS_ORDER), a job's by candidate.
+	 * their tenant.  A candidate's rows are locked in an order no plan
+	 * decides (WF_CANDIDATE_ROWS_ORDER), as the set-wise read locks them; a
+	 * job's (never read set-wise) as its plan finds them.
 	 */
 	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 		"c.candidate_id, c.tenant, c.attributes "
 		"FROM %s c WHERE %s "
 		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
-		"ORDER BY %s FOR NO KEY UPDATE OF c";
+		"%s FOR NO KEY UPDATE OF c";
 
 	if (visits_plan[0] == NULL || visits_plan_schema != schema)
 	{
@@ -125,7 +126,7 @@ visits(Oid schema, bool by_job)
 												   "AND c.tenant OPERATOR(pg_catalog.=) $2"
 												   : "c.candidate_id OPERATOR(pg_catalog.=) $1 "
 												   "AND ($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2)",
-												   i ? "c.candidate_id" : WF_CANDIDATE_ROWS_ORDER),
+												   i ? "" : "ORDER BY " WF_CANDIDATE_ROWS_ORDER),
 										  2, types);
 		}
 		visits_plan_schema = schema;
