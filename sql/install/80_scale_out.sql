@@ -223,6 +223,13 @@ BEGIN
                      WHERE c.job_id = jid AND c.tenant = (SELECT @extschema@.job_tenant(jid))
                      GROUP BY c.stage_id, c.status) s;
         WHEN 'screening_counts' THEN
+            -- (another tenant's job: its candidates' facts are that tenant's, as for candidate_facts(c, j))
+            IF (SELECT j.t <> @extschema@.current_tenant() FROM (SELECT @extschema@.job_tenant(jid) AS t) j) THEN
+                RAISE EXCEPTION 'the facts of the candidates in job % are another organization''s', jid
+                    USING ERRCODE = '42501',
+                          DETAIL = pg_catalog.jsonb_build_object('reason', 'other_tenant_facts', 'job_id', jid)::text,
+                          HINT = pg_catalog.format('Job %s is shared with you by its organization, whose facts its rules read: a share never opens them.', jid);
+            END IF;
             SELECT jsonb_build_array(jsonb_build_object('candidates', count(*),
                                       'matching', count(*) FILTER (WHERE @extschema@.condition_matches(
                                           args->'condition', @extschema@.candidate_facts(c.candidate_id)))))

@@ -273,6 +273,18 @@ SELECT c.relname AS view, string_agg(a.attname, ', ' ORDER BY a.attnum) AS colum
    AND c.relname IN ('workflow_with_stages', 'stage_with_rules', 'stage_visit')
  GROUP BY c.relname ORDER BY 1;
 
+\echo '== 8. The front''s screening_counts: another tenant''s job is 42501 other_tenant_facts, as candidate_facts(c, j) (attack8 D2)'
+-- (it counted the agency's own profiles of the client's candidate ids: other people)
+SELECT error_sqlstate, error_detail::jsonb->>'reason' AS reason, result
+  FROM shard_call('org:nc6-agency', 'user:agent', 'screening_counts',
+                  '{"job_id": 10, "condition": {"field": "salary", "op": "exists"}}');
+SELECT error_sqlstate, result
+  FROM shard_call('org:nc6-agency', 'user:agent', 'screening_counts',
+                  '{"job_id": 424242, "condition": {"field": "salary", "op": "exists"}}');
+SELECT error_sqlstate, result
+  FROM shard_call('org:nc6-client', 'user:carl', 'screening_counts',
+                  '{"job_id": 10, "condition": {"field": "salary", "op": "exists"}}');
+
 DROP FUNCTION nc6_detail(text), nc6_error(text), nc6_masked(text), nc6_sql(text);
 DROP TABLE nc6_ids;
 DROP ROLE wf_nc6_app;
