@@ -227,8 +227,8 @@ BEGIN
             IF (SELECT j.t <> @extschema@.current_tenant() FROM (SELECT @extschema@.job_tenant(jid) AS t) j) THEN
                 RAISE EXCEPTION 'the facts of the candidates in job % are another organization''s', jid
                     USING ERRCODE = '42501',
-                          DETAIL = pg_catalog.jsonb_build_object('reason', 'other_tenant_facts', 'job_id', jid)::text,
-                          HINT = pg_catalog.format('Job %s is shared with you by its organization, whose facts its rules read: a share never opens them.', jid);
+                          DETAIL = jsonb_build_object('reason', 'other_tenant_facts', 'job_id', jid)::text,
+                          HINT = format('Job %s is shared with you by its organization, whose facts its rules read: a share never opens them.', jid);
             END IF;
             SELECT jsonb_build_array(jsonb_build_object('candidates', count(*),
                                       'matching', count(*) FILTER (WHERE @extschema@.condition_matches(
