@@ -459,6 +459,7 @@ move_batch(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id, int *fa
 		{
 			init_frame(call, &entries[i]);
 			entries[i].frame.actor = call->actor;
+			entries[i].frame.batch_writes = true;	/* written with the batch's others */
 			ids[count++] = entries[i].id;
 			if (first < 0)
 				first = i;

@@ -127,10 +127,11 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 	frame = wf_change_for_transition(row.transition_id);
 	/*
 	 * A change of a statement's many is buffered and written with the
-	 * statement's others (batched_writes.c); a move function's own change is
-	 * written now: its result counts the events written.
+	 * statement's others (batched_writes.c), move_candidates' batch included;
+	 * a move function's own change is written now: its result counts the
+	 * events written.
 	 */
-	batched = frame == NULL && wf_batch_open(td->tg_relation);
+	batched = (frame == NULL || frame->batch_writes) && wf_batch_open(td->tg_relation);
 	actor = frame ? frame->actor : wf_actor();
 	reason = frame ? frame->reason : wf_reason();
 	entered = inserted || row.stage_id != old.stage_id;

@@ -264,6 +264,10 @@ typedef struct WfChangeFrame
 								 * (auto_advance.c): only from expected_stage_id
 								 * in the visit expected_visit_id, else no change */
 	int64		expected_visit_id;
+	bool		batch_writes;	/* one of a call's many (move_candidates' batch
+								 * UPDATE): its writes go with the statement's
+								 * others (batched_writes.c); alerts_raised
+								 * counts the events buffered */
 	/* what the triggers did */
 	bool		claimed;		/* a BEFORE trigger took the request */
 	int64		from_stage_id;
