@@ -665,7 +665,7 @@ written_events(Oid schema, const int64 *ids, int n, int64 **found)
 	if (SPI_execute_with_args(psprintf("SELECT e.id FROM %s e WHERE e.id OPERATOR(pg_catalog.=) "
 									   "ANY ($1) ORDER BY e.id",
 									   wf_qualified(schema, "alert_event")),
-							  1, types, args, NULL, true, 0) != SPI_OK_SELECT)
+							  1, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read alert events back");
 	wf_restore_user(&saved);
 	count = (int) SPI_processed;
