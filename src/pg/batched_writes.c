@@ -24,7 +24,7 @@
  *    firing through ExecutorFinish (COPY, logical replication), when its
  *    subtransaction is not the frame's, while the frame is being written,
  *    and for a move function's own change (its result counts the events
- *    written);
+ *    written; move_candidates' batch UPDATE is buffered: frame->batch_writes);
  *  - an ExecutorFinish hook writes the frame of its level after
  *    PostgreSQL's ExecutorFinish has fired the query's AFTER triggers, and
  *    drops it.
@@ -644,7 +644,10 @@ wf_batch_flush(void)
 /*
  * Which of the events were written, when ON CONFLICT or a trigger of the
  * caller's skipped some: read back by id as the tables' owner (the writer
- * may not read them back), sorted.  Returns how many were found.
+ * may not read them back), sorted.  Returns how many were found.  Not a
+ * read-only SPI call: that would read with the snapshot taken before the
+ * INSERT just made, find none, and every wake-up of the frame would say 0
+ * events (or be dropped when it is sent only if some were written).
  */
 static int
 written_events(Oid schema, const int64 *ids, int n, int64 **found)
@@ -665,7 +668,7 @@ written_events(Oid schema, const int64 *ids, int n, int64 **found)
 	if (SPI_execute_with_args(psprintf("SELECT e.id FROM %s e WHERE e.id OPERATOR(pg_catalog.=) "
 									   "ANY ($1) ORDER BY e.id",
 									   wf_qualified(schema, "alert_event")),
-							  1, types, args, NULL, true, 0) != SPI_OK_SELECT)
+							  1, types, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read alert events back");
 	wf_restore_user(&saved);
 	count = (int) SPI_processed;
