@@ -619,13 +619,8 @@ void
 wf_facts_to_explain(WfFacts *facts, Oid schema, int64 candidate_id, int64 job_id)
 {
 	const char *own = wf_tenant();
-	const char *tenant = wf_resolve_tenant(schema, job_id, false, 0);
+	const char *tenant = wf_visible_job_tenant(schema, job_id);
 
-	if (tenant == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job " INT64_FORMAT " not found", job_id),
-				 errdetail_reason("job_not_found", "\"job_id\": " INT64_FORMAT, job_id)));
 	if (strcmp(tenant, own) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -51,6 +51,7 @@ extern WfPipelineColumns wf_pipeline_columns(TupleDesc desc);
 extern WfPipelineRow wf_pipeline_read(HeapTuple tuple, TupleDesc desc, const WfPipelineColumns *c);
 extern int64 wf_next_transition_id(Oid schema);
 extern char *wf_resolve_tenant(Oid schema, int64 job_id, bool has_candidate, int64 candidate_id);
+extern const char *wf_visible_job_tenant(Oid schema, int64 job_id);
 
 /* pipeline_guard.c: does a change to status record a rejection_reason code? */
 extern bool wf_status_takes_reason_code(const char *status);

@@ -125,3 +125,17 @@ wf_resolve_tenant(Oid schema, int64 job_id, bool has_candidate, int64 candidate_
 	SPI_finish();
 	return tenant;
 }
+
+/* The tenant of the job job_id names for the caller, or P0002 job_not_found naming the job. */
+const char *
+wf_visible_job_tenant(Oid schema, int64 job_id)
+{
+	const char *tenant = wf_resolve_tenant(schema, job_id, false, 0);
+
+	if (tenant == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job " INT64_FORMAT " not found", job_id),
+				 errdetail_reason("job_not_found", "\"job_id\": " INT64_FORMAT, job_id)));
+	return tenant;
+}

@@ -22,19 +22,6 @@
 
 PG_FUNCTION_INFO_V1(wf_transfer_candidate);
 
-/* The caller's view of job's tenant, or P0002 naming the job. */
-static const char *
-visible_job_tenant(Oid schema, int64 job_id)
-{
-	const char *tenant = wf_resolve_tenant(schema, job_id, false, 0);
-
-	if (tenant == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job " INT64_FORMAT " not found", job_id),
-				 errdetail_reason("job_not_found", "\"job_id\": " INT64_FORMAT, job_id)));
-	return tenant;
-}
 
 /*
  * Is the candidate in job (of tenant), as the caller sees it, and its row
@@ -136,8 +123,8 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 	to_job = PG_GETARG_INT64(2);
 	reason = PG_ARGISNULL(4) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(4));
 
-	tenant = visible_job_tenant(schema, from_job);
-	to_tenant = visible_job_tenant(schema, to_job);
+	tenant = wf_visible_job_tenant(schema, from_job);
+	to_tenant = wf_visible_job_tenant(schema, to_job);
 	/*
 	 * ids are the application's within a tenant: candidate 456 of one is not
 	 * another's.  And only a job's own tenant enters candidates into it (as
