@@ -163,9 +163,14 @@ wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves
 static bool
 copies_facts(const char *key, int len)
 {
-	/* "missing" too: that a failed leaf's field is on file says something of it */
+	/*
+	 * "missing" too: that a failed leaf's field is on file says something of
+	 * it.  "elements_explained" (a quantified group's elements, one entry
+	 * each, with their inner leaves' results) tells how many elements the
+	 * array has and which inner leaves each element passed: facts too.
+	 */
 	static const char *const keys[] = {"actual", "expected_value", "reason", "why", "elements",
-	"element", "missing", "seen"};
+	"elements_explained", "element", "missing", "seen"};
 
 	for (size_t i = 0; i < lengthof(keys); i++)
 		if ((size_t) len == strlen(keys[i]) && memcmp(key, keys[i], len) == 0)

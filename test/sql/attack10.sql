@@ -1,0 +1,92 @@
+-- attack10's findings.  1: a quantified group's explanation of its elements
+-- ("elements_explained": one entry per element, with the results of its inner
+-- leaves) is facts, like what a leaf saw: it is dropped from the DETAIL an
+-- agency gets for a blocked move in a client's pipeline, from move_result's
+-- warnings and from the history of a workflow shared across tenants.
+-- Everything runs as wf_a10_app, an ordinary role with the README's grant set.
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_a10_app;
+RESET client_min_messages;
+CREATE ROLE wf_a10_app;
+GRANT workflow_app TO wf_a10_app;
+-- The DETAIL of a statement's error, as jsonb (NULL when it does not fail).
+CREATE FUNCTION a10_detail(sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    detail text;
+BEGIN
+    EXECUTE sql;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RETURN jsonb_build_object('sqlstate', SQLSTATE, 'detail', detail::jsonb);
+END $$;
+-- The keys of a document that copy facts (README: Errors), at any depth.
+CREATE FUNCTION a10_fact_keys(doc jsonb) RETURNS text[] LANGUAGE sql AS $$
+    SELECT coalesce(array_agg(DISTINCT k ORDER BY k), '{}')
+      FROM jsonb_path_query(doc, 'strict $.** ? (@.type() == "object").keyvalue().key') AS q(k0), LATERAL (SELECT q.k0 #>> '{}' AS k) x
+     WHERE k IN ('actual', 'expected_value', 'reason', 'why', 'elements', 'elements_explained', 'element', 'missing', 'seen')
+$$;
+SET ROLE wf_a10_app;
+
+\echo '== 1. a quantified group in a client''s rule: the agency gets no explanation of the elements'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT test_workflow('Shared', 3, false) AS w \gset
+SELECT test_stage(:w, 2) AS s2, test_stage(:w, 3) AS s3 \gset
+INSERT INTO stage_rule (stage_id, name, condition) VALUES (:s2, 'no recent fraud',
+  '{"some": {"field": "convictions", "where": {"all": [{"field": "kind", "op": "eq", "value": "fraud"},
+                                                        {"field": "year", "op": "gte", "value": 2010}]}}}');
+INSERT INTO stage_rule (stage_id, name, condition, on_fail) VALUES (:s3, 'no theft',
+  '{"none": {"field": "convictions", "where": {"field": "kind", "op": "eq", "value": "theft"}}}', 'warn');
+SELECT job_id FROM assign_workflow(9101, :w);
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (1, '{"convictions": [
+  {"year": 2001, "kind": "fraud"}, {"year": 2015, "kind": "theft"}, {"year": 2020, "kind": "dui"}]}');
+SELECT candidate_id FROM add_candidate(1, 9101);
+SELECT candidate_id FROM add_candidate(2, 9101);
+SELECT share_workflow(:w, NULL, false, 'org:a10-agency');
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bob';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT accept_share(:w, true);
+COMMIT;
+-- the client itself gets the whole explanation (its own facts)
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT e ->> 'sqlstate' AS sqlstate, a10_fact_keys(e -> 'detail' -> 'failed') AS fact_keys_for_the_client
+  FROM a10_detail('SELECT move_to_next_stage(1, 9101)') e;
+ROLLBACK;
+-- the agency: the failed group without its elements
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bea';
+SELECT e ->> 'sqlstate' AS sqlstate, a10_fact_keys(e -> 'detail' -> 'failed') AS fact_keys_for_the_agency,
+       jsonb_path_query_array(e, '$.detail.failed[*].op') AS failed_ops
+  FROM a10_detail('SELECT move_to_next_stage(1, 9101)') e;
+SELECT outcome, a10_fact_keys(detail -> 'failed') AS bulk_fact_keys FROM move_candidates(9101, ARRAY[1]::bigint[]);
+-- a warn rule's group: the move's result and its history row
+SELECT a10_fact_keys(warnings) AS result_fact_keys, jsonb_array_length(warnings) AS warned
+  FROM move_to_stage(1, 9101, :s3);
+COMMIT;
+-- the client's own move in the shared workflow: its history row, as the agency reads it
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (2, '{"convictions": [{"kind": "theft"}]}');
+SELECT jsonb_array_length(warnings) AS warned FROM move_to_stage(2, 9101, :s3);
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bea';
+SELECT candidate_id, actor, a10_fact_keys(warnings) AS history_fact_keys, jsonb_path_query_array(warnings, '$[*].op') AS ops
+  FROM stage_transition WHERE job_id = 9101 AND warnings <> '[]' ORDER BY id;
+COMMIT;
+
+RESET ROLE;
+DROP FUNCTION a10_detail(text);
+DROP FUNCTION a10_fact_keys(jsonb);
+DROP ROLE wf_a10_app;
