@@ -247,14 +247,19 @@ BEGIN
               FROM @extschema@.candidate_stage c
              WHERE c.stage_id = (args->>'stage_id')::bigint
                AND (args->>'status' IS NULL OR c.status = args->>'status');
+        -- A job id names the job job_tenant() resolves (the caller's own
+        -- tenant's first, seen or not), as for job_candidates: never another
+        -- tenant's job of the same id mixed in.
         WHEN 'candidate_history' THEN
             SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.id), '[]') INTO result
               FROM @extschema@.stage_transition t
-             WHERE t.candidate_id = cid AND (jid IS NULL OR t.job_id = jid);
+             WHERE t.candidate_id = cid
+               AND (jid IS NULL OR (t.job_id = jid AND t.tenant = (SELECT @extschema@.job_tenant(jid))));
         WHEN 'alert_events' THEN
             SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.id), '[]') INTO result
               FROM @extschema@.alert_event e
-             WHERE e.job_id = jid AND (cid IS NULL OR e.candidate_id = cid)
+             WHERE e.job_id = jid AND e.tenant = (SELECT @extschema@.job_tenant(jid))
+               AND (cid IS NULL OR e.candidate_id = cid)
                AND (NOT coalesce((args->>'unacknowledged')::boolean, false) OR e.acknowledged_at IS NULL);
         -- Facts writes: the current tenant's row (stamped by the triggers).
         WHEN 'set_candidate_facts' THEN

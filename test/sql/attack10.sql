@@ -86,6 +86,40 @@ SELECT candidate_id, actor, a10_fact_keys(warnings) AS history_fact_keys, jsonb_
   FROM stage_transition WHERE job_id = 9101 AND warnings <> '[]' ORDER BY id;
 COMMIT;
 
+
+\echo '== 2. the front''s candidate_history and alert_events: a job id is job_tenant()''s job, never another tenant''s of that id'
+-- the agency runs its own job 9101 on a workflow of its own that only its administrator sees
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bob';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT test_workflow('Agency own', 2, false) AS aw \gset
+SELECT j.job_id, c.candidate_id FROM assign_workflow(9101, :aw) j, add_candidate(1, 9101) c;
+COMMIT;
+-- an SLA event in the client's job 9101 (visible to the agency: the shared workflow)
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+UPDATE workflow_stage SET sla = '1 microsecond' WHERE id = :s3;
+SELECT raise_overdue_alerts() > 0 AS client_sla_events;
+COMMIT;
+-- bob: job 9101 is the agency's own job; the client's job of that id is not it
+SELECT jsonb_path_query_array(result, '$[*].tenant') AS job_candidates
+  FROM shard_call('org:a10-agency', 'user:bob', 'job_candidates', '{"job_id": 9101, "$tenant_admin": "on"}');
+SELECT error_sqlstate, jsonb_path_query_array(result, '$[*].tenant') AS candidate_history
+  FROM shard_call('org:a10-agency', 'user:bob', 'candidate_history', '{"candidate_id": 1, "job_id": 9101, "$tenant_admin": "on"}');
+SELECT error_sqlstate, jsonb_path_query_array(result, '$[*].tenant') AS alert_events
+  FROM shard_call('org:a10-agency', 'user:bob', 'alert_events', '{"job_id": 9101, "$tenant_admin": "on"}');
+-- bea does not see the agency's own job 9101: not found for a move, empty for the reads
+SELECT error_sqlstate, error_detail FROM shard_call('org:a10-agency', 'user:bea', 'move_to_next_stage', '{"job_id": 9101, "candidate_id": 1}');
+SELECT result AS job_candidates FROM shard_call('org:a10-agency', 'user:bea', 'job_candidates', '{"job_id": 9101}');
+SELECT error_sqlstate, result AS candidate_history FROM shard_call('org:a10-agency', 'user:bea', 'candidate_history', '{"candidate_id": 1, "job_id": 9101}');
+SELECT error_sqlstate, result AS alert_events FROM shard_call('org:a10-agency', 'user:bea', 'alert_events', '{"job_id": 9101}');
+-- the client's own view of its job is unchanged
+SELECT error_sqlstate, jsonb_array_length(result) AS client_history_rows
+  FROM shard_call('org:a10-client', 'user:ann', 'candidate_history', '{"candidate_id": 1, "job_id": 9101}');
+SELECT error_sqlstate, jsonb_path_query_array(result, '$[*].cause') AS client_alert_events
+  FROM shard_call('org:a10-client', 'user:ann', 'alert_events', '{"job_id": 9101}');
 RESET ROLE;
 DROP FUNCTION a10_detail(text);
 DROP FUNCTION a10_fact_keys(jsonb);

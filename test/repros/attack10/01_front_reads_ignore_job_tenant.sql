@@ -1,4 +1,4 @@
--- attack10 D1: the front's reads candidate_history and alert_events (shard_call) do not resolve
+-- attack10 D1 (fixed on branch attack10, test attack10 section 2): the front's reads candidate_history and alert_events (shard_call) do not resolve
 -- the job id as every other job-taking operation does (job_tenant(): the caller's own tenant's job
 -- first, seen or not, then the one job of that id shared with it). They filter on the bare id,
 -- so for an agency that runs its own job 100 they mix the client's job 100 (another organization,
