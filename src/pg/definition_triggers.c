@@ -5,12 +5,14 @@
 #include "workflow_ext.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 
 PG_FUNCTION_INFO_V1(wf_stage_rule_validate);
 PG_FUNCTION_INFO_V1(wf_alert_validate);
@@ -78,6 +80,63 @@ alert_column(const char *path)
 	return "value";
 }
 
+/*
+ * An alert that names a rule (rule_id) names a rule of its own stage:
+ * alert_rule_fk says so, but only once the row is in, at the end of the
+ * statement, whereas the unique key (rule_id, rule_path) is probed as the row
+ * goes in, and it answered for a rule of any tenant: 23505 (or a row that
+ * ON CONFLICT DO NOTHING left out) for a rule id and leaf path another tenant
+ * has, 23503 for ones nobody has, so that a tenant could tell another's rules
+ * and the shape of their conditions from its own stages (attack10).  Checked
+ * here first, with the caller's rights: the foreign key's own 23503 for a
+ * rule that is not the stage's, whether it exists elsewhere or not.
+ */
+static void
+check_alert_rule(Relation rel, HeapTuple tuple, HeapTuple old, TupleDesc desc, int64 stage_id)
+{
+	bool		isnull;
+	Datum		rule = heap_getattr(tuple, attnum(desc, "rule_id"), desc, &isnull);
+	Oid			argtypes[2] = {INT8OID, INT8OID};
+	Datum		args[2];
+	bool		found;
+
+	if (isnull || wf_restoring())
+		return;
+	if (old != NULL)
+	{
+		bool		old_null,
+					old_stage_null;
+		Datum		old_rule = heap_getattr(old, attnum(desc, "rule_id"), desc, &old_null);
+		Datum		old_stage = heap_getattr(old, attnum(desc, "stage_id"), desc, &old_stage_null);
+
+		/* an UPDATE that keeps the rule and the stage: nothing new is named */
+		if (!old_null && !old_stage_null && DatumGetInt64(old_rule) == DatumGetInt64(rule) &&
+			DatumGetInt64(old_stage) == stage_id)
+			return;
+	}
+	args[0] = rule;
+	args[1] = Int64GetDatum(stage_id);
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s r WHERE r.id OPERATOR(pg_catalog.=) $1 "
+									   "AND r.stage_id OPERATOR(pg_catalog.=) $2",
+									   wf_qualified(RelationGetNamespace(rel), "stage_rule")),
+							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read the alert's rule");
+	found = SPI_processed > 0;
+	SPI_finish();
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("insert or update on table \"%s\" violates foreign key constraint \"%s\"",
+						RelationGetRelationName(rel), "alert_rule_fk"),
+				 /* the key shown as PostgreSQL shows it: not under row-level security */
+				 check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED
+				 ? errdetail("Key is not present in table \"%s\".", "stage_rule")
+				 : errdetail("Key (rule_id, stage_id)=(" INT64_FORMAT ", " INT64_FORMAT ") is not present in table \"%s\".",
+							 DatumGetInt64(rule), stage_id, "stage_rule"),
+				 errtableconstraint(rel, "alert_rule_fk")));
+}
+
 /* Past this many bytes of JSON an operand is not copied into a message. */
 #define WF_MESSAGE_VALUE_BYTES 1024
 
@@ -105,6 +164,9 @@ wf_alert_validate(PG_FUNCTION_ARGS)
 	(void) wf_tenant();		/* require_actor and require_tenant */
 	d = heap_getattr(tuple, attnum(desc, "stage_id"), desc, &isnull);
 	stage_id = isnull ? 0 : DatumGetInt64(d);
+	if (!isnull)
+		check_alert_rule(td->tg_relation, tuple,
+						 TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_trigtuple : NULL, desc, stage_id);
 	d = heap_getattr(tuple, attnum(desc, "field_name"), desc, &isnull);
 	if (isnull)
 		return PointerGetDatum(tuple);	/* NOT NULL reports it */

@@ -120,6 +120,41 @@ SELECT error_sqlstate, jsonb_array_length(result) AS client_history_rows
   FROM shard_call('org:a10-client', 'user:ann', 'candidate_history', '{"candidate_id": 1, "job_id": 9101}');
 SELECT error_sqlstate, jsonb_path_query_array(result, '$[*].cause') AS client_alert_events
   FROM shard_call('org:a10-client', 'user:ann', 'alert_events', '{"job_id": 9101}');
+
+\echo '== 3. an alert naming another tenant''s rule (rule_id, rule_path): the foreign key''s 23503, as for a rule nobody has'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT id AS client_rule FROM stage_rule WHERE stage_id = :s2 \gset
+SELECT max(id) + 1000 AS no_rule FROM stage_rule \gset
+SELECT count(*) AS client_alerts_at_root FROM alert WHERE rule_id = :client_rule AND rule_path = '$';
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bob';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT test_stage(:aw, 1) AS as1 \gset
+SELECT test_error(format('INSERT INTO alert (stage_id, field_name, operator, value, rule_id, rule_path) VALUES (%s, %L, %L, %L, %s, %L)',
+                         :as1, 'x', 'eq', '1', r, p)) AS answer, which
+  FROM (VALUES (:client_rule, '$', 'another tenant''s rule, a path it has'),
+               (:client_rule, '$.all[7]', 'another tenant''s rule, a path it has not'),
+               (:no_rule, '$', 'no such rule')) v(r, p, which);
+SELECT test_error(format('INSERT INTO alert (stage_id, field_name, operator, value, rule_id, rule_path) VALUES (%s, %L, %L, %L, %s, %L) ON CONFLICT (rule_id, rule_path) DO NOTHING',
+                         :as1, 'x', 'eq', '1', r, '$')) AS upsert_answer, which
+  FROM (VALUES (:client_rule, 'another tenant''s rule'), (:no_rule, 'no such rule')) v(r, which);
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (:as1, 'x', 'eq', '1', 'own') RETURNING message;
+SELECT test_error(format('UPDATE alert SET rule_id = %s, rule_path = %L WHERE stage_id = %s', r, '$', :as1)) AS update_answer, which
+  FROM (VALUES (:client_rule, 'another tenant''s rule'), (:no_rule, 'no such rule')) v(r, which);
+-- its own rules keep their generated alerts, edits and clones as before
+INSERT INTO stage_rule (stage_id, name, condition) VALUES (:as1, 'own', '{"all": [{"field": "a", "op": "exists"}, {"field": "b", "op": "exists"}]}');
+UPDATE stage_rule SET condition = '{"all": [{"field": "a", "op": "exists"}, {"field": "c", "op": "exists"}]}' WHERE stage_id = :as1;
+SELECT rule_path, field_name FROM alert WHERE stage_id = :as1 AND rule_id IS NOT NULL ORDER BY rule_path;
+SELECT clone_workflow(:aw, 'Agency clone') AS clone \gset
+SELECT count(*) AS cloned_rule_alerts FROM alert a JOIN workflow_stage s ON s.id = a.stage_id
+ WHERE s.workflow_id = :clone AND a.rule_id IS NOT NULL;
+SELECT test_error(format('INSERT INTO alert (stage_id, field_name, operator, value, rule_id, rule_path) VALUES (%s, %L, %L, %L, (SELECT id FROM stage_rule WHERE stage_id = %s), %L)',
+                         :as1, 'x', 'eq', '1', :as1, '$.all[0]')) AS own_rule_taken_path;
+ROLLBACK;
 RESET ROLE;
 DROP FUNCTION a10_detail(text);
 DROP FUNCTION a10_fact_keys(jsonb);
