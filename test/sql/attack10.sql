@@ -2,7 +2,11 @@
 -- ("elements_explained": one entry per element, with the results of its inner
 -- leaves) is facts, like what a leaf saw: it is dropped from the DETAIL an
 -- agency gets for a blocked move in a client's pipeline, from move_result's
--- warnings and from the history of a workflow shared across tenants.
+-- warnings and from the history of a workflow shared across tenants.  2: the
+-- front's reads candidate_history and alert_events (shard_call) name the job
+-- job_tenant() resolves, never another tenant's job of the same id.  3: an
+-- alert naming another tenant's rule (rule_id, rule_path) gets the foreign
+-- key's 23503 whatever that tenant has, not the unique key's 23505.
 -- Everything runs as wf_a10_app, an ordinary role with the README's grant set.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
