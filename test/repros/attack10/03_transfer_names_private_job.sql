@@ -23,4 +23,12 @@ SELECT job_id, candidate_id, to_status, related_job_id, reason FROM stage_transi
 -- actual: 100 | 2 | transferred | 200 | internal move
 SELECT event ->> 'kind' AS kind, event ->> 'to_job_id' AS to_job_id FROM workflow_events_since(NULL, 100) WHERE event ->> 'kind' = 'transfer';
 -- actual: transfer | 200
+-- the other direction: a transfer from the private job into a shared one names it in the entry row
+SET workflow_ext.tenant = 'org:a'; SET workflow_ext.actor = 'user:ann';
+SELECT job_id FROM transfer_candidate(3, 200, 101, NULL, 'from private');
+SET workflow_ext.tenant = 'org:b'; SET workflow_ext.actor = 'user:bea';
+SELECT job_id, candidate_id, to_status, related_job_id FROM stage_transition WHERE job_id = 101;
+-- actual: 101 | 3 | active | 200
+SELECT event ->> 'kind' AS kind, event ->> 'from_job_id' AS from_job_id FROM workflow_events_since(NULL, 100) WHERE event ->> 'job_id' = '101';
+-- actual: enter | 200
 RESET ROLE;
