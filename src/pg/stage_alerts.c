@@ -153,29 +153,42 @@ wf_firing_alerts(const WfStage *stage, WfFacts *facts, Jsonb *rule_failed_leaves
 }
 
 /*
- * Facts of one tenant never reach another's actors.  What an explanation of
- * failed leaves copies from the facts (what a leaf saw, the reason naming
- * it, the elements of a quantified group, whether the field is on file) is
- * dropped; path, field, source, operator, expected value and result stay.  For the history and events of a
+ * Facts of one tenant never reach another's actors.  An explanation of
+ * failed leaves keeps only what the rule itself says and each leaf's result:
+ * path, field, source, operator, expected operand (the rule's, bounded),
+ * result, negation, case; everything else (what a leaf saw, the reason
+ * naming it, a quantified group's elements and their inner leaves, whether
+ * the field is on file, whether details were abridged for size) is dropped.
+ * A list of what stays, not of what goes: a key the evaluator adds later is
+ * dropped until someone decides it is safe (attack10 D2: elements_explained
+ * was missing from the list of what goes).  For the history and events of a
  * workflow shared across tenants, and for the error a mover of another
  * tenant gets.
  */
-static bool
-copies_facts(const char *key, int len)
+typedef enum
+{
+	KEY_DROPPED,				/* copies facts, or not known to be safe */
+	KEY_KEPT,					/* kept; what it holds is filtered too */
+	KEY_KEPT_WHOLE				/* the rule's own operand: kept as it is */
+} RedactedKey;
+
+static RedactedKey
+redacted_key(const char *key, int len)
 {
 	/*
-	 * "missing" too: that a failed leaf's field is on file says something of
-	 * it.  "elements_explained" (a quantified group's elements, one entry
-	 * each, with their inner leaves' results) tells how many elements the
-	 * array has and which inner leaves each element passed: facts too.
+	 * "truncated", "not_listed": the cap on listed leaves (counts of failed
+	 * leaves, as "passed" says).  "expected" is the rule's operand (bounded,
+	 * a quantified group's inner condition): the rule's, never the facts'.
 	 */
-	static const char *const keys[] = {"actual", "expected_value", "reason", "why", "elements",
-	"elements_explained", "element", "missing", "seen"};
+	static const char *const kept[] = {"leaves", "path", "field", "source", "op", "result",
+	"negated", "passed", "ignore_case", "truncated", "not_listed"};
 
-	for (size_t i = 0; i < lengthof(keys); i++)
-		if ((size_t) len == strlen(keys[i]) && memcmp(key, keys[i], len) == 0)
-			return true;
-	return false;
+	if (len == 8 && memcmp(key, "expected", 8) == 0)
+		return KEY_KEPT_WHOLE;
+	for (size_t i = 0; i < lengthof(kept); i++)
+		if ((size_t) len == strlen(kept[i]) && memcmp(key, kept[i], len) == 0)
+			return KEY_KEPT;
+	return KEY_DROPPED;
 }
 
 Jsonb *
@@ -193,10 +206,14 @@ wf_redact_leaves(Jsonb *leaves)
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
 		/* at any depth: a quantified group explains its elements' leaves inside */
-		if (tok == WJB_KEY && copies_facts(v.val.string.val, v.val.string.len))
+		RedactedKey kind = tok == WJB_KEY ? redacted_key(v.val.string.val, v.val.string.len) : KEY_KEPT;
+
+		if (kind != KEY_KEPT)
 		{
 			int			depth = 0;
 
+			if (kind == KEY_KEPT_WHOLE)
+				result = pushJsonbValue(&state, tok, &v);
 			do
 			{
 				tok = JsonbIteratorNext(&it, &v, false);
@@ -204,6 +221,8 @@ wf_redact_leaves(Jsonb *leaves)
 					depth++;
 				else if (tok == WJB_END_ARRAY || tok == WJB_END_OBJECT)
 					depth--;
+				if (kind == KEY_KEPT_WHOLE)
+					result = pushJsonbValue(&state, tok, tok < WJB_BEGIN_ARRAY ? &v : NULL);
 			} while (depth > 0);
 			continue;
 		}

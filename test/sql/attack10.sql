@@ -25,11 +25,25 @@ EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
     RETURN jsonb_build_object('sqlstate', SQLSTATE, 'detail', detail::jsonb);
 END $$;
--- The keys of a document that copy facts (README: Errors), at any depth.
+-- The keys of a document, at any depth, outside what an explanation shows
+-- another tenant (README: Errors): each leaf's path, field, source, op,
+-- expected operand (the rule's own, not walked), result, negated, passed,
+-- ignore_case; the cap's truncated / not_listed.  Empty for what reaches
+-- another tenant: a list of what stays, so a key added later shows here.
 CREATE FUNCTION a10_fact_keys(doc jsonb) RETURNS text[] LANGUAGE sql AS $$
+    WITH RECURSIVE walk(v) AS (
+        SELECT doc
+        UNION ALL
+        SELECT c.value FROM walk,
+               LATERAL (SELECT value FROM jsonb_each(CASE WHEN jsonb_typeof(walk.v) = 'object' THEN walk.v END)
+                         WHERE key <> 'expected'
+                        UNION ALL
+                        SELECT value FROM jsonb_array_elements(CASE WHEN jsonb_typeof(walk.v) = 'array' THEN walk.v END)) c
+    )
     SELECT coalesce(array_agg(DISTINCT k ORDER BY k), '{}')
-      FROM jsonb_path_query(doc, 'strict $.** ? (@.type() == "object").keyvalue().key') AS q(k0), LATERAL (SELECT q.k0 #>> '{}' AS k) x
-     WHERE k IN ('actual', 'expected_value', 'reason', 'why', 'elements', 'elements_explained', 'element', 'missing', 'seen')
+      FROM walk, LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(walk.v) = 'object' THEN walk.v END) k
+     WHERE k NOT IN ('leaves', 'path', 'field', 'source', 'op', 'expected', 'result', 'negated', 'passed',
+                     'ignore_case', 'truncated', 'not_listed')
 $$;
 SET ROLE wf_a10_app;
 
@@ -159,6 +173,51 @@ SELECT count(*) AS cloned_rule_alerts FROM alert a JOIN workflow_stage s ON s.id
 SELECT test_error(format('INSERT INTO alert (stage_id, field_name, operator, value, rule_id, rule_path) VALUES (%s, %L, %L, %L, (SELECT id FROM stage_rule WHERE stage_id = %s), %L)',
                          :as1, 'x', 'eq', '1', :as1, '$.all[0]')) AS own_rule_taken_path;
 ROLLBACK;
+\echo '== 4. an explanation abridged for size (a size of the client''s facts) reaches the agency without the mark'
+-- 120 failing eq leaves on long texts: past the explanation's budget the
+-- entries are marked "abridged", which tells the facts were large; the
+-- redaction keeps a list of what stays, so the mark, like any key not on it,
+-- stays with the client.
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT test_workflow('Shared big', 2, false) AS wb \gset
+SELECT test_stage(:wb, 2) AS b2 \gset
+INSERT INTO stage_rule (stage_id, name, condition, on_fail)
+SELECT :b2, 'many', jsonb_build_object('all', jsonb_agg(jsonb_build_object('field', 'f' || i, 'op', 'eq', 'value', 'x'))), 'warn'
+  FROM generate_series(1, 120) i;
+SELECT job_id FROM assign_workflow(9102, :wb);
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (3,
+  (SELECT jsonb_object_agg('f' || i, repeat('long text ', 40)) FROM generate_series(1, 120) i))
+  ON CONFLICT (tenant, candidate_id) DO UPDATE SET attributes = EXCLUDED.attributes;
+SELECT candidate_id FROM add_candidate(3, 9102);
+SELECT share_workflow(:wb, NULL, false, 'org:a10-agency');
+-- not yet accepted: the client's own move explains in full, the mark included
+SELECT jsonb_path_exists(warnings, '$[*] ? (@.abridged == true)') AS client_sees_abridged,
+       a10_fact_keys(warnings) AS client_keys
+  FROM move_to_next_stage(3, 9102);
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bob';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT accept_share(:wb, true);
+COMMIT;
+-- shared: the client's move of another candidate with the same facts
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+INSERT INTO candidate_profile (candidate_id, attributes)
+SELECT 4, attributes FROM candidate_profile WHERE candidate_id = 3;
+SELECT candidate_id FROM add_candidate(4, 9102);
+SELECT jsonb_array_length(warnings) AS warned FROM move_to_next_stage(4, 9102);
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bea';
+SELECT candidate_id, a10_fact_keys(warnings) AS history_fact_keys, jsonb_array_length(warnings) AS warned
+  FROM stage_transition WHERE job_id = 9102 AND warnings <> '[]' ORDER BY id;
+COMMIT;
 RESET ROLE;
 DROP FUNCTION a10_detail(text);
 DROP FUNCTION a10_fact_keys(jsonb);
