@@ -13,6 +13,13 @@
 # backward in even ones): a move at 1 and at 4 clients, a read of a job's
 # pipeline (19 rows) at 1 client, $CALLS calls a run (default 1000).  Prints one line per run (latency in ms,
 # server CPU per call in us) and the medians.
+# "direct" is the same call on the tenant's shard: for a move, the API's
+# move_to_stage; for the read, two baselines: "direct", the plain SELECT of
+# the job's rows of candidate_stage (what an application on one database
+# writes; RLS, no resolution of the job's tenant), and "api", the read that
+# job_candidates runs on the shard (the front's own statement: the job's
+# tenant resolved as job_tenant() does, the job a parameter, the generic
+# plan), i.e. the API's read without the front.
 # The clients are pgbench (-M prepared, TCP, password), as the application
 # role `app` on the front and as wf_front with tenant and actor set on the
 # shard (RLS applies on both paths).
@@ -76,6 +83,11 @@ lit="E'${TENANT//:/\\x3a}', E'user\\x3aalice'"   # pgbench reads :name as a vari
 printf '%s\n' '\set n :n + 1' "SELECT * FROM move_to_stage(9001 + :client_id, 500, CASE WHEN :n % 2 = 1 THEN $S2 ELSE $S1 END);" > "$W/move_direct.sql"
 printf '%s\n' '\set n :n + 1' "SELECT * FROM move_to_stage(9001 + :client_id, 500, CASE WHEN :n % 2 = 1 THEN $S2 ELSE $S1 END, NULL, $lit);" > "$W/move_front.sql"
 printf '%s\n' "SELECT * FROM candidate_stage WHERE job_id = 100 ORDER BY stage_id, candidate_id;" > "$W/read_direct.sql"
+# the front's read statement (proxy/workflow_ext_proxy.c, wf_job_candidates) with $1 = 100, $2 = NULL
+SCHEMA=$(as_pg "$PG_BIN/psql" -X -At -h "$SOCK" -p "$SHARD_PORT" -U postgres -d wf \
+  -c "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'workflow_ext'")
+s=$SCHEMA
+printf '%s\n' '\set job 100' "SELECT c.id, c.tenant, c.job_id, c.candidate_id, c.workflow_id, c.stage_id, c.status, c.entered_at, c.transition_id, c.visit_transition_id, c.added_by, c.attributes FROM $s.candidate_stage c WHERE c.job_id = :job AND c.tenant = (SELECT CASE WHEN EXISTS (SELECT 1 FROM $s.job_workflow j WHERE j.tenant = $s.current_tenant() AND j.job_id = :job AND j.workflow_id = ANY ($s.visible_workflow_array())) THEN $s.current_tenant() ELSE $s.job_tenant(:job) END) AND (NULL::text IS NULL OR c.status = NULL::text) ORDER BY c.stage_id, c.candidate_id;" > "$W/read_api.sql"
 printf '%s\n' "SELECT * FROM job_candidates(100, NULL, $lit);" > "$W/read_front.sql"
 
 # CPU of a cluster's exited backends: its postmaster's cutime + cstime (ticks).
@@ -86,10 +98,12 @@ SHARD=shard$PART
 run() {   # run VARIANT WHAT CLIENTS: the mean latency in ms, the server CPU per call in us
   local variant=$1 what=$2 k=$3 t conn f0 s0 lat
   case $what in move) t=$((CALLS / k)) ;; read) t=$CALLS ;; esac
-  if [ "$variant" = direct ]; then
+  if [ "$variant" = direct ] || [ "$variant" = api ]; then
     conn="-h 127.0.0.1 -p $SHARD_PORT -U wf_front wf"
     export PGOPTIONS="-c workflow_ext.tenant=$TENANT -c workflow_ext.actor=user:alice"
-    f=$W/${what}_direct.sql
+    f=$W/${what}_$variant.sql
+    # (the front's read sets plan_cache_mode for its statement: the same here)
+    [ "$variant" = api ] && PGOPTIONS="$PGOPTIONS -c plan_cache_mode=force_generic_plan"
   else
     conn="-h 127.0.0.1 -p $PORT0 -U app wf_$variant"
     export PGOPTIONS=""
@@ -107,9 +121,10 @@ echo "# $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the sta
 CASES=("move 1" "move 4" "read 1")
 VARIANTS=(direct before after)
 for r in $(seq 1 "$ROUNDS"); do
-  order=("${VARIANTS[@]}")
-  [ $((r % 2)) -eq 0 ] && order=(after before direct)
   for c in "${CASES[@]}"; do
+    order=("${VARIANTS[@]}")
+    [ "$c" = "read 1" ] && order=(direct api before after)
+    [ $((r % 2)) -eq 0 ] && order=($(printf '%s\n' "${order[@]}" | tac))
     for v in "${order[@]}"; do
       # shellcheck disable=SC2086
       res=$(run "$v" $c)
@@ -126,24 +141,28 @@ for _, r, what, k, v, ms, cpu in rows:
     d.setdefault((what, k), {}).setdefault(v, {})[int(r)] = (float(ms), float(cpu))
 for i, (metric, unit) in enumerate([("latency", "ms"), ("server CPU per call", "us")]):
     print(f"\n{metric} ({unit}):\n")
-    print(f"| calls | direct | front before | front after | before / direct | after / direct | after / before |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| calls | direct | direct API | front before | front after | before / direct | after / direct | after / direct API | after / before |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (what, k), vs in d.items():
         rs = sorted(vs["direct"])
         ratio = lambda a, b: statistics.median(vs[a][r][i] / vs[b][r][i] for r in rs)
         med = lambda v: statistics.median(x[i] for x in vs[v].values())
-        print(f"| {what}, {k} client(s) | {med('direct'):.3f} | {med('before'):.3f} | {med('after'):.3f} | "
-              f"{ratio('before', 'direct'):.2f} | {ratio('after', 'direct'):.2f} | {ratio('after', 'before'):.2f} |")
+        api = "api" in vs
+        apim = format(med('api'), '.3f') if api else '—'
+        apir = format(ratio('after', 'api'), '.2f') if api else '—'
+        print(f"| {what}, {k} client(s) | {med('direct'):.3f} | {apim} | {med('before'):.3f} | {med('after'):.3f} | "
+              f"{ratio('before', 'direct'):.2f} | {ratio('after', 'direct'):.2f} | {apir} | {ratio('after', 'before'):.2f} |")
 print("\n(medians of the rounds; each ratio taken within its round, then the median; server CPU: the front's and the")
 print("tenant's shard's backends, from their postmasters' cutime + cstime, per call)")
 # On a shared machine the other processes' load moves a run's latency by 2x or
 # more; the lowest of the rounds is the least disturbed one of each variant.
 print("\nlowest latency of the rounds (ms; ratios of these):\n")
-print("| calls | direct | front before | front after | before / direct | after / direct | after / before |")
-print("|---|---|---|---|---|---|---|")
+print("| calls | direct | direct API | front before | front after | before / direct | after / direct | after / direct API | after / before |")
+print("|---|---|---|---|---|---|---|---|---|")
 for (what, k), vs in d.items():
     lo = {v: min(x[0] for x in vs[v].values()) for v in vs}
-    print(f"| {what}, {k} client(s) | {lo['direct']:.3f} | {lo['before']:.3f} | {lo['after']:.3f} | "
-          f"{lo['before'] / lo['direct']:.2f} | {lo['after'] / lo['direct']:.2f} | {lo['after'] / lo['before']:.2f} |")
+    api = "api" in lo
+    print(f"| {what}, {k} client(s) | {lo['direct']:.3f} | {format(lo['api'], '.3f') if api else '—'} | {lo['before']:.3f} | {lo['after']:.3f} | "
+          f"{lo['before'] / lo['direct']:.2f} | {lo['after'] / lo['direct']:.2f} | {format(lo['after'] / lo['api'], '.2f') if api else '—'} | {lo['after'] / lo['before']:.2f} |")
 PY
 rm -rf "$W"
