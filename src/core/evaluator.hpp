@@ -54,8 +54,7 @@ class EvalContext {
     const bool inline_slot = heap_facts_.empty();
     wf_fact& f = inline_slot ? inline_facts_[slot] : heap_facts_[slot];
     if (inline_slot ? !(inline_known_ >> slot & 1u) : !heap_known_[slot]) {
-      f = wf_fact{};
-      f.kind = WF_FACT_MISSING;
+      // (resolve fills f whenever it answers 1)
       if (!source_->resolve(source_->arg, slot, &f)) {
         f = wf_fact{};
         f.kind = WF_FACT_MISSING;

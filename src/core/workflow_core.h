@@ -183,7 +183,8 @@ int			wf_condition_evaluate_at(const wf_condition *cond, const wf_fact *facts,
  * of the call, so a field no evaluated leaf reads is never looked up.
  * resolve runs inside C++ frames: it must not raise, longjmp or throw, and
  * must not evaluate conditions itself.  It returns 0 when it cannot look;
- * the fact then counts as missing.  Arrays may leave items NULL (elements
+ * the fact then counts as missing.  When it returns 1 it has filled *out
+ * (WF_FACT_MISSING for a field the facts do not have).  Arrays may leave items NULL (elements
  * come through the host's child()).
  */
 typedef struct wf_fact_source

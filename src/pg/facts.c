@@ -231,6 +231,27 @@ host_number_text(const wf_fact *fact, char *buf, size_t cap)
 }
 
 /*
+ * getJsonbOffset of PostgreSQL's jsonb.c (the same walk back to the last
+ * entry stored as an end offset), inline, and getJsonbLength's arithmetic
+ * where a length is read: a screening scan looks up a few keys and values of
+ * every row, and the out-of-line calls (two or three per entry, through the
+ * PLT) were 6-7% of a 5-leaf screen (perf, bench/results/screen_index.md).
+ */
+static inline uint32
+entry_offset(const JsonbContainer *c, uint32 index)
+{
+	uint32		offset = 0;
+
+	for (uint32 i = index; i-- > 0;)
+	{
+		offset += JBE_OFFLENFLD(c->children[i]);
+		if (JBE_HAS_OFF(c->children[i]))
+			break;
+	}
+	return offset;
+}
+
+/*
  * Child entry i of a container (an array's element i; an object's key i, or
  * with i + size its value i), as fillJsonbValue fills it but without
  * allocating: the host's callbacks run inside the core and must not raise.
@@ -241,7 +262,7 @@ container_entry(JsonbContainer *c, uint32 i, JsonbValue *out)
 	JEntry		entry = c->children[i];
 	uint32		n_children = JsonContainerIsObject(c) ? JsonContainerSize(c) * 2 : JsonContainerSize(c);
 	char	   *base = (char *) &c->children[n_children];
-	uint32		offset = getJsonbOffset(c, (int) i);
+	uint32		offset = entry_offset(c, i);
 
 	if (JBE_ISNULL(entry))
 		out->type = jbvNull;
@@ -249,7 +270,8 @@ container_entry(JsonbContainer *c, uint32 i, JsonbValue *out)
 	{
 		out->type = jbvString;
 		out->val.string.val = base + offset;
-		out->val.string.len = (int) getJsonbLength(c, (int) i);
+		out->val.string.len = (int) (JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) - offset
+									 : JBE_OFFLENFLD(entry));
 	}
 	else if (JBE_ISNUMERIC(entry))
 	{
@@ -265,7 +287,8 @@ container_entry(JsonbContainer *c, uint32 i, JsonbValue *out)
 	{
 		out->type = jbvBinary;
 		out->val.binary.data = (JsonbContainer *) (base + INTALIGN(offset));
-		out->val.binary.len = (int) (getJsonbLength(c, (int) i) - (INTALIGN(offset) - offset));
+		out->val.binary.len = (int) ((JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) - offset
+									  : JBE_OFFLENFLD(entry)) - (INTALIGN(offset) - offset));
 	}
 }
 
@@ -280,12 +303,17 @@ static int
 compare_key_at(JsonbContainer *c, uint32 i, const char *key, int len)
 {
 	char	   *base = (char *) &c->children[JsonContainerSize(c) * 2];
-	int			have = (int) getJsonbLength(c, (int) i);
+	JEntry		entry = c->children[i];
+	bool		stored_offset = JBE_HAS_OFF(entry);
+	uint32		offset = stored_offset ? entry_offset(c, i) : 0;
+	int			have = (int) (stored_offset ? JBE_OFFLENFLD(entry) - offset : JBE_OFFLENFLD(entry));
 
 	/* jsonb sorts an object's keys shorter first, then bytewise */
 	if (have != len)
 		return have < len ? -1 : 1;
-	return memcmp(base + getJsonbOffset(c, (int) i), key, len);
+	if (!stored_offset)
+		offset = entry_offset(c, i);
+	return memcmp(base + offset, key, len);
 }
 
 /*

@@ -64,3 +64,49 @@ SELECT d, condition_matches('{"all": [{"field": "ab", "op": "eq", "value": 1}, {
                (7, '{"ab": 1, "o": []}'),
                (8, '{"ab": 1, "o": {"zz": 2}}')) AS t(i, d)
  ORDER BY i;
+
+-- Members past jsonb's offset stride: an object or array with more than 32
+-- children keeps every 32nd entry as an offset instead of a length, and the
+-- lookups compute offsets themselves (facts.c entry_offset).  Every member of
+-- objects of 1 to 300 keys (texts of varying length, numbers, nested objects,
+-- arrays) and every element of a 100-element array is found with the value
+-- PostgreSQL reads there, and a value one off is not (wrong = 0 both ways).
+CREATE TEMP TABLE wide_docs AS
+SELECT n, (SELECT jsonb_object_agg('k' || lpad(i::text, 3, '0'),
+                                   CASE i % 4 WHEN 0 THEN to_jsonb('v' || repeat('x', i % 7) || i)
+                                              WHEN 1 THEN to_jsonb(i * n)
+                                              WHEN 2 THEN jsonb_build_object('in', 'n' || repeat('y', i % 5) || i)
+                                              ELSE jsonb_build_array(i, 'a' || repeat('z', i % 3) || i) END)
+             FROM generate_series(1, n) i)
+          || jsonb_build_object('arr', (SELECT jsonb_agg('e' || repeat('w', j % 6) || j) FROM generate_series(0, 99) j)) AS doc
+  FROM unnest(ARRAY[1, 31, 32, 33, 64, 65, 100, 300]) n;
+WITH probes AS (
+  SELECT doc, CASE jsonb_typeof(v)
+                WHEN 'object' THEN jsonb_build_object('field', k || '.in', 'op', 'eq', 'value', v -> 'in')
+                WHEN 'array' THEN jsonb_build_object('all', jsonb_build_array(
+                                    jsonb_build_object('field', k, 'op', 'contains', 'value', v -> 1),
+                                    jsonb_build_object('field', '$.' || k || '[0]', 'op', 'eq', 'value', v -> 0)))
+                ELSE jsonb_build_object('field', k, 'op', 'eq', 'value', v) END AS good,
+              CASE jsonb_typeof(v)
+                WHEN 'object' THEN jsonb_build_object('field', k || '.in', 'op', 'eq', 'value', (v ->> 'in') || 'q')
+                WHEN 'array' THEN jsonb_build_object('field', k, 'op', 'contains', 'value', (v ->> 1) || 'q')
+                WHEN 'number' THEN jsonb_build_object('field', k, 'op', 'eq', 'value', v::numeric + 1)
+                ELSE jsonb_build_object('field', k, 'op', 'eq', 'value', (v #>> '{}') || 'q') END AS bad
+    FROM wide_docs, jsonb_each(doc) AS e(k, v)
+  UNION ALL
+  SELECT doc, jsonb_build_object('all', jsonb_build_array(
+                jsonb_build_object('field', '$.arr[' || j || ']', 'op', 'eq', 'value', doc -> 'arr' -> j),
+                jsonb_build_object('field', 'arr', 'op', 'contains', 'value', doc -> 'arr' -> j))),
+              jsonb_build_object('field', '$.arr[' || j || ']', 'op', 'eq', 'value', doc -> 'arr' -> (j + 1))
+    FROM wide_docs, generate_series(0, 98) j
+)
+SELECT count(*) AS probes,
+       count(*) FILTER (WHERE NOT condition_matches(good, doc)) AS wrong_missed,
+       count(*) FILTER (WHERE condition_matches(bad, doc)) AS wrong_found
+  FROM probes;
+-- One call site over the documents in turn (the remembered position of a key
+-- moves from document to document): k040 and k300 where they exist.
+SELECT n, condition_matches('{"field": "k040", "op": "eq", "value": "vxxxxx40"}', doc) AS k040,
+       condition_matches('{"field": "k300", "op": "eq", "value": "vxxxxxx300"}', doc) AS k300,
+       condition_matches('{"field": "$.arr[97]", "op": "eq", "value": "ew97"}', doc) AS arr97
+  FROM wide_docs ORDER BY n;
