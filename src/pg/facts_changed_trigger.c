@@ -135,53 +135,48 @@ visits(Oid schema, bool by_job)
 }
 
 /*
- * Evaluates the alerts of one open stage visit again; cause 'facts'.
- * batched: into the statement's buffer (batched_writes.c).
+ * Which alerts of the stage row stands in fire for facts: NULL when none
+ * does (or the stage has none); *stage_out: the stage (NULL: not found).
  */
-static void reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched,
-					   ArrayType *seen);
-
-void
-wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched)
-{
-	reevaluate(schema, row, facts, batched, NULL);
-}
-
-/*
- * seen (batched only; NULL: unknown): the ids of the alerts whose event of
- * this visit the writer already sees.  Their repeats are not buffered (the
- * events' INSERT would leave them out: pipeline_events.c), and no wake-up
- * is queued for a visit whose events are all repeats (it would send none).
- */
-static void
-reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched, ArrayType *seen)
+static bool *
+firing_alerts(Oid schema, const WfPipelineRow *row, WfFacts *facts, const WfStage **stage_out)
 {
 	const WfStage *stage = wf_stage_lookup(schema, row->stage_id);
 	bool	   *fires;
 	char	   *failed_text = NULL;
 	Jsonb	   *failed;
-	int			raised;
 
+	*stage_out = stage;
 	if (stage == NULL || stage->n_alerts == 0)
-		return;
+		return NULL;
 	if (stage->has_rule)
 		(void) wf_rule_holds(stage, facts, &failed_text);
 	failed = wf_json_text_to_jsonb(failed_text);
 	fires = palloc(sizeof(bool) * stage->n_alerts);
 	if (wf_firing_alerts(stage, facts, failed, fires) == 0)
-		return;
-	if (batched && seen != NULL)
 	{
-		bool	   *repeat = palloc0(sizeof(bool) * stage->n_alerts);
-		Datum	   *ids;
-		bool	   *id_nulls;
-		int			n_ids;
+		pfree(fires);
+		return NULL;
+	}
+	return fires;
+}
 
-		deconstruct_array(seen, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-						  &ids, &id_nulls, &n_ids);
-		for (int a = 0; a < stage->n_alerts; a++)
-			for (int i = 0; i < n_ids && fires[a] && !repeat[a]; i++)
-				repeat[a] = !id_nulls[i] && DatumGetInt64(ids[i]) == stage->alerts[a].id;
+/*
+ * Raises the firing alerts of one open stage visit; cause 'facts'.
+ * batched: into the statement's buffer (batched_writes.c).  repeat (batched
+ * only; NULL: unknown): the firing alerts whose event of this visit the
+ * writer already sees.  Their repeats are not buffered (the events' INSERT
+ * would leave them out: pipeline_events.c), and no wake-up is queued for a
+ * visit whose events are all repeats (it would send none).
+ */
+static void
+raise_firing(Oid schema, const WfStage *stage, const bool *fires, const bool *repeat,
+			 const WfPipelineRow *row, WfFacts *facts, bool batched)
+{
+	int			raised;
+
+	if (batched && repeat != NULL)
+	{
 		if (wf_batch_alerts_except(schema, stage, fires, repeat, row, facts, "facts") > 0)
 			wf_batch_notify_alerts(row->visit_transition_id);
 		return;
@@ -195,6 +190,26 @@ reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched, A
 	raised = wf_raise_alerts(schema, stage, fires, row, facts, "facts");
 	if (raised > 0)
 		wf_notify("alert", row->visit_transition_id, raised);
+}
+
+/*
+ * Evaluates the alerts of one open stage visit again; cause 'facts'.
+ * batched: into the statement's buffer (batched_writes.c).
+ */
+static void
+reevaluate(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched)
+{
+	const WfStage *stage;
+	bool	   *fires = firing_alerts(schema, row, facts, &stage);
+
+	if (fires != NULL)
+		raise_firing(schema, stage, fires, NULL, row, facts, batched);
+}
+
+void
+wf_reevaluate_visit(Oid schema, const WfPipelineRow *row, WfFacts *facts, bool batched)
+{
+	reevaluate(schema, row, facts, batched);
 }
 
 static int64
@@ -367,10 +382,7 @@ visits_set(Oid schema)
 	 * (wf_batch_room); each row is locked as it is read.
 	 */
 	const char *sql = "SELECT r.ord, c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
-		"c.candidate_id, c.tenant, c.attributes, "
-		"ARRAY(SELECT e.alert_id FROM %s e WHERE e.tenant OPERATOR(pg_catalog.=) c.tenant "
-		"AND e.candidate_id OPERATOR(pg_catalog.=) c.candidate_id "
-		"AND e.transition_id OPERATOR(pg_catalog.=) c.visit_transition_id AND e.alert_id IS NOT NULL) "
+		"c.candidate_id, c.tenant, c.attributes "
 		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY r(key, tenant, ord) "
 		"CROSS JOIN LATERAL (SELECT c.job_id, c.workflow_id, c.stage_id, "
 		"c.visit_transition_id, c.candidate_id, c.tenant, c.attributes FROM %s c "
@@ -383,43 +395,264 @@ visits_set(Oid schema)
 	{
 		if (visits_set_plan != NULL)
 			SPI_freeplan(visits_set_plan);
-		visits_set_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "alert_event"),
-												wf_qualified(schema, "candidate_stage")),
-									   3, types);
+		visits_set_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage")), 3, types);
 		visits_set_plan_schema = schema;
 	}
 	return visits_set_plan;
 }
 
+static SPIPlanPtr visits_keyed_plan = NULL;	/* by candidate, one tenant */
+static Oid	visits_keyed_plan_schema = InvalidOid;
+
+/*
+ * visits_set() for a run of changes of one tenant, each of another
+ * candidate: the same rows, filters, lock, rights and order, read by one
+ * index scan of candidate_stage_candidate_idx over the run's candidates
+ * (candidate_id = ANY) instead of one LATERAL probe (a subquery, its sort and
+ * its lock node started again) per change; the per-change work of the
+ * executor was most of a set-wise read's time.  The rows are sorted below
+ * the lock in the order the row triggers locked them: the change's place in
+ * the run (ord: width_bucket finds the candidate in the run's sorted keys,
+ * $3 gives its change's place), then WF_CANDIDATE_ROWS_ORDER; the sort keys
+ * are unique (the pipeline's unique key), the lock is taken row by row in
+ * that order, and LIMIT stops it as before.  The rows are found by their
+ * candidate ids whatever the statistics: the tenant and the status are
+ * tested as one expression no index takes (IS TRUE), and the plan is
+ * generic (an array of unknown length: an index scan).  As index
+ * conditions, a candidate_stage without statistics (a young database,
+ * loaded and not analyzed yet) made the plan read every active row through
+ * the standing index once per run, and a plan made for the run's own keys
+ * scanned the table once per run (history_plans section 5; move_candidates
+ * had the first: bulk_moves.c).
+ * $1 the tenant, $2 the
+ * candidates (sorted, distinct), $3 the place of each in the run, $4 the
+ * room.  Prepared once per backend.
+ */
+static SPIPlanPtr
+visits_keyed(Oid schema)
+{
+	Oid			types[4] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID, INT8OID};
+	const char *sql = "SELECT $3[pg_catalog.width_bucket(c.candidate_id, $2)], c.job_id, c.workflow_id, "
+		"c.stage_id, c.visit_transition_id, c.candidate_id, c.tenant, c.attributes FROM %s c "
+		"WHERE c.candidate_id OPERATOR(pg_catalog.=) ANY ($2) "
+		"AND (c.tenant OPERATOR(pg_catalog.=) $1 AND c.status OPERATOR(pg_catalog.=) 'active') IS TRUE "
+		"AND c.visit_transition_id IS NOT NULL "
+		"ORDER BY 1, " WF_CANDIDATE_ROWS_ORDER " FOR NO KEY UPDATE OF c LIMIT $4";
+
+	if (visits_keyed_plan == NULL || visits_keyed_plan_schema != schema)
+	{
+		if (visits_keyed_plan != NULL)
+			SPI_freeplan(visits_keyed_plan);
+		visits_keyed_plan = SPI_prepare_cursor(psprintf(sql, wf_qualified(schema, "candidate_stage")), 4, types,
+											   CURSOR_OPT_GENERIC_PLAN);
+		if (visits_keyed_plan == NULL || SPI_keepplan(visits_keyed_plan) != 0)
+			elog(ERROR, "workflow_ext: could not prepare the set-wise read of the pipelines");
+		visits_keyed_plan_schema = schema;
+	}
+	return visits_keyed_plan;
+}
+
+/* A change's place in a run, by its key (sort_keys). */
+typedef struct KeyedChange
+{
+	int64		key;
+	int64		ord;
+} KeyedChange;
+
+static int
+keyed_change_cmp(const void *a, const void *b)
+{
+	int64		x = ((const KeyedChange *) a)->key;
+	int64		y = ((const KeyedChange *) b)->key;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * For visits_keyed(): the run's keys sorted, with each one's place (from 1),
+ * when every change of the run names the same tenant and no two the same
+ * candidate; false otherwise (visits_set() reads the run).
+ */
+static bool
+sort_keys(const WfFactsChange *changes, int m, Datum *keys, Datum *ords)
+{
+	KeyedChange *kc;
+
+	if (changes[0].tenant == NULL)
+		return false;
+	for (int j = 1; j < m; j++)
+		if (changes[j].tenant == NULL || strcmp(changes[j].tenant, changes[0].tenant) != 0)
+			return false;
+	kc = palloc(sizeof(KeyedChange) * m);
+	for (int j = 0; j < m; j++)
+	{
+		kc[j].key = changes[j].key;
+		kc[j].ord = j + 1;
+	}
+	qsort(kc, m, sizeof(KeyedChange), keyed_change_cmp);
+	for (int j = 0; j < m; j++)
+	{
+		if (j > 0 && kc[j].key == kc[j - 1].key)
+			return false;
+		keys[j] = Int64GetDatum(kc[j].key);
+		ords[j] = Int64GetDatum(kc[j].ord);
+	}
+	pfree(kc);
+	return true;
+}
+
+static SPIPlanPtr repeats_plan = NULL;
+static Oid	repeats_plan_schema = InvalidOid;
+
+/*
+ * The alerts whose event of each given open stage visit the writer already
+ * sees, one array per visit in the order given (ord, from 1): the repeats'
+ * own NOT EXISTS (pipeline_events.c), as the same writer, row-level security
+ * deciding what it reads.  One index probe of alert_event_once_per_visit_idx
+ * per visit.  Prepared once per backend.
+ */
+static SPIPlanPtr
+repeats(Oid schema)
+{
+	Oid			types[3] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+	const char *sql = "SELECT v.ord, ARRAY(SELECT e.alert_id FROM %s e "
+		"WHERE e.tenant OPERATOR(pg_catalog.=) v.tenant "
+		"AND e.candidate_id OPERATOR(pg_catalog.=) v.candidate_id "
+		"AND e.transition_id OPERATOR(pg_catalog.=) v.transition_id AND e.alert_id IS NOT NULL) "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
+		"WITH ORDINALITY v(tenant, candidate_id, transition_id, ord)";
+
+	if (repeats_plan == NULL || repeats_plan_schema != schema)
+	{
+		if (repeats_plan != NULL)
+			SPI_freeplan(repeats_plan);
+		repeats_plan = wf_keep_plan(psprintf(sql, wf_qualified(schema, "alert_event")), 3, types);
+		repeats_plan_schema = schema;
+	}
+	return repeats_plan;
+}
+
+/*
+ * One open stage visit of a set-wise run, evaluated before its repeats are
+ * read: the alerts that fire for its facts, then (read for the visits where
+ * one fires) those whose event of the visit the writer already sees.
+ */
+typedef struct VisitEval
+{
+	WfFacts		facts;
+	const WfStage *stage;
+	bool	   *fires;			/* NULL: no alert fires */
+	bool	   *repeat;			/* the firing alerts seen (NULL: not read) */
+} VisitEval;
+
+/* The facts of a change's row, as its evaluation reads them. */
+static void
+change_facts(WfFacts *facts, const WfFactsChange *c, const WfPipelineRow *row)
+{
+	wf_facts_for_row(facts, c->schema, row);
+	if (c->given != NULL)
+		facts->doc[c->by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = c->given;
+}
+
+/*
+ * Reads the repeats (repeats()) of the n visits of evals that have a
+ * firing alert, into their repeat, allocated in cxt.
+ */
+static void
+read_repeats(MemoryContext cxt, Oid schema, const WfPipelineRow *rows, VisitEval *evals, uint64 n,
+			 int n_probe)
+{
+	Datum	   *tenants = palloc(sizeof(Datum) * n_probe);
+	Datum	   *candidates = palloc(sizeof(Datum) * n_probe);
+	Datum	   *visits = palloc(sizeof(Datum) * n_probe);
+	uint64	   *which = palloc(sizeof(uint64) * n_probe);
+	Datum		args[3];
+	int			k = 0;
+
+	for (uint64 i = 0; i < n; i++)
+		if (evals[i].fires != NULL)
+		{
+			tenants[k] = CStringGetTextDatum(rows[i].tenant);
+			candidates[k] = Int64GetDatum(rows[i].candidate_id);
+			visits[k] = Int64GetDatum(rows[i].visit_transition_id);
+			which[k++] = i;
+		}
+	Assert(k == n_probe);
+	args[0] = PointerGetDatum(construct_array(tenants, k, TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(candidates, k, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+											  TYPALIGN_DOUBLE));
+	args[2] = PointerGetDatum(construct_array(visits, k, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+											  TYPALIGN_DOUBLE));
+	SPI_connect();
+	if (SPI_execute_plan(repeats(schema), args, NULL, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != (uint64) k)
+		elog(ERROR, "workflow_ext: could not read the alert events of %d stage visits", k);
+	for (int v = 0; v < k; v++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[v];
+		VisitEval  *e = &evals[which[v]];
+		bool		isnull;
+		ArrayType  *seen;
+		Datum	   *ids;
+		bool	   *id_nulls;
+		int			n_ids;
+
+		if (DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull)) != v + 1)
+			elog(ERROR, "workflow_ext: the alert events of %d stage visits were read out of order", k);
+		seen = DatumGetArrayTypeP(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
+		deconstruct_array(seen, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &ids, &id_nulls, &n_ids);
+		e->repeat = MemoryContextAllocZero(cxt, sizeof(bool) * e->stage->n_alerts);
+		for (int a = 0; a < e->stage->n_alerts; a++)
+			for (int i = 0; i < n_ids && e->fires[a] && !e->repeat[a]; i++)
+				e->repeat[a] = !id_nulls[i] && DatumGetInt64(ids[i]) == e->stage->alerts[a].id;
+	}
+	SPI_finish();
+}
+
 /*
  * Evaluates one change's open stage visits again, in order; an auto-advance
  * comes after the events that led to it.  Returns whether a row stood in a
- * stage that advances by itself (someone may have moved).
+ * stage that advances by itself (someone may have moved).  evals (set-wise,
+ * NULL: none): the rows before n_evals evaluated already, with the repeats
+ * the writer sees; used until a row of the change advances or the frame is
+ * written (writes: wf_batch_writes when the run began), after which each
+ * row is evaluated as it comes, as the row trigger did.
  */
 static bool
 evaluate_rows(const WfFactsChange *c, WfPipelineRow *rows, uint64 n_rows, bool batched,
-			  ArrayType **raised)
+			  VisitEval *evals, uint64 n_evals, uint64 writes)
 {
 	bool		advancing = false;
 
 	for (uint64 i = 0; i < n_rows; i++)
 	{
-		WfFacts		facts;
+		WfFacts		own;
+		WfFacts    *facts;
 		const WfStage *stage;
 
-		wf_facts_for_row(&facts, c->schema, &rows[i]);
-		if (c->given != NULL)
-			facts.doc[c->by_job ? WF_SOURCE_JOB : WF_SOURCE_CANDIDATE] = c->given;
-		reevaluate(c->schema, &rows[i], &facts, batched, raised ? raised[i] : NULL);
+		if (i < n_evals && !advancing && wf_batch_writes == writes)
+		{
+			facts = &evals[i].facts;
+			stage = evals[i].stage;
+			if (evals[i].fires != NULL)
+				raise_firing(c->schema, stage, evals[i].fires, evals[i].repeat, &rows[i], facts, batched);
+		}
+		else
+		{
+			facts = &own;
+			change_facts(facts, c, &rows[i]);
+			reevaluate(c->schema, &rows[i], facts, batched);
+			stage = wf_stage_lookup(c->schema, rows[i].stage_id);
+		}
 		/* an auto-advance's move comes after the events that led to it */
-		stage = wf_stage_lookup(c->schema, rows[i].stage_id);
 		if (stage != NULL && stage->auto_advance)
 		{
 			advancing = true;
 			if (batched)
 				wf_batch_flush();
 		}
-		wf_auto_advance(c->schema, &rows[i], &facts);
+		wf_auto_advance(c->schema, &rows[i], facts);
 	}
 	return advancing;
 }
@@ -427,11 +660,15 @@ evaluate_rows(const WfFactsChange *c, WfPipelineRow *rows, uint64 n_rows, bool b
 /*
  * Evaluates the first of changes, or the longest run of them that one
  * statement can read (batched_writes.c, at its frame's flush): the run's
- * open stage visits read and locked together, then evaluated change by
- * change in the recorded order.  The run ends early after a change that may
- * have let anyone's code run (an auto-advance's move, a write of the
+ * open stage visits read and locked together, each evaluated (which alerts
+ * fire for its facts), the alerts whose event of the visit the writer
+ * already sees read for the visits where one fires (one statement; their
+ * repeats are not buffered, their ids taken all the same), then buffered
+ * change by change in the recorded order.  The run ends early after a change
+ * that may have let anyone's code run (an auto-advance's move, a write of the
  * frame's rows and their triggers): what the next changes concern is read
- * again, after it, as the row trigger read it.  A run reads (and locks) no
+ * again, after it, as the row trigger read it; nothing is evaluated ahead
+ * past a row standing in an auto_advance stage.  A run reads (and locks) no
  * more rows than the frame has room for before it is written, so no such
  * write comes between its locks and its last change.  search_path is pinned and
  * the stage cache held by the caller.  Returns how many changes were
@@ -446,7 +683,6 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 	uint64		n_rows;
 	int			m = 1;
 	int			done = 0;
-	uint64		writes;
 
 	if (n <= 0)
 		return 0;
@@ -464,43 +700,58 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 		int			dims[1] = {m};
 		int			lbs[1] = {1};
 		Datum		args[3];
+		Datum		keyed_args[4];
 		int64		room = wf_batch_room();
 		int			complete = m;
 		int64	   *ords;
-		ArrayType **raised;
+		VisitEval  *evals;
+		uint64		n_evals = 0;
+		int			n_probe = 0;
 		int			ret;
 		uint64		at = 0;
+		uint64		writes;
 
-		for (int j = 0; j < m; j++)
+		if (sort_keys(changes, m, keys, tenants))
 		{
-			keys[j] = Int64GetDatum(changes[j].key);
-			tenant_nulls[j] = changes[j].tenant == NULL;
-			tenants[j] = tenant_nulls[j] ? (Datum) 0 : CStringGetTextDatum(changes[j].tenant);
+			/* (tenants: the places of the sorted keys) */
+			keyed_args[0] = CStringGetTextDatum(changes[0].tenant);
+			keyed_args[1] = PointerGetDatum(construct_array(keys, m, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+															TYPALIGN_DOUBLE));
+			keyed_args[2] = PointerGetDatum(construct_array(tenants, m, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+															TYPALIGN_DOUBLE));
+			keyed_args[3] = Int64GetDatum(room);
+			SPI_connect();
+			ret = SPI_execute_plan(visits_keyed(changes[0].schema), keyed_args, NULL, false, 0);
 		}
-		args[0] = PointerGetDatum(construct_array(keys, m, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-												  TYPALIGN_DOUBLE));
-		args[1] = PointerGetDatum(construct_md_array(tenants, tenant_nulls, 1, dims, lbs, TEXTOID, -1,
-													 false, TYPALIGN_INT));
-		args[2] = Int64GetDatum(room);
-		SPI_connect();
-		/* (each change's rows through its index: visits_set's LATERAL leaves no join to choose) */
-		ret = SPI_execute_plan(visits_set(changes[0].schema), args, NULL, false, 0);
+		else
+		{
+			for (int j = 0; j < m; j++)
+			{
+				keys[j] = Int64GetDatum(changes[j].key);
+				tenant_nulls[j] = changes[j].tenant == NULL;
+				tenants[j] = tenant_nulls[j] ? (Datum) 0 : CStringGetTextDatum(changes[j].tenant);
+			}
+			args[0] = PointerGetDatum(construct_array(keys, m, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+													  TYPALIGN_DOUBLE));
+			args[1] = PointerGetDatum(construct_md_array(tenants, tenant_nulls, 1, dims, lbs, TEXTOID, -1,
+														 false, TYPALIGN_INT));
+			args[2] = Int64GetDatum(room);
+			SPI_connect();
+			/* (each change's rows through its index: visits_set's LATERAL leaves no join to choose) */
+			ret = SPI_execute_plan(visits_set(changes[0].schema), args, NULL, false, 0);
+		}
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the pipelines of %d %ss", m,
 				 changes[0].by_job ? "job" : "candidate");
 		n_rows = SPI_processed;
 		ords = MemoryContextAlloc(cxt, sizeof(int64) * Max(n_rows, 1));	/* (not SPI's memory) */
-		raised = MemoryContextAlloc(cxt, sizeof(ArrayType *) * Max(n_rows, 1));
 		for (uint64 i = 0; i < n_rows; i++)
 		{
 			bool		isnull;
-			MemoryContext spi = MemoryContextSwitchTo(cxt);	/* (not SPI's memory) */
 
 			ords[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 			if (i > 0 && ords[i] < ords[i - 1])
 				elog(ERROR, "workflow_ext: the pipelines of %d changes of facts were read out of order", m);
-			raised[i] = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 9, &isnull));
-			MemoryContextSwitchTo(spi);
 		}
 		rows = copy_visits(cxt, 2, n_rows);
 		SPI_finish();
@@ -513,6 +764,27 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 		 */
 		if (n_rows > 0 && (int64) n_rows >= room)
 			complete = (int) ords[n_rows - 1] - 1;
+
+		/*
+		 * Which alerts fire, row by row in order (up to the first row standing
+		 * in an auto_advance stage: its move may change what comes after);
+		 * then the repeats of the visits where one fires, read at once.
+		 */
+		evals = MemoryContextAllocZero(cxt, sizeof(VisitEval) * Max(n_rows, 1));
+		while (n_evals < n_rows && ords[n_evals] <= complete)
+		{
+			VisitEval  *e = &evals[n_evals];
+
+			change_facts(&e->facts, &changes[ords[n_evals] - 1], &rows[n_evals]);
+			e->fires = firing_alerts(changes[0].schema, &rows[n_evals], &e->facts, &e->stage);
+			n_probe += e->fires != NULL ? 1 : 0;
+			n_evals++;
+			if (e->stage != NULL && e->stage->auto_advance)
+				break;
+		}
+		if (n_probe > 0)
+			read_repeats(cxt, changes[0].schema, rows, evals, n_evals, n_probe);
+
 		writes = wf_batch_writes;
 		for (int j = 0; j < complete; j++)
 		{
@@ -521,7 +793,8 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 
 			while (at < n_rows && ords[at] == j + 1)
 				at++;
-			advancing = evaluate_rows(&changes[j], rows + first, at - first, true, raised + first);
+			advancing = evaluate_rows(&changes[j], rows + first, at - first, true, evals + first,
+									  first < n_evals ? n_evals - first : 0, writes);
 			done = j + 1;
 			if (advancing || wf_batch_writes != writes)
 				break;
@@ -532,7 +805,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 	if (m == 1)
 	{
 		n_rows = read_visits_one(&changes[0], &rows);
-		(void) evaluate_rows(&changes[0], rows, n_rows, batched, NULL);
+		(void) evaluate_rows(&changes[0], rows, n_rows, batched, NULL, 0, wf_batch_writes);
 		done = 1;
 	}
 	MemoryContextSwitchTo(old);
@@ -650,7 +923,7 @@ wf_candidate_facts_changed_pinned(PG_FUNCTION_ARGS)
 	pinned = wf_pin_search_path();
 	batched = wf_batch_open(td->tg_relation);
 	n_rows = read_visits_one(&change, &rows);
-	(void) evaluate_rows(&change, rows, n_rows, batched, NULL);
+	(void) evaluate_rows(&change, rows, n_rows, batched, NULL, 0, wf_batch_writes);
 	wf_unpin_search_path(pinned);
 	return PointerGetDatum(NULL);
 }

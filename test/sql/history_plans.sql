@@ -83,16 +83,19 @@ SELECT count(*) AS visits_equal_view
   FROM stage_visit_row r JOIN stage_visit v ON v.transition_id = r.id
  WHERE r.job_id = 11 AND v.stage_id = r.stage_id AND v.left_at IS NOT DISTINCT FROM r.left_at;
 
-\echo '== 5. A change of facts of 3,000 profiles, set-wise: each change probes the pipeline by candidate, no scan'
+\echo '== 5. A change of facts of 3,000 profiles, set-wise: the pipeline read by candidate, no scan'
 -- (the set-wise facts read, facts_changed_trigger.c: as a join the planner ordered, made while
 -- the statistics said no pipeline row had a visit, e.g. after a bulk load, it scanned
--- candidate_stage once per change: quadratic)
+-- candidate_stage once per change: quadratic.  Read by one scan over a run's candidates, on
+-- this never analyzed candidate_stage: the tenant and status as index conditions read every
+-- active row through the standing index once per run (36,032 rows fetched), and a plan made
+-- for each run's own keys scanned the table once per run.)
 INSERT INTO candidate_profile (candidate_id, attributes) SELECT c, '{"n": 0}' FROM generate_series(1, 3000) c;
 SET ROLE wf_hp_app;
 BEGIN;
 UPDATE candidate_profile SET attributes = '{"n": 1}' WHERE candidate_id <= 3000;
 RESET ROLE;
-SELECT seq_scan AS pipeline_scans, idx_scan >= 3000 AS probed_per_change
+SELECT seq_scan AS pipeline_scans, idx_tup_fetch < 10 * 3000 AS read_per_change
   FROM pg_stat_xact_user_tables WHERE relid = 'candidate_stage'::regclass;
 COMMIT;
 
