@@ -828,13 +828,25 @@ executor_finish(QueryDesc *queryDesc)
 	PG_END_TRY();
 }
 
+/*
+ * A statement about to run inside the AFTER triggers of the query whose
+ * frame is on top comes after the frame's changes of facts: they are
+ * evaluated first.  (From the ExecutorStart hook, and from a read made
+ * without the executor where the statement it replaces would run:
+ * facts_source.c's probe.)
+ */
+void
+wf_batch_before_statement(void)
+{
+	if (top != NULL && top->depth == finish_depth)
+		evaluate_facts(top, false);
+}
+
 /* A history INSERT of many rows starting: its stage visits' buffer takes it (stage_visits.c). */
 static void
 executor_start(QueryDesc *queryDesc, int eflags)
 {
-	/* a statement run inside the query's AFTER triggers comes after its changes of facts */
-	if (top != NULL && top->depth == finish_depth)
-		evaluate_facts(top, false);
+	wf_batch_before_statement();
 	wf_stage_visits_at_start(queryDesc);
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
