@@ -596,6 +596,7 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 		 */
 		const char *table = candidate ? "candidate_profile" : "job_profile";
 		Oid			relid = get_relname_relid(table, schema);
+		Oid			owner;
 
 		if (!OidIsValid(relid) ||
 			pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
@@ -609,13 +610,26 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 		 * query's answer (probe_decide): no executor, no GUC level, per row
 		 * of a bulk move.
 		 */
+		owner = wf_schema_owner(schema);
 		probe = &probes[candidate ? 0 : 1];
-		if (!probe->decided || probe->relid != relid || probe->reader != wf_schema_owner(schema))
-			probe_decide(probe, relid, wf_schema_owner(schema), candidate);
+		if (!probe->decided || probe->relid != relid || probe->reader != owner)
+			probe_decide(probe, relid, owner, candidate);
 		if (OidIsValid(probe->indexid))
 		{
-			/* (what the query's ExecutorStart would have done first) */
+			Oid			user;
+			int			sec_context;
+
+			/*
+			 * What the query's ExecutorStart would have done first, with the
+			 * identity it ran with (wf_become_owner's): the frame's changes of
+			 * facts evaluated if that is the frame's (batched_writes.c,
+			 * same_rights), as before.
+			 */
+			GetUserIdAndSecContext(&user, &sec_context);
+			SetUserIdAndSecContext(owner, sec_context | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
 			wf_batch_before_statement();
+			SetUserIdAndSecContext(user, sec_context);
 			PushActiveSnapshot(GetLatestSnapshot());
 			facts = probe_read(probe, id, tenant, caller);
 			PopActiveSnapshot();
