@@ -2,7 +2,8 @@
 bench_app) for two or more builds of workflow_ext.so swapped on disk in one cluster
 (bench/swap_builds.py), alternating with the floor with foreign keys; backend CPU ms
 through the commit.  Inside a sandbox with the extension installed:
-  python3 bench/bulk_ab.py --rounds 4 base=/tmp/base.so new=/tmp/new.so
+  python3 bench/bulk_ab.py --rounds=4 base=/tmp/base.so new=/tmp/new.so
+(--setup-only: the fixture only, ready for a move; bench/profile/bulk_callgrind.sh)
 """
 import os
 import statistics
@@ -24,6 +25,10 @@ s1, s2 = run.psql("SELECT string_agg(id::text, ' ' ORDER BY position) FROM workf
                   "WHERE workflow_id = 1 AND position <= 2").split()
 ext = f"UPDATE candidate_stage SET stage_id = {s2} WHERE stage_id = {s1}"
 floor = run.BULK_FLOOR.format(s1=s1, schema="wfloorfk")
+if "--setup-only" in sys.argv:
+    run.psql(file=os.path.join(run.HERE, "sql", "move_reset.sql"))
+    print(f"s1={s1} s2={s2}")
+    sys.exit(0)
 names = list(builds) + ["floor_fk"]
 res = {k: [] for k in names}
 

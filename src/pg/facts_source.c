@@ -27,6 +27,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/nbtree.h"
+#include "access/relation.h"
 #include "access/relscan.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -41,6 +42,7 @@
 #include "executor/tuptable.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "utils/acl.h"
@@ -523,18 +525,31 @@ probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
 
 /*
  * The row of (id, tenant) read through the probe's index under the active
- * snapshot: its attributes copied into caller, NULL when there is none.
- * The index is unique: at most one row is visible.
+ * snapshot: its attributes copied into caller (*facts), NULL when there is
+ * none.  The index is unique: at most one row is visible.  False when the
+ * index is no longer the one decided on (the caller runs the query).
  */
-static Jsonb *
-probe_read(const ProfileProbe *p, int64 id, const char *tenant, MemoryContext caller)
+static bool
+probe_read(ProfileProbe *p, int64 id, const char *tenant, MemoryContext caller, Jsonb **facts)
 {
 	Relation	heap = table_open(p->relid, AccessShareLock);
-	Relation	index = index_open(p->indexid, AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	Relation	index = try_relation_open(p->indexid, AccessShareLock);
+	TupleTableSlot *slot;
 	ScanKeyData keys[2];
 	IndexScanDesc scan;
-	Jsonb	   *facts = NULL;
+
+	*facts = NULL;
+	/* gone or no longer valid since (REINDEX CONCURRENTLY): decided again, the query reads */
+	if (index == NULL || index->rd_rel->relkind != RELKIND_INDEX || index->rd_index == NULL ||
+		!index->rd_index->indisvalid || index->rd_index->indrelid != p->relid)
+	{
+		if (index != NULL)
+			relation_close(index, NoLock);
+		table_close(heap, NoLock);
+		p->decided = false;
+		return false;
+	}
+	slot = table_slot_create(heap, NULL);
 
 	ScanKeyInit(&keys[p->key_column], p->key_column + 1, BTEqualStrategyNumber, F_INT8EQ,
 				Int64GetDatum(id));
@@ -551,7 +566,7 @@ probe_read(const ProfileProbe *p, int64 id, const char *tenant, MemoryContext ca
 		{
 			MemoryContext old = MemoryContextSwitchTo(caller);
 
-			facts = DatumGetJsonbPCopy(d);
+			*facts = DatumGetJsonbPCopy(d);
 			MemoryContextSwitchTo(old);
 		}
 	}
@@ -559,7 +574,7 @@ probe_read(const ProfileProbe *p, int64 id, const char *tenant, MemoryContext ca
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);
 	table_close(heap, NoLock);
-	return facts;
+	return true;
 }
 
 /* One jsonb read by a facts plan for (id, tenant); {} when there is no row. */
@@ -573,6 +588,7 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 	WfSavedUser saved;
 	int			ret;
 	ProfileProbe *probe;
+	bool		read;
 
 	SPI_connect();
 	prepare_facts_plans(schema);
@@ -611,6 +627,8 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 		 * of a bulk move.
 		 */
 		owner = wf_schema_owner(schema);
+		/* (the table locked first: invalidations up to now are processed, the decision current) */
+		LockRelationOid(relid, AccessShareLock);
 		probe = &probes[candidate ? 0 : 1];
 		if (!probe->decided || probe->relid != relid || probe->reader != owner)
 			probe_decide(probe, relid, owner, candidate);
@@ -631,10 +649,13 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 			wf_batch_before_statement();
 			SetUserIdAndSecContext(user, sec_context);
 			PushActiveSnapshot(GetLatestSnapshot());
-			facts = probe_read(probe, id, tenant, caller);
+			read = probe_read(probe, id, tenant, caller, &facts);
 			PopActiveSnapshot();
-			SPI_finish();
-			return facts ? facts : empty_object();
+			if (read)
+			{
+				SPI_finish();
+				return facts ? facts : empty_object();
+			}
 		}
 		wf_become_owner(schema, &saved);
 	}
