@@ -10,7 +10,7 @@
  * batched_writes.md).  Instead, while a statement on candidate_stage runs,
  * its row triggers put what they would write into a buffer of that
  * statement (a frame), and the rows are written as multi-row INSERTs of the
- * same columns (pipeline_events.c: one INSERT ... SELECT FROM unnest(...)
+ * same columns (pipeline_events.c: one INSERT ... SELECT unnest(...), ...
  * for the history rows, one for the alert events, ON CONFLICT DO NOTHING),
  * every workflow_ext.history_batch_size changes and when the statement's row
  * triggers are done:
