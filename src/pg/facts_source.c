@@ -36,6 +36,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
@@ -449,7 +450,7 @@ first_jsonb(MemoryContext caller)
  * and holding SELECT on it; the columns of the query's types; the index
  * valid, unique, without expressions or predicate, its equality operators
  * those of the query (bigint = bigint, text = text in the column's
- * collation).  Otherwise the query runs.
+ * collation, the default one).  Otherwise the query runs.
  */
 static void
 probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
@@ -479,7 +480,16 @@ probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
 		table_close(rel, NoLock);
 		return;
 	}
+	/*
+	 * (the query's p.tenant = $2 compares in the column's collation against
+	 * the parameter's default one: well defined only when they are the same)
+	 */
 	get_atttypetypmodcoll(relid, tenant, &tenant_type, &typmod, &tenant_collation);
+	if (tenant_collation != DEFAULT_COLLATION_OID)
+	{
+		table_close(rel, NoLock);
+		return;
+	}
 	if (!OidIsValid(int8_equality))
 		int8_equality = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString("=")),
 										 INT8OID, INT8OID);
