@@ -10,7 +10,7 @@
  * batched_writes.md).  Instead, while a statement on candidate_stage runs,
  * its row triggers put what they would write into a buffer of that
  * statement (a frame), and the rows are written as multi-row INSERTs of the
- * same columns (pipeline_events.c: one INSERT ... SELECT FROM unnest(...)
+ * same columns (pipeline_events.c: one INSERT ... SELECT unnest(...), ...
  * for the history rows, one for the alert events, ON CONFLICT DO NOTHING),
  * every workflow_ext.history_batch_size changes and when the statement's row
  * triggers are done:
@@ -828,13 +828,25 @@ executor_finish(QueryDesc *queryDesc)
 	PG_END_TRY();
 }
 
+/*
+ * A statement about to run inside the AFTER triggers of the query whose
+ * frame is on top comes after the frame's changes of facts: they are
+ * evaluated first.  (From the ExecutorStart hook, and from a read made
+ * without the executor where the statement it replaces would run:
+ * facts_source.c's probe.)
+ */
+void
+wf_batch_before_statement(void)
+{
+	if (top != NULL && top->depth == finish_depth)
+		evaluate_facts(top, false);
+}
+
 /* A history INSERT of many rows starting: its stage visits' buffer takes it (stage_visits.c). */
 static void
 executor_start(QueryDesc *queryDesc, int eflags)
 {
-	/* a statement run inside the query's AFTER triggers comes after its changes of facts */
-	if (top != NULL && top->depth == finish_depth)
-		evaluate_facts(top, false);
+	wf_batch_before_statement();
 	wf_stage_visits_at_start(queryDesc);
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);

@@ -24,17 +24,32 @@
  */
 #include "workflow_ext.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "access/relation.h"
+#include "access/relscan.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -54,6 +69,25 @@ static char source_relname[NAMEDATALEN];
 static bool facts_plan_valid = false;
 
 static bool source_checked = false;	/* check_source_table passed since the last invalidation */
+
+/*
+ * The direct read of candidate_profile or job_profile ([0] and [1]): what
+ * read_one's query does, as an index probe.  Decided per table and reader
+ * until a relation, a role or a membership changes (probe_decide).
+ */
+typedef struct ProfileProbe
+{
+	bool		decided;
+	Oid			relid;
+	Oid			reader;
+	Oid			indexid;		/* InvalidOid: read by the query */
+	AttrNumber	attributes;
+	int			key_column;		/* 0 or 1: the index column of the key; the tenant's the other */
+	Oid			tenant_collation;
+} ProfileProbe;
+
+static ProfileProbe probes[2];
+static Oid	int8_equality = InvalidOid;	/* OPERATOR(pg_catalog.=) (bigint, bigint) */
 static Oid	source_checked_user = InvalidOid;	/* for this reader */
 
 static void
@@ -63,6 +97,7 @@ facts_source_changed(Datum arg, Oid relid)
 		facts_plan_valid = false;
 	/* any relation: an index or a partition of the table is another relation */
 	source_checked = false;
+	probes[0].decided = probes[1].decided = false;
 }
 
 /*
@@ -149,6 +184,7 @@ static void
 facts_trust_changed(Datum arg, int cacheid, uint32 hashvalue)
 {
 	source_checked = false;
+	probes[0].decided = probes[1].decided = false;
 }
 
 void
@@ -405,6 +441,152 @@ first_jsonb(MemoryContext caller)
 	return copy;
 }
 
+/*
+ * Whether the reader's query on the table (SELECT p.attributes FROM table p
+ * WHERE p.<key> = $1 AND p.tenant = $2, as the reader) can be made as a
+ * direct probe of the table's unique btree index on (tenant, key) with the
+ * same answer: the table a plain one, the reader exempt from its row-level
+ * security (a superuser, BYPASSRLS, or its owner while it is not forced)
+ * and holding SELECT on it; the columns of the query's types; the index
+ * valid, unique, without expressions or predicate, its equality operators
+ * those of the query (bigint = bigint, text = text in the column's
+ * collation, the default one).  Otherwise the query runs.
+ */
+static void
+probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	AttrNumber	key = get_attnum(relid, candidate ? "candidate_id" : "job_id");
+	AttrNumber	tenant = get_attnum(relid, "tenant");
+	List	   *indexes;
+	ListCell   *lc;
+	Oid			tenant_type,
+				tenant_collation;
+	int32		typmod;
+
+	p->decided = true;
+	p->relid = relid;
+	p->reader = reader;
+	p->indexid = InvalidOid;
+	p->attributes = get_attnum(relid, "attributes");
+	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+		!(superuser_arg(reader) || has_bypassrls_privilege(reader) || !rel->rd_rel->relrowsecurity ||
+		  (rel->rd_rel->relowner == reader && !rel->rd_rel->relforcerowsecurity)) ||
+		pg_class_aclcheck(relid, reader, ACL_SELECT) != ACLCHECK_OK ||
+		p->attributes == InvalidAttrNumber || key == InvalidAttrNumber || tenant == InvalidAttrNumber ||
+		get_atttype(relid, p->attributes) != JSONBOID || get_atttype(relid, key) != INT8OID ||
+		get_atttype(relid, tenant) != TEXTOID)
+	{
+		table_close(rel, NoLock);
+		return;
+	}
+	/*
+	 * (the query's p.tenant = $2 compares in the column's collation against
+	 * the parameter's default one: well defined only when they are the same)
+	 */
+	get_atttypetypmodcoll(relid, tenant, &tenant_type, &typmod, &tenant_collation);
+	if (tenant_collation != DEFAULT_COLLATION_OID)
+	{
+		table_close(rel, NoLock);
+		return;
+	}
+	if (!OidIsValid(int8_equality))
+		int8_equality = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString("=")),
+										 INT8OID, INT8OID);
+	if (!OidIsValid(int8_equality))
+	{
+		table_close(rel, NoLock);
+		return;
+	}
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index form = index->rd_index;
+		int			k = -1;
+
+		if (form->indisunique && form->indisvalid && form->indislive && form->indisready &&
+			index->rd_rel->relam == BTREE_AM_OID && IndexRelationGetNumberOfKeyAttributes(index) == 2 &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+		{
+			if (form->indkey.values[0] == key && form->indkey.values[1] == tenant)
+				k = 0;
+			else if (form->indkey.values[0] == tenant && form->indkey.values[1] == key)
+				k = 1;
+		}
+		if (k >= 0 &&
+			get_opfamily_member(index->rd_opfamily[k], INT8OID, INT8OID, BTEqualStrategyNumber) == int8_equality &&
+			get_opfamily_member(index->rd_opfamily[1 - k], TEXTOID, TEXTOID, BTEqualStrategyNumber) == TextEqualOperator &&
+			index->rd_indcollation[1 - k] == tenant_collation &&
+			!index->rd_indoption[0] && !index->rd_indoption[1])
+		{
+			p->indexid = RelationGetRelid(index);
+			p->key_column = k;
+			p->tenant_collation = index->rd_indcollation[1 - k];
+		}
+		index_close(index, NoLock);
+		if (OidIsValid(p->indexid))
+			break;
+	}
+	list_free(indexes);
+	table_close(rel, NoLock);
+}
+
+/*
+ * The row of (id, tenant) read through the probe's index under the active
+ * snapshot: its attributes copied into caller (*facts), NULL when there is
+ * none.  The index is unique: at most one row is visible.  False when the
+ * index is no longer the one decided on (the caller runs the query).
+ */
+static bool
+probe_read(ProfileProbe *p, int64 id, const char *tenant, MemoryContext caller, Jsonb **facts)
+{
+	Relation	heap = table_open(p->relid, AccessShareLock);
+	Relation	index = try_relation_open(p->indexid, AccessShareLock);
+	TupleTableSlot *slot;
+	ScanKeyData keys[2];
+	IndexScanDesc scan;
+
+	*facts = NULL;
+	/* gone or no longer valid since (REINDEX CONCURRENTLY): decided again, the query reads */
+	if (index == NULL || index->rd_rel->relkind != RELKIND_INDEX || index->rd_index == NULL ||
+		!index->rd_index->indisvalid || index->rd_index->indrelid != p->relid)
+	{
+		if (index != NULL)
+			relation_close(index, NoLock);
+		table_close(heap, NoLock);
+		p->decided = false;
+		return false;
+	}
+	slot = table_slot_create(heap, NULL);
+
+	ScanKeyInit(&keys[p->key_column], p->key_column + 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(id));
+	ScanKeyEntryInitialize(&keys[1 - p->key_column], 0, 2 - p->key_column, BTEqualStrategyNumber,
+						   InvalidOid, p->tenant_collation, F_TEXTEQ, CStringGetTextDatum(tenant));
+	scan = index_beginscan(heap, index, GetActiveSnapshot(), 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, p->attributes, &isnull);
+
+		if (!isnull)
+		{
+			MemoryContext old = MemoryContextSwitchTo(caller);
+
+			*facts = DatumGetJsonbPCopy(d);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+	return true;
+}
+
 /* One jsonb read by a facts plan for (id, tenant); {} when there is no row. */
 static Jsonb *
 read_one(Oid schema, bool candidate, int64 id, const char *tenant)
@@ -415,6 +597,8 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 	bool		own_table;
 	WfSavedUser saved;
 	int			ret;
+	ProfileProbe *probe;
+	bool		read;
 
 	SPI_connect();
 	prepare_facts_plans(schema);
@@ -438,6 +622,7 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 		 */
 		const char *table = candidate ? "candidate_profile" : "job_profile";
 		Oid			relid = get_relname_relid(table, schema);
+		Oid			owner;
 
 		if (!OidIsValid(relid) ||
 			pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
@@ -446,6 +631,42 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 					 errmsg("permission denied for table %s", table),
 					 errdetail_reason("no_grant", "\"table\": \"%s\"", table),
 					 errhint("Grant the application role the grant set of the README (Privileges).")));
+		/*
+		 * Read by a direct probe of the table's index when that is the
+		 * query's answer (probe_decide): no executor, no GUC level, per row
+		 * of a bulk move.
+		 */
+		owner = wf_schema_owner(schema);
+		/* (the table locked first: invalidations up to now are processed, the decision current) */
+		LockRelationOid(relid, AccessShareLock);
+		probe = &probes[candidate ? 0 : 1];
+		if (!probe->decided || probe->relid != relid || probe->reader != owner)
+			probe_decide(probe, relid, owner, candidate);
+		if (OidIsValid(probe->indexid))
+		{
+			Oid			user;
+			int			sec_context;
+
+			/*
+			 * What the query's ExecutorStart would have done first, with the
+			 * identity it ran with (wf_become_owner's): the frame's changes of
+			 * facts evaluated if that is the frame's (batched_writes.c,
+			 * same_rights), as before.
+			 */
+			GetUserIdAndSecContext(&user, &sec_context);
+			SetUserIdAndSecContext(owner, sec_context | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
+			wf_batch_before_statement();
+			SetUserIdAndSecContext(user, sec_context);
+			PushActiveSnapshot(GetLatestSnapshot());
+			read = probe_read(probe, id, tenant, caller, &facts);
+			PopActiveSnapshot();
+			if (read)
+			{
+				SPI_finish();
+				return facts ? facts : empty_object();
+			}
+		}
 		wf_become_owner(schema, &saved);
 	}
 	PushActiveSnapshot(GetLatestSnapshot());

@@ -152,6 +152,7 @@ extern void wf_batch_notify(const char *kind, int64 transition_id, int alert_eve
 extern void wf_batch_notify_alerts(int64 visit_transition_id);
 extern void wf_batch_flush(void);
 extern void wf_batch_flush_pending(void);
+extern void wf_batch_before_statement(void);
 extern bool wf_batch_facts(Relation rel, const WfFactsChange *change);
 extern uint64 wf_batch_writes;
 extern int	wf_batch_room(void);

@@ -35,11 +35,40 @@ column(TupleDesc desc, const char *name)
 	return n;
 }
 
+/* The column at n of desc is a live one named name. */
+static bool
+column_at(TupleDesc desc, int n, const char *name)
+{
+	Form_pg_attribute att;
+
+	if (n <= 0 || n > desc->natts)
+		return false;
+	att = TupleDescAttr(desc, n - 1);
+	return !att->attisdropped && strcmp(NameStr(att->attname), name) == 0;
+}
+
+/*
+ * The column numbers, as SPI_fnumber finds them (the live column of each
+ * name: names are unique).  The last ones found are given again while desc
+ * has each name at its number (a check by position, not a search: the
+ * triggers ask for every row).
+ */
 WfPipelineColumns
 wf_pipeline_columns(TupleDesc desc)
 {
+	static WfPipelineColumns last;
+	static bool have_last = false;
 	WfPipelineColumns c;
 
+	if (have_last &&
+		column_at(desc, last.job_id, "job_id") && column_at(desc, last.candidate_id, "candidate_id") &&
+		column_at(desc, last.workflow_id, "workflow_id") && column_at(desc, last.stage_id, "stage_id") &&
+		column_at(desc, last.status, "status") && column_at(desc, last.entered_at, "entered_at") &&
+		column_at(desc, last.transition_id, "transition_id") &&
+		column_at(desc, last.visit_transition_id, "visit_transition_id") &&
+		column_at(desc, last.added_by, "added_by") && column_at(desc, last.tenant, "tenant") &&
+		column_at(desc, last.attributes, "attributes"))
+		return last;
 	c.job_id = column(desc, "job_id");
 	c.candidate_id = column(desc, "candidate_id");
 	c.workflow_id = column(desc, "workflow_id");
@@ -51,38 +80,43 @@ wf_pipeline_columns(TupleDesc desc)
 	c.added_by = column(desc, "added_by");
 	c.tenant = column(desc, "tenant");
 	c.attributes = column(desc, "attributes");
+	last = c;
+	have_last = true;
 	return c;
 }
 
 static int64
-get_int8(HeapTuple t, TupleDesc desc, int col, bool *present)
+get_int8(const Datum *values, const bool *nulls, int col, bool *present)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(t, col, desc, &isnull);
-
-	*present = !isnull;
-	return isnull ? 0 : DatumGetInt64(d);
+	*present = !nulls[col - 1];
+	return nulls[col - 1] ? 0 : DatumGetInt64(values[col - 1]);
 }
 
+/* The row's values (the tuple deformed once: the columns after its text ones have no cached offset). */
 WfPipelineRow
 wf_pipeline_read(HeapTuple t, TupleDesc desc, const WfPipelineColumns *c)
 {
 	WfPipelineRow row;
-	bool		isnull;
-	Datum		d;
+	Datum		values_here[32];
+	bool		nulls_here[32];
+	Datum	   *values = desc->natts <= 32 ? values_here : palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = desc->natts <= 32 ? nulls_here : palloc(sizeof(bool) * desc->natts);
 
-	row.job_id = get_int8(t, desc, c->job_id, &row.has_job);
-	row.candidate_id = get_int8(t, desc, c->candidate_id, &row.has_candidate);
-	row.workflow_id = get_int8(t, desc, c->workflow_id, &row.has_workflow);
-	row.stage_id = get_int8(t, desc, c->stage_id, &row.has_stage);
-	row.transition_id = get_int8(t, desc, c->transition_id, &row.has_transition);
-	row.visit_transition_id = get_int8(t, desc, c->visit_transition_id, &row.has_visit);
-	d = heap_getattr(t, c->status, desc, &isnull);
-	row.status = isnull ? NULL : TextDatumGetCString(d);
-	d = heap_getattr(t, c->tenant, desc, &isnull);
-	row.tenant = isnull ? NULL : TextDatumGetCString(d);
-	d = heap_getattr(t, c->attributes, desc, &isnull);
-	row.attributes = isnull ? NULL : DatumGetJsonbP(d);
+	heap_deform_tuple(t, desc, values, nulls);
+	row.job_id = get_int8(values, nulls, c->job_id, &row.has_job);
+	row.candidate_id = get_int8(values, nulls, c->candidate_id, &row.has_candidate);
+	row.workflow_id = get_int8(values, nulls, c->workflow_id, &row.has_workflow);
+	row.stage_id = get_int8(values, nulls, c->stage_id, &row.has_stage);
+	row.transition_id = get_int8(values, nulls, c->transition_id, &row.has_transition);
+	row.visit_transition_id = get_int8(values, nulls, c->visit_transition_id, &row.has_visit);
+	row.status = nulls[c->status - 1] ? NULL : TextDatumGetCString(values[c->status - 1]);
+	row.tenant = nulls[c->tenant - 1] ? NULL : TextDatumGetCString(values[c->tenant - 1]);
+	row.attributes = nulls[c->attributes - 1] ? NULL : DatumGetJsonbP(values[c->attributes - 1]);
+	if (values != values_here)
+	{
+		pfree(values);
+		pfree(nulls);
+	}
 	return row;
 }
 

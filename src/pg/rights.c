@@ -47,6 +47,17 @@ relation_owner(Oid relid)
 	return owner;
 }
 
+/* The owner of the extension's tables (whom wf_become_owner runs as). */
+Oid
+wf_schema_owner(Oid schema)
+{
+	Oid			relid = get_relname_relid("workflow_stage", schema);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "workflow_ext: table workflow_stage is missing");
+	return relation_owner(relid);
+}
+
 /*
  * Runs as the owner of the extension's tables until wf_restore_user, with
  * search_path pinned to pg_catalog, pg_temp: code of the caller's that ran

@@ -196,6 +196,7 @@ typedef struct WfSavedUser
 } WfSavedUser;
 
 extern void wf_become_owner(Oid schema, WfSavedUser *saved);
+extern Oid	wf_schema_owner(Oid schema);
 extern void wf_restore_user(const WfSavedUser *saved);
 extern int	wf_pin_search_path(void);
 extern void wf_unpin_search_path(int level);
