@@ -444,7 +444,7 @@ first_jsonb(MemoryContext caller)
  * Whether the reader's query on the table (SELECT p.attributes FROM table p
  * WHERE p.<key> = $1 AND p.tenant = $2, as the reader) can be made as a
  * direct probe of the table's unique btree index on (tenant, key) with the
- * same answer: the table a plain one, the reader exempt from its row-level
+ * same answer: the table a plain one without inheritance children, the reader exempt from its row-level
  * security (a superuser, BYPASSRLS, or its owner while it is not forced)
  * and holding SELECT on it; the columns of the query's types; the index
  * valid, unique, without expressions or predicate, its equality operators
@@ -468,7 +468,8 @@ probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
 	p->reader = reader;
 	p->indexid = InvalidOid;
 	p->attributes = get_attnum(relid, "attributes");
-	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+	/* (a table with inheritance children: the query reads theirs too, the probe only its own index) */
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhassubclass ||
 		!(superuser_arg(reader) || has_bypassrls_privilege(reader) || !rel->rd_rel->relrowsecurity ||
 		  (rel->rd_rel->relowner == reader && !rel->rd_rel->relforcerowsecurity)) ||
 		pg_class_aclcheck(relid, reader, ACL_SELECT) != ACLCHECK_OK ||
