@@ -449,7 +449,8 @@ first_jsonb(MemoryContext caller)
  * and holding SELECT on it; the columns of the query's types; the index
  * valid, unique, without expressions or predicate, its equality operators
  * those of the query (bigint = bigint, text = text in the column's
- * collation).  Otherwise the query runs.
+ * collation) and its comparison functions PostgreSQL's (no user code).
+ * Otherwise the query runs.
  */
 static void
 probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
@@ -510,7 +511,16 @@ probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
 			get_opfamily_member(index->rd_opfamily[k], INT8OID, INT8OID, BTEqualStrategyNumber) == int8_equality &&
 			get_opfamily_member(index->rd_opfamily[1 - k], TEXTOID, TEXTOID, BTEqualStrategyNumber) == TextEqualOperator &&
 			index->rd_indcollation[1 - k] == tenant_collation &&
-			!index->rd_indoption[0] && !index->rd_indoption[1])
+			!index->rd_indoption[0] && !index->rd_indoption[1] &&
+			/*
+			 * the descent's comparison functions PostgreSQL's own: an
+			 * operator class of a superuser's may pair pg_catalog.= with a
+			 * function of its own, which the probe would run as the caller
+			 * (the query ran it as the owner, restricted)
+			 */
+			index_getprocid(index, k + 1, BTORDER_PROC) == F_BTINT8CMP &&
+			(index_getprocid(index, 2 - k, BTORDER_PROC) == F_BTTEXTCMP ||
+			 index_getprocid(index, 2 - k, BTORDER_PROC) == F_BTTEXT_PATTERN_CMP))
 		{
 			p->indexid = RelationGetRelid(index);
 			p->key_column = k;

@@ -100,3 +100,30 @@ SELECT t.job_id, t.candidate_id, t.alerts_raised, jsonb_array_length(t.warnings)
  WHERE t.job_id IN (7304, 7305) AND t.to_stage_id = :s2
  ORDER BY t.job_id;
 DROP TABLE fp_profile_archive, fp_job_archive;
+-- (ANALYZE clears relhassubclass now that the children are gone: the probe reads again)
+ANALYZE candidate_profile, job_profile;
+SELECT relname, relhassubclass FROM pg_class WHERE relname IN ('candidate_profile', 'job_profile') ORDER BY 1;
+
+\echo '== 4. The unique index with a superuser''s operator class (pg_catalog.= with a comparison function of its own): no probe, the query reads as the owner (attack11 02)'
+CREATE FUNCTION fp_int8_cmp(a bigint, b bigint) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF current_user = 'wf_fp_app' THEN
+        RAISE NOTICE 'fp_int8_cmp ran as the application role';
+    END IF;
+    RETURN btint8cmp(a, b);
+END $$;
+CREATE OPERATOR CLASS fp_int8_ops FOR TYPE bigint USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 fp_int8_cmp(bigint, bigint);
+ALTER TABLE candidate_profile DROP CONSTRAINT candidate_profile_candidate_id_key;
+CREATE UNIQUE INDEX fp_profile_key ON candidate_profile (tenant, candidate_id fp_int8_ops);
+SET ROLE wf_fp_app;
+SELECT count(*) AS jobs FROM assign_workflow(7306, :wf);
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (7306, 1);
+SELECT (move_to_stage(1, 7306, :s2)).warnings;
+RESET ROLE;
+DROP INDEX fp_profile_key;
+ALTER TABLE candidate_profile ADD CONSTRAINT candidate_profile_candidate_id_key UNIQUE (tenant, candidate_id);
+DROP OPERATOR CLASS fp_int8_ops USING btree;
+DROP OPERATOR FAMILY fp_int8_ops USING btree;
+DROP FUNCTION fp_int8_cmp(bigint, bigint);
