@@ -445,12 +445,14 @@ first_jsonb(MemoryContext caller)
  * Whether the reader's query on the table (SELECT p.attributes FROM table p
  * WHERE p.<key> = $1 AND p.tenant = $2, as the reader) can be made as a
  * direct probe of the table's unique btree index on (tenant, key) with the
- * same answer: the table a plain one, the reader exempt from its row-level
- * security (a superuser, BYPASSRLS, or its owner while it is not forced)
+ * same answer: the table a plain one without inheritance children, the
+ * reader exempt from its row-level security (a superuser, BYPASSRLS, or its
+ * owner while it is not forced)
  * and holding SELECT on it; the columns of the query's types; the index
  * valid, unique, without expressions or predicate, its equality operators
  * those of the query (bigint = bigint, text = text in the column's
- * collation, the default one).  Otherwise the query runs.
+ * collation, the default one) and its comparison functions PostgreSQL's
+ * (no user code).  Otherwise the query runs.
  */
 static void
 probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
@@ -469,7 +471,8 @@ probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
 	p->reader = reader;
 	p->indexid = InvalidOid;
 	p->attributes = get_attnum(relid, "attributes");
-	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+	/* (a table with inheritance children: the query reads theirs too, the probe only its own index) */
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhassubclass ||
 		!(superuser_arg(reader) || has_bypassrls_privilege(reader) || !rel->rd_rel->relrowsecurity ||
 		  (rel->rd_rel->relowner == reader && !rel->rd_rel->relforcerowsecurity)) ||
 		pg_class_aclcheck(relid, reader, ACL_SELECT) != ACLCHECK_OK ||
@@ -519,7 +522,16 @@ probe_decide(ProfileProbe *p, Oid relid, Oid reader, bool candidate)
 			get_opfamily_member(index->rd_opfamily[k], INT8OID, INT8OID, BTEqualStrategyNumber) == int8_equality &&
 			get_opfamily_member(index->rd_opfamily[1 - k], TEXTOID, TEXTOID, BTEqualStrategyNumber) == TextEqualOperator &&
 			index->rd_indcollation[1 - k] == tenant_collation &&
-			!index->rd_indoption[0] && !index->rd_indoption[1])
+			!index->rd_indoption[0] && !index->rd_indoption[1] &&
+			/*
+			 * the descent's comparison functions PostgreSQL's own: an
+			 * operator class of a superuser's may pair pg_catalog.= with a
+			 * function of its own, which the probe would run as the caller
+			 * (the query ran it as the owner, restricted)
+			 */
+			index_getprocid(index, k + 1, BTORDER_PROC) == F_BTINT8CMP &&
+			(index_getprocid(index, 2 - k, BTORDER_PROC) == F_BTTEXTCMP ||
+			 index_getprocid(index, 2 - k, BTORDER_PROC) == F_BTTEXT_PATTERN_CMP))
 		{
 			p->indexid = RelationGetRelid(index);
 			p->key_column = k;

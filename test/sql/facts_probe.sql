@@ -82,3 +82,48 @@ SELECT t.candidate_id, count(DISTINCT (t.alerts_raised, jsonb_array_length(t.war
 
 DROP TRIGGER fp_make_profile ON candidate_stage;
 DROP FUNCTION fp_make_profile();
+
+\echo '== 3. A profile table with an inheritance child (its owner''s): the child''s rows are the facts too, as the query read them (attack11 01)'
+CREATE TABLE fp_profile_archive () INHERITS (candidate_profile);
+CREATE TABLE fp_job_archive () INHERITS (job_profile);
+INSERT INTO fp_profile_archive (id, tenant, candidate_id, attributes) VALUES (-7, 'org:fp', 7, '{"score": 70, "references": 7}');
+INSERT INTO fp_job_archive (id, tenant, job_id, attributes) VALUES (-7304, 'org:fp', 7304, '{"budget": 7}'), (-7305, 'org:fp', 7305, '{"budget": 7}');
+SET ROLE wf_fp_app;
+SELECT count(*) AS jobs FROM generate_series(7304, 7305) j, assign_workflow(j, :wf);
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (7304, 7), (7305, 7);
+UPDATE candidate_stage SET stage_id = :s2 WHERE job_id = 7304 AND candidate_id = 7;
+SELECT (move_to_stage(7, 7305, :s2)).warnings;
+RESET ROLE;
+-- no warning (references 7, the job's budget), an alert event with the child's facts, both ways
+SELECT t.job_id, t.candidate_id, t.alerts_raised, jsonb_array_length(t.warnings) AS warnings, e.facts AS event_facts
+  FROM stage_transition t LEFT JOIN alert_event e ON e.transition_id = t.id
+ WHERE t.job_id IN (7304, 7305) AND t.to_stage_id = :s2
+ ORDER BY t.job_id;
+DROP TABLE fp_profile_archive, fp_job_archive;
+-- (ANALYZE clears relhassubclass now that the children are gone: the probe reads again)
+ANALYZE candidate_profile, job_profile;
+SELECT relname, relhassubclass FROM pg_class WHERE relname IN ('candidate_profile', 'job_profile') ORDER BY 1;
+
+\echo '== 4. The unique index with a superuser''s operator class (pg_catalog.= with a comparison function of its own): no probe, the query reads as the owner (attack11 02)'
+CREATE FUNCTION fp_int8_cmp(a bigint, b bigint) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF current_user = 'wf_fp_app' THEN
+        RAISE NOTICE 'fp_int8_cmp ran as the application role';
+    END IF;
+    RETURN btint8cmp(a, b);
+END $$;
+CREATE OPERATOR CLASS fp_int8_ops FOR TYPE bigint USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 fp_int8_cmp(bigint, bigint);
+ALTER TABLE candidate_profile DROP CONSTRAINT candidate_profile_candidate_id_key;
+CREATE UNIQUE INDEX fp_profile_key ON candidate_profile (tenant, candidate_id fp_int8_ops);
+SET ROLE wf_fp_app;
+SELECT count(*) AS jobs FROM assign_workflow(7306, :wf);
+INSERT INTO candidate_stage (job_id, candidate_id) VALUES (7306, 1);
+SELECT (move_to_stage(1, 7306, :s2)).warnings;
+RESET ROLE;
+DROP INDEX fp_profile_key;
+ALTER TABLE candidate_profile ADD CONSTRAINT candidate_profile_candidate_id_key UNIQUE (tenant, candidate_id);
+DROP OPERATOR CLASS fp_int8_ops USING btree;
+DROP OPERATOR FAMILY fp_int8_ops USING btree;
+DROP FUNCTION fp_int8_cmp(bigint, bigint);
