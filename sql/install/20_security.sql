@@ -193,12 +193,21 @@ CREATE POLICY candidate_stage_remove ON candidate_stage FOR DELETE
 -- (history_write_guard), as the caller, for a pipeline the caller sees.  A
 -- row that records fact values (written before its workflow was shared with
 -- another tenant) stays its tenant's: another tenant's grantees see only
--- rows without them.
+-- rows without them.  So does a transfer's row that names a job the other
+-- tenant does not see (related_job_id: a job on a workflow the share does
+-- not open; written before the share -- a workflow shared across tenants
+-- records only a job on the same workflow, pipeline_record.c); the job is
+-- looked up in job_workflow under the caller's own policies.
 ALTER TABLE stage_transition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stage_transition_read ON stage_transition FOR SELECT
     USING (((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant))
-           AND (tenant = @extschema@.current_tenant() OR NOT warnings @? 'lax $.**.actual'));
+           AND (tenant = @extschema@.current_tenant()
+                OR (NOT warnings @? 'lax $.**.actual'
+                    AND (related_job_id IS NULL
+                         OR EXISTS (SELECT 1 FROM @extschema@.job_workflow j
+                                     WHERE j.tenant = stage_transition.tenant
+                                       AND j.job_id = stage_transition.related_job_id)))));
 CREATE POLICY stage_transition_record ON stage_transition FOR INSERT
     WITH CHECK ((tenant = @extschema@.current_tenant() AND @extschema@.own_pipeline(workflow_id, tenant))
            OR @extschema@.shared_pipeline(workflow_id, tenant));

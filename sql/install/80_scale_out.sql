@@ -422,13 +422,30 @@ BEGIN
            INTO result USING (args->>'id')::bigint;
     END IF;
     IF result IS NULL THEN
+        -- A row the actor sees but may not change (a workflow shared
+        -- read-only, its stages, rules, alerts, jobs and shares): 42501
+        -- read_only, as the functions answer (visible_workflow(id, true));
+        -- a row it does not see: P0002 not_found.
+        EXECUTE format('SELECT to_jsonb(t) FROM @extschema@.%I t WHERE t.id = $1', tbl)
+           INTO result USING (args->>'id')::bigint;
+        IF result IS NOT NULL THEN
+            RAISE EXCEPTION '% % is read-only for the current actor', tbl, args->>'id'
+                USING ERRCODE = '42501',
+                      DETAIL = jsonb_build_object('reason', 'read_only', 'table', tbl, 'id', (args->>'id')::bigint,
+                                                  'workflow_id', CASE WHEN tbl = 'workflow' THEN (result->>'id')::bigint
+                                                                      WHEN tbl IN ('stage_rule', 'alert') THEN
+                                                                          (SELECT s.workflow_id FROM @extschema@.workflow_stage s
+                                                                            WHERE s.id = (result->>'stage_id')::bigint)
+                                                                      ELSE (result->>'workflow_id')::bigint END)::text,
+                      HINT = 'Changing a definition needs edit rights on its workflow (deleting a workflow or changing its shares: ownership or administration).';
+        END IF;
         RAISE EXCEPTION '% % not found', tbl, args->>'id'
             USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'not_found', 'table', tbl, 'id', (args->>'id')::bigint)::text;
     END IF;
     RETURN result;
 END $$;
 COMMENT ON FUNCTION shard_definition(text, jsonb) IS
-    'shard_call''s definition branch: definitions (the rows of a definition table the actor sees that contain args.row) and definition_write (insert, update or delete one row of workflow, workflow_stage, stage_rule, alert, job_workflow, rejection_reason or workflow_share, given as JSON; the table''s triggers and row-level security apply); the row written as JSON.';
+    'shard_call''s definition branch: definitions (the rows of a definition table the actor sees that contain args.row) and definition_write (insert, update or delete one row of workflow, workflow_stage, stage_rule, alert, job_workflow, rejection_reason or workflow_share, given as JSON; the table''s triggers and row-level security apply); the row written as JSON. An update or delete of a row the actor sees but may not change: 42501 read_only (table, id, the workflow_id of the row''s workflow); of a row it does not see: P0002 not_found (table, id).';
 
 -- Moving a tenant (the front's move_tenant): its rows, every table, in
 -- dependency order; superuser only (not granted: the front's operator

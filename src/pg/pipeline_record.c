@@ -139,10 +139,23 @@ wf_candidate_stage_record_pinned(PG_FUNCTION_ARGS)
 	memset(&note, 0, sizeof(note));
 	if (!entered && wf_status_takes_reason_code(row.status))
 		note.reason_code = frame ? frame->reason_code : wf_reason_code();
+	/*
+	 * A transfer's other job, unless the row's workflow is shared across
+	 * tenants and that job is on another workflow: the other tenant reads
+	 * this row, and a share opens its workflow's pipelines, not the job's
+	 * (README: What a share across tenants does not do).  The other job's own
+	 * row names this one, unless its workflow is shared too.
+	 */
 	if (frame != NULL && frame->has_related_job)
 	{
-		note.has_related_job = true;
-		note.related_job_id = frame->related_job_id;
+		const WfStage *here = wf_stage_lookup(schema, row.stage_id);
+
+		if (!(here != NULL && here->shared_across_tenants
+			  && frame->related_workflow_id != row.workflow_id))
+		{
+			note.has_related_job = true;
+			note.related_job_id = frame->related_job_id;
+		}
 	}
 	if (entered)
 	{

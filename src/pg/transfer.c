@@ -70,6 +70,30 @@ may_take_out(Oid schema, const char *tenant, int64 job_id, int64 candidate_id)
 							   wf_qualified(schema, "shared_pipeline")));
 }
 
+/*
+ * The workflow of a job of tenant, as the caller sees it (both jobs of a
+ * transfer are visible: wf_visible_job_tenant() found them).
+ */
+static int64
+job_workflow_of(Oid schema, const char *tenant, int64 job_id)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		args[2] = {Int64GetDatum(job_id), CStringGetTextDatum(tenant)};
+	bool		isnull = true;
+	int64		workflow_id = 0;
+
+	SPI_connect();
+	if (SPI_execute_with_args(psprintf("SELECT j.workflow_id FROM %s j WHERE j.job_id OPERATOR(pg_catalog.=) $1 "
+									   "AND j.tenant OPERATOR(pg_catalog.=) $2",
+									   wf_qualified(schema, "job_workflow")),
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read the job's workflow");
+	if (SPI_processed == 1)
+		workflow_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return isnull ? 0 : workflow_id;
+}
+
 /* Runs sql (args: job, candidate, tenant, stage) with frame pushed; the rows it returned. */
 static uint64
 run_with_frame(WfChangeFrame *frame, const char *sql, int nargs, Datum *args, const char *nulls)
@@ -178,11 +202,14 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 	out.actor = wf_actor();
 	out.has_related_job = true;
 	out.related_job_id = to_job;
+	/* (the history row drops a job on another workflow when its own is shared across tenants) */
+	out.related_workflow_id = job_workflow_of(schema, tenant, to_job);
 	out.result_context = CurrentMemoryContext;
 	in = out;
 	in.kind = WF_CHANGE_ENTER;
 	in.job_id = to_job;
 	in.related_job_id = from_job;
+	in.related_workflow_id = job_workflow_of(schema, tenant, from_job);
 
 	SPI_connect();
 	/* the old row, locked: a concurrent move is waited for, then the row as it left it */

@@ -261,6 +261,7 @@ typedef struct WfChangeFrame
 	const char *actor;
 	bool		has_related_job;	/* a transfer: the other job */
 	int64		related_job_id;
+	int64		related_workflow_id;	/* and its workflow (0: unknown) */
 	bool		auto_advance;	/* the stage moves the candidate by itself
 								 * (auto_advance.c): only from expected_stage_id
 								 * in the visit expected_visit_id, else no change */

@@ -6,7 +6,14 @@
 -- front's reads candidate_history and alert_events (shard_call) name the job
 -- job_tenant() resolves, never another tenant's job of the same id.  3: an
 -- alert naming another tenant's rule (rule_id, rule_path) gets the foreign
--- key's 23503 whatever that tenant has, not the unique key's 23505.
+-- key's 23503 whatever that tenant has, not the unique key's 23505.  5: a
+-- transfer between a job on a workflow shared across tenants and a job on a
+-- workflow the other tenant does not see names that job to no one but its
+-- tenant: the shared side's history row records no related_job_id (the feed
+-- no to_job_id / from_job_id), and a row written before the share that names
+-- such a job is the tenant's alone.  6: the front's definition_write of a row
+-- the actor sees but may not change is 42501 read_only, as the functions
+-- answer; P0002 not_found for a row it does not see.
 -- Everything runs as wf_a10_app, an ordinary role with the README's grant set.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
@@ -218,6 +225,89 @@ SET LOCAL workflow_ext.actor = 'user:bea';
 SELECT candidate_id, a10_fact_keys(warnings) AS history_fact_keys, jsonb_array_length(warnings) AS warned
   FROM stage_transition WHERE job_id = 9102 AND warnings <> '[]' ORDER BY id;
 COMMIT;
+
+\echo '== 5. a transfer between a shared job and a job the agency does not see: the agency reads no id of it'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT test_workflow('Client private', 2, false) AS pw \gset
+SELECT test_workflow('Later shared', 2, false) AS lw \gset
+SELECT j.job_id FROM assign_workflow(9103, :pw) j;
+SELECT j.job_id FROM assign_workflow(9104, :w) j;
+SELECT j.job_id FROM assign_workflow(9105, :lw) j;
+SELECT j.job_id FROM assign_workflow(9106, :lw) j;
+SELECT candidate_id FROM add_candidate(5, 9103);
+SELECT candidate_id FROM add_candidate(6, 9105);
+SELECT candidate_id FROM add_candidate(7, 9105);
+-- before 'Later shared' is shared: out of it into the private job, and into its other job
+SELECT job_id FROM transfer_candidate(6, 9105, 9103, NULL, 'before the share, out');
+SELECT job_id FROM transfer_candidate(7, 9105, 9106, NULL, 'before the share, same workflow');
+SELECT share_workflow(:lw, NULL, false, 'org:a10-agency');
+-- shared: out of the shared job into the private one, from the private one into it, and between two shared jobs
+SELECT job_id FROM transfer_candidate(2, 9101, 9103, NULL, 'out');
+SELECT job_id FROM transfer_candidate(5, 9103, 9101, NULL, 'in');
+SELECT candidate_id FROM add_candidate(8, 9101);
+SELECT job_id FROM transfer_candidate(8, 9101, 9104, NULL, 'same workflow');
+COMMIT;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bob';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT accept_share(:lw, true);
+COMMIT;
+-- the client: the private job's rows name the shared jobs; the shared side names only a job on its own workflow
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT job_id, candidate_id, to_status, related_job_id, reason FROM stage_transition
+ WHERE related_job_id IS NOT NULL OR reason IN ('out', 'in', 'same workflow') OR reason LIKE 'before%'
+ ORDER BY id;
+COMMIT;
+-- the agency (bea: the client's shared pipelines only): no id of job 9103, in the history or the feed
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-agency';
+SET LOCAL workflow_ext.actor = 'user:bea';
+SELECT job_tenant(9103) AS job_9103_for_the_agency;
+SELECT job_id, candidate_id, to_status, related_job_id, reason FROM stage_transition
+ WHERE tenant = 'org:a10-client' AND job_id IN (9101, 9104, 9105, 9106) AND candidate_id IN (2, 5, 6, 7, 8)
+ ORDER BY id;
+SELECT count(*) AS rows_naming_9103 FROM stage_transition WHERE related_job_id = 9103;
+SELECT event ->> 'kind' AS kind, event ->> 'job_id' AS job_id, event ->> 'candidate_id' AS candidate_id,
+       event -> 'to_job_id' AS to_job_id, event -> 'from_job_id' AS from_job_id
+  FROM workflow_events_since(NULL, 100000)
+ WHERE event ->> 'kind' IN ('transfer', 'enter') AND (event ->> 'candidate_id')::bigint IN (2, 5, 6, 7, 8)
+   AND (event ->> 'job_id')::bigint IN (9101, 9104, 9105, 9106)
+ ORDER BY (event ->> 'transition_id')::bigint;
+COMMIT;
+
+\echo '== 6. the front''s definition_write: a row the actor sees but may not change is 42501 read_only'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:ann';
+SELECT share_workflow(:w, 'user:rita', false);
+SELECT id AS jw9101 FROM job_workflow WHERE job_id = 9101 \gset
+COMMIT;
+SELECT caller, action, tbl, error_sqlstate, error_detail::jsonb - 'id' - 'workflow_id' AS detail,
+       (error_detail::jsonb ->> 'workflow_id')::bigint = :w AS names_the_workflow
+  FROM (VALUES ('user:rita', 'org:a10-client', 'update', 'workflow_stage', :s2, '{"name": "x"}'::jsonb),
+               ('user:rita', 'org:a10-client', 'delete', 'workflow_stage', :s2, NULL),
+               ('user:rita', 'org:a10-client', 'update', 'workflow', :w, '{"name": "x"}'),
+               ('user:rita', 'org:a10-client', 'delete', 'workflow', :w, NULL),
+               ('user:rita', 'org:a10-client', 'update', 'job_workflow', :jw9101, '{"job_id": 1}'),
+               ('user:rita', 'org:a10-client', 'delete', 'stage_rule', :client_rule, NULL),
+               ('user:rita', 'org:a10-client', 'delete', 'workflow_stage', (SELECT 0), NULL),
+               ('user:bea', 'org:a10-agency', 'update', 'workflow_stage', :s2, '{"name": "x"}'),
+               ('user:bea', 'org:a10-agency', 'delete', 'workflow', :w, NULL)) v(caller, tenant, action, tbl, id, r),
+       LATERAL shard_call(tenant, caller, 'definition_write',
+                          jsonb_strip_nulls(jsonb_build_object('table_name', tbl, 'action', action, 'id', id, 'row', r))) c
+ ORDER BY caller, tbl, action, error_sqlstate;
+-- the direct statements of the same rows change nothing, without an error (README: Errors)
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:a10-client';
+SET LOCAL workflow_ext.actor = 'user:rita';
+WITH u AS (UPDATE workflow_stage SET name = 'x' WHERE id = :s2 RETURNING 1) SELECT count(*) AS updated FROM u;
+WITH d AS (DELETE FROM workflow_stage WHERE id = :s2 RETURNING 1) SELECT count(*) AS deleted FROM d;
+ROLLBACK;
 RESET ROLE;
 DROP FUNCTION a10_detail(text);
 DROP FUNCTION a10_fact_keys(jsonb);
