@@ -13,6 +13,7 @@ COMMENT ON FUNCTION restoring() IS
 -- (not a setting anyone could set), cleared whatever happens.
 CREATE FUNCTION erasing_candidate(tenant text, candidate_id bigint) RETURNS boolean
     LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_erasing_candidate';
 COMMENT ON FUNCTION erasing_candidate(text, bigint) IS
     'True only while erase_candidate() of this backend rewrites the history of this candidate of this tenant (the immutability guards of stage_transition and alert_event let exactly that change through); false otherwise.';

@@ -53,8 +53,9 @@ SET LOCAL workflow_ext.actor = 'user:ann';
 CREATE TEMP TABLE nc7a_ids ON COMMIT DROP AS
 WITH w AS (INSERT INTO workflow (name) VALUES ('nc7a Backend') RETURNING id)
 SELECT w.id AS w FROM w;
-INSERT INTO workflow_stage (workflow_id, name, position)
-SELECT w, s.name, s.position FROM nc7a_ids, (VALUES ('Applied', 1), ('Screen', 2), ('Offer', 3)) s(name, position);
+INSERT INTO workflow_stage (workflow_id, name, position, kind)
+SELECT w, s.name, s.position, s.kind FROM nc7a_ids,
+       (VALUES ('Applied', 1, 'normal'), ('Screen', 2, 'normal'), ('Hired', 3, 'hired')) s(name, position, kind);
 INSERT INTO stage_rule (stage_id, name, condition, on_fail)
 SELECT s.id, 'has portfolio', '{"field": "email", "op": "ends_with", "value": "@portfolio.example"}', 'warn'
   FROM workflow_stage s, nc7a_ids WHERE s.workflow_id = w AND s.name = 'Screen';
@@ -164,6 +165,27 @@ SET LOCAL workflow_ext.tenant = 'org:nc7a-other';
 SET LOCAL workflow_ext.actor = 'user:olga';
 SELECT * FROM nc7a_traces('org:nc7a-other', 459);
 SELECT * FROM nc7a_traces('org:nc7a-other', 777);
+COMMIT;
+
+\echo '== a transferred candidate (a closed row in one job, an active one in the other) and a hired one: every row goes'
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:nc7a-acme';
+SET LOCAL workflow_ext.actor = 'user:ann';
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES
+    (461, '{"email": "jim.poe@private.example", "salary": 99000}');
+SELECT count(*) AS added FROM add_candidate(461, 71001);
+SELECT to_stage_name, warnings->0->>'actual' AS actual FROM move_to_next_stage(461, 71001);
+SELECT status FROM transfer_candidate(461, 71001, 71002, reason => 'better fit');
+SELECT to_stage_name FROM move_to_next_stage(461, 71002);
+SELECT to_stage_name FROM move_to_next_stage(461, 71002);
+SELECT job_id, status FROM candidate_stage WHERE candidate_id = 461 ORDER BY job_id;
+SET LOCAL workflow_ext.actor = 'user:root';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT * FROM erase_candidate(461);
+SELECT job_id, from_status, to_status, reason, warnings::text ~ 'jim' AS warnings_name_him
+  FROM stage_transition WHERE candidate_id = 461 ORDER BY id;
+SELECT count(*) AS alert_events, count(*) FILTER (WHERE facts <> '{}') AS with_facts
+  FROM alert_event WHERE candidate_id = 461;
 COMMIT;
 RESET ROLE;
 
