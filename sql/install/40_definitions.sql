@@ -7,6 +7,17 @@ CREATE FUNCTION restoring() RETURNS boolean
 COMMENT ON FUNCTION restoring() IS
     'True while a superuser restores a dump with COPY: rules then arrive with their alerts and pipeline rows with their history.';
 
+-- The one change history takes after it is written: erase_candidate()
+-- redacting a candidate's warnings and emptying its alert events' facts.
+-- A state of the C code, set only while that function rewrites the rows
+-- (not a setting anyone could set), cleared whatever happens.
+CREATE FUNCTION erasing_candidate(tenant text, candidate_id bigint) RETURNS boolean
+    LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_erasing_candidate';
+COMMENT ON FUNCTION erasing_candidate(text, bigint) IS
+    'True only while erase_candidate() of this backend rewrites the history of this candidate of this tenant (the immutability guards of stage_transition and alert_event let exactly that change through); false otherwise.';
+
 -- The tenant of a row is stamped by the engine, whatever a statement says:
 -- a definition belongs to its workflow's tenant (even when an agency with
 -- can_edit adds a stage), a share to its workflow's, anything else to the
@@ -239,10 +250,16 @@ CREATE FUNCTION stage_transition_immutable() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
+    -- erase_candidate() redacting the warnings, and nothing else of the row
+    IF @extschema@.erasing_candidate(OLD.tenant, OLD.candidate_id)
+       AND (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) 'warnings'::text)
+           OPERATOR(pg_catalog.=) (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) 'warnings'::text) THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'stage_transition % is history and cannot be updated', OLD.id
         USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'history_immutable', 'transition_id', OLD.id)::text;
 END $$;
-COMMENT ON FUNCTION stage_transition_immutable() IS 'Trigger: history rows are never updated.';
+COMMENT ON FUNCTION stage_transition_immutable() IS 'Trigger: history rows are never updated (55000 history_immutable), but for erase_candidate() redacting the warnings of the candidate it erases (erasing_candidate()).';
 CREATE TRIGGER stage_transition_immutable BEFORE UPDATE ON stage_transition
     FOR EACH ROW EXECUTE FUNCTION stage_transition_immutable();
 

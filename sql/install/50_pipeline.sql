@@ -192,6 +192,18 @@ CREATE FUNCTION remove_candidate(candidate_id bigint, job_id bigint, reason text
 COMMENT ON FUNCTION remove_candidate(bigint, bigint, text) IS
     'Takes a candidate out of a job''s pipeline (a DELETE of the row, recorded in stage_transition with to_status removed and this reason, and in the event feed as kind removal). P0002 job or candidate not found; 42501 not_editable without edit rights on the job''s workflow.';
 
+-- A GDPR erasure (src/pg/erasure.c): the caller's tenant only, its
+-- administrator only; not SECURITY DEFINER (the removals and the profile's
+-- deletion run with the caller's rights; only the history rewrite runs as the
+-- tables' owner, for fixed statements on the extension's tables).
+CREATE FUNCTION erase_candidate(candidate_id bigint, OUT jobs_removed integer, OUT history_rows_redacted integer,
+                                OUT alert_events_emptied integer, OUT profile_deleted boolean)
+    LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_erase_candidate';
+COMMENT ON FUNCTION erase_candidate(bigint) IS
+    'GDPR erasure of a candidate of the current tenant, by a tenant administrator (42501 not_tenant_admin otherwise): removes it from every job of the tenant (remove_candidate with reason erasure: the removal history rows and removal events record the erasure, the rows'' attributes go), deletes its candidate_profile row, redacts the facts out of its history rows'' warnings and empties its alert events'' facts; who moved it where and when stays. Other tenants'' rows are never touched: an id that is not a candidate of the tenant changes nothing (all zeros). Returns the jobs removed from, the history rows redacted, the alert events emptied and whether a profile was deleted.';
+
 -- Acknowledging is the one change an alert event takes: the trigger stamps
 -- who and when, and refuses any other change.
 CREATE FUNCTION alert_event_acknowledge() RETURNS trigger
@@ -202,6 +214,14 @@ BEGIN
     IF TG_TABLE_NAME <> 'alert_event' OR TG_TABLE_SCHEMA <> '@extschema@' THEN
         RAISE EXCEPTION 'alert_event_acknowledge() fires only on alert_event'
             USING ERRCODE = '39P01', DETAIL = '{"reason": "trigger_protocol"}';
+    END IF;
+    -- erase_candidate() emptying the facts snapshot, and nothing else of the row
+    IF NEW.facts IS DISTINCT FROM OLD.facts
+       AND @extschema@.erasing_candidate(OLD.tenant, OLD.candidate_id)
+       AND NEW.facts OPERATOR(pg_catalog.=) '{}'::jsonb
+       AND (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) 'facts'::text)
+           OPERATOR(pg_catalog.=) (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) 'facts'::text) THEN
+        RETURN NEW;
     END IF;
     -- The alert definition was deleted (alert_id ON DELETE SET NULL): the
     -- event keeps its message and severity.
@@ -235,7 +255,7 @@ BEGIN
     RETURN NEW;
 END $$;
 COMMENT ON FUNCTION alert_event_acknowledge() IS
-    'Trigger: an UPDATE of alert_event acknowledges it once, by the current actor, now (55000 when already acknowledged or when another column changes); deleting the alert definition only clears alert_id.';
+    'Trigger: an UPDATE of alert_event acknowledges it once, by the current actor, now (55000 when already acknowledged or when another column changes); deleting the alert definition only clears alert_id; erase_candidate() empties the facts of the candidate it erases (erasing_candidate()).';
 CREATE TRIGGER alert_event_acknowledge BEFORE UPDATE ON alert_event
     FOR EACH ROW EXECUTE FUNCTION alert_event_acknowledge();
 
