@@ -1,0 +1,50 @@
+-- attack12's findings.  1: the set-wise facts read evaluates a run's visits
+-- before reading the repeats of those where an alert fires (repeats(), one
+-- statement); for a writer who cannot read alert_event that read fails
+-- (42501), as the row-at-a-time path fails at that visit's events: no visit
+-- after the first where an alert fires is evaluated ahead, or an error of
+-- its evaluation (here 42501 on job_profile: an alert on the job's facts,
+-- a writer without SELECT on job_profile) came first.  Runs as wf_a12_app,
+-- an ordinary role: row-level security applies.
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS wf_a12_app;
+RESET client_min_messages;
+CREATE ROLE wf_a12_app;
+GRANT workflow_app TO wf_a12_app;
+SET ROLE wf_a12_app;
+SET workflow_ext.tenant = 'org:a12';
+SET workflow_ext.actor = 'user:amy';
+
+\echo '== 1. Fixture: candidates 1-3 stand in s2 (an alert on their facts), 4-6 in s3 (an alert on the job''s)'
+SELECT test_workflow('attack12', 4) AS wf \gset
+SELECT test_stage(:wf, 2) AS two \gset
+SELECT test_stage(:wf, 3) AS three \gset
+INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (:two, 'flag', 'eq', 'true', 'flagged');
+INSERT INTO alert (stage_id, field_name, source, operator, value, message) VALUES (:three, 'budget', 'job', 'gt', '10', 'rich job');
+SELECT count(*) AS jobs FROM generate_series(1200, 1201) j, assign_workflow(j, :wf);
+INSERT INTO job_profile (job_id, attributes) VALUES (1200, '{"budget": 5}'), (1201, '{"budget": 5}');
+INSERT INTO candidate_profile (candidate_id, attributes) SELECT g, '{"flag": false}' FROM generate_series(1, 6) g;
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT j, g FROM generate_series(1200, 1201) j, generate_series(1, 6) g;
+UPDATE candidate_stage SET stage_id = :two WHERE job_id IN (1200, 1201) AND candidate_id BETWEEN 1 AND 3;
+UPDATE candidate_stage SET stage_id = :three WHERE job_id IN (1200, 1201) AND candidate_id BETWEEN 4 AND 6;
+
+\echo '== 2. Without SELECT on alert_event nor job_profile: the first error is alert_event''s, both ways'
+RESET ROLE;
+BEGIN;
+REVOKE SELECT ON alert_event, job_profile FROM workflow_app;
+SET LOCAL ROLE wf_a12_app;
+-- candidate 1 (changed first): 'flagged' fires; candidate 4: its alert reads the job's facts
+SELECT test_error($$UPDATE candidate_profile SET attributes = '{"flag": true}' WHERE candidate_id IN (1, 4)$$) AS set_wise;
+SET LOCAL workflow_ext.history_batch_size = 1;
+SELECT test_error($$UPDATE candidate_profile SET attributes = '{"flag": true}' WHERE candidate_id IN (1, 4)$$) AS row_by_row;
+RESET workflow_ext.history_batch_size;
+-- with the columns the repeats read granted, the evaluation goes on and reads the job's facts
+RESET ROLE;
+GRANT SELECT (tenant, candidate_id, transition_id, alert_id) ON alert_event TO workflow_app;
+SET LOCAL ROLE wf_a12_app;
+SELECT test_error($$UPDATE candidate_profile SET attributes = '{"flag": true}' WHERE candidate_id IN (1, 4)$$) AS set_wise_columns;
+ROLLBACK;
+
+RESET workflow_ext.tenant;
+RESET workflow_ext.actor;
