@@ -98,6 +98,15 @@ UPDATE candidate_profile SET attributes = '{"flag": false}' WHERE candidate_id B
 UPDATE candidate_profile SET attributes = '{"flag": true, "n": 5}' WHERE candidate_id BETWEEN 1 AND 6;
 RESET workflow_ext.history_batch_size;
 SELECT * FROM ev;
+SET ROLE app;
+\echo '== 11. the same visit changed twice in one statement, its alert firing both times (new visits)'
+UPDATE candidate_profile SET attributes = '{"flag": false, "n": 9}' WHERE candidate_id IN (3, 4);
+UPDATE candidate_stage SET stage_id = 3 WHERE candidate_id IN (3, 4) AND job_id IN (100, 101);
+UPDATE candidate_stage SET stage_id = 2 WHERE candidate_id IN (3, 4) AND job_id IN (100, 101);
+WITH a AS (UPDATE candidate_profile SET attributes = '{}' WHERE candidate_id IN (3, 4) RETURNING 1)
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (4, '{"flag": true}'), (3, '{"flag": true}'), (5, '{"flag": true}')
+ON CONFLICT (tenant, candidate_id) DO UPDATE SET attributes = EXCLUDED.attributes;
+SELECT * FROM ev WHERE candidate_id IN (3, 4, 5) ORDER BY id DESC LIMIT 10;
 RESET ROLE;
 SELECT last_value FROM alert_event_id_seq;
 SELECT last_value FROM stage_transition_id_seq;
