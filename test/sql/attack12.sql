@@ -5,8 +5,11 @@
 -- after the first where an alert fires is evaluated ahead, or an error of
 -- its evaluation (here 42501 on job_profile: an alert on the job's facts,
 -- a writer without SELECT on job_profile) came first.  Runs as wf_a12_app,
--- an ordinary role: row-level security applies.
-\set SHOW_CONTEXT never
+-- an ordinary role: row-level security applies.  In a database of its own:
+-- an auto_advance stage anywhere in the schema (earlier test files leave
+-- some) turns the set-wise path off.
+\set own_db wf_attack12
+\i test/sql/include/own_database.psql
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_a12_app;
 RESET client_min_messages;
@@ -17,9 +20,10 @@ SET workflow_ext.tenant = 'org:a12';
 SET workflow_ext.actor = 'user:amy';
 
 \echo '== 1. Fixture: candidates 1-3 stand in s2 (an alert on their facts), 4-6 in s3 (an alert on the job''s)'
-SELECT test_workflow('attack12', 4) AS wf \gset
-SELECT test_stage(:wf, 2) AS two \gset
-SELECT test_stage(:wf, 3) AS three \gset
+INSERT INTO workflow (name) VALUES ('attack12') RETURNING id AS wf \gset
+INSERT INTO workflow_stage (workflow_id, name, position, kind) SELECT :wf, 's' || i, i, 'normal' FROM generate_series(1, 4) i;
+SELECT id AS two FROM workflow_stage WHERE workflow_id = :wf AND position = 2 \gset
+SELECT id AS three FROM workflow_stage WHERE workflow_id = :wf AND position = 3 \gset
 INSERT INTO alert (stage_id, field_name, operator, value, message) VALUES (:two, 'flag', 'eq', 'true', 'flagged');
 INSERT INTO alert (stage_id, field_name, source, operator, value, message) VALUES (:three, 'budget', 'job', 'gt', '10', 'rich job');
 SELECT count(*) AS jobs FROM generate_series(1200, 1201) j, assign_workflow(j, :wf);
@@ -48,3 +52,7 @@ ROLLBACK;
 
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;
+RESET ROLE;
+\c :home
+DROP DATABASE :own_db;
+DROP ROLE wf_a12_app;
