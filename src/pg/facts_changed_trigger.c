@@ -109,12 +109,17 @@ visits(Oid schema, bool by_job)
 	 * unique key (tenant, job_id, candidate_id), a job's facts always naming
 	 * their tenant.  A candidate's rows are locked in an order no plan
 	 * decides (WF_CANDIDATE_ROWS_ORDER), as the set-wise read locks them; a
-	 * job's (never read set-wise) as its plan finds them.
+	 * job's (never read set-wise) as its plan finds them.  By candidate,
+	 * the tenant and the status are one expression no index takes (IS
+	 * TRUE), as in visits_keyed(): as index conditions, the generic plan
+	 * made on a candidate_stage without statistics (a young database) read
+	 * every active row through the standing index per change once the table
+	 * had grown (attack12, test/repros/attack12/07).
 	 */
 	const char *sql = "SELECT c.job_id, c.workflow_id, c.stage_id, c.visit_transition_id, "
 		"c.candidate_id, c.tenant, c.attributes "
 		"FROM %s c WHERE %s "
-		"AND c.status OPERATOR(pg_catalog.=) 'active' AND c.visit_transition_id IS NOT NULL "
+		"AND c.visit_transition_id IS NOT NULL "
 		"%s FOR NO KEY UPDATE OF c";
 
 	if (visits_plan[0] == NULL || visits_plan_schema != schema)
@@ -125,9 +130,11 @@ visits(Oid schema, bool by_job)
 				SPI_freeplan(visits_plan[i]);
 			visits_plan[i] = wf_keep_plan(psprintf(sql, wf_qualified(schema, "candidate_stage"),
 												   i ? "c.job_id OPERATOR(pg_catalog.=) $1 "
-												   "AND c.tenant OPERATOR(pg_catalog.=) $2"
+												   "AND c.tenant OPERATOR(pg_catalog.=) $2 "
+												   "AND c.status OPERATOR(pg_catalog.=) 'active'"
 												   : "c.candidate_id OPERATOR(pg_catalog.=) $1 "
-												   "AND ($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2)",
+												   "AND (($2 IS NULL OR c.tenant OPERATOR(pg_catalog.=) $2) "
+												   "AND c.status OPERATOR(pg_catalog.=) 'active') IS TRUE",
 												   i ? "" : "ORDER BY " WF_CANDIDATE_ROWS_ORDER),
 										  2, types);
 		}

@@ -4,12 +4,17 @@
 -- (42501), as the row-at-a-time path fails at that visit's events: no visit
 -- after the first where an alert fires is evaluated ahead, or an error of
 -- its evaluation (here 42501 on job_profile: an alert on the job's facts,
--- a writer without SELECT on job_profile) came first.  Runs as wf_a12_app,
+-- a writer without SELECT on job_profile) came first.  2: the row trigger's
+-- read of a candidate's pipeline rows (also a one-change run's), prepared on
+-- a small candidate_stage never analyzed, reads that candidate's rows by its
+-- index once the table has grown in the same session (it read every active
+-- row, through the standing index, per change).  Runs as wf_a12_app,
 -- an ordinary role: row-level security applies.  In a database of its own:
 -- an auto_advance stage anywhere in the schema (earlier test files leave
 -- some) turns the set-wise path off.
 \set own_db wf_attack12
 \i test/sql/include/own_database.psql
+ALTER TABLE candidate_stage SET (autovacuum_enabled = off);   -- (never analyzed: section 3)
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_a12_app;
 RESET client_min_messages;
@@ -49,6 +54,25 @@ GRANT SELECT (tenant, candidate_id, transition_id, alert_id) ON alert_event TO w
 SET LOCAL ROLE wf_a12_app;
 SELECT test_error($$UPDATE candidate_profile SET attributes = '{"flag": true}' WHERE candidate_id IN (1, 4)$$) AS set_wise_columns;
 ROLLBACK;
+
+
+\echo '== 3. The row trigger''s read after candidate_stage grows, never analyzed: by candidate, not every active row'
+SET ROLE wf_a12_app;
+UPDATE candidate_profile SET attributes = '{"n": 1}' WHERE candidate_id = 1;
+UPDATE candidate_profile SET attributes = '{"n": 2}' WHERE candidate_id = 1;
+UPDATE candidate_profile SET attributes = '{"n": 3}' WHERE candidate_id = 1;
+UPDATE candidate_profile SET attributes = '{"n": 4}' WHERE candidate_id = 1;
+UPDATE candidate_profile SET attributes = '{"n": 5}' WHERE candidate_id = 1;
+UPDATE candidate_profile SET attributes = '{"n": 6}' WHERE candidate_id = 1;
+SELECT count(*) AS jobs FROM assign_workflow(1202, :wf);
+INSERT INTO candidate_stage (job_id, candidate_id) SELECT 1202, g FROM generate_series(1000, 5999) g;
+BEGIN;
+UPDATE candidate_profile SET attributes = '{"n": 7}' WHERE candidate_id = 1;
+RESET ROLE;
+SELECT seq_scan AS pipeline_scans, idx_tup_fetch < 100 AS read_by_candidate,
+       (SELECT last_analyze IS NULL AND last_autoanalyze IS NULL FROM pg_stat_user_tables WHERE relid = 'candidate_stage'::regclass) AS never_analyzed
+  FROM pg_stat_xact_user_tables WHERE relid = 'candidate_stage'::regclass;
+COMMIT;
 
 RESET workflow_ext.tenant;
 RESET workflow_ext.actor;

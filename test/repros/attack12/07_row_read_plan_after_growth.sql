@@ -1,4 +1,4 @@
--- attack12 (noticed, not facts8's code): the row trigger's read of a change's
+-- attack12 D3 (pre-existing, not facts8's code; fixed on branch attack12): the row trigger's
 -- pipeline rows (facts_changed_trigger.c visits(), also read_visits_one for a
 -- one-change run of the set-wise path) is prepared once per backend; made while
 -- candidate_stage is nearly empty and never analyzed, its generic plan finds
