@@ -1,8 +1,15 @@
--- attack12 probe (03 with an ANALYZE first): the set-wise read's generic plan (visits_keyed) made while
--- candidate_stage is nearly empty and analyzed when it had 12 rows, then the table grows
--- to 100,000 rows in the same session (autovacuum off for it: no analyze,
--- no invalidation).  A change of two candidates' facts must not scan the table.
+-- attack12 D4 (low; facts8 made it much better, not right): visits_keyed's generic
+-- plan, made while candidate_stage has 12 rows and HAS been analyzed (a young
+-- database someone ran ANALYZE on), is a sequential scan; kept for the
+-- backend's life (autovacuum off here: no new statistics, no invalidation),
+-- every set-wise run then reads the whole table once the table has grown.
 --   psql -X -f test/repros/attack12/06_plan_after_growth_analyzed.sql   (fresh database, superuser)
+-- Expected (as row by row): the candidates' rows by candidate_stage_candidate_idx, no scan.
+-- Actual (100,012 pipeline rows):
+--   set-wise, 2 changes:     seq_scan 2 (1 more than 03's baseline), idx_tup_fetch 0: 100,000 rows read for 20
+--   set-wise, 1000 changes:  seq_scan 13 (one per run), idx_tup_fetch 0
+--   row by row, 1000 changes: seq_scan 0, idx_tup_fetch 10,000
+--   (before facts8, 4ad9093: 1013 sequential scans for the 1000 changes: one per change)
 \set ON_ERROR_STOP 1
 \i test/repros/attack12/00_fixture.sql
 ALTER TABLE candidate_stage SET (autovacuum_enabled = off);

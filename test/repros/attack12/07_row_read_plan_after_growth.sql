@@ -1,5 +1,5 @@
 -- attack12 D3 (pre-existing, not facts8's code; fixed on branch attack12): the row trigger's
--- pipeline rows (facts_changed_trigger.c visits(), also read_visits_one for a
+-- read of a change's pipeline rows (facts_changed_trigger.c visits(), also read_visits_one for a
 -- one-change run of the set-wise path) is prepared once per backend; made while
 -- candidate_stage is nearly empty and never analyzed, its generic plan finds
 -- the rows through candidate_stage_standing_idx (status = 'active'), the
