@@ -1,13 +1,14 @@
--- attack12 D1 (ids): the same evaluation-ahead, seen in the event ids.  A
--- statement whose later change fails in its evaluation (here: 42501 on
--- job_profile, a writer without SELECT on it) used to take the ids of the
--- earlier changes' events before failing (row by row: the events inserted;
--- set-wise before facts8: buffered, each taking its id), so after ROLLBACK TO
--- SAVEPOINT the next event ids are the same whichever path ran.  Set-wise now
--- evaluates the whole run first: the error comes before any id is taken.
+-- attack12 D1b (low, not fixed): the same evaluation-ahead, seen in the event
+-- ids taken by a statement that fails in the evaluation of a later change (here
+-- 42501 on job_profile, a writer without SELECT on it; alert_event readable)
+-- and is rolled back to a savepoint: sequence values are not rolled back, so
+-- the next events' ids depend on how many ids the failed statement took.
 --   psql -X -f test/repros/attack12/02_ids_after_savepoint.sql   (fresh database, superuser)
--- Expected: ids_taken = 2 for both paths (candidate 1's 'flagged' in jobs 100 and 101).
--- Actual:   row by row 2, set-wise 0.
+-- Expected (row by row, history_batch_size 1): ids_taken 1 (candidate 1's first
+--   event written, the second's id not taken before candidate 4 fails).
+-- Actual: set-wise 0 (facts8 evaluates the whole run before buffering any event).
+--   Before facts8 (4ad9093) set-wise took 2 (both of candidate 1's events buffered
+--   first): it differed from row by row already, the other way.
 \set ON_ERROR_STOP 1
 \i test/repros/attack12/00_fixture.sql
 \set ON_ERROR_STOP 0
