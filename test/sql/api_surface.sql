@@ -113,7 +113,7 @@ SELECT test_error('SELECT * FROM pipeline_funnel(1234, -1)');
 ROLLBACK;
 RESET ROLE;
 
-\echo '== 5. Roles in a team are the application''s: a trigger of its own on moves only (the README's, on status changes too: newcomer7_role_trigger)'
+\echo '== 5. Roles in a team are the application''s: a trigger of its own on moves only (the README version covers status changes too: newcomer7_role_trigger)'
 CREATE SCHEMA app_surface;
 GRANT USAGE ON SCHEMA app_surface TO workflow_app;
 CREATE TABLE app_surface.team_role (tenant text, actor text, role text, PRIMARY KEY (tenant, actor));
