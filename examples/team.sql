@@ -70,7 +70,7 @@ SAVEPOINT s;
 SELECT to_stage_name FROM move_to_next_stage(456, 1234);
 \set ON_ERROR_STOP 1
 ROLLBACK TO SAVEPOINT s;
-UPDATE candidate_stage SET attributes = '{"scorecards": 2}' WHERE job_id = 1234 AND candidate_id = 456;
+UPDATE candidate_stage SET attributes = attributes || '{"scorecards": 2}' WHERE job_id = 1234 AND candidate_id = 456;
 SELECT to_stage_name FROM move_to_next_stage(456, 1234);
 COMMIT;
 

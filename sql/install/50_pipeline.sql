@@ -63,6 +63,14 @@ CREATE TRIGGER candidate_profile_facts_changed AFTER INSERT OR UPDATE OF attribu
 CREATE TRIGGER job_profile_facts_changed AFTER INSERT OR UPDATE OF attributes ON job_profile
     FOR EACH ROW EXECUTE FUNCTION candidate_facts_changed('job_id', 'attributes', 'job', 'tenant');
 
+-- Read-only: this backend's changes now running (src/pg/move_context.c).
+CREATE FUNCTION is_auto_advance(transition_id bigint) RETURNS boolean
+    LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'wf_is_auto_advance';
+COMMENT ON FUNCTION is_auto_advance(bigint) IS
+    'For an application''s own trigger on candidate_stage, given NEW.transition_id: true when the change being made is a stage''s auto_advance (the engine moving the candidate on by itself because the next stage''s rule now holds), false for every other change (a move function, a bulk move, a plain UPDATE, a status change) and for NULL or an id of no change now running. Use it in a BEFORE UPDATE trigger whose name sorts after candidate_stage_guard (which stamps transition_id first), or an AFTER trigger. It reads the engine''s own state in C: no setting, argument or row value makes another change answer true.';
+
 -- The move functions are C (src/pg/move_functions.c): they run as the caller,
 -- lock the row, check the next or target stage and move with a plain UPDATE,
 -- so the candidate_stage triggers check and record it like any other.

@@ -302,9 +302,13 @@ wf_actor(void)
 	const char *actor = non_blank(wf_actor_setting);
 	Oid			role = GetOuterUserId();
 	bool		required = actor_required();
+	bool		stale = false;
 
 	if (required && actor != NULL && !set_for_this_transaction("workflow_ext.actor", &actor_record))
+	{
 		actor = NULL;			/* left over from an earlier request */
+		stale = true;
+	}
 	if (actor == NULL)
 	{
 		if (required)
@@ -312,7 +316,11 @@ wf_actor(void)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("workflow_ext requires an actor: workflow_ext.actor is not set"),
 					 errdetail_reason("actor_required", NULL),
-					 errhint("Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")));
+					 stale
+					 ? errhint("workflow_ext.actor was set in an earlier transaction (SHOW still shows it): with "
+							   "workflow_ext.require_actor on, only a value set in the current transaction counts. "
+							   "Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")
+					 : errhint("Run SET LOCAL workflow_ext.actor = 'user:42' in the transaction.")));
 		return wf_role_identity_of(role);
 	}
 	check_may_name(role, "actor", actor, NULL);
@@ -330,9 +338,13 @@ wf_tenant(void)
 	const char *actor = wf_actor();
 	const char *tenant = non_blank(wf_tenant_setting);
 	bool		required = wf_require_tenant_setting || require_tenant_forced;
+	bool		stale = false;
 
 	if (required && tenant != NULL && !set_for_this_transaction("workflow_ext.tenant", &tenant_record))
+	{
 		tenant = NULL;			/* left over from an earlier request */
+		stale = true;
+	}
 	if (tenant == NULL)
 	{
 		if (required)
@@ -340,7 +352,11 @@ wf_tenant(void)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("workflow_ext requires a tenant: workflow_ext.tenant is not set"),
 					 errdetail_reason("tenant_required", NULL),
-					 errhint("Run SET LOCAL workflow_ext.tenant = 'org:acme' in the transaction.")));
+					 stale
+					 ? errhint("workflow_ext.tenant was set in an earlier transaction (SHOW still shows it): with "
+							   "workflow_ext.require_tenant on, only a value set in the current transaction counts. "
+							   "Run SET LOCAL workflow_ext.tenant = 'org:acme' in the transaction.")
+					 : errhint("Run SET LOCAL workflow_ext.tenant = 'org:acme' in the transaction.")));
 		return actor;
 	}
 	check_may_name(GetOuterUserId(), "tenant", tenant, actor);

@@ -14,6 +14,9 @@
 #include "workflow_ext.h"
 
 #include "access/xact.h"
+#include "fmgr.h"
+
+PG_FUNCTION_INFO_V1(wf_is_auto_advance);
 
 static WfChangeFrame *top = NULL;
 static bool callback_registered = false;
@@ -107,4 +110,26 @@ wf_change_auto_entered(int64 job_id, int64 candidate_id, int64 stage_id)
 			f->stage_id == stage_id)
 			return true;
 	return false;
+}
+
+/*
+ * is_auto_advance(transition_id): is the change that the BEFORE trigger
+ * stamped with transition_id a stage's own move (auto_advance.c), running
+ * now?  For an application's trigger on candidate_stage, given
+ * NEW.transition_id: in a BEFORE UPDATE trigger that fires after
+ * candidate_stage_guard (its name sorts after it) or an AFTER trigger.  The
+ * answer is this backend's frames, which only the engine's C code pushes:
+ * no setting, argument or row value makes a change of anyone's the engine's
+ * (the guard stamps a fresh id on every change, the only id a frame takes).
+ * false for NULL, for an id no running change has, and outside triggers.
+ */
+Datum
+wf_is_auto_advance(PG_FUNCTION_ARGS)
+{
+	WfChangeFrame *f;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(false);
+	f = wf_change_for_transition(PG_GETARG_INT64(0));
+	PG_RETURN_BOOL(f != NULL && f->auto_advance);
 }

@@ -113,7 +113,7 @@ SELECT test_error('SELECT * FROM pipeline_funnel(1234, -1)');
 ROLLBACK;
 RESET ROLE;
 
-\echo '== 5. Roles in a team are the application''s: its own trigger on candidate_stage (README: Organizations and teams)'
+\echo '== 5. Roles in a team are the application''s: a trigger of its own on moves only (the README version covers status changes too: newcomer7_role_trigger)'
 CREATE SCHEMA app_surface;
 GRANT USAGE ON SCHEMA app_surface TO workflow_app;
 CREATE TABLE app_surface.team_role (tenant text, actor text, role text, PRIMARY KEY (tenant, actor));
@@ -138,7 +138,7 @@ SELECT share_workflow(:team_wf, NULL);
 SELECT job_id FROM assign_workflow(77, :team_wf);
 SELECT count(*) FROM generate_series(1, 3) g, add_candidate(g, 77);
 SET LOCAL workflow_ext.actor = 'user:ivy';
--- the interviewer: refused on every path, the rejection still hers to record
+-- the interviewer: refused every move, the rejection still hers to record (this trigger's choice)
 SELECT test_error('SELECT * FROM move_to_next_stage(1, 77)');
 SELECT test_error(format('SELECT * FROM move_to_stage(1, 77, %s)', test_stage(:team_wf, 4)));
 SELECT test_error('SELECT * FROM move_candidates(77, ARRAY[1, 2]::bigint[])');
