@@ -273,6 +273,10 @@ DECLARE
     w @extschema@.workflow;
 BEGIN
     PERFORM @extschema@.current_tenant();
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'workflow_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "workflow_id"}';
+    END IF;
     -- Spelled out, not left to RLS: the same answer for a role that bypasses
     -- it, and inside transfer_workflow_ownership (SECURITY DEFINER).
     SELECT * INTO w FROM @extschema@.workflow x
@@ -288,7 +292,7 @@ BEGIN
     RETURN w;
 END $$;
 COMMENT ON FUNCTION visible_workflow(bigint, boolean) IS
-    'The workflow row if the actor sees it (P0002 otherwise) and, with for_edit, may edit it (42501 otherwise).';
+    'The workflow row if the actor sees it (P0002 otherwise) and, with for_edit, may edit it (42501 otherwise); 22023 (null_argument) for a NULL workflow_id, the argument of every function that calls it.';
 REVOKE EXECUTE ON FUNCTION visible_workflow(bigint, boolean) FROM PUBLIC;   -- (runs as the owner)
 
 CREATE FUNCTION get_stage_rule(stage_id bigint) RETURNS @extschema@.stage_rule
@@ -299,6 +303,10 @@ DECLARE
     r @extschema@.stage_rule;
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'stage_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "stage_id"}';
+    END IF;
     SELECT * INTO r FROM @extschema@.stage_rule x WHERE x.stage_id = $1;
     IF FOUND THEN
         RETURN r;
@@ -311,7 +319,7 @@ BEGIN
         USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'rule_not_found', 'stage_id', $1)::text;
 END $$;
 COMMENT ON FUNCTION get_stage_rule(bigint) IS
-    'The rule of a stage (the REST API''s GET stage/<id>/rule/). P0002 when the stage is not found or has no rule.';
+    'The rule of a stage (the REST API''s GET stage/<id>/rule/). P0002 when the stage is not found or has no rule; 22023 (null_argument) for a NULL stage_id.';
 
 CREATE FUNCTION get_stage_alerts(stage_id bigint) RETURNS SETOF @extschema@.alert
     LANGUAGE plpgsql STABLE
@@ -319,6 +327,10 @@ CREATE FUNCTION get_stage_alerts(stage_id bigint) RETURNS SETOF @extschema@.aler
     AS $$
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'stage_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "stage_id"}';
+    END IF;
     RETURN QUERY SELECT * FROM @extschema@.alert a WHERE a.stage_id = $1 ORDER BY a.id;
     IF FOUND THEN
         RETURN;
@@ -331,7 +343,7 @@ BEGIN
         USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'alerts_not_found', 'stage_id', $1)::text;
 END $$;
 COMMENT ON FUNCTION get_stage_alerts(bigint) IS
-    'The alerts of a stage (the REST API''s GET stage/<id>/alert/). P0002 when the stage is not found or has none.';
+    'The alerts of a stage (the REST API''s GET stage/<id>/alert/). P0002 when the stage is not found or has none; 22023 (null_argument) for a NULL stage_id.';
 
 -- Who may share, unshare and transfer a workflow: its owner, or an
 -- administrator of the workflow's tenant (42501 otherwise).
@@ -449,9 +461,11 @@ BEGIN
        AND NEW.grantee IS NOT DISTINCT FROM OLD.grantee THEN
         -- The same share: its answer is its grantee's alone.
         IF NEW.accepted_at IS DISTINCT FROM OLD.accepted_at OR NEW.declined_at IS DISTINCT FROM OLD.declined_at THEN
-            IF NOT (NEW.grantee_tenant = @extschema@.current_tenant()
-                    AND (NEW.grantee = @extschema@.current_actor()
-                         OR (NEW.grantee IS NULL AND @extschema@.is_tenant_admin()))) THEN
+            -- (coalesce: a share with the whole tenant has no grantee, and a
+            -- NULL here would let the sharer's write through silently)
+            IF NOT coalesce(NEW.grantee_tenant = @extschema@.current_tenant()
+                            AND (NEW.grantee = @extschema@.current_actor()
+                                 OR (NEW.grantee IS NULL AND @extschema@.is_tenant_admin())), false) THEN
                 RAISE EXCEPTION 'only the grantee of the share of workflow % can accept, decline or leave it',
                                 NEW.workflow_id
                     USING ERRCODE = '42501', DETAIL = jsonb_build_object('reason', 'not_grantee', 'workflow_id', NEW.workflow_id)::text;
@@ -516,6 +530,11 @@ DECLARE
     s @extschema@.workflow_share;
     who text;
 BEGIN
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'workflow_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "workflow_id"}';
+    END IF;
     IF coalesce(for_tenant, false) AND NOT @extschema@.is_tenant_admin() THEN
         RAISE EXCEPTION 'only an administrator of tenant % can answer a share with the whole tenant',
                         @extschema@.current_tenant()
@@ -664,13 +683,31 @@ CREATE FUNCTION assign_workflow(job_id bigint, workflow_id bigint)
     AS $$
 DECLARE
     jw @extschema@.job_workflow;
+    w @extschema@.workflow;
     detail text;
 BEGIN
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
     IF $1 IS NULL THEN
         RAISE EXCEPTION 'job_id must not be NULL'
             USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "job_id"}';
     END IF;
-    IF (@extschema@.visible_workflow($2)).archived_at IS NOT NULL THEN
+    w := @extschema@.visible_workflow($2);  -- (22023 for a NULL workflow_id, P0002 when not visible)
+    -- Rights before state: the job's current assignment, as the caller sees
+    -- it: changing it (even stamping it again) needs edit rights on the
+    -- workflow it is on (the policy job_workflow_reassign), said here with a
+    -- reason rather than by the policy's bare 42501, and before whether the
+    -- target is archived or the job has candidates.  A new job needs only to
+    -- see the workflow it is put on (a read-only grantee, an agency, runs its
+    -- own jobs on a workflow shared with it).
+    SELECT * INTO jw FROM @extschema@.job_workflow j
+     WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1;
+    IF FOUND AND NOT (jw.workflow_id = ANY (@extschema@.editable_workflow_array())) THEN
+        RAISE EXCEPTION 'job % follows workflow %, shared read-only with the current actor: reassigning it needs edit rights', $1, jw.workflow_id
+            USING ERRCODE = '42501',
+                  DETAIL = jsonb_build_object('reason', 'read_only', 'workflow_id', jw.workflow_id, 'job_id', $1)::text,
+                  HINT = 'The workflow''s owner, a grantee with can_edit or a tenant administrator reassigns its jobs.';
+    END IF;
+    IF w.archived_at IS NOT NULL THEN
         RAISE EXCEPTION 'workflow % is archived; job % cannot be assigned to it', $2, $1
             USING ERRCODE = '55000',
                   DETAIL = jsonb_build_object('reason', 'workflow_archived', 'workflow_id', $2, 'job_id', $1)::text,
@@ -681,18 +718,6 @@ BEGIN
                   AND c.workflow_id <> $2) THEN
         RAISE EXCEPTION 'job % has candidates in its current workflow; it cannot be reassigned', $1
             USING ERRCODE = '55000', DETAIL = jsonb_build_object('reason', 'job_has_candidates', 'job_id', $1)::text;
-    END IF;
-    -- The job's current assignment, as the caller sees it: changing it (even
-    -- stamping it again) needs edit rights on the workflow it is on (the
-    -- policy job_workflow_reassign), said here with a reason rather than by
-    -- the policy's bare 42501.
-    SELECT * INTO jw FROM @extschema@.job_workflow j
-     WHERE j.tenant = @extschema@.current_tenant() AND j.job_id = $1;
-    IF FOUND AND NOT (jw.workflow_id = ANY (@extschema@.editable_workflow_array())) THEN
-        RAISE EXCEPTION 'job % follows workflow %, shared read-only with the current actor: reassigning it needs edit rights', $1, jw.workflow_id
-            USING ERRCODE = '42501',
-                  DETAIL = jsonb_build_object('reason', 'read_only', 'workflow_id', jw.workflow_id, 'job_id', $1)::text,
-                  HINT = 'The workflow''s owner, a grantee with can_edit or a tenant administrator reassigns its jobs.';
     END IF;
     BEGIN
         INSERT INTO @extschema@.job_workflow AS x (job_id, workflow_id) VALUES ($1, $2)
@@ -774,8 +799,12 @@ DECLARE
     n integer;
 BEGIN
     PERFORM @extschema@.visible_workflow($1, true);
+    IF $2 IS NULL THEN
+        RAISE EXCEPTION 'stage_ids must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "stage_ids"}';
+    END IF;
     SELECT count(*) INTO n FROM @extschema@.workflow_stage s WHERE s.workflow_id = $1;
-    IF $2 IS NULL OR cardinality($2) <> n
+    IF cardinality($2) <> n
        OR (SELECT count(DISTINCT x) FROM unnest($2) x) <> n
        OR EXISTS (SELECT 1 FROM unnest($2) x
                    WHERE x IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.workflow_stage s
@@ -790,7 +819,7 @@ BEGIN
     SET CONSTRAINTS @extschema@.workflow_stage_position_key IMMEDIATE;
 END $$;
 COMMENT ON FUNCTION reorder_stages(bigint, bigint[]) IS
-    'Gives the stages of a workflow the positions 1..n in the order listed (22023 unless the list is exactly its stages).';
+    'Gives the stages of a workflow the positions 1..n in the order listed (22023 invalid_stage_order unless the list is exactly its stages; null_argument for a NULL workflow_id or stage_ids).';
 
 -- Archiving: retire a workflow or a stage that history names instead of
 -- deleting it.  No new entrants (the candidate_stage guard refuses a move into
@@ -838,6 +867,10 @@ DECLARE
     s @extschema@.workflow_stage;
 BEGIN
     PERFORM @extschema@.current_tenant();
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'stage_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "stage_id"}';
+    END IF;
     SELECT * INTO s FROM @extschema@.workflow_stage x
      WHERE x.id = $1 AND x.workflow_id = ANY (@extschema@.visible_workflow_array());
     IF NOT FOUND THEN
@@ -848,7 +881,7 @@ BEGIN
     RETURN s;
 END $$;
 COMMENT ON FUNCTION editable_stage(bigint) IS
-    'The stage row if the actor sees it (P0002 otherwise) and may edit its workflow (42501 otherwise).';
+    'The stage row if the actor sees it (P0002 otherwise) and may edit its workflow (42501 otherwise); 22023 (null_argument) for a NULL stage_id.';
 
 CREATE FUNCTION archive_stage(stage_id bigint) RETURNS @extschema@.workflow_stage
     LANGUAGE plpgsql

@@ -81,7 +81,7 @@ CREATE FUNCTION move_to_next_stage(candidate_id bigint, job_id bigint,
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_move_to_next_stage';
 COMMENT ON FUNCTION move_to_next_stage(bigint, bigint, bigint) IS
-    'Moves a candidate to the next stage of the job''s workflow (the REST API''s PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks.';
+    'Moves a candidate to the next stage of the job''s workflow (the REST API''s PATCH move-to-nextstage/). P0002 job or candidate not found; 55000 not active, last stage or not in expected_stage_id; 23514 when the next stage''s rule blocks; 22023 (null_argument) for a NULL candidate_id or job_id.';
 
 CREATE FUNCTION move_to_stage(candidate_id bigint, job_id bigint, stage_id bigint,
                               reason text DEFAULT NULL)
@@ -119,6 +119,10 @@ BEGIN
         RAISE EXCEPTION 'candidate_id must not be NULL'
             USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "candidate_id"}';
     END IF;
+    IF $2 IS NULL THEN
+        RAISE EXCEPTION 'job_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "job_id"}';
+    END IF;
     IF @extschema@.job_tenant($2) IS NULL THEN
         RAISE EXCEPTION 'job % not found', $2
             USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'job_not_found', 'job_id', $2)::text;
@@ -144,7 +148,7 @@ BEGIN
     RETURN cs;
 END $$;
 COMMENT ON FUNCTION add_candidate(bigint, bigint) IS
-    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow; 42501 (other_tenant_job) for another tenant''s job shared with the caller: only the job''s tenant enters candidates into its jobs; 22023 (null_argument) for a NULL candidate_id.';
+    'Puts a candidate into a job''s pipeline at the first stage (its rule and alerts apply) and returns the row as it then stands (an auto_advance first stage may have moved them on). P0002 when the job has no visible workflow; 42501 (other_tenant_job) for another tenant''s job shared with the caller: only the job''s tenant enters candidates into its jobs; 22023 (null_argument) for a NULL candidate_id or job_id.';
 
 CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status text, reason text,
                                      reason_code text DEFAULT NULL)
@@ -153,7 +157,7 @@ CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status 
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_set_candidate_status';
 COMMENT ON FUNCTION set_candidate_status(bigint, bigint, text, text, text) IS
-    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason and reason code (22023 unknown_reason_code or reason_code_required). P0002 when the job or the candidate is not found.';
+    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason and reason code (22023 unknown_reason_code or reason_code_required). P0002 when the job or the candidate is not found; 22023 (null_argument) for a NULL candidate_id, job_id or status.';
 
 CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
                                  reason_code text DEFAULT NULL)
@@ -198,7 +202,7 @@ CREATE FUNCTION remove_candidate(candidate_id bigint, job_id bigint, reason text
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_remove_candidate';
 COMMENT ON FUNCTION remove_candidate(bigint, bigint, text) IS
-    'Takes a candidate out of a job''s pipeline (a DELETE of the row, recorded in stage_transition with to_status removed and this reason, and in the event feed as kind removal). P0002 job or candidate not found; 42501 not_editable without edit rights on the job''s workflow.';
+    'Takes a candidate out of a job''s pipeline (a DELETE of the row, recorded in stage_transition with to_status removed and this reason, and in the event feed as kind removal). P0002 job or candidate not found; 42501 not_editable without edit rights on the job''s workflow; 22023 (null_argument) for a NULL candidate_id or job_id.';
 
 -- A GDPR erasure (src/pg/erasure.c): the caller's tenant only, its
 -- administrator only; not SECURITY DEFINER (the removals and the profile's
@@ -275,6 +279,10 @@ DECLARE
     e @extschema@.alert_event;
 BEGIN
     PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'alert_event_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "alert_event_id"}';
+    END IF;
     UPDATE @extschema@.alert_event x SET acknowledged_at = now()
      WHERE x.id = $1
     RETURNING * INTO e;
@@ -285,7 +293,7 @@ BEGIN
     RETURN e;
 END $$;
 COMMENT ON FUNCTION acknowledge_alert(bigint) IS
-    'Marks an alert event of a visible workflow as acknowledged by the actor (an UPDATE the caller may make; the trigger stamps it). P0002 when not found or not visible; 55000 when already acknowledged.';
+    'Marks an alert event of a visible workflow as acknowledged by the actor (an UPDATE the caller may make; the trigger stamps it). P0002 when not found or not visible; 55000 when already acknowledged; 22023 (null_argument) for a NULL alert_event_id.';
 
 -- A database-wide setting: every tenant's rules then read this table, each
 -- the rows of its own tenant (tenant_column), or all of them when the table

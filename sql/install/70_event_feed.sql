@@ -130,7 +130,7 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
                                     WHEN t.from_stage_id IS NULL THEN 'enter'
                                     WHEN t.from_stage_id <> t.to_stage_id THEN 'move'
                                     ELSE 'status' END,
-                       'job_id', t.job_id, 'candidate_id', t.candidate_id,
+                       'tenant', t.tenant, 'job_id', t.job_id, 'candidate_id', t.candidate_id,
                        'workflow_id', t.workflow_id, 'transition_id', t.id,
                        'from_stage_id', t.from_stage_id, 'to_stage_id', t.to_stage_id,
                        'from_status', t.from_status, 'to_status', t.to_status,
@@ -148,7 +148,7 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
             UNION ALL
             SELECT e.xact_id, 1, e.id,
                    jsonb_build_object(
-                       'kind', 'alert', 'job_id', e.job_id, 'candidate_id', e.candidate_id,
+                       'kind', 'alert', 'tenant', e.tenant, 'job_id', e.job_id, 'candidate_id', e.candidate_id,
                        'workflow_id', e.workflow_id, 'transition_id', e.transition_id,
                        'alert_event_id', e.id, 'alert_id', e.alert_id, 'stage_id', e.stage_id,
                        'cause', e.cause, 'severity', e.severity, 'message', e.message,
@@ -159,7 +159,7 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
             UNION ALL
             SELECT a.xact_id, 2, a.id,
                    jsonb_build_object(
-                       'kind', 'stage_action', 'job_id', a.job_id, 'candidate_id', a.candidate_id,
+                       'kind', 'stage_action', 'tenant', a.tenant, 'job_id', a.job_id, 'candidate_id', a.candidate_id,
                        'workflow_id', a.workflow_id, 'transition_id', a.id,
                        'stage_id', a.to_stage_id, 'actions', a.on_enter,
                        'actor', a.actor, 'reason', a.reason, 'at', a.moved_at)
@@ -171,4 +171,4 @@ CREATE FUNCTION workflow_events_since(cursor text DEFAULT NULL, max_events integ
      LIMIT @extschema@.workflow_event_limit($2)
 $$;
 COMMENT ON FUNCTION workflow_events_since(text, integer) IS
-    'The durable event feed: entries, moves, status changes, transfers, removals, alert events and the stage actions (on_enter) of entries committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it. Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';
+    'The durable event feed: entries, moves, status changes, transfers, removals, alert events and the stage actions (on_enter) of entries committed after cursor (NULL: from the start), at most max_events (1..100000), each with the cursor to resume after it; every event names the tenant of its row (job and candidate ids are per tenant). Never skips a transaction that commits late with a lower id (it waits for it); row-level security applies. 22023 for a malformed cursor.';

@@ -866,7 +866,10 @@ wf_facts_to_explain(WfFacts *facts, Oid schema, int64 candidate_id, int64 job_id
 	wf_facts_of_application(facts, schema, own, candidate_id, job_id);
 }
 
-/* A NULL candidate or job id given to an explain function: 22023. */
+/*
+ * A NULL id (or other required argument) given to an API function: 22023
+ * null_argument naming it (the explain functions, the moves, transfer, removal).
+ */
 void
 wf_explain_null_argument(const char *argument)
 {

@@ -203,11 +203,27 @@ move(FunctionCallInfo fcinfo, WfChangeFrame *frame)
 	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
+/*
+ * The single functions' (candidate_id, job_id): after the actor (as every
+ * function asks for it first), a NULL one is 22023 null_argument naming it,
+ * as move_candidates() says it, never a job or candidate "<NULL>" not found.
+ */
+static void
+require_ids(FunctionCallInfo fcinfo)
+{
+	(void) wf_tenant();			/* require_actor and require_tenant */
+	if (PG_ARGISNULL(0))
+		wf_explain_null_argument("candidate_id");
+	if (PG_ARGISNULL(1))
+		wf_explain_null_argument("job_id");
+}
+
 static Datum
 wf_move_to_next_stage_pinned(PG_FUNCTION_ARGS)
 {
 	WfChangeFrame frame;
 
+	require_ids(fcinfo);
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_NEXT;
 	frame.has_expected = !PG_ARGISNULL(2);
@@ -220,6 +236,7 @@ wf_move_to_stage_pinned(PG_FUNCTION_ARGS)
 {
 	WfChangeFrame frame;
 
+	require_ids(fcinfo);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -244,6 +261,7 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	WfChangeFrame frame;
 	Datum		result;
 
+	require_ids(fcinfo);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

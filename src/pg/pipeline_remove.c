@@ -110,8 +110,10 @@ wf_remove_candidate(PG_FUNCTION_ARGS)
 	int			ret;
 
 	(void) wf_tenant();			/* require_actor and require_tenant */
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		not_found(fcinfo, schema);
+	if (PG_ARGISNULL(0))
+		wf_explain_null_argument("candidate_id");
+	if (PG_ARGISNULL(1))
+		wf_explain_null_argument("job_id");
 	tenant = wf_resolve_tenant(schema, PG_GETARG_INT64(1), true, PG_GETARG_INT64(0));
 	if (tenant == NULL)
 		not_found(fcinfo, schema);

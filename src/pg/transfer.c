@@ -137,11 +137,12 @@ wf_transfer_candidate(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	(void) wf_tenant();			/* require_actor and require_tenant */
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("candidate_id, from_job_id and to_job_id must not be NULL"),
-				 errdetail_reason("null_argument", NULL)));
+	if (PG_ARGISNULL(0))
+		wf_explain_null_argument("candidate_id");
+	if (PG_ARGISNULL(1))
+		wf_explain_null_argument("from_job_id");
+	if (PG_ARGISNULL(2))
+		wf_explain_null_argument("to_job_id");
 	candidate_id = PG_GETARG_INT64(0);
 	from_job = PG_GETARG_INT64(1);
 	to_job = PG_GETARG_INT64(2);

@@ -185,7 +185,8 @@ extern Jsonb *wf_facts_all(WfFacts *facts);
 extern void wf_facts_of_application(WfFacts *facts, Oid schema, const char *tenant,
 									int64 candidate_id, int64 job_id);
 extern void wf_facts_to_explain(WfFacts *facts, Oid schema, int64 candidate_id, int64 job_id);
-extern void wf_explain_null_argument(const char *argument);
+/* 22023 null_argument naming the argument: any API function's NULL id */
+extern void wf_explain_null_argument(const char *argument) pg_attribute_noreturn();
 
 /* rights.c: whose rights the extension's code runs with; history writes */
 typedef struct WfSavedUser

@@ -2,8 +2,9 @@
 -- arguments: PUBLIC executes no trigger function and only the SECURITY
 -- DEFINER functions that check the caller themselves; a role that can only
 -- log in counts nothing; a NULL where an id or a name is required is 22023
--- null_argument or the not-found of that object, never a constraint's or a
--- policy's error; a report names a job two sharing tenants use by its workflow.
+-- null_argument (naming it: test newcomer7_consistency), never a not-found, a
+-- constraint's or a policy's error; a report names a job two sharing tenants
+-- use by its workflow.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_surface_app;

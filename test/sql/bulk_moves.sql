@@ -297,6 +297,13 @@ BEGIN
     END;
     BEGIN
         FOR r IN SELECT u.id FROM unnest(ids) WITH ORDINALITY u(id, n) ORDER BY u.n LOOP
+            -- A NULL in the list is that entry's not_found row (an element, not an
+            -- argument: the single move says 22023 null_argument for a NULL id).
+            IF r.id IS NULL THEN
+                ref := ref || jsonb_build_array(jsonb_build_array(NULL, 'not_found', 'P0002', NULL,
+                           jsonb_build_object('reason', 'candidate_not_found', 'candidate_id', NULL, 'job_id', jid)));
+                CONTINUE;
+            END IF;
             BEGIN
                 IF to_stage IS NULL THEN
                     m := move_to_next_stage(r.id, jid);   -- (no reason: none for the bulk call either)

@@ -191,7 +191,7 @@ SELECT t.label, s.state, s.detail ->> 'reason' AS reason,
   FROM (VALUES
     ('remove, no such candidate', 'SELECT remove_candidate(999, 8801)', '{candidate_id,job_id}'::text[]),
     ('remove, no such job', 'SELECT remove_candidate(1, 99999)', '{job_id}'),
-    ('remove, NULL candidate', 'SELECT remove_candidate(NULL, 8801)', '{candidate_id,job_id}'),
+    ('remove, NULL candidate', 'SELECT remove_candidate(NULL, 8801)', '{argument}'),
     ('transfer, no such candidate', 'SELECT transfer_candidate(999, 8801, 8802)', '{candidate_id,job_id}'),
     ('transfer into a job it is in', 'SELECT transfer_candidate(2, 8801, 8802)', '{candidate_id,job_id}'),
     ('move, no such candidate', 'SELECT move_to_next_stage(99999, 8801)', '{candidate_id,job_id}'),
