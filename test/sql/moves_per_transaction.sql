@@ -25,9 +25,15 @@ CREATE FUNCTION mpt_memory() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$
 SELECT sum(used_bytes)::bigint FROM pg_backend_memory_contexts $$;
 GRANT EXECUTE ON FUNCTION mpt_memory() TO PUBLIC;
 -- Calls of each function in this transaction so far.
+-- The calls of the extension's functions per batch, but for those a row-level security policy
+-- calls: how often a policy's function runs is the plan's (per row scanned, or once as an
+-- InitPlan), and an ANALYZE by autovacuum between two batches may change it.
 CREATE FUNCTION mpt_calls() RETURNS TABLE (funcname name, calls bigint) LANGUAGE sql AS $$
 SELECT f.funcname, sum(f.calls)::bigint FROM pg_stat_xact_user_functions f
- WHERE f.funcname NOT LIKE 'mpt\_%' GROUP BY f.funcname $$;
+ WHERE f.funcname NOT LIKE 'mpt\_%'
+   AND f.funcid NOT IN (SELECT d.refobjid FROM pg_depend d
+                         WHERE d.classid = 'pg_policy'::regclass AND d.refclassid = 'pg_proc'::regclass)
+ GROUP BY f.funcname $$;
 GRANT EXECUTE ON FUNCTION mpt_calls() TO PUBLIC;
 -- The calls of the batch between two snapshots, per function.
 CREATE FUNCTION mpt_batch(before jsonb, after jsonb) RETURNS jsonb LANGUAGE sql AS $$
