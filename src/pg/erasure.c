@@ -62,6 +62,61 @@ wf_erasing_candidate(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(PG_GETARG_INT64(1) == erasing_candidate && strcmp(tenant, erasing_tenant) == 0);
 }
 
+/*
+ * Step 3 runs as the owner of the extension's tables, so nothing of anyone
+ * else's may run in it: a trigger or a rule the owner added to
+ * stage_transition or alert_event (README: Changing the extension's tables)
+ * fires as the owner there, where everywhere else it fires as the writer
+ * (attack13: a trigger function owned by the application role made it a
+ * superuser; another rewrote history rows past the immutability guard).
+ * While either table has an enabled trigger whose function is not the
+ * extension's, or a rule, or row-level security forced on its owner (the
+ * owner's policies would run), the erasure is refused before anything is
+ * changed: 55000 erasure_blocked, naming the object; disable it for the
+ * erasure.  Read as the owner, from the catalogs only.
+ */
+static void
+check_history_tables_plain(Oid schema)
+{
+	WfSavedUser saved;
+	int			ret;
+
+	wf_become_owner(schema, &saved);
+	ret = SPI_execute(psprintf(
+		"SELECT c.relname::text, x.kind, x.name FROM pg_catalog.pg_class c "
+		"CROSS JOIN LATERAL ("
+		"  SELECT 'trigger'::text AS kind, t.tgname::text AS name FROM pg_catalog.pg_trigger t "
+		"   WHERE t.tgrelid OPERATOR(pg_catalog.=) c.oid AND NOT t.tgisinternal "
+		"     AND t.tgenabled OPERATOR(pg_catalog.<>) 'D' "
+		"     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+		"                      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass "
+		"                        AND d.objid OPERATOR(pg_catalog.=) t.tgfoid "
+		"                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass "
+		"                        AND d.deptype OPERATOR(pg_catalog.=) 'e') "
+		"  UNION ALL SELECT 'rule', r.rulename::text FROM pg_catalog.pg_rewrite r "
+		"   WHERE r.ev_class OPERATOR(pg_catalog.=) c.oid "
+		"  UNION ALL SELECT 'forced row-level security', c.relname::text WHERE c.relforcerowsecurity) x "
+		"WHERE c.oid IN (%s::pg_catalog.regclass, %s::pg_catalog.regclass) ORDER BY 1, 2, 3 LIMIT 1",
+		quote_literal_cstr(wf_qualified(schema, "stage_transition")),
+		quote_literal_cstr(wf_qualified(schema, "alert_event"))), true, 1);
+	wf_restore_user(&saved);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not read the history tables' triggers");
+	if (SPI_processed > 0)
+	{
+		char	   *table = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char	   *kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("erase_candidate() does not run while %s has the %s \"%s\" of its owner's", table, kind, name),
+				 errdetail_reason("erasure_blocked", "\"table\": %s, \"kind\": %s, \"name\": %s",
+								  wf_json_string(table), wf_json_string(kind), wf_json_string(name)),
+				 errhint("The erasure rewrites history as the tables' owner: disable the owner's triggers and rules on stage_transition and alert_event for it (ALTER TABLE ... DISABLE TRIGGER ...).")));
+	}
+}
+
 /* Step 3, as the owner: returns the history rows and alert events changed. */
 static void
 erase_history(Oid schema, const char *tenant, int64 candidate_id, int *redacted, int *emptied)
@@ -217,6 +272,8 @@ wf_erase_candidate(PG_FUNCTION_ARGS)
 	tupdesc = BlessTupleDesc(tupdesc);
 
 	SPI_connect();
+	/* nothing of the owner's may run in step 3: refused before anything changes */
+	check_history_tables_plain(schema);
 	/* 1. the pipeline rows, removed with the caller's rights */
 	jobs = candidate_jobs(schema, tenant, candidate_id, &njobs);
 	for (int i = 0; i < njobs; i++)
@@ -246,7 +303,8 @@ wf_erase_candidate(PG_FUNCTION_ARGS)
 			elog(ERROR, "workflow_ext: could not delete the profile of candidate " INT64_FORMAT, candidate_id);
 		profile_deleted = SPI_processed > 0;
 	}
-	/* 3. history and alert events, as the owner */
+	/* 3. history and alert events, as the owner (checked again: steps 1-2 ran the caller's triggers) */
+	check_history_tables_plain(schema);
 	erase_history(schema, tenant, candidate_id, &redacted, &emptied);
 	SPI_finish();
 

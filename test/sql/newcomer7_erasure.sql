@@ -195,5 +195,44 @@ SELECT nc7a_error($q$UPDATE stage_transition SET warnings = '[]' WHERE tenant = 
 SELECT nc7a_error($q$UPDATE alert_event SET facts = '{}' WHERE tenant = 'org:nc7a-acme' AND candidate_id = 460$q$);
 SELECT nc7a_error($q$UPDATE stage_transition SET reason = 'x' WHERE tenant = 'org:nc7a-acme' AND candidate_id = 459$q$);
 
+\echo '== the owner''s trigger on history: the erasure refuses (55000 erasure_blocked) before anything changes, none of its code runs as the owner'
+-- (attack13: step 3 rewrites history as the tables' owner; a trigger the owner added, whose
+-- function the application role owns, ran there as the owner: ALTER ROLE made the role a superuser)
+CREATE SCHEMA nc7a_app AUTHORIZATION wf_nc7a_app;
+SET ROLE wf_nc7a_app;
+CREATE FUNCTION nc7a_app.escalate() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    ALTER ROLE wf_nc7a_app SUPERUSER;
+    RETURN NEW;
+END $f$;
+RESET ROLE;
+CREATE TRIGGER zz_owner_audit AFTER UPDATE ON stage_transition FOR EACH ROW EXECUTE FUNCTION nc7a_app.escalate();
+SET ROLE wf_nc7a_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:nc7a-acme';
+SET LOCAL workflow_ext.actor = 'user:root';
+SET LOCAL workflow_ext.tenant_admin = on;
+INSERT INTO candidate_profile (candidate_id, attributes) VALUES (462, '{"email": "joe.roe@private.example"}');
+SELECT count(*) AS added FROM add_candidate(462, 71001);
+SELECT to_stage_name FROM move_to_next_stage(462, 71001);
+SELECT nc7a_error('SELECT * FROM erase_candidate(462)') AS with_owner_trigger;
+SELECT count(*) AS pipeline_rows FROM candidate_stage WHERE candidate_id = 462;
+COMMIT;
+RESET ROLE;
+SELECT rolsuper AS app_became_superuser FROM pg_roles WHERE rolname = 'wf_nc7a_app';
+-- disabled for the erasure, as the HINT says: the erasure runs
+ALTER TABLE stage_transition DISABLE TRIGGER zz_owner_audit;
+SET ROLE wf_nc7a_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant = 'org:nc7a-acme';
+SET LOCAL workflow_ext.actor = 'user:root';
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT jobs_removed, profile_deleted FROM erase_candidate(462);
+COMMIT;
+RESET ROLE;
+SELECT rolsuper AS app_became_superuser FROM pg_roles WHERE rolname = 'wf_nc7a_app';
+DROP TRIGGER zz_owner_audit ON stage_transition;
+DROP SCHEMA nc7a_app CASCADE;
+
 DROP FUNCTION nc7a_traces(text, bigint), nc7a_error(text);
 DROP ROLE wf_nc7a_app;
