@@ -224,7 +224,7 @@ wf_auto_advance(Oid schema, const WfPipelineRow *row, WfFacts *facts)
 	chain_depth++;
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(advance_statement(schema), args, NULL, false, 0);
+		ret = wf_execute_kept(advance_statement(schema), args, NULL, false, 0);
 	}
 	PG_FINALLY();
 	{

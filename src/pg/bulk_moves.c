@@ -389,7 +389,7 @@ predict(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id)
 	args[2] = CStringGetTextDatum(call->tenant);
 	SPI_connect();
 	prepare_plans(call->schema);
-	if (SPI_execute_plan(read_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+	if (wf_execute_kept(read_plan, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the pipeline of job " INT64_FORMAT, call->job_id);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -480,7 +480,7 @@ move_batch(const BulkCall *call, BulkEntry *entries, int n, HTAB *by_id, int *fa
 				wf_change_push(&entries[i].frame);
 		SPI_connect();
 		prepare_plans(call->schema);
-		if (SPI_execute_plan(update_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+		if (wf_execute_kept(update_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "workflow_ext: could not move the candidates of job " INT64_FORMAT, call->job_id);
 		wf_change_pop(&entries[first].frame);
 		for (uint64 r = 0; r < SPI_processed && consistent; r++)

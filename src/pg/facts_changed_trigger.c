@@ -70,7 +70,6 @@
 #include "utils/builtins.h"
 #include "utils/array.h"
 #include "utils/fmgrprotos.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -342,31 +341,6 @@ copy_visits(MemoryContext cxt, int first, uint64 n)
 
 
 /*
- * Runs one of the reads below that must probe an index whatever the
- * statistics said when its plan was made: a plan kept while candidate_stage
- * or alert_event was small (a table never analyzed, or analyzed before a
- * bulk load, or a generic plan the caller's plan_cache_mode forces) is a
- * sequential scan per change or per visit once the table has grown, and it
- * is kept until something invalidates it (attack12 D4; ./test.sh saw it
- * under load).  Sequential scans are priced out while the plan may be made
- * (every execution: a plan can be rebuilt at any of them); the setting is
- * this call's alone, undone after it or by the (sub)transaction's abort.
- * Not for the job read, whose row order is its plan's (facts_setwise_job_lock).
- */
-static int
-execute_by_index(SPIPlanPtr plan, Datum *args, const char *nulls, long count)
-{
-	int			nest = NewGUCNestLevel();
-	int			ret;
-
-	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	ret = SPI_execute_plan(plan, args, nulls, false, count);
-	AtEOXact_GUC(true, nest);
-	return ret;
-}
-
-/*
  * The open stage visits one change concerns, locked (one statement: the
  * at-once path, and a change whose predecessor in the frame may have moved
  * someone).  search_path is pinned.
@@ -380,8 +354,9 @@ read_visits_one(const WfFactsChange *c, WfPipelineRow **rows)
 	uint64		n;
 
 	SPI_connect();
+	/* (the job read as planned: its row order is its plan's, facts_setwise_job_lock) */
 	if ((c->by_job ? SPI_execute_plan(visits(c->schema, true), args, nulls, false, 0)
-		 : execute_by_index(visits(c->schema, false), args, nulls, 0)) != SPI_OK_SELECT)
+		 : wf_execute_kept(visits(c->schema, false), args, nulls, false, 0)) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the pipelines of %s " INT64_FORMAT,
 			 c->by_job ? "job" : "candidate", c->key);
 	n = SPI_processed;
@@ -649,7 +624,7 @@ read_repeats(MemoryContext cxt, Oid schema, const WfPipelineRow *rows, VisitEval
 	args[2] = PointerGetDatum(construct_array(visits, k, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
 											  TYPALIGN_DOUBLE));
 	SPI_connect();
-	if (execute_by_index(repeats(schema), args, NULL, 0) != SPI_OK_SELECT ||
+	if (wf_execute_kept(repeats(schema), args, NULL, false, 0) != SPI_OK_SELECT ||
 		SPI_processed != (uint64) k)
 		elog(ERROR, "workflow_ext: could not read the alert events of %d stage visits", k);
 	for (int v = 0; v < k; v++)
@@ -786,7 +761,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 															TYPALIGN_DOUBLE));
 			keyed_args[3] = Int64GetDatum(room);
 			SPI_connect();
-			ret = execute_by_index(visits_keyed(changes[0].schema), keyed_args, NULL, 0);
+			ret = wf_execute_kept(visits_keyed(changes[0].schema), keyed_args, NULL, false, 0);
 		}
 		else
 		{
@@ -803,7 +778,7 @@ wf_facts_evaluate(const WfFactsChange *changes, int n, bool batched)
 			args[2] = Int64GetDatum(room);
 			SPI_connect();
 			/* (each change's rows through its index: visits_set's LATERAL leaves no join to choose) */
-			ret = execute_by_index(visits_set(changes[0].schema), args, NULL, 0);
+			ret = wf_execute_kept(visits_set(changes[0].schema), args, NULL, false, 0);
 		}
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the pipelines of %d %ss", m,

@@ -682,7 +682,7 @@ read_one(Oid schema, bool candidate, int64 id, const char *tenant)
 		wf_become_owner(schema, &saved);
 	}
 	PushActiveSnapshot(GetLatestSnapshot());
-	ret = SPI_execute_plan(candidate ? candidate_plan : job_plan, args, NULL, true, 1);
+	ret = wf_execute_kept(candidate ? candidate_plan : job_plan, args, NULL, true, 1);
 	PopActiveSnapshot();
 	if (own_table)
 		wf_restore_user(&saved);

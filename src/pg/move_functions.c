@@ -101,7 +101,7 @@ change(Oid schema, WfChangeFrame *frame, bool has_candidate, bool has_job)
 	{
 		if (attempt == 1)
 		{
-			if (SPI_execute_plan(pipeline_plan, args, nulls, true, 1) != SPI_OK_SELECT)
+			if (wf_execute_kept(pipeline_plan, args, nulls, true, 1) != SPI_OK_SELECT)
 				elog(ERROR, "workflow_ext: could not read the pipeline");
 			if (SPI_processed == 1)
 				tenant = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -112,7 +112,7 @@ change(Oid schema, WfChangeFrame *frame, bool has_candidate, bool has_job)
 		wf_change_push(frame);
 		PG_TRY();
 		{
-			ret = SPI_execute_plan(attempt == 0 ? update_plan : update_shared_plan, args, nulls, false, 1);
+			ret = wf_execute_kept(attempt == 0 ? update_plan : update_shared_plan, args, nulls, false, 1);
 		}
 		PG_FINALLY();
 		{
@@ -132,7 +132,7 @@ change(Oid schema, WfChangeFrame *frame, bool has_candidate, bool has_job)
 	tenant = NULL;
 	if (has_job)
 	{
-		if (SPI_execute_plan(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
+		if (wf_execute_kept(job_plan, args, nulls, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "workflow_ext: could not read the job");
 		if (SPI_processed == 1)
 			tenant = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

@@ -22,7 +22,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -234,11 +233,9 @@ prepare_plans(Oid schema)
 	 * The probe is a correlated subplan (OFFSET 0 keeps it one): as an
 	 * anti-join, batches of 1,000 changes against 10,000 events got a hash
 	 * anti-join over a sequential scan, evaluating the read policy on every
-	 * row of alert_event (62% of a facts update).  Planned anew at each
-	 * execution (once per batch: wf_write_alert_events sets plan_cache_mode
-	 * to force_custom_plan around it), with the batch's values and
-	 * alert_event's size now, so no plan made when the table was small (a
-	 * sequential scan per probe) is kept while it grows.
+	 * row of alert_event (62% of a facts update).  Its generic plan is an
+	 * index probe whatever alert_event's size when it was made
+	 * (kept_plans.c).
 	 */
 	alert_events_facts_plan = wf_keep_plan(psprintf("INSERT INTO %s (id, alert_id, job_id, candidate_id, "
 								"workflow_id, stage_id, transition_id, cause, severity, message, facts, tenant) "
@@ -436,7 +433,7 @@ events_write(AlertEvents *ev, Oid schema, const WfPipelineRow *row, int64 stage_
 	note_event_visit(row->visit_transition_id);
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(plan, args, nulls, false, 0);
+		ret = wf_execute_kept(plan, args, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
@@ -583,7 +580,7 @@ wf_write_transition(Oid schema, const WfPipelineRow *row, bool has_from, int64 f
 	wf_history_expect(get_relname_relid("stage_transition", schema), row->transition_id);
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(transition_plan, args, nulls, false, 0);
+		ret = wf_execute_kept(transition_plan, args, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
@@ -666,8 +663,8 @@ wf_write_transitions(Oid schema, int n, const Datum *values, const char *nulls, 
 	}
 	PG_TRY();
 	{
-		ret = n == 1 ? SPI_execute_plan(transition_plan, (Datum *) values, (char *) nulls, false, 0)
-			: SPI_execute_plan(transitions_plan, args, arg_nulls, false, 0);
+		ret = n == 1 ? wf_execute_kept(transition_plan, (Datum *) values, (char *) nulls, false, 0)
+			: wf_execute_kept(transitions_plan, args, arg_nulls, false, 0);
 		if (visits)
 			wf_stage_visits_flush(visits);
 	}
@@ -723,7 +720,6 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 	int			ret;
 	int			written;
 	bool		raised_again = false;
-	int			nest = -1;
 
 	if (n == 0)
 		return 0;
@@ -742,19 +738,6 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 		cause = DatumGetTextPP(values[r * WF_EVENT_COLUMNS + 7]);
 		raised_again = VARSIZE_ANY_EXHDR(cause) == 5 && memcmp(VARDATA_ANY(cause), "facts", 5) == 0;
 	}
-	/*
-	 * The repeats' probe is planned with the batch's values and
-	 * alert_event's size now, whatever plan_cache_mode the session, role or
-	 * database sets: a generic plan made while the table was small would
-	 * probe by a sequential scan for good.  (A local GUC level: an error
-	 * unwinds it with its (sub)transaction.)
-	 */
-	if (raised_again)
-	{
-		nest = NewGUCNestLevel();
-		(void) set_config_option("plan_cache_mode", "force_custom_plan", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-	}
 	if (new_visits && !wf_event_arbiters_decide_nothing(get_relname_relid("alert_event", schema)))
 		new_visits = false;
 	wf_history_save(&outer);
@@ -764,7 +747,7 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 			note_event_visit(DatumGetInt64(values[r * WF_EVENT_COLUMNS + 6]));
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(new_visits ? alert_events_new_plan
+		ret = wf_execute_kept(new_visits ? alert_events_new_plan
 							   : raised_again ? alert_events_facts_plan : alert_events_rows_plan,
 							   args, arg_nulls, false, 0);
 	}
@@ -773,8 +756,6 @@ write_events(Oid schema, int n, const Datum *values, const char *nulls, const in
 		wf_history_restore(&outer);
 	}
 	PG_END_TRY();
-	if (nest >= 0)
-		AtEOXact_GUC(true, nest);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "workflow_ext: could not write alert events");
 	written = (int) SPI_processed;

@@ -210,17 +210,6 @@ reset_cache(Oid schema)
 	cache_valid = true;
 }
 
-/* Prepares a statement and keeps it for the life of the backend (caller is in SPI). */
-SPIPlanPtr
-wf_keep_plan(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "workflow_ext: could not prepare: %s", sql);
-	return plan;
-}
-
 char *
 wf_qualified(Oid schema, const char *name)
 {

@@ -58,50 +58,6 @@ static SPIPlanPtr open_plan = NULL;
 static SPIPlanPtr close_rows_plan = NULL;	/* set-wise: a history INSERT's rows */
 static SPIPlanPtr open_rows_plan = NULL;
 
-/*
- * The sizes (blocks) of stage_transition and stage_visit_row when the plans
- * were prepared.  A plan made while the tables were empty (a new install, a
- * bench's fresh fixture, VACUUM of an empty table) probes them by a
- * sequential scan, the cheapest way into an empty table, and the kept
- * generic plan went on doing so as they grew: every history row then read
- * the whole history, and a statement of many moves went quadratic (87% of a
- * move at 20,000, bench/results/move_plans.md).  Nothing invalidates a plan
- * as a table grows, so the plans are prepared again once either table is
- * more than twice (and 8 blocks more than) its size at planning: a few times
- * in a table's life, and the planner then sees the size and uses the index.
- */
-static BlockNumber planned_history_blocks = 0;
-static BlockNumber planned_visit_blocks = 0;
-
-/*
- * Calls of wf_stage_visit_record under way: a history row written while the
- * plans run (a trigger of the owner's on the visit tables) must not free them
- * under the outer call, so they are only prepared again at depth 0.
- */
-static int	recording = 0;
-
-static bool
-outgrown(BlockNumber now, BlockNumber planned)
-{
-	return now > planned * 2 + 8;
-}
-
-static BlockNumber
-visit_blocks(Oid schema)
-{
-	Oid			relid = get_relname_relid("stage_visit_row", schema);
-	Relation	rel;
-	BlockNumber n;
-
-	if (!OidIsValid(relid))
-		return 0;
-	/* (the lock the UPDATE and INSERT below take anyway) */
-	rel = table_open(relid, RowExclusiveLock);
-	n = RelationGetNumberOfBlocks(rel);
-	table_close(rel, NoLock);
-	return n;
-}
-
 /* Prepares a statement kept for the backend, always with its generic plan. */
 static SPIPlanPtr
 keep_generic_plan(const char *sql, int nargs, Oid *types)
@@ -114,7 +70,7 @@ keep_generic_plan(const char *sql, int nargs, Oid *types)
 }
 
 static void
-prepare_plans(Oid schema, Relation history_rel)
+prepare_plans(Oid schema)
 {
 	Oid			types[8] = {TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID};
 	Oid			array_types[8] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
@@ -124,15 +80,9 @@ prepare_plans(Oid schema, Relation history_rel)
 	const char *rows;
 	char	   *history;
 	char	   *visits_table;
-	BlockNumber history_blocks = RelationGetNumberOfBlocks(history_rel);
-	BlockNumber visits = visit_blocks(schema);
 
-	if (plans_schema == schema && close_plan && open_plan && close_rows_plan && open_rows_plan &&
-		(recording > 0 ||
-		 (!outgrown(history_blocks, planned_history_blocks) && !outgrown(visits, planned_visit_blocks))))
+	if (plans_schema == schema && close_plan && open_plan && close_rows_plan && open_rows_plan)
 		return;
-	planned_history_blocks = history_blocks;
-	planned_visit_blocks = visits;
 	if (close_plan)
 		SPI_freeplan(close_plan);
 	if (open_plan)
@@ -178,8 +128,8 @@ prepare_plans(Oid schema, Relation history_rel)
 	 * the visits runs after the UPDATE.  Generic plans: the arrays count 10
 	 * rows to the planner, whatever the size of the INSERT, so each row is an
 	 * index probe of stage_transition_visit_idx and of the visits' primary
-	 * key, never a scan of either table (planned against young tables: see
-	 * above).  OFFSET 0: the rows' previous rows are found first, and only
+	 * key, never a scan of either table (planned against young tables:
+	 * kept_plans.c).  OFFSET 0: the rows' previous rows are found first, and only
 	 * those are looked for among the visits (a plan made while the visits
 	 * were empty joined every row to a scan of them).
 	 */
@@ -335,35 +285,26 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, WfVisitBuffer *
 
 	SPI_connect();
 	wf_become_owner(schema, &saved);
-	prepare_plans(schema, rel);	/* parsed with the owner's pinned search_path */
-	recording++;
-	PG_TRY();
+	prepare_plans(schema);	/* parsed with the owner's pinned search_path */
+	if (wf_execute_kept(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "workflow_ext: could not close the stage visit of candidate " INT64_FORMAT,
+			 DatumGetInt64(args[2]));
+	if (SPI_processed == 1)
 	{
-		if (SPI_execute_plan(close_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
-			elog(ERROR, "workflow_ext: could not close the stage visit of candidate " INT64_FORMAT,
-				 DatumGetInt64(args[2]));
-		if (SPI_processed == 1)
-		{
-			bool		folded_null;
-			bool		folded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-															&folded_null));
+		bool		folded_null;
+		bool		folded = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+														&folded_null));
 
-			/*
-			 * A history row arriving before a later one re-closed a visit already
-			 * folded into stage_visit_summary: the summary no longer holds.
-			 */
-			if (folded && !folded_null)
-				unfold(schema, args[0], args[1], args[3]);
-		}
-		if (begins && SPI_execute_plan(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
-				 DatumGetInt64(args[2]));
+		/*
+		 * A history row arriving before a later one re-closed a visit already
+		 * folded into stage_visit_summary: the summary no longer holds.
+		 */
+		if (folded && !folded_null)
+			unfold(schema, args[0], args[1], args[3]);
 	}
-	PG_FINALLY();
-	{
-		recording--;
-	}
-	PG_END_TRY();
+	if (begins && wf_execute_kept(open_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "workflow_ext: could not open the stage visit of candidate " INT64_FORMAT,
+			 DatumGetInt64(args[2]));
 	wf_restore_user(&saved);
 	SPI_finish();
 }
@@ -453,7 +394,6 @@ write_visits(WfVisitBuffer *b)
 	Datum		args[8];
 	char		nulls[8];
 	WfSavedUser saved;
-	Relation	history;
 
 	for (int r = 0; r < b->n; r++)
 	{
@@ -464,56 +404,45 @@ write_visits(WfVisitBuffer *b)
 	memset(nulls, ' ', sizeof(nulls));
 	SPI_connect();
 	wf_become_owner(b->schema, &saved);
-	history = table_open(b->history_relid, AccessShareLock);
-	prepare_plans(b->schema, history);	/* parsed with the owner's pinned search_path */
-	table_close(history, NoLock);
-	recording++;
-	PG_TRY();
+	prepare_plans(b->schema);	/* parsed with the owner's pinned search_path */
+	for (int i = 0; i < 8; i++)
+		args[i] = visit_column(b, all, b->n, i);
+	if (wf_execute_kept(close_rows_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "workflow_ext: could not close the stage visits of %d history rows", b->n);
+	/* (a history row arriving before a later one: see wf_stage_visit_record) */
+	if (SPI_processed > 0)
 	{
-		for (int i = 0; i < 8; i++)
-			args[i] = visit_column(b, all, b->n, i);
-		if (SPI_execute_plan(close_rows_plan, args, nulls, false, 0) != SPI_OK_UPDATE_RETURNING)
-			elog(ERROR, "workflow_ext: could not close the stage visits of %d history rows", b->n);
-		/* (a history row arriving before a later one: see wf_stage_visit_record) */
-		if (SPI_processed > 0)
+		SPITupleTable *closed = SPI_tuptable;
+		uint64		n_closed = SPI_processed;
+
+		for (uint64 c = 0; c < n_closed; c++)
 		{
-			SPITupleTable *closed = SPI_tuptable;
-			uint64		n_closed = SPI_processed;
+			bool		isnull;
+			bool		folded = DatumGetBool(SPI_getbinval(closed->vals[c], closed->tupdesc, 1, &isnull));
 
-			for (uint64 c = 0; c < n_closed; c++)
+			if (folded && !isnull)
 			{
-				bool		isnull;
-				bool		folded = DatumGetBool(SPI_getbinval(closed->vals[c], closed->tupdesc, 1, &isnull));
+				bool		n1,
+							n2,
+							n3;
 
-				if (folded && !isnull)
-				{
-					bool		n1,
-								n2,
-								n3;
-
-					unfold(b->schema, SPI_getbinval(closed->vals[c], closed->tupdesc, 2, &n1),
-						   SPI_getbinval(closed->vals[c], closed->tupdesc, 3, &n2),
-						   SPI_getbinval(closed->vals[c], closed->tupdesc, 4, &n3));
-				}
+				unfold(b->schema, SPI_getbinval(closed->vals[c], closed->tupdesc, 2, &n1),
+					   SPI_getbinval(closed->vals[c], closed->tupdesc, 3, &n2),
+					   SPI_getbinval(closed->vals[c], closed->tupdesc, 4, &n3));
 			}
 		}
-		if (n_opens > 0)
-		{
-			for (int i = 0; i < 8; i++)
-				args[i] = visit_column(b, opens, n_opens, i);
-			/*
-			 * (no count check: a BEFORE trigger of the owner's on
-			 * stage_visit_row may skip a visit, as row at a time)
-			 */
-			if (SPI_execute_plan(open_rows_plan, args, nulls, false, 0) != SPI_OK_INSERT)
-				elog(ERROR, "workflow_ext: could not open the stage visits of %d history rows", n_opens);
-		}
 	}
-	PG_FINALLY();
+	if (n_opens > 0)
 	{
-		recording--;
+		for (int i = 0; i < 8; i++)
+			args[i] = visit_column(b, opens, n_opens, i);
+		/*
+		 * (no count check: a BEFORE trigger of the owner's on
+		 * stage_visit_row may skip a visit, as row at a time)
+		 */
+		if (wf_execute_kept(open_rows_plan, args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "workflow_ext: could not open the stage visits of %d history rows", n_opens);
 	}
-	PG_END_TRY();
 	wf_restore_user(&saved);
 	SPI_finish();
 	b->n = 0;

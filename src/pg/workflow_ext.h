@@ -172,7 +172,10 @@ extern Datum wf_stage_unpin(Datum result);
 #define WF_STAGES_PINNED(call) (wf_stage_pin(), wf_stage_unpin(call))
 
 extern char *wf_qualified(Oid schema, const char *name);
+
+/* kept_plans.c: statements prepared once per backend, their generic plan made by index */
 extern struct _SPI_plan *wf_keep_plan(const char *sql, int nargs, Oid *types);
+extern int	wf_execute_kept(struct _SPI_plan *plan, Datum *values, const char *nulls, bool read_only, long count);
 
 /* facts_source.c: the facts rules and alerts see */
 extern void wf_facts_source_init(void);

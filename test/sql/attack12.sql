@@ -14,7 +14,7 @@
 -- some) turns the set-wise path off.
 \set own_db wf_attack12
 \i test/sql/include/own_database.psql
-ALTER TABLE candidate_stage SET (autovacuum_enabled = off);   -- (never analyzed: section 3)
+\i test/sql/include/no_autovacuum.psql   -- (candidate_stage never analyzed: section 3)
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS wf_a12_app;
 RESET client_min_messages;
@@ -66,14 +66,12 @@ UPDATE candidate_profile SET attributes = '{"n": 5}' WHERE candidate_id = 1;
 UPDATE candidate_profile SET attributes = '{"n": 6}' WHERE candidate_id = 1;
 SELECT count(*) AS jobs FROM assign_workflow(1202, :wf);
 INSERT INTO candidate_stage (job_id, candidate_id) SELECT 1202, g FROM generate_series(1000, 5999) g;
+SELECT pg_stat_force_next_flush();   -- (pg_stat_xact_* counts earlier transactions' scans until they are flushed)
 BEGIN;
 UPDATE candidate_profile SET attributes = '{"n": 7}' WHERE candidate_id = 1;
 RESET ROLE;
--- (read_by_candidate is the fault: every active row fetched through the standing index.
--- pipeline_scans: 0 in every run but two loaded ./test.sh runs of the Debian package's pass,
--- which counted 6 sequential scans of candidate_stage in this transaction, origin not found
--- (the facts trigger's own reads run with sequential scans priced out); bounded here, open.)
-SELECT seq_scan < 10 AS pipeline_scans_bounded, idx_tup_fetch < 100 AS read_by_candidate,
+-- (read_by_candidate is the fault: every active row fetched through the standing index)
+SELECT seq_scan AS pipeline_scans, idx_tup_fetch < 100 AS read_by_candidate,
        (SELECT last_analyze IS NULL AND last_autoanalyze IS NULL FROM pg_stat_user_tables WHERE relid = 'candidate_stage'::regclass) AS never_analyzed
   FROM pg_stat_xact_user_tables WHERE relid = 'candidate_stage'::regclass;
 COMMIT;

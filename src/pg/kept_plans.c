@@ -1,0 +1,107 @@
+/*
+ * kept_plans.c: the statements the extension prepares once per backend
+ * (SPI_keepplan) and runs many times, and the rule for their generic plan.
+ *
+ * PostgreSQL keeps a statement's generic plan until something invalidates
+ * it (DDL, ANALYZE, a role or search_path change): it is not re-costed as
+ * a table grows.  Our statements look rows up by key (a candidate's
+ * pipeline rows, a visit, an event of a visit); a generic plan made while
+ * the table was small (a young database, never analyzed or analyzed before
+ * a bulk load, plan_cache_mode = force_generic_plan) is a sequential scan,
+ * and stays one per row, per change, per event, once the table holds
+ * thousands of rows.  That is a plan made from statistics we do not
+ * control, and it is what ./test.sh saw at random under load (history_plans,
+ * attack12, alert_repeats_settings).  So every kept statement's generic
+ * plan is made here, with sequential scans priced out, before the statement
+ * runs; the setting lasts for the planning only (no trigger or function
+ * the statement fires sees it).  Custom plans (the first executions, or
+ * plan_cache_mode = force_custom_plan) are made at each execution with
+ * the table's current size, so they need nothing.
+ */
+#include "postgres.h"
+
+#include "workflow_ext.h"
+#include "access/transam.h"
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/plancache.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+
+/* Prepares a statement and keeps it for the life of the backend (caller is in SPI). */
+SPIPlanPtr
+wf_keep_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "workflow_ext: could not prepare: %s", sql);
+	return plan;
+}
+
+/*
+ * Would the next execution use the generic plan there is now, as it is?
+ * The tests GetCachedPlan makes before it re-plans (plancache.c,
+ * RevalidateCachedQuery and CheckCachedPlan in PostgreSQL 15), after the
+ * pending invalidations are read: when one of them fails, the plan is made
+ * again, and it must be made here.
+ */
+static bool
+generic_plan_current(const CachedPlanSource *source)
+{
+	const CachedPlan *gplan = source->gplan;
+
+	if (!source->is_valid || gplan == NULL || !gplan->is_valid)
+		return false;
+	if (source->dependsOnRLS &&
+		(source->rewriteRoleId != GetUserId() || source->rewriteRowSecurity != row_security))
+		return false;
+	if (source->search_path != NULL && !OverrideSearchPathMatchesCurrent(source->search_path))
+		return false;
+	if (gplan->dependsOnRole && gplan->planRoleId != GetUserId())
+		return false;
+	if (TransactionIdIsValid(gplan->saved_xmin) && !TransactionIdEquals(gplan->saved_xmin, TransactionXmin))
+		return false;
+	return true;
+}
+
+/*
+ * Makes plan's generic plan, if it has to be made, with sequential scans
+ * priced out (enable_seqscan = off for the planning alone: this call's
+ * GUC level, undone before the statement runs, or by the abort).  A table
+ * without an index the statement can use is still scanned.
+ */
+static void
+plan_by_index(SPIPlanPtr plan)
+{
+	List	   *sources = SPI_plan_get_plan_sources(plan);
+	int			nest;
+	CachedPlan *cplan;
+
+	if (list_length(sources) != 1)
+		return;
+	AcceptInvalidationMessages();
+	if (generic_plan_current((CachedPlanSource *) linitial(sources)))
+		return;
+	nest = NewGUCNestLevel();
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	cplan = SPI_plan_get_cached_plan(plan);
+	AtEOXact_GUC(true, nest);
+	if (cplan != NULL)
+		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+}
+
+/*
+ * SPI_execute_plan of a kept statement whose rows are found by key: its
+ * generic plan made by index (above).  Same arguments and result.
+ */
+int
+wf_execute_kept(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long count)
+{
+	plan_by_index(plan);
+	return SPI_execute_plan(plan, values, nulls, read_only, count);
+}
