@@ -753,6 +753,13 @@ BEGIN
         RAISE EXCEPTION 'name must not be NULL'
             USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "name"}';
     END IF;
+    -- The name workflow's CHECK constraint asks for, said before the INSERT
+    -- runs into it (a bare 23514 without a reason: newcomer8 #2).
+    IF btrim($2) = '' OR length($2) > 200 THEN
+        RAISE EXCEPTION 'the name of a copy of workflow % must be 1 to 200 characters and not blank', $1
+            USING ERRCODE = '22023',
+                  DETAIL = jsonb_build_object('reason', 'invalid_name', 'workflow_id', $1, 'length', length($2))::text;
+    END IF;
     INSERT INTO @extschema@.workflow (name, description)
     VALUES ($2, src.description) RETURNING id INTO new_id;
 
@@ -789,7 +796,7 @@ BEGIN
     RETURN new_id;
 END $$;
 COMMENT ON FUNCTION clone_workflow(bigint, text) IS
-    'Copies a visible workflow (stages, rules, alerts) into a new one owned by the actor; returns its id. 22023 (null_argument) for a NULL name.';
+    'Copies a visible workflow (stages, rules, alerts) into a new one owned by the actor; returns its id. 22023 (null_argument) for a NULL name, 22023 (invalid_name) for a blank one or one over 200 characters.';
 
 CREATE FUNCTION reorder_stages(workflow_id bigint, stage_ids bigint[]) RETURNS void
     LANGUAGE plpgsql

@@ -157,7 +157,7 @@ CREATE FUNCTION set_candidate_status(candidate_id bigint, job_id bigint, status 
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'wf_set_candidate_status';
 COMMENT ON FUNCTION set_candidate_status(bigint, bigint, text, text, text) IS
-    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason and reason code (22023 unknown_reason_code or reason_code_required). P0002 when the job or the candidate is not found; 22023 (null_argument) for a NULL candidate_id, job_id or status.';
+    'Changes a candidate''s status (rejected, withdrawn, active) with a plain UPDATE that the triggers check (55000) and record with this reason and reason code (22023 unknown_reason_code or reason_code_required). P0002 when the job or the candidate is not found; 22023 (null_argument) for a NULL candidate_id, job_id or status, 22023 (unknown_status) for a status candidate_stage does not have.';
 
 CREATE FUNCTION reject_candidate(candidate_id bigint, job_id bigint, reason text DEFAULT NULL,
                                  reason_code text DEFAULT NULL)

@@ -270,6 +270,26 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	memset(&frame, 0, sizeof(frame));
 	frame.kind = WF_CHANGE_STATUS;
 	frame.status = TextDatumGetCString(PG_GETARG_DATUM(2));
+
+	/*
+	 * A status candidate_stage has no place for is the caller's mistake,
+	 * said as one before anything is looked up (newcomer8 #1): it reached
+	 * the table's CHECK constraint, a bare 23514 naming neither the
+	 * candidate nor the status, without a reason.  'hired' and
+	 * 'transferred' go on to the guard, whose refusals say how they are set.
+	 */
+	if (strcmp(frame.status, "active") != 0 && strcmp(frame.status, "rejected") != 0 &&
+		strcmp(frame.status, "withdrawn") != 0 && strcmp(frame.status, "hired") != 0 &&
+		strcmp(frame.status, "transferred") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("status \"%s\" for candidate " INT64_FORMAT " in job " INT64_FORMAT
+						" is not one of active, rejected, withdrawn",
+						frame.status, PG_GETARG_INT64(0), PG_GETARG_INT64(1)),
+				 errdetail_reason("unknown_status", "\"status\": %s, \"candidate_id\": " INT64_FORMAT
+								  ", \"job_id\": " INT64_FORMAT,
+								  wf_json_string(frame.status), PG_GETARG_INT64(0), PG_GETARG_INT64(1)),
+				 errhint("reject_candidate(), withdraw_candidate() and reopen_candidate() set them.")));
 	frame.reason = PG_ARGISNULL(3) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(3));
 	frame.reason_code = PG_NARGS() < 5 || PG_ARGISNULL(4) ? NULL
 		: TextDatumGetCString(PG_GETARG_DATUM(4));
