@@ -1,7 +1,8 @@
--- newcomer8 #1, #2: an API function given a value its table refuses says so
+-- newcomer8 #1, #2 (sections 1, 2): an API function given a value its table refuses says so
 -- as the function's own 22023 with a reason, naming the object, before
 -- anything is looked up, instead of the table's bare CHECK violation (23514,
--- no DETAIL, no reason).  Runs as wf_nc8_app, an ordinary role with the
+-- no DETAIL, no reason).  #8 (section 3): the views show a stage's
+-- auto_advance and on_enter.  Runs as wf_nc8_app, an ordinary role with the
 -- README's grant set, in a database of its own.
 \set own_db wf_newcomer8
 \i test/sql/include/own_database.psql
@@ -51,6 +52,13 @@ SELECT length(name), name = repeat('é', 200) AS same,
        (SELECT count(*) FROM workflow_stage s WHERE s.workflow_id = w.id) AS stages
   FROM workflow w WHERE id = :copy;
 SELECT count(*) AS workflows FROM workflow;
+
+\echo '== 3. the views show what a stage does by itself (newcomer8 #8)'
+UPDATE workflow_stage SET auto_advance = true WHERE workflow_id = :wf AND position = 1;
+UPDATE workflow_stage SET on_enter = '{"email_template": "screen-invite"}' WHERE workflow_id = :wf AND position = 2;
+SELECT s->>'name' AS stage, s->'auto_advance' AS auto_advance, s->'on_enter' AS on_enter
+  FROM workflow_with_stages w, jsonb_array_elements(w.stages) s WHERE w.id = :wf;
+SELECT name, auto_advance, on_enter FROM stage_with_rules WHERE workflow_id = :wf ORDER BY position;
 
 RESET ROLE;
 RESET workflow_ext.tenant;
