@@ -182,6 +182,8 @@ DROP TABLE ow_visit_note;
 \echo '== 13. an inheritance child (an UPDATE without ONLY reaches its triggers)'
 CREATE TABLE ow_child () INHERITS (stage_visit_row);
 CREATE TRIGGER ow_child_row BEFORE UPDATE ON ow_child FOR EACH ROW EXECUTE FUNCTION ow_app.grab_trigger();
+-- (a row there that the move's UPDATE of the open visit, by id, reaches too)
+INSERT INTO ow_child SELECT * FROM ONLY stage_visit_row WHERE candidate_id = 1 AND left_at IS NULL;
 :move
 DROP TABLE ow_child;
 \echo '-- dropped (the parent gets no invalidation for it): it moves'
