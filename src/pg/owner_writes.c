@@ -102,8 +102,8 @@ forget_relcache(Datum arg, Oid relid)
 		{
 			verdicts[i].known = false;
 			verdicts[i].schema = InvalidOid;	/* (dropped and created again: another relid) */
+			forgotten++;
 		}
-	forgotten++;
 }
 
 static void
@@ -395,6 +395,7 @@ wf_owner_write_allowed(Oid schema, WfOwnedTable table, const char **kind, const 
 		}
 	}
 	v->known = false;
+	elog(DEBUG2, "workflow_ext: reading whether %s may be written as its owner", v->table);
 	v->relid = get_relname_relid(v->table, schema);
 	if (!OidIsValid(v->relid))
 		elog(ERROR, "workflow_ext: table %s is missing", v->table);
