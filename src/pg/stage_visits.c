@@ -446,8 +446,8 @@ write_visits(WfVisitBuffer *b)
 		for (int i = 0; i < 8; i++)
 			args[i] = visit_column(b, opens, n_opens, i);
 		/*
-		 * (no count check: a BEFORE trigger of the owner's on
-		 * stage_visit_row may skip a visit, as row at a time)
+		 * (no count check, as row at a time; a trigger that could skip a
+		 * visit is refused above: wf_require_owner_write)
 		 */
 		if (wf_execute_kept(open_rows_plan, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "workflow_ext: could not open the stage visits of %d history rows", n_opens);
