@@ -58,7 +58,15 @@ BEGIN
     PERFORM ow_app.grab();
     RETURN true;
 END $f$;
+CREATE FUNCTION ow_app.grab_cmp(bigint, bigint) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+    PERFORM ow_app.grab();
+    RETURN btint8cmp($1, $2);
+END $f$;
 RESET ROLE;
+-- (an operator class needs a superuser: the application's comparison function in it)
+CREATE OPERATOR CLASS ow_app.int8_grab_ops FOR TYPE bigint USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 ow_app.grab_cmp(bigint, bigint);
 
 -- A workflow of 30 stages, a job; no event written in the database yet.
 SET ROLE wf_ow_app;
@@ -151,7 +159,7 @@ ALTER TABLE stage_visit_row ALTER COLUMN folded SET DEFAULT NOT ow_app.grab();
 ALTER TABLE stage_visit_row ALTER COLUMN folded SET DEFAULT false;
 :move
 
-\echo '== 11. an index expression, an index predicate'
+\echo '== 11. an index expression, an index predicate, an operator class'
 -- (CREATE INDEX itself evaluates them for the rows there, as the table's
 -- owner: the application role is a superuser at once, by the owner's own act)
 CREATE INDEX ow_expression ON stage_visit_row (ow_app.grab_id(candidate_id));
@@ -163,6 +171,15 @@ CREATE INDEX ow_predicate ON stage_visit_row (candidate_id) WHERE ow_app.grab_tr
 ALTER ROLE wf_ow_app NOSUPERUSER;
 :move
 DROP INDEX ow_predicate;
+\echo '-- an index by an operator class of the application''s comparison function; an exclusion constraint by it'
+CREATE INDEX ow_opclass ON stage_visit_row (candidate_id ow_app.int8_grab_ops);
+ALTER ROLE wf_ow_app NOSUPERUSER;
+:move
+DROP INDEX ow_opclass;
+ALTER TABLE stage_visit_row ADD CONSTRAINT ow_exclusion EXCLUDE USING btree (id ow_app.int8_grab_ops WITH =);
+ALTER ROLE wf_ow_app NOSUPERUSER;
+:move
+ALTER TABLE stage_visit_row DROP CONSTRAINT ow_exclusion;
 \echo '-- an index of built-in functions alone: it moves'
 CREATE INDEX ow_plain ON stage_visit_row (lower(tenant)) WHERE next_status IS NULL;
 :move
