@@ -69,45 +69,27 @@ wf_erasing_candidate(PG_FUNCTION_ARGS)
  * fires as the owner there, where everywhere else it fires as the writer
  * (attack13: a trigger function owned by the application role made it a
  * superuser; another rewrote history rows past the immutability guard).
- * While either table has an enabled trigger whose function is not the
- * extension's, or a rule, or row-level security forced on its owner (the
- * owner's policies would run), the erasure is refused before anything is
- * changed: 55000 erasure_blocked, naming the object; disable it for the
- * erasure.  Read as the owner, from the catalogs only.
+ * While either table has anything a write there would run that is not built
+ * in or the extension's (owner_writes.c: an enabled trigger, a rule,
+ * row-level security forced on its owner, a CHECK, default, index or
+ * foreign key calling a function of anyone's), the erasure is refused before
+ * anything is changed: 55000 erasure_blocked, naming the object; disable or
+ * drop it for the erasure.  The verdict is kept per backend until the
+ * table's relcache entry changes.
  */
 static void
 check_history_tables_plain(Oid schema)
 {
-	WfSavedUser saved;
-	int			ret;
+	static const WfOwnedTable tables[2] = {WF_OWNED_ALERT_EVENT, WF_OWNED_STAGE_TRANSITION};
 
-	wf_become_owner(schema, &saved);
-	ret = SPI_execute(psprintf(
-		"SELECT c.relname::text, x.kind, x.name FROM pg_catalog.pg_class c "
-		"CROSS JOIN LATERAL ("
-		"  SELECT 'trigger'::text AS kind, t.tgname::text AS name FROM pg_catalog.pg_trigger t "
-		"   WHERE t.tgrelid OPERATOR(pg_catalog.=) c.oid AND NOT t.tgisinternal "
-		"     AND t.tgenabled OPERATOR(pg_catalog.<>) 'D' "
-		"     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
-		"                      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass "
-		"                        AND d.objid OPERATOR(pg_catalog.=) t.tgfoid "
-		"                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass "
-		"                        AND d.deptype OPERATOR(pg_catalog.=) 'e') "
-		"  UNION ALL SELECT 'rule', r.rulename::text FROM pg_catalog.pg_rewrite r "
-		"   WHERE r.ev_class OPERATOR(pg_catalog.=) c.oid "
-		"  UNION ALL SELECT 'forced row-level security', c.relname::text WHERE c.relforcerowsecurity) x "
-		"WHERE c.oid IN (%s::pg_catalog.regclass, %s::pg_catalog.regclass) ORDER BY 1, 2, 3 LIMIT 1",
-		quote_literal_cstr(wf_qualified(schema, "stage_transition")),
-		quote_literal_cstr(wf_qualified(schema, "alert_event"))), true, 1);
-	wf_restore_user(&saved);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "workflow_ext: could not read the history tables' triggers");
-	if (SPI_processed > 0)
+	for (int i = 0; i < 2; i++)
 	{
-		char	   *table = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		char	   *kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+		const char *table = wf_owned_table_name(tables[i]);
+		const char *kind;
+		const char *name;
 
+		if (wf_owner_write_allowed(schema, tables[i], &kind, &name))
+			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("erase_candidate() does not run while %s has the %s \"%s\" of its owner's", table, kind, name),

@@ -121,6 +121,8 @@ generation(Oid schema, bool record)
 	}
 	if (!mine && record)
 	{
+		/* (nothing of anyone else's may run in the owner's write: owner_writes.c) */
+		wf_require_owner_write(schema, WF_OWNED_FEED_ORIGIN);
 		/* Two first writers at once: one row, the other's insert is a no-op. */
 		if (SPI_execute(psprintf("INSERT INTO %s (id, system_identifier) VALUES (" INT64_FORMAT ", %s) "
 								 "ON CONFLICT (id) DO NOTHING",
@@ -256,6 +258,7 @@ wf_feed_advance(PG_FUNCTION_ARGS)
 				 errmsg("the event feed has had too many clusters (generation " INT64_FORMAT ")", next_generation),
 				 errdetail_reason("feed_generations_exhausted", NULL)));
 	snprintf(sysid, sizeof(sysid), UINT64_FORMAT, GetSystemIdentifier());
+	wf_require_owner_write(schema, WF_OWNED_FEED_ORIGIN);
 	wf_become_owner(schema, &saved);
 	SPI_connect();
 	if (SPI_execute(psprintf("INSERT INTO %s (id, system_identifier) VALUES (" INT64_FORMAT ", %s)",

@@ -20,7 +20,9 @@
  * restore by COPY in whatever order its rows come builds the same visits).
  * Written with the owner's rights: the application role holds no privilege
  * on the table; only built-in types and the extension's own table are
- * involved, so no user code runs there.
+ * involved, and each write is refused while the table carries anything of
+ * anyone else's that would run there as the owner (a trigger, a rule, a
+ * CHECK or an index calling a function of theirs: owner_writes.c).
  */
 #include "workflow_ext.h"
 
@@ -283,6 +285,8 @@ wf_stage_visit_record(Oid schema, Relation rel, HeapTuple tuple, WfVisitBuffer *
 		return;
 	}
 
+	/* nothing of anyone else's may run in the owner's write (owner_writes.c) */
+	wf_require_owner_write(schema, WF_OWNED_STAGE_VISIT_ROW);
 	SPI_connect();
 	wf_become_owner(schema, &saved);
 	prepare_plans(schema);	/* parsed with the owner's pinned search_path */
@@ -315,6 +319,10 @@ unfold(Oid schema, Datum tenant, Datum job_id, Datum workflow_id)
 {
 	Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
 	Datum		unfold_args[3] = {tenant, job_id, workflow_id};
+
+	/* (it deletes the job's summary rows and updates its visit rows, as the owner) */
+	wf_require_owner_write(schema, WF_OWNED_STAGE_VISIT_SUMMARY);
+	wf_require_owner_write(schema, WF_OWNED_STAGE_VISIT_ROW);
 
 	if (SPI_execute_with_args(psprintf("SELECT %s($1, $2, $3)",
 									   wf_qualified(schema, "stage_visits_unfold")),
@@ -402,6 +410,7 @@ write_visits(WfVisitBuffer *b)
 			opens[n_opens++] = r;
 	}
 	memset(nulls, ' ', sizeof(nulls));
+	wf_require_owner_write(b->schema, WF_OWNED_STAGE_VISIT_ROW);
 	SPI_connect();
 	wf_become_owner(b->schema, &saved);
 	prepare_plans(b->schema);	/* parsed with the owner's pinned search_path */
@@ -437,8 +446,8 @@ write_visits(WfVisitBuffer *b)
 		for (int i = 0; i < 8; i++)
 			args[i] = visit_column(b, opens, n_opens, i);
 		/*
-		 * (no count check: a BEFORE trigger of the owner's on
-		 * stage_visit_row may skip a visit, as row at a time)
+		 * (no count check, as row at a time; a trigger that could skip a
+		 * visit is refused above: wf_require_owner_write)
 		 */
 		if (wf_execute_kept(open_rows_plan, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "workflow_ext: could not open the stage visits of %d history rows", n_opens);

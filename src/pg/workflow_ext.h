@@ -202,6 +202,19 @@ typedef struct WfSavedUser
 extern void wf_become_owner(Oid schema, WfSavedUser *saved);
 extern Oid	wf_schema_owner(Oid schema);
 extern void wf_restore_user(const WfSavedUser *saved);
+
+/* owner_writes.c: whether a table may be written as its owner (nothing of anyone else's would run) */
+typedef enum WfOwnedTable
+{
+	WF_OWNED_STAGE_VISIT_ROW,
+	WF_OWNED_STAGE_VISIT_SUMMARY,
+	WF_OWNED_FEED_ORIGIN,
+	WF_OWNED_STAGE_TRANSITION,
+	WF_OWNED_ALERT_EVENT
+} WfOwnedTable;
+extern bool wf_owner_write_allowed(Oid schema, WfOwnedTable table, const char **kind, const char **name);
+extern void wf_require_owner_write(Oid schema, WfOwnedTable table);
+extern const char *wf_owned_table_name(WfOwnedTable table);
 extern int	wf_pin_search_path(void);
 extern void wf_unpin_search_path(int level);
 extern bool wf_restoring(void);
