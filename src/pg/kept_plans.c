@@ -14,9 +14,13 @@
  * attack12, alert_repeats_settings).  So every kept statement's generic
  * plan is made here, with sequential scans priced out, before the statement
  * runs; the setting lasts for the planning only (no trigger or function
- * the statement fires sees it).  Custom plans (the first executions, or
- * plan_cache_mode = force_custom_plan) are made at each execution with
- * the table's current size, so they need nothing.
+ * the statement fires sees it; a function the planner itself evaluates, an
+ * IMMUTABLE one of a user's policy with constant arguments, does: attack14
+ * 03).  Custom plans (the first executions, or plan_cache_mode =
+ * force_custom_plan, or when the plan cache finds them cheaper than this
+ * generic plan) are made at each execution with the table's current size,
+ * but with its statistics as last analyzed: a value most of a young
+ * table's sample still gets a sequential scan until ANALYZE (attack14 02).
  */
 #include "postgres.h"
 
