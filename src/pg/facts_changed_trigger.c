@@ -354,9 +354,16 @@ read_visits_one(const WfFactsChange *c, WfPipelineRow **rows)
 	uint64		n;
 
 	SPI_connect();
-	/* (the job read as planned: its row order is its plan's, facts_setwise_job_lock) */
-	if ((c->by_job ? SPI_execute_plan(visits(c->schema, true), args, nulls, false, 0)
-		 : wf_execute_kept(visits(c->schema, false), args, nulls, false, 0)) != SPI_OK_SELECT)
+	/*
+	 * The job read too has its generic plan made by index (kept_plans.c):
+	 * kept as a sequential scan from a young candidate_stage, every change
+	 * of a job's facts read the whole table once it had grown, whatever the
+	 * job's size (attack14 01).  Its rows are locked in its plan's order,
+	 * which is now the job's index's (candidate_stage_standing_idx: by stage,
+	 * as facts_setwise_job_lock expects) rather than a young table's
+	 * physical order.
+	 */
+	if (wf_execute_kept(visits(c->schema, c->by_job), args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "workflow_ext: could not read the pipelines of %s " INT64_FORMAT,
 			 c->by_job ? "job" : "candidate", c->key);
 	n = SPI_processed;

@@ -14,9 +14,13 @@
  * attack12, alert_repeats_settings).  So every kept statement's generic
  * plan is made here, with sequential scans priced out, before the statement
  * runs; the setting lasts for the planning only (no trigger or function
- * the statement fires sees it).  Custom plans (the first executions, or
- * plan_cache_mode = force_custom_plan) are made at each execution with
- * the table's current size, so they need nothing.
+ * the statement fires sees it; a function the planner itself evaluates, an
+ * IMMUTABLE one of a user's policy with constant arguments, does: attack14
+ * 03).  Custom plans (the first executions, or plan_cache_mode =
+ * force_custom_plan, or when the plan cache finds them cheaper than this
+ * generic plan) are made at each execution with the table's current size,
+ * but with its statistics as last analyzed: a value most of a young
+ * table's sample still gets a sequential scan until ANALYZE (attack14 02).
  */
 #include "postgres.h"
 
@@ -72,20 +76,24 @@ generic_plan_current(const CachedPlanSource *source)
  * Makes plan's generic plan, if it has to be made, with sequential scans
  * priced out (enable_seqscan = off for the planning alone: this call's
  * GUC level, undone before the statement runs, or by the abort).  A table
- * without an index the statement can use is still scanned.
+ * without an index the statement can use is still scanned.  Returns the
+ * plan source's generation then (every plan made later is newer), or -1
+ * for a plan of more than one statement.
  */
-static void
+static int
 plan_by_index(SPIPlanPtr plan)
 {
 	List	   *sources = SPI_plan_get_plan_sources(plan);
+	CachedPlanSource *source;
 	int			nest;
 	CachedPlan *cplan;
 
 	if (list_length(sources) != 1)
-		return;
+		return -1;
+	source = (CachedPlanSource *) linitial(sources);
 	AcceptInvalidationMessages();
-	if (generic_plan_current((CachedPlanSource *) linitial(sources)))
-		return;
+	if (generic_plan_current(source))
+		return source->generation;
 	nest = NewGUCNestLevel();
 	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
@@ -93,15 +101,36 @@ plan_by_index(SPIPlanPtr plan)
 	AtEOXact_GUC(true, nest);
 	if (cplan != NULL)
 		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+	return source->generation;
 }
 
 /*
  * SPI_execute_plan of a kept statement whose rows are found by key: its
  * generic plan made by index (above).  Same arguments and result.
+ *
+ * The statement may still plan itself: an invalidation read when it takes
+ * a table's lock (one committed while it waited for that lock behind a
+ * CREATE INDEX or other DDL, after the test above) makes the executor plan
+ * it again, as PostgreSQL always does, with sequential scans, and keep that
+ * plan as the table grows (attack14 04).  Such a plan (a generic plan newer
+ * than the test: generations, not addresses, as a plan's memory is reused)
+ * serves this execution and is then marked invalid, as an invalidation
+ * would, so that the next execution makes it by index.  (One made by a
+ * nested call of the same statement, by index, is made once more.)
  */
 int
 wf_execute_kept(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long count)
 {
-	plan_by_index(plan);
-	return SPI_execute_plan(plan, values, nulls, read_only, count);
+	int			made = plan_by_index(plan);
+	int			ret;
+
+	ret = SPI_execute_plan(plan, values, nulls, read_only, count);
+	if (made >= 0)
+	{
+		CachedPlan *now = ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(plan)))->gplan;
+
+		if (now != NULL && now->generation > made)
+			now->is_valid = false;
+	}
+	return ret;
 }
