@@ -27,9 +27,10 @@
  * Entries of the same candidate (add_candidate(), an INSERT into
  * candidate_stage, transfer_candidate()'s entry) are ordered with the
  * erasure by a lock (wf_lock_candidate_entry): the candidate_stage guard
- * takes it shared for each row it enters, before anything about the
- * candidate is read, and the erasure takes it exclusive before it reads the
- * candidate's pipeline rows and history for good; both hold it to their
+ * takes it shared for each row it enters, before the candidate's facts are
+ * read, and the erasure takes it exclusive (after it has locked the
+ * candidate's profile and pipeline rows) before it reads the candidate's
+ * pipeline rows and history for good; both hold it to their
  * transaction's end.  So an entry either committed before the erasure reads
  * (and its row, history and alert events are erased with the rest) or reads
  * the facts after the erasure committed (the facts are always read under the
@@ -251,8 +252,7 @@ lock_candidate(const char *tenant, int64 candidate_id, LOCKMODE mode)
 
 /*
  * An entry of (tenant, candidate): the candidate_stage guard, for every row
- * it enters, before it reads anything about the candidate (its row in the
- * job, its facts).  Shared: entries never wait for one another here, only for
+ * it enters, before it reads the candidate's facts.  Shared: entries never wait for one another here, only for
  * an erasure of the candidate in progress, whose end they wait for.
  */
 void

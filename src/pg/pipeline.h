@@ -160,8 +160,9 @@ extern int	wf_batch_room(void);
 /*
  * erasure.c: the lock that orders erase_candidate() and the entries of the
  * same candidate (README, Erasing a candidate): an entry takes it shared
- * before anything about the candidate is read, the erasure alone before it
- * reads anything; both hold it to the transaction's end.
+ * before the candidate's facts are read, the erasure alone (after locking the
+ * candidate's rows) before it reads what it erases; both hold it to the
+ * transaction's end.
  */
 #define WF_ERASURE_LOCK_CLASS 2071118
 #define WF_ERASURE_LOCK_SPACE 22342
