@@ -23,17 +23,36 @@
  *
  * An id that is not a candidate of the caller's tenant (unknown, or another
  * tenant's) finds nothing and changes nothing: the same answer, all zeros.
+ *
+ * Entries of the same candidate (add_candidate(), an INSERT into
+ * candidate_stage, transfer_candidate()'s entry) are ordered with the
+ * erasure by a lock (wf_lock_candidate_entry): the candidate_stage guard
+ * takes it shared for each row it enters, before the candidate's facts are
+ * read, and the erasure takes it exclusive (after it has locked the
+ * candidate's profile and pipeline rows) before it reads the candidate's
+ * pipeline rows and history for good; both hold it to their
+ * transaction's end.  So an entry either committed before the erasure reads
+ * (and its row, history and alert events are erased with the rest) or reads
+ * the facts after the erasure committed (the facts are always read under the
+ * latest snapshot: facts_source.c), and finds no profile.  attack13 04: an
+ * add_candidate() that began before the erasure committed wrote a pipeline
+ * row, history warnings and alert event facts of the erased profile after it.
  */
 #include "workflow_ext.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "storage/lock.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "pipeline.h"
 
@@ -186,6 +205,136 @@ erase_history(Oid schema, const char *tenant, int64 candidate_id, int *redacted,
 	wf_restore_user(&saved);
 }
 
+/*
+ * The lock that orders the erasure of (tenant, candidate) and its entries:
+ * an advisory lock of the database, in a space of its own (field4
+ * WF_ERASURE_LOCK_SPACE, which pg_advisory_lock() and its siblings never use:
+ * they use 1 and 2), so no advisory lock of the application's is ever it.
+ * pg_locks shows it as locktype advisory, classid WF_ERASURE_LOCK_CLASS,
+ * objid the stripe, objsubid WF_ERASURE_LOCK_SPACE.  Candidates share
+ * WF_ERASURE_LOCK_STRIPES stripes (by a hash of tenant and id): an INSERT of
+ * any number of candidates holds at most that many locks (one per candidate
+ * would fill the shared lock table: 10,000 rows against its 64 per
+ * connection), and an erasure holds up, for its own end, the entries of
+ * about one in WF_ERASURE_LOCK_STRIPES candidates besides its own.
+ */
+static void
+lock_candidate(const char *tenant, int64 candidate_id, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+	uint32		h;
+
+	h = DatumGetUInt32(hash_any((const unsigned char *) tenant, (int) strlen(tenant)));
+	h = hash_combine(h, DatumGetUInt32(hash_uint32((uint32) candidate_id ^
+												   (uint32) ((uint64) candidate_id >> 32))));
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, WF_ERASURE_LOCK_CLASS, h % WF_ERASURE_LOCK_STRIPES,
+						 WF_ERASURE_LOCK_SPACE);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
+/*
+ * An entry of (tenant, candidate): the candidate_stage guard, for every row
+ * it enters, before it reads the candidate's facts.  Shared: entries never wait for one another here, only for
+ * an erasure of the candidate in progress, whose end they wait for.
+ */
+void
+wf_lock_candidate_entry(const char *tenant, int64 candidate_id)
+{
+	lock_candidate(tenant, candidate_id, ShareLock);
+}
+
+/*
+ * Under REPEATABLE READ or SERIALIZABLE the erasure reads and removes what
+ * its snapshot shows; an entry committed after the snapshot was taken (even
+ * before this erasure began: BEGIN, a query, then erase_candidate()) would
+ * stay, facts and all.  With the lock held no entry commits any more, so the
+ * candidate's rows are counted under the latest snapshot and under the
+ * transaction's: any difference (an entry, a move or an alert event
+ * committed since) is 40001 erasure_snapshot_stale, before anything changes.
+ * Read as the owner (every row of the tenant's candidate counts).
+ */
+static void
+check_snapshot_current(Oid schema, const char *tenant, int64 candidate_id)
+{
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		args[2];
+	WfSavedUser saved;
+	SPIPlanPtr	plan;
+	int64		counts[2][3];
+
+	if (!IsolationUsesXactSnapshot())
+		return;
+	args[0] = CStringGetTextDatum(tenant);
+	args[1] = Int64GetDatum(candidate_id);
+	wf_become_owner(schema, &saved);
+	plan = SPI_prepare(psprintf("SELECT (SELECT pg_catalog.count(*) FROM %s c WHERE c.tenant OPERATOR(pg_catalog.=) $1 "
+								"AND c.candidate_id OPERATOR(pg_catalog.=) $2), "
+								"(SELECT pg_catalog.count(*) FROM %s t WHERE t.tenant OPERATOR(pg_catalog.=) $1 "
+								"AND t.candidate_id OPERATOR(pg_catalog.=) $2), "
+								"(SELECT pg_catalog.count(*) FROM %s e WHERE e.tenant OPERATOR(pg_catalog.=) $1 "
+								"AND e.candidate_id OPERATOR(pg_catalog.=) $2)",
+								wf_qualified(schema, "candidate_stage"),
+								wf_qualified(schema, "stage_transition"),
+								wf_qualified(schema, "alert_event")), 2, types);
+	if (plan == NULL)
+		elog(ERROR, "workflow_ext: could not count the rows of candidate " INT64_FORMAT, candidate_id);
+	for (int i = 0; i < 2; i++)
+	{
+		Snapshot	snapshot = i == 0 ? GetTransactionSnapshot() : GetLatestSnapshot();
+
+		if (SPI_execute_snapshot(plan, args, NULL, snapshot, InvalidSnapshot, true, false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "workflow_ext: could not count the rows of candidate " INT64_FORMAT, candidate_id);
+		for (int k = 0; k < 3; k++)
+		{
+			bool		isnull;
+
+			counts[i][k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, k + 1, &isnull));
+		}
+	}
+	SPI_freeplan(plan);
+	wf_restore_user(&saved);
+	if (memcmp(counts[0], counts[1], sizeof(counts[0])) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize the erasure of candidate " INT64_FORMAT
+						": its pipeline or history changed after this transaction's snapshot", candidate_id),
+				 errdetail_reason("erasure_snapshot_stale", "\"candidate_id\": " INT64_FORMAT, candidate_id),
+				 errhint("Retry the transaction: the erasure then covers what was committed meanwhile.")));
+}
+
+/*
+ * Before the lock: the profile and the candidate's pipeline rows locked, in
+ * the order a change of the candidate's facts locks them (the profile, then
+ * the rows by job), as the owner.  Taken before the erasure lock so that the
+ * erasure holds nothing an entry waits for while it waits for their rows:
+ * an application's transaction that changed the candidate's facts or moved
+ * them and then enters them elsewhere commits first, and its entry is then
+ * found and removed.
+ */
+static void
+lock_candidate_rows(Oid schema, const char *tenant, int64 candidate_id)
+{
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		args[2];
+	WfSavedUser saved;
+
+	args[0] = CStringGetTextDatum(tenant);
+	args[1] = Int64GetDatum(candidate_id);
+	wf_become_owner(schema, &saved);
+	if (SPI_execute_with_args(psprintf("SELECT 1 FROM %s p WHERE p.tenant OPERATOR(pg_catalog.=) $1 "
+									   "AND p.candidate_id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+									   wf_qualified(schema, "candidate_profile")),
+							  2, types, args, NULL, false, 0) != SPI_OK_SELECT ||
+		SPI_execute_with_args(psprintf("SELECT 1 FROM %s c WHERE c.tenant OPERATOR(pg_catalog.=) $1 "
+									   "AND c.candidate_id OPERATOR(pg_catalog.=) $2 "
+									   "ORDER BY c.job_id FOR UPDATE",
+									   wf_qualified(schema, "candidate_stage")),
+							  2, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow_ext: could not lock the rows of candidate " INT64_FORMAT, candidate_id);
+	wf_restore_user(&saved);
+}
+
 /* The jobs of the tenant where the candidate has a pipeline row, read as the owner. */
 static int64 *
 candidate_jobs(Oid schema, const char *tenant, int64 candidate_id, int *count)
@@ -256,6 +405,15 @@ wf_erase_candidate(PG_FUNCTION_ARGS)
 	SPI_connect();
 	/* nothing of the owner's may run in step 3: refused before anything changes */
 	check_history_tables_plain(schema);
+	/*
+	 * No entry of the candidate from here on: the rows it has locked, then
+	 * the lock entries take shared (their transactions in progress end
+	 * first), then, under REPEATABLE READ or SERIALIZABLE, nothing committed
+	 * since the snapshot.  What is read from here on is then all there is.
+	 */
+	lock_candidate_rows(schema, tenant, candidate_id);
+	lock_candidate(tenant, candidate_id, ExclusiveLock);
+	check_snapshot_current(schema, tenant, candidate_id);
 	/* 1. the pipeline rows, removed with the caller's rights */
 	jobs = candidate_jobs(schema, tenant, candidate_id, &njobs);
 	for (int i = 0; i < njobs; i++)

@@ -157,4 +157,16 @@ extern bool wf_batch_facts(Relation rel, const WfFactsChange *change);
 extern uint64 wf_batch_writes;
 extern int	wf_batch_room(void);
 
+/*
+ * erasure.c: the lock that orders erase_candidate() and the entries of the
+ * same candidate (README, Erasing a candidate): an entry takes it shared
+ * before the candidate's facts are read, the erasure alone (after locking the
+ * candidate's rows) before it reads what it erases; both hold it to the
+ * transaction's end.
+ */
+#define WF_ERASURE_LOCK_CLASS 2071118
+#define WF_ERASURE_LOCK_SPACE 22342
+#define WF_ERASURE_LOCK_STRIPES 256
+extern void wf_lock_candidate_entry(const char *tenant, int64 candidate_id);
+
 #endif

@@ -355,6 +355,22 @@ guard_insert(Oid schema, TriggerData *td, const WfPipelineColumns *c)
 		return heap_modify_tuple_by_cols(tuple, desc, 2, cols, values, nulls);
 	}
 
+	/*
+	 * Ordered with an erase_candidate() of the candidate (erasure.c): taken
+	 * before the candidate's facts are read (the entered stage's rule here,
+	 * its warnings and alerts after) and held to the end of the transaction.
+	 * An erasure in progress is waited for, and its deleted profile is then
+	 * not found (the facts are read under the latest snapshot); an erasure
+	 * that begins now waits for this entry to commit, then erases its row
+	 * and history as well.  Not for a row already in the job (above: no
+	 * facts read, no transition; an upsert's update is a move, which locks
+	 * the row, and taking this first would order them the other way round
+	 * from the erasure, which locks the rows and then this); should that
+	 * row be deleted meanwhile, the AFTER trigger refuses the row inserted
+	 * without a transition.
+	 */
+	wf_lock_candidate_entry(row.tenant, row.candidate_id);
+
 	stage_named = row.has_stage;
 	if (!row.has_stage)
 	{

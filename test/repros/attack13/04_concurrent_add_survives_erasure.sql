@@ -7,6 +7,9 @@
 -- Expected: after A's erasure commits, nothing of the person's facts is left (B waits for A and then
 --           finds no profile, or A's erasure fails / covers B's rows); Actual: job 101's history
 --           warnings and alert_event.facts carry jane@private.example and the salary.
+-- Fixed (branch erasurerace): B's add_candidate waits for A's transaction (the entry lock of the
+--           candidate, src/pg/erasure.c), then finds no profile: job 101's entry has no warnings'
+--           actual and its alert events {} (test/specs/erasure_entry_race.spec).
 -- Run from the repository root as a superuser on a fresh database:
 --   psql -X -f test/repros/attack13/04_concurrent_add_survives_erasure.sql
 -- (it starts session B itself with \! psql ... & and uses pg_sleep for the interleaving).
