@@ -81,6 +81,19 @@ BEGIN;
 SELECT outcome, count(*) FROM move_candidates(70, (SELECT array_agg(c) FROM generate_series(100, 109) c)) GROUP BY 1;
 SELECT * FROM kp_scans();
 COMMIT;
+
+\echo '== 6. A bulk move of ten: the visits of those ten read, not every visit'
+-- (close_rows_plan of stage_visits.c, made in section 1 while the visits were
+-- a handful: read with sequential scans priced out, it once scanned the whole
+-- visit table by its primary key, the batch's rows joined to each visit)
+RESET ROLE;
+SELECT pg_stat_force_next_flush();
+SET ROLE wf_kp_app;
+BEGIN;
+SELECT outcome, count(*) FROM move_candidates(70, (SELECT array_agg(c) FROM generate_series(110, 119) c)) GROUP BY 1;
+SELECT relname, idx_tup_fetch BETWEEN 1 AND 100 AS visits_of_the_ten_read
+  FROM pg_stat_xact_user_tables WHERE relname = 'stage_visit_row';
+COMMIT;
 RESET plan_cache_mode;
 RESET ROLE;
 \c :home
