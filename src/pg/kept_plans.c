@@ -17,6 +17,15 @@
  * the statement fires sees it).  Custom plans (the first executions, or
  * plan_cache_mode = force_custom_plan) are made at each execution with
  * the table's current size, so they need nothing.
+ *
+ * Pricing out sequential scans does not price out a full scan in index
+ * order: a join the planner may order, with a merge-joinable clause on a
+ * table's key, can still read that table whole per execution (the stage
+ * visits' set-wise close did, planned while the visits were empty:
+ * stage_visits.c, close_rows_plan).  A kept statement joining a table to
+ * its parameters' rows gives it a key clause no merge join takes
+ * (= ANY (ARRAY[...])) or a LATERAL probe; test kept_plans counts the rows
+ * each path reads.
  */
 #include "postgres.h"
 
