@@ -21,6 +21,15 @@
  * generic plan) are made at each execution with the table's current size,
  * but with its statistics as last analyzed: a value most of a young
  * table's sample still gets a sequential scan until ANALYZE (attack14 02).
+ *
+ * Pricing out sequential scans does not price out a full scan in index
+ * order: a join the planner may order, with a merge-joinable clause on a
+ * table's key, can still read that table whole per execution (the stage
+ * visits' set-wise close did, planned while the visits were empty:
+ * stage_visits.c, close_rows_plan).  A kept statement joining a table to
+ * its parameters' rows gives it a key clause no merge join takes
+ * (= ANY (ARRAY[...])) or a LATERAL probe; test kept_plans counts the rows
+ * each path reads.
  */
 #include "postgres.h"
 
