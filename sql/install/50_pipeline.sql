@@ -177,6 +177,153 @@ CREATE FUNCTION withdraw_candidate(candidate_id bigint, job_id bigint, reason te
 COMMENT ON FUNCTION withdraw_candidate(bigint, bigint, text, text) IS
     'Marks an active candidate as withdrawn (55000 otherwise); recorded in stage_transition with the reason and the reason code, a code of kind withdrawn of the tenant''s rejection_reason catalogue (22023 unknown_reason_code; reason_code_required when the workflow requires one).';
 
+-- Many candidates of one job rejected or withdrawn, one row each: the
+-- single function's path (set_candidate_status) per id, each in its own
+-- subtransaction (the exception block), so that a refusal is that
+-- candidate's row, never an error that undoes or stops the others.  What is
+-- the whole call's (the actor, the arguments, the job, the reason code) is
+-- raised before anything changes.  As the caller: the triggers, RLS and
+-- privileges decide each change as they decide a single one.
+CREATE FUNCTION set_candidates_status(job_id bigint, candidate_ids bigint[], status text,
+                                      reason text DEFAULT NULL, reason_code text DEFAULT NULL)
+    RETURNS TABLE(candidate_id bigint, outcome text, sqlstate text, from_status text,
+                  transition_id bigint, detail jsonb)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    p_job ALIAS FOR $1;
+    p_ids ALIAS FOR $2;
+    p_status ALIAS FOR $3;
+    p_reason ALIAS FOR $4;
+    p_code ALIAS FOR $5;
+    job_tenant_ text;
+    workflow_id_ bigint;
+    required boolean;
+    id bigint;
+    state text;
+    detail_text text;
+    detail_json jsonb;
+    why text;
+BEGIN
+    PERFORM @extschema@.current_tenant();   -- (asks for the actor too: require_actor, require_tenant)
+    IF p_job IS NULL THEN
+        RAISE EXCEPTION 'job_id must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "job_id"}';
+    END IF;
+    IF p_ids IS NULL THEN
+        RAISE EXCEPTION 'candidate_ids must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "candidate_ids"}';
+    END IF;
+    IF p_status IS NULL THEN
+        RAISE EXCEPTION 'status must not be NULL'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "null_argument", "argument": "status"}';
+    END IF;
+    IF array_ndims(p_ids) > 1 THEN
+        RAISE EXCEPTION 'candidate_ids must be a one-dimensional array'
+            USING ERRCODE = '22023', DETAIL = '{"reason": "invalid_argument", "argument": "candidate_ids"}';
+    END IF;
+    IF p_status NOT IN ('rejected', 'withdrawn') THEN
+        RAISE EXCEPTION 'status must be rejected or withdrawn, not "%"', p_status
+            USING ERRCODE = '22023', DETAIL = jsonb_build_object('reason', 'invalid_argument', 'argument', 'status', 'status', p_status)::text;
+    END IF;
+    -- The job as the caller sees it (move_candidates' job_workflow()).
+    SELECT j.tenant, j.workflow_id INTO job_tenant_, workflow_id_
+      FROM @extschema@.job_workflow j
+     WHERE j.job_id = p_job AND j.tenant = @extschema@.job_tenant(p_job);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % not found', p_job
+            USING ERRCODE = 'P0002', DETAIL = jsonb_build_object('reason', 'job_not_found', 'job_id', p_job)::text;
+    END IF;
+    -- The reason code, as the candidate_stage trigger checks it for each row
+    -- (check_reason_code: the job's tenant's catalogue and the job's
+    -- workflow, read with the caller's rights), once for the call.
+    IF p_code IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM @extschema@.rejection_reason r
+                        WHERE r.tenant = job_tenant_ AND r.kind = p_status AND r.code = p_code AND r.active) THEN
+            RAISE EXCEPTION 'reason code "%" is not an active code for % candidates', p_code, p_status
+                USING ERRCODE = '22023',
+                      DETAIL = jsonb_build_object('reason', 'unknown_reason_code', 'code', p_code, 'kind', p_status)::text,
+                      HINT = 'Add it to rejection_reason (code, label, kind), or use one listed there.';
+        END IF;
+    ELSE
+        SELECT w.requires_reason_code INTO required FROM @extschema@.workflow w WHERE w.id = workflow_id_;
+        IF coalesce(required, false) THEN
+            RAISE EXCEPTION 'workflow % requires a reason code to mark candidates in job % %', workflow_id_, p_job, p_status
+                USING ERRCODE = '22023',
+                      DETAIL = jsonb_build_object('reason', 'reason_code_required', 'job_id', p_job, 'workflow_id', workflow_id_)::text,
+                      HINT = 'Pass reason_code.';
+        END IF;
+    END IF;
+    -- One row per element, in order; a repeated id is tried again and finds
+    -- the row as the earlier element left it.
+    FOREACH id IN ARRAY p_ids LOOP
+        candidate_id := id;
+        IF id IS NULL THEN
+            outcome := 'not_found'; sqlstate := 'P0002'; from_status := NULL; transition_id := NULL;
+            detail := jsonb_build_object('reason', 'candidate_not_found', 'candidate_id', NULL, 'job_id', p_job);
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        BEGIN
+            SELECT c.transition_id INTO transition_id
+              FROM @extschema@.set_candidate_status(id, p_job, p_status, p_reason, p_code) c;
+            outcome := p_status; state := NULL; from_status := 'active'; detail := NULL;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail_text = PG_EXCEPTION_DETAIL;
+            detail_json := NULL;
+            IF detail_text LIKE '{%}' THEN
+                BEGIN
+                    detail_json := detail_text::jsonb;
+                EXCEPTION WHEN invalid_text_representation THEN
+                    detail_json := NULL;
+                END;
+            END IF;
+            why := CASE WHEN jsonb_typeof(detail_json) = 'object' THEN detail_json ->> 'reason' END;
+            transition_id := NULL; from_status := NULL;
+            IF state = 'P0002' AND why = 'candidate_not_found' THEN
+                outcome := 'not_found';
+            ELSIF state = '55000' AND why IN ('not_active', 'status_unchanged') THEN
+                outcome := 'not_active'; from_status := detail_json ->> 'status';
+            ELSIF state = '55000' AND why = 'transferred' THEN
+                outcome := 'not_active'; from_status := 'transferred';
+            ELSIF state = '55000' THEN
+                outcome := 'refused';       -- another refusal, e.g. an application trigger's
+            ELSIF state = '40001' THEN
+                outcome := 'refused';       -- REPEATABLE READ: the row changed since the snapshot
+                detail_json := coalesce(detail_json, '{"reason": "concurrent_update"}');
+            ELSE
+                RAISE;                      -- not a refusal of this candidate: the whole call's
+            END IF;
+            detail := detail_json;
+        END;
+        sqlstate := state;      -- (inside the handler, SQLSTATE is the handler's own variable)
+        RETURN NEXT;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION set_candidates_status(bigint, bigint[], text, text, text) IS
+    'The common body of reject_candidates() and withdraw_candidates() (status rejected or withdrawn; 22023 invalid_argument otherwise): set_candidate_status() for each id of candidate_ids in the job, in order, each in its own subtransaction; one row per id.';
+
+CREATE FUNCTION reject_candidates(job_id bigint, candidate_ids bigint[], reason text DEFAULT NULL,
+                                  reason_code text DEFAULT NULL)
+    RETURNS TABLE(candidate_id bigint, outcome text, sqlstate text, from_status text,
+                  transition_id bigint, detail jsonb)
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT * FROM @extschema@.set_candidates_status($1, $2, 'rejected', $3, $4) $$;
+COMMENT ON FUNCTION reject_candidates(bigint, bigint[], text, text) IS
+    'Rejects each candidate of candidate_ids (in order; a repeated id is tried again after the first: not_active) in the job, as reject_candidate() does, with the same checks, history, reason code and events. One row per id: outcome rejected (from_status active, transition_id the history row), not_found (a NULL id, another tenant''s id too), not_active (already rejected or withdrawn, hired, transferred; from_status says which) or refused (any other 55000 refusal, or 40001); sqlstate and detail are what reject_candidate() raises for it. A refusal never undoes or stops another candidate''s rejection. Raises (nothing changes): 42501 without a required actor, P0002 job_not_found, 22023 null_argument (job_id, candidate_ids), unknown_reason_code, reason_code_required; any error that is not a refusal of one candidate.';
+
+CREATE FUNCTION withdraw_candidates(job_id bigint, candidate_ids bigint[], reason text DEFAULT NULL,
+                                    reason_code text DEFAULT NULL)
+    RETURNS TABLE(candidate_id bigint, outcome text, sqlstate text, from_status text,
+                  transition_id bigint, detail jsonb)
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT * FROM @extschema@.set_candidates_status($1, $2, 'withdrawn', $3, $4) $$;
+COMMENT ON FUNCTION withdraw_candidates(bigint, bigint[], text, text) IS
+    'Marks each candidate of candidate_ids withdrawn, as withdraw_candidate() does, one row per id in order, exactly as reject_candidates() (outcome withdrawn; a code of kind withdrawn).';
+
 CREATE FUNCTION reopen_candidate(candidate_id bigint, job_id bigint)
     RETURNS @extschema@.candidate_stage
     LANGUAGE sql
