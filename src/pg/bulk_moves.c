@@ -133,7 +133,16 @@ classify(const ErrorData *edata, Jsonb **detail)
 			/* the rule's refusal (a CHECK constraint's has no reason) */
 			return reason != NULL && strcmp(reason, "rule_blocked") == 0 ? "blocked" : NULL;
 		case ERRCODE_T_R_SERIALIZATION_FAILURE:
-			/* REPEATABLE READ or SERIALIZABLE: the row changed since the snapshot */
+
+			/*
+			 * REPEATABLE READ: the row changed since the snapshot.  Under
+			 * SERIALIZABLE a 40001 may be SSI's (read/write dependencies, the
+			 * row unchanged), after which every write of the transaction
+			 * fails: the transaction's, to retry whole, raised (attack16);
+			 * so is READ COMMITTED's (an application's), as the single move.
+			 */
+			if (XactIsoLevel != XACT_REPEATABLE_READ)
+				return NULL;
 			if (*detail == NULL)
 				*detail = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 															 CStringGetDatum("{\"reason\": \"concurrent_update\"}")));
