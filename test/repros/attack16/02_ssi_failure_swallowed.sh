@@ -6,7 +6,7 @@
 # reject_candidate() raises it and the client retries the transaction
 # (README Security: "Retry the transaction on 40001, as at any SERIALIZABLE level").
 # move_candidates() classifies the same way ('stale'): src/pg/bulk_moves.c classify().
-# Run inside the sandbox after /tmp/a16_setup2.sql (org:a job 100, candidates 1..20 active).
+# Run inside the sandbox after test/repros/attack16/00_setup.sql (org:a job 100, candidates 1..20 active).
 set -e
 rm -f /tmp/a16_fifo; mkfifo /tmp/a16_fifo
 psql -X -q < /tmp/a16_fifo > /tmp/a16_s1.out 2>&1 &

@@ -2,7 +2,7 @@
 -- trigger's 40001 (or any 40001 that is not REPEATABLE READ's "row changed
 -- since the snapshot") was one candidate's 'refused' row with an invented
 -- DETAIL {"reason": "concurrent_update"}; reject_candidate() raises it.
--- Now raised (the whole call), as the single function.  Setup: /tmp/a16_setup2.sql
+-- Now raised (the whole call), as the single function.  Setup: test/repros/attack16/00_setup.sql
 -- (as superuser: the trigger is the application's, the role has no TRIGGER right).
 CREATE FUNCTION public.a16_40001() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -5,7 +5,7 @@
 -- (64 KB); other API errors quote bounded values.  The message also says
 -- "is not one of active, rejected, withdrawn" while hired and transferred
 -- pass this check (the guard then refuses them with 55000 hired_by_stage /
--- transfer_by_function).  Setup: /tmp/a16_setup2.sql.
+-- transfer_by_function).  Setup: test/repros/attack16/00_setup.sql.
 SET ROLE a16_app;
 SET workflow_ext.tenant = 'org:a';
 SET workflow_ext.actor = 'user:ann';

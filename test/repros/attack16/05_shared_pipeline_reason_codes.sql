@@ -6,7 +6,7 @@
 -- requires_reason_code, a grantee can reject nobody there (single or bulk).
 -- The bulk function raises it for the call before any candidate, the single
 -- after the status check (a candidate already rejected: status_unchanged).
--- Setup: /tmp/a16_setup2.sql (org:b's job 500 shared with user:ann of org:a;
+-- Setup: test/repros/attack16/00_setup.sql (org:b's job 500 shared with user:ann of org:a;
 -- 'bonly' is org:b's code, 'skills' org:a's).
 SET ROLE a16_app;
 SET workflow_ext.tenant = 'org:a';
