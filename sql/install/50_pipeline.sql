@@ -289,12 +289,15 @@ BEGIN
                 outcome := 'not_active'; from_status := 'transferred';
             ELSIF state = '55000' THEN
                 outcome := 'refused';       -- another refusal, e.g. an application trigger's
-            ELSIF state = '40001' AND current_setting('transaction_isolation') = 'repeatable read' THEN
-                -- REPEATABLE READ: the row changed since the snapshot.  Not
-                -- under SERIALIZABLE: there a 40001 may be SSI's (read/write
-                -- dependencies, the row unchanged), after which every write
-                -- of the transaction fails; it is the transaction's, to retry
-                -- whole, and raised as reject_candidate() raises it (attack16).
+            ELSIF state = '40001' AND (why IS NOT NULL OR
+                  (current_setting('transaction_isolation') IN ('repeatable read', 'serializable')
+                   AND coalesce(detail_text, '') NOT LIKE 'Reason code:%')) THEN
+                -- the row changed since the snapshot, or the engine's own
+                -- 40001; not SSI's (DETAIL "Reason code: ...": read/write
+                -- dependencies, the row unchanged, after which every write of
+                -- the transaction fails: the transaction's, raised as
+                -- reject_candidate() raises it, attack16), nor an
+                -- application's at READ COMMITTED
                 outcome := 'refused';
                 detail_json := coalesce(detail_json, '{"reason": "concurrent_update"}');
             ELSE
@@ -317,7 +320,7 @@ CREATE FUNCTION reject_candidates(job_id bigint, candidate_ids bigint[], reason 
     SET search_path = pg_catalog, pg_temp
     AS $$ SELECT * FROM @extschema@.set_candidates_status($1, $2, 'rejected', $3, $4) $$;
 COMMENT ON FUNCTION reject_candidates(bigint, bigint[], text, text) IS
-    'Rejects each candidate of candidate_ids (in order; a repeated id is tried again after the first: not_active) in the job, as reject_candidate() does, with the same checks, history, reason code and events. One row per id: outcome rejected (from_status active, transition_id the history row), not_found (a NULL id, another tenant''s id too), not_active (already rejected or withdrawn, hired, transferred; from_status says which) or refused (any other 55000 refusal, or 40001 under REPEATABLE READ; under SERIALIZABLE a 40001 raises, as the single function''s); sqlstate and detail are what reject_candidate() raises for it. A refusal never undoes or stops another candidate''s rejection. Raises (nothing changes): 42501 without a required actor, P0002 job_not_found, 22023 null_argument (job_id, candidate_ids), unknown_reason_code, reason_code_required; any error that is not a refusal of one candidate.';
+    'Rejects each candidate of candidate_ids (in order; a repeated id is tried again after the first: not_active) in the job, as reject_candidate() does, with the same checks, history, reason code and events. One row per id: outcome rejected (from_status active, transition_id the history row), not_found (a NULL id, another tenant''s id too), not_active (already rejected or withdrawn, hired, transferred; from_status says which) or refused (any other 55000 refusal, or 40001 when the row changed since the snapshot; a failure of serializable snapshot isolation, or an application''s 40001 at READ COMMITTED, raises, as the single function''s); sqlstate and detail are what reject_candidate() raises for it. A refusal never undoes or stops another candidate''s rejection. Raises (nothing changes): 42501 without a required actor, P0002 job_not_found, 22023 null_argument (job_id, candidate_ids), unknown_reason_code, reason_code_required; any error that is not a refusal of one candidate.';
 
 CREATE FUNCTION withdraw_candidates(job_id bigint, candidate_ids bigint[], reason text DEFAULT NULL,
                                     reason_code text DEFAULT NULL)

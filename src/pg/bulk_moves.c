@@ -135,13 +135,18 @@ classify(const ErrorData *edata, Jsonb **detail)
 		case ERRCODE_T_R_SERIALIZATION_FAILURE:
 
 			/*
-			 * REPEATABLE READ: the row changed since the snapshot.  Under
-			 * SERIALIZABLE a 40001 may be SSI's (read/write dependencies, the
-			 * row unchanged), after which every write of the transaction
-			 * fails: the transaction's, to retry whole, raised (attack16);
-			 * so is READ COMMITTED's (an application's), as the single move.
+			 * One candidate's: its row changed since the snapshot (REPEATABLE
+			 * READ or SERIALIZABLE: the heap's "concurrent update", no
+			 * DETAIL) or the engine's own (a JSON reason).  Not SSI's (DETAIL
+			 * "Reason code: ...", errdetail_internal, never translated):
+			 * read/write dependencies with the row unchanged, after which
+			 * every write of the transaction fails: raised, the transaction's
+			 * to retry whole, as the single move raises it (attack16); nor
+			 * an application's at READ COMMITTED.
 			 */
-			if (XactIsoLevel != XACT_REPEATABLE_READ)
+			if (reason == NULL &&
+				(!IsolationUsesXactSnapshot() ||
+				 (edata->detail != NULL && strncmp(edata->detail, "Reason code:", 12) == 0)))
 				return NULL;
 			if (*detail == NULL)
 				*detail = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
