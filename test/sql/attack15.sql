@@ -84,7 +84,7 @@ SELECT count(*) AS feed_origin_rows FROM feed_origin;
 
 
 SET ROLE wf_a15_app;
-SELECT add_candidate(c, 80) FROM generate_series(1, 3) c;
+SELECT count(*) AS entered FROM generate_series(1, 3) c, add_candidate(c, 80);
 RESET ROLE;
 
 \echo '== 1. a CHECK by query_to_xml running the application''s function'
