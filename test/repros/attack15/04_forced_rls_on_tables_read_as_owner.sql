@@ -1,4 +1,5 @@
--- attack15 04 (medium, not fixed): the owner-write check covers the five
+-- attack15 04 (medium, fixed: owner reads/writes run with row_security off,
+-- so the erasure fails with 42501 naming candidate_profile; test attack15_forced_rls): the owner-write check covers the five
 -- tables the extension WRITES as their owner, but the extension also READS
 -- tables as their owner (wf_become_owner): erase_candidate() locks
 -- candidate_profile and candidate_stage rows FOR UPDATE and counts the
