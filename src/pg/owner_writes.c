@@ -146,7 +146,35 @@ trusted(Oid classid, Oid object, Oid extension)
 static bool
 untrusted_function(Oid function, void *context)
 {
-	return !trusted(ProcedureRelationId, function, *(Oid *) context);
+	switch (function)
+	{
+			/*
+			 * built in, but they run a query given as text, a cursor's, or
+			 * read a table or view by name (a view's functions run too), as
+			 * whoever calls them: a function of anyone's there would run as
+			 * the owner (attack15 01)
+			 */
+		case F_TABLE_TO_XML:
+		case F_QUERY_TO_XML:
+		case F_CURSOR_TO_XML:
+		case F_TABLE_TO_XMLSCHEMA:
+		case F_QUERY_TO_XMLSCHEMA:
+		case F_CURSOR_TO_XMLSCHEMA:
+		case F_TABLE_TO_XML_AND_XMLSCHEMA:
+		case F_QUERY_TO_XML_AND_XMLSCHEMA:
+		case F_SCHEMA_TO_XML:
+		case F_SCHEMA_TO_XMLSCHEMA:
+		case F_SCHEMA_TO_XML_AND_XMLSCHEMA:
+		case F_DATABASE_TO_XML:
+		case F_DATABASE_TO_XMLSCHEMA:
+		case F_DATABASE_TO_XML_AND_XMLSCHEMA:
+		case F_TS_REWRITE_TSQUERY_TEXT:
+		case F_TS_STAT_TEXT:
+		case F_TS_STAT_TEXT_TEXT:
+			return true;
+		default:
+			return !trusted(ProcedureRelationId, function, *(Oid *) context);
+	}
 }
 
 /*
@@ -355,6 +383,23 @@ read_verdict(Relation rel, Blocker *b)
 
 		if (children != NIL)
 			block(b, "inheritance child", get_rel_name(linitial_oid(children)));
+	}
+	/*
+	 * a column of a type neither built in nor the extension's: a domain's
+	 * CHECK runs on every value written to it (attack15 02), and an
+	 * ALTER DOMAIN ... ADD CONSTRAINT sends the table no invalidation
+	 */
+	for (int i = 0; !b->found && i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+		Oid			type = att->atttypid;
+
+		if (att->attisdropped)
+			continue;
+		if (OidIsValid(get_element_type(type)))
+			type = get_element_type(type);
+		if (!trusted(TypeRelationId, type, b->extension))
+			block(b, "column of a user-defined type", NameStr(att->attname));
 	}
 	if (!b->found)
 		read_triggers(rel, b);

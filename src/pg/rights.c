@@ -79,6 +79,17 @@ wf_become_owner(Oid schema, WfSavedUser *saved)
 	saved->guc_level = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * row_security off: a policy forced on the owner of a table read or
+	 * written here (FORCE ROW LEVEL SECURITY, an owner who is no superuser)
+	 * would run its expressions, anyone's functions among them, as the
+	 * owner (attack15 04: candidate_profile in erase_candidate()); the
+	 * query fails instead (42501, naming the table).  A superuser or
+	 * BYPASSRLS owner, or a table not forced, is not affected.
+	 */
+	(void) set_config_option("row_security", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 }
 
 void
