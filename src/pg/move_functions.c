@@ -15,6 +15,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
@@ -281,15 +282,22 @@ wf_set_candidate_status(PG_FUNCTION_ARGS)
 	if (strcmp(frame.status, "active") != 0 && strcmp(frame.status, "rejected") != 0 &&
 		strcmp(frame.status, "withdrawn") != 0 && strcmp(frame.status, "hired") != 0 &&
 		strcmp(frame.status, "transferred") != 0)
+	{
+		/* the caller's text, echoed at most 64 bytes (attack16 04: 100,000 came back, and to the log) */
+		int			length = strlen(frame.status);
+		const char *shown = length <= 64 ? frame.status
+			: psprintf("%s...", pnstrdup(frame.status, pg_mbcliplen(frame.status, length, 64)));
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("status \"%s\" for candidate " INT64_FORMAT " in job " INT64_FORMAT
-						" is not one of active, rejected, withdrawn",
-						frame.status, PG_GETARG_INT64(0), PG_GETARG_INT64(1)),
-				 errdetail_reason("unknown_status", "\"status\": %s, \"candidate_id\": " INT64_FORMAT
+						" is not a status of candidate_stage (active, rejected, withdrawn, hired, transferred)",
+						shown, PG_GETARG_INT64(0), PG_GETARG_INT64(1)),
+				 errdetail_reason("unknown_status", "\"status\": %s, \"length\": %d, \"candidate_id\": " INT64_FORMAT
 								  ", \"job_id\": " INT64_FORMAT,
-								  wf_json_string(frame.status), PG_GETARG_INT64(0), PG_GETARG_INT64(1)),
+								  wf_json_string(shown), length, PG_GETARG_INT64(0), PG_GETARG_INT64(1)),
 				 errhint("reject_candidate(), withdraw_candidate() and reopen_candidate() set them.")));
+	}
 	frame.reason = PG_ARGISNULL(3) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(3));
 	frame.reason_code = PG_NARGS() < 5 || PG_ARGISNULL(4) ? NULL
 		: TextDatumGetCString(PG_GETARG_DATUM(4));

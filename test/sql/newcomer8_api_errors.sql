@@ -25,6 +25,9 @@ SELECT test_error('SELECT set_candidate_status(1, 1234, ''bogus'', NULL)');
 SELECT test_error('SELECT set_candidate_status(1, 1234, ''Rejected'', NULL)');
 SELECT test_error('SELECT set_candidate_status(1, 1234, '''', NULL)');
 SELECT test_error('SELECT set_candidate_status(1, 1234, ''removed'', NULL)');
+-- the caller's text is echoed at most 64 bytes (attack16 04: a 100,000-character status came back whole)
+SELECT length(test_error(format('SELECT set_candidate_status(1, 1234, %L, NULL)', repeat('é', 100000)))) < 400 AS bounded,
+       test_error(format('SELECT set_candidate_status(1, 1234, %L, NULL)', repeat('é', 100000))) LIKE '%"length": 200000%' AS length_given;
 -- said before the job is looked up, like a NULL argument
 SELECT test_error('SELECT set_candidate_status(1, 999999, ''bogus'', NULL)');
 -- the statuses the table has keep their own answers
