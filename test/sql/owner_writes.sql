@@ -235,6 +235,73 @@ CREATE TRIGGER ow_late BEFORE INSERT ON stage_visit_row FOR EACH ROW EXECUTE FUN
 DROP TRIGGER ow_late ON stage_visit_row;
 
 SELECT count(*) AS visits_of_candidate_1 FROM stage_visit_row WHERE candidate_id = 1;
+
+-- Sections 16-17, attack15: what the owner-write check (owner_writes.c) missed.  The
+-- extension writes stage_visit_row and the history tables as their owner
+-- (here the bootstrap superuser) and refuses while anything of anyone's but
+-- initdb's or the extension's would run there.  Two ways past it, each with
+-- a function the application role owns (it makes the role a superuser when
+-- it runs as one):
+--  16. a built-in function that runs SQL given as text, or reads a view by
+--     name (query_to_xml, table_to_xml, ts_stat, ...) in a CHECK, a default,
+--     an index or a trigger's WHEN clause: built in, so it passed, and the
+--     application's function in its query ran as the owner;
+--  17. a column whose type is a domain of the application's (its CHECK runs
+--     on every value written, NULL included): column types were not read at
+--     all (the extension's event trigger refuses the column's addition, but
+--     not in replica mode).
+-- Both are refused now: 55000 owner_write_blocked naming the table and the
+-- object, and erasure_blocked for erase_candidate().
+\set move2 'SET ROLE wf_ow_app; SELECT ow_try(''SELECT move_to_next_stage(2, 80)'') AS move; RESET ROLE; SELECT rolsuper AS app_is_superuser FROM pg_roles WHERE rolname = ''wf_ow_app''; ALTER ROLE wf_ow_app NOSUPERUSER;'
+\echo '== 16. a built-in that runs a query given as text: a CHECK by query_to_xml running the application''s function'
+ALTER TABLE stage_visit_row ADD CONSTRAINT ow_xml_check
+    CHECK (query_to_xml('SELECT ow_app.grab()', false, false, '') IS NOT NULL) NOT VALID;
+:move2
+ALTER TABLE stage_visit_row DROP CONSTRAINT ow_xml_check;
+\echo '-- a column default by ts_rewrite (a query as text)'
+ALTER TABLE stage_visit_row ALTER COLUMN folded SET DEFAULT
+    (ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery WHERE ow_app.grab()') IS NULL);
+:move2
+ALTER TABLE stage_visit_row ALTER COLUMN folded SET DEFAULT false;
+\echo '-- a trigger of the extension''s with a WHEN clause reading a view of the application''s by table_to_xml'
+SET ROLE wf_ow_app;
+CREATE VIEW ow_app.v AS SELECT ow_app.grab() AS g;
+RESET ROLE;
+CREATE TRIGGER ow_when_xml BEFORE INSERT ON stage_visit_row FOR EACH ROW
+    WHEN (table_to_xml('ow_app.v'::regclass, false, false, '') IS NOT NULL)
+    EXECUTE FUNCTION require_actor_trigger();
+:move2
+DROP TRIGGER ow_when_xml ON stage_visit_row;
+\echo '-- nothing there: it moves'
+:move2
+
+\echo '== 17. a column of a domain of the application''s (added past the extension''s event trigger by a superuser in replica mode)'
+SET ROLE wf_ow_app;
+CREATE DOMAIN ow_app.grab_text AS text CHECK (ow_app.grab());
+RESET ROLE;
+SET session_replication_role = replica;
+ALTER TABLE stage_visit_row ADD COLUMN ow_note ow_app.grab_text;
+ALTER TABLE stage_transition ADD COLUMN ow_note ow_app.grab_text;
+RESET session_replication_role;
+-- (ADD COLUMN checked the domain against the rows there, as the superuser)
+ALTER ROLE wf_ow_app NOSUPERUSER;
+\echo '-- (a NULL written to it is checked too: the INSERT''s default is the domain''s NULL)'
+:move2
+\echo '-- erase_candidate: refused on stage_transition too (its UPDATEs leave the column alone, but an INSERT would not)'
+SET ROLE wf_ow_app;
+BEGIN;
+SET LOCAL workflow_ext.tenant_admin = on;
+SELECT ow_try('SELECT * FROM erase_candidate(2)') AS erasure;
+COMMIT;
+RESET ROLE;
+SELECT rolsuper AS app_is_superuser FROM pg_roles WHERE rolname = 'wf_ow_app';
+ALTER ROLE wf_ow_app NOSUPERUSER;
+SET session_replication_role = replica;
+ALTER TABLE stage_visit_row DROP COLUMN ow_note;
+ALTER TABLE stage_transition DROP COLUMN ow_note;
+RESET session_replication_role;
+\echo '-- dropped: it moves'
+:move2
 RESET ROLE;
 \c :home
 DROP DATABASE :own_db;
